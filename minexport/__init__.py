@@ -1,0 +1,36 @@
+"""minexport: a pure-Python reference implementation of torch.export.
+
+This package is the torch-like eager surface: `Tensor`, dtypes with torch's
+promotion rules, factories, math functions, `minexport.nn`, pytrees, and the
+op registry (`minexport.ops.aten`).  Heavy dependencies (sympy, CuPy) load
+only when first needed.
+"""
+from . import dtypes as _dtypes
+from .dtypes import (bfloat16, bool, dtype, float16, float32, float64, get_default_dtype,  # noqa: A004
+                     int8, int16, int32, int64, promote_types, set_default_dtype, uint8, can_cast)
+from ._tensor import Size, Tensor
+from .runtime.backends import device
+from . import ops
+from ._factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                         linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                         scalar_tensor, tensor, zeros, zeros_like)
+from ._functions import *  # noqa: F401,F403
+from ._functions import (abs, all, any, max, min, pow, round, sum,  # noqa: A004,F401
+                         return_types, no_grad, enable_grad, inference_mode)
+from . import _tensor_methods  # noqa: F401  (attaches Tensor methods)
+from ._random import manual_seed, seed
+
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001
+strided = "strided"
+contiguous_format = "contiguous_format"
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # submodules that pull in more code load on first use
+    import importlib
+    if name in ("nn", "utils"):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'minexport' has no attribute '{name}'")

@@ -1,0 +1,116 @@
+"""`tensor[index]` and `tensor[index] = value`, lowered to ATen ops as torch does.
+
+Basic indexing walks the index left to right: an int selects
+(`select.int`), a slice slices (`slice.Tensor`, with an open end recorded as
+INT64_MAX as torch records it), None inserts a dim (`unsqueeze`), Ellipsis
+skips the dims nobody names.  Tensors, lists and bool masks are collected as
+advanced indices and applied last by one `index.Tensor` (reads) or
+`index_put_` (writes).
+"""
+from ._tensor import Tensor
+from .dtypes import int64
+from .ops import aten
+
+INT64_MAX = 9223372036854775807
+
+
+def _as_index_tensor(obj):
+    from ._factories import tensor
+    return obj if isinstance(obj, Tensor) else tensor(obj)
+
+
+def _count_dims(items):
+    n = 0
+    for it in items:
+        if it is None or it is Ellipsis or isinstance(it, bool):
+            continue
+        if isinstance(it, Tensor) and it.dtype.name in ("bool", "uint8"):
+            n += max(it.ndim, 1)
+        else:
+            n += 1
+    return n
+
+
+def _normalize(index):
+    if isinstance(index, tuple):
+        return list(index)
+    return [index]
+
+
+def _apply_basic(t, index):
+    """Apply ints/slices/None/Ellipsis; return (result, advanced indices by dim)."""
+    items = _normalize(index)
+    if sum(1 for it in items if it is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    items = [_as_index_tensor(it) if isinstance(it, (list,)) else it for it in items]
+    specified = _count_dims(items)
+    if specified > t.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {t.ndim}")
+    result, dim, advanced = t, 0, {}
+    for it in items:
+        if it is None:
+            result = aten.unsqueeze.default(result, dim)
+            dim += 1
+        elif it is Ellipsis:
+            dim += t.ndim - specified
+        elif isinstance(it, bool):
+            result = aten.unsqueeze.default(result, dim)
+            if not it:
+                from ._factories import zeros
+                advanced[dim] = zeros(0, dtype=int64)
+            dim += 1
+        elif isinstance(it, int) or (hasattr(it, "__index__") and not isinstance(it, Tensor)):
+            result = aten.select.int(result, dim, it.__index__())
+        elif isinstance(it, slice):
+            start, stop, step = it.start, it.stop, it.step
+            step = 1 if step is None else int(step)
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            result = aten.slice.Tensor(result, dim, 0 if start is None else int(start),
+                                       INT64_MAX if stop is None else int(stop), step)
+            dim += 1
+        elif isinstance(it, Tensor):
+            advanced[dim] = it
+            dim += it.ndim if it.dtype.name in ("bool", "uint8") and it.ndim else 1
+        else:
+            raise IndexError(
+                f"only integers, slices (`:`), ellipsis (`...`), None and long or byte tensors are "
+                f"valid indices (got {type(it).__name__})")
+    return result, advanced
+
+
+def _index_list(advanced):
+    last = max(advanced)
+    out, d = [], 0
+    while d <= last:
+        idx = advanced.get(d)
+        out.append(idx)
+        d += idx.ndim if idx is not None and idx.dtype.name in ("bool", "uint8") and idx.ndim else 1
+    return out
+
+
+def getitem(t, index):
+    """t[index]."""
+    if type(index) is int:  # the common case, without the general walk
+        return aten.select.int(t, 0, index)
+    result, advanced = _apply_basic(t, index)
+    if advanced:
+        return aten.index.Tensor(result, _index_list(advanced))
+    if result is t:
+        return aten.alias.default(t)
+    return result
+
+
+def setitem(t, index, value):
+    """t[index] = value (an in-place write through views, or index_put_)."""
+    result, advanced = _apply_basic(t, index)
+    if advanced:
+        if not isinstance(value, Tensor):
+            from ._factories import tensor
+            value = tensor(value, dtype=t.dtype, device=t.device)
+        aten.index_put_.default(result, _index_list(advanced), value)
+        return
+    if isinstance(value, Tensor):
+        aten.copy_.default(result, value)
+    else:
+        aten.fill_.Scalar(result, value)

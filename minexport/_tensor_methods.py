@@ -1,0 +1,385 @@
+"""Attach torch's Tensor methods and Python operators to `Tensor`.
+
+Most methods are the public functions themselves (`x.sum(1)` is
+`minexport.sum(x, 1)`); in-place methods call the `_`-suffixed overload of
+the same op; operators follow torch's mapping (`2 - x` is `rsub`, `2 / x` is
+`reciprocal(x) * 2`).
+"""
+from . import _functions as F
+from . import _indexing
+from . import _random
+from . import dtypes as dt
+from ._tensor import Tensor
+from .ops import aten
+from .runtime import backends
+
+# functions whose first parameter is the tensor: reused unchanged as methods
+_AS_METHODS = """abs neg negative exp log log1p sqrt rsqrt sin cos tanh sigmoid erf relu reciprocal
+sign floor ceil round isnan logical_not bitwise_not t detach add sub subtract mul multiply div
+divide true_divide floor_divide remainder fmod pow maximum minimum eq ne lt le gt ge less
+less_equal greater greater_equal not_equal logical_and logical_or bitwise_and bitwise_or
+masked_fill clamp clip clamp_min clamp_max sum mean prod amax amin max min argmax argmin var std
+any all cumsum logsumexp softmax log_softmax mm bmm matmul addmm baddbmm reshape permute
+transpose swapaxes swapdims unsqueeze squeeze flatten unflatten narrow select split chunk unbind
+clone index_select gather scatter flip roll tril triu""".split()
+for _name in _AS_METHODS:
+    setattr(Tensor, _name, getattr(F, _name))
+
+
+# ------------------------------------------------------------ in-place ----
+def _inplace_unary(name):
+    op = getattr(aten, name + "_").default
+
+    def method(self):
+        return op(self)
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place {name}."
+    return method
+
+
+for _name in ("abs neg exp log log1p sqrt rsqrt sin cos tanh sigmoid erf relu reciprocal sign "
+              "floor ceil logical_not bitwise_not zero").split():
+    setattr(Tensor, _name + "_", _inplace_unary(_name))
+
+
+def _inplace_binary(name, overload="Tensor"):
+    packet = getattr(aten, name + "_")
+
+    def method(self, other, **kwargs):
+        op = getattr(packet, overload)
+        return op(self, other, **kwargs)
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place {name}."
+    return method
+
+
+for _name in ("add sub mul remainder fmod eq ne lt le gt ge bitwise_and bitwise_or "
+              "logical_and logical_or").split():
+    _overload = "default" if _name.startswith("logical") else "Tensor"
+    setattr(Tensor, _name + "_", _inplace_binary(_name, _overload))
+Tensor.floor_divide_ = _inplace_binary("floor_divide")
+
+
+def div_(self, other, *, rounding_mode=None):
+    """In-place division."""
+    if rounding_mode is None:
+        return aten.div_.Tensor(self, other)
+    return aten.div_.Tensor_mode(self, other, rounding_mode=rounding_mode)
+
+
+def pow_(self, exponent):
+    """In-place power."""
+    return aten.pow_.Tensor(self, exponent) if isinstance(exponent, Tensor) else aten.pow_.Scalar(self, exponent)
+
+
+def clamp_(self, min=None, max=None):
+    """In-place clamp."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return aten.clamp_.Tensor(self, min, max)
+    return aten.clamp_.default(self, min, max)
+
+
+def masked_fill_(self, mask, value):
+    """In-place masked_fill."""
+    op = aten.masked_fill_.Tensor if isinstance(value, Tensor) else aten.masked_fill_.Scalar
+    return op(self, mask, value)
+
+
+def fill_(self, value):
+    """Fill with a scalar (or a 0-d tensor)."""
+    return aten.fill_.Tensor(self, value) if isinstance(value, Tensor) else aten.fill_.Scalar(self, value)
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy src into self (broadcasting, casting, across devices)."""
+    return aten.copy_.default(self, src)
+
+
+def index_put_(self, indices, values, accumulate=False):
+    """self[indices] = values (or += with accumulate)."""
+    return aten.index_put_.default(self, list(indices), values, accumulate)
+
+
+def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+    """In-place scatter."""
+    src = value if src is None else src
+    if isinstance(src, Tensor):
+        return aten.scatter_.src(self, dim, index, src) if reduce is None else \
+            aten.scatter_.reduce(self, dim, index, src, reduce=reduce)
+    return aten.scatter_.value(self, dim, index, src) if reduce is None else \
+        aten.scatter_.value_reduce(self, dim, index, src, reduce=reduce)
+
+
+def clamp_min_(self, min):
+    """In-place clamp_min."""
+    return (aten.clamp_min_.Tensor if isinstance(min, Tensor) else aten.clamp_min_.default)(self, min)
+
+
+def clamp_max_(self, max):
+    """In-place clamp_max."""
+    return (aten.clamp_max_.Tensor if isinstance(max, Tensor) else aten.clamp_max_.default)(self, max)
+
+
+def round_(self, *, decimals=0):
+    """In-place round."""
+    return aten.round_.default(self) if decimals == 0 else aten.round_.decimals(self, decimals=decimals)
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    """Fill with uniform samples in [a, b) (eager only; used by nn.init)."""
+    return _fill_random(self, _random.uniform(self.shape, a, b))
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Fill with normal samples (eager only; used by nn.init)."""
+    return _fill_random(self, _random.normal(self.shape, mean, std))
+
+
+def _fill_random(self, values):
+    data = self._require_data("random initialization")
+    data[...] = backends.to_device(values, self.device) if self.device.type != "cpu" else values
+    return self
+
+
+for _f in (div_, pow_, clamp_, masked_fill_, fill_, copy_, index_put_, scatter_, clamp_min_,
+           clamp_max_, round_, uniform_, normal_):
+    setattr(Tensor, _f.__name__, _f)
+Tensor.clip_ = clamp_
+Tensor.true_divide_ = div_
+
+
+# --------------------------------------------------------- shape helpers ----
+def view(self, *shape):
+    """A view with a new shape (-1 infers one size); fails when strides do not allow it."""
+    if len(shape) == 1 and isinstance(shape[0], dt.dtype):
+        raise NotImplementedError("view(dtype) (reinterpreting bits) is not supported")
+    return aten.view.default(self, F._varargs(shape))
+
+
+def view_as(self, other):
+    """view(other.shape)."""
+    return aten.view.default(self, list(other.shape))
+
+
+def reshape_as(self, other):
+    """reshape(other.shape)."""
+    return aten.reshape.default(self, list(other.shape))
+
+
+def expand(self, *sizes):
+    """A broadcast view (-1 keeps a size)."""
+    return aten.expand.default(self, F._varargs(sizes))
+
+
+def expand_as(self, other):
+    """expand(other.shape)."""
+    return aten.expand.default(self, list(other.shape))
+
+
+def repeat(self, *sizes):
+    """Tile the tensor `sizes` times along each dim."""
+    return aten.repeat.default(self, F._varargs(sizes))
+
+
+def contiguous(self, memory_format=None):
+    """self when already contiguous, else a contiguous copy."""
+    return aten.contiguous.default(self)
+
+
+def unsqueeze_(self, dim):
+    """In-place unsqueeze (changes this tensor's shape)."""
+    return _restride(self, aten.unsqueeze.default(self, dim))
+
+
+def squeeze_(self, dim=None):
+    """In-place squeeze."""
+    return _restride(self, F.squeeze(self, dim))
+
+
+def transpose_(self, dim0, dim1):
+    """In-place transpose."""
+    return _restride(self, aten.transpose.int(self, dim0, dim1))
+
+
+def t_(self):
+    """In-place t()."""
+    return _restride(self, aten.t.default(self))
+
+
+def _restride(self, view_):
+    self._data = view_._data
+    self._fake_shape = view_._fake_shape
+    return self
+
+
+def _T(self):
+    return aten.permute.default(self, list(range(self.ndim - 1, -1, -1)))
+
+
+def _mT(self):
+    return aten.transpose.int(self, -2, -1)
+
+
+for _f in (view, view_as, reshape_as, expand, expand_as, repeat, contiguous, unsqueeze_, squeeze_,
+           transpose_, t_):
+    setattr(Tensor, _f.__name__, _f)
+Tensor.T = property(_T, doc="All dims reversed (a view).")
+Tensor.mT = property(_mT, doc="Last two dims swapped (a view).")
+
+
+# ------------------------------------------------------------- conversion ----
+def to(self, *args, **kwargs):
+    """to(dtype) / to(device[, dtype]) / to(other) / to(dtype=, device=, copy=)."""
+    non_blocking = kwargs.pop("non_blocking", False)
+    copy = kwargs.pop("copy", False)
+    dtype, device, other = kwargs.pop("dtype", None), kwargs.pop("device", None), kwargs.pop("other", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            other = a
+        elif isinstance(a, dt.dtype):
+            dtype = a
+        elif isinstance(a, (str, backends.device, int)) and not isinstance(a, bool):
+            device = a
+        elif isinstance(a, bool):
+            non_blocking = a
+        else:
+            raise TypeError(f"to() received an invalid argument of type {type(a).__name__}")
+    if other is not None:
+        return aten.to.other(self, other, non_blocking, copy)
+    if device is not None:
+        return aten.to.device(self, backends.as_device(device), dtype or self.dtype, non_blocking, copy)
+    if dtype is not None:
+        return aten.to.dtype(self, dtype, non_blocking, copy)
+    return aten.clone.default(self) if copy else self
+
+
+def _caster(d):
+    def method(self, memory_format=None):
+        return to(self, d)
+    method.__doc__ = f"to({d})"
+    return method
+
+
+for _n, _d in (("float", dt.float32), ("double", dt.float64), ("half", dt.float16),
+               ("bfloat16", dt.bfloat16), ("long", dt.int64), ("int", dt.int32), ("short", dt.int16),
+               ("char", dt.int8), ("byte", dt.uint8), ("bool", dt.bool)):
+    setattr(Tensor, _n, _caster(_d))
+
+
+def type_as(self, other):
+    """to(other.dtype)."""
+    return to(self, other.dtype)
+
+
+def cpu(self):
+    """A copy on the CPU (self when already there)."""
+    return to(self, "cpu")
+
+
+def cuda(self, device=None, non_blocking=False):
+    """A copy on a CUDA device."""
+    return to(self, backends.device("cuda", device if isinstance(device, int) else None))
+
+
+def _new_factory(factory):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        return factory(*size, dtype=dtype or self.dtype, device=device or self.device,
+                       requires_grad=requires_grad, **kw)
+    method.__name__ = "new_" + factory.__name__
+    method.__doc__ = f"{factory.__name__}() with self's dtype and device by default."
+    return method
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """full() with self's dtype and device by default."""
+    from ._factories import full
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """tensor(data) with self's dtype and device by default."""
+    from ._factories import tensor
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def where(self, condition, other):
+    """where(condition, self, other)."""
+    return F.where(condition, self, other)
+
+
+def _install_factories():
+    from . import _factories as fac
+    for f in (fac.zeros, fac.ones, fac.empty):
+        setattr(Tensor, "new_" + f.__name__, _new_factory(f))
+
+
+_install_factories()
+for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
+    setattr(Tensor, _f.__name__, _f)
+
+
+# -------------------------------------------------------------- operators ----
+def _reflected(fn):
+    return lambda self, other: fn(self, other)
+
+
+def _rsub(self, other):
+    return aten.rsub.Scalar(self, other) if not isinstance(other, Tensor) else F.sub(other, self)
+
+
+def _rtruediv(self, other):
+    return F.mul(F.reciprocal(self), other)
+
+
+def _rfloordiv(self, other):
+    return F.floor_divide(F._wrap_scalar(other, self), self)
+
+
+def _rmod(self, other):
+    return aten.remainder.Scalar_Tensor(other, self)
+
+
+def _rpow(self, other):
+    return aten.pow.Scalar(other, self)
+
+
+def _rmatmul(self, other):
+    return F.matmul(other, self)
+
+
+def _iop(inplace):
+    def op(self, other):
+        inplace(self, other)
+        return self
+    return op
+
+
+def _and(self, other):
+    return F.bitwise_and(self, other)
+
+
+def _or(self, other):
+    return F.bitwise_or(self, other)
+
+
+_OPERATORS = {
+    "__add__": F.add, "__radd__": F.add, "__sub__": F.sub, "__rsub__": _rsub,
+    "__mul__": F.mul, "__rmul__": F.mul, "__truediv__": F.div, "__rtruediv__": _rtruediv,
+    "__floordiv__": F.floor_divide, "__rfloordiv__": _rfloordiv, "__mod__": F.remainder,
+    "__rmod__": _rmod, "__pow__": F.pow, "__rpow__": _rpow, "__matmul__": F.matmul,
+    "__rmatmul__": _rmatmul, "__eq__": F.eq, "__ne__": F.ne, "__lt__": F.lt, "__le__": F.le,
+    "__gt__": F.gt, "__ge__": F.ge, "__and__": _and, "__rand__": _and, "__or__": _or, "__ror__": _or,
+    "__neg__": F.neg, "__abs__": F.abs, "__invert__": F.bitwise_not,
+    "__iadd__": _iop(Tensor.add_), "__isub__": _iop(Tensor.sub_), "__imul__": _iop(Tensor.mul_),
+    "__itruediv__": _iop(div_), "__ifloordiv__": _iop(Tensor.floor_divide_),
+    "__imod__": _iop(Tensor.remainder_), "__ipow__": _iop(pow_),
+    "__iand__": _iop(Tensor.bitwise_and_), "__ior__": _iop(Tensor.bitwise_or_),
+    "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
+}
+for _name, _fn in _OPERATORS.items():
+    setattr(Tensor, _name, _fn)
+Tensor.__hash__ = lambda self: id(self)

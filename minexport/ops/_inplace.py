@@ -1,0 +1,57 @@
+"""Derive an in-place op (`add_.Tensor`) from its functional twin (`add.Tensor`).
+
+The in-place op computes the functional result, then writes it into `self`.
+torch's two rules for in-place ops are checked by both meta and kernel: the
+result dtype must be castable to self's dtype (no float result into an int
+tensor), and the broadcast result shape must equal self's shape.
+"""
+from .. import dtypes as dt
+from ._common import check, dtype_of, fmt_shape, shape_of, torch_type_name
+from ._registry import pair_inplace, register
+
+
+def _check_inplace(self_dtype, self_shape, out_dtype, out_shape, op_name):
+    check(dt.can_cast(out_dtype, self_dtype),
+          lambda: f"{op_name}: result type {torch_type_name(out_dtype)} can't be cast to "
+                  f"the desired output type {torch_type_name(self_dtype)}")
+    check(tuple(out_shape) == tuple(self_shape),
+          lambda: f"{op_name}: output with shape {fmt_shape(self_shape)} doesn't match the "
+                  f"broadcast shape {fmt_shape(out_shape)}")
+
+
+def write_into(xp, dst, value):
+    """Copy `value` into array `dst` in place, broadcasting and casting like torch."""
+    try:
+        if hasattr(value, "shape") and value.shape == dst.shape and value.dtype == dst.dtype:
+            xp.copyto(dst, value)
+        else:
+            dst[...] = value
+    except ValueError as e:
+        if "read-only" in str(e):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location (it is an expand()ed view). Please clone() the "
+                "tensor before performing the operation.") from None
+        raise
+    return dst
+
+
+def register_inplace(functional, schema, *, check_shape=True):
+    """Register the in-place op for `functional` under `schema`; returns it."""
+    name = schema.split("(", 1)[0]
+
+    def meta(self, *args, **kwargs):
+        out = functional.meta(self, *args, **kwargs)
+        _check_inplace(self.dtype, self.shape, out.dtype,
+                       out.shape if check_shape else self.shape, name)
+        return self
+
+    def kernel(xp, self, *args, **kwargs):
+        out = functional.kernel(xp, self, *args, **kwargs)
+        _check_inplace(dtype_of(self), self.shape, dtype_of(out),
+                       shape_of(out) if check_shape else self.shape, name)
+        return write_into(xp, self, out)
+
+    op = register(schema, meta=meta, kernel=kernel, tags=("inplace",))
+    pair_inplace(functional, op)
+    return op

@@ -1,0 +1,263 @@
+"""Creation and conversion ops: zeros/ones/full/empty and their _like forms,
+arange, linspace, eye, rand/randn/randint, scalar_tensor, lift_fresh_copy,
+_to_copy and the `to` overloads.
+"""
+import math
+
+import numpy as np
+
+from .. import _random
+from .. import dtypes as dt
+from .._tensor import make_fake
+from ..runtime import backends
+from ._common import cast, check, dtype_of, fmt_shape
+from ._registry import register
+
+_FACTORY_KW = "*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None"
+_LIKE_KW = _FACTORY_KW + ", MemoryFormat? memory_format=None"
+
+
+def _size(size):
+    size = tuple(size)
+    for s in size:
+        check(s >= 0, lambda: f"Trying to create tensor with negative dimension {s}: {fmt_shape(size)}")
+    return size
+
+
+def _fill_dtype(value, dtype):
+    """full(): the dtype follows the fill value when none is given."""
+    if dtype is not None:
+        return dtype
+    return dt.scalar_dtype(value) if not hasattr(value, "dtype") else dtype_of(value)
+
+
+def _factory(schema, make, dtype_rule):
+    """Register a size-taking factory.  `make(xp, size, npdtype, *args)` builds the array."""
+    def meta(*args, dtype=None, layout=None, device=None, pin_memory=None, **kw):
+        size, rest = args[0], args[1:]
+        return make_fake(_size(size), dtype_rule(rest, dtype), device)
+
+    def kernel(xp, *args, dtype=None, layout=None, device=None, pin_memory=None, **kw):
+        size, rest = args[0], args[1:]
+        d = dtype_rule(rest, dtype)
+        return make(xp, _size(size), d, *rest)
+
+    register(schema, meta=meta, kernel=kernel, tags=("factory",))
+
+
+def _default_float(rest, dtype):
+    return dtype or dt.get_default_dtype()
+
+
+def _from_fill(rest, dtype):
+    return _fill_dtype(rest[0], dtype)
+
+
+def _int64(rest, dtype):
+    return dtype or dt.int64
+
+
+_factory(f"zeros(SymInt[] size, {_FACTORY_KW}) -> Tensor",
+         lambda xp, size, d: xp.zeros(size, dtype=d.numpy_dtype), _default_float)
+_factory(f"ones(SymInt[] size, {_FACTORY_KW}) -> Tensor",
+         lambda xp, size, d: xp.ones(size, dtype=d.numpy_dtype), _default_float)
+_factory(f"full(SymInt[] size, Scalar fill_value, {_FACTORY_KW}) -> Tensor",
+         lambda xp, size, d, v: xp.full(size, cast(xp, v, d), dtype=d.numpy_dtype), _from_fill)
+_factory(f"empty.memory_format(SymInt[] size, {_LIKE_KW}) -> Tensor",
+         lambda xp, size, d: xp.empty(size, dtype=d.numpy_dtype), _default_float)
+
+
+def _host(xp, arr):
+    return arr if xp is np else xp.asarray(arr)
+
+
+def _rand(xp, size, d):
+    check(d.is_floating_point, lambda: f'"check_uniform_bounds" not implemented for \'{d.name}\'')
+    return _host(xp, _random.uniform(size).astype(d.numpy_dtype))
+
+
+def _randn(xp, size, d):
+    check(d.is_floating_point, lambda: f'"normal_kernel_cpu" not implemented for \'{d.name}\'')
+    return _host(xp, _random.normal(size).astype(d.numpy_dtype))
+
+
+_factory(f"rand(SymInt[] size, {_FACTORY_KW}) -> Tensor", _rand, _default_float)
+_factory(f"randn(SymInt[] size, {_FACTORY_KW}) -> Tensor", _randn, _default_float)
+
+
+def _randint_check(low, high):
+    check(low < high, lambda: f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+
+
+def _randint_meta(*args, dtype=dt.int64, layout=None, device=None, pin_memory=None):
+    low, high, size = (0,) + args if len(args) == 2 else args
+    _randint_check(low, high)
+    return make_fake(_size(size), dtype or dt.int64, device)
+
+
+def _randint_kernel(xp, *args, dtype=dt.int64, layout=None, device=None, pin_memory=None):
+    low, high, size = (0,) + args if len(args) == 2 else args
+    _randint_check(low, high)
+    d = dtype or dt.int64
+    return _host(xp, _random.integers(_size(size), low, high).astype(d.numpy_dtype))
+
+
+register("randint(SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, "
+         "bool? pin_memory=None) -> Tensor", meta=_randint_meta, kernel=_randint_kernel, tags=("factory",))
+register("randint.low(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, "
+         "Device? device=None, bool? pin_memory=None) -> Tensor", meta=_randint_meta, kernel=_randint_kernel,
+         tags=("factory",))
+
+
+# ----------------------------------------------------------------- _like --
+def _like(schema, make, dtype_rule):
+    def meta(self, *rest, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+        return make_fake(self.shape, dtype_rule(self, rest, dtype), device if device is not None else self.device)
+
+    def kernel(xp, self, *rest, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+        d = dtype_rule(self, rest, dtype)
+        if device is not None:
+            xp = backends.backend_for_device(device)
+        return make(xp, tuple(self.shape), d, *rest)
+
+    register(schema, meta=meta, kernel=kernel, tags=("factory",))
+
+
+def _like_dtype(self, rest, dtype):
+    return dtype or dtype_of(self)
+
+
+_like(f"zeros_like(Tensor self, {_LIKE_KW}) -> Tensor", lambda xp, s, d: xp.zeros(s, dtype=d.numpy_dtype), _like_dtype)
+_like(f"ones_like(Tensor self, {_LIKE_KW}) -> Tensor", lambda xp, s, d: xp.ones(s, dtype=d.numpy_dtype), _like_dtype)
+_like(f"empty_like(Tensor self, {_LIKE_KW}) -> Tensor", lambda xp, s, d: xp.empty(s, dtype=d.numpy_dtype), _like_dtype)
+_like(f"full_like(Tensor self, Scalar fill_value, {_LIKE_KW}) -> Tensor",
+      lambda xp, s, d, v: xp.full(s, cast(xp, v, d), dtype=d.numpy_dtype), _like_dtype)
+_like(f"rand_like(Tensor self, {_LIKE_KW}) -> Tensor", _rand, _like_dtype)
+_like(f"randn_like(Tensor self, {_LIKE_KW}) -> Tensor", _randn, _like_dtype)
+
+
+# ---------------------------------------------------------------- ranges --
+def _arange_args(args):
+    if len(args) == 1:
+        return 0, args[0], 1
+    if len(args) == 2:
+        return args[0], args[1], 1
+    return args
+
+
+def arange_length(start, end, step):
+    """Number of elements of arange(start, end, step), with torch's checks."""
+    check(step != 0, "step must be nonzero")
+    check((step > 0 and end >= start) or (step < 0 and end <= start),
+          "upper bound and larger bound inconsistent with step sign")
+    if all(isinstance(v, int) for v in (start, end, step)):
+        return max(0, -((start - end) // step))
+    return max(0, math.ceil((end - start) / step))
+
+
+def _arange_dtype(values, dtype):
+    if dtype is not None:
+        return dtype
+    return dt.get_default_dtype() if any(isinstance(v, float) for v in values) else dt.int64
+
+
+def _arange_meta(*args, dtype=None, layout=None, device=None, pin_memory=None):
+    start, end, step = _arange_args(args)
+    return make_fake((arange_length(start, end, step),), _arange_dtype((start, end, step), dtype), device)
+
+
+def _arange_kernel(xp, *args, dtype=None, layout=None, device=None, pin_memory=None):
+    start, end, step = _arange_args(args)
+    n = arange_length(start, end, step)
+    d = _arange_dtype((start, end, step), dtype)
+    if d.category == 2 or any(isinstance(v, float) for v in (start, end, step)):
+        return (xp.arange(n, dtype=np.float64) * step + start).astype(d.numpy_dtype)
+    return xp.arange(start, start + n * step, step, dtype=np.int64)[:n].astype(d.numpy_dtype)
+
+
+for _s in (f"arange(Scalar end, {_FACTORY_KW}) -> Tensor",
+           f"arange.start(Scalar start, Scalar end, {_FACTORY_KW}) -> Tensor",
+           f"arange.start_step(Scalar start, Scalar end, Scalar step=1, {_FACTORY_KW}) -> Tensor"):
+    register(_s, meta=_arange_meta, kernel=_arange_kernel, tags=("factory",))
+
+
+def _linspace_kernel(xp, start, end, steps, *, dtype=None, layout=None, device=None, pin_memory=None):
+    check(steps >= 0, "number of steps must be non-negative")
+    d = dtype or dt.get_default_dtype()
+    if steps == 1:
+        return xp.full((1,), start, dtype=np.float64).astype(d.numpy_dtype)
+    i = xp.arange(steps, dtype=np.float64)
+    step = (end - start) / max(steps - 1, 1)
+    half = steps // 2
+    vals = xp.where(i < half, start + i * step, end - (steps - 1 - i) * step)
+    return vals.astype(d.numpy_dtype)
+
+
+register(f"linspace(Scalar start, Scalar end, int steps, {_FACTORY_KW}) -> Tensor",
+         meta=lambda start, end, steps, *, dtype=None, layout=None, device=None, pin_memory=None:
+         make_fake((steps,), dtype or dt.get_default_dtype(), device),
+         kernel=_linspace_kernel, tags=("factory",))
+
+
+def _eye_meta(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
+    return make_fake((n, n if m is None else m), dtype or dt.get_default_dtype(), device)
+
+
+def _eye_kernel(xp, n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
+    check(n >= 0 and (m is None or m >= 0), lambda: f"n must be greater or equal to 0, got {n}")
+    return xp.eye(n, n if m is None else m, dtype=(dtype or dt.get_default_dtype()).numpy_dtype)
+
+
+register(f"eye(SymInt n, {_FACTORY_KW}) -> Tensor", meta=_eye_meta, kernel=_eye_kernel, tags=("factory",))
+register(f"eye.m(SymInt n, SymInt m, {_FACTORY_KW}) -> Tensor", meta=_eye_meta, kernel=_eye_kernel,
+         tags=("factory",))
+
+register(f"scalar_tensor(Scalar s, {_FACTORY_KW}) -> Tensor",
+         meta=lambda s, *, dtype=None, layout=None, device=None, pin_memory=None:
+         make_fake((), dtype or dt.get_default_dtype(), device),
+         kernel=lambda xp, s, *, dtype=None, layout=None, device=None, pin_memory=None:
+         xp.asarray(cast(xp, s, dtype or dt.get_default_dtype()), dtype=(dtype or dt.get_default_dtype()).numpy_dtype),
+         tags=("factory",))
+register("lift_fresh_copy(Tensor self) -> Tensor", meta=lambda self: make_fake(self.shape, self.dtype, self.device),
+         kernel=lambda xp, self: self.copy())
+
+
+# ----------------------------------------------------------- conversion --
+def _convert(xp, a, dtype, device, copy):
+    """Array `a` as dtype/device; the same array when nothing changes and no copy is asked."""
+    if device is not None and backends.as_device(device) != backends.device_of_array(a):
+        a = backends.to_device(a, device)
+        copy = False
+    if dtype is not None and a.dtype != dtype.numpy_dtype:
+        return a.astype(dtype.numpy_dtype)
+    return a.copy() if copy else a
+
+
+def _to_copy_meta(self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+                  memory_format=None):
+    return make_fake(self.shape, dtype or self.dtype, device if device is not None else self.device)
+
+
+register("_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, "
+         "bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor",
+         meta=_to_copy_meta,
+         kernel=lambda xp, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+         memory_format=None: _convert(xp, self, dtype, device, True))
+
+_TO_TAGS = ("view", "maybe_view", "returns_self_if_unchanged")
+register("to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, "
+         "MemoryFormat? memory_format=None) -> Tensor(a)",
+         meta=lambda self, dtype, *a, **k: make_fake(self.shape, dtype, self.device),
+         kernel=lambda xp, self, dtype, non_blocking=False, copy=False, memory_format=None:
+         _convert(xp, self, dtype, None, copy), tags=_TO_TAGS)
+register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, "
+         "MemoryFormat? memory_format=None) -> Tensor(a)",
+         meta=lambda self, device, dtype, *a, **k: make_fake(self.shape, dtype, device),
+         kernel=lambda xp, self, device, dtype, non_blocking=False, copy=False, memory_format=None:
+         _convert(xp, self, dtype, device, copy), tags=_TO_TAGS)
+register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, "
+         "MemoryFormat? memory_format=None) -> Tensor(a)",
+         meta=lambda self, other, *a, **k: make_fake(self.shape, other.dtype, other.device),
+         kernel=lambda xp, self, other, non_blocking=False, copy=False, memory_format=None:
+         _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy), tags=_TO_TAGS)
+

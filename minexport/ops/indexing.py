@@ -1,0 +1,296 @@
+"""Indexing and writes: index.Tensor, index_put(_), gather, scatter(_),
+index_select, embedding, copy_, copy, fill_, zero_, item.
+
+Advanced indexing follows torch (which follows NumPy): None entries stand for
+full slices; bool masks select by position; when the indexed dims are
+adjacent the broadcast index shape takes their place, otherwise it leads.
+"""
+import numpy as np
+
+from .. import dtypes as dt
+from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, fmt_shape,
+                      torch_type_name, wrap_dim)
+from ._inplace import register_inplace, write_into
+from ._registry import register
+from ..runtime.backends import array_namespace, device_of_array, to_device
+
+_INDEX_DTYPES = (dt.int64, dt.int32, dt.bool, dt.uint8)
+
+
+def _check_index_dtype(d):
+    check(d in _INDEX_DTYPES, lambda: "tensors used as indices must be long, int, byte or bool "
+                                      f"tensors (got {torch_type_name(d)})")
+
+
+def _mask_count(mask):
+    """Number of True elements of a bool mask; needs data (data-dependent size)."""
+    data = getattr(mask, "_data", mask)
+    check(data is not None, "boolean-mask indexing of a fake tensor has a data-dependent size; "
+                            "it needs symbolic shapes (unbacked sizes)")
+    return int(np.count_nonzero(data))
+
+
+def index_shape(shape, indices):
+    """Result shape of self[indices] for index.Tensor (None = full slice)."""
+    check(len(indices) <= len(shape),
+          lambda: f"too many indices for tensor of dimension {len(shape)} (got {len(indices)})")
+    dims, adv_shapes, pos = [], [], 0
+    for idx in indices:
+        if idx is None:
+            dims.append(("slice", shape[pos]))
+            pos += 1
+            continue
+        d = dtype_of(idx)
+        _check_index_dtype(d)
+        if d in (dt.bool, dt.uint8):
+            k = len(idx.shape)
+            for j in range(k):
+                check(idx.shape[j] == shape[pos + j],
+                      lambda: f"The shape of the mask {fmt_shape(idx.shape)} at index {j} does not "
+                              f"match the shape of the indexed tensor {fmt_shape(shape)} at index {pos + j}")
+            adv_shapes.append((_mask_count(idx),))
+            dims.append(("adv", None))
+            pos += k
+        else:
+            adv_shapes.append(tuple(idx.shape))
+            dims.append(("adv", None))
+            pos += 1
+    dims += [("slice", s) for s in shape[pos:]]
+    bshape = broadcast_shapes(*adv_shapes, op="index") if adv_shapes else ()
+    adv_pos = [i for i, (kind, _) in enumerate(dims) if kind == "adv"]
+    if not adv_pos:
+        return tuple(s for _, s in dims)
+    contiguous = adv_pos == list(range(adv_pos[0], adv_pos[-1] + 1))
+    rest = [s for kind, s in dims if kind == "slice"]
+    if contiguous:
+        before = [s for kind, s in dims[: adv_pos[0]]]
+        return tuple(before) + bshape + tuple(rest[len(before):])
+    return bshape + tuple(rest)
+
+
+def _np_index(xp, indices):
+    out = []
+    for idx in indices:
+        if idx is None:
+            out.append(slice(None))
+        else:
+            _check_index_dtype(dtype_of(idx))
+            out.append(idx.astype(bool) if idx.dtype == np.uint8 else idx)
+    return tuple(out)
+
+
+def _index_meta(self, indices):
+    return fake_like(index_shape(tuple(self.shape), indices), self.dtype, self)
+
+
+def _index_kernel(xp, self, indices):
+    check(len(indices) <= self.ndim,
+          lambda: f"too many indices for tensor of dimension {self.ndim} (got {len(indices)})")
+    try:
+        r = self[_np_index(xp, indices)]
+    except IndexError as e:
+        raise IndexError(str(e).replace("axis", "dimension")) from None
+    return r.copy() if hasattr(r, "base") and r.base is not None and np.may_share_memory(r, self) else r
+
+
+register("index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", meta=_index_meta, kernel=_index_kernel)
+
+
+def _index_put_meta(self, indices, values, accumulate=False):
+    index_shape(tuple(self.shape), indices)
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _index_put_kernel(xp, self, indices, values, accumulate=False):
+    out = self.copy()
+    idx = _np_index(xp, indices)
+    vals = cast(xp, values, dtype_of(self))
+    if accumulate:
+        if xp is np:
+            np.add.at(out, idx, vals)
+        else:
+            xp.add.at(out, idx, vals)
+    else:
+        out[idx] = vals
+    return out
+
+
+_index_put = register("index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
+                      meta=_index_put_meta, kernel=_index_put_kernel)
+register_inplace(_index_put, "index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, "
+                             "bool accumulate=False) -> Tensor(a!)")
+
+
+# ----------------------------------------------------------- gather/scatter --
+def _gather_check(self_shape, dim, index_shape_, index_dtype, what):
+    check(index_dtype is dt.int64, lambda: f"{what}(): Expected dtype int64 for index")
+    d = wrap_dim(dim, len(self_shape))
+    check(len(index_shape_) == len(self_shape) or (len(self_shape) == 0 and len(index_shape_) <= 1),
+          lambda: f"Index tensor must have the same number of dimensions as input tensor")
+    for k in range(len(index_shape_)):
+        check(k == d or index_shape_[k] <= self_shape[k],
+              lambda: f"Size does not match at dimension {k} expected index {fmt_shape(index_shape_)} "
+                      f"to be no larger than self {fmt_shape(self_shape)} apart from dimension {d}")
+    return d
+
+
+def _gather_meta(self, dim, index, *, sparse_grad=False):
+    _gather_check(tuple(self.shape), dim, tuple(index.shape), index.dtype, "gather")
+    return fake_like(index.shape, self.dtype, self)
+
+
+def _fit(a, shape, skip):
+    """Slice array `a` down to `shape` in every dim except `skip`."""
+    return a[tuple(slice(None) if k == skip else slice(0, s) for k, s in enumerate(shape))]
+
+
+def _gather_kernel(xp, self, dim, index, *, sparse_grad=False):
+    d = _gather_check(self.shape, dim, index.shape, dtype_of(index), "gather")
+    if self.ndim == 0:
+        return self.reshape(index.shape).copy()
+    return xp.take_along_axis(_fit(self, index.shape, d), index, axis=d)
+
+
+register("gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor",
+         meta=_gather_meta, kernel=_gather_kernel)
+
+_REDUCE = {"add": "add", "multiply": "multiply"}
+
+
+def _scatter_meta(self, dim, index, src, *, reduce=None):
+    _gather_check(tuple(self.shape), dim, tuple(index.shape), index.dtype, "scatter")
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _scatter_kernel(xp, self, dim, index, src, *, reduce=None):
+    d = _gather_check(self.shape, dim, index.shape, dtype_of(index), "scatter")
+    out = self.copy()
+    if hasattr(src, "shape"):
+        vals = cast(xp, _fit(src, index.shape, -1), dtype_of(self))
+    else:
+        vals = xp.full(index.shape, cast(xp, src, dtype_of(self)), dtype=self.dtype)
+    grids = list(xp.meshgrid(*[xp.arange(s) for s in index.shape], indexing="ij"))
+    grids[d] = index
+    where = tuple(grids)
+    if reduce is None:
+        out[where] = vals
+    else:
+        check(reduce in _REDUCE, lambda: f"reduce argument must be either add or multiply, got {reduce}")
+        getattr(xp, _REDUCE[reduce]).at(out, where, vals)
+    return out
+
+
+for _f, _i in (
+        ("scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
+         "scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)"),
+        ("scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
+         "scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)"),
+        ("scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor",
+         "scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)"),
+        ("scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor",
+         "scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)")):
+    register_inplace(register(_f, meta=_scatter_meta, kernel=_scatter_kernel), _i)
+
+
+def _index_select_check(shape, dim, index):
+    check(len(index.shape) <= 1, "index_select(): Index is supposed to be a vector")
+    check(dtype_of(index) in (dt.int64, dt.int32),
+          "index_select(): Expected dtype int32/int64 for index")
+    return wrap_dim(dim, len(shape))
+
+
+def _index_select_meta(self, dim, index):
+    d = _index_select_check(self.shape, dim, index)
+    n = index.shape[0] if len(index.shape) else 1
+    shape = list(self.shape)
+    if shape:
+        shape[d] = n
+    return fake_like(shape, self.dtype, self)
+
+
+def _index_select_kernel(xp, self, dim, index):
+    d = _index_select_check(self.shape, dim, index)
+    if self.ndim == 0:
+        return self.copy()
+    return xp.take(self, index.reshape(-1), axis=d)
+
+
+register("index_select(Tensor self, int dim, Tensor index) -> Tensor",
+         meta=_index_select_meta, kernel=_index_select_kernel)
+
+
+def _embedding_check(weight, indices):
+    check(len(weight.shape) == 2, "'weight' must be 2-D")
+    check(dtype_of(indices) in (dt.int64, dt.int32),
+          lambda: "Expected tensor for argument #1 'indices' to have one of the following scalar "
+                  f"types: Long, Int; but got {torch_type_name(dtype_of(indices))} instead")
+
+
+def _embedding_meta(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    _embedding_check(weight, indices)
+    return fake_like(tuple(indices.shape) + (weight.shape[1],), weight.dtype, weight)
+
+
+def _embedding_kernel(xp, weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    _embedding_check(weight, indices)
+    try:
+        return xp.take(weight, indices, axis=0, mode="raise")
+    except IndexError:
+        raise IndexError("index out of range in self (embedding index beyond the "
+                         f"{weight.shape[0]} rows of the weight)") from None
+
+
+register("embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, "
+         "bool sparse=False) -> Tensor", meta=_embedding_meta, kernel=_embedding_kernel)
+
+
+# ------------------------------------------------------------------ writes --
+def _copy_meta(self, src, non_blocking=False):
+    shape = broadcast_shapes(tuple(src.shape), tuple(self.shape), op="copy_")
+    check(shape == tuple(self.shape),
+          lambda: f"output with shape {fmt_shape(self.shape)} doesn't match the broadcast shape "
+                  f"{fmt_shape(shape)}")
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _copy_kernel(xp, self, src, non_blocking=False):
+    _copy_meta(self, src)
+    if array_namespace(src) is not xp:
+        src = to_device(src, device_of_array(self))
+    out = xp.empty(self.shape, dtype=self.dtype)
+    out[...] = src
+    return out
+
+
+_copy = register("copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor",
+                 meta=_copy_meta, kernel=_copy_kernel)
+register_inplace(_copy, "copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)",
+                 check_shape=False)
+
+
+def _fill_meta(self, value):
+    if hasattr(value, "shape"):
+        check(len(value.shape) == 0, lambda: "fill_ only supports 0-dimension value tensor but got "
+                                             f"tensor with {len(value.shape)} dimensions.")
+    return self
+
+
+def _fill_kernel(xp, self, value):
+    _fill_meta(self, value)
+    return write_into(xp, self, cast(xp, value, dtype_of(self)))
+
+
+register("fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
+         tags=("inplace",))
+register("fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
+         tags=("inplace",))
+register("zero_(Tensor(a!) self) -> Tensor(a!)", meta=lambda self: self,
+         kernel=lambda xp, self: write_into(xp, self, 0), tags=("inplace",))
+
+
+def _item_kernel(xp, self):
+    check(self.size == 1, lambda: f"a Tensor with {self.size} elements cannot be converted to Scalar")
+    return self.reshape(()).item()
+
+
+register("item(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)

@@ -1,0 +1,169 @@
+"""Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
+from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array
+from ._registry import register
+
+
+def _same_dtype(a, b, what):
+    check(a == b, lambda: f"{what}: expected m1 and m2 to have the same dtype, but got: "
+                          f"{a.name} != {b.name}")
+
+
+def _mm_shape(a, b):
+    if len(a) == 2 and len(b) == 2 and a[1] == b[0]:
+        return (a[0], b[1])
+    check(len(a) == 2, lambda: f"self must be a matrix (mm got a {len(a)}-D tensor)")
+    check(len(b) == 2, lambda: f"mat2 must be a matrix (mm got a {len(b)}-D tensor)")
+    check(a[1] == b[0], lambda: f"mat1 and mat2 shapes cannot be multiplied "
+                                f"({a[0]}x{a[1]} and {b[0]}x{b[1]})")
+    return (a[0], b[1])
+
+
+def _bmm_shape(a, b):
+    check(len(a) == 3, lambda: f"batch1 must be a 3D tensor (bmm got {len(a)}-D)")
+    check(len(b) == 3, lambda: f"batch2 must be a 3D tensor (bmm got {len(b)}-D)")
+    check(a[0] == b[0] and a[2] == b[1],
+          lambda: f"bmm: Expected size for first two dimensions of batch2 tensor to be: "
+                  f"[{a[0]}, {a[2]}] but got: [{b[0]}, {b[1]}].")
+    return (a[0], a[1], b[2])
+
+
+def matmul_shape(a, b):
+    """Result shape of torch.matmul for operand shapes a and b (torch's rules and errors)."""
+    if len(a) == 2 and len(b) == 2 and a[1] == b[0]:
+        return (a[0], b[1])
+    check(len(a) > 0 and len(b) > 0,
+          lambda: f"both arguments to matmul need to be at least 1D, but they are "
+                  f"{len(a)}D and {len(b)}D")
+    if len(a) == 1 and len(b) == 1:
+        check(a[0] == b[0], lambda: f"inconsistent tensor size, expected tensor [{a[0]}] and src "
+                                    f"[{b[0]}] to have the same number of elements, but got "
+                                    f"{a[0]} and {b[0]} elements respectively")
+        return ()
+    a2 = (1,) + tuple(a) if len(a) == 1 else tuple(a)
+    b2 = tuple(b) + (1,) if len(b) == 1 else tuple(b)
+    check(a2[-1] == b2[-2], lambda: f"mat1 and mat2 shapes cannot be multiplied "
+                                    f"({'x'.join(map(str, a2[-2:]))} and "
+                                    f"{'x'.join(map(str, b2[-2:]))})")
+    batch = broadcast_shapes(a2[:-2], b2[:-2], op="matmul")
+    out = batch + (a2[-2], b2[-1])
+    if len(a) == 1:
+        out = out[:-2] + out[-1:]
+    if len(b) == 1:
+        out = out[:-1]
+    return out
+
+
+def _mm_meta(self, mat2):
+    _same_dtype(self.dtype, mat2.dtype, "mm")
+    return fake_like(_mm_shape(self.shape, mat2.shape), self.dtype, self)
+
+
+def _product(xp, a, b, shape_fn, what):
+    """a @ b for same-dtype operands; the nice error comes from `shape_fn` when NumPy refuses."""
+    if a.dtype != b.dtype:
+        _same_dtype(dtype_of(a), dtype_of(b), what)
+    shape_fn(a.shape, b.shape)  # cheap for the ranks it accepts; raises torch's errors
+    return xp.matmul(a, b)
+
+
+def _mm_kernel(xp, self, mat2):
+    return _product(xp, self, mat2, _mm_shape, "mm")
+
+
+def _bmm_meta(self, mat2):
+    _same_dtype(self.dtype, mat2.dtype, "bmm")
+    return fake_like(_bmm_shape(self.shape, mat2.shape), self.dtype, self)
+
+
+def _bmm_kernel(xp, self, mat2):
+    return _product(xp, self, mat2, _bmm_shape, "bmm")
+
+
+def _matmul_meta(self, other):
+    _same_dtype(self.dtype, other.dtype, "matmul")
+    return fake_like(matmul_shape(self.shape, other.shape), self.dtype, self)
+
+
+def _matmul_kernel(xp, self, other):
+    r = _product(xp, self, other, matmul_shape, "matmul")
+    return r if self.ndim > 1 or other.ndim > 1 else xp.asarray(r)
+
+
+def _addmm_meta(self, mat1, mat2, *, beta=1, alpha=1):
+    shape = _mm_shape(mat1.shape, mat2.shape)
+    broadcast_shapes(self.shape, shape, op="addmm")
+    _same_dtype(mat1.dtype, mat2.dtype, "addmm")
+    return fake_like(shape, mat1.dtype, mat1)
+
+
+def _scaled_sum(xp, self, prod, beta, alpha):
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:
+        return xp.broadcast_to(prod, prod.shape).copy()
+    return prod + (self if beta == 1 else self * beta)
+
+
+def _addmm_kernel(xp, self, mat1, mat2, *, beta=1, alpha=1):
+    shape = _mm_shape(mat1.shape, mat2.shape)
+    check(broadcast_shapes(self.shape, shape, op="addmm") == shape,
+          lambda: f"addmm: self of shape {fmt_shape(self.shape)} does not broadcast to {fmt_shape(shape)}")
+    return out_array(xp, _scaled_sum(xp, self, xp.matmul(mat1, mat2), beta, alpha), dtype_of(mat1))
+
+
+def _baddbmm_meta(self, batch1, batch2, *, beta=1, alpha=1):
+    shape = _bmm_shape(batch1.shape, batch2.shape)
+    broadcast_shapes(self.shape, shape, op="baddbmm")
+    return fake_like(shape, batch1.dtype, batch1)
+
+
+def _baddbmm_kernel(xp, self, batch1, batch2, *, beta=1, alpha=1):
+    _bmm_shape(batch1.shape, batch2.shape)
+    return out_array(xp, _scaled_sum(xp, self, xp.matmul(batch1, batch2), beta, alpha),
+                     dtype_of(batch1))
+
+
+def _linear_shape(inp, weight, bias):
+    check(len(weight) in (1, 2), lambda: f"linear: weight must be 1-D or 2-D, got {len(weight)}-D")
+    k = weight[-1]
+    check(len(inp) >= 1 and inp[-1] == k,
+          lambda: f"mat1 and mat2 shapes cannot be multiplied "
+                  f"({'x'.join(map(str, (_rows(inp), inp[-1] if inp else 1)))} and "
+                  f"{k}x{weight[0] if len(weight) == 2 else 1})")
+    out = tuple(inp[:-1]) + ((weight[0],) if len(weight) == 2 else ())
+    if bias is not None:
+        broadcast_shapes(bias, out, op="linear")
+    return out
+
+
+def _rows(shape):
+    n = 1
+    for s in shape[:-1]:
+        n *= s
+    return n
+
+
+def _linear_meta(input, weight, bias=None):
+    _same_dtype(input.dtype, weight.dtype, "linear")
+    shape = _linear_shape(input.shape, weight.shape, None if bias is None else bias.shape)
+    return fake_like(shape, input.dtype, input)
+
+
+def _linear_kernel(xp, input, weight, bias=None):
+    _same_dtype(dtype_of(input), dtype_of(weight), "linear")
+    _linear_shape(input.shape, weight.shape, None if bias is None else bias.shape)
+    out = xp.matmul(input, weight.T)
+    if bias is not None:
+        out = out + bias
+    return out_array(xp, out, dtype_of(input))
+
+
+register("mm(Tensor self, Tensor mat2) -> Tensor", meta=_mm_meta, kernel=_mm_kernel)
+register("bmm(Tensor self, Tensor mat2) -> Tensor", meta=_bmm_meta, kernel=_bmm_kernel)
+register("matmul(Tensor self, Tensor other) -> Tensor", meta=_matmul_meta, kernel=_matmul_kernel)
+register("addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+         meta=_addmm_meta, kernel=_addmm_kernel)
+register("baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+         meta=_baddbmm_meta, kernel=_baddbmm_kernel)
+register("linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
+         meta=_linear_meta, kernel=_linear_kernel)

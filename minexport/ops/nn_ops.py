@@ -1,0 +1,605 @@
+"""Neural-network ops: convolution, pooling, normalization, dropout, attention.
+
+Convolution and pooling share one helper that views an input as its sliding
+windows (`_windows`, via as_strided: no copy until the product), so the output
+size formula lives in one place (`conv_out_size`) for meta and kernel.
+"""
+import math
+
+import numpy as np
+
+from .. import dtypes as dt
+from .. import _random
+from ._common import check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
+from ._registry import register
+from .reductions import _softmax_array
+
+
+def _pair(v, n):
+    if isinstance(v, (list, tuple)):
+        v = list(v)
+        return v * n if len(v) == 1 else v
+    return [v] * n
+
+
+def conv_out_size(size, k, stride, pad, dil, ceil_mode=False):
+    """Output length of a window sweep (torch's formula, with pooling's ceil_mode rule)."""
+    eff = dil * (k - 1) + 1
+    num = size + 2 * pad - eff
+    if ceil_mode:
+        out = -(-num // stride) + 1
+        if (out - 1) * stride >= size + pad:
+            out -= 1
+        return out
+    return num // stride + 1
+
+
+def _windows(xp, a, ks, strides, dils):
+    """View the last len(ks) dims of `a` as (out..., k...) sliding windows."""
+    n = len(ks)
+    spatial = a.shape[-n:]
+    outs = [(spatial[i] - dils[i] * (ks[i] - 1) - 1) // strides[i] + 1 for i in range(n)]
+    st = a.strides
+    shape = a.shape[:-n] + tuple(outs) + tuple(ks)
+    strides_ = st[:-n] + tuple(st[-n + i] * strides[i] for i in range(n)) + \
+        tuple(st[-n + i] * dils[i] for i in range(n))
+    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides_)
+
+
+# ------------------------------------------------------------ convolution --
+def _conv_shape(inp, weight, stride, padding, dilation, groups, name):
+    n = len(weight) - 2
+    check(len(inp) in (n + 1, n + 2), lambda: f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) "
+          f"input to {name}, but got input of size: {fmt_shape(inp)}")
+    batched = len(inp) == n + 2
+    shape = tuple(inp) if batched else (1,) + tuple(inp)
+    check(shape[1] == weight[1] * groups,
+          lambda: f"Given groups={groups}, weight of size {fmt_shape(weight)}, expected "
+                  f"input{fmt_shape(shape)} to have {weight[1] * groups} channels, but got "
+                  f"{shape[1]} channels instead")
+    check(weight[0] % groups == 0, lambda: f"Given groups={groups}, expected weight to be divisible "
+                                           f"by {groups} at dimension 0, but got weight of size {fmt_shape(weight)}")
+    out = [conv_out_size(shape[2 + i], weight[2 + i], stride[i], padding[i], dilation[i]) for i in range(n)]
+    check(all(o > 0 for o in out),
+          lambda: f"Given input size per channel: ({' x '.join(str(s) for s in shape[2:])}). Calculated "
+                  f"output size: ({' x '.join(str(o) for o in out)}). Output size is too small")
+    res = (shape[0], weight[0]) + tuple(out)
+    return res if batched else res[1:]
+
+
+def _conv_array(xp, x, w, b, stride, padding, dilation, groups):
+    n = w.ndim - 2
+    batched = x.ndim == n + 2
+    if not batched:
+        x = x[None]
+    if any(padding):
+        x = xp.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding])
+    win = _windows(xp, x, w.shape[2:], stride, dilation)       # N, C, out..., k...
+    N, C = x.shape[:2]
+    outs = win.shape[2:2 + n]
+    O = w.shape[0]
+    g, cg, og = groups, C // groups, O // groups
+    # im2col: (g, N*out, cg*k) @ (g, cg*k, og)
+    perm = (0,) + tuple(range(2, 2 + n)) + (1,) + tuple(range(2 + n, 2 + 2 * n))
+    cols = xp.transpose(win, perm).reshape((N * int(np.prod(outs)), g, -1))
+    cols = xp.transpose(cols, (1, 0, 2))
+    wm = xp.transpose(w.reshape((g, og, -1)), (0, 2, 1))
+    out = xp.matmul(cols, wm)                                   # g, N*out, og
+    out = xp.transpose(out, (1, 0, 2)).reshape((N,) + tuple(outs) + (O,))
+    out = xp.moveaxis(out, -1, 1)
+    if b is not None:
+        out = out + b.reshape((1, O) + (1,) * n)
+    out = xp.ascontiguousarray(out)
+    return out if batched else out[0]
+
+
+def _conv_register(schema, n, name, transposed_arg=False):
+    def norm(stride, padding, dilation):
+        return _pair(stride, n), _pair(padding, n), _pair(dilation, n)
+
+    def parse(weight, args, kwargs):
+        names = ["stride", "padding", "dilation", "transposed", "output_padding", "groups"] if transposed_arg \
+            else ["stride", "padding", "dilation", "groups"]
+        vals = dict(zip(names, args))
+        vals.update(kwargs)
+        check(not vals.get("transposed", False),
+              "convolution with transposed=True (conv_transpose) is not supported by minexport yet")
+        nn = len(weight.shape) - 2
+        stride, padding, dilation = (_pair(vals.get(k, d), nn) for k, d in
+                                     (("stride", 1), ("padding", 0), ("dilation", 1)))
+        return stride, padding, dilation, vals.get("groups", 1)
+
+    def meta(input, weight, bias=None, *args, **kwargs):
+        stride, padding, dilation, groups = parse(weight, args, kwargs)
+        _check_dtypes(input, weight)
+        return fake_like(_conv_shape(tuple(input.shape), tuple(weight.shape), stride, padding,
+                                     dilation, groups, name), input.dtype, input)
+
+    def kernel(xp, input, weight, bias=None, *args, **kwargs):
+        stride, padding, dilation, groups = parse(weight, args, kwargs)
+        _check_dtypes(input, weight)
+        _conv_shape(input.shape, weight.shape, stride, padding, dilation, groups, name)
+        return out_array(xp, _conv_array(xp, input, weight, bias, stride, padding, dilation, groups),
+                         dtype_of(input))
+
+    register(schema, meta=meta, kernel=kernel)
+
+
+def _check_dtypes(input, weight):
+    a, b = dtype_of(input), dtype_of(weight)
+    check(a == b, lambda: f"Input type ({torch_type_name(a)}) and weight type ({torch_type_name(b)}) "
+                          "should be the same")
+
+
+_conv_register("conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=[1], "
+               "SymInt[1] padding=[0], SymInt[1] dilation=[1], SymInt groups=1) -> Tensor", 1, "conv1d")
+_conv_register("conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=[1, 1], "
+               "SymInt[2] padding=[0, 0], SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor", 2, "conv2d")
+_conv_register("convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, "
+               "SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor",
+               None, "convolution", transposed_arg=True)
+
+
+def _same_padding(xp, input, weight, dilation, n):
+    """'same' padding: total d*(k-1) per dim, the odd extra going right (as torch)."""
+    pads = []
+    for i in range(n):
+        total = dilation[i] * (weight.shape[2 + i] - 1)
+        pads.append((total // 2, total - total // 2))
+    return pads
+
+
+def _conv_padding_register(schema, n, name):
+    def resolve(weight, stride, padding, dilation):
+        stride, dilation = _pair(stride, n), _pair(dilation, n)
+        check(padding in ("same", "valid"),
+              lambda: f"Invalid padding string: '{padding}'")
+        if padding == "same":
+            check(all(s == 1 for s in stride), "padding='same' is not supported for strided convolutions")
+        return stride, dilation
+
+    def meta(input, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1):
+        stride, dilation = resolve(weight, stride, padding, dilation)
+        if padding == "same":
+            return fake_like(tuple(input.shape[:-n - 1]) + (weight.shape[0],) + tuple(input.shape[-n:]),
+                             input.dtype, input)
+        return fake_like(_conv_shape(tuple(input.shape), tuple(weight.shape), stride, [0] * n, dilation,
+                                     groups, name), input.dtype, input)
+
+    def kernel(xp, input, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1):
+        stride, dilation = resolve(weight, stride, padding, dilation)
+        if padding == "same":
+            pads = _same_padding(xp, input, weight, dilation, n)
+            input = xp.pad(input, [(0, 0)] * (input.ndim - n) + pads)
+        _conv_shape(input.shape, weight.shape, stride, [0] * n, dilation, groups, name)
+        return out_array(xp, _conv_array(xp, input, weight, bias, stride, [0] * n, dilation, groups),
+                         dtype_of(input))
+
+    register(schema, meta=meta, kernel=kernel)
+
+
+_conv_padding_register('conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=[1], '
+                       'str padding="valid", SymInt[1] dilation=[1], SymInt groups=1) -> Tensor', 1, "conv1d")
+_conv_padding_register('conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=[1, 1], '
+                       'str padding="valid", SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor', 2, "conv2d")
+
+
+# ---------------------------------------------------------------- pooling --
+def _pool_params(kernel_size, stride, padding, dilation):
+    k = _pair(kernel_size, 2)
+    s = _pair(stride, 2) if stride not in (None, [], ()) else list(k)
+    p, d = _pair(padding, 2), _pair(dilation, 2)
+    for i in range(2):
+        check(p[i] * 2 <= k[i], lambda: f"pad should be at most half of effective kernel size, but got "
+                                        f"pad={p[i]}, kernel_size={k[i]} and dilation={d[i]}")
+    return k, s, p, d
+
+
+def _pool_shape(shape, k, s, p, d, ceil_mode, name):
+    check(len(shape) in (3, 4), lambda: f"{name}: Expected 3D or 4D (batch mode) tensor for input, "
+                                        f"but got: {fmt_shape(shape)}")
+    out = [conv_out_size(shape[-2 + i], k[i], s[i], p[i], d[i], ceil_mode) for i in range(2)]
+    check(all(o > 0 for o in out),
+          lambda: f"Given input size: ({'x'.join(map(str, shape[-3:]))}). Calculated output size: "
+                  f"({shape[-3]}x{out[0]}x{out[1]}). Output size is too small")
+    return tuple(shape[:-2]) + tuple(out)
+
+
+def _padded_windows(xp, a, k, s, p, d, out, fill):
+    """Pad (with the extra right padding ceil_mode needs) and view as windows."""
+    extra = [max(0, (out[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 - (a.shape[-2 + i] + 2 * p[i])) for i in range(2)]
+    widths = [(0, 0)] * (a.ndim - 2) + [(p[i], p[i] + extra[i]) for i in range(2)]
+    padded = xp.pad(a, widths, constant_values=fill) if any(map(any, widths)) else a
+    w = _windows(xp, padded, k, s, d)
+    return w[..., : out[0], : out[1], :, :]
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _max_pool(xp, a, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
+    k, s, p, d = _pool_params(kernel_size, stride, padding, dilation)
+    out = _pool_shape(a.shape, k, s, p, d, ceil_mode, "max_pool2d")[-2:]
+    w = _padded_windows(xp, a, k, s, p, d, out, _lowest(a.dtype))
+    flat = w.reshape(w.shape[:-2] + (-1,))
+    if not with_indices:
+        vals = xp.max(flat, axis=-1)
+        if a.dtype.kind == "f":
+            vals = xp.where(xp.isnan(flat).any(axis=-1), np.nan, vals)
+        return vals
+    am = xp.argmax(flat, axis=-1)
+    if a.dtype.kind == "f":
+        nan = xp.isnan(flat)
+        am = xp.where(nan.any(axis=-1), xp.argmax(nan, axis=-1), am)
+    vals = xp.take_along_axis(flat, am[..., None], axis=-1)[..., 0]
+    ki, kj = am // k[1], am % k[1]
+    oh = xp.arange(out[0]).reshape(-1, 1)
+    ow = xp.arange(out[1]).reshape(1, -1)
+    h = oh * s[0] - p[0] + ki * d[0]
+    wcol = ow * s[1] - p[1] + kj * d[1]
+    return vals, (h * a.shape[-1] + wcol).astype(np.int64)
+
+
+def _max_pool_meta(self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    k, s, p, d = _pool_params(kernel_size, stride, padding, dilation)
+    return fake_like(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "max_pool2d"), self.dtype, self)
+
+
+register("max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, "
+         "bool ceil_mode=False) -> Tensor", meta=_max_pool_meta,
+         kernel=lambda xp, self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False:
+         _max_pool(xp, self, kernel_size, stride, padding, dilation, ceil_mode, False))
+register("max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, "
+         "int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
+         meta=lambda *a, **k: (_max_pool_meta(*a, **k),
+                               fake_like(_max_pool_meta(*a, **k).shape, dt.int64, a[0])),
+         kernel=lambda xp, self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False:
+         _max_pool(xp, self, kernel_size, stride, padding, dilation, ceil_mode, True))
+
+
+def _avg_pool_meta(self, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True,
+                   divisor_override=None):
+    k, s, p, d = _pool_params(kernel_size, stride, padding, 1)
+    return fake_like(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "avg_pool2d"), self.dtype, self)
+
+
+def _avg_pool_kernel(xp, self, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True,
+                     divisor_override=None):
+    k, s, p, d = _pool_params(kernel_size, stride, padding, 1)
+    out = _pool_shape(self.shape, k, s, p, d, ceil_mode, "avg_pool2d")[-2:]
+    check(divisor_override is None or divisor_override != 0, "divisor must be not zero")
+    total = xp.sum(_padded_windows(xp, self, k, s, p, d, out, 0), axis=(-2, -1))
+    if divisor_override:
+        return out_array(xp, total / divisor_override, dtype_of(self))
+    H, W = self.shape[-2:]
+    # torch's window size: clipped to the padded area, or to the real input without count_include_pad
+    hs = xp.arange(out[0]) * s[0] - p[0]
+    ws = xp.arange(out[1]) * s[1] - p[1]
+    if count_include_pad:
+        ch = xp.minimum(hs + k[0], H + p[0]) - hs
+        cw = xp.minimum(ws + k[1], W + p[1]) - ws
+    else:
+        ch = xp.minimum(hs + k[0], H) - xp.maximum(hs, 0)
+        cw = xp.minimum(ws + k[1], W) - xp.maximum(ws, 0)
+    count = ch.reshape(-1, 1) * cw.reshape(1, -1)
+    return out_array(xp, total / count, dtype_of(self))
+
+
+register("avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, "
+         "bool count_include_pad=True, int? divisor_override=None) -> Tensor",
+         meta=_avg_pool_meta, kernel=_avg_pool_kernel)
+
+
+def _adaptive_shape(shape, output_size):
+    check(len(shape) in (3, 4), lambda: f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
+                                        f"{fmt_shape(shape)}")
+    o = [shape[-2 + i] if v is None else v for i, v in enumerate(_pair(output_size, 2))]
+    return tuple(shape[:-2]) + tuple(o)
+
+
+def _adaptive_kernel(xp, self, output_size):
+    oh, ow = _adaptive_shape(self.shape, output_size)[-2:]
+    H, W = self.shape[-2:]
+    rows = [xp.mean(self[..., (i * H) // oh: -(-((i + 1) * H) // oh), :], axis=-2) for i in range(oh)]
+    a = xp.stack(rows, axis=-2)
+    cols = [xp.mean(a[..., (j * W) // ow: -(-((j + 1) * W) // ow)], axis=-1) for j in range(ow)]
+    return out_array(xp, xp.stack(cols, axis=-1), dtype_of(self))
+
+
+for _s in ("adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
+           "_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor"):
+    register(_s, meta=lambda self, output_size: fake_like(_adaptive_shape(tuple(self.shape), output_size),
+                                                          self.dtype, self),
+             kernel=_adaptive_kernel)
+
+
+# ---------------------------------------------------------- normalization --
+def _bn_axes(ndim):
+    return (0,) + tuple(range(2, ndim))
+
+
+def _bn_compute(xp, x, weight, bias, mean, var, eps):
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    rstd = 1 / xp.sqrt(var + eps)
+    out = (x - mean.reshape(shape)) * rstd.reshape(shape)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out, rstd
+
+
+def _batch_stats(xp, x):
+    axes = _bn_axes(x.ndim)
+    n = x.size // x.shape[1]
+    check(n > 1, lambda: f"Expected more than 1 value per channel when training, got input size {fmt_shape(x.shape)}")
+    mean = xp.mean(x, axis=axes)
+    var = xp.var(x, axis=axes)
+    return mean, var, n
+
+
+def _update_running(xp, rm, rv, mean, var, n, momentum):
+    if rm is not None:
+        rm[...] = (1 - momentum) * rm + momentum * mean
+    if rv is not None:
+        rv[...] = (1 - momentum) * rv + momentum * var * (n / (n - 1))
+
+
+def _bn_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """Shared body: returns (out, save_mean, save_rstd); updates running stats in training."""
+    d = dtype_of(input)
+    if training:
+        mean, var, n = _batch_stats(xp, input)
+        _update_running(xp, running_mean, running_var, mean, var, n, momentum)
+    else:
+        check(running_mean is not None and running_var is not None,
+              "running_mean and running_var must be defined in evaluation mode")
+        mean, var = running_mean, running_var
+    out, rstd = _bn_compute(xp, input, weight, bias, mean, var, eps)
+    return out_array(xp, out, d), out_array(xp, mean, d), out_array(xp, rstd, d)
+
+
+def _bn_check(input, weight, running_mean):
+    check(len(input.shape) >= 2, lambda: f"batch_norm: input must have at least 2 dims, got {fmt_shape(input.shape)}")
+    c = input.shape[1]
+    for t, what in ((weight, "weight"), (running_mean, "running_mean")):
+        if t is not None:
+            check(tuple(t.shape) == (c,), lambda: f"batch_norm: expected {what} of shape [{c}], got "
+                                                  f"{fmt_shape(t.shape)}")
+
+
+def _bn_meta_outputs(input, stats):
+    c = input.shape[1]
+    shape = (c,) if stats else (0,)
+    return (fake_like(input.shape, input.dtype, input), fake_like(shape, input.dtype, input),
+            fake_like(shape, input.dtype, input))
+
+
+def _batch_norm_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps,
+                       cudnn_enabled):
+    _bn_check(input, weight, running_mean)
+    return _bn_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps)[0]
+
+
+register("batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
+         "bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+         meta=lambda input, weight, *a: (_bn_check(input, weight, a[1]),
+                                         fake_like(input.shape, input.dtype, input))[1],
+         kernel=_batch_norm_kernel)
+
+
+def _bn_no_training_kernel(xp, input, weight, bias, running_mean, running_var, momentum, eps):
+    _bn_check(input, weight, running_mean)
+    out, _, _ = _bn_kernel(xp, input, weight, bias, running_mean, running_var, False, momentum, eps)
+    empty = xp.zeros((0,), dtype=input.dtype)
+    return out, empty, empty.copy()
+
+
+register("_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, "
+         "Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+         meta=lambda input, weight, bias, rm, rv, momentum, eps: (_bn_check(input, weight, rm),
+                                                                 _bn_meta_outputs(input, False))[1],
+         kernel=_bn_no_training_kernel)
+
+
+def _bn_legit_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps):
+    _bn_check(input, weight, running_mean)
+    out, mean, rstd = _bn_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps)
+    if not training:
+        empty = xp.zeros((0,), dtype=input.dtype)
+        return out, empty, empty.copy()
+    return out, mean, rstd
+
+
+register("_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, "
+         "Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+         meta=lambda input, weight, bias, rm, rv, training, momentum, eps:
+         (_bn_check(input, weight, rm), _bn_meta_outputs(input, training))[1],
+         kernel=_bn_legit_kernel)
+register("_native_batch_norm_legit.no_stats(Tensor input, Tensor? weight, Tensor? bias, bool training, "
+         "float momentum, float eps) -> (Tensor, Tensor, Tensor)",
+         meta=lambda input, weight, bias, training, momentum, eps: _bn_meta_outputs(input, True),
+         kernel=lambda xp, input, weight, bias, training, momentum, eps:
+         _bn_kernel(xp, input, weight, bias, None, None, True, momentum, eps))
+
+
+def _bn_functional_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps):
+    rm, rv = running_mean.copy(), running_var.copy()
+    out, mean, rstd = _bn_legit_kernel(xp, input, weight, bias, rm, rv, training, momentum, eps)
+    return out, mean, rstd, rm, rv
+
+
+register("_native_batch_norm_legit_functional(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, "
+         "Tensor running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor, "
+         "Tensor running_mean_out, Tensor running_var_out)",
+         meta=lambda input, weight, bias, rm, rv, training, momentum, eps:
+         _bn_meta_outputs(input, training) + (fake_like(rm.shape, rm.dtype, rm), fake_like(rv.shape, rv.dtype, rv)),
+         kernel=_bn_functional_kernel)
+
+
+def _ln_check(shape, normalized_shape):
+    k = len(normalized_shape)
+    check(k > 0 and len(shape) >= k and tuple(shape[-k:]) == tuple(normalized_shape),
+          lambda: f"Given normalized_shape={fmt_shape(normalized_shape)}, expected input with shape "
+                  f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{fmt_shape(shape)}")
+    return tuple(range(len(shape) - k, len(shape)))
+
+
+def _ln_arrays(xp, input, normalized_shape, weight, bias, eps):
+    axes = _ln_check(input.shape, normalized_shape)
+    mean = xp.mean(input, axis=axes, keepdims=True)
+    var = xp.var(input, axis=axes, keepdims=True)
+    rstd = 1 / xp.sqrt(var + eps)
+    out = (input - mean) * rstd
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    d = dtype_of(input)
+    return out_array(xp, out, d), out_array(xp, mean, d), out_array(xp, rstd, d)
+
+
+def _ln_stat_shape(shape, normalized_shape):
+    k = len(normalized_shape)
+    return tuple(shape[:-k]) + (1,) * k
+
+
+register("layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, "
+         "float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor",
+         meta=lambda input, normalized_shape, *a, **k: (_ln_check(tuple(input.shape), normalized_shape),
+                                                        fake_like(input.shape, input.dtype, input))[1],
+         kernel=lambda xp, input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True:
+         _ln_arrays(xp, input, normalized_shape, weight, bias, eps)[0])
+register("native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) "
+         "-> (Tensor, Tensor, Tensor)",
+         meta=lambda input, normalized_shape, weight, bias, eps: (
+             _ln_check(tuple(input.shape), normalized_shape),
+             (fake_like(input.shape, input.dtype, input),
+              fake_like(_ln_stat_shape(input.shape, normalized_shape), input.dtype, input),
+              fake_like(_ln_stat_shape(input.shape, normalized_shape), input.dtype, input)))[1],
+         kernel=lambda xp, input, normalized_shape, weight, bias, eps:
+         _ln_arrays(xp, input, normalized_shape, weight, bias, eps))
+
+
+def _gn_check(shape, num_groups):
+    check(len(shape) >= 2, lambda: f"group_norm: expected at least 2D input, got {fmt_shape(shape)}")
+    check(num_groups > 0 and shape[1] % num_groups == 0,
+          lambda: f"Expected number of channels in input to be divisible by num_groups, but got input "
+                  f"of shape {fmt_shape(shape)} and num_groups={num_groups}")
+
+
+def _gn_arrays(xp, input, weight, bias, group, eps):
+    _gn_check(input.shape, group)
+    N, C = input.shape[:2]
+    x = input.reshape((N, group, -1))
+    mean = xp.mean(x, axis=-1, keepdims=True)
+    var = xp.var(x, axis=-1, keepdims=True)
+    rstd = 1 / xp.sqrt(var + eps)
+    out = ((x - mean) * rstd).reshape(input.shape)
+    shape = (1, C) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    d = dtype_of(input)
+    return out_array(xp, out, d), out_array(xp, mean.reshape(N, group), d), out_array(xp, rstd.reshape(N, group), d)
+
+
+register("group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, "
+         "bool cudnn_enabled=True) -> Tensor",
+         meta=lambda input, num_groups, *a, **k: (_gn_check(tuple(input.shape), num_groups),
+                                                  fake_like(input.shape, input.dtype, input))[1],
+         kernel=lambda xp, input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True:
+         _gn_arrays(xp, input, weight, bias, num_groups, eps)[0])
+register("native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, SymInt HxW, "
+         "int group, float eps) -> (Tensor, Tensor, Tensor)",
+         meta=lambda input, weight, bias, N, C, HxW, group, eps: (
+             _gn_check(tuple(input.shape), group),
+             (fake_like(input.shape, input.dtype, input), fake_like((N, group), input.dtype, input),
+              fake_like((N, group), input.dtype, input)))[1],
+         kernel=lambda xp, input, weight, bias, N, C, HxW, group, eps: _gn_arrays(xp, input, weight, bias, group, eps))
+
+
+# ---------------------------------------------------------------- dropout --
+def _dropout_check(p):
+    check(0 <= p <= 1, lambda: f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(xp, shape, p):
+    mask = _random.uniform(shape) >= p
+    return xp.asarray(mask) if xp is not np else mask
+
+
+def _dropout_kernel(xp, input, p, train):
+    _dropout_check(p)
+    if not train or p == 0:
+        return input
+    if p == 1:
+        return xp.zeros_like(input)
+    return out_array(xp, input * _keep_mask(xp, input.shape, p) * (1 / (1 - p)), dtype_of(input))
+
+
+register("dropout(Tensor input, float p, bool train) -> Tensor",
+         meta=lambda input, p, train: (_dropout_check(p), fake_like(input.shape, input.dtype, input))[1],
+         kernel=_dropout_kernel)
+
+
+def _native_dropout_kernel(xp, input, p, train):
+    _dropout_check(p)
+    if not train:
+        return input.copy(), xp.ones(input.shape, dtype=bool)
+    mask = _keep_mask(xp, input.shape, p)
+    scale = 0.0 if p == 1 else 1 / (1 - p)
+    return out_array(xp, input * mask * scale, dtype_of(input)), mask
+
+
+register("native_dropout(Tensor input, float p, bool? train) -> (Tensor, Tensor)",
+         meta=lambda input, p, train: (fake_like(input.shape, input.dtype, input),
+                                       fake_like(input.shape, dt.bool, input)),
+         kernel=_native_dropout_kernel)
+
+
+# -------------------------------------------------------------- attention --
+def _sdpa_shape(q, k, v, enable_gqa):
+    check(len(q) >= 2 and len(k) >= 2 and len(v) >= 2, "scaled_dot_product_attention: inputs must be at least 2-D")
+    check(q[-1] == k[-1], lambda: f"scaled_dot_product_attention: query and key must have the same embedding "
+                                  f"size, got {q[-1]} and {k[-1]}")
+    check(k[-2] == v[-2], lambda: f"scaled_dot_product_attention: key and value must have the same sequence "
+                                  f"length, got {k[-2]} and {v[-2]}")
+    if enable_gqa and len(q) >= 3:
+        check(q[-3] % k[-3] == 0, "number of heads in key/value must divide the number of heads in query")
+    return tuple(q[:-1]) + (v[-1],)
+
+
+def _sdpa_kernel(xp, query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
+                 enable_gqa=False):
+    _sdpa_shape(query.shape, key.shape, value.shape, enable_gqa)
+    L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        rep = query.shape[-3] // key.shape[-3]
+        key, value = xp.repeat(key, rep, axis=-3), xp.repeat(value, rep, axis=-3)
+    s = (1 / math.sqrt(E)) if scale is None else scale
+    scores = xp.matmul(query, xp.swapaxes(key, -1, -2)) * s
+    if is_causal:
+        check(attn_mask is None, "_scaled_dot_product_attention: Explicit attn_mask should not be set when "
+                                 "is_causal=True")
+        causal = xp.tril(xp.ones((L, S), dtype=bool))
+        scores = xp.where(causal, scores, -np.inf)
+    if attn_mask is not None:
+        if attn_mask.dtype == np.bool_:
+            scores = xp.where(attn_mask, scores, -np.inf)
+        else:
+            scores = scores + attn_mask
+    w = _softmax_array(xp, scores.astype(query.dtype, copy=False), -1, False)
+    if dropout_p > 0:
+        w = w * _keep_mask(xp, w.shape, dropout_p) * (1 / (1 - dropout_p))
+    return out_array(xp, xp.matmul(w, value), dtype_of(query))
+
+
+register("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, "
+         "float dropout_p=0., bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
+         meta=lambda query, key, value, *a, enable_gqa=False, **k:
+         fake_like(_sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa),
+                   query.dtype, query),
+         kernel=_sdpa_kernel)

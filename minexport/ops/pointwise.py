@@ -1,0 +1,444 @@
+"""Pointwise ops: unary math, activations, binary arithmetic, comparisons,
+logical and bitwise ops, where, masked_fill, clamp.
+
+Each family is one factory plus a table.  A table row names the op, its
+array function (`fn(xp, a, ...)`), and its dtype rule; the factory registers
+the functional op with meta and kernel, and its in-place twin.
+"""
+import math
+
+import numpy as np
+
+from .. import dtypes as dt
+from ..runtime.backends import erf as _erf
+from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, out_array,
+                      promote, shape_of, torch_type_name)
+from ._inplace import register_inplace
+from ._registry import register
+
+_FLOAT = 2
+
+
+# ----------------------------------------------------------- dtype rules --
+def same(d, name):
+    """Output dtype equals the input dtype."""
+    return d, d
+
+
+def int_to_float(d, name):
+    """Integer and bool inputs compute (and return) the default float dtype."""
+    r = d if d.category == _FLOAT else dt.get_default_dtype()
+    return r, r
+
+
+def float_only(d, name):
+    """Only floating inputs are accepted."""
+    check(d.category == _FLOAT, lambda: f'"{name}" not implemented for \'{torch_type_name(d)}\'')
+    return d, d
+
+
+def no_bool(d, name):
+    """Any dtype but bool."""
+    check(d is not dt.bool, lambda: f"{name}: the operation is not supported on bool tensors "
+                                    "(use logical_not() or ~ for negation)")
+    return d, d
+
+
+def to_bool(d, name):
+    """Result is bool; computed in the input dtype."""
+    return d, dt.bool
+
+
+def int_passthrough(d, name):
+    """floor/ceil/round: integers come back unchanged."""
+    return d, d
+
+
+# ---------------------------------------------------------------- unary --
+def unary(schema, fn, rule, inplace_schema=None, int_identity=False):
+    """Register a unary pointwise op (and its in-place twin)."""
+    name = schema.split("(", 1)[0].split(".")[0]
+
+    def meta(self, *args, **kwargs):
+        _, out = rule(self.dtype, name)
+        return fake_like(self.shape, out, self)
+
+    def kernel(xp, self, *args, **kwargs):
+        compute, out = rule(dtype_of(self), name)
+        if int_identity and compute.category != _FLOAT:
+            return self.copy()
+        return out_array(xp, fn(xp, cast(xp, self, compute), *args, **kwargs), out)
+
+    op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",))
+    if inplace_schema:
+        register_inplace(op, inplace_schema)
+    return op
+
+
+def _simple(name):
+    return f"{name}(Tensor self) -> Tensor", f"{name}_(Tensor(a!) self) -> Tensor(a!)"
+
+
+def _sigmoid(xp, a):
+    return 0.5 * (1 + xp.tanh(a * 0.5))
+
+
+def _gelu(xp, a, approximate="none"):
+    if approximate == "tanh":
+        k = math.sqrt(2.0 / math.pi)
+        return 0.5 * a * (1 + xp.tanh(k * (a + 0.044715 * a * a * a)))
+    check(approximate == "none", lambda: f"approximate argument must be either none or tanh, got {approximate!r}")
+    return 0.5 * a * (1 + _erf(xp, a * (1 / math.sqrt(2.0))))
+
+
+def _errs_ignored(f):
+    def g(xp, *a, **k):
+        with np.errstate(all="ignore"):
+            return f(xp, *a, **k)
+    return g
+
+
+def _sign(xp, a):
+    return a.copy() if a.dtype == np.bool_ else xp.sign(a)
+
+
+def _abs(xp, a):
+    return a.copy() if a.dtype == np.bool_ else xp.abs(a)
+
+
+_UNARY = [
+    ("abs", _abs, same),
+    ("neg", lambda xp, a: xp.negative(a), no_bool),
+    ("exp", _errs_ignored(lambda xp, a: xp.exp(a)), int_to_float),
+    ("log", _errs_ignored(lambda xp, a: xp.log(a)), int_to_float),
+    ("log1p", _errs_ignored(lambda xp, a: xp.log1p(a)), int_to_float),
+    ("sqrt", _errs_ignored(lambda xp, a: xp.sqrt(a)), int_to_float),
+    ("rsqrt", _errs_ignored(lambda xp, a: 1 / xp.sqrt(a)), int_to_float),
+    ("sin", lambda xp, a: xp.sin(a), int_to_float),
+    ("cos", lambda xp, a: xp.cos(a), int_to_float),
+    ("tanh", lambda xp, a: xp.tanh(a), int_to_float),
+    ("sigmoid", _sigmoid, int_to_float),
+    ("erf", _erf, int_to_float),
+    ("reciprocal", _errs_ignored(lambda xp, a: 1 / a), int_to_float),
+    ("relu", lambda xp, a: xp.maximum(a, 0) if a.dtype != np.bool_ else a.copy(), same),
+    ("silu", lambda xp, a: a * _sigmoid(xp, a), float_only),
+    ("sign", _sign, same),
+]
+for _name, _fn, _rule in _UNARY:
+    unary(*_simple(_name)[:1], _fn, _rule, inplace_schema=_simple(_name)[1])
+
+for _name, _fn in (("floor", lambda xp, a: xp.floor(a)), ("ceil", lambda xp, a: xp.ceil(a)),
+                   ("round", lambda xp, a: xp.round(a))):
+    unary(_simple(_name)[0], _fn, int_passthrough, _simple(_name)[1], int_identity=True)
+
+unary("round.decimals(Tensor self, *, int decimals) -> Tensor",
+      lambda xp, a, *, decimals: xp.round(a, decimals), int_passthrough,
+      "round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)", int_identity=True)
+unary('gelu(Tensor self, *, str approximate="none") -> Tensor', _gelu, float_only,
+      'gelu_(Tensor(a!) self, *, str approximate="none") -> Tensor(a!)')
+unary("leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
+      lambda xp, a, negative_slope=0.01: xp.where(a > 0, a, a * negative_slope), float_only,
+      "leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)")
+unary("hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
+      lambda xp, a, min_val=-1, max_val=1: xp.minimum(xp.maximum(a, min_val), max_val), no_bool,
+      "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)")
+unary("isnan(Tensor self) -> Tensor", lambda xp, a: xp.isnan(a) if a.dtype.kind == "f"
+      else xp.zeros(a.shape, dtype=bool), to_bool)
+unary("logical_not(Tensor self) -> Tensor", lambda xp, a: xp.logical_not(a), to_bool,
+      "logical_not_(Tensor(a!) self) -> Tensor(a!)")
+
+
+def _bitwise_not(xp, a):
+    check(a.dtype.kind in "biu", lambda: f'"bitwise_not_cpu" not implemented for '
+                                         f"'{torch_type_name(dtype_of(a))}'")
+    return xp.logical_not(a) if a.dtype == np.bool_ else xp.invert(a)
+
+
+unary("bitwise_not(Tensor self) -> Tensor", _bitwise_not, same,
+      "bitwise_not_(Tensor(a!) self) -> Tensor(a!)")
+
+
+# --------------------------------------------------------------- binary --
+def arith(rt, name):
+    """Ordinary promotion: compute and return the promoted dtype."""
+    return rt, rt
+
+
+def true_div(rt, name):
+    """True division: integers divide as the default float dtype."""
+    r = rt if rt.category == _FLOAT else dt.get_default_dtype()
+    return r, r
+
+
+def compare(rt, name):
+    """Comparisons compute in the promoted dtype and return bool."""
+    return rt, dt.bool
+
+
+def logical(rt, name):
+    """Logical ops see their operands as bools."""
+    return dt.bool, dt.bool
+
+
+def bitwise(rt, name):
+    """Bitwise ops accept integers and bools only."""
+    check(rt.category != _FLOAT,
+          lambda: f'"{name}_cpu" not implemented for \'{torch_type_name(rt)}\'')
+    return rt, rt
+
+
+def no_bool_sub(rt, name):
+    """Subtraction refuses two bools, as torch does."""
+    check(rt is not dt.bool,
+          "Subtraction, the `-` operator, with two bool tensors is not supported. "
+          "Use the `^` or `logical_xor()` operator instead.")
+    return rt, rt
+
+
+def _broadcast_error(op, a, b):
+    broadcast_shapes(shape_of(a), shape_of(b), op=op)
+
+
+def binary(schema, fn, rule, inplace_schema=None):
+    """Register a binary pointwise op `fn(xp, a, b, **kwargs)` (and its in-place twin)."""
+    name = schema.split("(", 1)[0].split(".")[0]
+
+    def meta(a, b, *args, **kwargs):
+        _, out = rule(promote(a, b), name)
+        _check_alpha(a, b, args, kwargs)
+        shape = broadcast_shapes(shape_of(a), shape_of(b), op=name)
+        return fake_like(shape, out, a, b)
+
+    def kernel(xp, a, b, *args, **kwargs):
+        compute, out = rule(promote(a, b), name)
+        if args or kwargs:
+            _check_alpha(a, b, args, kwargs)
+        try:
+            r = fn(xp, cast(xp, a, compute), cast(xp, b, compute), *args, **kwargs)
+        except ValueError:
+            _broadcast_error(name, a, b)
+            raise
+        return out_array(xp, r, out)
+
+    op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",))
+    if inplace_schema:
+        register_inplace(op, inplace_schema)
+    return op
+
+
+def _check_alpha(a, b, args, kwargs):
+    alpha = args[0] if args else kwargs.get("alpha", 1)
+    if alpha != 1 and promote(a, b).category != _FLOAT:
+        check(not isinstance(alpha, float),
+              "For integral input tensors, argument alpha must not be a floating point number.")
+
+
+def _add(xp, a, b, alpha=1):
+    return a + b * alpha if alpha != 1 else a + b  # on bools NumPy's + is logical or, as torch's
+
+
+def _sub(xp, a, b, alpha=1):
+    return a - b * alpha if alpha != 1 else a - b
+
+
+def _mul(xp, a, b):
+    return a * b  # on bools NumPy's * is logical and, as torch's
+
+
+def _int_zero_check(b):
+    if getattr(b, "dtype", np.dtype("f")).kind in "iub" or isinstance(b, int):
+        check(not (b == 0).any() if hasattr(b, "any") else b != 0, "ZeroDivisionError")
+
+
+def _div(xp, a, b, rounding_mode=None):
+    if rounding_mode is None:
+        with np.errstate(all="ignore"):
+            return a / b
+    integer = getattr(a, "dtype", np.dtype("f")).kind in "iub"
+    if integer:
+        _int_zero_check(b)
+    with np.errstate(all="ignore"):
+        if rounding_mode == "floor":
+            return xp.floor_divide(a, b)
+        check(rounding_mode == "trunc",
+              lambda: f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                      f"but found '{rounding_mode}'")
+        if integer:
+            q = xp.floor_divide(a, b)
+            fix = (xp.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+            return q + fix.astype(q.dtype) if hasattr(q, "dtype") else q + int(fix)
+        return xp.trunc(a / b)
+
+
+def _ignoring(f):
+    def g(xp, a, b):
+        if getattr(a, "dtype", np.dtype("f")).kind in "iu":
+            _int_zero_check(b)
+        with np.errstate(all="ignore"):
+            return f(xp, a, b)
+    return g
+
+
+def _pow(xp, a, b):
+    if hasattr(a, "dtype") and a.dtype.kind in "iu":
+        neg = (b < 0).any() if hasattr(b, "any") else b < 0
+        check(not neg, "Integers to negative integer powers are not allowed.")
+    with np.errstate(all="ignore"):
+        return xp.power(a, b)
+
+
+_BINARY_TS = [  # (name, fn, rule, has_alpha): Tensor and Scalar overloads
+    ("add", _add, arith, True),
+    ("sub", _sub, no_bool_sub, True),
+    ("mul", _mul, arith, False),
+    ("div", _div, true_div, False),
+    ("remainder", _ignoring(lambda xp, a, b: xp.remainder(a, b)), arith, False),
+    ("fmod", _ignoring(lambda xp, a, b: xp.fmod(a, b)), arith, False),
+    ("eq", lambda xp, a, b: a == b, compare, False),
+    ("ne", lambda xp, a, b: a != b, compare, False),
+    ("lt", lambda xp, a, b: a < b, compare, False),
+    ("le", lambda xp, a, b: a <= b, compare, False),
+    ("gt", lambda xp, a, b: a > b, compare, False),
+    ("ge", lambda xp, a, b: a >= b, compare, False),
+    ("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b), bitwise, False),
+    ("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b), bitwise, False),
+]
+for _name, _fn, _rule, _alpha in _BINARY_TS:
+    _kw = ", *, Scalar alpha=1" if _alpha else ""
+    _skw = ", Scalar alpha=1" if _alpha else ""
+    binary(f"{_name}.Tensor(Tensor self, Tensor other{_kw}) -> Tensor", _fn, _rule,
+           f"{_name}_.Tensor(Tensor(a!) self, Tensor other{_kw}) -> Tensor(a!)")
+    binary(f"{_name}.Scalar(Tensor self, Scalar other{_skw}) -> Tensor", _fn, _rule,
+           f"{_name}_.Scalar(Tensor(a!) self, Scalar other{_skw}) -> Tensor(a!)")
+
+binary("rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub)
+binary("rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub)
+binary("div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", _div,
+       lambda rt, n: (rt, rt), "div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)")
+binary("div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", _div,
+       lambda rt, n: (rt, rt), "div_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)")
+_floordiv = _ignoring(lambda xp, a, b: xp.floor_divide(a, b))
+binary("floor_divide(Tensor self, Tensor other) -> Tensor", _floordiv, arith,
+       "floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)")
+binary("floor_divide.Scalar(Tensor self, Scalar other) -> Tensor", _floordiv, arith,
+       "floor_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)")
+binary("remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
+       _ignoring(lambda xp, a, b: xp.remainder(a, b)), arith)
+binary("bitwise_and.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
+       lambda xp, a, b: xp.bitwise_and(a, b), bitwise)
+binary("bitwise_or.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
+       lambda xp, a, b: xp.bitwise_or(a, b), bitwise)
+binary("maximum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), arith)
+binary("minimum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.minimum(a, b), arith)
+binary("max.other(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), arith)
+binary("min.other(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.minimum(a, b), arith)
+binary("logical_and(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.logical_and(a, b),
+       logical, "logical_and_(Tensor(a!) self, Tensor other) -> Tensor(a!)")
+binary("logical_or(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.logical_or(a, b),
+       logical, "logical_or_(Tensor(a!) self, Tensor other) -> Tensor(a!)")
+binary("pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", _pow, arith,
+       "pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)")
+binary("pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", _pow, arith,
+       "pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)")
+binary("pow.Scalar(Scalar self, Tensor exponent) -> Tensor", _pow, arith)
+
+
+# ---------------------------------------------------------- where & co --
+def _where_meta(condition, self, other):
+    _check_cond(condition.dtype)
+    shape = broadcast_shapes(shape_of(condition), shape_of(self), shape_of(other), op="where")
+    return fake_like(shape, promote(self, other), condition, self, other)
+
+
+def _check_cond(d):
+    check(d in (dt.bool, dt.uint8), lambda: "where expected condition to be a boolean tensor, "
+          f"but got a tensor with dtype {torch_type_name(d)}")
+
+
+def _where_kernel(xp, condition, self, other):
+    _check_cond(dtype_of(condition))
+    rt = promote(self, other)
+    try:
+        r = xp.where(condition.astype(bool, copy=False), cast(xp, self, rt), cast(xp, other, rt))
+    except ValueError:
+        broadcast_shapes(shape_of(condition), shape_of(self), shape_of(other), op="where")
+        raise
+    return out_array(xp, r, rt)
+
+
+for _s in ("where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
+           "where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor",
+           "where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor",
+           "where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor"):
+    register(_s, meta=_where_meta, kernel=_where_kernel, tags=("pointwise",))
+
+
+def _check_mask(d):
+    check(d is dt.bool, lambda: "masked_fill_ only supports boolean masks, but got mask with "
+                                f"dtype {torch_type_name(d)}")
+
+
+def _masked_fill_meta(self, mask, value):
+    _check_mask(mask.dtype)
+    shape = broadcast_shapes(shape_of(self), shape_of(mask), op="masked_fill")
+    return fake_like(shape, self.dtype, self)
+
+
+def _masked_fill_kernel(xp, self, mask, value):
+    _check_mask(dtype_of(mask))
+    if hasattr(value, "shape"):
+        check(value.ndim == 0, "masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+    d = dtype_of(self)
+    return out_array(xp, xp.where(mask, cast(xp, value, d), self), d)
+
+
+for _f, _i in (("masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
+                "masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)"),
+               ("masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",
+                "masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)")):
+    register_inplace(register(_f, meta=_masked_fill_meta, kernel=_masked_fill_kernel,
+                              tags=("pointwise",)), _i)
+
+
+# ---------------------------------------------------------------- clamp --
+def _clamp_meta(self, min=None, max=None):
+    check(min is not None or max is not None,
+          "torch.clamp: At least one of 'min' or 'max' must not be None")
+    shape = broadcast_shapes(*(shape_of(x) for x in (self, min, max) if x is not None), op="clamp")
+    return fake_like(shape, promote(self, min, max), self)
+
+
+def _clamp_kernel(xp, self, min=None, max=None):
+    check(min is not None or max is not None,
+          "torch.clamp: At least one of 'min' or 'max' must not be None")
+    rt = promote(self, min, max)
+    r = cast(xp, self, rt)
+    if min is not None:
+        r = xp.maximum(r, cast(xp, min, rt))
+    if max is not None:
+        r = xp.minimum(r, cast(xp, max, rt))
+    return out_array(xp, r, rt)
+
+
+for _f, _i in (("clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",
+                "clamp_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)"),
+               ("clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor",
+                "clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)")):
+    register_inplace(register(_f, meta=_clamp_meta, kernel=_clamp_kernel, tags=("pointwise",)), _i)
+
+def _one_bound(f, bound):
+    """clamp_min / clamp_max: the clamp function with one bound given positionally."""
+    if f is _clamp_kernel:
+        return lambda xp, self, value: f(xp, self, **{bound: value})
+    return lambda self, value: f(self, **{bound: value})
+
+
+for _bound in ("min", "max"):
+    for _typ, _ov in (("Scalar", ""), ("Tensor", ".Tensor")):
+        _op = register(f"clamp_{_bound}{_ov}(Tensor self, {_typ} {_bound}) -> Tensor",
+                       meta=_one_bound(_clamp_meta, _bound), kernel=_one_bound(_clamp_kernel, _bound),
+                       tags=("pointwise",))
+        register_inplace(_op, f"clamp_{_bound}_{_ov}(Tensor(a!) self, {_typ} {_bound}) -> Tensor(a!)")

@@ -1,0 +1,328 @@
+"""Reductions: sum, mean, prod, amax/amin, max/min, argmax/argmin, var/std,
+any/all, cumsum, logsumexp, softmax and log_softmax.
+
+`reduction()` registers an op whose output drops (or keeps as size 1) the
+reduced dims; a row gives its array function and its dtype rule.
+"""
+import numpy as np
+
+from .. import dtypes as dt
+from ..runtime.backends import array_namespace
+from ._common import check, dtype_of, fake_like, out_array, torch_type_name, wrap_dim, wrap_dims
+from ._registry import register
+
+_FLOAT = 2
+
+
+def reduced_shape(shape, dims, keepdim):
+    """Shape after reducing `dims` (already normalized)."""
+    if keepdim:
+        return tuple(1 if i in dims else s for i, s in enumerate(shape))
+    return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+
+# dtype rules: (input dtype, requested dtype, op name) -> (compute dtype, output dtype)
+def sum_like(d, requested, name):
+    """Integers and bools accumulate (and return) int64."""
+    if requested is not None:
+        return requested, requested
+    r = d if d.category == _FLOAT else dt.int64
+    return r, r
+
+
+def float_required(d, requested, name):
+    """Floating inputs only, unless a floating dtype is requested."""
+    if requested is not None:
+        d = requested
+    check(d.category == _FLOAT, lambda: f"{name}(): could not infer output dtype. Input dtype must "
+          f"be either a floating point or complex dtype. Got: {torch_type_name(d)}")
+    return d, d
+
+
+def keep(d, requested, name):
+    """Output dtype equals the input dtype."""
+    return d, d
+
+
+def boolean(d, requested, name):
+    """any/all: bool (uint8 stays uint8, as in torch)."""
+    return d, (dt.uint8 if d is dt.uint8 else dt.bool)
+
+
+def to_float(d, requested, name):
+    """Integers compute in the default float dtype."""
+    r = d if d.category == _FLOAT else dt.get_default_dtype()
+    return r, r
+
+
+def _dims_arg(ndim, dim):
+    return wrap_dims(dim, ndim)
+
+
+def reduction(schema, fn, rule, *, dims_param=True, single_dim=False, empty_ok=True):
+    """Register a reduction.  `fn(xp, a, axis, keepdims, **extra)` returns an array."""
+    name = schema.split("(", 1)[0].split(".")[0]
+
+    def resolve(self, args, kwargs):
+        dim, keepdim = None, False
+        if dims_param:
+            dim = args[0] if args else kwargs.pop("dim", None)
+            keepdim = args[1] if len(args) > 1 else kwargs.pop("keepdim", False)
+        requested = kwargs.pop("dtype", None)
+        ndim = len(self.shape)
+        dims = (wrap_dim(dim, ndim),) if single_dim and dim is not None else _dims_arg(ndim, dim)
+        return dims, keepdim, requested
+
+    def meta(self, *args, **kwargs):
+        kwargs = dict(kwargs)
+        dims, keepdim, requested = resolve(self, args, kwargs)
+        _, out = rule(self.dtype, requested, name)
+        return fake_like(reduced_shape(self.shape, dims, keepdim), out, self)
+
+    def kernel(xp, self, *args, **kwargs):
+        if kwargs:
+            kwargs = dict(kwargs)
+        dims, keepdim, requested = resolve(self, args, kwargs)
+        compute, out = rule(dtype_of(self), requested, name)
+        a = self.astype(compute.numpy_dtype, copy=False)
+        if not empty_ok:
+            check(all(self.shape[d] != 0 for d in dims) and (self.size != 0 or dims),
+                  lambda: f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        axis = dims if self.ndim else None
+        return out_array(xp, fn(xp, a, axis, keepdim, **kwargs), out)
+
+    return register(schema, meta=meta, kernel=kernel, tags=("reduction",))
+
+
+def _sum(xp, a, axis, keepdims):
+    return a.sum(axis=axis, keepdims=keepdims, dtype=a.dtype)
+
+
+def _mean(xp, a, axis, keepdims):
+    with np.errstate(all="ignore"):
+        return xp.mean(a, axis=axis, keepdims=keepdims)
+
+
+def _prod(xp, a, axis, keepdims):
+    return xp.prod(a, axis=axis, keepdims=keepdims, dtype=a.dtype)
+
+
+def _amax(xp, a, axis, keepdims):
+    return a.max(axis=axis, keepdims=keepdims)
+
+
+def _amin(xp, a, axis, keepdims):
+    return a.min(axis=axis, keepdims=keepdims)
+
+
+def _any(xp, a, axis, keepdims):
+    return xp.any(a, axis=axis, keepdims=keepdims)
+
+
+def _all(xp, a, axis, keepdims):
+    return xp.all(a, axis=axis, keepdims=keepdims)
+
+
+def _logsumexp(xp, a, axis, keepdims):
+    with np.errstate(all="ignore"):
+        m = xp.max(a, axis=axis, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
+        m = xp.where(xp.isfinite(m), m, 0)
+        s = xp.log(xp.sum(xp.exp(a - m), axis=axis, keepdims=True)) + m
+        return s if keepdims else xp.squeeze(s, axis=axis)
+
+
+reduction("sum(Tensor self, *, ScalarType? dtype=None) -> Tensor", _sum, sum_like, dims_param=False)
+reduction("sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+          _sum, sum_like)
+reduction("mean(Tensor self, *, ScalarType? dtype=None) -> Tensor", _mean, float_required, dims_param=False)
+reduction("mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+          _mean, float_required)
+reduction("prod(Tensor self, *, ScalarType? dtype=None) -> Tensor", _prod, sum_like, dims_param=False)
+reduction("prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+          _prod, sum_like, single_dim=True)
+reduction("amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", _amax, keep, empty_ok=False)
+reduction("amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", _amin, keep, empty_ok=False)
+reduction("max(Tensor self) -> Tensor", _amax, keep, dims_param=False, empty_ok=False)
+reduction("min(Tensor self) -> Tensor", _amin, keep, dims_param=False, empty_ok=False)
+reduction("any(Tensor self) -> Tensor", _any, boolean, dims_param=False)
+reduction("any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", _any, boolean, single_dim=True)
+reduction("any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor", _any, boolean)
+reduction("all(Tensor self) -> Tensor", _all, boolean, dims_param=False)
+reduction("all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", _all, boolean, single_dim=True)
+reduction("all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor", _all, boolean)
+reduction("logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", _logsumexp, to_float)
+
+
+# ------------------------------------------------------------- var / std --
+def _var_args(ndim, dim, correction, unbiased):
+    if correction is None:
+        correction = 1 if unbiased else 0
+    return wrap_dims(dim, ndim), correction
+
+
+def _moment(sqrt):
+    def fn(xp, a, axis, keepdims, correction):
+        with np.errstate(all="ignore"):
+            r = xp.var(a, axis=axis, keepdims=keepdims, ddof=correction)
+            return xp.sqrt(r) if sqrt else r
+    return fn
+
+
+def _register_moment(name, sqrt):
+    fn = _moment(sqrt)
+
+    def make(schema, parse):
+        def meta(self, *args, **kwargs):
+            dims, _, keepdim = parse(len(self.shape), *args, **kwargs)
+            _, out = float_required(self.dtype, None, name)
+            return fake_like(reduced_shape(self.shape, dims, keepdim), out, self)
+
+        def kernel(xp, self, *args, **kwargs):
+            dims, correction, keepdim = parse(self.ndim, *args, **kwargs)
+            d, out = float_required(dtype_of(self), None, name)
+            return out_array(xp, fn(xp, self, dims if self.ndim else None, keepdim, correction), out)
+
+        register(schema, meta=meta, kernel=kernel, tags=("reduction",))
+
+    make(f"{name}(Tensor self, bool unbiased=True) -> Tensor",
+         lambda nd, unbiased=True: (*_var_args(nd, None, None, unbiased), False))
+    make(f"{name}.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor",
+         lambda nd, dim, unbiased=True, keepdim=False: (*_var_args(nd, dim, None, unbiased), keepdim))
+    make(f"{name}.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor",
+         lambda nd, dim=None, *, correction=None, keepdim=False:
+         (*_var_args(nd, dim, correction, True), keepdim))
+
+
+_register_moment("var", False)
+_register_moment("std", True)
+
+
+# ------------------------------------------------------ max/min with dim --
+def _register_arg_reduction(name, arg_fn):
+    def meta(self, dim, keepdim=False):
+        d = wrap_dim(dim, len(self.shape))
+        shape = reduced_shape(self.shape, (d,), keepdim)
+        return fake_like(shape, self.dtype, self), fake_like(shape, dt.int64, self)
+
+    def kernel(xp, self, dim, keepdim=False):
+        d = wrap_dim(dim, self.ndim)
+        if self.ndim == 0:
+            return self.copy(), xp.zeros((), dtype=np.int64)
+        check(self.shape[d] != 0, lambda: f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        idx = arg_fn(self, axis=d, keepdims=True)
+        vals = xp.take_along_axis(self, idx, axis=d)
+        if not keepdim:
+            idx, vals = xp.squeeze(idx, axis=d), xp.squeeze(vals, axis=d)
+        return vals, idx.astype(np.int64)
+
+    register(f"{name}.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
+             meta=meta, kernel=kernel, tags=("reduction",))
+
+    def arg_meta(self, dim=None, keepdim=False):
+        if dim is None:
+            shape = (1,) * len(self.shape) if keepdim else ()
+        else:
+            shape = reduced_shape(self.shape, (wrap_dim(dim, len(self.shape)),), keepdim)
+        return fake_like(shape, dt.int64, self)
+
+    def arg_kernel(xp, self, dim=None, keepdim=False):
+        check(self.size != 0 or (dim is not None and self.shape[wrap_dim(dim, self.ndim)] != 0),
+              lambda: f"arg{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+        if dim is None:
+            r = arg_fn(self.reshape(-1), axis=0)
+            r = xp.asarray(r).reshape((1,) * self.ndim if keepdim else ())
+        elif self.ndim == 0:
+            r = xp.zeros((), dtype=np.int64)
+        else:
+            r = arg_fn(self, axis=wrap_dim(dim, self.ndim), keepdims=keepdim)
+        return out_array(xp, r, dt.int64)
+
+    register(f"arg{name}(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
+             meta=arg_meta, kernel=arg_kernel, tags=("reduction",))
+
+
+def _nan_first(arg):
+    """argmax/argmin that, like torch, pick the first NaN when there is one."""
+    def fn(a, axis, keepdims=False):
+        r = arg(a, axis=axis, keepdims=keepdims)
+        if a.dtype.kind == "f":
+            xp = array_namespace(a)
+            nan = xp.isnan(a)
+            if nan.any():
+                r = xp.where(nan.any(axis=axis, keepdims=keepdims),
+                             xp.argmax(nan, axis=axis, keepdims=keepdims), r)
+        return r
+    return fn
+
+
+_register_arg_reduction("max", _nan_first(np.argmax))
+_register_arg_reduction("min", _nan_first(np.argmin))
+
+
+# ---------------------------------------------------------------- cumsum --
+def _cumsum_meta(self, dim, *, dtype=None):
+    wrap_dim(dim, len(self.shape))
+    _, out = sum_like(self.dtype, dtype, "cumsum")
+    return fake_like(self.shape, out, self)
+
+
+def _cumsum_kernel(xp, self, dim, *, dtype=None):
+    d = wrap_dim(dim, self.ndim)
+    compute, out = sum_like(dtype_of(self), dtype, "cumsum")
+    a = self.astype(compute.numpy_dtype, copy=False)
+    return out_array(xp, xp.cumsum(a, axis=d) if self.ndim else a.copy(), out)
+
+
+register("cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
+         meta=_cumsum_meta, kernel=_cumsum_kernel)
+
+
+# --------------------------------------------------------------- softmax --
+def _softmax_array(xp, a, d, log):
+    if a.ndim == 0:
+        return xp.zeros_like(a) if log else xp.ones_like(a)
+    with np.errstate(all="ignore"):
+        m = xp.max(a, axis=d, keepdims=True) if a.shape[d] else a
+        m = xp.where(xp.isfinite(m), m, 0)
+        z = a - m
+        e = xp.exp(z)
+        s = xp.sum(e, axis=d, keepdims=True)
+        return z - xp.log(s) if log else e / s
+
+
+def _softmax_family(name, log):
+    def out_dtype(d, dtype, half_to_float=False):
+        if dtype is not None:
+            d = dtype
+        check(d.category == _FLOAT, lambda: f'"{name}_lastdim_kernel_impl" not implemented for '
+                                            f"'{torch_type_name(d)}'")
+        if half_to_float and d is dt.float16:
+            d = dt.float32
+        return d
+
+    def meta(self, dim, dtype=None):
+        wrap_dim(dim, len(self.shape))
+        return fake_like(self.shape, out_dtype(self.dtype, dtype), self)
+
+    def kernel(xp, self, dim, dtype=None):
+        d = out_dtype(dtype_of(self), dtype)
+        a = self.astype(d.numpy_dtype, copy=False)
+        return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
+
+    register(f"{name}.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
+             meta=meta, kernel=kernel)
+
+    def meta_(self, dim, half_to_float):
+        wrap_dim(dim, len(self.shape))
+        return fake_like(self.shape, out_dtype(self.dtype, None, half_to_float), self)
+
+    def kernel_(xp, self, dim, half_to_float):
+        d = out_dtype(dtype_of(self), None, half_to_float)
+        a = self.astype(d.numpy_dtype, copy=False)
+        return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
+
+    register(f"_{name}(Tensor self, int dim, bool half_to_float) -> Tensor", meta=meta_, kernel=kernel_)
+
+
+_softmax_family("softmax", False)
+_softmax_family("log_softmax", True)

@@ -1,0 +1,548 @@
+"""Shape ops.  Views (view, reshape, permute, transpose, t, unsqueeze, squeeze,
+expand, slice, select, narrow, split, chunk, unbind, flatten, unflatten,
+alias, detach, contiguous) return arrays that share memory with their input,
+so eager writes through a view reach the base.  Copies: clone, cat, stack,
+repeat, flip, roll, tril, triu, constant_pad_nd, pad.
+"""
+import numpy as np
+
+from ._common import cast, check, dtype_of, fake_like, fmt_shape, promote, wrap_dim, wrap_dims
+from ._registry import register
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n = n * s
+    return n
+
+
+def infer_size(shape, numel):
+    """Resolve one -1 in a requested shape; torch's error when it cannot fit."""
+    if -1 not in shape:
+        n = 1
+        for s in shape:
+            if s < 0:
+                break
+            n = n * s
+        else:
+            if n == numel:
+                return tuple(shape)
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    check(len(neg) <= 1, "only one dimension can be inferred")
+    for s in shape:
+        check(s >= -1, lambda: f"invalid shape dimension {s}")
+    known = _numel([s for s in shape if s != -1])
+    if neg:
+        check(known != 0 and numel % known == 0,
+              lambda: f"shape '{fmt_shape(shape)}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    else:
+        check(known == numel, lambda: f"shape '{fmt_shape(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def _view_op(schema, shape_fn, array_fn, tags=("view",)):
+    """Register a view op: `shape_fn(shape, *args)` for meta, `array_fn(xp, a, *args)` for the kernel."""
+    def meta(self, *args, **kwargs):
+        return fake_like(shape_fn(tuple(self.shape), *args, **kwargs), self.dtype, self)
+
+    def kernel(xp, self, *args, **kwargs):
+        return array_fn(xp, self, *args, **kwargs)
+
+    return register(schema, meta=meta, kernel=kernel, tags=tags)
+
+
+# ------------------------------------------------------------- view family --
+def _view_shape(shape, size):
+    return infer_size(size, _numel(shape))
+
+
+def _view_kernel(xp, a, size):
+    new = _view_shape(a.shape, size)
+    if a.flags.c_contiguous:
+        return a.reshape(new)
+    try:
+        return xp.reshape(a, new, copy=False)
+    except (ValueError, TypeError):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+
+
+_view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_shape, _view_kernel)
+_view_op("reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)", _view_shape,
+         lambda xp, a, shape: xp.reshape(a, _view_shape(a.shape, shape)), tags=("view", "maybe_view"))
+_view_op("_unsafe_view(Tensor self, SymInt[] size) -> Tensor", _view_shape,
+         lambda xp, a, size: xp.reshape(a, _view_shape(a.shape, size)).copy())
+
+
+def _permute_shape(shape, dims):
+    check(len(dims) == len(shape),
+          lambda: f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+                  f"the length of the desired ordering of dimensions i.e. input.dim() = {len(shape)} "
+                  f"is not equal to len(dims) = {len(dims)}")
+    d = wrap_dims(dims, len(shape)) if dims else ()
+    return tuple(shape[i] for i in d)
+
+
+_view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_shape,
+         lambda xp, a, dims: xp.transpose(a, wrap_dims(dims, a.ndim) if dims else ()) if a.ndim or dims
+         else (_permute_shape(a.shape, dims), a.view())[1])
+
+
+def _transpose_shape(shape, dim0, dim1):
+    s = list(shape)
+    d0, d1 = wrap_dim(dim0, len(s)), wrap_dim(dim1, len(s))
+    if s:
+        s[d0], s[d1] = s[d1], s[d0]
+    return tuple(s)
+
+
+def _transpose_kernel(xp, a, dim0, dim1):
+    d0, d1 = wrap_dim(dim0, a.ndim), wrap_dim(dim1, a.ndim)
+    return xp.swapaxes(a, d0, d1) if a.ndim else a.view()
+
+
+_view_op("transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", _transpose_shape,
+         _transpose_kernel)
+
+
+def _t_shape(shape):
+    check(len(shape) <= 2, lambda: f"t() expects a tensor with <= 2 dimensions, but self is {len(shape)}D")
+    return tuple(reversed(shape))
+
+
+_view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, lambda xp, a: (_t_shape(a.shape), a.T)[1])
+
+
+def _unsqueeze_shape(shape, dim):
+    d = wrap_dim(dim, len(shape) + 1)
+    return tuple(shape[:d]) + (1,) + tuple(shape[d:])
+
+
+_view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_shape,
+         lambda xp, a, dim: xp.expand_dims(a, wrap_dim(dim, a.ndim + 1)))
+
+
+def _squeeze_dims(shape, dims):
+    dims = wrap_dims(dims, len(shape)) if shape else ()
+    return tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+
+
+_view_op("squeeze(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(s for s in shape if s != 1),
+         lambda xp, a: xp.squeeze(a))
+_view_op("squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
+         lambda shape, dim: _squeeze_dims(shape, [dim]),
+         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, [dim])))
+_view_op("squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", _squeeze_dims,
+         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, dim)))
+
+
+def _expand_shape(shape, size, *, implicit=False):
+    size = list(size)
+    check(len(size) >= len(shape),
+          lambda: f"expand: the number of sizes provided ({len(size)}) must be greater or equal "
+                  f"to the number of dimensions in the tensor ({len(shape)})")
+    off = len(size) - len(shape)
+    out = []
+    for i, s in enumerate(size):
+        if i < off:
+            check(s >= 0, lambda: f"The expanded size of the tensor ({s}) isn't allowed in a "
+                                  "leading, non-existing dimension 0")
+            out.append(s)
+            continue
+        cur = shape[i - off]
+        if s == -1:
+            s = cur
+        check(cur == s or cur == 1,
+              lambda: f"The expanded size of the tensor ({s}) must match the existing size "
+                      f"({cur}) at non-singleton dimension {i}.  Target sizes: {fmt_shape(size)}.  "
+                      f"Tensor sizes: {fmt_shape(shape)}")
+        out.append(s)
+    return tuple(out)
+
+
+_view_op("expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)", _expand_shape,
+         lambda xp, a, size, implicit=False: xp.broadcast_to(a, _expand_shape(a.shape, size)))
+
+
+def slice_bounds(size, start, end, step):
+    """torch's normalization of slice bounds: clamp into [0, size], end >= start."""
+    check(step > 0, "slice step must be positive")
+    start = 0 if start is None else start
+    end = size if end is None else end
+    if start < 0:
+        start = start + size
+    if end < 0:
+        end = end + size
+    start = 0 if start < 0 else (size if start > size else start)
+    end = start if end < start else (size if end > size else end)
+    return start, end
+
+
+def _slice_shape(shape, dim=0, start=None, end=None, step=1):
+    d = wrap_dim(dim, len(shape))
+    s, e = slice_bounds(shape[d], start, end, step)
+    out = list(shape)
+    out[d] = (e - s + step - 1) // step
+    return tuple(out)
+
+
+def _slice_kernel(xp, a, dim=0, start=None, end=None, step=1):
+    d = wrap_dim(dim, a.ndim)
+    s, e = slice_bounds(a.shape[d], start, end, step)
+    return a[(slice(None),) * d + (slice(s, e, step),)]
+
+
+_view_op("slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",
+         _slice_shape, _slice_kernel)
+
+
+def _select_index(shape, dim, index):
+    check(len(shape) > 0, "select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, len(shape))
+    size = shape[d]
+    check(-size <= index < size,
+          lambda: f"select(): index {index} out of range for tensor of size {fmt_shape(shape)} "
+                  f"at dimension {d}")
+    return d, index + size if index < 0 else index
+
+
+def _select_shape(shape, dim, index):
+    d, _ = _select_index(shape, dim, index)
+    return tuple(shape[:d]) + tuple(shape[d + 1:])
+
+
+def _select_kernel(xp, a, dim, index):
+    d, i = _select_index(a.shape, dim, index)
+    r = a[(slice(None),) * d + (i,)]
+    return r if hasattr(r, "shape") and not isinstance(r, np.generic) else a[(slice(None),) * d + (slice(i, i + 1),)].reshape(())
+
+
+_view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_shape, _select_kernel)
+
+
+def _narrow_args(shape, dim, start, length):
+    check(len(shape) > 0, "narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, len(shape))
+    size = shape[d]
+    check(-size <= start <= size, lambda: f"start out of range (expected to be in range of "
+                                          f"[{-size}, {size}], but got {start})")
+    if start < 0:
+        start = start + size
+    check(length >= 0 and start + length <= size,
+          lambda: f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return d, start
+
+
+def _narrow_shape(shape, dim, start, length):
+    d, _ = _narrow_args(shape, dim, start, length)
+    out = list(shape)
+    out[d] = length
+    return tuple(out)
+
+
+def _narrow_kernel(xp, a, dim, start, length):
+    d, s = _narrow_args(a.shape, dim, start, length)
+    return a[(slice(None),) * d + (slice(s, s + length),)]
+
+
+_view_op("narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)", _narrow_shape,
+         _narrow_kernel)
+
+
+def _flatten_shape(shape, start_dim=0, end_dim=-1):
+    if len(shape) == 0:
+        return (1,)
+    s, e = wrap_dim(start_dim, len(shape)), wrap_dim(end_dim, len(shape))
+    check(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim")
+    return tuple(shape[:s]) + (_numel(shape[s:e + 1]),) + tuple(shape[e + 1:])
+
+
+_view_op("flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)",
+         _flatten_shape, lambda xp, a, start_dim=0, end_dim=-1: xp.reshape(a, _flatten_shape(a.shape, start_dim, end_dim)),
+         tags=("view", "maybe_view"))
+
+
+def _unflatten_shape(shape, dim, sizes):
+    d = wrap_dim(dim, len(shape))
+    check(len(sizes) > 0, "unflatten: sizes must be non-empty")
+    sizes = infer_size(sizes, shape[d]) if -1 in list(sizes) else tuple(sizes)
+    check(_numel(sizes) == shape[d],
+          lambda: f"unflatten: Provided sizes {fmt_shape(sizes)} don't multiply up to the size of "
+                  f"dim {dim} ({shape[d]}) in the input tensor")
+    return tuple(shape[:d]) + sizes + tuple(shape[d + 1:])
+
+
+_view_op("unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)", _unflatten_shape,
+         lambda xp, a, dim, sizes: xp.reshape(a, _unflatten_shape(a.shape, dim, sizes)),
+         tags=("view", "maybe_view"))
+_view_op("alias(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view())
+_view_op("detach(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view())
+_view_op("contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)",
+         lambda shape, memory_format=0: shape,
+         lambda xp, a, memory_format=0: a if a.flags.c_contiguous else xp.ascontiguousarray(a),
+         tags=("view", "maybe_view", "returns_self_if_unchanged"))
+
+
+# --------------------------------------------------------------- splitting --
+def split_sizes(size, split_size):
+    """Chunk sizes for split(split_size): equal pieces and a smaller last one."""
+    check(split_size >= 0, lambda: f"split expects split_size be non-negative, but got split_size={split_size}")
+    if split_size == 0:
+        check(size == 0, "split_size can only be 0 if dimension size is 0")
+        return [0]
+    n = max((size + split_size - 1) // split_size, 1)
+    return [split_size] * (n - 1) + [size - split_size * (n - 1)]
+
+
+def _pieces(shape, dim, sizes):
+    d = wrap_dim(dim, len(shape))
+    check(sum(sizes) == shape[d],
+          lambda: f"split_with_sizes expects split_sizes to sum exactly to {shape[d]} (input tensor's "
+                  f"size at dimension {d}), but got split_sizes={fmt_shape(sizes)}")
+    return d, sizes
+
+
+def _split_op(schema, sizes_fn):
+    def meta(self, arg, dim=0):
+        d, sizes = _pieces(self.shape, dim, sizes_fn(self.shape[wrap_dim(dim, len(self.shape))], arg))
+        out = []
+        for s in sizes:
+            shape = list(self.shape)
+            shape[d] = s
+            out.append(fake_like(shape, self.dtype, self))
+        return out
+
+    def kernel(xp, self, arg, dim=0):
+        d, sizes = _pieces(self.shape, dim, sizes_fn(self.shape[wrap_dim(dim, self.ndim)], arg))
+        out, start = [], 0
+        for s in sizes:
+            out.append(self[(slice(None),) * d + (slice(start, start + s),)])
+            start += s
+        return out
+
+    register(schema, meta=meta, kernel=kernel, tags=("view",))
+
+
+def _chunk_sizes(size, chunks):
+    check(chunks > 0, lambda: f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    return split_sizes(size, (size + chunks - 1) // chunks)
+
+
+_split_op("split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]", split_sizes)
+_split_op("split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]",
+          lambda size, sizes: list(sizes))
+_split_op("chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", _chunk_sizes)
+
+
+def _unbind_meta(self, dim=0):
+    d = wrap_dim(dim, len(self.shape))
+    shape = tuple(self.shape[:d]) + tuple(self.shape[d + 1:])
+    return [fake_like(shape, self.dtype, self) for _ in range(self.shape[d])]
+
+
+def _unbind_kernel(xp, self, dim=0):
+    check(self.ndim > 0, "Dimension specified as 0 but tensor has no dimensions")
+    d = wrap_dim(dim, self.ndim)
+    return [_select_kernel(xp, self, d, i) for i in range(self.shape[d])]
+
+
+register("unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", meta=_unbind_meta,
+         kernel=_unbind_kernel, tags=("view",))
+
+
+# ------------------------------------------------------------------ copies --
+register("clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
+         meta=lambda self, memory_format=None: fake_like(self.shape, self.dtype, self),
+         kernel=lambda xp, self, memory_format=None: self.copy())
+
+
+def _cat_inputs(shapes, dim):
+    # torch skips legacy empty 1-D tensors of shape [0]
+    live = [i for i, s in enumerate(shapes) if not (len(s) == 1 and s[0] == 0)]
+    if not live:
+        return None, live
+    ref = shapes[live[0]]
+    check(len(ref) > 0, "zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = wrap_dim(dim, len(ref))
+    for i in live:
+        s = shapes[i]
+        check(len(s) == len(ref), lambda: f"Tensors must have same number of dimensions: got "
+                                          f"{len(ref)} and {len(s)}")
+        for k in range(len(ref)):
+            check(k == d or s[k] == ref[k],
+                  lambda: f"Sizes of tensors must match except in dimension {d}. Expected size "
+                          f"{ref[k]} but got size {s[k]} for tensor number {i} in the list.")
+    return d, live
+
+
+def _cat_meta(tensors, dim=0):
+    check(len(tensors) > 0, "torch.cat(): expected a non-empty list of Tensors")
+    rt = promote(*[_as_dim_operand(t) for t in tensors])
+    d, live = _cat_inputs([tuple(t.shape) for t in tensors], dim)
+    if d is None:
+        return fake_like((0,), rt, *tensors)
+    shape = list(tensors[live[0]].shape)
+    shape[d] = sum(tensors[i].shape[d] for i in live)
+    return fake_like(shape, rt, *tensors)
+
+
+class _DtypeOnly:
+    """Stands for a tensor in promotion where all operands count as dimensioned."""
+    __slots__ = ("dtype", "ndim")
+
+    def __init__(self, d):
+        self.dtype, self.ndim = d, 1
+
+
+def _as_dim_operand(t):
+    return _DtypeOnly(dtype_of(t))
+
+
+def _cat_kernel(xp, tensors, dim=0):
+    check(len(tensors) > 0, "torch.cat(): expected a non-empty list of Tensors")
+    rt = promote(*[_as_dim_operand(t) for t in tensors])
+    d, live = _cat_inputs([t.shape for t in tensors], dim)
+    if d is None:
+        return xp.zeros((0,), dtype=rt.numpy_dtype)
+    return xp.concatenate([tensors[i].astype(rt.numpy_dtype, copy=False) for i in live], axis=d)
+
+
+register("cat(Tensor[] tensors, int dim=0) -> Tensor", meta=_cat_meta, kernel=_cat_kernel)
+
+
+def _stack_check(shapes, dim):
+    check(len(shapes) > 0, "stack expects a non-empty TensorList")
+    for i, s in enumerate(shapes):
+        check(tuple(s) == tuple(shapes[0]),
+              lambda: f"stack expects each tensor to be equal size, but got {fmt_shape(shapes[0])} "
+                      f"at entry 0 and {fmt_shape(s)} at entry {i}")
+    return wrap_dim(dim, len(shapes[0]) + 1)
+
+
+def _stack_meta(tensors, dim=0):
+    d = _stack_check([t.shape for t in tensors], dim)
+    shape = list(tensors[0].shape)
+    shape.insert(d, len(tensors))
+    return fake_like(shape, promote(*[_as_dim_operand(t) for t in tensors]), *tensors)
+
+
+def _stack_kernel(xp, tensors, dim=0):
+    d = _stack_check([t.shape for t in tensors], dim)
+    rt = promote(*[_as_dim_operand(t) for t in tensors])
+    return xp.stack([t.astype(rt.numpy_dtype, copy=False) for t in tensors], axis=d)
+
+
+register("stack(Tensor[] tensors, int dim=0) -> Tensor", meta=_stack_meta, kernel=_stack_kernel)
+
+
+def _repeat_shape(shape, repeats):
+    check(len(repeats) >= len(shape), "Number of dimensions of repeat dims can not be smaller "
+                                      "than number of dimensions of tensor")
+    pad = (1,) * (len(repeats) - len(shape)) + tuple(shape)
+    return tuple(p * r for p, r in zip(pad, repeats))
+
+
+def _repeat_kernel(xp, a, repeats):
+    _repeat_shape(a.shape, repeats)
+    a = a.reshape((1,) * (len(repeats) - a.ndim) + a.shape)
+    return xp.tile(a, tuple(repeats))
+
+
+def _copy_op(schema, shape_fn, array_fn):
+    register(schema, meta=lambda self, *a, **k: fake_like(shape_fn(tuple(self.shape), *a, **k), self.dtype, self),
+             kernel=array_fn)
+
+
+_copy_op("repeat(Tensor self, SymInt[] repeats) -> Tensor", _repeat_shape, _repeat_kernel)
+_copy_op("flip(Tensor self, int[] dims) -> Tensor", lambda shape, dims: (wrap_dims(dims, len(shape)), shape)[1],
+         lambda xp, a, dims: xp.flip(a, wrap_dims(dims, a.ndim)).copy() if dims else a.copy())
+
+
+def _roll_kernel(xp, a, shifts, dims=()):
+    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    if not dims:
+        check(len(shifts) == 1, "roll: shifts must have one element when dims is not given")
+        return xp.roll(a.reshape(-1), shifts[0]).reshape(a.shape)
+    check(len(shifts) == len(dims), lambda: f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                                            f"dims:{len(dims)}")
+    return xp.roll(a, tuple(shifts), axis=tuple(wrap_dim(d, a.ndim) for d in dims))
+
+
+_copy_op("roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor", lambda shape, shifts, dims=(): shape,
+         _roll_kernel)
+
+
+def _tri_check(shape):
+    check(len(shape) >= 2, "tril/triu: input tensor must have at least 2 dimensions")
+    return shape
+
+
+_copy_op("tril(Tensor self, SymInt diagonal=0) -> Tensor", lambda shape, diagonal=0: _tri_check(shape),
+         lambda xp, a, diagonal=0: (_tri_check(a.shape), xp.tril(a, diagonal))[1])
+_copy_op("triu(Tensor self, SymInt diagonal=0) -> Tensor", lambda shape, diagonal=0: _tri_check(shape),
+         lambda xp, a, diagonal=0: (_tri_check(a.shape), xp.triu(a, diagonal))[1])
+
+
+# ------------------------------------------------------------------ padding --
+def _pad_shape(shape, pad, *rest, **kw):
+    check(len(pad) % 2 == 0, "Length of pad must be even but instead it equals %d" % len(pad))
+    check(len(pad) // 2 <= len(shape),
+          lambda: f"Length of pad should be no more than twice the number of dimensions of the "
+                  f"input. Pad length is {len(pad)} while the input has {len(shape)} dimensions.")
+    out = list(shape)
+    for i in range(len(pad) // 2):
+        d = len(shape) - 1 - i
+        out[d] = shape[d] + pad[2 * i] + pad[2 * i + 1]
+        check(out[d] >= 0, lambda: f"The input size {shape[d]}, plus negative padding {pad[2 * i]} and "
+                                   f"{pad[2 * i + 1]} resulted in a negative output size, which is invalid. "
+                                   f"Check dimension {d} of your input.")
+    return tuple(out)
+
+
+def _pad_widths(ndim, pad):
+    widths = [(0, 0)] * ndim
+    for i in range(len(pad) // 2):
+        widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return widths
+
+
+def _constant_pad_kernel(xp, a, pad, value=0):
+    _pad_shape(a.shape, pad)
+    widths = _pad_widths(a.ndim, pad)
+    # negative padding crops first
+    crop = tuple(slice(-lo if lo < 0 else 0, a.shape[d] + hi if hi < 0 else None)
+                 for d, (lo, hi) in enumerate(widths))
+    a = a[crop]
+    pos = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    d = dtype_of(a)
+    return xp.pad(a, pos, mode="constant", constant_values=cast(xp, value, d))
+
+
+_copy_op("constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor", _pad_shape, _constant_pad_kernel)
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_kernel(xp, a, pad, mode="constant", value=None):
+    if mode == "constant":
+        return _constant_pad_kernel(xp, a, pad, 0 if value is None else value)
+    check(mode in _PAD_MODES, lambda: f"Unrecognised padding mode {mode}")
+    check(value is None or value == 0, lambda: f"Padding mode \"{mode}\" doesn't take in value argument")
+    _pad_shape(a.shape, pad)
+    check(all(p >= 0 for p in pad), lambda: f"{mode} padding does not support negative pads")
+    if mode == "reflect":
+        for lo_hi, d in zip(_pad_widths(a.ndim, pad), range(a.ndim)):
+            check(max(lo_hi) < a.shape[d] or max(lo_hi) == 0,
+                  lambda: f"Argument #4: Padding size should be less than the corresponding input "
+                          f"dimension, but got: padding ({lo_hi[0]}, {lo_hi[1]}) at dimension {d} of "
+                          f"input {fmt_shape(a.shape)}")
+    return xp.pad(a, _pad_widths(a.ndim, pad), mode=_PAD_MODES[mode])
+
+
+_copy_op('pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor', _pad_shape, _pad_kernel)
+

@@ -1,0 +1,139 @@
+"""Array backends: which array namespace (`xp`) serves which device.
+
+Every kernel is written once against `xp`, an array-API-like module: NumPy for
+`cpu`, CuPy for `cuda`.  CuPy is imported only when a CUDA tensor is first made.
+Functions that neither namespace offers under one name (erf) live here.
+"""
+import math
+
+import numpy as np
+
+__all__ = ["device", "array_namespace", "backend_for_device", "to_device", "erf"]
+
+
+class device:
+    """A device: `device('cpu')`, `device('cuda')`, `device('cuda', 1)`, `device('cuda:1')`."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        elif isinstance(type, str) and ":" in type:
+            type, _, idx = type.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if type not in ("cpu", "cuda", "meta"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda, meta device type at start of device string: {type}")
+        self.type, self.index = type, index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+
+CPU = device("cpu")
+_cupy = None
+
+
+def _import_cupy():
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+        except ImportError:
+            raise RuntimeError(
+                "CUDA tensors need CuPy: pip install 'minexport[gpu]' "
+                "(cupy-cuda12x) on a machine with an NVIDIA GPU") from None
+        _cupy = cupy
+    return _cupy
+
+
+def as_device(d):
+    """Normalize None / str / int / device to a `device` (None means cpu)."""
+    if d is None:
+        return CPU
+    if type(d) is device:
+        return d
+    if isinstance(d, int) and not isinstance(d, bool):
+        return device("cuda", d)
+    return device(d)
+
+
+def backend_for_device(d):
+    """The array namespace for device `d`."""
+    d = as_device(d)
+    if d.type == "cpu":
+        return np
+    if d.type == "cuda":
+        return _import_cupy()
+    raise RuntimeError(f"device {d} holds no data; it cannot run kernels")
+
+
+def array_namespace(arr):
+    """The namespace (numpy or cupy) an array belongs to."""
+    if type(arr) is np.ndarray:
+        return np
+    if _cupy is not None and isinstance(arr, _cupy.ndarray):
+        return _cupy
+    return np
+
+
+def device_of_array(arr):
+    """The device an array lives on."""
+    if type(arr) is np.ndarray or _cupy is None or not isinstance(arr, _cupy.ndarray):
+        return CPU
+    return device("cuda", arr.device.id)
+
+
+def to_device(arr, d):
+    """Move an array to device `d` (a copy when it changes device)."""
+    d = as_device(d)
+    if d.type == "cpu":
+        if type(arr) is np.ndarray:
+            return arr
+        return arr.get()
+    if d.type == "cuda":
+        cp = _import_cupy()
+        with cp.cuda.Device(d.index or 0):
+            return cp.asarray(arr)
+    raise RuntimeError(f"cannot place data on device {d}")
+
+
+def may_share_memory(a, b):
+    """Whether two arrays may overlap (a cheap bounds check)."""
+    xp = array_namespace(a)
+    return bool(xp.may_share_memory(a, b))
+
+
+_np_erf = None
+
+
+def erf(xp, x):
+    """Elementwise error function on either backend (exact to the dtype's precision)."""
+    global _np_erf
+    if xp is np:
+        if _np_erf is None:
+            try:
+                from scipy.special import erf as scipy_erf
+                _np_erf = scipy_erf
+            except ImportError:
+                _np_erf = np.frompyfunc(math.erf, 1, 1)
+        out = _np_erf(x)
+        return np.asarray(out, dtype=x.dtype) if x.dtype != object else out
+    from cupyx.scipy.special import erf as cupy_erf
+    return cupy_erf(x)
