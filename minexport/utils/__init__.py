@@ -1,0 +1,1 @@
+"""Utilities (`minexport.utils._pytree`, at torch's module path)."""
