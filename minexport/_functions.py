@@ -64,14 +64,15 @@ def round(input, *, decimals=0):
 
 # --------------------------------------------------------------- binary ----
 def _binary(name, doc, scalar_first=None):
-    tensor_op = getattr(aten, name).Tensor
+    """A binary function: .Tensor for a tensor `other`, .Scalar for a Python number (as torch picks)."""
+    tensor_op, scalar_op = getattr(aten, name).Tensor, getattr(aten, name).Scalar
 
     def f(input, other):
         if not _is_tensor(input):
             if scalar_first is not None:
                 return scalar_first(input, other)
             input, other = _wrap_scalar(input, other), other
-        return tensor_op(input, other)
+        return tensor_op(input, other) if _is_tensor(other) else scalar_op(input, other)
     f.__name__ = name
     f.__doc__ = doc
     return f
@@ -97,7 +98,14 @@ def sub(input, other, *, alpha=1):
 
 
 subtract = sub
-mul = multiply = _binary("mul", "Elementwise product.")
+def mul(input, other):
+    """Elementwise product."""
+    if not _is_tensor(input):
+        input, other = other, input
+    return aten.mul.Tensor(input, other)
+
+
+multiply = mul
 eq = _binary("eq", "Elementwise ==.")
 ne = not_equal = _binary("ne", "Elementwise !=.")
 lt = less = _binary("lt", "Elementwise <.")
@@ -134,7 +142,7 @@ def floor_divide(input, other):
     """Division rounded toward negative infinity."""
     if not _is_tensor(input):
         input = _wrap_scalar(input, other)
-    return aten.floor_divide.default(input, other)
+    return aten.floor_divide.default(input, other) if _is_tensor(other) else aten.floor_divide.Scalar(input, other)
 
 
 def pow(input, exponent):

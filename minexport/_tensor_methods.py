@@ -44,9 +44,10 @@ for _name in ("abs neg exp log log1p sqrt rsqrt sin cos tanh sigmoid erf relu re
 
 def _inplace_binary(name, overload="Tensor"):
     packet = getattr(aten, name + "_")
+    lenient = name in ("add", "sub", "mul", "div") or overload != "Tensor"
 
     def method(self, other, **kwargs):
-        op = getattr(packet, overload)
+        op = getattr(packet, overload if lenient or isinstance(other, Tensor) else "Scalar")
         return op(self, other, **kwargs)
     method.__name__ = name + "_"
     method.__doc__ = f"In-place {name}."

@@ -77,6 +77,8 @@ def dtype_of(x):
     if isinstance(x, Tensor):
         return x._dtype
     d = getattr(x, "dtype", None)
+    if type(d) is dt.dtype:
+        return d
     if d is not None:
         r = _FROM_NUMPY.get(d)
         return r if r is not None else dt.from_numpy_dtype(d)
