@@ -135,6 +135,7 @@ def test_numerics_match_torch(name):
         where = f"{name}{sample}"
         assert (torch_err is None) == (err is None), f"{where}: torch raised {torch_err!r}, we raised {err!r}"
         if err is not None:
+            assert type(err) is type(torch_err), f"{where}: torch raised {torch_err!r}, we raised {err!r}"
             continue
         if name in RANDOM:
             assert describe(got) == describe(_from_torch(torch, expected)), where

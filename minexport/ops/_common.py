@@ -158,10 +158,10 @@ def fake_like(shape, dtype, *tensors):
     return make_fake(shape, dtype)
 
 
-def check(cond, message):
-    """Raise RuntimeError(message()) when cond is false (message built lazily)."""
+def check(cond, message, error=RuntimeError):
+    """Raise error(message()) when cond is false (message built lazily)."""
     if not cond:
-        raise RuntimeError(message() if callable(message) else message)
+        raise error(message() if callable(message) else message)
 
 
 def is_scalar(x):

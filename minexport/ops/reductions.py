@@ -99,8 +99,14 @@ def _sum(xp, a, axis, keepdims):
 
 
 def _mean(xp, a, axis, keepdims):
-    with np.errstate(all="ignore"):
-        return xp.mean(a, axis=axis, keepdims=keepdims)
+    n = a.size if axis is None else int(np.prod([a.shape[d] for d in axis]))
+    if n == 0:  # torch gives NaN for an empty mean, without NumPy's warning
+        return xp.full(_reduced(a.shape, axis, keepdims), np.nan, dtype=a.dtype)
+    return a.mean(axis=axis, keepdims=keepdims)
+
+
+def _reduced(shape, axis, keepdims):
+    return reduced_shape(shape, range(len(shape)) if axis is None else axis, keepdims)
 
 
 def _prod(xp, a, axis, keepdims):

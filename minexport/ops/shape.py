@@ -206,7 +206,7 @@ def _select_index(shape, dim, index):
     size = shape[d]
     check(-size <= index < size,
           lambda: f"select(): index {index} out of range for tensor of size {fmt_shape(shape)} "
-                  f"at dimension {d}")
+                  f"at dimension {d}", IndexError)
     return d, index + size if index < 0 else index
 
 
@@ -528,10 +528,29 @@ _copy_op("constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor",
 _PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
+def _check_pad_mode(shape, pad, mode):
+    """Non-constant modes pad the last 1-3 dims of a batched or unbatched input, as torch allows."""
+    if mode == "constant":
+        return
+    check(mode in _PAD_MODES, lambda: f"Unrecognised padding mode {mode}")
+    k = len(pad) // 2
+    check(len(pad) % 2 == 0 and 1 <= k <= 3 and len(shape) in (k + 1, k + 2),
+          lambda: f"Padding size {len(pad)} is not supported for {len(shape)}D input tensor.\n"
+                  "Supported combinations for non-constant padding:\n"
+                  "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                  "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                  "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)", NotImplementedError)
+
+
+def _pad_shape_checked(shape, pad, mode="constant", value=None):
+    _check_pad_mode(shape, pad, mode)
+    return _pad_shape(shape, pad)
+
+
 def _pad_kernel(xp, a, pad, mode="constant", value=None):
     if mode == "constant":
         return _constant_pad_kernel(xp, a, pad, 0 if value is None else value)
-    check(mode in _PAD_MODES, lambda: f"Unrecognised padding mode {mode}")
+    _check_pad_mode(a.shape, pad, mode)
     check(value is None or value == 0, lambda: f"Padding mode \"{mode}\" doesn't take in value argument")
     _pad_shape(a.shape, pad)
     check(all(p >= 0 for p in pad), lambda: f"{mode} padding does not support negative pads")
@@ -544,5 +563,6 @@ def _pad_kernel(xp, a, pad, mode="constant", value=None):
     return xp.pad(a, _pad_widths(a.ndim, pad), mode=_PAD_MODES[mode])
 
 
-_copy_op('pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor', _pad_shape, _pad_kernel)
+_copy_op('pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor', _pad_shape_checked,
+         _pad_kernel)
 
