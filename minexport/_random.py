@@ -5,7 +5,7 @@ NumPy's PCG64 and do not match torch's (the distributions do).
 """
 import numpy as np
 
-_state = {"rng": np.random.default_rng()}
+_state = {"rng": None}   # created on first draw: numpy.random is not imported with minexport
 
 
 def manual_seed(seed):
@@ -22,20 +22,22 @@ def seed():
 
 
 def generator():
-    """The current global NumPy Generator."""
+    """The current global NumPy Generator (seeded from OS entropy unless manual_seed was called)."""
+    if _state["rng"] is None:
+        seed()
     return _state["rng"]
 
 
 def uniform(shape, low=0.0, high=1.0):
     """float64 samples in [low, high)."""
-    return _state["rng"].uniform(low, high, size=tuple(shape))
+    return generator().uniform(low, high, size=tuple(shape))
 
 
 def normal(shape, mean=0.0, std=1.0):
     """float64 normal samples."""
-    return _state["rng"].normal(mean, std, size=tuple(shape))
+    return generator().normal(mean, std, size=tuple(shape))
 
 
 def integers(shape, low, high):
     """int64 samples in [low, high)."""
-    return _state["rng"].integers(low, high, size=tuple(shape), dtype=np.int64)
+    return generator().integers(low, high, size=tuple(shape), dtype=np.int64)

@@ -37,6 +37,8 @@ def wrap_dims(dims, ndim):
         return tuple(range(ndim))
     if isinstance(dims, int):
         dims = (dims,)
+    if len(dims) == 1:
+        return (wrap_dim(dims[0], ndim),)
     out = tuple(wrap_dim(d, ndim) for d in dims)
     if len(set(out)) != len(out):
         raise RuntimeError(f"dim {out} appears multiple times in the list of dims")

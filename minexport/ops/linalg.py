@@ -150,12 +150,15 @@ def _linear_meta(input, weight, bias=None):
 
 
 def _linear_kernel(xp, input, weight, bias=None):
-    _same_dtype(dtype_of(input), dtype_of(weight), "linear")
-    _linear_shape(input.shape, weight.shape, None if bias is None else bias.shape)
+    if input.dtype != weight.dtype:
+        _same_dtype(dtype_of(input), dtype_of(weight), "linear")
+    if not (weight.ndim == 2 and input.ndim >= 1 and input.shape[-1] == weight.shape[1]
+            and (bias is None or bias.shape == weight.shape[:1])):
+        _linear_shape(input.shape, weight.shape, None if bias is None else bias.shape)
     out = xp.matmul(input, weight.T)
     if bias is not None:
-        out = out + bias
-    return out_array(xp, out, dtype_of(input))
+        out += bias
+    return out if input.ndim > 1 else out_array(xp, out, dtype_of(input))
 
 
 register("mm(Tensor self, Tensor mat2) -> Tensor", meta=_mm_meta, kernel=_mm_kernel)

@@ -287,13 +287,21 @@ register("cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
 def _softmax_array(xp, a, d, log):
     if a.ndim == 0:
         return xp.zeros_like(a) if log else xp.ones_like(a)
-    with np.errstate(all="ignore"):
-        m = xp.max(a, axis=d, keepdims=True) if a.shape[d] else a
-        m = xp.where(xp.isfinite(m), m, 0)
-        z = a - m
-        e = xp.exp(z)
-        s = xp.sum(e, axis=d, keepdims=True)
-        return z - xp.log(s) if log else e / s
+    if a.shape[d] == 0:
+        return a.copy()
+    m = a.max(axis=d, keepdims=True)
+    if not xp.isfinite(m).all():
+        # rows holding inf/NaN: torch's NaN results, without NumPy's warnings
+        with np.errstate(all="ignore"):
+            return _softmax_shifted(xp, a, xp.where(xp.isfinite(m), m, 0), d, log)
+    return _softmax_shifted(xp, a, m, d, log)
+
+
+def _softmax_shifted(xp, a, m, d, log):
+    z = a - m
+    e = xp.exp(z)
+    s = e.sum(axis=d, keepdims=True)
+    return z - xp.log(s) if log else e / s
 
 
 def _softmax_family(name, log):
