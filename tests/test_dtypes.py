@@ -3,8 +3,12 @@ import itertools
 
 import pytest
 
+import subprocess
+import sys
+
 import minexport as me
 from minexport import dtypes as dt
+from minexport._tensor import make_fake
 
 DTYPES = [d for d in dt.ALL_DTYPES]
 
@@ -55,8 +59,22 @@ def test_result_type_tiers_match_torch(scalar):
     for a, b in itertools.product(DTYPES, DTYPES):
         ta = torch.ones(2, dtype=getattr(torch, a.name))
         tb0 = torch.ones((), dtype=getattr(torch, b.name))
-        ma, mb0 = me.ones(2, dtype=a), me.ones((), dtype=b)
+        ma, mb0 = make_fake((2,), a), make_fake((), b)   # promotion needs no data
         cases = [((ta, tb0), (ma, mb0)), ((tb0, scalar), (mb0, scalar)), ((ta, scalar), (ma, scalar))]
         for (x, y), (u, v) in cases:
             expected = str(torch.result_type(x, y)).replace("torch.", "")
             assert me.result_type(u, v).name == expected, (a, b, scalar)
+
+
+def test_bfloat16_data_through_ml_dtypes():
+    pytest.importorskip("ml_dtypes")
+    x = me.ones(3, dtype=me.bfloat16)
+    assert (x + 1).dtype is me.bfloat16 and (x + 1).float().tolist() == [2.0, 2.0, 2.0]
+    assert (x + me.ones(3)).dtype is me.float32
+
+
+def test_bfloat16_without_ml_dtypes_says_so():
+    code = ("import sys; sys.modules['ml_dtypes'] = None; import minexport as me\n"
+            "try:\n    me.ones(2, dtype=me.bfloat16)\nexcept TypeError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "bfloat16 tensors with data need the ml_dtypes package" in out

@@ -1,0 +1,11 @@
+"""spec/ stays in step with the code."""
+import pathlib
+
+from minexport.ops import _spec
+
+SPEC = pathlib.Path(__file__).resolve().parent.parent / "spec"
+
+
+def test_ops_md_is_current():
+    committed = (SPEC / "ops.md").read_text()
+    assert committed == _spec.render(), "spec/ops.md is stale: python -m minexport.ops._spec > spec/ops.md"
