@@ -25,10 +25,7 @@ class Size(tuple):
 
     def numel(self):
         """Product of the sizes."""
-        n = 1
-        for s in self:
-            n = n * s
-        return n
+        return shape_numel(self)
 
     def __getitem__(self, item):
         r = tuple.__getitem__(self, item)
@@ -41,6 +38,14 @@ class Size(tuple):
         return f"minexport.Size([{', '.join(str(s) for s in self)}])"
 
     __str__ = __repr__
+
+
+def shape_numel(shape):
+    """Product of the sizes of a shape (1 for a 0-d shape)."""
+    n = 1
+    for s in shape:
+        n = n * s
+    return n
 
 
 def _contiguous_strides(shape):
@@ -326,14 +331,7 @@ def make_tensor(arr):
     if type(arr) is not _ndarray and isinstance(arr, (np.generic, int, float)):
         arr = np.asarray(arr)
     t = _new(Tensor)
-    t._data = arr
-    t._fake_shape = None
-    dt = _FROM_NUMPY.get(arr.dtype)
-    t._dtype = dt if dt is not None else _dt.from_numpy_dtype(arr.dtype)
-    t._device = _CPU if type(arr) is _ndarray else _backends.device_of_array(arr)
-    t._base = None
-    t.requires_grad = False
-    t._node = None
+    _init_from(t, arr)
     return t
 
 

@@ -446,12 +446,16 @@ def _ln_check(shape, normalized_shape):
     return tuple(range(len(shape) - k, len(shape)))
 
 
+def _standardize(xp, x, axes, eps):
+    """(x - mean) * rstd over `axes`, with the statistics kept (keepdims) for the outputs."""
+    mean = x.mean(axis=axes, keepdims=True)
+    rstd = 1 / xp.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    return (x - mean) * rstd, mean, rstd
+
+
 def _ln_arrays(xp, input, normalized_shape, weight, bias, eps):
     axes = _ln_check(input.shape, normalized_shape)
-    mean = xp.mean(input, axis=axes, keepdims=True)
-    var = xp.var(input, axis=axes, keepdims=True)
-    rstd = 1 / xp.sqrt(var + eps)
-    out = (input - mean) * rstd
+    out, mean, rstd = _standardize(xp, input, axes, eps)
     if weight is not None:
         out = out * weight
     if bias is not None:
@@ -492,11 +496,8 @@ def _gn_check(shape, num_groups):
 def _gn_arrays(xp, input, weight, bias, group, eps):
     _gn_check(input.shape, group)
     N, C = input.shape[:2]
-    x = input.reshape((N, group, -1))
-    mean = xp.mean(x, axis=-1, keepdims=True)
-    var = xp.var(x, axis=-1, keepdims=True)
-    rstd = 1 / xp.sqrt(var + eps)
-    out = ((x - mean) * rstd).reshape(input.shape)
+    out, mean, rstd = _standardize(xp, input.reshape((N, group, -1)), (-1,), eps)
+    out = out.reshape(input.shape)
     shape = (1, C) + (1,) * (input.ndim - 2)
     if weight is not None:
         out = out * weight.reshape(shape)

@@ -6,15 +6,9 @@ repeat, flip, roll, tril, triu, constant_pad_nd, pad.
 """
 import numpy as np
 
+from .._tensor import shape_numel as _numel
 from ._common import cast, check, dtype_of, fake_like, fmt_shape, promote, wrap_dim, wrap_dims
 from ._registry import register
-
-
-def _numel(shape):
-    n = 1
-    for s in shape:
-        n = n * s
-    return n
 
 
 def infer_size(shape, numel):

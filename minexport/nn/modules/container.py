@@ -4,7 +4,28 @@ import collections
 from ..module import Module
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """Shared by Sequential and ModuleList: submodules named '0', '1', ... in order."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def _at(self, idx):
+        n = len(self)
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range")
+        return list(self._modules.values())[idx % n]
+
+    def append(self, module):
+        """Add a module at the end."""
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Calls its modules in order, each on the previous one's output."""
 
     def __init__(self, *args):
@@ -25,27 +46,10 @@ class Sequential(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return Sequential(collections.OrderedDict(list(self._modules.items())[idx]))
-        return list(self._modules.values())[_index(idx, len(self))]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        """Add a module at the end."""
-        self.add_module(str(len(self)), module)
-        return self
+        return self._at(idx)
 
 
-def _index(idx, n):
-    if not -n <= idx < n:
-        raise IndexError(f"index {idx} is out of range")
-    return idx % n
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered as submodules '0', '1', ..."""
 
     def __init__(self, modules=None):
@@ -56,21 +60,11 @@ class ModuleList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return ModuleList(list(self._modules.values())[idx])
-        return self._modules[str(_index(idx, len(self)))]
+        return self._at(idx)
 
     def __setitem__(self, idx, module):
-        self.add_module(str(_index(idx, len(self))), module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        """Add a module at the end."""
-        self.add_module(str(len(self)), module)
-        return self
+        self._at(idx)
+        self.add_module(str(idx % len(self)), module)
 
     def extend(self, modules):
         """Add several modules at the end."""

@@ -1,11 +1,9 @@
 """Convolution and pooling layers: Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d."""
-import math
-
 from ... import _factories as fac
 from .. import functional as F
-from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from .basic import reset_weight_and_bias
 
 
 def _tuple(v, n):
@@ -43,12 +41,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self):
         """torch's default: kaiming_uniform(a=sqrt(5)) weights, U(-1/sqrt(fan_in), ...) bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
