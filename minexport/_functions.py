@@ -538,6 +538,7 @@ def result_type(tensor1, tensor2):
 
 
 def _tolist(t):
+    """Nested lists of Python numbers (refused while tracing: the values are not known)."""
     return t._require_data("tolist()").tolist()
 
 

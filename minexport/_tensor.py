@@ -18,6 +18,18 @@ from .runtime import backends as _backends
 __all__ = ["Tensor", "Size", "make_tensor", "make_view", "make_fake"]
 
 
+class _DataAccessHook:
+    """Set by export's tracer: how to refuse reading a fake tensor's (nonexistent) values."""
+
+    __slots__ = ("refuse",)
+
+    def __init__(self):
+        self.refuse = None
+
+
+data_access_hook = _DataAccessHook()
+
+
 class Size(tuple):
     """A tensor's shape: a tuple of ints (or symbolic ints while tracing)."""
 
@@ -229,12 +241,16 @@ class Tensor:
     def _require_data(self, what):
         d = self._data
         if d is None:
+            if data_access_hook.refuse is not None:
+                data_access_hook.refuse(what, self)
             raise RuntimeError(
                 f"{what} needs real data, but this is a fake tensor (shape and dtype only) "
                 "created while tracing")
         return d
 
     def __bool__(self):
+        if self._data is None:
+            self._require_data("Python bool() (an `if`/`while` on a tensor)")
         if self.numel() != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
@@ -242,9 +258,13 @@ class Tensor:
         return bool(self.item())
 
     def __int__(self):
+        if self._data is None:
+            self._require_data("Python int()")
         return int(self.item())
 
     def __float__(self):
+        if self._data is None:
+            self._require_data("Python float()")
         return float(self.item())
 
     def __index__(self):

@@ -137,13 +137,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
-    """Normalize over the trailing `normalized_shape` dims."""
-    return aten.layer_norm.default(input, list(normalized_shape), weight, bias, eps)
+    """Normalize over the trailing `normalized_shape` dims (cudnn_enable=False, as torch's CPU build passes)."""
+    return aten.layer_norm.default(input, list(normalized_shape), weight, bias, eps, False)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
-    """Normalize over groups of channels."""
-    return aten.group_norm.default(input, num_groups, weight, bias, eps)
+    """Normalize over groups of channels (cudnn_enabled=False, as torch's CPU build passes)."""
+    return aten.group_norm.default(input, num_groups, weight, bias, eps, False)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -170,8 +170,6 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 def pad(input, pad, mode="constant", value=None):
     """Pad the last dims: pad = (left, right, top, bottom, ...)."""
-    if mode == "constant":
-        return aten.constant_pad_nd.default(input, list(pad), 0 if value is None else value)
     return aten.pad.default(input, list(pad), mode, value)
 
 

@@ -19,6 +19,18 @@ __all__ = ["Module"]
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+class _CallObserver:
+    """Set by export's tracer: told when a module's forward starts and ends (for nn_module_stack)."""
+
+    __slots__ = ("tracer",)
+
+    def __init__(self):
+        self.tracer = None
+
+
+call_observer = _CallObserver()
+
+
 class Module:
     """Base class of every layer and model."""
 
@@ -43,6 +55,16 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
+        tracer = call_observer.tracer
+        if tracer is not None:
+            key = tracer.enter_module(self)
+            try:
+                return self._call_impl(args, kwargs)
+            finally:
+                tracer.exit_module(key)
+        return self._call_impl(args, kwargs)
+
+    def _call_impl(self, args, kwargs):
         for hook in self.__dict__.get("_forward_pre_hooks", {}).values():
             r = hook(self, args)
             if r is not None:

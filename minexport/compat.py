@@ -1,0 +1,119 @@
+"""Run torch-written code on minexport: `import torch` resolves to minexport inside `as_torch()`.
+
+    with minexport.compat.as_torch():
+        import torch
+        ep = torch.export.export(model, args)
+
+    python -m minexport.compat script.py [args...]
+
+Inside the context, `torch`, `torch.nn`, `torch.nn.functional`, `torch.export`,
+`torch.utils._pytree`, `torch.ops`, `torch.fx`, `torch.library` and
+`functorch.experimental.control_flow` are minexport's modules; any other
+`torch.*` name raises an ImportError or AttributeError that names it as not
+provided by minexport.  On exit, `sys.modules` is restored exactly.
+"""
+import contextlib
+import importlib
+import importlib.abc
+import runpy
+import sys
+import types
+
+__all__ = ["as_torch", "main"]
+
+_SUBMODULES = {
+    "torch.nn": "minexport.nn",
+    "torch.nn.functional": "minexport.nn.functional",
+    "torch.nn.init": "minexport.nn.init",
+    "torch.nn.modules": "minexport.nn.modules",
+    "torch.nn.parameter": "minexport.nn.parameter",
+    "torch.export": "minexport.export",
+    "torch.utils": "minexport.utils",
+    "torch.utils._pytree": "minexport.utils._pytree",
+    "torch.ops": "minexport.ops",
+    "torch.fx": "minexport.fx",
+}
+_NOT_YET = {
+    "torch.library": "custom ops (torch.library)",
+    "functorch.experimental.control_flow": "control flow (cond, map)",
+}
+
+
+class _Shim(types.ModuleType):
+    """A module whose attributes come from minexport; a missing one is named as not provided."""
+
+    def __init__(self, name, source, what=None):
+        super().__init__(name)
+        self.__path__ = []
+        self._source, self._what = source, what
+
+    def __getattr__(self, item):
+        if item.startswith("__"):
+            raise AttributeError(item)
+        if self._source is not None and hasattr(self._source, item):
+            return getattr(self._source, item)
+        what = f" ({self._what} are not implemented yet)" if self._what else ""
+        raise AttributeError(f"{self.__name__}.{item} is not provided by minexport{what}")
+
+
+class _Refuser(importlib.abc.MetaPathFinder):
+    """Makes `import torch.<anything else>` fail with a message naming it."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == "torch" or fullname.startswith(("torch.", "functorch")):
+            raise ModuleNotFoundError(f"{fullname} is not provided by minexport's torch compatibility layer",
+                                      name=fullname)
+        return None
+
+
+def _torch_module():
+    import minexport
+    torch = _Shim("torch", minexport)
+    for name in ("nn", "export", "utils", "ops", "fx"):
+        setattr(torch, name, importlib.import_module(f"minexport.{name}"))
+    torch.Size, torch.dtype, torch.device = minexport.Size, minexport.dtype, minexport.device
+    return torch
+
+
+@contextlib.contextmanager
+def as_torch():
+    """Within the block, torch (and friends) resolve to minexport; sys.modules is restored on exit."""
+    before = dict(sys.modules)
+    refuser = _Refuser()
+    try:
+        sys.modules["torch"] = _torch_module()
+        for name, target in _SUBMODULES.items():
+            sys.modules[name] = importlib.import_module(target)
+        for name, what in _NOT_YET.items():
+            sys.modules[name] = _Shim(name, None, what)
+        sys.modules.setdefault("functorch", _Shim("functorch", None))
+        sys.modules.setdefault("functorch.experimental", _Shim("functorch.experimental", None))
+        sys.meta_path.insert(0, refuser)
+        yield sys.modules["torch"]
+    finally:
+        if refuser in sys.meta_path:
+            sys.meta_path.remove(refuser)
+        for name in list(sys.modules):
+            if name not in before and (name == "torch" or name.startswith(("torch.", "functorch"))):
+                del sys.modules[name]
+        for name in ("torch", "functorch", *_SUBMODULES, *_NOT_YET, "functorch.experimental"):
+            if name in before:
+                sys.modules[name] = before[name]
+            else:
+                sys.modules.pop(name, None)
+
+
+def main(argv=None):
+    """python -m minexport.compat script.py [args...]: run a torch-written script on minexport."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        print("usage: python -m minexport.compat script.py [args...]", file=sys.stderr)
+        return 2
+    sys.argv = argv
+    with as_torch():
+        runpy.run_path(argv[0], run_name="__main__")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""minexport.export: capture programs (export), the ExportedProgram and its signature."""
+from ._trace import export, register_dataclass  # noqa: F401
+from .errors import DataDependentError, UserError  # noqa: F401
+from .exported_program import CallSpec, ExportedProgram, ModuleCallEntry, ModuleCallSignature  # noqa: F401
+from .graph_signature import (ConstantArgument, CustomObjArgument, ExportGraphSignature, InputKind,  # noqa: F401
+                              InputSpec, OutputKind, OutputSpec, SymBoolArgument, SymFloatArgument,
+                              SymIntArgument, TensorArgument, TokenArgument)
+from .verifier import SpecViolationError  # noqa: F401

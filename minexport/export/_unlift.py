@@ -1,0 +1,147 @@
+"""`ExportedProgram.module()`: a Module that calls the program with the original convention.
+
+The module holds the program's parameters and buffers at their original fqns
+(so `named_parameters()` and `load_state_dict` work as on the source model),
+checks every input against what was exported before running any kernel, runs
+the graph with the Interpreter, and returns outputs in the original pytree
+structure.  In-place updates of buffers and inputs happen on the real arrays,
+so calling it has the eager model's side effects.
+"""
+from .._tensor import Tensor
+from ..fx.interpreter import Interpreter
+from ..nn.module import Module
+from ..nn.parameter import Parameter
+from ..utils import _pytree as pytree
+from .graph_signature import ConstantArgument, InputKind
+
+__all__ = ["unlift", "UnliftedModule"]
+
+
+class UnliftedModule(Module):
+    """The callable form of an ExportedProgram (see the module docstring)."""
+
+    def __init__(self, ep):
+        super().__init__()
+        object.__setattr__(self, "_program", ep)
+        object.__setattr__(self, "_interpreter", Interpreter(ep.graph))
+        sig = ep.graph_signature
+        state = ep.state_dict
+        for spec in sig.input_specs:
+            if spec.kind == InputKind.PARAMETER:
+                value = state[spec.target]
+                _install(self, spec.target, value if isinstance(value, Parameter) else Parameter(value), "param")
+            elif spec.kind == InputKind.BUFFER:
+                value = state.get(spec.target, ep.constants.get(spec.target))
+                _install(self, spec.target, value, "buffer", persistent=spec.persistent)
+            elif spec.kind == InputKind.CONSTANT_TENSOR:
+                _install(self, spec.target, ep.constants[spec.target], "constant")
+        object.__setattr__(self, "_lifted", [(spec.kind, spec.target) for spec in sig.input_specs
+                                             if spec.kind != InputKind.USER_INPUT])
+        object.__setattr__(self, "_user", [spec for spec in sig.input_specs if spec.kind == InputKind.USER_INPUT])
+        placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
+        object.__setattr__(self, "_user_vals", [n.meta.get("val") for n in placeholders[len(self._lifted):]])
+        root = ep.module_call_graph[0].signature
+        object.__setattr__(self, "_in_spec", root.in_spec)
+        object.__setattr__(self, "_out_spec", root.out_spec)
+        object.__setattr__(self, "_arg_names", [spec.arg.name for spec in self._user])
+
+    def forward(self, *args, **kwargs):
+        """Check the inputs, run the graph, rebuild the outputs."""
+        flat, spec = pytree.tree_flatten((args, kwargs))
+        if spec != self._in_spec:
+            raise ValueError(
+                "Trying to flatten user inputs with exported input tree spec:\n"
+                f"{self._in_spec}\nbut actually got inputs with tree spec of:\n{spec}.\n"
+                "Please check that the inputs have the same number and type of args and kwargs "
+                "as the ones you used when tracing.")
+        paths = [pytree.keystr(p) for p, _ in pytree.tree_flatten_with_path((args, kwargs))[0]]
+        for value, spec_, val, path in zip(flat, self._user, self._user_vals, paths):
+            _check_input(value, spec_, val, path)
+        lifted = [self._lifted_value(kind, target) for kind, target in self._lifted]
+        inputs = [(v._require_data("calling an exported program") if isinstance(v, Tensor) else v)
+                  for v in lifted + flat]
+        out = self._interpreter.run_arrays(*inputs)
+        by_array = {id(t._data): t for t in flat if isinstance(t, Tensor)}
+        outs = [_as_output(o, by_array) for o in out]
+        n_user = len(self._program.graph_signature.user_outputs)
+        return pytree.tree_unflatten(outs[len(outs) - n_user:], self._out_spec)
+
+    def _lifted_value(self, kind, target):
+        mod, _, name = target.rpartition(".")
+        owner = self.get_submodule(mod)
+        if kind == InputKind.PARAMETER:
+            return owner._parameters[name]
+        if kind == InputKind.BUFFER:
+            return owner._buffers[name]
+        return owner.__dict__[name]
+
+    def train(self, mode=True):
+        """Not supported, as in torch: the graph was captured in one mode."""
+        raise NotImplementedError(f"Calling {'train' if mode else 'eval'}() is not supported yet.")
+
+    def eval(self):
+        """Not supported, as in torch."""
+        return self.train(False)
+
+    @property
+    def graph(self):
+        """The program's graph."""
+        return self._program.graph
+
+    def _get_name(self):
+        return "GraphModule"
+
+
+def _install(root, target, value, kind, persistent=True):
+    *path, name = target.split(".")
+    mod = root
+    for part in path:
+        child = mod._modules.get(part)
+        if child is None:
+            child = Module()
+            mod.add_module(part, child)
+        mod = child
+    if kind == "param":
+        mod.register_parameter(name, value)
+    elif kind == "buffer":
+        mod.register_buffer(name, value, persistent=persistent)
+    else:
+        object.__setattr__(mod, name, value)
+
+
+def _as_output(value, by_array):
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        same = by_array.get(id(value))
+        if same is not None:
+            return same
+        from .._tensor import make_tensor
+        return make_tensor(value)
+    return value
+
+
+def _check_input(value, spec, val, path):
+    """Refuse an input that does not match what was exported, naming it (torch's guard wording)."""
+    name = spec.arg.name
+    if isinstance(spec.arg, ConstantArgument):
+        if value != spec.arg.value or type(value) is not type(spec.arg.value):
+            raise AssertionError(f"Guard failed: {name} == {spec.arg.value!r} (expected input at {path} to be "
+                                 f"equal to {spec.arg.value!r}, but got {value!r})")
+        return
+    if not isinstance(value, Tensor):
+        raise AssertionError(f"Guard failed: expected input at {path} ({name}) to be a Tensor, "
+                             f"got {type(value).__name__}")
+    if value.dtype is not val.dtype:
+        raise AssertionError(f"Guard failed: {name}.dtype == {val.dtype} (expected input at {path} to have "
+                             f"dtype {val.dtype}, but got {value.dtype})")
+    if value.ndim != val.ndim:
+        raise AssertionError(f"Guard failed: {name}.dim() == {val.ndim} (expected input at {path} to have "
+                             f"{val.ndim} dimensions, but got {value.ndim})")
+    for i, (got, want) in enumerate(zip(value.shape, val.shape)):
+        if isinstance(want, int) and got != want:
+            raise AssertionError(f"Guard failed: {name}.size()[{i}] == {want} (expected input at "
+                                 f"{path}.shape[{i}] to be equal to {want}, but got {got})")
+
+
+def unlift(ep):
+    """The Module form of ep."""
+    return UnliftedModule(ep)

@@ -1,0 +1,186 @@
+"""`ExportedProgram`: the graph, its signature, its state, and how to call it."""
+import dataclasses
+
+from ..fx.graph_module import GraphModule
+from .graph_signature import InputKind
+
+__all__ = ["ExportedProgram", "ModuleCallEntry", "ModuleCallSignature", "CallSpec"]
+
+
+@dataclasses.dataclass
+class ModuleCallSignature:
+    """How a (sub)module is called: its flat inputs/outputs and their pytree specs."""
+    inputs: list
+    outputs: list
+    in_spec: object
+    out_spec: object
+    forward_arg_names: list = None
+
+
+@dataclasses.dataclass
+class ModuleCallEntry:
+    """One module of the original hierarchy, by fqn ('' is the root)."""
+    fqn: str
+    signature: ModuleCallSignature = None
+
+
+@dataclasses.dataclass
+class CallSpec:
+    """The root's input and output pytree specs."""
+    in_spec: object
+    out_spec: object
+
+
+class ExportedProgram:
+    """A captured program: graph module, graph signature, state, ranges and module call graph."""
+
+    def __init__(self, root, graph, graph_signature, state_dict, range_constraints, module_call_graph,
+                 example_inputs=None, constants=None, *, verifiers=None, dialect="TRAINING"):
+        self._graph_module = root if isinstance(root, GraphModule) and root.graph is graph else \
+            GraphModule(root, graph)
+        self._graph_signature = graph_signature
+        self._state_dict = state_dict
+        self._range_constraints = range_constraints
+        self._module_call_graph = module_call_graph
+        self._example_inputs = example_inputs
+        self._constants = constants if constants is not None else {}
+        self._dialect = dialect
+        from .verifier import verifier_for
+        self._verifiers = verifiers or [verifier_for(dialect)]
+        self.validate()
+
+    # -- torch's attributes --------------------------------------------------
+    @property
+    def graph_module(self):
+        """The GraphModule holding the graph."""
+        return self._graph_module
+
+    @property
+    def graph(self):
+        """The graph."""
+        return self._graph_module.graph
+
+    @property
+    def graph_signature(self):
+        """The ExportGraphSignature."""
+        return self._graph_signature
+
+    @property
+    def state_dict(self):
+        """Parameters and buffers by fqn (non-persistent buffers included, as torch does)."""
+        return self._state_dict
+
+    @property
+    def constants(self):
+        """Lifted constant tensors by target."""
+        return self._constants
+
+    @property
+    def tensor_constants(self):
+        """Alias of constants."""
+        return self._constants
+
+    @property
+    def range_constraints(self):
+        """{symbol: value range} of the program's symbolic sizes."""
+        return self._range_constraints
+
+    @property
+    def module_call_graph(self):
+        """ModuleCallEntry list; the first is the root."""
+        return self._module_call_graph
+
+    @property
+    def example_inputs(self):
+        """(args, kwargs) given to export."""
+        return self._example_inputs
+
+    @property
+    def call_spec(self):
+        """The root's in/out pytree specs."""
+        sig = self._module_call_graph[0].signature
+        return CallSpec(in_spec=sig.in_spec, out_spec=sig.out_spec)
+
+    @property
+    def dialect(self):
+        """'TRAINING' for export()'s output, 'ATEN' after run_decompositions()."""
+        return self._dialect
+
+    @property
+    def verifier(self):
+        """The verifier class of this program's dialect."""
+        return type(self._verifiers[0])
+
+    @property
+    def verifiers(self):
+        """The verifier instances run on this program."""
+        return list(self._verifiers)
+
+    def parameters(self):
+        """Parameters in placeholder order."""
+        for _, p in self.named_parameters():
+            yield p
+
+    def named_parameters(self):
+        """(fqn, Parameter) in placeholder order."""
+        for fqn in self._graph_signature.parameters:
+            yield fqn, self._state_dict[fqn]
+
+    def buffers(self):
+        """Buffers in placeholder order."""
+        for _, b in self.named_buffers():
+            yield b
+
+    def named_buffers(self):
+        """(fqn, buffer) in placeholder order (non-persistent ones come from constants, as torch keeps them)."""
+        for spec in self._graph_signature.input_specs:
+            if spec.kind == InputKind.BUFFER:
+                yield spec.target, self._state_dict.get(spec.target, self._constants.get(spec.target))
+
+    # -- behaviour -------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("Unable to call ExportedProgram directly. You should use "
+                           "`exported_program.module()` instead.")
+
+    def module(self):
+        """A callable Module with the original calling convention (parameters and buffers inside)."""
+        from ._unlift import unlift
+        return unlift(self)
+
+    def validate(self):
+        """Run this program's verifiers (raises SpecViolationError)."""
+        for v in self._verifiers:
+            v.check(self)
+
+    def run_decompositions(self, decomp_table=None):
+        """The functional core-ATen form of this program."""
+        raise NotImplementedError("run_decompositions() (functionalization and core-ATen decompositions) is "
+                                  "not implemented in minexport yet")
+
+    def lifted_state(self):
+        """Values for the lifted placeholders, in signature order (parameters, buffers, constants)."""
+        out = []
+        for spec in self._graph_signature.input_specs:
+            if spec.kind in (InputKind.PARAMETER, InputKind.BUFFER):
+                value = self._state_dict.get(spec.target)
+                if value is None:
+                    value = self._constants[spec.target]
+                out.append(value)
+            elif spec.kind == InputKind.CONSTANT_TENSOR:
+                out.append(self._constants[spec.target])
+        return out
+
+    def __str__(self):
+        code = self._graph_module.print_readable(print_output=False)
+        sig = str(self._graph_signature)
+        ranges = "{" + ", ".join(f"{k}: {v}" for k, v in self._range_constraints.items()) + "}"
+        return ("ExportedProgram:\n" + _indent(code) + "\nGraph signature: \n" + _indent(sig[1:])
+                + "\nRange constraints: " + ranges + "\n")
+
+    def __repr__(self):
+        return str(self)
+
+
+def _indent(text):
+    return "\n".join("    " + line for line in text.split("\n"))
+

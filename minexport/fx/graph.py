@@ -1,0 +1,217 @@
+"""The graph IR: `Node` and `Graph`.
+
+A Node is one small record: `op` (one of `Node.OPS`), a unique `name`, a
+`target` (an `OpOverload`, `operator.getitem`, a symbolic-int operator, or
+an attribute path for get_attr), `args`/`kwargs` that may contain other
+Nodes, the set of `users`, and `meta` (`val`: the fake tensor or value the
+node produces; `stack_trace`; `nn_module_stack`).  A Graph is the ordered list
+of nodes with a name table; names follow torch.fx's rules (an op's packet
+name, `_1`, `_2` on collision, and a suffix for names that would shadow a
+Python builtin or keyword).
+"""
+import builtins
+import keyword
+import operator
+import re
+
+__all__ = ["Node", "Graph", "map_arg"]
+
+
+def map_arg(value, fn):
+    """Apply fn to every Node inside value (lists, tuples, dicts, slices), keeping the structure."""
+    t = type(value)
+    if t is Node:
+        return fn(value)
+    if t is list or t is tuple:
+        return t(map_arg(v, fn) for v in value)
+    if t is dict:
+        return {k: map_arg(v, fn) for k, v in value.items()}
+    if t is slice:
+        return slice(map_arg(value.start, fn), map_arg(value.stop, fn), map_arg(value.step, fn))
+    return value
+
+
+def _collect_nodes(value, out):
+    map_arg(value, lambda n: out.setdefault(n, None))
+    return out
+
+
+class Node:
+    """One operation of a Graph (see the module docstring)."""
+
+    OPS = ("placeholder", "call_function", "get_attr", "output")
+    __slots__ = ("graph", "op", "name", "target", "_args", "_kwargs", "users", "meta", "_inputs")
+
+    def __init__(self, graph, op, name, target, args=(), kwargs=None, meta=None):
+        if op not in self.OPS:
+            raise ValueError(f"Node op must be one of {', '.join(self.OPS)}; got {op!r}")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"Node name must be a Python identifier; got {name!r}")
+        self.graph, self.op, self.name, self.target = graph, op, name, target
+        self.users = {}
+        self.meta = {} if meta is None else meta
+        self._inputs = {}
+        self._args, self._kwargs = (), {}
+        self._update_args(tuple(args), dict(kwargs or {}))
+
+    def _update_args(self, args, kwargs):
+        for n in self._inputs:
+            n.users.pop(self, None)
+        self._args, self._kwargs = args, kwargs
+        self._inputs = _collect_nodes((args, kwargs), {})
+        for n in self._inputs:
+            n.users[self] = None
+
+    @property
+    def args(self):
+        """Positional arguments (Nodes stand for other nodes' values)."""
+        return self._args
+
+    @args.setter
+    def args(self, value):
+        self._update_args(tuple(value), self._kwargs)
+
+    @property
+    def kwargs(self):
+        """Keyword arguments."""
+        return self._kwargs
+
+    @kwargs.setter
+    def kwargs(self, value):
+        self._update_args(self._args, dict(value))
+
+    @property
+    def all_input_nodes(self):
+        """Nodes this node reads, in first-use order."""
+        return list(self._inputs)
+
+    def replace_all_uses_with(self, new):
+        """Make every user of this node read `new` instead; returns the users changed."""
+        users = list(self.users)
+        for u in users:
+            u._update_args(map_arg(u._args, lambda n: new if n is self else n),
+                           map_arg(u._kwargs, lambda n: new if n is self else n))
+        return users
+
+    def replace_input_with(self, old, new):
+        """Read `new` where this node read `old`."""
+        self._update_args(map_arg(self._args, lambda n: new if n is old else n),
+                          map_arg(self._kwargs, lambda n: new if n is old else n))
+
+    def __repr__(self):
+        return self.name
+
+    def format_node(self):
+        """One line: '%name : [num_users=N] = op[target=...](args = ..., kwargs = ...)'."""
+        return (f"%{self.name} : [num_users={len(self.users)}] = {self.op}[target={_target_str(self.target)}]"
+                f"(args = {map_arg(self._args, lambda n: '%' + n.name)}, kwargs = {self._kwargs})")
+
+
+def _target_str(target):
+    if isinstance(target, str):
+        return target
+    if target is operator.getitem:
+        return "operator.getitem"
+    return str(target)
+
+
+_ILLEGAL = re.compile(r"[^0-9a-zA-Z_]+")
+_SUFFIX = re.compile(r"(.*)_(\d+)$")
+_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"self", "torch", "inf", "nan", "device", "fx_pytree",
+                                                        "pytree"}
+
+
+class Graph:
+    """An ordered list of Nodes with unique names."""
+
+    def __init__(self):
+        self.nodes = []
+        self._names = set()
+        self._base_count = {}
+        self.owning_module = None
+
+    # ------------------------------------------------------------ naming --
+    def _unique_name(self, candidate):
+        """torch.fx's naming: sanitize, then add _1, _2 ... to avoid collisions and builtins."""
+        name = _ILLEGAL.sub("_", candidate) or "_unnamed"
+        if name[0].isdigit():
+            name = "_" + name
+        m = _SUFFIX.match(name)
+        base, num = (m.group(1), int(m.group(2))) if m else (name, None)
+        if num is None and name not in self._names and name not in _RESERVED:
+            self._names.add(name)
+            return name
+        if num is None:
+            num = self._base_count.get(base, 0) + 1
+        while True:
+            name = f"{base}_{num}"
+            if name not in self._names and name not in _RESERVED:
+                break
+            num += 1
+        self._base_count[base] = num
+        self._names.add(name)
+        return name
+
+    # ---------------------------------------------------------- building --
+    def create_node(self, op, target, args=(), kwargs=None, name=None, meta=None):
+        """Append a node; its name is made unique from `name` (or the target's name)."""
+        node = Node(self, op, self._unique_name(name or _default_name(target)), target, args, kwargs, meta)
+        self.nodes.append(node)
+        return node
+
+    def placeholder(self, name, meta=None):
+        """An input of the graph."""
+        return self.create_node("placeholder", name, name=name, meta=meta)
+
+    def call_function(self, target, args=(), kwargs=None, name=None, meta=None):
+        """A call of an op (or operator.getitem / a symbolic-int operator)."""
+        return self.create_node("call_function", target, args, kwargs, name=name, meta=meta)
+
+    def get_attr(self, qualified_name, name=None, meta=None):
+        """Read an attribute (a submodule for a higher-order op's subgraph) of the owning module."""
+        return self.create_node("get_attr", qualified_name, name=name or qualified_name.replace(".", "_"), meta=meta)
+
+    def output(self, result):
+        """The graph's return value (one output node, last)."""
+        return self.create_node("output", "output", (result,), name="output")
+
+    def erase_node(self, node):
+        """Remove a node nobody uses."""
+        if node.users:
+            raise RuntimeError(f"Tried to erase Node {node.name} but it still had {len(node.users)} users "
+                               f"in the graph: {list(node.users)}!")
+        node._update_args((), {})
+        self.nodes.remove(node)
+        self._names.discard(node.name)
+
+    def find_nodes(self, *, op, target=None):
+        """Nodes with the given op (and target)."""
+        return [n for n in self.nodes if n.op == op and (target is None or n.target is target)]
+
+    @property
+    def output_node(self):
+        """The output node."""
+        return self.nodes[-1] if self.nodes and self.nodes[-1].op == "output" else None
+
+    def print_tabular(self):
+        """Print one row per node: opcode, name, target, args, kwargs."""
+        rows = [("opcode", "name", "target", "args", "kwargs")]
+        for n in self.nodes:
+            rows.append((n.op, n.name, _target_str(n.target), str(map_arg(n.args, lambda x: x.name)),
+                         str(n.kwargs)))
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        print("\n".join(lines))
+
+    def __str__(self):
+        return "graph():\n" + "\n".join("    " + n.format_node() for n in self.nodes)
+
+
+def _default_name(target):
+    if isinstance(target, str):
+        return target
+    if target is operator.getitem:
+        return "getitem"
+    name = getattr(target, "op_name", None) or getattr(target, "__name__", None) or "node"
+    return name

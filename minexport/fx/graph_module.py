@@ -1,0 +1,208 @@
+"""`GraphModule`: a Module that holds a Graph, and the Python text of that graph.
+
+`code` renders the graph as torch.fx does (`torch.ops.aten.add.Tensor(x, y)`,
+`max_1[0]` for getitem, `;  x = None` after a value's last use);
+`print_readable()` adds each value's annotation (`"f32[10, 10]"`) and a
+`# File: ...` line for each new source location.  The text is for reading
+and comparing; nothing ever executes it — `Interpreter` runs the graph.
+"""
+import builtins
+import math
+import operator
+
+from .. import dtypes as dt
+from .._tensor import Tensor
+from ..nn.module import Module
+from ..runtime.backends import device as _device
+from .graph import Graph, Node
+
+__all__ = ["GraphModule", "format_value", "annotation"]
+
+_DTYPE_ABBR = {dt.float16: "f16", dt.bfloat16: "bf16", dt.float32: "f32", dt.float64: "f64", dt.uint8: "u8",
+               dt.int8: "i8", dt.int16: "i16", dt.int32: "i32", dt.int64: "i64", dt.bool: "b8"}
+
+
+def annotation(val):
+    """The type annotation torch prints for a node's value: "f32[2, 3]", "Sym(s0)", or None."""
+    if isinstance(val, Tensor):
+        return f'"{_DTYPE_ABBR[val.dtype]}[{", ".join(str(s) for s in val.shape)}]"'
+    if isinstance(val, (list, tuple)) or val is None:
+        return None
+    if hasattr(val, "node") and hasattr(val, "expr"):       # a symbolic int
+        return f'"Sym({val.expr})"'
+    return None
+
+
+_BUILTIN_NAMES = set(dir(builtins))
+
+
+def _renamed(node):
+    return f"{node.name}_1" if node.op == "placeholder" and node.name in _BUILTIN_NAMES else node.name
+
+
+def format_value(v):
+    """An argument as torch.fx writes it."""
+    if isinstance(v, Node):
+        return _renamed(v)
+    if isinstance(v, dt.dtype):
+        return f"torch.{v.name}"
+    if isinstance(v, _device):
+        return repr(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(format_value(x) for x in v) + "]"
+    if isinstance(v, tuple):
+        inner = ", ".join(format_value(x) for x in v)
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
+    if isinstance(v, float):
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if math.isnan(v):
+            return "nan"
+    if isinstance(v, str) and v in _ENUM_NAMES:
+        return _ENUM_NAMES[v]
+    return repr(v)
+
+
+_ENUM_NAMES = {"strided": "torch.strided", "contiguous_format": "torch.contiguous_format"}
+
+
+def _call_text(node):
+    if node.target is operator.getitem:
+        return f"{format_value(node.args[0])}[{format_value(node.args[1])}]"
+    target = node.target
+    if hasattr(target, "overloadpacket"):
+        fn = f"torch.ops.{target}"
+    else:
+        fn = getattr(target, "__qualname__", None) or str(target)
+        fn = f"operator.{fn}" if getattr(target, "__module__", None) in ("_operator", "operator") else fn
+    parts = [format_value(a) for a in node.args] + [f"{k} = {format_value(v)}" for k, v in node.kwargs.items()]
+    return f"{fn}({', '.join(parts)})"
+
+
+def _frame_line(stack_trace):
+    """'# File: path:line in fn, code: text' from the last frame of a stack trace."""
+    lines = stack_trace.strip().split("\n")
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i].strip()
+        if line.startswith("File "):
+            try:
+                path = line.split('"')[1]
+                lineno = line.split(", line ")[1].split(",")[0]
+                fn = line.split(", in ")[1]
+            except IndexError:
+                return None
+            code = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            return f"# File: {path}:{lineno} in {fn}, code: {code}"
+    return None
+
+
+def last_uses(graph):
+    """node -> the values whose last use is that node, in the node's argument order."""
+    seen, frees = set(), {}
+    for n in reversed(graph.nodes):
+        for inp in n.all_input_nodes:
+            if inp not in seen:
+                seen.add(inp)
+                frees.setdefault(n, []).append(inp)
+    return frees
+
+
+def python_code(graph, *, annotate=False):
+    """The body of `def forward(...)` for graph, as torch.fx renders it."""
+    placeholders = [n for n in graph.nodes if n.op == "placeholder"]
+    frees = last_uses(graph)
+    params, body, prev_frame = [], [], None
+    for p in placeholders:
+        ann = annotation(p.meta.get("val")) if annotate else None
+        params.append(f"{p.name}: {ann}" if ann else p.name)
+        if p.name in _BUILTIN_NAMES:  # torch.fx rebinds a placeholder that shadows a builtin
+            body.append(f"{_renamed(p)} = {p.name}")
+    for n in graph.nodes:
+        if n.op == "placeholder":
+            continue
+        if n.op == "output":
+            body.append(f"return {format_value(n.args[0])}")
+            continue
+        if annotate and n.meta.get("stack_trace"):
+            frame = _frame_line(n.meta["stack_trace"])
+            if frame and frame != prev_frame:
+                if body:
+                    body.append("")
+                body.append(frame)
+                prev_frame = frame
+        ann = annotation(n.meta.get("val")) if annotate else None
+        lhs = f"{n.name}: {ann}" if ann else n.name
+        rhs = _call_text(n) if n.op == "call_function" else f"self.{n.target}"
+        dead = [_renamed(v) for v in frees.get(n, [])]
+        if not n.users:
+            dead.append(n.name)
+        line = f"{lhs} = {rhs}"
+        if dead:
+            line += ";  " + " = ".join(dead) + " = None"
+        body.append(line)
+    return params, body
+
+
+class GraphModule(Module):
+    """A Module whose forward is a Graph (see the module docstring)."""
+
+    def __init__(self, root, graph, class_name="GraphModule"):
+        super().__init__()
+        object.__setattr__(self, "graph", graph)
+        object.__setattr__(self, "_class_name", class_name)
+        graph.owning_module = self
+        if isinstance(root, Module):
+            for n in graph.nodes:
+                if n.op == "get_attr":
+                    _copy_attr(root, self, n.target)
+        elif isinstance(root, dict):
+            for k, v in root.items():
+                _set_attr(self, k, v)
+
+    def _get_name(self):
+        return self._class_name
+
+    @property
+    def code(self):
+        """The graph as Python source (torch.fx's format)."""
+        params, body = python_code(self.graph)
+        return ("\n\n\ndef forward(self" + "".join(", " + p for p in params) + "):\n"
+                + "".join("    " + line + "\n" for line in body) + "    \n")
+
+    def print_readable(self, print_output=True, include_stride=False, include_device=False, colored=False):
+        """The graph as an annotated class definition, as torch prints it."""
+        params, body = python_code(self.graph, annotate=True)
+        text = (f"class {self._class_name}(torch.nn.Module):\n"
+                f"    def forward(self" + "".join(", " + p for p in params) + "):\n"
+                + "".join(("        " + line if line else "") + "\n" for line in body))
+        if print_output:
+            print(text)
+        return text
+
+    def forward(self, *args):
+        """Run the graph on its inputs (placeholders in order)."""
+        from .interpreter import Interpreter
+        return Interpreter(self.graph, self).run(*args)
+
+    def __repr__(self):
+        return Module.__repr__(self) + "\n" + self.code
+
+
+def _copy_attr(src, dst, target):
+    obj = src
+    for part in target.split("."):
+        obj = getattr(obj, part)
+    _set_attr(dst, target, obj)
+
+
+def _set_attr(dst, target, value):
+    *path, leaf = target.split(".")
+    mod = dst
+    for part in path:
+        if not hasattr(mod, part) or not isinstance(getattr(mod, part), Module):
+            mod.add_module(part, Module())
+        mod = getattr(mod, part)
+    if isinstance(value, Module):
+        mod.add_module(leaf, value)
+    else:
+        setattr(mod, leaf, value)
