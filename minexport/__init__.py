@@ -31,6 +31,6 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # submodules that pull in more code load on first use
     import importlib
-    if name in ("nn", "utils"):
+    if name in ("nn", "utils", "export", "fx", "autograd", "compat"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'minexport' has no attribute '{name}'")

@@ -9,6 +9,7 @@ import numpy as np
 from . import dtypes as dt
 from ._tensor import Tensor, make_tensor
 from .ops import aten
+from .ops._registry import dispatch_state
 from .runtime import backends
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
@@ -84,7 +85,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     arr = np.array(arr, copy=True)
     if device is not None and backends.as_device(device).type != "cpu":
         arr = backends.to_device(arr, device)
-    return _finish(make_tensor(arr), requires_grad)
+    t = make_tensor(arr)
+    if dispatch_state.mode is not None:
+        # while tracing, a tensor built from Python data is a lifted constant, copied fresh (as torch records it)
+        t = aten.lift_fresh_copy.default(t)
+        aten.detach_.default(t)
+    return _finish(t, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -107,8 +113,16 @@ def from_numpy(ndarray):
     return make_tensor(ndarray)
 
 
+def _placement(dtype, device):
+    """Factory keywords as torch's Python layer fills them: a device always, pin_memory=False."""
+    kw = {"device": backends.as_device(device), "pin_memory": False}
+    if dtype is not None:
+        kw["dtype"] = dtype
+    return kw
+
+
 def _factory(op, size, dtype, device, requires_grad, *extra):
-    return _finish(op(_sizes(size), *extra, dtype=dtype, device=device), requires_grad)
+    return _finish(op(_sizes(size), *extra, **_placement(dtype, device)), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None, out=None):
@@ -151,12 +165,16 @@ def randint(low=0, high=None, size=None, *, dtype=None, device=None, requires_gr
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    return _finish(aten.randint.low(low, high, _sizes((size,)), dtype=dtype or dt.int64, device=device),
-                   requires_grad)
+    return _finish(aten.randint.low(low, high, _sizes((size,)), **_placement(dtype, device)), requires_grad)
 
 
 def _like(op, input, dtype, device, requires_grad, *extra):
-    return _finish(op(input, *extra, dtype=dtype, device=device), requires_grad)
+    kw = {"pin_memory": False}
+    if dtype is not None:
+        kw["dtype"] = dtype
+    if device is not None:
+        kw["device"] = backends.as_device(device)
+    return _finish(op(input, *extra, **kw), requires_grad)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
@@ -193,12 +211,13 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, layout=No
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):
     """Values from start (inclusive) to end (exclusive) by step; int64 for integer arguments."""
     start, end, step = (_number(v) for v in (start, end, step))
+    kw = _placement(dtype, device)
     if end is None:
-        t = aten.arange.default(start, dtype=dtype, device=device)
+        t = aten.arange.default(start, **kw)
     elif step == 1:
-        t = aten.arange.start(start, end, dtype=dtype, device=device)
+        t = aten.arange.start(start, end, **kw)
     else:
-        t = aten.arange.start_step(start, end, step, dtype=dtype, device=device)
+        t = aten.arange.start_step(start, end, step, **kw)
     return _finish(t, requires_grad)
 
 
@@ -208,16 +227,17 @@ def _number(v):
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):
     """`steps` evenly spaced values from start to end inclusive."""
-    return _finish(aten.linspace.default(_number(start), _number(end), steps, dtype=dtype, device=device),
+    return _finish(aten.linspace.default(_number(start), _number(end), steps, **_placement(dtype, device)),
                    requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):
     """The identity matrix (n x m)."""
-    t = aten.eye.default(n, dtype=dtype, device=device) if m is None else aten.eye.m(n, m, dtype=dtype, device=device)
+    kw = _placement(dtype, device)
+    t = aten.eye.default(n, **kw) if m is None else aten.eye.m(n, m, **kw)
     return _finish(t, requires_grad)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None):
     """A 0-d tensor holding `s` (default float dtype)."""
-    return _finish(aten.scalar_tensor.default(s, dtype=dtype, device=device), requires_grad)
+    return _finish(aten.scalar_tensor.default(s, **_placement(dtype, device)), requires_grad)

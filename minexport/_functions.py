@@ -556,3 +556,28 @@ class no_grad:
 
 
 enable_grad = inference_mode = no_grad
+
+
+def sym_min(a, b):
+    """min() for sizes (symbolic sizes keep the expression)."""
+    return a if a <= b else b
+
+
+def sym_max(a, b):
+    """max() for sizes (symbolic sizes keep the expression)."""
+    return a if a >= b else b
+
+
+def sym_int(a):
+    """int() for sizes."""
+    return int(a)
+
+
+def sym_float(a):
+    """float() for sizes."""
+    return float(a)
+
+
+def sym_not(a):
+    """not for symbolic bools."""
+    return not a

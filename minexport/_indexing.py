@@ -10,6 +10,7 @@ advanced indices and applied last by one `index.Tensor` (reads) or
 from ._tensor import Tensor
 from .dtypes import int64
 from .ops import aten
+from .ops.shape import slice_bounds
 
 INT64_MAX = 9223372036854775807
 
@@ -66,8 +67,11 @@ def _apply_basic(t, index):
             step = 1 if step is None else int(step)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            result = aten.slice.Tensor(result, dim, 0 if start is None else int(start),
-                                       INT64_MAX if stop is None else int(stop), step)
+            start = 0 if start is None else int(start)
+            stop = INT64_MAX if stop is None else int(stop)
+            # a slice that keeps the whole dim records nothing (torch skips it too)
+            if not (step == 1 and slice_bounds(result.shape[dim], start, stop, 1) == (0, result.shape[dim])):
+                result = aten.slice.Tensor(result, dim, start, stop, step)
             dim += 1
         elif isinstance(it, Tensor):
             advanced[dim] = it

@@ -285,20 +285,33 @@ def cuda(self, device=None, non_blocking=False):
     return to(self, backends.device("cuda", device if isinstance(device, int) else None))
 
 
-def _new_factory(factory):
-    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
-        return factory(*size, dtype=dtype or self.dtype, device=device or self.device,
-                       requires_grad=requires_grad, **kw)
-    method.__name__ = "new_" + factory.__name__
-    method.__doc__ = f"{factory.__name__}() with self's dtype and device by default."
+def _new_factory(name):
+    op = getattr(aten, name).default
+
+    def method(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        kw = {"pin_memory": pin_memory}
+        if dtype is not None:
+            kw["dtype"] = dtype
+        if device is not None:
+            kw["device"] = backends.as_device(device)
+        t = op(self, F._varargs(size), **kw)
+        t.requires_grad = requires_grad
+        return t
+    method.__name__ = name
+    method.__doc__ = f"{name[4:]}() with self's dtype and device by default."
     return method
 
 
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """full() with self's dtype and device by default."""
-    from ._factories import full
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
-                requires_grad=requires_grad)
+    kw = {"pin_memory": pin_memory}
+    if dtype is not None:
+        kw["dtype"] = dtype
+    if device is not None:
+        kw["device"] = backends.as_device(device)
+    t = aten.new_full.default(self, list(size), fill_value, **kw)
+    t.requires_grad = requires_grad
+    return t
 
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
@@ -312,13 +325,8 @@ def where(self, condition, other):
     return F.where(condition, self, other)
 
 
-def _install_factories():
-    from . import _factories as fac
-    for f in (fac.zeros, fac.ones, fac.empty):
-        setattr(Tensor, "new_" + f.__name__, _new_factory(f))
-
-
-_install_factories()
+for _name in ("new_zeros", "new_ones", "new_empty"):
+    setattr(Tensor, _name, _new_factory(_name))
 for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
     setattr(Tensor, _f.__name__, _f)
 

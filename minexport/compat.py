@@ -32,6 +32,7 @@ _SUBMODULES = {
     "torch.utils._pytree": "minexport.utils._pytree",
     "torch.ops": "minexport.ops",
     "torch.fx": "minexport.fx",
+    "torch.autograd": "minexport.autograd",
 }
 _NOT_YET = {
     "torch.library": "custom ops (torch.library)",
@@ -60,7 +61,7 @@ class _Refuser(importlib.abc.MetaPathFinder):
     """Makes `import torch.<anything else>` fail with a message naming it."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname == "torch" or fullname.startswith(("torch.", "functorch")):
+        if _is_torch_name(fullname):
             raise ModuleNotFoundError(f"{fullname} is not provided by minexport's torch compatibility layer",
                                       name=fullname)
         return None
@@ -69,7 +70,7 @@ class _Refuser(importlib.abc.MetaPathFinder):
 def _torch_module():
     import minexport
     torch = _Shim("torch", minexport)
-    for name in ("nn", "export", "utils", "ops", "fx"):
+    for name in ("nn", "export", "utils", "ops", "fx", "autograd"):
         setattr(torch, name, importlib.import_module(f"minexport.{name}"))
     torch.Size, torch.dtype, torch.device = minexport.Size, minexport.dtype, minexport.device
     return torch
@@ -81,6 +82,9 @@ def as_torch():
     before = dict(sys.modules)
     refuser = _Refuser()
     try:
+        for name in before:   # a real torch imported earlier must not show through
+            if _is_torch_name(name):
+                del sys.modules[name]
         sys.modules["torch"] = _torch_module()
         for name, target in _SUBMODULES.items():
             sys.modules[name] = importlib.import_module(target)
@@ -94,13 +98,13 @@ def as_torch():
         if refuser in sys.meta_path:
             sys.meta_path.remove(refuser)
         for name in list(sys.modules):
-            if name not in before and (name == "torch" or name.startswith(("torch.", "functorch"))):
+            if _is_torch_name(name):
                 del sys.modules[name]
-        for name in ("torch", "functorch", *_SUBMODULES, *_NOT_YET, "functorch.experimental"):
-            if name in before:
-                sys.modules[name] = before[name]
-            else:
-                sys.modules.pop(name, None)
+        sys.modules.update({k: v for k, v in before.items() if _is_torch_name(k)})
+
+
+def _is_torch_name(name):
+    return name == "torch" or name.startswith(("torch.", "functorch"))
 
 
 def main(argv=None):

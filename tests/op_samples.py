@@ -806,6 +806,26 @@ def _rand_like():
     return [Sample(T(2, 3)), Sample(T(4, dtype=me.float64))]
 
 
+@samples("aten.new_zeros.default", "aten.new_ones.default")
+def _new_zeros():
+    return [Sample(T(2, 3), [4]), Sample(T(2, dtype=me.int64), [2, 2], dtype=me.float64)]
+
+
+@samples("aten.new_empty.default", random=True)
+def _new_empty():
+    return [Sample(T(2, 3), [4])]
+
+
+@samples("aten.new_full.default")
+def _new_full():
+    return [Sample(T(2, 3), [4], 2.5), Sample(T(2, dtype=me.int64), [3], 7)]
+
+
+@samples("aten.detach_.default")
+def _detach_():
+    return [Sample(T(2, 3))]
+
+
 @samples("aten.full_like.default")
 def _full_like():
     return [Sample(T(2, 3), 4.0), Sample(T(4, dtype=me.int64), 3)]

@@ -12,6 +12,7 @@ from ..fx.interpreter import Interpreter
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
+from ._trace import input_path
 from .graph_signature import ConstantArgument, InputKind
 
 __all__ = ["unlift", "UnliftedModule"]
@@ -54,7 +55,7 @@ class UnliftedModule(Module):
                 f"{self._in_spec}\nbut actually got inputs with tree spec of:\n{spec}.\n"
                 "Please check that the inputs have the same number and type of args and kwargs "
                 "as the ones you used when tracing.")
-        paths = [pytree.keystr(p) for p, _ in pytree.tree_flatten_with_path((args, kwargs))[0]]
+        paths = [input_path(p) for p, _ in pytree.tree_flatten_with_path((args, kwargs))[0]]
         for value, spec_, val, path in zip(flat, self._user, self._user_vals, paths):
             _check_input(value, spec_, val, path)
         lifted = [self._lifted_value(kind, target) for kind, target in self._lifted]

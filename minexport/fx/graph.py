@@ -152,10 +152,24 @@ class Graph:
         self._names.add(name)
         return name
 
+    def placeholder_name(self, candidate):
+        """A placeholder keeps its name (even a builtin's, like torch's `input`) unless it is taken."""
+        name = _ILLEGAL.sub("_", candidate) or "_unnamed"
+        if name[0].isdigit():
+            name = "_" + name
+        if name in self._names or keyword.iskeyword(name):
+            return self._unique_name(name)
+        self._names.add(name)
+        return name
+
     # ---------------------------------------------------------- building --
     def create_node(self, op, target, args=(), kwargs=None, name=None, meta=None):
         """Append a node; its name is made unique from `name` (or the target's name)."""
-        node = Node(self, op, self._unique_name(name or _default_name(target)), target, args, kwargs, meta)
+        if op == "placeholder":
+            name = self.placeholder_name(name or target)
+        else:
+            name = self._unique_name(name or _default_name(target))
+        node = Node(self, op, name, target, args, kwargs, meta)
         self.nodes.append(node)
         return node
 

@@ -136,6 +136,29 @@ _like(f"rand_like(Tensor self, {_LIKE_KW}) -> Tensor", _rand, _like_dtype)
 _like(f"randn_like(Tensor self, {_LIKE_KW}) -> Tensor", _randn, _like_dtype)
 
 
+def _new(schema, make, dtype_rule):
+    """new_zeros & co: a fresh tensor of `size` with self's dtype and device unless given."""
+    def meta(self, size, *rest, dtype=None, layout=None, device=None, pin_memory=None):
+        return make_fake(_size(size), dtype_rule(self, rest, dtype), device if device is not None else self.device)
+
+    def kernel(xp, self, size, *rest, dtype=None, layout=None, device=None, pin_memory=None):
+        if device is not None:
+            xp = backends.backend_for_device(device)
+        return make(xp, _size(size), dtype_rule(self, rest, dtype), *rest)
+
+    register(schema, meta=meta, kernel=kernel, tags=("factory",))
+
+
+_new(f"new_zeros(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor",
+     lambda xp, s, d: xp.zeros(s, dtype=d.numpy_dtype), _like_dtype)
+_new(f"new_ones(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor",
+     lambda xp, s, d: xp.ones(s, dtype=d.numpy_dtype), _like_dtype)
+_new(f"new_empty(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor",
+     lambda xp, s, d: xp.empty(s, dtype=d.numpy_dtype), _like_dtype)
+_new(f"new_full(Tensor self, SymInt[] size, Scalar fill_value, {_FACTORY_KW}) -> Tensor",
+     lambda xp, s, d, v: xp.full(s, cast(xp, v, d), dtype=d.numpy_dtype), _like_dtype)
+
+
 # ---------------------------------------------------------------- ranges --
 def _arange_args(args):
     if len(args) == 1:
@@ -218,6 +241,8 @@ register(f"scalar_tensor(Scalar s, {_FACTORY_KW}) -> Tensor",
          kernel=lambda xp, s, *, dtype=None, layout=None, device=None, pin_memory=None:
          xp.asarray(cast(xp, s, dtype or dt.get_default_dtype()), dtype=(dtype or dt.get_default_dtype()).numpy_dtype),
          tags=("factory",))
+register("detach_(Tensor(a!) self) -> Tensor(a!)", meta=lambda self: self, kernel=lambda xp, self: self,
+         tags=("inplace",))
 register("lift_fresh_copy(Tensor self) -> Tensor", meta=lambda self: make_fake(self.shape, self.dtype, self.device),
          kernel=lambda xp, self: self.copy())
 

@@ -1,0 +1,304 @@
+"""export(): graphs, printouts, signatures, module(), refusals, compat."""
+import importlib.util
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minexport as me
+import minexport.nn as nn
+from minexport.compat import as_torch
+from minexport.export import DataDependentError, UserError, export
+from minexport.fx import GraphRunError
+
+HERE = pathlib.Path(__file__).resolve().parent
+CASES_FILE = HERE / "export_cases.py"
+
+
+def load_cases(tag):
+    spec = importlib.util.spec_from_file_location(f"export_cases_{tag}", CASES_FILE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+with as_torch():
+    ME_CASES = load_cases("minexport")
+CASE_NAMES = [c[0] for c in ME_CASES.CASES]
+
+
+def _case(cases, name):
+    return next(c for c in cases.CASES if c[0] == name)
+
+
+def export_case(cases, name, torch_mod=me):
+    _, make_model, make_args, make_kwargs = _case(cases, name)
+    torch_mod.manual_seed(0)
+    model = make_model()
+    args, kwargs = make_args(), make_kwargs()
+    return model, args, kwargs
+
+
+def _normalize(printout):
+    """Library frames differ by path and line (torch.nn vs minexport.nn): keep user frames only."""
+    out = []
+    for line in printout.splitlines():
+        m = re.match(r"(\s*)# File: (.*?):\d+ in ", line)
+        if m and not m.group(2).startswith(str(HERE)):
+            line = m.group(1) + "# File: <library>"
+        out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_matches_torch(name):
+    """Same printout (user frames), signature, outputs and side effects as torch.export."""
+    torch = pytest.importorskip("torch")
+    t_cases = load_cases("torch")
+    t_model, t_args, t_kwargs = export_case(t_cases, name, torch)
+    m_model, m_args, m_kwargs = export_case(ME_CASES, name)
+    m_model.load_state_dict({k: v.detach().numpy() for k, v in t_model.state_dict().items()})
+    flat_t, spec = torch.utils._pytree.tree_flatten((t_args, t_kwargs))
+    flat_m = [me.from_numpy(x.numpy().copy()) if isinstance(x, torch.Tensor) else x for x in flat_t]
+    m_args, m_kwargs = me.utils._pytree.tree_unflatten(flat_m, me.utils._pytree.tree_structure((m_args, m_kwargs)))
+    t_ep = torch.export.export(t_model, t_args, t_kwargs)
+    m_ep = export(m_model, m_args, m_kwargs)
+    assert _normalize(str(m_ep)) == _normalize(str(t_ep))
+    # run both programs on fresh copies of the same inputs
+    t_in = torch.utils._pytree.tree_map(lambda v: v.clone() if isinstance(v, torch.Tensor) else v, (t_args, t_kwargs))
+    m_in = me.utils._pytree.tree_map(lambda v: v.clone() if isinstance(v, me.Tensor) else v, (m_args, m_kwargs))
+    t_out = torch.utils._pytree.tree_leaves(t_ep.module()(*t_in[0], **t_in[1]))
+    m_out = me.utils._pytree.tree_leaves(m_ep.module()(*m_in[0], **m_in[1]))
+    assert len(t_out) == len(m_out)
+    for a, b in zip(m_out, t_out):
+        if isinstance(b, torch.Tensor):
+            np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
+        else:
+            assert a == b
+    for a, b in zip(me.utils._pytree.tree_leaves(m_in), torch.utils._pytree.tree_leaves(t_in)):
+        if isinstance(b, torch.Tensor):   # input mutations happened on both sides
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_module_equals_eager(name):
+    model, args, kwargs = export_case(ME_CASES, name)
+    clone = lambda tree: me.utils._pytree.tree_map(lambda v: v.clone() if isinstance(v, me.Tensor) else v, tree)
+    ep = export(model, *clone((args, kwargs)))
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    eager_in = clone((args, kwargs))
+    expected = me.utils._pytree.tree_leaves(model(*eager_in[0], **eager_in[1]))
+    model.load_state_dict(state)           # undo the eager run's buffer updates
+    got_in = clone((args, kwargs))
+    got = me.utils._pytree.tree_leaves(ep.module()(*got_in[0], **got_in[1]))
+    for a, b in zip(got, expected):
+        if isinstance(b, me.Tensor):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+        else:
+            assert a == b
+    for a, b in zip(me.utils._pytree.tree_leaves(got_in), me.utils._pytree.tree_leaves(eager_in)):
+        if isinstance(a, me.Tensor):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_printout_and_signature():
+    model, args, kwargs = export_case(ME_CASES, "mutations")
+    ep = export(model, args, kwargs)
+    text = str(ep)
+    assert 'def forward(self, p_lin_weight: "f32[3, 3]", p_lin_bias: "f32[3]", b_count: "f32[3]", ' \
+           'b_scratch: "f32[3]", x: "f32[4, 3]"):' in text
+    assert 'add_: "f32[3]" = torch.ops.aten.add_.Tensor(b_count, 1);  b_count = None' in text
+    assert "b_scratch: BUFFER target='scratch' persistent=False" in text
+    assert text.endswith("Range constraints: {}\n")
+    sig = ep.graph_signature
+    assert sig.parameters == ["lin.weight", "lin.bias"] and sig.buffers == ["count", "scratch"]
+    assert sig.non_persistent_buffers == ["scratch"] and sig.user_inputs == ["x"]
+    assert sig.inputs_to_buffers == {"b_count": "count", "b_scratch": "scratch"}
+    assert list(ep.state_dict) == ["lin.weight", "lin.bias", "count"] and list(ep.constants) == ["scratch"]
+    assert [n for n, _ in ep.named_parameters()] == ["lin.weight", "lin.bias"]
+    assert ep.dialect == "TRAINING" and ep.verifier.__name__ == "TrainingIRVerifier"
+    assert [e.fqn for e in ep.module_call_graph] == ["", "lin"]
+    assert ep.call_spec.in_spec == me.utils._pytree.tree_structure((args, {}))
+
+
+def test_node_meta():
+    model, args, kwargs = export_case(ME_CASES, "convnet")
+    ep = export(model, args, kwargs)
+    conv = next(n for n in ep.graph.nodes if n.name == "conv2d")
+    assert conv.target is me.ops.aten.conv2d.default
+    assert conv.meta["nn_module_stack"] == {"L__self__": ("", "export_cases_minexport.ConvNet"),
+                                            "L__self__conv": ("conv", "minexport.nn.modules.conv.Conv2d")}
+    assert "export_cases.py" in conv.meta["stack_trace"] and "self.conv(x)" in conv.meta["stack_trace"]
+    assert tuple(conv.meta["val"].shape) == (2, 4, 8, 8) and conv.meta["val"].dtype is me.float32
+
+
+def test_lifted_constants_and_fresh_tensors():
+    model, args, kwargs = export_case(ME_CASES, "constants")
+    ep = export(model, args, kwargs)
+    sig = ep.graph_signature
+    assert [s.arg.name for s in sig.input_specs] == ["c_scale", "c_lifted_tensor_0", "x"]
+    assert sig.lifted_tensor_constants == ["scale", "lifted_tensor_0"]
+    ops = [str(n.target) for n in ep.graph.nodes if n.op == "call_function"]
+    assert ops == ["aten.mul.Tensor", "aten.lift_fresh_copy.default", "aten.detach_.default", "aten.add.Tensor",
+                   "aten.zeros.default", "aten.add.Tensor"]
+
+
+def test_pytree_input_names_and_constant_inputs():
+    model, args, kwargs = export_case(ME_CASES, "pytrees")
+    ep = export(model, args, kwargs)
+    names = [n.name for n in ep.graph.nodes if n.op == "placeholder"]
+    assert names == ["x", "d_a", "d_b_0", "n", "args_0", "z"]
+    assert ep.module_call_graph[0].signature.forward_arg_names == ["x", "d", "n", "args_0", "z"]
+    out = ep.module()(*args, **kwargs)
+    assert set(out[0]) == {"sum", "pair"} and out[1] == 2
+
+
+def test_module_checks_inputs():
+    model, args, kwargs = export_case(ME_CASES, "pytrees")
+    m = export(model, args, kwargs).module()
+    good = list(args)
+    with pytest.raises(AssertionError, match=r"Guard failed: x.size\(\)\[0\] == 3 .*\*args\[0\].shape\[0\]"):
+        m(me.randn(4), *good[1:], **kwargs)
+    with pytest.raises(AssertionError, match="Guard failed: n == 2"):
+        m(*good[:2], 5, *good[3:], **kwargs)
+    with pytest.raises(AssertionError, match="dtype"):
+        m(me.ones(3, dtype=me.float64), *good[1:], **kwargs)
+    with pytest.raises(ValueError, match="tree spec"):
+        m(*good)
+    with pytest.raises(NotImplementedError, match="train"):
+        m.train()
+
+
+def test_exported_program_is_not_callable():
+    ep = export(ME_CASES.MLP(), (me.randn(2, 8),))
+    with pytest.raises(RuntimeError, match="module\\(\\)"):
+        ep(me.randn(2, 8))
+
+
+def test_module_holds_state_by_fqn():
+    model = ME_CASES.ConvNet().eval()
+    m = export(model, (me.randn(1, 3, 8, 8),)).module()
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in model.named_parameters()]
+    assert [n for n, _ in m.named_buffers()] == [n for n, _ in model.named_buffers()]
+
+
+def test_refuses_data_dependent_branch():
+    class Bad(nn.Module):
+        def forward(self, x):
+            if x.sum() > 0:
+                return x.sin()
+            return x.cos()
+
+    with pytest.raises(DataDependentError) as e:
+        export(Bad(), (me.randn(3),))
+    msg = str(e.value)
+    assert "if x.sum() > 0:" in msg and "test_export.py" in msg and "cond" in msg and "_check" in msg
+
+
+@pytest.mark.parametrize("body", [lambda x: int(x.sum()), lambda x: float(x[0]), lambda x: x.tolist(),
+                                  lambda x: x.numpy()], ids=["int", "float", "tolist", "numpy"])
+def test_refuses_reading_values(body):
+    class Reads(nn.Module):
+        def forward(self, x):
+            return body(x)
+
+    with pytest.raises(DataDependentError, match="value of a traced tensor"):
+        export(Reads(), (me.randn(3),))
+
+
+def test_refuses_bad_inputs_and_outputs():
+    class Opaque:
+        pass
+
+    class Takes(nn.Module):
+        def forward(self, x, o):
+            return x
+
+    with pytest.raises(UserError, match=r"input at \*args\[1\] is a .*Opaque.*register_pytree_node"):
+        export(Takes(), (me.randn(2), Opaque()))
+
+    class Returns(nn.Module):
+        def forward(self, x):
+            return x, Opaque()
+
+    with pytest.raises(UserError, match=r"returned a Opaque at output\[1\]"):
+        export(Returns(), (me.randn(2),))
+    with pytest.raises(ValueError, match="Expected `mod` to be an instance of `torch.nn.Module`"):
+        export(lambda x: x, (me.randn(2),))
+    with pytest.raises(UserError, match="Expecting `args` to be a tuple"):
+        export(Takes(), [me.randn(2)])
+
+
+def test_dataclass_inputs():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Batch:
+        feature: me.Tensor
+        bias: int
+        mask: object = None
+
+    me.export.register_dataclass(Batch, serialized_type_name="tests.Batch")
+
+    class Uses(nn.Module):
+        def forward(self, b):
+            return b.feature + b.bias
+
+    ep = export(Uses(), (Batch(me.ones(2, 2), 1),))
+    assert [n.name for n in ep.graph.nodes if n.op == "placeholder"] == ["b_feature", "b_bias"]
+    assert ep.module()(Batch(me.ones(2, 2), 1)).tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+def test_kernel_error_names_node_and_line():
+    class Gather(nn.Module):
+        def forward(self, x, i):
+            return x.index_select(0, i)
+
+    m = export(Gather(), (me.randn(3), me.tensor([0, 1]))).module()
+    with pytest.raises(GraphRunError, match=r"(?s)node 'index_select'.*return x.index_select\(0, i\)"):
+        m(me.randn(3), me.tensor([0, 7]))
+
+
+def test_builtin_names_get_suffixes():
+    class Names(nn.Module):
+        def forward(self, input):
+            return input.sum(), input.abs().max(), input[1:]
+
+    ep = export(Names(), (me.randn(3),))
+    assert [n.name for n in ep.graph.nodes if n.op == "call_function"] == ["sum_1", "abs_1", "max_1", "slice_1"]
+    assert "input_1 = input" in ep.graph_module.print_readable(print_output=False)
+
+
+def test_nothing_leaks_after_export():
+    model = ME_CASES.Mutations()
+    before = {k: v for k, v in model.state_dict().items()}
+    export(model, (me.randn(4, 3),))
+    assert all(np.shares_memory(v.numpy(), before[k].numpy()) for k, v in model.state_dict().items())
+    assert me.ops._registry.dispatch_state.mode is None
+    assert model.count.tolist() == [0.0, 0.0, 0.0]   # export does not run kernels
+    assert not model.lin.weight.is_meta
+
+
+def test_compat_restores_sys_modules():
+    before = set(sys.modules)
+    with as_torch() as torch:
+        import torch.nn.functional as F  # noqa: F401
+        assert torch.export.export is export and torch.nn is nn
+        with pytest.raises(AttributeError, match="torch.frobnicate is not provided by minexport"):
+            torch.frobnicate
+        with pytest.raises(ModuleNotFoundError, match="torch._inductor is not provided"):
+            import torch._inductor  # noqa: F401
+    assert set(sys.modules) == before
+
+
+def test_compat_runs_a_script(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("import torch\nx = torch.ones(2)\nprint(type(x).__module__, (x + 1).tolist())\n")
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    out = subprocess.run([sys.executable, "-m", "minexport.compat", str(script)], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    assert out.strip() == "minexport._tensor [2.0, 2.0]"
