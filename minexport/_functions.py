@@ -290,10 +290,14 @@ def _moment(op_name):
     ops = getattr(aten, op_name)
 
     def f(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        # torch's overload choice: `unbiased` -> .dim/.default, otherwise .correction
         if isinstance(dim, _bool):  # var(x, False): the old unbiased positional form
             dim, unbiased = None, dim
-        if unbiased is not None:
-            correction = 1 if unbiased else 0
+        if correction is None and (unbiased is not None or (dim is not None and not keepdim)):
+            unbiased = True if unbiased is None else unbiased
+            if dim is None:
+                return ops.default(input, unbiased)
+            return ops.dim(input, _dims(dim), unbiased, keepdim)
         kw = {"keepdim": keepdim} if keepdim else {}
         if correction is not None:
             kw["correction"] = correction

@@ -11,6 +11,7 @@ from . import _random
 from . import dtypes as dt
 from ._tensor import Tensor
 from .ops import aten
+from .ops._registry import dispatch_state
 from .runtime import backends
 
 # functions whose first parameter is the tensor: reused unchanged as methods
@@ -159,12 +160,12 @@ def view(self, *shape):
 
 def view_as(self, other):
     """view(other.shape)."""
-    return aten.view.default(self, list(other.shape))
+    return aten.view_as.default(self, other)
 
 
 def reshape_as(self, other):
     """reshape(other.shape)."""
-    return aten.reshape.default(self, list(other.shape))
+    return aten.reshape_as.default(self, other)
 
 
 def expand(self, *sizes):
@@ -174,7 +175,7 @@ def expand(self, *sizes):
 
 def expand_as(self, other):
     """expand(other.shape)."""
-    return aten.expand.default(self, list(other.shape))
+    return aten.expand_as.default(self, other)
 
 
 def repeat(self, *sizes):
@@ -214,11 +215,11 @@ def _restride(self, view_):
 
 
 def _T(self):
-    return aten.permute.default(self, list(range(self.ndim - 1, -1, -1)))
+    return aten.numpy_T.default(self)
 
 
 def _mT(self):
-    return aten.transpose.int(self, -2, -1)
+    return aten.mT.default(self)
 
 
 for _f in (view, view_as, reshape_as, expand, expand_as, repeat, contiguous, unsqueeze_, squeeze_,
@@ -248,6 +249,9 @@ def to(self, *args, **kwargs):
             non_blocking = a
         else:
             raise TypeError(f"to() received an invalid argument of type {type(a).__name__}")
+    if dispatch_state.mode is not None:
+        # torch 2.13's trace checks a converted tensor's metadata before every `to`
+        aten._assert_tensor_metadata.default(self, dtype=self.dtype, device=self.device, layout="strided")
     if other is not None:
         return aten.to.other(self, other, non_blocking, copy)
     if device is not None:
@@ -271,8 +275,8 @@ for _n, _d in (("float", dt.float32), ("double", dt.float64), ("half", dt.float1
 
 
 def type_as(self, other):
-    """to(other.dtype)."""
-    return to(self, other.dtype)
+    """self converted to other's dtype."""
+    return aten.type_as.default(self, other)
 
 
 def cpu(self):

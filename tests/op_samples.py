@@ -458,6 +458,36 @@ def _transpose():
     return [Sample(T(2, 3, 4), 0, 2), Sample(T(3, 4), -1, -2)]
 
 
+@samples("aten.numpy_T.default")
+def _numpy_t():
+    return [Sample(T(2, 3, 4)), Sample(T(3)), Sample(T())]
+
+
+@samples("aten.mT.default")
+def _mt():
+    return [Sample(T(2, 3, 4)), Sample(T(3, 5))]
+
+
+@samples("aten.expand_as.default")
+def _expand_as():
+    return [Sample(T(3, 1), T(3, 4)), Sample(T(4), T(2, 4))]
+
+
+@samples("aten.view_as.default", "aten.reshape_as.default")
+def _view_as():
+    return [Sample(T(3, 4), T(12)), Sample(T(2, 6), T(4, 3))]
+
+
+@samples("aten.type_as.default")
+def _type_as():
+    return [Sample(T(3, 4), T(2, dtype=me.float64)), Sample(T(3, low=-4, high=4), T(1, dtype=me.int32))]
+
+
+@samples("aten._assert_tensor_metadata.default")
+def _assert_md():
+    return [Sample(T(3, 4), dtype=me.float32), Sample(T(3, 4), [3, 4])]
+
+
 @samples("aten.t.default")
 def _t():
     return [Sample(T(3, 4)), Sample(T(3))]

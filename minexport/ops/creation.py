@@ -280,6 +280,24 @@ register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_bl
          meta=lambda self, device, dtype, *a, **k: make_fake(self.shape, dtype, device),
          kernel=lambda xp, self, device, dtype, non_blocking=False, copy=False, memory_format=None:
          _convert(xp, self, dtype, device, copy), tags=_TO_TAGS)
+register("type_as(Tensor self, Tensor other) -> Tensor",
+         meta=lambda self, other: make_fake(self.shape, other.dtype, self.device),
+         kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False))
+
+
+def _assert_metadata(xp, a, size=None, stride=None, dtype=None, *, device=None, layout=None):
+    """aten._assert_tensor_metadata: a runtime check that a tensor still has the traced metadata."""
+    actual = dtype_of(a)
+    check(dtype is None or actual is dtype,
+          lambda: f"Tensor dtype mismatch! Expected: {dtype}, Got: {actual}")
+    check(size is None or tuple(size) == tuple(a.shape),
+          lambda: f"Tensor sizes mismatch! Expected: {list(size)}, Got: {list(a.shape)}")
+
+
+register("_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, "
+         "*, Device? device=None, Layout? layout=None) -> ()",
+         meta=lambda a, size=None, stride=None, dtype=None, *, device=None, layout=None: None,
+         kernel=_assert_metadata, tags=("side_effect",))
 register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
          meta=lambda self, other, *a, **k: make_fake(self.shape, other.dtype, other.device),

@@ -273,6 +273,33 @@ def _unflatten_shape(shape, dim, sizes):
 _view_op("unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)", _unflatten_shape,
          lambda xp, a, dim, sizes: xp.reshape(a, _unflatten_shape(a.shape, dim, sizes)),
          tags=("view", "maybe_view"))
+def _reversed_dims(xp, a):
+    return xp.transpose(a) if a.ndim else a.view()
+
+
+def _mT_shape(shape):
+    check(len(shape) >= 2, lambda: f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                                   f"{len(shape)}-D tensor.")
+    return tuple(shape[:-2]) + (shape[-1], shape[-2])
+
+
+_view_op("numpy_T(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(reversed(shape)), _reversed_dims)
+_view_op("mT(Tensor(a) self) -> Tensor(a)", _mT_shape,
+         lambda xp, a: (_mT_shape(a.shape), xp.swapaxes(a, -1, -2))[1])
+
+
+def _like_view(schema, shape_fn, array_fn, tags=("view",)):
+    """A `*_as(self, other)` view: the shape comes from other."""
+    register(schema, meta=lambda self, other: fake_like(shape_fn(tuple(self.shape), tuple(other.shape)),
+                                                          self.dtype, self),
+             kernel=lambda xp, self, other: array_fn(xp, self, tuple(other.shape)), tags=tags)
+
+
+_like_view("expand_as(Tensor(a) self, Tensor other) -> Tensor(a)", lambda s, o: _expand_shape(s, o),
+           lambda xp, a, o: xp.broadcast_to(a, _expand_shape(a.shape, o)))
+_like_view("view_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape, _view_kernel)
+_like_view("reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape,
+           lambda xp, a, o: xp.reshape(a, _view_shape(a.shape, o)), tags=("view", "maybe_view"))
 _view_op("alias(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view())
 _view_op("detach(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view())
 _view_op("contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)",

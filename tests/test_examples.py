@@ -1,0 +1,30 @@
+"""Every example runs on a fresh install and shows what it says it shows."""
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+EXPECT = {
+    "demo.py": "predicted classes",
+    "overview_sin_cos.py": "torch.ops.aten.sin.default(x)",
+    "conv_relu_maxpool.py": "torch.ops.aten.add_.Tensor(conv2d, constant)",
+    "linear_relu_inplace.py": "aten.relu_.default",
+    "data_dependent_branch.py": "if x.sum() > 0:",
+    "torch_source.py": "torch.ops.aten.scaled_dot_product_attention.default",
+}
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(script):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert EXPECT[script.name] in out.stdout
+
+
+def test_every_example_is_checked():
+    assert sorted(EXPECT) == sorted(p.name for p in EXAMPLES)
