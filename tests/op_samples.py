@@ -653,6 +653,25 @@ def _scatter_vreduce():
     return [Sample(T(3, 4), 1, me.tensor([[0, 0], [2, 2], [1, 0]]), 2.0, reduce="add")]
 
 
+@samples("aten.scatter_reduce.two")
+def _scatter_reduce_two():
+    idx = me.tensor([[0, 0], [2, 2], [1, 0]])
+    return [Sample(T(3, 4), 1, idx, T(3, 2), reduce) for reduce in ("sum", "prod", "amax", "amin", "mean")] + \
+        [Sample(T(3, 4), 1, idx, T(3, 2), "sum", include_self=False),
+         Sample(T(3, 4), 1, idx, T(3, 2), "amax", include_self=False)]
+
+
+@samples("aten.select_scatter.default")
+def _select_scatter():
+    return [Sample(T(3, 4), T(4), 0, 1), Sample(T(3, 4), T(3), 1, -1)]
+
+
+@samples("aten.slice_scatter.default")
+def _slice_scatter():
+    return [Sample(T(5, 4), T(2, 4), 0, 1, 3), Sample(T(5, 4), T(5, 2), 1, 0, 9223372036854775807, 2),
+            Sample(T(5, 4), T(5, 4))]
+
+
 @samples("aten.index_select.default")
 def _index_select():
     return [Sample(T(5, 4), 0, I(3, high=5)), Sample(T(5, 4), -1, I(6, high=4))]

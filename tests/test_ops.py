@@ -162,3 +162,40 @@ def test_schema_matches_torch(name):
     ours = str(OPS[name]._schema)
     theirs = str(_torch_op(torch, name)._schema).replace("aten::", "")
     assert ours == theirs
+
+
+DECOMPOSED = sorted(str(op) for op in OPS.values() if op.decomposition is not None)
+
+
+def _assert_same(a, b, where, tol=(1e-5, 1e-6)):
+    if isinstance(b, me.Tensor):
+        assert isinstance(a, me.Tensor), where
+        assert tuple(a.shape) == tuple(b.shape) and a.dtype is b.dtype, \
+            f"{where}: {describe(a)} != {describe(b)}"
+        if b.dtype.is_floating_point:
+            np.testing.assert_allclose(a.numpy().astype(np.float64), b.numpy().astype(np.float64),
+                                       rtol=max(tol[0], 1e-5), atol=max(tol[1], 1e-5), equal_nan=True, err_msg=where)
+        else:
+            np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=where)
+    elif isinstance(b, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_same(x, y, f"{where}[{i}]", tol)
+    else:
+        assert a == b, where
+
+
+@pytest.mark.parametrize("name", DECOMPOSED)
+def test_decomposition_matches_kernel(name):
+    """Each decomposition, run eagerly, computes what the op's own kernel computes."""
+    op = OPS[name]
+    for sample in SAMPLES[name]():
+        expected, err = outcome(op, *sample.args, **sample.kwargs)
+        if err is not None:
+            continue
+        got = op.decomposition(*sample.args, **sample.kwargs)
+        where = f"{name}{sample}"
+        if name in RANDOM:
+            assert describe(got) == describe(expected), where
+        else:
+            _assert_same(got, expected, where, TOLERANCE.get(name, (1e-5, 1e-6)))

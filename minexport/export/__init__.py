@@ -6,3 +6,4 @@ from .graph_signature import (ConstantArgument, CustomObjArgument, ExportGraphSi
                               InputSpec, OutputKind, OutputSpec, SymBoolArgument, SymFloatArgument,
                               SymIntArgument, TensorArgument, TokenArgument)
 from .verifier import SpecViolationError  # noqa: F401
+from ..ops.core import default_decompositions  # noqa: F401,E402

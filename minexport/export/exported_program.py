@@ -35,7 +35,8 @@ class ExportedProgram:
     """A captured program: graph module, graph signature, state, ranges and module call graph."""
 
     def __init__(self, root, graph, graph_signature, state_dict, range_constraints, module_call_graph,
-                 example_inputs=None, constants=None, *, verifiers=None, dialect="TRAINING"):
+                 example_inputs=None, constants=None, *, verifiers=None, dialect="TRAINING",
+                 preserved_ops=frozenset()):
         self._graph_module = root if isinstance(root, GraphModule) and root.graph is graph else \
             GraphModule(root, graph)
         self._graph_signature = graph_signature
@@ -45,6 +46,7 @@ class ExportedProgram:
         self._example_inputs = example_inputs
         self._constants = constants if constants is not None else {}
         self._dialect = dialect
+        self._preserved_ops = frozenset(preserved_ops)
         from .verifier import verifier_for
         self._verifiers = verifiers or [verifier_for(dialect)]
         self.validate()
@@ -153,9 +155,19 @@ class ExportedProgram:
             v.check(self)
 
     def run_decompositions(self, decomp_table=None):
-        """The functional core-ATen form of this program."""
-        raise NotImplementedError("run_decompositions() (functionalization and core-ATen decompositions) is "
-                                  "not implemented in minexport yet")
+        """A new program in the functional core-ATen IR (dialect "ATEN"); this one is left unchanged.
+
+        `decomp_table` maps OpOverload -> Python decomposition (default:
+        `minexport.export.default_decompositions()`); an op left out of it stays
+        in the graph.
+        """
+        from ._functionalize import run_decompositions
+        return run_decompositions(self, decomp_table)
+
+    @property
+    def preserved_ops(self):
+        """Non-core ops kept on purpose (left out of the decomposition table)."""
+        return self._preserved_ops
 
     def lifted_state(self):
         """Values for the lifted placeholders, in signature order (parameters, buffers, constants)."""

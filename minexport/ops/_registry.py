@@ -21,7 +21,7 @@ from .._tensor import Tensor
 from ..runtime import backends
 from .schema import parse_schema
 
-__all__ = ["OpOverload", "OpOverloadPacket", "register", "aten", "lookup", "all_ops"]
+__all__ = ["OpOverload", "OpOverloadPacket", "register", "aten", "lookup", "all_ops", "decomposes"]
 
 _OPS = {}          # "aten::add.Tensor" -> OpOverload
 
@@ -390,6 +390,17 @@ def register(schema, *, meta, kernel, decomposition=None, tags=(), namespace_nam
     setattr(packet, op.overload_name, op)  # plain attribute: no __getattr__ on the hot path
     op._packet = packet
     return op
+
+
+def decomposes(*ops):
+    """Decorator: `fn` is the decomposition of each op (written with other ops); recorded on the op."""
+    def deco(fn):
+        for op in ops:
+            if op.decomposition is not None:
+                raise ValueError(f"{op} already has a decomposition")
+            op.decomposition = fn
+        return fn
+    return deco
 
 
 def pair_inplace(functional, inplace):

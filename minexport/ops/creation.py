@@ -304,3 +304,128 @@ register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool c
          kernel=lambda xp, self, other, non_blocking=False, copy=False, memory_format=None:
          _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy), tags=_TO_TAGS)
 
+
+
+# ------------------------------------------- decompositions to core ATen --
+from ._registry import aten, decomposes  # noqa: E402
+
+
+def _full_decomp(value):
+    def decomp(size, *, dtype=None, layout=None, device=None, pin_memory=None):
+        return aten.full.default(list(size), value, dtype=dtype or dt.get_default_dtype(), device=device,
+                                 pin_memory=pin_memory)
+    return decomp
+
+
+decomposes(aten.zeros.default)(_full_decomp(0))
+decomposes(aten.ones.default)(_full_decomp(1))
+
+
+def _full_like_decomp(value):
+    def decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+        kw = {k: v for k, v in (("dtype", dtype), ("device", device), ("pin_memory", pin_memory)) if v is not None}
+        return aten.full_like.default(self, value, **kw)
+    return decomp
+
+
+decomposes(aten.zeros_like.default)(_full_like_decomp(0))
+decomposes(aten.ones_like.default)(_full_like_decomp(1))
+
+
+@decomposes(aten.empty_like.default)
+def _empty_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    return aten.empty.memory_format(list(self.shape), dtype=dtype or self.dtype,
+                                    device=device if device is not None else self.device)
+
+
+def _new_decomp(make):
+    def decomp(self, size, *rest, dtype=None, layout=None, device=None, pin_memory=None):
+        return make(list(size), *rest, dtype=dtype or self.dtype,
+                    device=device if device is not None else self.device)
+    return decomp
+
+
+decomposes(aten.new_zeros.default)(_new_decomp(lambda size, **kw: aten.full.default(size, 0, **kw)))
+decomposes(aten.new_ones.default)(_new_decomp(lambda size, **kw: aten.full.default(size, 1, **kw)))
+decomposes(aten.new_empty.default)(_new_decomp(lambda size, **kw: aten.empty.memory_format(size, **kw)))
+decomposes(aten.new_full.default)(_new_decomp(lambda size, value, **kw: aten.full.default(size, value, **kw)))
+
+
+@decomposes(aten.arange.default, aten.arange.start)
+def _arange_decomp(*args, dtype=None, layout=None, device=None, pin_memory=None):
+    start, end, step = _arange_args(args)
+    kw = {k: v for k, v in (("dtype", dtype), ("device", device), ("pin_memory", pin_memory)) if v is not None}
+    return aten.arange.start_step(start, end, step, **kw)
+
+
+@decomposes(aten.eye.default, aten.eye.m)
+def _eye_decomp(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
+    m = n if m is None else m
+    rows = aten.unsqueeze.default(aten.arange.start_step(0, n, 1, device=device), -1)
+    cols = aten.arange.start_step(0, m, 1, device=device)
+    return aten._to_copy.default(aten.eq.Tensor(rows, cols), dtype=dtype or dt.get_default_dtype())
+
+
+@decomposes(aten.linspace.default)
+def _linspace_decomp(start, end, steps, *, dtype=None, layout=None, device=None, pin_memory=None):
+    d = dtype or dt.get_default_dtype()
+    if steps == 1:
+        return aten.full.default([1], start, dtype=d, device=device)
+    step = (end - start) / (steps - 1)
+    i = aten.arange.start_step(0, steps, 1, dtype=dt.float64, device=device)
+    low = aten.add.Tensor(aten.mul.Tensor(i, step), start)
+    high = aten.sub.Tensor(aten.scalar_tensor.default(float(end), dtype=dt.float64),
+                           aten.mul.Tensor(aten.rsub.Scalar(i, steps - 1), step))
+    vals = aten.where.self(aten.lt.Scalar(i, steps // 2), low, high)
+    return aten._to_copy.default(vals, dtype=d)
+
+
+@decomposes(aten.rand_like.default)
+def _rand_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    return aten.rand.default(list(self.shape), dtype=dtype or self.dtype,
+                             device=device if device is not None else self.device)
+
+
+@decomposes(aten.randn_like.default)
+def _randn_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    return aten.randn.default(list(self.shape), dtype=dtype or self.dtype,
+                              device=device if device is not None else self.device)
+
+
+@decomposes(aten.randint.default, aten.randint.low)
+def _randint_decomp(*args, dtype=dt.int64, layout=None, device=None, pin_memory=None):
+    low, high, size = (0,) + args if len(args) == 2 else args
+    u = aten.rand.default(list(size), dtype=dt.float64, device=device)
+    vals = aten.add.Tensor(aten.floor.default(aten.mul.Tensor(u, high - low)), low)
+    return aten._to_copy.default(vals, dtype=dtype or dt.int64)
+
+
+@decomposes(aten.lift_fresh_copy.default)
+def _lift_fresh_copy_decomp(self):
+    return aten.clone.default(self)
+
+
+def _to_decomp(get_dtype, get_device):
+    def decomp(self, *args, **kwargs):
+        dtype, device = get_dtype(self, args, kwargs), get_device(self, args, kwargs)
+        copy = kwargs.get("copy", False)
+        if dtype is self.dtype and (device is None or backends.as_device(device) == self.device) and not copy:
+            return self
+        kw = {"dtype": dtype}
+        if device is not None and backends.as_device(device) != self.device:
+            kw["device"] = device
+        return aten._to_copy.default(self, **kw)
+    return decomp
+
+
+decomposes(aten.to.dtype)(_to_decomp(lambda s, a, k: a[0] if a else k["dtype"], lambda s, a, k: None))
+decomposes(aten.to.device)(_to_decomp(lambda s, a, k: a[1] if len(a) > 1 else k["dtype"],
+                                      lambda s, a, k: a[0] if a else k["device"]))
+decomposes(aten.to.other)(_to_decomp(lambda s, a, k: (a[0] if a else k["other"]).dtype,
+                                     lambda s, a, k: (a[0] if a else k["other"]).device))
+decomposes(aten.type_as.default)(_to_decomp(lambda s, a, k: a[0].dtype, lambda s, a, k: None))
+
+
+@decomposes(aten._assert_tensor_metadata.default)
+def _assert_tensor_metadata_decomp(a, size=None, stride=None, dtype=None, *, device=None, layout=None):
+    return None

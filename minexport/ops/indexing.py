@@ -294,3 +294,61 @@ def _item_kernel(xp, self):
 
 
 register("item(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)
+
+
+# -------------------------------------------------------------- scatter_reduce --
+_SCATTER_REDUCE = {"sum": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum"}
+
+
+def _scatter_reduce_kernel(xp, self, dim, index, src, reduce, *, include_self=True):
+    check(reduce in _SCATTER_REDUCE or reduce == "mean",
+          lambda: f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    d = _gather_check(self.shape, dim, index.shape, dtype_of(index), "scatter_reduce")
+    grids = list(xp.meshgrid(*[xp.arange(s) for s in index.shape], indexing="ij"))
+    grids[d] = index
+    where = tuple(grids)
+    vals = cast(xp, _fit(src, index.shape, -1), dtype_of(self))
+    out = self.copy()
+    if reduce == "mean":
+        count = xp.ones(self.shape, dtype=np.int64) if include_self else xp.zeros(self.shape, dtype=np.int64)
+        if not include_self:
+            out[where] = 0
+        xp.add.at(out, where, vals)
+        xp.add.at(count, where, 1)
+        res = out / xp.maximum(count, 1)
+        return res.astype(self.dtype) if self.dtype.kind == "f" else xp.floor_divide(out, xp.maximum(count, 1))
+    ufunc = getattr(xp, _SCATTER_REDUCE[reduce])
+    if not include_self:
+        first = {"sum": 0, "prod": 1, "amax": _lowest(self.dtype), "amin": _highest(self.dtype)}[reduce]
+        out[where] = first
+    ufunc.at(out, where, vals)
+    return out
+
+
+def _lowest(d):
+    return -np.inf if d.kind == "f" else np.iinfo(d).min
+
+
+def _highest(d):
+    return np.inf if d.kind == "f" else np.iinfo(d).max
+
+
+register("scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) "
+         "-> Tensor", meta=lambda self, dim, index, src, reduce, *, include_self=True:
+         _scatter_meta(self, dim, index, src), kernel=_scatter_reduce_kernel)
+
+
+# ------------------------------------------- decompositions to core ATen --
+from ._registry import aten, decomposes  # noqa: E402
+
+
+@decomposes(aten.scatter.reduce)
+def _scatter_reduce_decomp(self, dim, index, src, *, reduce):
+    check(reduce in ("add", "multiply"), lambda: f"reduce argument must be either add or multiply, got {reduce}")
+    return aten.scatter_reduce.two(self, dim, index, src, "sum" if reduce == "add" else "prod")
+
+
+@decomposes(aten.scatter.value_reduce)
+def _scatter_value_reduce_decomp(self, dim, index, value, *, reduce):
+    src = aten.full.default(list(index.shape), value, dtype=self.dtype, device=self.device)
+    return _scatter_reduce_decomp(self, dim, index, src, reduce=reduce)

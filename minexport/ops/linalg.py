@@ -170,3 +170,68 @@ register("baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, S
          meta=_baddbmm_meta, kernel=_baddbmm_kernel)
 register("linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
          meta=_linear_meta, kernel=_linear_kernel)
+
+
+# ------------------------------------------- decompositions to core ATen --
+from ._registry import aten, decomposes  # noqa: E402
+
+
+def _t2(w):
+    return aten.permute.default(w, [1, 0])
+
+
+@decomposes(aten.linear.default)
+def _linear_decomp(input, weight, bias=None):
+    if weight.ndim == 1:
+        out = aten.sum.dim_IntList(aten.mul.Tensor(input, weight), [-1])
+        return out if bias is None else aten.add.Tensor(out, bias)
+    wt = _t2(weight)
+    if input.ndim == 2:
+        return aten.mm.default(input, wt) if bias is None else aten.addmm.default(bias, input, wt)
+    lead = list(input.shape[:-1])
+    flat = aten.reshape.default(input, [-1, input.shape[-1]]) if input.ndim > 1 else \
+        aten.unsqueeze.default(input, 0)
+    out = aten.mm.default(flat, wt) if bias is None else aten.addmm.default(bias, flat, wt)
+    return aten.view.default(out, lead + [weight.shape[0]])
+
+
+@decomposes(aten.matmul.default)
+def _matmul_decomp(self, other):
+    a, b = self.ndim, other.ndim
+    if a == 1 and b == 1:
+        return aten.sum.dim_IntList(aten.mul.Tensor(self, other), [0])
+    if a == 2 and b == 2:
+        return aten.mm.default(self, other)
+    if a == 1 and b == 2:
+        return aten.squeeze.dims(aten.mm.default(aten.unsqueeze.default(self, 0), other), [0])
+    if a == 2 and b == 1:
+        return aten.squeeze.dims(aten.mm.default(self, aten.unsqueeze.default(other, 1)), [1])
+    if b <= 2 and a >= 3:
+        # fold the batch into the rows: (..., n, k) @ (k, m)
+        mat = other if b == 2 else aten.unsqueeze.default(other, 1)
+        rows = aten.reshape.default(self, [-1, self.shape[-1]])
+        out = aten.view.default(aten.mm.default(rows, mat), list(self.shape[:-1]) + [mat.shape[-1]])
+        return out if b == 2 else aten.squeeze.dims(out, [-1])
+    # batched: broadcast the batch dims, then bmm
+    a2 = self if a > 1 else aten.unsqueeze.default(self, 0)
+    b2 = other if b > 1 else aten.unsqueeze.default(other, 1)
+    batch = list(broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]), op="matmul"))
+    n, k, m = a2.shape[-2], a2.shape[-1], b2.shape[-1]
+    a3 = aten.reshape.default(aten.expand.default(a2, batch + [n, k]), [-1, n, k])
+    b3 = aten.reshape.default(aten.expand.default(b2, batch + [k, m]), [-1, k, m])
+    out = aten.view.default(aten.bmm.default(a3, b3), batch + [n, m])
+    if a == 1:
+        out = aten.squeeze.dims(out, [-2])
+    if b == 1:
+        out = aten.squeeze.dims(out, [-1])
+    return out
+
+
+@decomposes(aten.baddbmm.default)
+def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):
+    prod = aten.bmm.default(batch1, batch2)
+    if alpha != 1:
+        prod = aten.mul.Tensor(prod, alpha)
+    if beta == 0:
+        return aten.clone.default(prod) if alpha == 1 else prod
+    return aten.add.Tensor(prod, self if beta == 1 else aten.mul.Tensor(self, beta))

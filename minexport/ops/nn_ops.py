@@ -604,3 +604,124 @@ register("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, T
          fake_like(_sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa),
                    query.dtype, query),
          kernel=_sdpa_kernel)
+
+
+# ------------------------------------------- decompositions to core ATen --
+from ._registry import aten, decomposes  # noqa: E402
+
+
+def _conv_decomp(n):
+    def decomp(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        stride, dilation = _pair(stride, n), _pair(dilation, n)
+        unbatched = input.ndim == n + 1
+        if unbatched:
+            input = aten.unsqueeze.default(input, 0)
+        if isinstance(padding, str):
+            pads = [0] * n
+            if padding == "same":
+                extra = []
+                for i in range(n):
+                    total = dilation[i] * (weight.shape[2 + i] - 1)
+                    pads[i] = total // 2
+                    extra = [0, total - 2 * (total // 2)] + extra
+                if any(extra):
+                    input = aten.constant_pad_nd.default(input, extra)
+            padding = pads
+        out = aten.convolution.default(input, weight, bias, stride, _pair(padding, n), dilation, False,
+                                       [0] * n, groups)
+        return aten.squeeze.dims(out, [0]) if unbatched else out
+    return decomp
+
+
+decomposes(aten.conv1d.default, aten.conv1d.padding)(_conv_decomp(1))
+decomposes(aten.conv2d.default, aten.conv2d.padding)(_conv_decomp(2))
+
+
+@decomposes(aten.max_pool2d.default)
+def _max_pool2d_decomp(self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return aten.max_pool2d_with_indices.default(self, kernel_size, stride, padding, dilation, ceil_mode)[0]
+
+
+@decomposes(aten.adaptive_avg_pool2d.default)
+def _adaptive_avg_pool2d_decomp(self, output_size):
+    return aten._adaptive_avg_pool2d.default(self, output_size)
+
+
+@decomposes(aten.layer_norm.default)
+def _layer_norm_decomp(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
+    return aten.native_layer_norm.default(input, normalized_shape, weight, bias, eps)[0]
+
+
+@decomposes(aten.group_norm.default)
+def _group_norm_decomp(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
+    n, c = input.shape[0], input.shape[1]
+    hw = 1
+    for s in input.shape[2:]:
+        hw = hw * s
+    return aten.native_group_norm.default(input, weight, bias, n, c, hw, num_groups, eps)[0]
+
+
+@decomposes(aten.batch_norm.default)
+def _batch_norm_decomp(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
+    if not training:
+        return aten._native_batch_norm_legit_no_training.default(input, weight, bias, running_mean, running_var,
+                                                                  momentum, eps)[0]
+    if running_mean is None:
+        return aten._native_batch_norm_legit.no_stats(input, weight, bias, True, momentum, eps)[0]
+    return aten._native_batch_norm_legit.default(input, weight, bias, running_mean, running_var, True, momentum,
+                                                 eps)[0]
+
+
+@decomposes(aten._native_batch_norm_legit_functional.default)
+def _bn_functional_decomp(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    if not training:
+        out = aten._native_batch_norm_legit_no_training.default(input, weight, bias, running_mean, running_var,
+                                                                 momentum, eps)
+        return out[0], out[1], out[2], aten.clone.default(running_mean), aten.clone.default(running_var)
+    axes = [0] + list(range(2, input.ndim))
+    out, mean, rstd = aten._native_batch_norm_legit.no_stats(input, weight, bias, True, momentum, eps)
+    n = 1
+    for d in axes:
+        n = n * input.shape[d]
+    var = aten.var.correction(input, axes, correction=1)
+    new_mean = aten.add.Tensor(aten.mul.Tensor(running_mean, 1 - momentum), aten.mul.Tensor(mean, momentum))
+    new_var = aten.add.Tensor(aten.mul.Tensor(running_var, 1 - momentum), aten.mul.Tensor(var, momentum))
+    return out, mean, rstd, new_mean, new_var
+
+
+@decomposes(aten.dropout.default)
+def _dropout_decomp(input, p, train):
+    if train and p > 0:
+        return aten.native_dropout.default(input, p, train)[0]
+    return aten.clone.default(input)
+
+
+@decomposes(aten.scaled_dot_product_attention.default)
+def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
+                 enable_gqa=False):
+    L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        rep = query.shape[-3] // key.shape[-3]
+        key = _repeat_heads(key, rep)
+        value = _repeat_heads(value, rep)
+    s = (1 / math.sqrt(E)) if scale is None else scale
+    scores = aten.mul.Tensor(aten.matmul.default(query, aten.transpose.int(key, -2, -1)), s)
+    if is_causal:
+        causal = aten.tril.default(aten.full.default([L, S], True, dtype=dt.bool, device=query.device))
+        scores = aten.where.self(causal, scores, aten.scalar_tensor.default(float("-inf"), dtype=scores.dtype))
+    if attn_mask is not None:
+        if attn_mask.dtype is dt.bool:
+            scores = aten.where.self(attn_mask, scores,
+                                     aten.scalar_tensor.default(float("-inf"), dtype=scores.dtype))
+        else:
+            scores = aten.add.Tensor(scores, attn_mask)
+    weights = aten._softmax.default(scores, -1, False)
+    if dropout_p > 0:
+        weights = aten.native_dropout.default(weights, dropout_p, True)[0]
+    return aten.matmul.default(weights, value)
+
+
+def _repeat_heads(t, rep):
+    shape = list(t.shape)
+    expanded = aten.expand.default(aten.unsqueeze.default(t, -3), shape[:-2] + [rep] + shape[-2:])
+    return aten.view.default(aten.clone.default(expanded), shape[:-3] + [shape[-3] * rep] + shape[-2:])

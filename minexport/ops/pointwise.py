@@ -442,3 +442,112 @@ for _bound in ("min", "max"):
                        meta=_one_bound(_clamp_meta, _bound), kernel=_one_bound(_clamp_kernel, _bound),
                        tags=("pointwise",))
         register_inplace(_op, f"clamp_{_bound}_{_ov}(Tensor(a!) self, {_typ} {_bound}) -> Tensor(a!)")
+
+
+# ------------------------------------------- decompositions to core ATen --
+from .. import dtypes as _dt  # noqa: E402
+from ._registry import aten, decomposes  # noqa: E402
+
+
+def _scalar_tensor(value, like=None, dtype=None):
+    """A 0-d tensor for a Python number: its own dtype unless one is given (keeps torch's promotion)."""
+    kw = {"dtype": dtype or _dt.scalar_dtype(value)}
+    if like is not None:
+        kw["device"] = like.device
+    return aten.scalar_tensor.default(value, **kw)
+
+
+@decomposes(aten.silu.default)
+def _silu_decomp(self):
+    return aten.mul.Tensor(self, aten.sigmoid.default(self))
+
+
+@decomposes(aten.clamp_min.default, aten.clamp_min.Tensor)
+def _clamp_min_decomp(self, min):
+    return (aten.clamp.Tensor if hasattr(min, "shape") else aten.clamp.default)(self, min, None)
+
+
+@decomposes(aten.clamp_max.default, aten.clamp_max.Tensor)
+def _clamp_max_decomp(self, max):
+    return (aten.clamp.Tensor if hasattr(max, "shape") else aten.clamp.default)(self, None, max)
+
+
+@decomposes(aten.max.other)
+def _max_other_decomp(self, other):
+    return aten.maximum.default(self, other)
+
+
+@decomposes(aten.min.other)
+def _min_other_decomp(self, other):
+    return aten.minimum.default(self, other)
+
+
+@decomposes(aten.rsub.Tensor)
+def _rsub_tensor_decomp(self, other, *, alpha=1):
+    return aten.sub.Tensor(other, self, alpha=alpha) if alpha != 1 else aten.sub.Tensor(other, self)
+
+
+@decomposes(aten.rsub.Scalar)
+def _rsub_scalar_decomp(self, other, alpha=1):
+    scaled = aten.neg.default(self) if alpha == 1 else aten.mul.Tensor(self, -alpha)
+    return aten.add.Tensor(scaled, other)
+
+
+@decomposes(aten.floor_divide.default)
+def _floor_divide_decomp(self, other):
+    return aten.div.Tensor_mode(self, other, rounding_mode="floor")
+
+
+@decomposes(aten.floor_divide.Scalar)
+def _floor_divide_scalar_decomp(self, other):
+    return aten.div.Scalar_mode(self, other, rounding_mode="floor")
+
+
+@decomposes(aten.remainder.Scalar_Tensor)
+def _remainder_st_decomp(self, other):
+    return aten.remainder.Tensor(_scalar_tensor(self, other), other)
+
+
+@decomposes(aten.bitwise_and.Scalar_Tensor)
+def _bitwise_and_st_decomp(self, other):
+    return aten.bitwise_and.Tensor(_scalar_tensor(self, other), other)
+
+
+@decomposes(aten.bitwise_or.Scalar_Tensor)
+def _bitwise_or_st_decomp(self, other):
+    return aten.bitwise_or.Tensor(_scalar_tensor(self, other), other)
+
+
+@decomposes(aten.where.ScalarOther)
+def _where_so_decomp(condition, self, other):
+    return aten.where.self(condition, self, _scalar_tensor(other, self))
+
+
+@decomposes(aten.where.ScalarSelf)
+def _where_ss_decomp(condition, self, other):
+    return aten.where.self(condition, _scalar_tensor(self, other), other)
+
+
+@decomposes(aten.where.Scalar)
+def _where_s_decomp(condition, self, other):
+    return aten.where.self(condition, _scalar_tensor(self, condition), _scalar_tensor(other, condition))
+
+
+@decomposes(aten.masked_fill.Scalar)
+def _masked_fill_scalar_decomp(self, mask, value):
+    return aten.where.self(mask, _scalar_tensor(value, self, dtype=self.dtype), self)
+
+
+@decomposes(aten.masked_fill.Tensor)
+def _masked_fill_tensor_decomp(self, mask, value):
+    return aten.where.self(mask, aten._to_copy.default(value, dtype=self.dtype), self)
+
+
+@decomposes(aten.round.decimals)
+def _round_decimals_decomp(self, *, decimals):
+    if not self.dtype.is_floating_point:
+        return aten.clone.default(self)
+    ten = 10.0 ** abs(decimals)
+    if decimals >= 0:
+        return aten.div.Tensor(aten.round.default(aten.mul.Tensor(self, ten)), ten)
+    return aten.mul.Tensor(aten.round.default(aten.div.Tensor(self, ten)), ten)

@@ -340,3 +340,86 @@ def _softmax_family(name, log):
 
 _softmax_family("softmax", False)
 _softmax_family("log_softmax", True)
+
+
+# ------------------------------------------- decompositions to core ATen --
+from ._registry import aten, decomposes  # noqa: E402
+
+
+def _dtype_kw(dtype):
+    return {"dtype": dtype} if dtype is not None else {}
+
+
+@decomposes(aten.sum.default)
+def _sum_decomp(self, *, dtype=None):
+    return aten.sum.dim_IntList(self, [], **_dtype_kw(dtype))
+
+
+@decomposes(aten.all.default)
+def _all_decomp(self):
+    return aten.logical_not.default(aten.any.default(aten.logical_not.default(self)))
+
+
+@decomposes(aten.all.dim)
+def _all_dim_decomp(self, dim, keepdim=False):
+    return aten.logical_not.default(aten.any.dim(aten.logical_not.default(self), dim, keepdim))
+
+
+@decomposes(aten.all.dims)
+def _all_dims_decomp(self, dim=None, keepdim=False):
+    return aten.logical_not.default(aten.any.dims(aten.logical_not.default(self), dim, keepdim))
+
+
+@decomposes(aten.max.default)
+def _max_decomp(self):
+    return aten.amax.default(self, [])
+
+
+@decomposes(aten.min.default)
+def _min_decomp(self):
+    return aten.amin.default(self, [])
+
+
+@decomposes(aten.var.default)
+def _var_default_decomp(self, unbiased=True):
+    return aten.var.correction(self, None, correction=1 if unbiased else 0)
+
+
+@decomposes(aten.std.default)
+def _std_default_decomp(self, unbiased=True):
+    return aten.sqrt.default(aten.var.correction(self, None, correction=1 if unbiased else 0))
+
+
+@decomposes(aten.std.dim)
+def _std_dim_decomp(self, dim, unbiased=True, keepdim=False):
+    return aten.sqrt.default(aten.var.dim(self, dim, unbiased, keepdim))
+
+
+@decomposes(aten.std.correction)
+def _std_correction_decomp(self, dim=None, *, correction=None, keepdim=False):
+    return aten.sqrt.default(aten.var.correction(self, dim, correction=correction, keepdim=keepdim))
+
+
+@decomposes(aten.logsumexp.default)
+def _logsumexp_decomp(self, dim, keepdim=False):
+    if not self.dtype.is_floating_point:
+        self = aten._to_copy.default(self, dtype=dt.get_default_dtype())
+    m = aten.amax.default(self, dim, True)
+    finite = aten.lt.Scalar(aten.abs.default(m), float("inf"))
+    m = aten.where.self(finite, m, aten.scalar_tensor.default(0.0, dtype=self.dtype))
+    s = aten.log.default(aten.sum.dim_IntList(aten.exp.default(aten.sub.Tensor(self, m)), dim, keepdim))
+    return aten.add.Tensor(s, m if keepdim else aten.squeeze.dims(m, list(dim)))
+
+
+@decomposes(aten.softmax.int)
+def _softmax_int_decomp(self, dim, dtype=None):
+    if dtype is not None:
+        self = aten._to_copy.default(self, dtype=dtype)
+    return aten._softmax.default(self, dim, False)
+
+
+@decomposes(aten.log_softmax.int)
+def _log_softmax_int_decomp(self, dim, dtype=None):
+    if dtype is not None:
+        self = aten._to_copy.default(self, dtype=dtype)
+    return aten._log_softmax.default(self, dim, False)

@@ -587,3 +587,248 @@ def _pad_kernel(xp, a, pad, mode="constant", value=None):
 _copy_op('pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor', _pad_shape_checked,
          _pad_kernel)
 
+
+
+# ------------------------------------------------------- scatter forms of views --
+def _select_scatter_meta(self, src, dim, index):
+    check(tuple(src.shape) == _select_shape(tuple(self.shape), dim, index),
+          lambda: f"select_scatter: expected src to have a size equal to the slice of self. src size = "
+                  f"{fmt_shape(src.shape)}, slice size = {fmt_shape(_select_shape(tuple(self.shape), dim, index))}")
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _select_scatter_kernel(xp, self, src, dim, index):
+    _select_scatter_meta(self, src, dim, index)
+    out = self.copy()
+    d, i = _select_index(self.shape, dim, index)
+    out[(slice(None),) * d + (i,)] = src
+    return out
+
+
+def _slice_scatter_meta(self, src, dim=0, start=None, end=None, step=1):
+    expected = _slice_shape(tuple(self.shape), dim, start, end, step)
+    check(tuple(src.shape) == expected,
+          lambda: f"slice_scatter: expected src to have a size equal to the slice of self. src size = "
+                  f"{fmt_shape(src.shape)}, slice size = {fmt_shape(expected)}")
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _slice_scatter_kernel(xp, self, src, dim=0, start=None, end=None, step=1):
+    _slice_scatter_meta(self, src, dim, start, end, step)
+    out = self.copy()
+    d = wrap_dim(dim, self.ndim)
+    s, e = slice_bounds(self.shape[d], start, end, step)
+    out[(slice(None),) * d + (slice(s, e, step),)] = src
+    return out
+
+
+register("select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor",
+         meta=_select_scatter_meta, kernel=_select_scatter_kernel)
+register("slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) "
+         "-> Tensor", meta=_slice_scatter_meta, kernel=_slice_scatter_kernel)
+
+
+# --------------------------------------------------------------- contiguity --
+_KEEP = {"view", "_unsafe_view", "unsqueeze", "squeeze", "alias", "detach", "view_as", "unflatten"}
+_ALWAYS = {"reshape", "reshape_as", "flatten", "contiguous", "clone"}
+_FIRST_DIM = {"select": 1, "slice": 1, "narrow": 1, "split": 2, "split_with_sizes": 2, "chunk": 2, "unbind": 1}
+
+
+def contiguous_after(op, args, self_contiguous):
+    """Whether a view op's output is contiguous, from its input's contiguity (fake tensors carry no strides)."""
+    name = op.op_name
+    if name in _ALWAYS:
+        return True
+    if name in _KEEP:
+        return self_contiguous
+    if name in _FIRST_DIM:
+        pos = _FIRST_DIM[name]
+        dim = args[pos] if len(args) > pos else 0
+        step = args[4] if name == "slice" and len(args) > 4 else 1
+        return self_contiguous and dim in (0, -len(args[0].shape)) and step == 1
+    if name == "permute":
+        return self_contiguous and list(wrap_dims(args[1], len(args[0].shape))) == list(range(len(args[0].shape)))
+    if name in ("t", "numpy_T"):
+        return self_contiguous and len(args[0].shape) < 2
+    return False
+
+
+# ------------------------------------------- decompositions to core ATen --
+from ._registry import aten, decomposes  # noqa: E402
+
+
+def _is_contiguous(t):
+    if t._data is not None:
+        return t.is_contiguous()
+    return getattr(t, "_contiguous", True)
+
+
+@decomposes(aten.reshape.default)
+def _reshape_decomp(self, shape):
+    return aten.view.default(self if _is_contiguous(self) else aten.clone.default(self), list(shape))
+
+
+@decomposes(aten._unsafe_view.default)
+def _unsafe_view_decomp(self, size):
+    return aten.view.default(self, list(size))
+
+
+@decomposes(aten.reshape_as.default)
+def _reshape_as_decomp(self, other):
+    return _reshape_decomp(self, list(other.shape))
+
+
+@decomposes(aten.view_as.default)
+def _view_as_decomp(self, other):
+    return aten.view.default(self, list(other.shape))
+
+
+@decomposes(aten.expand_as.default)
+def _expand_as_decomp(self, other):
+    return aten.expand.default(self, list(other.shape))
+
+
+@decomposes(aten.flatten.using_ints)
+def _flatten_decomp(self, start_dim=0, end_dim=-1):
+    return _reshape_decomp(self, list(_flatten_shape(tuple(self.shape), start_dim, end_dim)))
+
+
+@decomposes(aten.unflatten.int)
+def _unflatten_decomp(self, dim, sizes):
+    return aten.view.default(self, list(_unflatten_shape(tuple(self.shape), dim, sizes)))
+
+
+@decomposes(aten.t.default, aten.numpy_T.default)
+def _reverse_dims_decomp(self):
+    return aten.permute.default(self, list(range(self.ndim - 1, -1, -1)))
+
+
+@decomposes(aten.mT.default)
+def _mT_decomp(self):
+    return _transpose_decomp(self, -2, -1)
+
+
+@decomposes(aten.transpose.int)
+def _transpose_decomp(self, dim0, dim1):
+    n = self.ndim
+    perm = list(range(n))
+    if n:
+        d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
+        perm[d0], perm[d1] = perm[d1], perm[d0]
+    return aten.permute.default(self, perm)
+
+
+@decomposes(aten.narrow.default)
+def _narrow_decomp(self, dim, start, length):
+    d, s = _narrow_args(tuple(self.shape), dim, start, length)
+    return aten.slice.Tensor(self, d, s, s + length)
+
+
+@decomposes(aten.squeeze.default)
+def _squeeze_decomp(self):
+    return aten.squeeze.dims(self, [i for i, s in enumerate(self.shape) if s == 1])
+
+
+@decomposes(aten.split.Tensor)
+def _split_decomp(self, split_size, dim=0):
+    d = wrap_dim(dim, self.ndim)
+    return aten.split_with_sizes.default(self, split_sizes(self.shape[d], split_size), d)
+
+
+@decomposes(aten.chunk.default)
+def _chunk_decomp(self, chunks, dim=0):
+    d = wrap_dim(dim, self.ndim)
+    return aten.split_with_sizes.default(self, _chunk_sizes(self.shape[d], chunks), d)
+
+
+@decomposes(aten.unbind.int)
+def _unbind_decomp(self, dim=0):
+    d = wrap_dim(dim, self.ndim)
+    return [aten.select.int(self, d, i) for i in range(self.shape[d])]
+
+
+@decomposes(aten.stack.default)
+def _stack_decomp(tensors, dim=0):
+    d = _stack_check([t.shape for t in tensors], dim)
+    return aten.cat.default([aten.unsqueeze.default(t, d) for t in tensors], d)
+
+
+@decomposes(aten.contiguous.default)
+def _contiguous_decomp(self, *, memory_format=0):
+    return aten.alias.default(self) if _is_contiguous(self) else aten.clone.default(self)
+
+
+@decomposes(aten.detach.default)
+def _detach_decomp(self):
+    return aten.alias.default(self)
+
+
+def _tri(lower):
+    def decomp(self, diagonal=0):
+        _tri_check(tuple(self.shape))
+        rows, cols = self.shape[-2], self.shape[-1]
+        kw = {"device": self.device}
+        offset = aten.sub.Tensor(aten.arange.start_step(0, cols, 1, **kw),
+                                 aten.unsqueeze.default(aten.arange.start_step(0, rows, 1, **kw), -1))
+        keep = (aten.le.Scalar if lower else aten.ge.Scalar)(offset, diagonal)
+        return aten.where.self(keep, self, aten.scalar_tensor.default(0, dtype=self.dtype, **kw))
+    return decomp
+
+
+decomposes(aten.tril.default)(_tri(True))
+decomposes(aten.triu.default)(_tri(False))
+
+
+@decomposes(aten.roll.default)
+def _roll_decomp(self, shifts, dims=()):
+    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    if not dims:
+        flat = _reshape_decomp(self, [-1])
+        return aten.view.default(_roll_decomp(flat, shifts, [0]), list(self.shape))
+    out = self
+    for shift, dim in zip(shifts, dims):
+        d = wrap_dim(dim, self.ndim)
+        n = self.shape[d]
+        if n == 0:
+            continue
+        k = shift % n
+        if k:
+            out = aten.cat.default([aten.slice.Tensor(out, d, n - k, n), aten.slice.Tensor(out, d, 0, n - k)], d)
+    return out if out is not self else aten.clone.default(self)
+
+
+@decomposes(aten.pad.default)
+def _pad_decomp(self, pad, mode="constant", value=None):
+    if mode == "constant":
+        return aten.constant_pad_nd.default(self, list(pad), 0 if value is None else value)
+    _check_pad_mode(tuple(self.shape), pad, mode)
+    out = self
+    for i in range(len(pad) // 2):
+        d = self.ndim - 1 - i
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        n = out.shape[d]
+        pieces = []
+        if mode == "reflect":
+            if lo:
+                pieces.append(aten.flip.default(aten.slice.Tensor(out, d, 1, lo + 1), [d]))
+            pieces.append(out)
+            if hi:
+                pieces.append(aten.flip.default(aten.slice.Tensor(out, d, n - hi - 1, n - 1), [d]))
+        elif mode == "replicate":
+            edge_shape = list(out.shape)
+            if lo:
+                edge_shape[d] = lo
+                pieces.append(aten.expand.default(aten.slice.Tensor(out, d, 0, 1), list(edge_shape)))
+            pieces.append(out)
+            if hi:
+                edge_shape[d] = hi
+                pieces.append(aten.expand.default(aten.slice.Tensor(out, d, n - 1, n), list(edge_shape)))
+        else:   # circular
+            if lo:
+                pieces.append(aten.slice.Tensor(out, d, n - lo, n))
+            pieces.append(out)
+            if hi:
+                pieces.append(aten.slice.Tensor(out, d, 0, hi))
+        out = aten.cat.default(pieces, d) if len(pieces) > 1 else out
+    return out
