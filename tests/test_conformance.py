@@ -1,9 +1,9 @@
 """The shared conformance harness: the seed cases and ours, torch against minexport, side by side.
 
 Needs torch (the oracle) and the harness at ../shared/conformance (present in
-CI and in the team's checkouts).  Static-shape export checks: outcome, ops,
-signature, ranges, run and extra inputs (run_decompositions() is checked by
-its own issue's tests).
+CI and in the team's checkouts).  Every check the harness makes must pass:
+outcome, ops, signature, ranges, run, extra, and after run_decompositions()
+core_sig and core_run.  torch's ExportDB example `user_input_mutation` runs too.
 """
 import os
 import pathlib
@@ -20,11 +20,14 @@ OURS = sorted((ROOT / "tests" / "conformance_cases").glob("*.py"))
 
 
 @pytest.mark.skipif(not HARNESS.exists(), reason="the shared conformance harness is not beside this checkout")
-def test_static_export_conformance():
-    pytest.importorskip("torch")
+def test_conformance():
+    torch = pytest.importorskip("torch")
     cases = [str(HARNESS.parent / "cases" / f"{s}.py") for s in SEEDS] + [str(p) for p in OURS]
+    exportdb = pathlib.Path(torch.__file__).parent / "_export" / "db" / "examples" / "user_input_mutation.py"
+    if exportdb.exists():
+        cases.append(str(exportdb))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, str(HARNESS), *cases, "--checks", "outcome,ops,signature,ranges,run,extra"],
-                         capture_output=True, text=True, env=env, timeout=900)
+    out = subprocess.run([sys.executable, str(HARNESS), *cases], capture_output=True, text=True, env=env,
+                         timeout=900)
     last = out.stdout.strip().splitlines()[-1]
     assert last == f"{len(cases)} passed, 0 failed", out.stdout

@@ -13,7 +13,9 @@ from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
 from ._trace import input_path
-from .graph_signature import ConstantArgument, InputKind
+from .graph_signature import ConstantArgument, InputKind, OutputKind
+
+_MUTATIONS = (OutputKind.BUFFER_MUTATION, OutputKind.USER_INPUT_MUTATION, OutputKind.PARAMETER_MUTATION)
 
 __all__ = ["unlift", "UnliftedModule"]
 
@@ -45,6 +47,7 @@ class UnliftedModule(Module):
         object.__setattr__(self, "_in_spec", root.in_spec)
         object.__setattr__(self, "_out_spec", root.out_spec)
         object.__setattr__(self, "_arg_names", [spec.arg.name for spec in self._user])
+        object.__setattr__(self, "_mutations", [(s.kind, s.target) for s in sig.output_specs if s.kind in _MUTATIONS])
 
     def forward(self, *args, **kwargs):
         """Check the inputs, run the graph, rebuild the outputs."""
@@ -62,10 +65,19 @@ class UnliftedModule(Module):
         inputs = [(v._require_data("calling an exported program") if isinstance(v, Tensor) else v)
                   for v in lifted + flat]
         out = self._interpreter.run_arrays(*inputs)
+        by_name = dict(zip(self._arg_names, flat))
+        n_mut = len(self._mutations)
+        for (kind, target), value in zip(self._mutations, out[:n_mut]):
+            # a functional program returns new values for what the eager model mutated: write them back
+            dest = by_name[target] if kind == OutputKind.USER_INPUT_MUTATION else self._state_tensor(kind, target)
+            dest._data[...] = value
         by_array = {id(t._data): t for t in flat if isinstance(t, Tensor)}
-        outs = [_as_output(o, by_array) for o in out]
-        n_user = len(self._program.graph_signature.user_outputs)
-        return pytree.tree_unflatten(outs[len(outs) - n_user:], self._out_spec)
+        outs = [_as_output(o, by_array) for o in out[n_mut:]]
+        return pytree.tree_unflatten(outs, self._out_spec)
+
+    def _state_tensor(self, kind, target):
+        return self._lifted_value(InputKind.PARAMETER if kind == OutputKind.PARAMETER_MUTATION else InputKind.BUFFER,
+                                  target)
 
     def _lifted_value(self, kind, target):
         mod, _, name = target.rpartition(".")

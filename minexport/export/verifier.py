@@ -5,7 +5,10 @@ node and the rule.  Dialects: TRAINING (export()'s output) and ATEN.
 """
 import operator
 
-from .graph_signature import InputKind
+from .._tensor import Tensor
+from ..fx.graph import Node, map_arg
+from ..ops.core import is_core
+from .graph_signature import ConstantArgument, InputKind
 
 __all__ = ["SpecViolationError", "Verifier", "TrainingIRVerifier", "verifier_for"]
 
@@ -23,6 +26,10 @@ class Verifier:
         """Run every rule on ep; raise SpecViolationError on the first violation."""
         self.check_graph_structure(ep.graph)
         self.check_placeholders(ep)
+        self.check_outputs(ep)
+        self.check_lifted_state(ep)
+        self.check_meta(ep.graph)
+        self.check_dialect(ep)
 
     def check_graph_structure(self, graph):
         """Names unique identifiers; nodes in topological order; one output node, last."""
@@ -63,10 +70,83 @@ class Verifier:
                                          "(rule: lifted state before user inputs)")
 
 
+    def check_outputs(self, ep):
+        """The output node returns exactly what output_specs list, in order."""
+        out = ep.graph.nodes[-1].args[0]
+        specs = ep.graph_signature.output_specs
+        if len(out) != len(specs):
+            raise SpecViolationError(f"the output node returns {len(out)} values but the signature lists "
+                                     f"{len(specs)} outputs (rule: outputs match output_specs)")
+        for value, spec in zip(out, specs):
+            if isinstance(spec.arg, ConstantArgument):
+                if isinstance(value, Node) or value != spec.arg.value:
+                    raise SpecViolationError(f"output {value!r} should be the constant {spec.arg.value!r} "
+                                             "(rule: outputs match output_specs)")
+            elif not isinstance(value, Node) or value.name != spec.arg.name:
+                raise SpecViolationError(f"output {getattr(value, 'name', value)!r} is listed as '{spec.arg.name}' "
+                                         "in the signature (rule: outputs match output_specs)")
+
+    def check_lifted_state(self, ep):
+        """Lifted parameters, buffers and constants exist, with the placeholder's shape and dtype."""
+        placeholders = {n.name: n for n in ep.graph.nodes if n.op == "placeholder"}
+        for spec in ep.graph_signature.input_specs:
+            if spec.kind not in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
+                continue
+            persistent = spec.kind == InputKind.PARAMETER or (spec.kind == InputKind.BUFFER and spec.persistent)
+            store = ep.state_dict if persistent else ep.constants
+            if spec.target not in store:
+                where = "state_dict" if persistent else "constants"
+                raise SpecViolationError(f"placeholder '{spec.arg.name}' lifts {spec.kind.name} '{spec.target}', "
+                                         f"which is missing from the program's {where} (rule: lifted state exists)")
+            value, val = store[spec.target], placeholders[spec.arg.name].meta.get("val")
+            if val is not None and (tuple(value.shape) != tuple(val.shape) or value.dtype is not val.dtype):
+                raise SpecViolationError(
+                    f"placeholder '{spec.arg.name}' is {val.dtype.name}{list(val.shape)} but {spec.kind.name} "
+                    f"'{spec.target}' is {value.dtype.name}{list(value.shape)} (rule: lifted state matches)")
+        params = set(ep.graph_signature.parameters)
+        for n in ep.graph.nodes:
+            if n.op == "get_attr" and n.target in params:
+                raise SpecViolationError(f"node '{n.name}' reads parameter '{n.target}' with get_attr; lifted "
+                                         "parameters must be placeholders (rule: no get_attr of parameters)")
+
+    def check_meta(self, graph):
+        """Re-running each op's meta function on its inputs' values reproduces the node's value."""
+        for n in graph.nodes:
+            if n.op != "call_function" or getattr(n.target, "meta", None) is None:
+                continue
+            expected = n.meta.get("val")
+            args = map_arg(n.args, lambda x: x.meta.get("val"))
+            kwargs = map_arg(n.kwargs, lambda x: x.meta.get("val"))
+            try:
+                got = n.target.meta(*args, **kwargs)
+            except Exception as e:   # a meta function refusing the inputs is itself the violation
+                raise SpecViolationError(f"node '{n.name}': {n.target} refuses its inputs: {e} "
+                                         "(rule: meta functions reproduce node values)") from None
+            if _describe(got) != _describe(expected):
+                raise SpecViolationError(f"node '{n.name}': {n.target} gives {_describe(got)} but the node records "
+                                         f"{_describe(expected)} (rule: meta functions reproduce node values)")
+
+    def check_dialect(self, ep):
+        """ATEN: no op that mutates, and only core ATen ops (or ops kept on purpose)."""
+        preserved = getattr(ep, "preserved_ops", frozenset())
+        for n in ep.graph.nodes:
+            if n.op != "call_function" or not hasattr(n.target, "kernel"):
+                continue
+            if n.target.is_mutating:
+                raise SpecViolationError(f"node '{n.name}' calls {n.target}, which mutates an input; the ATEN "
+                                         "dialect is functional (rule: no mutating ops)")
+            if not is_core(n.target) and n.target not in preserved:
+                raise SpecViolationError(f"node '{n.name}' calls {n.target}, which is not a core ATen op "
+                                         "(rule: core ATen ops only)")
+
+
 class TrainingIRVerifier(Verifier):
-    """Rules for export()'s TRAINING dialect."""
+    """Rules for export()'s TRAINING dialect: mutation and non-core ops are allowed."""
 
     dialect = "TRAINING"
+
+    def check_dialect(self, ep):
+        """Any registered op is allowed."""
 
 
 _SYM_OPERATORS = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod, operator.truediv,
@@ -90,3 +170,11 @@ def verifier_for(dialect):
     """The verifier instance for a dialect name."""
     return {"TRAINING": TrainingIRVerifier, "ATEN": Verifier}[dialect]()
 
+
+
+def _describe(val):
+    if isinstance(val, Tensor):
+        return f"{val.dtype.name}{list(val.shape)}"
+    if isinstance(val, (list, tuple)):
+        return "(" + ", ".join(_describe(v) for v in val) + ")"
+    return type(val).__name__

@@ -1,0 +1,283 @@
+"""run_decompositions(): the functional core-ATen IR, mutation outputs, write-back, the decomposition table."""
+import copy
+
+import numpy as np
+import pytest
+
+import minexport as me
+import minexport.nn as nn
+from minexport.export import SpecViolationError, default_decompositions, export
+from minexport.export.graph_signature import OutputKind
+from minexport.ops import aten
+from test_export import ME_CASES, export_case
+
+
+class ViewWrites(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("buf", me.zeros(3, 3))
+
+    def forward(self, x, y):
+        x[0].add_(1)                 # write through a select view of an input
+        y[:, 0] = 0                  # setitem on a slice of another input
+        self.buf[1:].copy_(x[1:])    # copy_ into a slice of a buffer
+        t = x.t()
+        t.mul_(2)                    # through a transpose
+        flat = y.view(-1)
+        flat[2] = 5.0                # through a view of a view
+        return x + y.sum(), self.buf * 1
+
+
+class IndexWrites(nn.Module):
+    def forward(self, x, idx):
+        x[idx] = -1.0
+        x.masked_fill_(x > 2, 2.0)
+        z = x.clone()
+        z.clamp_(-0.5, 0.5).relu_()
+        return z, x
+
+
+class TrainBN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(3)
+        self.drop = nn.Dropout(0.0)
+
+    def forward(self, x):
+        return self.drop(self.bn(x)).sum(0)
+
+
+class Composites(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 4, 3, padding="same")
+        self.ln = nn.LayerNorm(5)
+        self.gn = nn.GroupNorm(2, 4)
+
+    def forward(self, x, q):
+        a = self.gn(self.conv(x))
+        b = self.ln(a).flatten(1).chunk(2, 1)[1]
+        c = me.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True)
+        d = me.stack([c.tril(), c.triu(1)]).roll(1, 0).std(0)
+        e = me.nn.functional.pad(a, (1, 2), mode="reflect")
+        return b, d, e, (q @ q.mT).logsumexp(-1), a.max(), me.where(a > 0, a, 0.0)
+
+
+EXTRA = [
+    (ViewWrites, lambda: (me.randn(3, 3), me.randn(4, 3))),
+    (IndexWrites, lambda: (me.randn(4, 3) * 3, me.tensor([0, 2]))),
+    (TrainBN, lambda: (me.randn(6, 3),)),
+    (Composites, lambda: (me.randn(2, 2, 5), me.randn(1, 2, 4, 3))),
+]
+
+
+def _programs():
+    out = []
+    for name in [c[0] for c in ME_CASES.CASES]:
+        model, args, kwargs = export_case(ME_CASES, name)
+        out.append((name, model, args, kwargs))
+    for cls, make_args in EXTRA:
+        me.manual_seed(0)
+        out.append((cls.__name__, cls(), make_args(), {}))
+    return out
+
+
+PROGRAMS = _programs()
+
+
+def _clone(tree):
+    return me.utils._pytree.tree_map(lambda v: v.clone() if isinstance(v, me.Tensor) else v, tree)
+
+
+def _assert_close(a, b):
+    for x, y in zip(me.utils._pytree.tree_leaves(a), me.utils._pytree.tree_leaves(b)):
+        if isinstance(y, me.Tensor):
+            np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-5, atol=1e-6)
+        else:
+            assert x == y
+
+
+@pytest.mark.parametrize("index", range(len(PROGRAMS)), ids=[p[0] for p in PROGRAMS])
+def test_core_program_is_functional_and_equals_eager(index):
+    name, model, args, kwargs = PROGRAMS[index]
+    state = copy.deepcopy(model.state_dict())
+    ep = export(model, *_clone((args, kwargs)))
+    before = str(ep)
+    core = ep.run_decompositions()
+    assert str(ep) == before and ep.dialect == "TRAINING"          # the original is untouched
+    assert core.dialect == "ATEN"
+    core.validate()
+    for n in core.graph.nodes:
+        if n.op == "call_function" and hasattr(n.target, "kernel"):
+            assert not n.target.is_mutating, n.format_node()
+    eager_in = _clone((args, kwargs))
+    expected = model(*eager_in[0], **eager_in[1])
+    eager_state = copy.deepcopy(model.state_dict())
+    model.load_state_dict(state)
+    module = core.module()
+    got_in = _clone((args, kwargs))
+    got = module(*got_in[0], **got_in[1])
+    _assert_close(got, expected)
+    _assert_close(got_in, eager_in)                                   # input mutations written back
+    _assert_close(list(module.state_dict().values()), list(eager_state.values()))   # buffer mutations too
+
+
+def test_mutation_outputs_in_torch_order():
+    model, args, kwargs = export_case(ME_CASES, "mutations")
+    core = export(model, args, kwargs).run_decompositions()
+    specs = core.graph_signature.output_specs
+    assert [(s.kind, s.target) for s in specs] == [(OutputKind.BUFFER_MUTATION, "count"),
+                                                   (OutputKind.USER_INPUT_MUTATION, "x"),
+                                                   (OutputKind.USER_OUTPUT, None)]
+    assert core.graph_signature.buffers_to_mutate == {"add": "count"}
+    assert core.graph_signature.user_inputs_to_mutate == {"mul": "x"}
+    ops = [str(n.target) for n in core.graph.nodes if n.op == "call_function"]
+    assert ops == ["aten.add.Tensor", "aten.mul.Tensor", "aten.permute.default", "aten.addmm.default",
+                   "aten.add.Tensor", "aten.add.Tensor"]
+
+
+def test_view_writes_become_scatters():
+    core = export(ViewWrites(), (me.randn(3, 3), me.randn(4, 3))).run_decompositions()
+    ops = {str(n.target) for n in core.graph.nodes if n.op == "call_function"}
+    assert {"aten.select_scatter.default", "aten.slice_scatter.default"} <= ops
+    kinds = [(s.kind.name, s.target) for s in core.graph_signature.output_specs[:3]]
+    assert kinds == [("BUFFER_MUTATION", "buf"), ("USER_INPUT_MUTATION", "x"), ("USER_INPUT_MUTATION", "y")]
+
+
+def test_default_table_is_a_plain_dict():
+    table = default_decompositions()
+    assert isinstance(table, dict) and table[aten.linear.default] is aten.linear.default.decomposition
+    assert aten.add.Tensor not in table and default_decompositions() is not table
+
+
+def test_removing_an_entry_keeps_the_op():
+    table = default_decompositions()
+    del table[aten.linear.default]
+    core = export(ME_CASES.MLP(), (me.randn(2, 8),)).run_decompositions(table)
+    ops = [str(n.target) for n in core.graph.nodes if n.op == "call_function"]
+    assert ops.count("aten.linear.default") == 2 and "aten.addmm.default" not in ops
+    core.validate()
+
+
+def test_adding_an_entry_applies_it():
+    table = default_decompositions()
+    table[aten.relu.default] = lambda x: aten.clamp.default(x, 0)
+    model = ME_CASES.MLP()
+    x = me.randn(2, 8)
+    core = export(model, (x,)).run_decompositions(table)
+    ops = [str(n.target) for n in core.graph.nodes if n.op == "call_function"]
+    assert "aten.clamp.default" in ops and "aten.relu.default" not in ops
+    np.testing.assert_allclose(core.module()(x).numpy(), model(x).numpy(), rtol=1e-6)
+
+
+def test_core_printout_keeps_source_lines():
+    model, args, kwargs = export_case(ME_CASES, "mutations")
+    text = str(export(model, args, kwargs).run_decompositions())
+    assert "code: self.count.add_(1)" in text and "add: BUFFER_MUTATION target='count'" in text
+
+
+# ------------------------------------------------------------ verifier --
+def _program():
+    model, args, kwargs = export_case(ME_CASES, "mutations")
+    return export(model, args, kwargs)
+
+
+def _break(mutate):
+    ep = _program()
+    mutate(ep)
+    with pytest.raises(SpecViolationError) as e:
+        ep.validate()
+    return str(e.value)
+
+
+def _node(ep, name):
+    return next(n for n in ep.graph.nodes if n.name == name)
+
+
+def test_rule_topological_order():
+    def m(ep):
+        nodes = ep.graph.nodes
+        i, j = nodes.index(_node(ep, "linear")), nodes.index(_node(ep, "add"))
+        nodes[i], nodes[j] = nodes[j], nodes[i]
+    assert "rule: topological order" in _break(m)
+
+
+def test_rule_unique_names():
+    def m(ep):
+        _node(ep, "add").name = "linear"
+    assert "'linear' is used twice" in _break(m)
+
+
+def test_rule_identifier_names():
+    def m(ep):
+        _node(ep, "add").name = "not a name"
+    assert "not a Python identifier" in _break(m)
+
+
+def test_rule_call_targets():
+    def m(ep):
+        _node(ep, "add").target = np.add
+    assert "node 'add' calls" in _break(m) and "rule: call targets" in _break(m)
+
+
+def test_rule_meta_reproduces_values():
+    def m(ep):
+        _node(ep, "linear").meta["val"] = me.zeros(9, 9)
+    msg = _break(m)
+    assert "node 'linear'" in msg and "rule: meta functions reproduce node values" in msg
+
+
+def test_rule_placeholders_match_specs():
+    def m(ep):
+        ep.graph_signature.input_specs.pop()
+    assert "rule: placeholders match input_specs" in _break(m)
+
+
+def test_rule_lifted_state_before_user_inputs():
+    def m(ep):
+        specs = ep.graph_signature.input_specs
+        nodes = ep.graph.nodes
+        specs[0], specs[-1] = specs[-1], specs[0]
+        nodes[0], nodes[4] = nodes[4], nodes[0]
+    assert "rule: lifted state before user inputs" in _break(m)
+
+
+def test_rule_outputs_match_specs():
+    def m(ep):
+        ep.graph_signature.output_specs[0].arg.name = "linear"
+    assert "rule: outputs match output_specs" in _break(m)
+
+
+def test_rule_lifted_state_exists():
+    def m(ep):
+        del ep.state_dict["lin.bias"]
+    msg = _break(m)
+    assert "'lin.bias'" in msg and "rule: lifted state exists" in msg
+
+
+def test_rule_lifted_state_matches():
+    def m(ep):
+        ep.state_dict["lin.bias"] = me.zeros(7)
+    assert "rule: lifted state matches" in _break(m)
+
+
+def test_rule_no_get_attr_of_parameters():
+    def m(ep):
+        g = ep.graph
+        node = g.create_node("get_attr", "lin.weight", name="lin_weight")
+        g.nodes.remove(node)
+        g.nodes.insert(len(g.nodes) - 1, node)
+    assert "rule: no get_attr of parameters" in _break(m)
+
+
+def test_rule_aten_dialect_is_functional_and_core():
+    core = _program().run_decompositions()
+    core.graph.nodes[-2].target = aten.add_.Tensor
+    with pytest.raises(SpecViolationError, match="rule: no mutating ops"):
+        core.validate()
+    core = _program().run_decompositions()
+    node = next(n for n in core.graph.nodes if n.target is aten.addmm.default)
+    node.target = aten.linear.default
+    node.args = (node.args[1], node.args[0], node.args[2])
+    with pytest.raises(SpecViolationError, match="rule: core ATen ops only|rule: meta functions"):
+        core.validate()
