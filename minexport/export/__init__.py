@@ -7,3 +7,4 @@ from .graph_signature import (ConstantArgument, CustomObjArgument, ExportGraphSi
                               SymIntArgument, TensorArgument, TokenArgument)
 from .verifier import SpecViolationError  # noqa: F401
 from ..ops.core import default_decompositions  # noqa: F401,E402
+from ..serde import SerializationError, load, save  # noqa: F401,E402
