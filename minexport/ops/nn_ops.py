@@ -724,4 +724,5 @@ def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=Fal
 def _repeat_heads(t, rep):
     shape = list(t.shape)
     expanded = aten.expand.default(aten.unsqueeze.default(t, -3), shape[:-2] + [rep] + shape[-2:])
-    return aten.view.default(aten.clone.default(expanded), shape[:-3] + [shape[-3] * rep] + shape[-2:])
+    dense = aten.clone.default(expanded, memory_format="contiguous_format")
+    return aten.view.default(dense, shape[:-3] + [shape[-3] * rep] + shape[-2:])

@@ -665,7 +665,9 @@ def _is_contiguous(t):
 
 @decomposes(aten.reshape.default)
 def _reshape_decomp(self, shape):
-    return aten.view.default(self if _is_contiguous(self) else aten.clone.default(self), list(shape))
+    if not _is_contiguous(self):
+        self = aten.clone.default(self, memory_format="contiguous_format")
+    return aten.view.default(self, list(shape))
 
 
 @decomposes(aten._unsafe_view.default)
@@ -755,7 +757,9 @@ def _stack_decomp(tensors, dim=0):
 
 @decomposes(aten.contiguous.default)
 def _contiguous_decomp(self, *, memory_format=0):
-    return aten.alias.default(self) if _is_contiguous(self) else aten.clone.default(self)
+    if _is_contiguous(self):
+        return aten.alias.default(self)
+    return aten.clone.default(self, memory_format="contiguous_format")
 
 
 @decomposes(aten.detach.default)

@@ -81,23 +81,25 @@ def _archive_name(f):
 def _write_archive(fileobj, ep, name, extra_files, opset_version):
     model, weights, constants = serialize_program(ep, opset_version)
     w = _Writer(fileobj, name)
-    for (config, blobs), folder, config_path in ((weights, "data/weights", _WEIGHTS),
-                                                  (constants, "data/constants", _CONSTANTS)):
-        for path, arr in blobs:
-            w.write(f"{folder}/{path}", memoryview(arr).cast("B") if arr.size else b"")
-        w.write(config_path, json.dumps(config))
-    w.write("models/model.json", json.dumps(model))
-    w.write("data/sample_inputs/model.pt", sample_inputs_zip(ep.example_inputs))
-    for key, value in (extra_files or {}).items():
-        if not isinstance(key, str) or "/" in key or key in ("", ".", ".."):
-            raise SerializationError(f"extra_files: {key!r} is not a plain file name")
-        w.write(f"extra/{key}", value.encode() if isinstance(value, str) else bytes(value))
-    w.write("archive_format", S.ARCHIVE_FORMAT)
-    w.write("archive_version", S.ARCHIVE_VERSION)
-    w.write(".data/version", S.DATA_VERSION)
-    w.write("byteorder", "little")
-    w.write(".data/serialization_id", _serialization_id())
-    w.close()
+    try:
+        for (config, blobs), folder, config_path in ((weights, "data/weights", _WEIGHTS),
+                                                      (constants, "data/constants", _CONSTANTS)):
+            for path, arr in blobs:
+                w.write(f"{folder}/{path}", memoryview(arr).cast("B") if arr.size else b"")
+            w.write(config_path, json.dumps(config))
+        w.write("models/model.json", json.dumps(model))
+        w.write("data/sample_inputs/model.pt", sample_inputs_zip(ep.example_inputs))
+        for key, value in (extra_files or {}).items():
+            if not isinstance(key, str) or "/" in key or key in ("", ".", ".."):
+                raise SerializationError(f"extra_files: {key!r} is not a plain file name")
+            w.write(f"extra/{key}", value.encode() if isinstance(value, str) else bytes(value))
+        w.write("archive_format", S.ARCHIVE_FORMAT)
+        w.write("archive_version", S.ARCHIVE_VERSION)
+        w.write(".data/version", S.DATA_VERSION)
+        w.write("byteorder", "little")
+        w.write(".data/serialization_id", _serialization_id())
+    finally:
+        w.close()
 
 
 def save(ep, f, *, extra_files=None, opset_version=None, pickle_protocol=2):
@@ -127,21 +129,27 @@ class _Reader:
     """A validated view of the zip: one top folder, safe member names, bounded sizes."""
 
     def __init__(self, source):
+        # the zip parser is the standard library's: whatever it raises on a damaged file means "corrupt"
+        self.zip = None
         try:
             self.zip = zipfile.ZipFile(source)
             infos = self.zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
-            raise SerializationError(f"not a readable PT2 archive (zip): {e}") from None
+        except Exception as e:
+            if self.zip is not None:
+                self.zip.close()
+            raise SerializationError(f"not a readable PT2 archive (zip): {type(e).__name__}: {e}") from None
         self.members = {}
         tops = set()
         for info in infos:
             name = info.filename
             parts = name.split("/")
             if name.startswith("/") or "\\" in name or any(p in ("..", "") for p in parts[:-1]) or ":" in parts[0]:
+                self.zip.close()
                 raise SerializationError(f"the archive holds an unsafe path {name!r}")
             tops.add(parts[0])
             self.members[name] = info
         if len(tops) != 1:
+            self.zip.close()
             raise SerializationError(f"a PT2 archive has one top-level folder; this one has {sorted(tops)}")
         self.top = tops.pop()
 
@@ -160,8 +168,8 @@ class _Reader:
             raise SerializationError(f"'{path}' declares {info.file_size} bytes, more than allowed")
         try:
             return self.zip.read(info)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as e:
-            raise SerializationError(f"cannot read '{path}' from the archive: {e}") from None
+        except Exception as e:      # zipfile's own errors on damaged data (see __init__)
+            raise SerializationError(f"cannot read '{path}' from the archive: {type(e).__name__}: {e}") from None
 
     def json(self, path):
         try:
@@ -179,8 +187,8 @@ class _Reader:
         try:
             with self.zip.open(info) as src:
                 got = src.readinto(buf)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as e:
-            raise SerializationError(f"cannot read '{path}' from the archive: {e}") from None
+        except Exception as e:      # zipfile's own errors on damaged data (see __init__)
+            raise SerializationError(f"cannot read '{path}' from the archive: {type(e).__name__}: {e}") from None
         if got != nbytes:
             raise SerializationError(f"'{path}' is truncated: {got} of {nbytes} bytes")
         return "bytes", buf
@@ -217,7 +225,7 @@ def _load_tensors(reader, config_path, folder, mmap_file, want_params):
         npd = np.dtype(dtype.numpy_dtype).newbyteorder("<")
         kind, data = reader.tensor_bytes(f"{folder}/{path}", numel * dtype.itemsize, mmap_file)
         if kind == "mmap":
-            arr = np.memmap(mmap_file, dtype=npd, mode="c", offset=data, shape=shape)
+            arr = np.memmap(mmap_file, dtype=npd, mode="c", offset=data, shape=shape).view(np.ndarray)
         else:
             arr = np.frombuffer(data, dtype=npd, count=numel).reshape(shape)
         arr = arr.astype(dtype.numpy_dtype, copy=False)
@@ -245,6 +253,13 @@ def load(f, *, extra_files=None, expected_opset_version=None, mmap=False):
     else:
         source = f if hasattr(f, "seek") else io.BytesIO(f.read())
     reader = _Reader(source)
+    try:
+        return _load_from(reader, mmap_file, extra_files, expected_opset_version)
+    finally:
+        reader.zip.close()
+
+
+def _load_from(reader, mmap_file, extra_files, expected_opset_version):
     fmt = reader.read("archive_format", 64) if reader.has("archive_format") else b"pt2"
     if fmt.strip() != b"pt2":
         raise SerializationError(f"archive_format is {fmt[:20]!r}, not 'pt2'")

@@ -11,7 +11,7 @@ from .._tensor import make_fake
 from ..export.exported_program import ExportedProgram, ModuleCallEntry, ModuleCallSignature
 from ..export.graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, InputSpec, OutputKind,
                                       OutputSpec, TensorArgument)
-from ..fx.graph import Graph
+from ..fx.graph import Graph, map_arg
 from ..fx.graph_module import GraphModule
 from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
@@ -84,7 +84,7 @@ def tensor_meta(obj, where):
     if numel * dtype.itemsize > S.MAX_TENSOR_BYTES:
         raise SerializationError(f"{where}: a tensor of shape {list(shape)} ({numel} elements) is absurdly large")
     layout = obj.get("layout", 7)
-    if layout not in S.LAYOUT_BY_CODE:
+    if not isinstance(layout, int) or layout not in S.LAYOUT_BY_CODE:
         raise SerializationError(f"{where}.layout: unsupported layout code {layout!r} (only strided)")
     dev = obj.get("device", {"type": "cpu", "index": None})
     return shape, dtype, _device_from(dev, f"{where}.device")
@@ -141,18 +141,18 @@ class _GraphReader:
             kind = {"as_ints": int, "as_floats": float, "as_bools": bool, "as_strings": str}[key]
             return [expect(x, kind, where) for x in expect(v, list, where)]
         if key == "as_scalar_type":
-            d = S.SCALAR_TYPE_BY_CODE.get(v)
+            d = S.SCALAR_TYPE_BY_CODE.get(v) if isinstance(v, int) else None
             if d is None:
                 raise SerializationError(f"{where}: unsupported dtype code {v!r}")
             return d
         if key == "as_device":
             return _device_from(v, where)
         if key == "as_layout":
-            if v not in S.LAYOUT_BY_CODE:
+            if not isinstance(v, int) or v not in S.LAYOUT_BY_CODE:
                 raise SerializationError(f"{where}: unsupported layout code {v!r}")
             return S.LAYOUT_BY_CODE[v]
         if key == "as_memory_format":
-            if v not in S.MEMORY_FORMAT_BY_CODE:
+            if not isinstance(v, int) or v not in S.MEMORY_FORMAT_BY_CODE:
                 raise SerializationError(f"{where}: unsupported memory format code {v!r}")
             return S.MEMORY_FORMAT_BY_CODE[v]
         raise SerializationError(f"{where}: argument kind '{key}' is not supported by minexport")
@@ -207,13 +207,21 @@ class _GraphReader:
                 names.append(None if key == "as_none" else _field(v, "name", str, f"{where}.outputs[{j}]"))
         vals = []
         for j, out_name in enumerate(names):
-            if out_name is None:
+            if out_name is None or out_name == f"{node.name}_unused_{j}":
                 vals.append(None)
                 continue
             g = self.graph.call_function(operator.getitem, (node, j), name=_name(out_name, f"{where}.outputs"))
             self.define(g, out_name)
             self.copy_meta(g, obj)
             vals.append(g.meta.get("val"))
+        if any(v is None for v in vals):
+            # outputs nobody reads are not in tensor_values: their meta comes from the op's meta function
+            try:
+                derived = op.meta(*map_arg(node.args, lambda n: n.meta.get("val")),
+                                  **map_arg(node.kwargs, lambda n: n.meta.get("val")))
+            except Exception as e:
+                raise SerializationError(f"{where}: {target} refuses its inputs: {e}") from None
+            vals = [v if v is not None else d for v, d in zip(vals, derived)]
         node.meta["val"] = tuple(vals) if len(rets) > 1 else list(vals)
         self.copy_meta(node, obj)
 

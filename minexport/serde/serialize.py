@@ -108,12 +108,14 @@ def _node_json(node, getitems):
         inputs.append({"name": name, "arg": _argument(value, by_name[name].type if name in by_name else None),
                        "kind": S.ARG_KEYWORD})
     rets = schema.returns
+    # an output nobody reads has no getitem node; torch names it <node>_unused_<i>
+    names = [g.name if g is not None else f"{node.name}_unused_{i}" for i, g in enumerate(getitems)]
     if not rets:
         outputs = []
     elif len(rets) == 1 and rets[0].type.list_len is not None:
-        outputs = [{"as_tensors": [{"name": g.name} for g in getitems]}]
+        outputs = [{"as_tensors": [{"name": n} for n in names]}]
     elif len(rets) > 1:
-        outputs = [{"as_tensor": {"name": g.name}} if g is not None else {"as_none": True} for g in getitems]
+        outputs = [{"as_tensor": {"name": n}} for n in names]
     else:
         outputs = [{"as_tensor": {"name": node.name}}]
     metadata = {}
@@ -147,8 +149,11 @@ def _graph_json(graph):
                 raise SerializationError(f"node '{n.name}' calls {n.target!r}, which the archive format cannot "
                                          "name (only registered ops and getitem)")
             slots = getitems.get(n, {})
-            count = len(n.meta.get("val") or ()) if isinstance(n.meta.get("val"), (list, tuple)) else 0
-            nodes.append(_node_json(n, [slots.get(i) for i in range(count)]))
+            vals = n.meta.get("val") if isinstance(n.meta.get("val"), (list, tuple)) else ()
+            for i, v in enumerate(vals):
+                if i not in slots and isinstance(v, Tensor):   # torch wants metadata for unused outputs too
+                    tensor_values[f"{n.name}_unused_{i}"] = _tensor_meta(v)
+            nodes.append(_node_json(n, [slots.get(i) for i in range(len(vals))]))
         elif n.op == "output":
             outputs = [_argument(v, None) for v in n.args[0]]
         else:

@@ -1,0 +1,348 @@
+"""save/load: torch's PT2 archive in both directions, round trips, versioning, hostile files, mmap."""
+import io
+import json
+import os
+import pathlib
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import minexport as me
+from minexport.export import SerializationError, export, load, save
+from minexport.utils import _pytree as pytree
+from test_decompositions import PROGRAMS
+
+FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
+STATIC_FIXTURES = ["static_training", "static_aten", "convnet_eval", "convnet_aten", "mutating_aten"]
+
+
+def _flat_inputs(data):
+    keys = sorted((k for k in data.files if k.startswith("in_")), key=lambda k: int(k[3:]))
+    return [me.from_numpy(data[k].copy()) for k in keys]
+
+
+@pytest.mark.parametrize("name", STATIC_FIXTURES)
+def test_torch_archives_load_and_run_without_torch(name):
+    ep = load(FIXTURES / f"{name}.pt2")
+    ep.validate()
+    with np.load(FIXTURES / f"{name}.npz") as data:
+        args, kwargs = pytree.tree_unflatten(_flat_inputs(data), ep.call_spec.in_spec)
+        out = pytree.tree_leaves(ep.module()(*args, **kwargs))
+        for i, o in enumerate(out):
+            np.testing.assert_allclose(o.numpy(), data[f"out_{i}"], rtol=1e-5, atol=1e-6)
+    assert ep.dialect == ("ATEN" if name.endswith("aten") else "TRAINING")
+
+
+def test_torch_archive_contents():
+    ep = load(FIXTURES / "static_training.pt2")
+    sig = ep.graph_signature
+    assert sig.parameters == ["lin.weight", "lin.bias"] and sig.buffers == ["scale", "shift"]
+    assert sig.non_persistent_buffers == ["shift"] and sig.lifted_tensor_constants == ["offset"]
+    assert list(ep.constants) == ["offset", "shift"] or set(ep.constants) == {"offset", "shift"}
+    assert ep.example_inputs is None
+    assert "code: y = self.lin(x) * self.scale + self.shift + self.offset" in str(ep)
+
+
+def test_dynamic_torch_archive_is_refused_clearly():
+    with pytest.raises(SerializationError, match="symbolic sizes"):
+        load(FIXTURES / "dynamic.pt2")
+
+
+def _clone(tree):
+    return pytree.tree_map(lambda v: v.clone() if isinstance(v, me.Tensor) else v, tree)
+
+
+def _programs():
+    out = []
+    for name, model, args, kwargs in PROGRAMS:
+        ep = export(model, *_clone((args, kwargs)))
+        out += [(name, ep, args, kwargs), (name + "_core", ep.run_decompositions(), args, kwargs)]
+    return out
+
+
+ROUND_TRIP = _programs()
+
+
+@pytest.mark.parametrize("index", range(len(ROUND_TRIP)), ids=[p[0] for p in ROUND_TRIP])
+def test_round_trip(index, tmp_path):
+    name, ep, args, kwargs = ROUND_TRIP[index]
+    path = tmp_path / "p.pt2"
+    save(ep, path)
+    back = load(path)
+    assert str(back) == str(ep)
+    assert back.graph_signature == ep.graph_signature and back.dialect == ep.dialect
+    assert back.range_constraints == ep.range_constraints
+    assert [(e.fqn, e.signature) for e in back.module_call_graph] == [(e.fqn, e.signature)
+                                                                     for e in ep.module_call_graph]
+    for a, b in ((back.state_dict, ep.state_dict), (back.constants, ep.constants)):
+        assert list(a) == list(b)
+        for k in a:
+            assert a[k].dtype is b[k].dtype and a[k].numpy().tobytes() == b[k].numpy().tobytes(), k
+    got = back.module()(*_clone(args), **_clone(kwargs))
+    expected = ep.module()(*_clone(args), **_clone(kwargs))
+    for x, y in zip(pytree.tree_leaves(got), pytree.tree_leaves(expected)):
+        if isinstance(y, me.Tensor):
+            assert x.numpy().tobytes() == y.numpy().tobytes()
+
+
+@pytest.mark.parametrize("index", range(len(ROUND_TRIP)), ids=[p[0] for p in ROUND_TRIP])
+def test_torch_loads_and_runs_our_archives(index, tmp_path):
+    torch = pytest.importorskip("torch")
+    name, ep, args, kwargs = ROUND_TRIP[index]
+    path = tmp_path / "p.pt2"
+    save(ep, path)
+    tep = torch.export.load(path)
+    to_torch = lambda v: torch.from_numpy(v.numpy().copy()) if isinstance(v, me.Tensor) else v
+    t_out = tep.module()(*pytree.tree_map(to_torch, _clone(args)), **pytree.tree_map(to_torch, _clone(kwargs)))
+    m_out = ep.module()(*_clone(args), **_clone(kwargs))
+    t_leaves = torch.utils._pytree.tree_leaves(t_out)
+    for x, y in zip(pytree.tree_leaves(m_out), t_leaves):
+        if isinstance(x, me.Tensor):
+            np.testing.assert_allclose(y.detach().numpy(), x.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_file_objects_and_extra_files():
+    name, ep, args, kwargs = ROUND_TRIP[0]
+    buf = io.BytesIO()
+    save(ep, buf, extra_files={"notes.txt": "hello"})
+    extra = {"notes.txt": "", "missing.txt": ""}
+    back = load(io.BytesIO(buf.getvalue()), extra_files=extra)
+    assert extra == {"notes.txt": "hello", "missing.txt": ""} and str(back) == str(ep)
+    assert zipfile.ZipFile(io.BytesIO(buf.getvalue())).namelist()[0].startswith("archive/")
+
+
+def test_dataclass_specs_round_trip(tmp_path):
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Pair:
+        a: me.Tensor
+        b: me.Tensor
+
+    me.export.register_dataclass(Pair, serialized_type_name="tests.serde.Pair")
+
+    class Uses(me.nn.Module):
+        def forward(self, p):
+            return Pair(p.a + p.b, p.a * p.b)
+
+    ep = export(Uses(), (Pair(me.ones(2), me.ones(2)),))
+    save(ep, tmp_path / "d.pt2")
+    back = load(tmp_path / "d.pt2")
+    assert back.call_spec.out_spec == ep.call_spec.out_spec
+    out = back.module()(Pair(me.ones(2), me.full((2,), 3.0)))
+    assert isinstance(out, Pair) and out.b.tolist() == [3.0, 3.0]
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    name, ep, args, kwargs = ROUND_TRIP[0]
+    path = tmp_path / "p.pt2"
+    save(ep, path)
+    before = path.read_bytes()
+    import minexport.serde.archive as archive
+    monkeypatch.setattr(archive, "sample_inputs_zip", lambda *_: (_ for _ in ()).throw(RuntimeError("crash")))
+    with pytest.raises(RuntimeError, match="crash"):
+        save(ep, path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["p.pt2"]
+
+
+def test_mmap_load(tmp_path):
+    big = me.nn.Linear(512, 512)
+    ep = export(big, (me.randn(2, 512),))
+    save(ep, tmp_path / "big.pt2")
+    back = load(tmp_path / "big.pt2", mmap=True)
+    w = back.state_dict["weight"]
+    assert isinstance(w.numpy().base, np.memmap) and not w.numpy().flags.owndata
+    assert w.numpy().tobytes() == big.weight.numpy().tobytes()
+    x = me.randn(2, 512)
+    np.testing.assert_allclose(back.module()(x).numpy(), big(x).numpy(), rtol=1e-6)
+
+
+# ----------------------------------------------------------- versioning --
+def _members(ep):
+    buf = io.BytesIO()
+    save(ep, buf)
+    z = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    return {n: z.read(n) for n in z.namelist()}
+
+
+def _pack(members):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    return buf.getvalue()
+
+
+def _edit_model(members, fn):
+    key = "archive/models/model.json"
+    model = json.loads(members[key])
+    fn(model)
+    members[key] = json.dumps(model).encode()
+    return members
+
+
+BASE = next(ep for name, ep, _, _ in ROUND_TRIP if name == "mlp")   # has weights
+
+
+def test_newer_schema_is_refused_naming_both_versions():
+    data = _pack(_edit_model(_members(BASE), lambda m: m["schema_version"].update(major=99)))
+    with pytest.raises(SerializationError, match=r"99\.20 is newer than the 8\.20"):
+        load(io.BytesIO(data))
+
+
+def test_opset_versions():
+    buf = io.BytesIO()
+    save(BASE, buf, opset_version={"aten": 10})
+    load(io.BytesIO(buf.getvalue()), expected_opset_version={"aten": 10})
+    with pytest.raises(SerializationError, match="opset version mismatch for 'aten'"):
+        load(io.BytesIO(buf.getvalue()), expected_opset_version={"aten": 11})
+
+
+def test_unknown_op_names_it():
+    def edit(m):
+        m["graph_module"]["graph"]["nodes"][0]["target"] = "torch.ops.mylib.frobnicate.default"
+    with pytest.raises(SerializationError, match="mylib.frobnicate.*custom op"):
+        load(io.BytesIO(_pack(_edit_model(_members(BASE), edit))))
+
+
+# ------------------------------------------------------- hostile archives --
+def _weights(members):
+    key = "archive/data/weights/model_weights_config.json"
+    return key, json.loads(members[key])
+
+
+def _corrupt_weight_shape(members, shape):
+    key, cfg = _weights(members)
+    first = next(iter(cfg["config"].values()))
+    first["tensor_meta"]["sizes"] = [{"as_int": s} for s in shape]
+    members[key] = json.dumps(cfg).encode()
+    return members
+
+
+def _set_weight_field(members, field, value):
+    key, cfg = _weights(members)
+    next(iter(cfg["config"].values()))[field] = value
+    members[key] = json.dumps(cfg).encode()
+    return members
+
+
+def _graph_edit(fn):
+    return lambda m: _edit_model(m, lambda model: fn(model["graph_module"]["graph"]))
+
+
+def _first_node(fn):
+    return _graph_edit(lambda g: fn(g["nodes"][0]))
+
+
+CORRUPTIONS = {
+    "truncated": lambda raw: raw[: len(raw) // 2],
+    "not_a_zip": lambda raw: b"hello, this is not an archive" * 10,
+    "empty": lambda raw: b"",
+    "flipped_header": lambda raw: b"XX" + raw[2:],
+}
+MEMBER_CORRUPTIONS = {
+    "no_model_json": lambda m: {k: v for k, v in m.items() if not k.endswith("model.json")},
+    "model_not_json": lambda m: {**m, "archive/models/model.json": b"{not json"},
+    "model_is_list": lambda m: {**m, "archive/models/model.json": b"[1, 2, 3]"},
+    "model_wrong_types": _graph_edit(lambda g: g.update(nodes="oops")),
+    "unknown_dtype_code": _graph_edit(lambda g: next(iter(g["tensor_values"].values())).update(dtype=99)),
+    "sizes_wrong_type": _graph_edit(lambda g: next(iter(g["tensor_values"].values())).update(sizes="3")),
+    "negative_size": _graph_edit(lambda g: next(iter(g["tensor_values"].values())).update(
+        sizes=[{"as_int": -4}])),
+    "bad_layout": _graph_edit(lambda g: next(iter(g["tensor_values"].values())).update(layout=3)),
+    "undefined_reference": _first_node(lambda n: n["inputs"][0]["arg"].update(as_tensor={"name": "ghost"})),
+    "bad_node_name": _first_node(lambda n: n["outputs"][0].update(as_tensor={"name": "1 bad"})),
+    "unknown_argument": _first_node(lambda n: n["inputs"][0].update(name="nonexistent")),
+    "unknown_op": _first_node(lambda n: n.update(target="torch.ops.evil.op.default")),
+    "os_system_target": _first_node(lambda n: n.update(target="os.system")),
+    "signature_mismatch": lambda m: _edit_model(m, lambda model: model["graph_module"]["signature"][
+        "input_specs"].pop()),
+    "bad_treespec": lambda m: _edit_model(m, lambda model: model["graph_module"]["module_call_graph"][0][
+        "signature"].update(in_spec="[1, {\"type\": \"evil.Type\", \"context\": \"null\", \"children_spec\": []}]")),
+    "meta_mismatch": _graph_edit(lambda g: g["tensor_values"][list(g["tensor_values"])[-1]].update(
+        sizes=[{"as_int": 7}, {"as_int": 7}])),
+    "weight_size_mismatch": lambda m: _corrupt_weight_shape(m, [99, 99]),
+    "absurd_weight": lambda m: _corrupt_weight_shape(m, [10 ** 15]),
+    "pickled_weight": lambda m: _set_weight_field(m, "use_pickle", True),
+    "weight_path_slash": lambda m: _set_weight_field(m, "path_name", "../../etc/passwd"),
+    "missing_weight_file": lambda m: {k: v for k, v in m.items() if not k.endswith("weight_0")},
+    "dotdot_member": lambda m: {**m, "archive/../evil": b"x"},
+    "absolute_member": lambda m: {**m, "/etc/evil": b"x"},
+    "two_top_folders": lambda m: {**m, "other/thing": b"x"},
+    "wrong_format": lambda m: {**m, "archive/archive_format": b"zip"},
+    "newer_schema": lambda m: _edit_model(m, lambda model: model["schema_version"].update(major=9)),
+    "unknown_dialect": lambda m: _edit_model(m, lambda model: model.update(verifiers=["EVIL"])),
+}
+
+
+def test_corpus_is_large_enough():
+    assert len(CORRUPTIONS) + len(MEMBER_CORRUPTIONS) >= 20
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_corrupt_bytes_raise_serialization_error(name):
+    raw = _pack(_members(BASE))
+    with pytest.raises(SerializationError):
+        load(io.BytesIO(CORRUPTIONS[name](raw)))
+
+
+@pytest.mark.parametrize("name", sorted(MEMBER_CORRUPTIONS))
+def test_malformed_archives_raise_serialization_error(name):
+    data = _pack(MEMBER_CORRUPTIONS[name](_members(BASE)))
+    with pytest.raises(SerializationError) as e:
+        load(io.BytesIO(data))
+    assert str(e.value)
+
+
+VALID = _pack(_members(BASE))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=len(VALID) - 1), st.integers(0, 255)),
+                min_size=1, max_size=8))
+def test_fuzz_byte_mutations(edits):
+    data = bytearray(VALID)
+    for pos, value in edits:
+        data[pos] = value
+    try:
+        load(io.BytesIO(bytes(data)))
+    except SerializationError:
+        pass
+
+
+_MODEL = json.loads(_members(BASE)["archive/models/model.json"])
+_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-3, 10 ** 6) | st.text(max_size=5),
+                            lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+                            max_leaves=6)
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, prefix + (i,))
+
+
+_ALL_PATHS = [p for p in _paths(_MODEL) if p]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_ALL_PATHS), _JSON_VALUES)
+def test_fuzz_json_mutations(path, value):
+    model = json.loads(json.dumps(_MODEL))
+    obj = model
+    for key in path[:-1]:
+        obj = obj[key]
+    obj[path[-1]] = value
+    members = _members(BASE)
+    members["archive/models/model.json"] = json.dumps(model).encode()
+    try:
+        load(io.BytesIO(_pack(members)))
+    except SerializationError:
+        pass
