@@ -1,0 +1,83 @@
+"""Command line: inspect, check and run PT2 archives without torch.
+
+    python -m minexport show model.pt2
+    python -m minexport verify model.pt2
+    python -m minexport run model.pt2 --inputs in.npz --out out.npz
+
+`run` reads the flat user inputs from an .npz (arrays named by the graph's
+input names, or arr_0, arr_1, ... in order), runs the program on NumPy and
+writes the flat outputs (out_0, out_1, ...).  Errors print one message and
+exit 1; there is no traceback.
+"""
+import argparse
+import sys
+
+import numpy as np
+
+__all__ = ["main"]
+
+
+def _load(path):
+    from .export import load
+    return load(path)
+
+
+def _show(args):
+    print(_load(args.archive))
+
+
+def _verify(args):
+    ep = _load(args.archive)
+    ep.validate()
+    ops = sum(1 for n in ep.graph.nodes if n.op == "call_function")
+    print(f"ok: {args.archive} is a valid {ep.dialect} program ({ops} ops, "
+          f"{len(ep.state_dict)} weights, {len(ep.constants)} constants)")
+
+
+def _run(args):
+    from . import from_numpy
+    from .export.graph_signature import ConstantArgument, InputKind
+    from .utils import _pytree as pytree
+    ep = _load(args.archive)
+    specs = [s for s in ep.graph_signature.input_specs if s.kind == InputKind.USER_INPUT]
+    with np.load(args.inputs) as data:
+        files = list(data.files)
+        flat = []
+        for i, spec in enumerate(specs):
+            if isinstance(spec.arg, ConstantArgument):
+                flat.append(spec.arg.value)
+                continue
+            key = spec.arg.name if spec.arg.name in files else f"arr_{i}"
+            if key not in files:
+                raise ValueError(f"{args.inputs} has no array '{spec.arg.name}' (or '{key}') for input "
+                                 f"{i}; it has {files}")
+            flat.append(from_numpy(np.array(data[key])))
+    call_args, call_kwargs = pytree.tree_unflatten(flat, ep.call_spec.in_spec)
+    out = pytree.tree_leaves(ep.module()(*call_args, **call_kwargs))
+    np.savez(args.out, **{f"out_{i}": np.asarray(o) for i, o in enumerate(out)})
+    print(f"wrote {len(out)} outputs to {args.out}")
+
+
+def main(argv=None):
+    """Entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m minexport", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, fn, help_ in (("show", _show, "print the program"), ("verify", _verify, "run the verifier"),
+                            ("run", _run, "run the program on inputs from an .npz")):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("archive")
+        p.set_defaults(fn=fn)
+        if name == "run":
+            p.add_argument("--inputs", required=True, help=".npz of the flat user inputs")
+            p.add_argument("--out", required=True, help=".npz to write the flat outputs to")
+    args = parser.parse_args(argv)
+    try:
+        args.fn(args)
+    except Exception as e:      # the command line reports, it does not trace back
+        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
