@@ -8,9 +8,6 @@ torch.export.load, archive size within 1% of torch's, save at least as fast.
 """
 import argparse
 import io
-import statistics
-import time
-
 import os
 import sys
 
@@ -20,28 +17,15 @@ from minexport.export import export, load, save
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_speed  # noqa: E402  (the same model definitions)
+from _common import median_time, optional_torch  # noqa: E402
 
-
-def median_time(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    try:
-        import torch
-        torch.set_num_threads(1)
-    except ImportError:
-        torch = None
-        print("torch is not installed: torch columns are nan")
+    torch = optional_torch()
     print(f"{'program':<8}{'save ms':>9}{'torch':>8}{'load ms':>9}{'torch':>8}{'load speedup':>14}"
           f"{'size KB':>9}{'torch':>8}{'size ratio':>12}")
     for name, make, shape in export_speed.MODELS[1:]:

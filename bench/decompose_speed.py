@@ -7,12 +7,15 @@ an input, the 8-layer MLP and 2 TransformerEncoderLayers.  Goal: at least
 50x faster than torch.
 """
 import argparse
-import statistics
-import time
+import os
+import sys
 
 import minexport as me
 import minexport.nn as mnn
 from minexport.export import export
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import median_time, optional_torch  # noqa: E402
 
 
 def convnet(nn):
@@ -55,26 +58,12 @@ PROGRAMS = [("convnet", convnet, (2, 3, 8, 8)), ("mutating", mutating, (4, 3)), 
             ("encoder2", encoder, (2, 16, 64))]
 
 
-def median_time(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    try:
-        import torch
-        torch.set_num_threads(1)
-    except ImportError:
-        torch = None
-        print("torch is not installed: torch columns are nan")
+    torch = optional_torch()
     print(f"{'program':<10}{'minexport ms':>14}{'torch ms':>10}{'speedup':>9}")
     for name, make, shape in PROGRAMS:
         ep = export(make(mnn), (me.randn(*shape),))

@@ -8,14 +8,17 @@ are the median of warm runs.  Goals: export at least 20x faster than torch;
 the interpreter within 1.3x of NumPy on the MLP with batch 256.
 """
 import argparse
-import statistics
-import time
+import os
+import sys
 
 import numpy as np
 
 import minexport as me
 import minexport.nn as mnn
 from minexport.export import export
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import median_time, optional_torch  # noqa: E402
 
 
 def mlp(nn, depth, width=64):
@@ -33,15 +36,6 @@ def attention_stack(nn, depth=12, width=64):
 MODELS = [("mlp8", lambda nn: mlp(nn, 8), (32, 64)), ("mlp64", lambda nn: mlp(nn, 64), (32, 64)),
           ("attn12", attention_stack, (2, 16, 64))]
 
-
-def median_time(fn, repeat):
-    fn()  # warm
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def bench_export(repeat, torch):
@@ -83,12 +77,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    try:
-        import torch
-        torch.set_num_threads(1)
-    except ImportError:
-        torch = None
-        print("torch is not installed: torch columns are nan")
+    torch = optional_torch()
     bench_export(args.repeat, torch)
     bench_interpreter(args.repeat)
 

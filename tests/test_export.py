@@ -302,3 +302,28 @@ def test_compat_runs_a_script(tmp_path):
     out = subprocess.run([sys.executable, "-m", "minexport.compat", str(script)], capture_output=True, text=True,
                          env=env, check=True).stdout
     assert out.strip() == "minexport._tensor [2.0, 2.0]"
+
+
+def test_interpreter_reuses_only_dead_intermediates():
+    """relu may write into its input when nothing else reads it; never into inputs, weights or live values."""
+    class Reuse(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+
+        def forward(self, x):
+            a = self.lin(x).relu()            # the linear output dies here: reused
+            b = x.relu()                      # x is an input: never reused
+            c = me.nn.functional.dropout(x, 0.5, False).exp()   # dropout returns x itself: never reused
+            d = self.lin(x)
+            return a, b, c, d.relu(), d       # d is still read: not reused
+
+    model = Reuse()
+    x = me.randn(3, 4)
+    keep = x.clone()
+    ep = export(model, (x,))
+    got = ep.module()(x)
+    expected = model(keep.clone())
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(x.numpy(), keep.numpy())

@@ -40,6 +40,8 @@ class UnliftedModule(Module):
                 _install(self, spec.target, ep.constants[spec.target], "constant")
         object.__setattr__(self, "_lifted", [(spec.kind, spec.target) for spec in sig.input_specs
                                              if spec.kind != InputKind.USER_INPUT])
+        # where each lifted value lives (its owner module's table), so a call reads it with one lookup
+        object.__setattr__(self, "_lifted_slots", [self._slot(kind, target) for kind, target in self._lifted])
         object.__setattr__(self, "_user", [spec for spec in sig.input_specs if spec.kind == InputKind.USER_INPUT])
         placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
         object.__setattr__(self, "_user_vals", [n.meta.get("val") for n in placeholders[len(self._lifted):]])
@@ -58,10 +60,9 @@ class UnliftedModule(Module):
                 f"{self._in_spec}\nbut actually got inputs with tree spec of:\n{spec}.\n"
                 "Please check that the inputs have the same number and type of args and kwargs "
                 "as the ones you used when tracing.")
-        paths = [input_path(p) for p, _ in pytree.tree_flatten_with_path((args, kwargs))[0]]
-        for value, spec_, val, path in zip(flat, self._user, self._user_vals, paths):
-            _check_input(value, spec_, val, path)
-        lifted = [self._lifted_value(kind, target) for kind, target in self._lifted]
+        for i, (value, spec_, val) in enumerate(zip(flat, self._user, self._user_vals)):
+            _check_input(value, spec_, val, i, (args, kwargs))
+        lifted = [table[name] for table, name in self._lifted_slots]
         inputs = [(v._require_data("calling an exported program") if isinstance(v, Tensor) else v)
                   for v in lifted + flat]
         out = self._interpreter.run_arrays(*inputs)
@@ -79,14 +80,15 @@ class UnliftedModule(Module):
         return self._lifted_value(InputKind.PARAMETER if kind == OutputKind.PARAMETER_MUTATION else InputKind.BUFFER,
                                   target)
 
-    def _lifted_value(self, kind, target):
+    def _slot(self, kind, target):
         mod, _, name = target.rpartition(".")
         owner = self.get_submodule(mod)
-        if kind == InputKind.PARAMETER:
-            return owner._parameters[name]
-        if kind == InputKind.BUFFER:
-            return owner._buffers[name]
-        return owner.__dict__[name]
+        table = {InputKind.PARAMETER: owner._parameters, InputKind.BUFFER: owner._buffers}.get(kind, owner.__dict__)
+        return table, name
+
+    def _lifted_value(self, kind, target):
+        table, name = self._slot(kind, target)
+        return table[name]
 
     def train(self, mode=True):
         """Not supported, as in torch: the graph was captured in one mode."""
@@ -132,27 +134,32 @@ def _as_output(value, by_array):
     return value
 
 
-def _check_input(value, spec, val, path):
+def _check_input(value, spec, val, index, inputs):
     """Refuse an input that does not match what was exported, naming it (torch's guard wording)."""
+    def path():     # built only for the message
+        return input_path(pytree.tree_flatten_with_path(inputs)[0][index][0])
+
     name = spec.arg.name
     if isinstance(spec.arg, ConstantArgument):
         if value != spec.arg.value or type(value) is not type(spec.arg.value):
-            raise AssertionError(f"Guard failed: {name} == {spec.arg.value!r} (expected input at {path} to be "
+            raise AssertionError(f"Guard failed: {name} == {spec.arg.value!r} (expected input at {path()} to be "
                                  f"equal to {spec.arg.value!r}, but got {value!r})")
         return
     if not isinstance(value, Tensor):
-        raise AssertionError(f"Guard failed: expected input at {path} ({name}) to be a Tensor, "
+        raise AssertionError(f"Guard failed: expected input at {path()} ({name}) to be a Tensor, "
                              f"got {type(value).__name__}")
     if value.dtype is not val.dtype:
-        raise AssertionError(f"Guard failed: {name}.dtype == {val.dtype} (expected input at {path} to have "
+        raise AssertionError(f"Guard failed: {name}.dtype == {val.dtype} (expected input at {path()} to have "
                              f"dtype {val.dtype}, but got {value.dtype})")
-    if value.ndim != val.ndim:
-        raise AssertionError(f"Guard failed: {name}.dim() == {val.ndim} (expected input at {path} to have "
+    shape = value.shape
+    if len(shape) != len(val.shape):
+        raise AssertionError(f"Guard failed: {name}.dim() == {val.ndim} (expected input at {path()} to have "
                              f"{val.ndim} dimensions, but got {value.ndim})")
-    for i, (got, want) in enumerate(zip(value.shape, val.shape)):
-        if isinstance(want, int) and got != want:
-            raise AssertionError(f"Guard failed: {name}.size()[{i}] == {want} (expected input at "
-                                 f"{path}.shape[{i}] to be equal to {want}, but got {got})")
+    if shape != val.shape:
+        for i, (got, want) in enumerate(zip(shape, val.shape)):
+            if isinstance(want, int) and got != want:
+                raise AssertionError(f"Guard failed: {name}.size()[{i}] == {want} (expected input at "
+                                     f"{path()}.shape[{i}] to be equal to {want}, but got {got})")
 
 
 def unlift(ep):

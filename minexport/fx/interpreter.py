@@ -3,7 +3,9 @@
 The graph is compiled once into a list of steps (kernel, argument getters,
 slot to write); running it walks that list with no per-node lookups.  Each
 intermediate is dropped after its last use, so peak memory follows the
-graph's liveness.  A kernel error is re-raised naming the node and the
+graph's liveness, and a unary op whose input is a fresh intermediate read by
+nobody else (not a view, not an input or weight) computes into that input's
+memory (`OpOverload.donating_kernel`).  A kernel error is re-raised naming the node and the
 user's source line that produced it.
 """
 from .._tensor import Tensor, make_tensor
@@ -63,6 +65,8 @@ def compile_graph(graph):
         elif n.op == "call_function":
             target = n.target
             kernel = getattr(target, "kernel", None)
+            if kernel is not None and target.donating_kernel is not None and _can_donate(n):
+                kernel = target.donating_kernel
             s.is_kernel = kernel is not None
             s.fn = kernel if kernel is not None else target
             s.args = [_arg_reader(a, slot_of) for a in n.args]
@@ -71,6 +75,18 @@ def compile_graph(graph):
             raise NotImplementedError(f"cannot run node {n.name} with op {n.op}")
         steps.append(s)
     return placeholders, steps, len(nodes)
+
+
+def _can_donate(node):
+    """node may overwrite its first input: a fresh intermediate (no view, no other reader) of the same type."""
+    src = node.args[0] if node.args else None
+    if not isinstance(src, Node) or src.op != "call_function" or len(src.users) != 1:
+        return False
+    if not hasattr(src.target, "kernel") or src.target.tags & {"view", "inplace", "may_alias"}:
+        return False
+    a, b = src.meta.get("val"), node.meta.get("val")
+    return isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype is b.dtype and \
+        tuple(a.shape) == tuple(b.shape)
 
 
 class Interpreter:

@@ -43,7 +43,7 @@ class OpOverload:
 
     __slots__ = ("namespace", "op_name", "overload_name", "_schema_text",
                  "meta", "kernel", "functional", "inplace", "decomposition",
-                 "tags", "_eager", "_packet", "__dict__")
+                 "tags", "_eager", "_packet", "donating_kernel", "__dict__")
 
     def __init__(self, namespace, schema_text, meta, kernel, decomposition, tags):
         head = schema_text.split("(", 1)[0]
@@ -57,6 +57,7 @@ class OpOverload:
         self.functional = None      # for an in-place op: its functional twin
         self.inplace = None         # for a functional op: its in-place twin
         self.decomposition = decomposition
+        self.donating_kernel = None   # kernel(xp, a, ...) that may write its result into `a` (interpreter use)
         self.tags = frozenset(tags)
         self._eager = None
         self._packet = None

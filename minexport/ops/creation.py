@@ -282,7 +282,8 @@ register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_bl
          _convert(xp, self, dtype, device, copy), tags=_TO_TAGS)
 register("type_as(Tensor self, Tensor other) -> Tensor",
          meta=lambda self, other: make_fake(self.shape, other.dtype, self.device),
-         kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False))
+         kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False),
+         tags=("may_alias",))   # returns its input when the dtype already matches
 
 
 def _assert_metadata(xp, a, size=None, stride=None, dtype=None, *, device=None, layout=None):

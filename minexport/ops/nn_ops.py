@@ -543,7 +543,7 @@ def _dropout_kernel(xp, input, p, train):
 
 register("dropout(Tensor input, float p, bool train) -> Tensor",
          meta=lambda input, p, train: (_dropout_check(p), fake_like(input.shape, input.dtype, input))[1],
-         kernel=_dropout_kernel)
+         kernel=_dropout_kernel, tags=("may_alias",))   # returns its input when not training, as torch
 
 
 def _native_dropout_kernel(xp, input, p, train):

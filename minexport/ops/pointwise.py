@@ -55,8 +55,12 @@ def int_passthrough(d, name):
 
 
 # ---------------------------------------------------------------- unary --
-def unary(schema, fn, rule, inplace_schema=None, int_identity=False):
-    """Register a unary pointwise op (and its in-place twin)."""
+def unary(schema, fn, rule, inplace_schema=None, int_identity=False, donate=None):
+    """Register a unary pointwise op (and its in-place twin).
+
+    `donate(xp, a)`, when given, computes the same result into `a` itself; the
+    interpreter uses it when `a` is an intermediate nobody else reads.
+    """
     name = schema.split("(", 1)[0].split(".")[0]
 
     def meta(self, *args, **kwargs):
@@ -70,6 +74,13 @@ def unary(schema, fn, rule, inplace_schema=None, int_identity=False):
         return out_array(xp, fn(xp, cast(xp, self, compute), *args, **kwargs), out)
 
     op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",))
+    if donate is not None:
+        def donating(xp, self, *args, **kwargs):
+            compute, out = rule(dtype_of(self), name)
+            if compute is out and dtype_of(self) is out and not args and not kwargs:
+                return donate(xp, self)
+            return kernel(xp, self, *args, **kwargs)
+        op.donating_kernel = donating
     if inplace_schema:
         register_inplace(op, inplace_schema)
     return op
@@ -124,8 +135,18 @@ _UNARY = [
     ("silu", lambda xp, a: a * _sigmoid(xp, a), float_only),
     ("sign", _sign, same),
 ]
+# results that can be computed into a dying input's own memory
+_DONATE = {
+    "relu": lambda xp, a: xp.maximum(a, 0, out=a),
+    "neg": lambda xp, a: xp.negative(a, out=a),
+    "exp": lambda xp, a: xp.exp(a, out=a),
+    "sin": lambda xp, a: xp.sin(a, out=a),
+    "cos": lambda xp, a: xp.cos(a, out=a),
+    "tanh": lambda xp, a: xp.tanh(a, out=a),
+    "abs": lambda xp, a: xp.abs(a, out=a),
+}
 for _name, _fn, _rule in _UNARY:
-    unary(*_simple(_name)[:1], _fn, _rule, inplace_schema=_simple(_name)[1])
+    unary(*_simple(_name)[:1], _fn, _rule, inplace_schema=_simple(_name)[1], donate=_DONATE.get(_name))
 
 for _name, _fn in (("floor", lambda xp, a: xp.floor(a)), ("ceil", lambda xp, a: xp.ceil(a)),
                    ("round", lambda xp, a: xp.round(a))):
