@@ -336,10 +336,6 @@ for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
 
 
 # -------------------------------------------------------------- operators ----
-def _reflected(fn):
-    return lambda self, other: fn(self, other)
-
-
 def _rsub(self, other):
     return aten.rsub.Scalar(self, other) if not isinstance(other, Tensor) else F.sub(other, self)
 

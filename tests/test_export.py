@@ -286,7 +286,7 @@ def test_nothing_leaks_after_export():
 def test_compat_restores_sys_modules():
     before = set(sys.modules)
     with as_torch() as torch:
-        import torch.nn.functional as F  # noqa: F401
+        import torch.nn.functional  # noqa: F401  (a submodule import resolves too)
         assert torch.export.export is export and torch.nn is nn
         with pytest.raises(AttributeError, match="torch.frobnicate is not provided by minexport"):
             torch.frobnicate

@@ -115,7 +115,6 @@ def test_batchnorm_updates_running_stats_in_training():
 
 # ------------------------------------------------------------ vs torch ----
 def _layers(torch):
-    tnn = torch.nn
     return [
         ("linear", lambda m: m.Linear(5, 3), (2, 5)),
         ("linear_nobias_3d", lambda m: m.Linear(5, 3, bias=False), (2, 4, 5)),

@@ -127,7 +127,7 @@ class _Functionalizer:
         out.__dict__["_contiguous"] = contiguous_after(op, args, src.__dict__.get("_contiguous", True))
 
     def mark_split_views(self, outs, op, args):
-        src, rest = args[0], list(args[1:])
+        rest = list(args[1:])
         if op is aten.unbind.int:
             dim = rest[0] if rest else 0
             for i, t in enumerate(outs):

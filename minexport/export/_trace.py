@@ -43,7 +43,6 @@ from .graph_signature import (ConstantArgument, ExportGraphSignature, InputKind,
 __all__ = ["export", "register_dataclass", "input_path"]
 
 _LEAF_TYPES = (Tensor, int, float, bool, str, type(None))
-_IMPURE_TAGS = ("inplace",)
 
 
 def input_path(path):

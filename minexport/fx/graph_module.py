@@ -14,7 +14,7 @@ from .. import dtypes as dt
 from .._tensor import Tensor
 from ..nn.module import Module
 from ..runtime.backends import device as _device
-from .graph import Graph, Node
+from .graph import Node
 
 __all__ = ["GraphModule", "format_value", "annotation"]
 

@@ -126,7 +126,7 @@ def _gather_check(self_shape, dim, index_shape_, index_dtype, what):
     check(index_dtype is dt.int64, lambda: f"{what}(): Expected dtype int64 for index")
     d = wrap_dim(dim, len(self_shape))
     check(len(index_shape_) == len(self_shape) or (len(self_shape) == 0 and len(index_shape_) <= 1),
-          lambda: f"Index tensor must have the same number of dimensions as input tensor")
+          "Index tensor must have the same number of dimensions as input tensor")
     for k in range(len(index_shape_)):
         check(k == d or index_shape_[k] <= self_shape[k],
               lambda: f"Size does not match at dimension {k} expected index {fmt_shape(index_shape_)} "

@@ -78,7 +78,7 @@ def _conv_array(xp, x, w, b, stride, padding, dilation, groups):
     N, C = x.shape[:2]
     outs = win.shape[2:2 + n]
     O = w.shape[0]
-    g, cg, og = groups, C // groups, O // groups
+    g, og = groups, O // groups
     # im2col: (g, N*out, cg*k) @ (g, cg*k, og)
     perm = (0,) + tuple(range(2, 2 + n)) + (1,) + tuple(range(2 + n, 2 + 2 * n))
     cols = xp.transpose(win, perm).reshape((N * int(np.prod(outs)), g, -1))
@@ -382,11 +382,19 @@ def _batch_norm_kernel(xp, input, weight, bias, running_mean, running_var, train
     return _bn_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps)[0]
 
 
+def _batch_norm_meta(input, weight, bias, running_mean, *rest):
+    _bn_check(input, weight, running_mean)
+    return fake_like(input.shape, input.dtype, input)
+
+
 register("batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
          "bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
-         meta=lambda input, weight, *a: (_bn_check(input, weight, a[1]),
-                                         fake_like(input.shape, input.dtype, input))[1],
-         kernel=_batch_norm_kernel)
+         meta=_batch_norm_meta, kernel=_batch_norm_kernel)
+
+
+def _bn_no_training_meta(input, weight, bias, running_mean, running_var, momentum, eps):
+    _bn_check(input, weight, running_mean)
+    return _bn_meta_outputs(input, False)
 
 
 def _bn_no_training_kernel(xp, input, weight, bias, running_mean, running_var, momentum, eps):
@@ -398,9 +406,12 @@ def _bn_no_training_kernel(xp, input, weight, bias, running_mean, running_var, m
 
 register("_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, "
          "Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
-         meta=lambda input, weight, bias, rm, rv, momentum, eps: (_bn_check(input, weight, rm),
-                                                                 _bn_meta_outputs(input, False))[1],
-         kernel=_bn_no_training_kernel)
+         meta=_bn_no_training_meta, kernel=_bn_no_training_kernel)
+
+
+def _bn_legit_meta(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    _bn_check(input, weight, running_mean)
+    return _bn_meta_outputs(input, training)
 
 
 def _bn_legit_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -414,9 +425,7 @@ def _bn_legit_kernel(xp, input, weight, bias, running_mean, running_var, trainin
 
 register("_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, "
          "Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
-         meta=lambda input, weight, bias, rm, rv, training, momentum, eps:
-         (_bn_check(input, weight, rm), _bn_meta_outputs(input, training))[1],
-         kernel=_bn_legit_kernel)
+         meta=_bn_legit_meta, kernel=_bn_legit_kernel)
 register("_native_batch_norm_legit.no_stats(Tensor input, Tensor? weight, Tensor? bias, bool training, "
          "float momentum, float eps) -> (Tensor, Tensor, Tensor)",
          meta=lambda input, weight, bias, training, momentum, eps: _bn_meta_outputs(input, True),
@@ -469,19 +478,26 @@ def _ln_stat_shape(shape, normalized_shape):
     return tuple(shape[:-k]) + (1,) * k
 
 
+def _layer_norm_meta(input, normalized_shape, *rest, **kwargs):
+    _ln_check(tuple(input.shape), normalized_shape)
+    return fake_like(input.shape, input.dtype, input)
+
+
+def _native_layer_norm_meta(input, normalized_shape, weight, bias, eps):
+    _ln_check(tuple(input.shape), normalized_shape)
+    stats = _ln_stat_shape(input.shape, normalized_shape)
+    return (fake_like(input.shape, input.dtype, input), fake_like(stats, input.dtype, input),
+            fake_like(stats, input.dtype, input))
+
+
 register("layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, "
          "float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor",
-         meta=lambda input, normalized_shape, *a, **k: (_ln_check(tuple(input.shape), normalized_shape),
-                                                        fake_like(input.shape, input.dtype, input))[1],
+         meta=_layer_norm_meta,
          kernel=lambda xp, input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True:
          _ln_arrays(xp, input, normalized_shape, weight, bias, eps)[0])
 register("native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) "
          "-> (Tensor, Tensor, Tensor)",
-         meta=lambda input, normalized_shape, weight, bias, eps: (
-             _ln_check(tuple(input.shape), normalized_shape),
-             (fake_like(input.shape, input.dtype, input),
-              fake_like(_ln_stat_shape(input.shape, normalized_shape), input.dtype, input),
-              fake_like(_ln_stat_shape(input.shape, normalized_shape), input.dtype, input)))[1],
+         meta=_native_layer_norm_meta,
          kernel=lambda xp, input, normalized_shape, weight, bias, eps:
          _ln_arrays(xp, input, normalized_shape, weight, bias, eps))
 
@@ -507,18 +523,25 @@ def _gn_arrays(xp, input, weight, bias, group, eps):
     return out_array(xp, out, d), out_array(xp, mean.reshape(N, group), d), out_array(xp, rstd.reshape(N, group), d)
 
 
-register("group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, "
-         "bool cudnn_enabled=True) -> Tensor",
-         meta=lambda input, num_groups, *a, **k: (_gn_check(tuple(input.shape), num_groups),
-                                                  fake_like(input.shape, input.dtype, input))[1],
+def _group_norm_meta(input, num_groups, *rest, **kwargs):
+    _gn_check(tuple(input.shape), num_groups)
+    return fake_like(input.shape, input.dtype, input)
+
+
+def _native_group_norm_meta(input, weight, bias, N, C, HxW, group, eps):
+    _gn_check(tuple(input.shape), group)
+    return (fake_like(input.shape, input.dtype, input), fake_like((N, group), input.dtype, input),
+            fake_like((N, group), input.dtype, input))
+
+
+register("group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, "
+         "float eps=1.0000000000000001e-05, bool cudnn_enabled=True) -> Tensor",
+         meta=_group_norm_meta,
          kernel=lambda xp, input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True:
          _gn_arrays(xp, input, weight, bias, num_groups, eps)[0])
 register("native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, SymInt HxW, "
          "int group, float eps) -> (Tensor, Tensor, Tensor)",
-         meta=lambda input, weight, bias, N, C, HxW, group, eps: (
-             _gn_check(tuple(input.shape), group),
-             (fake_like(input.shape, input.dtype, input), fake_like((N, group), input.dtype, input),
-              fake_like((N, group), input.dtype, input)))[1],
+         meta=_native_group_norm_meta,
          kernel=lambda xp, input, weight, bias, N, C, HxW, group, eps: _gn_arrays(xp, input, weight, bias, group, eps))
 
 
@@ -541,8 +564,13 @@ def _dropout_kernel(xp, input, p, train):
     return out_array(xp, input * _keep_mask(xp, input.shape, p) * (1 / (1 - p)), dtype_of(input))
 
 
+def _dropout_meta(input, p, train):
+    _dropout_check(p)
+    return fake_like(input.shape, input.dtype, input)
+
+
 register("dropout(Tensor input, float p, bool train) -> Tensor",
-         meta=lambda input, p, train: (_dropout_check(p), fake_like(input.shape, input.dtype, input))[1],
+         meta=_dropout_meta,
          kernel=_dropout_kernel, tags=("may_alias",))   # returns its input when not training, as torch
 
 

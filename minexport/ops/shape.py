@@ -81,9 +81,12 @@ def _permute_shape(shape, dims):
     return tuple(shape[i] for i in d)
 
 
-_view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_shape,
-         lambda xp, a, dims: xp.transpose(a, wrap_dims(dims, a.ndim) if dims else ()) if a.ndim or dims
-         else (_permute_shape(a.shape, dims), a.view())[1])
+def _permute_kernel(xp, a, dims):
+    _permute_shape(a.shape, dims)
+    return xp.transpose(a, wrap_dims(dims, a.ndim)) if a.ndim else a.view()
+
+
+_view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_shape, _permute_kernel)
 
 
 def _transpose_shape(shape, dim0, dim1):
@@ -108,7 +111,12 @@ def _t_shape(shape):
     return tuple(reversed(shape))
 
 
-_view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, lambda xp, a: (_t_shape(a.shape), a.T)[1])
+def _t_kernel(xp, a):
+    _t_shape(a.shape)
+    return a.T
+
+
+_view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, _t_kernel)
 
 
 def _unsqueeze_shape(shape, dim):
@@ -284,8 +292,12 @@ def _mT_shape(shape):
 
 
 _view_op("numpy_T(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(reversed(shape)), _reversed_dims)
-_view_op("mT(Tensor(a) self) -> Tensor(a)", _mT_shape,
-         lambda xp, a: (_mT_shape(a.shape), xp.swapaxes(a, -1, -2))[1])
+def _mT_kernel(xp, a):
+    _mT_shape(a.shape)
+    return xp.swapaxes(a, -1, -2)
+
+
+_view_op("mT(Tensor(a) self) -> Tensor(a)", _mT_shape, _mT_kernel)
 
 
 def _like_view(schema, shape_fn, array_fn, tags=("view",)):
@@ -479,7 +491,12 @@ def _copy_op(schema, shape_fn, array_fn):
 
 
 _copy_op("repeat(Tensor self, SymInt[] repeats) -> Tensor", _repeat_shape, _repeat_kernel)
-_copy_op("flip(Tensor self, int[] dims) -> Tensor", lambda shape, dims: (wrap_dims(dims, len(shape)), shape)[1],
+def _flip_shape(shape, dims):
+    wrap_dims(dims, len(shape))
+    return shape
+
+
+_copy_op("flip(Tensor self, int[] dims) -> Tensor", _flip_shape,
          lambda xp, a, dims: xp.flip(a, wrap_dims(dims, a.ndim)).copy() if dims else a.copy())
 
 
@@ -503,10 +520,17 @@ def _tri_check(shape):
     return shape
 
 
+def _tri_kernel(fn_name):
+    def kernel(xp, a, diagonal=0):
+        _tri_check(a.shape)
+        return getattr(xp, fn_name)(a, diagonal)
+    return kernel
+
+
 _copy_op("tril(Tensor self, SymInt diagonal=0) -> Tensor", lambda shape, diagonal=0: _tri_check(shape),
-         lambda xp, a, diagonal=0: (_tri_check(a.shape), xp.tril(a, diagonal))[1])
+         _tri_kernel("tril"))
 _copy_op("triu(Tensor self, SymInt diagonal=0) -> Tensor", lambda shape, diagonal=0: _tri_check(shape),
-         lambda xp, a, diagonal=0: (_tri_check(a.shape), xp.triu(a, diagonal))[1])
+         _tri_kernel("triu"))
 
 
 # ------------------------------------------------------------------ padding --
