@@ -69,8 +69,9 @@ def _apply_basic(t, index):
                 raise ValueError("step must be greater than zero")
             start = 0 if start is None else int(start)
             stop = INT64_MAX if stop is None else int(stop)
-            # a slice that keeps the whole dim records nothing (torch skips it too)
-            if not (step == 1 and slice_bounds(result.shape[dim], start, stop, 1) == (0, result.shape[dim])):
+            size = result.shape[dim]
+            # a slice keeping a whole static dim records nothing (torch skips it too; not for symbolic sizes)
+            if not (step == 1 and type(size) is int and slice_bounds(size, start, stop, 1) == (0, size)):
                 result = aten.slice.Tensor(result, dim, start, stop, step)
             dim += 1
         elif isinstance(it, Tensor):

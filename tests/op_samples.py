@@ -950,6 +950,11 @@ def _to_other():
     return [Sample(T(3, 4), T(2, dtype=me.float64))]
 
 
+@samples("aten.sym_size.int")
+def _sym_size():
+    return [Sample(T(3, 4), 0), Sample(T(3, 4), -1)]
+
+
 @samples("aten.item.default")
 def _item():
     return [Sample(T(1)), Sample(T(dtype=me.int64)), Sample(B(1, 1))]

@@ -19,9 +19,11 @@ DATA_DEPENDENT = {"aten.item.default"}
 
 
 def describe(out):
-    """(shape, dtype) of every tensor in an output, recursively."""
+    """(shape, dtype) of every tensor in an output, recursively (ints as themselves)."""
     if isinstance(out, me.Tensor):
         return (tuple(out.shape), out.dtype)
+    if isinstance(out, int):
+        return out
     if isinstance(out, (list, tuple)):
         return [describe(o) for o in out]
     return type(out).__name__

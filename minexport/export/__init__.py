@@ -8,3 +8,4 @@ from .graph_signature import (ConstantArgument, CustomObjArgument, ExportGraphSi
 from .verifier import SpecViolationError  # noqa: F401
 from ..ops.core import default_decompositions  # noqa: F401,E402
 from ..serde import SerializationError, load, save  # noqa: F401,E402
+from .dynamic_shapes import ConstraintViolationError, Dim, ShapesCollection, dims  # noqa: F401,E402

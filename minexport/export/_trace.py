@@ -38,7 +38,7 @@ from ..utils import _pytree as pytree
 from .errors import DataDependentError, UserError, format_user_frame, is_internal, user_frame
 from .exported_program import ExportedProgram, ModuleCallEntry, ModuleCallSignature
 from .graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, InputSpec, OutputKind,
-                              OutputSpec, TensorArgument)
+                              OutputSpec, SymIntArgument, TensorArgument)
 
 __all__ = ["export", "register_dataclass", "input_path"]
 
@@ -96,6 +96,7 @@ class _Tracer:
         self.lifted_real = {}          # id(real tensor) -> fake
         self.n_lifted = 0
         self.frame_cache = {}
+        self.sym_nodes = None          # SymNodes, for programs with dynamic dims
 
     # -- placeholders ---------------------------------------------------------
     def placeholder(self, group, name, val):
@@ -105,9 +106,10 @@ class _Tracer:
         self.graph.nodes.remove(node)   # placeholders are ordered by group at the end
         return node
 
-    def fake_of(self, t, group, name):
-        fake = make_fake(t.shape, t.dtype, t.device) if not isinstance(t, Parameter) else \
-            Parameter(make_fake(t.shape, t.dtype, t.device), requires_grad=t.requires_grad)
+    def fake_of(self, t, group, name, shape=None):
+        shape = t.shape if shape is None else shape
+        fake = make_fake(shape, t.dtype, t.device) if not isinstance(t, Parameter) else \
+            Parameter(make_fake(shape, t.dtype, t.device), requires_grad=t.requires_grad)
         fake.requires_grad = t.requires_grad
         fake._node = self.placeholder(group, name, fake)
         return fake
@@ -162,7 +164,10 @@ class _Tracer:
             if isinstance(v, Tensor):
                 node, fake = self.node_of(v)
                 return fake, node
-            if type(v) in (list, tuple) and any(isinstance(x, Tensor) for x in v):
+            if self.sym_nodes is not None and getattr(v, "_is_symbolic", False):
+                return v, self.sym_nodes.node(v)
+            if type(v) in (list, tuple) and any(isinstance(x, Tensor) or getattr(x, "_is_symbolic", False)
+                                                for x in v):
                 pairs = [conv(x) for x in v]
                 return type(v)(p[0] for p in pairs), list(p[1] for p in pairs)
             return v, v
@@ -324,6 +329,17 @@ def _bind_names(mod, args, kwargs):
     return names, forward_arg_names, pairs
 
 
+def _positional_names(mod, args):
+    """Names for positional arguments (forward's parameter names; *args as args_<i>)."""
+    try:
+        params = list(inspect.signature(mod.forward).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    varargs = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
+    return [names[i] if i < len(names) else f"{varargs}_{i - len(names)}" for i in range(len(args))]
+
+
 def _check_inputs(pairs):
     for path, leaf in pairs:
         if not isinstance(leaf, _LEAF_TYPES):
@@ -389,19 +405,31 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
     kwargs = {} if kwargs is None else kwargs
     if not isinstance(kwargs, dict):
         raise UserError(f"Expecting `kwargs` to be a dict of example keyword inputs, got {type(kwargs)}")
-    if dynamic_shapes is not None and any(v is not None for v in pytree.tree_leaves(dynamic_shapes)):
-        raise NotImplementedError("dynamic_shapes: symbolic sizes are not supported by minexport yet; "
-                                  "export with static shapes (dynamic_shapes=None)")
     names, forward_arg_names, pairs = _bind_names(mod, args, kwargs)
     _check_inputs(pairs)
     flat_inputs, in_spec = pytree.tree_flatten((args, kwargs))
+    from .dynamic_shapes import leaf_specs
+    specs = leaf_specs(_positional_names(mod, args), args, kwargs, dynamic_shapes)
+    symbolic = None
+    if any(specs):
+        from ._symbolic import SymbolicInputs, SymNodes
+        symbolic = SymbolicInputs()
     tracer = _Tracer(mod)
+    if symbolic is not None:
+        placeholders = {}
+        tracer.sym_nodes = SymNodes(tracer.graph, symbolic.env, symbolic.sources, lambda n: placeholders[n])
     restore = _swap_state(tracer, mod)
     try:
         traced_leaves = []
-        for name, leaf in zip(names, flat_inputs):
+        for name, leaf, spec in zip(names, flat_inputs, specs):
             if isinstance(leaf, Tensor):
-                fake = tracer.fake_of(leaf, "user", name)
+                shape = symbolic.shape(name, leaf, spec) if symbolic is not None else None
+                fake = tracer.fake_of(leaf, "user", name, shape)
+                if symbolic is not None:
+                    placeholders[fake._node.name] = fake._node
+                    for d, s in enumerate(shape):
+                        if getattr(s, "_is_symbolic", False):
+                            symbolic.note_source(s.expr, fake._node.name, d)
                 tracer.input_specs["user"].append(InputSpec(InputKind.USER_INPUT, TensorArgument(fake._node.name)))
                 traced_leaves.append(fake)
             else:
@@ -424,6 +452,10 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
                 node, _ = tracer.node_of(leaf)
                 output_values.append(node)
                 output_specs.append(OutputSpec(OutputKind.USER_OUTPUT, TensorArgument(node.name)))
+            elif getattr(leaf, "_is_symbolic", False) and tracer.sym_nodes is not None:
+                node = tracer.sym_nodes.node(leaf)
+                output_values.append(node)
+                output_specs.append(OutputSpec(OutputKind.USER_OUTPUT, SymIntArgument(node.name)))
             elif isinstance(leaf, _LEAF_TYPES):
                 output_values.append(leaf)
                 output_specs.append(OutputSpec(OutputKind.USER_OUTPUT, ConstantArgument("", leaf)))
@@ -452,6 +484,9 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
                                    forward_arg_names=forward_arg_names)
     call_graph = [ModuleCallEntry("", root_sig)] + [ModuleCallEntry(fqn, None) for fqn, _ in mod.named_modules()
                                                     if fqn]
+    ranges = symbolic.check() if symbolic is not None else {}
     gm = GraphModule({}, graph)
-    return ExportedProgram(gm, graph, signature, state_dict, {}, call_graph, (args, kwargs), constants)
+    ep = ExportedProgram(gm, graph, signature, state_dict, ranges, call_graph, (args, kwargs), constants)
+    ep._shape_env = symbolic.env if symbolic is not None else None
+    return ep
 

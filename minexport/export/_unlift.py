@@ -50,6 +50,7 @@ class UnliftedModule(Module):
         object.__setattr__(self, "_out_spec", root.out_spec)
         object.__setattr__(self, "_arg_names", [spec.arg.name for spec in self._user])
         object.__setattr__(self, "_mutations", [(s.kind, s.target) for s in sig.output_specs if s.kind in _MUTATIONS])
+        object.__setattr__(self, "_shape_checks", _shape_checks(ep, self._user, self._user_vals))
 
     def forward(self, *args, **kwargs):
         """Check the inputs, run the graph, rebuild the outputs."""
@@ -62,6 +63,8 @@ class UnliftedModule(Module):
                 "as the ones you used when tracing.")
         for i, (value, spec_, val) in enumerate(zip(flat, self._user, self._user_vals)):
             _check_input(value, spec_, val, i, (args, kwargs))
+        if self._shape_checks is not None:
+            self._shape_checks.check(flat)
         lifted = [table[name] for table, name in self._lifted_slots]
         inputs = [(v._require_data("calling an exported program") if isinstance(v, Tensor) else v)
                   for v in lifted + flat]
@@ -155,11 +158,24 @@ def _check_input(value, spec, val, index, inputs):
     if len(shape) != len(val.shape):
         raise AssertionError(f"Guard failed: {name}.dim() == {val.ndim} (expected input at {path()} to have "
                              f"{val.ndim} dimensions, but got {value.ndim})")
-    if shape != val.shape:
-        for i, (got, want) in enumerate(zip(shape, val.shape)):
-            if isinstance(want, int) and got != want:
-                raise AssertionError(f"Guard failed: {name}.size()[{i}] == {want} (expected input at "
-                                     f"{path()}.shape[{i}] to be equal to {want}, but got {got})")
+    for i, (got, want) in enumerate(zip(shape, val.shape)):
+        if type(want) is int and got != want:   # symbolic dims are checked by RuntimeShapeChecks
+            raise AssertionError(f"Guard failed: {name}.size()[{i}] == {want} (expected input at "
+                                 f"{path()}.shape[{i}] to be equal to {want}, but got {got})")
+
+
+def _shape_checks(ep, user_specs, user_vals):
+    """Runtime checks of symbolic input sizes, or None for a static program."""
+    env = getattr(ep, "_shape_env", None)
+    dims = []
+    for index, (spec, val) in enumerate(zip(user_specs, user_vals)):
+        for d, size in enumerate(getattr(val, "shape", ())):
+            if getattr(size, "_is_symbolic", False):
+                dims.append((index, spec.arg.name, d, env.simplify(size.expr) if env else size.expr))
+    if not dims:
+        return None
+    from ._symbolic import RuntimeShapeChecks
+    return RuntimeShapeChecks(env, ep.range_constraints, dims)
 
 
 def unlift(ep):

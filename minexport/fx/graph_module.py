@@ -28,7 +28,7 @@ def annotation(val):
         return f'"{_DTYPE_ABBR[val.dtype]}[{", ".join(str(s) for s in val.shape)}]"'
     if isinstance(val, (list, tuple)) or val is None:
         return None
-    if hasattr(val, "node") and hasattr(val, "expr"):       # a symbolic int
+    if getattr(val, "_is_symbolic", False):       # a symbolic int
         return f'"Sym({val.expr})"'
     return None
 
@@ -66,9 +66,16 @@ def format_value(v):
 _ENUM_NAMES = {"strided": "torch.strided", "contiguous_format": "torch.contiguous_format"}
 
 
+_INFIX = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.floordiv: "//", operator.mod: "%",
+          operator.truediv: "/", operator.eq: "==", operator.ne: "!=", operator.lt: "<", operator.le: "<=",
+          operator.gt: ">", operator.ge: ">="}
+
+
 def _call_text(node):
     if node.target is operator.getitem:
         return f"{format_value(node.args[0])}[{format_value(node.args[1])}]"
+    if node.target in _INFIX and len(node.args) == 2:
+        return f"{format_value(node.args[0])} {_INFIX[node.target]} {format_value(node.args[1])}"
     target = node.target
     if hasattr(target, "overloadpacket"):
         fn = f"torch.ops.{target}"

@@ -294,6 +294,9 @@ def _item_kernel(xp, self):
 
 
 register("item(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)
+register("sym_size.int(Tensor self, int dim) -> SymInt",
+         meta=lambda self, dim: self.shape[wrap_dim(dim, len(self.shape))],
+         kernel=lambda xp, self, dim: int(self.shape[wrap_dim(dim, self.ndim)]))
 
 
 # -------------------------------------------------------------- scatter_reduce --

@@ -170,11 +170,17 @@ _view_op("expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tenso
          lambda xp, a, size, implicit=False: xp.broadcast_to(a, _expand_shape(a.shape, size)))
 
 
+INT64_MAX = 9223372036854775807
+
+
 def slice_bounds(size, start, end, step):
     """torch's normalization of slice bounds: clamp into [0, size], end >= start."""
     check(step > 0, "slice step must be positive")
     start = 0 if start is None else start
-    end = size if end is None else end
+    if end is None or (type(end) is int and end >= INT64_MAX):
+        end = size     # "to the end": no comparison, so no guard on a symbolic size
+    if start == 0 and end is size:
+        return 0, size
     if start < 0:
         start = start + size
     if end < 0:

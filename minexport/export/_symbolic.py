@@ -1,0 +1,254 @@
+"""Dynamic shapes during export: symbolic fake inputs, graph nodes for symbolic values, guard checking.
+
+Loaded only for programs with dynamic dimensions (it imports sympy).
+"""
+import operator
+
+import sympy
+
+from ..ops import aten
+from ..symbolic import ShapeEnv, SymInt, ValueRange, int_oo
+from .dynamic_shapes import ConstraintViolationError, Dim, _DerivedDim
+from .errors import UserError
+
+__all__ = ["SymbolicInputs", "SymNodes", "RuntimeShapeChecks"]
+
+_INF = float("inf")
+
+
+def _hi(v):
+    return int_oo if v == _INF else v
+
+
+class SymbolicInputs:
+    """Creates the symbols of one export and checks the guards its trace recorded."""
+
+    def __init__(self):
+        self.env = ShapeEnv()
+        self.by_dim = {}        # id(Dim) -> SymInt of its root symbol
+        self.kind = {}          # Symbol -> (kind, display name, Dim or None)
+        self.sources = {}       # Symbol -> (input name, dim) of a dim whose size is exactly the symbol
+
+    def shape(self, name, t, spec):
+        """t's shape with SymInts for the dims `spec` marks dynamic."""
+        if not spec:
+            return tuple(t.shape)
+        out = list(t.shape)
+        for d, s in spec.items():
+            out[d] = self._size(name, d, int(t.shape[d]), s)
+        return tuple(out)
+
+    def _size(self, name, d, value, spec):
+        src = f"{name}.size()[{d}]"
+        if spec is Dim.AUTO and value in (0, 1):
+            return value                               # torch specializes 0/1 silently for AUTO
+        if value in (0, 1):
+            label = spec.__name__ if isinstance(spec, (Dim, _DerivedDim)) else src
+            raise ConstraintViolationError(
+                f"Constraints violated ({label})! The example size {src} = {value} is specialized: sizes 0 and 1 "
+                f"are always static.\nSuggested fixes:\n  {label} = {value}   (or use an example with a size >= 2)")
+        if isinstance(spec, _DerivedDim):
+            root_value, rem = divmod(value - spec.offset, spec.coeff)
+            if rem or root_value < 0:
+                raise UserError(f"Expected input {src} = {value} to be of the form {spec.__name__}, where "
+                                f"{spec.root.__name__} is an integer")
+            root = self._dim_symbol(spec.root, root_value, None)
+            return spec.coeff * root + spec.offset
+        if isinstance(spec, Dim):
+            sym = self._dim_symbol(spec, value, src)
+            return sym
+        lower = 2 if spec is Dim.AUTO else 0
+        sym = self.env.create_symbol(value, lower, int_oo, src)
+        self.kind[sym.expr] = ("auto" if spec is Dim.AUTO else "dynamic", src, None)
+        self.sources.setdefault(sym.expr, (name, d))
+        return sym
+
+    def _dim_symbol(self, dim, value, src):
+        sym = self.by_dim.get(id(dim))
+        if sym is None:
+            if not (dim.min <= value <= dim.max):
+                raise UserError(f"Received user-specified dim hint range [{dim.min}, {_hi(dim.max)}] for "
+                                f"{dim.__name__}, but the example size {src or dim.__name__} = {value} is outside it")
+            sym = self.env.create_symbol(value, dim.min, _hi(dim.max), src or dim.__name__)
+            self.by_dim[id(dim)] = sym
+            self.kind[sym.expr] = ("dim", dim.__name__, dim)
+        elif sym.hint != value:
+            raise UserError(f"Dim {dim.__name__} is used for sizes that differ in the example inputs: "
+                            f"{self.env.var_to_source[sym.expr]} = {sym.hint} but {src} = {value}")
+        return sym
+
+    def note_source(self, sym_expr, name, d):
+        """Remember an input dim whose size is exactly this symbol."""
+        if sym_expr.is_Symbol:
+            self.sources.setdefault(sym_expr, (name, d))
+
+    # -- after the trace ---------------------------------------------------------
+    def check(self):
+        """Raise ConstraintViolationError for guards that break named Dims; return range_constraints."""
+        env = self.env
+        ranges = {s: ValueRange(r.lower, r.upper) for s, r in env.var_to_range.items()}
+        problems, fixes = [], []
+
+        def name(sym):
+            return self.kind[sym][1]
+
+        for target, expr in env.replacements.items():
+            kind_t = self.kind.get(target, ("auto",))[0]
+            named = [s for s in {target} | expr.free_symbols if self.kind.get(s, ("auto",))[0] != "auto"]
+            if not named:
+                continue
+            text = str(expr.xreplace({s: sympy.Symbol(name(s)) for s in expr.free_symbols}))
+            if expr.is_Integer:
+                problems.append(f"  - {name(target)} = {env.var_to_source[target]} was specialized to {expr} "
+                                "by the program")
+            elif expr.is_Symbol:
+                problems.append(f"  - The values of {name(target)} = {env.var_to_source[target]} and "
+                                f"{name(expr)} = {env.var_to_source[expr]} must always be equal.")
+            else:
+                (root,) = expr.free_symbols if len(expr.free_symbols) == 1 else (None,)
+                other = f" to the values of {name(root)} = {env.var_to_source[root]}" if root is not None else ""
+                problems.append(f"  - The values of {name(target)} = {env.var_to_source[target]} must always be "
+                                f"related{other} by {name(target)} = {text}.")
+            if kind_t == "dim":
+                fixes.append(f"  {name(target)} = {text}")
+        for guard, where in env.guards:
+            syms = guard.free_symbols
+            if len(syms) != 1 or not isinstance(guard, sympy.core.relational.Relational) or \
+                    isinstance(guard, (sympy.Eq, sympy.Ne)):
+                continue
+            (sym,) = syms
+            sym = env.simplify(sym)
+            if not sym.is_Symbol or sym not in ranges:
+                continue
+            lo, hi = _implied_bounds(guard, sym)
+            r = ranges[sym]
+            new_lo = max(r.lower, lo) if lo is not None else r.lower
+            new_hi = r.upper if hi is None else (hi if r.upper is int_oo else min(r.upper, hi))
+            if (new_lo, new_hi) == (r.lower, r.upper):
+                continue
+            kind = self.kind[sym][0]
+            if kind == "auto":
+                ranges[sym] = ValueRange(new_lo, new_hi)
+                continue
+            problems.append(f"  - Not all values of {name(sym)} = {env.var_to_source[sym]} in the specified range "
+                            f"{r.lower} <= {name(sym)} <= {r.upper} satisfy the generated guard {guard} "
+                            f"(at\n  {where.strip()})")
+            if kind == "dim":
+                hi_text = "" if new_hi is int_oo else f", max={new_hi}"
+                fixes.append(f"  {name(sym)} = Dim('{name(sym)}', min={new_lo}{hi_text})")
+            ranges[sym] = ValueRange(new_lo, new_hi)
+        if problems:
+            labels = sorted({self.kind[s][1] for s in env.var_to_range if self.kind.get(s, ("auto",))[0] != "auto"})
+            text = f"Constraints violated ({', '.join(labels)})!\n" + "\n".join(problems)
+            if fixes:
+                text += "\nSuggested fixes:\n" + "\n".join(dict.fromkeys(fixes))
+            raise ConstraintViolationError(text)
+        return {s: r for s, r in ranges.items() if s not in env.replacements}
+
+    def _source_expr(self, expr):
+        return str(expr.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in expr.free_symbols}))
+
+
+def _implied_bounds(guard, sym):
+    """(lo, hi) on sym implied by a one-symbol linear inequality (None where unbounded)."""
+    diff = sympy.expand(guard.lhs - guard.rhs)
+    poly = sympy.Poly(diff, sym)
+    if poly.degree() != 1:
+        return None, None
+    a, b = [int(c) for c in poly.all_coeffs()]     # a*s + b  (op)  0
+    op = guard.rel_op
+    if a < 0:
+        a, b = -a, -b
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+    bound = sympy.Rational(-b, a)
+    if op == ">":
+        return int(sympy.floor(bound)) + 1, None
+    if op == ">=":
+        return int(sympy.ceiling(bound)), None
+    if op == "<":
+        return None, int(sympy.ceiling(bound)) - 1
+    return None, int(sympy.floor(bound))
+
+
+class SymNodes:
+    """Graph nodes for symbolic values: sym_size.int of an input, then operator nodes for expressions."""
+
+    def __init__(self, graph, env, sources, placeholder_of):
+        self.graph, self.env, self.sources, self.placeholder_of = graph, env, sources, placeholder_of
+        self.cache = {}
+
+    def node(self, symint):
+        """The node computing symint's value."""
+        return self._build(self.env.simplify(symint.expr))
+
+    def _build(self, expr):
+        node = self.cache.get(expr)
+        if node is not None:
+            return node
+        if expr.is_Integer:
+            return int(expr)
+        val = SymInt(expr, self.env, int(expr.xreplace(self.env.var_to_hint)))
+        if expr.is_Symbol:
+            if expr not in self.sources:
+                raise UserError(f"symbol {expr} ({self.env.var_to_source.get(expr)}) is not the size of any input "
+                                "dim, so the program cannot compute it")
+            name, d = self.sources[expr]
+            node = self.graph.call_function(aten.sym_size.int, (self.placeholder_of(name), d), meta={"val": val},
+                                            name="sym_size_int")
+        elif expr.is_Add or expr.is_Mul:
+            fn = operator.add if expr.is_Add else operator.mul
+            terms = sorted(expr.args, key=lambda e: (e.is_number, str(e)))
+            node = self._build(terms[0])
+            for t in terms[1:]:
+                node = self.graph.call_function(fn, (node, self._build(t)), meta={"val": None})
+            node.meta["val"] = val
+        elif isinstance(expr, sympy.floor) and expr.args[0].is_Mul:
+            num, den = expr.args[0].as_numer_denom()
+            node = self.graph.call_function(operator.floordiv, (self._build(num), self._build(den)),
+                                            meta={"val": val})
+        elif isinstance(expr, sympy.Mod):
+            node = self.graph.call_function(operator.mod, (self._build(expr.args[0]), self._build(expr.args[1])),
+                                            meta={"val": val})
+        else:
+            raise UserError(f"cannot express the symbolic value {expr} as graph operations")
+        self.cache[expr] = node
+        return node
+
+
+class RuntimeShapeChecks:
+    """Checks a call's input sizes against the program's symbols, ranges and relations (before any kernel)."""
+
+    def __init__(self, env, ranges, dims):
+        # dims: [(input index, input name, dim, sympy expr)]
+        self.env, self.ranges, self.dims = env, ranges, dims
+
+    def check(self, flat):
+        binds = {}
+        for index, name, d, expr in self.dims:
+            value = int(flat[index].shape[d])
+            src = f"{name}.size()[{d}]"
+            expr = sympy.sympify(expr.xreplace(binds)) if binds else expr
+            free = expr.free_symbols
+            if not free:
+                if value != int(expr):
+                    raise AssertionError(f"Guard failed: {src} == {expr} (got {value})")
+                continue
+            if len(free) != 1:
+                continue
+            (sym,) = free
+            solved = sympy.solve(sympy.Eq(expr, value), sym)
+            if len(solved) != 1 or not solved[0].is_Integer:
+                raise AssertionError(f"Guard failed: {src} == {expr} has no integer solution for {value} "
+                                     f"(e.g. {src} must be of the form {expr})")
+            v = int(solved[0])
+            r = self.ranges.get(sym)
+            if r is not None:
+                if v < r.lower:
+                    raise AssertionError(f"Guard failed: {src} >= {_scaled(expr, sym, r.lower)} (got {value})")
+                if r.upper is not int_oo and v > r.upper:
+                    raise AssertionError(f"Guard failed: {src} <= {_scaled(expr, sym, r.upper)} (got {value})")
+            binds[sym] = sympy.Integer(v)
+
+
+def _scaled(expr, sym, v):
+    return int(expr.xreplace({sym: v}))

@@ -1,0 +1,215 @@
+"""Specifying dynamism (Dim, dims, Dim.AUTO/DYNAMIC/STATIC, derived dims) and checking what a trace assumed.
+
+`dynamic_shapes` mirrors the inputs: a dict keyed by forward's argument names
+or a tuple in order, nested like the inputs, with `None` for a static input,
+and for a tensor a dict `{dim: spec}` or a per-dim tuple/list.  A spec is a
+`Dim` (named, with a range; the same Dim object twice means equal sizes), a
+derived dim (`2 * d`, `d + 1`), `Dim.AUTO` (dynamic, narrowed silently by what
+the program needs, range from 2), `Dim.DYNAMIC` (dynamic, and an error if the
+program narrows it) or `Dim.STATIC`/`None`.
+
+After tracing, every guard the ShapeEnv recorded is checked against the
+declared ranges: a guard that narrows a named Dim's range, pins it to a
+constant, or ties two named Dims together is a constraint violation listing
+each dim and ending with copy-pastable "Suggested fixes:" lines.
+"""
+from .._tensor import Tensor
+from ..utils import _pytree as pytree
+from .errors import UserError
+
+__all__ = ["Dim", "dims", "ConstraintViolationError", "ShapesCollection", "leaf_specs"]
+
+_INF = float("inf")
+
+
+class ConstraintViolationError(UserError):
+    """The program needs more than the declared dynamic shapes allow."""
+
+
+class _Marker:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"Dim.{self.name}"
+
+
+class Dim:
+    """A named dynamic dimension with an inclusive range: Dim('b', min=2, max=100)."""
+
+    AUTO = _Marker("AUTO")
+    DYNAMIC = _Marker("DYNAMIC")
+    STATIC = _Marker("STATIC")
+
+    def __init__(self, name, *, min=None, max=None):
+        if not isinstance(name, str) or not name.isidentifier():
+            raise UserError(f"Dim name must be a Python identifier, got {name!r}")
+        lo = 0 if min is None else min
+        hi = _INF if max is None else max
+        if not isinstance(lo, int) or lo < 0:
+            raise UserError(f"Dim('{name}'): min must be a non-negative int, got {min!r}")
+        if hi != _INF and (not isinstance(hi, int) or hi < lo):
+            raise UserError(f"Dim('{name}'): expected min <= max, got min={lo}, max={max!r}")
+        self.__name__, self.min, self.max = name, lo, hi
+
+    def __mul__(self, k):
+        return _DerivedDim(self, k, 0)
+
+    __rmul__ = __mul__
+
+    def __add__(self, c):
+        return _DerivedDim(self, 1, c)
+
+    __radd__ = __add__
+
+    def __sub__(self, c):
+        return _DerivedDim(self, 1, -c)
+
+    def __repr__(self):
+        hi = "" if self.max == _INF else f", max={self.max}"
+        lo = f", min={self.min}" if self.min else ""
+        return f"Dim('{self.__name__}'{lo}{hi})"
+
+
+class _DerivedDim:
+    """coeff * root + offset, an increasing linear function of a root Dim."""
+
+    def __init__(self, root, coeff, offset):
+        if not isinstance(coeff, int) or not isinstance(offset, int) or coeff <= 0:
+            raise UserError(f"derived dims must be increasing linear forms of a Dim with int coefficients, "
+                            f"got {coeff}*{root.__name__} + {offset}")
+        self.root, self.coeff, self.offset = root, coeff, offset
+        self.__name__ = self._text(root.__name__)
+
+    def _text(self, var):
+        s = var if self.coeff == 1 else f"{self.coeff}*{var}"
+        return s if not self.offset else f"{s} {'+' if self.offset > 0 else '-'} {abs(self.offset)}"
+
+    def __mul__(self, k):
+        return _DerivedDim(self.root, self.coeff * k, self.offset * k)
+
+    __rmul__ = __mul__
+
+    def __add__(self, c):
+        return _DerivedDim(self.root, self.coeff, self.offset + c)
+
+    __radd__ = __add__
+
+    def __sub__(self, c):
+        return _DerivedDim(self.root, self.coeff, self.offset - c)
+
+    def __repr__(self):
+        return self.__name__
+
+
+def dims(*names, min=None, max=None):
+    """Several Dims with the same range."""
+    return tuple(Dim(n, min=min, max=max) for n in names)
+
+
+class ShapesCollection:
+    """Dynamic shapes given per tensor: `sc[x] = {0: Dim('b')}`; then `sc.dynamic_shapes(mod, args, kwargs)`."""
+
+    def __init__(self):
+        self._by_id = {}
+
+    def __setitem__(self, tensor, spec):
+        self._by_id[id(tensor)] = spec
+
+    def __getitem__(self, tensor):
+        return self._by_id.get(id(tensor))
+
+    def dynamic_shapes(self, mod, args, kwargs=None):
+        """The spec structure matching (args, kwargs)."""
+        return pytree.tree_map(lambda v: self._by_id.get(id(v)) if isinstance(v, Tensor) else None,
+                               (tuple(args), dict(kwargs or {})))
+
+
+# ------------------------------------------------------------ spec matching --
+def _top_specs(names, args, kwargs, dynamic_shapes):
+    """(specs for args, specs for kwargs), from a dict keyed by argument names or a sequence in order."""
+    n_args = len(args)
+    if isinstance(dynamic_shapes, dict):
+        known = set(names[:n_args]) | set(kwargs)
+        unknown = [k for k in dynamic_shapes if k not in known]
+        if unknown:
+            raise UserError(f"dynamic_shapes names {unknown}, which are not arguments of forward "
+                            f"(its inputs are {names[:n_args] + list(kwargs)})")
+        return (tuple(dynamic_shapes.get(n) for n in names[:n_args]),
+                {k: dynamic_shapes.get(k) for k in kwargs})
+    if isinstance(dynamic_shapes, (tuple, list)):
+        if len(dynamic_shapes) == 2 and isinstance(dynamic_shapes[1], dict) and len(args) != 2 and \
+                isinstance(dynamic_shapes[0], (tuple, list)) and len(dynamic_shapes[0]) == n_args:
+            return tuple(dynamic_shapes[0]), dict(dynamic_shapes[1])
+        if len(dynamic_shapes) != n_args + len(kwargs):
+            raise UserError(f"dynamic_shapes has {len(dynamic_shapes)} entries but the inputs have "
+                            f"{n_args + len(kwargs)}; give one entry per input, in order "
+                            f"(inputs: {names[:n_args] + list(kwargs)}; dynamic_shapes: {dynamic_shapes!r})")
+        return tuple(dynamic_shapes[:n_args]), dict(zip(kwargs, dynamic_shapes[n_args:]))
+    raise UserError(f"dynamic_shapes must be a dict, tuple or list, got {type(dynamic_shapes).__name__}")
+
+
+def leaf_specs(names, args, kwargs, dynamic_shapes):
+    """One {dim: spec} (or None) per flat input leaf, in tree_flatten((args, kwargs)) order."""
+    if dynamic_shapes is None:
+        return [None] * len(pytree.tree_leaves((args, kwargs)))
+    spec_args, spec_kwargs = _top_specs(names, args, kwargs, dynamic_shapes)
+    out = []
+
+    def walk(value, spec, path):
+        if isinstance(value, Tensor):
+            out.append(_tensor_spec(value, spec, path))
+            return
+        node_children, _ = pytree.tree_flatten(value, is_leaf=lambda v: v is not value)
+        if node_children == [value]:           # a non-tensor leaf
+            if spec is not None:
+                raise UserError(f"dynamic_shapes gives {spec!r} for the input {path}, which is not a tensor")
+            out.append(None)
+            return
+        if spec is None:
+            for leaf in pytree.tree_leaves(value):
+                out.append(None)
+            return
+        children, vspec = pytree.tree_flatten(value, is_leaf=lambda v: v is not value)
+        try:
+            spec_children, sspec = pytree.tree_flatten(spec, is_leaf=lambda v: v is not spec)
+        except Exception:
+            spec_children, sspec = None, None
+        if sspec is None or sspec.type is not vspec.type or len(spec_children) != len(children) or \
+                sspec.context != vspec.context:
+            raise UserError(f"dynamic_shapes does not match the structure of the input {path}: the input is "
+                            f"{vspec} but dynamic_shapes gives {spec!r}")
+        for i, (c, s) in enumerate(zip(children, spec_children)):
+            walk(c, s, f"{path}[{i!r}]")
+
+    for name, value, spec in zip(names, args, spec_args):
+        walk(value, spec, name)
+    for key, value in kwargs.items():
+        walk(value, spec_kwargs.get(key), key)
+    return out
+
+
+def _tensor_spec(t, spec, path):
+    if spec is None:
+        return None
+    if isinstance(spec, dict):
+        items = spec.items()
+    elif isinstance(spec, (tuple, list)):
+        if len(spec) != t.ndim:
+            raise UserError(f"dynamic_shapes for {path} lists {len(spec)} dims but the tensor has {t.ndim}")
+        items = enumerate(spec)
+    else:
+        raise UserError(f"dynamic_shapes for the tensor {path} must be a dict {{dim: Dim}} or a per-dim "
+                        f"tuple, got {spec!r}")
+    out = {}
+    for d, s in items:
+        if not isinstance(d, int) or not -t.ndim <= d < t.ndim:
+            raise UserError(f"dynamic_shapes for {path} names dim {d!r}, but the tensor has {t.ndim} dims")
+        if s is None or s is Dim.STATIC:
+            continue
+        if not isinstance(s, (Dim, _DerivedDim)) and s not in (Dim.AUTO, Dim.DYNAMIC):
+            raise UserError(f"dynamic_shapes for {path} dim {d}: expected a Dim, Dim.AUTO, Dim.DYNAMIC, "
+                            f"Dim.STATIC or None, got {s!r}")
+        out[d % t.ndim] = s
+    return out or None
+

@@ -1,0 +1,321 @@
+"""SymInt, SymBool, ValueRange and ShapeEnv.
+
+A SymInt is a sympy expression over size symbols (s0, s1, ...) plus its value
+on the example inputs (the hint).  Arithmetic builds new expressions;
+comparisons build SymBools.  `bool(symbool)` is where tracing decides a
+Python branch: the ShapeEnv first tries to decide it from the symbols' value
+ranges (no guard needed); otherwise it evaluates it on the hints and records
+the outcome as a guard the program relies on.  Sizes equal to 0 or 1 are
+never symbolic (torch specializes them), so `size == 1`-style checks on a
+symbol are decided False without a guard, as torch's size-oblivious
+reasoning does.
+"""
+import math
+
+import sympy
+
+__all__ = ["SymInt", "SymBool", "ShapeEnv", "ValueRange", "int_oo", "is_symbolic"]
+
+
+class _IntInfinity:
+    """torch's int_oo: an unbounded upper end of an integer range."""
+
+    def __repr__(self):
+        return "int_oo"
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        return isinstance(other, _IntInfinity) or other == math.inf
+
+    def __hash__(self):
+        return hash(math.inf)
+
+    def __gt__(self, other):
+        return not isinstance(other, _IntInfinity)
+
+    def __ge__(self, other):
+        return True
+
+    def __lt__(self, other):
+        return False
+
+    def __le__(self, other):
+        return isinstance(other, _IntInfinity)
+
+
+int_oo = _IntInfinity()
+
+
+class ValueRange:
+    """An integer interval [lower, upper]; upper may be int_oo.  Prints as torch's VR[lo, hi]."""
+
+    __slots__ = ("lower", "upper")
+
+    def __init__(self, lower, upper):
+        self.lower, self.upper = lower, upper
+
+    def __contains__(self, value):
+        return self.lower <= value and (self.upper is int_oo or value <= self.upper)
+
+    def __eq__(self, other):
+        return isinstance(other, ValueRange) and (self.lower, self.upper) == (other.lower, other.upper)
+
+    def __repr__(self):
+        return f"VR[{self.lower}, {self.upper}]"
+
+
+def is_symbolic(x):
+    """True for a SymInt or SymBool."""
+    return isinstance(x, (SymInt, SymBool))
+
+
+def _expr(x):
+    if isinstance(x, SymInt):
+        return x.expr
+    if isinstance(x, bool):
+        return sympy.Integer(int(x))
+    if isinstance(x, int):
+        return sympy.Integer(x)
+    raise TypeError(f"unsupported operand for a symbolic size: {type(x).__name__}")
+
+
+def _hint(x):
+    return x.hint if isinstance(x, SymInt) else int(x)
+
+
+class SymInt:
+    """A symbolic integer size (see the module docstring)."""
+
+    __slots__ = ("expr", "env", "hint")
+    _is_symbolic = True
+
+    def __new__(cls, expr, env, hint):
+        expr = sympy.sympify(expr) if not isinstance(expr, sympy.Basic) else expr
+        if expr.is_Integer:
+            return int(expr)
+        obj = object.__new__(cls)
+        obj.expr, obj.env, obj.hint = expr, env, int(hint)
+        return obj
+
+    def _binary(self, other, fn, hint_fn, reflected=False):
+        if not isinstance(other, (int, SymInt)):
+            return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        return SymInt(fn(_expr(a), _expr(b)), self.env, hint_fn(_hint(a), _hint(b)))
+
+    def __add__(self, o):
+        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b)
+
+    def __radd__(self, o):
+        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b, True)
+
+    def __sub__(self, o):
+        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b)
+
+    def __rsub__(self, o):
+        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b, True)
+
+    def __mul__(self, o):
+        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b)
+
+    def __rmul__(self, o):
+        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b, True)
+
+    def __floordiv__(self, o):
+        return self._binary(o, lambda a, b: sympy.floor(a / b), lambda a, b: a // b)
+
+    def __rfloordiv__(self, o):
+        return self._binary(o, lambda a, b: sympy.floor(a / b), lambda a, b: a // b, True)
+
+    def __mod__(self, o):
+        return self._binary(o, lambda a, b: sympy.Mod(a, b), lambda a, b: a % b)
+
+    def __rmod__(self, o):
+        return self._binary(o, lambda a, b: sympy.Mod(a, b), lambda a, b: a % b, True)
+
+    def __neg__(self):
+        return SymInt(-self.expr, self.env, -self.hint)
+
+    def __pos__(self):
+        return self
+
+    def __truediv__(self, o):
+        return float(self) / float(o)
+
+    def _compare(self, other, rel, hint_rel):
+        if not isinstance(other, (int, SymInt)):
+            return NotImplemented
+        return SymBool(rel(_expr(self), _expr(other)), self.env, hint_rel(self.hint, _hint(other)))
+
+    def __eq__(self, o):
+        return self._compare(o, sympy.Eq, lambda a, b: a == b)
+
+    def __ne__(self, o):
+        return self._compare(o, sympy.Ne, lambda a, b: a != b)
+
+    def __lt__(self, o):
+        return self._compare(o, sympy.Lt, lambda a, b: a < b)
+
+    def __le__(self, o):
+        return self._compare(o, sympy.Le, lambda a, b: a <= b)
+
+    def __gt__(self, o):
+        return self._compare(o, sympy.Gt, lambda a, b: a > b)
+
+    def __ge__(self, o):
+        return self._compare(o, sympy.Ge, lambda a, b: a >= b)
+
+    def __bool__(self):
+        return bool(self != 0)
+
+    def __int__(self):
+        return self.env.specialize(self)
+
+    __index__ = __int__
+
+    def __float__(self):
+        return float(int(self))
+
+    def __hash__(self):
+        return hash(self.expr)
+
+    def __repr__(self):
+        return str(self.expr)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        return format(str(self), spec)
+
+
+class SymBool:
+    """A symbolic condition; bool() decides it (see the module docstring)."""
+
+    __slots__ = ("expr", "env", "hint")
+    _is_symbolic = True
+
+    def __new__(cls, expr, env, hint):
+        if expr is sympy.true or expr is sympy.false:
+            return bool(expr)
+        obj = object.__new__(cls)
+        obj.expr, obj.env, obj.hint = expr, env, bool(hint)
+        return obj
+
+    def __bool__(self):
+        return self.env.evaluate(self)
+
+    def __repr__(self):
+        return str(self.expr)
+
+
+class ShapeEnv:
+    """Owns size symbols, their ranges and hints, and the guards a trace relies on."""
+
+    def __init__(self):
+        self.var_to_range = {}      # Symbol -> ValueRange (what the user declared)
+        self.var_to_hint = {}
+        self.var_to_source = {}     # Symbol -> "x.size()[0]"
+        self.guards = []            # (sympy relation, source line)
+        self.replacements = {}      # Symbol -> expression it was found equal to
+
+    # -- symbols ---------------------------------------------------------------
+    def create_symbol(self, hint, lower, upper, source):
+        """A fresh backed symbol s<i> with an example value and a declared range."""
+        sym = sympy.Symbol(f"s{len(self.var_to_range)}", integer=True, positive=True)
+        self.var_to_range[sym] = ValueRange(lower, upper)
+        self.var_to_hint[sym] = hint
+        self.var_to_source[sym] = source
+        return SymInt(sym, self, hint)
+
+    def simplify(self, expr):
+        """expr with known equalities substituted."""
+        if self.replacements:
+            expr = expr.xreplace(self.replacements)
+        return expr
+
+    # -- deciding -------------------------------------------------------------------
+    def _bounds(self, expr):
+        """(lo, hi) of expr over the symbols' ranges (sizes are >= 2 once symbolic), or None."""
+        subs = {}
+        for s in expr.free_symbols:
+            r = self.var_to_range.get(s)
+            if r is None:
+                return None
+            hi = sympy.oo if r.upper is int_oo else sympy.Integer(r.upper)
+            subs[s] = sympy.AccumBounds(max(r.lower, 2), hi)
+        try:
+            val = expr.subs(subs)
+        except (TypeError, ValueError):
+            return None
+        if isinstance(val, sympy.AccumBounds):
+            return val.min, val.max
+        if val.is_number:
+            return val, val
+        return None
+
+    def static_value(self, rel):
+        """True/False when the ranges decide rel, else None."""
+        rel = self.simplify(rel)
+        if rel is sympy.true or rel is sympy.false:
+            return bool(rel)
+        if not isinstance(rel, sympy.core.relational.Relational):
+            return None
+        bounds = self._bounds(rel.lhs - rel.rhs)
+        if bounds is None:
+            return None
+        lo, hi = bounds
+        op = rel.rel_op
+        if op == "==":
+            return False if (lo > 0 or hi < 0) else (True if lo == hi == 0 else None)
+        if op == "!=":
+            return True if (lo > 0 or hi < 0) else (False if lo == hi == 0 else None)
+        if op in (">=", ">"):
+            strict = op == ">"
+            if (lo > 0) or (lo >= 0 and not strict):
+                return True
+            if (hi < 0) or (hi <= 0 and strict):
+                return False
+            return None
+        if op in ("<=", "<"):
+            strict = op == "<"
+            if (hi < 0) or (hi <= 0 and not strict):
+                return True
+            if (lo > 0) or (lo >= 0 and strict):
+                return False
+        return None
+
+    def evaluate(self, symbool):
+        """Decide a condition: from ranges if possible, else from hints, recording the guard."""
+        decided = self.static_value(symbool.expr)
+        if decided is not None:
+            return decided
+        value = symbool.hint
+        guard = self.simplify(symbool.expr if value else sympy.Not(symbool.expr))
+        self.record(guard)
+        return value
+
+    def record(self, guard):
+        """Keep a guard; an equality between symbols becomes a replacement."""
+        from ..export.errors import user_frame, format_user_frame
+        if isinstance(guard, sympy.Not):
+            guard = guard.args[0].negated if hasattr(guard.args[0], "negated") else guard
+        if isinstance(guard, sympy.Eq):
+            diff = guard.lhs - guard.rhs
+            syms = sorted(diff.free_symbols, key=lambda s: int(s.name[1:]))
+            if syms:
+                target = syms[-1]
+                solved = sympy.solve(diff, target)
+                if len(solved) == 1:
+                    self.replacements[target] = solved[0]
+                    self.replacements = {k: v.xreplace(self.replacements) for k, v in self.replacements.items()}
+        self.guards.append((guard, format_user_frame(user_frame(3))))
+
+    def specialize(self, symint):
+        """int(symint): the program now depends on this exact value."""
+        value = symint.hint
+        expr = self.simplify(symint.expr)
+        if expr.is_Integer:
+            return int(expr)
+        self.record(sympy.Eq(expr, value))
+        return value
