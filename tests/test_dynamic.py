@@ -1,0 +1,182 @@
+"""Dynamic shapes: Dim specs, symbolic graphs, constraint violations with suggested fixes, runtime checks."""
+import re
+
+import numpy as np
+import pytest
+
+import minexport as me
+import minexport.nn as nn
+from minexport.export import ConstraintViolationError, Dim, UserError, dims, export
+
+
+class MatMul(nn.Module):
+    def forward(self, x, y):
+        return x @ y
+
+
+class Branchy(nn.Module):
+    def forward(self, x):
+        if x.shape[0] > 4:
+            return x + 1
+        return x - 1
+
+
+class Add(nn.Module):
+    def forward(self, x, y):
+        return x + y
+
+
+class CatHalf(nn.Module):
+    def forward(self, x, y):
+        return me.cat([x, y]) * 2, x[1:], x.shape[0] * 2
+
+
+def test_symbolic_graph_and_ranges():
+    k = Dim("k")
+    ep = export(MatMul(), (me.randn(4, 8), me.randn(8, 2)),
+                dynamic_shapes={"x": {0: Dim("m"), 1: k}, "y": {0: k, 1: Dim("n", max=64)}})
+    text = str(ep)
+    assert 'def forward(self, x: "f32[s0, s1]", y: "f32[s1, s2]"):' in text
+    assert 'matmul: "f32[s0, s2]"' in text
+    assert text.endswith("Range constraints: {s0: VR[0, int_oo], s1: VR[0, int_oo], s2: VR[0, 64]}\n")
+    out = ep.module()(me.randn(3, 5), me.randn(5, 7))
+    assert tuple(out.shape) == (3, 7)
+
+
+def test_sizes_used_as_values():
+    b = Dim("b", max=9)
+    ep = export(CatHalf(), (me.randn(5, 3), me.randn(10, 3)), dynamic_shapes={"x": {0: b}, "y": {0: 2 * b}})
+    text = str(ep)
+    assert 'sym_size_int: "Sym(s0)" = torch.ops.aten.sym_size.int(x, 0)' in text
+    assert 'mul_1: "Sym(2*s0)" = sym_size_int * 2' in text
+    assert "mul_1: USER_OUTPUT" in text
+    cat, tail, n = ep.module()(me.randn(4, 3), me.randn(8, 3))
+    assert tuple(cat.shape) == (12, 3) and tuple(tail.shape) == (3, 3) and n == 8
+
+
+def test_runtime_checks_name_the_condition():
+    b = Dim("b", max=9)
+    m = export(CatHalf(), (me.randn(5, 3), me.randn(10, 3)), dynamic_shapes={"x": {0: b}, "y": {0: 2 * b}}).module()
+    with pytest.raises(AssertionError, match=r"Guard failed: x.size\(\)\[0\] <= 9"):
+        m(me.randn(10, 3), me.randn(20, 3))
+    with pytest.raises(AssertionError, match=r"Guard failed: y.size\(\)\[0\] == 8"):
+        m(me.randn(4, 3), me.randn(9, 3))
+    with pytest.raises(AssertionError, match=r"x.size\(\)\[1\] == 3"):
+        m(me.randn(4, 2), me.randn(8, 2))
+
+
+def test_narrowing_a_declared_range_is_a_violation_with_a_fix():
+    with pytest.raises(ConstraintViolationError) as e:
+        export(Branchy(), (me.randn(6, 3),), dynamic_shapes={"x": {0: Dim("b", min=2, max=100)}})
+    msg = str(e.value)
+    assert msg.startswith("Constraints violated (b)!")
+    assert "if x.shape[0] > 4:" in msg
+    assert msg.rstrip().endswith("Suggested fixes:\n  b = Dim('b', min=5, max=100)")
+
+
+def test_auto_takes_the_narrowing():
+    ep = export(Branchy(), (me.randn(6, 3),), dynamic_shapes={"x": {0: Dim.AUTO}})
+    assert [str(r) for r in ep.range_constraints.values()] == ["VR[5, int_oo]"]
+    with pytest.raises(AssertionError, match=r"Guard failed: x.size\(\)\[0\] >= 5"):
+        ep.module()(me.randn(3, 3))
+
+
+def test_related_dims_suggest_equality_and_derived_forms():
+    with pytest.raises(ConstraintViolationError) as e:
+        export(Add(), (me.randn(5, 3), me.randn(5, 3)), dynamic_shapes={"x": {0: Dim("dx")}, "y": {0: Dim("dy")}})
+    assert "must always be equal" in str(e.value) and str(e.value).rstrip().endswith("dy = dx")
+
+    class Twice(nn.Module):
+        def forward(self, x, y):
+            return me.cat([x, x]) + y
+
+    with pytest.raises(ConstraintViolationError) as e:
+        export(Twice(), (me.randn(3, 2), me.randn(6, 2)), dynamic_shapes={"x": {0: Dim("dx")}, "y": {0: Dim("dy")}})
+    assert str(e.value).rstrip().endswith("dy = 2*dx")
+
+
+def test_specializing_a_dim_is_a_violation():
+    class Fixed(nn.Module):
+        def forward(self, x):
+            return x.reshape(4, 3)
+
+    with pytest.raises(ConstraintViolationError) as e:
+        export(Fixed(), (me.randn(4, 3),), dynamic_shapes={"x": {0: Dim("b")}})
+    assert "specialized to 4" in str(e.value) and str(e.value).rstrip().endswith("b = 4")
+
+
+def test_zero_or_one_example_sizes_specialize():
+    with pytest.raises(ConstraintViolationError, match="sizes 0 and 1"):
+        export(Add(), (me.randn(1, 3), me.randn(1, 3)), dynamic_shapes={"x": {0: Dim("b")}, "y": {0: Dim("b")}})
+    ep = export(Add(), (me.randn(1, 3), me.randn(1, 3)), dynamic_shapes={"x": {0: Dim.AUTO}, "y": None})
+    assert ep.range_constraints == {}
+
+
+def test_bad_specs_are_refused_up_front():
+    with pytest.raises(UserError, match="expected min <= max"):
+        Dim("b", min=5, max=2)
+    with pytest.raises(UserError, match="non-negative"):
+        Dim("b", min=-1)
+    with pytest.raises(UserError, match="identifier"):
+        Dim("not a name")
+    with pytest.raises(UserError, match="not arguments of forward"):
+        export(Add(), (me.randn(2, 3), me.randn(2, 3)), dynamic_shapes={"z": {0: Dim("b")}})
+    with pytest.raises(UserError, match="has 1 entries but the inputs have 2"):
+        export(Add(), (me.randn(2, 3), me.randn(2, 3)), dynamic_shapes=({0: Dim("b")},))
+    with pytest.raises(UserError, match="names dim 5"):
+        export(Add(), (me.randn(2, 3), me.randn(2, 3)), dynamic_shapes={"x": {5: Dim("b")}})
+    with pytest.raises(UserError, match="outside it"):
+        export(Add(), (me.randn(8, 3), me.randn(8, 3)), dynamic_shapes={"x": {0: Dim("b", max=4)}, "y": None})
+    with pytest.raises(UserError, match="of the form 2\\*b"):
+        b = Dim("b")
+        export(Add(), (me.randn(4, 3), me.randn(5, 3)), dynamic_shapes={"x": {0: b}, "y": {0: 2 * b}})
+
+
+def test_structure_mismatch_shows_both():
+    class Takes(nn.Module):
+        def forward(self, d):
+            return d["a"] + d["b"]
+
+    with pytest.raises(UserError, match=r"does not match the structure of the input d"):
+        export(Takes(), ({"a": me.randn(2), "b": me.randn(2)},), dynamic_shapes={"d": {"a": {0: Dim("n")}}})
+    n = Dim("n")
+    ep = export(Takes(), ({"a": me.randn(2), "b": me.randn(2)},), dynamic_shapes={"d": {"a": {0: n}, "b": {0: n}}})
+    assert list(ep.range_constraints) and tuple(ep.module()({"a": me.ones(5), "b": me.ones(5)}).shape) == (5,)
+
+
+def test_dims_helper_and_tuple_specs():
+    a, b = dims("a", "b", max=32)
+    ep = export(MatMul(), (me.randn(4, 8), me.randn(8, 2)), dynamic_shapes=({0: a}, (None, b)))
+    assert [str(r) for r in ep.range_constraints.values()] == ["VR[0, 32]", "VR[0, 32]"]
+
+
+def test_decomposed_dynamic_program_runs():
+    k = Dim("k")
+    ep = export(MatMul(), (me.randn(4, 8), me.randn(8, 2)),
+                dynamic_shapes={"x": {0: Dim("m"), 1: k}, "y": {0: k, 1: Dim("n")}})
+    core = ep.run_decompositions()
+    x, y = me.randn(3, 5), me.randn(5, 6)
+    np.testing.assert_allclose(core.module()(x, y).numpy(), (x @ y).numpy(), rtol=1e-5)
+    assert re.search(r"Range constraints: \{s0: VR\[0, int_oo\]", str(core))
+
+
+def test_matches_torch_printout():
+    torch = pytest.importorskip("torch")
+
+    def norm(text):
+        return re.sub(r"\bs\d+\b", "s", text)
+
+    class TSlice(torch.nn.Module):
+        def forward(self, x):
+            return torch.relu(x[:, 2:])
+
+    class MSlice(nn.Module):
+        def forward(self, x):
+            return me.relu(x[:, 2:])
+
+    t_ep = torch.export.export(TSlice(), (torch.randn(10, 10),),
+                               dynamic_shapes={"x": {0: torch.export.Dim("d0"),
+                                                     1: torch.export.Dim("d1", min=4, max=18)}})
+    m_ep = export(MSlice(), (me.randn(10, 10),), dynamic_shapes={"x": {0: Dim("d0"), 1: Dim("d1", min=4, max=18)}})
+    strip = lambda t: [line for line in norm(str(t)).splitlines() if "# File" not in line]
+    assert strip(m_ep) == strip(t_ep)
