@@ -16,7 +16,7 @@ from ._factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, 
                          scalar_tensor, tensor, zeros, zeros_like)
 from ._functions import *  # noqa: F401,F403
 from ._functions import (abs, all, any, max, min, pow, round, sum,  # noqa: A004,F401
-                         return_types, no_grad, enable_grad, inference_mode)
+                         return_types, no_grad, enable_grad, inference_mode, _check, _check_is_size)
 from . import _tensor_methods  # noqa: F401  (attaches Tensor methods)
 from ._random import manual_seed, seed
 

@@ -24,7 +24,7 @@ def _sizes(size):
     for s in size:
         if isinstance(s, Tensor):
             s = int(s)
-        if not isinstance(s, int) and not hasattr(s, "node"):
+        if not isinstance(s, int) and not getattr(s, "_is_symbolic", False):
             raise TypeError(f"size must be a sequence of ints, but got an element of type {type(s).__name__}")
         out.append(s)
     return out

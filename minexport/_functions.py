@@ -562,6 +562,25 @@ class no_grad:
 enable_grad = inference_mode = no_grad
 
 
+def _check(cond, message=None):
+    """Assert cond; while tracing, a condition on a data-dependent value narrows its range and becomes a
+    runtime assert in the program (torch._check)."""
+    from .ops._registry import dispatch_state
+    if getattr(cond, "_is_symbolic", False):
+        mode = dispatch_state.mode
+        if hasattr(mode, "check_condition"):
+            mode.check_condition(cond, message() if callable(message) else message)
+            return
+        cond = bool(cond)
+    if not cond:
+        raise RuntimeError(message() if callable(message) else (message or "Expected cond to be True"))
+
+
+def _check_is_size(value, message=None):
+    """_check(value >= 0): value can be used as a size."""
+    _check(value >= 0, message)
+
+
 def sym_min(a, b):
     """min() for sizes (symbolic sizes keep the expression)."""
     return a if a <= b else b

@@ -950,12 +950,17 @@ def _to_other():
     return [Sample(T(3, 4), T(2, dtype=me.float64))]
 
 
+@samples("aten._assert_scalar.default")
+def _assert_scalar():
+    return [Sample(True, "holds"), Sample(1, "holds"), Sample(False, "Runtime assertion failed: u0 >= 3")]
+
+
 @samples("aten.sym_size.int")
 def _sym_size():
     return [Sample(T(3, 4), 0), Sample(T(3, 4), -1)]
 
 
-@samples("aten.item.default")
+@samples("aten.item.default", "aten._local_scalar_dense.default")
 def _item():
     return [Sample(T(1)), Sample(T(dtype=me.int64)), Sample(B(1, 1))]
 

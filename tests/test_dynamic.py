@@ -180,3 +180,68 @@ def test_matches_torch_printout():
     m_ep = export(MSlice(), (me.randn(10, 10),), dynamic_shapes={"x": {0: Dim("d0"), 1: Dim("d1", min=4, max=18)}})
     strip = lambda t: [line for line in norm(str(t)).splitlines() if "# File" not in line]
     assert strip(m_ep) == strip(t_ep)
+
+
+# ------------------------------------------------------------ data-dependent values --
+class CheckValue(nn.Module):
+    def forward(self, x, y):
+        b = y.item()
+        me._check(b >= 3)
+        me._check(b <= 5)
+        if b >= 3:
+            return x.cos()
+        return x.sin()
+
+
+class CheckSize(nn.Module):
+    def forward(self, x, y):
+        b = y.item()
+        me._check_is_size(b)
+        return x.sum() + me.ones(b, 4).sum()
+
+
+def test_item_becomes_an_unbacked_symbol_with_runtime_asserts():
+    ep = export(CheckValue(), (me.randn(3, 3), me.tensor([4])))
+    text = str(ep)
+    assert 'item: "Sym(u0)" = torch.ops.aten.item.default(y)' in text
+    assert 'ge: "Sym(u0 >= 3)" = item >= 3' in text
+    assert "torch.ops.aten._assert_scalar.default(ge, \"Runtime assertion failed for expression u0 >= 3 on node 'ge'\")" \
+        in text
+    assert text.endswith("Range constraints: {u0: VR[3, 5]}\n")
+    m = ep.module()
+    x = me.randn(3, 3)
+    np.testing.assert_allclose(m(x, me.tensor([5])).numpy(), x.cos().numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="Runtime assertion failed for expression u0 <= 5"):
+        m(x, me.tensor([7]))
+
+
+def test_unbacked_size():
+    ep = export(CheckSize(), (me.randn(2, 2), me.tensor([4])))
+    assert 'ones: "f32[u0, 4]"' in str(ep) and "{u0: VR[0, int_oo]}" in str(ep)
+    x = me.ones(2, 2)
+    assert ep.module()(x, me.tensor([5])).item() == 24.0
+    core = ep.run_decompositions()
+    assert "torch.ops.aten._local_scalar_dense.default(y)" in str(core)
+    assert core.module()(x, me.tensor([3])).item() == 16.0
+
+
+def test_unbounded_data_dependent_branch_is_refused():
+    class Branch(nn.Module):
+        def forward(self, x, y):
+            if y.item() > 0:
+                return x + 1
+            return x
+
+    with pytest.raises(me.export.DataDependentError) as e:
+        export(Branch(), (me.randn(2), me.tensor([3])))
+    msg = str(e.value)
+    assert "u0 > 0" in msg and "if y.item() > 0:" in msg and "_check" in msg
+
+
+def test_float_item_is_refused_clearly():
+    class F(nn.Module):
+        def forward(self, x):
+            return x * x.sum().item()
+
+    with pytest.raises(me.export.DataDependentError, match="floating-point"):
+        export(F(), (me.randn(2),))

@@ -15,7 +15,7 @@ from op_samples import RANDOM, SAMPLES, TOLERANCE
 
 OPS = {str(op): op for op in all_ops()}
 NAMES = sorted(OPS)
-DATA_DEPENDENT = {"aten.item.default"}
+DATA_DEPENDENT = {"aten.item.default", "aten._local_scalar_dense.default"}
 
 
 def describe(out):

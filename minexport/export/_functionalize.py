@@ -57,6 +57,7 @@ class _Functionalizer:
         self.graph = Graph()
         self.table = table
         self.version = {}          # id(base tensor) -> mutation count
+        self.sym_nodes = None      # SymNodes for programs with symbolic sizes
         self.meta = {}             # meta of the original node being replayed
 
     # -- values -------------------------------------------------------------
@@ -87,13 +88,18 @@ class _Functionalizer:
         return self.record(op, args, kwargs)
 
     def record(self, op, args, kwargs):
-        out = op.meta(*args, **kwargs)
-        if out is None:
-            return None
+        # an op without a meta function (item) keeps the value the training graph recorded
+        out = op.meta(*args, **kwargs) if op.meta is not None else self.meta.get("val")
         node_args = _to_nodes(args, self)
         node_kwargs = _to_nodes(kwargs, self)
         node_args, node_kwargs = _normalize(op, node_args, node_kwargs)
-        node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out))
+        node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out),
+                                        name="_assert_scalar_default" if op.op_name == "_assert_scalar" else None)
+        if out is None:
+            return None
+        if getattr(out, "_is_symbolic", False):
+            self.sym_nodes.cache[self.sym_nodes.env.simplify(out.expr)] = node
+            return out
         if isinstance(out, Tensor):
             out._node = node
             if "view" in op.tags:
@@ -232,6 +238,8 @@ def _tensors(args, kwargs):
 def _to_nodes(value, fz):
     if isinstance(value, Tensor):
         return fz.node_of(value)
+    if getattr(value, "_is_symbolic", False):
+        return fz.sym_nodes.node(value)
     if isinstance(value, (list, tuple)):
         return type(value)(_to_nodes(v, fz) for v in value)
     if isinstance(value, dict):
@@ -245,7 +253,7 @@ _SIDE_EFFECTS = ("side_effect",)
 def _eliminate_dead_code(graph):
     for node in reversed(list(graph.nodes)):
         if node.op == "call_function" and not node.users and not any(
-                t in getattr(node.target, "tags", ()) for t in _SIDE_EFFECTS):
+                t in (getattr(node.target, "tags", None) or ()) for t in _SIDE_EFFECTS):
             graph.erase_node(node)
 
 
@@ -270,6 +278,16 @@ def run_decompositions(ep, decomp_table=None):
         else:
             env[node] = val
             inputs.append((None, new))
+    shape_env = getattr(ep, "_shape_env", None)
+    if shape_env is not None:
+        from ._symbolic import SymNodes
+        sources = {}
+        for (fake, placeholder) in inputs:
+            for d, size in enumerate(getattr(fake, "shape", ())):
+                if getattr(size, "_is_symbolic", False) and shape_env.simplify(size.expr).is_Symbol:
+                    sources.setdefault(shape_env.simplify(size.expr), (placeholder.name, d))
+        names = {p.name: p for _, p in inputs}
+        fz.sym_nodes = SymNodes(fz.graph, shape_env, sources, names.__getitem__)
     saved = dispatch_state.mode
     dispatch_state.mode = fz
     try:
@@ -312,4 +330,5 @@ def run_decompositions(ep, decomp_table=None):
     program = ExportedProgram(gm, fz.graph, signature, ep.state_dict, dict(ep.range_constraints),
                               ep.module_call_graph, ep.example_inputs, ep.constants, dialect="ATEN",
                               preserved_ops=preserved)
+    program._shape_env = shape_env
     return program

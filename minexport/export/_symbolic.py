@@ -7,7 +7,7 @@ import operator
 import sympy
 
 from ..ops import aten
-from ..symbolic import ShapeEnv, SymInt, ValueRange, int_oo
+from ..symbolic import ShapeEnv, SymBool, SymInt, ValueRange, int_oo
 from .dynamic_shapes import ConstraintViolationError, Dim, _DerivedDim
 from .errors import UserError
 
@@ -118,9 +118,9 @@ class SymbolicInputs:
                 continue
             (sym,) = syms
             sym = env.simplify(sym)
-            if not sym.is_Symbol or sym not in ranges:
+            if not sym.is_Symbol or sym not in ranges or sym in env.unbacked:
                 continue
-            lo, hi = _implied_bounds(guard, sym)
+            lo, hi = implied_bounds(guard, sym)
             r = ranges[sym]
             new_lo = max(r.lower, lo) if lo is not None else r.lower
             new_hi = r.upper if hi is None else (hi if r.upper is int_oo else min(r.upper, hi))
@@ -143,13 +143,15 @@ class SymbolicInputs:
             if fixes:
                 text += "\nSuggested fixes:\n" + "\n".join(dict.fromkeys(fixes))
             raise ConstraintViolationError(text)
+        for s in env.unbacked:
+            ranges[s] = env.var_to_range[s]
         return {s: r for s, r in ranges.items() if s not in env.replacements}
 
     def _source_expr(self, expr):
         return str(expr.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in expr.free_symbols}))
 
 
-def _implied_bounds(guard, sym):
+def implied_bounds(guard, sym):
     """(lo, hi) on sym implied by a one-symbol linear inequality (None where unbounded)."""
     diff = sympy.expand(guard.lhs - guard.rhs)
     poly = sympy.Poly(diff, sym)
@@ -178,7 +180,7 @@ class SymNodes:
         self.cache = {}
 
     def node(self, symint):
-        """The node computing symint's value."""
+        """The node computing a SymInt's (or SymBool's) value."""
         return self._build(self.env.simplify(symint.expr))
 
     def _build(self, expr):
@@ -187,7 +189,14 @@ class SymNodes:
             return node
         if expr.is_Integer:
             return int(expr)
-        val = SymInt(expr, self.env, int(expr.xreplace(self.env.var_to_hint)))
+        if isinstance(expr, sympy.core.relational.Relational):
+            fn = _RELATIONS[expr.rel_op]
+            node = self.graph.call_function(fn, (self._build(expr.lhs), self._build(expr.rhs)),
+                                            meta={"val": SymBool(expr, self.env, False)})
+            self.cache[expr] = node
+            return node
+        hint = sympy.sympify(expr.xreplace(self.env.var_to_hint))
+        val = SymInt(expr, self.env, int(hint) if hint.is_Integer else 0)
         if expr.is_Symbol:
             if expr not in self.sources:
                 raise UserError(f"symbol {expr} ({self.env.var_to_source.get(expr)}) is not the size of any input "
@@ -213,6 +222,10 @@ class SymNodes:
             raise UserError(f"cannot express the symbolic value {expr} as graph operations")
         self.cache[expr] = node
         return node
+
+
+_RELATIONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
+              "!=": operator.ne}
 
 
 class RuntimeShapeChecks:

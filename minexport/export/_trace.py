@@ -33,6 +33,7 @@ from ..fx.graph_module import GraphModule
 from ..nn import module as _module
 from ..nn.module import Module
 from ..nn.parameter import Parameter
+from .. import ops as _ops
 from ..ops._registry import dispatch_state
 from ..utils import _pytree as pytree
 from .errors import DataDependentError, UserError, format_user_frame, is_internal, user_frame
@@ -97,6 +98,7 @@ class _Tracer:
         self.n_lifted = 0
         self.frame_cache = {}
         self.sym_nodes = None          # SymNodes, for programs with dynamic dims
+        self.symbolic = None
 
     # -- placeholders ---------------------------------------------------------
     def placeholder(self, group, name, val):
@@ -149,7 +151,9 @@ class _Tracer:
     # -- the dispatch mode -------------------------------------------------------
     def __call__(self, op, args, kwargs):
         if op.meta is None:
-            return self.refuse_data_access(".item()" if op.op_name == "item" else str(op), None)
+            if op.op_name == "item":
+                return self.item(args[0])
+            return self.refuse_data_access(str(op), None)
         args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
         out = op.meta(*args, **kwargs)
         if "returns_self_if_unchanged" in op.tags and _unchanged(args[0], out, kwargs, args):
@@ -227,6 +231,65 @@ class _Tracer:
         parts = [f'File "{fn}", line {ln}, in {name}\n    {linecache.getline(fn, ln).strip()}'
                  for fn, ln, name in reversed(frames)]
         return "\n  ".join(parts)
+
+    # -- data-dependent values ------------------------------------------------------------
+    def ensure_symbolic(self):
+        """The export's symbolic state, created on first need (an .item() in a static program)."""
+        if self.symbolic is None:
+            from ._symbolic import SymbolicInputs, SymNodes
+            self.symbolic = SymbolicInputs()
+            self.sym_nodes = SymNodes(self.graph, self.symbolic.env, self.symbolic.sources, self.placeholder_named)
+        return self.symbolic
+
+    def placeholder_named(self, name):
+        for group in self.placeholders.values():
+            for n in group:
+                if n.name == name:
+                    return n
+        raise KeyError(name)
+
+    def item(self, t):
+        """`t.item()` while tracing: an unbacked symbolic int (u0, u1, ...) computed by aten.item."""
+        node, fake = self.node_of(t)
+        if fake.dtype.is_floating_point or fake.numel() != 1:
+            return self.refuse_data_access(".item() of a floating-point tensor" if fake.dtype.is_floating_point
+                                           else ".item() of a tensor with more than one element", t)
+        env = self.ensure_symbolic().env
+        sym = env.create_unbacked(f"{node.name}.item()")
+        if fake.dtype.name == "bool":
+            env.narrow(sym.expr, 0, 1)
+        item = self.graph.call_function(_ops.aten.item.default, (node,), meta=self.node_meta(sym))
+        self.sym_nodes.cache[sym.expr] = item
+        return sym
+
+    def check_condition(self, cond, message):
+        """minexport._check(cond) while tracing: narrow ranges and keep a runtime assert."""
+        from ._symbolic import implied_bounds
+        env = self.ensure_symbolic().env
+        decided = env.static_value(cond.expr)
+        if decided is True:
+            return
+        if decided is False:
+            raise UserError(f"_check({cond.expr}) is always false for the declared ranges"
+                            + (f": {message}" if message else ""))
+        expr = env.simplify(cond.expr)
+        unbacked = expr.free_symbols & env.unbacked
+        if not unbacked:
+            if not bool(cond):
+                raise UserError(f"_check({expr}) fails on the example inputs" + (f": {message}" if message else ""))
+            return
+        if len(expr.free_symbols) == 1:
+            (sym,) = expr.free_symbols
+            try:
+                lo, hi = implied_bounds(expr, sym)
+            except Exception:      # not a linear inequality: kept as a runtime assert only
+                lo = hi = None
+            env.narrow(sym, lo, hi)
+        rel = self.sym_nodes.node(cond)
+        rel.meta.update(self.node_meta(rel.meta["val"]))
+        text = f"Runtime assertion failed for expression {expr} on node '{rel.name}'"
+        self.graph.call_function(_ops.aten._assert_scalar.default, (rel, message or text),
+                                 meta=self.node_meta(None), name="_assert_scalar_default")
 
     # -- module calls (nn_module_stack) ------------------------------------------------
     def enter_module(self, module):
@@ -410,14 +473,8 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
     flat_inputs, in_spec = pytree.tree_flatten((args, kwargs))
     from .dynamic_shapes import leaf_specs
     specs = leaf_specs(_positional_names(mod, args), args, kwargs, dynamic_shapes)
-    symbolic = None
-    if any(specs):
-        from ._symbolic import SymbolicInputs, SymNodes
-        symbolic = SymbolicInputs()
     tracer = _Tracer(mod)
-    if symbolic is not None:
-        placeholders = {}
-        tracer.sym_nodes = SymNodes(tracer.graph, symbolic.env, symbolic.sources, lambda n: placeholders[n])
+    symbolic = tracer.ensure_symbolic() if any(specs) else None
     restore = _swap_state(tracer, mod)
     try:
         traced_leaves = []
@@ -426,7 +483,6 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
                 shape = symbolic.shape(name, leaf, spec) if symbolic is not None else None
                 fake = tracer.fake_of(leaf, "user", name, shape)
                 if symbolic is not None:
-                    placeholders[fake._node.name] = fake._node
                     for d, s in enumerate(shape):
                         if getattr(s, "_is_symbolic", False):
                             symbolic.note_source(s.expr, fake._node.name, d)
@@ -484,6 +540,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
                                    forward_arg_names=forward_arg_names)
     call_graph = [ModuleCallEntry("", root_sig)] + [ModuleCallEntry(fqn, None) for fqn, _ in mod.named_modules()
                                                     if fqn]
+    symbolic = tracer.symbolic
     ranges = symbolic.check() if symbolic is not None else {}
     gm = GraphModule({}, graph)
     ep = ExportedProgram(gm, graph, signature, state_dict, ranges, call_graph, (args, kwargs), constants)

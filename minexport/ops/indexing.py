@@ -293,7 +293,20 @@ def _item_kernel(xp, self):
     return self.reshape(()).item()
 
 
-register("item(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)
+_item = register("item(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)
+_local_scalar_dense = register("_local_scalar_dense(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)
+def _assert_scalar_kernel(xp, self, assert_msg):
+    if not self:
+        raise RuntimeError(assert_msg)
+
+
+def _assert_scalar_meta(self, assert_msg):
+    if not getattr(self, "_is_symbolic", False) and not self:   # a concrete false condition fails at once
+        raise RuntimeError(assert_msg)
+
+
+register("_assert_scalar(Scalar self, str assert_msg) -> ()", meta=_assert_scalar_meta,
+         kernel=_assert_scalar_kernel, tags=("side_effect",))
 register("sym_size.int(Tensor self, int dim) -> SymInt",
          meta=lambda self, dim: self.shape[wrap_dim(dim, len(self.shape))],
          kernel=lambda xp, self, dim: int(self.shape[wrap_dim(dim, self.ndim)]))
@@ -343,6 +356,11 @@ register("scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str
 
 # ------------------------------------------- decompositions to core ATen --
 from ._registry import aten, decomposes  # noqa: E402
+
+
+@decomposes(aten.item.default)
+def _item_decomp(self):
+    return aten._local_scalar_dense.default(self)
 
 
 @decomposes(aten.scatter.reduce)

@@ -47,6 +47,40 @@ class _IntInfinity:
 int_oo = _IntInfinity()
 
 
+class _NegInf:
+    """-int_oo: the unbounded lower end of a data-dependent value's range."""
+
+    def __repr__(self):
+        return "-int_oo"
+
+    __str__ = __repr__
+
+    def __lt__(self, other):
+        return not isinstance(other, _NegInf)
+
+    def __le__(self, other):
+        return True
+
+    def __gt__(self, other):
+        return False
+
+    def __ge__(self, other):
+        return isinstance(other, _NegInf)
+
+
+_NEG_INF = _NegInf()
+
+
+def int_oo_value():
+    """The -int_oo marker (negated for the lower end)."""
+    return _NEG_INF
+
+
+def _below(current, new):
+    """True when `new` is a tighter (higher) lower bound than `current`."""
+    return isinstance(current, _NegInf) or new > current
+
+
 class ValueRange:
     """An integer interval [lower, upper]; upper may be int_oo.  Prints as torch's VR[lo, hi]."""
 
@@ -218,6 +252,7 @@ class ShapeEnv:
         self.var_to_source = {}     # Symbol -> "x.size()[0]"
         self.guards = []            # (sympy relation, source line)
         self.replacements = {}      # Symbol -> expression it was found equal to
+        self.unbacked = set()       # symbols with no example value (from .item())
 
     # -- symbols ---------------------------------------------------------------
     def create_symbol(self, hint, lower, upper, source):
@@ -227,6 +262,21 @@ class ShapeEnv:
         self.var_to_hint[sym] = hint
         self.var_to_source[sym] = source
         return SymInt(sym, self, hint)
+
+    def create_unbacked(self, source):
+        """A fresh data-dependent symbol u<i> (no example value; range unknown until _check narrows it)."""
+        sym = sympy.Symbol(f"u{len(self.unbacked)}", integer=True)
+        self.unbacked.add(sym)
+        self.var_to_range[sym] = ValueRange(int_oo_value(), int_oo)
+        self.var_to_source[sym] = source
+        return SymInt(sym, self, 0)
+
+    def narrow(self, sym, lower=None, upper=None):
+        """Intersect a symbol's range with [lower, upper]."""
+        r = self.var_to_range[sym]
+        lo = r.lower if lower is None else (lower if r.lower is None or _below(r.lower, lower) else r.lower)
+        hi = r.upper if upper is None else (upper if r.upper is int_oo or upper < r.upper else r.upper)
+        self.var_to_range[sym] = ValueRange(lo, hi)
 
     def simplify(self, expr):
         """expr with known equalities substituted."""
@@ -243,7 +293,14 @@ class ShapeEnv:
             if r is None:
                 return None
             hi = sympy.oo if r.upper is int_oo else sympy.Integer(r.upper)
-            subs[s] = sympy.AccumBounds(max(r.lower, 2), hi)
+            if s in self.unbacked:
+                lo = -sympy.oo if isinstance(r.lower, _NegInf) else sympy.Integer(r.lower)
+            else:
+                lo = sympy.Integer(max(r.lower, 2))
+            if lo == hi:
+                subs[s] = lo
+                continue
+            subs[s] = sympy.AccumBounds(lo, hi)
         try:
             val = expr.subs(subs)
         except (TypeError, ValueError):
@@ -290,6 +347,13 @@ class ShapeEnv:
         decided = self.static_value(symbool.expr)
         if decided is not None:
             return decided
+        if self.simplify(symbool.expr).free_symbols & self.unbacked:
+            from ..export.errors import DataDependentError, format_user_frame, user_frame
+            raise DataDependentError(
+                f"Could not guard on data-dependent expression {symbool.expr} (a value read with .item() has no "
+                f"example value, and its known range does not decide this). At:\n{format_user_frame(user_frame(2))}\n"
+                "Fix it by bounding the value first, e.g. minexport._check(value >= 0) / "
+                "minexport._check_is_size(value), or branch with minexport.cond.")
         value = symbool.hint
         guard = self.simplify(symbool.expr if value else sympy.Not(symbool.expr))
         self.record(guard)
