@@ -467,6 +467,12 @@ def clone(input, *, memory_format=None):
     return aten.clone.default(input)
 
 
+def nonzero(input, *, as_tuple=False):
+    """Indices of the nonzero elements, one row per element (a data-dependent size while tracing)."""
+    out = aten.nonzero.default(input)
+    return tuple(out.unbind(1)) if as_tuple else out
+
+
 def index_select(input, dim, index):
     """Entries of `index` along dim."""
     return aten.index_select.default(input, dim, index)
@@ -577,8 +583,10 @@ def _check(cond, message=None):
 
 
 def _check_is_size(value, message=None):
-    """_check(value >= 0): value can be used as a size."""
+    """_check(value >= 0), and while tracing, reason about value as a size (torch._check_is_size)."""
     _check(value >= 0, message)
+    if getattr(value, "_is_symbolic", False) and value.expr.is_Symbol:
+        value.env.size_like.add(value.expr)
 
 
 def sym_min(a, b):

@@ -22,7 +22,7 @@ less_equal greater greater_equal not_equal logical_and logical_or bitwise_and bi
 masked_fill clamp clip clamp_min clamp_max sum mean prod amax amin max min argmax argmin var std
 any all cumsum logsumexp softmax log_softmax mm bmm matmul addmm baddbmm reshape permute
 transpose swapaxes swapdims unsqueeze squeeze flatten unflatten narrow select split chunk unbind
-clone index_select gather scatter flip roll tril triu""".split()
+clone index_select gather scatter flip roll tril triu nonzero""".split()
 for _name in _AS_METHODS:
     setattr(Tensor, _name, getattr(F, _name))
 

@@ -955,6 +955,13 @@ def _assert_scalar():
     return [Sample(True, "holds"), Sample(1, "holds"), Sample(False, "Runtime assertion failed: u0 >= 3")]
 
 
+@samples("aten.nonzero.default")
+def _nonzero():
+    x = T(3, 4)
+    x[0] = 0
+    return [Sample(x), Sample(B(2, 3)), Sample(T(5, dtype=me.int64, low=0, high=2))]
+
+
 @samples("aten.sym_size.int")
 def _sym_size():
     return [Sample(T(3, 4), 0), Sample(T(3, 4), -1)]

@@ -245,3 +245,21 @@ def test_float_item_is_refused_clearly():
 
     with pytest.raises(me.export.DataDependentError, match="floating-point"):
         export(F(), (me.randn(2),))
+
+
+def test_mask_indexing_and_nonzero_have_unbacked_sizes():
+    class Masks(nn.Module):
+        def forward(self, x):
+            return x[x > 0], me.nonzero(x)
+
+    ep = export(Masks(), (me.randn(3, 4),))
+    text = str(ep)
+    assert 'index: "f32[u0]"' in text and 'nonzero: "i64[u1, 2]"' in text
+    assert 'sym_size_int: "Sym(u0)" = torch.ops.aten.sym_size.int(index, 0)' in text
+    assert "Runtime assertion failed for expression u0 <= 12" in text
+    assert text.endswith("Range constraints: {u0: VR[0, 12], u1: VR[0, 12]}\n")
+    x = me.tensor([[1.0, -1.0, 2.0, 0.0], [0.0, 3.0, -2.0, 1.0], [-1.0, -1.0, 0.5, 0.0]])
+    for program in (ep, ep.run_decompositions()):
+        masked, nz = program.module()(x)
+        assert masked.tolist() == [1.0, 2.0, 3.0, 1.0, 0.5]
+        assert nz.tolist() == me.nonzero(x).tolist() and tuple(nz.shape) == (9, 2)

@@ -104,6 +104,10 @@ class _Functionalizer:
             out._node = node
             if "view" in op.tags:
                 self.mark_view(out, op, args)
+            if self.sym_nodes is not None:
+                for d, size in enumerate(out.shape):
+                    if getattr(size, "_is_symbolic", False) and size.expr.is_Symbol and size.expr in size.env.unbacked:
+                        self.sym_nodes.sources.setdefault(size.expr, (node, d))
             return out
         for i, t in enumerate(out):
             g = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
@@ -111,6 +115,13 @@ class _Functionalizer:
         if "view" in op.tags:
             self.mark_split_views(out, op, args)
         return out
+
+    def data_dependent_size(self, upper):
+        """Replaying an op with a data-dependent size: the size the training graph recorded for it."""
+        for size in getattr(self.meta.get("val"), "shape", ()):
+            if getattr(size, "_is_symbolic", False) and size.expr.free_symbols & size.env.unbacked:
+                return size
+        raise RuntimeError("run_decompositions: a data-dependent size has no recorded symbol to replay")
 
     def node_meta(self, val):
         meta = {"val": val}

@@ -6,6 +6,7 @@ import operator
 
 import sympy
 
+from ..fx.graph import Node
 from ..ops import aten
 from ..symbolic import ShapeEnv, SymBool, SymInt, ValueRange, int_oo
 from .dynamic_shapes import ConstraintViolationError, Dim, _DerivedDim
@@ -201,9 +202,9 @@ class SymNodes:
             if expr not in self.sources:
                 raise UserError(f"symbol {expr} ({self.env.var_to_source.get(expr)}) is not the size of any input "
                                 "dim, so the program cannot compute it")
-            name, d = self.sources[expr]
-            node = self.graph.call_function(aten.sym_size.int, (self.placeholder_of(name), d), meta={"val": val},
-                                            name="sym_size_int")
+            owner, d = self.sources[expr]
+            owner = owner if isinstance(owner, Node) else self.placeholder_of(owner)
+            node = self.graph.call_function(aten.sym_size.int, (owner, d), meta={"val": val}, name="sym_size_int")
         elif expr.is_Add or expr.is_Mul:
             fn = operator.add if expr.is_Add else operator.mul
             terms = sorted(expr.args, key=lambda e: (e.is_number, str(e)))

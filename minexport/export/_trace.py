@@ -99,6 +99,7 @@ class _Tracer:
         self.frame_cache = {}
         self.sym_nodes = None          # SymNodes, for programs with dynamic dims
         self.symbolic = None
+        self.pending_sizes = []        # data-dependent sizes made by the op being recorded
 
     # -- placeholders ---------------------------------------------------------
     def placeholder(self, group, name, val):
@@ -160,7 +161,10 @@ class _Tracer:
             out = args[0]
         node_args, node_kwargs = _normalize(op, arg_nodes, kwarg_nodes)
         node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out))
-        return self.bind_outputs(op, node, out, args)
+        out = self.bind_outputs(op, node, out, args)
+        if self.pending_sizes:
+            self.assert_sizes(node, out)
+        return out
 
     def track_inputs(self, args, kwargs):
         """Replace real/pending tensors by fakes and compute the node-valued arguments."""
@@ -248,6 +252,26 @@ class _Tracer:
                     return n
         raise KeyError(name)
 
+    def data_dependent_size(self, upper):
+        """A fresh unbacked size in [0, upper] for an op's output (a mask's count, nonzero's rows)."""
+        env = self.ensure_symbolic().env
+        sym = env.create_unbacked("a data-dependent size")
+        env.narrow(sym.expr, 0, upper)
+        env.size_like.add(sym.expr)
+        self.pending_sizes.append((sym, upper))
+        return sym
+
+    def assert_sizes(self, node, out):
+        """After an op made data-dependent sizes: read them (sym_size) and assert their range at run time."""
+        pending, self.pending_sizes = self.pending_sizes, []
+        for sym, upper in pending:
+            for d, size in enumerate(getattr(out, "shape", ())):
+                if getattr(size, "_is_symbolic", False) and size.expr == sym.expr:
+                    self.symbolic.sources[sym.expr] = (node, d)
+                    break
+            for cond in (sym >= 0, sym <= upper):
+                self.runtime_assert(cond)
+
     def item(self, t):
         """`t.item()` while tracing: an unbacked symbolic int (u0, u1, ...) computed by aten.item."""
         node, fake = self.node_of(t)
@@ -285,6 +309,11 @@ class _Tracer:
             except Exception:      # not a linear inequality: kept as a runtime assert only
                 lo = hi = None
             env.narrow(sym, lo, hi)
+        self.runtime_assert(cond, message)
+
+    def runtime_assert(self, cond, message=None):
+        """Nodes that check cond when the program runs (an operator node feeding aten._assert_scalar)."""
+        expr = self.symbolic.env.simplify(cond.expr)
         rel = self.sym_nodes.node(cond)
         rel.meta.update(self.node_meta(rel.meta["val"]))
         text = f"Runtime assertion failed for expression {expr} on node '{rel.name}'"

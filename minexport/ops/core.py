@@ -25,7 +25,7 @@ remainder.Scalar remainder.Tensor repeat.default round.default rsqrt.default sca
 scatter.value scatter_reduce.two select.int select_scatter.default sigmoid.default sign.default sin.default
 slice.Tensor slice_scatter.default split_with_sizes.default sqrt.default squeeze.dim squeeze.dims sub.Scalar
 sub.Tensor sum.dim_IntList tanh.default unsqueeze.default var.correction var.dim view.default where.self
-sym_size.int _assert_scalar.default _local_scalar_dense.default
+sym_size.int _assert_scalar.default _local_scalar_dense.default nonzero.default
 """.split())
 
 

@@ -11,7 +11,7 @@ from .. import dtypes as dt
 from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, fmt_shape,
                       torch_type_name, wrap_dim)
 from ._inplace import register_inplace, write_into
-from ._registry import register
+from ._registry import dispatch_state, register
 from ..runtime.backends import array_namespace, device_of_array, to_device
 
 _INDEX_DTYPES = (dt.int64, dt.int32, dt.bool, dt.uint8)
@@ -22,11 +22,22 @@ def _check_index_dtype(d):
                                       f"tensors (got {torch_type_name(d)})")
 
 
+def data_dependent_size(upper, what):
+    """A size known only when the program runs: a new unbacked symbol in [0, upper] while tracing."""
+    mode = dispatch_state.mode
+    check(mode is not None and hasattr(mode, "data_dependent_size"),
+          lambda: f"{what} of a fake tensor has a data-dependent size; only export's tracer can represent it")
+    return mode.data_dependent_size(upper)
+
+
 def _mask_count(mask):
-    """Number of True elements of a bool mask; needs data (data-dependent size)."""
+    """Number of True elements of a bool mask (a data-dependent size on a fake mask)."""
     data = getattr(mask, "_data", mask)
-    check(data is not None, "boolean-mask indexing of a fake tensor has a data-dependent size; "
-                            "it needs symbolic shapes (unbacked sizes)")
+    if data is None:
+        numel = 1
+        for s in mask.shape:
+            numel = numel * s
+        return data_dependent_size(numel, "boolean-mask indexing")
     return int(np.count_nonzero(data))
 
 
@@ -292,6 +303,24 @@ def _item_kernel(xp, self):
     check(self.size == 1, lambda: f"a Tensor with {self.size} elements cannot be converted to Scalar")
     return self.reshape(()).item()
 
+
+def _nonzero_meta(self):
+    if getattr(self, "_data", None) is not None:     # a real tensor: its count is known
+        rows = int(np.count_nonzero(self._data))
+    else:
+        numel = 1
+        for s in self.shape:
+            numel = numel * s
+        rows = data_dependent_size(numel, "nonzero")
+    return fake_like((rows, len(self.shape)), dt.int64, self)
+
+
+def _nonzero_kernel(xp, self):
+    return xp.stack(xp.nonzero(self), axis=-1).astype(np.int64) if self.ndim else \
+        xp.zeros((int(bool(self)), 0), dtype=np.int64)
+
+
+register("nonzero(Tensor self) -> Tensor", meta=_nonzero_meta, kernel=_nonzero_kernel)
 
 _item = register("item(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)
 _local_scalar_dense = register("_local_scalar_dense(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)

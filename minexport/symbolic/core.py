@@ -253,6 +253,7 @@ class ShapeEnv:
         self.guards = []            # (sympy relation, source line)
         self.replacements = {}      # Symbol -> expression it was found equal to
         self.unbacked = set()       # symbols with no example value (from .item())
+        self.size_like = set()      # unbacked symbols known to be sizes: reasoned about like backed sizes
 
     # -- symbols ---------------------------------------------------------------
     def create_symbol(self, hint, lower, upper, source):
@@ -293,9 +294,9 @@ class ShapeEnv:
             if r is None:
                 return None
             hi = sympy.oo if r.upper is int_oo else sympy.Integer(r.upper)
-            if s in self.unbacked:
+            if s in self.unbacked and s not in self.size_like:
                 lo = -sympy.oo if isinstance(r.lower, _NegInf) else sympy.Integer(r.lower)
-            else:
+            else:   # sizes are reasoned about as >= 2 (0 and 1 are always static), as torch's size-oblivious checks
                 lo = sympy.Integer(max(r.lower, 2))
             if lo == hi:
                 subs[s] = lo
@@ -347,7 +348,7 @@ class ShapeEnv:
         decided = self.static_value(symbool.expr)
         if decided is not None:
             return decided
-        if self.simplify(symbool.expr).free_symbols & self.unbacked:
+        if self.simplify(symbool.expr).free_symbols & (self.unbacked - self.size_like):
             from ..export.errors import DataDependentError, format_user_frame, user_frame
             raise DataDependentError(
                 f"Could not guard on data-dependent expression {symbool.expr} (a value read with .item() has no "
