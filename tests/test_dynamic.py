@@ -263,3 +263,11 @@ def test_mask_indexing_and_nonzero_have_unbacked_sizes():
         masked, nz = program.module()(x)
         assert masked.tolist() == [1.0, 2.0, 3.0, 1.0, 0.5]
         assert nz.tolist() == me.nonzero(x).tolist() and tuple(nz.shape) == (9, 2)
+
+
+def test_one_name_two_definitions_is_refused():
+    with pytest.raises(UserError, match="different definitions"):
+        export(Add(), (me.randn(5, 3), me.randn(5, 3)),
+               dynamic_shapes={"x": {0: Dim("b", max=10)}, "y": {0: Dim("b", max=20)}})
+    ep = export(Add(), (me.randn(5, 3), me.randn(5, 3)), dynamic_shapes={"x": {0: Dim("b")}, "y": {0: Dim("b")}})
+    assert len(ep.range_constraints) == 1

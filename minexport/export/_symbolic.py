@@ -27,6 +27,7 @@ class SymbolicInputs:
     def __init__(self):
         self.env = ShapeEnv()
         self.by_dim = {}        # id(Dim) -> SymInt of its root symbol
+        self.by_name = {}       # Dim name -> the first Dim object with that name
         self.kind = {}          # Symbol -> (kind, display name, Dim or None)
         self.sources = {}       # Symbol -> (input name, dim) of a dim whose size is exactly the symbol
 
@@ -66,12 +67,22 @@ class SymbolicInputs:
 
     def _dim_symbol(self, dim, value, src):
         sym = self.by_dim.get(id(dim))
+        same_name = self.by_name.get(dim.__name__)
+        if sym is None and same_name is not None:
+            other = same_name
+            if (other.min, other.max) != (dim.min, dim.max):
+                raise UserError(f"Found different definitions Dim('{dim.__name__}', min={dim.min}, max={_hi(dim.max)}) "
+                                f"and Dim('{other.__name__}', min={other.min}, max={_hi(other.max)}) for the same "
+                                f"symbolic dimension {dim.__name__}; use one Dim object (or one definition)")
+            sym = self.by_dim[id(other)]
+            self.by_dim[id(dim)] = sym
         if sym is None:
             if not (dim.min <= value <= dim.max):
                 raise UserError(f"Received user-specified dim hint range [{dim.min}, {_hi(dim.max)}] for "
                                 f"{dim.__name__}, but the example size {src or dim.__name__} = {value} is outside it")
             sym = self.env.create_symbol(value, dim.min, _hi(dim.max), src or dim.__name__)
             self.by_dim[id(dim)] = sym
+            self.by_name[dim.__name__] = dim
             self.kind[sym.expr] = ("dim", dim.__name__, dim)
         elif sym.hint != value:
             raise UserError(f"Dim {dim.__name__} is used for sizes that differ in the example inputs: "
@@ -131,9 +142,10 @@ class SymbolicInputs:
             if kind == "auto":
                 ranges[sym] = ValueRange(new_lo, new_hi)
                 continue
+            where_lines = "\n".join("      " + line.strip() for line in where.strip().splitlines())
             problems.append(f"  - Not all values of {name(sym)} = {env.var_to_source[sym]} in the specified range "
-                            f"{r.lower} <= {name(sym)} <= {r.upper} satisfy the generated guard {guard} "
-                            f"(at\n  {where.strip()})")
+                            f"{r.lower} <= {name(sym)} <= {r.upper} satisfy the generated guard "
+                            f"{self._source_expr(guard)}, from:\n{where_lines}")
             if kind == "dim":
                 hi_text = "" if new_hi is int_oo else f", max={new_hi}"
                 fixes.append(f"  {name(sym)} = Dim('{name(sym)}', min={new_lo}{hi_text})")
