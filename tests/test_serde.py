@@ -46,9 +46,54 @@ def test_torch_archive_contents():
     assert "code: y = self.lin(x) * self.scale + self.shift + self.offset" in str(ep)
 
 
-def test_dynamic_torch_archive_is_refused_clearly():
-    with pytest.raises(SerializationError, match="symbolic sizes"):
-        load(FIXTURES / "dynamic.pt2")
+def test_dynamic_torch_archive_runs_at_other_sizes():
+    ep = load(FIXTURES / "dynamic.pt2")
+    assert [str(r) for r in ep.range_constraints.values()] == ["VR[0, int_oo]"]
+    with np.load(FIXTURES / "dynamic.npz") as data:
+        out = ep.module()(me.from_numpy(data["in_0"].copy()))
+        np.testing.assert_allclose(out.numpy(), data["out_0"], rtol=1e-6)
+    assert tuple(ep.module()(me.ones(9, 3)).shape) == (9, 3)
+    with pytest.raises(AssertionError, match=r"x.size\(\)\[1\] == 3"):
+        ep.module()(me.ones(9, 4))
+
+
+def _dynamic_programs():
+    from test_dynamic import CatHalf, CheckValue, MatMul
+    from minexport.export import Dim
+    b, k = Dim("b", max=9), Dim("k")
+    return [
+        ("dyn_cat", export(CatHalf(), (me.randn(5, 3), me.randn(10, 3)), dynamic_shapes={"x": {0: b}, "y": {0: 2 * b}}),
+         (me.randn(4, 3), me.randn(8, 3)), {}),
+        ("dyn_matmul", export(MatMul(), (me.randn(4, 8), me.randn(8, 2)),
+                              dynamic_shapes={"x": {0: Dim("m"), 1: k}, "y": {0: k, 1: Dim("n")}}),
+         (me.randn(3, 5), me.randn(5, 7)), {}),
+        ("unbacked", export(CheckValue(), (me.randn(3, 3), me.tensor([4]))), (me.randn(3, 3), me.tensor([5])), {}),
+    ]
+
+
+DYNAMIC = _dynamic_programs()
+
+
+@pytest.mark.parametrize("index", range(len(DYNAMIC)), ids=[p[0] for p in DYNAMIC])
+def test_symbolic_round_trip_both_ways(index, tmp_path):
+    name, ep, args, kwargs = DYNAMIC[index]
+    for program in (ep, ep.run_decompositions()):
+        save(program, tmp_path / "d.pt2")
+        back = load(tmp_path / "d.pt2")
+        assert str(back) == str(program)
+        assert {str(k): str(v) for k, v in back.range_constraints.items()} == \
+            {str(k): str(v) for k, v in program.range_constraints.items()}
+        got, expected = back.module()(*_clone(args)), program.module()(*_clone(args))
+        for x, y in zip(pytree.tree_leaves(got), pytree.tree_leaves(expected)):
+            assert (x.numpy().tobytes() == y.numpy().tobytes()) if isinstance(y, me.Tensor) else x == y
+    torch = pytest.importorskip("torch")
+    save(ep, tmp_path / "t.pt2")
+    t_out = torch.export.load(tmp_path / "t.pt2").module()(*[torch.from_numpy(a.numpy().copy()) for a in args])
+    for x, y in zip(torch.utils._pytree.tree_leaves(t_out), pytree.tree_leaves(ep.module()(*_clone(args)))):
+        if isinstance(y, me.Tensor):
+            np.testing.assert_allclose(x.detach().numpy(), y.numpy(), rtol=1e-5)
+        else:
+            assert x == y
 
 
 def _clone(tree):

@@ -10,7 +10,7 @@ from .. import ops as _ops
 from .._tensor import make_fake
 from ..export.exported_program import ExportedProgram, ModuleCallEntry, ModuleCallSignature
 from ..export.graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, InputSpec, OutputKind,
-                                      OutputSpec, TensorArgument)
+                                      OutputSpec, SymIntArgument, TensorArgument)
 from ..fx.graph import Graph, map_arg
 from ..fx.graph_module import GraphModule
 from ..runtime.backends import device as _device
@@ -58,15 +58,85 @@ def _int(v, where):
     return expect(v, int, where)
 
 
-def _sym_int(obj, where):
+def _sym_int(obj, where, symbolic=None):
     key, value = _union(obj, where)
     if key == "as_int":
         return _int(value, where)
-    raise SerializationError(f"{where}: symbolic sizes ({key}) need dynamic-shape support, which minexport "
-                             "does not have yet; export the program with static shapes")
+    if key == "as_expr" and symbolic is not None:
+        return symbolic.value(value, where)
+    raise SerializationError(f"{where}: symbolic sizes ({key}) are only allowed in a program's graph")
 
 
-def tensor_meta(obj, where):
+class _Symbols:
+    """Rebuilds the ShapeEnv of a symbolic program from its expressions and range constraints."""
+
+    def __init__(self):
+        self.env = None
+        self.symbols = {}
+
+    def _env(self):
+        if self.env is None:
+            from ..symbolic import ShapeEnv
+            self.env = ShapeEnv()
+        return self.env
+
+    def symbol(self, name):
+        if not isinstance(name, str) or not (name[:1] in ("s", "u") and name[1:].isdigit()):
+            raise SerializationError(f"bad symbol name {name!r} (expected s<N> or u<N>)")
+        sym = self.symbols.get(name)
+        if sym is None:
+            import sympy
+            from ..symbolic import ValueRange, int_oo
+            from ..symbolic.core import int_oo_value
+            env = self._env()
+            unbacked = name.startswith("u")
+            sym = sympy.Symbol(name, integer=True) if unbacked else sympy.Symbol(name, integer=True, positive=True)
+            env.var_to_range[sym] = ValueRange(int_oo_value() if unbacked else 0, int_oo)
+            env.var_to_source[sym] = name
+            if unbacked:
+                env.unbacked.add(sym)
+            self.symbols[name] = sym
+        return sym
+
+    def value(self, sym_expr, where):
+        """A SymInt (or SymBool) from a SymExpr record."""
+        from ..symbolic import SymBool, SymInt
+        from .sym_expr import parse_expr
+        text = _field(sym_expr, "expr_str", str, where)
+        expr = parse_expr(text, self.symbol)
+        hint = sym_expr.get("hint")
+        value = 0
+        if isinstance(hint, dict) and hint:
+            _, value = _union(hint, f"{where}.hint")
+            if not isinstance(value, (int, bool)):
+                raise SerializationError(f"{where}.hint: expected an int or bool")
+        import sympy
+        if isinstance(expr, int):
+            return expr
+        for s in expr.free_symbols:
+            if isinstance(expr, sympy.Symbol) and s not in self._env().unbacked and hint:
+                self._env().var_to_hint[s] = int(value)
+        if isinstance(expr, sympy.core.relational.Relational) or expr in (sympy.true, sympy.false):
+            return SymBool(expr, self._env(), bool(value))
+        return SymInt(expr, self._env(), int(value))
+
+    def set_ranges(self, ranges):
+        from ..symbolic import ValueRange, int_oo
+        for name, r in ranges.items():
+            where = f"range_constraints[{name!r}]"
+            sym = self.symbol(name)
+            lo, hi = r.get("min_val") if isinstance(r, dict) else None, r.get("max_val") if isinstance(r, dict) else None
+            if lo is not None:
+                _int(lo, where)
+            if hi is not None:
+                _int(hi, where)
+            current = self.env.var_to_range[sym]
+            self.env.var_to_range[sym] = ValueRange(current.lower if lo is None else lo, int_oo if hi is None else hi)
+            if lo is not None and lo >= 0 and sym in self.env.unbacked:
+                self.env.size_like.add(sym)
+
+
+def tensor_meta(obj, where, symbolic=None):
     """(shape, dtype, device) of a TensorMeta record, validated."""
     code = _field(obj, "dtype", int, where)
     dtype = S.SCALAR_TYPE_BY_CODE.get(code)
@@ -75,12 +145,12 @@ def tensor_meta(obj, where):
     sizes = _field(obj, "sizes", list, where)
     if len(sizes) > S.MAX_NDIM:
         raise SerializationError(f"{where}.sizes: {len(sizes)} dimensions is more than {S.MAX_NDIM}")
-    shape = tuple(_sym_int(s, f"{where}.sizes[{i}]") for i, s in enumerate(sizes))
-    if any(s < 0 for s in shape):
+    shape = tuple(_sym_int(s, f"{where}.sizes[{i}]", symbolic) for i, s in enumerate(sizes))
+    if any(type(s) is int and s < 0 for s in shape):
         raise SerializationError(f"{where}.sizes: negative size in {list(shape)}")
     numel = 1
     for s in shape:
-        numel *= s
+        numel *= s if type(s) is int else 1
     if numel * dtype.itemsize > S.MAX_TENSOR_BYTES:
         raise SerializationError(f"{where}: a tensor of shape {list(shape)} ({numel} elements) is absurdly large")
     layout = obj.get("layout", 7)
@@ -101,19 +171,35 @@ def _device_from(obj, where):
         raise SerializationError(f"{where}: {e}") from None
 
 
+_OPERATORS = {f"_operator.{fn.__name__}": fn for fn in (
+    operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod, operator.truediv, operator.pow,
+    operator.neg, operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge, operator.and_,
+    operator.or_, operator.not_)}
+
+
 class _GraphReader:
-    def __init__(self, graph_json):
+    def __init__(self, graph_json, symbols):
         self.json = graph_json
         self.graph = Graph()
         self.values = {}        # name -> Node
-        self.vals = {}          # name -> fake tensor
+        self.vals = {}          # name -> fake tensor or symbolic value
+        self.symbols = symbols
         tv = _field(graph_json, "tensor_values", dict, "graph")
         for name, meta in tv.items():
-            shape, dtype, dev = tensor_meta(meta, f"graph.tensor_values[{name!r}]")
+            shape, dtype, dev = tensor_meta(meta, f"graph.tensor_values[{name!r}]", symbols)
             self.vals[_name(name, "graph.tensor_values key")] = make_fake(shape, dtype, dev)
-        for key in ("sym_int_values", "sym_float_values", "sym_bool_values", "custom_obj_values"):
+        for key in ("sym_int_values", "sym_bool_values"):
+            values = graph_json.get(key) or {}
+            expect(values, dict, f"graph.{key}")
+            for name, v in values.items():
+                k, inner = _union(v, f"graph.{key}[{name!r}]")
+                if k == "as_expr":
+                    self.vals[_name(name, f"graph.{key} key")] = symbols.value(inner, f"graph.{key}[{name!r}]")
+                elif k in ("as_int", "as_bool"):
+                    self.vals[_name(name, f"graph.{key} key")] = inner
+        for key in ("sym_float_values", "custom_obj_values"):
             if graph_json.get(key):
-                raise SerializationError(f"graph.{key}: symbolic values and custom objects are not supported yet")
+                raise SerializationError(f"graph.{key}: symbolic floats and custom objects are not supported yet")
 
     def ref(self, name, where):
         node = self.values.get(_name(name, where))
@@ -140,6 +226,17 @@ class _GraphReader:
         if key in ("as_ints", "as_floats", "as_bools", "as_strings"):
             kind = {"as_ints": int, "as_floats": float, "as_bools": bool, "as_strings": str}[key]
             return [expect(x, kind, where) for x in expect(v, list, where)]
+        if key in ("as_sym_int", "as_sym_bool"):
+            k, inner = _union(v, where)
+            if k == "as_name":
+                return self.ref(inner, where)
+            return expect(inner, int if k == "as_int" else bool, where)
+        if key == "as_sym_ints":
+            out = []
+            for i, item in enumerate(expect(v, list, where)):
+                k, inner = _union(item, f"{where}[{i}]")
+                out.append(self.ref(inner, where) if k == "as_name" else expect(inner, int, where))
+            return out
         if key == "as_scalar_type":
             d = S.SCALAR_TYPE_BY_CODE.get(v) if isinstance(v, int) else None
             if d is None:
@@ -160,6 +257,18 @@ class _GraphReader:
     def read_node(self, obj, i):
         where = f"graph.nodes[{i}]"
         target = _field(obj, "target", str, where)
+        if target in _OPERATORS:
+            args = [self.argument(_field(e, "arg", dict, f"{where}.inputs[{j}]"), f"{where}.inputs[{j}]")
+                    for j, e in enumerate(_field(obj, "inputs", list, where))]
+            outputs = _field(obj, "outputs", list, where)
+            if len(outputs) != 1:
+                raise SerializationError(f"{where}.outputs: {target} has one output")
+            _, inner = _union(outputs[0], f"{where}.outputs[0]")
+            out_name = _field(inner, "as_name", str, f"{where}.outputs[0]")
+            node = self.graph.call_function(_OPERATORS[target], tuple(args), name=_name(out_name, where))
+            self.define(node, out_name)
+            self.copy_meta(node, obj)
+            return
         if not target.startswith("torch.ops."):
             raise SerializationError(f"{where}.target: unknown operator '{target}'")
         try:
@@ -187,12 +296,21 @@ class _GraphReader:
             if len(outputs) != 1:
                 raise SerializationError(f"{where}.outputs: {target} has one output, the archive lists {len(outputs)}")
             key, v = _union(outputs[0], f"{where}.outputs[0]")
-            out_name = _field(v, "name", str, f"{where}.outputs[0]") if key == "as_tensor" else name
+            if key == "as_tensor":
+                out_name = _field(v, "name", str, f"{where}.outputs[0]")
+            elif key in ("as_sym_int", "as_sym_bool"):
+                out_name = _field(v, "as_name", str, f"{where}.outputs[0]")
+            else:
+                out_name = name
             node = self.graph.call_function(op, tuple(args), kwargs, name=_name(out_name, f"{where}.outputs[0]"))
             self.define(node, out_name)
             self.copy_meta(node, obj)
             return
         node = self.graph.call_function(op, tuple(args), kwargs, name=_name(name or op.op_name, f"{where}.name"))
+        if not rets:             # an op with no result (a runtime assert)
+            node.meta["val"] = None
+            self.copy_meta(node, obj)
+            return
         if len(rets) == 1:       # a list of tensors
             if len(outputs) != 1 or _union(outputs[0], f"{where}.outputs[0]")[0] != "as_tensors":
                 raise SerializationError(f"{where}.outputs: expected one as_tensors for {target}")
@@ -293,6 +411,8 @@ def _output_specs(sig_json, reader):
             k, inner = _union(_field(v, "arg", dict, where), where)
             if k == "as_tensor":
                 specs.append(OutputSpec(OutputKind.USER_OUTPUT, TensorArgument(_field(inner, "name", str, where))))
+            elif k == "as_sym_int" and isinstance(inner, dict) and "as_name" in inner:
+                specs.append(OutputSpec(OutputKind.USER_OUTPUT, SymIntArgument(_field(inner, "as_name", str, where))))
             else:
                 specs.append(OutputSpec(OutputKind.USER_OUTPUT, ConstantArgument("", reader.argument({k: inner}, where))))
         elif key in _OUTPUT_KINDS:
@@ -349,7 +469,8 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
                                          f"expected {v}")
     gm_json = _field(model, "graph_module", dict, "model")
     graph_json = _field(gm_json, "graph", dict, "graph_module")
-    reader = _GraphReader(graph_json)
+    symbols = _Symbols()
+    reader = _GraphReader(graph_json, symbols)
     sig_json = _field(gm_json, "signature", dict, "graph_module")
     input_specs, placeholder_names = _input_specs(sig_json, reader)
     inputs = _field(graph_json, "inputs", list, "graph")
@@ -378,22 +499,40 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     output_specs = _output_specs(sig_json, reader)
     call_graph = _module_call_graph(_field(gm_json, "module_call_graph", list, "graph_module"))
     ranges = _field(model, "range_constraints", dict, "model")
-    if ranges:
-        raise SerializationError("range_constraints: symbolic shapes need dynamic-shape support, which minexport "
-                                 "does not have yet")
+    if ranges and symbols.env is None:
+        raise SerializationError("range_constraints names symbols that no size or value in the graph uses")
+    if symbols.env is not None:
+        symbols.set_ranges(ranges)
+        _name_sources(symbols.env, reader.graph)
     verifiers = model.get("verifiers") or ["TRAINING"]
     dialect = verifiers[0] if isinstance(verifiers, list) and verifiers else "TRAINING"
     if dialect not in ("TRAINING", "ATEN"):
         raise SerializationError(f"verifiers: unknown dialect {dialect!r}")
     signature = ExportGraphSignature(input_specs, output_specs)
     gm = GraphModule({}, reader.graph)
+    range_constraints = {}
+    if symbols.env is not None:
+        range_constraints = {symbols.symbol(name): symbols.env.var_to_range[symbols.symbol(name)] for name in ranges}
     try:
-        return ExportedProgram(gm, reader.graph, signature, state_dict, {}, call_graph, None, constants,
-                               dialect=dialect, preserved_ops=_non_core(reader.graph) if dialect == "ATEN" else ())
+        ep = ExportedProgram(gm, reader.graph, signature, state_dict, range_constraints, call_graph, None, constants,
+                             dialect=dialect, preserved_ops=_non_core(reader.graph) if dialect == "ATEN" else ())
+        ep._shape_env = symbols.env
+        return ep
     except SerializationError:
         raise
     except Exception as e:
         raise SerializationError(f"the archive's program is not valid: {type(e).__name__}: {e}") from None
+
+
+def _name_sources(env, graph):
+    """Describe each size symbol by the first input dim that is exactly it ('x.size()[0]'), for messages."""
+    for node in graph.nodes:
+        if node.op != "placeholder":
+            continue
+        for d, size in enumerate(getattr(node.meta.get("val"), "shape", ())):
+            if getattr(size, "_is_symbolic", False) and size.expr.is_Symbol and \
+                    env.var_to_source.get(size.expr) == str(size.expr):
+                env.var_to_source[size.expr] = f"{node.name}.size()[{d}]"
 
 
 def _meta_val(node):

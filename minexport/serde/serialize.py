@@ -10,13 +10,14 @@ import operator
 import numpy as np
 
 from .._tensor import Tensor
-from ..export.graph_signature import (ConstantArgument, InputKind, OutputKind, TensorArgument)
+from ..export.graph_signature import ConstantArgument, InputKind, OutputKind, SymIntArgument, TensorArgument
 from ..fx.graph import Node
 from ..nn.parameter import Parameter
 from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
 from . import schema as S
 from .errors import SerializationError
+from .sym_expr import dump_expr
 
 __all__ = ["serialize_program"]
 
@@ -25,15 +26,31 @@ def _device_json(d):
     return {"type": d.type, "index": d.index}
 
 
+def _is_sym(v):
+    return getattr(v, "_is_symbolic", False)
+
+
+def _sym_expr(v):
+    """A symbolic value as torch's SymExpr: srepr text plus the example value (None when data-dependent)."""
+    expr = v.env.simplify(v.expr)
+    hint = None if expr.free_symbols & v.env.unbacked else {"as_int" if not isinstance(v.hint, bool) else "as_bool":
+                                                              v.hint}
+    return {"as_expr": {"expr_str": dump_expr(expr), "hint": hint}}
+
+
+def _size_json(s):
+    return _sym_expr(s) if _is_sym(s) else {"as_int": int(s)}
+
+
 def _tensor_meta(t, requires_grad=None):
-    shape = [int(s) for s in t.shape]
+    shape = list(t.shape)
     strides, acc = [], 1
     for s in reversed(shape):
         strides.append(acc)
-        acc *= max(s, 1)
-    return {"dtype": S.SCALAR_TYPE[t.dtype], "sizes": [{"as_int": s} for s in shape],
+        acc = acc * s if _is_sym(s) or _is_sym(acc) else acc * max(s, 1)
+    return {"dtype": S.SCALAR_TYPE[t.dtype], "sizes": [_size_json(s) for s in shape],
             "requires_grad": bool(t.requires_grad if requires_grad is None else requires_grad),
-            "device": _device_json(t.device), "strides": [{"as_int": s} for s in reversed(strides)],
+            "device": _device_json(t.device), "strides": [_size_json(s) for s in reversed(strides)],
             "storage_offset": {"as_int": 0}, "layout": S.LAYOUT["strided"]}
 
 
@@ -54,7 +71,14 @@ def _argument(value, typ):
     if value is None:
         return {"as_none": True}
     if isinstance(value, Node):
+        val = value.meta.get("val")
+        if _is_sym(val):
+            key = "as_sym_bool" if type(val).__name__ == "SymBool" else "as_sym_int"
+            return {key: {"as_name": value.name}}
         return {"as_tensor": {"name": value.name}}
+    if typ is not None and typ.list_len is not None and isinstance(value, (list, tuple)) and \
+            typ.base == "SymInt" and any(isinstance(v, Node) for v in value):
+        return {"as_sym_ints": [{"as_name": v.name} if isinstance(v, Node) else {"as_int": int(v)} for v in value]}
     if typ is not None and typ.list_len is not None and isinstance(value, (list, tuple)):
         base = typ.base
         if base == "Tensor":
@@ -96,6 +120,28 @@ def _nn_module_stack(stack):
     return ";".join(f"{key},{path},{qualname}" for key, (path, qualname) in stack.items())
 
 
+_OPERATOR_ARGS = ("a", "b")
+
+
+def _operator_node_json(node):
+    """A symbolic-int operator node (operator.mul, operator.ge, ...) as torch writes it."""
+    inputs = [{"name": name, "arg": _argument(v, None), "kind": S.ARG_POSITIONAL}
+              for name, v in zip(_OPERATOR_ARGS, node.args)]
+    key = "as_sym_bool" if type(node.meta.get("val")).__name__ == "SymBool" else "as_sym_int"
+    return {"target": f"_operator.{node.target.__name__}", "inputs": inputs,
+            "outputs": [{key: {"as_name": node.name}}], "metadata": _metadata(node),
+            "is_hop_single_tensor_return": None, "name": node.name}
+
+
+def _metadata(node):
+    metadata = {}
+    if node.meta.get("stack_trace"):
+        metadata["stack_trace"] = node.meta["stack_trace"]
+    if node.meta.get("nn_module_stack"):
+        metadata["nn_module_stack"] = _nn_module_stack(node.meta["nn_module_stack"])
+    return metadata
+
+
 def _node_json(node, getitems):
     op = node.target
     schema = op._schema
@@ -116,14 +162,11 @@ def _node_json(node, getitems):
         outputs = [{"as_tensors": [{"name": n} for n in names]}]
     elif len(rets) > 1:
         outputs = [{"as_tensor": {"name": n}} for n in names]
+    elif _is_sym(node.meta.get("val")):
+        outputs = [{"as_sym_int": {"as_name": node.name}}]
     else:
         outputs = [{"as_tensor": {"name": node.name}}]
-    metadata = {}
-    if node.meta.get("stack_trace"):
-        metadata["stack_trace"] = node.meta["stack_trace"]
-    if node.meta.get("nn_module_stack"):
-        metadata["nn_module_stack"] = _nn_module_stack(node.meta["nn_module_stack"])
-    return {"target": f"torch.ops.{op}", "inputs": inputs, "outputs": outputs, "metadata": metadata,
+    return {"target": f"torch.ops.{op}", "inputs": inputs, "outputs": outputs, "metadata": _metadata(node),
             "is_hop_single_tensor_return": None, "name": node.name}
 
 
@@ -136,14 +179,20 @@ def _graph_json(graph):
             slots = getitems.setdefault(src, {})
             slots[idx] = n
     inputs, outputs = [], []
+    sym_ints, sym_bools = {}, {}
     for n in graph.nodes:
         val = n.meta.get("val")
         if isinstance(val, Tensor):
             tensor_values[n.name] = _tensor_meta(val)
+        elif _is_sym(val):
+            (sym_bools if type(val).__name__ == "SymBool" else sym_ints)[n.name] = _sym_expr(val)
         if n.op == "placeholder":
             inputs.append({"as_tensor": {"name": n.name}} if isinstance(val, Tensor) else _scalar_or_none(val))
         elif n.op == "call_function":
             if n.target is operator.getitem:
+                continue
+            if getattr(n.target, "__module__", None) == "_operator":
+                nodes.append(_operator_node_json(n))
                 continue
             if not hasattr(n.target, "overloadpacket"):
                 raise SerializationError(f"node '{n.name}' calls {n.target!r}, which the archive format cannot "
@@ -159,7 +208,7 @@ def _graph_json(graph):
         else:
             raise SerializationError(f"node '{n.name}' has op '{n.op}', which the archive format does not hold")
     return {"inputs": inputs, "outputs": outputs, "nodes": nodes, "tensor_values": tensor_values,
-            "sym_int_values": {}, "sym_bool_values": {}, "is_single_tensor_return": False,
+            "sym_int_values": sym_ints, "sym_bool_values": sym_bools, "is_single_tensor_return": False,
             "custom_obj_values": {}, "sym_float_values": {}}
 
 
@@ -193,8 +242,12 @@ def _signature_json(sig):
     outputs = []
     for s in sig.output_specs:
         if s.kind == OutputKind.USER_OUTPUT:
-            arg = {"as_tensor": {"name": s.arg.name}} if isinstance(s.arg, TensorArgument) else \
-                _scalar_or_none(s.arg.value)
+            if isinstance(s.arg, TensorArgument):
+                arg = {"as_tensor": {"name": s.arg.name}}
+            elif isinstance(s.arg, SymIntArgument):
+                arg = {"as_sym_int": {"as_name": s.arg.name}}
+            else:
+                arg = _scalar_or_none(s.arg.value)
             outputs.append({"user_output": {"arg": arg}})
         elif s.kind in _OUTPUT_KEYS:
             key, target_key = _OUTPUT_KEYS[s.kind]
