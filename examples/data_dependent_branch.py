@@ -1,7 +1,7 @@
 """A Python `if` on a tensor's value cannot be captured: export refuses it and says how to fix it.
 
 Expected outcome: a DataDependentError naming the `if` line and pointing to
-`minexport.cond` / `where`, printed below.
+`minexport.where` and `.item()` with `_check`, printed below.
 """
 import minexport as torch
 from minexport.export import DataDependentError, export

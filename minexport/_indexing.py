@@ -32,6 +32,11 @@ def _count_dims(items):
     return n
 
 
+def _slice_bound(value):
+    """A slice's start/stop as an int, kept symbolic (not specialized) when it is a symbolic size."""
+    return value if getattr(value, "_is_symbolic", False) else int(value)
+
+
 def _normalize(index):
     if isinstance(index, tuple):
         return list(index)
@@ -67,11 +72,12 @@ def _apply_basic(t, index):
             step = 1 if step is None else int(step)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            start = 0 if start is None else int(start)
-            stop = INT64_MAX if stop is None else int(stop)
+            start = 0 if start is None else _slice_bound(start)
+            stop = INT64_MAX if stop is None else _slice_bound(stop)
             size = result.shape[dim]
             # a slice keeping a whole static dim records nothing (torch skips it too; not for symbolic sizes)
-            if not (step == 1 and type(size) is int and slice_bounds(size, start, stop, 1) == (0, size)):
+            if not (step == 1 and type(size) is type(start) is type(stop) is int
+                    and slice_bounds(size, start, stop, 1) == (0, size)):
                 result = aten.slice.Tensor(result, dim, start, stop, step)
             dim += 1
         elif isinstance(it, Tensor):

@@ -123,16 +123,22 @@ class SymbolicInputs:
                                 f"related{other} by {name(target)} = {text}.")
             if kind_t == "dim":
                 fixes.append(f"  {name(target)} = {text}")
+        unexplained = []     # guards that neither narrow one range nor became an equality
         for guard, where in env.guards:
             syms = guard.free_symbols
             if len(syms) != 1 or not isinstance(guard, sympy.core.relational.Relational) or \
                     isinstance(guard, (sympy.Eq, sympy.Ne)):
+                unexplained.append((guard, where))
                 continue
             (sym,) = syms
             sym = env.simplify(sym)
             if not sym.is_Symbol or sym not in ranges or sym in env.unbacked:
                 continue
-            lo, hi = implied_bounds(guard, sym)
+            try:
+                lo, hi = implied_bounds(guard, sym)
+            except (sympy.PolynomialError, TypeError, ValueError):
+                unexplained.append((guard, where))
+                continue
             r = ranges[sym]
             new_lo = max(r.lower, lo) if lo is not None else r.lower
             new_hi = r.upper if hi is None else (hi if r.upper is int_oo else min(r.upper, hi))
@@ -150,6 +156,7 @@ class SymbolicInputs:
                 hi_text = "" if new_hi is int_oo else f", max={new_hi}"
                 fixes.append(f"  {name(sym)} = Dim('{name(sym)}', min={new_lo}{hi_text})")
             ranges[sym] = ValueRange(new_lo, new_hi)
+        problems += self._relation_problems(unexplained)
         if problems:
             labels = sorted({self.kind[s][1] for s in env.var_to_range if self.kind.get(s, ("auto",))[0] != "auto"})
             text = f"Constraints violated ({', '.join(labels)})!\n" + "\n".join(problems)
@@ -159,6 +166,25 @@ class SymbolicInputs:
         for s in env.unbacked:
             ranges[s] = env.var_to_range[s]
         return {s: r for s, r in ranges.items() if s not in env.replacements}
+
+    def _relation_problems(self, guards):
+        """Guards relating dims (or constraining one non-linearly) that no replacement explains: a named
+        Dim cannot promise them, so each is a violation (no fix is suggested; torch has none either)."""
+        env, problems = self.env, []
+        for guard, where in guards:
+            g = env.simplify(guard)
+            if not isinstance(g, sympy.core.relational.Relational) or g.free_symbols & env.unbacked:
+                continue
+            if len(g.free_symbols) == 1 and isinstance(g, sympy.Ne):
+                continue    # excluding one value of a dim: torch does not report these either
+            named = sorted((s for s in g.free_symbols if self.kind.get(s, ("auto",))[0] != "auto"), key=str)
+            if not named:
+                continue
+            where_lines = "\n".join("      " + line.strip() for line in where.strip().splitlines())
+            dims = ", ".join(f"{self.kind[s][1]} = {env.var_to_source[s]}" for s in named)
+            problems.append(f"  - Not all values of {dims} in the specified ranges satisfy the generated guard "
+                            f"{self._source_expr(g)}, from:\n{where_lines}")
+        return list(dict.fromkeys(problems))
 
     def _source_expr(self, expr):
         return str(expr.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in expr.free_symbols}))

@@ -343,10 +343,9 @@ class _Tracer:
             f"Data-dependent control flow or value: {what} needs the value of a traced tensor, which export "
             f"cannot see (it records tensor operations, not their results). At:\n{format_user_frame(frame)}\n"
             "Fix it by one of:\n"
-            "  - branch with minexport.cond(pred, true_fn, false_fn, operands), which captures both branches;\n"
             "  - compute both results and select with minexport.where(cond, a, b);\n"
-            "  - read a scalar with .item() and bound it with minexport._check(...) (data-dependent values "
-            "need dynamic shapes support).")
+            "  - read an integer scalar with .item() and bound it with minexport._check(...).\n"
+            "(torch.cond-style control flow is not implemented in minexport yet.)")
 
 
 def _unchanged(inp, out, kwargs, args):

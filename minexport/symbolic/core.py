@@ -99,6 +99,28 @@ class ValueRange:
         return f"VR[{self.lower}, {self.upper}]"
 
 
+def _decide(op, lo, hi):
+    """Truth of `d <op> 0` for every d in [lo, hi]: True, False, or None when it depends."""
+    if op == "==":
+        return False if (lo > 0 or hi < 0) else (True if lo == hi == 0 else None)
+    if op == "!=":
+        return True if (lo > 0 or hi < 0) else (False if lo == hi == 0 else None)
+    if op in (">=", ">"):
+        strict = op == ">"
+        if lo > 0 or (lo >= 0 and not strict):
+            return True
+        if hi < 0 or (hi <= 0 and strict):
+            return False
+        return None
+    if op in ("<=", "<"):
+        strict = op == "<"
+        if hi < 0 or (hi <= 0 and not strict):
+            return True
+        if lo > 0 or (lo >= 0 and strict):
+            return False
+    return None
+
+
 def is_symbolic(x):
     """True for a SymInt or SymBool."""
     return isinstance(x, (SymInt, SymBool))
@@ -177,28 +199,35 @@ class SymInt:
     def __truediv__(self, o):
         return float(self) / float(o)
 
-    def _compare(self, other, rel, hint_rel):
+    def _compare(self, other, rel, hint_rel, op):
         if not isinstance(other, (int, SymInt)):
             return NotImplemented
+        # A size symbol against a constant (`s0 == 1` in every broadcast) is
+        # usually decided by the symbol's range alone; skip building sympy.
+        # The result is the same bool that bool(SymBool) would give, with no guard.
+        if type(other) is int and self.expr.is_Symbol:
+            decided = self.env.decide_symbol_against(self.expr, op, other)
+            if decided is not None:
+                return decided
         return SymBool(rel(_expr(self), _expr(other)), self.env, hint_rel(self.hint, _hint(other)))
 
     def __eq__(self, o):
-        return self._compare(o, sympy.Eq, lambda a, b: a == b)
+        return self._compare(o, sympy.Eq, lambda a, b: a == b, "==")
 
     def __ne__(self, o):
-        return self._compare(o, sympy.Ne, lambda a, b: a != b)
+        return self._compare(o, sympy.Ne, lambda a, b: a != b, "!=")
 
     def __lt__(self, o):
-        return self._compare(o, sympy.Lt, lambda a, b: a < b)
+        return self._compare(o, sympy.Lt, lambda a, b: a < b, "<")
 
     def __le__(self, o):
-        return self._compare(o, sympy.Le, lambda a, b: a <= b)
+        return self._compare(o, sympy.Le, lambda a, b: a <= b, "<=")
 
     def __gt__(self, o):
-        return self._compare(o, sympy.Gt, lambda a, b: a > b)
+        return self._compare(o, sympy.Gt, lambda a, b: a > b, ">")
 
     def __ge__(self, o):
-        return self._compare(o, sympy.Ge, lambda a, b: a >= b)
+        return self._compare(o, sympy.Ge, lambda a, b: a >= b, ">=")
 
     def __bool__(self):
         return bool(self != 0)
@@ -286,22 +315,29 @@ class ShapeEnv:
         return expr
 
     # -- deciding -------------------------------------------------------------------
+    def _symbol_bounds(self, sym):
+        """(lo, hi) a symbol is reasoned over: sizes count as >= 2 (0 and 1 are
+        always static), as torch's size-oblivious checks; None if unknown."""
+        r = self.var_to_range.get(sym)
+        if r is None:
+            return None
+        hi = math.inf if r.upper is int_oo else r.upper
+        if sym in self.unbacked and sym not in self.size_like:
+            lo = -math.inf if isinstance(r.lower, _NegInf) else r.lower
+        else:
+            lo = max(r.lower, 2)
+        return lo, hi
+
     def _bounds(self, expr):
-        """(lo, hi) of expr over the symbols' ranges (sizes are >= 2 once symbolic), or None."""
+        """(lo, hi) of expr over the symbols' ranges, or None."""
         subs = {}
         for s in expr.free_symbols:
-            r = self.var_to_range.get(s)
-            if r is None:
+            bounds = self._symbol_bounds(s)
+            if bounds is None:
                 return None
-            hi = sympy.oo if r.upper is int_oo else sympy.Integer(r.upper)
-            if s in self.unbacked and s not in self.size_like:
-                lo = -sympy.oo if isinstance(r.lower, _NegInf) else sympy.Integer(r.lower)
-            else:   # sizes are reasoned about as >= 2 (0 and 1 are always static), as torch's size-oblivious checks
-                lo = sympy.Integer(max(r.lower, 2))
-            if lo == hi:
-                subs[s] = lo
-                continue
-            subs[s] = sympy.AccumBounds(lo, hi)
+            lo, hi = (sympy.oo if b == math.inf else -sympy.oo if b == -math.inf else sympy.Integer(b)
+                      for b in bounds)
+            subs[s] = lo if lo == hi else sympy.AccumBounds(lo, hi)
         try:
             val = expr.subs(subs)
         except (TypeError, ValueError):
@@ -312,6 +348,13 @@ class ShapeEnv:
             return val, val
         return None
 
+    def decide_symbol_against(self, sym, op, value):
+        """`sym <op> value` for an int value, decided from sym's range alone; None if it is not."""
+        if sym in self.replacements or sym in self.unbacked:   # data-dependent checks stay graph nodes
+            return None
+        bounds = self._symbol_bounds(sym)
+        return None if bounds is None else _decide(op, bounds[0] - value, bounds[1] - value)
+
     def static_value(self, rel):
         """True/False when the ranges decide rel, else None."""
         rel = self.simplify(rel)
@@ -320,28 +363,7 @@ class ShapeEnv:
         if not isinstance(rel, sympy.core.relational.Relational):
             return None
         bounds = self._bounds(rel.lhs - rel.rhs)
-        if bounds is None:
-            return None
-        lo, hi = bounds
-        op = rel.rel_op
-        if op == "==":
-            return False if (lo > 0 or hi < 0) else (True if lo == hi == 0 else None)
-        if op == "!=":
-            return True if (lo > 0 or hi < 0) else (False if lo == hi == 0 else None)
-        if op in (">=", ">"):
-            strict = op == ">"
-            if (lo > 0) or (lo >= 0 and not strict):
-                return True
-            if (hi < 0) or (hi <= 0 and strict):
-                return False
-            return None
-        if op in ("<=", "<"):
-            strict = op == "<"
-            if (hi < 0) or (hi <= 0 and not strict):
-                return True
-            if (lo > 0) or (lo >= 0 and strict):
-                return False
-        return None
+        return None if bounds is None else _decide(rel.rel_op, *bounds)
 
     def evaluate(self, symbool):
         """Decide a condition: from ranges if possible, else from hints, recording the guard."""
@@ -354,7 +376,7 @@ class ShapeEnv:
                 f"Could not guard on data-dependent expression {symbool.expr} (a value read with .item() has no "
                 f"example value, and its known range does not decide this). At:\n{format_user_frame(user_frame(2))}\n"
                 "Fix it by bounding the value first, e.g. minexport._check(value >= 0) / "
-                "minexport._check_is_size(value), or branch with minexport.cond.")
+                "minexport._check_is_size(value), or compute both results and select with minexport.where.")
         value = symbool.hint
         guard = self.simplify(symbool.expr if value else sympy.Not(symbool.expr))
         self.record(guard)
@@ -370,7 +392,10 @@ class ShapeEnv:
             syms = sorted(diff.free_symbols, key=lambda s: int(s.name[1:]))
             if syms:
                 target = syms[-1]
-                solved = sympy.solve(diff, target)
+                try:
+                    solved = sympy.solve(diff, target)
+                except NotImplementedError:     # e.g. Mod(2*s1, s0) == 0: kept as a guard, not a substitution
+                    solved = []
                 if len(solved) == 1:
                     self.replacements[target] = solved[0]
                     self.replacements = {k: v.xreplace(self.replacements) for k, v in self.replacements.items()}
