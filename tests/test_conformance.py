@@ -3,7 +3,9 @@
 Needs torch (the oracle) and the harness at ../shared/conformance (present in
 CI and in the team's checkouts).  Every check the harness makes must pass:
 outcome, ops, signature, ranges, run, extra, and after run_decompositions()
-core_sig and core_run.  torch's ExportDB example `user_input_mutation` runs too.
+core_sig and core_run.  torch's ExportDB examples run too: `user_input_mutation`
+and those tagged dynamic-shape/dynamic-value that need no control-flow
+operator (the cond/map ones wait for minexport's control flow).
 """
 import os
 import pathlib
@@ -18,15 +20,17 @@ SEEDS = ["seed_sin_cos_add", "seed_conv_relu_maxpool", "seed_linear_relu_inplace
          "seed_dataclass_io", "seed_buffer_and_input_mutation", "seed_shape_guard", "seed_matmul_shared_dim",
          "seed_dynamic_slice", "seed_check_size", "seed_check_value"]
 OURS = sorted((ROOT / "tests" / "conformance_cases").glob("*.py"))
+EXPORTDB = ["user_input_mutation", "constrain_as_size_example", "constrain_as_value_example",
+            "dynamic_shape_constructor", "dynamic_shape_if_guard", "dynamic_shape_round", "dynamic_shape_slicing",
+            "dynamic_shape_view", "list_contains", "scalar_output"]
 
 
 @pytest.mark.skipif(not HARNESS.exists(), reason="the shared conformance harness is not beside this checkout")
 def test_conformance():
     torch = pytest.importorskip("torch")
     cases = [str(HARNESS.parent / "cases" / f"{s}.py") for s in SEEDS] + [str(p) for p in OURS]
-    exportdb = pathlib.Path(torch.__file__).parent / "_export" / "db" / "examples" / "user_input_mutation.py"
-    if exportdb.exists():
-        cases.append(str(exportdb))
+    exportdb = pathlib.Path(torch.__file__).parent / "_export" / "db" / "examples"
+    cases += [str(exportdb / f"{name}.py") for name in EXPORTDB if (exportdb / f"{name}.py").exists()]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run([sys.executable, str(HARNESS), *cases], capture_output=True, text=True, env=env,
                          timeout=900)
