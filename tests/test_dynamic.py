@@ -7,6 +7,7 @@ import pytest
 import minexport as me
 import minexport.nn as nn
 from minexport.export import ConstraintViolationError, Dim, UserError, dims, export
+from minexport.utils import _pytree as pytree
 
 
 class MatMul(nn.Module):
@@ -295,6 +296,16 @@ class _CatThenSlice(nn.Module):
         return z[1:z.shape[0] - 1] + x.sum()
 
 
+class _StridedConvPlusArange(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, stride=2, padding=2)
+
+    def forward(self, x):
+        y = self.conv(x)          # width floor((k + 1)/2) + 1: a floor expression over K
+        return y + me.arange(y.shape[-1]), me.arange(x.shape[0] * 2)
+
+
 # name -> (model, inputs for sizes (b, k), dynamic_shapes for Dims (B, K))
 _PROPERTY_MODELS = {
     "linear_softmax": (_LinearSoftmax, lambda b, k: (me.randn(b, 4),), lambda B, K: {"x": {0: B}}),
@@ -302,6 +313,7 @@ _PROPERTY_MODELS = {
                       lambda B, K: {"x": {0: B, 1: K}, "y": {0: K}}),
     "broadcast_add": (Add, lambda b, k: (me.randn(b, k), me.randn(k)), lambda B, K: {"x": {0: B, 1: K}, "y": {0: K}}),
     "flatten_mean": (_FlattenMean, lambda b, k: (me.randn(b, k, 2),), lambda B, K: {"x": {0: B, 1: K}}),
+    "conv_arange": (_StridedConvPlusArange, lambda b, k: (me.randn(b, 2, 5, k),), lambda B, K: {"x": {0: B, 3: K}}),
     "derived_cat": (_CatThenSlice, lambda b, k: (me.randn(b, 3), me.randn(2 * b, 3)),
                     lambda B, K: {"x": {0: B}, "y": {0: 2 * B}}),
 }
@@ -325,7 +337,8 @@ def test_exported_programs_agree_with_eager_at_random_sizes():
         run = ep.module()
         for b, k in others:
             args = make_inputs(b, k)
-            np.testing.assert_allclose(run(*args).numpy(), model(*args).numpy(), rtol=1e-5, atol=1e-6)
+            for got, want in zip(pytree.tree_leaves(run(*args)), pytree.tree_leaves(model(*args))):
+                np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-5)
         with pytest.raises(AssertionError, match="Guard failed"):
             run(*make_inputs(13, 13))
 

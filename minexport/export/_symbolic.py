@@ -250,8 +250,8 @@ class SymNodes:
             for t in terms[1:]:
                 node = self.graph.call_function(fn, (node, self._build(t)), meta={"val": None})
             node.meta["val"] = val
-        elif isinstance(expr, sympy.floor) and expr.args[0].is_Mul:
-            num, den = expr.args[0].as_numer_denom()
+        elif isinstance(expr, sympy.floor):     # floor(a/b), e.g. conv/pool sizes floor(s2/2 - 1/2): (s2 - 1) // 2
+            num, den = sympy.together(expr.args[0]).as_numer_denom()
             node = self.graph.call_function(operator.floordiv, (self._build(num), self._build(den)),
                                             meta={"val": val})
         elif isinstance(expr, sympy.Mod):

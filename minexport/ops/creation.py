@@ -173,8 +173,8 @@ def arange_length(start, end, step):
     check(step != 0, "step must be nonzero")
     check((step > 0 and end >= start) or (step < 0 and end <= start),
           "upper bound and larger bound inconsistent with step sign")
-    if all(isinstance(v, int) for v in (start, end, step)):
-        return max(0, -((start - end) // step))
+    if all(isinstance(v, int) or type(v).__name__ == "SymInt" for v in (start, end, step)):
+        return max(0, -((start - end) // step))     # integer ceil division: exact, and symbolic sizes stay symbolic
     return max(0, math.ceil((end - start) / step))
 
 

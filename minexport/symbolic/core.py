@@ -11,6 +11,7 @@ symbol are decided False without a guard, as torch's size-oblivious
 reasoning does.
 """
 import math
+from fractions import Fraction
 
 import sympy
 
@@ -97,6 +98,11 @@ class ValueRange:
 
     def __repr__(self):
         return f"VR[{self.lower}, {self.upper}]"
+
+
+def _times(x, y):
+    """x * y for interval ends, where 0 times an infinite end is 0."""
+    return 0 if x == 0 or y == 0 else x * y
 
 
 def _decide(op, lo, hi):
@@ -330,6 +336,9 @@ class ShapeEnv:
 
     def _bounds(self, expr):
         """(lo, hi) of expr over the symbols' ranges, or None."""
+        bounds = self._interval(expr)
+        if bounds is not None:
+            return bounds
         subs = {}
         for s in expr.free_symbols:
             bounds = self._symbol_bounds(s)
@@ -346,6 +355,39 @@ class ShapeEnv:
             return val.min, val.max
         if val.is_number:
             return val, val
+        return None
+
+    def _interval(self, expr):
+        """Interval arithmetic over +, *, floor, ceiling and Mod by a positive constant — the shapes size
+        formulas take (conv/pool: floor((s + p - k)/st) + 1), which sympy's AccumBounds leaves unevaluated.
+        (lo, hi) as Fractions or +-inf; None for anything else."""
+        if expr.is_Number:
+            if not expr.is_Rational:
+                return None
+            value = Fraction(int(expr.p), int(expr.q))
+            return value, value
+        if expr.is_Symbol:
+            return self._symbol_bounds(expr)
+        if expr.is_Add or expr.is_Mul:
+            parts = [self._interval(a) for a in expr.args]
+            if any(p is None for p in parts):
+                return None
+            lo, hi = parts[0]
+            for a, b in parts[1:]:
+                if expr.is_Add:
+                    lo, hi = lo + a, hi + b
+                else:
+                    products = [_times(x, y) for x in (lo, hi) for y in (a, b)]
+                    lo, hi = min(products), max(products)
+            return lo, hi
+        if isinstance(expr, (sympy.floor, sympy.ceiling)):
+            inner = self._interval(expr.args[0])
+            if inner is None:
+                return None
+            rnd = math.floor if isinstance(expr, sympy.floor) else math.ceil
+            return tuple(b if math.isinf(b) else Fraction(rnd(b)) for b in inner)
+        if isinstance(expr, sympy.Mod) and expr.args[1].is_Integer and expr.args[1] > 0:
+            return Fraction(0), Fraction(int(expr.args[1]) - 1)
         return None
 
     def decide_symbol_against(self, sym, op, value):
