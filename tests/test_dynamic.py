@@ -365,3 +365,12 @@ def test_a_nonlinear_relation_between_dims_is_a_violation():
     assert tuple(ep.module()(me.randn(5, 4), me.randn(10, 4)).shape) == (5, 4)
     with pytest.raises(AssertionError, match=r"long.size\(\)\[0\]"):
         ep.module()(me.randn(5, 4), me.randn(9, 4))
+
+
+def test_auto_dims_keep_relation_guards_as_call_time_checks():
+    """With Dim.AUTO the relation is accepted, so the module must check it before running kernels."""
+    ep = export(_Interleave(), (me.randn(3, 4), me.randn(6, 4)),
+                dynamic_shapes={"short": {0: Dim.AUTO}, "long": {0: Dim.AUTO}})
+    assert tuple(ep.module()(me.randn(5, 4), me.randn(10, 4)).shape) == (5, 4)
+    with pytest.raises(AssertionError, match=r"Guard failed: .*long.size\(\)\[0\].*short.size\(\)\[0\]"):
+        ep.module()(me.randn(5, 4), me.randn(12, 4))

@@ -273,6 +273,7 @@ class RuntimeShapeChecks:
     def __init__(self, env, ranges, dims):
         # dims: [(input index, input name, dim, sympy expr)]
         self.env, self.ranges, self.dims = env, ranges, dims
+        self.relations = _relation_guards(env) if env is not None else []
 
     def check(self, flat):
         binds = {}
@@ -300,6 +301,23 @@ class RuntimeShapeChecks:
                 if r.upper is not int_oo and v > r.upper:
                     raise AssertionError(f"Guard failed: {src} <= {_scaled(expr, sym, r.upper)} (got {value})")
             binds[sym] = sympy.Integer(v)
+        for guard in self.relations:
+            if guard.free_symbols <= binds.keys() and guard.xreplace(binds) is sympy.false:
+                text = guard.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in guard.free_symbols})
+                raise AssertionError(f"Guard failed: {text}")
+
+
+def _relation_guards(env):
+    """The trace's guards that ranges and equalities do not already express: relations between dims
+    and non-linear conditions (only Dim.AUTO dims can have them; named Dims were refused at export)."""
+    out = []
+    for guard, _ in env.guards:
+        g = env.simplify(guard)
+        if not isinstance(g, sympy.core.relational.Relational) or g.free_symbols & env.unbacked:
+            continue
+        if len(g.free_symbols) > 1 or not (g.lhs - g.rhs).is_polynomial(*g.free_symbols):
+            out.append(g)
+    return out
 
 
 def _scaled(expr, sym, v):
