@@ -181,8 +181,8 @@ def scalar_dtype(value):
         return int64
     if isinstance(value, float):
         return _default_dtype
-    if getattr(value, "_is_symbolic", False):      # a symbolic size (SymInt) or condition (SymBool)
-        return bool if t.__name__ == "SymBool" else int64
+    if getattr(value, "_is_symbolic", False):      # SymInt, SymFloat or SymBool
+        return {"SymBool": bool, "SymFloat": _default_dtype}.get(t.__name__, int64)
     raise TypeError(f"expected a number, got {t.__name__}")
 
 

@@ -54,6 +54,13 @@ class Dynamic(torch.nn.Module):
         return x * 2
 
 
+class FloatItem(torch.nn.Module):
+    def forward(self, x, y):
+        a = y.item()
+        torch._check(a > 0)
+        return x * a + x.shape[0]
+
+
 def _inputs(args, kwargs=None):
     return torch.utils._pytree.tree_leaves((args, kwargs or {}))
 
@@ -82,6 +89,8 @@ def main():
     make("convnet_aten", ConvNet().eval(), (torch.randn(2, 3, 8, 8),), decompose=True)
     make("mutating_aten", Mutating(), (torch.randn(3, 3),), decompose=True)
     make("dynamic", Dynamic(), (torch.randn(4, 3),), dynamic_shapes=({0: torch.export.Dim("b")},))
+    make("float_item", FloatItem(), (torch.randn(4, 3), torch.tensor(1.5)),
+         dynamic_shapes=({0: torch.export.Dim("b")}, None))
 
 
 if __name__ == "__main__":

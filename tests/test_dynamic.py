@@ -239,13 +239,90 @@ def test_unbounded_data_dependent_branch_is_refused():
     assert "u0 > 0" in msg and "if y.item() > 0:" in msg and "_check" in msg
 
 
-def test_float_item_is_refused_clearly():
-    class F(nn.Module):
-        def forward(self, x):
-            return x * x.sum().item()
+class FloatItem(nn.Module):
+    def forward(self, x, y):
+        a = y.item()
+        return x * a, a * 2.0
 
-    with pytest.raises(me.export.DataDependentError, match="floating-point"):
-        export(F(), (me.randn(2),))
+
+def test_float_item_is_an_unbacked_symfloat():
+    ep = export(FloatItem(), (me.randn(3), me.tensor(1.5)))
+    text = str(ep)
+    assert 'item: "Sym(zuf0)" = torch.ops.aten.item.default(y)' in text
+    assert 'mul: "f32[3]" = torch.ops.aten.mul.Tensor(x, item)' in text
+    assert 'mul_1: "Sym(2.0*zuf0)" = item * 2.0' in text
+    assert text.endswith("Range constraints: {zuf0: VR[-oo, oo]}\n")
+    assert [type(s.arg).__name__ for s in ep.graph_signature.output_specs] == ["TensorArgument", "SymFloatArgument"]
+    x = me.randn(3)
+    for program in (ep, ep.run_decompositions()):
+        out, doubled = program.module()(x, me.tensor(-0.25))
+        np.testing.assert_allclose(out.numpy(), x.numpy() * -0.25, rtol=1e-6)
+        assert doubled == -0.5 and type(doubled) is float
+    assert "torch.ops.aten._local_scalar_dense.default(y)" in str(ep.run_decompositions())
+
+
+def test_float_item_in_integer_math_and_with_dynamic_sizes():
+    class Mixed(nn.Module):
+        def forward(self, x, y):
+            a = y.item()
+            return me.arange(4) * a, (x * (a + x.shape[0]), x.shape[0] * 0.5, a / x.shape[0])
+
+    ep = export(Mixed(), (me.randn(3), me.tensor(1.5)), dynamic_shapes=({0: Dim("n")}, None))
+    text = str(ep)
+    assert 'add: "Sym(s0 + zuf0)" = sym_size_int + item' in text
+    assert 'truediv: "Sym(zuf0/s0)" = item / sym_size_int' in text
+    ints, (scaled, half, ratio) = ep.module()(me.ones(4), me.tensor(2.0))
+    assert ints.dtype == me.float32 and ints.tolist() == [0.0, 2.0, 4.0, 6.0]
+    assert scaled.tolist() == [6.0] * 4 and (half, ratio) == (2.0, 0.5)
+
+
+def test_check_on_a_float_is_a_runtime_assert_and_decides_later_branches():
+    class Positive(nn.Module):
+        def forward(self, x, y):
+            a = y.item()
+            me._check(0 < a)
+            return x * a if a > 0.0 else x
+
+    ep = export(Positive(), (me.randn(3), me.tensor(1.5)))
+    assert "Runtime assertion failed for expression zuf0 > 0 on node 'gt'" in str(ep)
+    assert "{zuf0: VR[-oo, oo]}" in str(ep)
+    assert ep.module()(me.ones(3), me.tensor(3.0)).tolist() == [3.0] * 3
+    with pytest.raises(RuntimeError, match="zuf0 > 0"):
+        ep.module()(me.ones(3), me.tensor(-1.0))
+
+
+def test_undecidable_float_uses_are_refused_with_the_line():
+    class Branch(nn.Module):
+        def forward(self, x, y):
+            if y.item() > 0.5:
+                return x + 1
+            return x
+
+    class ToInt(nn.Module):
+        def forward(self, x, y):
+            return x + int(y.item())
+
+    with pytest.raises(me.export.DataDependentError) as e:
+        export(Branch(), (me.randn(2), me.tensor(3.0)))
+    assert "zuf0 > 0.5" in str(e.value) and "if y.item() > 0.5:" in str(e.value)
+    with pytest.raises(me.export.DataDependentError) as e:
+        export(ToInt(), (me.randn(2), me.tensor(3.0)))
+    assert "specialized int" in str(e.value) and "return x + int(y.item())" in str(e.value)
+
+
+def test_float_item_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    class TFloatItem(torch.nn.Module):
+        def forward(self, x, y):
+            a = y.item()
+            return x * a, a * 2.0
+
+    t_ep = torch.export.export(TFloatItem(), (torch.randn(3), torch.tensor(1.5)))
+    m_ep = export(FloatItem(), (me.randn(3), me.tensor(1.5)))
+    strip = lambda t: [line for line in str(t).splitlines() if "# File" not in line]
+    assert strip(m_ep) == strip(t_ep)
+    assert str(m_ep.run_decompositions().graph_signature) == str(t_ep.run_decompositions().graph_signature)
 
 
 def test_mask_indexing_and_nonzero_have_unbacked_sizes():

@@ -57,6 +57,25 @@ def test_dynamic_torch_archive_runs_at_other_sizes():
         ep.module()(me.ones(9, 4))
 
 
+def test_torch_archive_with_a_symfloat_runs_and_checks_it():
+    ep = load(FIXTURES / "float_item.pt2")
+    assert {str(k): str(v) for k, v in ep.range_constraints.items()} == {"zuf0": "VR[-oo, oo]", "s77": "VR[0, int_oo]"}
+    assert 'item: "Sym(zuf0)" = torch.ops.aten.item.default(y)' in str(ep)
+    with np.load(FIXTURES / "float_item.npz") as data:
+        out = ep.module()(me.from_numpy(data["in_0"].copy()), me.from_numpy(data["in_1"].copy()))
+        np.testing.assert_allclose(out.numpy(), data["out_0"], rtol=1e-6)
+    assert ep.module()(me.ones(5, 3), me.tensor(2.0)).tolist() == [[7.0] * 3] * 5
+    with pytest.raises(RuntimeError, match="zuf0"):
+        ep.module()(me.ones(5, 3), me.tensor(-2.0))
+
+
+class FloatMath(me.nn.Module):
+    def forward(self, x, y):
+        a = y.item()
+        me._check(a > 0)
+        return x * a, a * 2.0, a / x.shape[0]
+
+
 def _dynamic_programs():
     from test_dynamic import CatHalf, CheckValue, MatMul
     from minexport.export import Dim
@@ -68,6 +87,8 @@ def _dynamic_programs():
                               dynamic_shapes={"x": {0: Dim("m"), 1: k}, "y": {0: k, 1: Dim("n")}}),
          (me.randn(3, 5), me.randn(5, 7)), {}),
         ("unbacked", export(CheckValue(), (me.randn(3, 3), me.tensor([4]))), (me.randn(3, 3), me.tensor([5])), {}),
+        ("symfloat", export(FloatMath(), (me.randn(3), me.tensor(1.5)), dynamic_shapes=({0: Dim("n")}, None)),
+         (me.randn(5), me.tensor(0.5)), {}),
     ]
 
 

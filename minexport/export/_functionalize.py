@@ -27,8 +27,8 @@ from ..ops._registry import dispatch_state
 from ..ops.core import default_decompositions
 from ..ops.shape import contiguous_after, wrap_dims
 from .exported_program import ExportedProgram
-from .graph_signature import (ExportGraphSignature, InputKind, OutputKind, OutputSpec, SymIntArgument,
-                              TensorArgument)
+from .graph_signature import (ExportGraphSignature, InputKind, OutputKind, OutputSpec,
+                              TensorArgument, sym_argument)
 from ._trace import _normalize
 
 __all__ = ["run_decompositions"]
@@ -335,7 +335,7 @@ def run_decompositions(ep, decomp_table=None):
         elif getattr(value, "_is_symbolic", False):
             node = fz.sym_nodes.node(value)
             user_values.append(node)
-            user_specs.append(OutputSpec(spec.kind, SymIntArgument(node.name), spec.target))
+            user_specs.append(OutputSpec(spec.kind, sym_argument(node.name, value), spec.target))
         else:
             user_values.append(value)
             user_specs.append(spec)

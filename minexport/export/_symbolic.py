@@ -8,7 +8,7 @@ import sympy
 
 from ..fx.graph import Node
 from ..ops import aten
-from ..symbolic import ShapeEnv, SymBool, SymInt, ValueRange, int_oo
+from ..symbolic import ShapeEnv, SymBool, SymFloat, SymInt, ValueRange, int_oo
 from .dynamic_shapes import ConstraintViolationError, Dim, _DerivedDim
 from .errors import UserError
 
@@ -228,14 +228,15 @@ class SymNodes:
             return node
         if expr.is_Integer:
             return int(expr)
+        if expr.is_Number:
+            return float(expr)
         if isinstance(expr, sympy.core.relational.Relational):
             fn = _RELATIONS[expr.rel_op]
             node = self.graph.call_function(fn, (self._build(expr.lhs), self._build(expr.rhs)),
                                             meta={"val": SymBool(expr, self.env, False)})
             self.cache[expr] = node
             return node
-        hint = sympy.sympify(expr.xreplace(self.env.var_to_hint))
-        val = SymInt(expr, self.env, int(hint) if hint.is_Integer else 0)
+        val = self._value(expr)
         if expr.is_Symbol:
             if expr not in self.sources:
                 raise UserError(f"symbol {expr} ({self.env.var_to_source.get(expr)}) is not the size of any input "
@@ -243,24 +244,45 @@ class SymNodes:
             owner, d = self.sources[expr]
             owner = owner if isinstance(owner, Node) else self.placeholder_of(owner)
             node = self.graph.call_function(aten.sym_size.int, (owner, d), meta={"val": val}, name="sym_size_int")
-        elif expr.is_Add or expr.is_Mul:
-            fn = operator.add if expr.is_Add else operator.mul
-            terms = sorted(expr.args, key=lambda e: (e.is_number, str(e)))
-            node = self._build(terms[0])
-            for t in terms[1:]:
-                node = self.graph.call_function(fn, (node, self._build(t)), meta={"val": None})
-            node.meta["val"] = val
+        elif expr.is_Add:
+            node = self._chain(operator.add, expr.args)
+        elif expr.is_Mul:
+            # a product with negative powers (x / y in floats) is one division of two products
+            num, den = expr.as_numer_denom() if not expr.is_integer else (expr, sympy.Integer(1))
+            if den == 1:
+                node = self._chain(operator.mul, expr.args)
+            else:
+                node = self.graph.call_function(operator.truediv, (self._build(num), self._build(den)), meta={})
+        elif expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
+            node = self.graph.call_function(operator.pow, (self._build(expr.base), int(expr.exp)), meta={})
+        elif expr.is_Pow and expr.exp == -1:
+            node = self.graph.call_function(operator.truediv, (1.0, self._build(expr.base)), meta={})
         elif isinstance(expr, sympy.floor):     # floor(a/b), e.g. conv/pool sizes floor(s2/2 - 1/2): (s2 - 1) // 2
             num, den = sympy.together(expr.args[0]).as_numer_denom()
-            node = self.graph.call_function(operator.floordiv, (self._build(num), self._build(den)),
-                                            meta={"val": val})
+            node = self.graph.call_function(operator.floordiv, (self._build(num), self._build(den)), meta={})
         elif isinstance(expr, sympy.Mod):
             node = self.graph.call_function(operator.mod, (self._build(expr.args[0]), self._build(expr.args[1])),
-                                            meta={"val": val})
+                                            meta={})
         else:
             raise UserError(f"cannot express the symbolic value {expr} as graph operations")
+        node.meta["val"] = val
         self.cache[expr] = node
         return node
+
+    def _chain(self, fn, args):
+        """fn applied left to right over the terms (symbols before numbers, so `s0 * 2` not `2 * s0`)."""
+        terms = sorted(args, key=lambda e: (e.is_number, str(e)))
+        node = self._build(terms[0])
+        for t in terms[1:]:
+            node = self.graph.call_function(fn, (node, self._build(t)), meta={"val": None})
+        return node
+
+    def _value(self, expr):
+        """The SymInt or SymFloat an expression's node computes (floats: a data-dependent float or a Float in it)."""
+        if expr.has(sympy.Float) or expr.free_symbols & self.env.float_symbols:
+            return SymFloat(expr, self.env, None)
+        hint = sympy.sympify(expr.xreplace(self.env.var_to_hint))
+        return SymInt(expr, self.env, int(hint) if hint.is_Integer else 0)
 
 
 _RELATIONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,

@@ -39,7 +39,7 @@ from ..utils import _pytree as pytree
 from .errors import DataDependentError, UserError, format_user_frame, is_internal, user_frame
 from .exported_program import ExportedProgram, ModuleCallEntry, ModuleCallSignature
 from .graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, InputSpec, OutputKind,
-                              OutputSpec, SymIntArgument, TensorArgument)
+                              OutputSpec, TensorArgument, sym_argument)
 
 __all__ = ["export", "register_dataclass", "input_path"]
 
@@ -273,13 +273,13 @@ class _Tracer:
                 self.runtime_assert(cond)
 
     def item(self, t):
-        """`t.item()` while tracing: an unbacked symbolic int (u0, u1, ...) computed by aten.item."""
+        """`t.item()` while tracing: an unbacked SymInt (u0, ...) or SymFloat (zuf0, ...) computed by aten.item."""
         node, fake = self.node_of(t)
-        if fake.dtype.is_floating_point or fake.numel() != 1:
-            return self.refuse_data_access(".item() of a floating-point tensor" if fake.dtype.is_floating_point
-                                           else ".item() of a tensor with more than one element", t)
+        if fake.numel() != 1:
+            return self.refuse_data_access(".item() of a tensor with more than one element", t)
         env = self.ensure_symbolic().env
-        sym = env.create_unbacked(f"{node.name}.item()")
+        source = f"{node.name}.item()"
+        sym = env.create_unbacked_float(source) if fake.dtype.is_floating_point else env.create_unbacked(source)
         if fake.dtype.name == "bool":
             env.narrow(sym.expr, 0, 1)
         item = self.graph.call_function(_ops.aten.item.default, (node,), meta=self.node_meta(sym))
@@ -302,7 +302,8 @@ class _Tracer:
             if not bool(cond):
                 raise UserError(f"_check({expr}) fails on the example inputs" + (f": {message}" if message else ""))
             return
-        if len(expr.free_symbols) == 1:
+        env.assume(expr)
+        if len(expr.free_symbols) == 1 and not expr.free_symbols & env.float_symbols:
             (sym,) = expr.free_symbols
             try:
                 lo, hi = implied_bounds(expr, sym)
@@ -539,7 +540,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
             elif getattr(leaf, "_is_symbolic", False) and tracer.sym_nodes is not None:
                 node = tracer.sym_nodes.node(leaf)
                 output_values.append(node)
-                output_specs.append(OutputSpec(OutputKind.USER_OUTPUT, SymIntArgument(node.name)))
+                output_specs.append(OutputSpec(OutputKind.USER_OUTPUT, sym_argument(node.name, leaf)))
             elif isinstance(leaf, _LEAF_TYPES):
                 output_values.append(leaf)
                 output_specs.append(OutputSpec(OutputKind.USER_OUTPUT, ConstantArgument("", leaf)))

@@ -42,6 +42,12 @@ class SymBoolArgument:
     name: str
 
 
+def sym_argument(name, value):
+    """The SymInt/SymFloat/SymBool argument for a node computing the symbolic `value`."""
+    kind = {"SymFloat": SymFloatArgument, "SymBool": SymBoolArgument}.get(type(value).__name__, SymIntArgument)
+    return kind(name)
+
+
 @dataclasses.dataclass
 class CustomObjArgument:
     """A custom (script) object."""

@@ -10,7 +10,8 @@ from .. import ops as _ops
 from .._tensor import make_fake
 from ..export.exported_program import ExportedProgram, ModuleCallEntry, ModuleCallSignature
 from ..export.graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, InputSpec, OutputKind,
-                                      OutputSpec, SymIntArgument, TensorArgument)
+                                      OutputSpec, SymBoolArgument, SymFloatArgument, SymIntArgument,
+                                      TensorArgument)
 from ..fx.graph import Graph, map_arg
 from ..fx.graph_module import GraphModule
 from ..runtime.backends import device as _device
@@ -67,6 +68,9 @@ def _sym_int(obj, where, symbolic=None):
     raise SerializationError(f"{where}: symbolic sizes ({key}) are only allowed in a program's graph")
 
 
+_SYM_ARGUMENTS = {"as_sym_int": SymIntArgument, "as_sym_float": SymFloatArgument, "as_sym_bool": SymBoolArgument}
+
+
 class _Symbols:
     """Rebuilds the ShapeEnv of a symbolic program from its expressions and range constraints."""
 
@@ -81,15 +85,18 @@ class _Symbols:
         return self.env
 
     def symbol(self, name):
-        if not isinstance(name, str) or not (name[:1] in ("s", "u") and name[1:].isdigit()):
-            raise SerializationError(f"bad symbol name {name!r} (expected s<N> or u<N>)")
+        kind = name.rstrip("0123456789") if isinstance(name, str) else None
+        if kind not in ("s", "u", "zuf") or kind == name:
+            raise SerializationError(f"bad symbol name {name!r} (expected s<N>, u<N> or zuf<N>)")
         sym = self.symbols.get(name)
+        if sym is None and kind == "zuf":
+            sym = self.symbols[name] = self._env().create_unbacked_float(name, name=name).expr
         if sym is None:
             import sympy
             from ..symbolic import ValueRange, int_oo
             from ..symbolic.core import int_oo_value
             env = self._env()
-            unbacked = name.startswith("u")
+            unbacked = kind == "u"
             sym = sympy.Symbol(name, integer=True) if unbacked else sympy.Symbol(name, integer=True, positive=True)
             env.var_to_range[sym] = ValueRange(int_oo_value() if unbacked else 0, int_oo)
             env.var_to_source[sym] = name
@@ -99,8 +106,8 @@ class _Symbols:
         return sym
 
     def value(self, sym_expr, where):
-        """A SymInt (or SymBool) from a SymExpr record."""
-        from ..symbolic import SymBool, SymInt
+        """A SymInt, SymFloat or SymBool from a SymExpr record."""
+        from ..symbolic import SymBool, SymFloat, SymInt
         from .sym_expr import parse_expr
         text = _field(sym_expr, "expr_str", str, where)
         expr = parse_expr(text, self.symbol)
@@ -108,8 +115,8 @@ class _Symbols:
         value = 0
         if isinstance(hint, dict) and hint:
             _, value = _union(hint, f"{where}.hint")
-            if not isinstance(value, (int, bool)):
-                raise SerializationError(f"{where}.hint: expected an int or bool")
+            if not isinstance(value, (int, bool, float)):
+                raise SerializationError(f"{where}.hint: expected an int, float or bool")
         import sympy
         if isinstance(expr, int):
             return expr
@@ -118,6 +125,8 @@ class _Symbols:
                 self._env().var_to_hint[s] = int(value)
         if isinstance(expr, sympy.core.relational.Relational) or expr in (sympy.true, sympy.false):
             return SymBool(expr, self._env(), bool(value))
+        if expr.has(sympy.Float) or expr.free_symbols & self._env().float_symbols:
+            return SymFloat(expr, self._env(), float(value) if hint else None)
         return SymInt(expr, self._env(), int(value))
 
     def set_ranges(self, ranges):
@@ -125,6 +134,8 @@ class _Symbols:
         for name, r in ranges.items():
             where = f"range_constraints[{name!r}]"
             sym = self.symbol(name)
+            if sym in self.env.float_symbols:       # a data-dependent float: always unbounded
+                continue
             lo, hi = r.get("min_val") if isinstance(r, dict) else None, r.get("max_val") if isinstance(r, dict) else None
             if lo is not None:
                 _int(lo, where)
@@ -188,18 +199,17 @@ class _GraphReader:
         for name, meta in tv.items():
             shape, dtype, dev = tensor_meta(meta, f"graph.tensor_values[{name!r}]", symbols)
             self.vals[_name(name, "graph.tensor_values key")] = make_fake(shape, dtype, dev)
-        for key in ("sym_int_values", "sym_bool_values"):
+        for key in ("sym_int_values", "sym_bool_values", "sym_float_values"):
             values = graph_json.get(key) or {}
             expect(values, dict, f"graph.{key}")
             for name, v in values.items():
                 k, inner = _union(v, f"graph.{key}[{name!r}]")
                 if k == "as_expr":
                     self.vals[_name(name, f"graph.{key} key")] = symbols.value(inner, f"graph.{key}[{name!r}]")
-                elif k in ("as_int", "as_bool"):
+                elif k in ("as_int", "as_bool", "as_float"):
                     self.vals[_name(name, f"graph.{key} key")] = inner
-        for key in ("sym_float_values", "custom_obj_values"):
-            if graph_json.get(key):
-                raise SerializationError(f"graph.{key}: symbolic floats and custom objects are not supported yet")
+        if graph_json.get("custom_obj_values"):
+            raise SerializationError("graph.custom_obj_values: custom objects are not supported yet")
 
     def ref(self, name, where):
         node = self.values.get(_name(name, where))
@@ -226,11 +236,11 @@ class _GraphReader:
         if key in ("as_ints", "as_floats", "as_bools", "as_strings"):
             kind = {"as_ints": int, "as_floats": float, "as_bools": bool, "as_strings": str}[key]
             return [expect(x, kind, where) for x in expect(v, list, where)]
-        if key in ("as_sym_int", "as_sym_bool"):
+        if key in _SYM_ARGUMENTS:
             k, inner = _union(v, where)
             if k == "as_name":
                 return self.ref(inner, where)
-            return expect(inner, int if k == "as_int" else bool, where)
+            return expect(inner, {"as_int": int, "as_float": float, "as_bool": bool}.get(k, int), where)
         if key == "as_sym_ints":
             out = []
             for i, item in enumerate(expect(v, list, where)):
@@ -298,7 +308,7 @@ class _GraphReader:
             key, v = _union(outputs[0], f"{where}.outputs[0]")
             if key == "as_tensor":
                 out_name = _field(v, "name", str, f"{where}.outputs[0]")
-            elif key in ("as_sym_int", "as_sym_bool"):
+            elif key in _SYM_ARGUMENTS:
                 out_name = _field(v, "as_name", str, f"{where}.outputs[0]")
             else:
                 out_name = name
@@ -411,8 +421,9 @@ def _output_specs(sig_json, reader):
             k, inner = _union(_field(v, "arg", dict, where), where)
             if k == "as_tensor":
                 specs.append(OutputSpec(OutputKind.USER_OUTPUT, TensorArgument(_field(inner, "name", str, where))))
-            elif k == "as_sym_int" and isinstance(inner, dict) and "as_name" in inner:
-                specs.append(OutputSpec(OutputKind.USER_OUTPUT, SymIntArgument(_field(inner, "as_name", str, where))))
+            elif k in _SYM_ARGUMENTS and isinstance(inner, dict) and "as_name" in inner:
+                arg = _SYM_ARGUMENTS[k](_field(inner, "as_name", str, where))
+                specs.append(OutputSpec(OutputKind.USER_OUTPUT, arg))
             else:
                 specs.append(OutputSpec(OutputKind.USER_OUTPUT, ConstantArgument("", reader.argument({k: inner}, where))))
         elif key in _OUTPUT_KINDS:

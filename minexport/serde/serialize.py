@@ -10,7 +10,8 @@ import operator
 import numpy as np
 
 from .._tensor import Tensor
-from ..export.graph_signature import ConstantArgument, InputKind, OutputKind, SymIntArgument, TensorArgument
+from ..export.graph_signature import (ConstantArgument, InputKind, OutputKind, SymBoolArgument, SymFloatArgument,
+                                      SymIntArgument, TensorArgument)
 from ..fx.graph import Node
 from ..nn.parameter import Parameter
 from ..runtime.backends import device as _device
@@ -30,11 +31,19 @@ def _is_sym(v):
     return getattr(v, "_is_symbolic", False)
 
 
+_SYM_KEYS = {"SymBool": "as_sym_bool", "SymFloat": "as_sym_float", "SymInt": "as_sym_int"}
+_HINT_KEYS = {bool: "as_bool", float: "as_float", int: "as_int"}
+
+
+def _sym_key(val):
+    """as_sym_int / as_sym_float / as_sym_bool for a symbolic value."""
+    return _SYM_KEYS[type(val).__name__]
+
+
 def _sym_expr(v):
     """A symbolic value as torch's SymExpr: srepr text plus the example value (None when data-dependent)."""
     expr = v.env.simplify(v.expr)
-    hint = None if expr.free_symbols & v.env.unbacked else {"as_int" if not isinstance(v.hint, bool) else "as_bool":
-                                                              v.hint}
+    hint = None if expr.free_symbols & v.env.unbacked or v.hint is None else {_HINT_KEYS[type(v.hint)]: v.hint}
     return {"as_expr": {"expr_str": dump_expr(expr), "hint": hint}}
 
 
@@ -73,8 +82,7 @@ def _argument(value, typ):
     if isinstance(value, Node):
         val = value.meta.get("val")
         if _is_sym(val):
-            key = "as_sym_bool" if type(val).__name__ == "SymBool" else "as_sym_int"
-            return {key: {"as_name": value.name}}
+            return {_sym_key(val): {"as_name": value.name}}
         return {"as_tensor": {"name": value.name}}
     if typ is not None and typ.list_len is not None and isinstance(value, (list, tuple)) and \
             typ.base == "SymInt" and any(isinstance(v, Node) for v in value):
@@ -127,9 +135,8 @@ def _operator_node_json(node):
     """A symbolic-int operator node (operator.mul, operator.ge, ...) as torch writes it."""
     inputs = [{"name": name, "arg": _argument(v, None), "kind": S.ARG_POSITIONAL}
               for name, v in zip(_OPERATOR_ARGS, node.args)]
-    key = "as_sym_bool" if type(node.meta.get("val")).__name__ == "SymBool" else "as_sym_int"
     return {"target": f"_operator.{node.target.__name__}", "inputs": inputs,
-            "outputs": [{key: {"as_name": node.name}}], "metadata": _metadata(node),
+            "outputs": [{_sym_key(node.meta.get("val")): {"as_name": node.name}}], "metadata": _metadata(node),
             "is_hop_single_tensor_return": None, "name": node.name}
 
 
@@ -163,7 +170,7 @@ def _node_json(node, getitems):
     elif len(rets) > 1:
         outputs = [{"as_tensor": {"name": n}} for n in names]
     elif _is_sym(node.meta.get("val")):
-        outputs = [{"as_sym_int": {"as_name": node.name}}]
+        outputs = [{_sym_key(node.meta["val"]): {"as_name": node.name}}]
     else:
         outputs = [{"as_tensor": {"name": node.name}}]
     return {"target": f"torch.ops.{op}", "inputs": inputs, "outputs": outputs, "metadata": _metadata(node),
@@ -179,13 +186,13 @@ def _graph_json(graph):
             slots = getitems.setdefault(src, {})
             slots[idx] = n
     inputs, outputs = [], []
-    sym_ints, sym_bools = {}, {}
+    sym_values = {"SymInt": {}, "SymFloat": {}, "SymBool": {}}
     for n in graph.nodes:
         val = n.meta.get("val")
         if isinstance(val, Tensor):
             tensor_values[n.name] = _tensor_meta(val)
         elif _is_sym(val):
-            (sym_bools if type(val).__name__ == "SymBool" else sym_ints)[n.name] = _sym_expr(val)
+            sym_values[type(val).__name__][n.name] = _sym_expr(val)
         if n.op == "placeholder":
             inputs.append({"as_tensor": {"name": n.name}} if isinstance(val, Tensor) else _scalar_or_none(val))
         elif n.op == "call_function":
@@ -208,8 +215,8 @@ def _graph_json(graph):
         else:
             raise SerializationError(f"node '{n.name}' has op '{n.op}', which the archive format does not hold")
     return {"inputs": inputs, "outputs": outputs, "nodes": nodes, "tensor_values": tensor_values,
-            "sym_int_values": sym_ints, "sym_bool_values": sym_bools, "is_single_tensor_return": False,
-            "custom_obj_values": {}, "sym_float_values": {}}
+            "sym_int_values": sym_values["SymInt"], "sym_bool_values": sym_values["SymBool"],
+            "is_single_tensor_return": False, "custom_obj_values": {}, "sym_float_values": sym_values["SymFloat"]}
 
 
 def _scalar_or_none(value):
@@ -244,8 +251,8 @@ def _signature_json(sig):
         if s.kind == OutputKind.USER_OUTPUT:
             if isinstance(s.arg, TensorArgument):
                 arg = {"as_tensor": {"name": s.arg.name}}
-            elif isinstance(s.arg, SymIntArgument):
-                arg = {"as_sym_int": {"as_name": s.arg.name}}
+            elif isinstance(s.arg, (SymIntArgument, SymFloatArgument, SymBoolArgument)):
+                arg = {_SYM_KEYS[type(s.arg).__name__.replace("Argument", "")]: {"as_name": s.arg.name}}
             else:
                 arg = _scalar_or_none(s.arg.value)
             outputs.append({"user_output": {"arg": arg}})

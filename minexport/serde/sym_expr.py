@@ -10,7 +10,7 @@ from .errors import SerializationError
 
 __all__ = ["dump_expr", "parse_expr"]
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+)|(?P<str>'[A-Za-z_][A-Za-z0-9_]*')|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+_TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+)|(?P<str>'[A-Za-z_][A-Za-z0-9_]*')|(?P<float>'-?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)')|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
                     r"|(?P<punct>[(),=]))")
 _MAX_LEN = 10000
 _MAX_DEPTH = 50
@@ -25,7 +25,8 @@ def dump_expr(expr):
 def _constructors():
     import sympy
     return {
-        "Integer": lambda n: sympy.Integer(n),
+        "Integer": lambda n: sympy.Integer(n), "Float": lambda text, precision=53: sympy.Float(text, precision=precision),
+        "ToFloat": lambda a: a, "FloatTrueDiv": lambda a, b: a / b, "IntTrueDiv": lambda a, b: a / b,
         "Add": lambda *a: sympy.Add(*a), "Mul": lambda *a: sympy.Mul(*a),
         "Pow": lambda a, b: sympy.Pow(a, b), "Rational": lambda a, b: sympy.Rational(a, b),
         "Mod": lambda a, b: sympy.Mod(a, b), "floor": lambda a: sympy.floor(a),
@@ -60,7 +61,7 @@ def parse_expr(text, symbol):
         kind, tok = it.next()
         if kind == "num":
             return int(tok)
-        if kind == "str":
+        if kind in ("str", "float"):
             return tok[1:-1]
         if kind == "name" and tok in ("True", "False"):
             return tok == "True"

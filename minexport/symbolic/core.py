@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import sympy
 
-__all__ = ["SymInt", "SymBool", "ShapeEnv", "ValueRange", "int_oo", "is_symbolic"]
+__all__ = ["SymInt", "SymFloat", "SymBool", "ShapeEnv", "ValueRange", "int_oo", "is_symbolic"]
 
 
 class _IntInfinity:
@@ -133,17 +133,24 @@ def is_symbolic(x):
 
 
 def _expr(x):
-    if isinstance(x, SymInt):
+    if isinstance(x, (SymInt, SymFloat)):
         return x.expr
     if isinstance(x, bool):
         return sympy.Integer(int(x))
     if isinstance(x, int):
         return sympy.Integer(x)
+    if isinstance(x, float):
+        return sympy.Float(x)
     raise TypeError(f"unsupported operand for a symbolic size: {type(x).__name__}")
 
 
 def _hint(x):
-    return x.hint if isinstance(x, SymInt) else int(x)
+    return x.hint if isinstance(x, (SymInt, SymFloat)) else x
+
+
+def _float_hint(fn):
+    """fn over example values, None when one is missing (a data-dependent float has none)."""
+    return lambda a, b: None if a is None or b is None else fn(a, b)
 
 
 class SymInt:
@@ -161,10 +168,16 @@ class SymInt:
         return obj
 
     def _binary(self, other, fn, hint_fn, reflected=False):
+        if isinstance(other, (float, SymFloat)):       # int (op) float is a float, as in Python
+            return self.as_float()._binary(other, fn, hint_fn, reflected)
         if not isinstance(other, (int, SymInt)):
             return NotImplemented
         a, b = (other, self) if reflected else (self, other)
         return SymInt(fn(_expr(a), _expr(b)), self.env, hint_fn(_hint(a), _hint(b)))
+
+    def as_float(self):
+        """This size as a SymFloat (same expression)."""
+        return SymFloat(self.expr, self.env, None if self.hint is None else float(self.hint))
 
     def __add__(self, o):
         return self._binary(o, lambda a, b: a + b, lambda a, b: a + b)
@@ -203,9 +216,18 @@ class SymInt:
         return self
 
     def __truediv__(self, o):
+        if isinstance(o, (float, SymFloat)):
+            return self.as_float() / o
         return float(self) / float(o)
 
+    def __rtruediv__(self, o):
+        if isinstance(o, (float, SymFloat)):
+            return o / self.as_float()
+        return float(o) / float(self)
+
     def _compare(self, other, rel, hint_rel, op):
+        if isinstance(other, (float, SymFloat)):
+            return self.as_float()._compare(other, rel, hint_rel, op)
         if not isinstance(other, (int, SymInt)):
             return NotImplemented
         # A size symbol against a constant (`s0 == 1` in every broadcast) is
@@ -258,6 +280,104 @@ class SymInt:
         return format(str(self), spec)
 
 
+class SymFloat:
+    """A symbolic float: `.item()` of a floating-point tensor (zuf0, zuf1, ...) and arithmetic on it.
+
+    Like a SymInt it keeps a sympy expression and, when it has one, an example
+    value.  A data-dependent float has none, so any Python decision on it that
+    a `_check` has not established is refused."""
+
+    __slots__ = ("expr", "env", "hint")
+    _is_symbolic = True
+
+    def __new__(cls, expr, env, hint):
+        if expr.is_Number:
+            return float(expr)
+        obj = object.__new__(cls)
+        obj.expr, obj.env, obj.hint = expr, env, hint
+        return obj
+
+    def _binary(self, other, fn, hint_fn, reflected=False):
+        if not isinstance(other, (int, float, SymInt, SymFloat)):
+            return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        return SymFloat(fn(_expr(a), _expr(b)), self.env, _float_hint(hint_fn)(_hint(a), _hint(b)))
+
+    def __add__(self, o):
+        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b)
+
+    def __radd__(self, o):
+        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b, True)
+
+    def __sub__(self, o):
+        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b)
+
+    def __rsub__(self, o):
+        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b, True)
+
+    def __mul__(self, o):
+        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b)
+
+    def __rmul__(self, o):
+        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b, True)
+
+    def __truediv__(self, o):
+        return self._binary(o, lambda a, b: a / b, lambda a, b: a / b)
+
+    def __rtruediv__(self, o):
+        return self._binary(o, lambda a, b: a / b, lambda a, b: a / b, True)
+
+    def __neg__(self):
+        return SymFloat(-self.expr, self.env, None if self.hint is None else -self.hint)
+
+    def __pos__(self):
+        return self
+
+    def _compare(self, other, rel, hint_rel, op):
+        if not isinstance(other, (int, float, SymInt, SymFloat)):
+            return NotImplemented
+        hint = _float_hint(hint_rel)(self.hint, _hint(other))
+        return SymBool(rel(self.expr, _expr(other)), self.env, bool(hint))
+
+    def __eq__(self, o):
+        return self._compare(o, sympy.Eq, lambda a, b: a == b, "==")
+
+    def __ne__(self, o):
+        return self._compare(o, sympy.Ne, lambda a, b: a != b, "!=")
+
+    def __lt__(self, o):
+        return self._compare(o, sympy.Lt, lambda a, b: a < b, "<")
+
+    def __le__(self, o):
+        return self._compare(o, sympy.Le, lambda a, b: a <= b, "<=")
+
+    def __gt__(self, o):
+        return self._compare(o, sympy.Gt, lambda a, b: a > b, ">")
+
+    def __ge__(self, o):
+        return self._compare(o, sympy.Ge, lambda a, b: a >= b, ">=")
+
+    def __bool__(self):
+        return bool(self != 0)
+
+    def __float__(self):
+        return self.env.specialize(self)
+
+    def __int__(self):
+        return int(self.env.specialize(self, int))
+
+    def __hash__(self):
+        return hash(self.expr)
+
+    def __repr__(self):
+        return str(self.expr)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        return format(str(self), spec)
+
+
 class SymBool:
     """A symbolic condition; bool() decides it (see the module docstring)."""
 
@@ -278,6 +398,12 @@ class SymBool:
         return str(self.expr)
 
 
+def _canonical(rel):
+    """One form for equivalent relations: `0 < a`, `a > 0` and `a > 0.0` all become `a > 0`."""
+    whole = {f: sympy.Integer(int(f)) for f in rel.atoms(sympy.Float) if float(f).is_integer()}
+    return (rel.xreplace(whole) if whole else rel).canonical
+
+
 class ShapeEnv:
     """Owns size symbols, their ranges and hints, and the guards a trace relies on."""
 
@@ -289,6 +415,8 @@ class ShapeEnv:
         self.replacements = {}      # Symbol -> expression it was found equal to
         self.unbacked = set()       # symbols with no example value (from .item())
         self.size_like = set()      # unbacked symbols known to be sizes: reasoned about like backed sizes
+        self.float_symbols = set()  # unbacked floats (zuf0, ...): unbounded, never narrowed
+        self.axioms = set()         # conditions a _check established (canonical form)
 
     # -- symbols ---------------------------------------------------------------
     def create_symbol(self, hint, lower, upper, source):
@@ -306,6 +434,21 @@ class ShapeEnv:
         self.var_to_range[sym] = ValueRange(int_oo_value(), int_oo)
         self.var_to_source[sym] = source
         return SymInt(sym, self, 0)
+
+    def create_unbacked_float(self, source, name=None):
+        """A fresh data-dependent float symbol zuf<i> (torch's name); its range is all floats."""
+        sym = sympy.Symbol(name or f"zuf{len(self.float_symbols)}", real=True)
+        self.unbacked.add(sym)
+        self.float_symbols.add(sym)
+        self.var_to_range[sym] = ValueRange(-sympy.oo, sympy.oo)
+        self.var_to_source[sym] = source
+        return SymFloat(sym, self, None)
+
+    def assume(self, rel):
+        """Remember that rel holds (a _check established it): later decisions on rel need no guard."""
+        rel = self.simplify(rel)
+        if isinstance(rel, sympy.core.relational.Relational):
+            self.axioms.add(_canonical(rel))
 
     def narrow(self, sym, lower=None, upper=None):
         """Intersect a symbol's range with [lower, upper]."""
@@ -327,6 +470,8 @@ class ShapeEnv:
         r = self.var_to_range.get(sym)
         if r is None:
             return None
+        if sym in self.float_symbols:
+            return -math.inf, math.inf
         hi = math.inf if r.upper is int_oo else r.upper
         if sym in self.unbacked and sym not in self.size_like:
             lo = -math.inf if isinstance(r.lower, _NegInf) else r.lower
@@ -362,9 +507,12 @@ class ShapeEnv:
         formulas take (conv/pool: floor((s + p - k)/st) + 1), which sympy's AccumBounds leaves unevaluated.
         (lo, hi) as Fractions or +-inf; None for anything else."""
         if expr.is_Number:
-            if not expr.is_Rational:
+            if expr.is_Float:
+                value = Fraction(float(expr))
+            elif expr.is_Rational:
+                value = Fraction(int(expr.p), int(expr.q))
+            else:
                 return None
-            value = Fraction(int(expr.p), int(expr.q))
             return value, value
         if expr.is_Symbol:
             return self._symbol_bounds(expr)
@@ -404,6 +552,11 @@ class ShapeEnv:
             return bool(rel)
         if not isinstance(rel, sympy.core.relational.Relational):
             return None
+        if self.axioms:
+            if _canonical(rel) in self.axioms:
+                return True
+            if _canonical(rel.negated) in self.axioms:
+                return False
         bounds = self._bounds(rel.lhs - rel.rhs)
         return None if bounds is None else _decide(rel.rel_op, *bounds)
 
@@ -443,11 +596,18 @@ class ShapeEnv:
                     self.replacements = {k: v.xreplace(self.replacements) for k, v in self.replacements.items()}
         self.guards.append((guard, format_user_frame(user_frame(3))))
 
-    def specialize(self, symint):
-        """int(symint): the program now depends on this exact value."""
-        value = symint.hint
-        expr = self.simplify(symint.expr)
-        if expr.is_Integer:
-            return int(expr)
-        self.record(sympy.Eq(expr, value))
-        return value
+    def specialize(self, sym, convert=None):
+        """int(sym) / float(sym): the program now depends on this exact value."""
+        convert = convert or (float if isinstance(sym, SymFloat) else int)
+        expr = self.simplify(sym.expr)
+        if expr.is_Number:
+            return convert(expr)
+        if expr.free_symbols & self.unbacked or sym.hint is None:
+            from ..export.errors import DataDependentError, format_user_frame, user_frame
+            raise DataDependentError(
+                f"Could not extract a specialized {convert.__name__} from the data-dependent expression {expr} "
+                f"(a value read with .item() has no example value). At:\n{format_user_frame(user_frame(3))}\n"
+                "Fix it by keeping the value symbolic: pass it to tensor operations instead of converting it "
+                "with int()/float().")
+        self.record(sympy.Eq(expr, sym.hint))
+        return sym.hint
