@@ -31,6 +31,8 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # submodules that pull in more code load on first use
     import importlib
-    if name in ("nn", "utils", "export", "fx", "autograd", "compat"):
+    if name in ("nn", "utils", "export", "fx", "autograd", "compat", "control_flow"):
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "cond":
+        return importlib.import_module(f"{__name__}.control_flow").cond
     raise AttributeError(f"module 'minexport' has no attribute '{name}'")

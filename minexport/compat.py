@@ -33,10 +33,10 @@ _SUBMODULES = {
     "torch.ops": "minexport.ops",
     "torch.fx": "minexport.fx",
     "torch.autograd": "minexport.autograd",
+    "functorch.experimental.control_flow": "minexport.control_flow",
 }
 _NOT_YET = {
     "torch.library": "custom ops (torch.library)",
-    "functorch.experimental.control_flow": "control flow (cond, map)",
 }
 
 

@@ -60,6 +60,7 @@ class _Functionalizer:
         self.version = {}          # id(base tensor) -> mutation count
         self.sym_nodes = None      # SymNodes for programs with symbolic sizes
         self.meta = {}             # meta of the original node being replayed
+        self.subgraphs = {}        # attribute name -> functional GraphModule (cond branches, map bodies)
 
     # -- values -------------------------------------------------------------
     def node_of(self, t):
@@ -116,6 +117,22 @@ class _Functionalizer:
         if "view" in op.tags:
             self.mark_split_views(out, op, args)
         return out
+
+    def higher_order(self, op, args):
+        """Replay a cond/map node: its subgraphs made functional, then the node itself with getitems."""
+        def to_node(value):
+            if isinstance(value, _Subgraph):
+                self.subgraphs[value.name] = _functional_subgraph(self, value.gm)
+                return self.graph.get_attr(value.name, meta=self.node_meta(None))
+            if isinstance(value, (list, tuple)):
+                return type(value)(to_node(v) for v in value)
+            return _to_nodes(value, self)
+        node_args = tuple(to_node(a) for a in args)
+        outs = [make_fake(t.shape, t.dtype, t.device) for t in self.meta["val"]]
+        node = self.graph.call_function(op, node_args, meta=self.node_meta(outs))
+        for i, t in enumerate(outs):
+            t._node = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
+        return outs
 
     def data_dependent_size(self, upper):
         """Replaying an op with a data-dependent size: the size the training graph recorded for it."""
@@ -269,6 +286,76 @@ def _eliminate_dead_code(graph):
             graph.erase_node(node)
 
 
+def _sym_nodes(graph, shape_env, placeholders):
+    """SymNodes for graph: symbols read from the placeholders' sizes, or the placeholders that are symbols."""
+    from ._symbolic import SymNodes
+    sources, cache = {}, {}
+    for placeholder in placeholders:
+        val = placeholder.meta.get("val")
+        if getattr(val, "_is_symbolic", False):
+            cache[shape_env.simplify(val.expr)] = placeholder
+        for d, size in enumerate(getattr(val, "shape", ())):
+            if getattr(size, "_is_symbolic", False) and shape_env.simplify(size.expr).is_Symbol:
+                sources.setdefault(shape_env.simplify(size.expr), (placeholder.name, d))
+    names = {p.name: p for p in placeholders}
+    sym_nodes = SymNodes(graph, shape_env, sources, names.__getitem__)
+    sym_nodes.cache.update(cache)
+    return sym_nodes
+
+
+def _replay(fz, gm, env):
+    """Run gm's graph through fz (the dispatch mode) with env mapping its placeholders; returns its outputs."""
+    saved = dispatch_state.mode
+    dispatch_state.mode = fz
+    try:
+        for node in gm.graph.nodes:
+            if node.op == "call_function":
+                args = map_arg(node.args, lambda n: env[n])
+                kwargs = map_arg(node.kwargs, lambda n: env[n])
+                fz.meta = node.meta
+                if node.target is operator.getitem:
+                    env[node] = args[0][args[1]]
+                elif getattr(node.target, "_is_higher_order_op", False):
+                    env[node] = fz.higher_order(node.target, args)
+                else:
+                    env[node] = node.target(*args, **kwargs)
+            elif node.op == "get_attr":
+                env[node] = _Subgraph(node.target, getattr(gm, node.target))
+            elif node.op == "output":
+                return map_arg(node.args[0], lambda n: env[n])
+    finally:
+        dispatch_state.mode = saved
+    return None
+
+
+class _Subgraph:
+    """A get_attr'd subgraph while replaying: its attribute name and GraphModule."""
+
+    def __init__(self, name, gm):
+        self.name, self.gm = name, gm
+
+
+def _functional_subgraph(parent, gm):
+    """gm's graph re-traced functionally and decomposed with parent's table (a cond branch, a map body)."""
+    fz = _Functionalizer(parent.table)
+    env = {}
+    for node in gm.graph.nodes:
+        if node.op == "placeholder":
+            val = node.meta.get("val")
+            new = fz.graph.create_node("placeholder", node.name, name=node.name, meta=dict(node.meta))
+            if isinstance(val, Tensor):
+                val = make_fake(val.shape, val.dtype, val.device)
+                val._node = new
+                new.meta["val"] = val
+            env[node] = val
+    if parent.sym_nodes is not None:
+        fz.sym_nodes = _sym_nodes(fz.graph, parent.sym_nodes.env, [n for n in fz.graph.nodes])
+    outputs = _replay(fz, gm, env)
+    fz.graph.output(tuple(fz.node_of(t) for t in outputs))
+    _eliminate_dead_code(fz.graph)
+    return GraphModule(fz.subgraphs, fz.graph, class_name=gm._get_name())
+
+
 def run_decompositions(ep, decomp_table=None):
     """A new ExportedProgram in the functional core-ATen dialect (see the module docstring)."""
     table = default_decompositions() if decomp_table is None else dict(decomp_table)
@@ -292,30 +379,8 @@ def run_decompositions(ep, decomp_table=None):
             inputs.append((None, new))
     shape_env = getattr(ep, "_shape_env", None)
     if shape_env is not None:
-        from ._symbolic import SymNodes
-        sources = {}
-        for (fake, placeholder) in inputs:
-            for d, size in enumerate(getattr(fake, "shape", ())):
-                if getattr(size, "_is_symbolic", False) and shape_env.simplify(size.expr).is_Symbol:
-                    sources.setdefault(shape_env.simplify(size.expr), (placeholder.name, d))
-        names = {p.name: p for _, p in inputs}
-        fz.sym_nodes = SymNodes(fz.graph, shape_env, sources, names.__getitem__)
-    saved = dispatch_state.mode
-    dispatch_state.mode = fz
-    try:
-        for node in ep.graph.nodes:
-            if node.op == "call_function":
-                args = map_arg(node.args, lambda n: env[n])
-                kwargs = map_arg(node.kwargs, lambda n: env[n])
-                fz.meta = node.meta
-                if node.target is operator.getitem:
-                    env[node] = args[0][args[1]]
-                else:
-                    env[node] = node.target(*args, **kwargs)
-            elif node.op == "output":
-                outputs = map_arg(node.args[0], lambda n: env[n])
-    finally:
-        dispatch_state.mode = saved
+        fz.sym_nodes = _sym_nodes(fz.graph, shape_env, [p for _, p in inputs])
+    outputs = _replay(fz, ep.graph_module, env)
     mutation_values, mutation_specs = [], []
     for (fake, placeholder), spec in zip(inputs, ep.graph_signature.input_specs):
         if fake is not None and fz.node_of(fake) is not placeholder:
@@ -342,7 +407,7 @@ def run_decompositions(ep, decomp_table=None):
     fz.graph.output(tuple(mutation_values + user_values))
     _eliminate_dead_code(fz.graph)
     signature = ExportGraphSignature(list(ep.graph_signature.input_specs), mutation_specs + user_specs)
-    gm = GraphModule({}, fz.graph)
+    gm = GraphModule(fz.subgraphs, fz.graph)
     program = ExportedProgram(gm, fz.graph, signature, ep.state_dict, dict(ep.range_constraints),
                               ep.module_call_graph, ep.example_inputs, ep.constants, dialect="ATEN",
                               preserved_ops=preserved)

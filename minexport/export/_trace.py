@@ -28,7 +28,7 @@ import sys
 
 from .. import _tensor
 from .._tensor import Tensor, make_fake
-from ..fx.graph import Graph
+from ..fx.graph import Graph, Node
 from ..fx.graph_module import GraphModule
 from ..nn import module as _module
 from ..nn.module import Module
@@ -84,7 +84,9 @@ class _Tracer:
     """The dispatch mode active during export: records every op call as a node."""
 
     def __init__(self, root):
-        self.graph = Graph()
+        self.graph = self.root_graph = Graph()
+        self.branches = []             # cond/map subgraphs being traced, outermost first
+        self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.root = root
         self.module_stack = {}
         self.fqn_of = {}
@@ -103,10 +105,10 @@ class _Tracer:
 
     # -- placeholders ---------------------------------------------------------
     def placeholder(self, group, name, val):
-        node = self.graph.create_node("placeholder", name, name=name, meta={"val": val})
+        node = self.root_graph.create_node("placeholder", name, name=name, meta={"val": val})
         node.target = node.name
         self.placeholders[group].append(node)
-        self.graph.nodes.remove(node)   # placeholders are ordered by group at the end
+        self.root_graph.nodes.remove(node)   # placeholders are ordered by group at the end
         return node
 
     def fake_of(self, t, group, name, shape=None):
@@ -135,6 +137,15 @@ class _Tracer:
         node = t._node
         if node is not None and node.graph is self.graph:
             return node, t
+        if self.branches:       # a value from outside the cond/map subgraph being traced: lift it in
+            branch = self.branches.pop()
+            self.graph = branch.outer
+            try:
+                outer, fake = self.node_of(t)
+            finally:
+                self.graph = branch.graph
+                self.branches.append(branch)
+            return branch.lift(outer, fake), fake
         pending = self.pending_constants.pop(id(t), None)
         if pending is not None:
             target, real = pending
@@ -156,6 +167,8 @@ class _Tracer:
                 return self.item(args[0])
             return self.refuse_data_access(str(op), None)
         args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
+        if self.branches and op.is_mutating:
+            self.branches[-1].check_mutation(op, args[0])
         out = op.meta(*args, **kwargs)
         if "returns_self_if_unchanged" in op.tags and _unchanged(args[0], out, kwargs, args):
             out = args[0]
@@ -173,7 +186,7 @@ class _Tracer:
                 node, fake = self.node_of(v)
                 return fake, node
             if self.sym_nodes is not None and getattr(v, "_is_symbolic", False):
-                return v, self.sym_nodes.node(v)
+                return v, self.sym_node(v)
             if type(v) in (list, tuple) and any(isinstance(x, Tensor) or getattr(x, "_is_symbolic", False)
                                                 for x in v):
                 pairs = [conv(x) for x in v]
@@ -235,6 +248,37 @@ class _Tracer:
         parts = [f'File "{fn}", line {ln}, in {name}\n    {linecache.getline(fn, ln).strip()}'
                  for fn, ln, name in reversed(frames)]
         return "\n  ".join(parts)
+
+    # -- symbolic values and subgraphs ------------------------------------------------------
+    def sym_node(self, value):
+        """The node computing a symbolic value (built in the root graph, lifted into open subgraphs)."""
+        node = self.sym_nodes.node(value)
+        for branch in self.branches:
+            if isinstance(node, Node):
+                node = branch.lift(node, value)
+        return node
+
+    def add_subgraph(self, prefix, graph):
+        """Attach a traced subgraph to the current graph as `<prefix>_<i>`; returns its get_attr node."""
+        attrs = self.subgraphs.setdefault(self.graph, {})
+        name = f"{prefix}_{sum(1 for k in attrs if k.startswith(prefix + '_'))}"
+        attrs[name] = graph
+        return self.graph.get_attr(name, meta=self.node_meta(None))
+
+    def graph_module(self, graph, class_name="GraphModule"):
+        """A GraphModule for graph with its subgraphs as submodules (recursively)."""
+        subs = {name: self.graph_module(g, name) for name, g in self.subgraphs.get(graph, {}).items()}
+        return GraphModule(subs, graph, class_name=class_name)
+
+    def trace_cond(self, pred, true_fn, false_fn, operands):
+        """cond with a predicate that depends on the inputs (see export/_control_flow.py)."""
+        from ._control_flow import trace_cond
+        return trace_cond(self, pred, true_fn, false_fn, operands)
+
+    def trace_map(self, body, xs, args):
+        """map over the leading dim of xs (see export/_control_flow.py)."""
+        from ._control_flow import trace_map
+        return trace_map(self, body, xs, args)
 
     # -- data-dependent values ------------------------------------------------------------
     def ensure_symbolic(self):
@@ -571,7 +615,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
                                                     if fqn]
     symbolic = tracer.symbolic
     ranges = symbolic.check() if symbolic is not None else {}
-    gm = GraphModule({}, graph)
+    gm = tracer.graph_module(graph)
     ep = ExportedProgram(gm, graph, signature, state_dict, ranges, call_graph, (args, kwargs), constants)
     ep._shape_env = symbolic.env if symbolic is not None else None
     return ep

@@ -29,7 +29,21 @@ class Verifier:
         self.check_outputs(ep)
         self.check_lifted_state(ep)
         self.check_meta(ep.graph)
-        self.check_dialect(ep)
+        self.check_dialect(ep.graph, getattr(ep, "preserved_ops", frozenset()))
+        self.check_subgraphs(ep.graph_module, getattr(ep, "preserved_ops", frozenset()))
+
+    def check_subgraphs(self, gm, preserved):
+        """get_attr nodes name existing submodules; each subgraph (cond branch, map body) obeys the graph
+        rules, recursively."""
+        for n in gm.graph.nodes:
+            if n.op == "get_attr" and not hasattr(gm, n.target.split(".")[0]):
+                raise SpecViolationError(f"node '{n.name}' reads attribute '{n.target}', which the program does "
+                                         "not have (rule: get_attr targets exist)")
+        for sub in gm.subgraph_modules():
+            self.check_graph_structure(sub.graph)
+            self.check_meta(sub.graph)
+            self.check_dialect(sub.graph, preserved)
+            self.check_subgraphs(sub, preserved)
 
     def check_graph_structure(self, graph):
         """Names unique identifiers; nodes in topological order; one output node, last."""
@@ -128,11 +142,11 @@ class Verifier:
                 raise SpecViolationError(f"node '{n.name}': {n.target} gives {_describe(got)} but the node records "
                                          f"{_describe(expected)} (rule: meta functions reproduce node values)")
 
-    def check_dialect(self, ep):
+    def check_dialect(self, graph, preserved):
         """ATEN: no op that mutates, and only core ATen ops (or ops kept on purpose)."""
-        preserved = getattr(ep, "preserved_ops", frozenset())
-        for n in ep.graph.nodes:
-            if n.op != "call_function" or not hasattr(n.target, "kernel"):
+        for n in graph.nodes:
+            if n.op != "call_function" or not hasattr(n.target, "kernel") or \
+                    getattr(n.target, "_is_higher_order_op", False):
                 continue
             if n.target.is_mutating:
                 raise SpecViolationError(f"node '{n.name}' calls {n.target}, which mutates an input; the ATEN "
@@ -147,7 +161,7 @@ class TrainingIRVerifier(Verifier):
 
     dialect = "TRAINING"
 
-    def check_dialect(self, ep):
+    def check_dialect(self, graph, preserved):
         """Any registered op is allowed."""
 
 
@@ -157,7 +171,7 @@ _SYM_OPERATORS = {operator.add, operator.sub, operator.mul, operator.floordiv, o
 
 
 def _is_allowed_target(target):
-    if target in _SYM_OPERATORS:
+    if target in _SYM_OPERATORS or getattr(target, "_is_higher_order_op", False):
         return True
     if getattr(target, "namespace", None) is not None and hasattr(target, "kernel"):
         from ..ops import lookup
@@ -165,7 +179,7 @@ def _is_allowed_target(target):
             return lookup(target.name()) is target
         except KeyError:
             return False
-    return getattr(target, "_is_higher_order_op", False) or getattr(target, "_is_sym_function", False)
+    return getattr(target, "_is_sym_function", False)
 
 
 def verifier_for(dialect):

@@ -112,7 +112,7 @@ def _target_str(target):
         return target
     if target is operator.getitem:
         return "operator.getitem"
-    return str(target)
+    return getattr(target, "qualified_name", None) or str(target)
 
 
 _ILLEGAL = re.compile(r"[^0-9a-zA-Z_]+")

@@ -79,6 +79,8 @@ def _call_text(node):
     target = node.target
     if hasattr(target, "overloadpacket"):
         fn = f"torch.ops.{target}"
+    elif hasattr(target, "qualified_name"):      # a higher-order op
+        fn = target.qualified_name
     else:
         fn = getattr(target, "__qualname__", None) or str(target)
         fn = f"operator.{fn}" if getattr(target, "__module__", None) in ("_operator", "operator") else fn
@@ -182,9 +184,22 @@ class GraphModule(Module):
         text = (f"class {self._class_name}(torch.nn.Module):\n"
                 f"    def forward(self" + "".join(", " + p for p in params) + "):\n"
                 + "".join(("        " + line if line else "") + "\n" for line in body))
+        for sub in self.subgraph_modules():      # cond branches, map bodies: nested classes, as torch prints them
+            inner = sub.print_readable(print_output=False)
+            text += "\n" + "".join(("    " + line if line else "") + "\n" for line in inner.splitlines())
         if print_output:
             print(text)
         return text
+
+    def subgraph_modules(self):
+        """The GraphModules this graph reads with get_attr (higher-order ops' subgraphs), in first-use order."""
+        seen = {}
+        for n in self.graph.nodes:
+            if n.op == "get_attr" and n.target not in seen:
+                value = _get_attr(self, n.target)
+                if isinstance(value, GraphModule):
+                    seen[n.target] = value
+        return list(seen.values())
 
     def forward(self, *args):
         """Run the graph on its inputs (placeholders in order)."""
@@ -195,11 +210,15 @@ class GraphModule(Module):
         return Module.__repr__(self) + "\n" + self.code
 
 
-def _copy_attr(src, dst, target):
-    obj = src
+def _get_attr(module, target):
+    obj = module
     for part in target.split("."):
         obj = getattr(obj, part)
-    _set_attr(dst, target, obj)
+    return obj
+
+
+def _copy_attr(src, dst, target):
+    _set_attr(dst, target, _get_attr(src, target))
 
 
 def _set_attr(dst, target, value):

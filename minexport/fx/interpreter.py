@@ -11,7 +11,7 @@ user's source line that produced it.
 from .._tensor import Tensor, make_tensor
 from ..runtime import backends
 from .graph import Node
-from .graph_module import _frame_line, last_uses
+from .graph_module import _frame_line, _get_attr, last_uses
 
 __all__ = ["Interpreter", "GraphRunError", "compile_graph"]
 
@@ -62,6 +62,9 @@ def compile_graph(graph):
             s.fn, s.is_kernel = None, False
             s.args = _arg_reader(n.args[0], slot_of)
             s.kwargs = None
+        elif n.op == "get_attr":        # a subgraph (cond branch, map body): passed to the op as a runner
+            value = _subgraph_runner(_get_attr(graph.owning_module, n.target))
+            s.fn, s.is_kernel, s.args, s.kwargs = (lambda v=value: v), False, [], {}
         elif n.op == "call_function":
             target = n.target
             kernel = getattr(target, "kernel", None)
@@ -75,6 +78,15 @@ def compile_graph(graph):
             raise NotImplementedError(f"cannot run node {n.name} with op {n.op}")
         steps.append(s)
     return placeholders, steps, len(nodes)
+
+
+def _subgraph_runner(value):
+    """A GraphModule as a function of arrays (what higher-order kernels call); other attributes as they are."""
+    from .graph_module import GraphModule
+    if not isinstance(value, GraphModule):
+        return value
+    interpreter = Interpreter(value.graph, value)
+    return lambda *arrays: interpreter.run_arrays(*arrays)
 
 
 def _can_donate(node):

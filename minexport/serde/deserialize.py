@@ -12,8 +12,9 @@ from ..export.exported_program import ExportedProgram, ModuleCallEntry, ModuleCa
 from ..export.graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, InputSpec, OutputKind,
                                       OutputSpec, SymBoolArgument, SymFloatArgument, SymIntArgument,
                                       TensorArgument)
-from ..fx.graph import Graph, map_arg
+from ..fx.graph import Graph, Node, map_arg
 from ..fx.graph_module import GraphModule
+from ..ops import higher_order as higher_order_ops
 from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
 from . import schema as S
@@ -68,6 +69,8 @@ def _sym_int(obj, where, symbolic=None):
     raise SerializationError(f"{where}: symbolic sizes ({key}) are only allowed in a program's graph")
 
 
+_HIGHER_ORDER = {"cond": higher_order_ops.cond, "map_impl": higher_order_ops.map_impl}
+_MAX_SUBGRAPH_DEPTH = 32
 _SYM_ARGUMENTS = {"as_sym_int": SymIntArgument, "as_sym_float": SymFloatArgument, "as_sym_bool": SymBoolArgument}
 
 
@@ -189,8 +192,12 @@ _OPERATORS = {f"_operator.{fn.__name__}": fn for fn in (
 
 
 class _GraphReader:
-    def __init__(self, graph_json, symbols):
+    def __init__(self, graph_json, symbols, depth=0):
+        if depth > _MAX_SUBGRAPH_DEPTH:
+            raise SerializationError(f"subgraphs nested more than {_MAX_SUBGRAPH_DEPTH} deep")
         self.json = graph_json
+        self.depth = depth
+        self.subgraphs = {}     # attribute name -> GraphModule (cond branches, map bodies)
         self.graph = Graph()
         self.values = {}        # name -> Node
         self.vals = {}          # name -> fake tensor or symbolic value
@@ -264,9 +271,73 @@ class _GraphReader:
             return S.MEMORY_FORMAT_BY_CODE[v]
         raise SerializationError(f"{where}: argument kind '{key}' is not supported by minexport")
 
+    def read_subgraph(self, obj, where):
+        """A higher-order op's inline subgraph: read it, attach it, and return the get_attr node reading it."""
+        name = _name(_field(obj, "name", str, where), f"{where}.name")
+        graph_json = _field(obj, "graph", dict, where)
+        reader = _GraphReader(graph_json, self.symbols, depth=self.depth + 1)
+        for i, raw in enumerate(_field(graph_json, "inputs", list, f"{where}.graph")):
+            key, v = _union(raw, f"{where}.graph.inputs[{i}]")
+            if key not in ("as_tensor",) + tuple(_SYM_ARGUMENTS):
+                raise SerializationError(f"{where}.graph.inputs[{i}]: a subgraph input must be a tensor or symbol")
+            arg_name = _field(v, "name" if key == "as_tensor" else "as_name", str, f"{where}.graph.inputs[{i}]")
+            node = reader.graph.create_node("placeholder", arg_name, name=_name(arg_name, f"{where}.graph.inputs"))
+            reader.define(node, arg_name)
+            if "val" not in node.meta:
+                raise SerializationError(f"{where}.graph.inputs[{i}]: '{arg_name}' has no recorded value")
+        reader.read_body(f"{where}.graph")
+        if name in self.subgraphs:
+            raise SerializationError(f"{where}: subgraph name '{name}' is used twice")
+        self.subgraphs[name] = GraphModule(reader.subgraphs, reader.graph, class_name=name)
+        return self.graph.get_attr(name)
+
+    def read_body(self, where="graph"):
+        """The nodes and the output node of this reader's graph (placeholders already made)."""
+        for i, node_json in enumerate(_field(self.json, "nodes", list, where)):
+            self.read_node(node_json, i)
+        for node in self.graph.nodes:
+            if node.op == "call_function" and "val" not in node.meta and node.target is not operator.getitem:
+                node.meta["val"] = _meta_val(node)
+        outputs = [self.argument(o, f"{where}.outputs[{i}]")
+                   for i, o in enumerate(_field(self.json, "outputs", list, where))]
+        self.graph.output(tuple(outputs))
+
+    def read_higher_order(self, op, obj, where):
+        """A cond/map node: arguments (subgraphs inline), then one getitem per output."""
+        args = []
+        for j, e in enumerate(_field(obj, "inputs", list, where)):
+            key, v = _union(_field(e, "arg", dict, f"{where}.inputs[{j}]"), f"{where}.inputs[{j}]")
+            args.append(self.read_subgraph(v, f"{where}.inputs[{j}].as_graph") if key == "as_graph"
+                        else self.argument({key: v}, f"{where}.inputs[{j}]"))
+        if op.name() == "cond" and len(args) == 4 and isinstance(args[3], list):
+            args[3] = tuple(args[3])       # cond's operands are a tuple in graphs
+        name = obj.get("name") or op.name()
+        node = self.graph.call_function(op, tuple(args), name=_name(name, f"{where}.name"))
+        vals = []
+        for j, o in enumerate(_field(obj, "outputs", list, where)):
+            key, v = _union(o, f"{where}.outputs[{j}]")
+            if key != "as_tensor":
+                raise SerializationError(f"{where}.outputs[{j}]: {op.name()} outputs must be tensors")
+            out_name = _field(v, "name", str, f"{where}.outputs[{j}]")
+            if out_name not in self.vals:
+                raise SerializationError(f"{where}.outputs[{j}]: '{out_name}' has no entry in tensor_values")
+            vals.append(self.vals[out_name])
+            if out_name != f"{node.name}_unused_{j}":
+                g = self.graph.call_function(operator.getitem, (node, j), name=_name(out_name, f"{where}.outputs"))
+                self.define(g, out_name)
+                self.copy_meta(g, obj)
+        node.meta["val"] = vals
+        for n in [node] + [a for a in args if isinstance(a, Node) and a.op == "get_attr"]:
+            self.copy_meta(n, obj)      # get_attr nodes are not written: they share the op's source line
+
     def read_node(self, obj, i):
         where = f"graph.nodes[{i}]"
         target = _field(obj, "target", str, where)
+        if target.startswith("torch.ops.higher_order."):
+            op = _HIGHER_ORDER.get(target[len("torch.ops.higher_order."):])
+            if op is None:
+                raise SerializationError(f"{where}.target: minexport has no higher-order op '{target}'")
+            return self.read_higher_order(op, obj, where)
         if target in _OPERATORS:
             args = [self.argument(_field(e, "arg", dict, f"{where}.inputs[{j}]"), f"{where}.inputs[{j}]")
                     for j, e in enumerate(_field(obj, "inputs", list, where))]
@@ -499,14 +570,7 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
             node.meta["val"] = reader.vals[name]
         else:
             raise SerializationError(f"graph.inputs: tensor input '{name}' has no entry in tensor_values")
-    for i, node_json in enumerate(_field(graph_json, "nodes", list, "graph")):
-        reader.read_node(node_json, i)
-    for node in reader.graph.nodes:
-        if node.op == "call_function" and "val" not in node.meta and node.target is not operator.getitem:
-            node.meta["val"] = _meta_val(node)
-    outputs = [reader.argument(o, f"graph.outputs[{i}]")
-               for i, o in enumerate(_field(graph_json, "outputs", list, "graph"))]
-    reader.graph.output(tuple(outputs))
+    reader.read_body()
     output_specs = _output_specs(sig_json, reader)
     call_graph = _module_call_graph(_field(gm_json, "module_call_graph", list, "graph_module"))
     ranges = _field(model, "range_constraints", dict, "model")
@@ -520,13 +584,13 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     if dialect not in ("TRAINING", "ATEN"):
         raise SerializationError(f"verifiers: unknown dialect {dialect!r}")
     signature = ExportGraphSignature(input_specs, output_specs)
-    gm = GraphModule({}, reader.graph)
+    gm = GraphModule(reader.subgraphs, reader.graph)
     range_constraints = {}
     if symbols.env is not None:
         range_constraints = {symbols.symbol(name): symbols.env.var_to_range[symbols.symbol(name)] for name in ranges}
     try:
         ep = ExportedProgram(gm, reader.graph, signature, state_dict, range_constraints, call_graph, None, constants,
-                             dialect=dialect, preserved_ops=_non_core(reader.graph) if dialect == "ATEN" else ())
+                             dialect=dialect, preserved_ops=_non_core(gm) if dialect == "ATEN" else ())
         ep._shape_env = symbols.env
         return ep
     except SerializationError:
@@ -551,7 +615,9 @@ def _meta_val(node):
     return None
 
 
-def _non_core(graph):
+def _non_core(gm):
+    """Non-core ops an ATEN archive keeps (in the graph and its subgraphs)."""
     from ..ops.core import is_core
-    return frozenset(n.target for n in graph.nodes if n.op == "call_function" and hasattr(n.target, "kernel")
-                     and not is_core(n.target))
+    ops = frozenset(n.target for n in gm.graph.nodes if n.op == "call_function" and hasattr(n.target, "kernel")
+                    and not getattr(n.target, "_is_higher_order_op", False) and not is_core(n.target))
+    return ops.union(*(_non_core(sub) for sub in gm.subgraph_modules()))

@@ -177,6 +177,26 @@ def _node_json(node, getitems):
             "is_hop_single_tensor_return": None, "name": node.name}
 
 
+def _higher_order_node_json(node, slots, tensor_values):
+    """A cond/map node as torch writes it: subgraphs inline (as_graph), one as_tensor output per result."""
+    def arg(value):
+        if isinstance(value, Node) and value.op == "get_attr":
+            sub = getattr(node.graph.owning_module, value.target)
+            return {"as_graph": {"name": value.target, "graph": _graph_json(sub.graph)}}
+        return _argument(list(value) if isinstance(value, tuple) else value, None)
+
+    outputs = []
+    for i, t in enumerate(node.meta["val"]):
+        g = slots.get(i)
+        name = g.name if g is not None else f"{node.name}_unused_{i}"
+        if g is None:
+            tensor_values[name] = _tensor_meta(t)
+        outputs.append({"as_tensor": {"name": name}})
+    return {"target": node.target.qualified_name, "inputs": [{"name": "", "arg": arg(a), "kind": S.ARG_POSITIONAL}
+                                                             for a in node.args],
+            "outputs": outputs, "metadata": _metadata(node), "is_hop_single_tensor_return": None, "name": node.name}
+
+
 def _graph_json(graph):
     nodes, tensor_values = [], {}
     getitems = {}
@@ -194,12 +214,17 @@ def _graph_json(graph):
         elif _is_sym(val):
             sym_values[type(val).__name__][n.name] = _sym_expr(val)
         if n.op == "placeholder":
-            inputs.append({"as_tensor": {"name": n.name}} if isinstance(val, Tensor) else _scalar_or_none(val))
+            inputs.append(_argument(n, None) if isinstance(val, Tensor) or _is_sym(val) else _scalar_or_none(val))
+        elif n.op == "get_attr":
+            continue          # a subgraph: written inline where the higher-order op reads it
         elif n.op == "call_function":
             if n.target is operator.getitem:
                 continue
             if getattr(n.target, "__module__", None) == "_operator":
                 nodes.append(_operator_node_json(n))
+                continue
+            if getattr(n.target, "_is_higher_order_op", False):
+                nodes.append(_higher_order_node_json(n, getitems.get(n, {}), tensor_values))
                 continue
             if not hasattr(n.target, "overloadpacket"):
                 raise SerializationError(f"node '{n.name}' calls {n.target!r}, which the archive format cannot "

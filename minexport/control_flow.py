@@ -1,0 +1,70 @@
+"""Control flow that export keeps in the graph: `cond` (torch.cond) and `map` (functorch's control_flow.map).
+
+Eagerly they are plain Python: `cond` runs one branch, `map` loops over the
+leading dimension and stacks.  While exporting, a predicate that depends on
+the inputs (a symbolic size condition or a tensor) makes `cond` trace both
+branches into subgraphs under one `torch.ops.higher_order.cond` node; a
+Python bool just runs the chosen branch, as torch does.  `map` always traces
+its body once into `torch.ops.higher_order.map_impl`.
+
+Rules (torch's): operands are tensors; branches take the same arguments and
+return tensors (or a pytree of them) with equal structure, shapes and dtypes;
+a branch may not mutate or return its inputs.  Tensors a branch reads from
+outside (closures, parameters, buffers) become extra operands of the node.
+"""
+from ._tensor import Tensor
+from .ops._registry import dispatch_state
+from .utils import _pytree as pytree
+
+__all__ = ["cond", "map"]
+
+
+def cond(pred, true_fn, false_fn, operands=()):
+    """true_fn(*operands) if pred else false_fn(*operands); kept as both branches when exporting."""
+    if not callable(true_fn) or not callable(false_fn):
+        raise TypeError("cond: true_fn and false_fn must be callables taking the operands")
+    if not isinstance(operands, (tuple, list)):
+        raise TypeError(f"cond: operands must be a tuple or list of tensors, got {type(operands).__name__}")
+    for i, op in enumerate(pytree.tree_leaves(operands)):
+        if not isinstance(op, Tensor):
+            raise TypeError(f"cond: operands[{i}] is a {type(op).__name__}; operands must be tensors (pass "
+                            "other values by closing over them in the branch functions)")
+    if isinstance(pred, Tensor):
+        if pred.numel() != 1:
+            raise RuntimeError(f"cond: expected pred to be a bool or a tensor with one element, got a tensor of "
+                               f"shape {list(pred.shape)}")
+    elif not isinstance(pred, (bool, int)) and not getattr(pred, "_is_symbolic", False):
+        raise TypeError(f"cond: pred must be a bool, a symbolic condition or a one-element tensor, "
+                        f"got {type(pred).__name__}")
+    trace = getattr(dispatch_state.mode, "trace_cond", None)
+    if trace is not None and not isinstance(pred, (bool, int)):
+        return trace(pred, true_fn, false_fn, tuple(operands))
+    return (true_fn if bool(pred) else false_fn)(*operands)
+
+
+def map(f, xs, *args):
+    """Stack f(x, *args) over the leading dimension of xs (a tensor or pytree of tensors)."""
+    flat_xs, xs_spec = pytree.tree_flatten(xs)
+    flat_args, args_spec = pytree.tree_flatten(args)
+    if not flat_xs or not all(isinstance(x, Tensor) and x.dim() >= 1 for x in flat_xs):
+        raise TypeError("map: xs must be a tensor (or a pytree of tensors) with at least one dimension")
+    sizes = {str(x.shape[0]) for x in flat_xs}
+    if len(sizes) != 1:
+        raise ValueError(f"map: the mapped tensors have different leading sizes {sorted(sizes)}")
+    for i, a in enumerate(flat_args):
+        if not isinstance(a, Tensor):
+            raise TypeError(f"map: extra argument {i} is a {type(a).__name__}; extra arguments must be tensors")
+
+    def body(*leaves):
+        return f(pytree.tree_unflatten(list(leaves[:len(flat_xs)]), xs_spec),
+                 *pytree.tree_unflatten(list(leaves[len(flat_xs):]), args_spec))
+
+    trace = getattr(dispatch_state.mode, "trace_map", None)
+    if trace is not None:
+        return trace(body, flat_xs, flat_args)
+    from . import _functions
+    rows = [pytree.tree_flatten(body(*[x[i] for x in flat_xs], *flat_args)) for i in range(int(flat_xs[0].shape[0]))]
+    if not rows:
+        raise ValueError("map: xs has a leading dimension of size 0")
+    spec = rows[0][1]
+    return pytree.tree_unflatten([_functions.stack([r[0][j] for r in rows]) for j in range(len(rows[0][0]))], spec)

@@ -1,0 +1,70 @@
+"""Higher-order operators: ops whose arguments include graphs (`torch.ops.higher_order.cond`, `map_impl`).
+
+In an exported graph a higher-order op reads its branches or body with
+`get_attr` nodes naming submodules of the program (`true_graph_0`,
+`body_graph_0`) and returns a tuple of tensors, read with getitem nodes.  The
+kernel receives each subgraph as a callable on arrays (the interpreter passes
+a compiled runner), so one definition serves eager calls and graph runs.
+"""
+from ._registry import namespace
+
+__all__ = ["HigherOrderOperator", "cond", "map_impl", "higher_order"]
+
+higher_order = namespace("higher_order")
+
+
+class HigherOrderOperator:
+    """An operator taking graphs as arguments: `torch.ops.higher_order.<name>`."""
+
+    _is_higher_order_op = True
+    namespace = "higher_order"
+    is_mutating = False
+    meta = None                 # outputs come from tracing the subgraphs, not from a meta function
+    donating_kernel = None
+    tags = frozenset()
+
+    def __init__(self, name, kernel, doc):
+        self.__name__ = self._name = name
+        self.kernel = kernel
+        self.__doc__ = doc
+        higher_order._packets[name] = self
+
+    def name(self):
+        """The operator's name ('cond')."""
+        return self._name
+
+    @property
+    def qualified_name(self):
+        """'torch.ops.higher_order.cond', as graphs print it."""
+        return f"torch.ops.higher_order.{self._name}"
+
+    def __call__(self, *args):
+        from .. import _functions
+        return self.kernel(_functions, *args)
+
+    def __str__(self):
+        return self._name
+
+    def __repr__(self):
+        return self.qualified_name
+
+
+def _cond_kernel(xp, pred, true_fn, false_fn, operands):
+    """Run one branch on the operands; the branch returns a tuple of values."""
+    return tuple((true_fn if bool(pred) else false_fn)(*operands))
+
+
+def _map_kernel(xp, body, xs, args):
+    """Run body on each slice xs[i] (with args), stacking each output along a new dim 0."""
+    n = int(xs[0].shape[0])
+    if n == 0:
+        raise ValueError("map_impl: the mapped inputs have a leading dimension of size 0; map needs at least "
+                         "one slice to run the body on")
+    rows = [tuple(body(*[x[i] for x in xs], *args)) for i in range(n)]
+    return tuple(xp.stack([row[j] for row in rows]) for j in range(len(rows[0])))
+
+
+cond = HigherOrderOperator("cond", _cond_kernel,
+                           "cond(pred, true_graph, false_graph, operands): run one branch on the operands.")
+map_impl = HigherOrderOperator("map_impl", _map_kernel,
+                               "map_impl(body_graph, xs, args): run the body on every xs[i] and stack.")
