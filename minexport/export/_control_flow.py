@@ -24,6 +24,21 @@ class Branch:
     def __init__(self, graph, outer, what):
         self.graph, self.outer, self.what = graph, outer, what
         self.lifted = {}        # outer node -> this graph's placeholder
+        self.sym_nodes = None   # SymNodes reading sizes of this graph's own inputs
+
+    def local_sym_node(self, value, env):
+        """The node computing `value` from this subgraph's input sizes, or None if they do not determine it."""
+        from ._symbolic import SymNodes
+        if self.sym_nodes is None:
+            self.sym_nodes = SymNodes(self.graph, env, {}, None)
+        sources = self.sym_nodes.sources
+        for n in self.graph.nodes:
+            for d, size in enumerate(getattr(n.meta.get("val"), "shape", ()) if n.op == "placeholder" else ()):
+                if getattr(size, "_is_symbolic", False) and env.simplify(size.expr).is_Symbol:
+                    sources.setdefault(env.simplify(size.expr), (n, d))
+        if not env.simplify(value.expr).free_symbols <= set(sources):
+            return None
+        return self.sym_nodes.node(value)
 
     def lift(self, node, val):
         """The placeholder through which this subgraph reads the outer `node`."""

@@ -63,6 +63,16 @@ class _Functionalizer:
         self.subgraphs = {}        # attribute name -> functional GraphModule (cond branches, map bodies)
 
     # -- values -------------------------------------------------------------
+    def copy_placeholder(self, node):
+        """A placeholder like node in this graph; returns (its value — a fresh fake for a tensor —, the node)."""
+        val = node.meta.get("val")
+        new = self.graph.create_node("placeholder", node.name, name=node.name, meta=dict(node.meta))
+        if isinstance(val, Tensor):
+            val = make_fake(val.shape, val.dtype, val.device)
+            val._node = new
+            new.meta["val"] = val
+        return val, new
+
     def node_of(self, t):
         self.sync(t)
         return t._node
@@ -120,14 +130,20 @@ class _Functionalizer:
 
     def higher_order(self, op, args):
         """Replay a cond/map node: its subgraphs made functional, then the node itself with getitems."""
-        def to_node(value):
+        def values_to_nodes(value):        # first the operands (their sym nodes come before the get_attrs)
             if isinstance(value, _Subgraph):
-                self.subgraphs[value.name] = _functional_subgraph(self, value.gm)
-                return self.graph.get_attr(value.name, meta=self.node_meta(None))
+                return value
             if isinstance(value, (list, tuple)):
-                return type(value)(to_node(v) for v in value)
+                return type(value)(values_to_nodes(v) for v in value)
             return _to_nodes(value, self)
-        node_args = tuple(to_node(a) for a in args)
+
+        def subgraph_to_node(value):
+            if not isinstance(value, _Subgraph):
+                return value
+            self.subgraphs[value.name] = _functional_subgraph(self, value.gm)
+            return self.graph.get_attr(value.name, meta=self.node_meta(None))
+
+        node_args = tuple(subgraph_to_node(a) for a in values_to_nodes(args))
         outs = [make_fake(t.shape, t.dtype, t.device) for t in self.meta["val"]]
         node = self.graph.call_function(op, node_args, meta=self.node_meta(outs))
         for i, t in enumerate(outs):
@@ -341,13 +357,7 @@ def _functional_subgraph(parent, gm):
     env = {}
     for node in gm.graph.nodes:
         if node.op == "placeholder":
-            val = node.meta.get("val")
-            new = fz.graph.create_node("placeholder", node.name, name=node.name, meta=dict(node.meta))
-            if isinstance(val, Tensor):
-                val = make_fake(val.shape, val.dtype, val.device)
-                val._node = new
-                new.meta["val"] = val
-            env[node] = val
+            env[node], _ = fz.copy_placeholder(node)
     if parent.sym_nodes is not None:
         fz.sym_nodes = _sym_nodes(fz.graph, parent.sym_nodes.env, [n for n in fz.graph.nodes])
     outputs = _replay(fz, gm, env)
@@ -364,19 +374,9 @@ def run_decompositions(ep, decomp_table=None):
     env = {}
     inputs = []
     for node in ep.graph.nodes:
-        if node.op != "placeholder":
-            continue
-        val = node.meta.get("val")
-        new = fz.graph.create_node("placeholder", node.name, name=node.name, meta=dict(node.meta))
-        if isinstance(val, Tensor):
-            fake = make_fake(val.shape, val.dtype, val.device)
-            fake._node = new
-            new.meta["val"] = fake
-            env[node] = fake
-            inputs.append((fake, new))
-        else:
-            env[node] = val
-            inputs.append((None, new))
+        if node.op == "placeholder":
+            env[node], new = fz.copy_placeholder(node)
+            inputs.append((env[node] if isinstance(env[node], Tensor) else None, new))
     shape_env = getattr(ep, "_shape_env", None)
     if shape_env is not None:
         fz.sym_nodes = _sym_nodes(fz.graph, shape_env, [p for _, p in inputs])

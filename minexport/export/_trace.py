@@ -251,12 +251,22 @@ class _Tracer:
 
     # -- symbolic values and subgraphs ------------------------------------------------------
     def sym_node(self, value):
-        """The node computing a symbolic value (built in the root graph, lifted into open subgraphs)."""
-        node = self.sym_nodes.node(value)
-        for branch in self.branches:
-            if isinstance(node, Node):
-                node = branch.lift(node, value)
-        return node
+        """The node computing a symbolic value: from sizes of the current graph's inputs, else computed
+        outside and lifted into the cond/map subgraph being traced."""
+        if not self.branches:
+            return self.sym_nodes.node(value)
+        branch = self.branches[-1]
+        node = branch.local_sym_node(value, self.sym_nodes.env)
+        if node is not None:
+            return node
+        self.branches.pop()
+        self.graph = branch.outer
+        try:
+            node = self.sym_node(value)
+        finally:
+            self.graph = branch.graph
+            self.branches.append(branch)
+        return branch.lift(node, value) if isinstance(node, Node) else node
 
     def add_subgraph(self, prefix, graph):
         """Attach a traced subgraph to the current graph as `<prefix>_<i>`; returns its get_attr node."""

@@ -278,9 +278,9 @@ class _GraphReader:
         reader = _GraphReader(graph_json, self.symbols, depth=self.depth + 1)
         for i, raw in enumerate(_field(graph_json, "inputs", list, f"{where}.graph")):
             key, v = _union(raw, f"{where}.graph.inputs[{i}]")
-            if key not in ("as_tensor",) + tuple(_SYM_ARGUMENTS):
-                raise SerializationError(f"{where}.graph.inputs[{i}]: a subgraph input must be a tensor or symbol")
-            arg_name = _field(v, "name" if key == "as_tensor" else "as_name", str, f"{where}.graph.inputs[{i}]")
+            if key != "as_tensor":
+                raise SerializationError(f"{where}.graph.inputs[{i}]: a subgraph input must be a tensor, got {key}")
+            arg_name = _field(v, "name", str, f"{where}.graph.inputs[{i}]")
             node = reader.graph.create_node("placeholder", arg_name, name=_name(arg_name, f"{where}.graph.inputs"))
             reader.define(node, arg_name)
             if "val" not in node.meta:

@@ -214,7 +214,11 @@ def _graph_json(graph):
         elif _is_sym(val):
             sym_values[type(val).__name__][n.name] = _sym_expr(val)
         if n.op == "placeholder":
-            inputs.append(_argument(n, None) if isinstance(val, Tensor) or _is_sym(val) else _scalar_or_none(val))
+            if _is_sym(val):
+                raise SerializationError(f"a cond/map subgraph takes the symbolic value '{n.name}' ({val}) as an "
+                                         "input, which torch's archive format cannot hold (subgraph inputs are "
+                                         "tensors)")
+            inputs.append({"as_tensor": {"name": n.name}} if isinstance(val, Tensor) else _scalar_or_none(val))
         elif n.op == "get_attr":
             continue          # a subgraph: written inline where the higher-order op reads it
         elif n.op == "call_function":

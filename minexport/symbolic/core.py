@@ -153,31 +153,11 @@ def _float_hint(fn):
     return lambda a, b: None if a is None or b is None else fn(a, b)
 
 
-class SymInt:
-    """A symbolic integer size (see the module docstring)."""
+class _SymNumber:
+    """Operators shared by SymInt and SymFloat; subclasses define `_binary`, `_compare` and `__neg__`."""
 
     __slots__ = ("expr", "env", "hint")
     _is_symbolic = True
-
-    def __new__(cls, expr, env, hint):
-        expr = sympy.sympify(expr) if not isinstance(expr, sympy.Basic) else expr
-        if expr.is_Integer:
-            return int(expr)
-        obj = object.__new__(cls)
-        obj.expr, obj.env, obj.hint = expr, env, int(hint)
-        return obj
-
-    def _binary(self, other, fn, hint_fn, reflected=False):
-        if isinstance(other, (float, SymFloat)):       # int (op) float is a float, as in Python
-            return self.as_float()._binary(other, fn, hint_fn, reflected)
-        if not isinstance(other, (int, SymInt)):
-            return NotImplemented
-        a, b = (other, self) if reflected else (self, other)
-        return SymInt(fn(_expr(a), _expr(b)), self.env, hint_fn(_hint(a), _hint(b)))
-
-    def as_float(self):
-        """This size as a SymFloat (same expression)."""
-        return SymFloat(self.expr, self.env, None if self.hint is None else float(self.hint))
 
     def __add__(self, o):
         return self._binary(o, lambda a, b: a + b, lambda a, b: a + b)
@@ -197,6 +177,67 @@ class SymInt:
     def __rmul__(self, o):
         return self._binary(o, lambda a, b: a * b, lambda a, b: a * b, True)
 
+    def __pos__(self):
+        return self
+
+    def __eq__(self, o):
+        return self._compare(o, sympy.Eq, lambda a, b: a == b, "==")
+
+    def __ne__(self, o):
+        return self._compare(o, sympy.Ne, lambda a, b: a != b, "!=")
+
+    def __lt__(self, o):
+        return self._compare(o, sympy.Lt, lambda a, b: a < b, "<")
+
+    def __le__(self, o):
+        return self._compare(o, sympy.Le, lambda a, b: a <= b, "<=")
+
+    def __gt__(self, o):
+        return self._compare(o, sympy.Gt, lambda a, b: a > b, ">")
+
+    def __ge__(self, o):
+        return self._compare(o, sympy.Ge, lambda a, b: a >= b, ">=")
+
+    def __bool__(self):
+        return bool(self != 0)
+
+    def __hash__(self):
+        return hash(self.expr)
+
+    def __repr__(self):
+        return str(self.expr)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        return format(str(self), spec)
+
+
+class SymInt(_SymNumber):
+    """A symbolic integer size (see the module docstring)."""
+
+    __slots__ = ()
+
+    def __new__(cls, expr, env, hint):
+        expr = sympy.sympify(expr) if not isinstance(expr, sympy.Basic) else expr
+        if expr.is_Integer:
+            return int(expr)
+        obj = object.__new__(cls)
+        obj.expr, obj.env, obj.hint = expr, env, int(hint)
+        return obj
+
+    def _binary(self, other, fn, hint_fn, reflected=False):
+        if isinstance(other, (float, SymFloat)):       # int (op) float is a float, as in Python
+            return self.as_float()._binary(other, fn, hint_fn, reflected)
+        if not isinstance(other, (int, SymInt)):
+            return NotImplemented
+        a, b = (other, self) if reflected else (self, other)
+        return SymInt(fn(_expr(a), _expr(b)), self.env, hint_fn(_hint(a), _hint(b)))
+
+    def as_float(self):
+        """This size as a SymFloat (same expression)."""
+        return SymFloat(self.expr, self.env, float(self.hint))
+
     def __floordiv__(self, o):
         return self._binary(o, lambda a, b: sympy.floor(a / b), lambda a, b: a // b)
 
@@ -211,9 +252,6 @@ class SymInt:
 
     def __neg__(self):
         return SymInt(-self.expr, self.env, -self.hint)
-
-    def __pos__(self):
-        return self
 
     def __truediv__(self, o):
         if isinstance(o, (float, SymFloat)):
@@ -239,27 +277,6 @@ class SymInt:
                 return decided
         return SymBool(rel(_expr(self), _expr(other)), self.env, hint_rel(self.hint, _hint(other)))
 
-    def __eq__(self, o):
-        return self._compare(o, sympy.Eq, lambda a, b: a == b, "==")
-
-    def __ne__(self, o):
-        return self._compare(o, sympy.Ne, lambda a, b: a != b, "!=")
-
-    def __lt__(self, o):
-        return self._compare(o, sympy.Lt, lambda a, b: a < b, "<")
-
-    def __le__(self, o):
-        return self._compare(o, sympy.Le, lambda a, b: a <= b, "<=")
-
-    def __gt__(self, o):
-        return self._compare(o, sympy.Gt, lambda a, b: a > b, ">")
-
-    def __ge__(self, o):
-        return self._compare(o, sympy.Ge, lambda a, b: a >= b, ">=")
-
-    def __bool__(self):
-        return bool(self != 0)
-
     def __int__(self):
         return self.env.specialize(self)
 
@@ -268,27 +285,16 @@ class SymInt:
     def __float__(self):
         return float(int(self))
 
-    def __hash__(self):
-        return hash(self.expr)
-
-    def __repr__(self):
-        return str(self.expr)
-
-    __str__ = __repr__
-
-    def __format__(self, spec):
-        return format(str(self), spec)
 
 
-class SymFloat:
+class SymFloat(_SymNumber):
     """A symbolic float: `.item()` of a floating-point tensor (zuf0, zuf1, ...) and arithmetic on it.
 
     Like a SymInt it keeps a sympy expression and, when it has one, an example
     value.  A data-dependent float has none, so any Python decision on it that
     a `_check` has not established is refused."""
 
-    __slots__ = ("expr", "env", "hint")
-    _is_symbolic = True
+    __slots__ = ()
 
     def __new__(cls, expr, env, hint):
         if expr.is_Number:
@@ -303,24 +309,6 @@ class SymFloat:
         a, b = (other, self) if reflected else (self, other)
         return SymFloat(fn(_expr(a), _expr(b)), self.env, _float_hint(hint_fn)(_hint(a), _hint(b)))
 
-    def __add__(self, o):
-        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b)
-
-    def __radd__(self, o):
-        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b, True)
-
-    def __sub__(self, o):
-        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b)
-
-    def __rsub__(self, o):
-        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b, True)
-
-    def __mul__(self, o):
-        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b)
-
-    def __rmul__(self, o):
-        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b, True)
-
     def __truediv__(self, o):
         return self._binary(o, lambda a, b: a / b, lambda a, b: a / b)
 
@@ -330,35 +318,11 @@ class SymFloat:
     def __neg__(self):
         return SymFloat(-self.expr, self.env, None if self.hint is None else -self.hint)
 
-    def __pos__(self):
-        return self
-
     def _compare(self, other, rel, hint_rel, op):
         if not isinstance(other, (int, float, SymInt, SymFloat)):
             return NotImplemented
         hint = _float_hint(hint_rel)(self.hint, _hint(other))
         return SymBool(rel(self.expr, _expr(other)), self.env, bool(hint))
-
-    def __eq__(self, o):
-        return self._compare(o, sympy.Eq, lambda a, b: a == b, "==")
-
-    def __ne__(self, o):
-        return self._compare(o, sympy.Ne, lambda a, b: a != b, "!=")
-
-    def __lt__(self, o):
-        return self._compare(o, sympy.Lt, lambda a, b: a < b, "<")
-
-    def __le__(self, o):
-        return self._compare(o, sympy.Le, lambda a, b: a <= b, "<=")
-
-    def __gt__(self, o):
-        return self._compare(o, sympy.Gt, lambda a, b: a > b, ">")
-
-    def __ge__(self, o):
-        return self._compare(o, sympy.Ge, lambda a, b: a >= b, ">=")
-
-    def __bool__(self):
-        return bool(self != 0)
 
     def __float__(self):
         return self.env.specialize(self)
@@ -366,16 +330,6 @@ class SymFloat:
     def __int__(self):
         return int(self.env.specialize(self, int))
 
-    def __hash__(self):
-        return hash(self.expr)
-
-    def __repr__(self):
-        return str(self.expr)
-
-    __str__ = __repr__
-
-    def __format__(self, spec):
-        return format(str(self), spec)
 
 
 class SymBool:
