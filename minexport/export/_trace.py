@@ -20,6 +20,7 @@ How a trace runs:
 5. Outputs are flattened; the signature, module call graph and
    ExportedProgram are assembled and verified.
 """
+import contextlib
 import dataclasses
 import inspect
 import linecache
@@ -138,13 +139,8 @@ class _Tracer:
         if node is not None and node.graph is self.graph:
             return node, t
         if self.branches:       # a value from outside the cond/map subgraph being traced: lift it in
-            branch = self.branches.pop()
-            self.graph = branch.outer
-            try:
+            with self.outside_branch() as branch:
                 outer, fake = self.node_of(t)
-            finally:
-                self.graph = branch.graph
-                self.branches.append(branch)
             return branch.lift(outer, fake), fake
         pending = self.pending_constants.pop(id(t), None)
         if pending is not None:
@@ -255,18 +251,23 @@ class _Tracer:
         outside and lifted into the cond/map subgraph being traced."""
         if not self.branches:
             return self.sym_nodes.node(value)
-        branch = self.branches[-1]
-        node = branch.local_sym_node(value, self.sym_nodes.env)
+        node = self.branches[-1].local_sym_node(value, self.sym_nodes.env)
         if node is not None:
             return node
-        self.branches.pop()
+        with self.outside_branch() as branch:
+            node = self.sym_node(value)
+        return branch.lift(node, value) if isinstance(node, Node) else node
+
+    @contextlib.contextmanager
+    def outside_branch(self):
+        """Trace in the graph around the innermost open subgraph (to make a value there, then lift it)."""
+        branch = self.branches.pop()
         self.graph = branch.outer
         try:
-            node = self.sym_node(value)
+            yield branch
         finally:
             self.graph = branch.graph
             self.branches.append(branch)
-        return branch.lift(node, value) if isinstance(node, Node) else node
 
     def add_subgraph(self, prefix, graph):
         """Attach a traced subgraph to the current graph as `<prefix>_<i>`; returns its get_attr node."""
@@ -399,8 +400,8 @@ class _Tracer:
             f"cannot see (it records tensor operations, not their results). At:\n{format_user_frame(frame)}\n"
             "Fix it by one of:\n"
             "  - compute both results and select with minexport.where(cond, a, b);\n"
-            "  - read an integer scalar with .item() and bound it with minexport._check(...).\n"
-            "(torch.cond-style control flow is not implemented in minexport yet.)")
+            "  - read an integer scalar with .item() and bound it with minexport._check(...);\n"
+            "  - keep both branches in the program with minexport.cond(pred, true_fn, false_fn, operands).")
 
 
 def _unchanged(inp, out, kwargs, args):
