@@ -8,7 +8,9 @@
 
 Inside the context, `torch`, `torch.nn`, `torch.nn.functional`, `torch.export`,
 `torch.utils._pytree`, `torch.ops`, `torch.fx`, `torch.library` and
-`functorch.experimental.control_flow` are minexport's modules; any other
+`functorch.experimental.control_flow` are minexport's modules
+(`torch._dynamo` offers only `assume_constant_result`, a no-op in non-strict
+export); any other
 `torch.*` name raises an ImportError or AttributeError that names it as not
 provided by minexport.  On exit, `sys.modules` is restored exactly.
 """
@@ -76,6 +78,18 @@ def _torch_module():
     return torch
 
 
+def _dynamo_module():
+    """torch._dynamo as non-strict export sees it: `assume_constant_result` changes nothing (the decorated
+    function runs and is traced like any other code, as torch.export(strict=False) does)."""
+    module = _Shim("torch._dynamo", None, "torch._dynamo features other than assume_constant_result")
+
+    def assume_constant_result(fn):
+        """Identity: non-strict export traces the function's operations (torch 2.13 does the same)."""
+        return fn
+    module.assume_constant_result = assume_constant_result
+    return module
+
+
 @contextlib.contextmanager
 def as_torch():
     """Within the block, torch (and friends) resolve to minexport; sys.modules is restored on exit."""
@@ -90,6 +104,7 @@ def as_torch():
             sys.modules[name] = importlib.import_module(target)
         for name, what in _NOT_YET.items():
             sys.modules[name] = _Shim(name, None, what)
+        sys.modules["torch._dynamo"] = sys.modules["torch"]._dynamo = _dynamo_module()
         sys.modules.setdefault("functorch", _Shim("functorch", None))
         sys.modules.setdefault("functorch.experimental", _Shim("functorch.experimental", None))
         sys.meta_path.insert(0, refuser)

@@ -25,10 +25,11 @@ def cond(pred, true_fn, false_fn, operands=()):
         raise TypeError("cond: true_fn and false_fn must be callables taking the operands")
     if not isinstance(operands, (tuple, list)):
         raise TypeError(f"cond: operands must be a tuple or list of tensors, got {type(operands).__name__}")
-    for i, op in enumerate(pytree.tree_leaves(operands)):
+    flat, spec = pytree.tree_flatten(tuple(operands))
+    for i, op in enumerate(flat):
         if not isinstance(op, Tensor):
-            raise TypeError(f"cond: operands[{i}] is a {type(op).__name__}; operands must be tensors (pass "
-                            "other values by closing over them in the branch functions)")
+            raise TypeError(f"cond: operands[{i}] is a {type(op).__name__}; operands must be tensors (or pytrees "
+                            "of tensors; pass other values by closing over them in the branch functions)")
     if isinstance(pred, Tensor):
         if pred.numel() != 1:
             raise RuntimeError(f"cond: expected pred to be a bool or a tensor with one element, got a tensor of "
@@ -38,8 +39,14 @@ def cond(pred, true_fn, false_fn, operands=()):
                         f"got {type(pred).__name__}")
     trace = getattr(dispatch_state.mode, "trace_cond", None)
     if trace is not None and not isinstance(pred, (bool, int)):
-        return trace(pred, true_fn, false_fn, tuple(operands))
+        # the branches see the operands' structure; the graph sees the flat tensors (as torch records them)
+        return trace(pred, *(_on_leaves(fn, spec) for fn in (true_fn, false_fn)), tuple(flat))
     return (true_fn if bool(pred) else false_fn)(*operands)
+
+
+def _on_leaves(fn, spec):
+    """fn taking the flat leaves of operands with pytree structure `spec`."""
+    return lambda *leaves: fn(*pytree.tree_unflatten(list(leaves), spec))
 
 
 def map(f, xs, *args):

@@ -24,7 +24,7 @@ EXPORTDB = ["user_input_mutation", "constrain_as_size_example", "constrain_as_va
             "dynamic_shape_constructor", "dynamic_shape_if_guard", "dynamic_shape_round", "dynamic_shape_slicing",
             "dynamic_shape_view", "list_contains", "scalar_output", "cond_branch_class_method",
             "cond_branch_nested_function", "cond_branch_nonlocal_variables", "cond_closed_over_variable",
-            "cond_operands", "cond_predicate", "dynamic_shape_map"]
+            "cond_operands", "cond_predicate", "dynamic_shape_map", "assume_constant_result"]
 
 
 @pytest.mark.skipif(not HARNESS.exists(), reason="the shared conformance harness is not beside this checkout")

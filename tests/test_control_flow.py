@@ -84,6 +84,18 @@ def test_eager_semantics():
     assert out["sum"].tolist() == [1.0, 5.0, 9.0] and out["scaled"].tolist() == (x * 2).tolist()
 
 
+def test_pytree_operands_are_flattened_in_the_graph():
+    class Tree(nn.Module):
+        def forward(self, x, y):
+            return cond(x.sum() > 0, lambda d, l: d["a"] + l[0], lambda d, l: d["a"] - l[0], ({"a": x}, [y]))
+
+    x, y = me.randn(3), me.randn(3)
+    ep = export(Tree(), (x, y))
+    assert "torch.ops.higher_order.cond(gt, true_graph_0, false_graph_0, (x, y))" in str(ep)
+    _close(ep.module()(x.abs(), y), x.abs() + y)
+    _close(ep.module()(-x.abs(), y), -x.abs() - y)
+
+
 def test_python_bool_predicate_runs_one_branch_inline():
     ep = export(CondOperands(), (me.randn(3, 2), me.randn(2)))   # static: x.shape[0] > 2 is just True
     targets = [str(n.target) for n in ep.graph.nodes if n.op == "call_function"]

@@ -239,6 +239,24 @@ def test_unbounded_data_dependent_branch_is_refused():
     assert "u0 > 0" in msg and "if y.item() > 0:" in msg and "_check" in msg
 
 
+def test_slicing_with_an_undecided_data_dependent_bound_gets_a_new_size():
+    class TakeFirst(nn.Module):
+        def forward(self, x, y):
+            return x[: y.item()]
+
+    ep = export(TakeFirst(), (me.randn(3, 2), me.tensor(4)))
+    text = str(ep)
+    assert 'slice_1: "f32[u1, 2]" = torch.ops.aten.slice.Tensor(x, 0, 0, item)' in text
+    assert "Runtime assertion failed for expression u1 <= 3" in text
+    assert text.endswith("Range constraints: {u0: VR[-int_oo, int_oo], u1: VR[0, 3]}\n")
+    for program in (ep, ep.run_decompositions()):
+        assert [tuple(program.module()(me.randn(3, 2), me.tensor(n)).shape) for n in (2, 7, -1)] == \
+            [(2, 2), (3, 2), (2, 2)]
+    dyn = export(TakeFirst(), (me.randn(3, 2), me.tensor(4)), dynamic_shapes=({0: Dim("n")}, None))
+    assert "Runtime assertion failed for expression u1 <= s0" in str(dyn)
+    assert tuple(dyn.module()(me.randn(6, 2), me.tensor(4)).shape) == (4, 2)
+
+
 class FloatItem(nn.Module):
     def forward(self, x, y):
         a = y.item()

@@ -292,6 +292,13 @@ def test_compat_restores_sys_modules():
             torch.frobnicate
         with pytest.raises(ModuleNotFoundError, match="torch._inductor is not provided"):
             import torch._inductor  # noqa: F401
+        import torch._dynamo as dynamo
+        fn = lambda x: x  # noqa: E731
+        assert dynamo.assume_constant_result(fn) is fn
+        with pytest.raises(AttributeError, match="torch._dynamo.optimize is not provided by minexport"):
+            dynamo.optimize
+        from functorch.experimental.control_flow import cond, map  # noqa: F401
+        assert torch.cond is cond
     assert set(sys.modules) == before
 
 

@@ -311,7 +311,7 @@ class _Tracer:
         """A fresh unbacked size in [0, upper] for an op's output (a mask's count, nonzero's rows)."""
         env = self.ensure_symbolic().env
         sym = env.create_unbacked("a data-dependent size")
-        env.narrow(sym.expr, 0, upper)
+        env.narrow(sym.expr, 0, upper if type(upper) is int else None)
         env.size_like.add(sym.expr)
         self.pending_sizes.append((sym, upper))
         return sym

@@ -192,10 +192,21 @@ def slice_bounds(size, start, end, step):
 
 def _slice_shape(shape, dim=0, start=None, end=None, step=1):
     d = wrap_dim(dim, len(shape))
-    s, e = slice_bounds(shape[d], start, end, step)
     out = list(shape)
-    out[d] = (e - s + step - 1) // step
+    try:
+        s, e = slice_bounds(shape[d], start, end, step)
+        out[d] = (e - s + step - 1) // step
+    except _data_dependent_error():
+        # a bound read with .item() that no range or _check decides: as torch, the length is a new
+        # data-dependent size in [0, size], checked when the program runs
+        from .indexing import data_dependent_size
+        out[d] = data_dependent_size(shape[d], "slicing with a data-dependent bound")
     return tuple(out)
+
+
+def _data_dependent_error():
+    from ..export.errors import DataDependentError      # loaded with export: only ever needed while tracing
+    return DataDependentError
 
 
 def _slice_kernel(xp, a, dim=0, start=None, end=None, step=1):
