@@ -253,3 +253,39 @@ def test_verifier_checks_subgraphs():
     del ep.graph_module._modules["false_graph_0"]
     with pytest.raises(SpecViolationError, match="rule: get_attr targets exist"):
         ep.validate()
+
+
+def test_verifier_checks_higher_order_arguments():
+    ep = export(TensorPred(), (me.randn(3, 2),))
+    node = next(n for n in ep.graph.nodes if n.op == "call_function" and str(n.target) == "cond")
+    node.args = node.args[:3]
+    with pytest.raises(SpecViolationError, match="takes 4 positional arguments, got 3"):
+        ep.validate()
+    node.args = (node.args[0], node.args[0], node.args[2], ())
+    with pytest.raises(SpecViolationError, match="argument 1 must be a get_attr of a subgraph"):
+        ep.validate()
+
+
+def test_malformed_subgraphs_in_archives_are_refused(tmp_path):
+    import json
+    import zipfile
+    from minexport.serde.errors import SerializationError
+
+    save(export(TensorPred(), (me.randn(3, 2),)), tmp_path / "p.pt2")
+    with zipfile.ZipFile(tmp_path / "p.pt2") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n in members if n.endswith("models/model.json"))
+    for mutate, message in [
+        (lambda a: a[1]["arg"]["as_graph"].__setitem__("name", "forward"), "cannot name a subgraph"),
+        (lambda a: a[2]["arg"]["as_graph"]["graph"]["inputs"].__setitem__(0, {"as_int": 3}),
+         "a subgraph input must be a tensor"),
+        (lambda a: a.pop(), "rule: higher-order op arguments"),
+    ]:
+        model = json.loads(members[name])
+        cond_node = next(n for n in model["graph_module"]["graph"]["nodes"] if n["target"].endswith("cond"))
+        mutate(cond_node["inputs"])
+        with zipfile.ZipFile(tmp_path / "bad.pt2", "w") as z:
+            for n, data in members.items():
+                z.writestr(n, json.dumps(model) if n == name else data)
+        with pytest.raises(SerializationError, match=message):
+            load(tmp_path / "bad.pt2")

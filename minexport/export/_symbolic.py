@@ -272,12 +272,12 @@ class SymNodes:
     def _chain(self, fn, args):
         """fn applied left to right over the terms (symbols before numbers, so `s0 * 2` not `2 * s0`);
         a negative term of a sum is subtracted (`s0 - 1`, as torch records it, not `s0 + -1`)."""
-        negative_last = fn is operator.add
-        terms = sorted(args, key=lambda e: (negative_last and e.could_extract_minus_sign(), e.is_number, str(e)))
+        subtract = fn is operator.add       # negative terms go last, as subtractions
+        terms = sorted(args, key=lambda e: (subtract and e.could_extract_minus_sign(), e.is_number, str(e)))
         node = self._build(terms[0])
         for t in terms[1:]:
             op = fn
-            if fn is operator.add and t.could_extract_minus_sign():
+            if subtract and t.could_extract_minus_sign():
                 op, t = operator.sub, -t
             node = self.graph.call_function(op, (node, self._build(t)), meta={"val": None})
         return node

@@ -39,6 +39,8 @@ class Verifier:
             if n.op == "get_attr" and not hasattr(gm, n.target.split(".")[0]):
                 raise SpecViolationError(f"node '{n.name}' reads attribute '{n.target}', which the program does "
                                          "not have (rule: get_attr targets exist)")
+            if n.op == "call_function" and getattr(n.target, "_is_higher_order_op", False):
+                _check_higher_order_args(n)
         for sub in gm.subgraph_modules():
             self.check_graph_structure(sub.graph)
             self.check_meta(sub.graph)
@@ -186,6 +188,23 @@ def verifier_for(dialect):
     """The verifier instance for a dialect name."""
     return {"TRAINING": TrainingIRVerifier, "ATEN": Verifier}[dialect]()
 
+
+
+def _check_higher_order_args(node):
+    """A cond/map node's arguments match its kinds: subgraphs are get_attr nodes, operand lists are lists."""
+    kinds = node.target.arg_kinds
+    problem = None
+    if len(node.args) != len(kinds) or node.kwargs:
+        problem = f"takes {len(kinds)} positional arguments, got {len(node.args)}"
+    else:
+        for i, (kind, arg) in enumerate(zip(kinds, node.args)):
+            if kind == "subgraph" and not (isinstance(arg, Node) and arg.op == "get_attr"):
+                problem = f"argument {i} must be a get_attr of a subgraph"
+            elif kind == "tensors" and not isinstance(arg, (list, tuple)):
+                problem = f"argument {i} must be a list of operands"
+    if problem:
+        raise SpecViolationError(f"node '{node.name}': {node.target.qualified_name} {problem} "
+                                 "(rule: higher-order op arguments)")
 
 
 def _data_dependent(val):

@@ -11,7 +11,7 @@ user's source line that produced it.
 from .._tensor import Tensor, make_tensor
 from ..runtime import backends
 from .graph import Node
-from .graph_module import _frame_line, _get_attr, last_uses
+from .graph_module import GraphModule, _frame_line, _get_attr, last_uses
 
 __all__ = ["Interpreter", "GraphRunError", "compile_graph"]
 
@@ -82,7 +82,6 @@ def compile_graph(graph):
 
 def _subgraph_runner(value):
     """A GraphModule as a function of arrays (what higher-order kernels call); other attributes as they are."""
-    from .graph_module import GraphModule
     if not isinstance(value, GraphModule):
         return value
     interpreter = Interpreter(value.graph, value)

@@ -23,9 +23,10 @@ class HigherOrderOperator:
     donating_kernel = None
     tags = frozenset()
 
-    def __init__(self, name, kernel, doc):
+    def __init__(self, name, kernel, arg_kinds, doc):
         self.__name__ = self._name = name
         self.kernel = kernel
+        self.arg_kinds = arg_kinds      # per argument: "value", "subgraph" (a get_attr) or "tensors" (a list)
         self.__doc__ = doc
         higher_order._packets[name] = self
 
@@ -64,7 +65,7 @@ def _map_kernel(xp, body, xs, args):
     return tuple(xp.stack([row[j] for row in rows]) for j in range(len(rows[0])))
 
 
-cond = HigherOrderOperator("cond", _cond_kernel,
+cond = HigherOrderOperator("cond", _cond_kernel, ("value", "subgraph", "subgraph", "tensors"),
                            "cond(pred, true_graph, false_graph, operands): run one branch on the operands.")
-map_impl = HigherOrderOperator("map_impl", _map_kernel,
+map_impl = HigherOrderOperator("map_impl", _map_kernel, ("subgraph", "tensors", "tensors"),
                                "map_impl(body_graph, xs, args): run the body on every xs[i] and stack.")

@@ -274,6 +274,8 @@ class _GraphReader:
     def read_subgraph(self, obj, where):
         """A higher-order op's inline subgraph: read it, attach it, and return the get_attr node reading it."""
         name = _name(_field(obj, "name", str, where), f"{where}.name")
+        if name.startswith("_") or hasattr(GraphModule, name):
+            raise SerializationError(f"{where}.name: '{name}' cannot name a subgraph (it is a module attribute)")
         graph_json = _field(obj, "graph", dict, where)
         reader = _GraphReader(graph_json, self.symbols, depth=self.depth + 1)
         for i, raw in enumerate(_field(graph_json, "inputs", list, f"{where}.graph")):
