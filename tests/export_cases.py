@@ -80,6 +80,17 @@ class Constants(nn.Module):
         return x * self.scale + torch.tensor([1.0, 2.0, 3.0, 4.0]) + torch.zeros(4)
 
 
+class CastsAndItems(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 3)
+
+    def forward(self, x, scale):
+        counts = x.int() + 1
+        s = scale.item()
+        return self.lin(x) * s, counts.to(torch.float64), s * 2.0
+
+
 CASES = [
     ("sin_cos", SinCos, lambda: (torch.randn(10, 10), torch.randn(10, 10)), dict),
     ("mlp", MLP, lambda: (torch.randn(5, 8),), dict),
@@ -89,4 +100,5 @@ CASES = [
      lambda: {"z": torch.ones(3)}),
     ("shapes", Shapes, lambda: (torch.randn(3, 4), torch.tensor([0, 2])), dict),
     ("constants", Constants, lambda: (torch.randn(4),), dict),
+    ("casts_and_items", CastsAndItems, lambda: (torch.randn(2, 3), torch.tensor(0.5)), dict),
 ]

@@ -29,7 +29,7 @@ from ..ops.shape import contiguous_after, wrap_dims
 from .exported_program import ExportedProgram
 from .graph_signature import (ExportGraphSignature, InputKind, OutputKind, OutputSpec,
                               TensorArgument, sym_argument)
-from ._trace import _normalize
+from ._trace import _normalize, node_name
 
 __all__ = ["run_decompositions"]
 
@@ -106,7 +106,7 @@ class _Functionalizer:
         node_kwargs = _to_nodes(kwargs, self)
         node_args, node_kwargs = _normalize(op, node_args, node_kwargs)
         node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out),
-                                        name="_assert_scalar_default" if op.op_name == "_assert_scalar" else None)
+                                        name=node_name(op))
         if out is None:
             return None
         if getattr(out, "_is_symbolic", False):

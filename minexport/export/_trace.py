@@ -169,7 +169,7 @@ class _Tracer:
         if "returns_self_if_unchanged" in op.tags and _unchanged(args[0], out, kwargs, args):
             out = args[0]
         node_args, node_kwargs = _normalize(op, arg_nodes, kwarg_nodes)
-        node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out))
+        node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out), name=node_name(op))
         out = self.bind_outputs(op, node, out, args)
         if self.pending_sizes:
             self.assert_sizes(node, out)
@@ -374,7 +374,7 @@ class _Tracer:
         rel.meta.update(self.node_meta(rel.meta["val"]))
         text = f"Runtime assertion failed for expression {expr} on node '{rel.name}'"
         self.graph.call_function(_ops.aten._assert_scalar.default, (rel, message or text),
-                                 meta=self.node_meta(None), name="_assert_scalar_default")
+                                 meta=self.node_meta(None), name=node_name(_ops.aten._assert_scalar.default))
 
     # -- module calls (nn_module_stack) ------------------------------------------------
     def enter_module(self, module):
@@ -420,8 +420,16 @@ def _same_default(value, default):
     return value == default
 
 
+def node_name(op):
+    """torch names a call it records as written after its overload (`_assert_scalar_default`); None: the op's
+    name (`add`)."""
+    return f"{op.op_name}_{op.overload_name}" if "recorded_as_called" in op.tags else None
+
+
 def _normalize(op, args, kwargs):
     """Arguments as torch records them: positional by schema, trailing defaults and default kwargs dropped."""
+    if "recorded_as_called" in op.tags:     # torch records these calls (made by its own Python) as written
+        return tuple(args), dict(kwargs)
     schema = op._schema
     positional = [a for a in schema.arguments if not a.kwarg_only]
     args = list(args)

@@ -335,7 +335,7 @@ def _assert_scalar_meta(self, assert_msg):
 
 
 register("_assert_scalar(Scalar self, str assert_msg) -> ()", meta=_assert_scalar_meta,
-         kernel=_assert_scalar_kernel, tags=("side_effect",))
+         kernel=_assert_scalar_kernel, tags=("side_effect", "recorded_as_called"))
 register("sym_size.int(Tensor self, int dim) -> SymInt",
          meta=lambda self, dim: self.shape[wrap_dim(dim, len(self.shape))],
          kernel=lambda xp, self, dim: int(self.shape[wrap_dim(dim, self.ndim)]))
