@@ -37,6 +37,16 @@ class dtype:
         return self.category == _CATEGORY_FLOAT
 
     @property
+    def is_integer(self):
+        """True for the integer dtypes (uint8, int8 ... int64); False for bool and floats."""
+        return self.category == _CATEGORY_INT
+
+    @property
+    def is_bool(self):
+        """True for bool."""
+        return self.category == _CATEGORY_BOOL
+
+    @property
     def is_complex(self):
         """Always False: minexport has no complex dtypes."""
         return False
@@ -148,6 +158,17 @@ def promote_types(a, b):
 _default_dtype = float32
 
 
+# Caches above this module (the ops' promotion cache) that depend on the default dtype
+# register a clearing function here, so this module imports nothing above it.
+_DEFAULT_DTYPE_LISTENERS = []
+
+
+def on_default_dtype_change(clear):
+    """Call `clear()` whenever `set_default_dtype` changes the default dtype; returns `clear`."""
+    _DEFAULT_DTYPE_LISTENERS.append(clear)
+    return clear
+
+
 def get_default_dtype():
     """The default floating dtype (float32 unless changed)."""
     return _default_dtype
@@ -156,8 +177,8 @@ def get_default_dtype():
 def set_default_dtype(d):
     """Set the default floating dtype (float32 or float64, as torch allows)."""
     global _default_dtype
-    from .ops._common import clear_promotion_cache
-    clear_promotion_cache()
+    for clear in _DEFAULT_DTYPE_LISTENERS:
+        clear()
     _RESULT_CACHE.clear()
     if d not in (float16, bfloat16, float32, float64):
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")

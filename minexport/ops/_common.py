@@ -120,6 +120,7 @@ def promote(*operands):
     return r
 
 
+@dt.on_default_dtype_change
 def clear_promotion_cache():
     """Forget cached promotions (the default dtype changed)."""
     _PROMO_CACHE.clear()

@@ -21,7 +21,7 @@ from .._tensor import Tensor
 from ..runtime import backends
 from .schema import parse_schema
 
-__all__ = ["OpOverload", "OpOverloadPacket", "register", "aten", "lookup", "all_ops", "decomposes"]
+__all__ = ["OpOverload", "OpOverloadPacket", "ViewRule", "register", "aten", "lookup", "all_ops", "decomposes"]
 
 _OPS = {}          # "aten::add.Tensor" -> OpOverload
 
@@ -38,14 +38,31 @@ class _DispatchState:
 dispatch_state = _DispatchState()
 
 
+class ViewRule:
+    """What functionalization needs to know about a view op, declared with the op.
+
+    `inverse(base, mutated_view, *args, **kwargs)` returns the new value of
+    `base` after `op(base, *args, **kwargs)` (the view) was overwritten with
+    `mutated_view` (torch's FunctionalInverses); None means a write through this
+    view cannot be expressed functionally.  `layout(args, self_contiguous)`
+    says whether the view of a contiguous (or not) input is contiguous.
+    """
+
+    __slots__ = ("inverse", "layout")
+
+    def __init__(self, inverse=None, layout=None):
+        self.inverse = inverse
+        self.layout = layout
+
+
 class OpOverload:
     """One overload of an operator, e.g. `aten.add.Tensor`."""
 
     __slots__ = ("namespace", "op_name", "overload_name", "_schema_text",
                  "meta", "kernel", "functional", "inplace", "decomposition",
-                 "tags", "_eager", "_packet", "donating_kernel", "__dict__")
+                 "tags", "variants", "view", "_eager", "_packet", "donating_kernel", "__dict__")
 
-    def __init__(self, namespace, schema_text, meta, kernel, decomposition, tags):
+    def __init__(self, namespace, schema_text, meta, kernel, decomposition, tags, variants=(), view=None):
         head = schema_text.split("(", 1)[0]
         name, _, overload = head.partition(".")
         self.namespace = namespace
@@ -59,6 +76,8 @@ class OpOverload:
         self.decomposition = decomposition
         self.donating_kernel = None   # kernel(xp, a, ...) that may write its result into `a` (interpreter use)
         self.tags = frozenset(tags)
+        self.variants = tuple(variants)   # "function" and/or "method": where the public surface exposes it
+        self.view = view                  # a ViewRule for view ops (functionalization), else None
         self._eager = None
         self._packet = None
 
@@ -371,13 +390,21 @@ def namespace(name):
 aten = namespace("aten")
 
 
-def register(schema, *, meta, kernel, decomposition=None, tags=(), namespace_name="aten"):
-    """Register one op overload; returns its `OpOverload`.
+def register(schema, *, meta, kernel, decomposition=None, tags=(), variants=(), view=None, functional=None,
+             namespace_name="aten"):
+    """Register one op overload with every fact about it; returns its `OpOverload`.
 
     `schema` is torch's schema text without the namespace.  `meta(*args)` maps
     fake tensors to fake outputs; `kernel(xp, *args)` maps arrays to arrays.
+    `decomposition(*args)` rewrites the op with other ops (run_decompositions);
+    `tags` are torch's op tags ("core", "pointwise", "view", ...); `variants`
+    says whether the public function / Tensor method surface exposes it;
+    `view` is a `ViewRule` for view ops; `functional` is, for an in-place op,
+    the callable that computes its effect without mutating (defaults to the
+    functional twin paired by `register_inplace`).
     """
-    op = OpOverload(namespace_name, schema, meta, kernel, decomposition, tags)
+    op = OpOverload(namespace_name, schema, meta, kernel, decomposition, tags, variants, view)
+    op.functional = functional
     key = op._schema_full
     if key in _OPS:
         raise ValueError(f"operator {key} is registered twice")
