@@ -9,7 +9,7 @@ import numpy as np
 from . import dtypes as dt
 from ._tensor import Tensor, make_tensor
 from .ops import aten
-from .ops._registry import dispatch_state
+from ._trace_state import trace_state
 from .runtime import backends
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
@@ -86,7 +86,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if device is not None and backends.as_device(device).type != "cpu":
         arr = backends.to_device(arr, device)
     t = make_tensor(arr)
-    if dispatch_state.mode is not None:
+    if trace_state.tracer is not None:
         # while tracing, a tensor built from Python data is a lifted constant, copied fresh (as torch records it)
         t = aten.lift_fresh_copy.default(t)
         aten.detach_.default(t)

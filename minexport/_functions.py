@@ -10,6 +10,8 @@ import collections
 
 from . import dtypes as dt
 from ._tensor import Tensor
+from ._symbolic_marker import is_symbolic
+from ._trace_state import trace_state
 from .ops import aten
 
 _bool = builtins.bool
@@ -571,11 +573,10 @@ enable_grad = inference_mode = no_grad
 def _check(cond, message=None):
     """Assert cond; while tracing, a condition on a data-dependent value narrows its range and becomes a
     runtime assert in the program (torch._check)."""
-    from .ops._registry import dispatch_state
-    if getattr(cond, "_is_symbolic", False):
-        mode = dispatch_state.mode
-        if hasattr(mode, "check_condition"):
-            mode.check_condition(cond, message() if callable(message) else message)
+    if is_symbolic(cond):
+        tracer = trace_state.tracer
+        if hasattr(tracer, "check_condition"):
+            tracer.check_condition(cond, message() if callable(message) else message)
             return
         cond = bool(cond)
     if not cond:

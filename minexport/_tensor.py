@@ -13,21 +13,10 @@ etc. calls, so a method and its function can never disagree.
 import numpy as np
 
 from . import dtypes as _dt
+from ._trace_state import trace_state
 from .runtime import backends as _backends
 
 __all__ = ["Tensor", "Size", "make_tensor", "make_view", "make_fake"]
-
-
-class _DataAccessHook:
-    """Set by export's tracer: how to refuse reading a fake tensor's (nonexistent) values."""
-
-    __slots__ = ("refuse",)
-
-    def __init__(self):
-        self.refuse = None
-
-
-data_access_hook = _DataAccessHook()
 
 
 class Size(tuple):
@@ -241,8 +230,8 @@ class Tensor:
     def _require_data(self, what):
         d = self._data
         if d is None:
-            if data_access_hook.refuse is not None:
-                data_access_hook.refuse(what, self)
+            if trace_state.tracer is not None:
+                trace_state.tracer.refuse_data_access(what, self)
             raise RuntimeError(
                 f"{what} needs real data, but this is a fake tensor (shape and dtype only) "
                 "created while tracing")

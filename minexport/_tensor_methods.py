@@ -11,7 +11,7 @@ from . import _random
 from . import dtypes as dt
 from ._tensor import Tensor
 from .ops import aten
-from .ops._registry import dispatch_state
+from ._trace_state import trace_state
 from .runtime import backends
 
 # functions whose first parameter is the tensor: reused unchanged as methods
@@ -249,7 +249,7 @@ def to(self, *args, **kwargs):
             non_blocking = a
         else:
             raise TypeError(f"to() received an invalid argument of type {type(a).__name__}")
-    if dispatch_state.mode is not None:
+    if trace_state.tracer is not None:
         # torch 2.13's trace checks a converted tensor's metadata before every `to`
         aten._assert_tensor_metadata.default(self, dtype=self.dtype, device=self.device, layout="strided")
     if other is not None:

@@ -13,7 +13,7 @@ a branch may not mutate or return its inputs.  Tensors a branch reads from
 outside (closures, parameters, buffers) become extra operands of the node.
 """
 from ._tensor import Tensor
-from .ops._registry import dispatch_state
+from ._trace_state import trace_state
 from .utils import _pytree as pytree
 
 __all__ = ["cond", "map"]
@@ -37,7 +37,7 @@ def cond(pred, true_fn, false_fn, operands=()):
     elif not isinstance(pred, (bool, int)) and not getattr(pred, "_is_symbolic", False):
         raise TypeError(f"cond: pred must be a bool, a symbolic condition or a one-element tensor, "
                         f"got {type(pred).__name__}")
-    trace = getattr(dispatch_state.mode, "trace_cond", None)
+    trace = getattr(trace_state.tracer, "trace_cond", None)
     if trace is not None and not isinstance(pred, (bool, int)):
         # the branches see the operands' structure; the graph sees the flat tensors (as torch records them)
         return trace(pred, *(_on_leaves(fn, spec) for fn in (true_fn, false_fn)), tuple(flat))
@@ -66,7 +66,7 @@ def map(f, xs, *args):
         return f(pytree.tree_unflatten(list(leaves[:len(flat_xs)]), xs_spec),
                  *pytree.tree_unflatten(list(leaves[len(flat_xs):]), args_spec))
 
-    trace = getattr(dispatch_state.mode, "trace_map", None)
+    trace = getattr(trace_state.tracer, "trace_map", None)
     if trace is not None:
         return trace(body, flat_xs, flat_args)
     from . import _functions

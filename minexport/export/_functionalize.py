@@ -23,7 +23,7 @@ from .._tensor import Tensor, make_fake
 from ..fx.graph import Graph, map_arg
 from ..fx.graph_module import GraphModule
 from ..ops import aten
-from ..ops._registry import dispatch_state
+from .._trace_state import Tracer, tracing
 from ..ops.core import default_decompositions
 from ..ops.shape import contiguous_after, wrap_dims
 from .exported_program import ExportedProgram
@@ -51,7 +51,7 @@ _FUNCTIONAL = {
 }
 
 
-class _Functionalizer:
+class _Functionalizer(Tracer):
     """The dispatch mode of run_decompositions (see the module docstring)."""
 
     def __init__(self, table):
@@ -321,9 +321,7 @@ def _sym_nodes(graph, shape_env, placeholders):
 
 def _replay(fz, gm, env):
     """Run gm's graph through fz (the dispatch mode) with env mapping its placeholders; returns its outputs."""
-    saved = dispatch_state.mode
-    dispatch_state.mode = fz
-    try:
+    with tracing(fz):
         for node in gm.graph.nodes:
             if node.op == "call_function":
                 args = map_arg(node.args, lambda n: env[n])
@@ -339,8 +337,6 @@ def _replay(fz, gm, env):
                 env[node] = _Subgraph(node.target, getattr(gm, node.target))
             elif node.op == "output":
                 return map_arg(node.args[0], lambda n: env[n])
-    finally:
-        dispatch_state.mode = saved
     return None
 
 

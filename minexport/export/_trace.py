@@ -27,15 +27,13 @@ import linecache
 import operator
 import sys
 
-from .. import _tensor
 from .._tensor import Tensor, make_fake
 from ..fx.graph import Graph, Node
 from ..fx.graph_module import GraphModule
-from ..nn import module as _module
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from .. import ops as _ops
-from ..ops._registry import dispatch_state
+from .._trace_state import Tracer, tracing
 from ..utils import _pytree as pytree
 from .errors import DataDependentError, UserError, format_user_frame, is_internal, user_frame
 from .exported_program import ExportedProgram, ModuleCallEntry, ModuleCallSignature
@@ -81,7 +79,7 @@ def register_dataclass(cls, *, serialized_type_name=None):
 
 
 # ------------------------------------------------------------------ tracer --
-class _Tracer:
+class _Tracer(Tracer):
     """The dispatch mode active during export: records every op call as a node."""
 
     def __init__(self, root):
@@ -585,14 +583,8 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
                 tracer.input_specs["user"].append(InputSpec(InputKind.USER_INPUT, ConstantArgument(node.name, leaf)))
                 traced_leaves.append(leaf)
         t_args, t_kwargs = pytree.tree_unflatten(traced_leaves, in_spec)
-        saved = dispatch_state.mode, _module.call_observer.tracer, _tensor.data_access_hook.refuse
-        dispatch_state.mode = tracer
-        _module.call_observer.tracer = tracer
-        _tensor.data_access_hook.refuse = tracer.refuse_data_access
-        try:
+        with tracing(tracer):
             out = _call_forward(mod, t_args, t_kwargs)
-        finally:
-            dispatch_state.mode, _module.call_observer.tracer, _tensor.data_access_hook.refuse = saved
         out_pairs, out_spec = pytree.tree_flatten_with_path(out)
         output_values, output_specs = [], []
         for path, leaf in out_pairs:

@@ -12,23 +12,12 @@ import itertools
 import numpy as np
 
 from .._tensor import Tensor
+from .._trace_state import trace_state
 from .parameter import Buffer, Parameter
 
 __all__ = ["Module"]
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class _CallObserver:
-    """Set by export's tracer: told when a module's forward starts and ends (for nn_module_stack)."""
-
-    __slots__ = ("tracer",)
-
-    def __init__(self):
-        self.tracer = None
-
-
-call_observer = _CallObserver()
 
 
 class Module:
@@ -55,7 +44,7 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        tracer = call_observer.tracer
+        tracer = trace_state.tracer
         if tracer is not None:
             key = tracer.enter_module(self)
             try:

@@ -8,8 +8,8 @@ in-place variant of a functional op, and the decomposition of a composite op,
 are recorded beside it.  Eager execution, tracing, verification,
 interpretation and serialization all read these same records.
 
-Calling an `OpOverload` goes to the active dispatch mode when one is set (the
-tracer installs one); otherwise it runs eagerly: tensors are unwrapped to
+Calling an `OpOverload` goes to the installed tracer when there is one
+(`_trace_state.tracing`); otherwise it runs eagerly: tensors are unwrapped to
 arrays, the kernel runs, and arrays are wrapped back according to the schema's
 returns (a fresh tensor, a view of an input, the mutated input itself, a tuple
 or a list).
@@ -18,24 +18,13 @@ import numpy as np
 
 from .. import _tensor
 from .._tensor import Tensor
+from .._trace_state import trace_state
 from ..runtime import backends
 from .schema import parse_schema
 
 __all__ = ["OpOverload", "OpOverloadPacket", "ViewRule", "register", "aten", "lookup", "all_ops", "decomposes"]
 
 _OPS = {}          # "aten::add.Tensor" -> OpOverload
-
-
-class _DispatchState:
-    """Holds the active dispatch mode (None for plain eager execution)."""
-
-    __slots__ = ("mode",)
-
-    def __init__(self):
-        self.mode = None
-
-
-dispatch_state = _DispatchState()
 
 
 class ViewRule:
@@ -137,9 +126,9 @@ class OpOverload:
 
     # -- calling ----------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        mode = dispatch_state.mode
-        if mode is not None:
-            return mode(self, args, kwargs)
+        tracer = trace_state.tracer
+        if tracer is not None:
+            return tracer(self, args, kwargs)
         eager = self._eager
         if eager is None:
             eager = self._eager = _make_eager(self)

@@ -11,7 +11,8 @@ from .. import dtypes as dt
 from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, fmt_shape,
                       torch_type_name, wrap_dim)
 from ._inplace import register_inplace, write_into
-from ._registry import dispatch_state, register
+from .._trace_state import trace_state
+from ._registry import register
 from ..runtime.backends import array_namespace, device_of_array, to_device
 
 _INDEX_DTYPES = (dt.int64, dt.int32, dt.bool, dt.uint8)
@@ -24,7 +25,7 @@ def _check_index_dtype(d):
 
 def data_dependent_size(upper, what):
     """A size known only when the program runs: a new unbacked symbol in [0, upper] while tracing."""
-    mode = dispatch_state.mode
+    mode = trace_state.tracer
     check(mode is not None and hasattr(mode, "data_dependent_size"),
           lambda: f"{what} of a fake tensor has a data-dependent size; only export's tracer can represent it")
     return mode.data_dependent_size(upper)

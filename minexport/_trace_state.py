@@ -1,0 +1,60 @@
+"""The one tracing context: which `Tracer` (if any) receives op calls, module calls and data reads.
+
+Eager code everywhere asks one question, "is a program being traced?", by
+reading `trace_state.tracer` (None in plain eager mode).  `tracing(tracer)`
+installs a tracer for the duration of a `with` block and restores the previous
+one after, so tracers nest (export's tracer, run_decompositions'
+functionalizer).  A tracer subclasses `Tracer`: it must implement `__call__`
+(every op call while it is installed) and may override the module and
+data-access hooks.
+"""
+import contextlib
+
+__all__ = ["Tracer", "trace_state", "tracing"]
+
+
+class Tracer:
+    """Base class of the objects `tracing()` installs.
+
+    Required: `__call__(op, args, kwargs)` receives every `OpOverload` call and
+    returns its (fake) result.  Optional hooks, no-ops here: `enter_module` /
+    `exit_module` around each `nn.Module` call (for nn_module_stack), and
+    `refuse_data_access(what, tensor)`, called before a fake tensor's values are
+    read (raise a teaching error there; returning falls back to a generic one).
+    """
+
+    def __call__(self, op, args, kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must implement __call__(op, args, kwargs)")
+
+    def enter_module(self, module):
+        """A module's forward is starting; returns a key handed back to `exit_module`."""
+        return None
+
+    def exit_module(self, key):
+        """The module call that `enter_module` returned `key` for has finished."""
+
+    def refuse_data_access(self, what, tensor):
+        """`what` (e.g. "Python bool()") needs the values of fake `tensor`; raise to explain why not."""
+
+
+class _TraceState:
+    """Holds the installed tracer (None for plain eager execution)."""
+
+    __slots__ = ("tracer",)
+
+    def __init__(self):
+        self.tracer = None
+
+
+trace_state = _TraceState()
+
+
+@contextlib.contextmanager
+def tracing(tracer):
+    """Install `tracer` (a `Tracer`) for the `with` block; the previous one comes back after."""
+    saved = trace_state.tracer
+    trace_state.tracer = tracer
+    try:
+        yield tracer
+    finally:
+        trace_state.tracer = saved
