@@ -1,6 +1,6 @@
 """save/load time and archive size against torch.export.save/load, in one run.
 
-    python bench/archive_speed.py [--repeat 5]
+    python -m bench.archive_speed [--repeat 5]
 
 Programs: the 64-layer MLP (width 64) and 12 attention blocks (d_model 64),
 the same architectures exported by both.  Goals: load at least 5x faster than
@@ -8,16 +8,13 @@ torch.export.load, archive size within 1% of torch's, save at least as fast.
 """
 import argparse
 import io
-import os
-import sys
 
 import minexport as me
 import minexport.nn as mnn
 from minexport.export import export, load, save
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import export_speed  # noqa: E402  (the same model definitions)
-from _common import median_time, optional_torch  # noqa: E402
+from . import export_speed  # the same model definitions
+from ._common import median_time, optional_torch
 
 
 

@@ -1,21 +1,18 @@
 """run_decompositions() time against torch's on the same programs, in one run.
 
-    python bench/decompose_speed.py [--repeat 5]
+    python -m bench.decompose_speed [--repeat 5]
 
 Programs: a conv net with batch norm (eval), a model that mutates a buffer and
 an input, the 8-layer MLP and 2 TransformerEncoderLayers.  Goal: at least
 50x faster than torch.
 """
 import argparse
-import os
-import sys
 
 import minexport as me
 import minexport.nn as mnn
 from minexport.export import export
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import median_time, optional_torch  # noqa: E402
+from ._common import median_time, optional_torch
 
 
 def convnet(nn):

@@ -1,6 +1,6 @@
 """Eager dispatch overhead per op on small tensors, against NumPy and torch, in one run.
 
-    python bench/eager_overhead.py [--n 20000]
+    python -m bench.eager_overhead [--n 20000]
 
 For each op: the time of the minexport call, of the same computation written
 directly in NumPy, and of torch eager (when torch is installed).  The

@@ -1,6 +1,6 @@
 """Export time against torch.export, and interpreter time against hand-written NumPy, in one run.
 
-    python bench/export_speed.py [--repeat 5]
+    python -m bench.export_speed [--repeat 5]
 
 Models: an 8-layer and a 64-layer MLP (Linear+ReLU, width 64) and a stack of
 12 attention blocks (TransformerEncoderLayer, d_model 64, 4 heads).  Times
@@ -10,8 +10,6 @@ least 20x faster than torch with the same spec; the interpreter within 1.3x
 of NumPy on the MLP with batch 256.
 """
 import argparse
-import os
-import sys
 
 import numpy as np
 
@@ -19,8 +17,7 @@ import minexport as me
 import minexport.nn as mnn
 from minexport.export import Dim, export
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import median_time, optional_torch  # noqa: E402
+from ._common import median_time, optional_torch
 
 
 def mlp(nn, depth, width=64):

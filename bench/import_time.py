@@ -1,6 +1,6 @@
 """`import minexport` wall time and what it pulls in, measured in fresh interpreters.
 
-    python bench/import_time.py
+    python -m bench.import_time
 
 Goal: under 150 ms, with no sympy, CuPy, SciPy or torch imported.  Bytecode
 caching is allowed (as for an installed package); numpy's own import time is

@@ -7,7 +7,11 @@ bfloat16 gives float32.  `result_type` implements torch's three-tier rule:
 dimensioned tensors outrank zero-dim tensors, which outrank Python scalars,
 unless a lower tier brings a higher category.
 """
+import builtins as _builtins
+
 import numpy as np
+
+from ._symbolic_marker import is_symbolic
 
 __all__ = [
     "dtype", "float16", "bfloat16", "float32", "float64", "int8", "int16",
@@ -202,12 +206,11 @@ def scalar_dtype(value):
         return int64
     if isinstance(value, float):
         return _default_dtype
-    if getattr(value, "_is_symbolic", False):      # SymInt, SymFloat or SymBool
+    if is_symbolic(value):      # SymInt, SymFloat or SymBool
         return {"SymBool": bool, "SymFloat": _default_dtype}.get(t.__name__, int64)
     raise TypeError(f"expected a number, got {t.__name__}")
 
 
-import builtins as _builtins  # noqa: E402
 builtins_bool = _builtins.bool
 
 

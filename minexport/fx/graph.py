@@ -14,6 +14,8 @@ import keyword
 import operator
 import re
 
+from ..ops._targets import target_kind
+
 __all__ = ["Node", "Graph", "map_arg"]
 
 
@@ -112,7 +114,7 @@ def _target_str(target):
         return target
     if target is operator.getitem:
         return "operator.getitem"
-    return getattr(target, "qualified_name", None) or str(target)
+    return target.qualified_name if target_kind(target) == "higher_order" else str(target)
 
 
 _ILLEGAL = re.compile(r"[^0-9a-zA-Z_]+")
@@ -227,5 +229,41 @@ def _default_name(target):
         return target
     if target is operator.getitem:
         return "getitem"
-    name = getattr(target, "op_name", None) or getattr(target, "__name__", None) or "node"
+    name = target.op_name if target_kind(target) == "op" else getattr(target, "__name__", None) or "node"
     return name
+
+
+def last_uses(graph):
+    """node -> the values whose last use is that node, in the node's argument order."""
+    seen, frees = set(), {}
+    for n in reversed(graph.nodes):
+        for inp in n.all_input_nodes:
+            if inp not in seen:
+                seen.add(inp)
+                frees.setdefault(n, []).append(inp)
+    return frees
+
+
+def frame_line(stack_trace):
+    """'# File: path:line in fn, code: text' from the last frame of a stack trace."""
+    lines = stack_trace.strip().split("\n")
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i].strip()
+        if line.startswith("File "):
+            try:
+                path = line.split('"')[1]
+                lineno = line.split(", line ")[1].split(",")[0]
+                fn = line.split(", in ")[1]
+            except IndexError:
+                return None
+            code = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            return f"# File: {path}:{lineno} in {fn}, code: {code}"
+    return None
+
+
+def get_attr_path(module, target):
+    """The attribute at dotted path `target` of `module` (`"sub.weight"`)."""
+    obj = module
+    for part in target.split("."):
+        obj = getattr(obj, part)
+    return obj

@@ -12,9 +12,12 @@ import operator
 
 from .. import dtypes as dt
 from .._tensor import Tensor
+from .._symbolic_marker import is_symbolic
 from ..nn.module import Module
+from ..ops._targets import target_kind
 from ..runtime.backends import device as _device
-from .graph import Node
+from .graph import Node, frame_line, get_attr_path, last_uses
+from .interpreter import Interpreter
 
 __all__ = ["GraphModule", "format_value", "annotation"]
 
@@ -28,7 +31,7 @@ def annotation(val):
         return f'"{_DTYPE_ABBR[val.dtype]}[{", ".join(str(s) for s in val.shape)}]"'
     if isinstance(val, (list, tuple)) or val is None:
         return None
-    if getattr(val, "_is_symbolic", False):       # a symbolic int
+    if is_symbolic(val):       # a symbolic int
         return f'"Sym({val.expr})"'
     return None
 
@@ -77,43 +80,16 @@ def _call_text(node):
     if node.target in _INFIX and len(node.args) == 2:
         return f"{format_value(node.args[0])} {_INFIX[node.target]} {format_value(node.args[1])}"
     target = node.target
-    if hasattr(target, "overloadpacket"):
+    kind = target_kind(target)
+    if kind == "op":
         fn = f"torch.ops.{target}"
-    elif hasattr(target, "qualified_name"):      # a higher-order op
+    elif kind == "higher_order":
         fn = target.qualified_name
     else:
         fn = getattr(target, "__qualname__", None) or str(target)
         fn = f"operator.{fn}" if getattr(target, "__module__", None) in ("_operator", "operator") else fn
     parts = [format_value(a) for a in node.args] + [f"{k} = {format_value(v)}" for k, v in node.kwargs.items()]
     return f"{fn}({', '.join(parts)})"
-
-
-def _frame_line(stack_trace):
-    """'# File: path:line in fn, code: text' from the last frame of a stack trace."""
-    lines = stack_trace.strip().split("\n")
-    for i in range(len(lines) - 1, -1, -1):
-        line = lines[i].strip()
-        if line.startswith("File "):
-            try:
-                path = line.split('"')[1]
-                lineno = line.split(", line ")[1].split(",")[0]
-                fn = line.split(", in ")[1]
-            except IndexError:
-                return None
-            code = lines[i + 1].strip() if i + 1 < len(lines) else ""
-            return f"# File: {path}:{lineno} in {fn}, code: {code}"
-    return None
-
-
-def last_uses(graph):
-    """node -> the values whose last use is that node, in the node's argument order."""
-    seen, frees = set(), {}
-    for n in reversed(graph.nodes):
-        for inp in n.all_input_nodes:
-            if inp not in seen:
-                seen.add(inp)
-                frees.setdefault(n, []).append(inp)
-    return frees
 
 
 def python_code(graph, *, annotate=False):
@@ -133,7 +109,7 @@ def python_code(graph, *, annotate=False):
             body.append(f"return {format_value(n.args[0])}")
             continue
         if annotate and n.meta.get("stack_trace"):
-            frame = _frame_line(n.meta["stack_trace"])
+            frame = frame_line(n.meta["stack_trace"])
             if frame and frame != prev_frame:
                 if body:
                     body.append("")
@@ -196,29 +172,21 @@ class GraphModule(Module):
         seen = {}
         for n in self.graph.nodes:
             if n.op == "get_attr" and n.target not in seen:
-                value = _get_attr(self, n.target)
+                value = get_attr_path(self, n.target)
                 if isinstance(value, GraphModule):
                     seen[n.target] = value
         return list(seen.values())
 
     def forward(self, *args):
         """Run the graph on its inputs (placeholders in order)."""
-        from .interpreter import Interpreter
         return Interpreter(self.graph, self).run(*args)
 
     def __repr__(self):
         return Module.__repr__(self) + "\n" + self.code
 
 
-def _get_attr(module, target):
-    obj = module
-    for part in target.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 def _copy_attr(src, dst, target):
-    _set_attr(dst, target, _get_attr(src, target))
+    _set_attr(dst, target, get_attr_path(src, target))
 
 
 def _set_attr(dst, target, value):

@@ -9,9 +9,9 @@ memory (`OpOverload.donating_kernel`).  A kernel error is re-raised naming the n
 user's source line that produced it.
 """
 from .._tensor import Tensor, make_tensor
+from ..ops._targets import target_kind
 from ..runtime import backends
-from .graph import Node
-from .graph_module import GraphModule, _frame_line, _get_attr, last_uses
+from .graph import Graph, Node, frame_line, get_attr_path, last_uses
 
 __all__ = ["Interpreter", "GraphRunError", "compile_graph"]
 
@@ -63,12 +63,13 @@ def compile_graph(graph):
             s.args = _arg_reader(n.args[0], slot_of)
             s.kwargs = None
         elif n.op == "get_attr":        # a subgraph (cond branch, map body): passed to the op as a runner
-            value = _subgraph_runner(_get_attr(graph.owning_module, n.target))
+            value = _subgraph_runner(get_attr_path(graph.owning_module, n.target))
             s.fn, s.is_kernel, s.args, s.kwargs = (lambda v=value: v), False, [], {}
         elif n.op == "call_function":
             target = n.target
-            kernel = getattr(target, "kernel", None)
-            if kernel is not None and target.donating_kernel is not None and _can_donate(n):
+            kind = target_kind(target)
+            kernel = target.kernel if kind in ("op", "higher_order") else None
+            if kind == "op" and target.donating_kernel is not None and _can_donate(n):
                 kernel = target.donating_kernel
             s.is_kernel = kernel is not None
             s.fn = kernel if kernel is not None else target
@@ -82,7 +83,7 @@ def compile_graph(graph):
 
 def _subgraph_runner(value):
     """A GraphModule as a function of arrays (what higher-order kernels call); other attributes as they are."""
-    if not isinstance(value, GraphModule):
+    if not isinstance(getattr(value, "graph", None), Graph):
         return value
     interpreter = Interpreter(value.graph, value)
     return lambda *arrays: interpreter.run_arrays(*arrays)
@@ -93,7 +94,7 @@ def _can_donate(node):
     src = node.args[0] if node.args else None
     if not isinstance(src, Node) or src.op != "call_function" or len(src.users) != 1:
         return False
-    if not hasattr(src.target, "kernel") or src.target.tags & {"view", "inplace", "may_alias"}:
+    if target_kind(src.target) != "op" or src.target.tags & {"view", "inplace", "may_alias"}:
         return False
     a, b = src.meta.get("val"), node.meta.get("val")
     return isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype is b.dtype and \
@@ -158,10 +159,10 @@ def _describe_failure(node, error):
     where = ""
     trace = node.meta.get("stack_trace")
     if trace:
-        frame = _frame_line(trace)
+        frame = frame_line(trace)
         if frame:
             where = "\n  from the user's code: " + frame[2:]
-    target = f"torch.ops.{node.target}" if hasattr(node.target, "overloadpacket") else \
+    target = f"torch.ops.{node.target}" if target_kind(node.target) == "op" else \
         getattr(node.target, "__name__", str(node.target))
     return f"while running node '{node.name}' ({target}): {type(error).__name__}: {error}{where}"
 

@@ -15,6 +15,8 @@ from fractions import Fraction
 
 import sympy
 
+from .._symbolic_marker import is_symbolic
+
 __all__ = ["SymInt", "SymFloat", "SymBool", "ShapeEnv", "ValueRange", "int_oo", "is_symbolic"]
 
 
@@ -125,11 +127,6 @@ def _decide(op, lo, hi):
         if lo > 0 or (lo >= 0 and strict):
             return False
     return None
-
-
-def is_symbolic(x):
-    """True for a SymInt or SymBool."""
-    return isinstance(x, (SymInt, SymBool))
 
 
 def _expr(x):
