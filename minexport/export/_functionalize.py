@@ -47,7 +47,7 @@ class _ViewOf:
     one-output view steps `(op, args, kwargs)` that makes it from the base, the
     base's version it was last derived from, and whether it is contiguous."""
 
-    __slots__ = ("view", "base", "chain", "version", "contiguous")
+    __slots__ = ("base", "chain", "contiguous", "version", "view")
 
     def __init__(self, view, base, chain, version, contiguous):
         self.view, self.base, self.chain, self.version, self.contiguous = view, base, chain, version, contiguous
@@ -188,6 +188,8 @@ class _Functionalizer(Tracer):
         if op.functional is None:
             raise NotImplementedError(f"run_decompositions: no functional form of {op} to replace it with; "
                                       f"declare functional= in its registration")
+        # torch's functional convention: the op's fresh returns, then the new value of each written
+        # argument in schema order; one value alone comes bare (add_'s functional form is add)
         written, returns = _mutation_plan(op)
         result = op.functional(*args, **kwargs)
         fresh_count = returns.count(None)
@@ -234,7 +236,7 @@ def _view_rule(op):
     return rule
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mutation_plan(op):
     """(written, returns) from op's schema: the (position, name) of each argument it writes, in schema
     order, and for each return the written argument it is (its alias set matches), or None for a fresh one."""

@@ -8,8 +8,8 @@ permutation) sit beside their op in `shape.py`.
 """
 from ._registry import ViewRule, aten
 
-__all__ = ["view_back", "same_value", "keeps_layout", "contiguous_layout", "strided_layout", "cut_layout",
-           "SHAPE_ONLY"]
+__all__ = ["SHAPE_ONLY", "contiguous_layout", "cut_layout", "keeps_layout", "same_value", "strided_layout",
+           "view_back"]
 
 
 def view_back(base, mutated_view, *args, **kwargs):

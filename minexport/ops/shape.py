@@ -7,11 +7,10 @@ repeat, flip, roll, tril, triu, constant_pad_nd, pad.
 import numpy as np
 
 from .._tensor import shape_numel as _numel
-from ._common import cast, check, dtype_of, fake_like, fmt_shape, promote, wrap_dim, wrap_dims
 from .._trace_state import trace_state
+from ._common import cast, check, dtype_of, fake_like, fmt_shape, promote, wrap_dim, wrap_dims
 from ._registry import ViewRule, aten, register
-from ._view_rules import (SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout,
-                          view_back)
+from ._view_rules import SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout, view_back
 
 
 def infer_size(shape, numel):
