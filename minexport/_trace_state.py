@@ -18,9 +18,10 @@ class Tracer:
 
     Required: `__call__(op, args, kwargs)` receives every `OpOverload` call and
     returns its (fake) result.  Optional hooks, no-ops here: `enter_module` /
-    `exit_module` around each `nn.Module` call (for nn_module_stack), and
+    `exit_module` around each `nn.Module` call (for nn_module_stack),
     `refuse_data_access(what, tensor)`, called before a fake tensor's values are
-    read (raise a teaching error there; returning falls back to a generic one).
+    read (raise a teaching error there; returning falls back to a generic one),
+    and `is_contiguous(tensor)` for a fake tensor's layout (reshape's decomposition).
     """
 
     def __call__(self, op, args, kwargs):
@@ -35,6 +36,10 @@ class Tracer:
 
     def refuse_data_access(self, what, tensor):
         """`what` (e.g. "Python bool()") needs the values of fake `tensor`; raise to explain why not."""
+
+    def is_contiguous(self, tensor):
+        """Whether fake `tensor` (which has no strides) is contiguous; True unless the tracer tracks layouts."""
+        return True
 
 
 class _TraceState:

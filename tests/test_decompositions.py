@@ -8,7 +8,7 @@ import minexport as me
 import minexport.nn as nn
 from minexport.export import SpecViolationError, default_decompositions, export
 from minexport.export.graph_signature import OutputKind
-from minexport.ops import aten
+from minexport.ops import aten, all_ops
 from test_export import ME_CASES, export_case
 
 
@@ -63,8 +63,30 @@ class Composites(nn.Module):
         return b, d, e, (q @ q.mT).logsumexp(-1), a.max(), me.where(a > 0, a, 0.0)
 
 
+class EveryViewWrites(nn.Module):
+    """Writes through each kind of view (each ViewRule.inverse) and the in-place ops with a declared functional=."""
+
+    def forward(self, x, y):
+        x.narrow(0, 1, 2).mul_(3)
+        x.permute(1, 0)[1].sub_(1)
+        x.transpose(0, 1)[2:].add_(2)
+        x.mT[1].zero_()
+        x.T[0].fill_(7.0)
+        y.unflatten(1, (3, 2))[0, 1].add_(5)
+        y.unsqueeze(0).squeeze(0)[0].mul_(2)
+        y.split(2, 0)[1].add_(1)
+        y.chunk(3, 1)[2].mul_(0.5)
+        y.unbind(1)[1].add_(10)
+        y.flatten()[3:5].fill_(me.tensor(2.0))
+        aten.alias.default(y)[0].add_(1)
+        y.detach().add_(1)
+        aten.detach_.default(y)
+        return x + 1, y.t().reshape(-1), x.mT.reshape(-1)
+
+
 EXTRA = [
     (ViewWrites, lambda: (me.randn(3, 3), me.randn(4, 3))),
+    (EveryViewWrites, lambda: (me.randn(3, 4), me.randn(4, 6))),
     (IndexWrites, lambda: (me.randn(4, 3) * 3, me.tensor([0, 2]))),
     (TrainBN, lambda: (me.randn(6, 3),)),
     (Composites, lambda: (me.randn(2, 2, 5), me.randn(1, 2, 4, 3))),
@@ -142,6 +164,38 @@ def test_view_writes_become_scatters():
     assert {"aten.select_scatter.default", "aten.slice_scatter.default"} <= ops
     kinds = [(s.kind.name, s.target) for s in core.graph_signature.output_specs[:3]]
     assert kinds == [("BUFFER_MUTATION", "buf"), ("USER_INPUT_MUTATION", "x"), ("USER_INPUT_MUTATION", "y")]
+
+
+def test_every_view_op_declares_how_to_write_through_it():
+    missing = [str(op) for op in all_ops() if (op.is_view or "view" in op.tags) and op.view is None]
+    assert missing == []
+
+
+def test_every_mutating_op_declares_its_functional_form():
+    assert [str(op) for op in all_ops() if op.is_mutating and op.functional is None] == []
+
+
+def test_view_op_without_a_view_rule_is_refused(monkeypatch):
+    class Unsqueeze(nn.Module):
+        def forward(self, x):
+            return x.unsqueeze(0) + 1
+
+    ep = export(Unsqueeze(), (me.randn(3),))
+    monkeypatch.setattr(aten.unsqueeze.default, "view", None)
+    with pytest.raises(NotImplementedError, match=r"aten\.unsqueeze\.default .*view=ViewRule\("):
+        ep.run_decompositions()
+
+
+def test_write_into_an_expanded_view_is_refused():
+    class ExpandWrite(nn.Module):
+        def forward(self, x):
+            e = x.expand(3, 4)
+            e.add_(1)
+            return e
+
+    ep = export(ExpandWrite(), (me.randn(1, 4),))
+    with pytest.raises(RuntimeError, match=r"expand\(\)ed view cannot be expressed functionally"):
+        ep.run_decompositions()
 
 
 def test_default_table_is_a_plain_dict():

@@ -3,12 +3,14 @@
 The training graph is replayed node by node with `_Functionalizer` as the
 dispatch mode (on fake tensors, so no kernel runs).  For every op call:
 
-- a mutating op (`add_`, `copy_`, `index_put_`, ...) is replaced by its
-  functional twin, and the result becomes the tensor's new value.  If the
-  tensor is a view, the new value is scattered back into its base through
-  the chain of views that produced it (`select_scatter`, `slice_scatter`,
-  an inverse `permute` or `view`); views of a mutated base are re-derived
-  from the base's new value the next time they are read;
+- a mutating op (`add_`, `copy_`, `index_put_`, `fill_`, ...) is replaced by
+  its registered functional form (`op.functional`), whose results become the
+  new values of the arguments the schema marks written (`Tensor(a!)`).  If such
+  a tensor is a view, the new value is pushed back into its base through the
+  chain of views that produced it, each step inverted by its op's
+  `ViewRule.inverse` (`select_scatter`, `slice_scatter`, an inverse `permute`
+  or `view`); views of a mutated base are re-derived from the base's new value
+  the next time they are read;
 - an op with an entry in the decomposition table runs that Python function,
   whose own op calls come back here (so decompositions nest);
 - anything else is recorded as it is.
@@ -17,15 +19,17 @@ At the end, every input whose value changed becomes a mutation output
 (BUFFER_MUTATION, USER_INPUT_MUTATION or PARAMETER_MUTATION), ahead of the
 user outputs in placeholder order, and nodes nobody uses are dropped.
 """
+import functools
 import operator
 
+from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_fake
 from ..fx.graph import Graph, map_arg
 from ..fx.graph_module import GraphModule
 from ..ops import aten
+from ..ops._targets import target_kind
 from .._trace_state import Tracer, tracing
 from ..ops.core import default_decompositions
-from ..ops.shape import contiguous_after, wrap_dims
 from .exported_program import ExportedProgram
 from .graph_signature import (ExportGraphSignature, InputKind, OutputKind, OutputSpec,
                               TensorArgument, sym_argument)
@@ -37,18 +41,16 @@ _MUTATION_KIND = {InputKind.BUFFER: OutputKind.BUFFER_MUTATION, InputKind.USER_I
                   InputKind.PARAMETER: OutputKind.PARAMETER_MUTATION}
 
 
-def _fill_functional(self, value):
-    if isinstance(value, Tensor):
-        return aten.copy.default(self, value)
-    return aten.full_like.default(self, value)
+class _ViewOf:
+    """What the pass knows about one view tensor: the tensor itself (kept alive, so
+    that its id is not reused while the pass runs), the base it views, the chain of
+    one-output view steps `(op, args, kwargs)` that makes it from the base, the
+    base's version it was last derived from, and whether it is contiguous."""
 
+    __slots__ = ("base", "chain", "contiguous", "version", "view")
 
-# in-place ops whose functional form is not their registered twin
-_FUNCTIONAL = {
-    aten.fill_.Scalar: _fill_functional,
-    aten.fill_.Tensor: _fill_functional,
-    aten.zero_.default: lambda self: aten.full_like.default(self, 0),
-}
+    def __init__(self, view, base, chain, version, contiguous):
+        self.view, self.base, self.chain, self.version, self.contiguous = view, base, chain, version, contiguous
 
 
 class _Functionalizer(Tracer):
@@ -58,6 +60,7 @@ class _Functionalizer(Tracer):
         self.graph = Graph()
         self.table = table
         self.version = {}          # id(base tensor) -> mutation count
+        self.views = {}            # id(view tensor) -> its _ViewOf
         self.sym_nodes = None      # SymNodes for programs with symbolic sizes
         self.meta = {}             # meta of the original node being replayed
         self.subgraphs = {}        # attribute name -> functional GraphModule (cond branches, map bodies)
@@ -79,14 +82,19 @@ class _Functionalizer(Tracer):
 
     def sync(self, t):
         """Re-derive a view whose base was mutated since the view was taken."""
-        base = t.__dict__.get("_fbase")
-        if base is None or self.version.get(id(base), 0) == t.__dict__["_fversion"]:
+        view = self.views.get(id(t))
+        if view is None or self.version.get(id(view.base), 0) == view.version:
             return
-        value = base
-        for op, rest in t.__dict__["_fchain"]:
-            value = self.record(op, (value, *rest), {})
+        value = view.base
+        for op, args, kwargs in view.chain:
+            value = self.record(op, (value, *args), kwargs)
         t._node = value._node
-        t.__dict__["_fversion"] = self.version.get(id(base), 0)
+        view.version = self.version.get(id(view.base), 0)
+
+    def is_contiguous(self, tensor):
+        """A view's contiguity as its ops' `ViewRule.layout` derived it; other tensors are contiguous."""
+        view = self.views.get(id(tensor))
+        return view is None or view.contiguous
 
     # -- the mode ---------------------------------------------------------------
     def __call__(self, op, args, kwargs):
@@ -109,23 +117,25 @@ class _Functionalizer(Tracer):
                                         name=node_name(op))
         if out is None:
             return None
-        if getattr(out, "_is_symbolic", False):
+        if is_symbolic(out):
             self.sym_nodes.cache[self.sym_nodes.env.simplify(out.expr)] = node
             return out
+        rule = _view_rule(op)
         if isinstance(out, Tensor):
             out._node = node
-            if "view" in op.tags:
-                self.mark_view(out, op, args)
+            if rule is not None:
+                self.mark_view(out, op, args, (op, tuple(args[1:]), dict(kwargs)))
             if self.sym_nodes is not None:
                 for d, size in enumerate(out.shape):
-                    if getattr(size, "_is_symbolic", False) and size.expr.is_Symbol and size.expr in size.env.unbacked:
+                    if is_symbolic(size) and size.expr.is_Symbol and size.expr in size.env.unbacked:
                         self.sym_nodes.sources.setdefault(size.expr, (node, d))
             return out
         for i, t in enumerate(out):
             g = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
             t._node = g
-        if "view" in op.tags:
-            self.mark_split_views(out, op, args)
+        if rule is not None:
+            for t, step in zip(out, rule.per_output(out, *args[1:], **kwargs)):
+                self.mark_view(t, op, args, step)
         return out
 
     def higher_order(self, op, args):
@@ -153,7 +163,7 @@ class _Functionalizer(Tracer):
     def data_dependent_size(self, upper):
         """Replaying an op with a data-dependent size: the size the training graph recorded for it."""
         for size in getattr(self.meta.get("val"), "shape", ()):
-            if getattr(size, "_is_symbolic", False) and size.expr.free_symbols & size.env.unbacked:
+            if is_symbolic(size) and size.expr.free_symbols & size.env.unbacked:
                 return size
         raise RuntimeError("run_decompositions: a data-dependent size has no recorded symbol to replay")
 
@@ -165,109 +175,85 @@ class _Functionalizer(Tracer):
         return meta
 
     # -- views ---------------------------------------------------------------------
-    def mark_view(self, out, op, args, step=None):
-        src = args[0]
-        d = src.__dict__
-        base = d.get("_fbase")
-        if base is None:
-            base = src
-        chain = list(d.get("_fchain") or ())
-        out.__dict__["_fbase"] = base
-        out.__dict__["_fchain"] = chain + [step or (op, tuple(args[1:]))]
-        out.__dict__["_fversion"] = self.version.get(id(base), 0)
-        out.__dict__["_contiguous"] = contiguous_after(op, args, src.__dict__.get("_contiguous", True))
-
-    def mark_split_views(self, outs, op, args):
-        rest = list(args[1:])
-        if op is aten.unbind.int:
-            dim = rest[0] if rest else 0
-            for i, t in enumerate(outs):
-                self.mark_view(t, op, args, (aten.select.int, (dim, i)))
-            return
-        dim = rest[1] if len(rest) > 1 else 0
-        start = 0
-        for t in outs:
-            size = t.shape[dim]
-            self.mark_view(t, op, args, (aten.slice.Tensor, (dim, start, start + size)))
-            start += size
+    def mark_view(self, out, op, args, step):
+        """out is `step` (one-output view op, args, kwargs) applied to args[0]: record its base and chain."""
+        src = self.views.get(id(args[0]))
+        base, chain, contiguous = (args[0], [], True) if src is None else (src.base, src.chain, src.contiguous)
+        self.views[id(out)] = _ViewOf(out, base, chain + [step], self.version.get(id(base), 0),
+                                      op.view.layout(args, contiguous))
 
     # -- mutation ------------------------------------------------------------------
     def functionalize(self, op, args, kwargs):
-        if op is aten.detach_.default:
-            return args[0]
-        if op is aten._native_batch_norm_legit.default:
-            input, weight, bias, rm, rv, training, momentum, eps = args
-            out = aten._native_batch_norm_legit_functional.default(input, weight, bias, rm, rv, training, momentum,
-                                                                    eps)
-            self.write(rm, out[3])
-            self.write(rv, out[4])
-            return out[0], out[1], out[2]
-        functional = _FUNCTIONAL.get(op) or op.functional
-        if functional is None:
-            raise NotImplementedError(f"run_decompositions: no functional form of {op} to replace it with")
-        new = functional(*args, **kwargs)
-        target = args[0]
-        if new.dtype is not target.dtype:
-            new = aten._to_copy.default(new, dtype=target.dtype)
-        self.write(target, new)
-        return target
+        """Run op's functional form; its new values go into the arguments op writes (see `register`)."""
+        if op.functional is None:
+            raise NotImplementedError(f"run_decompositions: no functional form of {op} to replace it with; "
+                                      f"declare functional= in its registration")
+        # torch's functional convention: the op's fresh returns, then the new value of each written
+        # argument in schema order; one value alone comes bare (add_'s functional form is add)
+        written, returns = _mutation_plan(op)
+        result = op.functional(*args, **kwargs)
+        fresh_count = returns.count(None)
+        values = result if fresh_count + len(written) > 1 else (result,)
+        for argument, new in zip(written, values[fresh_count:]):
+            target = _argument_value(argument, args, kwargs)
+            if new is target or target is None:       # unchanged (detach_), or an absent optional argument
+                continue
+            if new.dtype is not target.dtype:
+                new = aten._to_copy.default(new, dtype=target.dtype)
+            self.write(target, new)
+        fresh = iter(values[:fresh_count])
+        outs = tuple(next(fresh) if r is None else _argument_value(r, args, kwargs) for r in returns)
+        return outs[0] if len(outs) == 1 else (outs or None)
 
     def write(self, t, new):
         """t now holds new's value; push it into t's base through the view chain."""
-        d = t.__dict__
-        base = d.get("_fbase")
-        if base is None:
+        view = self.views.get(id(t))
+        if view is None:
             t._node = new._node
             self.version[id(t)] = self.version.get(id(t), 0) + 1
             return
-        chain = d["_fchain"]
+        base, chain = view.base, view.chain
         values = [base]
-        for op, rest in chain[:-1]:
-            values.append(self.record(op, (values[-1], *rest), {}))
+        for op, args, kwargs in chain[:-1]:
+            values.append(self.record(op, (values[-1], *args), kwargs))
         value = new
-        for (op, rest), below in zip(reversed(chain), reversed(values)):
-            value = _scatter_back(op, rest, below, value)
+        for (op, args, kwargs), below in zip(reversed(chain), reversed(values)):
+            value = op.view.inverse(below, value, *args, **kwargs)
         base._node = value._node
         self.version[id(base)] = self.version.get(id(base), 0) + 1
         t._node = new._node
-        d["_fversion"] = self.version[id(base)]
+        view.version = self.version[id(base)]
 
 
-def _scatter_back(op, rest, base, value):
-    """The base whose `op(base, *rest)` view now equals value."""
-    name = op.op_name
-    if name == "select":
-        return aten.select_scatter.default(base, value, *rest)
-    if name == "slice":
-        return aten.slice_scatter.default(base, value, *rest)
-    if name == "narrow":
-        dim, start, length = rest
-        return aten.slice_scatter.default(base, value, dim, start, start + length)
-    if name in ("alias", "detach", "contiguous"):
-        return value
-    if name in ("permute", "transpose", "t", "numpy_T", "mT"):
-        perm = _permutation(op, rest, base.ndim)
-        inverse = [perm.index(i) for i in range(len(perm))]
-        return aten.permute.default(value, inverse)
-    if name in ("expand", "expand_as"):
-        raise RuntimeError("run_decompositions: an in-place write into an expand()ed view cannot be expressed "
-                           "functionally (it writes one element many times); clone() before writing")
-    return aten.view.default(value, list(base.shape))    # every shape-only view
+def _view_rule(op):
+    """op's ViewRule, or None for an op that returns no view; a view op without one is refused."""
+    rule = op.view
+    if rule is None and ("view" in op.tags or op.is_view):
+        raise NotImplementedError(
+            f"run_decompositions: {op} returns a view of its input but its registration declares no ViewRule, "
+            f"so a write through the view cannot be functionalized; declare view=ViewRule(inverse=..., "
+            f"layout=...) in its registration")
+    return rule
 
 
-def _permutation(op, rest, ndim):
-    name = op.op_name
-    if name == "permute":
-        return list(wrap_dims(rest[0], ndim))
-    perm = list(range(ndim))
-    if name == "transpose":
-        d0, d1 = (r % ndim for r in rest)
-    elif name == "mT":
-        d0, d1 = ndim - 2, ndim - 1
-    else:
-        return perm[::-1]
-    perm[d0], perm[d1] = perm[d1], perm[d0]
-    return perm
+@functools.cache
+def _mutation_plan(op):
+    """(written, returns) from op's schema: the (position, name) of each argument it writes, in schema
+    order, and for each return the written argument it is (its alias set matches), or None for a fresh one."""
+    arguments = op._schema.arguments
+    written = tuple((i, a.name) for i, a in enumerate(arguments) if a.is_write)
+    returns = []
+    for r in op._schema.returns:
+        alias = r.type.alias
+        returns.append(next(((i, a.name) for i, a in enumerate(arguments)
+                             if alias is not None and a.is_write and a.type.alias.before == alias.before), None))
+    return written, tuple(returns)
+
+
+def _argument_value(argument, args, kwargs):
+    """The value passed for argument (position, name), positionally or by keyword (None when absent)."""
+    position, name = argument
+    return args[position] if position < len(args) else kwargs.get(name)
 
 
 def _tensors(args, kwargs):
@@ -280,15 +266,16 @@ def _tensors(args, kwargs):
                     yield x
 
 
-def _to_nodes(value, fz):
+def _to_nodes(value, functionalizer):
+    """value with its tensors and symbolic sizes replaced by the nodes that hold them now."""
     if isinstance(value, Tensor):
-        return fz.node_of(value)
-    if getattr(value, "_is_symbolic", False):
-        return fz.sym_nodes.node(value)
+        return functionalizer.node_of(value)
+    if is_symbolic(value):
+        return functionalizer.sym_nodes.node(value)
     if isinstance(value, (list, tuple)):
-        return type(value)(_to_nodes(v, fz) for v in value)
+        return type(value)(_to_nodes(v, functionalizer) for v in value)
     if isinstance(value, dict):
-        return {k: _to_nodes(v, fz) for k, v in value.items()}
+        return {k: _to_nodes(v, functionalizer) for k, v in value.items()}
     return value
 
 
@@ -308,10 +295,10 @@ def _sym_nodes(graph, shape_env, placeholders):
     sources, cache = {}, {}
     for placeholder in placeholders:
         val = placeholder.meta.get("val")
-        if getattr(val, "_is_symbolic", False):
+        if is_symbolic(val):
             cache[shape_env.simplify(val.expr)] = placeholder
         for d, size in enumerate(getattr(val, "shape", ())):
-            if getattr(size, "_is_symbolic", False) and shape_env.simplify(size.expr).is_Symbol:
+            if is_symbolic(size) and shape_env.simplify(size.expr).is_Symbol:
                 sources.setdefault(shape_env.simplify(size.expr), (placeholder.name, d))
     names = {p.name: p for p in placeholders}
     sym_nodes = SymNodes(graph, shape_env, sources, names.__getitem__)
@@ -329,7 +316,7 @@ def _replay(fz, gm, env):
                 fz.meta = node.meta
                 if node.target is operator.getitem:
                     env[node] = args[0][args[1]]
-                elif getattr(node.target, "_is_higher_order_op", False):
+                elif target_kind(node.target) == "higher_order":
                     env[node] = fz.higher_order(node.target, args)
                 else:
                     env[node] = node.target(*args, **kwargs)
@@ -393,7 +380,7 @@ def run_decompositions(ep, decomp_table=None):
             node = fz.node_of(value)
             user_values.append(node)
             user_specs.append(OutputSpec(spec.kind, TensorArgument(node.name), spec.target))
-        elif getattr(value, "_is_symbolic", False):
+        elif is_symbolic(value):
             node = fz.sym_nodes.node(value)
             user_values.append(node)
             user_specs.append(OutputSpec(spec.kind, sym_argument(node.name, value), spec.target))

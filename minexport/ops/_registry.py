@@ -30,18 +30,31 @@ _OPS = {}          # "aten::add.Tensor" -> OpOverload
 class ViewRule:
     """What functionalization needs to know about a view op, declared with the op.
 
-    `inverse(base, mutated_view, *args, **kwargs)` returns the new value of
-    `base` after `op(base, *args, **kwargs)` (the view) was overwritten with
-    `mutated_view` (torch's FunctionalInverses); None means a write through this
-    view cannot be expressed functionally.  `layout(args, self_contiguous)`
-    says whether the view of a contiguous (or not) input is contiguous.
+    A view with one output gives `inverse(base, mutated_view, *args, **kwargs)`:
+    the new value of `base` after the view `op(base, *args, **kwargs)` was
+    overwritten with `mutated_view` (torch's FunctionalInverses: select ->
+    select_scatter, permute -> the inverse permute).  An inverse that cannot
+    exist raises, saying why (a write into an expand()ed view).
+
+    A view with a list of outputs (split, unbind) gives instead
+    `per_output(outputs, *args, **kwargs)`: for each output, the one-output view
+    step `(op, args, kwargs)` that makes it from the base (unbind's i-th output
+    is `select(dim, i)`), so that writes go through that step's inverse.
+
+    Every view gives `layout(args, self_contiguous)`: whether its output is
+    contiguous, from the call's arguments (self first) and whether self is;
+    fake tensors carry no strides, so reshape's decomposition asks this.
     """
 
-    __slots__ = ("inverse", "layout")
+    __slots__ = ("inverse", "layout", "per_output")
 
-    def __init__(self, inverse=None, layout=None):
+    def __init__(self, inverse=None, layout=None, per_output=None):
+        if layout is None or (inverse is None) == (per_output is None):
+            raise TypeError("ViewRule needs layout= and exactly one of inverse= (a view with one output) "
+                            "or per_output= (a view with a list of outputs)")
         self.inverse = inverse
         self.layout = layout
+        self.per_output = per_output
 
 
 class OpOverload:
@@ -388,9 +401,19 @@ def register(schema, *, meta, kernel, decomposition=None, tags=(), variants=(), 
     `decomposition(*args)` rewrites the op with other ops (run_decompositions);
     `tags` are torch's op tags ("core", "pointwise", "view", ...); `variants`
     says whether the public function / Tensor method surface exposes it;
-    `view` is a `ViewRule` for view ops; `functional` is, for an in-place op,
-    the callable that computes its effect without mutating (defaults to the
-    functional twin paired by `register_inplace`).
+    `view` is a `ViewRule`, required for every view op (a return annotated
+    `Tensor(a)`, or the "view" tag).
+
+    `functional` is, for an op that writes arguments (`Tensor(a!)`), what
+    run_decompositions replaces it with (defaults to the functional twin paired
+    by `register_inplace`).  `functional(*args, **kwargs)` takes the op's own
+    arguments and returns what torch's functional variant returns: the op's
+    returns that alias no written argument, followed by the new value of each
+    written argument in schema order; a single value is returned bare.  So for
+    `add_` / `fill_` (whose return is self) it is self's new value, and for
+    `_native_batch_norm_legit` (three fresh returns, running_mean and running_var
+    written) it is `(out, mean, rstd, new_running_mean, new_running_var)`.  A
+    new value that is the argument itself means "unchanged" (`detach_`).
     """
     op = OpOverload(namespace_name, schema, meta, kernel, decomposition, tags, variants, view)
     op.functional = functional

@@ -11,7 +11,8 @@ from .. import dtypes as dt
 from .._tensor import make_fake
 from ..runtime import backends
 from ._common import cast, check, dtype_of, fmt_shape
-from ._registry import register
+from ._registry import ViewRule, register
+from ._view_rules import strided_layout, view_back
 
 _FACTORY_KW = "*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None"
 _LIKE_KW = _FACTORY_KW + ", MemoryFormat? memory_format=None"
@@ -242,7 +243,7 @@ register(f"scalar_tensor(Scalar s, {_FACTORY_KW}) -> Tensor",
          xp.asarray(cast(xp, s, dtype or dt.get_default_dtype()), dtype=(dtype or dt.get_default_dtype()).numpy_dtype),
          tags=("factory",))
 register("detach_(Tensor(a!) self) -> Tensor(a!)", meta=lambda self: self, kernel=lambda xp, self: self,
-         tags=("inplace",))
+         tags=("inplace",), functional=lambda self: self)     # self's value is unchanged
 register("lift_fresh_copy(Tensor self) -> Tensor", meta=lambda self: make_fake(self.shape, self.dtype, self.device),
          kernel=lambda xp, self: self.copy())
 
@@ -270,16 +271,17 @@ register("_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, 
          memory_format=None: _convert(xp, self, dtype, device, True))
 
 _TO_TAGS = ("view", "maybe_view", "returns_self_if_unchanged")
+_TO_VIEW = ViewRule(inverse=view_back, layout=strided_layout)
 register("to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
          meta=lambda self, dtype, *a, **k: make_fake(self.shape, dtype, self.device),
          kernel=lambda xp, self, dtype, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype, None, copy), tags=_TO_TAGS)
+         _convert(xp, self, dtype, None, copy), tags=_TO_TAGS, view=_TO_VIEW)
 register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
          meta=lambda self, device, dtype, *a, **k: make_fake(self.shape, dtype, device),
          kernel=lambda xp, self, device, dtype, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype, device, copy), tags=_TO_TAGS)
+         _convert(xp, self, dtype, device, copy), tags=_TO_TAGS, view=_TO_VIEW)
 register("type_as(Tensor self, Tensor other) -> Tensor",
          meta=lambda self, other: make_fake(self.shape, other.dtype, self.device),
          kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False),
@@ -303,7 +305,7 @@ register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool c
          "MemoryFormat? memory_format=None) -> Tensor(a)",
          meta=lambda self, other, *a, **k: make_fake(self.shape, other.dtype, other.device),
          kernel=lambda xp, self, other, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy), tags=_TO_TAGS)
+         _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy), tags=_TO_TAGS, view=_TO_VIEW)
 
 
 

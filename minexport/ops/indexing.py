@@ -292,12 +292,14 @@ def _fill_kernel(xp, self, value):
     return write_into(xp, self, cast(xp, value, dtype_of(self)))
 
 
+# the functional forms: a tensor like self holding value (copy broadcasts a 0-dim tensor)
 register("fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
-         tags=("inplace",))
+         tags=("inplace",), functional=lambda self, value: aten.full_like.default(self, value))
 register("fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
-         tags=("inplace",))
+         tags=("inplace",), functional=_copy)
 register("zero_(Tensor(a!) self) -> Tensor(a!)", meta=lambda self: self,
-         kernel=lambda xp, self: write_into(xp, self, 0), tags=("inplace",))
+         kernel=lambda xp, self: write_into(xp, self, 0), tags=("inplace",),
+         functional=lambda self: aten.full_like.default(self, 0))
 
 
 def _item_kernel(xp, self):

@@ -425,7 +425,8 @@ def _bn_legit_kernel(xp, input, weight, bias, running_mean, running_var, trainin
 
 register("_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, "
          "Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
-         meta=_bn_legit_meta, kernel=_bn_legit_kernel)
+         meta=_bn_legit_meta, kernel=_bn_legit_kernel,
+         functional=lambda *args, **kwargs: aten._native_batch_norm_legit_functional.default(*args, **kwargs))
 register("_native_batch_norm_legit.no_stats(Tensor input, Tensor? weight, Tensor? bias, bool training, "
          "float momentum, float eps) -> (Tensor, Tensor, Tensor)",
          meta=lambda input, weight, bias, training, momentum, eps: _bn_meta_outputs(input, True),

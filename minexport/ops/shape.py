@@ -7,8 +7,10 @@ repeat, flip, roll, tril, triu, constant_pad_nd, pad.
 import numpy as np
 
 from .._tensor import shape_numel as _numel
+from .._trace_state import trace_state
 from ._common import cast, check, dtype_of, fake_like, fmt_shape, promote, wrap_dim, wrap_dims
-from ._registry import register
+from ._registry import ViewRule, aten, register
+from ._view_rules import SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout, view_back
 
 
 def infer_size(shape, numel):
@@ -37,15 +39,16 @@ def infer_size(shape, numel):
     return tuple(shape)
 
 
-def _view_op(schema, shape_fn, array_fn, tags=("view",)):
-    """Register a view op: `shape_fn(shape, *args)` for meta, `array_fn(xp, a, *args)` for the kernel."""
+def _view_op(schema, shape_fn, array_fn, tags=("view",), *, view):
+    """Register a view op: `shape_fn(shape, *args)` for meta, `array_fn(xp, a, *args)` for the kernel,
+    `view` its `ViewRule`."""
     def meta(self, *args, **kwargs):
         return fake_like(shape_fn(tuple(self.shape), *args, **kwargs), self.dtype, self)
 
     def kernel(xp, self, *args, **kwargs):
         return array_fn(xp, self, *args, **kwargs)
 
-    return register(schema, meta=meta, kernel=kernel, tags=tags)
+    return register(schema, meta=meta, kernel=kernel, tags=tags, view=view)
 
 
 # ------------------------------------------------------------- view family --
@@ -65,11 +68,12 @@ def _view_kernel(xp, a, size):
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
 
 
-_view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_shape, _view_kernel)
+_view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_shape, _view_kernel, view=SHAPE_ONLY)
 _view_op("reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)", _view_shape,
-         lambda xp, a, shape: xp.reshape(a, _view_shape(a.shape, shape)), tags=("view", "maybe_view"))
+         lambda xp, a, shape: xp.reshape(a, _view_shape(a.shape, shape)), tags=("view", "maybe_view"),
+         view=ViewRule(inverse=view_back, layout=contiguous_layout))
 _view_op("_unsafe_view(Tensor self, SymInt[] size) -> Tensor", _view_shape,
-         lambda xp, a, size: xp.reshape(a, _view_shape(a.shape, size)).copy())
+         lambda xp, a, size: xp.reshape(a, _view_shape(a.shape, size)).copy(), view=SHAPE_ONLY)
 
 
 def _permute_shape(shape, dims):
@@ -86,7 +90,23 @@ def _permute_kernel(xp, a, dims):
     return xp.transpose(a, wrap_dims(dims, a.ndim)) if a.ndim else a.view()
 
 
-_view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_shape, _permute_kernel)
+def _unpermute(base, mutated_view, perm):
+    """A write through a view permuted by `perm` reaches the base permuted back."""
+    inverse = [perm.index(i) for i in range(len(perm))]
+    return aten.permute.default(mutated_view, inverse)
+
+
+def _permute_inverse(base, mutated_view, dims):
+    return _unpermute(base, mutated_view, list(wrap_dims(dims, base.ndim)))
+
+
+def _permute_layout(args, self_contiguous):
+    ndim = len(args[0].shape)
+    return self_contiguous and list(wrap_dims(args[1], ndim)) == list(range(ndim))
+
+
+_view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_shape, _permute_kernel,
+         view=ViewRule(inverse=_permute_inverse, layout=_permute_layout))
 
 
 def _transpose_shape(shape, dim0, dim1):
@@ -102,8 +122,18 @@ def _transpose_kernel(xp, a, dim0, dim1):
     return xp.swapaxes(a, d0, d1) if a.ndim else a.view()
 
 
+def _swapped_dims(ndim, d0, d1):
+    perm = list(range(ndim))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return perm
+
+
+def _transpose_inverse(base, mutated_view, dim0, dim1):
+    return _unpermute(base, mutated_view, _swapped_dims(base.ndim, dim0 % base.ndim, dim1 % base.ndim))
+
+
 _view_op("transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", _transpose_shape,
-         _transpose_kernel)
+         _transpose_kernel, view=ViewRule(inverse=_transpose_inverse, layout=strided_layout))
 
 
 def _t_shape(shape):
@@ -116,7 +146,16 @@ def _t_kernel(xp, a):
     return a.T
 
 
-_view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, _t_kernel)
+def _reverse_dims_inverse(base, mutated_view):
+    return _unpermute(base, mutated_view, list(range(base.ndim))[::-1])
+
+
+def _reverse_dims_layout(args, self_contiguous):
+    return self_contiguous and len(args[0].shape) < 2
+
+
+_REVERSE_DIMS = ViewRule(inverse=_reverse_dims_inverse, layout=_reverse_dims_layout)
+_view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, _t_kernel, view=_REVERSE_DIMS)
 
 
 def _unsqueeze_shape(shape, dim):
@@ -125,7 +164,7 @@ def _unsqueeze_shape(shape, dim):
 
 
 _view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_shape,
-         lambda xp, a, dim: xp.expand_dims(a, wrap_dim(dim, a.ndim + 1)))
+         lambda xp, a, dim: xp.expand_dims(a, wrap_dim(dim, a.ndim + 1)), view=SHAPE_ONLY)
 
 
 def _squeeze_dims(shape, dims):
@@ -134,12 +173,12 @@ def _squeeze_dims(shape, dims):
 
 
 _view_op("squeeze(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(s for s in shape if s != 1),
-         lambda xp, a: xp.squeeze(a))
+         lambda xp, a: xp.squeeze(a), view=SHAPE_ONLY)
 _view_op("squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
          lambda shape, dim: _squeeze_dims(shape, [dim]),
-         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, [dim])))
+         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, [dim])), view=SHAPE_ONLY)
 _view_op("squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", _squeeze_dims,
-         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, dim)))
+         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, dim)), view=SHAPE_ONLY)
 
 
 def _expand_shape(shape, size, *, implicit=False):
@@ -166,8 +205,14 @@ def _expand_shape(shape, size, *, implicit=False):
     return tuple(out)
 
 
+def _expand_inverse(base, mutated_view, *args, **kwargs):
+    raise RuntimeError("run_decompositions: an in-place write into an expand()ed view cannot be expressed "
+                       "functionally (it writes one element many times); clone() before writing")
+
+
+_EXPANDED = ViewRule(inverse=_expand_inverse, layout=strided_layout)
 _view_op("expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)", _expand_shape,
-         lambda xp, a, size, implicit=False: xp.broadcast_to(a, _expand_shape(a.shape, size)))
+         lambda xp, a, size, implicit=False: xp.broadcast_to(a, _expand_shape(a.shape, size)), view=_EXPANDED)
 
 
 INT64_MAX = 9223372036854775807
@@ -215,8 +260,20 @@ def _slice_kernel(xp, a, dim=0, start=None, end=None, step=1):
     return a[(slice(None),) * d + (slice(s, e, step),)]
 
 
+def _slice_inverse(base, mutated_view, *args):
+    return aten.slice_scatter.default(base, mutated_view, *args)
+
+
+_cut_first_dim = cut_layout(1)
+
+
+def _slice_layout(args, self_contiguous):
+    step = args[4] if len(args) > 4 else 1
+    return _cut_first_dim(args, self_contiguous) and step == 1
+
+
 _view_op("slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",
-         _slice_shape, _slice_kernel)
+         _slice_shape, _slice_kernel, view=ViewRule(inverse=_slice_inverse, layout=_slice_layout))
 
 
 def _select_index(shape, dim, index):
@@ -240,7 +297,12 @@ def _select_kernel(xp, a, dim, index):
     return r if hasattr(r, "shape") and not isinstance(r, np.generic) else a[(slice(None),) * d + (slice(i, i + 1),)].reshape(())
 
 
-_view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_shape, _select_kernel)
+def _select_inverse(base, mutated_view, dim, index):
+    return aten.select_scatter.default(base, mutated_view, dim, index)
+
+
+_view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_shape, _select_kernel,
+         view=ViewRule(inverse=_select_inverse, layout=_cut_first_dim))
 
 
 def _narrow_args(shape, dim, start, length):
@@ -268,8 +330,12 @@ def _narrow_kernel(xp, a, dim, start, length):
     return a[(slice(None),) * d + (slice(s, s + length),)]
 
 
+def _narrow_inverse(base, mutated_view, dim, start, length):
+    return aten.slice_scatter.default(base, mutated_view, dim, start, start + length)
+
+
 _view_op("narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)", _narrow_shape,
-         _narrow_kernel)
+         _narrow_kernel, view=ViewRule(inverse=_narrow_inverse, layout=_cut_first_dim))
 
 
 def _flatten_shape(shape, start_dim=0, end_dim=-1):
@@ -282,7 +348,7 @@ def _flatten_shape(shape, start_dim=0, end_dim=-1):
 
 _view_op("flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)",
          _flatten_shape, lambda xp, a, start_dim=0, end_dim=-1: xp.reshape(a, _flatten_shape(a.shape, start_dim, end_dim)),
-         tags=("view", "maybe_view"))
+         tags=("view", "maybe_view"), view=ViewRule(inverse=view_back, layout=contiguous_layout))
 
 
 def _unflatten_shape(shape, dim, sizes):
@@ -297,7 +363,7 @@ def _unflatten_shape(shape, dim, sizes):
 
 _view_op("unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)", _unflatten_shape,
          lambda xp, a, dim, sizes: xp.reshape(a, _unflatten_shape(a.shape, dim, sizes)),
-         tags=("view", "maybe_view"))
+         tags=("view", "maybe_view"), view=SHAPE_ONLY)
 def _reversed_dims(xp, a):
     return xp.transpose(a) if a.ndim else a.view()
 
@@ -308,33 +374,42 @@ def _mT_shape(shape):
     return tuple(shape[:-2]) + (shape[-1], shape[-2])
 
 
-_view_op("numpy_T(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(reversed(shape)), _reversed_dims)
+_view_op("numpy_T(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(reversed(shape)), _reversed_dims,
+         view=_REVERSE_DIMS)
 def _mT_kernel(xp, a):
     _mT_shape(a.shape)
     return xp.swapaxes(a, -1, -2)
 
 
-_view_op("mT(Tensor(a) self) -> Tensor(a)", _mT_shape, _mT_kernel)
+def _mT_inverse(base, mutated_view):
+    return _unpermute(base, mutated_view, _swapped_dims(base.ndim, base.ndim - 2, base.ndim - 1))
 
 
-def _like_view(schema, shape_fn, array_fn, tags=("view",)):
-    """A `*_as(self, other)` view: the shape comes from other."""
+_view_op("mT(Tensor(a) self) -> Tensor(a)", _mT_shape, _mT_kernel,
+         view=ViewRule(inverse=_mT_inverse, layout=strided_layout))
+
+
+def _like_view(schema, shape_fn, array_fn, tags=("view",), *, view):
+    """A `*_as(self, other)` view: the shape comes from other; `view` its `ViewRule`."""
     register(schema, meta=lambda self, other: fake_like(shape_fn(tuple(self.shape), tuple(other.shape)),
                                                           self.dtype, self),
-             kernel=lambda xp, self, other: array_fn(xp, self, tuple(other.shape)), tags=tags)
+             kernel=lambda xp, self, other: array_fn(xp, self, tuple(other.shape)), tags=tags, view=view)
 
 
 _like_view("expand_as(Tensor(a) self, Tensor other) -> Tensor(a)", lambda s, o: _expand_shape(s, o),
-           lambda xp, a, o: xp.broadcast_to(a, _expand_shape(a.shape, o)))
-_like_view("view_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape, _view_kernel)
+           lambda xp, a, o: xp.broadcast_to(a, _expand_shape(a.shape, o)), view=_EXPANDED)
+_like_view("view_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape, _view_kernel, view=SHAPE_ONLY)
 _like_view("reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape,
-           lambda xp, a, o: xp.reshape(a, _view_shape(a.shape, o)), tags=("view", "maybe_view"))
-_view_op("alias(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view())
-_view_op("detach(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view())
+           lambda xp, a, o: xp.reshape(a, _view_shape(a.shape, o)), tags=("view", "maybe_view"),
+           view=ViewRule(inverse=view_back, layout=contiguous_layout))
+_WHOLE = ViewRule(inverse=same_value, layout=keeps_layout)
+_view_op("alias(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view(), view=_WHOLE)
+_view_op("detach(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view(), view=_WHOLE)
 _view_op("contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)",
          lambda shape, memory_format=0: shape,
          lambda xp, a, memory_format=0: a if a.flags.c_contiguous else xp.ascontiguousarray(a),
-         tags=("view", "maybe_view", "returns_self_if_unchanged"))
+         tags=("view", "maybe_view", "returns_self_if_unchanged"),
+         view=ViewRule(inverse=same_value, layout=contiguous_layout))
 
 
 # --------------------------------------------------------------- splitting --
@@ -374,7 +449,18 @@ def _split_op(schema, sizes_fn):
             start += s
         return out
 
-    register(schema, meta=meta, kernel=kernel, tags=("view",))
+    register(schema, meta=meta, kernel=kernel, tags=("view",),
+             view=ViewRule(per_output=_split_steps, layout=cut_layout(2)))
+
+
+def _split_steps(outputs, arg, dim=0):
+    """Each piece of a split is a slice of the base along dim."""
+    steps, start = [], 0
+    for t in outputs:
+        size = t.shape[dim]
+        steps.append((aten.slice.Tensor, (dim, start, start + size), {}))
+        start += size
+    return steps
 
 
 def _chunk_sizes(size, chunks):
@@ -400,8 +486,13 @@ def _unbind_kernel(xp, self, dim=0):
     return [_select_kernel(xp, self, d, i) for i in range(self.shape[d])]
 
 
+def _unbind_steps(outputs, dim=0):
+    """unbind's i-th output is select(dim, i) of the base."""
+    return [(aten.select.int, (dim, i), {}) for i in range(len(outputs))]
+
+
 register("unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", meta=_unbind_meta,
-         kernel=_unbind_kernel, tags=("view",))
+         kernel=_unbind_kernel, tags=("view",), view=ViewRule(per_output=_unbind_steps, layout=cut_layout(1)))
 
 
 # ------------------------------------------------------------------ copies --
@@ -669,39 +760,16 @@ register("slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, 
          "-> Tensor", meta=_slice_scatter_meta, kernel=_slice_scatter_kernel)
 
 
-# --------------------------------------------------------------- contiguity --
-_KEEP = {"view", "_unsafe_view", "unsqueeze", "squeeze", "alias", "detach", "view_as", "unflatten"}
-_ALWAYS = {"reshape", "reshape_as", "flatten", "contiguous", "clone"}
-_FIRST_DIM = {"select": 1, "slice": 1, "narrow": 1, "split": 2, "split_with_sizes": 2, "chunk": 2, "unbind": 1}
-
-
-def contiguous_after(op, args, self_contiguous):
-    """Whether a view op's output is contiguous, from its input's contiguity (fake tensors carry no strides)."""
-    name = op.op_name
-    if name in _ALWAYS:
-        return True
-    if name in _KEEP:
-        return self_contiguous
-    if name in _FIRST_DIM:
-        pos = _FIRST_DIM[name]
-        dim = args[pos] if len(args) > pos else 0
-        step = args[4] if name == "slice" and len(args) > 4 else 1
-        return self_contiguous and dim in (0, -len(args[0].shape)) and step == 1
-    if name == "permute":
-        return self_contiguous and list(wrap_dims(args[1], len(args[0].shape))) == list(range(len(args[0].shape)))
-    if name in ("t", "numpy_T"):
-        return self_contiguous and len(args[0].shape) < 2
-    return False
-
-
 # ------------------------------------------- decompositions to core ATen --
-from ._registry import aten, decomposes  # noqa: E402
+from ._registry import decomposes  # noqa: E402
 
 
 def _is_contiguous(t):
+    """Whether t is contiguous; a fake tensor has no strides, so the tracer that made it says."""
     if t._data is not None:
         return t.is_contiguous()
-    return getattr(t, "_contiguous", True)
+    tracer = trace_state.tracer
+    return tracer is None or tracer.is_contiguous(t)
 
 
 @decomposes(aten.reshape.default)
