@@ -148,7 +148,7 @@ class ExportTracer(SymbolicTracing, Tracer):
                 return v, self.sym_node(v)
             if type(v) in (list, tuple) and any(isinstance(x, Tensor) or is_symbolic(x) for x in v):
                 pairs = [conv(x) for x in v]
-                return type(v)(p[0] for p in pairs), list(p[1] for p in pairs)
+                return type(v)(p[0] for p in pairs), [p[1] for p in pairs]
             return v, v
         new_args, arg_nodes = [], []
         for a in args:
