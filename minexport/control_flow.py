@@ -12,6 +12,7 @@ return tensors (or a pytree of them) with equal structure, shapes and dtypes;
 a branch may not mutate or return its inputs.  Tensors a branch reads from
 outside (closures, parameters, buffers) become extra operands of the node.
 """
+from ._symbolic_marker import is_symbolic
 from ._tensor import Tensor
 from ._trace_state import trace_state
 from .utils import _pytree as pytree
@@ -34,7 +35,7 @@ def cond(pred, true_fn, false_fn, operands=()):
         if pred.numel() != 1:
             raise RuntimeError(f"cond: expected pred to be a bool or a tensor with one element, got a tensor of "
                                f"shape {list(pred.shape)}")
-    elif not isinstance(pred, (bool, int)) and not getattr(pred, "_is_symbolic", False):
+    elif not isinstance(pred, (bool, int)) and not is_symbolic(pred):
         raise TypeError(f"cond: pred must be a bool, a symbolic condition or a one-element tensor, "
                         f"got {type(pred).__name__}")
     trace = getattr(trace_state.tracer, "trace_cond", None)

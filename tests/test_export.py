@@ -136,6 +136,102 @@ def test_node_meta():
     assert tuple(conv.meta["val"].shape) == (2, 4, 8, 8) and conv.meta["val"].dtype is me.float32
 
 
+CNN_MODEL = """
+import minexport as me
+import minexport.nn as nn
+
+
+class Cnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return helper(y)
+
+
+def helper(y):
+    if x_is_checked(y):
+        return y.relu()
+    return y
+
+
+def x_is_checked(y):
+    return y.shape[0] > 0 and bool(y.sum() > 0)
+"""
+
+
+def _load_module_from(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_user_frames_are_told_by_location_not_by_spelling(tmp_path):
+    """A user file whose path spells "nn" (annotations/cnn_model.py) is user code: its frames are recorded
+    and errors point at it; minexport's own files never are, except the nn layers' forwards."""
+    from minexport.export import _tracer, errors
+    path = tmp_path / "annotations" / "cnn_model.py"
+    path.parent.mkdir()
+    path.write_text(CNN_MODEL.replace("and bool(y.sum() > 0)", ""))
+    user = _load_module_from(path, "cnn_model_ok")
+    ep = export(user.Cnn(), (me.randn(1, 3, 4, 4),))
+    relu = next(n for n in ep.graph.nodes if n.name == "relu")
+    trace = relu.meta["stack_trace"]
+    assert f'File "{path}"' in trace and "return helper(y)" in trace and "return y.relu()" in trace
+    conv = next(n for n in ep.graph.nodes if n.name == "conv2d")
+    assert "minexport/nn/modules/conv.py" in conv.meta["stack_trace"]
+    assert "minexport/export/" not in conv.meta["stack_trace"] and "nn/module.py" not in conv.meta["stack_trace"]
+
+    path.write_text(CNN_MODEL)
+    refused = _load_module_from(path, "cnn_model_refused")
+    with pytest.raises(DataDependentError) as e:
+        export(refused.Cnn(), (me.randn(1, 3, 4, 4),))
+    assert f'File "{path}"' in str(e.value) and "in x_is_checked" in str(e.value)
+
+    package_dir = pathlib.Path(errors.__file__).resolve().parents[1]
+    assert errors.is_user_code(str(path)) and errors.is_user_code(f"{package_dir}_fork/model.py")
+    assert not errors.is_user_code(_tracer.__file__)
+    assert not errors.is_user_code(nn.Module.__call__.__code__.co_filename)
+    assert errors.is_user_code(nn.Conv2d.forward.__code__.co_filename)
+
+
+def test_export_package_imports_one_way():
+    """No module of minexport.export imports another that imports it back (function-local imports count)."""
+    import ast
+    package = HERE.parent / "minexport" / "export"
+    edges = {}
+    for file in package.glob("*.py"):
+        deps = edges.setdefault(file.stem, set())
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                deps.update(n.split(".")[0] for n in names if (package / f"{n.split('.')[0]}.py").exists())
+
+    def reaches(start, goal, seen):
+        return any(d == goal or (d not in seen and not seen.add(d) and reaches(d, goal, seen))
+                   for d in edges.get(start, ()))
+
+    cycles = sorted(m for m in edges if m != "__init__" and reaches(m, m, set()))
+    assert cycles == []
+
+
+def test_shape_env_is_a_field_of_the_program():
+    class Dyn(nn.Module):
+        def forward(self, x):
+            return x.sin() + 1
+
+    static = export(Dyn(), (me.randn(3, 2),))
+    assert static.shape_env is None and static.run_decompositions().shape_env is None
+    dynamic = export(Dyn(), (me.randn(3, 2),), dynamic_shapes={"x": {0: me.export.Dim("b")}})
+    env = dynamic.shape_env
+    assert env is not None and [str(s) for s in dynamic.range_constraints] == ["s0"]
+    assert dynamic.run_decompositions().shape_env is env
+    assert dynamic.module()(me.randn(5, 2)).shape == (5, 2)
+
+
 def test_lifted_constants_and_fresh_tensors():
     model, args, kwargs = export_case(ME_CASES, "constants")
     ep = export(model, args, kwargs)

@@ -9,6 +9,7 @@ branch reads it through a placeholder of its own.  Both branches of a cond
 get the same placeholder list (operands, then every lifted value in first-use
 order), so one operand tuple serves both.
 """
+from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_fake
 from ..fx.graph import Graph
 from ..ops.higher_order import cond as cond_op, map_impl as map_op
@@ -34,7 +35,7 @@ class Branch:
         sources = self.sym_nodes.sources
         for n in self.graph.nodes:
             for d, size in enumerate(getattr(n.meta.get("val"), "shape", ()) if n.op == "placeholder" else ()):
-                if getattr(size, "_is_symbolic", False) and env.simplify(size.expr).is_Symbol:
+                if is_symbolic(size) and env.simplify(size.expr).is_Symbol:
                     sources.setdefault(env.simplify(size.expr), (n, d))
         if not env.simplify(value.expr).free_symbols <= set(sources):
             return None

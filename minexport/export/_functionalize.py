@@ -30,12 +30,11 @@ from ..ops import aten
 from ..ops._targets import target_kind
 from .._trace_state import Tracer, tracing
 from ..ops.core import default_decompositions
-from .exported_program import ExportedProgram
 from .graph_signature import (ExportGraphSignature, InputKind, OutputKind, OutputSpec,
                               TensorArgument, sym_argument)
-from ._trace import _normalize, node_name
+from ._recording import node_name, recorded_args
 
-__all__ = ["run_decompositions"]
+__all__ = ["functionalize"]
 
 _MUTATION_KIND = {InputKind.BUFFER: OutputKind.BUFFER_MUTATION, InputKind.USER_INPUT: OutputKind.USER_INPUT_MUTATION,
                   InputKind.PARAMETER: OutputKind.PARAMETER_MUTATION}
@@ -112,7 +111,7 @@ class _Functionalizer(Tracer):
         out = op.meta(*args, **kwargs) if op.meta is not None else self.meta.get("val")
         node_args = _to_nodes(args, self)
         node_kwargs = _to_nodes(kwargs, self)
-        node_args, node_kwargs = _normalize(op, node_args, node_kwargs)
+        node_args, node_kwargs = recorded_args(op, node_args, node_kwargs)
         node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out),
                                         name=node_name(op))
         if out is None:
@@ -349,8 +348,9 @@ def _functional_subgraph(parent, gm):
     return GraphModule(fz.subgraphs, fz.graph, class_name=gm._get_name())
 
 
-def run_decompositions(ep, decomp_table=None):
-    """A new ExportedProgram in the functional core-ATen dialect (see the module docstring)."""
+def functionalize(ep, decomp_table=None):
+    """ep re-traced into the functional core-ATen dialect (see the module docstring): the new program's
+    (graph module, graph signature, preserved ops)."""
     table = default_decompositions() if decomp_table is None else dict(decomp_table)
     preserved = frozenset(op for op in default_decompositions() if op not in table)
     fz = _Functionalizer(table)
@@ -360,7 +360,7 @@ def run_decompositions(ep, decomp_table=None):
         if node.op == "placeholder":
             env[node], new = fz.copy_placeholder(node)
             inputs.append((env[node] if isinstance(env[node], Tensor) else None, new))
-    shape_env = getattr(ep, "_shape_env", None)
+    shape_env = ep.shape_env
     if shape_env is not None:
         fz.sym_nodes = _sym_nodes(fz.graph, shape_env, [p for _, p in inputs])
     outputs = _replay(fz, ep.graph_module, env)
@@ -390,9 +390,4 @@ def run_decompositions(ep, decomp_table=None):
     fz.graph.output(tuple(mutation_values + user_values))
     _eliminate_dead_code(fz.graph)
     signature = ExportGraphSignature(list(ep.graph_signature.input_specs), mutation_specs + user_specs)
-    gm = GraphModule(fz.subgraphs, fz.graph)
-    program = ExportedProgram(gm, fz.graph, signature, ep.state_dict, dict(ep.range_constraints),
-                              ep.module_call_graph, ep.example_inputs, ep.constants, dialect="ATEN",
-                              preserved_ops=preserved)
-    program._shape_env = shape_env
-    return program
+    return GraphModule(fz.subgraphs, fz.graph), signature, preserved

@@ -7,12 +7,15 @@ the graph with the Interpreter, and returns outputs in the original pytree
 structure.  In-place updates of buffers and inputs happen on the real arrays,
 so calling it has the eager model's side effects.
 """
+import dataclasses
+
+from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor
 from ..fx.interpreter import Interpreter
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
-from ._trace import input_path
+from .errors import input_path
 from .graph_signature import ConstantArgument, InputKind, OutputKind
 
 _MUTATIONS = (OutputKind.BUFFER_MUTATION, OutputKind.USER_INPUT_MUTATION, OutputKind.PARAMETER_MUTATION)
@@ -20,64 +23,72 @@ _MUTATIONS = (OutputKind.BUFFER_MUTATION, OutputKind.USER_INPUT_MUTATION, Output
 __all__ = ["unlift", "UnliftedModule"]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _CallPlan:
+    """What every call of an UnliftedModule reads, worked out once from the program."""
+    program: object           # the ExportedProgram
+    interpreter: Interpreter  # runs its graph
+    lifted_slots: list        # (table, name) holding each lifted value, in placeholder order
+    user_specs: list          # InputSpec of each user input
+    user_vals: list           # the fake value of each user input's placeholder
+    arg_names: list           # each user input's placeholder name
+    in_spec: object           # pytree spec of (args, kwargs)
+    out_spec: object          # pytree spec of the outputs
+    mutations: list           # (OutputKind, target) of each mutation output, in output order
+    shape_checks: object      # RuntimeShapeChecks of the symbolic input sizes, or None
+
+    @classmethod
+    def of(cls, ep, module):
+        """The plan for calling ep through `module`, whose submodules hold ep's lifted state."""
+        sig = ep.graph_signature
+        lifted = [spec for spec in sig.input_specs if spec.kind != InputKind.USER_INPUT]
+        user = [spec for spec in sig.input_specs if spec.kind == InputKind.USER_INPUT]
+        placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
+        user_vals = [n.meta.get("val") for n in placeholders[len(lifted):]]
+        root = ep.module_call_graph[0].signature
+        return cls(program=ep, interpreter=Interpreter(ep.graph),
+                   lifted_slots=[module._slot(spec.kind, spec.target) for spec in lifted],
+                   user_specs=user, user_vals=user_vals, arg_names=[spec.arg.name for spec in user],
+                   in_spec=root.in_spec, out_spec=root.out_spec,
+                   mutations=[(s.kind, s.target) for s in sig.output_specs if s.kind in _MUTATIONS],
+                   shape_checks=_shape_checks(ep, user, user_vals))
+
+
 class UnliftedModule(Module):
     """The callable form of an ExportedProgram (see the module docstring)."""
 
     def __init__(self, ep):
         super().__init__()
-        object.__setattr__(self, "_program", ep)
-        object.__setattr__(self, "_interpreter", Interpreter(ep.graph))
-        sig = ep.graph_signature
-        state = ep.state_dict
-        for spec in sig.input_specs:
-            if spec.kind == InputKind.PARAMETER:
-                value = state[spec.target]
-                _install(self, spec.target, value if isinstance(value, Parameter) else Parameter(value), "param")
-            elif spec.kind == InputKind.BUFFER:
-                value = state.get(spec.target, ep.constants.get(spec.target))
-                _install(self, spec.target, value, "buffer", persistent=spec.persistent)
-            elif spec.kind == InputKind.CONSTANT_TENSOR:
-                _install(self, spec.target, ep.constants[spec.target], "constant")
-        object.__setattr__(self, "_lifted", [(spec.kind, spec.target) for spec in sig.input_specs
-                                             if spec.kind != InputKind.USER_INPUT])
-        # where each lifted value lives (its owner module's table), so a call reads it with one lookup
-        object.__setattr__(self, "_lifted_slots", [self._slot(kind, target) for kind, target in self._lifted])
-        object.__setattr__(self, "_user", [spec for spec in sig.input_specs if spec.kind == InputKind.USER_INPUT])
-        placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
-        object.__setattr__(self, "_user_vals", [n.meta.get("val") for n in placeholders[len(self._lifted):]])
-        root = ep.module_call_graph[0].signature
-        object.__setattr__(self, "_in_spec", root.in_spec)
-        object.__setattr__(self, "_out_spec", root.out_spec)
-        object.__setattr__(self, "_arg_names", [spec.arg.name for spec in self._user])
-        object.__setattr__(self, "_mutations", [(s.kind, s.target) for s in sig.output_specs if s.kind in _MUTATIONS])
-        object.__setattr__(self, "_shape_checks", _shape_checks(ep, self._user, self._user_vals))
+        _install_state(self, ep)
+        self._plan = _CallPlan.of(ep, self)
 
     def forward(self, *args, **kwargs):
         """Check the inputs, run the graph, rebuild the outputs."""
+        plan = self._plan
         flat, spec = pytree.tree_flatten((args, kwargs))
-        if spec != self._in_spec:
+        if spec != plan.in_spec:
             raise ValueError(
                 "Trying to flatten user inputs with exported input tree spec:\n"
-                f"{self._in_spec}\nbut actually got inputs with tree spec of:\n{spec}.\n"
+                f"{plan.in_spec}\nbut actually got inputs with tree spec of:\n{spec}.\n"
                 "Please check that the inputs have the same number and type of args and kwargs "
                 "as the ones you used when tracing.")
-        for i, (value, spec_, val) in enumerate(zip(flat, self._user, self._user_vals)):
+        for i, (value, spec_, val) in enumerate(zip(flat, plan.user_specs, plan.user_vals)):
             _check_input(value, spec_, val, i, (args, kwargs))
-        if self._shape_checks is not None:
-            self._shape_checks.check(flat)
-        lifted = [table[name] for table, name in self._lifted_slots]
+        if plan.shape_checks is not None:
+            plan.shape_checks.check(flat)
+        lifted = [table[name] for table, name in plan.lifted_slots]
         inputs = [(v._require_data("calling an exported program") if isinstance(v, Tensor) else v)
                   for v in lifted + flat]
-        out = self._interpreter.run_arrays(*inputs)
-        by_name = dict(zip(self._arg_names, flat))
-        n_mut = len(self._mutations)
-        for (kind, target), value in zip(self._mutations, out[:n_mut]):
+        out = plan.interpreter.run_arrays(*inputs)
+        by_name = dict(zip(plan.arg_names, flat))
+        n_mut = len(plan.mutations)
+        for (kind, target), value in zip(plan.mutations, out[:n_mut]):
             # a functional program returns new values for what the eager model mutated: write them back
             dest = by_name[target] if kind == OutputKind.USER_INPUT_MUTATION else self._state_tensor(kind, target)
             dest._data[...] = value
         by_array = {id(t._data): t for t in flat if isinstance(t, Tensor)}
         outs = [_as_output(o, by_array) for o in out[n_mut:]]
-        return pytree.tree_unflatten(outs, self._out_spec)
+        return pytree.tree_unflatten(outs, plan.out_spec)
 
     def _state_tensor(self, kind, target):
         return self._lifted_value(InputKind.PARAMETER if kind == OutputKind.PARAMETER_MUTATION else InputKind.BUFFER,
@@ -104,10 +115,24 @@ class UnliftedModule(Module):
     @property
     def graph(self):
         """The program's graph."""
-        return self._program.graph
+        return self._plan.program.graph
 
     def _get_name(self):
         return "GraphModule"
+
+
+def _install_state(root, ep):
+    """Register ep's parameters, buffers and constants on root at their original fqns."""
+    state = ep.state_dict
+    for spec in ep.graph_signature.input_specs:
+        if spec.kind == InputKind.PARAMETER:
+            value = state[spec.target]
+            _install(root, spec.target, value if isinstance(value, Parameter) else Parameter(value), "param")
+        elif spec.kind == InputKind.BUFFER:
+            value = state.get(spec.target, ep.constants.get(spec.target))
+            _install(root, spec.target, value, "buffer", persistent=spec.persistent)
+        elif spec.kind == InputKind.CONSTANT_TENSOR:
+            _install(root, spec.target, ep.constants[spec.target], "constant")
 
 
 def _install(root, target, value, kind, persistent=True):
@@ -166,11 +191,11 @@ def _check_input(value, spec, val, index, inputs):
 
 def _shape_checks(ep, user_specs, user_vals):
     """Runtime checks of symbolic input sizes, or None for a static program."""
-    env = getattr(ep, "_shape_env", None)
+    env = ep.shape_env
     dims = []
     for index, (spec, val) in enumerate(zip(user_specs, user_vals)):
         for d, size in enumerate(getattr(val, "shape", ())):
-            if getattr(size, "_is_symbolic", False):
+            if is_symbolic(size):
                 dims.append((index, spec.arg.name, d, env.simplify(size.expr) if env else size.expr))
     if not dims:
         return None

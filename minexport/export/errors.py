@@ -1,12 +1,19 @@
-"""Errors that export raises, each naming the user's code and the fix."""
+"""Errors that export raises, each naming the user's code and the fix.
+
+Also the one rule for "which stack frame is the user's" (`is_user_code`):
+error messages point at the innermost user frame (`user_frame`), and the
+tracer records the user frames of every op in its `stack_trace`.
+"""
 import linecache
 import os
 import sys
 
-__all__ = ["UserError", "DataDependentError", "user_frame", "format_user_frame"]
+from ..utils import _pytree as pytree
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_LIBRARY_MODULES = os.path.join(_PACKAGE_DIR, "nn", "modules")
+__all__ = ["UserError", "DataDependentError", "is_user_code", "user_frame", "format_user_frame", "input_path"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_LAYER_MODULES = os.path.join(_PACKAGE_DIR, "nn", "modules") + os.sep
 
 
 class UserError(RuntimeError):
@@ -17,15 +24,20 @@ class DataDependentError(UserError):
     """Python code needs a traced tensor's value, which export cannot see."""
 
 
-def is_internal(filename):
-    """True for minexport's own files, except nn layer forwards (they are the model's code, as torch.nn's)."""
-    return filename.startswith(_PACKAGE_DIR) and not filename.startswith(_LIBRARY_MODULES)
+def is_user_code(filename):
+    """True for code the user wrote: any file outside minexport, and minexport's nn layers (their
+    forwards are the model's code, as torch.nn's are in torch's stack traces).
+
+    Decided by where the file lives, never by what its path spells: a user's `cnn_model.py` is user
+    code, and minexport's own files are not, wherever the package is installed.
+    """
+    return not filename.startswith(_PACKAGE_DIR) or filename.startswith(_LAYER_MODULES)
 
 
 def user_frame(depth=1):
-    """The innermost frame outside minexport's internals."""
+    """The innermost frame of user code (see `is_user_code`), starting `depth` frames up."""
     f = sys._getframe(depth)
-    while f is not None and is_internal(f.f_code.co_filename):
+    while f is not None and not is_user_code(f.f_code.co_filename):
         f = f.f_back
     return f
 
@@ -37,3 +49,11 @@ def format_user_frame(frame):
     code = frame.f_code
     line = linecache.getline(code.co_filename, frame.f_lineno).strip()
     return f'  File "{code.co_filename}", line {frame.f_lineno}, in {code.co_name}\n    {line}'
+
+
+def input_path(path):
+    """A key path into (args, kwargs) as torch writes it: '*args[0]['a']', '**kwargs['z']'."""
+    if not path:
+        return "inputs"
+    head = "*args" if path[0] == pytree.SequenceKey(0) else "**kwargs"
+    return head + "".join(str(k) for k in path[1:])

@@ -1,8 +1,18 @@
-"""`ExportedProgram`: the graph, its signature, its state, and how to call it."""
+"""`ExportedProgram`: the graph, its signature, its state, and how to call it.
+
+Imports flow one way in the export package: this module uses the passes
+behind its methods (`_unlift` for `module()`, `_functionalize` for
+`run_decompositions()`, `verifier` for `validate()`), and none of them
+imports it.  A pass takes a program and returns what the new program is made
+of; the program is assembled here.
+"""
 import dataclasses
 
 from ..fx.graph_module import GraphModule
+from ._functionalize import functionalize
+from ._unlift import unlift
 from .graph_signature import InputKind
+from .verifier import verifier_for
 
 __all__ = ["ExportedProgram", "ModuleCallEntry", "ModuleCallSignature", "CallSpec"]
 
@@ -32,11 +42,32 @@ class CallSpec:
 
 
 class ExportedProgram:
-    """A captured program: graph module, graph signature, state, ranges and module call graph."""
+    """A captured program: graph module, graph signature, state, ranges and module call graph.
+
+    Fields (each also a read-only property):
+    - `root`, `graph`: the GraphModule holding `graph` (or a module whose
+      submodules the graph reads; a GraphModule is built around it);
+    - `graph_signature`: ExportGraphSignature, one InputSpec per placeholder
+      and one OutputSpec per output value;
+    - `state_dict`: parameters and persistent buffers by fqn;
+    - `range_constraints`: {symbol: ValueRange} of the program's symbols;
+    - `module_call_graph`: ModuleCallEntry list, the root first (its
+      signature holds the input/output pytree specs);
+    - `example_inputs`: the (args, kwargs) given to export, or None;
+    - `constants`: lifted constant tensors and non-persistent buffers by target;
+    - `verifiers`: verifier instances (default: the one for `dialect`);
+    - `dialect`: "TRAINING" (export()'s output) or "ATEN" (run_decompositions());
+    - `preserved_ops`: non-core ops kept on purpose in an ATEN program;
+    - `shape_env`: the ShapeEnv that owns the program's symbols (their
+      hints, ranges and the guards the trace recorded), or None for a
+      static program.
+
+    The verifiers run on construction.
+    """
 
     def __init__(self, root, graph, graph_signature, state_dict, range_constraints, module_call_graph,
                  example_inputs=None, constants=None, *, verifiers=None, dialect="TRAINING",
-                 preserved_ops=frozenset()):
+                 preserved_ops=frozenset(), shape_env=None):
         self._graph_module = root if isinstance(root, GraphModule) and root.graph is graph else \
             GraphModule(root, graph)
         self._graph_signature = graph_signature
@@ -47,7 +78,7 @@ class ExportedProgram:
         self._constants = constants if constants is not None else {}
         self._dialect = dialect
         self._preserved_ops = frozenset(preserved_ops)
-        from .verifier import verifier_for
+        self._shape_env = shape_env
         self._verifiers = verifiers or [verifier_for(dialect)]
         self.validate()
 
@@ -109,6 +140,11 @@ class ExportedProgram:
         return self._dialect
 
     @property
+    def shape_env(self):
+        """The ShapeEnv of the program's symbols, or None for a static program."""
+        return self._shape_env
+
+    @property
     def verifier(self):
         """The verifier class of this program's dialect."""
         return type(self._verifiers[0])
@@ -146,7 +182,6 @@ class ExportedProgram:
 
     def module(self):
         """A callable Module with the original calling convention (parameters and buffers inside)."""
-        from ._unlift import unlift
         return unlift(self)
 
     def validate(self):
@@ -161,8 +196,10 @@ class ExportedProgram:
         `minexport.export.default_decompositions()`); an op left out of it stays
         in the graph.
         """
-        from ._functionalize import run_decompositions
-        return run_decompositions(self, decomp_table)
+        graph_module, signature, preserved = functionalize(self, decomp_table)
+        return ExportedProgram(graph_module, graph_module.graph, signature, self._state_dict,
+                               dict(self._range_constraints), self._module_call_graph, self._example_inputs,
+                               self._constants, dialect="ATEN", preserved_ops=preserved, shape_env=self._shape_env)
 
     @property
     def preserved_ops(self):

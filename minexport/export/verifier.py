@@ -3,10 +3,11 @@
 Each rule is one method; a violation raises `SpecViolationError` naming the
 node and the rule.  Dialects: TRAINING (export()'s output) and ATEN.
 """
-import operator
-
+from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor
 from ..fx.graph import Node, map_arg
+from ..ops import lookup
+from ..ops._targets import target_kind
 from ..ops.core import is_core
 from .graph_signature import ConstantArgument, InputKind
 
@@ -29,8 +30,8 @@ class Verifier:
         self.check_outputs(ep)
         self.check_lifted_state(ep)
         self.check_meta(ep.graph)
-        self.check_dialect(ep.graph, getattr(ep, "preserved_ops", frozenset()))
-        self.check_subgraphs(ep.graph_module, getattr(ep, "preserved_ops", frozenset()))
+        self.check_dialect(ep.graph, ep.preserved_ops)
+        self.check_subgraphs(ep.graph_module, ep.preserved_ops)
 
     def check_subgraphs(self, gm, preserved):
         """get_attr nodes name existing submodules; each subgraph (cond branch, map body) obeys the graph
@@ -39,7 +40,7 @@ class Verifier:
             if n.op == "get_attr" and not hasattr(gm, n.target.split(".")[0]):
                 raise SpecViolationError(f"node '{n.name}' reads attribute '{n.target}', which the program does "
                                          "not have (rule: get_attr targets exist)")
-            if n.op == "call_function" and getattr(n.target, "_is_higher_order_op", False):
+            if n.op == "call_function" and target_kind(n.target) == "higher_order":
                 _check_higher_order_args(n)
         for sub in gm.subgraph_modules():
             self.check_graph_structure(sub.graph)
@@ -128,7 +129,7 @@ class Verifier:
     def check_meta(self, graph):
         """Re-running each op's meta function on its inputs' values reproduces the node's value."""
         for n in graph.nodes:
-            if n.op != "call_function" or getattr(n.target, "meta", None) is None:
+            if n.op != "call_function" or target_kind(n.target) != "op" or n.target.meta is None:
                 continue
             expected = n.meta.get("val")
             if _data_dependent(expected):
@@ -147,8 +148,7 @@ class Verifier:
     def check_dialect(self, graph, preserved):
         """ATEN: no op that mutates, and only core ATen ops (or ops kept on purpose)."""
         for n in graph.nodes:
-            if n.op != "call_function" or not hasattr(n.target, "kernel") or \
-                    getattr(n.target, "_is_higher_order_op", False):
+            if n.op != "call_function" or target_kind(n.target) != "op":
                 continue
             if n.target.is_mutating:
                 raise SpecViolationError(f"node '{n.name}' calls {n.target}, which mutates an input; the ATEN "
@@ -167,21 +167,15 @@ class TrainingIRVerifier(Verifier):
         """Any registered op is allowed."""
 
 
-_SYM_OPERATORS = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod, operator.truediv,
-                  operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge, operator.neg,
-                  operator.pow, operator.and_, operator.or_, operator.not_, operator.getitem}
-
-
 def _is_allowed_target(target):
-    if target in _SYM_OPERATORS or getattr(target, "_is_higher_order_op", False):
-        return True
-    if getattr(target, "namespace", None) is not None and hasattr(target, "kernel"):
-        from ..ops import lookup
-        try:
-            return lookup(target.name()) is target
-        except KeyError:
-            return False
-    return getattr(target, "_is_sym_function", False)
+    """A Python operator, a higher-order op, or an op that is the registry's own record of its name."""
+    kind = target_kind(target)
+    if kind != "op":
+        return kind in ("operator", "higher_order")
+    try:
+        return lookup(target.name()) is target
+    except KeyError:
+        return False
 
 
 def verifier_for(dialect):
@@ -211,7 +205,7 @@ def _data_dependent(val):
     if isinstance(val, (list, tuple)):
         return any(_data_dependent(v) for v in val)
     for size in getattr(val, "shape", ()):
-        if getattr(size, "_is_symbolic", False) and size.expr.free_symbols & size.env.unbacked:
+        if is_symbolic(size) and size.expr.free_symbols & size.env.unbacked:
             return True
     return False
 

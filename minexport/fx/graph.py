@@ -179,6 +179,13 @@ class Graph:
         """An input of the graph."""
         return self.create_node("placeholder", name, name=name, meta=meta)
 
+    def insert_placeholder(self, index, name, meta=None):
+        """An input of the graph at position `index` of the node list (a tracer keeps its inputs first)."""
+        name = self.placeholder_name(name)
+        node = Node(self, "placeholder", name, name, (), None, meta)
+        self.nodes.insert(index, node)
+        return node
+
     def call_function(self, target, args=(), kwargs=None, name=None, meta=None):
         """A call of an op (or operator.getitem / a symbolic-int operator)."""
         return self.create_node("call_function", target, args, kwargs, name=name, meta=meta)

@@ -592,8 +592,8 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
         range_constraints = {symbols.symbol(name): symbols.env.var_to_range[symbols.symbol(name)] for name in ranges}
     try:
         ep = ExportedProgram(gm, reader.graph, signature, state_dict, range_constraints, call_graph, None, constants,
-                             dialect=dialect, preserved_ops=_non_core(gm) if dialect == "ATEN" else ())
-        ep._shape_env = symbols.env
+                             dialect=dialect, preserved_ops=_non_core(gm) if dialect == "ATEN" else (),
+                             shape_env=symbols.env)
         return ep
     except SerializationError:
         raise

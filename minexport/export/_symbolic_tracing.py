@@ -1,0 +1,120 @@
+"""The tracer's symbolic half: data-dependent values, `_check` conditions and runtime asserts.
+
+`SymbolicTracing` is a mixin of export's tracer (`_tracer.ExportTracer`),
+which provides what it reads: `graph` (the graph being recorded),
+`branches` and `outside_branch()` (open cond/map subgraphs), `node_of(t)`,
+`node_meta(val)`, `input_node(name)` and `refuse_data_access(...)`.
+
+The symbolic state (`symbolic`: a `SymbolicInputs` with its ShapeEnv;
+`sym_nodes`: the nodes computing symbolic values) is created on first need,
+so a static program never loads sympy: by `export()` for declared dynamic
+dims, or here for an `.item()` or a data-dependent size.
+"""
+from .. import ops as _ops
+from .._symbolic_marker import is_symbolic
+from ..fx.graph import Node
+from ._recording import node_name
+from .errors import UserError
+
+__all__ = ["SymbolicTracing"]
+
+
+class SymbolicTracing:
+    """Symbolic values while tracing (see the module docstring)."""
+
+    symbolic = None        # SymbolicInputs, once the program has symbols
+    sym_nodes = None       # SymNodes of the root graph, likewise
+
+    def ensure_symbolic(self):
+        """The export's symbolic state, created on first need (an .item() in a static program)."""
+        if self.symbolic is None:
+            from ._symbolic import SymbolicInputs, SymNodes
+            self.symbolic = SymbolicInputs()
+            self.sym_nodes = SymNodes(self.graph, self.symbolic.env, self.symbolic.sources, self.input_node)
+        return self.symbolic
+
+    def sym_node(self, value):
+        """The node computing a symbolic value: from sizes of the current graph's inputs, else computed
+        outside and lifted into the cond/map subgraph being traced."""
+        if not self.branches:
+            return self.sym_nodes.node(value)
+        node = self.branches[-1].local_sym_node(value, self.sym_nodes.env)
+        if node is not None:
+            return node
+        with self.outside_branch() as branch:
+            node = self.sym_node(value)
+        return branch.lift(node, value) if isinstance(node, Node) else node
+
+    # -- data-dependent values ------------------------------------------------
+    def item(self, t):
+        """`t.item()` while tracing: an unbacked SymInt (u0, ...) or SymFloat (zuf0, ...) computed by aten.item."""
+        node, fake = self.node_of(t)
+        if fake.numel() != 1:
+            return self.refuse_data_access(".item() of a tensor with more than one element", t)
+        env = self.ensure_symbolic().env
+        source = f"{node.name}.item()"
+        sym = env.create_unbacked_float(source) if fake.dtype.is_floating_point else env.create_unbacked(source)
+        if fake.dtype.is_bool:
+            env.narrow(sym.expr, 0, 1)
+        item = self.graph.call_function(_ops.aten.item.default, (node,), meta=self.node_meta(sym))
+        self.sym_nodes.cache[sym.expr] = item
+        return sym
+
+    def data_dependent_size(self, upper):
+        """A fresh unbacked size in [0, upper] for an op's output (a mask's count, nonzero's rows)."""
+        env = self.ensure_symbolic().env
+        sym = env.create_unbacked("a data-dependent size")
+        env.narrow(sym.expr, 0, upper if type(upper) is int else None)
+        env.size_like.add(sym.expr)
+        self.pending_sizes.append((sym, upper))
+        return sym
+
+    def assert_sizes(self, node, out):
+        """After an op made data-dependent sizes: read them (sym_size) and assert their range at run time."""
+        pending, self.pending_sizes = self.pending_sizes, []
+        for sym, upper in pending:
+            for d, size in enumerate(getattr(out, "shape", ())):
+                if is_symbolic(size) and size.expr == sym.expr:
+                    self.symbolic.sources[sym.expr] = (node, d)
+                    break
+            for cond in (sym >= 0, sym <= upper):
+                self.runtime_assert(cond)
+
+    # -- conditions -----------------------------------------------------------
+    def check_condition(self, cond, message):
+        """minexport._check(cond) while tracing: narrow ranges and keep a runtime assert."""
+        env = self.ensure_symbolic().env
+        decided = env.static_value(cond.expr)
+        if decided is True:
+            return
+        if decided is False:
+            raise UserError(f"_check({cond.expr}) is always false for the declared ranges"
+                            + (f": {message}" if message else ""))
+        expr = env.simplify(cond.expr)
+        if not expr.free_symbols & env.unbacked:
+            if not bool(cond):
+                raise UserError(f"_check({expr}) fails on the example inputs" + (f": {message}" if message else ""))
+            return
+        env.assume(expr)
+        if len(expr.free_symbols) == 1 and not expr.free_symbols & env.float_symbols:
+            self._narrow_to(expr)
+        self.runtime_assert(cond, message)
+
+    def _narrow_to(self, expr):
+        """Narrow the one symbol of a linear inequality to the range it implies."""
+        from ._symbolic import implied_bounds
+        (sym,) = expr.free_symbols
+        try:
+            lo, hi = implied_bounds(expr, sym)
+        except Exception:      # not a linear inequality: kept as a runtime assert only
+            lo = hi = None
+        self.symbolic.env.narrow(sym, lo, hi)
+
+    def runtime_assert(self, cond, message=None):
+        """Nodes that check cond when the program runs (an operator node feeding aten._assert_scalar)."""
+        expr = self.symbolic.env.simplify(cond.expr)
+        rel = self.sym_nodes.node(cond)
+        rel.meta.update(self.node_meta(rel.meta["val"]))
+        text = f"Runtime assertion failed for expression {expr} on node '{rel.name}'"
+        self.graph.call_function(_ops.aten._assert_scalar.default, (rel, message or text),
+                                 meta=self.node_meta(None), name=node_name(_ops.aten._assert_scalar.default))

@@ -1,0 +1,278 @@
+"""`ExportTracer`: what export() installs with `tracing()`; it records every op call as a node.
+
+Its parts, in this order below: the graph's inputs (placeholders and the
+InputSpecs beside them), the op-call hook (meta function, node, arguments as
+torch records them), node meta (`val`, `stack_trace`, `nn_module_stack`),
+cond/map subgraphs, module calls and refusals.  Symbolic values (`.item()`,
+`_check`, runtime asserts) come from the `SymbolicTracing` mixin.
+"""
+import contextlib
+import linecache
+import operator
+import sys
+
+from .._symbolic_marker import is_symbolic
+from .._tensor import Tensor, make_fake
+from .._trace_state import Tracer
+from ..fx.graph import Graph
+from ..fx.graph_module import GraphModule
+from ..nn.parameter import Parameter
+from . import _control_flow
+from ._recording import node_name, recorded_args
+from ._symbolic_tracing import SymbolicTracing
+from .errors import DataDependentError, UserError, format_user_frame, is_user_code, user_frame
+from .graph_signature import ConstantArgument, InputKind, InputSpec, TensorArgument
+
+__all__ = ["ExportTracer", "SIGNATURE_ORDER", "call_forward"]
+
+# The graph's inputs come in this order (torch's): lifted state first, then the user's inputs.
+SIGNATURE_ORDER = (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR, InputKind.USER_INPUT)
+
+
+def call_forward(mod, args, kwargs):
+    """Run the traced forward; its frame is where a recorded stack trace stops."""
+    return mod(*args, **kwargs)
+
+
+_CALL_FORWARD_CODE = call_forward.__code__
+
+
+class ExportTracer(SymbolicTracing, Tracer):
+    """The tracer active during export (see the module docstring)."""
+
+    def __init__(self, root):
+        self.graph = self.root_graph = Graph()
+        self.branches = []             # cond/map subgraphs being traced, outermost first
+        self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
+        self.module_stack = {}
+        self.fqn_of = {}
+        for fqn, m in root.named_modules(remove_duplicate=False):
+            self.fqn_of.setdefault(id(m), fqn)
+        self.inputs = {kind: [] for kind in SIGNATURE_ORDER}     # InputSpecs by kind
+        self.input_nodes = {}          # placeholder name -> node
+        self.constants = {}            # lifted constant target -> real tensor
+        self.pending_constants = {}    # id(fake tensor attribute) -> (target, real tensor)
+        self.lifted_real = {}          # id(real tensor) -> fake
+        self.frame_cache = {}          # code object -> is it recorded in stack traces
+        self.pending_sizes = []        # data-dependent sizes made by the op being recorded
+
+    # -- the graph's inputs -----------------------------------------------------
+    def add_input(self, kind, name, val, target=None, persistent=None):
+        """A placeholder for an input of `kind` and its InputSpec.
+
+        The placeholder goes after the inputs of its kind and of the kinds before
+        it, so the graph's inputs are always in SIGNATURE_ORDER, even for a
+        constant lifted in the middle of the trace.
+        """
+        position = sum(len(self.inputs[k]) for k in SIGNATURE_ORDER[:SIGNATURE_ORDER.index(kind) + 1])
+        node = self.root_graph.insert_placeholder(position, name, meta={"val": val})
+        arg = TensorArgument(node.name) if isinstance(val, Tensor) else ConstantArgument(node.name, val)
+        self.inputs[kind].append(InputSpec(kind, arg, target, persistent=persistent))
+        self.input_nodes[node.name] = node
+        return node
+
+    def input_specs(self):
+        """Every InputSpec, in signature order."""
+        return [spec for kind in SIGNATURE_ORDER for spec in self.inputs[kind]]
+
+    def input_node(self, name):
+        """The placeholder named `name`."""
+        return self.input_nodes[name]
+
+    def fake_input(self, t, kind, name, shape=None, target=None, persistent=None):
+        """A fake of tensor t (shape: t's, or the symbolic one given) standing for a new graph input."""
+        shape = t.shape if shape is None else shape
+        fake = make_fake(shape, t.dtype, t.device) if not isinstance(t, Parameter) else \
+            Parameter(make_fake(shape, t.dtype, t.device), requires_grad=t.requires_grad)
+        fake.requires_grad = t.requires_grad
+        fake._node = self.add_input(kind, name, fake, target, persistent)
+        return fake
+
+    def lift_constant(self, t):
+        """A real tensor met during tracing: a lifted constant placeholder (c_lifted_tensor_N)."""
+        fake = self.lifted_real.get(id(t))
+        if fake is None:
+            target = f"lifted_tensor_{len(self.lifted_real)}"
+            fake = self.fake_input(t, InputKind.CONSTANT_TENSOR, "c_" + target, target=target)
+            self.constants[target] = t
+            self.lifted_real[id(t)] = fake
+        return fake
+
+    def node_of(self, t):
+        """The node standing for tensor t, lifting it first when needed."""
+        node = t._node
+        if node is not None and node.graph is self.graph:
+            return node, t
+        if self.branches:       # a value from outside the cond/map subgraph being traced: lift it in
+            with self.outside_branch() as branch:
+                outer, fake = self.node_of(t)
+            return branch.lift(outer, fake), fake
+        pending = self.pending_constants.pop(id(t), None)
+        if pending is not None:     # a tensor attribute of the module, read for the first time
+            target, real = pending
+            t._node = self.add_input(InputKind.CONSTANT_TENSOR, "c_" + target.replace(".", "_"), t, target)
+            self.constants[target] = real
+            return t._node, t
+        if t._data is not None:
+            fake = self.lift_constant(t)
+            return fake._node, fake
+        raise UserError("a fake tensor from another trace reached this one; tensors created while tracing "
+                        "one program cannot be used in another")
+
+    # -- op calls ------------------------------------------------------------------
+    def __call__(self, op, args, kwargs):
+        if op.meta is None:
+            if op.op_name == "item":
+                return self.item(args[0])
+            return self.refuse_data_access(str(op), None)
+        args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
+        if self.branches and op.is_mutating:
+            self.branches[-1].check_mutation(op, args[0])
+        out = op.meta(*args, **kwargs)
+        if "returns_self_if_unchanged" in op.tags and _unchanged(args[0], out, kwargs, args):
+            out = args[0]
+        node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
+        node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out), name=node_name(op))
+        out = self.bind_outputs(op, node, out, args)
+        if self.pending_sizes:
+            self.assert_sizes(node, out)
+        return out
+
+    def track_inputs(self, args, kwargs):
+        """Replace real/pending tensors by fakes and compute the node-valued arguments."""
+        def conv(v):
+            if isinstance(v, Tensor):
+                node, fake = self.node_of(v)
+                return fake, node
+            if self.sym_nodes is not None and is_symbolic(v):
+                return v, self.sym_node(v)
+            if type(v) in (list, tuple) and any(isinstance(x, Tensor) or is_symbolic(x) for x in v):
+                pairs = [conv(x) for x in v]
+                return type(v)(p[0] for p in pairs), [p[1] for p in pairs]
+            return v, v
+        new_args, arg_nodes = [], []
+        for a in args:
+            v, n = conv(a)
+            new_args.append(v)
+            arg_nodes.append(n)
+        new_kwargs, kwarg_nodes = {}, {}
+        for k, a in kwargs.items():
+            new_kwargs[k], kwarg_nodes[k] = conv(a)
+        return new_args, new_kwargs, arg_nodes, kwarg_nodes
+
+    def bind_outputs(self, op, node, out, args):
+        """Point the op's output tensors at `node` (a list output through getitem nodes); returns out."""
+        if isinstance(out, Tensor):
+            out._node = node
+            if "view" in op.tags and out is not args[0] and isinstance(args[0], Tensor):
+                out._base = args[0]._base if args[0]._base is not None else args[0]
+            return out
+        if isinstance(out, (list, tuple)):
+            for i, t in enumerate(out):
+                g = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t, node))
+                if isinstance(t, Tensor):
+                    t._node = g
+            return out
+        return out
+
+    # -- node meta -------------------------------------------------------------------
+    def node_meta(self, val, like=None):
+        """A new node's meta: its value, and the stack trace and module stack (of `like`, or of this call)."""
+        if like is not None:
+            return {"val": val, "stack_trace": like.meta.get("stack_trace"),
+                    "nn_module_stack": like.meta.get("nn_module_stack")}
+        meta = {"val": val, "nn_module_stack": dict(self.module_stack)}
+        trace = self.stack_trace()
+        if trace:
+            meta["stack_trace"] = trace
+        return meta
+
+    def stack_trace(self):
+        """User frames (see errors.is_user_code) from the root forward down to this op, torch's format."""
+        frames = []
+        f = sys._getframe(3)
+        while f is not None:
+            code = f.f_code
+            if code is _CALL_FORWARD_CODE:
+                break
+            keep = self.frame_cache.get(code)
+            if keep is None:
+                keep = self.frame_cache[code] = is_user_code(code.co_filename)
+            if keep:
+                frames.append((code.co_filename, f.f_lineno, code.co_name))
+            f = f.f_back
+        if not frames:
+            return None
+        parts = [f'File "{fn}", line {ln}, in {name}\n    {linecache.getline(fn, ln).strip()}'
+                 for fn, ln, name in reversed(frames)]
+        return "\n  ".join(parts)
+
+    # -- cond/map subgraphs -----------------------------------------------------------
+    @contextlib.contextmanager
+    def outside_branch(self):
+        """Trace in the graph around the innermost open subgraph (to make a value there, then lift it)."""
+        branch = self.branches.pop()
+        self.graph = branch.outer
+        try:
+            yield branch
+        finally:
+            self.graph = branch.graph
+            self.branches.append(branch)
+
+    def add_subgraph(self, prefix, graph):
+        """Attach a traced subgraph to the current graph as `<prefix>_<i>`; returns its get_attr node."""
+        attrs = self.subgraphs.setdefault(self.graph, {})
+        name = f"{prefix}_{sum(1 for k in attrs if k.startswith(prefix + '_'))}"
+        attrs[name] = graph
+        return self.graph.get_attr(name, meta=self.node_meta(None))
+
+    def graph_module(self, graph, class_name="GraphModule"):
+        """A GraphModule for graph with its subgraphs as submodules (recursively)."""
+        subs = {name: self.graph_module(g, name) for name, g in self.subgraphs.get(graph, {}).items()}
+        return GraphModule(subs, graph, class_name=class_name)
+
+    def trace_cond(self, pred, true_fn, false_fn, operands):
+        """cond with a predicate that depends on the inputs (see export/_control_flow.py)."""
+        return _control_flow.trace_cond(self, pred, true_fn, false_fn, operands)
+
+    def trace_map(self, body, xs, args):
+        """map over the leading dim of xs (see export/_control_flow.py)."""
+        return _control_flow.trace_map(self, body, xs, args)
+
+    # -- module calls (nn_module_stack) ------------------------------------------------
+    def enter_module(self, module):
+        """Push a module of the exported model on nn_module_stack (returns its key, False if not pushed)."""
+        fqn = self.fqn_of.get(id(module))
+        if fqn is None:
+            return False
+        key = "L__self__" + fqn if fqn else "L__self__"
+        if key in self.module_stack:
+            return False
+        cls = type(module)
+        self.module_stack[key] = (fqn, f"{cls.__module__}.{cls.__qualname__}")
+        return key
+
+    def exit_module(self, key):
+        """Pop what `enter_module` pushed."""
+        if key:
+            self.module_stack.pop(key, None)
+
+    # -- refusals -----------------------------------------------------------------------
+    def refuse_data_access(self, what, tensor):
+        """Python needs a traced tensor's value: refuse, with the user's line and the fixes."""
+        frame = user_frame(2)
+        raise DataDependentError(
+            f"Data-dependent control flow or value: {what} needs the value of a traced tensor, which export "
+            f"cannot see (it records tensor operations, not their results). At:\n{format_user_frame(frame)}\n"
+            "Fix it by one of:\n"
+            "  - compute both results and select with minexport.where(cond, a, b);\n"
+            "  - read an integer scalar with .item() and bound it with minexport._check(...);\n"
+            "  - keep both branches in the program with minexport.cond(pred, true_fn, false_fn, operands).")
+
+
+def _unchanged(inp, out, kwargs, args):
+    """A `to`/`contiguous` that changes nothing returns its input (torch returns self, and rebinds it)."""
+    if not isinstance(inp, Tensor) or not isinstance(out, Tensor):
+        return False
+    copy = kwargs.get("copy", False) or (len(args) > 3 and args[3] is True)
+    return not copy and out.dtype is inp.dtype and out.device == inp.device
