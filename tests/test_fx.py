@@ -1,4 +1,5 @@
 """minexport.fx: Node bookkeeping, torch.fx naming, Graph editing and printing, GraphModule text, Interpreter."""
+import inspect
 import operator
 import weakref
 
@@ -220,15 +221,19 @@ def test_placeholders_keep_builtin_names_but_not_keywords_or_taken_names():
 def test_exported_names_match_torch_export():
     torch = pytest.importorskip("torch")
 
-    def build(lib):
-        class Names(lib.nn.Module):
-            def forward(self, input, list):
-                s = input.sum() + list.sum() + input.sum()
-                m = input.max(0)
-                return s, m[0] + m[1], input.neg().neg()
+    def forward(self, *args):
+        input_, list_ = args
+        s = input_.sum() + list_.sum() + input_.sum()
+        m = input_.max(0)
+        return s, m[0] + m[1], input_.neg().neg()
 
-        args = (lib.ones(3, 2), lib.ones(3, 2))
-        return Names(), args
+    # the parameters are named like builtins through the signature, as a user's `forward(self, input, list)`
+    forward.__signature__ = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                                               for p in ("self", "input", "list")])
+
+    def build(lib):
+        names = type("Names", (lib.nn.Module,), {"forward": forward})
+        return names(), (lib.ones(3, 2), lib.ones(3, 2))
 
     ours = export(*build(me))
     theirs = torch.export.export(*build(torch))
