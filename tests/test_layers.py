@@ -12,7 +12,8 @@ the bottom:
     nn       modules, layers, functional
     fx       Node, Graph, GraphModule, Interpreter
     export   export(), ExportedProgram, passes, verifier
-    top      serde, the CLI, `compat`
+    top      serde, the CLI, `compat`, and the `minexport.export` package
+             itself (torch.export's namespace: export() and save/load)
 
 A module may import modules of its own layer or below, and no set of modules
 may import each other in a circle.
@@ -24,23 +25,28 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "minexport"
 
-# (layer, module-name prefixes), bottom first; the longest matching prefix decides.
+# (layer, package or module names), bottom first: a name covers the module and everything below it.
 LAYERS = [
     ("base", ["minexport.dtypes", "minexport.runtime", "minexport.symbolic", "minexport.utils",
-              "minexport._tensor", "minexport._trace_state", "minexport._symbolic_marker", "minexport._random"]),
+              "minexport._tensor", "minexport._trace_state", "minexport._symbolic_marker", "minexport._random",
+              "minexport._user_errors"]),
     ("ops", ["minexport.ops"]),
-    ("tensor", ["minexport", "minexport._factories", "minexport._functions", "minexport._tensor_methods",
+    ("tensor", ["minexport._factories", "minexport._functions", "minexport._tensor_methods",
                 "minexport._indexing", "minexport._tensor_str", "minexport.control_flow", "minexport.autograd"]),
     ("nn", ["minexport.nn"]),
     ("fx", ["minexport.fx"]),
     ("export", ["minexport.export"]),
     ("top", ["minexport.serde", "minexport.__main__", "minexport.compat"]),
 ]
+# Package modules (their __init__) placed apart from what they contain.
+PACKAGES = {"minexport": "tensor", "minexport.export": "top"}
 RANK = {name: i for i, (name, _) in enumerate(LAYERS)}
 
 
 def layer_of(module):
-    """The layer whose longest prefix matches `module` (a dotted name)."""
+    """The layer of `module` (a dotted name): PACKAGES first, then the longest matching LAYERS name."""
+    if module in PACKAGES:
+        return PACKAGES[module]
     best, best_len = None, -1
     for name, prefixes in LAYERS:
         for p in prefixes:

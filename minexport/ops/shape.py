@@ -8,6 +8,7 @@ import numpy as np
 
 from .._tensor import shape_numel as _numel
 from .._trace_state import trace_state
+from .._user_errors import DataDependentError
 from ._common import cast, check, dtype_of, fake_like, fmt_shape, promote, wrap_dim, wrap_dims
 from ._registry import ViewRule, aten, register
 from ._view_rules import SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout, view_back
@@ -241,17 +242,12 @@ def _slice_shape(shape, dim=0, start=None, end=None, step=1):
     try:
         s, e = slice_bounds(shape[d], start, end, step)
         out[d] = (e - s + step - 1) // step
-    except _data_dependent_error():
+    except DataDependentError:
         # a bound read with .item() that no range or _check decides: as torch, the length is a new
         # data-dependent size in [0, size], checked when the program runs
         from .indexing import data_dependent_size
         out[d] = data_dependent_size(shape[d], "slicing with a data-dependent bound")
     return tuple(out)
-
-
-def _data_dependent_error():
-    from ..export.errors import DataDependentError      # loaded with export: only ever needed while tracing
-    return DataDependentError
 
 
 def _slice_kernel(xp, a, dim=0, start=None, end=None, step=1):

@@ -16,6 +16,7 @@ from fractions import Fraction
 import sympy
 
 from .._symbolic_marker import is_symbolic
+from .._user_errors import DataDependentError, format_user_frame, user_frame
 
 __all__ = ["SymInt", "SymFloat", "SymBool", "ShapeEnv", "ValueRange", "int_oo", "is_symbolic"]
 
@@ -517,7 +518,6 @@ class ShapeEnv:
         if decided is not None:
             return decided
         if self.simplify(symbool.expr).free_symbols & (self.unbacked - self.size_like):
-            from ..export.errors import DataDependentError, format_user_frame, user_frame
             raise DataDependentError(
                 f"Could not guard on data-dependent expression {symbool.expr} (a value read with .item() has no "
                 f"example value, and its known range does not decide this). At:\n{format_user_frame(user_frame(2))}\n"
@@ -530,7 +530,6 @@ class ShapeEnv:
 
     def record(self, guard):
         """Keep a guard; an equality between symbols becomes a replacement."""
-        from ..export.errors import user_frame, format_user_frame
         if isinstance(guard, sympy.Not):
             guard = guard.args[0].negated if hasattr(guard.args[0], "negated") else guard
         if isinstance(guard, sympy.Eq):
@@ -554,7 +553,6 @@ class ShapeEnv:
         if expr.is_Number:
             return convert(expr)
         if expr.free_symbols & self.unbacked or sym.hint is None:
-            from ..export.errors import DataDependentError, format_user_frame, user_frame
             raise DataDependentError(
                 f"Could not extract a specialized {convert.__name__} from the data-dependent expression {expr} "
                 f"(a value read with .item() has no example value). At:\n{format_user_frame(user_frame(3))}\n"
