@@ -364,9 +364,14 @@ def _generated(packet, exposed):
         def f(*args, **kwargs):
             return op(*args, **kwargs)
     else:
-        resolve = packet._resolve
+        resolve, chosen = packet._resolve, packet._by_kinds
 
         def f(*args, **kwargs):
+            # the common case inlined: positional arguments whose types were seen before
+            if not kwargs:
+                op = chosen.get(tuple(map(type, args)))
+                if op is not None:
+                    return op(*args)
             return resolve(args, kwargs)(*args, **kwargs)
     f.__name__ = f.__qualname__ = packet._name
     f.__doc__ = "aten." + packet._name + ": " + "; ".join(str(op._schema_text) for op in exposed)
@@ -393,11 +398,6 @@ negative = neg
 not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 clip = clamp
 swapaxes = swapdims = transpose
-
-
-def _tolist(t):
-    """Nested lists of Python numbers (refused while tracing: the values are not known)."""
-    return t._require_data("tolist()").tolist()
 
 
 class no_grad:

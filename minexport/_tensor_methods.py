@@ -8,14 +8,62 @@ ones whose torch binding differs from the schema; they win over generated
 ones.  Operators follow torch's mapping (`2 - x` is `rsub`, `2 / x` is
 `reciprocal(x) * 2`).
 """
+from . import _factories
 from . import _functions as F
 from . import _indexing
 from . import _random
 from . import dtypes as dt
-from ._tensor import Tensor
+from ._tensor import Tensor, _init_from, set_data
+from ._tensor_str import tensor_repr
 from .ops import aten
 from ._trace_state import trace_state
 from .runtime import backends
+
+# ------------------------------------------- record methods that call ops ----
+def __init__(self, data=None, *, dtype=None, device=None):
+    """torch.Tensor(data): a tensor of the default float dtype."""
+    src = _factories.tensor([] if data is None else data, dtype=dtype or dt.get_default_dtype(), device=device)
+    _init_from(self, src._data)
+
+
+def _get_data(self):
+    return F.detach(self)
+
+
+def tolist(self):
+    """Nested Python lists of Python numbers (refused while tracing: the values are not known)."""
+    return self._require_data("tolist()").tolist()
+
+
+def item(self):
+    """The value of a one-element tensor as a Python number."""
+    if self.numel() != 1:
+        raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+    return aten.item.default(self)
+
+
+def __iter__(self):
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(F.unbind(self, 0))
+
+
+def __deepcopy__(self, memo):
+    new = F.clone(self)
+    if type(self) is not Tensor:
+        new = type(self).__new__(type(self))
+        _init_from(new, F.clone(self)._data)
+    new.requires_grad = self.requires_grad
+    new.__dict__.update(self.__dict__)
+    memo[id(self)] = new
+    return new
+
+
+for _f in (__init__, tolist, item, __iter__, __deepcopy__):
+    setattr(Tensor, _f.__name__, _f)
+Tensor.data = property(_get_data, set_data, doc="A detached tensor sharing this tensor's data.")
+Tensor.__repr__ = tensor_repr
+
 
 # ------------------------------------------------------------ in-place ----
 def _inplace_lenient(name):
