@@ -15,10 +15,11 @@ import collections
 
 from . import _factories
 from . import dtypes as dt
-from ._tensor import Tensor
+from ._tensor import Size, Tensor
 from ._symbolic_marker import is_symbolic
 from ._trace_state import trace_state
 from .ops import aten, all_ops
+from .ops._common import broadcast_shapes as _broadcast_shapes
 
 _bool = builtins.bool
 _int = builtins.int
@@ -340,9 +341,7 @@ def is_floating_point(input):
 
 def broadcast_shapes(*shapes):
     """The shape all `shapes` broadcast to."""
-    from .ops._common import broadcast_shapes as _bs
-    from ._tensor import Size
-    return Size(_bs(*[(s,) if isinstance(s, _int) else tuple(s) for s in shapes]))
+    return Size(_broadcast_shapes(*[(s,) if isinstance(s, _int) else tuple(s) for s in shapes]))
 
 
 def broadcast_to(input, size):
@@ -432,7 +431,7 @@ def _check(cond, message=None):
 def _check_is_size(value, message=None):
     """_check(value >= 0), and while tracing, reason about value as a size (torch._check_is_size)."""
     _check(value >= 0, message)
-    if getattr(value, "_is_symbolic", False) and value.expr.is_Symbol:
+    if is_symbolic(value) and value.expr.is_Symbol:
         value.env.size_like.add(value.expr)
 
 

@@ -11,6 +11,7 @@ from .. import dtypes as dt
 from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, fmt_shape,
                       torch_type_name, wrap_dim)
 from ._inplace import register_inplace, write_into
+from .._symbolic_marker import is_symbolic
 from .._trace_state import trace_state
 from ._registry import aten, register
 
@@ -350,7 +351,7 @@ def _assert_scalar_kernel(xp, self, assert_msg):
 
 
 def _assert_scalar_meta(self, assert_msg):
-    if not getattr(self, "_is_symbolic", False) and not self:   # a concrete false condition fails at once
+    if not is_symbolic(self) and not self:   # a concrete false condition fails at once
         raise RuntimeError(assert_msg)
 
 
