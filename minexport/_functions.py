@@ -98,7 +98,7 @@ def where(condition, input=None, other=None):
     if input is None and other is None:
         raise NotImplementedError("where(condition) with one argument (nonzero) has a data-dependent "
                                   "output size; use where(condition, x, y)")
-    return aten.where(condition, input, other)
+    return _where_by_schema(condition, input, other)
 
 
 # ----------------------------------------------------------- reductions ----
@@ -391,6 +391,8 @@ _HAND_WRITTEN = set(globals()) | set(_factories.__all__)
 for _name, _ops in exposed_overloads("function").items():
     if _name not in _HAND_WRITTEN:
         globals()[_name] = _generated(_ops[0].overloadpacket, _ops)
+
+_where_by_schema = _generated(aten.where, exposed_overloads("function")["where"])
 
 # torch's aliases of ops minexport registers under one name
 negative = neg
