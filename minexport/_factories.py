@@ -9,6 +9,7 @@ import numpy as np
 from . import dtypes as dt
 from ._tensor import Tensor, make_tensor
 from .ops import aten
+from ._symbolic_marker import is_symbolic
 from ._trace_state import trace_state
 from .runtime import backends
 
@@ -24,7 +25,7 @@ def _sizes(size):
     for s in size:
         if isinstance(s, Tensor):
             s = int(s)
-        if not isinstance(s, int) and not getattr(s, "_is_symbolic", False):
+        if not isinstance(s, int) and not is_symbolic(s):
             raise TypeError(f"size must be a sequence of ints, but got an element of type {type(s).__name__}")
         out.append(s)
     return out

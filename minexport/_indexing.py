@@ -7,7 +7,9 @@ skips the dims nobody names.  Tensors, lists and bool masks are collected as
 advanced indices and applied last by one `index.Tensor` (reads) or
 `index_put_` (writes).
 """
+from . import _factories
 from ._tensor import Tensor
+from ._symbolic_marker import is_symbolic
 from .dtypes import int64
 from .ops import aten
 from .ops.shape import slice_bounds
@@ -16,8 +18,7 @@ INT64_MAX = 9223372036854775807
 
 
 def _as_index_tensor(obj):
-    from ._factories import tensor
-    return obj if isinstance(obj, Tensor) else tensor(obj)
+    return obj if isinstance(obj, Tensor) else _factories.tensor(obj)
 
 
 def _count_dims(items):
@@ -34,7 +35,7 @@ def _count_dims(items):
 
 def _slice_bound(value):
     """A slice's start/stop as an int, kept symbolic (not specialized) when it is a symbolic size."""
-    return value if getattr(value, "_is_symbolic", False) else int(value)
+    return value if is_symbolic(value) else int(value)
 
 
 def _normalize(index):
@@ -62,8 +63,7 @@ def _apply_basic(t, index):
         elif isinstance(it, bool):
             result = aten.unsqueeze.default(result, dim)
             if not it:
-                from ._factories import zeros
-                advanced[dim] = zeros(0, dtype=int64)
+                advanced[dim] = _factories.zeros(0, dtype=int64)
             dim += 1
         elif isinstance(it, int) or (hasattr(it, "__index__") and not isinstance(it, Tensor)):
             result = aten.select.int(result, dim, it.__index__())
@@ -117,8 +117,7 @@ def setitem(t, index, value):
     result, advanced = _apply_basic(t, index)
     if advanced:
         if not isinstance(value, Tensor):
-            from ._factories import tensor
-            value = tensor(value, dtype=t.dtype, device=t.device)
+            value = _factories.tensor(value, dtype=t.dtype, device=t.device)
         aten.index_put_.default(result, _index_list(advanced), value)
         return
     if isinstance(value, Tensor):

@@ -6,9 +6,14 @@ data, only `_fake_shape`, dtype and device.  A view made by a view op keeps its
 root tensor in `_base`; eager views share their array memory with the base,
 so writes through either are visible in both, as in torch.
 
-Math methods (`x.add`, `x.sum`, `x + y`, ...) are attached by
-`_tensor_methods`, which maps each to the same public function `minexport.add`
-etc. calls, so a method and its function can never disagree.
+This module is the record only (storage, shape, dtype, device, base,
+strides, flags) and imports nothing above the dtypes and runtime layers, so
+the op registry can build tensors with it.  Everything that calls ops --
+`Tensor(data)`, `.data`, `.item()`, `.tolist()`, iteration, `repr`, deep
+copies, and the math methods (`x.add`, `x.sum`, `x + y`, ...) -- is attached
+by `_tensor_methods` in the tensor surface layer, which maps each math method
+to the same public function `minexport.add` etc. calls, so a method and its
+function can never disagree.
 """
 import numpy as np
 
@@ -16,7 +21,7 @@ from . import dtypes as _dt
 from ._trace_state import trace_state
 from .runtime import backends as _backends
 
-__all__ = ["Tensor", "Size", "make_tensor", "make_view", "make_fake"]
+__all__ = ["Tensor", "Size", "make_tensor", "make_view", "make_fake", "wrap_dim"]
 
 
 class Size(tuple):
@@ -49,6 +54,15 @@ def shape_numel(shape):
     return n
 
 
+def wrap_dim(dim, ndim):
+    """Normalize a possibly negative dim; IndexError in torch's words when out of range."""
+    n = ndim if ndim > 0 else 1
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
 def _contiguous_strides(shape):
     strides, acc = [], 1
     for s in reversed(shape):
@@ -62,13 +76,6 @@ class Tensor:
 
     __slots__ = ("_data", "_dtype", "_fake_shape", "_device", "_base", "requires_grad",
                  "_node", "__dict__", "__weakref__")
-
-    def __init__(self, data=None, *, dtype=None, device=None):
-        # torch.Tensor(data) makes a tensor of the default float dtype
-        from ._factories import tensor as _tensor_factory
-        src = _tensor_factory([] if data is None else data,
-                              dtype=dtype or _dt.get_default_dtype(), device=device)
-        _init_from(self, src._data)
 
     # -- basic properties ---------------------------------------------------
     @property
@@ -114,7 +121,7 @@ class Tensor:
         shape = self.shape
         if dim is None:
             return shape
-        return shape[_wrap_dim(dim, len(shape), "size")]
+        return shape[wrap_dim(dim, len(shape))]
 
     def numel(self):
         """Number of elements."""
@@ -135,7 +142,7 @@ class Tensor:
             st = tuple(s // item for s in d.strides)
         else:
             st = _contiguous_strides(self._fake_shape)
-        return st if dim is None else st[_wrap_dim(dim, len(st), "stride")]
+        return st if dim is None else st[wrap_dim(dim, len(st))]
 
     def is_contiguous(self, memory_format=None):
         """True when the elements are laid out densely in row-major order."""
@@ -185,18 +192,6 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
-    @property
-    def data(self):
-        """A detached tensor sharing this tensor's data."""
-        from ._functions import detach
-        return detach(self)
-
-    @data.setter
-    def data(self, value):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"Tensor.data must be a Tensor, got {type(value).__name__}")
-        _set_data_hook(self, value)
-
     # -- conversion to Python / NumPy -----------------------------------------
     def numpy(self, *, force=False):
         """The NumPy array behind this tensor (shares memory; cpu tensors only)."""
@@ -213,19 +208,6 @@ class Tensor:
         if dtype is not None:
             a = a.astype(dtype, copy=False)
         return np.array(a, copy=True) if copy else a
-
-    def tolist(self):
-        """Nested Python lists of Python numbers."""
-        from ._functions import _tolist
-        return _tolist(self)
-
-    def item(self):
-        """The value of a one-element tensor as a Python number."""
-        from .ops import aten
-        if self.numel() != 1:
-            raise RuntimeError(
-                f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
-        return aten.item.default(self)
 
     def _require_data(self, what):
         d = self._data
@@ -257,7 +239,7 @@ class Tensor:
         return float(self.item())
 
     def __index__(self):
-        if self._dtype.category != 1 or self.numel() != 1:
+        if not self._dtype.is_integer or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -266,18 +248,8 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
-    def __iter__(self):
-        if self.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        from ._functions import unbind
-        return iter(unbind(self, 0))
-
     def __hash__(self):
         return id(self)
-
-    def __repr__(self):
-        from ._tensor_str import tensor_repr
-        return tensor_repr(self)
 
     def __format__(self, spec):
         if self.ndim == 0 and self._data is not None:
@@ -288,28 +260,12 @@ class Tensor:
         raise TypeError("minexport tensors are not pickled; save programs with "
                         "minexport.export.save, or arrays with numpy")
 
-    def __deepcopy__(self, memo):
-        from ._functions import clone
-        new = clone(self)
-        if type(self) is not Tensor:
-            new = type(self).__new__(type(self))
-            _init_from(new, clone(self)._data)
-        new.requires_grad = self.requires_grad
-        new.__dict__.update(self.__dict__)
-        memo[id(self)] = new
-        return new
 
 
-def _wrap_dim(dim, ndim, what):
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
-    return dim + n if dim < 0 else dim
-
-
-def _set_data_hook(t, value):
+def set_data(t, value):
     """`t.data = value`: rebind t to value's array (eager only)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"Tensor.data must be a Tensor, got {type(value).__name__}")
     _init_from(t, value._data if value._data is not None else None,
                fake=(value._fake_shape, value._dtype, value._device))
 
@@ -321,6 +277,7 @@ _ndarray = np.ndarray
 
 
 def _init_from(t, arr, fake=None):
+    """Fill the record `t` from an array (or, when arr is None, from `fake` = (shape, dtype, device))."""
     if arr is None:
         t._data = None
         t._fake_shape, t._dtype, t._device = fake

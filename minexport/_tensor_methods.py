@@ -1,109 +1,103 @@
 """Attach torch's Tensor methods and Python operators to `Tensor`.
 
-Most methods are the public functions themselves (`x.sum(1)` is
-`minexport.sum(x, 1)`); in-place methods call the `_`-suffixed overload of
-the same op; operators follow torch's mapping (`2 - x` is `rsub`, `2 / x` is
+Methods come from the registry: an op registered with `variants=(..., "method")`
+becomes `Tensor.<name>`, and is the public function itself when there is one
+(`x.sum(1)` is `minexport.sum(x, 1)`), else a generated wrapper (in-place ops:
+`x.sin_()` calls `aten.sin_.default`).  The methods written out below are the
+ones whose torch binding differs from the schema; they win over generated
+ones.  Operators follow torch's mapping (`2 - x` is `rsub`, `2 / x` is
 `reciprocal(x) * 2`).
 """
+from . import _factories
 from . import _functions as F
 from . import _indexing
 from . import _random
 from . import dtypes as dt
-from ._tensor import Tensor
+from ._tensor import Tensor, _init_from, set_data
+from ._tensor_str import tensor_repr
 from .ops import aten
 from ._trace_state import trace_state
 from .runtime import backends
 
-# functions whose first parameter is the tensor: reused unchanged as methods
-_AS_METHODS = """abs neg negative exp log log1p sqrt rsqrt sin cos tanh sigmoid erf relu reciprocal
-sign floor ceil round isnan logical_not bitwise_not t detach add sub subtract mul multiply div
-divide true_divide floor_divide remainder fmod pow maximum minimum eq ne lt le gt ge less
-less_equal greater greater_equal not_equal logical_and logical_or bitwise_and bitwise_or
-masked_fill clamp clip clamp_min clamp_max sum mean prod amax amin max min argmax argmin var std
-any all cumsum logsumexp softmax log_softmax mm bmm matmul addmm baddbmm reshape permute
-transpose swapaxes swapdims unsqueeze squeeze flatten unflatten narrow select split chunk unbind
-clone index_select gather scatter flip roll tril triu nonzero""".split()
-for _name in _AS_METHODS:
-    setattr(Tensor, _name, getattr(F, _name))
+# ------------------------------------------- record methods that call ops ----
+def __init__(self, data=None, *, dtype=None, device=None):
+    """torch.Tensor(data): a tensor of the default float dtype."""
+    src = _factories.tensor([] if data is None else data, dtype=dtype or dt.get_default_dtype(), device=device)
+    _init_from(self, src._data)
+
+
+def _get_data(self):
+    return F.detach(self)
+
+
+def tolist(self):
+    """Nested Python lists of Python numbers (refused while tracing: the values are not known)."""
+    return self._require_data("tolist()").tolist()
+
+
+def item(self):
+    """The value of a one-element tensor as a Python number."""
+    if self.numel() != 1:
+        raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+    return aten.item.default(self)
+
+
+def __iter__(self):
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(F.unbind(self, 0))
+
+
+def __deepcopy__(self, memo):
+    new = F.clone(self)
+    if type(self) is not Tensor:
+        new = type(self).__new__(type(self))
+        _init_from(new, F.clone(self)._data)
+    new.requires_grad = self.requires_grad
+    new.__dict__.update(self.__dict__)
+    memo[id(self)] = new
+    return new
+
+
+for _f in (__init__, tolist, item, __iter__, __deepcopy__):
+    setattr(Tensor, _f.__name__, _f)
+Tensor.data = property(_get_data, set_data, doc="A detached tensor sharing this tensor's data.")
+Tensor.__repr__ = tensor_repr
 
 
 # ------------------------------------------------------------ in-place ----
-def _inplace_unary(name):
-    op = getattr(aten, name + "_").default
-
-    def method(self):
-        return op(self)
-    method.__name__ = name + "_"
-    method.__doc__ = f"In-place {name}."
-    return method
-
-
-for _name in ("abs neg exp log log1p sqrt rsqrt sin cos tanh sigmoid erf relu reciprocal sign "
-              "floor ceil logical_not bitwise_not zero").split():
-    setattr(Tensor, _name + "_", _inplace_unary(_name))
-
-
-def _inplace_binary(name, overload="Tensor"):
-    packet = getattr(aten, name + "_")
-    lenient = name in ("add", "sub", "mul", "div") or overload != "Tensor"
+def _inplace_lenient(name):
+    """add_/sub_/mul_: torch's binding wraps a Python number `other` as a tensor (the .Tensor overload)."""
+    op = getattr(aten, name + "_").Tensor
 
     def method(self, other, **kwargs):
-        op = getattr(packet, overload if lenient or isinstance(other, Tensor) else "Scalar")
         return op(self, other, **kwargs)
     method.__name__ = name + "_"
     method.__doc__ = f"In-place {name}."
     return method
 
 
-for _name in ("add sub mul remainder fmod eq ne lt le gt ge bitwise_and bitwise_or "
-              "logical_and logical_or").split():
-    _overload = "default" if _name.startswith("logical") else "Tensor"
-    setattr(Tensor, _name + "_", _inplace_binary(_name, _overload))
-Tensor.floor_divide_ = _inplace_binary("floor_divide")
+for _name in ("add", "sub", "mul"):
+    setattr(Tensor, _name + "_", _inplace_lenient(_name))
 
 
 def div_(self, other, *, rounding_mode=None):
     """In-place division."""
+    # a number `other` is wrapped as a tensor (.Tensor); rounding_mode selects .Tensor_mode
     if rounding_mode is None:
         return aten.div_.Tensor(self, other)
     return aten.div_.Tensor_mode(self, other, rounding_mode=rounding_mode)
 
 
-def pow_(self, exponent):
-    """In-place power."""
-    return aten.pow_.Tensor(self, exponent) if isinstance(exponent, Tensor) else aten.pow_.Scalar(self, exponent)
-
-
-def clamp_(self, min=None, max=None):
-    """In-place clamp."""
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return aten.clamp_.Tensor(self, min, max)
-    return aten.clamp_.default(self, min, max)
-
-
-def masked_fill_(self, mask, value):
-    """In-place masked_fill."""
-    op = aten.masked_fill_.Tensor if isinstance(value, Tensor) else aten.masked_fill_.Scalar
-    return op(self, mask, value)
-
-
-def fill_(self, value):
-    """Fill with a scalar (or a 0-d tensor)."""
-    return aten.fill_.Tensor(self, value) if isinstance(value, Tensor) else aten.fill_.Scalar(self, value)
-
-
-def copy_(self, src, non_blocking=False):
-    """Copy src into self (broadcasting, casting, across devices)."""
-    return aten.copy_.default(self, src)
-
-
 def index_put_(self, indices, values, accumulate=False):
     """self[indices] = values (or += with accumulate)."""
+    # indices may be any sequence
     return aten.index_put_.default(self, list(indices), values, accumulate)
 
 
 def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
     """In-place scatter."""
+    # src= or value=, with or without reduce=, pick one of four overloads
     src = value if src is None else src
     if isinstance(src, Tensor):
         return aten.scatter_.src(self, dim, index, src) if reduce is None else \
@@ -112,18 +106,9 @@ def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         aten.scatter_.value_reduce(self, dim, index, src, reduce=reduce)
 
 
-def clamp_min_(self, min):
-    """In-place clamp_min."""
-    return (aten.clamp_min_.Tensor if isinstance(min, Tensor) else aten.clamp_min_.default)(self, min)
-
-
-def clamp_max_(self, max):
-    """In-place clamp_max."""
-    return (aten.clamp_max_.Tensor if isinstance(max, Tensor) else aten.clamp_max_.default)(self, max)
-
-
 def round_(self, *, decimals=0):
     """In-place round."""
+    # decimals=0 is the .default overload
     return aten.round_.default(self) if decimals == 0 else aten.round_.decimals(self, decimals=decimals)
 
 
@@ -143,10 +128,8 @@ def _fill_random(self, values):
     return self
 
 
-for _f in (div_, pow_, clamp_, masked_fill_, fill_, copy_, index_put_, scatter_, clamp_min_,
-           clamp_max_, round_, uniform_, normal_):
+for _f in (div_, index_put_, scatter_, round_, uniform_, normal_):
     setattr(Tensor, _f.__name__, _f)
-Tensor.clip_ = clamp_
 Tensor.true_divide_ = div_
 
 
@@ -320,8 +303,7 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     """tensor(data) with self's dtype and device by default."""
-    from ._factories import tensor
-    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    return _factories.tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
 def where(self, condition, other):
@@ -333,6 +315,17 @@ for _name in ("new_zeros", "new_ones", "new_empty"):
     setattr(Tensor, _name, _new_factory(_name))
 for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
     setattr(Tensor, _f.__name__, _f)
+
+
+# ------------------------------------------------------------ generated ----
+# every other registered method: the public function of the same name, or a wrapper of the op
+for _name, _ops in F.exposed_overloads("method").items():
+    if _name not in vars(Tensor):
+        setattr(Tensor, _name, getattr(F, _name, None) or F._generated(_ops[0].overloadpacket, _ops))
+for _name in ("negative", "subtract", "multiply", "divide", "true_divide", "not_equal", "less", "less_equal",
+              "greater", "greater_equal", "clip", "swapaxes", "swapdims"):    # aliases of registered names
+    setattr(Tensor, _name, getattr(F, _name))
+Tensor.clip_ = Tensor.clamp_
 
 
 # -------------------------------------------------------------- operators ----
@@ -385,7 +378,7 @@ _OPERATORS = {
     "__neg__": F.neg, "__abs__": F.abs, "__invert__": F.bitwise_not,
     "__iadd__": _iop(Tensor.add_), "__isub__": _iop(Tensor.sub_), "__imul__": _iop(Tensor.mul_),
     "__itruediv__": _iop(div_), "__ifloordiv__": _iop(Tensor.floor_divide_),
-    "__imod__": _iop(Tensor.remainder_), "__ipow__": _iop(pow_),
+    "__imod__": _iop(Tensor.remainder_), "__ipow__": _iop(Tensor.pow_),
     "__iand__": _iop(Tensor.bitwise_and_), "__ior__": _iop(Tensor.bitwise_or_),
     "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
 }

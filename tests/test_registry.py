@@ -65,3 +65,50 @@ def test_import_is_light():
             "print(any(m in sys.modules for m in ('sympy', 'cupy', 'torch', 'scipy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[1] == "False"
+
+
+def _torch_overload(torch, op):
+    return getattr(getattr(torch.ops.aten, op.op_name), op.overload_name)
+
+
+def test_core_tags_match_torch():
+    """Every registration carries the `core` tag exactly when torch 2.13 tags that overload core."""
+    torch = pytest.importorskip("torch")
+    from minexport.ops import all_ops
+    mine = {str(op) for op in all_ops() if op.namespace == "aten" and "core" in op.tags}
+    theirs = {str(op) for op in all_ops() if op.namespace == "aten"
+              and torch.Tag.core in _torch_overload(torch, op).tags}
+    assert mine == theirs
+
+
+def test_core_ir_allowed_ops_are_not_torch_core():
+    """The second tag names only ops torch leaves untagged but allows in a core graph."""
+    torch = pytest.importorskip("torch")
+    from minexport.ops import all_ops
+    extra = [op for op in all_ops() if "core_ir_allowed" in op.tags]
+    assert [str(op) for op in extra] == ["aten._assert_scalar.default"]
+    assert all(torch.Tag.core not in _torch_overload(torch, op).tags for op in extra)
+
+
+def test_variants_are_torch_surface():
+    """`variants` name only what torch exposes (torch.<name> / Tensor.<name>), and minexport exposes each one."""
+    torch = pytest.importorskip("torch")
+    from minexport.ops import all_ops
+    for op in all_ops():
+        if "function" in op.variants:
+            assert hasattr(torch, op.op_name) and callable(getattr(me, op.op_name)), op
+        if "method" in op.variants:
+            assert hasattr(torch.Tensor, op.op_name) and hasattr(me.Tensor, op.op_name), op
+
+
+def test_surface_names_have_variants():
+    """A registered op that minexport exposes as a function or method says so in its registration."""
+    from minexport.ops import all_ops
+    functions, methods = set(), set()
+    for op in all_ops():
+        functions.update([op.op_name] if "function" in op.variants else [])
+        methods.update([op.op_name] if "method" in op.variants else [])
+    for op in all_ops():
+        if op.namespace == "aten" and not op.op_name.startswith("_"):
+            assert (op.op_name in functions) == callable(getattr(me, op.op_name, None)), op
+            assert (op.op_name in methods) == hasattr(me.Tensor, op.op_name), op

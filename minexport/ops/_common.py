@@ -6,7 +6,7 @@ be symbolic) and for kernels (arrays) alike, so the two cannot disagree.
 import numpy as np
 
 from .. import dtypes as dt
-from .._tensor import Tensor, make_fake
+from .._tensor import Tensor, make_fake, wrap_dim
 
 _FROM_NUMPY = dt._FROM_NUMPY
 _ndarray = np.ndarray
@@ -20,15 +20,6 @@ _TORCH_NAMES = {
 def torch_type_name(d):
     """torch's C++ scalar-type name for a dtype ('Float', 'Long', ...)."""
     return _TORCH_NAMES[d]
-
-
-def wrap_dim(dim, ndim):
-    """Normalize a possibly negative dim; IndexError in torch's words when out of range."""
-    n = ndim if ndim > 0 else 1
-    if not -n <= dim < n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
-    return dim + n if dim < 0 else dim
 
 
 def wrap_dims(dims, ndim):
@@ -142,7 +133,7 @@ def cast(xp, x, d):
         if hasattr(x, "astype"):
             return x.astype(npd)
         return xp.asarray(x, dtype=npd)
-    if d.category == 2:
+    if d.is_floating_point:
         return float(x)
     if d is dt.bool:
         return bool(x)

@@ -36,8 +36,14 @@ def write_into(xp, dst, value):
     return dst
 
 
-def register_inplace(functional, schema, *, check_shape=True):
-    """Register the in-place op for `functional` under `schema`; returns it."""
+def register_inplace(functional, schema, *, check_shape=True, variants=None, decomposition=None):
+    """Register the in-place op for `functional` under `schema`; returns it.
+
+    The in-place op is a Tensor method (`x.add_(y)`) when its functional twin is
+    one, unless `variants` says otherwise.
+    """
+    if variants is None:
+        variants = ("method",) if "method" in functional.variants else ()
     name = schema.split("(", 1)[0]
 
     def meta(self, *args, **kwargs):
@@ -52,6 +58,7 @@ def register_inplace(functional, schema, *, check_shape=True):
                        shape_of(out) if check_shape else self.shape, name)
         return write_into(xp, self, out)
 
-    op = register(schema, meta=meta, kernel=kernel, tags=("inplace",))
+    op = register(schema, meta=meta, kernel=kernel, tags=("inplace",), variants=variants,
+                  decomposition=decomposition)
     pair_inplace(functional, op)
     return op

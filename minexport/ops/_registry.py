@@ -22,9 +22,12 @@ from .._trace_state import trace_state
 from ..runtime import backends
 from .schema import parse_schema
 
-__all__ = ["OpOverload", "OpOverloadPacket", "ViewRule", "register", "aten", "lookup", "all_ops", "decomposes"]
+__all__ = ["OpOverload", "OpOverloadPacket", "ViewRule", "register", "aten", "lookup", "all_ops"]
 
 _OPS = {}          # "aten::add.Tensor" -> OpOverload
+
+# `variants=` of an op torch exposes both as `torch.<name>` and as `Tensor.<name>`
+FUNCTION_AND_METHOD = ("function", "method")
 
 
 class ViewRule:
@@ -302,6 +305,7 @@ class OpOverloadPacket:
         self._namespace = namespace
         self._name = name
         self._overloads = {}
+        self._by_kinds = {}     # argument types -> the overload they resolve to (see _resolve)
 
     def overloads(self):
         """Names of this op's registered overloads."""
@@ -325,9 +329,19 @@ class OpOverloadPacket:
         return self._resolve(args, kwargs)(*args, **kwargs)
 
     def _resolve(self, args, kwargs):
-        """Pick the overload whose schema accepts these arguments (torch's rule, simplified)."""
+        """Pick the overload whose schema accepts these arguments (torch's rule, simplified).
+
+        Whether a schema accepts a call depends only on the types of the
+        arguments and the keyword names, so the choice is cached by those.
+        """
+        key = tuple(map(type, args)) if not kwargs else \
+            (tuple(map(type, args)), tuple((k, type(v)) for k, v in kwargs.items()))
+        op = self._by_kinds.get(key)
+        if op is not None:
+            return op
         for op in self._overloads.values():
             if _accepts(op._schema, args, kwargs):
+                self._by_kinds[key] = op
                 return op
         raise TypeError(f"{self}: no overload accepts these arguments; overloads: "
                         + "; ".join(str(o._schema) for o in self._overloads.values()))
@@ -427,20 +441,10 @@ def register(schema, *, meta, kernel, decomposition=None, tags=(), variants=(), 
         packet = ns._packets[op.op_name] = OpOverloadPacket(namespace_name, op.op_name)
         setattr(ns, op.op_name, packet)
     packet._overloads[op.overload_name] = op
+    packet._by_kinds.clear()
     setattr(packet, op.overload_name, op)  # plain attribute: no __getattr__ on the hot path
     op._packet = packet
     return op
-
-
-def decomposes(*ops):
-    """Decorator: `fn` is the decomposition of each op (written with other ops); recorded on the op."""
-    def deco(fn):
-        for op in ops:
-            if op.decomposition is not None:
-                raise ValueError(f"{op} already has a decomposition")
-            op.decomposition = fn
-        return fn
-    return deco
 
 
 def pair_inplace(functional, inplace):

@@ -11,8 +11,9 @@ from .. import dtypes as dt
 from .._tensor import make_fake
 from ..runtime import backends
 from ._common import cast, check, dtype_of, fmt_shape
-from ._registry import ViewRule, register
+from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
 from ._view_rules import strided_layout, view_back
+
 
 _FACTORY_KW = "*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None"
 _LIKE_KW = _FACTORY_KW + ", MemoryFormat? memory_format=None"
@@ -32,8 +33,20 @@ def _fill_dtype(value, dtype):
     return dt.scalar_dtype(value) if not hasattr(value, "dtype") else dtype_of(value)
 
 
-def _factory(schema, make, dtype_rule):
-    """Register a size-taking factory.  `make(xp, size, npdtype, *args)` builds the array."""
+# How each family member fills its array: make(xp, shape, dtype, *fill_value)
+_FILL = {
+    "zeros": lambda xp, shape, d: xp.zeros(shape, dtype=d.numpy_dtype),
+    "ones": lambda xp, shape, d: xp.ones(shape, dtype=d.numpy_dtype),
+    "empty": lambda xp, shape, d: xp.empty(shape, dtype=d.numpy_dtype),
+    "full": lambda xp, shape, d, v: xp.full(shape, cast(xp, v, d), dtype=d.numpy_dtype),
+}
+
+
+def _factory(schema, make, dtype_rule, **facts):
+    """Register a size-taking factory (a `minexport.<name>` function; see `_factories`).
+
+    `make(xp, size, dtype, *args)` builds the array; `facts` are the rest of the registration.
+    """
     def meta(*args, dtype=None, layout=None, device=None, pin_memory=None, **kw):
         size, rest = args[0], args[1:]
         return make_fake(_size(size), dtype_rule(rest, dtype), device)
@@ -43,7 +56,8 @@ def _factory(schema, make, dtype_rule):
         d = dtype_rule(rest, dtype)
         return make(xp, _size(size), d, *rest)
 
-    register(schema, meta=meta, kernel=kernel, tags=("factory",))
+    register(schema, meta=meta, kernel=kernel, tags=("factory",) + facts.pop("tags", ()), variants=("function",),
+             **facts)
 
 
 def _default_float(rest, dtype):
@@ -58,14 +72,22 @@ def _int64(rest, dtype):
     return dtype or dt.int64
 
 
-_factory(f"zeros(SymInt[] size, {_FACTORY_KW}) -> Tensor",
-         lambda xp, size, d: xp.zeros(size, dtype=d.numpy_dtype), _default_float)
-_factory(f"ones(SymInt[] size, {_FACTORY_KW}) -> Tensor",
-         lambda xp, size, d: xp.ones(size, dtype=d.numpy_dtype), _default_float)
-_factory(f"full(SymInt[] size, Scalar fill_value, {_FACTORY_KW}) -> Tensor",
-         lambda xp, size, d, v: xp.full(size, cast(xp, v, d), dtype=d.numpy_dtype), _from_fill)
-_factory(f"empty.memory_format(SymInt[] size, {_LIKE_KW}) -> Tensor",
-         lambda xp, size, d: xp.empty(size, dtype=d.numpy_dtype), _default_float)
+def _full_decomp(value):
+    def decomp(size, *, dtype=None, layout=None, device=None, pin_memory=None):
+        return aten.full.default(list(size), value, dtype=dtype or dt.get_default_dtype(), device=device,
+                                 pin_memory=pin_memory)
+    return decomp
+
+
+
+_factory(f"zeros(SymInt[] size, {_FACTORY_KW}) -> Tensor", _FILL["zeros"], _default_float,
+         decomposition=_full_decomp(0))
+_factory(f"ones(SymInt[] size, {_FACTORY_KW}) -> Tensor", _FILL["ones"], _default_float,
+         decomposition=_full_decomp(1))
+_factory(f"full(SymInt[] size, Scalar fill_value, {_FACTORY_KW}) -> Tensor", _FILL["full"], _from_fill,
+         tags=("core",))
+_factory(f"empty.memory_format(SymInt[] size, {_LIKE_KW}) -> Tensor", _FILL["empty"], _default_float,
+         tags=("core",))
 
 
 def _host(xp, arr):
@@ -82,8 +104,8 @@ def _randn(xp, size, d):
     return _host(xp, _random.normal(size).astype(d.numpy_dtype))
 
 
-_factory(f"rand(SymInt[] size, {_FACTORY_KW}) -> Tensor", _rand, _default_float)
-_factory(f"randn(SymInt[] size, {_FACTORY_KW}) -> Tensor", _randn, _default_float)
+_factory(f"rand(SymInt[] size, {_FACTORY_KW}) -> Tensor", _rand, _default_float, tags=("core",))
+_factory(f"randn(SymInt[] size, {_FACTORY_KW}) -> Tensor", _randn, _default_float, tags=("core",))
 
 
 def _randint_check(low, high):
@@ -103,15 +125,24 @@ def _randint_kernel(xp, *args, dtype=dt.int64, layout=None, device=None, pin_mem
     return _host(xp, _random.integers(_size(size), low, high).astype(d.numpy_dtype))
 
 
+def _randint_decomp(*args, dtype=dt.int64, layout=None, device=None, pin_memory=None):
+    low, high, size = (0,) + args if len(args) == 2 else args
+    u = aten.rand.default(list(size), dtype=dt.float64, device=device)
+    vals = aten.add.Tensor(aten.floor.default(aten.mul.Tensor(u, high - low)), low)
+    return aten._to_copy.default(vals, dtype=dtype or dt.int64)
+
+
 register("randint(SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, "
-         "bool? pin_memory=None) -> Tensor", meta=_randint_meta, kernel=_randint_kernel, tags=("factory",))
+         "bool? pin_memory=None) -> Tensor", meta=_randint_meta, kernel=_randint_kernel, tags=("factory",),
+         decomposition=_randint_decomp, variants=("function",))
 register("randint.low(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, "
          "Device? device=None, bool? pin_memory=None) -> Tensor", meta=_randint_meta, kernel=_randint_kernel,
-         tags=("factory",))
+         tags=("factory",), decomposition=_randint_decomp, variants=("function",))
 
 
 # ----------------------------------------------------------------- _like --
-def _like(schema, make, dtype_rule):
+def _like(schema, make, dtype_rule, **facts):
+    """zeros_like & co: self's shape, with self's dtype and device unless given."""
     def meta(self, *rest, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
         return make_fake(self.shape, dtype_rule(self, rest, dtype), device if device is not None else self.device)
 
@@ -121,23 +152,49 @@ def _like(schema, make, dtype_rule):
             xp = backends.backend_for_device(device)
         return make(xp, tuple(self.shape), d, *rest)
 
-    register(schema, meta=meta, kernel=kernel, tags=("factory",))
+    register(schema, meta=meta, kernel=kernel, tags=("factory",) + facts.pop("tags", ()), variants=("function",),
+             **facts)
 
 
 def _like_dtype(self, rest, dtype):
     return dtype or dtype_of(self)
 
 
-_like(f"zeros_like(Tensor self, {_LIKE_KW}) -> Tensor", lambda xp, s, d: xp.zeros(s, dtype=d.numpy_dtype), _like_dtype)
-_like(f"ones_like(Tensor self, {_LIKE_KW}) -> Tensor", lambda xp, s, d: xp.ones(s, dtype=d.numpy_dtype), _like_dtype)
-_like(f"empty_like(Tensor self, {_LIKE_KW}) -> Tensor", lambda xp, s, d: xp.empty(s, dtype=d.numpy_dtype), _like_dtype)
-_like(f"full_like(Tensor self, Scalar fill_value, {_LIKE_KW}) -> Tensor",
-      lambda xp, s, d, v: xp.full(s, cast(xp, v, d), dtype=d.numpy_dtype), _like_dtype)
-_like(f"rand_like(Tensor self, {_LIKE_KW}) -> Tensor", _rand, _like_dtype)
-_like(f"randn_like(Tensor self, {_LIKE_KW}) -> Tensor", _randn, _like_dtype)
+def _full_like_decomp(value):
+    def decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+        kw = {k: v for k, v in (("dtype", dtype), ("device", device), ("pin_memory", pin_memory)) if v is not None}
+        return aten.full_like.default(self, value, **kw)
+    return decomp
 
 
-def _new(schema, make, dtype_rule):
+def _empty_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    return aten.empty.memory_format(list(self.shape), dtype=dtype or self.dtype,
+                                    device=device if device is not None else self.device)
+
+
+def _rand_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    return aten.rand.default(list(self.shape), dtype=dtype or self.dtype,
+                             device=device if device is not None else self.device)
+
+
+def _randn_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
+    return aten.randn.default(list(self.shape), dtype=dtype or self.dtype,
+                              device=device if device is not None else self.device)
+
+
+
+_like(f"zeros_like(Tensor self, {_LIKE_KW}) -> Tensor", _FILL["zeros"], _like_dtype,
+      decomposition=_full_like_decomp(0))
+_like(f"ones_like(Tensor self, {_LIKE_KW}) -> Tensor", _FILL["ones"], _like_dtype,
+      decomposition=_full_like_decomp(1))
+_like(f"empty_like(Tensor self, {_LIKE_KW}) -> Tensor", _FILL["empty"], _like_dtype, decomposition=_empty_like_decomp)
+_like(f"full_like(Tensor self, Scalar fill_value, {_LIKE_KW}) -> Tensor", _FILL["full"], _like_dtype,
+      tags=("core",))
+_like(f"rand_like(Tensor self, {_LIKE_KW}) -> Tensor", _rand, _like_dtype, decomposition=_rand_like_decomp)
+_like(f"randn_like(Tensor self, {_LIKE_KW}) -> Tensor", _randn, _like_dtype, decomposition=_randn_like_decomp)
+
+
+def _new(schema, make, dtype_rule, **facts):
     """new_zeros & co: a fresh tensor of `size` with self's dtype and device unless given."""
     def meta(self, size, *rest, dtype=None, layout=None, device=None, pin_memory=None):
         return make_fake(_size(size), dtype_rule(self, rest, dtype), device if device is not None else self.device)
@@ -147,17 +204,25 @@ def _new(schema, make, dtype_rule):
             xp = backends.backend_for_device(device)
         return make(xp, _size(size), dtype_rule(self, rest, dtype), *rest)
 
-    register(schema, meta=meta, kernel=kernel, tags=("factory",))
+    register(schema, meta=meta, kernel=kernel, tags=("factory",), variants=("method",), **facts)
 
 
-_new(f"new_zeros(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor",
-     lambda xp, s, d: xp.zeros(s, dtype=d.numpy_dtype), _like_dtype)
-_new(f"new_ones(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor",
-     lambda xp, s, d: xp.ones(s, dtype=d.numpy_dtype), _like_dtype)
-_new(f"new_empty(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor",
-     lambda xp, s, d: xp.empty(s, dtype=d.numpy_dtype), _like_dtype)
-_new(f"new_full(Tensor self, SymInt[] size, Scalar fill_value, {_FACTORY_KW}) -> Tensor",
-     lambda xp, s, d, v: xp.full(s, cast(xp, v, d), dtype=d.numpy_dtype), _like_dtype)
+def _new_decomp(make):
+    def decomp(self, size, *rest, dtype=None, layout=None, device=None, pin_memory=None):
+        return make(list(size), *rest, dtype=dtype or self.dtype,
+                    device=device if device is not None else self.device)
+    return decomp
+
+
+
+_new(f"new_zeros(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor", _FILL["zeros"], _like_dtype,
+     decomposition=_new_decomp(lambda size, **kw: aten.full.default(size, 0, **kw)))
+_new(f"new_ones(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor", _FILL["ones"], _like_dtype,
+     decomposition=_new_decomp(lambda size, **kw: aten.full.default(size, 1, **kw)))
+_new(f"new_empty(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor", _FILL["empty"], _like_dtype,
+     decomposition=_new_decomp(lambda size, **kw: aten.empty.memory_format(size, **kw)))
+_new(f"new_full(Tensor self, SymInt[] size, Scalar fill_value, {_FACTORY_KW}) -> Tensor", _FILL["full"], _like_dtype,
+     decomposition=_new_decomp(lambda size, value, **kw: aten.full.default(size, value, **kw)))
 
 
 # ---------------------------------------------------------------- ranges --
@@ -194,15 +259,24 @@ def _arange_kernel(xp, *args, dtype=None, layout=None, device=None, pin_memory=N
     start, end, step = _arange_args(args)
     n = arange_length(start, end, step)
     d = _arange_dtype((start, end, step), dtype)
-    if d.category == 2 or any(isinstance(v, float) for v in (start, end, step)):
+    if d.is_floating_point or any(isinstance(v, float) for v in (start, end, step)):
         return (xp.arange(n, dtype=np.float64) * step + start).astype(d.numpy_dtype)
     return xp.arange(start, start + n * step, step, dtype=np.int64)[:n].astype(d.numpy_dtype)
 
 
-for _s in (f"arange(Scalar end, {_FACTORY_KW}) -> Tensor",
-           f"arange.start(Scalar start, Scalar end, {_FACTORY_KW}) -> Tensor",
-           f"arange.start_step(Scalar start, Scalar end, Scalar step=1, {_FACTORY_KW}) -> Tensor"):
-    register(_s, meta=_arange_meta, kernel=_arange_kernel, tags=("factory",))
+def _arange_decomp(*args, dtype=None, layout=None, device=None, pin_memory=None):
+    start, end, step = _arange_args(args)
+    kw = {k: v for k, v in (("dtype", dtype), ("device", device), ("pin_memory", pin_memory)) if v is not None}
+    return aten.arange.start_step(start, end, step, **kw)
+
+
+
+for _s, _facts in ((f"arange(Scalar end, {_FACTORY_KW}) -> Tensor", {"decomposition": _arange_decomp}),
+                   (f"arange.start(Scalar start, Scalar end, {_FACTORY_KW}) -> Tensor",
+                    {"decomposition": _arange_decomp}),
+                   (f"arange.start_step(Scalar start, Scalar end, Scalar step=1, {_FACTORY_KW}) -> Tensor",
+                    {"tags": ("factory", "core")})):
+    register(_s, meta=_arange_meta, kernel=_arange_kernel, variants=("function",), **{"tags": ("factory",), **_facts})
 
 
 def _linspace_kernel(xp, start, end, steps, *, dtype=None, layout=None, device=None, pin_memory=None):
@@ -217,10 +291,24 @@ def _linspace_kernel(xp, start, end, steps, *, dtype=None, layout=None, device=N
     return vals.astype(d.numpy_dtype)
 
 
+def _linspace_decomp(start, end, steps, *, dtype=None, layout=None, device=None, pin_memory=None):
+    d = dtype or dt.get_default_dtype()
+    if steps == 1:
+        return aten.full.default([1], start, dtype=d, device=device)
+    step = (end - start) / (steps - 1)
+    i = aten.arange.start_step(0, steps, 1, dtype=dt.float64, device=device)
+    low = aten.add.Tensor(aten.mul.Tensor(i, step), start)
+    high = aten.sub.Tensor(aten.scalar_tensor.default(float(end), dtype=dt.float64),
+                           aten.mul.Tensor(aten.rsub.Scalar(i, steps - 1), step))
+    vals = aten.where.self(aten.lt.Scalar(i, steps // 2), low, high)
+    return aten._to_copy.default(vals, dtype=d)
+
+
+
 register(f"linspace(Scalar start, Scalar end, int steps, {_FACTORY_KW}) -> Tensor",
          meta=lambda start, end, steps, *, dtype=None, layout=None, device=None, pin_memory=None:
          make_fake((steps,), dtype or dt.get_default_dtype(), device),
-         kernel=_linspace_kernel, tags=("factory",))
+         kernel=_linspace_kernel, tags=("factory",), variants=("function",), decomposition=_linspace_decomp)
 
 
 def _eye_meta(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
@@ -232,20 +320,35 @@ def _eye_kernel(xp, n, m=None, *, dtype=None, layout=None, device=None, pin_memo
     return xp.eye(n, n if m is None else m, dtype=(dtype or dt.get_default_dtype()).numpy_dtype)
 
 
-register(f"eye(SymInt n, {_FACTORY_KW}) -> Tensor", meta=_eye_meta, kernel=_eye_kernel, tags=("factory",))
+def _eye_decomp(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
+    m = n if m is None else m
+    rows = aten.unsqueeze.default(aten.arange.start_step(0, n, 1, device=device), -1)
+    cols = aten.arange.start_step(0, m, 1, device=device)
+    return aten._to_copy.default(aten.eq.Tensor(rows, cols), dtype=dtype or dt.get_default_dtype())
+
+
+
+register(f"eye(SymInt n, {_FACTORY_KW}) -> Tensor", meta=_eye_meta, kernel=_eye_kernel, tags=("factory",),
+         variants=("function",), decomposition=_eye_decomp)
 register(f"eye.m(SymInt n, SymInt m, {_FACTORY_KW}) -> Tensor", meta=_eye_meta, kernel=_eye_kernel,
-         tags=("factory",))
+         tags=("factory",), variants=("function",), decomposition=_eye_decomp)
 
 register(f"scalar_tensor(Scalar s, {_FACTORY_KW}) -> Tensor",
          meta=lambda s, *, dtype=None, layout=None, device=None, pin_memory=None:
          make_fake((), dtype or dt.get_default_dtype(), device),
          kernel=lambda xp, s, *, dtype=None, layout=None, device=None, pin_memory=None:
          xp.asarray(cast(xp, s, dtype or dt.get_default_dtype()), dtype=(dtype or dt.get_default_dtype()).numpy_dtype),
-         tags=("factory",))
+         tags=("factory", "core"), variants=("function",))
 register("detach_(Tensor(a!) self) -> Tensor(a!)", meta=lambda self: self, kernel=lambda xp, self: self,
          tags=("inplace",), functional=lambda self: self)     # self's value is unchanged
+
+
+def _lift_fresh_copy_decomp(self):
+    return aten.clone.default(self)
+
+
 register("lift_fresh_copy(Tensor self) -> Tensor", meta=lambda self: make_fake(self.shape, self.dtype, self.device),
-         kernel=lambda xp, self: self.copy())
+         kernel=lambda xp, self: self.copy(), decomposition=_lift_fresh_copy_decomp)
 
 
 # ----------------------------------------------------------- conversion --
@@ -268,144 +371,7 @@ register("_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, 
          "bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor",
          meta=_to_copy_meta,
          kernel=lambda xp, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
-         memory_format=None: _convert(xp, self, dtype, device, True))
-
-_TO_TAGS = ("view", "maybe_view", "returns_self_if_unchanged")
-_TO_VIEW = ViewRule(inverse=view_back, layout=strided_layout)
-register("to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, "
-         "MemoryFormat? memory_format=None) -> Tensor(a)",
-         meta=lambda self, dtype, *a, **k: make_fake(self.shape, dtype, self.device),
-         kernel=lambda xp, self, dtype, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype, None, copy), tags=_TO_TAGS, view=_TO_VIEW)
-register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, "
-         "MemoryFormat? memory_format=None) -> Tensor(a)",
-         meta=lambda self, device, dtype, *a, **k: make_fake(self.shape, dtype, device),
-         kernel=lambda xp, self, device, dtype, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype, device, copy), tags=_TO_TAGS, view=_TO_VIEW)
-register("type_as(Tensor self, Tensor other) -> Tensor",
-         meta=lambda self, other: make_fake(self.shape, other.dtype, self.device),
-         kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False),
-         tags=("may_alias",))   # returns its input when the dtype already matches
-
-
-def _assert_metadata(xp, a, size=None, stride=None, dtype=None, *, device=None, layout=None):
-    """aten._assert_tensor_metadata: a runtime check that a tensor still has the traced metadata."""
-    actual = dtype_of(a)
-    check(dtype is None or actual is dtype,
-          lambda: f"Tensor dtype mismatch! Expected: {dtype}, Got: {actual}")
-    check(size is None or tuple(size) == tuple(a.shape),
-          lambda: f"Tensor sizes mismatch! Expected: {list(size)}, Got: {list(a.shape)}")
-
-
-register("_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, "
-         "*, Device? device=None, Layout? layout=None) -> ()",
-         meta=lambda a, size=None, stride=None, dtype=None, *, device=None, layout=None: None,
-         kernel=_assert_metadata, tags=("side_effect", "recorded_as_called"))
-register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, "
-         "MemoryFormat? memory_format=None) -> Tensor(a)",
-         meta=lambda self, other, *a, **k: make_fake(self.shape, other.dtype, other.device),
-         kernel=lambda xp, self, other, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy), tags=_TO_TAGS, view=_TO_VIEW)
-
-
-
-# ------------------------------------------- decompositions to core ATen --
-from ._registry import aten, decomposes  # noqa: E402
-
-
-def _full_decomp(value):
-    def decomp(size, *, dtype=None, layout=None, device=None, pin_memory=None):
-        return aten.full.default(list(size), value, dtype=dtype or dt.get_default_dtype(), device=device,
-                                 pin_memory=pin_memory)
-    return decomp
-
-
-decomposes(aten.zeros.default)(_full_decomp(0))
-decomposes(aten.ones.default)(_full_decomp(1))
-
-
-def _full_like_decomp(value):
-    def decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-        kw = {k: v for k, v in (("dtype", dtype), ("device", device), ("pin_memory", pin_memory)) if v is not None}
-        return aten.full_like.default(self, value, **kw)
-    return decomp
-
-
-decomposes(aten.zeros_like.default)(_full_like_decomp(0))
-decomposes(aten.ones_like.default)(_full_like_decomp(1))
-
-
-@decomposes(aten.empty_like.default)
-def _empty_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-    return aten.empty.memory_format(list(self.shape), dtype=dtype or self.dtype,
-                                    device=device if device is not None else self.device)
-
-
-def _new_decomp(make):
-    def decomp(self, size, *rest, dtype=None, layout=None, device=None, pin_memory=None):
-        return make(list(size), *rest, dtype=dtype or self.dtype,
-                    device=device if device is not None else self.device)
-    return decomp
-
-
-decomposes(aten.new_zeros.default)(_new_decomp(lambda size, **kw: aten.full.default(size, 0, **kw)))
-decomposes(aten.new_ones.default)(_new_decomp(lambda size, **kw: aten.full.default(size, 1, **kw)))
-decomposes(aten.new_empty.default)(_new_decomp(lambda size, **kw: aten.empty.memory_format(size, **kw)))
-decomposes(aten.new_full.default)(_new_decomp(lambda size, value, **kw: aten.full.default(size, value, **kw)))
-
-
-@decomposes(aten.arange.default, aten.arange.start)
-def _arange_decomp(*args, dtype=None, layout=None, device=None, pin_memory=None):
-    start, end, step = _arange_args(args)
-    kw = {k: v for k, v in (("dtype", dtype), ("device", device), ("pin_memory", pin_memory)) if v is not None}
-    return aten.arange.start_step(start, end, step, **kw)
-
-
-@decomposes(aten.eye.default, aten.eye.m)
-def _eye_decomp(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
-    m = n if m is None else m
-    rows = aten.unsqueeze.default(aten.arange.start_step(0, n, 1, device=device), -1)
-    cols = aten.arange.start_step(0, m, 1, device=device)
-    return aten._to_copy.default(aten.eq.Tensor(rows, cols), dtype=dtype or dt.get_default_dtype())
-
-
-@decomposes(aten.linspace.default)
-def _linspace_decomp(start, end, steps, *, dtype=None, layout=None, device=None, pin_memory=None):
-    d = dtype or dt.get_default_dtype()
-    if steps == 1:
-        return aten.full.default([1], start, dtype=d, device=device)
-    step = (end - start) / (steps - 1)
-    i = aten.arange.start_step(0, steps, 1, dtype=dt.float64, device=device)
-    low = aten.add.Tensor(aten.mul.Tensor(i, step), start)
-    high = aten.sub.Tensor(aten.scalar_tensor.default(float(end), dtype=dt.float64),
-                           aten.mul.Tensor(aten.rsub.Scalar(i, steps - 1), step))
-    vals = aten.where.self(aten.lt.Scalar(i, steps // 2), low, high)
-    return aten._to_copy.default(vals, dtype=d)
-
-
-@decomposes(aten.rand_like.default)
-def _rand_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-    return aten.rand.default(list(self.shape), dtype=dtype or self.dtype,
-                             device=device if device is not None else self.device)
-
-
-@decomposes(aten.randn_like.default)
-def _randn_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-    return aten.randn.default(list(self.shape), dtype=dtype or self.dtype,
-                              device=device if device is not None else self.device)
-
-
-@decomposes(aten.randint.default, aten.randint.low)
-def _randint_decomp(*args, dtype=dt.int64, layout=None, device=None, pin_memory=None):
-    low, high, size = (0,) + args if len(args) == 2 else args
-    u = aten.rand.default(list(size), dtype=dt.float64, device=device)
-    vals = aten.add.Tensor(aten.floor.default(aten.mul.Tensor(u, high - low)), low)
-    return aten._to_copy.default(vals, dtype=dtype or dt.int64)
-
-
-@decomposes(aten.lift_fresh_copy.default)
-def _lift_fresh_copy_decomp(self):
-    return aten.clone.default(self)
+         memory_format=None: _convert(xp, self, dtype, device, True), tags=("core",))
 
 
 def _to_decomp(get_dtype, get_device):
@@ -421,14 +387,50 @@ def _to_decomp(get_dtype, get_device):
     return decomp
 
 
-decomposes(aten.to.dtype)(_to_decomp(lambda s, a, k: a[0] if a else k["dtype"], lambda s, a, k: None))
-decomposes(aten.to.device)(_to_decomp(lambda s, a, k: a[1] if len(a) > 1 else k["dtype"],
-                                      lambda s, a, k: a[0] if a else k["device"]))
-decomposes(aten.to.other)(_to_decomp(lambda s, a, k: (a[0] if a else k["other"]).dtype,
-                                     lambda s, a, k: (a[0] if a else k["other"]).device))
-decomposes(aten.type_as.default)(_to_decomp(lambda s, a, k: a[0].dtype, lambda s, a, k: None))
+_TO_TAGS = ("view", "maybe_view", "returns_self_if_unchanged")
+_TO_VIEW = ViewRule(inverse=view_back, layout=strided_layout)
+register("to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, "
+         "MemoryFormat? memory_format=None) -> Tensor(a)",
+         meta=lambda self, dtype, *a, **k: make_fake(self.shape, dtype, self.device),
+         kernel=lambda xp, self, dtype, non_blocking=False, copy=False, memory_format=None:
+         _convert(xp, self, dtype, None, copy), tags=_TO_TAGS, view=_TO_VIEW,
+         decomposition=_to_decomp(lambda s, a, k: a[0] if a else k["dtype"], lambda s, a, k: None), variants=("method",))
+register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, "
+         "MemoryFormat? memory_format=None) -> Tensor(a)",
+         meta=lambda self, device, dtype, *a, **k: make_fake(self.shape, dtype, device),
+         kernel=lambda xp, self, device, dtype, non_blocking=False, copy=False, memory_format=None:
+         _convert(xp, self, dtype, device, copy), tags=_TO_TAGS, view=_TO_VIEW,
+         decomposition=_to_decomp(lambda s, a, k: a[1] if len(a) > 1 else k["dtype"],
+                                      lambda s, a, k: a[0] if a else k["device"]), variants=("method",))
+register("type_as(Tensor self, Tensor other) -> Tensor",
+         meta=lambda self, other: make_fake(self.shape, other.dtype, self.device),
+         kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False),
+         tags=("may_alias",),
+         decomposition=_to_decomp(lambda s, a, k: a[0].dtype, lambda s, a, k: None), variants=("method",))   # returns its input when the dtype already matches
 
 
-@decomposes(aten._assert_tensor_metadata.default)
+def _assert_metadata(xp, a, size=None, stride=None, dtype=None, *, device=None, layout=None):
+    """aten._assert_tensor_metadata: a runtime check that a tensor still has the traced metadata."""
+    actual = dtype_of(a)
+    check(dtype is None or actual is dtype,
+          lambda: f"Tensor dtype mismatch! Expected: {dtype}, Got: {actual}")
+    check(size is None or tuple(size) == tuple(a.shape),
+          lambda: f"Tensor sizes mismatch! Expected: {list(size)}, Got: {list(a.shape)}")
+
+
 def _assert_tensor_metadata_decomp(a, size=None, stride=None, dtype=None, *, device=None, layout=None):
     return None
+
+
+register("_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, "
+         "*, Device? device=None, Layout? layout=None) -> ()",
+         meta=lambda a, size=None, stride=None, dtype=None, *, device=None, layout=None: None,
+         kernel=_assert_metadata, tags=("side_effect", "recorded_as_called"),
+         decomposition=_assert_tensor_metadata_decomp)
+register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, "
+         "MemoryFormat? memory_format=None) -> Tensor(a)",
+         meta=lambda self, other, *a, **k: make_fake(self.shape, other.dtype, other.device),
+         kernel=lambda xp, self, other, non_blocking=False, copy=False, memory_format=None:
+         _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy), tags=_TO_TAGS, view=_TO_VIEW,
+         decomposition=_to_decomp(lambda s, a, k: (a[0] if a else k["other"]).dtype,
+                                     lambda s, a, k: (a[0] if a else k["other"]).device), variants=("method",))

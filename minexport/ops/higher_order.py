@@ -6,7 +6,9 @@ In an exported graph a higher-order op reads its branches or body with
 kernel receives each subgraph as a callable on arrays (the interpreter passes
 a compiled runner), so one definition serves eager calls and graph runs.
 """
-from ._registry import namespace
+import types
+
+from ._registry import aten, namespace
 
 __all__ = ["HigherOrderOperator", "cond", "map_impl", "higher_order"]
 
@@ -40,14 +42,18 @@ class HigherOrderOperator:
         return f"torch.ops.higher_order.{self._name}"
 
     def __call__(self, *args):
-        from .. import _functions
-        return self.kernel(_functions, *args)
+        return self.kernel(TENSOR_NAMESPACE, *args)
 
     def __str__(self):
         return self._name
 
     def __repr__(self):
         return self.qualified_name
+
+
+# The `xp` an eager call hands a kernel: the few array functions the kernels use,
+# done with registered ops so that they take and return tensors.
+TENSOR_NAMESPACE = types.SimpleNamespace(stack=lambda tensors, axis=0: aten.stack.default(list(tensors), axis))
 
 
 def _cond_kernel(xp, pred, true_fn, false_fn, operands):

@@ -11,8 +11,10 @@ from .. import dtypes as dt
 from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, fmt_shape,
                       torch_type_name, wrap_dim)
 from ._inplace import register_inplace, write_into
+from .._symbolic_marker import is_symbolic
 from .._trace_state import trace_state
-from ._registry import register
+from ._registry import FUNCTION_AND_METHOD, aten, register
+
 from ..runtime.backends import array_namespace, device_of_array, to_device
 
 _INDEX_DTYPES = (dt.int64, dt.int32, dt.bool, dt.uint8)
@@ -105,7 +107,8 @@ def _index_kernel(xp, self, indices):
     return r.copy() if hasattr(r, "base") and r.base is not None and np.may_share_memory(r, self) else r
 
 
-register("index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", meta=_index_meta, kernel=_index_kernel)
+register("index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", meta=_index_meta, kernel=_index_kernel,
+         tags=("core",))
 
 
 def _index_put_meta(self, indices, values, accumulate=False):
@@ -128,9 +131,9 @@ def _index_put_kernel(xp, self, indices, values, accumulate=False):
 
 
 _index_put = register("index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
-                      meta=_index_put_meta, kernel=_index_put_kernel)
+                      meta=_index_put_meta, kernel=_index_put_kernel, tags=("core",))
 register_inplace(_index_put, "index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, "
-                             "bool accumulate=False) -> Tensor(a!)")
+                             "bool accumulate=False) -> Tensor(a!)", variants=("method",))
 
 
 # ----------------------------------------------------------- gather/scatter --
@@ -164,7 +167,7 @@ def _gather_kernel(xp, self, dim, index, *, sparse_grad=False):
 
 
 register("gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor",
-         meta=_gather_meta, kernel=_gather_kernel)
+         meta=_gather_meta, kernel=_gather_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
 
 _REDUCE = {"add": "add", "multiply": "multiply"}
 
@@ -192,16 +195,29 @@ def _scatter_kernel(xp, self, dim, index, src, *, reduce=None):
     return out
 
 
-for _f, _i in (
+def _scatter_reduce_decomp(self, dim, index, src, *, reduce):
+    check(reduce in ("add", "multiply"), lambda: f"reduce argument must be either add or multiply, got {reduce}")
+    return aten.scatter_reduce.two(self, dim, index, src, "sum" if reduce == "add" else "prod")
+
+
+def _scatter_value_reduce_decomp(self, dim, index, value, *, reduce):
+    src = aten.full.default(list(index.shape), value, dtype=self.dtype, device=self.device)
+    return _scatter_reduce_decomp(self, dim, index, src, reduce=reduce)
+
+
+for _f, _i, _tags, _decomp in (
         ("scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
-         "scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)"),
+         "scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)", ("core",), None),
         ("scatter.value(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
-         "scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)"),
+         "scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)", ("core",), None),
         ("scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor",
-         "scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)"),
+         "scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)",
+         (), _scatter_reduce_decomp),
         ("scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor",
-         "scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)")):
-    register_inplace(register(_f, meta=_scatter_meta, kernel=_scatter_kernel), _i)
+         "scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)",
+         (), _scatter_value_reduce_decomp)):
+    register_inplace(register(_f, meta=_scatter_meta, kernel=_scatter_kernel, tags=_tags,
+                              variants=FUNCTION_AND_METHOD, decomposition=_decomp), _i)
 
 
 def _index_select_check(shape, dim, index):
@@ -228,7 +244,7 @@ def _index_select_kernel(xp, self, dim, index):
 
 
 register("index_select(Tensor self, int dim, Tensor index) -> Tensor",
-         meta=_index_select_meta, kernel=_index_select_kernel)
+         meta=_index_select_meta, kernel=_index_select_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
 
 
 def _embedding_check(weight, indices):
@@ -253,7 +269,7 @@ def _embedding_kernel(xp, weight, indices, padding_idx=-1, scale_grad_by_freq=Fa
 
 
 register("embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, "
-         "bool sparse=False) -> Tensor", meta=_embedding_meta, kernel=_embedding_kernel)
+         "bool sparse=False) -> Tensor", meta=_embedding_meta, kernel=_embedding_kernel, tags=("core",))
 
 
 # ------------------------------------------------------------------ writes --
@@ -275,9 +291,9 @@ def _copy_kernel(xp, self, src, non_blocking=False):
 
 
 _copy = register("copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor",
-                 meta=_copy_meta, kernel=_copy_kernel)
+                 meta=_copy_meta, kernel=_copy_kernel, tags=("core",))
 register_inplace(_copy, "copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)",
-                 check_shape=False)
+                 check_shape=False, variants=("method",))
 
 
 def _fill_meta(self, value):
@@ -294,11 +310,11 @@ def _fill_kernel(xp, self, value):
 
 # the functional forms: a tensor like self holding value (copy broadcasts a 0-dim tensor)
 register("fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
-         tags=("inplace",), functional=lambda self, value: aten.full_like.default(self, value))
+         tags=("inplace",), variants=("method",), functional=lambda self, value: aten.full_like.default(self, value))
 register("fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
-         tags=("inplace",), functional=_copy)
+         tags=("inplace",), variants=("method",), functional=_copy)
 register("zero_(Tensor(a!) self) -> Tensor(a!)", meta=lambda self: self,
-         kernel=lambda xp, self: write_into(xp, self, 0), tags=("inplace",),
+         kernel=lambda xp, self: write_into(xp, self, 0), tags=("inplace",), variants=("method",),
          functional=lambda self: aten.full_like.default(self, 0))
 
 
@@ -323,25 +339,28 @@ def _nonzero_kernel(xp, self):
         xp.zeros((int(bool(self)), 0), dtype=np.int64)
 
 
-register("nonzero(Tensor self) -> Tensor", meta=_nonzero_meta, kernel=_nonzero_kernel)
+register("nonzero(Tensor self) -> Tensor", meta=_nonzero_meta, kernel=_nonzero_kernel,
+         tags=("core",), variants=FUNCTION_AND_METHOD)
 
-_item = register("item(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)
-_local_scalar_dense = register("_local_scalar_dense(Tensor self) -> Scalar", meta=None, kernel=_item_kernel)
+_item = register("item(Tensor self) -> Scalar", meta=None, kernel=_item_kernel, variants=("method",),
+                 decomposition=lambda self: aten._local_scalar_dense.default(self))
+_local_scalar_dense = register("_local_scalar_dense(Tensor self) -> Scalar", meta=None, kernel=_item_kernel,
+                               tags=("core",))
 def _assert_scalar_kernel(xp, self, assert_msg):
     if not self:
         raise RuntimeError(assert_msg)
 
 
 def _assert_scalar_meta(self, assert_msg):
-    if not getattr(self, "_is_symbolic", False) and not self:   # a concrete false condition fails at once
+    if not is_symbolic(self) and not self:   # a concrete false condition fails at once
         raise RuntimeError(assert_msg)
 
 
 register("_assert_scalar(Scalar self, str assert_msg) -> ()", meta=_assert_scalar_meta,
-         kernel=_assert_scalar_kernel, tags=("side_effect", "recorded_as_called"))
+         kernel=_assert_scalar_kernel, tags=("side_effect", "recorded_as_called", "core_ir_allowed"))
 register("sym_size.int(Tensor self, int dim) -> SymInt",
          meta=lambda self, dim: self.shape[wrap_dim(dim, len(self.shape))],
-         kernel=lambda xp, self, dim: int(self.shape[wrap_dim(dim, self.ndim)]))
+         kernel=lambda xp, self, dim: int(self.shape[wrap_dim(dim, self.ndim)]), tags=("core",))
 
 
 # -------------------------------------------------------------- scatter_reduce --
@@ -383,25 +402,4 @@ def _highest(d):
 
 register("scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) "
          "-> Tensor", meta=lambda self, dim, index, src, reduce, *, include_self=True:
-         _scatter_meta(self, dim, index, src), kernel=_scatter_reduce_kernel)
-
-
-# ------------------------------------------- decompositions to core ATen --
-from ._registry import aten, decomposes  # noqa: E402
-
-
-@decomposes(aten.item.default)
-def _item_decomp(self):
-    return aten._local_scalar_dense.default(self)
-
-
-@decomposes(aten.scatter.reduce)
-def _scatter_reduce_decomp(self, dim, index, src, *, reduce):
-    check(reduce in ("add", "multiply"), lambda: f"reduce argument must be either add or multiply, got {reduce}")
-    return aten.scatter_reduce.two(self, dim, index, src, "sum" if reduce == "add" else "prod")
-
-
-@decomposes(aten.scatter.value_reduce)
-def _scatter_value_reduce_decomp(self, dim, index, value, *, reduce):
-    src = aten.full.default(list(index.shape), value, dtype=self.dtype, device=self.device)
-    return _scatter_reduce_decomp(self, dim, index, src, reduce=reduce)
+         _scatter_meta(self, dim, index, src), kernel=_scatter_reduce_kernel, tags=("core",))

@@ -1,6 +1,7 @@
 """Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
 from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array
-from ._registry import register
+from ._registry import FUNCTION_AND_METHOD, aten, register
+
 
 
 def _same_dtype(a, b, what):
@@ -161,26 +162,11 @@ def _linear_kernel(xp, input, weight, bias=None):
     return out if input.ndim > 1 else out_array(xp, out, dtype_of(input))
 
 
-register("mm(Tensor self, Tensor mat2) -> Tensor", meta=_mm_meta, kernel=_mm_kernel)
-register("bmm(Tensor self, Tensor mat2) -> Tensor", meta=_bmm_meta, kernel=_bmm_kernel)
-register("matmul(Tensor self, Tensor other) -> Tensor", meta=_matmul_meta, kernel=_matmul_kernel)
-register("addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
-         meta=_addmm_meta, kernel=_addmm_kernel)
-register("baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
-         meta=_baddbmm_meta, kernel=_baddbmm_kernel)
-register("linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
-         meta=_linear_meta, kernel=_linear_kernel)
-
-
-# ------------------------------------------- decompositions to core ATen --
-from ._registry import aten, decomposes  # noqa: E402
-
-
+# ------------------------------------------------ decompositions to core ATen --
 def _t2(w):
     return aten.permute.default(w, [1, 0])
 
 
-@decomposes(aten.linear.default)
 def _linear_decomp(input, weight, bias=None):
     if weight.ndim == 1:
         out = aten.sum.dim_IntList(aten.mul.Tensor(input, weight), [-1])
@@ -195,7 +181,6 @@ def _linear_decomp(input, weight, bias=None):
     return aten.view.default(out, lead + [weight.shape[0]])
 
 
-@decomposes(aten.matmul.default)
 def _matmul_decomp(self, other):
     a, b = self.ndim, other.ndim
     if a == 1 and b == 1:
@@ -227,7 +212,6 @@ def _matmul_decomp(self, other):
     return out
 
 
-@decomposes(aten.baddbmm.default)
 def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):
     prod = aten.bmm.default(batch1, batch2)
     if alpha != 1:
@@ -235,3 +219,18 @@ def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):
     if beta == 0:
         return aten.clone.default(prod) if alpha == 1 else prod
     return aten.add.Tensor(prod, self if beta == 1 else aten.mul.Tensor(self, beta))
+
+
+# ------------------------------------------------------------- registry --
+register("mm(Tensor self, Tensor mat2) -> Tensor", meta=_mm_meta, kernel=_mm_kernel, tags=("core",),
+         variants=FUNCTION_AND_METHOD)
+register("bmm(Tensor self, Tensor mat2) -> Tensor", meta=_bmm_meta, kernel=_bmm_kernel, tags=("core",),
+         variants=FUNCTION_AND_METHOD)
+register("matmul(Tensor self, Tensor other) -> Tensor", meta=_matmul_meta, kernel=_matmul_kernel,
+         variants=FUNCTION_AND_METHOD, decomposition=_matmul_decomp)
+register("addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+         meta=_addmm_meta, kernel=_addmm_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
+register("baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
+         meta=_baddbmm_meta, kernel=_baddbmm_kernel, variants=FUNCTION_AND_METHOD, decomposition=_baddbmm_decomp)
+register("linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
+         meta=_linear_meta, kernel=_linear_kernel, decomposition=_linear_decomp)

@@ -11,7 +11,8 @@ import numpy as np
 from .. import dtypes as dt
 from .. import _random
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
-from ._registry import register
+from ._registry import FUNCTION_AND_METHOD, aten, register
+
 from .reductions import _softmax_array
 
 
@@ -93,7 +94,30 @@ def _conv_array(xp, x, w, b, stride, padding, dilation, groups):
     return out if batched else out[0]
 
 
-def _conv_register(schema, n, name, transposed_arg=False):
+def _conv_decomp(n):
+    def decomp(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        stride, dilation = _pair(stride, n), _pair(dilation, n)
+        unbatched = input.ndim == n + 1
+        if unbatched:
+            input = aten.unsqueeze.default(input, 0)
+        if isinstance(padding, str):
+            pads = [0] * n
+            if padding == "same":
+                extra = []
+                for i in range(n):
+                    total = dilation[i] * (weight.shape[2 + i] - 1)
+                    pads[i] = total // 2
+                    extra = [0, total - 2 * (total // 2)] + extra
+                if any(extra):
+                    input = aten.constant_pad_nd.default(input, extra)
+            padding = pads
+        out = aten.convolution.default(input, weight, bias, stride, _pair(padding, n), dilation, False,
+                                       [0] * n, groups)
+        return aten.squeeze.dims(out, [0]) if unbatched else out
+    return decomp
+
+
+def _conv_register(schema, n, name, transposed_arg=False, **facts):
     def norm(stride, padding, dilation):
         return _pair(stride, n), _pair(padding, n), _pair(dilation, n)
 
@@ -122,7 +146,7 @@ def _conv_register(schema, n, name, transposed_arg=False):
         return out_array(xp, _conv_array(xp, input, weight, bias, stride, padding, dilation, groups),
                          dtype_of(input))
 
-    register(schema, meta=meta, kernel=kernel)
+    register(schema, meta=meta, kernel=kernel, **facts)
 
 
 def _check_dtypes(input, weight):
@@ -132,12 +156,14 @@ def _check_dtypes(input, weight):
 
 
 _conv_register("conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=[1], "
-               "SymInt[1] padding=[0], SymInt[1] dilation=[1], SymInt groups=1) -> Tensor", 1, "conv1d")
+               "SymInt[1] padding=[0], SymInt[1] dilation=[1], SymInt groups=1) -> Tensor", 1, "conv1d",
+               decomposition=_conv_decomp(1))
 _conv_register("conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=[1, 1], "
-               "SymInt[2] padding=[0, 0], SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor", 2, "conv2d")
+               "SymInt[2] padding=[0, 0], SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor", 2, "conv2d",
+               decomposition=_conv_decomp(2))
 _conv_register("convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, "
                "SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor",
-               None, "convolution", transposed_arg=True)
+               None, "convolution", transposed_arg=True, tags=("core",))
 
 
 def _same_padding(xp, input, weight, dilation, n):
@@ -149,7 +175,7 @@ def _same_padding(xp, input, weight, dilation, n):
     return pads
 
 
-def _conv_padding_register(schema, n, name):
+def _conv_padding_register(schema, n, name, **facts):
     def resolve(weight, stride, padding, dilation):
         stride, dilation = _pair(stride, n), _pair(dilation, n)
         check(padding in ("same", "valid"),
@@ -175,13 +201,15 @@ def _conv_padding_register(schema, n, name):
         return out_array(xp, _conv_array(xp, input, weight, bias, stride, [0] * n, dilation, groups),
                          dtype_of(input))
 
-    register(schema, meta=meta, kernel=kernel)
+    register(schema, meta=meta, kernel=kernel, **facts)
 
 
 _conv_padding_register('conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1] stride=[1], '
-                       'str padding="valid", SymInt[1] dilation=[1], SymInt groups=1) -> Tensor', 1, "conv1d")
+                       'str padding="valid", SymInt[1] dilation=[1], SymInt groups=1) -> Tensor', 1, "conv1d",
+                       decomposition=_conv_decomp(1))
 _conv_padding_register('conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=[1, 1], '
-                       'str padding="valid", SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor', 2, "conv2d")
+                       'str padding="valid", SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor', 2, "conv2d",
+                       decomposition=_conv_decomp(2))
 
 
 # ---------------------------------------------------------------- pooling --
@@ -246,16 +274,28 @@ def _max_pool_meta(self, kernel_size, stride=(), padding=0, dilation=1, ceil_mod
     return fake_like(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "max_pool2d"), self.dtype, self)
 
 
+def _repeat_heads(t, rep):
+    shape = list(t.shape)
+    expanded = aten.expand.default(aten.unsqueeze.default(t, -3), shape[:-2] + [rep] + shape[-2:])
+    dense = aten.clone.default(expanded, memory_format="contiguous_format")
+    return aten.view.default(dense, shape[:-3] + [shape[-3] * rep] + shape[-2:])
+
+
+def _max_pool2d_decomp(self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    return aten.max_pool2d_with_indices.default(self, kernel_size, stride, padding, dilation, ceil_mode)[0]
+
+
 register("max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, "
          "bool ceil_mode=False) -> Tensor", meta=_max_pool_meta,
          kernel=lambda xp, self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False:
-         _max_pool(xp, self, kernel_size, stride, padding, dilation, ceil_mode, False))
+         _max_pool(xp, self, kernel_size, stride, padding, dilation, ceil_mode, False),
+         decomposition=_max_pool2d_decomp)
 register("max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, "
          "int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
          meta=lambda *a, **k: (_max_pool_meta(*a, **k),
                                fake_like(_max_pool_meta(*a, **k).shape, dt.int64, a[0])),
          kernel=lambda xp, self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False:
-         _max_pool(xp, self, kernel_size, stride, padding, dilation, ceil_mode, True))
+         _max_pool(xp, self, kernel_size, stride, padding, dilation, ceil_mode, True), tags=("core",))
 
 
 def _avg_pool_meta(self, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True,
@@ -288,7 +328,7 @@ def _avg_pool_kernel(xp, self, kernel_size, stride=(), padding=0, ceil_mode=Fals
 
 register("avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, "
          "bool count_include_pad=True, int? divisor_override=None) -> Tensor",
-         meta=_avg_pool_meta, kernel=_avg_pool_kernel)
+         meta=_avg_pool_meta, kernel=_avg_pool_kernel, tags=("core",))
 
 
 def _adaptive_shape(shape, output_size):
@@ -307,11 +347,13 @@ def _adaptive_kernel(xp, self, output_size):
     return out_array(xp, xp.stack(cols, axis=-1), dtype_of(self))
 
 
-for _s in ("adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
-           "_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor"):
+for _s, _facts in (
+        ("adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
+         {"decomposition": lambda self, output_size: aten._adaptive_avg_pool2d.default(self, output_size)}),
+        ("_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", {"tags": ("core",)})):
     register(_s, meta=lambda self, output_size: fake_like(_adaptive_shape(tuple(self.shape), output_size),
                                                           self.dtype, self),
-             kernel=_adaptive_kernel)
+             kernel=_adaptive_kernel, **_facts)
 
 
 # ---------------------------------------------------------- normalization --
@@ -387,9 +429,19 @@ def _batch_norm_meta(input, weight, bias, running_mean, *rest):
     return fake_like(input.shape, input.dtype, input)
 
 
+def _batch_norm_decomp(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
+    if not training:
+        return aten._native_batch_norm_legit_no_training.default(input, weight, bias, running_mean, running_var,
+                                                                  momentum, eps)[0]
+    if running_mean is None:
+        return aten._native_batch_norm_legit.no_stats(input, weight, bias, True, momentum, eps)[0]
+    return aten._native_batch_norm_legit.default(input, weight, bias, running_mean, running_var, True, momentum,
+                                                 eps)[0]
+
+
 register("batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
          "bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
-         meta=_batch_norm_meta, kernel=_batch_norm_kernel)
+         meta=_batch_norm_meta, kernel=_batch_norm_kernel, decomposition=_batch_norm_decomp)
 
 
 def _bn_no_training_meta(input, weight, bias, running_mean, running_var, momentum, eps):
@@ -406,7 +458,7 @@ def _bn_no_training_kernel(xp, input, weight, bias, running_mean, running_var, m
 
 register("_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, "
          "Tensor running_mean, Tensor running_var, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
-         meta=_bn_no_training_meta, kernel=_bn_no_training_kernel)
+         meta=_bn_no_training_meta, kernel=_bn_no_training_kernel, tags=("core",))
 
 
 def _bn_legit_meta(input, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -425,13 +477,13 @@ def _bn_legit_kernel(xp, input, weight, bias, running_mean, running_var, trainin
 
 register("_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, "
          "Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
-         meta=_bn_legit_meta, kernel=_bn_legit_kernel,
+         meta=_bn_legit_meta, kernel=_bn_legit_kernel, tags=("core",),
          functional=lambda *args, **kwargs: aten._native_batch_norm_legit_functional.default(*args, **kwargs))
 register("_native_batch_norm_legit.no_stats(Tensor input, Tensor? weight, Tensor? bias, bool training, "
          "float momentum, float eps) -> (Tensor, Tensor, Tensor)",
          meta=lambda input, weight, bias, training, momentum, eps: _bn_meta_outputs(input, True),
          kernel=lambda xp, input, weight, bias, training, momentum, eps:
-         _bn_kernel(xp, input, weight, bias, None, None, True, momentum, eps))
+         _bn_kernel(xp, input, weight, bias, None, None, True, momentum, eps), tags=("core",))
 
 
 def _bn_functional_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -440,12 +492,28 @@ def _bn_functional_kernel(xp, input, weight, bias, running_mean, running_var, tr
     return out, mean, rstd, rm, rv
 
 
+def _bn_functional_decomp(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    if not training:
+        out = aten._native_batch_norm_legit_no_training.default(input, weight, bias, running_mean, running_var,
+                                                                 momentum, eps)
+        return out[0], out[1], out[2], aten.clone.default(running_mean), aten.clone.default(running_var)
+    axes = [0] + list(range(2, input.ndim))
+    out, mean, rstd = aten._native_batch_norm_legit.no_stats(input, weight, bias, True, momentum, eps)
+    n = 1
+    for d in axes:
+        n = n * input.shape[d]
+    var = aten.var.correction(input, axes, correction=1)
+    new_mean = aten.add.Tensor(aten.mul.Tensor(running_mean, 1 - momentum), aten.mul.Tensor(mean, momentum))
+    new_var = aten.add.Tensor(aten.mul.Tensor(running_var, 1 - momentum), aten.mul.Tensor(var, momentum))
+    return out, mean, rstd, new_mean, new_var
+
+
 register("_native_batch_norm_legit_functional(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, "
          "Tensor running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor, "
          "Tensor running_mean_out, Tensor running_var_out)",
          meta=lambda input, weight, bias, rm, rv, training, momentum, eps:
          _bn_meta_outputs(input, training) + (fake_like(rm.shape, rm.dtype, rm), fake_like(rv.shape, rv.dtype, rv)),
-         kernel=_bn_functional_kernel)
+         kernel=_bn_functional_kernel, decomposition=_bn_functional_decomp)
 
 
 def _ln_check(shape, normalized_shape):
@@ -491,16 +559,20 @@ def _native_layer_norm_meta(input, normalized_shape, weight, bias, eps):
             fake_like(stats, input.dtype, input))
 
 
+def _layer_norm_decomp(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
+    return aten.native_layer_norm.default(input, normalized_shape, weight, bias, eps)[0]
+
+
 register("layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, "
          "float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor",
          meta=_layer_norm_meta,
          kernel=lambda xp, input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True:
-         _ln_arrays(xp, input, normalized_shape, weight, bias, eps)[0])
+         _ln_arrays(xp, input, normalized_shape, weight, bias, eps)[0], decomposition=_layer_norm_decomp)
 register("native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) "
          "-> (Tensor, Tensor, Tensor)",
          meta=_native_layer_norm_meta,
          kernel=lambda xp, input, normalized_shape, weight, bias, eps:
-         _ln_arrays(xp, input, normalized_shape, weight, bias, eps))
+         _ln_arrays(xp, input, normalized_shape, weight, bias, eps), tags=("core",))
 
 
 def _gn_check(shape, num_groups):
@@ -535,15 +607,24 @@ def _native_group_norm_meta(input, weight, bias, N, C, HxW, group, eps):
             fake_like((N, group), input.dtype, input))
 
 
+def _group_norm_decomp(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
+    n, c = input.shape[0], input.shape[1]
+    hw = 1
+    for s in input.shape[2:]:
+        hw = hw * s
+    return aten.native_group_norm.default(input, weight, bias, n, c, hw, num_groups, eps)[0]
+
+
 register("group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, "
          "float eps=1.0000000000000001e-05, bool cudnn_enabled=True) -> Tensor",
          meta=_group_norm_meta,
          kernel=lambda xp, input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True:
-         _gn_arrays(xp, input, weight, bias, num_groups, eps)[0])
+         _gn_arrays(xp, input, weight, bias, num_groups, eps)[0], decomposition=_group_norm_decomp)
 register("native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N, SymInt C, SymInt HxW, "
          "int group, float eps) -> (Tensor, Tensor, Tensor)",
          meta=_native_group_norm_meta,
-         kernel=lambda xp, input, weight, bias, N, C, HxW, group, eps: _gn_arrays(xp, input, weight, bias, group, eps))
+         kernel=lambda xp, input, weight, bias, N, C, HxW, group, eps: _gn_arrays(xp, input, weight, bias, group, eps),
+         tags=("core",))
 
 
 # ---------------------------------------------------------------- dropout --
@@ -570,9 +651,16 @@ def _dropout_meta(input, p, train):
     return fake_like(input.shape, input.dtype, input)
 
 
+def _dropout_decomp(input, p, train):
+    if train and p > 0:
+        return aten.native_dropout.default(input, p, train)[0]
+    return aten.clone.default(input)
+
+
 register("dropout(Tensor input, float p, bool train) -> Tensor",
          meta=_dropout_meta,
-         kernel=_dropout_kernel, tags=("may_alias",))   # returns its input when not training, as torch
+         kernel=_dropout_kernel, tags=("may_alias",),
+         decomposition=_dropout_decomp)   # returns its input when not training, as torch
 
 
 def _native_dropout_kernel(xp, input, p, train):
@@ -587,7 +675,7 @@ def _native_dropout_kernel(xp, input, p, train):
 register("native_dropout(Tensor input, float p, bool? train) -> (Tensor, Tensor)",
          meta=lambda input, p, train: (fake_like(input.shape, input.dtype, input),
                                        fake_like(input.shape, dt.bool, input)),
-         kernel=_native_dropout_kernel)
+         kernel=_native_dropout_kernel, tags=("core",))
 
 
 # -------------------------------------------------------------- attention --
@@ -627,105 +715,6 @@ def _sdpa_kernel(xp, query, key, value, attn_mask=None, dropout_p=0.0, is_causal
     return out_array(xp, xp.matmul(w, value), dtype_of(query))
 
 
-register("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, "
-         "float dropout_p=0., bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
-         meta=lambda query, key, value, *a, enable_gqa=False, **k:
-         fake_like(_sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa),
-                   query.dtype, query),
-         kernel=_sdpa_kernel)
-
-
-# ------------------------------------------- decompositions to core ATen --
-from ._registry import aten, decomposes  # noqa: E402
-
-
-def _conv_decomp(n):
-    def decomp(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        stride, dilation = _pair(stride, n), _pair(dilation, n)
-        unbatched = input.ndim == n + 1
-        if unbatched:
-            input = aten.unsqueeze.default(input, 0)
-        if isinstance(padding, str):
-            pads = [0] * n
-            if padding == "same":
-                extra = []
-                for i in range(n):
-                    total = dilation[i] * (weight.shape[2 + i] - 1)
-                    pads[i] = total // 2
-                    extra = [0, total - 2 * (total // 2)] + extra
-                if any(extra):
-                    input = aten.constant_pad_nd.default(input, extra)
-            padding = pads
-        out = aten.convolution.default(input, weight, bias, stride, _pair(padding, n), dilation, False,
-                                       [0] * n, groups)
-        return aten.squeeze.dims(out, [0]) if unbatched else out
-    return decomp
-
-
-decomposes(aten.conv1d.default, aten.conv1d.padding)(_conv_decomp(1))
-decomposes(aten.conv2d.default, aten.conv2d.padding)(_conv_decomp(2))
-
-
-@decomposes(aten.max_pool2d.default)
-def _max_pool2d_decomp(self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
-    return aten.max_pool2d_with_indices.default(self, kernel_size, stride, padding, dilation, ceil_mode)[0]
-
-
-@decomposes(aten.adaptive_avg_pool2d.default)
-def _adaptive_avg_pool2d_decomp(self, output_size):
-    return aten._adaptive_avg_pool2d.default(self, output_size)
-
-
-@decomposes(aten.layer_norm.default)
-def _layer_norm_decomp(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
-    return aten.native_layer_norm.default(input, normalized_shape, weight, bias, eps)[0]
-
-
-@decomposes(aten.group_norm.default)
-def _group_norm_decomp(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
-    n, c = input.shape[0], input.shape[1]
-    hw = 1
-    for s in input.shape[2:]:
-        hw = hw * s
-    return aten.native_group_norm.default(input, weight, bias, n, c, hw, num_groups, eps)[0]
-
-
-@decomposes(aten.batch_norm.default)
-def _batch_norm_decomp(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
-    if not training:
-        return aten._native_batch_norm_legit_no_training.default(input, weight, bias, running_mean, running_var,
-                                                                  momentum, eps)[0]
-    if running_mean is None:
-        return aten._native_batch_norm_legit.no_stats(input, weight, bias, True, momentum, eps)[0]
-    return aten._native_batch_norm_legit.default(input, weight, bias, running_mean, running_var, True, momentum,
-                                                 eps)[0]
-
-
-@decomposes(aten._native_batch_norm_legit_functional.default)
-def _bn_functional_decomp(input, weight, bias, running_mean, running_var, training, momentum, eps):
-    if not training:
-        out = aten._native_batch_norm_legit_no_training.default(input, weight, bias, running_mean, running_var,
-                                                                 momentum, eps)
-        return out[0], out[1], out[2], aten.clone.default(running_mean), aten.clone.default(running_var)
-    axes = [0] + list(range(2, input.ndim))
-    out, mean, rstd = aten._native_batch_norm_legit.no_stats(input, weight, bias, True, momentum, eps)
-    n = 1
-    for d in axes:
-        n = n * input.shape[d]
-    var = aten.var.correction(input, axes, correction=1)
-    new_mean = aten.add.Tensor(aten.mul.Tensor(running_mean, 1 - momentum), aten.mul.Tensor(mean, momentum))
-    new_var = aten.add.Tensor(aten.mul.Tensor(running_var, 1 - momentum), aten.mul.Tensor(var, momentum))
-    return out, mean, rstd, new_mean, new_var
-
-
-@decomposes(aten.dropout.default)
-def _dropout_decomp(input, p, train):
-    if train and p > 0:
-        return aten.native_dropout.default(input, p, train)[0]
-    return aten.clone.default(input)
-
-
-@decomposes(aten.scaled_dot_product_attention.default)
 def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
                  enable_gqa=False):
     L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
@@ -750,8 +739,9 @@ def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=Fal
     return aten.matmul.default(weights, value)
 
 
-def _repeat_heads(t, rep):
-    shape = list(t.shape)
-    expanded = aten.expand.default(aten.unsqueeze.default(t, -3), shape[:-2] + [rep] + shape[-2:])
-    dense = aten.clone.default(expanded, memory_format="contiguous_format")
-    return aten.view.default(dense, shape[:-3] + [shape[-3] * rep] + shape[-2:])
+register("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, "
+         "float dropout_p=0., bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
+         meta=lambda query, key, value, *a, enable_gqa=False, **k:
+         fake_like(_sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa),
+                   query.dtype, query),
+         kernel=_sdpa_kernel, decomposition=_sdpa_decomp)

@@ -3,7 +3,9 @@ logical and bitwise ops, where, masked_fill, clamp.
 
 Each family is one factory plus a table.  A table row names the op, its
 array function (`fn(xp, a, ...)`), and its dtype rule; the factory registers
-the functional op with meta and kernel, and its in-place twin.
+the functional op with meta and kernel, and its in-place twin.  Every fact
+about an op sits in its row or call: torch's "core" tag, the public
+function/method `variants`, and its `decomposition` (defined just above).
 """
 import math
 
@@ -14,26 +16,27 @@ from ..runtime.backends import erf as _erf
 from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, out_array,
                       promote, shape_of, torch_type_name)
 from ._inplace import register_inplace
-from ._registry import register
+from ._registry import FUNCTION_AND_METHOD, aten, register
 
-_FLOAT = 2
 
 
 # ----------------------------------------------------------- dtype rules --
+# A rule maps the input dtype (for binary ops: the promoted dtype) and the op's
+# name to (compute dtype, result dtype); the unary and binary families share them.
 def same(d, name):
-    """Output dtype equals the input dtype."""
+    """Output dtype equals the input (or promoted) dtype: ordinary promotion."""
     return d, d
 
 
 def int_to_float(d, name):
-    """Integer and bool inputs compute (and return) the default float dtype."""
-    r = d if d.category == _FLOAT else dt.get_default_dtype()
+    """Integer and bool inputs compute (and return) the default float dtype (true division too)."""
+    r = d if d.is_floating_point else dt.get_default_dtype()
     return r, r
 
 
 def float_only(d, name):
     """Only floating inputs are accepted."""
-    check(d.category == _FLOAT, lambda: f'"{name}" not implemented for \'{torch_type_name(d)}\'')
+    check(d.is_floating_point, lambda: f'"{name}" not implemented for \'{torch_type_name(d)}\'')
     return d, d
 
 
@@ -49,17 +52,22 @@ def to_bool(d, name):
     return d, dt.bool
 
 
-def int_passthrough(d, name):
-    """floor/ceil/round: integers come back unchanged."""
-    return d, d
+def _scalar_tensor(value, like=None, dtype=None):
+    """A 0-d tensor for a Python number: its own dtype unless one is given (keeps torch's promotion)."""
+    kw = {"dtype": dtype or dt.scalar_dtype(value)}
+    if like is not None:
+        kw["device"] = like.device
+    return aten.scalar_tensor.default(value, **kw)
 
 
 # ---------------------------------------------------------------- unary --
-def unary(schema, fn, rule, inplace_schema=None, int_identity=False, donate=None):
+def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=None, tags=(), variants=(),
+          decomposition=None):
     """Register a unary pointwise op (and its in-place twin).
 
     `donate(xp, a)`, when given, computes the same result into `a` itself; the
     interpreter uses it when `a` is an intermediate nobody else reads.
+    `int_identity`: integer inputs come back unchanged (floor, ceil, round).
     """
     name = schema.split("(", 1)[0].split(".")[0]
 
@@ -69,11 +77,12 @@ def unary(schema, fn, rule, inplace_schema=None, int_identity=False, donate=None
 
     def kernel(xp, self, *args, **kwargs):
         compute, out = rule(dtype_of(self), name)
-        if int_identity and compute.category != _FLOAT:
+        if int_identity and not compute.is_floating_point:
             return self.copy()
         return out_array(xp, fn(xp, cast(xp, self, compute), *args, **kwargs), out)
 
-    op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",))
+    op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",) + tuple(tags), variants=variants,
+                  decomposition=decomposition)
     if donate is not None:
         def donating(xp, self, *args, **kwargs):
             compute, out = rule(dtype_of(self), name)
@@ -117,56 +126,69 @@ def _abs(xp, a):
     return a.copy() if a.dtype == np.bool_ else xp.abs(a)
 
 
+# (name, array function, dtype rule, donating form): torch tags each "core" and exposes it as
+# `minexport.<name>` and `Tensor.<name>`; the donating form computes the result into a dying input.
 _UNARY = [
-    ("abs", _abs, same),
-    ("neg", lambda xp, a: xp.negative(a), no_bool),
-    ("exp", _errs_ignored(lambda xp, a: xp.exp(a)), int_to_float),
-    ("log", _errs_ignored(lambda xp, a: xp.log(a)), int_to_float),
-    ("log1p", _errs_ignored(lambda xp, a: xp.log1p(a)), int_to_float),
-    ("sqrt", _errs_ignored(lambda xp, a: xp.sqrt(a)), int_to_float),
-    ("rsqrt", _errs_ignored(lambda xp, a: 1 / xp.sqrt(a)), int_to_float),
-    ("sin", lambda xp, a: xp.sin(a), int_to_float),
-    ("cos", lambda xp, a: xp.cos(a), int_to_float),
-    ("tanh", lambda xp, a: xp.tanh(a), int_to_float),
-    ("sigmoid", _sigmoid, int_to_float),
-    ("erf", _erf, int_to_float),
-    ("reciprocal", _errs_ignored(lambda xp, a: 1 / a), int_to_float),
-    ("relu", lambda xp, a: xp.maximum(a, 0) if a.dtype != np.bool_ else a.copy(), same),
-    ("silu", lambda xp, a: a * _sigmoid(xp, a), float_only),
-    ("sign", _sign, same),
+    ("abs", _abs, same, lambda xp, a: xp.abs(a, out=a)),
+    ("neg", lambda xp, a: xp.negative(a), no_bool, lambda xp, a: xp.negative(a, out=a)),
+    ("exp", _errs_ignored(lambda xp, a: xp.exp(a)), int_to_float, lambda xp, a: xp.exp(a, out=a)),
+    ("log", _errs_ignored(lambda xp, a: xp.log(a)), int_to_float, None),
+    ("log1p", _errs_ignored(lambda xp, a: xp.log1p(a)), int_to_float, None),
+    ("sqrt", _errs_ignored(lambda xp, a: xp.sqrt(a)), int_to_float, None),
+    ("rsqrt", _errs_ignored(lambda xp, a: 1 / xp.sqrt(a)), int_to_float, None),
+    ("sin", lambda xp, a: xp.sin(a), int_to_float, lambda xp, a: xp.sin(a, out=a)),
+    ("cos", lambda xp, a: xp.cos(a), int_to_float, lambda xp, a: xp.cos(a, out=a)),
+    ("tanh", lambda xp, a: xp.tanh(a), int_to_float, lambda xp, a: xp.tanh(a, out=a)),
+    ("sigmoid", _sigmoid, int_to_float, None),
+    ("erf", _erf, int_to_float, None),
+    ("reciprocal", _errs_ignored(lambda xp, a: 1 / a), int_to_float, None),
+    ("relu", lambda xp, a: xp.maximum(a, 0) if a.dtype != np.bool_ else a.copy(), same,
+     lambda xp, a: xp.maximum(a, 0, out=a)),
+    ("sign", _sign, same, None),
 ]
-# results that can be computed into a dying input's own memory
-_DONATE = {
-    "relu": lambda xp, a: xp.maximum(a, 0, out=a),
-    "neg": lambda xp, a: xp.negative(a, out=a),
-    "exp": lambda xp, a: xp.exp(a, out=a),
-    "sin": lambda xp, a: xp.sin(a, out=a),
-    "cos": lambda xp, a: xp.cos(a, out=a),
-    "tanh": lambda xp, a: xp.tanh(a, out=a),
-    "abs": lambda xp, a: xp.abs(a, out=a),
-}
-for _name, _fn, _rule in _UNARY:
-    unary(*_simple(_name)[:1], _fn, _rule, inplace_schema=_simple(_name)[1], donate=_DONATE.get(_name))
+for _name, _fn, _rule, _donate in _UNARY:
+    unary(_simple(_name)[0], _fn, _rule, _simple(_name)[1], donate=_donate, tags=("core",),
+          variants=FUNCTION_AND_METHOD)
 
 for _name, _fn in (("floor", lambda xp, a: xp.floor(a)), ("ceil", lambda xp, a: xp.ceil(a)),
                    ("round", lambda xp, a: xp.round(a))):
-    unary(_simple(_name)[0], _fn, int_passthrough, _simple(_name)[1], int_identity=True)
+    unary(_simple(_name)[0], _fn, same, _simple(_name)[1], int_identity=True, tags=("core",),
+          variants=FUNCTION_AND_METHOD)
+
+
+def _round_decimals_decomp(self, *, decimals):
+    if not self.dtype.is_floating_point:
+        return aten.clone.default(self)
+    ten = 10.0 ** abs(decimals)
+    if decimals >= 0:
+        return aten.div.Tensor(aten.round.default(aten.mul.Tensor(self, ten)), ten)
+    return aten.mul.Tensor(aten.round.default(aten.div.Tensor(self, ten)), ten)
+
 
 unary("round.decimals(Tensor self, *, int decimals) -> Tensor",
-      lambda xp, a, *, decimals: xp.round(a, decimals), int_passthrough,
-      "round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)", int_identity=True)
+      lambda xp, a, *, decimals: xp.round(a, decimals), same,
+      "round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)", int_identity=True,
+      variants=FUNCTION_AND_METHOD, decomposition=_round_decimals_decomp)
+
+
+def _silu_decomp(self):
+    return aten.mul.Tensor(self, aten.sigmoid.default(self))
+
+
+unary(_simple("silu")[0], lambda xp, a: a * _sigmoid(xp, a), float_only, _simple("silu")[1],
+      decomposition=_silu_decomp)
 unary('gelu(Tensor self, *, str approximate="none") -> Tensor', _gelu, float_only,
-      'gelu_(Tensor(a!) self, *, str approximate="none") -> Tensor(a!)')
+      'gelu_(Tensor(a!) self, *, str approximate="none") -> Tensor(a!)', tags=("core",))
 unary("leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
       lambda xp, a, negative_slope=0.01: xp.where(a > 0, a, a * negative_slope), float_only,
-      "leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)")
+      "leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)", tags=("core",))
 unary("hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
       lambda xp, a, min_val=-1, max_val=1: xp.minimum(xp.maximum(a, min_val), max_val), no_bool,
-      "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)")
+      "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)", tags=("core",))
 unary("isnan(Tensor self) -> Tensor", lambda xp, a: xp.isnan(a) if a.dtype.kind == "f"
-      else xp.zeros(a.shape, dtype=bool), to_bool)
+      else xp.zeros(a.shape, dtype=bool), to_bool, tags=("core",), variants=FUNCTION_AND_METHOD)
 unary("logical_not(Tensor self) -> Tensor", lambda xp, a: xp.logical_not(a), to_bool,
-      "logical_not_(Tensor(a!) self) -> Tensor(a!)")
+      "logical_not_(Tensor(a!) self) -> Tensor(a!)", tags=("core",), variants=FUNCTION_AND_METHOD)
 
 
 def _bitwise_not(xp, a):
@@ -176,21 +198,10 @@ def _bitwise_not(xp, a):
 
 
 unary("bitwise_not(Tensor self) -> Tensor", _bitwise_not, same,
-      "bitwise_not_(Tensor(a!) self) -> Tensor(a!)")
+      "bitwise_not_(Tensor(a!) self) -> Tensor(a!)", tags=("core",), variants=FUNCTION_AND_METHOD)
 
 
 # --------------------------------------------------------------- binary --
-def arith(rt, name):
-    """Ordinary promotion: compute and return the promoted dtype."""
-    return rt, rt
-
-
-def true_div(rt, name):
-    """True division: integers divide as the default float dtype."""
-    r = rt if rt.category == _FLOAT else dt.get_default_dtype()
-    return r, r
-
-
 def compare(rt, name):
     """Comparisons compute in the promoted dtype and return bool."""
     return rt, dt.bool
@@ -203,7 +214,7 @@ def logical(rt, name):
 
 def bitwise(rt, name):
     """Bitwise ops accept integers and bools only."""
-    check(rt.category != _FLOAT,
+    check(not rt.is_floating_point,
           lambda: f'"{name}_cpu" not implemented for \'{torch_type_name(rt)}\'')
     return rt, rt
 
@@ -220,7 +231,7 @@ def _broadcast_error(op, a, b):
     broadcast_shapes(shape_of(a), shape_of(b), op=op)
 
 
-def binary(schema, fn, rule, inplace_schema=None):
+def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_AND_METHOD, decomposition=None):
     """Register a binary pointwise op `fn(xp, a, b, **kwargs)` (and its in-place twin)."""
     name = schema.split("(", 1)[0].split(".")[0]
 
@@ -241,7 +252,8 @@ def binary(schema, fn, rule, inplace_schema=None):
             raise
         return out_array(xp, r, out)
 
-    op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",))
+    op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",) + tuple(tags), variants=variants,
+                  decomposition=decomposition)
     if inplace_schema:
         register_inplace(op, inplace_schema)
     return op
@@ -249,7 +261,7 @@ def binary(schema, fn, rule, inplace_schema=None):
 
 def _check_alpha(a, b, args, kwargs):
     alpha = args[0] if args else kwargs.get("alpha", 1)
-    if alpha != 1 and promote(a, b).category != _FLOAT:
+    if alpha != 1 and not promote(a, b).is_floating_point:
         check(not isinstance(alpha, float),
               "For integral input tensors, argument alpha must not be a floating point number.")
 
@@ -308,13 +320,14 @@ def _pow(xp, a, b):
         return xp.power(a, b)
 
 
-_BINARY_TS = [  # (name, fn, rule, has_alpha): Tensor and Scalar overloads
-    ("add", _add, arith, True),
+# (name, array function, dtype rule, has alpha): Tensor and Scalar overloads, both tagged "core"
+_BINARY_TS = [
+    ("add", _add, same, True),
     ("sub", _sub, no_bool_sub, True),
-    ("mul", _mul, arith, False),
-    ("div", _div, true_div, False),
-    ("remainder", _ignoring(lambda xp, a, b: xp.remainder(a, b)), arith, False),
-    ("fmod", _ignoring(lambda xp, a, b: xp.fmod(a, b)), arith, False),
+    ("mul", _mul, same, False),
+    ("div", _div, int_to_float, False),
+    ("remainder", _ignoring(lambda xp, a, b: xp.remainder(a, b)), same, False),
+    ("fmod", _ignoring(lambda xp, a, b: xp.fmod(a, b)), same, False),
     ("eq", lambda xp, a, b: a == b, compare, False),
     ("ne", lambda xp, a, b: a != b, compare, False),
     ("lt", lambda xp, a, b: a < b, compare, False),
@@ -328,42 +341,79 @@ for _name, _fn, _rule, _alpha in _BINARY_TS:
     _kw = ", *, Scalar alpha=1" if _alpha else ""
     _skw = ", Scalar alpha=1" if _alpha else ""
     binary(f"{_name}.Tensor(Tensor self, Tensor other{_kw}) -> Tensor", _fn, _rule,
-           f"{_name}_.Tensor(Tensor(a!) self, Tensor other{_kw}) -> Tensor(a!)")
+           f"{_name}_.Tensor(Tensor(a!) self, Tensor other{_kw}) -> Tensor(a!)", tags=("core",))
     binary(f"{_name}.Scalar(Tensor self, Scalar other{_skw}) -> Tensor", _fn, _rule,
-           f"{_name}_.Scalar(Tensor(a!) self, Scalar other{_skw}) -> Tensor(a!)")
+           f"{_name}_.Scalar(Tensor(a!) self, Scalar other{_skw}) -> Tensor(a!)", tags=("core",))
+
+
+def _rsub_tensor_decomp(self, other, *, alpha=1):
+    return aten.sub.Tensor(other, self, alpha=alpha) if alpha != 1 else aten.sub.Tensor(other, self)
+
+
+def _rsub_scalar_decomp(self, other, alpha=1):
+    scaled = aten.neg.default(self) if alpha == 1 else aten.mul.Tensor(self, -alpha)
+    return aten.add.Tensor(scaled, other)
+
 
 binary("rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub)
+       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=(),
+       decomposition=_rsub_tensor_decomp)
 binary("rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub)
-binary("div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", _div,
-       lambda rt, n: (rt, rt), "div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)")
-binary("div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", _div,
-       lambda rt, n: (rt, rt), "div_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)")
+       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=(),
+       decomposition=_rsub_scalar_decomp)
+binary("div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", _div, same,
+       "div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)", tags=("core",))
+binary("div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", _div, same,
+       "div_.Scalar_mode(Tensor(a!) self, Scalar other, *, str? rounding_mode) -> Tensor(a!)", tags=("core",))
 _floordiv = _ignoring(lambda xp, a, b: xp.floor_divide(a, b))
-binary("floor_divide(Tensor self, Tensor other) -> Tensor", _floordiv, arith,
-       "floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)")
-binary("floor_divide.Scalar(Tensor self, Scalar other) -> Tensor", _floordiv, arith,
-       "floor_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)")
+
+
+def _floor_divide_decomp(self, other):
+    return aten.div.Tensor_mode(self, other, rounding_mode="floor")
+
+
+def _floor_divide_scalar_decomp(self, other):
+    return aten.div.Scalar_mode(self, other, rounding_mode="floor")
+
+
+binary("floor_divide(Tensor self, Tensor other) -> Tensor", _floordiv, same,
+       "floor_divide_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)", decomposition=_floor_divide_decomp)
+binary("floor_divide.Scalar(Tensor self, Scalar other) -> Tensor", _floordiv, same,
+       "floor_divide_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)",
+       decomposition=_floor_divide_scalar_decomp)
+
+
+def _scalar_first_decomp(tensor_op):
+    """`op.Scalar_Tensor(s, t)` is `op.Tensor(scalar_tensor(s), t)`."""
+    def decomp(self, other):
+        return tensor_op()(_scalar_tensor(self, other), other)
+    return decomp
+
+
 binary("remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       _ignoring(lambda xp, a, b: xp.remainder(a, b)), arith)
+       _ignoring(lambda xp, a, b: xp.remainder(a, b)), same,
+       decomposition=_scalar_first_decomp(lambda: aten.remainder.Tensor))
 binary("bitwise_and.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       lambda xp, a, b: xp.bitwise_and(a, b), bitwise)
+       lambda xp, a, b: xp.bitwise_and(a, b), bitwise,
+       decomposition=_scalar_first_decomp(lambda: aten.bitwise_and.Tensor))
 binary("bitwise_or.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       lambda xp, a, b: xp.bitwise_or(a, b), bitwise)
-binary("maximum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), arith)
-binary("minimum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.minimum(a, b), arith)
-binary("max.other(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), arith)
-binary("min.other(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.minimum(a, b), arith)
+       lambda xp, a, b: xp.bitwise_or(a, b), bitwise,
+       decomposition=_scalar_first_decomp(lambda: aten.bitwise_or.Tensor))
+binary("maximum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), same, tags=("core",))
+binary("minimum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.minimum(a, b), same, tags=("core",))
+binary("max.other(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), same,
+       decomposition=lambda self, other: aten.maximum.default(self, other))
+binary("min.other(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.minimum(a, b), same,
+       decomposition=lambda self, other: aten.minimum.default(self, other))
 binary("logical_and(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.logical_and(a, b),
-       logical, "logical_and_(Tensor(a!) self, Tensor other) -> Tensor(a!)")
+       logical, "logical_and_(Tensor(a!) self, Tensor other) -> Tensor(a!)", tags=("core",))
 binary("logical_or(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.logical_or(a, b),
-       logical, "logical_or_(Tensor(a!) self, Tensor other) -> Tensor(a!)")
-binary("pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", _pow, arith,
-       "pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)")
-binary("pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", _pow, arith,
-       "pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)")
-binary("pow.Scalar(Scalar self, Tensor exponent) -> Tensor", _pow, arith)
+       logical, "logical_or_(Tensor(a!) self, Tensor other) -> Tensor(a!)", tags=("core",))
+binary("pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", _pow, same,
+       "pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)", tags=("core",))
+binary("pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", _pow, same,
+       "pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)", tags=("core",))
+binary("pow.Scalar(Scalar self, Tensor exponent) -> Tensor", _pow, same, tags=("core",))
 
 
 # ---------------------------------------------------------- where & co --
@@ -389,11 +439,18 @@ def _where_kernel(xp, condition, self, other):
     return out_array(xp, r, rt)
 
 
-for _s in ("where.self(Tensor condition, Tensor self, Tensor other) -> Tensor",
-           "where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor",
-           "where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor",
-           "where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor"):
-    register(_s, meta=_where_meta, kernel=_where_kernel, tags=("pointwise",))
+# where's overloads, in the order schema resolution tries them (as torch's binding picks them)
+for _s, _tags, _decomp in (
+        ("where.self(Tensor condition, Tensor self, Tensor other) -> Tensor", ("core",), None),
+        ("where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor", (),
+         lambda condition, self, other: aten.where.self(condition, self, _scalar_tensor(other, self))),
+        ("where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor", (),
+         lambda condition, self, other: aten.where.self(condition, _scalar_tensor(self, other), other)),
+        ("where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor", (),
+         lambda condition, self, other: aten.where.self(condition, _scalar_tensor(self, condition),
+                                                        _scalar_tensor(other, condition)))):
+    register(_s, meta=_where_meta, kernel=_where_kernel, tags=("pointwise",) + _tags, variants=FUNCTION_AND_METHOD,
+             decomposition=_decomp)
 
 
 def _check_mask(d):
@@ -416,12 +473,21 @@ def _masked_fill_kernel(xp, self, mask, value):
     return out_array(xp, xp.where(mask, cast(xp, value, d), self), d)
 
 
-for _f, _i in (("masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
-                "masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)"),
-               ("masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",
-                "masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)")):
-    register_inplace(register(_f, meta=_masked_fill_meta, kernel=_masked_fill_kernel,
-                              tags=("pointwise",)), _i)
+def _masked_fill_scalar_decomp(self, mask, value):
+    return aten.where.self(mask, _scalar_tensor(value, self, dtype=self.dtype), self)
+
+
+def _masked_fill_tensor_decomp(self, mask, value):
+    return aten.where.self(mask, aten._to_copy.default(value, dtype=self.dtype), self)
+
+
+for _f, _i, _decomp in (
+        ("masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor",
+         "masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)", _masked_fill_scalar_decomp),
+        ("masked_fill.Tensor(Tensor self, Tensor mask, Tensor value) -> Tensor",
+         "masked_fill_.Tensor(Tensor(a!) self, Tensor mask, Tensor value) -> Tensor(a!)", _masked_fill_tensor_decomp)):
+    register_inplace(register(_f, meta=_masked_fill_meta, kernel=_masked_fill_kernel, tags=("pointwise",),
+                              variants=FUNCTION_AND_METHOD, decomposition=_decomp), _i)
 
 
 # ---------------------------------------------------------------- clamp --
@@ -448,127 +514,27 @@ for _f, _i in (("clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tenso
                 "clamp_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)"),
                ("clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor",
                 "clamp_.Tensor(Tensor(a!) self, Tensor? min=None, Tensor? max=None) -> Tensor(a!)")):
-    register_inplace(register(_f, meta=_clamp_meta, kernel=_clamp_kernel, tags=("pointwise",)), _i)
+    register_inplace(register(_f, meta=_clamp_meta, kernel=_clamp_kernel, tags=("pointwise", "core"),
+                              variants=FUNCTION_AND_METHOD), _i)
 
-def _one_bound(f, bound):
-    """clamp_min / clamp_max: the clamp function with one bound given positionally."""
-    if f is _clamp_kernel:
-        return lambda xp, self, value: f(xp, self, **{bound: value})
-    return lambda self, value: f(self, **{bound: value})
+
+def _one_bound(bound):
+    """clamp_min / clamp_max: (meta, kernel) of clamp with one bound given positionally."""
+    return (lambda self, value: _clamp_meta(self, **{bound: value}),
+            lambda xp, self, value: _clamp_kernel(xp, self, **{bound: value}))
+
+
+def _one_bound_decomp(bound):
+    """clamp_min(x, m) is clamp(x, m, None); clamp_max(x, m) is clamp(x, None, m)."""
+    def decomp(self, value):
+        op = aten.clamp.Tensor if hasattr(value, "shape") else aten.clamp.default
+        return op(self, value, None) if bound == "min" else op(self, None, value)
+    return decomp
 
 
 for _bound in ("min", "max"):
     for _typ, _ov in (("Scalar", ""), ("Tensor", ".Tensor")):
-        _op = register(f"clamp_{_bound}{_ov}(Tensor self, {_typ} {_bound}) -> Tensor",
-                       meta=_one_bound(_clamp_meta, _bound), kernel=_one_bound(_clamp_kernel, _bound),
-                       tags=("pointwise",))
+        _meta, _kernel = _one_bound(_bound)
+        _op = register(f"clamp_{_bound}{_ov}(Tensor self, {_typ} {_bound}) -> Tensor", meta=_meta, kernel=_kernel,
+                       tags=("pointwise",), variants=FUNCTION_AND_METHOD, decomposition=_one_bound_decomp(_bound))
         register_inplace(_op, f"clamp_{_bound}_{_ov}(Tensor(a!) self, {_typ} {_bound}) -> Tensor(a!)")
-
-
-# ------------------------------------------- decompositions to core ATen --
-from .. import dtypes as _dt  # noqa: E402
-from ._registry import aten, decomposes  # noqa: E402
-
-
-def _scalar_tensor(value, like=None, dtype=None):
-    """A 0-d tensor for a Python number: its own dtype unless one is given (keeps torch's promotion)."""
-    kw = {"dtype": dtype or _dt.scalar_dtype(value)}
-    if like is not None:
-        kw["device"] = like.device
-    return aten.scalar_tensor.default(value, **kw)
-
-
-@decomposes(aten.silu.default)
-def _silu_decomp(self):
-    return aten.mul.Tensor(self, aten.sigmoid.default(self))
-
-
-@decomposes(aten.clamp_min.default, aten.clamp_min.Tensor)
-def _clamp_min_decomp(self, min):
-    return (aten.clamp.Tensor if hasattr(min, "shape") else aten.clamp.default)(self, min, None)
-
-
-@decomposes(aten.clamp_max.default, aten.clamp_max.Tensor)
-def _clamp_max_decomp(self, max):
-    return (aten.clamp.Tensor if hasattr(max, "shape") else aten.clamp.default)(self, None, max)
-
-
-@decomposes(aten.max.other)
-def _max_other_decomp(self, other):
-    return aten.maximum.default(self, other)
-
-
-@decomposes(aten.min.other)
-def _min_other_decomp(self, other):
-    return aten.minimum.default(self, other)
-
-
-@decomposes(aten.rsub.Tensor)
-def _rsub_tensor_decomp(self, other, *, alpha=1):
-    return aten.sub.Tensor(other, self, alpha=alpha) if alpha != 1 else aten.sub.Tensor(other, self)
-
-
-@decomposes(aten.rsub.Scalar)
-def _rsub_scalar_decomp(self, other, alpha=1):
-    scaled = aten.neg.default(self) if alpha == 1 else aten.mul.Tensor(self, -alpha)
-    return aten.add.Tensor(scaled, other)
-
-
-@decomposes(aten.floor_divide.default)
-def _floor_divide_decomp(self, other):
-    return aten.div.Tensor_mode(self, other, rounding_mode="floor")
-
-
-@decomposes(aten.floor_divide.Scalar)
-def _floor_divide_scalar_decomp(self, other):
-    return aten.div.Scalar_mode(self, other, rounding_mode="floor")
-
-
-@decomposes(aten.remainder.Scalar_Tensor)
-def _remainder_st_decomp(self, other):
-    return aten.remainder.Tensor(_scalar_tensor(self, other), other)
-
-
-@decomposes(aten.bitwise_and.Scalar_Tensor)
-def _bitwise_and_st_decomp(self, other):
-    return aten.bitwise_and.Tensor(_scalar_tensor(self, other), other)
-
-
-@decomposes(aten.bitwise_or.Scalar_Tensor)
-def _bitwise_or_st_decomp(self, other):
-    return aten.bitwise_or.Tensor(_scalar_tensor(self, other), other)
-
-
-@decomposes(aten.where.ScalarOther)
-def _where_so_decomp(condition, self, other):
-    return aten.where.self(condition, self, _scalar_tensor(other, self))
-
-
-@decomposes(aten.where.ScalarSelf)
-def _where_ss_decomp(condition, self, other):
-    return aten.where.self(condition, _scalar_tensor(self, other), other)
-
-
-@decomposes(aten.where.Scalar)
-def _where_s_decomp(condition, self, other):
-    return aten.where.self(condition, _scalar_tensor(self, condition), _scalar_tensor(other, condition))
-
-
-@decomposes(aten.masked_fill.Scalar)
-def _masked_fill_scalar_decomp(self, mask, value):
-    return aten.where.self(mask, _scalar_tensor(value, self, dtype=self.dtype), self)
-
-
-@decomposes(aten.masked_fill.Tensor)
-def _masked_fill_tensor_decomp(self, mask, value):
-    return aten.where.self(mask, aten._to_copy.default(value, dtype=self.dtype), self)
-
-
-@decomposes(aten.round.decimals)
-def _round_decimals_decomp(self, *, decimals):
-    if not self.dtype.is_floating_point:
-        return aten.clone.default(self)
-    ten = 10.0 ** abs(decimals)
-    if decimals >= 0:
-        return aten.div.Tensor(aten.round.default(aten.mul.Tensor(self, ten)), ten)
-    return aten.mul.Tensor(aten.round.default(aten.div.Tensor(self, ten)), ten)

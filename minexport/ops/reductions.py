@@ -9,9 +9,8 @@ import numpy as np
 from .. import dtypes as dt
 from ..runtime.backends import array_namespace
 from ._common import check, dtype_of, fake_like, out_array, torch_type_name, wrap_dim, wrap_dims
-from ._registry import register
+from ._registry import FUNCTION_AND_METHOD, aten, register
 
-_FLOAT = 2
 
 
 def reduced_shape(shape, dims, keepdim):
@@ -26,7 +25,7 @@ def sum_like(d, requested, name):
     """Integers and bools accumulate (and return) int64."""
     if requested is not None:
         return requested, requested
-    r = d if d.category == _FLOAT else dt.int64
+    r = d if d.is_floating_point else dt.int64
     return r, r
 
 
@@ -34,7 +33,7 @@ def float_required(d, requested, name):
     """Floating inputs only, unless a floating dtype is requested."""
     if requested is not None:
         d = requested
-    check(d.category == _FLOAT, lambda: f"{name}(): could not infer output dtype. Input dtype must "
+    check(d.is_floating_point, lambda: f"{name}(): could not infer output dtype. Input dtype must "
           f"be either a floating point or complex dtype. Got: {torch_type_name(d)}")
     return d, d
 
@@ -51,7 +50,7 @@ def boolean(d, requested, name):
 
 def to_float(d, requested, name):
     """Integers compute in the default float dtype."""
-    r = d if d.category == _FLOAT else dt.get_default_dtype()
+    r = d if d.is_floating_point else dt.get_default_dtype()
     return r, r
 
 
@@ -59,8 +58,12 @@ def _dims_arg(ndim, dim):
     return wrap_dims(dim, ndim)
 
 
-def reduction(schema, fn, rule, *, dims_param=True, single_dim=False, empty_ok=True):
-    """Register a reduction.  `fn(xp, a, axis, keepdims, **extra)` returns an array."""
+def reduction(schema, fn, rule, *, dims_param=True, single_dim=False, empty_ok=True, tags=(),
+              decomposition=None):
+    """Register a reduction (a `minexport.<name>` function and Tensor method).
+
+    `fn(xp, a, axis, keepdims, **extra)` returns an array.
+    """
     name = schema.split("(", 1)[0].split(".")[0]
 
     def resolve(self, args, kwargs):
@@ -91,7 +94,12 @@ def reduction(schema, fn, rule, *, dims_param=True, single_dim=False, empty_ok=T
         axis = dims if self.ndim else None
         return out_array(xp, fn(xp, a, axis, keepdim, **kwargs), out)
 
-    return register(schema, meta=meta, kernel=kernel, tags=("reduction",))
+    return register(schema, meta=meta, kernel=kernel, tags=("reduction",) + tuple(tags),
+                    variants=FUNCTION_AND_METHOD, decomposition=decomposition)
+
+
+def _dtype_kw(dtype):
+    return {"dtype": dtype} if dtype is not None else {}
 
 
 def _sum(xp, a, axis, keepdims):
@@ -137,26 +145,64 @@ def _logsumexp(xp, a, axis, keepdims):
         return s if keepdims else xp.squeeze(s, axis=axis)
 
 
-reduction("sum(Tensor self, *, ScalarType? dtype=None) -> Tensor", _sum, sum_like, dims_param=False)
+reduction("sum(Tensor self, *, ScalarType? dtype=None) -> Tensor", _sum, sum_like, dims_param=False,
+          decomposition=lambda self, *, dtype=None: aten.sum.dim_IntList(self, [], **_dtype_kw(dtype)))
 reduction("sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
-          _sum, sum_like)
-reduction("mean(Tensor self, *, ScalarType? dtype=None) -> Tensor", _mean, float_required, dims_param=False)
+          _sum, sum_like, tags=("core",))
+reduction("mean(Tensor self, *, ScalarType? dtype=None) -> Tensor", _mean, float_required, dims_param=False,
+          tags=("core",))
 reduction("mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
-          _mean, float_required)
-reduction("prod(Tensor self, *, ScalarType? dtype=None) -> Tensor", _prod, sum_like, dims_param=False)
+          _mean, float_required, tags=("core",))
+reduction("prod(Tensor self, *, ScalarType? dtype=None) -> Tensor", _prod, sum_like, dims_param=False,
+          tags=("core",))
 reduction("prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
-          _prod, sum_like, single_dim=True)
-reduction("amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", _amax, keep, empty_ok=False)
-reduction("amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", _amin, keep, empty_ok=False)
-reduction("max(Tensor self) -> Tensor", _amax, keep, dims_param=False, empty_ok=False)
-reduction("min(Tensor self) -> Tensor", _amin, keep, dims_param=False, empty_ok=False)
-reduction("any(Tensor self) -> Tensor", _any, boolean, dims_param=False)
-reduction("any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", _any, boolean, single_dim=True)
-reduction("any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor", _any, boolean)
-reduction("all(Tensor self) -> Tensor", _all, boolean, dims_param=False)
-reduction("all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", _all, boolean, single_dim=True)
-reduction("all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor", _all, boolean)
-reduction("logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", _logsumexp, to_float)
+          _prod, sum_like, single_dim=True, tags=("core",))
+reduction("amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", _amax, keep, empty_ok=False,
+          tags=("core",))
+reduction("amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", _amin, keep, empty_ok=False,
+          tags=("core",))
+reduction("max(Tensor self) -> Tensor", _amax, keep, dims_param=False, empty_ok=False,
+          decomposition=lambda self: aten.amax.default(self, []))
+reduction("min(Tensor self) -> Tensor", _amin, keep, dims_param=False, empty_ok=False,
+          decomposition=lambda self: aten.amin.default(self, []))
+reduction("any(Tensor self) -> Tensor", _any, boolean, dims_param=False, tags=("core",))
+reduction("any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", _any, boolean, single_dim=True,
+          tags=("core",))
+reduction("any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor", _any, boolean, tags=("core",))
+
+
+# all(x) is not(any(not(x))), for each of its overloads
+def _all_decomp(self):
+    return aten.logical_not.default(aten.any.default(aten.logical_not.default(self)))
+
+
+def _all_dim_decomp(self, dim, keepdim=False):
+    return aten.logical_not.default(aten.any.dim(aten.logical_not.default(self), dim, keepdim))
+
+
+def _all_dims_decomp(self, dim=None, keepdim=False):
+    return aten.logical_not.default(aten.any.dims(aten.logical_not.default(self), dim, keepdim))
+
+
+reduction("all(Tensor self) -> Tensor", _all, boolean, dims_param=False, decomposition=_all_decomp)
+reduction("all.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", _all, boolean, single_dim=True,
+          decomposition=_all_dim_decomp)
+reduction("all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor", _all, boolean,
+          decomposition=_all_dims_decomp)
+
+
+def _logsumexp_decomp(self, dim, keepdim=False):
+    if not self.dtype.is_floating_point:
+        self = aten._to_copy.default(self, dtype=dt.get_default_dtype())
+    m = aten.amax.default(self, dim, True)
+    finite = aten.lt.Scalar(aten.abs.default(m), float("inf"))
+    m = aten.where.self(finite, m, aten.scalar_tensor.default(0.0, dtype=self.dtype))
+    s = aten.log.default(aten.sum.dim_IntList(aten.exp.default(aten.sub.Tensor(self, m)), dim, keepdim))
+    return aten.add.Tensor(s, m if keepdim else aten.squeeze.dims(m, list(dim)))
+
+
+reduction("logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", _logsumexp, to_float,
+          decomposition=_logsumexp_decomp)
 
 
 # ------------------------------------------------------------- var / std --
@@ -177,7 +223,7 @@ def _moment(sqrt):
 def _register_moment(name, sqrt):
     fn = _moment(sqrt)
 
-    def make(schema, parse):
+    def make(schema, parse, tags=(), decomposition=None):
         def meta(self, *args, **kwargs):
             dims, _, keepdim = parse(len(self.shape), *args, **kwargs)
             _, out = float_required(self.dtype, None, name)
@@ -188,15 +234,26 @@ def _register_moment(name, sqrt):
             d, out = float_required(dtype_of(self), None, name)
             return out_array(xp, fn(xp, self, dims if self.ndim else None, keepdim, correction), out)
 
-        register(schema, meta=meta, kernel=kernel, tags=("reduction",))
+        register(schema, meta=meta, kernel=kernel, tags=("reduction",) + tags, variants=FUNCTION_AND_METHOD,
+                 decomposition=decomposition)
 
+    # var is core (but its .default form); std is sqrt(var)
+    var_then = (lambda v: aten.sqrt.default(v)) if sqrt else (lambda v: v)
     make(f"{name}(Tensor self, bool unbiased=True) -> Tensor",
-         lambda nd, unbiased=True: (*_var_args(nd, None, None, unbiased), False))
+         lambda nd, unbiased=True: (*_var_args(nd, None, None, unbiased), False),
+         decomposition=lambda self, unbiased=True:
+         var_then(aten.var.correction(self, None, correction=1 if unbiased else 0)))
     make(f"{name}.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor",
-         lambda nd, dim, unbiased=True, keepdim=False: (*_var_args(nd, dim, None, unbiased), keepdim))
+         lambda nd, dim, unbiased=True, keepdim=False: (*_var_args(nd, dim, None, unbiased), keepdim),
+         tags=() if sqrt else ("core",),
+         decomposition=(lambda self, dim, unbiased=True, keepdim=False:
+                        aten.sqrt.default(aten.var.dim(self, dim, unbiased, keepdim))) if sqrt else None)
     make(f"{name}.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor",
          lambda nd, dim=None, *, correction=None, keepdim=False:
-         (*_var_args(nd, dim, correction, True), keepdim))
+         (*_var_args(nd, dim, correction, True), keepdim),
+         tags=() if sqrt else ("core",),
+         decomposition=(lambda self, dim=None, *, correction=None, keepdim=False: aten.sqrt.default(
+             aten.var.correction(self, dim, correction=correction, keepdim=keepdim))) if sqrt else None)
 
 
 _register_moment("var", False)
@@ -222,7 +279,7 @@ def _register_arg_reduction(name, arg_fn):
         return vals, idx.astype(np.int64)
 
     register(f"{name}.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
-             meta=meta, kernel=kernel, tags=("reduction",))
+             meta=meta, kernel=kernel, tags=("reduction", "core"), variants=FUNCTION_AND_METHOD)
 
     def arg_meta(self, dim=None, keepdim=False):
         if dim is None:
@@ -244,7 +301,7 @@ def _register_arg_reduction(name, arg_fn):
         return out_array(xp, r, dt.int64)
 
     register(f"arg{name}(Tensor self, int? dim=None, bool keepdim=False) -> Tensor",
-             meta=arg_meta, kernel=arg_kernel, tags=("reduction",))
+             meta=arg_meta, kernel=arg_kernel, tags=("reduction", "core"), variants=FUNCTION_AND_METHOD)
 
 
 def _nan_first(arg):
@@ -280,7 +337,7 @@ def _cumsum_kernel(xp, self, dim, *, dtype=None):
 
 
 register("cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
-         meta=_cumsum_meta, kernel=_cumsum_kernel)
+         meta=_cumsum_meta, kernel=_cumsum_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
 
 
 # --------------------------------------------------------------- softmax --
@@ -308,7 +365,7 @@ def _softmax_family(name, log):
     def out_dtype(d, dtype, half_to_float=False):
         if dtype is not None:
             d = dtype
-        check(d.category == _FLOAT, lambda: f'"{name}_lastdim_kernel_impl" not implemented for '
+        check(d.is_floating_point, lambda: f'"{name}_lastdim_kernel_impl" not implemented for '
                                             f"'{torch_type_name(d)}'")
         if half_to_float and d is dt.float16:
             d = dt.float32
@@ -323,8 +380,14 @@ def _softmax_family(name, log):
         a = self.astype(d.numpy_dtype, copy=False)
         return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
 
+    # softmax.int is _softmax after an optional cast
+    def decomp(self, dim, dtype=None):
+        if dtype is not None:
+            self = aten._to_copy.default(self, dtype=dtype)
+        return getattr(aten, f"_{name}").default(self, dim, False)
+
     register(f"{name}.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor",
-             meta=meta, kernel=kernel)
+             meta=meta, kernel=kernel, variants=FUNCTION_AND_METHOD, decomposition=decomp)
 
     def meta_(self, dim, half_to_float):
         wrap_dim(dim, len(self.shape))
@@ -335,91 +398,9 @@ def _softmax_family(name, log):
         a = self.astype(d.numpy_dtype, copy=False)
         return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
 
-    register(f"_{name}(Tensor self, int dim, bool half_to_float) -> Tensor", meta=meta_, kernel=kernel_)
+    register(f"_{name}(Tensor self, int dim, bool half_to_float) -> Tensor", meta=meta_, kernel=kernel_,
+             tags=("core",))
 
 
 _softmax_family("softmax", False)
 _softmax_family("log_softmax", True)
-
-
-# ------------------------------------------- decompositions to core ATen --
-from ._registry import aten, decomposes  # noqa: E402
-
-
-def _dtype_kw(dtype):
-    return {"dtype": dtype} if dtype is not None else {}
-
-
-@decomposes(aten.sum.default)
-def _sum_decomp(self, *, dtype=None):
-    return aten.sum.dim_IntList(self, [], **_dtype_kw(dtype))
-
-
-@decomposes(aten.all.default)
-def _all_decomp(self):
-    return aten.logical_not.default(aten.any.default(aten.logical_not.default(self)))
-
-
-@decomposes(aten.all.dim)
-def _all_dim_decomp(self, dim, keepdim=False):
-    return aten.logical_not.default(aten.any.dim(aten.logical_not.default(self), dim, keepdim))
-
-
-@decomposes(aten.all.dims)
-def _all_dims_decomp(self, dim=None, keepdim=False):
-    return aten.logical_not.default(aten.any.dims(aten.logical_not.default(self), dim, keepdim))
-
-
-@decomposes(aten.max.default)
-def _max_decomp(self):
-    return aten.amax.default(self, [])
-
-
-@decomposes(aten.min.default)
-def _min_decomp(self):
-    return aten.amin.default(self, [])
-
-
-@decomposes(aten.var.default)
-def _var_default_decomp(self, unbiased=True):
-    return aten.var.correction(self, None, correction=1 if unbiased else 0)
-
-
-@decomposes(aten.std.default)
-def _std_default_decomp(self, unbiased=True):
-    return aten.sqrt.default(aten.var.correction(self, None, correction=1 if unbiased else 0))
-
-
-@decomposes(aten.std.dim)
-def _std_dim_decomp(self, dim, unbiased=True, keepdim=False):
-    return aten.sqrt.default(aten.var.dim(self, dim, unbiased, keepdim))
-
-
-@decomposes(aten.std.correction)
-def _std_correction_decomp(self, dim=None, *, correction=None, keepdim=False):
-    return aten.sqrt.default(aten.var.correction(self, dim, correction=correction, keepdim=keepdim))
-
-
-@decomposes(aten.logsumexp.default)
-def _logsumexp_decomp(self, dim, keepdim=False):
-    if not self.dtype.is_floating_point:
-        self = aten._to_copy.default(self, dtype=dt.get_default_dtype())
-    m = aten.amax.default(self, dim, True)
-    finite = aten.lt.Scalar(aten.abs.default(m), float("inf"))
-    m = aten.where.self(finite, m, aten.scalar_tensor.default(0.0, dtype=self.dtype))
-    s = aten.log.default(aten.sum.dim_IntList(aten.exp.default(aten.sub.Tensor(self, m)), dim, keepdim))
-    return aten.add.Tensor(s, m if keepdim else aten.squeeze.dims(m, list(dim)))
-
-
-@decomposes(aten.softmax.int)
-def _softmax_int_decomp(self, dim, dtype=None):
-    if dtype is not None:
-        self = aten._to_copy.default(self, dtype=dtype)
-    return aten._softmax.default(self, dim, False)
-
-
-@decomposes(aten.log_softmax.int)
-def _log_softmax_int_decomp(self, dim, dtype=None):
-    if dtype is not None:
-        self = aten._to_copy.default(self, dtype=dtype)
-    return aten._log_softmax.default(self, dim, False)

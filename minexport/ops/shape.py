@@ -10,7 +10,7 @@ from .._tensor import shape_numel as _numel
 from .._trace_state import trace_state
 from .._user_errors import DataDependentError
 from ._common import cast, check, dtype_of, fake_like, fmt_shape, promote, wrap_dim, wrap_dims
-from ._registry import ViewRule, aten, register
+from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
 from ._view_rules import SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout, view_back
 
 
@@ -40,16 +40,19 @@ def infer_size(shape, numel):
     return tuple(shape)
 
 
-def _view_op(schema, shape_fn, array_fn, tags=("view",), *, view):
+def _view_op(schema, shape_fn, array_fn, tags=("view",), *, view, **facts):
     """Register a view op: `shape_fn(shape, *args)` for meta, `array_fn(xp, a, *args)` for the kernel,
-    `view` its `ViewRule`."""
+    `view` its `ViewRule`.
+
+    `facts` are the rest of the op's registration (variants, decomposition).
+    """
     def meta(self, *args, **kwargs):
         return fake_like(shape_fn(tuple(self.shape), *args, **kwargs), self.dtype, self)
 
     def kernel(xp, self, *args, **kwargs):
         return array_fn(xp, self, *args, **kwargs)
 
-    return register(schema, meta=meta, kernel=kernel, tags=tags, view=view)
+    return register(schema, meta=meta, kernel=kernel, tags=tags, view=view, **facts)
 
 
 # ------------------------------------------------------------- view family --
@@ -69,12 +72,49 @@ def _view_kernel(xp, a, size):
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
 
 
-_view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_shape, _view_kernel, view=SHAPE_ONLY)
+_view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_shape, _view_kernel,
+         tags=("view", "core"), variants=("method",), view=SHAPE_ONLY)
+
+
+def _is_contiguous(t):
+    """Whether t is contiguous; a fake tensor has no strides, so the tracer that made it says."""
+    if t._data is not None:
+        return t.is_contiguous()
+    tracer = trace_state.tracer
+    return tracer is None or tracer.is_contiguous(t)
+
+
+def _tri(lower):
+    def decomp(self, diagonal=0):
+        _tri_check(tuple(self.shape))
+        rows, cols = self.shape[-2], self.shape[-1]
+        kw = {"device": self.device}
+        offset = aten.sub.Tensor(aten.arange.start_step(0, cols, 1, **kw),
+                                 aten.unsqueeze.default(aten.arange.start_step(0, rows, 1, **kw), -1))
+        keep = (aten.le.Scalar if lower else aten.ge.Scalar)(offset, diagonal)
+        return aten.where.self(keep, self, aten.scalar_tensor.default(0, dtype=self.dtype, **kw))
+    return decomp
+
+
+def _reshape_decomp(self, shape):
+    if not _is_contiguous(self):
+        self = aten.clone.default(self, memory_format="contiguous_format")
+    return aten.view.default(self, list(shape))
+
+
 _view_op("reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)", _view_shape,
          lambda xp, a, shape: xp.reshape(a, _view_shape(a.shape, shape)), tags=("view", "maybe_view"),
+         decomposition=_reshape_decomp, variants=FUNCTION_AND_METHOD,
          view=ViewRule(inverse=view_back, layout=contiguous_layout))
+
+
+def _unsafe_view_decomp(self, size):
+    return aten.view.default(self, list(size))
+
+
 _view_op("_unsafe_view(Tensor self, SymInt[] size) -> Tensor", _view_shape,
-         lambda xp, a, size: xp.reshape(a, _view_shape(a.shape, size)).copy(), view=SHAPE_ONLY)
+         lambda xp, a, size: xp.reshape(a, _view_shape(a.shape, size)).copy(), decomposition=_unsafe_view_decomp,
+         view=SHAPE_ONLY)
 
 
 def _permute_shape(shape, dims):
@@ -107,6 +147,7 @@ def _permute_layout(args, self_contiguous):
 
 
 _view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_shape, _permute_kernel,
+         tags=("view", "core"), variants=FUNCTION_AND_METHOD,
          view=ViewRule(inverse=_permute_inverse, layout=_permute_layout))
 
 
@@ -133,8 +174,18 @@ def _transpose_inverse(base, mutated_view, dim0, dim1):
     return _unpermute(base, mutated_view, _swapped_dims(base.ndim, dim0 % base.ndim, dim1 % base.ndim))
 
 
+def _transpose_decomp(self, dim0, dim1):
+    n = self.ndim
+    perm = list(range(n))
+    if n:
+        d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
+        perm[d0], perm[d1] = perm[d1], perm[d0]
+    return aten.permute.default(self, perm)
+
+
 _view_op("transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", _transpose_shape,
-         _transpose_kernel, view=ViewRule(inverse=_transpose_inverse, layout=strided_layout))
+         _transpose_kernel, decomposition=_transpose_decomp, variants=FUNCTION_AND_METHOD,
+         view=ViewRule(inverse=_transpose_inverse, layout=strided_layout))
 
 
 def _t_shape(shape):
@@ -156,7 +207,12 @@ def _reverse_dims_layout(args, self_contiguous):
 
 
 _REVERSE_DIMS = ViewRule(inverse=_reverse_dims_inverse, layout=_reverse_dims_layout)
-_view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, _t_kernel, view=_REVERSE_DIMS)
+def _reverse_dims_decomp(self):
+    return aten.permute.default(self, list(range(self.ndim - 1, -1, -1)))
+
+
+_view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, _t_kernel,
+         decomposition=_reverse_dims_decomp, variants=FUNCTION_AND_METHOD, view=_REVERSE_DIMS)
 
 
 def _unsqueeze_shape(shape, dim):
@@ -165,7 +221,8 @@ def _unsqueeze_shape(shape, dim):
 
 
 _view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_shape,
-         lambda xp, a, dim: xp.expand_dims(a, wrap_dim(dim, a.ndim + 1)), view=SHAPE_ONLY)
+         lambda xp, a, dim: xp.expand_dims(a, wrap_dim(dim, a.ndim + 1)),
+         tags=("view", "core"), variants=FUNCTION_AND_METHOD, view=SHAPE_ONLY)
 
 
 def _squeeze_dims(shape, dims):
@@ -173,13 +230,22 @@ def _squeeze_dims(shape, dims):
     return tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
 
 
+def _squeeze_decomp(self):
+    return aten.squeeze.dims(self, [i for i, s in enumerate(self.shape) if s == 1])
+
+
 _view_op("squeeze(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(s for s in shape if s != 1),
-         lambda xp, a: xp.squeeze(a), view=SHAPE_ONLY)
+         lambda xp, a: xp.squeeze(a), decomposition=_squeeze_decomp, variants=FUNCTION_AND_METHOD,
+         view=SHAPE_ONLY)
 _view_op("squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
          lambda shape, dim: _squeeze_dims(shape, [dim]),
-         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, [dim])), view=SHAPE_ONLY)
+         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, [dim])),
+         tags=("view", "core"), variants=FUNCTION_AND_METHOD,
+         view=SHAPE_ONLY)
 _view_op("squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", _squeeze_dims,
-         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, dim)), view=SHAPE_ONLY)
+         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, dim)),
+         tags=("view", "core"), variants=FUNCTION_AND_METHOD,
+         view=SHAPE_ONLY)
 
 
 def _expand_shape(shape, size, *, implicit=False):
@@ -213,7 +279,8 @@ def _expand_inverse(base, mutated_view, *args, **kwargs):
 
 _EXPANDED = ViewRule(inverse=_expand_inverse, layout=strided_layout)
 _view_op("expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)", _expand_shape,
-         lambda xp, a, size, implicit=False: xp.broadcast_to(a, _expand_shape(a.shape, size)), view=_EXPANDED)
+         lambda xp, a, size, implicit=False: xp.broadcast_to(a, _expand_shape(a.shape, size)),
+         tags=("view", "core"), variants=("method",), view=_EXPANDED)
 
 
 INT64_MAX = 9223372036854775807
@@ -269,7 +336,8 @@ def _slice_layout(args, self_contiguous):
 
 
 _view_op("slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",
-         _slice_shape, _slice_kernel, view=ViewRule(inverse=_slice_inverse, layout=_slice_layout))
+         _slice_shape, _slice_kernel, tags=("view", "core"),
+         view=ViewRule(inverse=_slice_inverse, layout=_slice_layout))
 
 
 def _select_index(shape, dim, index):
@@ -298,6 +366,7 @@ def _select_inverse(base, mutated_view, dim, index):
 
 
 _view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_shape, _select_kernel,
+         tags=("view", "core"), variants=FUNCTION_AND_METHOD,
          view=ViewRule(inverse=_select_inverse, layout=_cut_first_dim))
 
 
@@ -330,8 +399,14 @@ def _narrow_inverse(base, mutated_view, dim, start, length):
     return aten.slice_scatter.default(base, mutated_view, dim, start, start + length)
 
 
+def _narrow_decomp(self, dim, start, length):
+    d, s = _narrow_args(tuple(self.shape), dim, start, length)
+    return aten.slice.Tensor(self, d, s, s + length)
+
+
 _view_op("narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)", _narrow_shape,
-         _narrow_kernel, view=ViewRule(inverse=_narrow_inverse, layout=_cut_first_dim))
+         _narrow_kernel, decomposition=_narrow_decomp, variants=FUNCTION_AND_METHOD,
+         view=ViewRule(inverse=_narrow_inverse, layout=_cut_first_dim))
 
 
 def _flatten_shape(shape, start_dim=0, end_dim=-1):
@@ -342,9 +417,14 @@ def _flatten_shape(shape, start_dim=0, end_dim=-1):
     return tuple(shape[:s]) + (_numel(shape[s:e + 1]),) + tuple(shape[e + 1:])
 
 
+def _flatten_decomp(self, start_dim=0, end_dim=-1):
+    return _reshape_decomp(self, list(_flatten_shape(tuple(self.shape), start_dim, end_dim)))
+
+
 _view_op("flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)",
          _flatten_shape, lambda xp, a, start_dim=0, end_dim=-1: xp.reshape(a, _flatten_shape(a.shape, start_dim, end_dim)),
-         tags=("view", "maybe_view"), view=ViewRule(inverse=view_back, layout=contiguous_layout))
+         tags=("view", "maybe_view"), decomposition=_flatten_decomp, variants=FUNCTION_AND_METHOD,
+         view=ViewRule(inverse=view_back, layout=contiguous_layout))
 
 
 def _unflatten_shape(shape, dim, sizes):
@@ -357,9 +437,14 @@ def _unflatten_shape(shape, dim, sizes):
     return tuple(shape[:d]) + sizes + tuple(shape[d + 1:])
 
 
+def _unflatten_decomp(self, dim, sizes):
+    return aten.view.default(self, list(_unflatten_shape(tuple(self.shape), dim, sizes)))
+
+
 _view_op("unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)", _unflatten_shape,
          lambda xp, a, dim, sizes: xp.reshape(a, _unflatten_shape(a.shape, dim, sizes)),
-         tags=("view", "maybe_view"), view=SHAPE_ONLY)
+         tags=("view", "maybe_view"), decomposition=_unflatten_decomp, variants=FUNCTION_AND_METHOD,
+         view=SHAPE_ONLY)
 def _reversed_dims(xp, a):
     return xp.transpose(a) if a.ndim else a.view()
 
@@ -371,7 +456,7 @@ def _mT_shape(shape):
 
 
 _view_op("numpy_T(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(reversed(shape)), _reversed_dims,
-         view=_REVERSE_DIMS)
+         decomposition=_reverse_dims_decomp, view=_REVERSE_DIMS)
 def _mT_kernel(xp, a):
     _mT_shape(a.shape)
     return xp.swapaxes(a, -1, -2)
@@ -381,30 +466,70 @@ def _mT_inverse(base, mutated_view):
     return _unpermute(base, mutated_view, _swapped_dims(base.ndim, base.ndim - 2, base.ndim - 1))
 
 
-_view_op("mT(Tensor(a) self) -> Tensor(a)", _mT_shape, _mT_kernel,
+def _mT_decomp(self):
+    return _transpose_decomp(self, -2, -1)
+
+
+_view_op("mT(Tensor(a) self) -> Tensor(a)", _mT_shape, _mT_kernel, decomposition=_mT_decomp, variants=("method",),
          view=ViewRule(inverse=_mT_inverse, layout=strided_layout))
 
 
-def _like_view(schema, shape_fn, array_fn, tags=("view",), *, view):
+def _like_view(schema, shape_fn, array_fn, tags=("view",), *, view, **facts):
     """A `*_as(self, other)` view: the shape comes from other; `view` its `ViewRule`."""
     register(schema, meta=lambda self, other: fake_like(shape_fn(tuple(self.shape), tuple(other.shape)),
                                                           self.dtype, self),
-             kernel=lambda xp, self, other: array_fn(xp, self, tuple(other.shape)), tags=tags, view=view)
+             kernel=lambda xp, self, other: array_fn(xp, self, tuple(other.shape)), tags=tags, view=view, **facts)
+
+
+def _expand_as_decomp(self, other):
+    return aten.expand.default(self, list(other.shape))
 
 
 _like_view("expand_as(Tensor(a) self, Tensor other) -> Tensor(a)", lambda s, o: _expand_shape(s, o),
-           lambda xp, a, o: xp.broadcast_to(a, _expand_shape(a.shape, o)), view=_EXPANDED)
-_like_view("view_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape, _view_kernel, view=SHAPE_ONLY)
+           lambda xp, a, o: xp.broadcast_to(a, _expand_shape(a.shape, o)),
+           decomposition=_expand_as_decomp, variants=("method",), view=_EXPANDED)
+
+
+def _view_as_decomp(self, other):
+    return aten.view.default(self, list(other.shape))
+
+
+_like_view("view_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape, _view_kernel,
+           decomposition=_view_as_decomp, variants=("method",), view=SHAPE_ONLY)
+
+
+def _reshape_as_decomp(self, other):
+    return _reshape_decomp(self, list(other.shape))
+
+
 _like_view("reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape,
            lambda xp, a, o: xp.reshape(a, _view_shape(a.shape, o)), tags=("view", "maybe_view"),
+           decomposition=_reshape_as_decomp, variants=("method",),
            view=ViewRule(inverse=view_back, layout=contiguous_layout))
 _WHOLE = ViewRule(inverse=same_value, layout=keeps_layout)
-_view_op("alias(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view(), view=_WHOLE)
-_view_op("detach(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view(), view=_WHOLE)
+_view_op("alias(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view(), tags=("view", "core"),
+         view=_WHOLE)
+
+
+def _detach_decomp(self):
+    return aten.alias.default(self)
+
+
+_view_op("detach(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view(),
+         decomposition=_detach_decomp, variants=FUNCTION_AND_METHOD, view=_WHOLE)
+
+
+def _contiguous_decomp(self, *, memory_format=0):
+    if _is_contiguous(self):
+        return aten.alias.default(self)
+    return aten.clone.default(self, memory_format="contiguous_format")
+
+
 _view_op("contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)",
          lambda shape, memory_format=0: shape,
          lambda xp, a, memory_format=0: a if a.flags.c_contiguous else xp.ascontiguousarray(a),
          tags=("view", "maybe_view", "returns_self_if_unchanged"),
+         decomposition=_contiguous_decomp, variants=("method",),
          view=ViewRule(inverse=same_value, layout=contiguous_layout))
 
 
@@ -427,7 +552,7 @@ def _pieces(shape, dim, sizes):
     return d, sizes
 
 
-def _split_op(schema, sizes_fn):
+def _split_op(schema, sizes_fn, tags=("view",), **facts):
     def meta(self, arg, dim=0):
         d, sizes = _pieces(self.shape, dim, sizes_fn(self.shape[wrap_dim(dim, len(self.shape))], arg))
         out = []
@@ -445,8 +570,8 @@ def _split_op(schema, sizes_fn):
             start += s
         return out
 
-    register(schema, meta=meta, kernel=kernel, tags=("view",),
-             view=ViewRule(per_output=_split_steps, layout=cut_layout(2)))
+    register(schema, meta=meta, kernel=kernel, tags=tags,
+             view=ViewRule(per_output=_split_steps, layout=cut_layout(2)), **facts)
 
 
 def _split_steps(outputs, arg, dim=0):
@@ -464,10 +589,24 @@ def _chunk_sizes(size, chunks):
     return split_sizes(size, (size + chunks - 1) // chunks)
 
 
-_split_op("split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]", split_sizes)
+def _split_decomp(self, split_size, dim=0):
+    d = wrap_dim(dim, self.ndim)
+    return aten.split_with_sizes.default(self, split_sizes(self.shape[d], split_size), d)
+
+
+_split_op("split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]", split_sizes,
+          decomposition=_split_decomp, variants=FUNCTION_AND_METHOD)
 _split_op("split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]",
-          lambda size, sizes: list(sizes))
-_split_op("chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", _chunk_sizes)
+          lambda size, sizes: list(sizes), tags=("view", "core"))
+
+
+def _chunk_decomp(self, chunks, dim=0):
+    d = wrap_dim(dim, self.ndim)
+    return aten.split_with_sizes.default(self, _chunk_sizes(self.shape[d], chunks), d)
+
+
+_split_op("chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", _chunk_sizes,
+          decomposition=_chunk_decomp, variants=FUNCTION_AND_METHOD)
 
 
 def _unbind_meta(self, dim=0):
@@ -487,14 +626,20 @@ def _unbind_steps(outputs, dim=0):
     return [(aten.select.int, (dim, i), {}) for i in range(len(outputs))]
 
 
+def _unbind_decomp(self, dim=0):
+    d = wrap_dim(dim, self.ndim)
+    return [aten.select.int(self, d, i) for i in range(self.shape[d])]
+
+
 register("unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", meta=_unbind_meta,
-         kernel=_unbind_kernel, tags=("view",), view=ViewRule(per_output=_unbind_steps, layout=cut_layout(1)))
+         kernel=_unbind_kernel, tags=("view",), decomposition=_unbind_decomp, variants=FUNCTION_AND_METHOD,
+         view=ViewRule(per_output=_unbind_steps, layout=cut_layout(1)))
 
 
 # ------------------------------------------------------------------ copies --
 register("clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
          meta=lambda self, memory_format=None: fake_like(self.shape, self.dtype, self),
-         kernel=lambda xp, self, memory_format=None: self.copy())
+         kernel=lambda xp, self, memory_format=None: self.copy(), tags=("core",), variants=FUNCTION_AND_METHOD)
 
 
 def _cat_inputs(shapes, dim):
@@ -548,7 +693,8 @@ def _cat_kernel(xp, tensors, dim=0):
     return xp.concatenate([tensors[i].astype(rt.numpy_dtype, copy=False) for i in live], axis=d)
 
 
-register("cat(Tensor[] tensors, int dim=0) -> Tensor", meta=_cat_meta, kernel=_cat_kernel)
+register("cat(Tensor[] tensors, int dim=0) -> Tensor", meta=_cat_meta, kernel=_cat_kernel,
+         tags=("core",), variants=("function",))
 
 
 def _stack_check(shapes, dim):
@@ -573,7 +719,13 @@ def _stack_kernel(xp, tensors, dim=0):
     return xp.stack([t.astype(rt.numpy_dtype, copy=False) for t in tensors], axis=d)
 
 
-register("stack(Tensor[] tensors, int dim=0) -> Tensor", meta=_stack_meta, kernel=_stack_kernel)
+def _stack_decomp(tensors, dim=0):
+    d = _stack_check([t.shape for t in tensors], dim)
+    return aten.cat.default([aten.unsqueeze.default(t, d) for t in tensors], d)
+
+
+register("stack(Tensor[] tensors, int dim=0) -> Tensor", meta=_stack_meta, kernel=_stack_kernel,
+         decomposition=_stack_decomp, variants=("function",))
 
 
 def _repeat_shape(shape, repeats):
@@ -589,19 +741,22 @@ def _repeat_kernel(xp, a, repeats):
     return xp.tile(a, tuple(repeats))
 
 
-def _copy_op(schema, shape_fn, array_fn):
+def _copy_op(schema, shape_fn, array_fn, **facts):
+    """Register an op that returns a new tensor of self's dtype with shape `shape_fn(shape, *args)`."""
     register(schema, meta=lambda self, *a, **k: fake_like(shape_fn(tuple(self.shape), *a, **k), self.dtype, self),
-             kernel=array_fn)
+             kernel=array_fn, **facts)
 
 
-_copy_op("repeat(Tensor self, SymInt[] repeats) -> Tensor", _repeat_shape, _repeat_kernel)
+_copy_op("repeat(Tensor self, SymInt[] repeats) -> Tensor", _repeat_shape, _repeat_kernel,
+         tags=("core",), variants=("method",))
 def _flip_shape(shape, dims):
     wrap_dims(dims, len(shape))
     return shape
 
 
 _copy_op("flip(Tensor self, int[] dims) -> Tensor", _flip_shape,
-         lambda xp, a, dims: xp.flip(a, wrap_dims(dims, a.ndim)).copy() if dims else a.copy())
+         lambda xp, a, dims: xp.flip(a, wrap_dims(dims, a.ndim)).copy() if dims else a.copy(),
+         tags=("core",), variants=FUNCTION_AND_METHOD)
 
 
 def _roll_kernel(xp, a, shifts, dims=()):
@@ -615,8 +770,26 @@ def _roll_kernel(xp, a, shifts, dims=()):
     return xp.roll(a, tuple(shifts), axis=tuple(wrap_dim(d, a.ndim) for d in dims))
 
 
+def _roll_decomp(self, shifts, dims=()):
+    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    if not dims:
+        flat = _reshape_decomp(self, [-1])
+        return aten.view.default(_roll_decomp(flat, shifts, [0]), list(self.shape))
+    out = self
+    for shift, dim in zip(shifts, dims):
+        d = wrap_dim(dim, self.ndim)
+        n = self.shape[d]
+        if n == 0:
+            continue
+        k = shift % n
+        if k:
+            out = aten.cat.default([aten.slice.Tensor(out, d, n - k, n), aten.slice.Tensor(out, d, 0, n - k)], d)
+    return out if out is not self else aten.clone.default(self)
+
+
 _copy_op("roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor", lambda shape, shifts, dims=(): shape,
-         _roll_kernel)
+         _roll_kernel, decomposition=_roll_decomp, variants=FUNCTION_AND_METHOD)
 
 
 def _tri_check(shape):
@@ -632,9 +805,9 @@ def _tri_kernel(fn_name):
 
 
 _copy_op("tril(Tensor self, SymInt diagonal=0) -> Tensor", lambda shape, diagonal=0: _tri_check(shape),
-         _tri_kernel("tril"))
+         _tri_kernel("tril"), decomposition=_tri(True), variants=FUNCTION_AND_METHOD)
 _copy_op("triu(Tensor self, SymInt diagonal=0) -> Tensor", lambda shape, diagonal=0: _tri_check(shape),
-         _tri_kernel("triu"))
+         _tri_kernel("triu"), decomposition=_tri(False), variants=FUNCTION_AND_METHOD)
 
 
 # ------------------------------------------------------------------ padding --
@@ -672,7 +845,8 @@ def _constant_pad_kernel(xp, a, pad, value=0):
     return xp.pad(a, pos, mode="constant", constant_values=cast(xp, value, d))
 
 
-_copy_op("constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor", _pad_shape, _constant_pad_kernel)
+_copy_op("constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor", _pad_shape, _constant_pad_kernel,
+         tags=("core",))
 
 _PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -712,9 +886,43 @@ def _pad_kernel(xp, a, pad, mode="constant", value=None):
     return xp.pad(a, _pad_widths(a.ndim, pad), mode=_PAD_MODES[mode])
 
 
-_copy_op('pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor', _pad_shape_checked,
-         _pad_kernel)
+def _pad_decomp(self, pad, mode="constant", value=None):
+    if mode == "constant":
+        return aten.constant_pad_nd.default(self, list(pad), 0 if value is None else value)
+    _check_pad_mode(tuple(self.shape), pad, mode)
+    out = self
+    for i in range(len(pad) // 2):
+        d = self.ndim - 1 - i
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        n = out.shape[d]
+        pieces = []
+        if mode == "reflect":
+            if lo:
+                pieces.append(aten.flip.default(aten.slice.Tensor(out, d, 1, lo + 1), [d]))
+            pieces.append(out)
+            if hi:
+                pieces.append(aten.flip.default(aten.slice.Tensor(out, d, n - hi - 1, n - 1), [d]))
+        elif mode == "replicate":
+            edge_shape = list(out.shape)
+            if lo:
+                edge_shape[d] = lo
+                pieces.append(aten.expand.default(aten.slice.Tensor(out, d, 0, 1), list(edge_shape)))
+            pieces.append(out)
+            if hi:
+                edge_shape[d] = hi
+                pieces.append(aten.expand.default(aten.slice.Tensor(out, d, n - 1, n), list(edge_shape)))
+        else:   # circular
+            if lo:
+                pieces.append(aten.slice.Tensor(out, d, n - lo, n))
+            pieces.append(out)
+            if hi:
+                pieces.append(aten.slice.Tensor(out, d, 0, hi))
+        out = aten.cat.default(pieces, d) if len(pieces) > 1 else out
+    return out
 
+
+_copy_op('pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor', _pad_shape_checked,
+         _pad_kernel, decomposition=_pad_decomp)
 
 
 # ------------------------------------------------------- scatter forms of views --
@@ -751,193 +959,8 @@ def _slice_scatter_kernel(xp, self, src, dim=0, start=None, end=None, step=1):
 
 
 register("select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor",
-         meta=_select_scatter_meta, kernel=_select_scatter_kernel)
+         meta=_select_scatter_meta, kernel=_select_scatter_kernel, tags=("core",))
 register("slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) "
-         "-> Tensor", meta=_slice_scatter_meta, kernel=_slice_scatter_kernel)
+         "-> Tensor", meta=_slice_scatter_meta, kernel=_slice_scatter_kernel, tags=("core",))
 
 
-# ------------------------------------------- decompositions to core ATen --
-from ._registry import decomposes  # noqa: E402
-
-
-def _is_contiguous(t):
-    """Whether t is contiguous; a fake tensor has no strides, so the tracer that made it says."""
-    if t._data is not None:
-        return t.is_contiguous()
-    tracer = trace_state.tracer
-    return tracer is None or tracer.is_contiguous(t)
-
-
-@decomposes(aten.reshape.default)
-def _reshape_decomp(self, shape):
-    if not _is_contiguous(self):
-        self = aten.clone.default(self, memory_format="contiguous_format")
-    return aten.view.default(self, list(shape))
-
-
-@decomposes(aten._unsafe_view.default)
-def _unsafe_view_decomp(self, size):
-    return aten.view.default(self, list(size))
-
-
-@decomposes(aten.reshape_as.default)
-def _reshape_as_decomp(self, other):
-    return _reshape_decomp(self, list(other.shape))
-
-
-@decomposes(aten.view_as.default)
-def _view_as_decomp(self, other):
-    return aten.view.default(self, list(other.shape))
-
-
-@decomposes(aten.expand_as.default)
-def _expand_as_decomp(self, other):
-    return aten.expand.default(self, list(other.shape))
-
-
-@decomposes(aten.flatten.using_ints)
-def _flatten_decomp(self, start_dim=0, end_dim=-1):
-    return _reshape_decomp(self, list(_flatten_shape(tuple(self.shape), start_dim, end_dim)))
-
-
-@decomposes(aten.unflatten.int)
-def _unflatten_decomp(self, dim, sizes):
-    return aten.view.default(self, list(_unflatten_shape(tuple(self.shape), dim, sizes)))
-
-
-@decomposes(aten.t.default, aten.numpy_T.default)
-def _reverse_dims_decomp(self):
-    return aten.permute.default(self, list(range(self.ndim - 1, -1, -1)))
-
-
-@decomposes(aten.mT.default)
-def _mT_decomp(self):
-    return _transpose_decomp(self, -2, -1)
-
-
-@decomposes(aten.transpose.int)
-def _transpose_decomp(self, dim0, dim1):
-    n = self.ndim
-    perm = list(range(n))
-    if n:
-        d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
-        perm[d0], perm[d1] = perm[d1], perm[d0]
-    return aten.permute.default(self, perm)
-
-
-@decomposes(aten.narrow.default)
-def _narrow_decomp(self, dim, start, length):
-    d, s = _narrow_args(tuple(self.shape), dim, start, length)
-    return aten.slice.Tensor(self, d, s, s + length)
-
-
-@decomposes(aten.squeeze.default)
-def _squeeze_decomp(self):
-    return aten.squeeze.dims(self, [i for i, s in enumerate(self.shape) if s == 1])
-
-
-@decomposes(aten.split.Tensor)
-def _split_decomp(self, split_size, dim=0):
-    d = wrap_dim(dim, self.ndim)
-    return aten.split_with_sizes.default(self, split_sizes(self.shape[d], split_size), d)
-
-
-@decomposes(aten.chunk.default)
-def _chunk_decomp(self, chunks, dim=0):
-    d = wrap_dim(dim, self.ndim)
-    return aten.split_with_sizes.default(self, _chunk_sizes(self.shape[d], chunks), d)
-
-
-@decomposes(aten.unbind.int)
-def _unbind_decomp(self, dim=0):
-    d = wrap_dim(dim, self.ndim)
-    return [aten.select.int(self, d, i) for i in range(self.shape[d])]
-
-
-@decomposes(aten.stack.default)
-def _stack_decomp(tensors, dim=0):
-    d = _stack_check([t.shape for t in tensors], dim)
-    return aten.cat.default([aten.unsqueeze.default(t, d) for t in tensors], d)
-
-
-@decomposes(aten.contiguous.default)
-def _contiguous_decomp(self, *, memory_format=0):
-    if _is_contiguous(self):
-        return aten.alias.default(self)
-    return aten.clone.default(self, memory_format="contiguous_format")
-
-
-@decomposes(aten.detach.default)
-def _detach_decomp(self):
-    return aten.alias.default(self)
-
-
-def _tri(lower):
-    def decomp(self, diagonal=0):
-        _tri_check(tuple(self.shape))
-        rows, cols = self.shape[-2], self.shape[-1]
-        kw = {"device": self.device}
-        offset = aten.sub.Tensor(aten.arange.start_step(0, cols, 1, **kw),
-                                 aten.unsqueeze.default(aten.arange.start_step(0, rows, 1, **kw), -1))
-        keep = (aten.le.Scalar if lower else aten.ge.Scalar)(offset, diagonal)
-        return aten.where.self(keep, self, aten.scalar_tensor.default(0, dtype=self.dtype, **kw))
-    return decomp
-
-
-decomposes(aten.tril.default)(_tri(True))
-decomposes(aten.triu.default)(_tri(False))
-
-
-@decomposes(aten.roll.default)
-def _roll_decomp(self, shifts, dims=()):
-    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
-    dims = [dims] if isinstance(dims, int) else list(dims)
-    if not dims:
-        flat = _reshape_decomp(self, [-1])
-        return aten.view.default(_roll_decomp(flat, shifts, [0]), list(self.shape))
-    out = self
-    for shift, dim in zip(shifts, dims):
-        d = wrap_dim(dim, self.ndim)
-        n = self.shape[d]
-        if n == 0:
-            continue
-        k = shift % n
-        if k:
-            out = aten.cat.default([aten.slice.Tensor(out, d, n - k, n), aten.slice.Tensor(out, d, 0, n - k)], d)
-    return out if out is not self else aten.clone.default(self)
-
-
-@decomposes(aten.pad.default)
-def _pad_decomp(self, pad, mode="constant", value=None):
-    if mode == "constant":
-        return aten.constant_pad_nd.default(self, list(pad), 0 if value is None else value)
-    _check_pad_mode(tuple(self.shape), pad, mode)
-    out = self
-    for i in range(len(pad) // 2):
-        d = self.ndim - 1 - i
-        lo, hi = pad[2 * i], pad[2 * i + 1]
-        n = out.shape[d]
-        pieces = []
-        if mode == "reflect":
-            if lo:
-                pieces.append(aten.flip.default(aten.slice.Tensor(out, d, 1, lo + 1), [d]))
-            pieces.append(out)
-            if hi:
-                pieces.append(aten.flip.default(aten.slice.Tensor(out, d, n - hi - 1, n - 1), [d]))
-        elif mode == "replicate":
-            edge_shape = list(out.shape)
-            if lo:
-                edge_shape[d] = lo
-                pieces.append(aten.expand.default(aten.slice.Tensor(out, d, 0, 1), list(edge_shape)))
-            pieces.append(out)
-            if hi:
-                edge_shape[d] = hi
-                pieces.append(aten.expand.default(aten.slice.Tensor(out, d, n - 1, n), list(edge_shape)))
-        else:   # circular
-            if lo:
-                pieces.append(aten.slice.Tensor(out, d, n - lo, n))
-            pieces.append(out)
-            if hi:
-                pieces.append(aten.slice.Tensor(out, d, 0, hi))
-        out = aten.cat.default(pieces, d) if len(pieces) > 1 else out
-    return out
