@@ -42,7 +42,8 @@ def tensor_meta(meta, where, symbols=None):
     sizes = meta["sizes"]
     if len(sizes) > S.MAX_NDIM:
         raise (where / "sizes").error(f"{len(sizes)} dimensions is more than {S.MAX_NDIM}")
-    shape = tuple(_size(s, symbols, where / "sizes" / i) for i, s in enumerate(sizes))
+    shape = tuple(value if tag == "as_int" else _symbolic_size(value, symbols, where / "sizes" / i)
+                  for i, (tag, value) in enumerate(sizes))
     if any(type(s) is int and s < 0 for s in shape):
         raise (where / "sizes").error(f"negative size in {list(shape)}")
     numel = 1
@@ -54,13 +55,10 @@ def tensor_meta(meta, where, symbols=None):
     return shape, dtype, _device_from(meta["device"], where / "device")
 
 
-def _size(sym_int, symbols, where):
-    tag, value = sym_int
-    if tag == "as_int":
-        return value
+def _symbolic_size(sym_expr, symbols, where):
     if symbols is None:
-        raise where.error(f"symbolic sizes ({tag}) are only allowed in a program's graph")
-    return symbols.value(value)
+        raise where.error("symbolic sizes (as_expr) are only allowed in a program's graph")
+    return symbols.value(sym_expr)
 
 
 def _device_from(device, where):
@@ -222,15 +220,16 @@ class _GraphReader:
     # -- pieces ---------------------------------------------------------------
     def _op_arguments(self, op, node_json, where):
         """(args, kwargs) of an op call; each input must be named by the op's schema."""
-        by_name = {a.name: a for a in op._schema.arguments}
+        kwarg_only = _kwarg_only(op)
         args, kwargs = [], {}
+        inputs = where / "inputs"
         for j, entry in enumerate(node_json["inputs"]):
-            w = where / "inputs" / j
+            w = inputs / j
             name = entry["name"]
-            if name not in by_name:
+            if name not in kwarg_only:
                 raise w.error(f"{node_json['target']} has no argument '{name}'")
             value = self.argument(entry["arg"], w)
-            if entry["kind"] == S.ARG_KEYWORD or by_name[name].kwarg_only:
+            if entry["kind"] == S.ARG_KEYWORD or kwarg_only[name]:
                 kwargs[name] = value
             else:
                 args.append(value)
@@ -282,6 +281,17 @@ class _GraphReader:
             raise where.error(f"subgraph name '{name}' is used twice")
         self.subgraphs[name] = GraphModule(reader.subgraphs, reader.graph, class_name=name)
         return self.graph.get_attr(name)
+
+
+def _kwarg_only(op):
+    """{argument name: keyword-only?} of an op's schema (made once per op)."""
+    table = _KWARG_ONLY.get(op)
+    if table is None:
+        table = _KWARG_ONLY[op] = {a.name: a.kwarg_only for a in op._schema.arguments}
+    return table
+
+
+_KWARG_ONLY = {}
 
 
 _NODE_READERS = {"op": _GraphReader._read_op_call, "higher_order": _GraphReader._read_higher_order_call,
