@@ -38,14 +38,21 @@ class Where:
     def __str__(self):
         steps, w = [], self
         while w.parent is not None:
-            step = w.step
-            steps.append(f"[{step}]" if type(step) is int else f"[{step[0]!r}]" if type(step) is tuple else f".{step}")
+            steps.append(_step_text(w.step))
             w = w.parent
         return str(w.step) + "".join(reversed(steps))
 
     def error(self, message):
         """A SerializationError saying `message` about this place."""
         return SerializationError(f"{self}: {message}")
+
+
+def _step_text(step):
+    if type(step) is int:
+        return f"[{step}]"
+    if type(step) is tuple:
+        return f"[{step[0]!r}]"
+    return f".{step}"
 
 
 def read(obj, spec, where):
