@@ -34,10 +34,11 @@ import numpy as np
 from .._tensor import make_tensor
 from ..nn.parameter import Parameter
 from . import schema as S
-from .deserialize import deserialize_program, expect, tensor_meta
+from .deserialize import deserialize_program, tensor_meta
 from .errors import SerializationError
 from .serialize import serialize_program
 from .torch_pickle import sample_inputs_zip
+from .validate import Where, read
 
 __all__ = ["save", "load"]
 
@@ -206,19 +207,19 @@ class _Reader:
 def _load_tensors(reader, config_path, folder, mmap_file, want_params):
     if not reader.has(config_path):
         return {}
-    config = reader.json(config_path)
-    entries = expect(config.get("config") if isinstance(config, dict) else None, dict, f"{config_path}.config")
+    where = Where(config_path)
     out = {}
-    for fqn, entry in entries.items():
-        where = f"{config_path}[{fqn!r}]"
-        expect(entry, dict, where)
-        if entry.get("use_pickle"):
-            raise SerializationError(f"{where}: the tensor is pickled; minexport never unpickles")
-        path = expect(entry.get("path_name"), str, f"{where}.path_name")
+    for fqn, entry in read(reader.json(config_path), S.PAYLOAD_CONFIG, where)["config"].items():
+        w = (where / "config")[fqn]
+        if entry["use_pickle"]:
+            raise w.error("the tensor is pickled; minexport never unpickles")
+        path = entry["path_name"]
         if "/" in path or path in ("", ".", ".."):
-            raise SerializationError(f"{where}.path_name: {path!r} is not a plain file name")
-        shape, dtype, _ = tensor_meta(expect(entry.get("tensor_meta"), dict, f"{where}.tensor_meta"),
-                                      f"{where}.tensor_meta")
+            raise (w / "path_name").error(f"{path!r} is not a plain file name")
+        meta = entry["tensor_meta"]
+        if meta is None:
+            raise (w / "tensor_meta").error("a payload without tensor metadata (a custom object) is not supported")
+        shape, dtype, _ = tensor_meta(meta, w / "tensor_meta")
         numel = 1
         for s in shape:
             numel *= s
@@ -230,9 +231,8 @@ def _load_tensors(reader, config_path, folder, mmap_file, want_params):
             arr = np.frombuffer(data, dtype=npd, count=numel).reshape(shape)
         arr = arr.astype(dtype.numpy_dtype, copy=False)
         t = make_tensor(np.asarray(arr) if kind == "bytes" else arr)
-        if want_params and entry.get("is_param"):
-            t = Parameter(t, requires_grad=bool(expect(entry.get("tensor_meta"), dict, where).get("requires_grad",
-                                                                                               True)))
+        if want_params and entry["is_param"]:
+            t = Parameter(t, requires_grad=meta["requires_grad"])
         out[fqn] = t
     return out
 
@@ -266,7 +266,6 @@ def _load_from(reader, mmap_file, extra_files, expected_opset_version):
     if reader.has("byteorder") and reader.read("byteorder", 64).strip() not in (b"little", b""):
         raise SerializationError("only little-endian archives are supported")
     model = reader.json("models/model.json")
-    expect(model, dict, "models/model.json")
     state_dict = _load_tensors(reader, _WEIGHTS, "data/weights", mmap_file, True)
     constants = _load_tensors(reader, _CONSTANTS, "data/constants", mmap_file, False)
     ep = deserialize_program(model, state_dict, constants, expected_opset_version)

@@ -1,19 +1,26 @@
 """ExportedProgram -> torch's export JSON (model.json) plus the tensor payloads it names.
 
-Graph nodes become torch's `Node` records: the op target as
-"torch.ops.aten.add.Tensor", each argument named by the op's schema and
-tagged positional or keyword, and the node's outputs (a tuple-returning op
-lists the names of its `getitem` users, which are not written as nodes).
+Records are written with exactly the fields of schema.py, in its order
+(tests/test_serde.py checks every written file against it).  Graph nodes
+become torch's `Node` records: the op target as "torch.ops.aten.add.Tensor",
+each argument named by the op's schema and tagged positional or keyword, and
+the node's outputs (a tuple-returning op lists the names of its `getitem`
+users, which are not written as nodes).  Which `Argument` tag a value gets
+is decided by the argument's schema type (`_BY_SCHEMA_TYPE`), and for values
+without one (operator and cond/map arguments, graph outputs) by its Python
+type.
 """
 import operator
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._symbolic_marker import is_symbolic
+from .._tensor import Tensor, _contiguous_strides
 from ..export.graph_signature import (ConstantArgument, InputKind, OutputKind, SymBoolArgument, SymFloatArgument,
                                       SymIntArgument, TensorArgument)
 from ..fx.graph import Node
 from ..nn.parameter import Parameter
+from ..ops._targets import target_kind
 from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
 from . import schema as S
@@ -23,12 +30,9 @@ from .sym_expr import dump_expr
 __all__ = ["serialize_program"]
 
 
+# ------------------------------------------------------- values and sizes --
 def _device_json(d):
     return {"type": d.type, "index": d.index}
-
-
-def _is_sym(v):
-    return getattr(v, "_is_symbolic", False)
 
 
 _SYM_KEYS = {"SymBool": "as_sym_bool", "SymFloat": "as_sym_float", "SymInt": "as_sym_int"}
@@ -48,96 +52,105 @@ def _sym_expr(v):
 
 
 def _size_json(s):
-    return _sym_expr(s) if _is_sym(s) else {"as_int": int(s)}
+    return _sym_expr(s) if is_symbolic(s) else {"as_int": int(s)}
 
 
-def _tensor_meta(t, requires_grad=None):
-    shape = list(t.shape)
-    strides, acc = [], 1
-    for s in reversed(shape):
-        strides.append(acc)
-        acc = acc * s if _is_sym(s) or _is_sym(acc) else acc * max(s, 1)
-    return {"dtype": S.SCALAR_TYPE[t.dtype], "sizes": [_size_json(s) for s in shape],
-            "requires_grad": bool(t.requires_grad if requires_grad is None else requires_grad),
-            "device": _device_json(t.device), "strides": [_size_json(s) for s in reversed(strides)],
+def _tensor_meta(t):
+    """A TensorMeta record: weights and graph values are written contiguous, at offset 0."""
+    return {"dtype": S.SCALAR_TYPE[t.dtype], "sizes": [_size_json(s) for s in t.shape],
+            "requires_grad": bool(t.requires_grad), "device": _device_json(t.device),
+            "strides": [_size_json(s) for s in _contiguous_strides(t.shape)],
             "storage_offset": {"as_int": 0}, "layout": S.LAYOUT["strided"]}
 
 
+# -------------------------------------------------------------- arguments --
+def _node_ref(node):
+    """A graph value by name: as_tensor, or as_sym_int / as_sym_float / as_sym_bool for a symbolic one."""
+    val = node.meta.get("val")
+    if is_symbolic(val):
+        return {_sym_key(val): {"as_name": node.name}}
+    return {"as_tensor": {"name": node.name}}
+
+
+# A Python value with no schema type: the first Python type it is an instance of decides (bool before int).
+_SCALAR_TAGS = ((bool, "as_bool"), (int, "as_int"), (float, "as_float"), (str, "as_string"))
+# A list with no schema type: the first element test every element passes decides.
+_UNTYPED_LISTS = (
+    (lambda v: type(v) is Node, lambda vs: {"as_tensors": [{"name": v.name} for v in vs]}),
+    (lambda v: type(v) is int, lambda vs: {"as_ints": list(vs)}),
+    (lambda v: type(v) in (int, float), lambda vs: {"as_floats": [float(v) for v in vs]}),
+)
+
+
 def _scalar(value):
-    if isinstance(value, bool):
-        return {"as_bool": value}
-    if isinstance(value, int):
-        return {"as_int": value}
-    if isinstance(value, float):
-        return {"as_float": value}
-    if isinstance(value, str):
-        return {"as_string": value}
+    for kind, tag in _SCALAR_TAGS:
+        if isinstance(value, kind):
+            return {tag: value}
     raise SerializationError(f"cannot serialize the value {value!r} of type {type(value).__name__}")
 
 
-def _argument(value, typ):
-    """One argument value as torch's Argument union, guided by its schema type."""
-    if value is None:
-        return {"as_none": True}
-    if isinstance(value, Node):
-        val = value.meta.get("val")
-        if _is_sym(val):
-            return {_sym_key(val): {"as_name": value.name}}
-        return {"as_tensor": {"name": value.name}}
-    if typ is not None and typ.list_len is not None and isinstance(value, (list, tuple)) and \
-            typ.base == "SymInt" and any(isinstance(v, Node) for v in value):
-        return {"as_sym_ints": [{"as_name": v.name} if isinstance(v, Node) else {"as_int": int(v)} for v in value]}
-    if typ is not None and typ.list_len is not None and isinstance(value, (list, tuple)):
-        base = typ.base
-        if base == "Tensor":
-            if typ.elem_optional:
-                return {"as_optional_tensors": [{"as_none": True} if v is None else {"as_tensor": {"name": v.name}}
-                                                for v in value]}
-            return {"as_tensors": [{"name": v.name} for v in value]}
-        if base in ("int", "SymInt"):
-            return {"as_ints": [int(v) for v in value]}
-        if base == "float":
-            return {"as_floats": [float(v) for v in value]}
-        if base == "bool":
-            return {"as_bools": [bool(v) for v in value]}
-        if base == "str":
-            return {"as_strings": [str(v) for v in value]}
-    if typ is not None:
-        base = typ.base
-        if base == "ScalarType":
-            return {"as_scalar_type": S.SCALAR_TYPE[value]}
-        if base == "Device":
-            return {"as_device": _device_json(value if isinstance(value, _device) else _device(value))}
-        if base == "Layout":
-            return {"as_layout": S.LAYOUT[value]}
-        if base == "MemoryFormat":
-            return {"as_memory_format": S.MEMORY_FORMAT.get(value, 1) if isinstance(value, str) else 1}
-        if base == "float" and isinstance(value, int) and not isinstance(value, bool):
-            return {"as_float": float(value)}
-    if isinstance(value, (list, tuple)):
-        if all(isinstance(v, Node) for v in value):
-            return {"as_tensors": [{"name": v.name} for v in value]}
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            return {"as_ints": list(value)}
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            return {"as_floats": [float(v) for v in value]}
+def _scalar_or_none(value):
+    return {"as_none": True} if value is None else _scalar(value)
+
+
+def _untyped(value):
+    """An Argument for a value whose schema type is unknown or gives no rule."""
+    if type(value) in (list, tuple):
+        for fits, write in _UNTYPED_LISTS:
+            if all(fits(v) for v in value):
+                return write(value)
     return _scalar(value)
 
 
+def _tensor_list(value, typ):
+    if typ.elem_optional:
+        return {"as_optional_tensors": [{"as_none": True} if v is None else {"as_tensor": {"name": v.name}}
+                                        for v in value]}
+    return {"as_tensors": [{"name": v.name} for v in value]}
+
+
+def _sym_int_list(value, typ):
+    if any(type(v) is Node for v in value):
+        return {"as_sym_ints": [{"as_name": v.name} if type(v) is Node else {"as_int": int(v)} for v in value]}
+    return {"as_ints": [int(v) for v in value]}
+
+
+def _float(value, typ):
+    return {"as_float": float(value)} if type(value) is int else _untyped(value)
+
+
+# (schema base type, is a list) -> the Argument for a (non-None, non-node) value of that type.
+_BY_SCHEMA_TYPE = {
+    ("Tensor", True): _tensor_list,
+    ("SymInt", True): _sym_int_list,
+    ("int", True): lambda value, typ: {"as_ints": [int(v) for v in value]},
+    ("float", True): lambda value, typ: {"as_floats": [float(v) for v in value]},
+    ("bool", True): lambda value, typ: {"as_bools": [bool(v) for v in value]},
+    ("str", True): lambda value, typ: {"as_strings": [str(v) for v in value]},
+    ("float", False): _float,
+    ("ScalarType", False): lambda value, typ: {"as_scalar_type": S.SCALAR_TYPE[value]},
+    ("Device", False): lambda value, typ: {"as_device": _device_json(_device(value))},
+    ("Layout", False): lambda value, typ: {"as_layout": S.LAYOUT[value]},
+    ("MemoryFormat", False): lambda value, typ: {"as_memory_format": S.MEMORY_FORMAT.get(value, 1)},
+}
+
+
+def _argument(value, typ=None):
+    """One argument value as torch's Argument union, guided by its schema type (None when it has none)."""
+    if value is None:
+        return {"as_none": True}
+    if type(value) is Node:
+        return _node_ref(value)
+    write = None if typ is None else _BY_SCHEMA_TYPE.get((typ.base, typ.list_len is not None))
+    # a list type given a single value (`int[2] stride=1`) is written as that value
+    if write is None or (typ.list_len is not None and type(value) not in (list, tuple)):
+        return _untyped(value)
+    return write(value, typ)
+
+
+# ------------------------------------------------------------------ nodes --
 def _nn_module_stack(stack):
     return ";".join(f"{key},{path},{qualname}" for key, (path, qualname) in stack.items())
-
-
-_OPERATOR_ARGS = ("a", "b")
-
-
-def _operator_node_json(node):
-    """A symbolic-int operator node (operator.mul, operator.ge, ...) as torch writes it."""
-    inputs = [{"name": name, "arg": _argument(v, None), "kind": S.ARG_POSITIONAL}
-              for name, v in zip(_OPERATOR_ARGS, node.args)]
-    return {"target": f"_operator.{node.target.__name__}", "inputs": inputs,
-            "outputs": [{_sym_key(node.meta.get("val")): {"as_name": node.name}}], "metadata": _metadata(node),
-            "is_hop_single_tensor_return": None, "name": node.name}
 
 
 def _metadata(node):
@@ -149,148 +162,167 @@ def _metadata(node):
     return metadata
 
 
-def _node_json(node, getitems):
-    op = node.target
-    schema = op._schema
-    inputs = []
+def _node_record(node, target, inputs, outputs):
+    return {"target": target, "inputs": inputs, "outputs": outputs, "metadata": _metadata(node),
+            "is_hop_single_tensor_return": None, "name": node.name}
+
+
+def _named_argument(name, arg, kind=S.ARG_POSITIONAL):
+    return {"name": name, "arg": arg, "kind": kind}
+
+
+def _output_names(node, slots, count):
+    """The names of a multi-output node's results: its getitem users; an unread one is <node>_unused_<i>, as torch does."""
+    return [slots[i].name if i in slots else f"{node.name}_unused_{i}" for i in range(count)]
+
+
+_OPERATOR_ARGS = ("a", "b")
+
+
+def _operator_node_json(node, slots, tensor_values):
+    """A symbolic-int operator node (operator.mul, operator.ge, ...) as torch writes it."""
+    inputs = [_named_argument(name, _argument(v)) for name, v in zip(_OPERATOR_ARGS, node.args)]
+    return _node_record(node, f"_operator.{node.target.__name__}", inputs, [_node_ref(node)])
+
+
+def _op_node_json(node, slots, tensor_values):
+    """An ATen op node: arguments named and typed by the op's schema, outputs as its returns say."""
+    schema = node.target._schema
     positional = [a for a in schema.arguments if not a.kwarg_only]
-    for arg, value in zip(positional, node.args):
-        inputs.append({"name": arg.name, "arg": _argument(value, arg.type), "kind": S.ARG_POSITIONAL})
+    inputs = [_named_argument(arg.name, _argument(value, arg.type)) for arg, value in zip(positional, node.args)]
     by_name = {a.name: a for a in schema.arguments}
-    for name, value in node.kwargs.items():
-        inputs.append({"name": name, "arg": _argument(value, by_name[name].type if name in by_name else None),
-                       "kind": S.ARG_KEYWORD})
+    inputs += [_named_argument(name, _argument(value, by_name[name].type if name in by_name else None), S.ARG_KEYWORD)
+               for name, value in node.kwargs.items()]
+    val = node.meta.get("val")
+    vals = val if type(val) in (list, tuple) else ()
+    for i, v in enumerate(vals):
+        if i not in slots and isinstance(v, Tensor):   # torch wants metadata for unused outputs too
+            tensor_values[f"{node.name}_unused_{i}"] = _tensor_meta(v)
     rets = schema.returns
-    # an output nobody reads has no getitem node; torch names it <node>_unused_<i>
-    names = [g.name if g is not None else f"{node.name}_unused_{i}" for i, g in enumerate(getitems)]
     if not rets:
         outputs = []
     elif len(rets) == 1 and rets[0].type.list_len is not None:
-        outputs = [{"as_tensors": [{"name": n} for n in names]}]
+        outputs = [{"as_tensors": [{"name": n} for n in _output_names(node, slots, len(vals))]}]
     elif len(rets) > 1:
-        outputs = [{"as_tensor": {"name": n}} for n in names]
-    elif _is_sym(node.meta.get("val")):
-        outputs = [{_sym_key(node.meta["val"]): {"as_name": node.name}}]
+        outputs = [{"as_tensor": {"name": n}} for n in _output_names(node, slots, len(vals))]
     else:
-        outputs = [{"as_tensor": {"name": node.name}}]
-    return {"target": f"torch.ops.{op}", "inputs": inputs, "outputs": outputs, "metadata": _metadata(node),
-            "is_hop_single_tensor_return": None, "name": node.name}
+        outputs = [_node_ref(node)]
+    return _node_record(node, f"torch.ops.{node.target}", inputs, outputs)
 
 
 def _higher_order_node_json(node, slots, tensor_values):
     """A cond/map node as torch writes it: subgraphs inline (as_graph), one as_tensor output per result."""
     def arg(value):
-        if isinstance(value, Node) and value.op == "get_attr":
+        if type(value) is Node and value.op == "get_attr":
             sub = getattr(node.graph.owning_module, value.target)
             return {"as_graph": {"name": value.target, "graph": _graph_json(sub.graph)}}
-        return _argument(list(value) if isinstance(value, tuple) else value, None)
+        return _argument(list(value) if type(value) is tuple else value)
 
-    outputs = []
     for i, t in enumerate(node.meta["val"]):
-        g = slots.get(i)
-        name = g.name if g is not None else f"{node.name}_unused_{i}"
-        if g is None:
-            tensor_values[name] = _tensor_meta(t)
-        outputs.append({"as_tensor": {"name": name}})
-    return {"target": node.target.qualified_name, "inputs": [{"name": "", "arg": arg(a), "kind": S.ARG_POSITIONAL}
-                                                             for a in node.args],
-            "outputs": outputs, "metadata": _metadata(node), "is_hop_single_tensor_return": None, "name": node.name}
+        if i not in slots:
+            tensor_values[f"{node.name}_unused_{i}"] = _tensor_meta(t)
+    outputs = [{"as_tensor": {"name": n}} for n in _output_names(node, slots, len(node.meta["val"]))]
+    return _node_record(node, node.target.qualified_name, [_named_argument("", arg(a)) for a in node.args], outputs)
 
 
-def _graph_json(graph):
-    nodes, tensor_values = [], {}
-    getitems = {}
+_NODE_WRITERS = {"op": _op_node_json, "higher_order": _higher_order_node_json, "operator": _operator_node_json}
+
+
+def _call_json(node, slots, tensor_values):
+    write = _NODE_WRITERS.get(target_kind(node.target))
+    if write is None:
+        raise SerializationError(f"node '{node.name}' calls {node.target!r}, which the archive format cannot name "
+                                 "(only registered ops, cond/map, getitem and operators on symbolic values)")
+    return write(node, slots, tensor_values)
+
+
+# ------------------------------------------------------------------ graph --
+def _getitem_slots(graph):
+    """node -> {output index: the getitem node reading it}."""
+    slots = {}
     for n in graph.nodes:
         if n.op == "call_function" and n.target is operator.getitem:
             src, idx = n.args
-            slots = getitems.setdefault(src, {})
-            slots[idx] = n
-    inputs, outputs = [], []
+            slots.setdefault(src, {})[idx] = n
+    return slots
+
+
+def _placeholder_json(node):
+    val = node.meta.get("val")
+    if is_symbolic(val):
+        raise SerializationError(f"a cond/map subgraph takes the symbolic value '{node.name}' ({val}) as an input, "
+                                 "which torch's archive format cannot hold (subgraph inputs are tensors)")
+    return {"as_tensor": {"name": node.name}} if isinstance(val, Tensor) else _scalar_or_none(val)
+
+
+def _graph_json(graph):
+    slots = _getitem_slots(graph)
+    inputs, outputs, nodes, tensor_values = [], [], [], {}
     sym_values = {"SymInt": {}, "SymFloat": {}, "SymBool": {}}
+    # one pass in node order: tensor_values lists each value, then the unused outputs of the node making it
     for n in graph.nodes:
         val = n.meta.get("val")
         if isinstance(val, Tensor):
             tensor_values[n.name] = _tensor_meta(val)
-        elif _is_sym(val):
+        elif is_symbolic(val):
             sym_values[type(val).__name__][n.name] = _sym_expr(val)
-        if n.op == "placeholder":
-            if _is_sym(val):
-                raise SerializationError(f"a cond/map subgraph takes the symbolic value '{n.name}' ({val}) as an "
-                                         "input, which torch's archive format cannot hold (subgraph inputs are "
-                                         "tensors)")
-            inputs.append({"as_tensor": {"name": n.name}} if isinstance(val, Tensor) else _scalar_or_none(val))
-        elif n.op == "get_attr":
-            continue          # a subgraph: written inline where the higher-order op reads it
-        elif n.op == "call_function":
-            if n.target is operator.getitem:
-                continue
-            if getattr(n.target, "__module__", None) == "_operator":
-                nodes.append(_operator_node_json(n))
-                continue
-            if getattr(n.target, "_is_higher_order_op", False):
-                nodes.append(_higher_order_node_json(n, getitems.get(n, {}), tensor_values))
-                continue
-            if not hasattr(n.target, "overloadpacket"):
-                raise SerializationError(f"node '{n.name}' calls {n.target!r}, which the archive format cannot "
-                                         "name (only registered ops and getitem)")
-            slots = getitems.get(n, {})
-            vals = n.meta.get("val") if isinstance(n.meta.get("val"), (list, tuple)) else ()
-            for i, v in enumerate(vals):
-                if i not in slots and isinstance(v, Tensor):   # torch wants metadata for unused outputs too
-                    tensor_values[f"{n.name}_unused_{i}"] = _tensor_meta(v)
-            nodes.append(_node_json(n, [slots.get(i) for i in range(len(vals))]))
+        if n.op == "call_function":
+            if n.target is not operator.getitem:      # getitems are written as their source's outputs
+                nodes.append(_call_json(n, slots.get(n, {}), tensor_values))
+        elif n.op == "placeholder":
+            inputs.append(_placeholder_json(n))
         elif n.op == "output":
-            outputs = [_argument(v, None) for v in n.args[0]]
-        else:
+            outputs = [_argument(v) for v in n.args[0]]
+        elif n.op != "get_attr":      # get_attr: a subgraph, written inline where the higher-order op reads it
             raise SerializationError(f"node '{n.name}' has op '{n.op}', which the archive format does not hold")
     return {"inputs": inputs, "outputs": outputs, "nodes": nodes, "tensor_values": tensor_values,
             "sym_int_values": sym_values["SymInt"], "sym_bool_values": sym_values["SymBool"],
             "is_single_tensor_return": False, "custom_obj_values": {}, "sym_float_values": sym_values["SymFloat"]}
 
 
-def _scalar_or_none(value):
-    return {"as_none": True} if value is None else _scalar(value)
-
-
+# -------------------------------------------------------------- signature --
 _INPUT_KEYS = {InputKind.PARAMETER: ("parameter", "parameter_name"), InputKind.BUFFER: ("buffer", "buffer_name"),
                InputKind.CONSTANT_TENSOR: ("tensor_constant", "tensor_constant_name")}
 _OUTPUT_KEYS = {OutputKind.BUFFER_MUTATION: ("buffer_mutation", "buffer_name"),
                 OutputKind.USER_INPUT_MUTATION: ("user_input_mutation", "user_input_name"),
                 OutputKind.PARAMETER_MUTATION: ("parameter_mutation", "parameter_name")}
+# A user output's argument, by the kind of the signature's argument record.
+_USER_OUTPUT_ARGS = {
+    TensorArgument: lambda a: {"as_tensor": {"name": a.name}},
+    SymIntArgument: lambda a: {"as_sym_int": {"as_name": a.name}},
+    SymFloatArgument: lambda a: {"as_sym_float": {"as_name": a.name}},
+    SymBoolArgument: lambda a: {"as_sym_bool": {"as_name": a.name}},
+    ConstantArgument: lambda a: _scalar_or_none(a.value),
+}
+
+
+def _input_spec_json(s):
+    if s.kind == InputKind.USER_INPUT:
+        if type(s.arg) is ConstantArgument:
+            return {"constant_input": {"name": s.arg.name, "value": _scalar_or_none(s.arg.value)}}
+        return {"user_input": {"arg": {"as_tensor": {"name": s.arg.name}}}}
+    if s.kind not in _INPUT_KEYS:
+        raise SerializationError(f"input kind {s.kind.name} is not supported by minexport's archive writer")
+    key, target_key = _INPUT_KEYS[s.kind]
+    entry = {"arg": {"name": s.arg.name}, target_key: s.target}
+    if s.kind == InputKind.BUFFER:
+        entry["persistent"] = bool(s.persistent)
+    return {key: entry}
+
+
+def _output_spec_json(s):
+    if s.kind == OutputKind.USER_OUTPUT and type(s.arg) in _USER_OUTPUT_ARGS:
+        return {"user_output": {"arg": _USER_OUTPUT_ARGS[type(s.arg)](s.arg)}}
+    if s.kind not in _OUTPUT_KEYS:
+        raise SerializationError(f"output kind {s.kind.name} ({type(s.arg).__name__}) is not supported by minexport's "
+                                 "archive writer")
+    key, target_key = _OUTPUT_KEYS[s.kind]
+    return {key: {"arg": {"name": s.arg.name}, target_key: s.target}}
 
 
 def _signature_json(sig):
-    inputs = []
-    for s in sig.input_specs:
-        if s.kind == InputKind.USER_INPUT:
-            if isinstance(s.arg, ConstantArgument):
-                inputs.append({"constant_input": {"name": s.arg.name, "value": _scalar_or_none(s.arg.value)}})
-            else:
-                inputs.append({"user_input": {"arg": {"as_tensor": {"name": s.arg.name}}}})
-        elif s.kind in _INPUT_KEYS:
-            key, target_key = _INPUT_KEYS[s.kind]
-            entry = {"arg": {"name": s.arg.name}, target_key: s.target}
-            if s.kind == InputKind.BUFFER:
-                entry["persistent"] = bool(s.persistent)
-            inputs.append({key: entry})
-        else:
-            raise SerializationError(f"input kind {s.kind.name} is not supported by minexport's archive writer")
-    outputs = []
-    for s in sig.output_specs:
-        if s.kind == OutputKind.USER_OUTPUT:
-            if isinstance(s.arg, TensorArgument):
-                arg = {"as_tensor": {"name": s.arg.name}}
-            elif isinstance(s.arg, (SymIntArgument, SymFloatArgument, SymBoolArgument)):
-                arg = {_SYM_KEYS[type(s.arg).__name__.replace("Argument", "")]: {"as_name": s.arg.name}}
-            else:
-                arg = _scalar_or_none(s.arg.value)
-            outputs.append({"user_output": {"arg": arg}})
-        elif s.kind in _OUTPUT_KEYS:
-            key, target_key = _OUTPUT_KEYS[s.kind]
-            outputs.append({key: {"arg": {"name": s.arg.name}, target_key: s.target}})
-        else:
-            raise SerializationError(f"output kind {s.kind.name} is not supported by minexport's archive writer")
-    return {"input_specs": inputs, "output_specs": outputs}
+    return {"input_specs": [_input_spec_json(s) for s in sig.input_specs],
+            "output_specs": [_output_spec_json(s) for s in sig.output_specs]}
 
 
 def _call_graph_json(entries):
@@ -305,6 +337,7 @@ def _call_graph_json(entries):
     return out
 
 
+# ---------------------------------------------------------------- program --
 def _payload(tensors, prefix, params):
     """(config json, [(path, contiguous little-endian bytes array)]) for a dict of tensors."""
     config, blobs = {}, []
