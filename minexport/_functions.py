@@ -422,7 +422,7 @@ def _check(cond, message=None):
     runtime assert in the program (torch._check)."""
     if is_symbolic(cond):
         tracer = trace_state.tracer
-        if hasattr(tracer, "check_condition"):
+        if tracer is not None and tracer.check_condition is not None:
             tracer.check_condition(cond, message() if callable(message) else message)
             return
         cond = bool(cond)

@@ -22,7 +22,15 @@ class Tracer:
     `refuse_data_access(what, tensor)`, called before a fake tensor's values are
     read (raise a teaching error there; returning falls back to a generic one),
     and `is_contiguous(tensor)` for a fake tensor's layout (reshape's decomposition).
+
+    Optional capabilities, None when a tracer lacks them (the caller then
+    refuses or runs eagerly): `trace_cond(pred, true_fn, false_fn, operands)`
+    and `trace_map(body, xs, args)` record control flow as subgraphs;
+    `check_condition(cond, message)` handles `_check` on a symbolic condition;
+    `data_dependent_size(upper)` makes a size known only at run time.
     """
+
+    trace_cond = trace_map = check_condition = data_dependent_size = None
 
     def __call__(self, op, args, kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(op, args, kwargs)")

@@ -38,7 +38,8 @@ def cond(pred, true_fn, false_fn, operands=()):
     elif not isinstance(pred, (bool, int)) and not is_symbolic(pred):
         raise TypeError(f"cond: pred must be a bool, a symbolic condition or a one-element tensor, "
                         f"got {type(pred).__name__}")
-    trace = getattr(trace_state.tracer, "trace_cond", None)
+    tracer = trace_state.tracer
+    trace = tracer.trace_cond if tracer is not None else None
     if trace is not None and not isinstance(pred, (bool, int)):
         # the branches see the operands' structure; the graph sees the flat tensors (as torch records them)
         return trace(pred, *(_on_leaves(fn, spec) for fn in (true_fn, false_fn)), tuple(flat))
@@ -67,7 +68,8 @@ def map(f, xs, *args):
         return f(pytree.tree_unflatten(list(leaves[:len(flat_xs)]), xs_spec),
                  *pytree.tree_unflatten(list(leaves[len(flat_xs):]), args_spec))
 
-    trace = getattr(trace_state.tracer, "trace_map", None)
+    tracer = trace_state.tracer
+    trace = tracer.trace_map if tracer is not None else None
     if trace is not None:
         return trace(body, flat_xs, flat_args)
     from . import _functions

@@ -16,14 +16,14 @@ higher_order = namespace("higher_order")
 
 
 class HigherOrderOperator:
-    """An operator taking graphs as arguments: `torch.ops.higher_order.<name>`."""
+    """An operator taking graphs as arguments: `torch.ops.higher_order.<name>`.
 
-    _is_higher_order_op = True
+    Not an `OpOverload`: it has no schema and no meta function (its outputs come
+    from tracing the subgraphs), so code tells the two apart with
+    `ops._targets.target_kind`, never by probing attributes.
+    """
+
     namespace = "higher_order"
-    is_mutating = False
-    meta = None                 # outputs come from tracing the subgraphs, not from a meta function
-    donating_kernel = None
-    tags = frozenset()
 
     def __init__(self, name, kernel, arg_kinds, doc):
         self.__name__ = self._name = name

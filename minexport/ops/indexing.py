@@ -27,10 +27,10 @@ def _check_index_dtype(d):
 
 def data_dependent_size(upper, what):
     """A size known only when the program runs: a new unbacked symbol in [0, upper] while tracing."""
-    mode = trace_state.tracer
-    check(mode is not None and hasattr(mode, "data_dependent_size"),
+    tracer = trace_state.tracer
+    check(tracer is not None and tracer.data_dependent_size is not None,
           lambda: f"{what} of a fake tensor has a data-dependent size; only export's tracer can represent it")
-    return mode.data_dependent_size(upper)
+    return tracer.data_dependent_size(upper)
 
 
 def _mask_count(mask):
