@@ -6,7 +6,7 @@ op registry (`minexport.ops.aten`).  Heavy dependencies (sympy, CuPy) load
 only when first needed.
 """
 from . import dtypes as _dtypes
-from .dtypes import (bfloat16, bool, dtype, float16, float32, float64, get_default_dtype,  # noqa: A004
+from .dtypes import (bfloat16, bool, dtype, float16, float32, float64, get_default_dtype,
                      int8, int16, int32, int64, promote_types, set_default_dtype, uint8, can_cast)
 from ._tensor import Size, Tensor
 from .runtime.backends import device
@@ -14,14 +14,14 @@ from . import ops
 from ._factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                          linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                          scalar_tensor, tensor, zeros, zeros_like)
-from ._functions import *  # noqa: F401,F403
-from ._functions import (abs, all, any, max, min, pow, round, sum,  # noqa: A004,F401
+from ._functions import *  # noqa: F403
+from ._functions import (abs, all, any, max, min, pow, round, sum,
                          return_types, no_grad, enable_grad, inference_mode, _check, _check_is_size)
-from . import _tensor_methods  # noqa: F401  (attaches Tensor methods)
+from . import _tensor_methods
 from ._random import manual_seed, seed
 
-half, float, double = float16, float32, float64  # noqa: A001
-short, int, long = int16, int32, int64  # noqa: A001
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
 strided = "strided"
 contiguous_format = "contiguous_format"
 

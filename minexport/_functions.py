@@ -62,8 +62,6 @@ def sub(input, other, *, alpha=1):
     return aten.sub.Tensor(input, other) if alpha == 1 else aten.sub.Tensor(input, other, alpha=alpha)
 
 
-subtract = sub
-
 
 def mul(input, other):
     """Elementwise product."""
@@ -71,8 +69,6 @@ def mul(input, other):
         input, other = other, input
     return aten.mul.Tensor(input, other)
 
-
-multiply = mul
 
 
 def div(input, other, *, rounding_mode=None):
@@ -83,8 +79,6 @@ def div(input, other, *, rounding_mode=None):
         return aten.div.Tensor(input, other)
     return aten.div.Tensor_mode(input, other, rounding_mode=rounding_mode)
 
-
-divide = div
 
 
 def true_divide(input, other):
@@ -394,11 +388,13 @@ for _name, _ops in exposed_overloads("function").items():
 
 _where_by_schema = _generated(aten.where, exposed_overloads("function")["where"])
 
-# torch's aliases of ops minexport registers under one name
-negative = neg
-not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
-clip = clamp
-swapaxes = swapdims = transpose
+# torch's aliases of ops minexport registers under one name: alias -> registered name
+# (`_tensor_methods` attaches the same aliases as methods)
+ALIASES = {"negative": "neg", "subtract": "sub", "multiply": "mul", "divide": "div", "not_equal": "ne", "less": "lt",
+           "less_equal": "le", "greater": "gt", "greater_equal": "ge", "clip": "clamp", "swapaxes": "transpose",
+           "swapdims": "transpose"}
+for _alias, _name in ALIASES.items():
+    globals()[_alias] = globals()[_name]
 
 
 class no_grad:

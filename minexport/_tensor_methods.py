@@ -322,8 +322,7 @@ for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
 for _name, _ops in F.exposed_overloads("method").items():
     if _name not in vars(Tensor):
         setattr(Tensor, _name, getattr(F, _name, None) or F._generated(_ops[0].overloadpacket, _ops))
-for _name in ("negative", "subtract", "multiply", "divide", "true_divide", "not_equal", "less", "less_equal",
-              "greater", "greater_equal", "clip", "swapaxes", "swapdims"):    # aliases of registered names
+for _name in (*F.ALIASES, "true_divide"):     # torch's aliases of registered names
     setattr(Tensor, _name, getattr(F, _name))
 Tensor.clip_ = Tensor.clamp_
 

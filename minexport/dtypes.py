@@ -92,7 +92,7 @@ int8 = dtype("int8", 1, _CATEGORY_INT, True, "int8", 3)
 int16 = dtype("int16", 2, _CATEGORY_INT, True, "int16", 4)
 int32 = dtype("int32", 4, _CATEGORY_INT, True, "int32", 5)
 int64 = dtype("int64", 8, _CATEGORY_INT, True, "int64", 6)
-bool = dtype("bool", 1, _CATEGORY_BOOL, False, "bool", 1)  # noqa: A001 (torch's name)
+bool = dtype("bool", 1, _CATEGORY_BOOL, False, "bool", 1)
 
 ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}

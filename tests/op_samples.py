@@ -49,8 +49,8 @@ def T(*shape, dtype=me.float32, low=-3.0, high=3.0, noncontig=False):
     return me.from_numpy(np.asarray(arr))
 
 
-def I(*shape, high=3, low=0):
-    """An int64 index tensor in [low, high)."""
+def L(*shape, high=3, low=0):
+    """A long (int64) index tensor in [low, high)."""
     return me.from_numpy(_rng.integers(low, high, shape).astype(np.int64))
 
 
@@ -196,7 +196,8 @@ samples("aten.rsub.Scalar")(_binary_samples(scalar_only=True))
 
 @samples("aten.add.Tensor", "aten.sub.Tensor", "aten.add_.Tensor", "aten.sub_.Tensor")
 def _add_alpha():
-    return _binary_samples()() + [Sample(T(3, 4), T(4), alpha=2), Sample(T(2, dtype=me.int64), T(2, dtype=me.int64), alpha=3)]
+    return _binary_samples()() + [Sample(T(3, 4), T(4), alpha=2),
+                                  Sample(T(2, dtype=me.int64), T(2, dtype=me.int64), alpha=3)]
 
 
 @samples("aten.div.Scalar_mode", "aten.div_.Scalar_mode")
@@ -209,7 +210,8 @@ def _div_mode():
     out = []
     for mode in ("trunc", "floor"):
         out += [Sample(T(3, 4), T(4, low=0.5), rounding_mode=mode),
-                Sample(T(3, 4, dtype=me.int64, low=-9, high=9), T(4, dtype=me.int64, low=1, high=4), rounding_mode=mode),
+                Sample(T(3, 4, dtype=me.int64, low=-9, high=9), T(4, dtype=me.int64, low=1, high=4),
+                       rounding_mode=mode),
                 Sample(T(5, dtype=me.int32, low=-9, high=9), 2, rounding_mode=mode)]
     out.append(Sample(T(3), T(3, low=0.5), rounding_mode=None))
     return out
@@ -217,7 +219,8 @@ def _div_mode():
 
 @samples("aten.pow.Tensor_Tensor", "aten.pow_.Tensor")
 def _pow_tt():
-    return [Sample(T(3, 4, low=0.5), T(4)), Sample(T(3, dtype=me.int64, low=0, high=4), T(3, dtype=me.int64, low=0, high=3)),
+    return [Sample(T(3, 4, low=0.5), T(4)),
+            Sample(T(3, dtype=me.int64, low=0, high=4), T(3, dtype=me.int64, low=0, high=3)),
             Sample(T(2, 3, dtype=me.float64, low=0.5), T(3, low=-2, high=2))]
 
 
@@ -615,20 +618,20 @@ def _pad():
 # --------------------------------------------------------------- indexing ----
 @samples("aten.index.Tensor")
 def _index():
-    return [Sample(T(5, 4), [I(3, high=5)]), Sample(T(5, 4), [None, I(2, 2, high=4)]),
-            Sample(T(5, 4, 3), [I(2, high=5), None, I(2, high=3)]), Sample(T(5, 4), [B(5, 4)]),
-            Sample(T(5, 4, 3), [None, I(3, high=4), I(3, high=3)])]
+    return [Sample(T(5, 4), [L(3, high=5)]), Sample(T(5, 4), [None, L(2, 2, high=4)]),
+            Sample(T(5, 4, 3), [L(2, high=5), None, L(2, high=3)]), Sample(T(5, 4), [B(5, 4)]),
+            Sample(T(5, 4, 3), [None, L(3, high=4), L(3, high=3)])]
 
 
 @samples("aten.index_put.default", "aten.index_put_.default")
 def _index_put():
-    return [Sample(T(5, 4), [I(3, high=5)], T(3, 4)), Sample(T(5, 4), [I(2, high=5), I(2, high=4)], T(2)),
+    return [Sample(T(5, 4), [L(3, high=5)], T(3, 4)), Sample(T(5, 4), [L(2, high=5), L(2, high=4)], T(2)),
             Sample(T(5, 4), [me.tensor([0, 2, 0])], T(3, 4), True)]
 
 
 @samples("aten.gather.default")
 def _gather():
-    return [Sample(T(3, 4), 1, I(3, 2, high=4)), Sample(T(3, 4), 0, I(2, 4, high=3))]
+    return [Sample(T(3, 4), 1, L(3, 2, high=4)), Sample(T(3, 4), 0, L(2, 4, high=3))]
 
 
 @samples("aten.scatter.src", "aten.scatter_.src")
@@ -674,12 +677,12 @@ def _slice_scatter():
 
 @samples("aten.index_select.default")
 def _index_select():
-    return [Sample(T(5, 4), 0, I(3, high=5)), Sample(T(5, 4), -1, I(6, high=4))]
+    return [Sample(T(5, 4), 0, L(3, high=5)), Sample(T(5, 4), -1, L(6, high=4))]
 
 
 @samples("aten.embedding.default")
 def _embedding():
-    return [Sample(T(10, 3), I(2, 4, high=10)), Sample(T(10, 3), I(5, high=10), 0)]
+    return [Sample(T(10, 3), L(2, 4, high=10)), Sample(T(10, 3), L(5, high=10), 0)]
 
 
 @samples("aten.copy_.default", "aten.copy.default")
@@ -736,7 +739,8 @@ def _convolution():
 @samples("aten.max_pool2d.default", "aten.max_pool2d_with_indices.default")
 def _maxpool():
     return [Sample(T(2, 3, 8, 8), [2, 2]), Sample(T(1, 2, 7, 9), [3, 3], [2, 2], [1, 1]),
-            Sample(T(1, 2, 7, 9), [3, 2], [2, 2], [0, 1], [1, 1], True), Sample(T(2, 7, 7), [2, 2], [1, 1], [0, 0], [2, 2])]
+            Sample(T(1, 2, 7, 9), [3, 2], [2, 2], [0, 1], [1, 1], True),
+            Sample(T(2, 7, 7), [2, 2], [1, 1], [0, 0], [2, 2])]
 
 
 @samples("aten.avg_pool2d.default")
@@ -972,4 +976,4 @@ def _item():
     return [Sample(T(1)), Sample(T(dtype=me.int64)), Sample(B(1, 1))]
 
 
-__all__ = ["SAMPLES", "RANDOM", "TOLERANCE", "Sample", "T", "I", "B", "math"]
+__all__ = ["SAMPLES", "RANDOM", "TOLERANCE", "Sample", "T", "L", "B", "math"]

@@ -87,7 +87,7 @@ def test_eager_semantics():
 def test_pytree_operands_are_flattened_in_the_graph():
     class Tree(nn.Module):
         def forward(self, x, y):
-            return cond(x.sum() > 0, lambda d, l: d["a"] + l[0], lambda d, l: d["a"] - l[0], ({"a": x}, [y]))
+            return cond(x.sum() > 0, lambda d, ys: d["a"] + ys[0], lambda d, ys: d["a"] - ys[0], ({"a": x}, [y]))
 
     x, y = me.randn(3), me.randn(3)
     ep = export(Tree(), (x, y))

@@ -179,7 +179,8 @@ def test_matches_torch_printout():
                                dynamic_shapes={"x": {0: torch.export.Dim("d0"),
                                                      1: torch.export.Dim("d1", min=4, max=18)}})
     m_ep = export(MSlice(), (me.randn(10, 10),), dynamic_shapes={"x": {0: Dim("d0"), 1: Dim("d1", min=4, max=18)}})
-    strip = lambda t: [line for line in norm(str(t)).splitlines() if "# File" not in line]
+    def strip(program):
+        return [line for line in norm(str(program)).splitlines() if "# File" not in line]
     assert strip(m_ep) == strip(t_ep)
 
 
@@ -206,8 +207,8 @@ def test_item_becomes_an_unbacked_symbol_with_runtime_asserts():
     text = str(ep)
     assert 'item: "Sym(u0)" = torch.ops.aten.item.default(y)' in text
     assert 'ge: "Sym(u0 >= 3)" = item >= 3' in text
-    assert "torch.ops.aten._assert_scalar.default(ge, \"Runtime assertion failed for expression u0 >= 3 on node 'ge'\")" \
-        in text
+    assert ("torch.ops.aten._assert_scalar.default(ge, "
+            "\"Runtime assertion failed for expression u0 >= 3 on node 'ge'\")") in text
     assert text.endswith("Range constraints: {u0: VR[3, 5]}\n")
     m = ep.module()
     x = me.randn(3, 3)
@@ -338,7 +339,8 @@ def test_float_item_matches_torch():
 
     t_ep = torch.export.export(TFloatItem(), (torch.randn(3), torch.tensor(1.5)))
     m_ep = export(FloatItem(), (me.randn(3), me.tensor(1.5)))
-    strip = lambda t: [line for line in str(t).splitlines() if "# File" not in line]
+    def strip(program):
+        return [line for line in str(program).splitlines() if "# File" not in line]
     assert strip(m_ep) == strip(t_ep)
     assert str(m_ep.run_decompositions().graph_signature) == str(t_ep.run_decompositions().graph_signature)
 

@@ -163,7 +163,8 @@ def test_torch_loads_and_runs_our_archives(index, tmp_path):
     path = tmp_path / "p.pt2"
     save(ep, path)
     tep = torch.export.load(path)
-    to_torch = lambda v: torch.from_numpy(v.numpy().copy()) if isinstance(v, me.Tensor) else v
+    def to_torch(v):
+        return torch.from_numpy(v.numpy().copy()) if isinstance(v, me.Tensor) else v
     t_out = tep.module()(*pytree.tree_map(to_torch, _clone(args)), **pytree.tree_map(to_torch, _clone(kwargs)))
     m_out = ep.module()(*_clone(args), **_clone(kwargs))
     t_leaves = torch.utils._pytree.tree_leaves(t_out)
@@ -306,7 +307,8 @@ def _written(ep):
 def _schema_cases():
     from test_control_flow import TensorPred
     cond = export(TensorPred(), (me.randn(3, 2),))
-    return [(name, ep) for name, ep, *_ in ROUND_TRIP + DYNAMIC] + [("cond", cond), ("cond_core", cond.run_decompositions())]
+    return ([(name, ep) for name, ep, *_ in ROUND_TRIP + DYNAMIC]
+            + [("cond", cond), ("cond_core", cond.run_decompositions())])
 
 
 SCHEMA_CASES = _schema_cases()

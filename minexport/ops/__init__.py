@@ -2,6 +2,6 @@
 
 Importing this package registers every op family once.
 """
-from ._registry import OpOverload, OpOverloadPacket, aten, all_ops, lookup, register, namespace  # noqa: F401
-from . import pointwise, reductions, linalg, shape, indexing, nn_ops, creation, higher_order  # noqa: F401,E402
-from .schema import parse_schema  # noqa: F401,E402
+from ._registry import OpOverload, OpOverloadPacket, aten, all_ops, lookup, register, namespace
+from . import pointwise, reductions, linalg, shape, indexing, nn_ops, creation, higher_order
+from .schema import parse_schema

@@ -11,7 +11,7 @@ from .. import dtypes as dt
 from .._tensor import make_fake
 from ..runtime import backends
 from ._common import cast, check, dtype_of, fmt_shape
-from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
+from ._registry import ViewRule, aten, register
 from ._view_rules import strided_layout, view_back
 
 
@@ -394,7 +394,8 @@ register("to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bo
          meta=lambda self, dtype, *a, **k: make_fake(self.shape, dtype, self.device),
          kernel=lambda xp, self, dtype, non_blocking=False, copy=False, memory_format=None:
          _convert(xp, self, dtype, None, copy), tags=_TO_TAGS, view=_TO_VIEW,
-         decomposition=_to_decomp(lambda s, a, k: a[0] if a else k["dtype"], lambda s, a, k: None), variants=("method",))
+         decomposition=_to_decomp(lambda s, a, k: a[0] if a else k["dtype"], lambda s, a, k: None),
+         variants=("method",))
 register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
          meta=lambda self, device, dtype, *a, **k: make_fake(self.shape, dtype, device),
@@ -405,8 +406,8 @@ register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_bl
 register("type_as(Tensor self, Tensor other) -> Tensor",
          meta=lambda self, other: make_fake(self.shape, other.dtype, self.device),
          kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False),
-         tags=("may_alias",),
-         decomposition=_to_decomp(lambda s, a, k: a[0].dtype, lambda s, a, k: None), variants=("method",))   # returns its input when the dtype already matches
+         tags=("may_alias",),   # returns its input when the dtype already matches
+         decomposition=_to_decomp(lambda s, a, k: a[0].dtype, lambda s, a, k: None), variants=("method",))
 
 
 def _assert_metadata(xp, a, size=None, stride=None, dtype=None, *, device=None, layout=None):

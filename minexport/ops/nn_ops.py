@@ -11,7 +11,7 @@ import numpy as np
 from .. import dtypes as dt
 from .. import _random
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
-from ._registry import FUNCTION_AND_METHOD, aten, register
+from ._registry import aten, register
 
 from .reductions import _softmax_array
 
@@ -78,18 +78,18 @@ def _conv_array(xp, x, w, b, stride, padding, dilation, groups):
     win = _windows(xp, x, w.shape[2:], stride, dilation)       # N, C, out..., k...
     N, C = x.shape[:2]
     outs = win.shape[2:2 + n]
-    O = w.shape[0]
-    g, og = groups, O // groups
+    out_channels = w.shape[0]
+    g, og = groups, out_channels // groups
     # im2col: (g, N*out, cg*k) @ (g, cg*k, og)
     perm = (0,) + tuple(range(2, 2 + n)) + (1,) + tuple(range(2 + n, 2 + 2 * n))
     cols = xp.transpose(win, perm).reshape((N * int(np.prod(outs)), g, -1))
     cols = xp.transpose(cols, (1, 0, 2))
     wm = xp.transpose(w.reshape((g, og, -1)), (0, 2, 1))
     out = xp.matmul(cols, wm)                                   # g, N*out, og
-    out = xp.transpose(out, (1, 0, 2)).reshape((N,) + tuple(outs) + (O,))
+    out = xp.transpose(out, (1, 0, 2)).reshape((N,) + tuple(outs) + (out_channels,))
     out = xp.moveaxis(out, -1, 1)
     if b is not None:
-        out = out + b.reshape((1, O) + (1,) * n)
+        out = out + b.reshape((1, out_channels) + (1,) * n)
     out = xp.ascontiguousarray(out)
     return out if batched else out[0]
 

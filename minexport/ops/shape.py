@@ -358,7 +358,9 @@ def _select_shape(shape, dim, index):
 def _select_kernel(xp, a, dim, index):
     d, i = _select_index(a.shape, dim, index)
     r = a[(slice(None),) * d + (i,)]
-    return r if hasattr(r, "shape") and not isinstance(r, np.generic) else a[(slice(None),) * d + (slice(i, i + 1),)].reshape(())
+    if hasattr(r, "shape") and not isinstance(r, np.generic):
+        return r
+    return a[(slice(None),) * d + (slice(i, i + 1),)].reshape(())
 
 
 def _select_inverse(base, mutated_view, dim, index):
@@ -422,7 +424,8 @@ def _flatten_decomp(self, start_dim=0, end_dim=-1):
 
 
 _view_op("flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)",
-         _flatten_shape, lambda xp, a, start_dim=0, end_dim=-1: xp.reshape(a, _flatten_shape(a.shape, start_dim, end_dim)),
+         _flatten_shape,
+         lambda xp, a, start_dim=0, end_dim=-1: xp.reshape(a, _flatten_shape(a.shape, start_dim, end_dim)),
          tags=("view", "maybe_view"), decomposition=_flatten_decomp, variants=FUNCTION_AND_METHOD,
          view=ViewRule(inverse=view_back, layout=contiguous_layout))
 

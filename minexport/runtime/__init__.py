@@ -1,2 +1,2 @@
 """Array backends and device placement (NumPy on CPU, CuPy on CUDA)."""
-from .backends import device, array_namespace, backend_for_device, to_device  # noqa: F401
+from .backends import device, array_namespace, backend_for_device, to_device

@@ -1,3 +1,3 @@
 """The archive: save/load of torch's PT2 format (see archive.py and spec/archive.md)."""
-from .archive import load, save  # noqa: F401
-from .errors import SerializationError  # noqa: F401
+from .archive import load, save
+from .errors import SerializationError

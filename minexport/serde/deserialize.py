@@ -388,7 +388,8 @@ def _input_spec(spec, where):
         return InputSpec(InputKind.USER_INPUT, TensorArgument(arg["name"]))
     if tag == "constant_input":
         const_tag, const = value["value"]
-        return InputSpec(InputKind.USER_INPUT, ConstantArgument(value["name"], None if const_tag == "as_none" else const))
+        return InputSpec(InputKind.USER_INPUT,
+                         ConstantArgument(value["name"], None if const_tag == "as_none" else const))
     if tag in _INPUT_KINDS:
         kind, target_key = _INPUT_KINDS[tag]
         return InputSpec(kind, TensorArgument(value["arg"]["name"]), value[target_key], value.get("persistent"))

@@ -172,7 +172,8 @@ def _named_argument(name, arg, kind=S.ARG_POSITIONAL):
 
 
 def _output_names(node, slots, count):
-    """The names of a multi-output node's results: its getitem users; an unread one is <node>_unused_<i>, as torch does."""
+    """The names of a multi-output node's results: its getitem users; an unread one is <node>_unused_<i>
+    (as torch names them)."""
     return [slots[i].name if i in slots else f"{node.name}_unused_{i}" for i in range(count)]
 
 

@@ -10,7 +10,8 @@ from .errors import SerializationError
 
 __all__ = ["dump_expr", "parse_expr"]
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+)|(?P<str>'[A-Za-z_][A-Za-z0-9_]*')|(?P<float>'-?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)')|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+_TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+)|(?P<str>'[A-Za-z_][A-Za-z0-9_]*')"
+                    r"|(?P<float>'-?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)')|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
                     r"|(?P<punct>[(),=]))")
 _MAX_LEN = 10000
 _MAX_DEPTH = 50
@@ -25,7 +26,8 @@ def dump_expr(expr):
 def _constructors():
     import sympy
     return {
-        "Integer": lambda n: sympy.Integer(n), "Float": lambda text, precision=53: sympy.Float(text, precision=precision),
+        "Integer": lambda n: sympy.Integer(n),
+        "Float": lambda text, precision=53: sympy.Float(text, precision=precision),
         "ToFloat": lambda a: a, "FloatTrueDiv": lambda a, b: a / b, "IntTrueDiv": lambda a, b: a / b,
         "Add": lambda *a: sympy.Add(*a), "Mul": lambda *a: sympy.Mul(*a),
         "Pow": lambda a, b: sympy.Pow(a, b), "Rational": lambda a, b: sympy.Rational(a, b),

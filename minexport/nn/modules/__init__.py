@@ -1,8 +1,8 @@
 """Layer classes of minexport.nn."""
-from .activation import (GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU,  # noqa: F401
+from .activation import (GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU,
                          Softmax, Tanh)
-from .basic import Dropout, Embedding, Flatten, Identity, Linear, Unflatten  # noqa: F401
-from .container import ModuleDict, ModuleList, Sequential  # noqa: F401
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: F401
-from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm  # noqa: F401
-from .transformer import MultiheadAttention, TransformerEncoderLayer  # noqa: F401
+from .basic import Dropout, Embedding, Flatten, Identity, Linear, Unflatten
+from .container import ModuleDict, ModuleList, Sequential
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d
+from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .transformer import MultiheadAttention, TransformerEncoderLayer
