@@ -3,15 +3,35 @@ import statistics
 import time
 
 
-def median_time(fn, repeat):
-    """Median seconds of `repeat` calls of fn, after one warm-up call."""
-    fn()
+def _samples(fn, repeat):
+    """Seconds taken by each of `repeat` calls of fn (no warm-up)."""
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return times
+
+
+def median_time(fn, repeat):
+    """Median seconds of `repeat` calls of fn, after one warm-up call."""
+    fn()
+    return statistics.median(_samples(fn, repeat))
+
+
+def median_time_within(fn, budget, lo=1, hi=200):
+    """Median seconds of warm calls of fn: as many as fit in about `budget` seconds, between lo and hi.
+
+    The warm-up call doubles as the probe that sizes the repeat count, so a
+    slow function (a torch export) is not run once more than it needs to be,
+    and a fast one (the interpreter at batch 1) gets enough samples for a
+    stable median.
+    """
+    t = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t
+    repeat = max(lo, min(hi, int(budget / max(first, 1e-9))))
+    return statistics.median(_samples(fn, repeat))
 
 
 def optional_torch():

@@ -59,3 +59,22 @@ def copy_weights(src, dst):
     """Load `src`'s parameters (a minexport model) into `dst` (the same model in torch)."""
     import torch
     dst.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in src.state_dict().items()})
+
+
+def numpy_mlp(model):
+    """The hand-written NumPy forward of a Linear+ReLU stack (a minexport Sequential), from its weights.
+
+    Each layer is one BLAS call plus an in-place bias add and ReLU: the
+    floor an interpreter running the same graph can hope to reach.
+    """
+    import numpy as np
+    weights = [(m.weight.numpy().T.copy(), m.bias.numpy()) for m in model if hasattr(m, "weight")]
+
+    def forward(x):
+        h = x
+        for w, b in weights:
+            h = h @ w
+            h += b
+            np.maximum(h, 0, out=h)
+        return h
+    return forward
