@@ -120,20 +120,24 @@ class Pair:
         self.tep = {b: self.torch_export(b) for b in model.batches} if torch is not None else {}
 
     def me_input(self, b):
+        """The batch-b input as a minexport tensor (sharing the NumPy array)."""
         return minexport.from_numpy(self.x[b])
 
     def torch_input(self, b):
+        """The same input as a torch tensor (sharing the NumPy array)."""
         return self.torch.from_numpy(self.x[b])
 
     def torch_export(self, b):
+        """torch.export.export of the torch model at batch b."""
         return self.torch.export.export(self.t, (self.torch_input(b),))
 
     def run_me(self, b, ep=None):
-        """The interpreter's forward at batch b: a zero-argument callable, and its input."""
+        """minexport's `ep.module()` forward at batch b (of ep, or of the batch's own program), as a thunk."""
         mod, x = (ep or self.ep[b]).module(), self.me_input(b)
         return lambda: mod(x)
 
     def run_torch(self, b, ep=None):
+        """torch's `ep.module()` forward at batch b under no_grad, as a thunk; None without torch."""
         if self.torch is None:
             return None
         mod, x, no_grad = (ep or self.tep[b]).module(), self.torch_input(b), self.torch.no_grad
