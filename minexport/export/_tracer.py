@@ -40,20 +40,21 @@ _CALL_FORWARD_CODE = call_forward.__code__
 class ExportTracer(SymbolicTracing, Tracer):
     """The tracer active during export (see the module docstring)."""
 
-    def __init__(self, root):
+    def __init__(self, modules):
+        """modules: the exported model's (fqn, module) pairs, each module once (`Module.module_tree()`)."""
         self.graph = self.root_graph = Graph()
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
-        self.fqn_of = {}
-        for fqn, m in root.named_modules(remove_duplicate=False):
-            self.fqn_of.setdefault(id(m), fqn)
+        self.fqn_of = {id(m): fqn for fqn, m in modules}     # a module's first fqn, depth first
         self.inputs = {kind: [] for kind in SIGNATURE_ORDER}     # InputSpecs by kind
         self.input_nodes = {}          # placeholder name -> node
         self.constants = {}            # lifted constant target -> real tensor
         self.pending_constants = {}    # id(fake tensor attribute) -> (target, real tensor)
         self.lifted_real = {}          # id(real tensor) -> fake
         self.frame_cache = {}          # code object -> is it recorded in stack traces
+        self.trace_cache = {}          # call sites ((code, line), innermost first) -> stack_trace text
+        self.stack_snapshot = None     # nn_module_stack as new nodes record it; None: changed since
         self.pending_sizes = []        # data-dependent sizes made by the op being recorded
 
     # -- the graph's inputs -----------------------------------------------------
@@ -181,31 +182,43 @@ class ExportTracer(SymbolicTracing, Tracer):
         if like is not None:
             return {"val": val, "stack_trace": like.meta.get("stack_trace"),
                     "nn_module_stack": like.meta.get("nn_module_stack")}
-        meta = {"val": val, "nn_module_stack": dict(self.module_stack)}
+        snapshot = self.stack_snapshot
+        if snapshot is None:
+            snapshot = self.stack_snapshot = dict(self.module_stack)
+        meta = {"val": val, "nn_module_stack": snapshot}
         trace = self.stack_trace()
         if trace:
             meta["stack_trace"] = trace
         return meta
 
     def stack_trace(self):
-        """User frames (see errors.is_user_code) from the root forward down to this op, torch's format."""
-        frames = []
+        """User frames (see errors.is_user_code) from the root forward down to this op, torch's format.
+
+        The walk up the stack is all that is done per op: the frames kept are
+        named by their call sites (code object, line), and the text of a chain
+        of call sites is formatted once and reused (a layer's forward called by
+        every block of a model records the same few chains again and again).
+        """
+        sites = []
+        cache = self.frame_cache
         f = sys._getframe(3)
         while f is not None:
             code = f.f_code
             if code is _CALL_FORWARD_CODE:
                 break
-            keep = self.frame_cache.get(code)
+            keep = cache.get(code)
             if keep is None:
-                keep = self.frame_cache[code] = is_user_code(code.co_filename)
+                keep = cache[code] = is_user_code(code.co_filename)
             if keep:
-                frames.append((code.co_filename, f.f_lineno, code.co_name))
+                sites.append((code, f.f_lineno))
             f = f.f_back
-        if not frames:
+        if not sites:
             return None
-        parts = [f'File "{fn}", line {ln}, in {name}\n    {linecache.getline(fn, ln).strip()}'
-                 for fn, ln, name in reversed(frames)]
-        return "\n  ".join(parts)
+        key = tuple(sites)
+        trace = self.trace_cache.get(key)
+        if trace is None:
+            trace = self.trace_cache[key] = "\n  ".join(_format_site(code, line) for code, line in reversed(sites))
+        return trace
 
     # -- cond/map subgraphs -----------------------------------------------------------
     @contextlib.contextmanager
@@ -250,12 +263,14 @@ class ExportTracer(SymbolicTracing, Tracer):
             return False
         cls = type(module)
         self.module_stack[key] = (fqn, f"{cls.__module__}.{cls.__qualname__}")
+        self.stack_snapshot = None
         return key
 
     def exit_module(self, key):
         """Pop what `enter_module` pushed."""
         if key:
             self.module_stack.pop(key, None)
+            self.stack_snapshot = None
 
     # -- refusals -----------------------------------------------------------------------
     def refuse_data_access(self, what, tensor):
@@ -268,6 +283,12 @@ class ExportTracer(SymbolicTracing, Tracer):
             "  - compute both results and select with minexport.where(cond, a, b);\n"
             "  - read an integer scalar with .item() and bound it with minexport._check(...);\n"
             "  - keep both branches in the program with minexport.cond(pred, true_fn, false_fn, operands).")
+
+
+def _format_site(code, line):
+    """One frame of a recorded stack trace, torch's format: the File line, then the source line."""
+    return f'File "{code.co_filename}", line {line}, in {code.co_name}\n    ' \
+           f'{linecache.getline(code.co_filename, line).strip()}'
 
 
 def _unchanged(inp, out, kwargs, args):
