@@ -148,7 +148,10 @@ _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"self", "torch", "inf", 
 
 def _sanitize(candidate):
     """A candidate name as an identifier: runs of other characters become `_`; a leading digit gets `_`."""
-    name = _ILLEGAL.sub("_", candidate) or "_unnamed"
+    if candidate.isascii() and candidate.replace("_", "a").isalnum():     # already [0-9a-zA-Z_]+
+        name = candidate
+    else:
+        name = _ILLEGAL.sub("_", candidate) or "_unnamed"
     return "_" + name if name[0].isdigit() else name
 
 
