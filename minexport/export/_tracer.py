@@ -48,14 +48,17 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
+        self.class_paths = {}          # module class -> "module.qualname", as nn_module_stack records it
         self.fqn_of = {id(m): fqn for fqn, m in modules}     # a module's first fqn, depth first
         self.inputs = [[] for _ in SIGNATURE_ORDER]     # InputSpecs by kind, in SIGNATURE_ORDER
         self.input_nodes = {}          # placeholder name -> node
         self.constants = {}            # lifted constant target -> real tensor
         self.pending_constants = {}    # id(fake tensor attribute) -> (target, real tensor)
         self.lifted_real = {}          # id(real tensor) -> fake
-        self.frame_cache = {}          # code object -> is it recorded in stack traces
-        self.trace_cache = {}          # call sites ((code, line), innermost first) -> stack_trace text
+        # id(code object) -> (the code object, is it recorded in stack traces).  Ids, because hashing a code
+        # object hashes its contents; the entry keeps the code object alive, so its id names it while tracing.
+        self.frame_cache = {}
+        self.trace_cache = {}          # call sites ((id(code), line), innermost first) -> stack_trace text
         self.stack_snapshot = None     # nn_module_stack as new nodes record it; None: changed since
         self.pending_sizes = []        # data-dependent sizes made by the op being recorded
 
@@ -229,18 +232,19 @@ class ExportTracer(SymbolicTracing, Tracer):
             code = f.f_code
             if code is _CALL_FORWARD_CODE:
                 break
-            keep = cache.get(code)
-            if keep is None:
-                keep = cache[code] = is_user_code(code.co_filename)
-            if keep:
-                sites.append((code, f.f_lineno))
+            seen = cache.get(id(code))
+            if seen is None:
+                seen = cache[id(code)] = (code, is_user_code(code.co_filename))
+            if seen[1]:
+                sites.append((id(code), f.f_lineno))
             f = f.f_back
         if not sites:
             return None
         key = tuple(sites)
         trace = self.trace_cache.get(key)
         if trace is None:
-            trace = self.trace_cache[key] = "\n  ".join(_format_site(code, line) for code, line in reversed(sites))
+            trace = self.trace_cache[key] = "\n  ".join(_format_site(cache[code][0], line)
+                                                        for code, line in reversed(sites))
         return trace
 
     # -- cond/map subgraphs -----------------------------------------------------------
@@ -285,7 +289,10 @@ class ExportTracer(SymbolicTracing, Tracer):
         if key in self.module_stack:
             return False
         cls = type(module)
-        self.module_stack[key] = (fqn, f"{cls.__module__}.{cls.__qualname__}")
+        path = self.class_paths.get(cls)
+        if path is None:
+            path = self.class_paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
+        self.module_stack[key] = (fqn, path)
         self.stack_snapshot = None
         return key
 
