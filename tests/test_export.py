@@ -432,3 +432,62 @@ def test_interpreter_reuses_only_dead_intermediates():
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-6)
     np.testing.assert_array_equal(x.numpy(), keep.numpy())
+
+
+def test_one_walk_lifts_shared_state_as_the_named_walks_do():
+    class Inner(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 3)
+            self.register_buffer("scale", me.ones(3), persistent=False)
+
+        def forward(self, x):
+            return self.lin(x) * self.scale
+
+    class Outer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = Inner()
+            self.b = self.a                       # the same submodule under a second name
+            self.head = nn.Linear(3, 3)
+            self.head.weight = self.a.lin.weight  # a parameter tied across modules
+            self.register_buffer("count", me.zeros(1))
+
+        def forward(self, x):
+            return self.head(self.b(self.a(x))) + self.count
+
+    model = Outer().eval()
+    ep = export(model, (me.randn(2, 3),))
+    sig = ep.graph_signature
+    assert sig.parameters == [fqn for fqn, _ in model.named_parameters()]
+    assert sig.buffers == [fqn for fqn, _ in model.named_buffers()]
+    assert list(ep.state_dict) == ["a.lin.weight", "a.lin.bias", "head.bias", "count"]
+    assert list(ep.constants) == ["a.scale"]
+    assert all(ep.state_dict[fqn] is p for fqn, p in model.named_parameters())
+    assert [e.fqn for e in ep.module_call_graph] == [""] + [fqn for fqn, _ in model.named_modules() if fqn]
+    assert model.module_tree() == list(model.named_modules())
+    np.testing.assert_allclose(ep.module()(me.ones(2, 3)).numpy(), model(me.ones(2, 3)).numpy(), rtol=1e-6)
+    assert model.a.lin.weight._data is not None     # the real state is back after the trace
+
+
+def test_stack_traces_are_shared_per_chain_of_call_sites():
+    model = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 4), nn.ReLU())
+    ep = export(model, (me.randn(2, 4),))
+    traces = {n.name: n.meta["stack_trace"] for n in ep.graph.nodes if n.op == "call_function"}
+    assert traces["linear"] == traces["linear_1"] and traces["relu"] == traces["relu_1"]
+    assert traces["linear"] != traces["relu"]
+    assert "in forward" in traces["linear"] and "input = m(input)" in traces["linear"]
+
+
+def test_verifier_compares_symbolic_shapes_by_expression():
+    from minexport._tensor import make_fake
+    from minexport.export import Dim, SpecViolationError
+    model = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+    ep = export(model, (me.randn(3, 4),), dynamic_shapes={"input": {0: Dim("b", max=64)}})
+    ep.validate()
+    relu = next(n for n in ep.graph.nodes if n.name == "relu")
+    b = relu.meta["val"].shape[0]
+    relu.meta["val"] = make_fake((b + 1, 4), me.float32)
+    with pytest.raises(SpecViolationError, match=r"gives float32\[(s\d+), 4\] but the node records "
+                                                  r"float32\[\1 \+ 1, 4\]"):
+        ep.validate()

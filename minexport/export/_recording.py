@@ -18,17 +18,23 @@ def recorded_args(op, args, kwargs):
     """Arguments as torch records them: positional by schema, trailing defaults and default kwargs dropped."""
     if "recorded_as_called" in op.tags:     # torch records these calls (made by its own Python) as written
         return tuple(args), dict(kwargs)
-    schema = op._schema
-    positional = [a for a in schema.arguments if not a.kwarg_only]
+    positional, kwarg_only = _ARGUMENTS.get(op) or _arguments(op)
     args = list(args)
-    kw = dict(kwargs)
-    for a in positional[len(args):]:
-        if a.name in kw:
-            args.append(kw.pop(a.name))
-        elif a.has_default:
+    if kwargs:
+        kw = dict(kwargs)
+        for a in positional[len(args):]:
+            if a.name in kw:
+                args.append(kw.pop(a.name))
+            elif a.has_default:
+                args.append(a.default)
+            else:
+                break
+    else:
+        kw = kwargs
+        for a in positional[len(args):]:
+            if not a.has_default:
+                break
             args.append(a.default)
-        else:
-            break
     while args and len(args) <= len(positional):
         a = positional[len(args) - 1]
         if a.has_default and _same_default(args[-1], a.default) and not hasattr(args[-1], "name"):
@@ -36,12 +42,23 @@ def recorded_args(op, args, kwargs):
         else:
             break
     out_kw = {}
-    for a in schema.arguments:
-        if a.kwarg_only and a.name in kw:
-            v = kw[a.name]
-            if not (a.has_default and _same_default(v, a.default)):
-                out_kw[a.name] = v
+    if kw:
+        for a in kwarg_only:
+            if a.name in kw:
+                v = kw[a.name]
+                if not (a.has_default and _same_default(v, a.default)):
+                    out_kw[a.name] = v
     return tuple(args), out_kw
+
+
+_ARGUMENTS = {}     # OpOverload -> (positional arguments, keyword-only arguments) of its schema
+
+
+def _arguments(op):
+    """The op's schema arguments split into positional and keyword-only, read once per op."""
+    arguments = op._schema.arguments
+    split = _ARGUMENTS[op] = ([a for a in arguments if not a.kwarg_only], [a for a in arguments if a.kwarg_only])
+    return split
 
 
 def _same_default(value, default):

@@ -75,14 +75,15 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
     changes nothing.
     """
     inputs = _prepare_inputs(mod, args, kwargs, dynamic_shapes)
-    tracer = ExportTracer(mod)
+    state = _State(mod.module_tree())
+    tracer = ExportTracer(state.modules)
     if any(inputs.dim_specs):
         tracer.ensure_symbolic()
-    state_fakes = _lift_state(tracer, mod)
-    with _fake_state(tracer, mod, state_fakes):
+    state_fakes = _lift_state(tracer, state)
+    with _fake_state(tracer, state.modules, state_fakes):
         outputs = _trace_forward(tracer, mod, _user_inputs(tracer, inputs))
     ranges = _check_guards(tracer)
-    return _build_program(mod, inputs, tracer, outputs, ranges)
+    return _build_program(mod, inputs, tracer, outputs, ranges, state)
 
 
 # ------------------------------------------------------------ 1. the inputs --
@@ -147,25 +148,48 @@ def _check_leaves(pairs):
 
 
 # ---------------------------------------------------- 2. the graph's inputs --
-def _lift_state(tracer, mod):
+class _State:
+    """The model's state, read in the one walk of its module tree that export makes before tracing:
+    `modules` ((fqn, module), each once, as `named_modules()`), and `parameters` and `buffers`
+    ((fqn, owning module, tensor), each tensor once under its first fqn, as `named_parameters()` and
+    `named_buffers()`)."""
+
+    def __init__(self, modules):
+        self.modules = modules
+        self.parameters = _members(modules, "_parameters")
+        self.buffers = _members(modules, "_buffers")
+        self.real = {fqn: t for fqn, _, t in self.parameters + self.buffers}    # fqn -> the real tensor
+
+
+def _members(modules, table):
+    """(fqn, owner, tensor) of every entry of each module's `table`, skipping None and repeats."""
+    seen, out = set(), []
+    for prefix, m in modules:
+        for name, t in getattr(m, table).items():
+            if t is not None and id(t) not in seen:
+                seen.add(id(t))
+                out.append((prefix + "." + name if prefix else name, m, t))
+    return out
+
+
+def _lift_state(tracer, state):
     """Fake parameters (`p_<fqn>`) and buffers (`b_<fqn>`) on placeholders; {id(real tensor): fake}."""
     fakes = {}
-    for fqn, p in mod.named_parameters():
+    for fqn, _, p in state.parameters:
         fakes[id(p)] = tracer.fake_input(p, InputKind.PARAMETER, "p_" + fqn.replace(".", "_"), target=fqn)
-    for fqn, b in mod.named_buffers():
-        owner, _, name = fqn.rpartition(".")
-        persistent = name not in mod.get_submodule(owner)._non_persistent_buffers_set
+    for fqn, owner, b in state.buffers:
+        persistent = fqn.rpartition(".")[2] not in owner._non_persistent_buffers_set
         fakes[id(b)] = tracer.fake_input(b, InputKind.BUFFER, "b_" + fqn.replace(".", "_"), target=fqn,
                                          persistent=persistent)
     return fakes
 
 
 @contextlib.contextmanager
-def _fake_state(tracer, mod, fakes):
-    """For the `with` block, mod's parameters and buffers are their fakes, and each plain tensor attribute
-    a fake that the tracer lifts as a constant on first use."""
+def _fake_state(tracer, modules, fakes):
+    """For the `with` block, the modules' parameters and buffers are their fakes, and each plain tensor
+    attribute a fake that the tracer lifts as a constant on first use."""
     restores = []
-    for prefix, m in mod.named_modules():
+    for prefix, m in modules:
         restores += _swap_tables(m, fakes)
         restores += _swap_attributes(tracer, prefix, m)
     try:
@@ -266,27 +290,27 @@ def _check_guards(tracer):
 
 
 # ------------------------------------------------------------ 5. the program --
-def _build_program(mod, inputs, tracer, outputs, ranges):
+def _build_program(mod, inputs, tracer, outputs, ranges, state):
     """The ExportedProgram of the finished trace (it runs its verifier)."""
     graph = tracer.root_graph
     graph.output(tuple(outputs.values))
     signature = ExportGraphSignature(tracer.input_specs(), outputs.specs)
-    state_dict, constants = _program_state(mod, signature, tracer.constants)
+    state_dict, constants = _program_state(state.real, signature, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
                                forward_arg_names=inputs.forward_arg_names)
-    call_graph = [ModuleCallEntry("", root)] + [ModuleCallEntry(fqn, None) for fqn, _ in mod.named_modules() if fqn]
+    call_graph = [ModuleCallEntry("", root)] + [ModuleCallEntry(fqn, None) for fqn, _ in mod.module_tree() if fqn]
     return ExportedProgram(tracer.graph_module(graph), graph, signature, state_dict, ranges, call_graph,
                            (inputs.args, inputs.kwargs), constants,
                            shape_env=tracer.symbolic.env if tracer.symbolic is not None else None)
 
 
-def _program_state(mod, signature, lifted_constants):
-    """(state_dict, constants): parameters and persistent buffers by fqn; lifted constants and
-    non-persistent buffers (torch keeps those with the constants)."""
+def _program_state(real, signature, lifted_constants):
+    """(state_dict, constants): parameters and persistent buffers by fqn (real: fqn -> the tensor); lifted
+    constants and non-persistent buffers (torch keeps those with the constants)."""
     state_dict, constants = {}, dict(lifted_constants)
     for spec in signature.input_specs:
         if spec.kind == InputKind.PARAMETER:
-            state_dict[spec.target] = mod.get_parameter(spec.target)
+            state_dict[spec.target] = real[spec.target]
         elif spec.kind == InputKind.BUFFER:
-            (state_dict if spec.persistent else constants)[spec.target] = mod.get_buffer(spec.target)
+            (state_dict if spec.persistent else constants)[spec.target] = real[spec.target]
     return state_dict, constants

@@ -28,6 +28,8 @@ __all__ = ["ExportTracer", "SIGNATURE_ORDER", "call_forward"]
 # The graph's inputs come in this order (torch's): lifted state first, then the user's inputs.
 SIGNATURE_ORDER = (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR, InputKind.USER_INPUT)
 
+_ORDER = {kind: i for i, kind in enumerate(SIGNATURE_ORDER)}
+
 
 def call_forward(mod, args, kwargs):
     """Run the traced forward; its frame is where a recorded stack trace stops."""
@@ -40,20 +42,24 @@ _CALL_FORWARD_CODE = call_forward.__code__
 class ExportTracer(SymbolicTracing, Tracer):
     """The tracer active during export (see the module docstring)."""
 
-    def __init__(self, root):
+    def __init__(self, modules):
+        """modules: the exported model's (fqn, module) pairs, each module once (`Module.module_tree()`)."""
         self.graph = self.root_graph = Graph()
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
-        self.fqn_of = {}
-        for fqn, m in root.named_modules(remove_duplicate=False):
-            self.fqn_of.setdefault(id(m), fqn)
-        self.inputs = {kind: [] for kind in SIGNATURE_ORDER}     # InputSpecs by kind
+        self.class_paths = {}          # module class -> "module.qualname", as nn_module_stack records it
+        self.fqn_of = {id(m): fqn for fqn, m in modules}     # a module's first fqn, depth first
+        self.inputs = [[] for _ in SIGNATURE_ORDER]     # InputSpecs by kind, in SIGNATURE_ORDER
         self.input_nodes = {}          # placeholder name -> node
         self.constants = {}            # lifted constant target -> real tensor
         self.pending_constants = {}    # id(fake tensor attribute) -> (target, real tensor)
         self.lifted_real = {}          # id(real tensor) -> fake
-        self.frame_cache = {}          # code object -> is it recorded in stack traces
+        # id(code object) -> (the code object, is it recorded in stack traces).  Ids, because hashing a code
+        # object hashes its contents; the entry keeps the code object alive, so its id names it while tracing.
+        self.frame_cache = {}
+        self.trace_cache = {}          # call sites ((id(code), line), innermost first) -> stack_trace text
+        self.stack_snapshot = None     # nn_module_stack as new nodes record it; None: changed since
         self.pending_sizes = []        # data-dependent sizes made by the op being recorded
 
     # -- the graph's inputs -----------------------------------------------------
@@ -64,16 +70,17 @@ class ExportTracer(SymbolicTracing, Tracer):
         it, so the graph's inputs are always in SIGNATURE_ORDER, even for a
         constant lifted in the middle of the trace.
         """
-        position = sum(len(self.inputs[k]) for k in SIGNATURE_ORDER[:SIGNATURE_ORDER.index(kind) + 1])
-        node = self.root_graph.insert_placeholder(position, name, meta={"val": val})
+        order = _ORDER[kind]
+        specs = self.inputs[order]
+        node = self.root_graph.insert_placeholder(sum(map(len, self.inputs[:order + 1])), name, meta={"val": val})
         arg = TensorArgument(node.name) if isinstance(val, Tensor) else ConstantArgument(node.name, val)
-        self.inputs[kind].append(InputSpec(kind, arg, target, persistent=persistent))
+        specs.append(InputSpec(kind, arg, target, persistent=persistent))
         self.input_nodes[node.name] = node
         return node
 
     def input_specs(self):
         """Every InputSpec, in signature order."""
-        return [spec for kind in SIGNATURE_ORDER for spec in self.inputs[kind]]
+        return [spec for specs in self.inputs for spec in specs]
 
     def input_node(self, name):
         """The placeholder named `name`."""
@@ -82,9 +89,11 @@ class ExportTracer(SymbolicTracing, Tracer):
     def fake_input(self, t, kind, name, shape=None, target=None, persistent=None):
         """A fake of tensor t (shape: t's, or the symbolic one given) standing for a new graph input."""
         shape = t.shape if shape is None else shape
-        fake = make_fake(shape, t.dtype, t.device) if not isinstance(t, Parameter) else \
-            Parameter(make_fake(shape, t.dtype, t.device), requires_grad=t.requires_grad)
-        fake.requires_grad = t.requires_grad
+        if isinstance(t, Parameter):
+            fake = Parameter(make_fake(shape, t.dtype, t.device), requires_grad=t.requires_grad)
+        else:
+            fake = make_fake(shape, t.dtype, t.device)
+            fake.requires_grad = t.requires_grad
         fake._node = self.add_input(kind, name, fake, target, persistent)
         return fake
 
@@ -129,36 +138,54 @@ class ExportTracer(SymbolicTracing, Tracer):
         if self.branches and op.is_mutating:
             self.branches[-1].check_mutation(op, args[0])
         out = op.meta(*args, **kwargs)
-        if "returns_self_if_unchanged" in op.tags and _unchanged(args[0], out, kwargs, args):
+        facts = _OP_FACTS.get(op) or _op_facts(op)
+        if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]
         node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
-        node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out), name=node_name(op))
+        node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out), name=facts.name)
         out = self.bind_outputs(op, node, out, args)
         if self.pending_sizes:
             self.assert_sizes(node, out)
         return out
 
     def track_inputs(self, args, kwargs):
-        """Replace real/pending tensors by fakes and compute the node-valued arguments."""
-        def conv(v):
-            if isinstance(v, Tensor):
-                node, fake = self.node_of(v)
-                return fake, node
-            if self.sym_nodes is not None and is_symbolic(v):
-                return v, self.sym_node(v)
-            if type(v) in (list, tuple) and any(isinstance(x, Tensor) or is_symbolic(x) for x in v):
-                pairs = [conv(x) for x in v]
-                return type(v)(p[0] for p in pairs), [p[1] for p in pairs]
-            return v, v
+        """Replace real/pending tensors by fakes and compute the node-valued arguments.
+
+        Most arguments are tensors or plain Python values; those take the
+        short way, and only symbolic values and lists go through `track`.
+        """
         new_args, arg_nodes = [], []
         for a in args:
-            v, n = conv(a)
-            new_args.append(v)
-            arg_nodes.append(n)
+            t = type(a)
+            if t in _PLAIN:
+                new_args.append(a)
+                arg_nodes.append(a)
+            elif t is Tensor:
+                node, fake = self.node_of(a)
+                new_args.append(fake)
+                arg_nodes.append(node)
+            else:
+                v, n = self.track(a)
+                new_args.append(v)
+                arg_nodes.append(n)
+        if not kwargs:
+            return new_args, {}, arg_nodes, {}
         new_kwargs, kwarg_nodes = {}, {}
         for k, a in kwargs.items():
-            new_kwargs[k], kwarg_nodes[k] = conv(a)
+            new_kwargs[k], kwarg_nodes[k] = self.track(a)
         return new_args, new_kwargs, arg_nodes, kwarg_nodes
+
+    def track(self, v):
+        """(value the meta function reads, value the node records) for one argument of an op call."""
+        if isinstance(v, Tensor):
+            node, fake = self.node_of(v)
+            return fake, node
+        if self.sym_nodes is not None and is_symbolic(v):
+            return v, self.sym_node(v)
+        if type(v) in (list, tuple) and any(isinstance(x, Tensor) or is_symbolic(x) for x in v):
+            pairs = [self.track(x) for x in v]
+            return type(v)(p[0] for p in pairs), [p[1] for p in pairs]
+        return v, v
 
     def bind_outputs(self, op, node, out, args):
         """Point the op's output tensors at `node` (a list output through getitem nodes); returns out."""
@@ -181,31 +208,44 @@ class ExportTracer(SymbolicTracing, Tracer):
         if like is not None:
             return {"val": val, "stack_trace": like.meta.get("stack_trace"),
                     "nn_module_stack": like.meta.get("nn_module_stack")}
-        meta = {"val": val, "nn_module_stack": dict(self.module_stack)}
+        snapshot = self.stack_snapshot
+        if snapshot is None:
+            snapshot = self.stack_snapshot = dict(self.module_stack)
+        meta = {"val": val, "nn_module_stack": snapshot}
         trace = self.stack_trace()
         if trace:
             meta["stack_trace"] = trace
         return meta
 
     def stack_trace(self):
-        """User frames (see errors.is_user_code) from the root forward down to this op, torch's format."""
-        frames = []
+        """User frames (see errors.is_user_code) from the root forward down to this op, torch's format.
+
+        The walk up the stack is all that is done per op: the frames kept are
+        named by their call sites (code object, line), and the text of a chain
+        of call sites is formatted once and reused (a layer's forward called by
+        every block of a model records the same few chains again and again).
+        """
+        sites = []
+        cache = self.frame_cache
         f = sys._getframe(3)
         while f is not None:
             code = f.f_code
             if code is _CALL_FORWARD_CODE:
                 break
-            keep = self.frame_cache.get(code)
-            if keep is None:
-                keep = self.frame_cache[code] = is_user_code(code.co_filename)
-            if keep:
-                frames.append((code.co_filename, f.f_lineno, code.co_name))
+            seen = cache.get(id(code))
+            if seen is None:
+                seen = cache[id(code)] = (code, is_user_code(code.co_filename))
+            if seen[1]:
+                sites.append((id(code), f.f_lineno))
             f = f.f_back
-        if not frames:
+        if not sites:
             return None
-        parts = [f'File "{fn}", line {ln}, in {name}\n    {linecache.getline(fn, ln).strip()}'
-                 for fn, ln, name in reversed(frames)]
-        return "\n  ".join(parts)
+        key = tuple(sites)
+        trace = self.trace_cache.get(key)
+        if trace is None:
+            trace = self.trace_cache[key] = "\n  ".join(_format_site(cache[code][0], line)
+                                                        for code, line in reversed(sites))
+        return trace
 
     # -- cond/map subgraphs -----------------------------------------------------------
     @contextlib.contextmanager
@@ -249,13 +289,18 @@ class ExportTracer(SymbolicTracing, Tracer):
         if key in self.module_stack:
             return False
         cls = type(module)
-        self.module_stack[key] = (fqn, f"{cls.__module__}.{cls.__qualname__}")
+        path = self.class_paths.get(cls)
+        if path is None:
+            path = self.class_paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
+        self.module_stack[key] = (fqn, path)
+        self.stack_snapshot = None
         return key
 
     def exit_module(self, key):
         """Pop what `enter_module` pushed."""
         if key:
             self.module_stack.pop(key, None)
+            self.stack_snapshot = None
 
     # -- refusals -----------------------------------------------------------------------
     def refuse_data_access(self, what, tensor):
@@ -268,6 +313,36 @@ class ExportTracer(SymbolicTracing, Tracer):
             "  - compute both results and select with minexport.where(cond, a, b);\n"
             "  - read an integer scalar with .item() and bound it with minexport._check(...);\n"
             "  - keep both branches in the program with minexport.cond(pred, true_fn, false_fn, operands).")
+
+
+# Argument types recorded as they are (no tensor, no symbol inside).
+_PLAIN = frozenset({int, float, bool, str, type(None)})
+
+
+class _OpFacts:
+    """What the tracer asks of an op on every call, read once from its tags: the node's name, and whether
+    the op returns its input when it changes nothing (`to`, `contiguous`)."""
+
+    __slots__ = ("name", "returns_self")
+
+    def __init__(self, op):
+        self.name = node_name(op) or op.op_name
+        self.returns_self = "returns_self_if_unchanged" in op.tags
+
+
+_OP_FACTS = {}      # OpOverload -> _OpFacts
+
+
+def _op_facts(op):
+    """The op's _OpFacts, made on its first call."""
+    facts = _OP_FACTS[op] = _OpFacts(op)
+    return facts
+
+
+def _format_site(code, line):
+    """One frame of a recorded stack trace, torch's format: the File line, then the source line."""
+    return f'File "{code.co_filename}", line {line}, in {code.co_name}\n    ' \
+           f'{linecache.getline(code.co_filename, line).strip()}'
 
 
 def _unchanged(inp, out, kwargs, args):

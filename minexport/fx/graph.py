@@ -10,6 +10,7 @@ name, `_1`, `_2` on collision, and a suffix for names that would shadow a
 Python builtin or keyword).
 """
 import builtins
+import functools
 import keyword
 import operator
 import re
@@ -34,7 +35,23 @@ def map_arg(value, fn):
 
 
 def _collect_nodes(value, out):
-    map_arg(value, lambda n: out.setdefault(n, None))
+    """Add every Node inside value to the dict `out`, in first-use order, without rebuilding value (map_arg
+    would copy every tuple and list on the way)."""
+    t = type(value)
+    if t is Node:
+        out[value] = None
+    elif t is list or t is tuple:
+        for v in value:
+            if type(v) is Node:
+                out[v] = None
+            elif type(v) in _CONTAINERS:
+                _collect_nodes(v, out)
+    elif t is dict:
+        for v in value.values():
+            _collect_nodes(v, out)
+    elif t is slice:
+        for v in (value.start, value.stop, value.step):
+            _collect_nodes(v, out)
     return out
 
 
@@ -52,9 +69,12 @@ class Node:
         self.graph, self.op, self.name, self.target = graph, op, name, target
         self.users = {}
         self.meta = {} if meta is None else meta
-        self._inputs = {}
-        self._args, self._kwargs = (), {}
-        self._update_args(tuple(args), dict(kwargs or {}))
+        self._args = args = tuple(args)
+        self._kwargs = kwargs = dict(kwargs) if kwargs else {}
+        self._inputs = inputs = _collect_nodes(kwargs, _collect_nodes(args, {})) if kwargs else \
+            _collect_nodes(args, {})
+        for n in inputs:
+            n.users[self] = None
 
     def _update_args(self, args, kwargs):
         for n in self._inputs:
@@ -109,6 +129,9 @@ class Node:
                 f"(args = {map_arg(self._args, lambda n: '%' + n.name)}, kwargs = {self._kwargs})")
 
 
+_CONTAINERS = (list, tuple, dict, slice)
+
+
 def _target_str(target):
     if isinstance(target, str):
         return target
@@ -123,6 +146,27 @@ _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"self", "torch", "inf", 
                                                         "pytree"}
 
 
+def _sanitize(candidate):
+    """A candidate name as an identifier: runs of other characters become `_`; a leading digit gets `_`."""
+    if candidate.isascii() and candidate.replace("_", "a").isalnum():     # already [0-9a-zA-Z_]+
+        name = candidate
+    else:
+        name = _ILLEGAL.sub("_", candidate) or "_unnamed"
+    return "_" + name if name[0].isdigit() else name
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_name(candidate):
+    """(sanitized name, base, numeric suffix or None) of a candidate: `add_3` -> ('add_3', 'add', 3).
+
+    A graph asks this for every node it names, mostly with the same few op
+    names, so the two regular expressions run once per distinct candidate.
+    """
+    name = _sanitize(candidate)
+    m = _SUFFIX.match(name)
+    return (name, m.group(1), int(m.group(2))) if m else (name, name, None)
+
+
 class Graph:
     """An ordered list of Nodes with unique names."""
 
@@ -135,11 +179,7 @@ class Graph:
     # ------------------------------------------------------------ naming --
     def _unique_name(self, candidate):
         """torch.fx's naming: sanitize, then add _1, _2 ... to avoid collisions and builtins."""
-        name = _ILLEGAL.sub("_", candidate) or "_unnamed"
-        if name[0].isdigit():
-            name = "_" + name
-        m = _SUFFIX.match(name)
-        base, num = (m.group(1), int(m.group(2))) if m else (name, None)
+        name, base, num = _split_name(candidate)
         if num is None and name not in self._names and name not in _RESERVED:
             self._names.add(name)
             return name
@@ -156,9 +196,7 @@ class Graph:
 
     def placeholder_name(self, candidate):
         """A placeholder keeps its name (even a builtin's, like torch's `input`) unless it is taken."""
-        name = _ILLEGAL.sub("_", candidate) or "_unnamed"
-        if name[0].isdigit():
-            name = "_" + name
+        name = _sanitize(candidate)
         if name in self._names or keyword.iskeyword(name):
             return self._unique_name(name)
         self._names.add(name)

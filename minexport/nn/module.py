@@ -180,6 +180,22 @@ class Module:
                 continue
             yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
+    def module_tree(self):
+        """[(fqn, module)] for this module and every descendant, each once: what `named_modules()` yields,
+        as a list made in one walk (a stack, not nested generators: export reads it for every module's
+        state, and nested generators cost a frame per level for every module)."""
+        out, seen, stack = [], set(), [("", self)]
+        while stack:
+            prefix, m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            out.append((prefix, m))
+            children = [(prefix + "." + name if prefix else name, c) for name, c in m._modules.items()
+                        if c is not None]
+            stack.extend(reversed(children))
+        return out
+
     def modules(self):
         """Every module, this one first."""
         for _, m in self.named_modules():
