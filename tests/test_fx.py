@@ -560,9 +560,9 @@ def test_kernel_error_in_exported_graph_points_at_user_code():
     assert f"from the user's code: File: {__file__}:" in msg and msg.endswith("code: return (x @ w).relu()")
 
 
-# ------------------------------------------------ generated run function --
-def test_generated_code_never_holds_graph_text():
-    """Constants, kwarg names and targets from a graph are bound as objects, never written into code."""
+# ------------------------------------------------------ Interpreter plan --
+def test_constants_and_kwargs_reach_the_call_as_they_are():
+    """Constants (strings included), kwargs holding Nodes and odd kwarg names pass through unchanged."""
     seen = {}
 
     def record(a, *, tag, **rest):
@@ -580,7 +580,7 @@ def test_generated_code_never_holds_graph_text():
     assert seen == {"tag": evil, "rest": {"a b": data}}
 
 
-def test_generated_run_keeps_structure_and_side_effects():
+def test_plan_keeps_structure_and_side_effects():
     calls = []
 
     def effect(a):
@@ -651,3 +651,36 @@ def test_module_fast_path_checks_and_state():
     m.lin.weight = nn.Parameter(me.zeros(2, 3))
     m.lin.bias.numpy()[...] = 7.0
     assert m(x)[0].tolist() == [[7.0, 7.0]] * 4
+
+
+def test_unread_values_are_dropped_at_once():
+    refs = {}
+
+    def make(x):
+        arr = np.negative(x)
+        refs["a"] = weakref.ref(arr)
+        return arr
+
+    def probe(x):
+        refs["alive_at_probe"] = refs["a"]() is not None
+        return x
+
+    g = Graph()
+    x = g.placeholder("x")
+    g.call_function(make, (x,))                       # nobody reads its value
+    g.output((g.call_function(probe, (x,)),))
+    Interpreter(g).run_arrays(np.ones(3))
+    assert refs["alive_at_probe"] is False
+
+
+def test_kernel_error_in_a_step_with_node_kwargs_names_it():
+    def join(*, parts):
+        return np.concatenate(parts)
+
+    g = Graph()
+    x, y = g.placeholder("x"), g.placeholder("y")
+    j = g.call_function(join, (), {"parts": [x, y]})
+    g.output((j,))
+    assert Interpreter(g).run_arrays(np.ones(1), np.zeros(2))[0].tolist() == [1.0, 0.0, 0.0]
+    with pytest.raises(GraphRunError, match=r"^while running node 'join' \(join\): ValueError"):
+        Interpreter(g).run_arrays(np.ones(1), np.zeros((2, 2)))

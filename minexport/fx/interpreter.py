@@ -2,15 +2,17 @@
 
 The graph is compiled once: `compile_graph` lays out a step per node (the
 kernel to call, its arguments, the values that die there), and the
-Interpreter turns those steps into one generated Python function whose
-local variables are the graph's values, so a run costs one call per node
-and nothing else (see `_generate`).  Each intermediate is dropped after its
-last use, so peak memory follows the graph's liveness, and a unary op whose
-input is a fresh intermediate read by nobody else (not a view, not an input
-or weight) computes into that input's memory (`OpOverload.donating_kernel`).
-A kernel error is re-raised naming the node and the user's source line that
-produced it.
+Interpreter flattens those steps into a plan where a node costs one
+argument read and one call (see `_Plan`).  Each intermediate is dropped
+after its last use, so peak memory follows the graph's liveness, and a
+unary op whose input is a fresh intermediate read by nobody else (not a
+view, not an input or weight) computes into that input's memory
+(`OpOverload.donating_kernel`).  A kernel error is re-raised naming the node
+and the user's source line that produced it.
 """
+import functools
+import operator
+
 from .._tensor import Tensor, make_tensor
 from ..ops._targets import target_kind
 from ..runtime import backends
@@ -88,98 +90,105 @@ def _can_donate(node):
         tuple(a.shape) == tuple(b.shape)
 
 
-# ------------------------------------------------------------ code generation --
-# Why generate code: walking a list of steps costs, per node, attribute loads,
-# one small function call per argument, a fresh args list and kwargs dict, and
-# list stores -- about a microsecond, as much as a small kernel.  A generated
-# function keeps each value in a local variable (`v3`), reads arguments
-# directly, and frees a value by rebinding its variable to None.
+# ------------------------------------------------------------------ running --
+# Why a flat plan: walking `_Step` records costs, per node, attribute loads,
+# one small function call per argument, a fresh args list and kwargs dict --
+# about half a microsecond, as much as a small kernel.  The plan keeps every
+# value in one list `env` (node values in the node's slot, then the array
+# namespace, then the graph's constants), so a node's arguments are a tuple
+# of slots that one `operator.itemgetter` call reads; constant kwargs are
+# bound ahead with functools.partial.  A step is a 4-tuple
+# (fn, out, get, free): `env[out] = fn(*get(env))`, then free's slots are
+# cleared.  Arguments that nest Nodes in lists, and kwargs that hold Nodes,
+# take a general step that builds them per call.
 #
-# Trust: the source text holds only names we make up from integers (`v3` a
-# value, `f3` a function, `c7` a constant, `x` the array namespace) and Python
-# punctuation.  Every object the graph brings -- kernels, constants, kwarg
-# names, types -- is bound in the function's globals under such a name, never
-# written into the text, so nothing read from an archive can become code.
-# The globals have no builtins.
-#
-# Errors: each step is one source line, so the line of the generated frame in
-# a traceback names the failed node; no per-node bookkeeping is needed.
+# We measured one generated Python function (values as locals) too: it saves
+# a further ~0.1 us per node but costs ~15 us per node to compile, so it only
+# pays after ~150 runs, and GraphModule.forward builds an Interpreter per call.
 
-class _Source:
-    """The generated text and the objects its names stand for."""
+class _Plan:
+    """The env layout and steps of a compiled graph (see above)."""
 
-    def __init__(self):
-        self.names = {"__builtins__": {}}
-        self.lines = []
-        self.line_nodes = {}        # line number (1-based) -> the node that line runs
+    def __init__(self, placeholders, steps, n_slots):
+        self.template = [None] * n_slots
+        self.xp_slot = self._constant(None)
+        self._const_slots = {}
+        self.node_at = {}                   # out slot -> node, for error messages
+        self.slot_of = {p: i for i, p in enumerate(placeholders)}
+        self.slot_of.update((s.node, s.out) for s in steps)
+        self.steps, self.output = [], _constant_reader(None)
+        for s in steps:
+            if s.fn is None:
+                self.output = self._reader(s.args[0])
+                break
+            self.node_at[s.out] = s.node
+            dead = () if s.node.users else (s.out,)     # nobody reads it: drop it at once
+            fn, get = self._call(s)
+            self.steps.append((fn, s.out, get, dead + s.free))
 
-    def bind(self, prefix, value):
-        """A fresh global name for value."""
-        name = f"{prefix}{len(self.names)}"
-        self.names[name] = value
-        return name
+    def _constant(self, value):
+        self.template.append(value)
+        return len(self.template) - 1
 
-    def expr(self, value, slot_of):
-        """Source text that evaluates to `value` at run time (Nodes read from their variables)."""
+    def _slot(self, value):
+        """The env slot holding value: a Node's own, or a slot made for the constant."""
         if isinstance(value, Node):
-            return f"v{slot_of[value]}"
-        if isinstance(value, (list, tuple)) and _has_node(value):
-            items = "".join(self.expr(v, slot_of) + ", " for v in value)
-            if type(value) is list:
-                return f"[{items}]"
-            if type(value) is tuple:
-                return f"({items})"
-            return f"{self.bind('c', type(value))}(({items}))"
-        return self.bind("c", value)
+            return self.slot_of[value]
+        key = id(value)
+        slot = self._const_slots.get(key)
+        if slot is None:
+            slot = self._const_slots[key] = self._constant(value)
+        return slot
 
-    def call(self, step, slot_of):
-        """`f(x, a, b, **{k: v})` for a step."""
-        parts = ["x"] if step.is_kernel else []
-        parts += [self.expr(a, slot_of) for a in step.args]
-        if step.kwargs:
-            if _has_node(step.kwargs.values()):
-                parts.append("**{" + ", ".join(f"{self.bind('c', k)}: {self.expr(v, slot_of)}"
-                                               for k, v in step.kwargs.items()) + "}")
-            else:
-                parts.append("**" + self.bind("c", dict(step.kwargs)))
-        return f"{self.bind('f', step.fn)}({', '.join(parts)})"
+    def _call(self, step):
+        """(fn, get) for a step: fn(*get(env)) runs it."""
+        args = ((_XP,) if step.is_kernel else ()) + tuple(step.args)
+        fn, kwargs = step.fn, step.kwargs
+        if any(isinstance(a, (list, tuple)) and _has_node(a) for a in args) or _has_node(kwargs.values()):
+            return self._general(fn, args, kwargs)
+        if kwargs:
+            fn = functools.partial(fn, **kwargs)
+        slots = [self.xp_slot if a is _XP else self._slot(a) for a in args]
+        if len(slots) >= 2:
+            return fn, operator.itemgetter(*slots)
+        if slots:
+            (i,) = slots
+            return fn, lambda env: (env[i],)
+        return fn, lambda env: ()
+
+    def _general(self, fn, args, kwargs):
+        """A step whose arguments nest Nodes: readers build them on each call."""
+        readers = [self._reader(a) for a in args]
+        kw_readers = {k: self._reader(v) for k, v in kwargs.items()}
+
+        def run(env):
+            return fn(*[r(env) for r in readers], **{k: r(env) for k, r in kw_readers.items()})
+        return run, lambda env: (env,)
+
+    def _reader(self, value):
+        """A function env -> value, with Nodes (also inside lists and tuples) read from their slots."""
+        if value is _XP:
+            i = self.xp_slot
+            return lambda env: env[i]
+        if isinstance(value, Node):
+            i = self.slot_of[value]
+            return lambda env: env[i]
+        if isinstance(value, (list, tuple)) and _has_node(value):
+            readers = [self._reader(v) for v in value]
+            kind = type(value)
+            return lambda env: kind(r(env) for r in readers)
+        return _constant_reader(value)
+
+
+_XP = object()      # stands for the array namespace among a kernel's arguments
+
+
+def _constant_reader(value):
+    return lambda env: value
 
 
 def _has_node(values):
     return any(isinstance(v, Node) or (isinstance(v, (list, tuple)) and _has_node(v)) for v in values)
-
-
-def _generate(placeholders, steps):
-    """(the graph as one function `run(x, v0, v1, ...)`, line number -> node)."""
-    src = _Source()
-    slot_of = {p: i for i, p in enumerate(placeholders)}
-    for s in steps:
-        slot_of[s.node] = s.out
-    src.lines.append("def run(x" + "".join(f", v{i}" for i in range(len(placeholders))) + "):")
-    for s in steps:
-        if s.fn is None:
-            line = f"return {src.expr(s.args[0], slot_of)}"
-        else:
-            call = src.call(s, slot_of)
-            line = f"v{s.out} = {call}" if s.node.users else call
-            if s.free:
-                line += "; " + " = ".join(f"v{i}" for i in s.free) + " = None"
-        src.lines.append("    " + line)
-        src.line_nodes[len(src.lines)] = s.node
-    if not steps or steps[-1].fn is not None:
-        src.lines.append("    return None")
-    code = compile("\n".join(src.lines) + "\n", "<minexport graph>", "exec")
-    exec(code, src.names)       # the text holds only generated names (see above)
-    return src.names["run"], src.line_nodes
-
-
-def _failed_node(tb, code, line_nodes):
-    """The node whose line of the generated function the traceback passes through, or None."""
-    while tb is not None:
-        if tb.tb_frame.f_code is code:
-            return line_nodes.get(tb.tb_lineno)
-        tb = tb.tb_next
-    return None
 
 
 class Interpreter:
@@ -189,24 +198,29 @@ class Interpreter:
         self.graph = graph
         self.module = module
         self.placeholders, self.steps, self.n_slots = compile_graph(graph)
-        self._run, self._line_nodes = _generate(self.placeholders, self.steps)
+        self._plan = _Plan(self.placeholders, self.steps, self.n_slots)
 
     def run_arrays(self, *inputs, xp=None):
         """Run on arrays (one per placeholder); returns the output structure with arrays."""
-        if len(inputs) != len(self.placeholders):
-            raise TypeError(f"the graph takes {len(self.placeholders)} inputs "
+        n = len(self.placeholders)
+        if len(inputs) != n:
+            raise TypeError(f"the graph takes {n} inputs "
                             f"({', '.join(p.name for p in self.placeholders)}), got {len(inputs)}")
-        if xp is None:
-            xp = _namespace_of(inputs)
+        plan = self._plan
+        env = plan.template.copy()
+        env[:n] = inputs
+        env[plan.xp_slot] = _namespace_of(inputs) if xp is None else xp
+        out = None
         try:
-            return self._run(xp, *inputs)
+            for fn, out, get, free in plan.steps:
+                env[out] = fn(*get(env))
+                for i in free:
+                    env[i] = None
         except GraphRunError:
             raise
-        except Exception as e:
-            node = _failed_node(e.__traceback__, self._run.__code__, self._line_nodes)
-            if node is None:
-                raise
-            raise GraphRunError(_describe_failure(node, e)) from e
+        except Exception as e:      # `out` names the step that failed
+            raise GraphRunError(_describe_failure(plan.node_at[out], e)) from e
+        return plan.output(env)
 
     def run(self, *inputs):
         """Run on tensors (or arrays); tensors in the outputs come back as Tensors."""
