@@ -558,3 +558,129 @@ def test_kernel_error_in_exported_graph_points_at_user_code():
     msg = str(err.value)
     assert msg.startswith("while running node 'matmul' (torch.ops.aten.matmul.default): ")
     assert f"from the user's code: File: {__file__}:" in msg and msg.endswith("code: return (x @ w).relu()")
+
+
+# ------------------------------------------------------ Interpreter plan --
+def test_constants_and_kwargs_reach_the_call_as_they_are():
+    """Constants (strings included), kwargs holding Nodes and odd kwarg names pass through unchanged."""
+    seen = {}
+
+    def record(a, *, tag, **rest):
+        seen.update(tag=tag, rest=rest)
+        return a
+
+    evil = "__import__('os').system('exit 1')"
+    g = Graph()
+    x = g.placeholder("x")
+    r = g.call_function(record, (x,), {"tag": evil, "a b": x})
+    g.output((r, evil, [x, 1.5]))
+    data = np.ones(2)
+    out, text, pair = Interpreter(g).run_arrays(data)
+    assert out is data and text == evil and pair[0] is data and pair[1] == 1.5
+    assert seen == {"tag": evil, "rest": {"a b": data}}
+
+
+def test_plan_keeps_structure_and_side_effects():
+    calls = []
+
+    def effect(a):
+        calls.append(a.sum())
+        return a
+
+    g = Graph()
+    x, y = g.placeholder("x"), g.placeholder("y")
+    g.call_function(effect, (x,))                                   # read by nobody: still runs
+    cat = g.call_function(aten.cat.default, ([x, y], 0))
+    g.output({"cat": cat, "inputs": (x, (y,))}["inputs"] + (cat,))
+    a, b = np.ones(2, np.float32), np.zeros(3, np.float32)
+    first, (second,), joined = Interpreter(g).run_arrays(a, b)
+    assert first is a and second is b and calls == [2.0]
+    np.testing.assert_array_equal(joined, [1, 1, 0, 0, 0])
+
+
+def test_error_names_the_failing_node_in_a_long_chain():
+    g = Graph()
+    v = g.placeholder("x")
+    for _ in range(50):
+        v = g.call_function(aten.neg.default, (v,))
+    bad = g.call_function(aten.mm.default, (v, v))
+    g.output((g.call_function(aten.neg.default, (bad,)),))
+    with pytest.raises(GraphRunError, match=rf"^while running node '{bad.name}' \(torch.ops.aten.mm.default\)"):
+        Interpreter(g).run_arrays(np.ones((2, 3)))
+    assert Interpreter(g).run_arrays(np.ones((2, 2)))[0].tolist() == [[-2.0, -2.0], [-2.0, -2.0]]
+
+
+def test_graph_without_output_returns_none():
+    g = Graph()
+    g.placeholder("x")
+    assert Interpreter(g).run_arrays(np.ones(1)) is None
+
+
+class _Scaled(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 2)
+        self.register_buffer("count", me.zeros(1))
+
+    def forward(self, x):
+        self.count.add_(1)
+        return self.lin(x), x
+
+
+def test_module_fast_path_checks_and_state():
+    """Static positional inputs skip flattening, yet refuse what differs and see swapped weights."""
+    me.manual_seed(0)
+    model = _Scaled()
+    x = me.randn(4, 3)
+    m = export(model, (x,)).module()
+    y, same = m(x)
+    assert same is x and m.count.tolist() == [1.0]                  # aliasing and buffer write-back
+    np.testing.assert_allclose(y.numpy(), model.lin(x).numpy(), rtol=1e-6)
+    with pytest.raises(AssertionError, match=r"Guard failed: x.size\(\)\[0\] == 4"):
+        m(me.randn(5, 3))
+    with pytest.raises(AssertionError, match=r"Guard failed: x.dtype == minexport.float32|dtype"):
+        m(me.randn(4, 3, dtype=me.float64))
+    with pytest.raises(AssertionError, match=r"Guard failed: x.dim\(\) == 2"):
+        m(me.randn(12))
+    with pytest.raises(AssertionError, match="to be a Tensor"):
+        m(np.ones((4, 3), np.float32))
+    with pytest.raises(ValueError, match="tree spec"):
+        m(x, x)
+    with pytest.raises(ValueError, match="tree spec"):
+        m(x=x)
+    m.lin.weight = nn.Parameter(me.zeros(2, 3))
+    m.lin.bias.numpy()[...] = 7.0
+    assert m(x)[0].tolist() == [[7.0, 7.0]] * 4
+
+
+def test_unread_values_are_dropped_at_once():
+    refs = {}
+
+    def make(x):
+        arr = np.negative(x)
+        refs["a"] = weakref.ref(arr)
+        return arr
+
+    def probe(x):
+        refs["alive_at_probe"] = refs["a"]() is not None
+        return x
+
+    g = Graph()
+    x = g.placeholder("x")
+    g.call_function(make, (x,))                       # nobody reads its value
+    g.output((g.call_function(probe, (x,)),))
+    Interpreter(g).run_arrays(np.ones(3))
+    assert refs["alive_at_probe"] is False
+
+
+def test_kernel_error_in_a_step_with_node_kwargs_names_it():
+    def join(*, parts):
+        return np.concatenate(parts)
+
+    g = Graph()
+    x, y = g.placeholder("x"), g.placeholder("y")
+    j = g.call_function(join, (), {"parts": [x, y]})
+    g.output((j,))
+    assert Interpreter(g).run_arrays(np.ones(1), np.zeros(2))[0].tolist() == [1.0, 0.0, 0.0]
+    with pytest.raises(GraphRunError, match=r"^while running node 'join' \(join\): ValueError"):
+        Interpreter(g).run_arrays(np.ones(1), np.zeros((2, 2)))

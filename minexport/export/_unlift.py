@@ -10,7 +10,7 @@ so calling it has the eager model's side effects.
 import dataclasses
 
 from .._symbolic_marker import is_symbolic
-from .._tensor import Tensor
+from .._tensor import Tensor, make_tensor
 from ..fx.interpreter import Interpreter
 from ..nn.module import Module
 from ..nn.parameter import Parameter
@@ -36,6 +36,7 @@ class _CallPlan:
     out_spec: object          # pytree spec of the outputs
     mutations: list           # (OutputKind, target) of each mutation output, in output order
     shape_checks: object      # RuntimeShapeChecks of the symbolic input sizes, or None
+    static_inputs: tuple      # (dtype, shape) of each user input when all are positional static tensors, or None
 
     @classmethod
     def of(cls, ep, module):
@@ -51,7 +52,8 @@ class _CallPlan:
                    user_specs=user, user_vals=user_vals, arg_names=[spec.arg.name for spec in user],
                    in_spec=root.in_spec, out_spec=root.out_spec,
                    mutations=[(s.kind, s.target) for s in sig.output_specs if s.kind in _MUTATIONS],
-                   shape_checks=_shape_checks(ep, user, user_vals))
+                   shape_checks=_shape_checks(ep, user, user_vals),
+                   static_inputs=_static_inputs(root.in_spec, user, user_vals))
 
 
 class UnliftedModule(Module):
@@ -65,6 +67,21 @@ class UnliftedModule(Module):
     def forward(self, *args, **kwargs):
         """Check the inputs, run the graph, rebuild the outputs."""
         plan = self._plan
+        static = plan.static_inputs
+        if kwargs or static is None or not _match_static(args, static):
+            args = self._checked_inputs(args, kwargs)     # the general path; it raises on a mismatch
+        inputs = _arrays([table[name] for table, name in plan.lifted_slots] + list(args))
+        out = plan.interpreter.run_arrays(*inputs)
+        n_mut = len(plan.mutations)
+        if n_mut:
+            self._write_back(out[:n_mut], args)
+        by_array = {id(t._data): t for t in args if isinstance(t, Tensor)}
+        outs = [_as_output(o, by_array) for o in out[n_mut:]]
+        return outs[0] if plan.out_spec.is_leaf() else pytree.tree_unflatten(outs, plan.out_spec)
+
+    def _checked_inputs(self, args, kwargs):
+        """The flat user inputs, each checked against the program's (any input tree, symbolic sizes)."""
+        plan = self._plan
         flat, spec = pytree.tree_flatten((args, kwargs))
         if spec != plan.in_spec:
             raise ValueError(
@@ -76,19 +93,14 @@ class UnliftedModule(Module):
             _check_input(value, spec_, val, i, (args, kwargs))
         if plan.shape_checks is not None:
             plan.shape_checks.check(flat)
-        lifted = [table[name] for table, name in plan.lifted_slots]
-        inputs = [(v._require_data("calling an exported program") if isinstance(v, Tensor) else v)
-                  for v in lifted + flat]
-        out = plan.interpreter.run_arrays(*inputs)
-        by_name = dict(zip(plan.arg_names, flat))
-        n_mut = len(plan.mutations)
-        for (kind, target), value in zip(plan.mutations, out[:n_mut]):
-            # a functional program returns new values for what the eager model mutated: write them back
+        return flat
+
+    def _write_back(self, values, flat):
+        """A functional program returns new values for what the eager model mutated: write them back."""
+        by_name = dict(zip(self._plan.arg_names, flat))
+        for (kind, target), value in zip(self._plan.mutations, values):
             dest = by_name[target] if kind == OutputKind.USER_INPUT_MUTATION else self._state_tensor(kind, target)
             dest._data[...] = value
-        by_array = {id(t._data): t for t in flat if isinstance(t, Tensor)}
-        outs = [_as_output(o, by_array) for o in out[n_mut:]]
-        return pytree.tree_unflatten(outs, plan.out_spec)
 
     def _state_tensor(self, kind, target):
         return self._lifted_value(InputKind.PARAMETER if kind == OutputKind.PARAMETER_MUTATION else InputKind.BUFFER,
@@ -157,9 +169,49 @@ def _as_output(value, by_array):
         same = by_array.get(id(value))
         if same is not None:
             return same
-        from .._tensor import make_tensor
         return make_tensor(value)
     return value
+
+
+def _arrays(values):
+    """The arrays of tensors (other values as they are); a fake tensor is refused by name."""
+    arrays = [v._data if isinstance(v, Tensor) else v for v in values]
+    for v, a in zip(values, arrays):
+        if a is None and isinstance(v, Tensor):
+            v._require_data("calling an exported program")
+    return arrays
+
+
+def _static_inputs(in_spec, user_specs, user_vals):
+    """(dtype, shape) per user input when every input is a positional tensor of static shape, else None.
+
+    For such programs a call whose arguments match these exactly needs no
+    pytree flattening and no per-input check (`_match_static`); any other call
+    takes the general path, which names what differs.
+    """
+    n = len(user_specs)
+    if pytree.tree_flatten((tuple(object() for _ in range(n)), {}))[1] != in_spec:
+        return None
+    static = []
+    for spec, val in zip(user_specs, user_vals):
+        if isinstance(spec.arg, ConstantArgument) or not isinstance(val, Tensor) or \
+                any(type(d) is not int for d in val.shape):
+            return None
+        static.append((val.dtype, tuple(val.shape)))
+    return tuple(static)
+
+
+def _match_static(args, static):
+    """args are real tensors of exactly the exported dtypes and shapes."""
+    if len(args) != len(static):
+        return False
+    for value, (dtype, shape) in zip(args, static):
+        if not isinstance(value, Tensor) or value._dtype is not dtype:
+            return False
+        data = value._data
+        if data is None or data.shape != shape:
+            return False
+    return True
 
 
 def _check_input(value, spec, val, index, inputs):
