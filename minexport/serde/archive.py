@@ -21,6 +21,7 @@ example_inputs absent); minexport writes the example inputs there in
 torch.save's format (torch_pickle.py, a writer only), so torch.export.load
 and its module() accept the archive.
 """
+import functools
 import io
 import json
 import os
@@ -134,7 +135,7 @@ def save(ep, f, *, extra_files=None, opset_version=None, pickle_protocol=2):
 # with A_n a 32x32 matrix over GF(2) that depends only on n = len(data) (it is
 # the register's transition over n zero bytes).  So crc32(a + b) ==
 # A_len(b)(crc32(a)) ^ crc32(b).  A_1 is read off zlib itself; A_(2^k) come from
-# squaring, built once; A_n applies the powers for the set bits of n.  A matrix
+# squaring, each built once; A_n applies the powers for the set bits of n.  A matrix
 # is a tuple of 32 ints: the images of the 32 unit vectors.
 def _gf2_times(matrix, vector):
     """matrix · vector over GF(2)."""
@@ -147,18 +148,21 @@ def _gf2_times(matrix, vector):
     return out
 
 
-_ZERO_BYTE_POWERS = [tuple(zlib.crc32(b"\0", 1 << i) ^ zlib.crc32(b"\0") for i in range(32))]
+@functools.lru_cache(maxsize=None)
+def _zero_bytes_shift(k):
+    """A_(2^k): the CRC register's transition over 2^k zero bytes."""
+    if k == 0:
+        return tuple(zlib.crc32(b"\0", 1 << i) ^ zlib.crc32(b"\0") for i in range(32))
+    m = _zero_bytes_shift(k - 1)
+    return tuple(_gf2_times(m, column) for column in m)
 
 
 def crc32_join(crc_a, crc_b, len_b):
     """CRC-32 of a + b from crc32(a), crc32(b) and len(b)."""
     k = 0
     while len_b:
-        if k == len(_ZERO_BYTE_POWERS):
-            m = _ZERO_BYTE_POWERS[-1]
-            _ZERO_BYTE_POWERS.append(tuple(_gf2_times(m, column) for column in m))
         if len_b & 1:
-            crc_a = _gf2_times(_ZERO_BYTE_POWERS[k], crc_a)
+            crc_a = _gf2_times(_zero_bytes_shift(k), crc_a)
         len_b >>= 1
         k += 1
     return crc_a ^ crc_b
