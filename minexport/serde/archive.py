@@ -443,7 +443,8 @@ def load(f, *, extra_files=None, expected_opset_version=None, mmap=False):
     """Read a PT2 archive (path, PathLike or binary file object) into an ExportedProgram.
 
     With mmap=True (paths only), weights stored uncompressed are memory-mapped
-    copy-on-write instead of read; otherwise each weight is copied once.
+    copy-on-write instead of read; otherwise each weight is read once, straight
+    into its array, its CRC-32 checked on the way (see _Reader.tensor_bytes).
     """
     mmap_file = None
     if isinstance(f, (str, os.PathLike)):
