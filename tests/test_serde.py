@@ -505,3 +505,167 @@ def test_fuzz_json_mutations(path, value):
         load(io.BytesIO(_pack(members)))
     except SerializationError:
         pass
+
+
+# ------------------------------------------------------ one-pass weight reads --
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.binary(max_size=300))
+def test_crc32_join_matches_zlib(a, b):
+    import zlib
+    from minexport.serde.archive import crc32_join
+    assert crc32_join(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def test_crc32_join_long_pieces():
+    import zlib
+    from minexport.serde.archive import crc32_join
+    a, b = np.random.default_rng(0).integers(0, 256, (2, 5_000_003), dtype=np.uint8)
+    assert crc32_join(zlib.crc32(a), zlib.crc32(b), b.size) == zlib.crc32(np.concatenate([a, b]))
+
+
+# a program whose weight (4.4 MiB) spans more than one of the loader's read pieces
+BIG = export(me.nn.Linear(1100, 1050), (me.randn(2, 1100),))
+
+
+def _recompress(data, method):
+    """The same archive with every member written with `method` (zipfile's default layout)."""
+    src, buf = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=method) as z:
+        for info in src.infolist():
+            z.writestr(info.filename, src.read(info))
+    return buf.getvalue()
+
+
+def _saved(ep):
+    buf = io.BytesIO()
+    save(ep, buf)
+    return buf.getvalue()
+
+
+def _same_weights(back, ep):
+    assert list(back.state_dict) == list(ep.state_dict)
+    for k, v in ep.state_dict.items():
+        assert back.state_dict[k].numpy().tobytes() == v.numpy().tobytes(), k
+        assert back.state_dict[k].numpy().flags.writeable
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+@pytest.mark.parametrize("from_path", [False, True])
+def test_large_weights_load_from_every_member_kind(method, from_path, tmp_path):
+    data = _recompress(_saved(BIG), method)
+    if from_path:
+        (tmp_path / "a.pt2").write_bytes(data)
+        back = load(tmp_path / "a.pt2")
+    else:
+        back = load(io.BytesIO(data))
+    _same_weights(back, BIG)
+    x = me.randn(2, 1100)
+    assert back.module()(x).numpy().tobytes() == BIG.module()(x).numpy().tobytes()
+
+
+def _weight_member(data):
+    z = zipfile.ZipFile(io.BytesIO(data))
+    return next(i for i in z.infolist() if i.filename.endswith("weights/weight_0"))
+
+
+def _data_start(data, info):
+    name_len, extra_len = np.frombuffer(data[info.header_offset + 26: info.header_offset + 30], "<u2")
+    return info.header_offset + 30 + int(name_len) + int(extra_len)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+@pytest.mark.parametrize("from_path", [False, True])
+@pytest.mark.parametrize("where", [0.0, 0.6, 0.99])     # (a deflate stream's last byte may be padding)
+def test_a_damaged_weight_is_refused(method, from_path, where, tmp_path):
+    data = bytearray(_recompress(_saved(BIG), method))
+    info = _weight_member(bytes(data))
+    data[_data_start(bytes(data), info) + int(where * info.compress_size)] ^= 0x10
+    if from_path:
+        (tmp_path / "a.pt2").write_bytes(data)
+        source = tmp_path / "a.pt2"
+    else:
+        source = io.BytesIO(bytes(data))
+    with pytest.raises(SerializationError, match="weight_0"):
+        load(source)
+
+
+def _patch_central_sizes(data, info, file_size=None, compress_size=None):
+    """Rewrite one member's sizes in the central directory (what zipfile trusts)."""
+    record = zipfile.ZipFile(io.BytesIO(data)).start_dir
+    data = bytearray(data)
+    name = info.filename.encode()
+    while data[record + 46: record + 46 + len(name)] != name:
+        record = data.index(b"PK\x01\x02", record + 4)
+    if compress_size is not None:
+        data[record + 20: record + 24] = int(compress_size).to_bytes(4, "little")
+    if file_size is not None:
+        data[record + 24: record + 28] = int(file_size).to_bytes(4, "little")
+    return bytes(data)
+
+
+def _bias_resized(data, size, method):
+    """The archive (members written with `method`) with the bias's config claiming `size` elements.
+
+    Returns it with the bias's member (whose sizes in the zip are still the true ones).
+    """
+    z = zipfile.ZipFile(io.BytesIO(data))
+    members = {i.filename: z.read(i) for i in z.infolist()}
+    key = "archive/data/weights/model_weights_config.json"
+    cfg = json.loads(members[key])
+    entry = cfg["config"]["bias"]
+    entry["tensor_meta"]["sizes"] = [{"as_int": size}]
+    members[key] = json.dumps(cfg).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=method) as out:
+        for n, v in members.items():
+            out.writestr(n, v)
+    data = buf.getvalue()
+    infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    return data, next(i for i in infos if i.filename.endswith(entry["path_name"]))
+
+
+def test_a_deflate_stream_longer_than_declared_is_refused():
+    data, info = _bias_resized(_saved(BIG), 1047, zipfile.ZIP_DEFLATED)
+    data = _patch_central_sizes(data, info, file_size=1047 * 4)
+    with pytest.raises(SerializationError, match="more than its declared"):
+        load(io.BytesIO(data))
+
+
+def test_member_data_past_the_end_is_refused():
+    data, info = _bias_resized(_saved(BIG), 10 ** 6, zipfile.ZIP_STORED)
+    data = _patch_central_sizes(data, info, file_size=4 * 10 ** 6, compress_size=4 * 10 ** 6)
+    with pytest.raises(SerializationError, match="past the end of the archive"):
+        load(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_member_data_cut_short_is_refused(method):
+    data = _recompress(_saved(BIG), method)
+    info = _weight_member(data)
+    with pytest.raises(SerializationError, match="weight_0"):
+        load(io.BytesIO(_patch_central_sizes(data, info, compress_size=info.compress_size // 2)))
+
+
+def test_local_header_naming_another_file_is_refused():
+    data = bytearray(_saved(BIG))
+    info = _weight_member(bytes(data))
+    at = info.header_offset + 30 + len(info.filename.encode()) - 1     # last character of the local name
+    data[at] = ord("9")
+    with pytest.raises(SerializationError, match="local header names another file"):
+        load(io.BytesIO(bytes(data)))
+
+
+VALID_DEFLATED = _recompress(_saved(BASE), zipfile.ZIP_DEFLATED)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=len(VALID_DEFLATED) - 1), st.integers(0, 255)),
+                min_size=1, max_size=8))
+def test_fuzz_byte_mutations_deflated(edits):
+    data = bytearray(VALID_DEFLATED)
+    for pos, value in edits:
+        data[pos] = value
+    try:
+        load(io.BytesIO(bytes(data)))
+    except SerializationError:
+        pass

@@ -21,6 +21,7 @@ example_inputs absent); minexport writes the example inputs there in
 torch.save's format (torch_pickle.py, a writer only), so torch.export.load
 and its module() accept the archive.
 """
+import functools
 import io
 import json
 import os
@@ -28,6 +29,8 @@ import secrets
 import struct
 import tempfile
 import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -125,16 +128,86 @@ def save(ep, f, *, extra_files=None, opset_version=None, pickle_protocol=2):
     _write_archive(f, ep, name, extra_files, opset_version)
 
 
+# ------------------------------------------------------------ CRC-32 joins --
+# A member read in pieces is checksummed piece by piece (the pieces may be read
+# by different threads) and the pieces' CRC-32s are joined afterwards.  zlib's
+# crc32(data, start) is affine in `start`: crc32(data, s) == A_n(s) ^ crc32(data)
+# with A_n a 32x32 matrix over GF(2) that depends only on n = len(data) (it is
+# the register's transition over n zero bytes).  So crc32(a + b) ==
+# A_len(b)(crc32(a)) ^ crc32(b).  A_1 is read off zlib itself; A_(2^k) come from
+# squaring, each built once; A_n applies the powers for the set bits of n.  A matrix
+# is a tuple of 32 ints: the images of the 32 unit vectors.
+def _gf2_times(matrix, vector):
+    """matrix · vector over GF(2)."""
+    out, bit = 0, 0
+    while vector:
+        if vector & 1:
+            out ^= matrix[bit]
+        vector >>= 1
+        bit += 1
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _zero_bytes_shift(k):
+    """A_(2^k): the CRC register's transition over 2^k zero bytes."""
+    if k == 0:
+        return tuple(zlib.crc32(b"\0", 1 << i) ^ zlib.crc32(b"\0") for i in range(32))
+    m = _zero_bytes_shift(k - 1)
+    return tuple(_gf2_times(m, column) for column in m)
+
+
+def crc32_join(crc_a, crc_b, len_b):
+    """CRC-32 of a + b from crc32(a), crc32(b) and len(b)."""
+    k = 0
+    while len_b:
+        if len_b & 1:
+            crc_a = _gf2_times(_zero_bytes_shift(k), crc_a)
+        len_b >>= 1
+        k += 1
+    return crc_a ^ crc_b
+
+
 # ------------------------------------------------------------------- reading --
+_CHUNK = 4 << 20                            # bytes read, checksummed or inflated per step
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # signature, versions/flags/method/time/date, crc, sizes, name/extra len
+_OWN_READ_FLAGS = 0x1 | 0x20 | 0x40         # encrypted, patched, strongly encrypted: left to zipfile (it refuses)
+_INFLATE = {zipfile.ZIP_STORED: "_read_stored", zipfile.ZIP_DEFLATED: "_read_deflated"}
+
+
+def _read_threads():
+    """Threads for reading one large member: the CPUs this process may use, at most 4."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return max(1, min(n, 4))
+
+
+def _stream_size(fp):
+    """Length of a seekable file object."""
+    fp.seek(0, 2)
+    return fp.tell()
+
+
+def _copy_into(view, data):
+    """readinto() for file objects that only have read()."""
+    view[:len(data)] = data
+    return len(data)
+
+
 class _Reader:
     """A validated view of the zip: one top folder, safe member names, bounded sizes."""
 
     def __init__(self, source):
         # the zip parser is the standard library's: whatever it raises on a damaged file means "corrupt"
         self.zip = None
+        self._pool = None
         try:
             self.zip = zipfile.ZipFile(source)
             infos = self.zip.infolist()
+            self._fd = self.zip.fp.fileno() if isinstance(source, str) else None
+            self.size = os.fstat(self._fd).st_size if self._fd is not None else _stream_size(self.zip.fp)
         except Exception as e:
             if self.zip is not None:
                 self.zip.close()
@@ -153,6 +226,12 @@ class _Reader:
             self.zip.close()
             raise SerializationError(f"a PT2 archive has one top-level folder; this one has {sorted(tops)}")
         self.top = tops.pop()
+
+    def close(self):
+        """Close the zip (after any reading threads finish)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+        self.zip.close()
 
     def has(self, path):
         return f"{self.top}/{path}" in self.members
@@ -179,29 +258,153 @@ class _Reader:
             raise SerializationError(f"'{path}' is not valid JSON: {e}") from None
 
     def tensor_bytes(self, path, nbytes, mmap_file):
+        """("mmap", data offset) or ("bytes", a new uint8 array of nbytes holding the member, CRC checked).
+
+        The size is checked against the member's before anything is allocated.
+        Stored and deflated members are read here, each byte once, straight
+        into the array; other methods (and encrypted members, which fail) go
+        through zipfile.
+        """
         info = self.info(path)
         if info.file_size != nbytes:
             raise SerializationError(f"'{path}' holds {info.file_size} bytes but its config describes {nbytes}")
+        method = _INFLATE.get(info.compress_type) if not info.flag_bits & _OWN_READ_FLAGS else None
+        if method is None:
+            buf = np.empty(nbytes, np.uint8)
+            self._read_with_zipfile(info, memoryview(buf), path)
+            return "bytes", buf
+        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != nbytes:
+            raise SerializationError(f"'{path}' is stored uncompressed, yet its data is {info.compress_size} bytes, "
+                                     f"not {nbytes}")
+        offset = self._data_offset(info, path)
         if mmap_file is not None and info.compress_type == zipfile.ZIP_STORED and nbytes:
-            return "mmap", self._data_offset(info, mmap_file)
-        buf = bytearray(nbytes)
-        try:
-            with self.zip.open(info) as src:
-                got = src.readinto(buf)
-        except Exception as e:      # zipfile's own errors on damaged data (see __init__)
-            raise SerializationError(f"cannot read '{path}' from the archive: {type(e).__name__}: {e}") from None
-        if got != nbytes:
-            raise SerializationError(f"'{path}' is truncated: {got} of {nbytes} bytes")
+            return "mmap", offset
+        buf = np.empty(nbytes, np.uint8)
+        crc = getattr(self, method)(info, offset, memoryview(buf), path)
+        if crc != info.CRC:
+            raise SerializationError(f"'{path}' is damaged: its CRC-32 is {crc:08x}, the archive says "
+                                     f"{info.CRC:08x}")
         return "bytes", buf
 
     def _data_offset(self, info, path):
-        with open(path, "rb") as f:
-            f.seek(info.header_offset)
-            header = f.read(30)
-        if len(header) != 30 or header[:4] != b"PK\x03\x04":
-            raise SerializationError(f"'{info.filename}': bad local header")
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        return info.header_offset + 30 + name_len + extra_len
+        """Where the member's data starts, after checking its local header and that the data lies in the file."""
+        header = bytearray(_LOCAL_HEADER.size)
+        self._read_at(memoryview(header), info.header_offset, path)
+        magic, _, flags, _, _, _, _, _, _, name_len, extra_len = _LOCAL_HEADER.unpack(header)
+        if magic != b"PK\x03\x04":
+            raise SerializationError(f"'{path}': bad local header")
+        name = bytearray(name_len)
+        self._read_at(memoryview(name), info.header_offset + _LOCAL_HEADER.size, path)
+        try:
+            name = name.decode("utf-8" if flags & 0x800 else "cp437")
+        except UnicodeDecodeError:
+            name = None
+        if name != info.orig_filename:
+            raise SerializationError(f"'{path}': the local header names another file")
+        offset = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+        if offset + info.compress_size > self.size:
+            raise SerializationError(f"'{path}' is truncated: its data ends past the end of the archive")
+        return offset
+
+    def _read_at(self, view, offset, path):
+        """Fill view with the archive's bytes at offset (positional reads on a path; seek+readinto otherwise)."""
+        got = 0
+        try:
+            if self._fd is not None and hasattr(os, "preadv"):
+                while got < len(view):
+                    n = os.preadv(self._fd, [view[got:]], offset + got)
+                    if n <= 0:
+                        break
+                    got += n
+            else:
+                fp = self.zip.fp
+                fp.seek(offset)
+                readinto = getattr(fp, "readinto", None) or (lambda v: _copy_into(v, fp.read(len(v))))
+                while got < len(view):
+                    n = readinto(view[got:])
+                    if not n:
+                        break
+                    got += n
+        except (OSError, ValueError) as e:
+            raise SerializationError(f"cannot read '{path}' from the archive: {type(e).__name__}: {e}") from None
+        if got != len(view):
+            raise SerializationError(f"'{path}' is truncated: {got} of {len(view)} bytes")
+
+    def _read_stored(self, info, offset, view, path):
+        """Read a stored member into view in _CHUNK pieces, each checksummed while still in cache; its CRC-32.
+
+        With positional reads on a file, the pieces are spread over a few
+        threads: both the read and zlib.crc32 release the GIL, so checksumming
+        (the slower half) runs on all the process's CPUs.
+        """
+        pieces = [(a, min(a + _CHUNK, len(view))) for a in range(0, len(view), _CHUNK)]
+
+        def piece(bounds):
+            a, b = bounds
+            self._read_at(view[a:b], offset + a, path)
+            return zlib.crc32(view[a:b])
+
+        crcs = map(piece, pieces)
+        if len(pieces) > 1 and self._fd is not None and hasattr(os, "preadv") and _read_threads() > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(_read_threads(), thread_name_prefix="minexport-load")
+            crcs = self._pool.map(piece, pieces)
+        crc = 0
+        for (a, b), piece_crc in zip(pieces, crcs):
+            crc = crc32_join(crc, piece_crc, b - a)
+        return crc
+
+    def _read_deflated(self, info, offset, view, path):
+        """Inflate a deflated member into view, _CHUNK of input at a time, checksumming the output; its CRC-32.
+
+        The stream must end exactly at the declared size: more output, or a
+        stream that does not finish within the member's data, is an error.
+        """
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        data = bytearray(min(_CHUNK, info.compress_size))
+        pos, end, got, crc = offset, offset + info.compress_size, 0, 0
+        pending = b""
+        try:
+            while not inflate.eof:
+                if not pending and pos < end:
+                    n = min(len(data), end - pos)
+                    self._read_at(memoryview(data)[:n], pos, path)
+                    pending, pos = memoryview(data)[:n], pos + n
+                before = len(pending)
+                # at most what is still missing (1 byte once full, to catch a longer stream)
+                out = inflate.decompress(pending, min(_CHUNK, len(view) - got) or 1)
+                pending = inflate.unconsumed_tail
+                if got + len(out) > len(view):
+                    raise SerializationError(f"'{path}' inflates to more than its declared {len(view)} bytes")
+                view[got:got + len(out)] = out
+                crc = zlib.crc32(out, crc)
+                got += len(out)
+                if not out and len(pending) == before and (pending or pos == end):
+                    break       # no progress: the stream needs input the member does not have
+        except zlib.error as e:
+            raise SerializationError(f"cannot read '{path}' from the archive: zlib: {e}") from None
+        if got != len(view):
+            raise SerializationError(f"'{path}' is truncated: {got} of {len(view)} bytes")
+        if not inflate.eof:
+            raise SerializationError(f"'{path}' is damaged: its deflate stream does not end with its data")
+        return crc
+
+    def _read_with_zipfile(self, info, view, path):
+        """Read a member through zipfile's stream (other compressions, encryption), _CHUNK at a time."""
+        got = 0
+        try:
+            with self.zip.open(info) as src:
+                while got < len(view):
+                    chunk = src.read(min(_CHUNK, len(view) - got))
+                    if not chunk:
+                        break
+                    view[got:got + len(chunk)] = chunk
+                    got += len(chunk)
+                src.read(1)     # reaching the end makes zipfile check the CRC-32
+        except Exception as e:      # zipfile's own errors on damaged data (see __init__)
+            raise SerializationError(f"cannot read '{path}' from the archive: {type(e).__name__}: {e}") from None
+        if got != len(view):
+            raise SerializationError(f"'{path}' is truncated: {got} of {len(view)} bytes")
 
 
 def _load_tensors(reader, config_path, folder, mmap_file, want_params):
@@ -228,9 +431,8 @@ def _load_tensors(reader, config_path, folder, mmap_file, want_params):
         if kind == "mmap":
             arr = np.memmap(mmap_file, dtype=npd, mode="c", offset=data, shape=shape).view(np.ndarray)
         else:
-            arr = np.frombuffer(data, dtype=npd, count=numel).reshape(shape)
-        arr = arr.astype(dtype.numpy_dtype, copy=False)
-        t = make_tensor(np.asarray(arr) if kind == "bytes" else arr)
+            arr = data.view(npd).reshape(shape)
+        t = make_tensor(arr.astype(dtype.numpy_dtype, copy=False))
         if want_params and entry["is_param"]:
             t = Parameter(t, requires_grad=meta["requires_grad"])
         out[fqn] = t
@@ -241,7 +443,8 @@ def load(f, *, extra_files=None, expected_opset_version=None, mmap=False):
     """Read a PT2 archive (path, PathLike or binary file object) into an ExportedProgram.
 
     With mmap=True (paths only), weights stored uncompressed are memory-mapped
-    copy-on-write instead of read; otherwise each weight is copied once.
+    copy-on-write instead of read; otherwise each weight is read once, straight
+    into its array, its CRC-32 checked on the way (see _Reader.tensor_bytes).
     """
     mmap_file = None
     if isinstance(f, (str, os.PathLike)):
@@ -256,7 +459,7 @@ def load(f, *, extra_files=None, expected_opset_version=None, mmap=False):
     try:
         return _load_from(reader, mmap_file, extra_files, expected_opset_version)
     finally:
-        reader.zip.close()
+        reader.close()
 
 
 def _load_from(reader, mmap_file, extra_files, expected_opset_version):
