@@ -391,10 +391,45 @@ def _bn_compute(xp, x, weight, bias, mean, var, eps, centered=None):
 def _centered_stats(xp, x, axes):
     """(mean kept over axes, x - mean, biased variance): the mean is computed once and the
     centered buffer is reused as the output by the callers."""
+    if _rowwise(xp, x, axes):
+        return _row_stats(x, len(axes))
     mean = x.mean(axis=axes, keepdims=True)
     centered = xp.subtract(x, mean)
     var = xp.square(centered).mean(axis=axes, keepdims=True)
     return mean, centered, var
+
+
+def _rowwise(xp, x, axes):
+    """Whether the statistics are over x's trailing axes on a BLAS dtype (layer and group norm)."""
+    return (xp is np and x.dtype in _BLAS_DTYPES and x.size > 0
+            and tuple(a % x.ndim for a in axes) == tuple(range(x.ndim - len(axes), x.ndim)))
+
+
+_BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+# NumPy reduces short rows one row at a time; as a matrix-vector product (BLAS) the
+# row sums cost a quarter as much, and the sum of squares is one einsum without the
+# squared temporary.
+def _row_stats(x, k):
+    """_centered_stats over the last k axes of a float32/float64 NumPy array, row by row."""
+    lead = x.shape[:x.ndim - k]
+    rows = x.reshape(_prod(lead), -1)
+    n = rows.shape[1]
+    mean = rows @ np.ones(n, x.dtype)
+    mean /= n
+    centered = rows - mean[:, None]
+    var = np.einsum("ij,ij->i", centered, centered)
+    var /= n
+    stat = lead + (1,) * k
+    return mean.reshape(stat), centered.reshape(x.shape), var.reshape(stat)
+
+
+def _prod(shape):
+    r = 1
+    for s in shape:
+        r *= s
+    return r
 
 
 def _batch_stats(xp, x):
@@ -735,6 +770,8 @@ def _sdpa_kernel(xp, query, key, value, attn_mask=None, dropout_p=0.0, is_causal
         rep = query.shape[-3] // key.shape[-3]
         key, value = xp.repeat(key, rep, axis=-3), xp.repeat(value, rep, axis=-3)
     s = (1 / math.sqrt(E)) if scale is None else scale
+    if attn_mask is None and dropout_p == 0:
+        return _sdpa_keys_first(xp, query, key, value, s, is_causal)
     # scores is a fresh buffer owned here: scaling, masking and softmax all write into it
     scores = xp.matmul(query, xp.swapaxes(key, -1, -2))
     scores *= s
@@ -751,6 +788,22 @@ def _sdpa_kernel(xp, query, key, value, attn_mask=None, dropout_p=0.0, is_causal
     if dropout_p > 0:
         w = w * _keep_mask(xp, w.shape, dropout_p) * (1 / (1 - dropout_p))
     return out_array(xp, xp.matmul(w, value), dtype_of(query))
+
+
+# Attention's rows are short (S keys), and NumPy reduces along the last axis one row
+# at a time.  Laid out keys-first ([..., S, L], from key @ query^T) the softmax
+# reduces along axis -2, which NumPy vectorizes across the contiguous L queries:
+# twice as fast.  The scores are a fresh buffer owned here, so scaling, masking
+# and the softmax all write into it, and the second product reads it transposed.
+def _sdpa_keys_first(xp, query, key, value, s, is_causal):
+    """softmax(q k^T * s [causal]) v, without an attention mask or dropout."""
+    L, S = query.shape[-2], key.shape[-2]
+    scores = xp.matmul(key, xp.swapaxes(query, -1, -2))
+    scores *= s
+    if is_causal:
+        xp.copyto(scores, -np.inf, where=_causal_hidden(xp, L, S, scores).T)
+    w = _softmax_array(xp, scores, -2, False, inplace=True)
+    return out_array(xp, xp.matmul(xp.swapaxes(w, -1, -2), value), dtype_of(query))
 
 
 def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
