@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..runtime.backends import erf as _erf
-from ..runtime.special import erf32_step, map_chunks
+from ..runtime.special import erf32_poly, erf32_step, map_chunks
 from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, out_array,
                       promote, shape_of, torch_type_name)
 from ._inplace import register_inplace
@@ -109,12 +109,12 @@ def _sigmoid(xp, a):
 # chain (scale, erf, affine, product) runs per cache-sized chunk, so the activation
 # is read from memory once instead of once per step.
 _SQRT_HALF = 1 / math.sqrt(2.0)
+_ERF_SQRT_HALF = erf32_poly(_SQRT_HALF)  # erf(x / sqrt 2), the scale folded into the polynomial
 
 
 def _gelu_erf_step(x, out, t, acc):
     """One chunk of x * Phi(x) = x * (erf(x / sqrt 2) + 1) / 2, float32, into out."""
-    np.multiply(x, _SQRT_HALF, out=out)
-    erf32_step(out, out, t, acc)
+    erf32_step(x, out, t, acc, _ERF_SQRT_HALF)
     out += 1
     out *= 0.5
     out *= x

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-__all__ = ["erf", "erfc", "erfinv", "map_chunks", "erf32_step"]
+__all__ = ["erf", "erfc", "erfinv", "map_chunks", "erf32_step", "erf32_poly"]
 
 # Each table: (centre, half-width, coefficients of increasing power) of a polynomial in
 # u = (v - centre) / half-width, u in [-1, 1].
@@ -59,11 +59,21 @@ _ERFC_TAIL = (0.26785714285714285, 0.23214285714285715, (
 _SMALL, _MID, _TAIL_END = 0.75, 2.0, 28.0
 
 # float32: atanh(erf(x)) / x as a polynomial in x^2 (no mapping), |x| <= 4.
-_ERF32 = tuple(np.float32(c) for c in (
-    1.128379202008112, 0.10277131808872264, -0.00020215984317302634,
-    -0.0006036728218588274, 7.648567008039652e-05, -1.860125503886558e-06,
-    -5.152030144165631e-07, 5.392169970586181e-08, -1.6408045938054013e-09))
-_ERF32_CLIP = np.float32(16.0)  # on x^2
+_ERF32_H = (1.128379202008112, 0.10277131808872264, -0.00020215984317302634,
+            -0.0006036728218588274, 7.648567008039652e-05, -1.860125503886558e-06,
+            -5.152030144165631e-07, 5.392169970586181e-08, -1.6408045938054013e-09)
+
+
+def erf32_poly(scale=1.0):
+    """(float32 coefficients, bound on x^2) for erf(scale * x) as tanh(x * p(min(x^2, bound))).
+
+    A scale (GELU's 1/sqrt 2) folds into the coefficients, saving a pass over the data.
+    """
+    coeffs = tuple(np.float32(c * scale ** (2 * k + 1)) for k, c in enumerate(_ERF32_H))
+    return coeffs, np.float32(16.0 / (scale * scale))
+
+
+_ERF32 = erf32_poly()
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 _HALLEY_STEPS = 3  # the guess is within 0.2%, Halley triples the correct digits: 3 steps reach 1e-16
@@ -159,18 +169,20 @@ def map_chunks(step, x, out, n_scratch=2, chunk=CHUNK):
     return out
 
 
-def erf32_step(x, out, t, acc):
-    """float32 erf of x into `out` (which may be x), using scratch t and acc of x's length.
+def erf32_step(x, out, t, acc, poly=_ERF32):
+    """float32 erf of x (of scale * x for a `poly` from erf32_poly) into `out` (which may be x),
+    using scratch t and acc of x's length.
 
     tanh(x * h(min(x^2, 16))): the polynomial only sees x^2 clipped to 16
     (|x| = 4, where erf is 1 in float32), but the last product uses x itself,
     so for large |x| the tanh argument keeps growing and erf(+-inf) is exactly +-1.
     """
+    coeffs, bound = poly
     np.multiply(x, x, out=t)
-    np.minimum(t, _ERF32_CLIP, out=t)
-    np.multiply(t, _ERF32[-1], out=acc)
-    acc += _ERF32[-2]
-    for c in _ERF32[-3::-1]:
+    np.minimum(t, bound, out=t)
+    np.multiply(t, coeffs[-1], out=acc)
+    acc += coeffs[-2]
+    for c in coeffs[-3::-1]:
         acc *= t
         acc += c
     acc *= x
