@@ -100,11 +100,17 @@ def _addmm_meta(self, mat1, mat2, *, beta=1, alpha=1):
 
 
 def _scaled_sum(xp, self, prod, beta, alpha):
+    """beta * self + alpha * prod, where prod is a fresh product: the sum is written into it
+    when self broadcasts to its shape and dtype (addmm's bias, as linear decomposes)."""
     if alpha != 1:
         prod = prod * alpha
     if beta == 0:
         return xp.broadcast_to(prod, prod.shape).copy()
-    return prod + (self if beta == 1 else self * beta)
+    other = self if beta == 1 else self * beta
+    if xp.result_type(prod, other) == prod.dtype and xp.broadcast_shapes(prod.shape, other.shape) == prod.shape:
+        prod += other
+        return prod
+    return prod + other
 
 
 def _addmm_kernel(xp, self, mat1, mat2, *, beta=1, alpha=1):
