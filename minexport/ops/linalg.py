@@ -86,6 +86,8 @@ def _matmul_meta(self, other):
 
 
 def _matmul_kernel(xp, self, other):
+    if self.ndim > 2 and other.ndim == 2 and self.dtype == other.dtype and self.shape[-1] == other.shape[0]:
+        return _rows_times(xp, self, other)
     r = _product(xp, self, other, matmul_shape, "matmul")
     return r if self.ndim > 1 or other.ndim > 1 else xp.asarray(r)
 
@@ -98,11 +100,17 @@ def _addmm_meta(self, mat1, mat2, *, beta=1, alpha=1):
 
 
 def _scaled_sum(xp, self, prod, beta, alpha):
+    """beta * self + alpha * prod, where prod is a fresh product: the sum is written into it
+    when self broadcasts to its shape and dtype (addmm's bias, as linear decomposes)."""
     if alpha != 1:
         prod = prod * alpha
     if beta == 0:
         return xp.broadcast_to(prod, prod.shape).copy()
-    return prod + (self if beta == 1 else self * beta)
+    other = self if beta == 1 else self * beta
+    if xp.result_type(prod, other) == prod.dtype and xp.broadcast_shapes(prod.shape, other.shape) == prod.shape:
+        prod += other
+        return prod
+    return prod + other
 
 
 def _addmm_kernel(xp, self, mat1, mat2, *, beta=1, alpha=1):
@@ -156,10 +164,19 @@ def _linear_kernel(xp, input, weight, bias=None):
     if not (weight.ndim == 2 and input.ndim >= 1 and input.shape[-1] == weight.shape[1]
             and (bias is None or bias.shape == weight.shape[:1])):
         _linear_shape(input.shape, weight.shape, None if bias is None else bias.shape)
-    out = xp.matmul(input, weight.T)
+    out = _rows_times(xp, input, weight.T)
     if bias is not None:
         out += bias
     return out if input.ndim > 1 else out_array(xp, out, dtype_of(input))
+
+
+def _rows_times(xp, a, mat):
+    """a @ mat for a 2-D `mat`: a [..., n, k] input is folded to [rows, k] so BLAS sees one
+    GEMM instead of NumPy looping over the batch (a reshape is free for a contiguous input)."""
+    if a.ndim <= 2 or mat.ndim != 2:
+        return xp.matmul(a, mat)
+    lead = a.shape[:-1]
+    return xp.matmul(a.reshape(_rows(a.shape), a.shape[-1]), mat).reshape(lead + mat.shape[1:])
 
 
 # ------------------------------------------------ decompositions to core ATen --

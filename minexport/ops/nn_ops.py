@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import _random
+from ..runtime.backends import device_of_array
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
 from ._registry import aten, register
 
@@ -361,24 +362,82 @@ def _bn_axes(ndim):
     return (0,) + tuple(range(2, ndim))
 
 
-def _bn_compute(xp, x, weight, bias, mean, var, eps):
+def _in_place(xp, out, other, op):
+    """out = op(out, other), in out's own buffer when that keeps the promoted dtype."""
+    if xp.result_type(out, other) == out.dtype:
+        op(out, other, out=out)
+        return out
+    return op(out, other)
+
+
+def _scale_shift(xp, out, weight, bias, shape=None):
+    """out * weight + bias (each reshaped to `shape` when given), written into out."""
+    if weight is not None:
+        out = _in_place(xp, out, weight if shape is None else weight.reshape(shape), xp.multiply)
+    if bias is not None:
+        out = _in_place(xp, out, bias if shape is None else bias.reshape(shape), xp.add)
+    return out
+
+
+def _bn_compute(xp, x, weight, bias, mean, var, eps, centered=None):
+    """(normalized output, rstd); `centered` (x - mean, a buffer we own) becomes the output when given."""
     shape = (1, -1) + (1,) * (x.ndim - 2)
     rstd = 1 / xp.sqrt(var + eps)
-    out = (x - mean.reshape(shape)) * rstd.reshape(shape)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out, rstd
+    out = xp.subtract(x, mean.reshape(shape)) if centered is None else centered
+    out = _in_place(xp, out, rstd.reshape(shape), xp.multiply)
+    return _scale_shift(xp, out, weight, bias, shape), rstd
+
+
+def _centered_stats(xp, x, axes):
+    """(mean kept over axes, x - mean, biased variance): the mean is computed once and the
+    centered buffer is reused as the output by the callers."""
+    if _rowwise(xp, x, axes):
+        return _row_stats(x, len(axes))
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = xp.subtract(x, mean)
+    var = xp.square(centered).mean(axis=axes, keepdims=True)
+    return mean, centered, var
+
+
+def _rowwise(xp, x, axes):
+    """Whether the statistics are over x's trailing axes on a BLAS dtype (layer and group norm)."""
+    return (xp is np and x.dtype in _BLAS_DTYPES and x.size > 0
+            and tuple(a % x.ndim for a in axes) == tuple(range(x.ndim - len(axes), x.ndim)))
+
+
+_BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+# NumPy reduces short rows one row at a time; as a matrix-vector product (BLAS) the
+# row sums cost a quarter as much, and the sum of squares is one einsum without the
+# squared temporary.
+def _row_stats(x, k):
+    """_centered_stats over the last k axes of a float32/float64 NumPy array, row by row."""
+    lead = x.shape[:x.ndim - k]
+    rows = x.reshape(_prod(lead), -1)
+    n = rows.shape[1]
+    mean = rows @ np.ones(n, x.dtype)
+    mean /= n
+    centered = rows - mean[:, None]
+    var = np.einsum("ij,ij->i", centered, centered)
+    var /= n
+    stat = lead + (1,) * k
+    return mean.reshape(stat), centered.reshape(x.shape), var.reshape(stat)
+
+
+def _prod(shape):
+    r = 1
+    for s in shape:
+        r *= s
+    return r
 
 
 def _batch_stats(xp, x):
     axes = _bn_axes(x.ndim)
     n = x.size // x.shape[1]
     check(n > 1, lambda: f"Expected more than 1 value per channel when training, got input size {fmt_shape(x.shape)}")
-    mean = xp.mean(x, axis=axes)
-    var = xp.var(x, axis=axes)
-    return mean, var, n
+    mean, centered, var = _centered_stats(xp, x, axes)
+    return mean.reshape(-1), var.reshape(-1), n, centered
 
 
 def _update_running(xp, rm, rv, mean, var, n, momentum):
@@ -391,14 +450,15 @@ def _update_running(xp, rm, rv, mean, var, n, momentum):
 def _bn_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps):
     """Shared body: returns (out, save_mean, save_rstd); updates running stats in training."""
     d = dtype_of(input)
+    centered = None
     if training:
-        mean, var, n = _batch_stats(xp, input)
+        mean, var, n, centered = _batch_stats(xp, input)
         _update_running(xp, running_mean, running_var, mean, var, n, momentum)
     else:
         check(running_mean is not None and running_var is not None,
               "running_mean and running_var must be defined in evaluation mode")
         mean, var = running_mean, running_var
-    out, rstd = _bn_compute(xp, input, weight, bias, mean, var, eps)
+    out, rstd = _bn_compute(xp, input, weight, bias, mean, var, eps, centered)
     return out_array(xp, out, d), out_array(xp, mean, d), out_array(xp, rstd, d)
 
 
@@ -525,19 +585,16 @@ def _ln_check(shape, normalized_shape):
 
 
 def _standardize(xp, x, axes, eps):
-    """(x - mean) * rstd over `axes`, with the statistics kept (keepdims) for the outputs."""
-    mean = x.mean(axis=axes, keepdims=True)
-    rstd = 1 / xp.sqrt(x.var(axis=axes, keepdims=True) + eps)
-    return (x - mean) * rstd, mean, rstd
+    """(x - mean) * rstd over `axes` in one output buffer, with the statistics kept (keepdims)."""
+    mean, out, var = _centered_stats(xp, x, axes)
+    rstd = 1 / xp.sqrt(var + eps)
+    return _in_place(xp, out, rstd, xp.multiply), mean, rstd
 
 
 def _ln_arrays(xp, input, normalized_shape, weight, bias, eps):
     axes = _ln_check(input.shape, normalized_shape)
     out, mean, rstd = _standardize(xp, input, axes, eps)
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
+    out = _scale_shift(xp, out, weight, bias)
     d = dtype_of(input)
     return out_array(xp, out, d), out_array(xp, mean, d), out_array(xp, rstd, d)
 
@@ -586,12 +643,7 @@ def _gn_arrays(xp, input, weight, bias, group, eps):
     _gn_check(input.shape, group)
     N, C = input.shape[:2]
     out, mean, rstd = _standardize(xp, input.reshape((N, group, -1)), (-1,), eps)
-    out = out.reshape(input.shape)
-    shape = (1, C) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
+    out = _scale_shift(xp, out.reshape(input.shape), weight, bias, (1, C) + (1,) * (input.ndim - 2))
     d = dtype_of(input)
     return out_array(xp, out, d), out_array(xp, mean.reshape(N, group), d), out_array(xp, rstd.reshape(N, group), d)
 
@@ -690,6 +742,26 @@ def _sdpa_shape(q, k, v, enable_gqa):
     return tuple(q[:-1]) + (v[-1],)
 
 
+# The causal mask depends only on (L, S) and the device, and a model asks for the
+# same one in every layer of every call: keep the few most recent, read-only.
+_CAUSAL_MASKS = {}
+_CAUSAL_MASKS_MAX = 8
+
+
+def _causal_hidden(xp, L, S, like):
+    """The cached bool [L, S] mask of the positions causal attention hides (above the diagonal)."""
+    key = (L, S, device_of_array(like))
+    mask = _CAUSAL_MASKS.get(key)
+    if mask is None:
+        if len(_CAUSAL_MASKS) >= _CAUSAL_MASKS_MAX:
+            _CAUSAL_MASKS.pop(next(iter(_CAUSAL_MASKS)))
+        mask = xp.triu(xp.ones((L, S), dtype=bool), 1)
+        if xp is np:
+            mask.flags.writeable = False
+        _CAUSAL_MASKS[key] = mask
+    return mask
+
+
 def _sdpa_kernel(xp, query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
                  enable_gqa=False):
     _sdpa_shape(query.shape, key.shape, value.shape, enable_gqa)
@@ -698,21 +770,40 @@ def _sdpa_kernel(xp, query, key, value, attn_mask=None, dropout_p=0.0, is_causal
         rep = query.shape[-3] // key.shape[-3]
         key, value = xp.repeat(key, rep, axis=-3), xp.repeat(value, rep, axis=-3)
     s = (1 / math.sqrt(E)) if scale is None else scale
-    scores = xp.matmul(query, xp.swapaxes(key, -1, -2)) * s
+    if attn_mask is None and dropout_p == 0:
+        return _sdpa_keys_first(xp, query, key, value, s, is_causal)
+    # scores is a fresh buffer owned here: scaling, masking and softmax all write into it
+    scores = xp.matmul(query, xp.swapaxes(key, -1, -2))
+    scores *= s
     if is_causal:
         check(attn_mask is None, "_scaled_dot_product_attention: Explicit attn_mask should not be set when "
                                  "is_causal=True")
-        causal = xp.tril(xp.ones((L, S), dtype=bool))
-        scores = xp.where(causal, scores, -np.inf)
+        xp.copyto(scores, -np.inf, where=_causal_hidden(xp, L, S, scores))
     if attn_mask is not None:
         if attn_mask.dtype == np.bool_:
             scores = xp.where(attn_mask, scores, -np.inf)
         else:
             scores = scores + attn_mask
-    w = _softmax_array(xp, scores.astype(query.dtype, copy=False), -1, False)
+    w = _softmax_array(xp, scores.astype(query.dtype, copy=False), -1, False, inplace=True)
     if dropout_p > 0:
         w = w * _keep_mask(xp, w.shape, dropout_p) * (1 / (1 - dropout_p))
     return out_array(xp, xp.matmul(w, value), dtype_of(query))
+
+
+# Attention's rows are short (S keys), and NumPy reduces along the last axis one row
+# at a time.  Laid out keys-first ([..., S, L], from key @ query^T) the softmax
+# reduces along axis -2, which NumPy vectorizes across the contiguous L queries:
+# twice as fast.  The scores are a fresh buffer owned here, so scaling, masking
+# and the softmax all write into it, and the second product reads it transposed.
+def _sdpa_keys_first(xp, query, key, value, s, is_causal):
+    """softmax(q k^T * s [causal]) v, without an attention mask or dropout."""
+    L, S = query.shape[-2], key.shape[-2]
+    scores = xp.matmul(key, xp.swapaxes(query, -1, -2))
+    scores *= s
+    if is_causal:
+        xp.copyto(scores, -np.inf, where=_causal_hidden(xp, L, S, scores).T)
+    w = _softmax_array(xp, scores, -2, False, inplace=True)
+    return out_array(xp, xp.matmul(xp.swapaxes(w, -1, -2), value), dtype_of(query))
 
 
 def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,

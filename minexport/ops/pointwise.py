@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..runtime.backends import erf as _erf
+from ..runtime.special import erf32_poly, erf32_step, map_chunks
 from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, out_array,
                       promote, shape_of, torch_type_name)
 from ._inplace import register_inplace
@@ -103,12 +104,43 @@ def _sigmoid(xp, a):
     return 0.5 * (1 + xp.tanh(a * 0.5))
 
 
+# GELU is the largest pointwise op of a transformer MLP (4x the model width).  It is
+# computed into one output buffer with in-place steps; on NumPy float32 the whole
+# chain (scale, erf, affine, product) runs per cache-sized chunk, so the activation
+# is read from memory once instead of once per step.
+_SQRT_HALF = 1 / math.sqrt(2.0)
+_ERF_SQRT_HALF = erf32_poly(_SQRT_HALF)  # erf(x / sqrt 2), the scale folded into the polynomial
+
+
+def _gelu_erf_step(x, out, t, acc):
+    """One chunk of x * Phi(x) = x * (erf(x / sqrt 2) + 1) / 2, float32, into out."""
+    erf32_step(x, out, t, acc, _ERF_SQRT_HALF)
+    out += 1
+    out *= 0.5
+    out *= x
+
+
 def _gelu(xp, a, approximate="none"):
+    """x * Phi(x), exactly (erf) or with torch's tanh approximation."""
+    out = xp.empty_like(a, order="C")
     if approximate == "tanh":
-        k = math.sqrt(2.0 / math.pi)
-        return 0.5 * a * (1 + xp.tanh(k * (a + 0.044715 * a * a * a)))
-    check(approximate == "none", lambda: f"approximate argument must be either none or tanh, got {approximate!r}")
-    return 0.5 * a * (1 + _erf(xp, a * (1 / math.sqrt(2.0))))
+        xp.multiply(a, a, out=out)
+        out *= 0.044715
+        out += 1
+        out *= a
+        out *= math.sqrt(2.0 / math.pi)
+        xp.tanh(out, out=out)
+    else:
+        check(approximate == "none",
+              lambda: f"approximate argument must be either none or tanh, got {approximate!r}")
+        if xp is np and a.dtype == np.float32:
+            return map_chunks(_gelu_erf_step, a, out)
+        xp.multiply(a, _SQRT_HALF, out=out)
+        _erf(xp, out, out=out)
+    out += 1
+    out *= 0.5
+    out *= a
+    return out
 
 
 def _errs_ignored(f):

@@ -341,24 +341,35 @@ register("cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
 
 
 # --------------------------------------------------------------- softmax --
-def _softmax_array(xp, a, d, log):
+def _softmax_array(xp, a, d, log, *, inplace=False):
+    """softmax (or log_softmax) of `a` along `d`.
+
+    `inplace=True` says the caller owns `a` (a fresh intermediate such as
+    attention scores): the result is computed in a's own buffer.  Otherwise one
+    output buffer is allocated and every later step writes into it.
+    """
     if a.ndim == 0:
         return xp.zeros_like(a) if log else xp.ones_like(a)
     if a.shape[d] == 0:
-        return a.copy()
+        return a if inplace else a.copy()
     m = a.max(axis=d, keepdims=True)
     if not xp.isfinite(m).all():
         # rows holding inf/NaN: torch's NaN results, without NumPy's warnings
         with np.errstate(all="ignore"):
-            return _softmax_shifted(xp, a, xp.where(xp.isfinite(m), m, 0), d, log)
-    return _softmax_shifted(xp, a, m, d, log)
+            return _softmax_shifted(xp, a, xp.where(xp.isfinite(m), m, 0), d, log, inplace)
+    return _softmax_shifted(xp, a, m, d, log, inplace)
 
 
-def _softmax_shifted(xp, a, m, d, log):
-    z = a - m
-    e = xp.exp(z)
-    s = e.sum(axis=d, keepdims=True)
-    return z - xp.log(s) if log else e / s
+def _softmax_shifted(xp, a, m, d, log, inplace):
+    """softmax of `a - m` along d: exp and the division happen in the shifted buffer."""
+    z = xp.subtract(a, m, out=a if inplace else None)
+    if log:
+        s = xp.exp(z).sum(axis=d, keepdims=True)
+        z -= xp.log(s)
+        return z
+    xp.exp(z, out=z)
+    z /= z.sum(axis=d, keepdims=True)
+    return z
 
 
 def _softmax_family(name, log):

@@ -1,0 +1,301 @@
+"""Vectorized special functions in plain NumPy: erf, erfc, erfinv.
+
+NumPy has no error function, and calling `math.erf` once per element costs
+about a microsecond each, so GELU on a real activation was the slowest kernel
+of a transformer.  These are whole-array implementations whose accuracy is
+that of the dtype, the same with or without SciPy installed:
+
+* float64: erf within 2 ulp of the true value and erfc within 1e-15 relative
+  (5.4e-16 measured) all the way into its tail, from three ranges of |x|: below 0.75 erf is
+  x * A(x^2); above it erfc is exp(-x^2) * F(x) with F smooth, fitted on
+  [0.75, 2] in x and on [2, 28] in 1/x.  exp(-x^2) is computed as
+  exp(-hi^2) * exp((hi - x)(hi + x)) with hi^2 exact, so squaring a large x
+  loses nothing.
+* float32 erf: tanh(x * h(x^2)), one polynomial over the whole range (erf is
+  1 in float32 beyond |x| = 3.92), computed in place in float32: about twenty
+  passes over the data, no masks.  Within 3 ulp of the true value (2.7 measured).
+* erfc and erfinv in float32 (and every half-precision dtype) are computed in
+  float64 and rounded, so they are correctly rounded but for rare ties.
+* erfinv: a fitted guess within 1e-7, then one Halley step on erf (or, for
+  |x| > 0.5, on erfc against 1 - |x|, which keeps its relative accuracy near +-1).
+
+The float64 coefficients are Chebyshev fits made with mpmath at 50 digits,
+each on a variable mapped to [-1, 1] so that Horner's rule stays well
+conditioned; the float32 ones an iteratively reweighted least-squares fit of
+atanh(erf(x)) / x in x^2, weighted by erf's sensitivity to it.
+"""
+import math
+
+import numpy as np
+
+__all__ = ["erf", "erfc", "erfinv", "map_chunks", "erf32_step", "erf32_poly"]
+
+# Each table: (centre, half-width, coefficients of increasing power) of a polynomial in
+# u = (v - centre) / half-width, u in [-1, 1].
+# erf(x) / x as a function of v = x^2, |x| < 0.75.
+_ERF_SMALL = (0.28125, 0.28125, (
+    1.0309528156012642, -0.0896037671090999, 0.007314485234578211,
+    -0.000480872478031452, 2.599164517570422e-05, -1.186568422147177e-06,
+    4.678558330163392e-08, -1.6217928017585119e-09, 5.012952566544622e-11,
+    -1.3998947677380024e-12, 3.552903127102359e-14))
+# erfc(x) * exp(x^2) as a function of v = x, 0.75 <= x < 2.
+_ERFC_MID = (1.375, 0.625, (
+    0.3432958898621254, -0.11519716873416679, 0.03510239009646755,
+    -0.009888518365115506, 0.00260696283072198, -0.0006489375211035316,
+    0.00015355472434499856, -3.472289612435448e-05, 7.5355822475263395e-06,
+    -1.5750453041272235e-06, 3.1800375283368913e-07, -6.219125792348222e-08,
+    1.180043868637994e-08, -2.160771539845808e-09, 3.885339027353772e-10,
+    -7.747572195884756e-11, 1.3192404861677809e-11))
+# x * erfc(x) * exp(x^2) as a function of v = 1 / x, 2 <= x <= 28 (erfc(28) underflows to 0).
+_ERFC_TAIL = (0.26785714285714285, 0.23214285714285715, (
+    0.545812592946073, -0.029071267753604264, -0.008412018660968412,
+    0.0027107642171256066, -0.00014665448928578048, -0.0001547785365251189,
+    6.154223050498427e-05, -6.642802769612277e-06, -4.104028088403614e-06,
+    2.4883656608561137e-06, -5.758864908162409e-07, -7.032802331215497e-08,
+    1.176807428269315e-07, -4.944823132650813e-08, 7.628640763992459e-09,
+    3.762924937542821e-09, -3.5198047145820904e-09, 1.6567487415971402e-09,
+    -2.729024373698648e-10, -3.309713763836047e-10, 2.032063949153034e-10,
+    9.17073235039165e-12, -2.2121782028149617e-11))
+_SMALL, _MID, _TAIL_END = 0.75, 2.0, 28.0
+
+# float32: atanh(erf(x)) / x as a polynomial in x^2 (no mapping), |x| <= 4.
+_ERF32_H = (1.128379202008112, 0.10277131808872264, -0.00020215984317302634,
+            -0.0006036728218588274, 7.648567008039652e-05, -1.860125503886558e-06,
+            -5.152030144165631e-07, 5.392169970586181e-08, -1.6408045938054013e-09)
+
+
+def erf32_poly(scale=1.0):
+    """(float32 coefficients, bound on x^2) for erf(scale * x) as tanh(x * p(min(x^2, bound))).
+
+    A scale (GELU's 1/sqrt 2) folds into the coefficients, saving a pass over the data.
+    """
+    coeffs = tuple(np.float32(c * scale ** (2 * k + 1)) for k, c in enumerate(_ERF32_H))
+    return coeffs, np.float32(16.0 / (scale * scale))
+
+
+_ERF32 = erf32_poly()
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+_HALLEY_STEPS = 1  # the guess is within 1e-7, and Halley triples the correct digits
+
+
+def _horner(table, v):
+    """The polynomial of `table` at v (float64), mapping v to u first."""
+    centre, half, coeffs = table
+    u = (v - centre) / half
+    acc = np.full_like(u, coeffs[-1])
+    for c in coeffs[-2::-1]:
+        acc *= u
+        acc += c
+    return acc
+
+
+def _exp_neg_square(x):
+    """exp(-x^2) without the rounding of x^2: hi keeps 26 bits, so hi^2 is exact."""
+    hi = (x.view(np.int64) & np.int64(-(1 << 27))).view(np.float64)
+    return np.exp(-hi * hi) * np.exp((hi - x) * (hi + x))
+
+
+# The float64 paths split the elements by range with index arrays (np.flatnonzero,
+# take, put): on a million elements that is several times faster than boolean
+# indexing, whose gathers and scatters dominated the whole function.
+def _parts(mask):
+    """(indices where mask, indices where not) of a flat boolean mask."""
+    return np.flatnonzero(mask), np.flatnonzero(~mask)
+
+
+def _erfc_large(ax):
+    """erfc(ax) for flat float64 ax >= 0.75 (inf included)."""
+    out = np.empty_like(ax)
+    mid, tail = _parts(ax < _MID)
+    x = ax.take(mid)
+    out.put(mid, _exp_neg_square(x) * _horner(_ERFC_MID, x))
+    x = np.minimum(ax.take(tail), _TAIL_END)
+    out.put(tail, _exp_neg_square(x) * _horner(_ERFC_TAIL, 1 / x) / x)
+    return out
+
+
+def _erf_small(x):
+    """erf(x) for float64 |x| < 0.75 (or NaN)."""
+    return x * _horner(_ERF_SMALL, x * x)
+
+
+def _ranges(x):
+    """(flat x, |x|, indices of |x| < 0.75 or NaN, indices of the rest): the float64 paths' split."""
+    flat = x.ravel()
+    ax = np.abs(flat)
+    small, large = _parts(~(ax >= _SMALL))
+    return flat, ax, small, large
+
+
+def _erf64(x):
+    flat, ax, small, large = _ranges(x)
+    out = np.empty_like(flat)
+    out.put(small, _erf_small(flat.take(small)))
+    out.put(large, np.copysign(1 - _erfc_large(ax.take(large)), flat.take(large)))
+    return out.reshape(x.shape)
+
+
+def _erfc64(x):
+    flat, ax, small, large = _ranges(x)
+    out = np.empty_like(flat)
+    out.put(small, 1 - _erf_small(flat.take(small)))
+    e = _erfc_large(ax.take(large))
+    out.put(large, np.where(flat.take(large) < 0, 2 - e, e))
+    return out.reshape(x.shape)
+
+
+# All the work runs over cache-sized chunks: a chain of twenty in-place passes over
+# a few-megabyte activation would stream it through memory twenty times, each with
+# cold, freshly allocated scratch buffers (measured on fresh inputs: 8.5 ms against
+# 1.7 ms per million float32 elements).  Chunks of 64 Ki elements keep the two
+# scratch buffers (256 KiB each) in L2; the float64 paths use them for their
+# range split's index arrays and gathers.
+CHUNK = 1 << 16
+
+
+def map_chunks(step, x, out, n_scratch=2, chunk=CHUNK):
+    """Run step(x_piece, out_piece, *scratch) over cache-sized pieces of x and out.
+
+    x and out have one shape; out must be C-contiguous (x is made so).  The
+    scratch arrays (float32, the piece's length) are allocated once per call.
+    """
+    xf = np.ascontiguousarray(x).reshape(-1)
+    of = out.reshape(-1)
+    n = xf.size
+    scratch = [np.empty(min(n, chunk), np.float32) for _ in range(n_scratch)]
+    for i in range(0, n, chunk):
+        xs = xf[i:i + chunk]
+        step(xs, of[i:i + chunk], *(a[:xs.size] for a in scratch))
+    return out
+
+
+def erf32_step(x, out, t, acc, poly=_ERF32):
+    """float32 erf of x (of scale * x for a `poly` from erf32_poly) into `out` (which may be x),
+    using scratch t and acc of x's length.
+
+    tanh(x * h(min(x^2, 16))): the polynomial only sees x^2 clipped to 16
+    (|x| = 4, where erf is 1 in float32), but the last product uses x itself,
+    so for large |x| the tanh argument keeps growing and erf(+-inf) is exactly +-1.
+    """
+    coeffs, bound = poly
+    np.multiply(x, x, out=t)
+    np.minimum(t, bound, out=t)
+    np.multiply(t, coeffs[-1], out=acc)
+    acc += coeffs[-2]
+    for c in coeffs[-3::-1]:
+        acc *= t
+        acc += c
+    acc *= x
+    np.tanh(acc, out=out)
+
+
+def _erf32(x, out=None):
+    """float32 erf, into `out` when given (any float32 array of x's shape)."""
+    if out is not None and out.flags.c_contiguous:
+        return map_chunks(erf32_step, x, out)
+    r = map_chunks(erf32_step, x, np.empty(x.shape, np.float32))
+    if out is None:
+        return r
+    out[...] = r
+    return out
+
+
+def _as_float(x):
+    """(x as a float array NumPy can compute on, the dtype to return)."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        return x.astype(np.float64), np.dtype(np.float64)
+    return x, x.dtype
+
+
+def _via64(fn, x, out):
+    """fn (a float64 path on flat arrays) on any float dtype, rounded back to it, into `out` when given.
+
+    Runs per chunk like the float32 path: the range split's index arrays and
+    gathers then stay small, which made it 2.5 times faster on a million elements.
+    """
+    x, dtype = _as_float(x)
+    direct = out is not None and out.dtype == dtype and out.flags.c_contiguous
+    r = out if direct else np.empty(x.shape, dtype)
+
+    def step(xs, rs):
+        rs[...] = fn(xs.astype(np.float64, copy=False))
+
+    map_chunks(step, x, r, n_scratch=0)
+    if out is None or direct:
+        return r
+    out[...] = r
+    return out
+
+
+def erf(x, out=None):
+    """The error function of a float NumPy array, in its dtype (into `out` when given)."""
+    x, dtype = _as_float(x)
+    if dtype == np.float32:
+        return _erf32(x, out)
+    if dtype != np.float64:
+        r = _erf32(x.astype(np.float32))
+        if out is None:
+            return r.astype(dtype)
+        out[...] = r
+        return out
+    return _via64(_erf64, x, out)
+
+
+def erfc(x, out=None):
+    """The complementary error function 1 - erf(x), accurate relative to itself in the tails."""
+    return _via64(_erfc64, x, out)
+
+
+# erfinv(a) / a, for a = sqrt(1 - exp(-w)), as a function of w = -log(1 - a^2) on [0, 5]
+# and of sqrt(w) on [sqrt 5, 6.1] (6.1: a is at most 1 - 2^-53): a guess within 1e-7.
+_ERFINV_W = (2.5, 2.5, (
+    1.501409351110792, 0.6166007235686378, -0.02610825025337576,
+    -0.01957419535690098, 0.00852569234233724, -0.00048434490177890003,
+    -0.0008357945005424916, 0.0002840682437147928, 2.4390115560760592e-05,
+    -3.333668023235368e-05, 4.455502041853586e-06))
+_ERFINV_S = (4.168033988749895, 1.931966011250105, (
+    4.009444665977673, 1.95099159139934, 0.0032520017434319727,
+    -0.004868206942306371, 0.003344987599124915, -0.002477146597472041,
+    0.0016263218215724884, -5.5099396951907504e-05, 0.001215504065598953,
+    -0.004215808589636676, 0.0024424814828858305, 0.0011526568948258408,
+    -0.0009851600606598943))
+
+
+def _erfinv_guess(a):
+    """erfinv(a) within about 1e-7 for 0 <= a < 1 (flat float64)."""
+    w = -np.log((1 - a) * (1 + a))
+    ratio = np.empty_like(a)
+    low, high = _parts(w < 5)
+    ratio.put(low, _horner(_ERFINV_W, w.take(low)))
+    ratio.put(high, _horner(_ERFINV_S, np.sqrt(w.take(high))))
+    return a * ratio
+
+
+def _halley(y, residual):
+    """Halley steps toward erf(y) = target, given residual(y) = erf(y) - target."""
+    for _ in range(_HALLEY_STEPS):
+        step = residual(y) / (_TWO_OVER_SQRT_PI * np.exp(-y * y))
+        y = y - step / (1 + y * step)
+    return y
+
+
+def _erfinv64(x):
+    """erfinv on float64: a guess, then Halley steps on erf (on erfc where |x| > 0.5)."""
+    flat = x.ravel()
+    a = np.abs(flat)
+    out = np.where(a == 1, np.inf, np.nan)
+    low, high = _parts(a <= 0.5)
+    high = high[a.take(high) < 1]
+    al = a.take(low)
+    out.put(low, _halley(_erfinv_guess(al), lambda y: _erf64(y) - al))
+    ah = a.take(high)
+    rest = 1 - ah  # exact for |x| > 0.5
+    out.put(high, _halley(_erfinv_guess(ah), lambda y: rest - _erfc64(y)))
+    return np.copysign(out, flat).reshape(x.shape)
+
+
+def erfinv(x, out=None):
+    """The inverse error function on [-1, 1] (+-inf at +-1, NaN outside)."""
+    return _via64(_erfinv64, x, out)
