@@ -61,6 +61,24 @@ class FloatItem(torch.nn.Module):
         return x * a + x.shape[0]
 
 
+class Attention(torch.nn.Module):
+    """GPT-style causal self-attention: torch's program views the attention output's transpose
+    without a copy, relying on the layout torch's attention kernel gives its output."""
+
+    def __init__(self, d=16, heads=4):
+        super().__init__()
+        self.qkv = torch.nn.Linear(d, 3 * d)
+        self.proj = torch.nn.Linear(d, d)
+        self.heads = heads
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.heads, C // self.heads).transpose(1, 2) for t in (q, k, v))
+        y = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return self.proj(y.transpose(1, 2).contiguous().view(B, T, C))
+
+
 def _inputs(args, kwargs=None):
     return torch.utils._pytree.tree_leaves((args, kwargs or {}))
 
@@ -91,6 +109,8 @@ def main():
     make("dynamic", Dynamic(), (torch.randn(4, 3),), dynamic_shapes=({0: torch.export.Dim("b")},))
     make("float_item", FloatItem(), (torch.randn(4, 3), torch.tensor(1.5)),
          dynamic_shapes=({0: torch.export.Dim("b")}, None))
+    make("attention_training", Attention(), (torch.randn(2, 8, 16),))
+    make("attention_aten", Attention(), (torch.randn(2, 8, 16),), decompose=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+import minexport as me
+import minexport.export
 from minexport.runtime import backends, special
 
 
@@ -127,12 +129,6 @@ def test_backend_erf_does_not_use_scipy(monkeypatch):
 
 
 # ----------------------------------------------------- kernels against torch --
-torch = pytest.importorskip("torch")
-
-
-def _me():
-    import minexport
-    return minexport
 
 
 def _gelu_exact(x, approximate):
@@ -146,9 +142,9 @@ def _gelu_exact(x, approximate):
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 @pytest.mark.parametrize("shape", [(), (7,), (3, 200, 333)])
 def test_gelu_matches_torch(shape, approximate):
+    torch = pytest.importorskip("torch")
     """Against the float64 value; as in torch, x/2 * (1 + erf) cancels for negative x, so the
     absolute error is a few float32 ulps of |x|: torch's own error is the same size."""
-    me = _me()
     a = np.asarray(np.random.default_rng(0).standard_normal(shape) * 4, dtype=np.float32)
     got = me.nn.functional.gelu(me.from_numpy(a.copy()), approximate=approximate).numpy()
     ref = torch.nn.functional.gelu(torch.from_numpy(a.copy()), approximate=approximate).numpy()
@@ -160,7 +156,7 @@ def test_gelu_matches_torch(shape, approximate):
 
 
 def test_linear_folds_batch_into_one_gemm():
-    me = _me()
+    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(1)
     x = rng.standard_normal((4, 5, 6, 8)).astype(np.float32)
     w, b = rng.standard_normal((3, 8)).astype(np.float32), rng.standard_normal(3).astype(np.float32)
@@ -174,7 +170,7 @@ def test_linear_folds_batch_into_one_gemm():
 
 @pytest.mark.parametrize("L,S", [(5, 5), (3, 7), (7, 3)])
 def test_sdpa_causal_mask_cache(L, S):
-    me = _me()
+    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)
     q = rng.standard_normal((2, 3, L, 4)).astype(np.float32)
     k, v = (rng.standard_normal((2, 3, S, 4)).astype(np.float32) for _ in range(2))
@@ -190,7 +186,7 @@ def test_sdpa_causal_mask_cache(L, S):
 
 
 def test_norms_match_torch():
-    me = _me()
+    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)
     x = rng.standard_normal((4, 6, 5, 5)).astype(np.float32) * 3 + 1
     w, b = rng.standard_normal(6).astype(np.float32), rng.standard_normal(6).astype(np.float32)
@@ -207,3 +203,45 @@ def test_norms_match_torch():
     ]
     for got, ref in pairs:
         np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def _heads(lib, x, heads):
+    """q, k, v as GPT-style code makes them: split, view [B, T, H, E], transpose to [B, H, T, E]."""
+    B, T, C = x.shape
+    width = C // 3
+    return [t.view(B, T, heads, width // heads).transpose(1, 2) for t in x.split(width, dim=2)]
+
+
+@pytest.mark.parametrize("kwargs", [{"is_causal": True}, {}, {"scale": 0.5}])
+def test_attention_output_layout_matches_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 8, 48)).astype(np.float32)
+    for q_layout in (lambda lib, t: _heads(lib, t, 4), lambda lib, t: [h.contiguous() for h in _heads(lib, t, 4)]):
+        ours = me.nn.functional.scaled_dot_product_attention(*q_layout(me, me.from_numpy(x)), **kwargs)
+        theirs = torch.nn.functional.scaled_dot_product_attention(*q_layout(torch, torch.from_numpy(x)), **kwargs)
+        assert ours.stride() == theirs.stride()
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+        assert _view_is_legal(ours.transpose(1, 2), (2, 8, 16)) == _view_is_legal(theirs.transpose(1, 2), (2, 8, 16))
+
+
+def _view_is_legal(t, shape):
+    try:
+        t.view(*shape)
+    except RuntimeError:
+        return False
+    return True
+
+
+def test_decomposed_attention_records_torch_layout_tail():
+    torch = pytest.importorskip("torch")
+
+    def program(lib, export):
+        class Attend(lib.nn.Module):
+            def forward(self, q, k, v):
+                return lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = lib.ones(2, 4, 8, 16)
+        ep = export(Attend(), (x, x, x)).run_decompositions()
+        return [str(n.target).split(".")[-2] for n in ep.graph.nodes if n.op == "call_function"][-3:], \
+            ep.module()(x, x, x).stride()
+
+    assert program(me, me.export.export) == program(torch, torch.export.export)

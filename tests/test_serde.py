@@ -18,7 +18,8 @@ from minexport.utils import _pytree as pytree
 from test_decompositions import PROGRAMS
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
-STATIC_FIXTURES = ["static_training", "static_aten", "convnet_eval", "convnet_aten", "mutating_aten"]
+STATIC_FIXTURES = ["static_training", "static_aten", "convnet_eval", "convnet_aten", "mutating_aten",
+                   "attention_training", "attention_aten"]
 
 
 def _flat_inputs(data):
@@ -669,3 +670,22 @@ def test_fuzz_byte_mutations_deflated(edits):
         load(io.BytesIO(bytes(data)))
     except SerializationError:
         pass
+
+
+class NonFinite(me.nn.Module):
+    def forward(self, x):
+        return x.masked_fill(x > 1, float("-inf")).clamp(max=float("inf")) + x.new_full((3,), float("nan")).sum()
+
+
+def test_non_finite_floats_are_written_as_torch_writes_them(tmp_path):
+    ep = export(NonFinite(), (me.randn(2, 3),))
+    path = tmp_path / "nonfinite.pt2"
+    save(ep, path)
+    with zipfile.ZipFile(path) as z:
+        text = z.read(next(n for n in z.namelist() if n.endswith("models/model.json"))).decode()
+    assert '"as_float": "-Infinity"' in text and '"as_float": "Infinity"' in text and "NaN" in text
+    x = me.tensor([[0.5, 2.0, -1.0], [3.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(load(path).module()(x).numpy(), ep.module()(x).numpy())
+    torch = pytest.importorskip("torch")
+    t_out = torch.export.load(path).module()(torch.from_numpy(x.numpy().copy()))
+    np.testing.assert_array_equal(t_out.numpy(), ep.module()(x).numpy())

@@ -787,7 +787,8 @@ def _sdpa_kernel(xp, query, key, value, attn_mask=None, dropout_p=0.0, is_causal
     w = _softmax_array(xp, scores.astype(query.dtype, copy=False), -1, False, inplace=True)
     if dropout_p > 0:
         w = w * _keep_mask(xp, w.shape, dropout_p) * (1 / (1 - dropout_p))
-    return out_array(xp, xp.matmul(w, value), dtype_of(query))
+        return out_array(xp, xp.matmul(w, value), dtype_of(query))
+    return _attention_output(xp, w, value, query)
 
 
 # Attention's rows are short (S keys), and NumPy reduces along the last axis one row
@@ -803,7 +804,23 @@ def _sdpa_keys_first(xp, query, key, value, s, is_causal):
     if is_causal:
         xp.copyto(scores, -np.inf, where=_causal_hidden(xp, L, S, scores).T)
     w = _softmax_array(xp, scores, -2, False, inplace=True)
-    return out_array(xp, xp.matmul(xp.swapaxes(w, -1, -2), value), dtype_of(query))
+    return _attention_output(xp, xp.swapaxes(w, -1, -2), value, query)
+
+
+# torch's CPU attention kernel (used when there is no dropout) writes its output in
+# the query's memory order: for a 4-D query viewed from a [B, L, H, E] tensor (heads
+# laid out faster than positions, as `x.view(B, L, H, E).transpose(1, 2)` makes), the
+# output is laid out [B, L, H, Ev] too, so transpose(1, 2) of it is contiguous.
+# Programs torch exported rely on it: they view() that transpose without a copy.
+def _attention_output(xp, weights, value, query):
+    """weights @ value, in the memory layout torch gives the attention output for this query."""
+    dtype = dtype_of(query).numpy_dtype
+    if query.ndim != 4 or query.strides[1] >= query.strides[2] or weights.dtype != dtype:
+        return out_array(xp, xp.matmul(weights, value), dtype_of(query))
+    B, H, L, Ev = query.shape[0], query.shape[1], query.shape[2], value.shape[-1]
+    out = xp.empty((B, L, H, Ev), dtype=dtype).transpose(0, 2, 1, 3)
+    xp.matmul(weights, value, out=out)
+    return out
 
 
 def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
@@ -827,7 +844,15 @@ def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=Fal
     weights = aten._softmax.default(scores, -1, False)
     if dropout_p > 0:
         weights = aten.native_dropout.default(weights, dropout_p, True)[0]
-    return aten.matmul.default(weights, value)
+        return aten.matmul.default(weights, value)
+    out = aten.matmul.default(weights, value)
+    if query.ndim != 4:
+        return out
+    # torch decomposes 4-D attention without dropout through its fused CPU kernel, whose
+    # output is laid out [L, B, H, Ev]; the program records that layout as a
+    # permute / contiguous clone / permute tail, and later views rely on it
+    laid_out = aten.clone.default(aten.permute.default(out, [2, 0, 1, 3]), memory_format="contiguous_format")
+    return aten.permute.default(laid_out, [1, 2, 0, 3])
 
 
 register("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, "

@@ -14,6 +14,8 @@ Only the parts minexport reads or writes are declared (torch's
 AOTInductor containers are left out); every union lists all of torch's tags,
 so a tag minexport does not support is told apart from a malformed one.
 """
+import math
+
 from .. import dtypes as dt
 
 SCHEMA_VERSION = (8, 20)          # (major, minor) of the JSON schema we write and read
@@ -34,6 +36,16 @@ MEMORY_FORMAT = {"contiguous_format": 1, "channels_last": 2, "channels_last_3d":
 MEMORY_FORMAT_BY_CODE = {code: name for name, code in MEMORY_FORMAT.items()}
 
 ARG_POSITIONAL, ARG_KEYWORD = 1, 2
+
+# The floats JSON has no literal for, written as torch writes them: as these strings.
+NONFINITE_FLOATS = {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}
+
+
+def float_json(value):
+    """A float as model.json holds it: the number, or "Infinity" / "-Infinity" / "NaN"."""
+    if math.isfinite(value):
+        return value
+    return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
 
 # Hard limits: a file that asks for more is refused before anything is allocated.
 MAX_JSON_BYTES = 1 << 30

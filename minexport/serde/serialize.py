@@ -47,7 +47,8 @@ def _sym_key(val):
 def _sym_expr(v):
     """A symbolic value as torch's SymExpr: srepr text plus the example value (None when data-dependent)."""
     expr = v.env.simplify(v.expr)
-    hint = None if expr.free_symbols & v.env.unbacked or v.hint is None else {_HINT_KEYS[type(v.hint)]: v.hint}
+    hint = None if expr.free_symbols & v.env.unbacked or v.hint is None else \
+        {_HINT_KEYS[type(v.hint)]: S.float_json(v.hint) if type(v.hint) is float else v.hint}
     return {"as_expr": {"expr_str": dump_expr(expr), "hint": hint}}
 
 
@@ -78,14 +79,14 @@ _SCALAR_TAGS = ((bool, "as_bool"), (int, "as_int"), (float, "as_float"), (str, "
 _UNTYPED_LISTS = (
     (lambda v: type(v) is Node, lambda vs: {"as_tensors": [{"name": v.name} for v in vs]}),
     (lambda v: type(v) is int, lambda vs: {"as_ints": list(vs)}),
-    (lambda v: type(v) in (int, float), lambda vs: {"as_floats": [float(v) for v in vs]}),
+    (lambda v: type(v) in (int, float), lambda vs: {"as_floats": [S.float_json(float(v)) for v in vs]}),
 )
 
 
 def _scalar(value):
     for kind, tag in _SCALAR_TAGS:
         if isinstance(value, kind):
-            return {tag: value}
+            return {tag: S.float_json(value) if kind is float else value}
     raise SerializationError(f"cannot serialize the value {value!r} of type {type(value).__name__}")
 
 
@@ -124,7 +125,7 @@ _BY_SCHEMA_TYPE = {
     ("Tensor", True): _tensor_list,
     ("SymInt", True): _sym_int_list,
     ("int", True): lambda value, typ: {"as_ints": [int(v) for v in value]},
-    ("float", True): lambda value, typ: {"as_floats": [float(v) for v in value]},
+    ("float", True): lambda value, typ: {"as_floats": [S.float_json(float(v)) for v in value]},
     ("bool", True): lambda value, typ: {"as_bools": [bool(v) for v in value]},
     ("str", True): lambda value, typ: {"as_strings": [str(v) for v in value]},
     ("float", False): _float,

@@ -106,6 +106,8 @@ def _leaf(spec):
         def read_float(v):
             if type(v) is float or type(v) is int:
                 return v
+            if type(v) is str and v in S.NONFINITE_FLOATS:
+                return S.NONFINITE_FLOATS[v]
             raise _Invalid(f"expected float, got {_json_type(v)}")
         return read_float
     kind, identifier = spec.json_type, spec.identifier
