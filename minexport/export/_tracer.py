@@ -28,9 +28,6 @@ __all__ = ["ExportTracer", "SIGNATURE_ORDER", "call_forward"]
 # The graph's inputs come in this order (torch's): lifted state first, then the user's inputs.
 SIGNATURE_ORDER = (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR, InputKind.USER_INPUT)
 
-_ORDER = {kind: i for i, kind in enumerate(SIGNATURE_ORDER)}
-
-
 def call_forward(mod, args, kwargs):
     """Run the traced forward; its frame is where a recorded stack trace stops."""
     return mod(*args, **kwargs)
@@ -73,7 +70,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         it, so the graph's inputs are always in SIGNATURE_ORDER, even for a
         constant lifted in the middle of the trace.
         """
-        order = _ORDER[kind]
+        order = SIGNATURE_ORDER.index(kind)     # by identity, in C: hashing an enum member runs Python
         specs = self.inputs[order]
         node = self.root_graph.insert_placeholder(sum(map(len, self.inputs[:order + 1])), name, meta={"val": val})
         arg = TensorArgument(node.name) if isinstance(val, Tensor) else ConstantArgument(node.name, val)
