@@ -273,6 +273,7 @@ def set_data(t, value):
 _new = object.__new__
 _FROM_NUMPY = _dt._FROM_NUMPY
 _CPU = _backends.CPU
+_DEVICE = _backends.device
 _ndarray = np.ndarray
 
 
@@ -308,13 +309,18 @@ def make_view(arr, src):
     return t
 
 
-def make_fake(shape, dtype, device=None):
-    """A data-less tensor with the given shape, dtype and device."""
-    t = _new(Tensor)
+def make_fake(shape, dtype, device=None, cls=None):
+    """A data-less tensor (of class `cls`, default Tensor) with the given shape, dtype and device.
+
+    Export makes one per parameter and one per op, so the common arguments
+    take the short way: a `Size` is immutable and shared as it is, and a
+    `device` needs no normalizing.
+    """
+    t = _new(cls or Tensor)
     t._data = None
-    t._fake_shape = Size(shape)
+    t._fake_shape = shape if type(shape) is Size else Size(shape)
     t._dtype = dtype
-    t._device = _backends.as_device(device)
+    t._device = device if type(device) is _DEVICE else _backends.as_device(device)
     t._base = None
     t.requires_grad = False
     t._node = None

@@ -479,6 +479,57 @@ def test_stack_traces_are_shared_per_chain_of_call_sites():
     assert "in forward" in traces["linear"] and "input = m(input)" in traces["linear"]
 
 
+class _TraceInner(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.lin(x).relu()
+
+
+class _TraceOuter(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = _TraceInner()
+
+    def forward(self, x):
+        a = self.inner(x)
+        b = a * 2
+        return self.inner(b)
+
+
+def _code_lines(trace):
+    """The source lines of a recorded stack trace, outermost first."""
+    lines = trace.split("\n")
+    return [lines[i + 1].strip() for i, line in enumerate(lines) if line.strip().startswith("File ")]
+
+
+def test_stack_traces_follow_each_call_of_a_module():
+    # The walk reuses the call sites above a module call for the ops inside it: a module called from two
+    # lines must record each call's own line, and an op between the calls only its own frame.
+    ep = export(_TraceOuter(), (me.randn(2, 4),))
+    lines = {n.name: _code_lines(n.meta["stack_trace"]) for n in ep.graph.nodes if n.op == "call_function"}
+    assert lines["mul"] == ["b = a * 2"]
+    assert lines["linear"][:2] == ["a = self.inner(x)", "return self.lin(x).relu()"]
+    assert lines["linear_1"] == ["return self.inner(b)"] + lines["linear"][1:]
+    assert lines["relu"] == ["a = self.inner(x)", "return self.lin(x).relu()"]
+    assert lines["relu_1"] == ["return self.inner(b)", "return self.lin(x).relu()"]
+
+
+def test_linear_meta_static_and_general_paths_agree():
+    from minexport._tensor import make_fake
+    from minexport.ops import aten
+    x, w = make_fake((2, 3, 4), me.float32), make_fake((5, 4), me.float32)
+    assert aten.linear.default.meta(x, w, make_fake((5,), me.float32)).shape == (2, 3, 5)
+    assert aten.linear.default.meta(x, w, make_fake((1,), me.float32)).shape == (2, 3, 5)
+    assert aten.linear.default.meta(x, w).shape == (2, 3, 5)
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(6x4 and 3x5\)"):
+        aten.linear.default.meta(x, make_fake((5, 3), me.float32))
+    with pytest.raises(RuntimeError, match="linear: expected m1 and m2 to have the same dtype"):
+        aten.linear.default.meta(x, make_fake((5, 4), me.float64))
+
+
 def test_verifier_compares_symbolic_shapes_by_expression():
     from minexport._tensor import make_fake
     from minexport.export import Dim, SpecViolationError

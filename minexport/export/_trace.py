@@ -80,7 +80,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
     if any(inputs.dim_specs):
         tracer.ensure_symbolic()
     state_fakes = _lift_state(tracer, state)
-    with _fake_state(tracer, state.modules, state_fakes):
+    with _fake_state(tracer, state, state_fakes):
         outputs = _trace_forward(tracer, mod, _user_inputs(tracer, inputs))
     ranges = _check_guards(tracer)
     return _build_program(mod, inputs, tracer, outputs, ranges, state)
@@ -150,26 +150,30 @@ def _check_leaves(pairs):
 # ---------------------------------------------------- 2. the graph's inputs --
 class _State:
     """The model's state, read in the one walk of its module tree that export makes before tracing:
-    `modules` ((fqn, module), each once, as `named_modules()`), and `parameters` and `buffers`
+    `modules` ((fqn, module), each once, as `named_modules()`), `parameters` and `buffers`
     ((fqn, owning module, tensor), each tensor once under its first fqn, as `named_parameters()` and
-    `named_buffers()`)."""
+    `named_buffers()`), and `entries` ((table, name, tensor): every non-None entry of every module's
+    parameter and buffer tables, repeats included, which `_fake_state` swaps)."""
 
     def __init__(self, modules):
         self.modules = modules
-        self.parameters = _members(modules, "_parameters")
-        self.buffers = _members(modules, "_buffers")
+        self.parameters, self.buffers, self.entries = [], [], []
+        seen_parameters, seen_buffers = set(), set()
+        for prefix, m in modules:
+            _members(prefix, m, m._parameters, seen_parameters, self.parameters, self.entries)
+            _members(prefix, m, m._buffers, seen_buffers, self.buffers, self.entries)
         self.real = {fqn: t for fqn, _, t in self.parameters + self.buffers}    # fqn -> the real tensor
 
 
-def _members(modules, table):
-    """(fqn, owner, tensor) of every entry of each module's `table`, skipping None and repeats."""
-    seen, out = set(), []
-    for prefix, m in modules:
-        for name, t in getattr(m, table).items():
-            if t is not None and id(t) not in seen:
+def _members(prefix, m, table, seen, out, entries):
+    """Add (fqn, m, tensor) to `out` for each entry of m's `table` not yet seen (None skipped), and
+    (table, name, tensor) to `entries` for each one."""
+    for name, t in table.items():
+        if t is not None:
+            entries.append((table, name, t))
+            if id(t) not in seen:
                 seen.add(id(t))
                 out.append((prefix + "." + name if prefix else name, m, t))
-    return out
 
 
 def _lift_state(tracer, state):
@@ -185,29 +189,22 @@ def _lift_state(tracer, state):
 
 
 @contextlib.contextmanager
-def _fake_state(tracer, modules, fakes):
+def _fake_state(tracer, state, fakes):
     """For the `with` block, the modules' parameters and buffers are their fakes, and each plain tensor
     attribute a fake that the tracer lifts as a constant on first use."""
     restores = []
-    for prefix, m in modules:
-        restores += _swap_tables(m, fakes)
+    for table, name, t in state.entries:
+        fake = fakes.get(id(t))
+        if fake is not None:
+            restores.append((table, name, t))
+            table[name] = fake
+    for prefix, m in state.modules:
         restores += _swap_attributes(tracer, prefix, m)
     try:
         yield
     finally:
         for table, name, value in restores:
             table[name] = value
-
-
-def _swap_tables(m, fakes):
-    """Put the fakes into m's parameter and buffer tables; returns (table, name, real) to restore."""
-    swapped = []
-    for table in (m._parameters, m._buffers):
-        for name, t in list(table.items()):
-            if t is not None and id(t) in fakes:
-                swapped.append((table, name, t))
-                table[name] = fakes[id(t)]
-    return swapped
 
 
 def _swap_attributes(tracer, prefix, m):

@@ -28,9 +28,6 @@ __all__ = ["ExportTracer", "SIGNATURE_ORDER", "call_forward"]
 # The graph's inputs come in this order (torch's): lifted state first, then the user's inputs.
 SIGNATURE_ORDER = (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR, InputKind.USER_INPUT)
 
-_ORDER = {kind: i for i, kind in enumerate(SIGNATURE_ORDER)}
-
-
 def call_forward(mod, args, kwargs):
     """Run the traced forward; its frame is where a recorded stack trace stops."""
     return mod(*args, **kwargs)
@@ -59,6 +56,9 @@ class ExportTracer(SymbolicTracing, Tracer):
         # object hashes its contents; the entry keeps the code object alive, so its id names it while tracing.
         self.frame_cache = {}
         self.trace_cache = {}          # call sites ((id(code), line), innermost first) -> stack_trace text
+        # One [frame, sites or None] per module call in progress, innermost last: the frame of its
+        # `Module.__call__` and, once an op inside asked, the call sites from that frame up (see stack_trace).
+        self.call_frames = []
         self.stack_snapshot = None     # nn_module_stack as new nodes record it; None: changed since
         self.pending_sizes = []        # data-dependent sizes made by the op being recorded
 
@@ -70,7 +70,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         it, so the graph's inputs are always in SIGNATURE_ORDER, even for a
         constant lifted in the middle of the trace.
         """
-        order = _ORDER[kind]
+        order = SIGNATURE_ORDER.index(kind)     # by identity, in C: hashing an enum member runs Python
         specs = self.inputs[order]
         node = self.root_graph.insert_placeholder(sum(map(len, self.inputs[:order + 1])), name, meta={"val": val})
         arg = TensorArgument(node.name) if isinstance(val, Tensor) else ConstantArgument(node.name, val)
@@ -89,11 +89,8 @@ class ExportTracer(SymbolicTracing, Tracer):
     def fake_input(self, t, kind, name, shape=None, target=None, persistent=None):
         """A fake of tensor t (shape: t's, or the symbolic one given) standing for a new graph input."""
         shape = t.shape if shape is None else shape
-        if isinstance(t, Parameter):
-            fake = Parameter(make_fake(shape, t.dtype, t.device), requires_grad=t.requires_grad)
-        else:
-            fake = make_fake(shape, t.dtype, t.device)
-            fake.requires_grad = t.requires_grad
+        fake = make_fake(shape, t._dtype, t._device, Parameter if isinstance(t, Parameter) else None)
+        fake.requires_grad = t.requires_grad
         fake._node = self.add_input(kind, name, fake, target, persistent)
         return fake
 
@@ -220,15 +217,41 @@ class ExportTracer(SymbolicTracing, Tracer):
     def stack_trace(self):
         """User frames (see errors.is_user_code) from the root forward down to this op, torch's format.
 
-        The walk up the stack is all that is done per op: the frames kept are
-        named by their call sites (code object, line), and the text of a chain
-        of call sites is formatted once and reused (a layer's forward called by
-        every block of a model records the same few chains again and again).
+        The frames kept are named by their call sites (code object, line), and
+        the text of a chain of call sites is formatted once and reused (a
+        layer's forward called by every block of a model records the same few
+        chains again and again).
+        """
+        key = self.call_sites(sys._getframe(3), len(self.call_frames))
+        if not key:
+            return None
+        trace = self.trace_cache.get(key)
+        if trace is None:
+            cache = self.frame_cache
+            trace = self.trace_cache[key] = "\n  ".join(_format_site(cache[code][0], line)
+                                                        for code, line in reversed(key))
+        return trace
+
+    def call_sites(self, f, level):
+        """The user call sites from frame f up to the root forward, innermost first (a tuple).
+
+        While a module call is in progress, the frames above its
+        `Module.__call__` stand still, so their call sites are the same for
+        every op inside it: the walk stops at the frame of module call
+        `level - 1` (an ancestor of f) and adds that call's sites, found once
+        per call (by the same walk, one level up).  An op deep in a model
+        thus walks only the frames of its own module's forward.
         """
         sites = []
         cache = self.frame_cache
-        f = sys._getframe(3)
+        stop = self.call_frames[level - 1] if level else None
+        stop_frame = stop[0] if level else None
         while f is not None:
+            if f is stop_frame:
+                outer = stop[1]
+                if outer is None:
+                    outer = stop[1] = self.call_sites(f, level - 1)
+                return tuple(sites) + outer if sites else outer
             code = f.f_code
             if code is _CALL_FORWARD_CODE:
                 break
@@ -238,14 +261,7 @@ class ExportTracer(SymbolicTracing, Tracer):
             if seen[1]:
                 sites.append((id(code), f.f_lineno))
             f = f.f_back
-        if not sites:
-            return None
-        key = tuple(sites)
-        trace = self.trace_cache.get(key)
-        if trace is None:
-            trace = self.trace_cache[key] = "\n  ".join(_format_site(cache[code][0], line)
-                                                        for code, line in reversed(sites))
-        return trace
+        return tuple(sites)
 
     # -- cond/map subgraphs -----------------------------------------------------------
     @contextlib.contextmanager
@@ -281,7 +297,11 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     # -- module calls (nn_module_stack) ------------------------------------------------
     def enter_module(self, module):
-        """Push a module of the exported model on nn_module_stack (returns its key, False if not pushed)."""
+        """Push a module of the exported model on nn_module_stack (returns its key, False if not pushed).
+
+        Every module call also pushes its `Module.__call__` frame on `call_frames` (see call_sites).
+        """
+        self.call_frames.append([sys._getframe(1), None])
         fqn = self.fqn_of.get(id(module))
         if fqn is None:
             return False
@@ -298,6 +318,7 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     def exit_module(self, key):
         """Pop what `enter_module` pushed."""
+        self.call_frames.pop()
         if key:
             self.module_stack.pop(key, None)
             self.stack_snapshot = None

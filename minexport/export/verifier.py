@@ -117,7 +117,7 @@ class Verifier:
                 raise SpecViolationError(f"placeholder '{spec.arg.name}' lifts {spec.kind.name} '{spec.target}', "
                                          f"which is missing from the program's {where} (rule: lifted state exists)")
             value, val = store[spec.target], placeholders[spec.arg.name].meta.get("val")
-            if val is not None and (tuple(value.shape) != tuple(val.shape) or value.dtype is not val.dtype):
+            if val is not None and (value.shape != val.shape or value.dtype is not val.dtype):
                 raise SpecViolationError(
                     f"placeholder '{spec.arg.name}' is {val.dtype.name}{list(val.shape)} but {spec.kind.name} "
                     f"'{spec.target}' is {value.dtype.name}{list(value.shape)} (rule: lifted state matches)")

@@ -220,7 +220,7 @@ class Graph:
     def insert_placeholder(self, index, name, meta=None):
         """An input of the graph at position `index` of the node list (a tracer keeps its inputs first)."""
         name = self.placeholder_name(name)
-        node = Node(self, "placeholder", name, name, (), None, meta)
+        node = _placeholder_node(self, name, meta)
         self.nodes.insert(index, node)
         return node
 
@@ -267,6 +267,21 @@ class Graph:
 
     def __str__(self):
         return "graph():\n" + "\n".join("    " + n.format_node() for n in self.nodes)
+
+
+def _placeholder_node(graph, name, meta):
+    """`Node(graph, "placeholder", name, name, (), None, meta)` for a name `placeholder_name` made (an
+    identifier by construction), without the checks and argument walks a node with inputs needs: export
+    makes one per parameter and buffer."""
+    node = _new_node(Node)
+    node.graph, node.op, node.name, node.target = graph, "placeholder", name, name
+    node.users = {}
+    node.meta = {} if meta is None else meta
+    node._args, node._kwargs, node._inputs = (), {}, {}
+    return node
+
+
+_new_node = object.__new__
 
 
 def _default_name(target):

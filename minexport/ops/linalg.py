@@ -1,4 +1,5 @@
 """Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
+from .._tensor import make_fake
 from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
@@ -153,9 +154,37 @@ def _rows(shape):
 
 
 def _linear_meta(input, weight, bias=None):
+    shape = _static_linear_shape(input, weight, bias)
+    if shape is not None:
+        return make_fake(shape, input._dtype, input._device)
     _same_dtype(input.dtype, weight.dtype, "linear")
     shape = _linear_shape(input.shape, weight.shape, None if bias is None else bias.shape)
     return fake_like(shape, input.dtype, input)
+
+
+def _static_linear_shape(input, weight, bias):
+    """linear's output shape when every size is a plain int and every check passes, else None.
+
+    Export re-derives each Linear twice (trace, verifier); for the common
+    static case this answers with a few comparisons and no error text, and
+    anything else (a symbolic size, a mismatch) takes `_linear_shape`, which
+    checks and words the error.
+    """
+    if input._dtype is not weight._dtype:
+        return None
+    s, w = input.shape, weight.shape
+    if len(w) != 2 or not s or type(w[0]) is not int or type(w[1]) is not int:
+        return None
+    for size in s:
+        if type(size) is not int:
+            return None
+    if s[-1] != w[1]:
+        return None
+    if bias is not None:
+        b = bias.shape
+        if len(b) != 1 or type(b[0]) is not int or b[0] != w[0]:
+            return None
+    return s[:-1] + w[:1]
 
 
 def _linear_kernel(xp, input, weight, bias=None):
