@@ -147,7 +147,7 @@ def _binary_specializer(name, fn, rule):
         except (RuntimeError, TypeError, ValueError):
             return None
         ops = tuple(x if isinstance(x, Tensor) else _scalar_ahead(x, compute) for x in operands)
-        casts = tuple(x.dtype.numpy_dtype if isinstance(x, Tensor) and x.dtype is not compute else None
+        casts = tuple(compute.numpy_dtype if isinstance(x, Tensor) and x.dtype is not compute else None
                       for x in operands)
         probe = tuple(_probe_array(x, compute) if isinstance(x, Tensor) else x for x in ops) + tuple(rest)
         post = _conversion(fn, out, probe, kwargs, rank=max(x.ndim for x in tensors))
