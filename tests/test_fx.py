@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import minexport as me
 import minexport.nn as nn
-from minexport.export import export
+from minexport.export import Dim, export
 from minexport.fx import Graph, GraphModule, GraphRunError, Interpreter, Node, map_arg
 from minexport.fx.graph import frame_line, get_attr_path, last_uses
 from minexport.fx.interpreter import _can_donate, compile_graph
@@ -684,3 +684,71 @@ def test_kernel_error_in_a_step_with_node_kwargs_names_it():
     assert Interpreter(g).run_arrays(np.ones(1), np.zeros(2))[0].tolist() == [1.0, 0.0, 0.0]
     with pytest.raises(GraphRunError, match=r"^while running node 'join' \(join\): ValueError"):
         Interpreter(g).run_arrays(np.ones(1), np.zeros((2, 2)))
+
+
+class _Mixed(nn.Module):
+    """Ops the specialized kernels cover: casts, Python scalars, 0-d results, comparisons, donation."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("w", me.full((3,), 0.5))
+
+    def forward(self, x, i):
+        y = (x * 0.1 + i).relu() - self.w
+        z = (y.sum() + 1).exp()
+        return y.tanh(), z, x > 0.3, i + 2 ** 40, (i * 3).neg()
+
+
+def _mixed_inputs(rows=4):
+    return me.randn(rows, 3), me.from_numpy(np.arange(rows * 3, dtype=np.int32).reshape(rows, 3))
+
+
+def _assert_bit_equal(got, want):
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        g, w = g.numpy(), w.numpy()
+        assert g.dtype == w.dtype and g.shape == w.shape and g.tobytes() == w.tobytes()
+
+
+def test_module_runs_specialized_kernels_with_the_general_results():
+    me.manual_seed(0)
+    model = _Mixed()
+    x, i = _mixed_inputs()
+    m = export(model, (x, i)).module()
+    interpreter = m._plan.interpreter
+    kernels = {step[0] for step in interpreter._plan.steps}
+    assert aten.add.Tensor.kernel not in kernels and aten.mul.Tensor.kernel not in kernels
+    general = interpreter.run_arrays(*m._lifted_arrays()[0], x.numpy(), i.numpy(), specialized=False)
+    _assert_bit_equal(m(x, i), [me.from_numpy(a) for a in general])
+    _assert_bit_equal(m(x, i), model(x, i))
+
+
+def test_specialized_kernels_keep_dynamic_dims_dynamic():
+    me.manual_seed(0)
+    model = _Mixed()
+    b = Dim("b")
+    m = export(model, _mixed_inputs(), dynamic_shapes={"x": {0: b}, "i": {0: b}}).module()
+    for rows in (2, 7):
+        x, i = _mixed_inputs(rows)
+        _assert_bit_equal(m(x, i), model(x, i))
+
+
+def test_module_sees_swapped_weights_of_another_dtype_and_data_rebinding():
+    """A weight of another dtype or shape than exported runs the general kernels (numbers as eager);
+    `.data =` rebinding and in-place writes are seen as well."""
+    me.manual_seed(0)
+    model = _Mixed()
+    x, i = _mixed_inputs()
+    m = export(model, (x, i)).module()
+    m(x, i)
+    m.w.data = me.full((3,), 2.0)
+    model.w.data = me.full((3,), 2.0)
+    _assert_bit_equal(m(x, i), model(x, i))
+    m.w.numpy()[...] = 3.0
+    model.w.numpy()[...] = 3.0
+    _assert_bit_equal(m(x, i), model(x, i))
+    m.w.data = me.full((3,), 2.0, dtype=me.float64)
+    model.w.data = me.full((3,), 2.0, dtype=me.float64)
+    assert m(x, i)[0].dtype is me.float64
+    _assert_bit_equal(m(x, i), model(x, i))
+    assert m._lifted_cache[1] is False

@@ -201,3 +201,65 @@ def test_decomposition_matches_kernel(name):
             assert describe(got) == describe(expected), where
         else:
             _assert_same(got, expected, where, TOLERANCE.get(name, (1e-5, 1e-6)))
+
+
+# ------------------------------------------------- specialized kernels --
+SPECIALIZED = [n for n in NAMES if OPS[n].specialize is not None]
+# scalars whose cast the specialized kernels do ahead: not exact in float32, out of its range, wide ints
+_EDGE_SCALARS = (0.1, -2.5, 1e300, float("nan"), 2 ** 40 + 1, True)
+
+
+def _arrays_of(args):
+    """Fresh copies of the samples' arrays (kernels may write into them), other values as they are."""
+    return [a.numpy().copy() if isinstance(a, me.Tensor) else a for a in args]
+
+
+def _bit_equal(x, y):
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return type(x) is type(y) and x.dtype == y.dtype and x.shape == y.shape and \
+            np.ascontiguousarray(x).tobytes() == np.ascontiguousarray(y).tobytes()
+    return type(x) is type(y) and (x == y or x != x)
+
+
+def _specialized_cases(name):
+    """The op's samples, and for ops with a Scalar operand the same with edge-case scalars."""
+    for sample in SAMPLES[name]():
+        yield sample.args, sample.kwargs
+        scalar_at = [i for i, a in enumerate(sample.args[:2]) if type(a) in (int, float, bool)]
+        for i in scalar_at:
+            for s in _EDGE_SCALARS:
+                yield sample.args[:i] + (s,) + sample.args[i + 1:], sample.kwargs
+
+
+def _general_kernel(op, donate):
+    return op.donating_kernel if donate and op.donating_kernel is not None else op.kernel
+
+
+@pytest.mark.parametrize("name", SPECIALIZED)
+def test_specialized_kernel_equals_general(name):
+    """What `specialize` returns gives the general kernel's result bit for bit, dtype included,
+    writes the same into its arguments, and raises where the general one raises."""
+    op, specialized = OPS[name], 0
+    for args, kwargs in _specialized_cases(name):
+        if any(isinstance(a, list) for a in args) or any(isinstance(v, me.Tensor) for v in kwargs.values()):
+            continue
+        for donate in (False, True):
+            special = op.specialize(tuple(_fake(a) for a in args), dict(kwargs), donate)
+            if special is None:
+                continue
+            specialized += 1
+            kernel, special_args = special
+            general_in, special_in = _arrays_of(args), _arrays_of(args)
+            special_in = [x if isinstance(a, me.Tensor) else s for a, x, s in zip(args, special_in, special_args)]
+            want, want_err = outcome(_general_kernel(op, donate), np, *general_in, **kwargs)
+            got, got_err = outcome(kernel, np, *special_in, **kwargs)
+            where = f"{name}{args}{kwargs} donate={donate}"
+            assert (want_err is None) == (got_err is None), f"{where}: {want_err!r} vs {got_err!r}"
+            if want_err is not None:
+                assert type(want_err) is type(got_err) and str(want_err) == str(got_err), where
+                continue
+            assert _bit_equal(want, got), f"{where}: {want!r} vs {got!r}"
+            for i, (x, y) in enumerate(zip(general_in, special_in)):
+                if isinstance(x, np.ndarray):
+                    assert _bit_equal(x, y), f"{where}: argument {i} after the call"
+    assert specialized, f"{name}: no sample was specialized"

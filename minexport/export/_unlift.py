@@ -8,6 +8,7 @@ structure.  In-place updates of buffers and inputs happen on the real arrays,
 so calling it has the eager model's side effects.
 """
 import dataclasses
+import operator
 
 from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_tensor
@@ -29,6 +30,9 @@ class _CallPlan:
     program: object           # the ExportedProgram
     interpreter: Interpreter  # runs its graph
     lifted_slots: list        # (table, name) holding each lifted value, in placeholder order
+    lifted_tables: tuple      # the tables of lifted_slots ...
+    lifted_names: tuple       # ... and the names, apart (for one map() over them)
+    lifted_vals: list         # the fake value of each lifted placeholder
     user_specs: list          # InputSpec of each user input
     user_vals: list           # the fake value of each user input's placeholder
     arg_names: list           # each user input's placeholder name
@@ -47,8 +51,11 @@ class _CallPlan:
         placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
         user_vals = [n.meta.get("val") for n in placeholders[len(lifted):]]
         root = ep.module_call_graph[0].signature
-        return cls(program=ep, interpreter=Interpreter(ep.graph),
-                   lifted_slots=[module._slot(spec.kind, spec.target) for spec in lifted],
+        slots = [module._slot(spec.kind, spec.target) for spec in lifted]
+        return cls(program=ep, interpreter=Interpreter(ep.graph, specialize=True),
+                   lifted_slots=slots, lifted_tables=tuple(t for t, _ in slots),
+                   lifted_names=tuple(n for _, n in slots),
+                   lifted_vals=[n.meta.get("val") for n in placeholders[:len(lifted)]],
                    user_specs=user, user_vals=user_vals, arg_names=[spec.arg.name for spec in user],
                    in_spec=root.in_spec, out_spec=root.out_spec,
                    mutations=[(s.kind, s.target) for s in sig.output_specs if s.kind in _MUTATIONS],
@@ -63,6 +70,7 @@ class UnliftedModule(Module):
         super().__init__()
         _install_state(self, ep)
         self._plan = _CallPlan.of(ep, self)
+        self._lifted_cache = None
 
     def forward(self, *args, **kwargs):
         """Check the inputs, run the graph, rebuild the outputs."""
@@ -70,14 +78,36 @@ class UnliftedModule(Module):
         static = plan.static_inputs
         if kwargs or static is None or not _match_static(args, static):
             args = self._checked_inputs(args, kwargs)     # the general path; it raises on a mismatch
-        inputs = _arrays([table[name] for table, name in plan.lifted_slots] + list(args))
-        out = plan.interpreter.run_arrays(*inputs)
+        lifted, trusted = self._lifted_arrays()
+        out = plan.interpreter.run_arrays(*lifted, *_arrays(args), specialized=trusted)
         n_mut = len(plan.mutations)
         if n_mut:
             self._write_back(out[:n_mut], args)
         by_array = {id(t._data): t for t in args if isinstance(t, Tensor)}
         outs = [_as_output(o, by_array) for o in out[n_mut:]]
         return outs[0] if plan.out_spec.is_leaf() else pytree.tree_unflatten(outs, plan.out_spec)
+
+    # Why a cache of the lifted arrays: the interpreter's specialized kernels
+    # trust every input's exported dtype and shape (fx/interpreter.py).  User
+    # inputs are checked on each call; weights are checked when they change,
+    # which the identity of their arrays tells -- a swapped Parameter, a
+    # `.data =` rebinding or a load_state_dict(assign=True) each give a new
+    # array, while in-place writes keep it (and keep dtype and shape).
+    def _lifted_arrays(self):
+        """(the lifted values' arrays, whether they keep the exported dtypes and shapes)."""
+        plan = self._plan
+        try:
+            arrays = list(map(_DATA, map(operator.getitem, plan.lifted_tables, plan.lifted_names)))
+        except AttributeError:          # a lifted value that is no tensor: nothing to cache
+            return _arrays([table[name] for table, name in plan.lifted_slots]), False
+        cache = self._lifted_cache
+        if cache is not None and all(map(operator.is_, arrays, cache[0])):
+            return arrays, cache[1]
+        values = [table[name] for table, name in plan.lifted_slots]
+        arrays = _arrays(values)        # refuses a fake tensor by name
+        trusted = all(map(_as_exported, values, plan.lifted_vals))
+        self._lifted_cache = (arrays, trusted)
+        return arrays, trusted
 
     def _checked_inputs(self, args, kwargs):
         """The flat user inputs, each checked against the program's (any input tree, symbolic sizes)."""
@@ -180,6 +210,15 @@ def _arrays(values):
         if a is None and isinstance(v, Tensor):
             v._require_data("calling an exported program")
     return arrays
+
+
+_DATA = operator.attrgetter("_data")
+
+
+def _as_exported(value, val):
+    """A lifted tensor still has its placeholder's dtype and (static) shape."""
+    return isinstance(value, Tensor) and isinstance(val, Tensor) and value._dtype is val.dtype and \
+        value._data.shape == tuple(val.shape)
 
 
 def _static_inputs(in_spec, user_specs, user_vals):

@@ -9,6 +9,18 @@ unary op whose input is a fresh intermediate read by nobody else (not a
 view, not an input or weight) computes into that input's memory
 (`OpOverload.donating_kernel`).  A kernel error is re-raised naming the node
 and the user's source line that produced it.
+
+With `specialize=True` an op that offers `OpOverload.specialize` runs a kernel
+decided at compile time from its arguments' `node.meta["val"]` (promotion,
+casts and checks already done).  The rule that makes this safe: the caller
+promises that every graph input arrives with its placeholder's dtype, rank
+and static sizes (a dynamic dim may take any size, and kernels keep the
+checks that depend on it).  `ep.module()` makes that promise: it checks the
+user inputs' dtypes and static sizes on every call, and re-checks the lifted
+weights whenever one of them is swapped.  Intermediates then have their
+node's dtype and rank because kernels agree with their meta functions (which
+the conformance tests hold them to).  The specialized plan runs only on NumPy
+arrays; other array namespaces take the general one.
 """
 import functools
 import operator
@@ -34,8 +46,9 @@ class _Step:
     __slots__ = ("node", "fn", "args", "kwargs", "out", "free", "is_kernel")
 
 
-def compile_graph(graph):
-    """Steps and slot layout for `graph` (placeholders take slots 0..n-1)."""
+def compile_graph(graph, specialize=False):
+    """Steps and slot layout for `graph` (placeholders take slots 0..n-1); see the module
+    docstring for what `specialize` assumes."""
     nodes = graph.nodes
     slot_of = {n: i for i, n in enumerate(nodes)}
     frees = last_uses(graph)
@@ -53,21 +66,54 @@ def compile_graph(graph):
             value = _subgraph_runner(get_attr_path(graph.owning_module, n.target))
             s.fn, s.is_kernel, s.args, s.kwargs = (lambda v=value: v), False, (), {}
         elif n.op == "call_function":
-            s.fn, s.is_kernel = _callable(n)
+            s.fn, s.is_kernel, s.args = _callable(n, specialize)
         else:
             raise NotImplementedError(f"cannot run node {n.name} with op {n.op}")
         steps.append(s)
     return placeholders, steps, len(nodes)
 
 
-def _callable(node):
-    """(function, takes xp first) for a call_function node: the op's kernel (donating when safe) or the target."""
+def _callable(node, specialize):
+    """(function, takes xp first, args) for a call_function node: the op's kernel (specialized
+    or donating when allowed) or the target."""
     target = node.target
     kind = target_kind(target)
-    kernel = target.kernel if kind in ("op", "higher_order") else None
-    if kind == "op" and target.donating_kernel is not None and _can_donate(node):
-        kernel = target.donating_kernel
-    return (kernel, True) if kernel is not None else (target, False)
+    if kind == "op":
+        donate = target.donating_kernel is not None and _can_donate(node)
+        special = _specialized(node, donate) if specialize and target.specialize is not None else None
+        if special is not None:
+            return special[0], True, special[1]
+        return (target.donating_kernel if donate else target.kernel), True, node.args
+    if kind == "higher_order":
+        return target.kernel, True, node.args
+    return target, False, node.args
+
+
+def _specialized(node, donate):
+    """(kernel, args) from the op's `specialize` hook given its arguments' fake values, or None.
+
+    Only plain calls qualify: every Node argument a tensor with a recorded
+    value, no Nodes nested in lists or kwargs.  The hook may replace constant
+    arguments (a scalar cast ahead); Node arguments stay Nodes.
+    """
+    fakes = []
+    for a in node.args:
+        if isinstance(a, Node):
+            val = a.meta.get("val")
+            if not isinstance(val, Tensor):
+                return None
+            fakes.append(val)
+        elif isinstance(a, (list, tuple)) and _has_node(a):
+            return None
+        else:
+            fakes.append(a)
+    if _has_node(node.kwargs.values()):
+        return None
+    special = node.target.specialize(tuple(fakes), dict(node.kwargs), donate)
+    if special is None:
+        return None
+    kernel, args = special
+    return kernel, tuple(a if isinstance(a, Node) else c for a, c in zip(node.args, args))
 
 
 def _subgraph_runner(value):
@@ -194,22 +240,36 @@ def _has_node(values):
 class Interpreter:
     """Runs a Graph with arrays (NumPy or CuPy) as values."""
 
-    def __init__(self, graph, module=None):
+    def __init__(self, graph, module=None, *, specialize=False):
         self.graph = graph
         self.module = module
-        self.placeholders, self.steps, self.n_slots = compile_graph(graph)
+        self.specialized = specialize
+        self.placeholders, self.steps, self.n_slots = compile_graph(graph, specialize)
         self._plan = _Plan(self.placeholders, self.steps, self.n_slots)
+        self._general_plan = None if specialize else self._plan
 
-    def run_arrays(self, *inputs, xp=None):
-        """Run on arrays (one per placeholder); returns the output structure with arrays."""
+    def _general(self):
+        """The plan with the general kernels (built on first use when the main one is specialized)."""
+        if self._general_plan is None:
+            self._general_plan = _Plan(self.placeholders, compile_graph(self.graph)[1], self.n_slots)
+        return self._general_plan
+
+    def run_arrays(self, *inputs, xp=None, specialized=True):
+        """Run on arrays (one per placeholder); returns the output structure with arrays.
+
+        `specialized=False` runs the general kernels even if this interpreter was
+        built with `specialize=True` (the inputs do not keep its promise).
+        """
         n = len(self.placeholders)
         if len(inputs) != n:
             raise TypeError(f"the graph takes {n} inputs "
                             f"({', '.join(p.name for p in self.placeholders)}), got {len(inputs)}")
-        plan = self._plan
+        if xp is None:
+            xp = _namespace_of(inputs)
+        plan = self._plan if specialized and xp is backends.np else self._general()
         env = plan.template.copy()
         env[:n] = inputs
-        env[plan.xp_slot] = _namespace_of(inputs) if xp is None else xp
+        env[plan.xp_slot] = xp
         out = None
         try:
             for fn, out, get, free in plan.steps:

@@ -6,6 +6,7 @@ result dtype must be castable to self's dtype (no float result into an int
 tensor), and the broadcast result shape must equal self's shape.
 """
 from .. import dtypes as dt
+from .._tensor import Tensor
 from ._common import check, dtype_of, fmt_shape, shape_of, torch_type_name
 from ._registry import pair_inplace, register
 
@@ -60,5 +61,35 @@ def register_inplace(functional, schema, *, check_shape=True, variants=None, dec
 
     op = register(schema, meta=meta, kernel=kernel, tags=("inplace",), variants=variants,
                   decomposition=decomposition)
+    if functional.specialize is not None:
+        op.specialize = _inplace_specializer(functional, name, check_shape)
     pair_inplace(functional, op)
     return op
+
+
+def _inplace_specializer(functional, op_name, check_shape):
+    """`specialize` for the in-place op: the functional twin's specialized kernel, written into self.
+
+    torch's two in-place rules are checked here, once, from the fake values;
+    so every size involved must be static (else no specialization).
+    """
+    def specialize(args, kwargs, donate):
+        self = args[0]
+        if not isinstance(self, Tensor):
+            return None
+        try:
+            out = functional.meta(*args, **kwargs)
+            _check_inplace(self.dtype, self.shape, out.dtype, out.shape if check_shape else self.shape, op_name)
+        except (RuntimeError, TypeError, ValueError):
+            return None
+        if not all(type(d) is int for d in tuple(self.shape) + tuple(out.shape)):
+            return None
+        special = functional.specialize(args, kwargs, False)
+        if special is None:
+            return None
+        fn, args = special
+
+        def kernel(xp, self, *rest, **kw):
+            return write_into(xp, self, fn(xp, self, *rest, **kw))
+        return kernel, args
+    return specialize

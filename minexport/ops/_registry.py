@@ -65,7 +65,8 @@ class OpOverload:
 
     __slots__ = ("namespace", "op_name", "overload_name", "_schema_text",
                  "meta", "kernel", "functional", "inplace", "decomposition",
-                 "tags", "variants", "view", "_eager", "_packet", "donating_kernel", "__dict__")
+                 "tags", "variants", "view", "_eager", "_packet", "donating_kernel", "specialize",
+                 "__dict__")
 
     def __init__(self, namespace, schema_text, meta, kernel, decomposition, tags, variants=(), view=None):
         head = schema_text.split("(", 1)[0]
@@ -80,6 +81,9 @@ class OpOverload:
         self.inplace = None         # for a functional op: its in-place twin
         self.decomposition = decomposition
         self.donating_kernel = None   # kernel(xp, a, ...) that may write its result into `a` (interpreter use)
+        # specialize(args, kwargs, donate) -> (kernel, args) or None: a kernel with the dtype promotion,
+        # casts and checks decided for these argument facts (interpreter use; see fx/interpreter.py)
+        self.specialize = None
         self.tags = frozenset(tags)
         self.variants = tuple(variants)   # "function" and/or "method": where the public surface exposes it
         self.view = view                  # a ViewRule for view ops (functionalization), else None

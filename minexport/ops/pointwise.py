@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import dtypes as dt
+from .._tensor import Tensor
 from ..runtime.backends import erf as _erf
 from ..runtime.special import erf32_poly, erf32_step, map_chunks
 from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, out_array,
@@ -84,6 +85,7 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
 
     op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",) + tuple(tags), variants=variants,
                   decomposition=decomposition)
+    op.specialize = _unary_specializer(name, fn, rule, int_identity, donate)
     if donate is not None:
         def donating(xp, self, *args, **kwargs):
             compute, out = rule(dtype_of(self), name)
@@ -94,6 +96,127 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
     if inplace_schema:
         register_inplace(op, inplace_schema)
     return op
+
+
+# ------------------------------------------------------- specialization --
+# `OpOverload.specialize` for the two families: given the arguments' fake
+# values (dtype, shape) it decides once what the general kernel decides per
+# call -- the dtype rule, which operands need a cast, scalars cast ahead,
+# whether the result needs converting -- and returns the array function
+# itself when nothing is left to do, so a float32 `add` costs one NumPy call.
+# Whether the result needs converting is found by running the function once on
+# a one-element array of each operand's compute dtype and rank: NumPy's result
+# dtype depends on dtypes only, so the probe answers for every later call.
+# The rule functions may refuse a dtype; then the general kernel runs and
+# raises at run time, as before.
+def _unary_specializer(name, fn, rule, int_identity, donate):
+    """The `specialize` hook of a unary op (see above)."""
+    def specialize(args, kwargs, donating):
+        self = args[0]
+        if not isinstance(self, Tensor):
+            return None
+        try:
+            compute, out = rule(self.dtype, name)
+        except (RuntimeError, TypeError, ValueError):
+            return None
+        if int_identity and not compute.is_floating_point:
+            return _copy_first, args
+        if donating and donate is not None and compute is out and self.dtype is out and len(args) == 1 \
+                and not kwargs:
+            return donate, args
+        casts = (None if compute is self.dtype else compute.numpy_dtype,)
+        post = _conversion(fn, out, (_probe_array(self, compute),) + tuple(args[1:]), kwargs)
+        if post is False:
+            return None
+        return _composed(fn, casts, post, None, _static(self)), args
+    return specialize
+
+
+def _binary_specializer(name, fn, rule):
+    """The `specialize` hook of a binary op (see above)."""
+    def specialize(args, kwargs, donating):
+        a, b, rest = args[0], args[1], args[2:]
+        operands = (a, b)
+        tensors = [x for x in operands if isinstance(x, Tensor)]
+        if not tensors or any(not isinstance(x, Tensor) and type(x) not in (int, float, bool) for x in operands):
+            return None
+        try:
+            compute, out = rule(promote(a, b), name)
+            if rest or kwargs:
+                _check_alpha(a, b, rest, kwargs)
+        except (RuntimeError, TypeError, ValueError):
+            return None
+        ops = tuple(x if isinstance(x, Tensor) else _scalar_ahead(x, compute) for x in operands)
+        casts = tuple(compute.numpy_dtype if isinstance(x, Tensor) and x.dtype is not compute else None
+                      for x in operands)
+        probe = tuple(_probe_array(x, compute) if isinstance(x, Tensor) else x for x in ops) + tuple(rest)
+        post = _conversion(fn, out, probe, kwargs, rank=max(x.ndim for x in tensors))
+        if post is False:
+            return None
+
+        def broadcast_error(x, y):
+            _broadcast_error(name, x, y)
+        return _composed(fn, casts, post, broadcast_error, all(map(_static, tensors))), ops + tuple(rest)
+    return specialize
+
+
+def _static(fake):
+    return all(type(d) is int for d in fake.shape)
+
+
+def _probe_array(fake, compute):
+    return np.ones((1,) * fake.ndim, compute.numpy_dtype)
+
+
+def _scalar_ahead(value, compute):
+    """A Python scalar cast to the compute dtype as the general kernel casts it, as a NumPy scalar
+    of that dtype for the float dtypes NumPy has (one promotion step less per call)."""
+    value = cast(np, value, compute)
+    if compute in (dt.float16, dt.float32, dt.float64):
+        with np.errstate(all="ignore"):
+            scalar = compute.numpy_dtype.type(value)
+        if math.isfinite(scalar) or not math.isfinite(value):
+            return scalar
+    return value
+
+
+def _conversion(fn, out, probe_args, kwargs, rank=None):
+    """None when fn already returns arrays of dtype `out` (for results of rank > 0), else `out`;
+    False when the probe raised (no specialization)."""
+    rank = probe_args[0].ndim if rank is None else rank
+    try:
+        with np.errstate(all="ignore"):
+            r = fn(np, *probe_args, **kwargs)
+    except Exception:
+        return False
+    if rank > 0 and type(r) is np.ndarray and r.dtype == out.numpy_dtype:
+        return None
+    return out
+
+
+def _composed(fn, casts, post, on_value_error, static):
+    """fn itself when no operand needs a cast, the result no conversion and the shapes are static;
+    else fn wrapped with the casts (NumPy dtypes or None per operand), the conversion, and
+    `on_value_error(*operands)` naming a broadcast mismatch."""
+    if not any(c is not None for c in casts) and post is None and static:
+        return fn
+    n = len(casts)
+
+    def kernel(xp, *args, **kwargs):
+        operands = args[:n]
+        cast_ops = [x if c is None else x.astype(c) for x, c in zip(operands, casts)]
+        try:
+            r = fn(xp, *cast_ops, *args[n:], **kwargs)
+        except ValueError:
+            if on_value_error is not None:
+                on_value_error(*operands)
+            raise
+        return r if post is None else out_array(xp, r, post)
+    return kernel
+
+
+def _copy_first(xp, self, *args, **kwargs):
+    return self.copy()
 
 
 def _simple(name):
@@ -286,6 +409,7 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
 
     op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",) + tuple(tags), variants=variants,
                   decomposition=decomposition)
+    op.specialize = _binary_specializer(name, fn, rule)
     if inplace_schema:
         register_inplace(op, inplace_schema)
     return op
