@@ -251,8 +251,10 @@ def test_specialized_kernel_equals_general(name):
             kernel, special_args = special
             general_in, special_in = _arrays_of(args), _arrays_of(args)
             special_in = [x if isinstance(a, me.Tensor) else s for a, x, s in zip(args, special_in, special_args)]
-            want, want_err = outcome(_general_kernel(op, donate), np, *general_in, **kwargs)
-            got, got_err = outcome(kernel, np, *special_in, **kwargs)
+            # edge scalars (1e300 into float32, NaN into an int) overflow in both kernels alike
+            with np.errstate(over="ignore", invalid="ignore"):
+                want, want_err = outcome(_general_kernel(op, donate), np, *general_in, **kwargs)
+                got, got_err = outcome(kernel, np, *special_in, **kwargs)
             where = f"{name}{args}{kwargs} donate={donate}"
             assert (want_err is None) == (got_err is None), f"{where}: {want_err!r} vs {got_err!r}"
             if want_err is not None:
