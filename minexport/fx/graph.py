@@ -15,6 +15,7 @@ import keyword
 import operator
 import re
 
+from ..dtypes import dtype
 from ..ops._targets import target_kind
 
 __all__ = ["Node", "Graph", "map_arg"]
@@ -124,26 +125,67 @@ class Node:
         return self.name
 
     def format_node(self):
-        """One line: '%name : [num_users=N] = op[target=...](args = ..., kwargs = ...)'."""
-        return (f"%{self.name} : [num_users={len(self.users)}] = {self.op}[target={_target_str(self.target)}]"
-                f"(args = {map_arg(self._args, lambda n: '%' + n.name)}, kwargs = {self._kwargs})")
+        """One line of `str(graph)`, as torch.fx writes it: '%name : [num_users=N] = op[target=...](args = ...,
+        kwargs = ...)' for a call, without the call part for a placeholder or get_attr, 'return ...' for the
+        output."""
+        head = f"%{self.name} : [num_users={len(self.users)}] = {self.op}[target={_pretty_target(self.target)}]"
+        if self.op == "placeholder":
+            return head + (f"(default={self._args[0]})" if self._args else "")
+        if self.op == "get_attr":
+            return head
+        if self.op == "output":
+            return f"return {self._args[0]}"
+        return f"{head}(args = {_format_arg(self._args)}, kwargs = {_format_arg(self._kwargs)})"
+
+
+def _format_arg(value):
+    """An argument inside `format_node`: an input node as '%name', containers recursively, a dtype as torch's
+    ('torch.float32', as the graph's code writes it), the rest by str()."""
+    t = type(value)
+    if t is Node:
+        return "%" + value.name
+    if t is dtype:
+        return f"torch.{value.name}"
+    if t is list:
+        return "[" + ", ".join(map(_format_arg, value)) + "]"
+    if t is tuple:
+        return "(" + ", ".join(map(_format_arg, value)) + ("," if len(value) == 1 else "") + ")"
+    if t is dict:
+        return "{" + ", ".join(f"{k}: {_format_arg(v)}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 _CONTAINERS = (list, tuple, dict, slice)
 
 
-def _target_str(target):
+def _pretty_target(target):
+    """A node's target as `format_node` names it: an op by its full path ('torch.ops.aten.neg.default'), a
+    Python operator as 'operator.getitem', a builtin as 'builtins.len', an attribute path as itself."""
     if isinstance(target, str):
         return target
-    if target is operator.getitem:
-        return "operator.getitem"
-    return target.qualified_name if target_kind(target) == "higher_order" else str(target)
+    kind = target_kind(target)
+    if kind in _TARGET_TEXT:
+        return _TARGET_TEXT[kind](target)
+    module, name = getattr(target, "__module__", None), getattr(target, "__name__", None)
+    if module is None or name is None:
+        return str(target)
+    return f"{_MODULE_ALIASES.get(module, module)}.{name}"
+
+
+_TARGET_TEXT = {"op": lambda t: f"torch.ops.{t}", "higher_order": lambda t: t.qualified_name,
+                "operator": lambda t: f"operator.{t.__name__}"}
+_MODULE_ALIASES = {"_operator": "operator"}
 
 
 _ILLEGAL = re.compile(r"[^0-9a-zA-Z_]+")
-_SUFFIX = re.compile(r"(.*)_(\d+)$")
-_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"self", "torch", "inf", "nan", "device", "fx_pytree",
-                                                        "pytree"}
+# A legal name, split into a base and an optional numeric suffix: the lazy base leaves the last `_<digits>`
+# to the suffix ('add_1_2' -> 'add_1', '2'), and a name that is all suffix keeps it ('_1' -> '_1', None).
+_NAME = re.compile(r"^([a-zA-Z_][0-9a-zA-Z_]*?)(?:_(\d+))?$")
+# Names a node never takes bare, as torch.fx: keywords, builtins, and the globals its code relies on.  (torch.fx
+# lets a node be named 'None', whose builtins entry is None itself; that name could never be assigned, so
+# here it is reserved like the other keywords.)
+_RESERVED = set(keyword.kwlist) | set(vars(builtins)) | {"inf", "nan", "NoneType", "torch", "device", "fx_pytree",
+                                                          "pytree"}
 
 
 def _sanitize(candidate):
@@ -160,11 +202,11 @@ def _split_name(candidate):
     """(sanitized name, base, numeric suffix or None) of a candidate: `add_3` -> ('add_3', 'add', 3).
 
     A graph asks this for every node it names, mostly with the same few op
-    names, so the two regular expressions run once per distinct candidate.
+    names, so the regular expressions run once per distinct candidate.
     """
     name = _sanitize(candidate)
-    m = _SUFFIX.match(name)
-    return (name, m.group(1), int(m.group(2))) if m else (name, name, None)
+    base, num = _NAME.match(name).group(1, 2)
+    return name, base, None if num is None else int(num)
 
 
 class Graph:
@@ -178,20 +220,25 @@ class Graph:
 
     # ------------------------------------------------------------ naming --
     def _unique_name(self, candidate):
-        """torch.fx's naming: sanitize, then add _1, _2 ... to avoid collisions and builtins."""
+        """torch.fx's naming: a free, legal candidate is kept as given (`add_01` too); otherwise the name is
+        `<base>_<n>` with n counting on from the last number given to that base.
+
+        The counter per base is what torch.fx keeps: every name sets it to
+        its own number (0 for an unsuffixed one), so `foo_7, foo_1, foo_7`
+        gives `foo_7, foo_1, foo_2`.  A name once given is never given
+        again, even after its node is erased.
+        """
         name, base, num = _split_name(candidate)
-        if num is None and name not in self._names and name not in _RESERVED:
-            self._names.add(name)
-            return name
-        if num is None:
-            num = self._base_count.get(base, 0) + 1
-        while True:
-            name = f"{base}_{num}"
-            if name not in self._names and name not in _RESERVED:
-                break
+        if num is None or name in self._names:
+            num = self._base_count.get(base, 0)
+            if name in _RESERVED:      # reserved names never end in `_<digits>`, so `<base>_<n>` is not reserved
+                num += 1
+                name = f"{base}_{num}"
+        while name in self._names:
             num += 1
-        self._base_count[base] = num
+            name = f"{base}_{num}"
         self._names.add(name)
+        self._base_count[base] = num
         return name
 
     def placeholder_name(self, candidate):
@@ -208,7 +255,7 @@ class Graph:
         if op == "placeholder":
             name = self.placeholder_name(name or target)
         else:
-            name = self._unique_name(name or _default_name(target))
+            name = self._unique_name(_default_name(target) if name is None else name)
         node = Node(self, op, name, target, args, kwargs, meta)
         self.nodes.append(node)
         return node
@@ -237,13 +284,14 @@ class Graph:
         return self.create_node("output", "output", (result,), name="output")
 
     def erase_node(self, node):
-        """Remove a node nobody uses."""
+        """Remove a node nobody uses; its name stays taken (torch.fx never gives a name twice)."""
         if node.users:
             raise RuntimeError(f"Tried to erase Node {node.name} but it still had {len(node.users)} users "
-                               f"in the graph: {list(node.users)}!")
+                               f"in the graph: {node.users}!")
+        if node.graph is not self:
+            raise RuntimeError(f"Attempting to remove {node.name} from wrong graph!")
         node._update_args((), {})
         self.nodes.remove(node)
-        self._names.discard(node.name)
 
     def find_nodes(self, *, op, target=None):
         """Nodes with the given op (and target)."""
@@ -258,15 +306,14 @@ class Graph:
         """Print one row per node: opcode, name, target, args, kwargs."""
         rows = [("opcode", "name", "target", "args", "kwargs")]
         for n in self.nodes:
-            rows.append((n.op, n.name, _target_str(n.target), str(map_arg(n.args, lambda x: x.name)),
-                         str(n.kwargs)))
+            rows.append((n.op, n.name, str(n.target), str(n.args), str(n.kwargs)))
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         print("\n".join(lines))
 
     def __str__(self):
-        return "graph():\n" + "\n".join("    " + n.format_node() for n in self.nodes)
+        return "graph():" + "".join("\n    " + n.format_node() for n in self.nodes)
 
 
 def _placeholder_node(graph, name, meta):

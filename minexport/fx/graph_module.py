@@ -149,10 +149,11 @@ class GraphModule(Module):
 
     @property
     def code(self):
-        """The graph as Python source (torch.fx's format)."""
+        """The graph as Python source, character for character as torch.fx writes it (ending in an indented
+        empty line without a final newline)."""
         params, body = python_code(self.graph)
         return ("\n\n\ndef forward(self" + "".join(", " + p for p in params) + "):\n"
-                + "".join("    " + line + "\n" for line in body) + "    \n")
+                + "".join("    " + line + "\n" for line in body) + "    ")
 
     def print_readable(self, print_output=True, include_stride=False, include_device=False, colored=False):
         """The graph as an annotated class definition, as torch prints it."""
