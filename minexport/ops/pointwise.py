@@ -286,7 +286,7 @@ def _abs(xp, a):
 _UNARY = [
     ("abs", _abs, same, lambda xp, a: xp.abs(a, out=a)),
     ("neg", lambda xp, a: xp.negative(a), no_bool, lambda xp, a: xp.negative(a, out=a)),
-    ("exp", _errs_ignored(lambda xp, a: xp.exp(a)), int_to_float, lambda xp, a: xp.exp(a, out=a)),
+    ("exp", _errs_ignored(lambda xp, a: xp.exp(a)), int_to_float, _errs_ignored(lambda xp, a: xp.exp(a, out=a))),
     ("log", _errs_ignored(lambda xp, a: xp.log(a)), int_to_float, None),
     ("log1p", _errs_ignored(lambda xp, a: xp.log1p(a)), int_to_float, None),
     ("sqrt", _errs_ignored(lambda xp, a: xp.sqrt(a)), int_to_float, None),
