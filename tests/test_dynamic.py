@@ -471,3 +471,16 @@ def test_auto_dims_keep_relation_guards_as_call_time_checks():
     assert tuple(ep.module()(me.randn(5, 4), me.randn(10, 4)).shape) == (5, 4)
     with pytest.raises(AssertionError, match=r"Guard failed: .*long.size\(\)\[0\].*short.size\(\)\[0\]"):
         ep.module()(me.randn(5, 4), me.randn(12, 4))
+
+
+def test_a_size_argument_records_its_symbolic_sizes_as_nodes():
+    """An op given `x.shape` (a Size holding a symbolic size) reads that size from the graph, as a list does."""
+    class ViewLike(me.nn.Module):
+        def forward(self, x, y):
+            return me.ops.aten.view.default(y, x.shape)
+
+    b = Dim("b")
+    ep = export(ViewLike(), (me.randn(4, 3), me.randn(12)), dynamic_shapes=({0: b}, {0: 3 * b}))
+    view = next(n for n in ep.graph.nodes if n.op == "call_function" and n.target is me.ops.aten.view.default)
+    assert isinstance(view.args[1], list) and view.args[1][0].op == "call_function"
+    assert tuple(ep.module()(me.randn(5, 3), me.randn(15)).shape) == (5, 3)

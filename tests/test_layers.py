@@ -1,8 +1,11 @@
 """The import graph of `minexport/` follows the layers of DESIGN.md, with no circles.
 
-Every import counts, including the ones inside functions: a function-local
-import that goes up a layer is still a knot, only a hidden one.  Layers, from
-the bottom:
+Every import statement counts, including the ones inside functions: a
+function-local import that goes up a layer is still a knot, only a hidden one.
+Loads by name (`importlib.import_module`) are not seen; the one place that uses
+them is the `minexport` package's `__getattr__`, which makes `minexport.nn`,
+`minexport.export` ... reachable as attributes of the public namespace without
+importing them up front.  Layers, from the bottom:
 
     base     dtypes, runtime, symbolic, utils, the Tensor record (`_tensor`),
              the tracing context, the symbolic marker, random state

@@ -679,3 +679,22 @@ def test_non_finite_floats_are_written_as_torch_writes_them(tmp_path):
     torch = pytest.importorskip("torch")
     t_out = torch.export.load(path).module()(torch.from_numpy(x.numpy().copy()))
     np.testing.assert_array_equal(t_out.numpy(), ep.module()(x).numpy())
+
+
+class Difference(me.nn.Module):
+    def forward(self, x, y):
+        return x - y
+
+
+def test_op_inputs_are_matched_to_the_schema_by_name():
+    """torch reads a node's inputs by name: listing `other` before `self` does not swap them."""
+    from minexport.serde.deserialize import deserialize_program
+    from minexport.serde.serialize import serialize_program
+    model, weights, constants = serialize_program(export(Difference(), (me.ones(3), me.zeros(3))))
+    node = model["graph_module"]["graph"]["nodes"][0]
+    node["inputs"].reverse()
+    ep = deserialize_program(json.loads(json.dumps(model)), {}, {})
+    assert ep.module()(me.ones(3), me.zeros(3)).tolist() == [1.0, 1.0, 1.0]
+    node["inputs"].append(dict(node["inputs"][0]))
+    with pytest.raises(SerializationError, match="argument 'other' is given twice"):
+        deserialize_program(json.loads(json.dumps(model)), {}, {})

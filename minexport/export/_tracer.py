@@ -181,7 +181,8 @@ class ExportTracer(SymbolicTracing, Tracer):
             return v, self.sym_node(v)
         # A list of plain values (a view's sizes, a split's lengths) holds nothing to track: its item types
         # say so without asking each item whether it is symbolic.
-        if type(v) in (list, tuple) and not set(map(type, v)) <= _PLAIN \
+        # (A Size is a tuple too: its symbolic sizes must become their nodes, as a list's do.)
+        if isinstance(v, (list, tuple)) and not set(map(type, v)) <= _PLAIN \
                 and any(isinstance(x, Tensor) or is_symbolic(x) for x in v):
             pairs = [self.track(x) for x in v]
             return type(v)(p[0] for p in pairs), [p[1] for p in pairs]

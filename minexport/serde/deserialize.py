@@ -219,17 +219,27 @@ class _GraphReader:
 
     # -- pieces ---------------------------------------------------------------
     def _op_arguments(self, op, node_json, where):
-        """(args, kwargs) of an op call; each input must be named by the op's schema."""
+        """(args, kwargs) of an op call, matched to the op's schema by name as torch reads them:
+        positional arguments go in schema order, whatever order the file lists them in."""
         kwarg_only = _kwarg_only(op)
-        args, kwargs = [], {}
+        given = {}
         inputs = where / "inputs"
         for j, entry in enumerate(node_json["inputs"]):
             w = inputs / j
             name = entry["name"]
             if name not in kwarg_only:
                 raise w.error(f"{node_json['target']} has no argument '{name}'")
-            value = self.argument(entry["arg"], w)
-            if entry["kind"] == S.ARG_KEYWORD or kwarg_only[name]:
+            if name in given:
+                raise w.error(f"{node_json['target']}: argument '{name}' is given twice")
+            given[name] = (entry["kind"] == S.ARG_KEYWORD or kwarg_only[name], self.argument(entry["arg"], w))
+        # after the first positional argument the file leaves out (a default), the rest go by name
+        args, kwargs, in_order = [], {}, True
+        for name in kwarg_only:
+            if name not in given:
+                in_order = False
+                continue
+            by_keyword, value = given[name]
+            if by_keyword or not in_order:
                 kwargs[name] = value
             else:
                 args.append(value)
