@@ -289,3 +289,16 @@ def test_malformed_subgraphs_in_archives_are_refused(tmp_path):
                 z.writestr(n, json.dumps(model) if n == name else data)
         with pytest.raises(SerializationError, match=message):
             load(tmp_path / "bad.pt2")
+
+
+def test_unused_cond_and_its_branches_are_dropped_by_run_decompositions():
+    """As torch: a cond whose result nobody reads goes, with its get_attr nodes and branch subgraphs."""
+    class UnusedCond(nn.Module):
+        def forward(self, x):
+            cond(x.shape[0] > 4, lambda t: t.sin(), lambda t: t.cos(), (x,))
+            return x + 1
+
+    ep = export(UnusedCond(), (me.randn(6, 3),), dynamic_shapes=({0: Dim("b")},)).run_decompositions()
+    assert [str(n.target) for n in ep.graph.nodes if n.op not in ("placeholder", "output")] == ["aten.add.Tensor"]
+    assert list(ep.graph_module.named_children()) == []
+    ep.validate()

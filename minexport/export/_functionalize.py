@@ -278,13 +278,19 @@ def _to_nodes(value, functionalizer):
     return value
 
 
-_SIDE_EFFECTS = ("side_effect",)
+def _is_pure(node):
+    """A node that may go when nobody reads it: any call but an op tagged side_effect, and get_attr."""
+    if node.op == "get_attr":
+        return True
+    return node.op == "call_function" and not (target_kind(node.target) == "op" and "side_effect" in node.target.tags)
 
 
-def _eliminate_dead_code(graph):
+def _eliminate_dead_code(graph, subgraphs):
+    """Erase the pure nodes nobody reads (last first), and the subgraphs only they read, as torch does."""
     for node in reversed(list(graph.nodes)):
-        if node.op == "call_function" and not node.users and not any(
-                t in (getattr(node.target, "tags", None) or ()) for t in _SIDE_EFFECTS):
+        if not node.users and _is_pure(node):
+            if node.op == "get_attr":
+                subgraphs.pop(node.target, None)
             graph.erase_node(node)
 
 
@@ -344,7 +350,7 @@ def _functional_subgraph(parent, gm):
         fz.sym_nodes = _sym_nodes(fz.graph, parent.sym_nodes.env, [n for n in fz.graph.nodes])
     outputs = _replay(fz, gm, env)
     fz.graph.output(tuple(fz.node_of(t) for t in outputs))
-    _eliminate_dead_code(fz.graph)
+    _eliminate_dead_code(fz.graph, fz.subgraphs)
     return GraphModule(fz.subgraphs, fz.graph, class_name=gm._get_name())
 
 
@@ -388,6 +394,6 @@ def functionalize(ep, decomp_table=None):
             user_values.append(value)
             user_specs.append(spec)
     fz.graph.output(tuple(mutation_values + user_values))
-    _eliminate_dead_code(fz.graph)
+    _eliminate_dead_code(fz.graph, fz.subgraphs)
     signature = ExportGraphSignature(list(ep.graph_signature.input_specs), mutation_specs + user_specs)
     return GraphModule(fz.subgraphs, fz.graph), signature, preserved
