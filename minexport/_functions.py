@@ -80,10 +80,16 @@ def div(input, other, *, rounding_mode=None):
     return aten.div.Tensor_mode(input, other, rounding_mode=rounding_mode)
 
 
-
 def true_divide(input, other):
     """True division."""
     return div(input, other)
+
+
+def floor_divide(input, other):
+    """Division rounded down (torch's binding takes a Python number as `input` too)."""
+    if not _is_tensor(input):
+        input = _wrap_scalar(input, other)
+    return aten.floor_divide.default(input, other) if _is_tensor(other) else aten.floor_divide.Scalar(input, other)
 
 
 def where(condition, input=None, other=None):
@@ -353,8 +359,14 @@ def _generated(packet, exposed):
     """The public function for a registered op: its one exposed overload, or the one the schema accepts."""
     if len(exposed) == 1:
         op = exposed[0]
+        tensors = _required_tensor_positions(op)
 
         def f(*args, **kwargs):
+            # as torch's binding: a positional Tensor argument must be a Tensor (no Python number)
+            for i, arg_name in tensors:
+                if i < len(args) and not isinstance(args[i], Tensor):
+                    raise TypeError(f"{packet._name}(): argument '{arg_name}' (position {i + 1}) must be Tensor, "
+                                    f"not {type(args[i]).__name__}")
             return op(*args, **kwargs)
     else:
         resolve, chosen = packet._resolve, packet._by_kinds
@@ -369,6 +381,13 @@ def _generated(packet, exposed):
     f.__name__ = f.__qualname__ = packet._name
     f.__doc__ = "aten." + packet._name + ": " + "; ".join(str(op._schema_text) for op in exposed)
     return f
+
+
+def _required_tensor_positions(op):
+    """(position, name) of the schema's positional arguments typed `Tensor` (not optional, not a list);
+    `self` is `input` in torch's Python binding."""
+    return tuple((i, "input" if a.name == "self" else a.name) for i, a in enumerate(op._schema.positional)
+                 if a.type.base == "Tensor" and a.type.list_len is None and not a.type.optional)
 
 
 def exposed_overloads(variant):

@@ -50,9 +50,9 @@ def __iter__(self):
 
 def __deepcopy__(self, memo):
     new = F.clone(self)
-    if type(self) is not Tensor:
-        new = type(self).__new__(type(self))
-        _init_from(new, F.clone(self)._data)
+    if type(self) is not Tensor:           # a Parameter or Buffer stays one, around the cloned data
+        data, new = new, type(self).__new__(type(self))
+        _init_from(new, data._data)
     new.requires_grad = self.requires_grad
     new.__dict__.update(self.__dict__)
     memo[id(self)] = new
@@ -337,7 +337,7 @@ def _rtruediv(self, other):
 
 
 def _rfloordiv(self, other):
-    return F.floor_divide(F._wrap_scalar(other, self), self)
+    return F.floor_divide(other, self)
 
 
 def _rmod(self, other):

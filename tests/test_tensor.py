@@ -239,3 +239,23 @@ def test_reductions_and_named_results():
     assert x.var().item() == pytest.approx(np.var([1, 5, 3, 2], ddof=1))
     assert x.std(1, correction=0).tolist() == pytest.approx([2.0, 0.5])
     assert x.argmax().item() == 1 and x.any() and not (x > 9).any()
+
+
+@pytest.mark.parametrize("name", ["floor_divide", "remainder", "pow", "add", "sub", "mul", "div", "bitwise_and",
+                                  "eq", "fmod", "maximum"])
+def test_a_number_as_first_argument_is_accepted_where_torch_accepts_it(name):
+    """torch's binding takes a Python number as `input` for some functions and refuses it for others."""
+    torch = pytest.importorskip("torch")
+    values = [1, 2, 3]
+
+    def call(lib):
+        try:
+            return getattr(lib, name)(2, lib.tensor(values)).tolist()
+        except (TypeError, RuntimeError) as e:
+            return type(e).__name__
+
+    theirs, ours = call(torch), call(me)
+    if isinstance(theirs, str):
+        assert isinstance(ours, str), f"torch refuses {name}(2, t); minexport gives {ours}"
+    else:
+        assert ours == theirs

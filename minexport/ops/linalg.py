@@ -108,7 +108,7 @@ def _scaled_sum(xp, self, prod, beta, alpha):
     if beta == 0:
         return xp.broadcast_to(prod, prod.shape).copy()
     other = self if beta == 1 else self * beta
-    if xp.result_type(prod, other) == prod.dtype and xp.broadcast_shapes(prod.shape, other.shape) == prod.shape:
+    if xp.result_type(prod, other) == prod.dtype and broadcast_shapes(prod.shape, other.shape) == tuple(prod.shape):
         prod += other
         return prod
     return prod + other

@@ -400,12 +400,20 @@ def _centered_stats(xp, x, axes):
 
 
 def _rowwise(xp, x, axes):
-    """Whether the statistics are over x's trailing axes on a BLAS dtype (layer and group norm)."""
-    return (xp is np and x.dtype in _BLAS_DTYPES and x.size > 0
-            and tuple(a % x.ndim for a in axes) == tuple(range(x.ndim - len(axes), x.ndim)))
+    """Whether the statistics are over short trailing rows of a BLAS dtype (layer and group norm)."""
+    if not (xp is np and x.dtype in _BLAS_DTYPES and x.size > 0
+            and tuple(a % x.ndim for a in axes) == tuple(range(x.ndim - len(axes), x.ndim))):
+        return False
+    row = 1
+    for a in axes:
+        row *= x.shape[a]
+    return row <= _BLAS_ROW_MAX
 
 
 _BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# BLAS and einsum add a row up in order, without NumPy's pairwise summation: fine for
+# short rows (float32 error like torch's), too inaccurate for long ones (1e-4 at 1M).
+_BLAS_ROW_MAX = 8192
 
 
 # NumPy reduces short rows one row at a time; as a matrix-vector product (BLAS) the
@@ -559,9 +567,6 @@ def _bn_functional_decomp(input, weight, bias, running_mean, running_var, traini
         return out[0], out[1], out[2], aten.clone.default(running_mean), aten.clone.default(running_var)
     axes = [0] + list(range(2, input.ndim))
     out, mean, rstd = aten._native_batch_norm_legit.no_stats(input, weight, bias, True, momentum, eps)
-    n = 1
-    for d in axes:
-        n = n * input.shape[d]
     var = aten.var.correction(input, axes, correction=1)
     new_mean = aten.add.Tensor(aten.mul.Tensor(running_mean, 1 - momentum), aten.mul.Tensor(mean, momentum))
     new_var = aten.add.Tensor(aten.mul.Tensor(running_var, 1 - momentum), aten.mul.Tensor(var, momentum))
@@ -743,7 +748,7 @@ def _sdpa_shape(q, k, v, enable_gqa):
 
 
 # The causal mask depends only on (L, S) and the device, and a model asks for the
-# same one in every layer of every call: keep the few most recent, read-only.
+# same one in every layer of every call: keep the few most recently used, read-only.
 _CAUSAL_MASKS = {}
 _CAUSAL_MASKS_MAX = 8
 
@@ -751,14 +756,14 @@ _CAUSAL_MASKS_MAX = 8
 def _causal_hidden(xp, L, S, like):
     """The cached bool [L, S] mask of the positions causal attention hides (above the diagonal)."""
     key = (L, S, device_of_array(like))
-    mask = _CAUSAL_MASKS.get(key)
+    mask = _CAUSAL_MASKS.pop(key, None)
     if mask is None:
         if len(_CAUSAL_MASKS) >= _CAUSAL_MASKS_MAX:
             _CAUSAL_MASKS.pop(next(iter(_CAUSAL_MASKS)))
         mask = xp.triu(xp.ones((L, S), dtype=bool), 1)
         if xp is np:
             mask.flags.writeable = False
-        _CAUSAL_MASKS[key] = mask
+    _CAUSAL_MASKS[key] = mask          # (re)inserted last: the least recently used goes first
     return mask
 
 

@@ -170,17 +170,17 @@ def _swapped_dims(ndim, d0, d1):
     return perm
 
 
+def _transposition(ndim, dim0, dim1):
+    """The permutation transpose(dim0, dim1) applies (the identity on a 0-d tensor)."""
+    return _swapped_dims(ndim, wrap_dim(dim0, ndim), wrap_dim(dim1, ndim)) if ndim else []
+
+
 def _transpose_inverse(base, mutated_view, dim0, dim1):
-    return _unpermute(base, mutated_view, _swapped_dims(base.ndim, dim0 % base.ndim, dim1 % base.ndim))
+    return _unpermute(base, mutated_view, _transposition(base.ndim, dim0, dim1))
 
 
 def _transpose_decomp(self, dim0, dim1):
-    n = self.ndim
-    perm = list(range(n))
-    if n:
-        d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
-        perm[d0], perm[d1] = perm[d1], perm[d0]
-    return aten.permute.default(self, perm)
+    return aten.permute.default(self, _transposition(self.ndim, dim0, dim1))
 
 
 _view_op("transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", _transpose_shape,
