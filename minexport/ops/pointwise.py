@@ -128,7 +128,8 @@ def _unary_specializer(name, fn, rule, int_identity, donate):
         post = _conversion(fn, out, (_probe_array(self, compute),) + tuple(args[1:]), kwargs)
         if post is False:
             return None
-        return _composed(fn, casts, post, None, _static(self)), args
+        # (static shapes matter only for a binary op's broadcast error; a unary op has none)
+        return _composed(fn, casts, post, None, True), args
     return specialize
 
 
