@@ -464,8 +464,9 @@ def test_compiled_steps_free_each_value_after_its_last_use():
             assert slot[n] not in freed_at
 
 
-def test_values_are_dropped_while_running():
-    """An intermediate's array is released as soon as its last reader ran, not at the end."""
+def _liveness_probes():
+    """(refs, make, probe): `make` returns a fresh array watched by a weak reference; `probe` records in
+    refs["alive_at_probe"] whether that array is still alive when it runs."""
     refs = {}
 
     def make(x):
@@ -473,9 +474,15 @@ def test_values_are_dropped_while_running():
         refs["a"] = weakref.ref(arr)
         return arr
 
-    def probe(b):
+    def probe(value):
         refs["alive_at_probe"] = refs["a"]() is not None
-        return b
+        return value
+    return refs, make, probe
+
+
+def test_values_are_dropped_while_running():
+    """An intermediate's array is released as soon as its last reader ran, not at the end."""
+    refs, make, probe = _liveness_probes()
 
     def build(keep_a):
         g = Graph()
@@ -665,17 +672,7 @@ def test_module_fast_path_checks_and_state():
 
 
 def test_unread_values_are_dropped_at_once():
-    refs = {}
-
-    def make(x):
-        arr = np.negative(x)
-        refs["a"] = weakref.ref(arr)
-        return arr
-
-    def probe(x):
-        refs["alive_at_probe"] = refs["a"]() is not None
-        return x
-
+    refs, make, probe = _liveness_probes()
     g = Graph()
     x = g.placeholder("x")
     g.call_function(make, (x,))                       # nobody reads its value
