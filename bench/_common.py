@@ -1,6 +1,7 @@
 """Helpers shared by the benchmarks: warm median timing and the optional torch oracle."""
 import statistics
 import time
+import timeit
 
 
 def _samples(fn, repeat):
@@ -32,6 +33,12 @@ def median_time_within(fn, budget, lo=1, hi=200):
     first = time.perf_counter() - t
     repeat = max(lo, min(hi, int(budget / max(first, 1e-9))))
     return statistics.median(_samples(fn, repeat))
+
+
+def best_time(fn, repeat, number=1):
+    """Best seconds per call over `repeat` rounds of `number` calls, after one warm-up call."""
+    fn()
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
 def optional_torch():

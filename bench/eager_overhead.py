@@ -9,12 +9,13 @@ cost.  Goal: under 5 us per op.
 """
 import argparse
 import statistics
-import timeit
 
 import numpy as np
 
 import minexport as me
 import minexport.nn.functional as F
+
+from ._common import best_time
 
 
 def cases(torch):
@@ -48,8 +49,9 @@ def _np_softmax(a):
     return e / e.sum(-1, keepdims=True)
 
 
-def best(fn, n):
-    return min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e6
+def best_us(fn, n):
+    """Best microseconds per call over 5 rounds of n calls."""
+    return best_time(fn, 5, n) * 1e6
 
 
 def main():
@@ -64,8 +66,8 @@ def main():
     print(f"{'op':<12}{'minexport us':>14}{'numpy us':>10}{'torch us':>10}{'overhead us':>13}{'vs torch':>10}")
     overheads = []
     for name, ours, np_fn, torch_fn in cases(torch):
-        t_me, t_np = best(ours, args.n), best(np_fn, args.n)
-        t_torch = best(torch_fn, args.n) if torch else float("nan")
+        t_me, t_np = best_us(ours, args.n), best_us(np_fn, args.n)
+        t_torch = best_us(torch_fn, args.n) if torch else float("nan")
         overheads.append(t_me - t_np)
         print(f"{name:<12}{t_me:>14.2f}{t_np:>10.2f}{t_torch:>10.2f}{t_me - t_np:>13.2f}{t_me / t_torch:>9.2f}x")
     print(f"median overhead {statistics.median(overheads):.2f} us, max {max(overheads):.2f} us "

@@ -12,7 +12,6 @@ at most 1 us per node; the GPT model at 16x64 at least as fast as torch.
 Times are the best of `repeat` warm runs.
 """
 import argparse
-import timeit
 
 import numpy as np
 
@@ -20,14 +19,8 @@ import minexport as me
 import minexport.nn as mnn
 from minexport.export import export
 
-from ._common import optional_torch
+from ._common import best_time, optional_torch
 from ._models import copy_weights, gpt
-
-
-def best(fn, repeat, number=1):
-    """Best seconds per call over `repeat` rounds of `number` calls, after one warm-up call."""
-    fn()
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
 class _AddChain(mnn.Module):
@@ -69,7 +62,7 @@ def bench_chains(repeat):
     print(f"{'chain':<12}{'nodes':>6}{'module us/node':>16}{'numpy us/node':>15}{'overhead us/node':>18}")
     for name, make in (("add x500", add_chain), ("mlp 64x8", mlp_chain)):
         module, x, numpy_only, nodes = make()
-        t_me, t_np = best(lambda: module(x), repeat, 20), best(numpy_only, repeat, 20)
+        t_me, t_np = best_time(lambda: module(x), repeat, 20), best_time(numpy_only, repeat, 20)
         print(f"{name:<12}{nodes:>6}{t_me / nodes * 1e6:>16.2f}{t_np / nodes * 1e6:>15.2f}"
               f"{(t_me - t_np) / nodes * 1e6:>18.2f}")
 
@@ -86,13 +79,13 @@ def bench_gpt(repeat, torch):
         x = me.from_numpy(idx.copy())
         module = export(ours, (x,)).module()
         number = 5 if b == 1 else 1
-        t_me = best(lambda: module(x), repeat, number)
+        t_me = best_time(lambda: module(x), repeat, number)
         t_torch = float("nan")
         if torch:
             tx = torch.from_numpy(idx.copy())
             t_module = torch.export.export(theirs, (tx,)).module()
             with torch.no_grad():
-                t_torch = best(lambda: t_module(tx), repeat, number)
+                t_torch = best_time(lambda: t_module(tx), repeat, number)
         print(f"{f'{b}x{t}':<12}{t_me * 1e3:>14.2f}{t_torch * 1e3:>10.2f}{t_me / t_torch:>7.2f}x")
 
 

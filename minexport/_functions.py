@@ -401,11 +401,12 @@ def exposed_overloads(variant):
 
 # hand-written functions here and the factories in `_factories` win over generated ones
 _HAND_WRITTEN = set(globals()) | set(_factories.__all__)
-for _name, _ops in exposed_overloads("function").items():
+_AS_FUNCTIONS = exposed_overloads("function")
+for _name, _ops in _AS_FUNCTIONS.items():
     if _name not in _HAND_WRITTEN:
         globals()[_name] = _generated(_ops[0].overloadpacket, _ops)
 
-_where_by_schema = _generated(aten.where, exposed_overloads("function")["where"])
+_where_by_schema = _generated(aten.where, _AS_FUNCTIONS["where"])
 
 # torch's aliases of ops minexport registers under one name: alias -> registered name
 # (`_tensor_methods` attaches the same aliases as methods)
