@@ -29,9 +29,8 @@ class _CallPlan:
     """What every call of an UnliftedModule reads, worked out once from the program."""
     program: object           # the ExportedProgram
     interpreter: Interpreter  # runs its graph
-    lifted_slots: list        # (table, name) holding each lifted value, in placeholder order
-    lifted_tables: tuple      # the tables of lifted_slots ...
-    lifted_names: tuple       # ... and the names, apart (for one map() over them)
+    lifted_tables: tuple      # the table (a module's _parameters, _buffers, ...) holding each lifted value,
+    lifted_names: tuple       # and its name there, in placeholder order (apart, for one map() over them)
     lifted_vals: list         # the fake value of each lifted placeholder
     user_specs: list          # InputSpec of each user input
     user_vals: list           # the fake value of each user input's placeholder
@@ -53,8 +52,7 @@ class _CallPlan:
         root = ep.module_call_graph[0].signature
         slots = [module._slot(spec.kind, spec.target) for spec in lifted]
         return cls(program=ep, interpreter=Interpreter(ep.graph, specialize=True),
-                   lifted_slots=slots, lifted_tables=tuple(t for t, _ in slots),
-                   lifted_names=tuple(n for _, n in slots),
+                   lifted_tables=tuple(t for t, _ in slots), lifted_names=tuple(n for _, n in slots),
                    lifted_vals=[n.meta.get("val") for n in placeholders[:len(lifted)]],
                    user_specs=user, user_vals=user_vals, arg_names=[spec.arg.name for spec in user],
                    in_spec=root.in_spec, out_spec=root.out_spec,
@@ -97,13 +95,13 @@ class UnliftedModule(Module):
         """(the lifted values' arrays, whether they keep the exported dtypes and shapes)."""
         plan = self._plan
         try:
-            arrays = list(map(_DATA, map(operator.getitem, plan.lifted_tables, plan.lifted_names)))
+            arrays = list(map(_DATA, _lifted_values(plan)))
         except AttributeError:          # a lifted value that is no tensor: nothing to cache
-            return _arrays([table[name] for table, name in plan.lifted_slots]), False
+            return _arrays(_lifted_values(plan)), False
         cache = self._lifted_cache
         if cache is not None and all(map(operator.is_, arrays, cache[0])):
             return arrays, cache[1]
-        values = [table[name] for table, name in plan.lifted_slots]
+        values = _lifted_values(plan)
         arrays = _arrays(values)        # refuses a fake tensor by name
         trusted = all(map(_as_exported, values, plan.lifted_vals))
         self._lifted_cache = (arrays, trusted)
@@ -297,3 +295,8 @@ def _shape_checks(ep, user_specs, user_vals):
 def unlift(ep):
     """The Module form of ep."""
     return UnliftedModule(ep)
+
+
+def _lifted_values(plan):
+    """The current value of every lifted parameter, buffer and constant, in placeholder order."""
+    return list(map(operator.getitem, plan.lifted_tables, plan.lifted_names))
