@@ -977,3 +977,15 @@ def _item():
 
 
 __all__ = ["SAMPLES", "RANDOM", "TOLERANCE", "Sample", "T", "L", "B", "math"]
+
+
+# Each family of later ops keeps its sample rows in its own `op_samples_<family>.py`
+# beside this file; those modules import `samples`, `Sample`, `T`, `L`, `B` from here.
+def _load_family_samples():
+    import importlib
+    import pathlib
+    for path in sorted(pathlib.Path(__file__).parent.glob("op_samples_*.py")):
+        importlib.import_module(path.stem)
+
+
+_load_family_samples()
