@@ -138,8 +138,9 @@ register_inplace(_index_put, "index_put_(Tensor(a!) self, Tensor?[] indices, Ten
 
 # ----------------------------------------------------------- gather/scatter --
 def _gather_check(self_shape, dim, index_shape_, index_dtype, what):
-    check(index_dtype is dt.int64, lambda: f"{what}(): Expected dtype int64 for index")
     d = wrap_dim(dim, len(self_shape))
+    empty = any(s == 0 for s in index_shape_)
+    check(index_dtype in (dt.int64, dt.int32) or empty, lambda: f"{what}(): Expected dtype int32/int64 for index")
     check(len(index_shape_) == len(self_shape) or (len(self_shape) == 0 and len(index_shape_) <= 1),
           "Index tensor must have the same number of dimensions as input tensor")
     for k in range(len(index_shape_)):
@@ -403,3 +404,403 @@ def _highest(d):
 register("scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) "
          "-> Tensor", meta=lambda self, dim, index, src, reduce, *, include_self=True:
          _scatter_meta(self, dim, index, src), kernel=_scatter_reduce_kernel, tags=("core",))
+
+
+# ------------------------------------------------------------ scatter_add --
+def _scatter_add_check(self, dim, index, src):
+    check(dtype_of(src) == dtype_of(self), "scatter(): Expected self.dtype to be equal to src.dtype")
+    _gather_check(tuple(self.shape), dim, tuple(index.shape), dtype_of(index), "scatter")
+
+
+def _scatter_add_meta(self, dim, index, src):
+    _scatter_add_check(self, dim, index, src)
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _scatter_add_kernel(xp, self, dim, index, src):
+    _scatter_add_check(self, dim, index, src)
+    return _scatter_reduce_kernel(xp, self, dim, index, src, "sum")
+
+
+register_inplace(register("scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
+                          meta=_scatter_add_meta, kernel=_scatter_add_kernel, tags=("core",),
+                          variants=FUNCTION_AND_METHOD),
+                 "scatter_add_(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)",
+                 variants=("method",))
+
+
+# ------------------------------------------------------ masked_scatter/select --
+def _check_bool_mask(mask, what):
+    check(dtype_of(mask) is dt.bool,
+          lambda: f"{what} only supports boolean masks, but got mask with dtype {torch_type_name(dtype_of(mask))}")
+
+
+def _masked_scatter_meta(self, mask, source):
+    _check_bool_mask(mask, "masked_scatter_")
+    check(dtype_of(source) == dtype_of(self),
+          lambda: "masked_scatter: expected self and source to have same dtypes but got "
+                  f"{torch_type_name(dtype_of(self))} and {torch_type_name(dtype_of(source))}")
+    return fake_like(broadcast_shapes(tuple(self.shape), tuple(mask.shape), op="masked_scatter"), dtype_of(self),
+                     self)
+
+
+def _masked_scatter_kernel(xp, self, mask, source):
+    shape = tuple(_masked_scatter_meta(self, mask, source).shape)
+    out = xp.broadcast_to(self, shape).copy()
+    where = xp.broadcast_to(mask, shape)
+    n = int(xp.count_nonzero(where))
+    check(source.size >= n, "Number of elements of source < number of ones in mask")
+    out[where] = source.reshape(-1)[:n]
+    return out
+
+
+register_inplace(register("masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor",
+                          meta=_masked_scatter_meta, kernel=_masked_scatter_kernel, tags=("core",),
+                          variants=FUNCTION_AND_METHOD),
+                 "masked_scatter_(Tensor(a!) self, Tensor mask, Tensor source) -> Tensor(a!)", variants=("method",))
+
+
+def _masked_select_meta(self, mask):
+    check(dtype_of(mask) is dt.bool, "masked_select: expected BoolTensor for mask")
+    shape = broadcast_shapes(tuple(self.shape), tuple(mask.shape), op="masked_select")
+    if getattr(mask, "_data", None) is not None and getattr(self, "_data", None) is not None:
+        rows = int(np.count_nonzero(np.broadcast_to(mask._data, shape)))
+    else:
+        numel = 1
+        for s in shape:
+            numel = numel * s
+        rows = data_dependent_size(numel, "masked_select")
+    return fake_like((rows,), self.dtype, self)
+
+
+def _masked_select_kernel(xp, self, mask):
+    check(dtype_of(mask) is dt.bool, "masked_select: expected BoolTensor for mask")
+    shape = broadcast_shapes(self.shape, mask.shape, op="masked_select")
+    return xp.broadcast_to(self, shape)[xp.broadcast_to(mask, shape)]
+
+
+register("masked_select(Tensor self, Tensor mask) -> Tensor", meta=_masked_select_meta,
+         kernel=_masked_select_kernel, tags=("dynamic_output_shape",), variants=FUNCTION_AND_METHOD)
+
+
+# --------------------------------------------- index_add/copy/fill/reduce --
+# which index dtypes each op takes, and how torch refuses another: (dtypes, error, message)
+_INDEX_RULE = {
+    "index_add_": ((dt.int64, dt.int32), RuntimeError, "index_add_(): Expected dtype int32/int64 for index but got: {}"),
+    "index_reduce_": ((dt.int64, dt.int32), RuntimeError,
+                      "index_reduce_(): Expected dtype int32/int64 for index but got: {}"),
+    "index_copy_": ((dt.int64,), RuntimeError, "index_copy_(): Expected a long tensor for index, but got {}"),
+    "index_fill_": ((dt.int64,), IndexError, "index_fill_(): Expected dtype int64 for index."),
+}
+
+
+def _index_along_check(self, dim, index, source, what, same_dtype_msg):
+    """The checks index_add/index_copy/index_fill/index_reduce share; returns the wrapped dim."""
+    d = wrap_dim(dim, max(len(self.shape), 1))
+    idt = dtype_of(index)
+    allowed, error, message = _INDEX_RULE[what]
+    check(idt in allowed, lambda: message.format(torch_type_name(idt)), error)
+    check(len(index.shape) <= 1, lambda: f"{what}(): Index is supposed to be a vector")
+    if source is not None:
+        check(dtype_of(source) == dtype_of(self), lambda: same_dtype_msg(torch_type_name(dtype_of(self)),
+                                                                          torch_type_name(dtype_of(source))))
+        n = index.shape[0] if len(index.shape) else 1
+        src_shape = tuple(source.shape) or (1,)
+        self_shape = tuple(self.shape) or (1,)
+        check(len(src_shape) == len(self_shape), lambda: f"{what}(): Source/destination tensor must have same "
+                                                         "slice shapes.")
+        check(src_shape[d] == n, lambda: f"{what}(): Number of indices ({n}) should be equal to "
+                                         f"source.size(dim): ({src_shape[d]}), for dim: {d}")
+        check(all(a == b for k, (a, b) in enumerate(zip(src_shape, self_shape)) if k != d),
+              lambda: f"{what}(): Source/destination tensor must have same slice shapes. Destination slice "
+                      f"shape: {fmt_shape(self_shape[:d] + self_shape[d + 1:])} and source slice shape: "
+                      f"{fmt_shape(src_shape[:d] + src_shape[d + 1:])}")
+    return d
+
+
+# how each op reports an index out of bounds, as torch words it: (error class, message prefix, whether
+# a negative index counts from the end)
+_OUT_OF_BOUNDS = {"index_add_": (RuntimeError, "", False), "index_copy_": (IndexError, "index_copy_(): ", False),
+                  "index_fill_": (IndexError, "", True), "index_reduce_": (IndexError, None, False)}
+
+
+def _along(xp, self, d, index, what):
+    """`self` (at least 1-d) with dim `d` moved first, and the index wrapped and bounds-checked."""
+    arr = self.reshape(1) if self.ndim == 0 else self
+    idx = index.reshape(-1).astype(np.int64)
+    size = arr.shape[d]
+    error, prefix, negative = _OUT_OF_BOUNDS[what]
+    bad = (idx >= size) | (idx < (-size if negative else 0))
+    if bool(bad.any()):
+        raise error("index out of range in self" if prefix is None else
+                    f"{prefix}index {int(idx[bad][0])} is out of bounds for dimension {d} with size {size}")
+    return xp.moveaxis(arr, d, 0), xp.where(idx < 0, idx + size, idx)
+
+
+def _finish(xp, moved, d, self):
+    return xp.moveaxis(moved, 0, d).reshape(self.shape)
+
+
+def _same_dtype_add(a, b):
+    return f"index_add_(): self ({a}) and source ({b}) must have the same scalar type"
+
+
+def _same_dtype_copy(a, b):
+    return f"index_copy_(): self and source expected to have the same dtype, but got (self) {a} and (source) {b}"
+
+
+def _index_add_meta(self, dim, index, source, *, alpha=1):
+    _index_along_check(self, dim, index, source, "index_add_", _same_dtype_add)
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _index_add_kernel(xp, self, dim, index, source, *, alpha=1):
+    d = _index_along_check(self, dim, index, source, "index_add_", _same_dtype_add)
+    out = self.copy()
+    moved, idx = _along(xp, out, d, index, "index_add_")
+    src = xp.moveaxis(source.reshape(1) if source.ndim == 0 else source, d, 0)
+    if alpha != 1:
+        src = cast(xp, src * alpha, dtype_of(self))
+    xp.add.at(moved, idx, src)
+    return out
+
+
+def _index_put_along(self, dim, index, values, accumulate=False):
+    """index_put of `values` at `index` along `dim` (a 0-d self is viewed as one element)."""
+    if len(self.shape) == 0:
+        if len(values.shape):
+            values = aten.view.default(values, [-1])
+        return aten.view.default(aten.index_put.default(aten.view.default(self, [1]), [index], values, accumulate),
+                                 [])
+    return aten.index_put.default(self, [None] * wrap_dim(dim, len(self.shape)) + [index], values, accumulate)
+
+
+def _index_add_decomp(self, dim, index, source, *, alpha=1):
+    if alpha != 1:
+        source = aten.mul.Tensor(source, alpha)
+    return _index_put_along(self, dim, index, source, True)
+
+
+register_inplace(register("index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) "
+                          "-> Tensor", meta=_index_add_meta, kernel=_index_add_kernel, variants=FUNCTION_AND_METHOD,
+                          decomposition=_index_add_decomp),
+                 "index_add_(Tensor(a!) self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor(a!)",
+                 variants=("method",))
+
+
+def _index_copy_meta(self, dim, index, source):
+    _index_along_check(self, dim, index, source, "index_copy_", _same_dtype_copy)
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _index_copy_kernel(xp, self, dim, index, source):
+    d = _index_along_check(self, dim, index, source, "index_copy_", _same_dtype_copy)
+    out = self.copy()
+    moved, idx = _along(xp, out, d, index, "index_copy_")
+    moved[idx] = xp.moveaxis(source.reshape(1) if source.ndim == 0 else source, d, 0)
+    return out
+
+
+register_inplace(register("index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor",
+                          meta=_index_copy_meta, kernel=_index_copy_kernel, variants=FUNCTION_AND_METHOD,
+                          decomposition=lambda self, dim, index, source: _index_put_along(self, dim, index, source)),
+                 "index_copy_(Tensor(a!) self, int dim, Tensor index, Tensor source) -> Tensor(a!)",
+                 variants=("method",))
+
+
+def _index_fill_meta(self, dim, index, value):
+    _index_along_check(self, dim, index, None, "index_fill_", None)
+    if hasattr(value, "shape"):
+        check(len(value.shape) == 0, lambda: "index_fill_ only supports a 0-dimensional value tensor, but got "
+                                             f"tensor with {len(value.shape)} dimension(s).")
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _index_fill_kernel(xp, self, dim, index, value):
+    d = _index_along_check(self, dim, index, None, "index_fill_", None)
+    _index_fill_meta(self, dim, index, value)
+    out = self.copy()
+    moved, idx = _along(xp, out, d, index, "index_fill_")
+    moved[idx] = cast(xp, value, dtype_of(self))
+    return out
+
+
+def _index_fill_decomp(self, dim, index, value):
+    if not hasattr(value, "shape"):
+        value = aten.scalar_tensor.default(value, dtype=self.dtype, device=self.device)
+    elif value.dtype != self.dtype:
+        value = aten._to_copy.default(value, dtype=self.dtype)
+    return _index_put_along(self, dim, index, value)
+
+
+for _f, _i in (("index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor",
+                "index_fill_.int_Scalar(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)"),
+               ("index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor",
+                "index_fill_.int_Tensor(Tensor(a!) self, int dim, Tensor index, Tensor value) -> Tensor(a!)")):
+    register_inplace(register(_f, meta=_index_fill_meta, kernel=_index_fill_kernel, variants=FUNCTION_AND_METHOD,
+                              decomposition=_index_fill_decomp), _i, variants=("method",))
+
+
+_INDEX_REDUCE = {"prod": "multiply", "amax": "maximum", "amin": "minimum"}
+
+
+def _index_reduce_check(self, dim, index, source, reduce):
+    check(reduce in ("prod", "mean", "amax", "amin"),
+          lambda: f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    return _index_along_check(self, dim, index, source, "index_reduce_",
+                              lambda a, b: f"index_reduce_(): self ({a}) and source ({b}) must have the same "
+                                           "scalar type")
+
+
+def _index_reduce_meta(self, dim, index, source, reduce, *, include_self=True):
+    _index_reduce_check(self, dim, index, source, reduce)
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _index_reduce_kernel(xp, self, dim, index, source, reduce, *, include_self=True):
+    d = _index_reduce_check(self, dim, index, source, reduce)
+    out = self.copy()
+    moved, idx = _along(xp, out, d, index, "index_reduce_")
+    src = xp.moveaxis(source.reshape(1) if source.ndim == 0 else source, d, 0)
+    if not include_self:    # the indexed rows start from the reduction's identity
+        first = {"prod": 1, "mean": 0, "amax": _lowest(self.dtype), "amin": _highest(self.dtype)}[reduce]
+        moved[idx] = first
+    if reduce != "mean":
+        getattr(xp, _INDEX_REDUCE[reduce]).at(moved, idx, src)
+        return out
+    count = xp.zeros(moved.shape[0], dtype=np.int64)
+    xp.add.at(count, idx, 1)
+    if include_self:
+        count += 1
+    xp.add.at(moved, idx, src)
+    count = xp.maximum(count, 1).reshape((-1,) + (1,) * (moved.ndim - 1))
+    # integers divide with floor rounding, as torch does
+    res = moved / count if self.dtype.kind == "f" else xp.floor_divide(moved, count)
+    return _finish(xp, res.astype(self.dtype), d, self)
+
+
+register_inplace(register("index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, "
+                          "bool include_self=True) -> Tensor", meta=_index_reduce_meta, kernel=_index_reduce_kernel,
+                          variants=FUNCTION_AND_METHOD),
+                 "index_reduce_(Tensor(a!) self, int dim, Tensor index, Tensor source, str reduce, *, "
+                 "bool include_self=True) -> Tensor(a!)", variants=("method",))
+
+
+# --------------------------------------------------------------- take/put --
+def _check_long(index, what):
+    check(dtype_of(index) is dt.int64,
+          lambda: f"{what}(): Expected a long tensor for index, but got {torch_type_name(dtype_of(index))}")
+
+
+def _flat_index(xp, index, numel):
+    idx = index.reshape(-1)
+    bad = (idx >= numel) | (idx < -numel)
+    if bool(bad.any()):
+        raise IndexError(f"out of range: tried to access index {int(idx[bad][0])} on a tensor of {numel} elements.")
+    return xp.where(idx < 0, idx + numel, idx)
+
+
+def _take_meta(self, index):
+    _check_long(index, "take")
+    return fake_like(index.shape, self.dtype, self)
+
+
+def _take_kernel(xp, self, index):
+    _check_long(index, "take")
+    if index.size and not self.size:
+        raise IndexError("take(): tried to take from an empty tensor")
+    return self.reshape(-1)[_flat_index(xp, index, self.size)].reshape(index.shape)
+
+
+register("take(Tensor self, Tensor index) -> Tensor", meta=_take_meta, kernel=_take_kernel,
+         variants=FUNCTION_AND_METHOD,
+         decomposition=lambda self, index: aten.index.Tensor(aten.view.default(self, [-1]), [index]))
+
+
+def _put_check(self, index, source):
+    _check_long(index, "put_")
+    n_src, n_idx = _numel(source.shape), _numel(index.shape)
+    check(n_src == n_idx, lambda: "put_(): Expected source and index to have the same number of elements, but got "
+                                  f"source.numel() = {n_src}, index.numel() = {n_idx}", IndexError)
+    check(dtype_of(source) == dtype_of(self),
+          lambda: "put_(): self and source expected to have the same dtype, but got self.dtype = "
+                  f"{torch_type_name(dtype_of(self))} and source.dtype = {torch_type_name(dtype_of(source))}")
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n = n * s
+    return n
+
+
+def _put_meta(self, index, source, accumulate=False):
+    _put_check(self, index, source)
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _put_kernel(xp, self, index, source, accumulate=False):
+    _put_check(self, index, source)
+    out = self.copy()
+    flat = out.reshape(-1)
+    idx = _flat_index(xp, index, self.size)
+    if accumulate:
+        xp.add.at(flat, idx, source.reshape(-1))
+    else:
+        flat[idx] = source.reshape(-1)
+    return flat.reshape(self.shape)
+
+
+register_inplace(register("put(Tensor self, Tensor index, Tensor source, bool accumulate=False) -> Tensor",
+                          meta=_put_meta, kernel=_put_kernel, variants=FUNCTION_AND_METHOD),
+                 "put_(Tensor(a!) self, Tensor index, Tensor source, bool accumulate=False) -> Tensor(a!)",
+                 variants=("method",))
+
+
+def _take_along_dim_shapes(self, indices, dim):
+    if dim is None:     # the flattened gather, which takes int32 indices too
+        _gather_check((_numel(self.shape),), 0, (_numel(indices.shape),), dtype_of(indices), "gather")
+        return None
+    check(dtype_of(indices) is dt.int64, lambda: "torch.take_along_dim(): dtype of indices should be Long but got "
+                                                 f"{torch_type_name(dtype_of(indices))}")
+    s, i = tuple(self.shape), tuple(indices.shape)
+    check(len(s) == len(i), lambda: "torch.take_along_dim(): input and indices should have the same number of "
+                                    f"dimensions, but got {len(s)} dimensions for input, and {len(i)} dimensions "
+                                    "for indices")
+    d = wrap_dim(dim, len(s))
+    b = list(broadcast_shapes(s[:d] + (1,) + s[d + 1:], i[:d] + (1,) + i[d + 1:], op="take_along_dim"))
+    return d, tuple(b[:d]) + (s[d],) + tuple(b[d + 1:]), tuple(b[:d]) + (i[d],) + tuple(b[d + 1:])
+
+
+def _take_along_dim_meta(self, indices, dim=None):
+    r = _take_along_dim_shapes(self, indices, dim)
+    return fake_like((_numel(indices.shape),) if r is None else r[2], self.dtype, self)
+
+
+def _take_along_dim_kernel(xp, self, indices, dim=None):
+    r = _take_along_dim_shapes(self, indices, dim)
+    if r is None:
+        return self.reshape(-1)[_flat_index(xp, indices, self.size)]
+    d, self_shape, idx_shape = r
+    size = self.shape[d] if self.ndim else 1
+    idx = xp.broadcast_to(indices, idx_shape)
+    bad = (idx >= size) | (idx < -size)
+    if bool(bad.any()):
+        raise RuntimeError(f"index {int(idx[bad][0])} is out of bounds for dimension {d} with size {size}")
+    if self.ndim == 0:
+        return self.reshape(idx_shape).copy()
+    return xp.take_along_axis(xp.broadcast_to(self, self_shape), xp.where(idx < 0, idx + size, idx), axis=d)
+
+
+def _take_along_dim_decomp(self, indices, dim=None):
+    r = _take_along_dim_shapes(self, indices, dim)
+    if r is None:
+        return aten.gather.default(aten.view.default(self, [-1]), 0, aten.view.default(indices, [-1]))
+    d, self_shape, idx_shape = r
+    # negative indices count from the end, as the kernel's bounds rule allows
+    idx = aten.remainder.Scalar(aten.expand.default(indices, list(idx_shape)), self_shape[d])
+    return aten.gather.default(aten.expand.default(self, list(self_shape)), d, idx)
+
+
+register("take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor", meta=_take_along_dim_meta,
+         kernel=_take_along_dim_kernel, variants=FUNCTION_AND_METHOD, decomposition=_take_along_dim_decomp)
