@@ -131,7 +131,7 @@ def _index_put_kernel(xp, self, indices, values, accumulate=False):
 
 
 _index_put = register("index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor",
-                      meta=_index_put_meta, kernel=_index_put_kernel, tags=("core",))
+                      meta=_index_put_meta, kernel=_index_put_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
 register_inplace(_index_put, "index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, "
                              "bool accumulate=False) -> Tensor(a!)", variants=("method",))
 
@@ -141,6 +141,8 @@ def _gather_check(self_shape, dim, index_shape_, index_dtype, what):
     d = wrap_dim(dim, len(self_shape))
     empty = any(s == 0 for s in index_shape_)
     check(index_dtype in (dt.int64, dt.int32) or empty, lambda: f"{what}(): Expected dtype int32/int64 for index")
+    if empty:       # an empty index reads and writes nothing: torch checks no shapes
+        return d
     check(len(index_shape_) == len(self_shape) or (len(self_shape) == 0 and len(index_shape_) <= 1),
           "Index tensor must have the same number of dimensions as input tensor")
     for k in range(len(index_shape_)):
@@ -162,6 +164,8 @@ def _fit(a, shape, skip):
 
 def _gather_kernel(xp, self, dim, index, *, sparse_grad=False):
     d = _gather_check(self.shape, dim, index.shape, dtype_of(index), "gather")
+    if index.size == 0:
+        return xp.empty(index.shape, dtype=self.dtype)
     if self.ndim == 0:
         return self.reshape(index.shape).copy()
     return xp.take_along_axis(_fit(self, index.shape, d), index, axis=d)
@@ -176,6 +180,16 @@ _REDUCE = {"add": "add", "multiply": "multiply"}
 def _scatter_meta(self, dim, index, src, *, reduce=None):
     _gather_check(tuple(self.shape), dim, tuple(index.shape), index.dtype, "scatter")
     return fake_like(self.shape, self.dtype, self)
+
+
+def _on_vector(kernel):
+    """Run a scatter kernel on a 0-d self (and index, src) as on one-element vectors."""
+    def run(xp, self, dim, index, src, *args, **kwargs):
+        if self.ndim:
+            return kernel(xp, self, dim, index, src, *args, **kwargs)
+        src = src.reshape(-1) if hasattr(src, "shape") else src
+        return kernel(xp, self.reshape(1), dim, index.reshape(-1), src, *args, **kwargs).reshape(())
+    return run
 
 
 def _scatter_kernel(xp, self, dim, index, src, *, reduce=None):
@@ -217,7 +231,7 @@ for _f, _i, _tags, _decomp in (
         ("scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor",
          "scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)",
          (), _scatter_value_reduce_decomp)):
-    register_inplace(register(_f, meta=_scatter_meta, kernel=_scatter_kernel, tags=_tags,
+    register_inplace(register(_f, meta=_scatter_meta, kernel=_on_vector(_scatter_kernel), tags=_tags,
                               variants=FUNCTION_AND_METHOD, decomposition=_decomp), _i)
 
 
@@ -403,7 +417,8 @@ def _highest(d):
 
 register("scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) "
          "-> Tensor", meta=lambda self, dim, index, src, reduce, *, include_self=True:
-         _scatter_meta(self, dim, index, src), kernel=_scatter_reduce_kernel, tags=("core",))
+         _scatter_meta(self, dim, index, src), kernel=_on_vector(_scatter_reduce_kernel), tags=("core",),
+         variants=FUNCTION_AND_METHOD)
 
 
 # ------------------------------------------------------------ scatter_add --
@@ -419,7 +434,7 @@ def _scatter_add_meta(self, dim, index, src):
 
 def _scatter_add_kernel(xp, self, dim, index, src):
     _scatter_add_check(self, dim, index, src)
-    return _scatter_reduce_kernel(xp, self, dim, index, src, "sum")
+    return _on_vector(_scatter_reduce_kernel)(xp, self, dim, index, src, "sum")
 
 
 register_inplace(register("scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
