@@ -501,7 +501,8 @@ register("masked_select(Tensor self, Tensor mask) -> Tensor", meta=_masked_selec
 # --------------------------------------------- index_add/copy/fill/reduce --
 # which index dtypes each op takes, and how torch refuses another: (dtypes, error, message)
 _INDEX_RULE = {
-    "index_add_": ((dt.int64, dt.int32), RuntimeError, "index_add_(): Expected dtype int32/int64 for index but got: {}"),
+    "index_add_": ((dt.int64, dt.int32), RuntimeError,
+                   "index_add_(): Expected dtype int32/int64 for index but got: {}"),
     "index_reduce_": ((dt.int64, dt.int32), RuntimeError,
                       "index_reduce_(): Expected dtype int32/int64 for index but got: {}"),
     "index_copy_": ((dt.int64,), RuntimeError, "index_copy_(): Expected a long tensor for index, but got {}"),
