@@ -12,6 +12,7 @@ from . import _factories
 from . import _functions as F
 from . import _indexing
 from . import _random
+from . import _shape_functions
 from . import dtypes as dt
 from ._tensor import Tensor, _init_from, set_data
 from ._tensor_str import tensor_repr
@@ -315,6 +316,10 @@ for _name in ("new_zeros", "new_ones", "new_empty"):
     setattr(Tensor, _name, _new_factory(_name))
 for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
     setattr(Tensor, _f.__name__, _f)
+
+
+for _name, _f in _shape_functions.METHODS.items():      # varargs bindings of shape ops
+    setattr(Tensor, _name, _f)
 
 
 # ------------------------------------------------------------ generated ----
