@@ -99,3 +99,181 @@ def _take_along_dim():
     return [Sample(T(3, 4), L(3, 2, high=4), 1), Sample(T(3, 4), L(2, 1, high=3), 0), Sample(T(3, 4), L(5, high=12)),
             Sample(T(3, 4), me.tensor([[-1], [0], [2]]), 1), Sample(T(3, 1), L(3, 5, high=1), 1),
             Sample(T(3, 4), L(2, high=4), 0), Sample(T(3, 4), _i32(1), None)]
+
+
+# ------------------------------------------------------------- shape_extra ----
+@samples("aten.movedim.int", "aten.moveaxis.int")
+def _movedim_int():
+    return [Sample(T(2, 3, 4), 0, 2), Sample(T(2, 3, 4), -1, 0), Sample(T(), 0, 0), Sample(T(2, 3), 0, 2)]
+
+
+@samples("aten.movedim.intlist", "aten.moveaxis.intlist")
+def _movedim_list():
+    return [Sample(T(2, 3, 4), [0, 1], [2, 0]), Sample(T(2, 3, 4, dtype=me.int64), [-1], [0]),
+            Sample(T(2, 3), [0, 0], [1, 0]), Sample(T(2, 3), [0], [1, 0])]
+
+
+@samples("aten.ravel.default")
+def _ravel():
+    return [Sample(T(2, 3)), Sample(T(2, 3, noncontig=True)), Sample(T())]
+
+
+@samples("aten.atleast_1d.default", "aten.atleast_2d.default", "aten.atleast_3d.default")
+def _atleast():
+    return [Sample(T()), Sample(T(3)), Sample(T(2, 3)), Sample(T(2, 3, 4, dtype=me.int64))]
+
+
+@samples("aten.atleast_1d.Sequence", "aten.atleast_2d.Sequence", "aten.atleast_3d.Sequence")
+def _atleast_seq():
+    return [Sample([T(), T(3), T(2, 3)]), Sample([T(2, 3, 4)])]
+
+
+@samples("aten.hstack.default", "aten.vstack.default", "aten.row_stack.default", "aten.dstack.default",
+         "aten.column_stack.default")
+def _stacks():
+    return [Sample([T(2, 3), T(2, 3)]), Sample([T(3), T(3, dtype=me.float64)]), Sample([T(), T()]),
+            Sample([T(2, 3, dtype=me.int64), T(2, 3)]), Sample([]), Sample([T(2, 3), T(4, 5)])]
+
+
+@samples("aten.tile.default")
+def _tile():
+    return [Sample(T(2, 3), [2]), Sample(T(2, 3), [2, 1, 3]), Sample(T(3, dtype=me.int64), [2, 2]), Sample(T(), [3])]
+
+
+@samples("aten.rot90.default")
+def _rot90():
+    return [Sample(T(2, 3), k) for k in (0, 1, 2, 3, -1, 5)] + [
+        Sample(T(2, 3, 4), 1, [2, 0]), Sample(T(3), 1), Sample(T(2, 3), 1, [0, 0]), Sample(T(2, 3), 1, [0])]
+
+
+@samples("aten.flipud.default", "aten.fliplr.default")
+def _flip_lr_ud():
+    return [Sample(T(2, 3)), Sample(T(4)), Sample(T(2, 3, 4, dtype=me.int64))]
+
+
+@samples("aten.diagonal.default")
+def _diagonal():
+    return [Sample(T(3, 4)), Sample(T(3, 4), 1), Sample(T(3, 4), -2), Sample(T(2, 3, 4), 0, 2, 0),
+            Sample(T(3, 4), 5), Sample(T(3, 4), 0, 1, 1), Sample(T(3, 4, noncontig=True), 1)]
+
+
+@samples("aten.diagonal_scatter.default")
+def _diagonal_scatter():
+    return [Sample(T(3, 4), T(3)), Sample(T(3, 4), T(3), 1), Sample(T(3, 4), T(1), -2),
+            Sample(T(2, 3, 4), T(3, 2), 0, 2, 0), Sample(T(3, 4), T(2))]
+
+
+@samples("aten.diag_embed.default")
+def _diag_embed():
+    return [Sample(T(3)), Sample(T(2, 3), 1), Sample(T(2, 3), -2, 0, 2), Sample(T(2, 3, dtype=me.int64), 0, 1, 0),
+            Sample(T(3), 0, 0, 0)]
+
+
+@samples("aten.diag.default")
+def _diag():
+    return [Sample(T(3)), Sample(T(3), 2), Sample(T(3), -1), Sample(T(3, 4)), Sample(T(3, 4), 1),
+            Sample(T(3, 4, dtype=me.int64), -2), Sample(T(2, 2, 2))]
+
+
+@samples("aten.diagflat.default")
+def _diagflat():
+    return [Sample(T(3)), Sample(T(2, 2), 1), Sample(T(), -1)]
+
+
+@samples("aten.trace.default")
+def _trace():
+    return [Sample(T(3, 4)), Sample(T(3, 3, dtype=me.int64)), Sample(T(3, 3, dtype=me.int32)), Sample(T(3))]
+
+
+@samples("aten.tril_indices.default", "aten.triu_indices.default")
+def _tri_indices():
+    return [Sample(3, 3), Sample(4, 3, 1), Sample(3, 5, -1), Sample(0, 3), Sample(3, 3, dtype=me.int32)]
+
+
+@samples("aten.kron.default")
+def _kron():
+    return [Sample(T(2, 3), T(3, 2)), Sample(T(2), T(2, 3, dtype=me.float64)), Sample(T(2, dtype=me.int64), T(3))]
+
+
+@samples("aten.block_diag.default")
+def _block_diag():
+    return [Sample([T(2, 3), T(2), T()]), Sample([T(2, 2, dtype=me.int64), T(1, 3)]), Sample([T(2, 2, 2)])]
+
+
+@samples("aten.cross.default")
+def _cross():
+    return [Sample(T(4, 3), T(4, 3)), Sample(T(3, 4), T(3, 4), 0), Sample(T(2, 3), T(1, 3), -1),
+            Sample(T(4, 3, dtype=me.int64), T(4, 3, dtype=me.int64)), Sample(T(4, 2), T(4, 2), 1)]
+
+
+@samples("aten.meshgrid.default")
+def _meshgrid():
+    return [Sample([T(3), T(2)]), Sample([T(3), T(), T(4)]), Sample([T(2, 2)])]
+
+
+@samples("aten.meshgrid.indexing")
+def _meshgrid_ix():
+    return [Sample([T(3), T(2)], indexing="xy"), Sample([T(3), T(2), T(4)], indexing="xy"),
+            Sample([T(3), T(2)], indexing="ij"), Sample([T(3)], indexing="xy"), Sample([T(3)], indexing="ab")]
+
+
+@samples("aten.broadcast_tensors.default")
+def _broadcast_tensors():
+    return [Sample([T(3, 1), T(4)]), Sample([T(2, 3)]), Sample([T(2), T(3)])]
+
+
+@samples("aten.cartesian_prod.default")
+def _cartesian_prod():
+    return [Sample([T(3), T(2)]), Sample([T(2), T(2), T(2)]), Sample([T(3)])]
+
+
+@samples("aten.combinations.default")
+def _combinations():
+    return [Sample(T(4)), Sample(T(4), 3), Sample(T(3), 2, True), Sample(T(3), 0), Sample(T(2, 2))]
+
+
+@samples("aten.tensor_split.sections")
+def _tensor_split_sections():
+    return [Sample(T(7, 3), 3), Sample(T(2, 7), 3, 1), Sample(T(2, 3), 5, -1), Sample(T(3), 0)]
+
+
+@samples("aten.tensor_split.indices")
+def _tensor_split_indices():
+    return [Sample(T(7, 3), [1, 4]), Sample(T(2, 7), [5, 2, 9], 1), Sample(T(6), [-2]), Sample(T(6), [])]
+
+
+@samples("aten.tensor_split.tensor_indices_or_sections")
+def _tensor_split_tensor():
+    return [Sample(T(7, 3), me.tensor(3)), Sample(T(7, 3), me.tensor([1, 4])), Sample(T(2, 7), me.tensor([2]), 1)]
+
+
+@samples("aten.hsplit.int", "aten.vsplit.int", "aten.dsplit.int")
+def _dir_split_int():
+    return [Sample(T(4, 6, 2), 2), Sample(T(6, 4, 4), 1), Sample(T(4, 6, 2), 4), Sample(T(6), 3)]
+
+
+@samples("aten.hsplit.array", "aten.vsplit.array", "aten.dsplit.array")
+def _dir_split_array():
+    return [Sample(T(4, 6, 2), [1, 3]), Sample(T(6, 4, 4), [2]), Sample(T(6), [1])]
+
+
+@samples("aten.narrow_copy.default")
+def _narrow_copy():
+    return [Sample(T(5, 3), 0, 1, 3), Sample(T(5, 3), -1, -2, 2), Sample(T(5, 3), 0, 4, 3)]
+
+
+@samples("aten.repeat_interleave.Tensor")
+def _repeat_interleave_t():
+    return [Sample(me.tensor([1, 0, 3])), Sample(me.tensor([2, 2]), output_size=4), Sample(me.tensor(2))]
+
+
+@samples("aten.repeat_interleave.self_int")
+def _repeat_interleave_int():
+    return [Sample(T(2, 3), 2), Sample(T(2, 3), 2, 0), Sample(T(2, 3, dtype=me.int64), 3, -1), Sample(T(), 2, 0),
+            Sample(T(2, 3), 0, 1)]
+
+
+@samples("aten.repeat_interleave.self_Tensor")
+def _repeat_interleave_self_t():
+    return [Sample(T(3, 2), me.tensor([1, 0, 2]), 0), Sample(T(3, 2), me.tensor([2])), Sample(T(3, 2), me.tensor(2), 1),
+            Sample(T(3, 2), me.tensor([1, 2]), 1, output_size=3), Sample(T(3, 2), me.tensor([1, 2]), 0)]

@@ -157,9 +157,8 @@ def _stacker(name, n, dim_of):
 
     def kernel(xp, tensors):
         _check_nonempty(tensors, name)
-        d = promote(*tensors)
-        pieces = [cast(xp, _at_least_kernel(n)(xp, t), d) for t in tensors]
-        return xp.concatenate(pieces, axis=dim_of(pieces[0]))
+        pieces = [_at_least_kernel(n)(xp, t) for t in tensors]
+        return aten.cat.default.kernel(xp, pieces, dim_of(pieces[0]))      # cat's promotion and errors
     return decomp, kernel
 
 
@@ -177,8 +176,7 @@ def _column_stack_decomp(tensors):
 
 def _column_stack_kernel(xp, tensors):
     _check_nonempty(tensors, "column_stack")
-    d = promote(*tensors)
-    return xp.concatenate([cast(xp, t.reshape(-1, 1) if t.ndim <= 1 else t, d) for t in tensors], axis=1)
+    return aten.cat.default.kernel(xp, [t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors], 1)
 
 
 composite("column_stack(Tensor[] tensors) -> Tensor", _column_stack_kernel, _column_stack_decomp, variants=_FN)
@@ -506,7 +504,9 @@ composite("cross(Tensor self, Tensor other, int? dim=None) -> Tensor", _cross_ke
 
 
 # ----------------------------------------------------------- grids --
-def _grid_check(tensors, what):
+def _grid_check(tensors, what, indexing="ij"):
+    check(indexing in ("ij", "xy"), lambda: "torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                                            f"received: {indexing}")
     check(len(tensors) > 0, lambda: f"{what} expects a non-empty TensorList")
     for t in tensors[1:]:
         check(t.dtype == tensors[0].dtype, lambda: f"{what} expects all tensors to have the same dtype")
@@ -516,9 +516,7 @@ def _grid_check(tensors, what):
 
 
 def _meshgrid_decomp(tensors, *, indexing="ij"):
-    _grid_check(tensors, "meshgrid")
-    check(indexing in ("ij", "xy"), lambda: "torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
-                                            f"received: {indexing}")
+    _grid_check(tensors, "meshgrid", indexing)
     sizes = [_numel(t.shape) for t in tensors]
     swap = indexing == "xy" and len(tensors) >= 2
     if swap:
@@ -533,7 +531,7 @@ def _meshgrid_decomp(tensors, *, indexing="ij"):
 
 
 def _meshgrid_kernel(xp, tensors, *, indexing="ij"):
-    _grid_check(tensors, "meshgrid")
+    _grid_check(tensors, "meshgrid", indexing)
     return [g.copy() for g in xp.meshgrid(*[t.reshape(-1) for t in tensors], indexing=indexing)]
 
 
@@ -753,13 +751,13 @@ register("narrow_copy(Tensor self, int dim, SymInt start, SymInt length) -> Tens
 
 
 # ------------------------------------------------------ repeat_interleave --
-def _repeats_check(repeats):
-    check(len(repeats.shape) <= 1, "repeat_interleave only accept 1D vector as repeat")
+def _repeats_check(repeats, ndims=(0, 1)):
+    check(len(repeats.shape) in ndims, "repeat_interleave only accept 1D vector as repeat")
     check(dtype_of(repeats) in (dt.int64, dt.int32), "repeats has to be Long or Int tensor")
 
 
 def _repeat_interleave_meta(repeats, *, output_size=None):
-    _repeats_check(repeats)
+    _repeats_check(repeats, (1,))
     if output_size is not None:
         return fake_like((output_size,), dtype_of(repeats), repeats)
     data = getattr(repeats, "_data", None)
@@ -770,7 +768,7 @@ def _repeat_interleave_meta(repeats, *, output_size=None):
 
 
 def _repeat_interleave_kernel(xp, repeats, *, output_size=None):
-    _repeats_check(repeats)
+    _repeats_check(repeats, (1,))
     r = repeats.reshape(-1)
     check(bool((r >= 0).all()), "repeats can not be negative")
     out = xp.repeat(xp.arange(r.shape[0], dtype=repeats.dtype), r)
@@ -787,14 +785,18 @@ register("repeat_interleave.Tensor(Tensor repeats, *, SymInt? output_size=None) 
 def _flat_dim(self, dim):
     if dim is None:
         return aten.reshape.default(self, [-1]), 0
-    return self, wrap_dim(dim, max(len(self.shape), 1))
+    _no_dim_on_scalar(len(self.shape))
+    return self, wrap_dim(dim, len(self.shape))
+
+
+def _no_dim_on_scalar(ndim):
+    # torch's own decomposition unsqueezes a 0-d self at dim + 1, which is out of range
+    check(ndim > 0, "Dimension out of range (expected to be in range of [-1, 0], but got 1)", IndexError)
 
 
 def _repeat_int_decomp(self, repeats, dim=None, *, output_size=None):
     check(repeats >= 0, "repeats can not be negative")
     x, d = _flat_dim(self, dim)
-    if len(x.shape) == 0:
-        x = aten.view.default(x, [1])
     shape = list(x.shape)
     expanded = shape[:d + 1] + [repeats] + shape[d + 1:]
     y = aten.clone.default(aten.expand.default(aten.unsqueeze.default(x, d + 1), expanded))
@@ -807,8 +809,10 @@ def _repeat_kernel(xp, self, repeats, dim=None, *, output_size=None):
         _repeats_check(repeats)
         r = repeats.reshape(-1)
     check(bool((xp.asarray(r) >= 0).all()), "repeats can not be negative")
-    x = self.reshape(-1) if dim is None else (self.reshape(1) if self.ndim == 0 else self)
-    d = 0 if dim is None else wrap_dim(dim, max(self.ndim, 1))
+    if dim is not None:
+        _no_dim_on_scalar(self.ndim)
+    x = self.reshape(-1) if dim is None else self
+    d = 0 if dim is None else wrap_dim(dim, self.ndim)
     if hasattr(r, "shape") and r.shape[0] not in (1, x.shape[d]):
         raise RuntimeError("repeats must have the same size as input along dim, but got repeats.size(0) = "
                            f"{r.shape[0]} and input.size({d}) = {x.shape[d]}")
@@ -823,21 +827,27 @@ composite("repeat_interleave.self_int(Tensor self, SymInt repeats, int? dim=None
 
 def _repeat_tensor_meta(self, repeats, dim=None, *, output_size=None):
     _repeats_check(repeats)
-    shape = [_numel(self.shape)] if dim is None else (list(self.shape) or [1])
-    d = 0 if dim is None else wrap_dim(dim, max(len(self.shape), 1))
-    if _numel(repeats.shape) == 1:
-        data = getattr(repeats, "_data", None)
-        if data is not None:
-            shape[d] = shape[d] * int(np.asarray(data).reshape(-1)[0])
-            return fake_like(shape, self.dtype, self)
-    shape[d] = _repeat_interleave_meta(repeats, output_size=output_size).shape[0]
+    if dim is not None:
+        _no_dim_on_scalar(len(self.shape))
+    shape = [_numel(self.shape)] if dim is None else list(self.shape)
+    d = 0 if dim is None else wrap_dim(dim, len(self.shape))
+    n = _numel(repeats.shape)
+    check(n in (1, shape[d]), lambda: "repeats must have the same size as input along dim, but got "
+                                      f"repeats.size(0) = {n} and input.size({d}) = {shape[d]}")
+    data = getattr(repeats, "_data", None)
+    if output_size is not None:
+        shape[d] = output_size
+    elif data is not None:
+        r = np.asarray(data).reshape(-1)
+        shape[d] = shape[d] * int(r[0]) if n == 1 else int(r.sum())
+    else:
+        from .indexing import data_dependent_size
+        shape[d] = data_dependent_size(None, "repeat_interleave")
     return fake_like(shape, self.dtype, self)
 
 
 def _repeat_tensor_decomp(self, repeats, dim=None, *, output_size=None):
     x, d = _flat_dim(self, dim)
-    if len(x.shape) == 0:
-        x = aten.view.default(x, [1])
     if _numel(repeats.shape) == 1 and x.shape[d] != 1:
         repeats = aten.expand.default(aten.reshape.default(repeats, [1]), [x.shape[d]])
     idx = aten.repeat_interleave.Tensor(repeats, output_size=output_size)
