@@ -77,7 +77,7 @@ class SymbolicTracing:
                 if is_symbolic(size) and size.expr == sym.expr:
                     self.symbolic.sources[sym.expr] = (node, d)
                     break
-            for cond in (sym >= 0, sym <= upper):
+            for cond in (sym >= 0,) if upper is None else (sym >= 0, sym <= upper):   # no bound: only >= 0
                 self.runtime_assert(cond)
 
     # -- conditions -----------------------------------------------------------
