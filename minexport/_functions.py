@@ -294,7 +294,9 @@ def clone(input, *, memory_format=None):
 
 def nonzero(input, *, as_tuple=False):
     """Indices of the nonzero elements, one row per element (a data-dependent size while tracing)."""
-    # as_tuple=True unbinds the columns
+    # as_tuple=True unbinds the columns (a 0-d input counts as one element of a 1-d one, as torch does)
+    if as_tuple and input.ndim == 0:
+        return tuple(aten.nonzero.default(aten.view.default(input, [1])).unbind(1))
     out = aten.nonzero.default(input)
     return tuple(out.unbind(1)) if as_tuple else out
 
