@@ -277,3 +277,58 @@ def _repeat_interleave_int():
 def _repeat_interleave_self_t():
     return [Sample(T(3, 2), me.tensor([1, 0, 2]), 0), Sample(T(3, 2), me.tensor([2])), Sample(T(3, 2), me.tensor(2), 1),
             Sample(T(3, 2), me.tensor([1, 2]), 1, output_size=3), Sample(T(3, 2), me.tensor([1, 2]), 0)]
+
+
+@samples("aten.permute_copy.default")
+def _permute_copy():
+    return [Sample(T(2, 3, 4), [2, 0, 1]), Sample(T(2, 3, noncontig=True), [1, 0]), Sample(T(2, 3), [0])]
+
+
+@samples("aten.t_copy.default", "aten.alias_copy.default", "aten.squeeze_copy.default")
+def _t_copy():
+    return [Sample(T(2, 3)), Sample(T(3, dtype=me.int64)), Sample(T(1, 3, 1)), Sample(T())]
+
+
+@samples("aten.expand_copy.default")
+def _expand_copy():
+    return [Sample(T(1, 3), [4, 3]), Sample(T(3), [2, -1]), Sample(T(2, 3), [3, 3])]
+
+
+@samples("aten.view_copy.default")
+def _view_copy():
+    return [Sample(T(2, 6), [3, 4]), Sample(T(2, 6), [-1]), Sample(T(2, 6), [5])]
+
+
+@samples("aten.unsqueeze_copy.default")
+def _unsqueeze_copy():
+    return [Sample(T(2, 3), 0), Sample(T(2, 3), -1), Sample(T(2, 3), 4)]
+
+
+@samples("aten.squeeze_copy.dim")
+def _squeeze_copy_dim():
+    return [Sample(T(1, 3), 0), Sample(T(2, 1), -1), Sample(T(2, 3), 1)]
+
+
+@samples("aten.squeeze_copy.dims")
+def _squeeze_copy_dims():
+    return [Sample(T(1, 3, 1), [0, 2]), Sample(T(2, 1), [-1])]
+
+
+@samples("aten.transpose_copy.int")
+def _transpose_copy():
+    return [Sample(T(2, 3, 4), 0, 2), Sample(T(2, 3), -1, 0)]
+
+
+@samples("aten.diagonal_copy.default")
+def _diagonal_copy():
+    return [Sample(T(3, 4)), Sample(T(3, 4), 1), Sample(T(2, 3, 4), -1, 2, 0)]
+
+
+@samples("aten.unbind_copy.int")
+def _unbind_copy():
+    return [Sample(T(3, 2)), Sample(T(3, 2), 1), Sample(T(3, 0), 1)]
+
+
+@samples("aten.argwhere.default")
+def _argwhere():
+    return [Sample(B(3, 4)), Sample(T(5, dtype=me.int64, low=0, high=2)), Sample(T())]

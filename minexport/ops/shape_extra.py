@@ -857,3 +857,42 @@ def _repeat_tensor_decomp(self, repeats, dim=None, *, output_size=None):
 composite("repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, SymInt? output_size=None) "
           "-> Tensor", _repeat_kernel, _repeat_tensor_decomp, meta=_repeat_tensor_meta,
           variants=FUNCTION_AND_METHOD)
+
+
+# ------------------------------------------------------------ view copies --
+def _copy_of(view_op, decomposes):
+    """The *_copy op of a view: the view's meta, its kernel's result copied, and (where torch decomposes it)
+    clone(view)."""
+    def meta(*args, **kwargs):
+        return view_op.meta(*args, **kwargs)
+
+    def kernel(xp, *args, **kwargs):
+        out = view_op.kernel(xp, *args, **kwargs)
+        return [o.copy() for o in out] if isinstance(out, list) else xp.array(out, copy=True)
+
+    def decomposition(*args, **kwargs):
+        out = view_op(*args, **kwargs)
+        return [aten.clone.default(o) for o in out] if isinstance(out, list) else aten.clone.default(out)
+    return meta, kernel, (decomposition if decomposes else None)
+
+
+for _schema, _view, _decomposes in (
+        ("permute_copy(Tensor self, int[] dims) -> Tensor", aten.permute.default, False),
+        ("t_copy(Tensor self) -> Tensor", aten.t.default, True),
+        ("expand_copy(Tensor self, SymInt[] size, *, bool implicit=False) -> Tensor", aten.expand.default, True),
+        ("view_copy(Tensor self, SymInt[] size) -> Tensor", aten.view.default, False),
+        ("unsqueeze_copy(Tensor self, int dim) -> Tensor", aten.unsqueeze.default, True),
+        ("squeeze_copy(Tensor self) -> Tensor", aten.squeeze.default, True),
+        ("squeeze_copy.dim(Tensor self, int dim) -> Tensor", aten.squeeze.dim, True),
+        ("squeeze_copy.dims(Tensor self, int[] dim) -> Tensor", aten.squeeze.dims, True),
+        ("transpose_copy.int(Tensor self, int dim0, int dim1) -> Tensor", aten.transpose.int, True),
+        ("diagonal_copy(Tensor self, int offset=0, int dim1=0, int dim2=1) -> Tensor", aten.diagonal.default, True),
+        ("alias_copy(Tensor self) -> Tensor", aten.alias.default, True),
+        ("unbind_copy.int(Tensor self, int dim=0) -> Tensor[]", aten.unbind.int, False)):
+    _m, _k, _dc = _copy_of(_view, _decomposes)
+    register(_schema, meta=_m, kernel=_k, decomposition=_dc, tags=("view_copy",), variants=_FN)
+
+
+composite("argwhere(Tensor self) -> Tensor", lambda xp, self: aten.nonzero.default.kernel(xp, self),
+          lambda self: aten.nonzero.default(self), meta=lambda self: aten.nonzero.default.meta(self),
+          variants=FUNCTION_AND_METHOD)
