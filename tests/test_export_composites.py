@@ -53,9 +53,6 @@ CASES = {
 }
 
 # cases whose core program keeps an op torch keeps though it is not tagged core
-KEPT_NON_CORE = {"masked_select": "aten.masked_select", "repeat_interleave_tensor": "aten.repeat_interleave.Tensor"}
-
-
 def _module(lib, fn):
     class M(lib.nn.Module):
         def forward(self, *args):
@@ -89,9 +86,6 @@ def test_decomposed_program_computes_eager_values(name):
     fn, kinds = CASES[name]
     args = _args(me, kinds)
     ep = export(_module(me, fn), args)
-    if name in KEPT_NON_CORE:
-        pytest.skip(f"torch's run_decompositions keeps {KEPT_NON_CORE[name]} (not tagged core); minexport's ATEN "
-                    "verifier admits core ops only")
     got = ep.run_decompositions().module()(*args)
     want = fn(me, *args)
     got, want = (list(v) if isinstance(v, (list, tuple)) else [v] for v in (got, want))
