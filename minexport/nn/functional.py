@@ -280,3 +280,38 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if unbatched:
         out = out.squeeze(1)
     return out, None
+
+
+# --------------------------------------------- layers: convolution, basics --
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D cross-correlation over (N, C, D, H, W) input."""
+    return _conv(aten.conv3d.default, aten.conv3d.padding, input, weight, bias, stride, padding,
+                 dilation, groups, 3)
+
+
+def _conv_transpose(op, n, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    def listify(v):
+        return list(v) if isinstance(v, (list, tuple)) else [v] * n
+    return op(input, weight, bias, listify(stride), listify(padding), listify(output_padding), groups,
+              listify(dilation))
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution (weight: in_channels, out_channels / groups, k)."""
+    return _conv_transpose(aten.conv_transpose1d.default, 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution (weight: in_channels, out_channels / groups, kh, kw)."""
+    return _conv_transpose(aten.conv_transpose2d.input, 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution (weight: in_channels, out_channels / groups, kd, kh, kw)."""
+    return _conv_transpose(aten.conv_transpose3d.input, 3, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+__all__ += ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
