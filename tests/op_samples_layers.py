@@ -51,3 +51,76 @@ def _convolution():
         Sample(T(2, 6, 5), T(6, 2, 3), None, [3], [2], [2], True, [2], 3),
         Sample(T(2, 4, 3, 4, 3), T(4, 2, 2, 3, 2), T(4), [1, 2, 1], [0, 1, 0], [2, 1, 1], True, [0, 1, 0], 2),
         Sample(T(2, 3, 5, 4, 4), T(4, 3, 3, 2, 2), T(4), [1, 2, 1], [1, 0, 1], [1, 1, 2], False, [0, 0, 0], 1)]
+
+
+# -------------------------------------------------------------- recurrent --
+def _rnn_params(gates, input_size, hidden, num_layers=1, directions=1, bias=True, proj=0):
+    """torch's flat parameter list for a recurrent op."""
+    params = []
+    out = proj or hidden
+    for layer in range(num_layers):
+        size = input_size if layer == 0 else out * directions
+        for _ in range(directions):
+            params += [T(gates * hidden, size, low=-0.5, high=0.5), T(gates * hidden, out, low=-0.5, high=0.5)]
+            if bias:
+                params += [T(gates * hidden, low=-0.5, high=0.5), T(gates * hidden, low=-0.5, high=0.5)]
+            if proj:
+                params.append(T(proj, hidden, low=-0.5, high=0.5))
+    return params
+
+
+def _sequence_samples(gates, hx):
+    """input, hx(...), params, has_biases, num_layers, dropout, train, bidirectional, batch_first."""
+    return [Sample(T(5, 2, 3), hx(1, 2, 4), _rnn_params(gates, 3, 4), True, 1, 0.0, False, False, False),
+            Sample(T(2, 4, 3), hx(4, 2, 4), _rnn_params(gates, 3, 4, 2, 2), True, 2, 0.0, False, True, True),
+            Sample(T(3, 1, 5), hx(2, 1, 3), _rnn_params(gates, 5, 3, 2, 1, bias=False), False, 2, 0.0, False,
+                   False, False)]
+
+
+def _hx(*shape):
+    return T(*shape, low=-1, high=1)
+
+
+@samples("aten.lstm.input", tol=(1e-4, 1e-5))
+def _lstm():
+    def hx(n, b, h, c=None):
+        return [_hx(n, b, h), _hx(n, b, h if c is None else c)]
+    rows = _sequence_samples(4, hx)
+    rows.append(Sample(T(4, 2, 3), [_hx(2, 2, 2), _hx(2, 2, 5)], _rnn_params(4, 3, 5, 1, 2, proj=2), True, 1,
+                       0.0, False, True, False))
+    return rows
+
+
+# torch's sequence ops do not check their arguments (wrong sizes crash the process): valid rows only
+@samples("aten.gru.input", tol=(1e-4, 1e-5))
+def _gru():
+    return _sequence_samples(3, _hx)
+
+
+@samples("aten.rnn_tanh.input", "aten.rnn_relu.input", tol=(1e-4, 1e-5))
+def _rnn():
+    return _sequence_samples(1, _hx)
+
+
+@samples("aten.lstm_cell.default", tol=(1e-4, 1e-5))
+def _lstm_cell():
+    return [Sample(T(2, 3), [_hx(2, 4), _hx(2, 4)], *_rnn_params(4, 3, 4)),
+            Sample(T(3, 5), [_hx(3, 2), _hx(3, 2)], *_rnn_params(4, 5, 2, bias=False)),
+            Sample(T(3, 5), [_hx(3, 3), _hx(3, 2)], *_rnn_params(4, 5, 2))]
+
+
+def _cell_samples(gates):
+    return [Sample(T(2, 3), _hx(2, 4), *_rnn_params(gates, 3, 4)),
+            Sample(T(3, 5), _hx(3, 2), *_rnn_params(gates, 5, 2, bias=False)),
+            Sample(T(2, 3), _hx(2, 4), *_rnn_params(4 - gates, 3, 4)),       # gate count mismatch: refused
+            Sample(T(2, 3), _hx(3, 4), *_rnn_params(gates, 3, 4))]           # batch mismatch: refused
+
+
+@samples("aten.gru_cell.default", tol=(1e-4, 1e-5))
+def _gru_cell():
+    return _cell_samples(3)
+
+
+@samples("aten.rnn_tanh_cell.default", "aten.rnn_relu_cell.default", tol=(1e-4, 1e-5))
+def _rnn_cell():
+    return _cell_samples(1)

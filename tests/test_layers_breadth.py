@@ -144,3 +144,81 @@ def test_functional_conv_transpose_matches_torch():
     assert_close(got, TF.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2))
     x3, w3 = torch.randn(1, 2, 4, 4, 4), torch.randn(3, 2, 2, 2, 2)
     assert_close(F.conv3d(to_me(x3), to_me(w3), padding="same"), TF.conv3d(x3, w3, padding="same"))
+
+
+# -------------------------------------------------------------- recurrent --
+RNN_CASES = [
+    ("LSTM", (3, 4), {}, (5, 2, 3)),
+    ("LSTM", (3, 4, 2), {"bidirectional": True, "batch_first": True}, (2, 5, 3)),
+    ("LSTM", (3, 5), {"proj_size": 2, "bidirectional": True, "num_layers": 2}, (4, 2, 3)),
+    ("LSTM", (3, 4), {"bias": False}, (5, 3)),
+    ("GRU", (3, 4), {}, (5, 2, 3)),
+    ("GRU", (3, 4, 2), {"bidirectional": True}, (4, 2, 3)),
+    ("GRU", (3, 4), {"batch_first": True}, (4, 3)),
+    ("RNN", (3, 4), {}, (5, 2, 3)),
+    ("RNN", (3, 4, 2), {"nonlinearity": "relu", "bias": False, "bidirectional": True}, (5, 3)),
+    ("RNNCell", (3, 4), {}, (2, 3)),
+    ("RNNCell", (3, 4), {"nonlinearity": "relu", "bias": False}, (3,)),
+    ("GRUCell", (3, 4), {}, (2, 3)),
+    ("LSTMCell", (3, 4), {}, (2, 3)),
+    ("LSTMCell", (3, 4), {"bias": False}, (3,)),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape", RNN_CASES, ids=[c[0] + str(i) for i, c in enumerate(RNN_CASES)])
+def test_recurrent_layers_match_torch(name, args, kwargs, shape):
+    x = torch.randn(*shape)
+    ours, theirs = check_layer(name, args, (x,), kwargs)
+    assert repr(ours) == repr(theirs)
+    # Two decompositions that are not these layers' differ from torch's, so for those cases only the
+    # exported programs are compared: batch_first makes the input projection a linear over a transposed
+    # input (torch: expand + bmm, minexport: a copy + mm), and an unbatched input is squeezed back with
+    # squeeze.dim, which torch rewrites as squeeze.dims and minexport keeps.
+    batched = len(shape) == (2 if name.endswith("Cell") else 3)
+    check_export(ours, theirs, (x,), decomposed=batched and not kwargs.get("batch_first"))
+
+
+def test_recurrent_layers_with_given_state():
+    x, h, c = torch.randn(5, 2, 3), torch.randn(2, 2, 4), torch.randn(2, 2, 4)
+    ours, theirs = twin("LSTM", 3, 4, num_layers=2)
+    assert_close(ours(to_me(x), (to_me(h), to_me(c))), theirs(x, (h, c)))
+    ours, theirs = twin("GRU", 3, 4, num_layers=2)
+    assert_close(ours(to_me(x), to_me(h)), theirs(x, h))
+    ours, theirs = twin("GRUCell", 3, 4)
+    assert_close(ours(to_me(x[0]), to_me(h[0])), theirs(x[0], h[0]))
+    ours, theirs = twin("LSTMCell", 3, 4)
+    assert_close(ours(to_me(x[0]), (to_me(h[0]), to_me(c[0]))), theirs(x[0], (h[0], c[0])))
+    with pytest.raises(RuntimeError, match="Expected hidden size"):
+        nn.GRU(3, 4)(me.randn(5, 2, 3), me.randn(2, 2, 4))
+    with pytest.raises(RuntimeError, match="input_size"):
+        nn.RNN(3, 4)(me.randn(5, 2, 2))
+
+
+def test_recurrent_init_and_arguments():
+    m = nn.LSTM(3, 16, num_layers=2, bidirectional=True)
+    assert all(abs(p.numpy()).max() <= 0.25 for p in m.parameters())
+    assert m.all_weights[1][0] is m.weight_ih_l0_reverse
+    m.flatten_parameters()
+    with pytest.raises(ValueError, match="proj_size"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="dropout"):
+        nn.GRU(3, 4, dropout=1.5)
+    with pytest.raises(ValueError, match="nonlinearity"):
+        nn.RNN(3, 4, nonlinearity="gelu")
+    with pytest.raises(TypeError, match="packed"):
+        nn.LSTM(3, 4)([me.randn(2, 3)])
+
+
+def test_recurrent_dropout_between_layers_in_training():
+    m = nn.GRU(3, 4, num_layers=3, dropout=0.5)
+    x = me.randn(6, 2, 3)
+    m.train()
+    me.manual_seed(0)
+    a = m(x)[0]
+    me.manual_seed(1)
+    b = m(x)[0]
+    assert not np.allclose(a.numpy(), b.numpy())     # the masks differ between calls
+    m.eval()
+    np.testing.assert_allclose(m(x)[0].numpy(), m(x)[0].numpy())
+    ops = Counter(str(n.target) for n in export(m.train(), (x,)).run_decompositions().graph.nodes)
+    assert ops["aten.native_dropout.default"] == 2

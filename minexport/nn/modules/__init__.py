@@ -7,3 +7,4 @@ from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .transformer import MultiheadAttention, TransformerEncoderLayer
 from .conv import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
