@@ -1,5 +1,5 @@
 """Sample rows for the layer ops: 3-D and transposed convolution, recurrent ops, losses, basics."""
-from op_samples import SAMPLES, Sample, T, L, samples  # noqa: F401
+from op_samples import SAMPLES, Sample, T, L, samples
 
 _CONV_TOL = (1e-4, 1e-5)
 
@@ -124,3 +124,113 @@ def _gru_cell():
 @samples("aten.rnn_tanh_cell.default", "aten.rnn_relu_cell.default", tol=(1e-4, 1e-5))
 def _rnn_cell():
     return _cell_samples(1)
+
+
+# ------------------------------------------------------------------ losses --
+def _probs(*shape):
+    return T(*shape, low=0.02, high=0.98)
+
+
+def _signs(*shape):
+    return L(*shape, low=0, high=2) * 2 - 1
+
+
+@samples("aten.mse_loss.default", "aten.l1_loss.default", "aten.soft_margin_loss.default")
+def _regression_losses():
+    return [Sample(T(3, 4), T(3, 4)), Sample(T(3, 4), T(3, 4), 0), Sample(T(3, 4), T(3, 4), 2),
+            Sample(T(2, 3, 4), T(4)), Sample(T(0, 3), T(0, 3))]
+
+
+@samples("aten.smooth_l1_loss.default", "aten.huber_loss.default")
+def _robust_losses():
+    return [Sample(T(3, 4), T(3, 4)), Sample(T(3, 4), T(3, 4), 0, 0.5), Sample(T(3, 4), T(3, 4), 2, 2.0),
+            Sample(T(5), T(5), 1, 0.0)]
+
+
+@samples("aten.kl_div.default")
+def _kl_div():
+    probs = _probs(3, 4)
+    probs.view(-1)[0] = 0.0       # a zero target contributes 0, not nan
+    return [Sample(T(3, 4, high=0.0), probs), Sample(T(3, 4), T(3, 4), 0, log_target=True),
+            Sample(T(3, 4, high=0.0), _probs(3, 4), 2)]
+
+
+@samples("aten.binary_cross_entropy.default")
+def _bce():
+    x = _probs(3, 4)
+    x.view(-1)[0] = 0.0           # log(0) is clamped to -100
+    return [Sample(x, _probs(3, 4)), Sample(_probs(3, 4), _probs(3, 4), T(4, low=0.5, high=1.5), 0),
+            Sample(_probs(6), _probs(6), None, 2), Sample(_probs(3, 4), _probs(3, 5))]
+
+
+@samples("aten.binary_cross_entropy_with_logits.default")
+def _bce_logits():
+    return [Sample(T(3, 4, low=-30, high=30), _probs(3, 4)),
+            Sample(T(3, 4), _probs(3, 4), T(4, low=0.5, high=1.5), T(4, low=0.5, high=3.0), 0),
+            Sample(T(3, 4), _probs(3, 4), None, T(3, 4, low=0.5, high=3.0), 2)]
+
+
+@samples("aten.poisson_nll_loss.default")
+def _poisson():
+    return [Sample(T(3, 4), T(3, 4, low=0, high=4), True, False, 1e-8, 1),
+            Sample(_probs(3, 4), T(3, 4, low=0, high=4), False, True, 1e-8, 0),
+            Sample(T(3, 4), T(3, 4, low=0, high=4), True, True, 1e-8, 2)]
+
+
+@samples("aten.hinge_embedding_loss.default")
+def _hinge():
+    return [Sample(T(3, 4), _signs(3, 4).float()), Sample(T(5), _signs(5).float(), 0.5, 0),
+            Sample(T(5), _signs(5).float(), 2.0, 2)]
+
+
+@samples("aten.margin_ranking_loss.default")
+def _margin_ranking():
+    return [Sample(T(5), T(5), _signs(5).float()), Sample(T(5), T(5), _signs(5).float(), 0.5, 0),
+            Sample(T(2, 5), T(2, 5), _signs(2, 5).float(), 0.2, 2)]
+
+
+@samples("aten.cosine_embedding_loss.default")
+def _cosine_embedding():
+    return [Sample(T(3, 4), T(3, 4), _signs(3)), Sample(T(3, 4), T(3, 4), _signs(3), 0.3, 0),
+            Sample(T(4), T(4), _signs(), 0.0, 2), Sample(T(3, 4), T(3, 4), _signs(4))]
+
+
+@samples("aten.triplet_margin_loss.default", tol=(1e-4, 1e-5))
+def _triplet():
+    return [Sample(T(3, 4), T(3, 4), T(3, 4)), Sample(T(3, 4), T(3, 4), T(3, 4), 0.5, 1.0, 1e-6, True, 0),
+            Sample(T(4), T(4), T(4), 1.0, 3.0, 1e-6, False, 2)]
+
+
+@samples("aten.nll_loss_nd.default")
+def _nll():
+    target = L(4, high=5)
+    target[1] = -100
+    return [Sample(T(4, 5), L(4, high=5)), Sample(T(4, 5), target, T(5, low=0.5, high=1.5)),
+            Sample(T(4, 5), target, None, 0), Sample(T(4, 5), target, T(5, low=0.5, high=1.5), 2),
+            Sample(T(5), L(high=5)), Sample(T(2, 3, 4, 4), L(2, 4, 4), None, 0),
+            Sample(T(2, 3, 4, 4), L(2, 4, 4), T(3, low=0.5, high=1.5)), Sample(T(2, 3, 4), L(2, 4), None, 0),
+            Sample(T(2, 3, 4, 2, 2), L(2, 4, 2, 2), None, 1, 1), Sample(T(4, 5), L(3, high=5))]
+
+
+@samples("aten.cross_entropy_loss.default")
+def _cross_entropy():
+    target = L(4, high=5)
+    target[2] = 3
+    return [Sample(T(4, 5), L(4, high=5)), Sample(T(4, 5), target, T(5, low=0.5, high=1.5), 1, 3),
+            Sample(T(4, 5), target, None, 0, -100, 0.1), Sample(T(4, 5), target, None, 1, 3, 0.2),
+            Sample(T(4, 5), target, T(5, low=0.5, high=1.5), 2, -100, 0.1),
+            Sample(T(4, 5), _probs(4, 5)), Sample(T(4, 5), _probs(4, 5), T(5, low=0.5, high=1.5), 0, -100, 0.3),
+            Sample(T(2, 3, 4), L(2, 4), None, 1, -100, 0.1), Sample(T(2, 3, 4), _probs(2, 3, 4), None, 2),
+            Sample(T(5), L(high=5)), Sample(T(4, 5), L(4, high=5), None, 1, -100, 1.5)]
+
+
+@samples("aten.multi_margin_loss.default")
+def _multi_margin():
+    return [Sample(T(4, 5), L(4, high=5)), Sample(T(4, 5), L(4, high=5), 2, 0.5, T(5, low=0.5, high=1.5), 0),
+            Sample(T(4, 5), L(4, high=5), 1, 1, None, 2), Sample(T(5), L(1, high=5), 1, 1, None, 0),
+            Sample(T(4, 5), L(4, high=5), 3)]
+
+
+@samples("aten.broadcast_tensors.default")
+def _broadcast_tensors():
+    return [Sample([T(3, 1), T(4), T(2, 1, 1)]), Sample([T(3, 4), T(3, 4)]), Sample([T(3), T(4)])]

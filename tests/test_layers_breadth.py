@@ -148,12 +148,12 @@ def test_functional_conv_transpose_matches_torch():
 
 # -------------------------------------------------------------- recurrent --
 RNN_CASES = [
-    ("LSTM", (3, 4), {}, (5, 2, 3)),
-    ("LSTM", (3, 4, 2), {"bidirectional": True, "batch_first": True}, (2, 5, 3)),
+    ("LSTM", (3, 4), {}, (3, 2, 3)),
+    ("LSTM", (3, 4, 2), {"bidirectional": True, "batch_first": True}, (2, 3, 3)),
     ("LSTM", (3, 5), {"proj_size": 2, "bidirectional": True, "num_layers": 2}, (4, 2, 3)),
     ("LSTM", (3, 4), {"bias": False}, (5, 3)),
     ("GRU", (3, 4), {}, (5, 2, 3)),
-    ("GRU", (3, 4, 2), {"bidirectional": True}, (4, 2, 3)),
+    ("GRU", (3, 4, 2), {"bidirectional": True}, (3, 2, 3)),
     ("GRU", (3, 4), {"batch_first": True}, (4, 3)),
     ("RNN", (3, 4), {}, (5, 2, 3)),
     ("RNN", (3, 4, 2), {"nonlinearity": "relu", "bias": False, "bidirectional": True}, (5, 3)),
