@@ -222,3 +222,116 @@ def test_recurrent_dropout_between_layers_in_training():
     np.testing.assert_allclose(m(x)[0].numpy(), m(x)[0].numpy())
     ops = Counter(str(n.target) for n in export(m.train(), (x,)).run_decompositions().graph.nodes)
     assert ops["aten.native_dropout.default"] == 2
+
+
+# ------------------------------------------------------------------ losses --
+def _logits(*s):
+    return torch.randn(*s)
+
+
+def _probs(*s):
+    return torch.rand(*s) * 0.96 + 0.02
+
+
+def _signs(*s):
+    return torch.randint(0, 2, s).float() * 2 - 1
+
+
+def _classes(*s, n=5):
+    return torch.randint(0, n, s)
+
+
+_W5 = torch.rand(5) + 0.5
+_IGNORING = torch.tensor([1, 3, 3, 0])
+
+# (module, constructor kwargs, inputs, whether the decomposed op multisets match torch's)
+LOSS_CASES = [
+    ("CrossEntropyLoss", {}, (_logits(4, 5), _classes(4)), True),
+    ("CrossEntropyLoss", {"weight": _W5}, (_logits(4, 5), _classes(4)), True),
+    ("CrossEntropyLoss", {"label_smoothing": 0.1}, (_logits(4, 5), _classes(4)), True),
+    ("CrossEntropyLoss", {"label_smoothing": 0.1, "weight": _W5, "reduction": "sum"}, (_logits(4, 5), _classes(4)),
+     True),
+    ("CrossEntropyLoss", {"ignore_index": 3, "reduction": "none"}, (_logits(4, 5), _IGNORING), True),
+    ("CrossEntropyLoss", {"ignore_index": 3, "label_smoothing": 0.2, "weight": _W5}, (_logits(4, 5), _IGNORING), False),
+    ("CrossEntropyLoss", {"label_smoothing": 0.1}, (_logits(4, 5), torch.softmax(_logits(4, 5), 1)), True),
+    ("CrossEntropyLoss", {"weight": _W5}, (_logits(4, 5), torch.softmax(_logits(4, 5), 1)), True),
+    ("CrossEntropyLoss", {}, (_logits(2, 5, 3, 3), _classes(2, 3, 3)), True),
+    ("NLLLoss", {}, (torch.log_softmax(_logits(4, 5), 1), _classes(4)), True),
+    ("NLLLoss", {"weight": _W5}, (torch.log_softmax(_logits(4, 5), 1), _classes(4)), True),
+    ("NLLLoss", {"weight": _W5, "reduction": "none"}, (_logits(4, 5), _classes(4)), True),
+    ("NLLLoss", {}, (_logits(5), _classes()), True),
+    ("NLLLoss", {"reduction": "none"}, (_logits(2, 5, 3, 2, 2), _classes(2, 3, 2, 2)), True),
+    ("MSELoss", {}, (_logits(3, 4), _logits(3, 4)), True),
+    ("MSELoss", {"reduction": "sum"}, (_logits(3, 4), _logits(3, 4)), True),
+    ("L1Loss", {"reduction": "none"}, (_logits(3, 4), _logits(3, 4)), True),
+    ("SmoothL1Loss", {"beta": 0.5}, (_logits(3, 4), _logits(3, 4)), True),
+    ("HuberLoss", {"delta": 0.7}, (_logits(3, 4), _logits(3, 4)), True),
+    ("KLDivLoss", {"reduction": "batchmean"}, (torch.log_softmax(_logits(3, 4), 1), torch.softmax(_logits(3, 4), 1)),
+     True),
+    ("KLDivLoss", {"log_target": True, "reduction": "sum"}, (_logits(3, 4), _logits(3, 4)), True),
+    ("BCELoss", {}, (_probs(3, 4), _probs(3, 4)), True),
+    ("BCELoss", {"weight": torch.rand(4)}, (_probs(3, 4), _probs(3, 4)), True),
+    ("BCEWithLogitsLoss", {}, (_logits(3, 4), _probs(3, 4)), True),
+    ("BCEWithLogitsLoss", {"pos_weight": torch.rand(4) + 1, "reduction": "none"}, (_logits(3, 4), _probs(3, 4)), True),
+    ("BCEWithLogitsLoss", {"weight": torch.rand(4), "pos_weight": torch.rand(4)}, (_logits(3, 4), _probs(3, 4)), True),
+    ("PoissonNLLLoss", {}, (_logits(3, 4), _probs(3, 4) * 3), True),
+    ("PoissonNLLLoss", {"log_input": False, "full": True}, (_probs(3, 4), _probs(3, 4) * 3), False),
+    ("GaussianNLLLoss", {"full": True}, (_logits(3, 4), _logits(3, 4), _probs(3, 4)), None),
+    ("GaussianNLLLoss", {"reduction": "none"}, (_logits(3, 4), _logits(3, 4), _probs(3)), None),
+    ("HingeEmbeddingLoss", {"margin": 0.5}, (_logits(3, 4), _signs(3, 4)), False),
+    ("MarginRankingLoss", {"margin": 0.2}, (_logits(5), _logits(5), _signs(5)), True),
+    ("SoftMarginLoss", {}, (_logits(3, 4), _signs(3, 4)), True),
+    ("MultiLabelSoftMarginLoss", {}, (_logits(3, 4), torch.randint(0, 2, (3, 4)).float()), False),
+    ("MultiLabelSoftMarginLoss", {"weight": torch.rand(4), "reduction": "none"},
+     (_logits(3, 4), torch.randint(0, 2, (3, 4)).float()), False),
+    ("CosineEmbeddingLoss", {"margin": 0.2}, (_logits(3, 4), _logits(3, 4), _signs(3).long()), False),
+    ("TripletMarginLoss", {}, (_logits(3, 4), _logits(3, 4), _logits(3, 4)), False),
+    ("TripletMarginLoss", {"p": 1.0, "swap": True, "reduction": "none"}, (_logits(3, 4), _logits(3, 4), _logits(3, 4)),
+     False),
+    ("MultiMarginLoss", {}, (_logits(4, 5), _classes(4)), True),
+    ("MultiMarginLoss", {"p": 2, "margin": 0.5, "weight": _W5, "reduction": "sum"}, (_logits(4, 5), _classes(4)),
+     False),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,inputs,decomposed", LOSS_CASES,
+                         ids=[c[0] + str(i) for i, c in enumerate(LOSS_CASES)])
+def test_losses_match_torch(name, kwargs, inputs, decomposed):
+    theirs = getattr(tnn, name)(**kwargs)
+    ours = getattr(nn, name)(**{k: to_me(v) for k, v in kwargs.items()})
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert {k: v for k, v in vars(ours).items() if not k.startswith("_") and k != "training"} == \
+        {k: v for k, v in vars(theirs).items() if not k.startswith("_") and k != "training"}
+    assert_close(ours(*to_me(inputs)), theirs(*inputs), where=name)
+    if decomposed is None:
+        return              # torch cannot export it (a data-dependent check on var)
+    # The exported programs record the same ops as torch's. The decomposed ones do too, except where
+    # torch decomposes through ops minexport does not register (linalg_vector_norm, empty_permuted,
+    # log_sigmoid, xlogy's special cases) or through ones whose own decomposition differs.
+    (m, t), (md, td) = op_multisets(ours, theirs, inputs)
+    if name != "MultiLabelSoftMarginLoss":        # torch records log_sigmoid, not registered here
+        assert m == t
+    if decomposed:
+        assert md == td
+
+
+def test_loss_reductions_and_refusals():
+    x, y = me.randn(3, 4), me.randn(3, 4)
+    assert nn.MSELoss(reduce=False).reduction == "none"
+    assert nn.L1Loss(size_average=False).reduction == "sum"
+    with pytest.raises(ValueError, match="not a valid value for reduction"):
+        F.mse_loss(x, y, reduction="avg")
+    with pytest.raises(ValueError, match="same as input size"):
+        F.binary_cross_entropy_with_logits(x, me.rand(3, 5))
+    with pytest.raises(IndexError, match="out of bounds"):
+        F.cross_entropy(x, me.tensor([0, 1, 7]))
+    with pytest.raises(ValueError, match="only p == 1 and p == 2"):
+        nn.MultiMarginLoss(p=3)
+    with pytest.raises(ValueError, match="negative"):
+        F.gaussian_nll_loss(x, y, -me.rand(3, 4))
+    with pytest.warns(UserWarning, match="different to the input size"):
+        F.mse_loss(x, me.randn(4))
+    w = me.rand(3, 4)
+    np.testing.assert_allclose(F.mse_loss(x, y, weight=w).numpy(),
+                               TF.mse_loss(torch.tensor(x.numpy()), torch.tensor(y.numpy()),
+                                           weight=torch.tensor(w.numpy())).numpy(), rtol=1e-5)

@@ -234,7 +234,7 @@ def _bce_logits_kernel(xp, self, target, weight=None, pos_weight=None, reduction
 
 
 def _bce_logits_decomp(self, target, weight=None, pos_weight=None, reduction=MEAN):
-    loss = aten.mul.Tensor(aten.rsub.Scalar(target, 1), self)
+    loss = aten.mul.Tensor(aten.sub.Tensor(1, target), self)
     log_sig = _log_sigmoid_aten(self)
     if pos_weight is not None:
         log_weight = aten.add.Tensor(aten.mul.Tensor(aten.sub.Tensor(pos_weight, 1), target), 1)
@@ -330,10 +330,9 @@ def _cosine_embedding_decomp(input1, input2, target, margin=0.0, reduction=MEAN)
     mag1 = aten.add.Scalar(aten.sum.dim_IntList(aten.mul.Tensor(input1, input1), [-1]), _COSINE_EPS)
     mag2 = aten.add.Scalar(aten.sum.dim_IntList(aten.mul.Tensor(input2, input2), [-1]), _COSINE_EPS)
     cos = aten.div.Tensor(prod, aten.sqrt.default(aten.mul.Tensor(mag1, mag2)))
-    pos = aten.where.self(aten.eq.Scalar(target, 1), aten.rsub.Scalar(cos, 1),
-                          aten.full_like.default(cos, 0))
-    neg = aten.where.self(aten.eq.Scalar(target, -1), aten.clamp.default(aten.sub.Scalar(cos, margin), 0),
-                          aten.full_like.default(cos, 0))
+    zeros = aten.full_like.default(cos, 0)
+    pos = aten.where.self(aten.eq.Scalar(target, 1), aten.sub.Tensor(aten.full_like.default(cos, 1), cos), zeros)
+    neg = aten.where.self(aten.eq.Scalar(target, -1), aten.clamp.default(aten.sub.Scalar(cos, margin), 0), zeros)
     return _reduce_aten(aten.add.Tensor(pos, neg), reduction)
 
 
