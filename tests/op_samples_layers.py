@@ -1,6 +1,8 @@
 """Sample rows for the layer ops: 3-D and transposed convolution, recurrent ops, losses, basics."""
 from op_samples import SAMPLES, Sample, T, L, samples
 
+import minexport as me
+
 _CONV_TOL = (1e-4, 1e-5)
 
 
@@ -234,3 +236,23 @@ def _multi_margin():
 @samples("aten.broadcast_tensors.default")
 def _broadcast_tensors():
     return [Sample([T(3, 1), T(4), T(2, 1, 1)]), Sample([T(3, 4), T(3, 4)]), Sample([T(3), T(4)])]
+
+
+# ------------------------------------------------------------------ basics --
+@samples("aten.bilinear.default", tol=(1e-4, 1e-5))
+def _bilinear():
+    return [Sample(T(2, 3), T(2, 4), T(5, 3, 4), T(5)), Sample(T(6, 2, 3), T(6, 2, 4), T(5, 3, 4)),
+            Sample(T(2, 3), T(2, 4), T(5, 4, 4)), Sample(T(2, 3), T(3, 4), T(5, 3, 4))]
+
+
+@samples("aten._trilinear.default", tol=(1e-4, 1e-5))
+def _trilinear():
+    return [Sample(T(2, 3), T(5, 3, 4), T(2, 4), [1, 3], [0], [1, 2], [2, 3]),
+            Sample(T(2, 3), T(3), T(2, 3), [], [0], [], [1]),
+            Sample(T(4, 1), T(1, 3), T(4, 1, 3), [2], [0], [], []), Sample(T(4, 1), T(1, 3), T(4, 3), [2], [0], [], [])]
+
+
+@samples("aten.rms_norm.default")
+def _rms_norm():
+    return [Sample(T(2, 4), [4]), Sample(T(2, 3, 4), [3, 4], T(3, 4), 1e-3), Sample(T(3, 4, dtype=me.float64), [4]),
+            Sample(T(2, 4), [3])]

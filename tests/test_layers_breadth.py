@@ -335,3 +335,52 @@ def test_loss_reductions_and_refusals():
     np.testing.assert_allclose(F.mse_loss(x, y, weight=w).numpy(),
                                TF.mse_loss(torch.tensor(x.numpy()), torch.tensor(y.numpy()),
                                            weight=torch.tensor(w.numpy())).numpy(), rtol=1e-5)
+
+
+# ------------------------------------------------------------------ basics --
+BASIC_CASES = [
+    ("Bilinear", (3, 4, 5), {}, (torch.randn(2, 3), torch.randn(2, 4))),
+    ("Bilinear", (3, 4, 5), {"bias": False}, (torch.randn(6, 2, 3), torch.randn(6, 2, 4))),
+    ("RMSNorm", (4,), {}, (torch.randn(2, 4),)),
+    ("RMSNorm", ((3, 4),), {"eps": 1e-3}, (torch.randn(2, 3, 4),)),
+    ("RMSNorm", (4,), {"elementwise_affine": False}, (torch.randn(2, 4),)),
+    ("Identity", (3,), {"unused": 1}, (torch.randn(2, 4),)),
+    ("Flatten", (), {}, (torch.randn(2, 3, 4),)),
+    ("Flatten", (0, 1), {}, (torch.randn(2, 3, 4),)),
+    ("Unflatten", (1, (2, 3)), {}, (torch.randn(4, 6),)),
+    ("Embedding", (10, 4), {"padding_idx": -2, "scale_grad_by_freq": True}, (torch.tensor([[1, 8], [0, 3]]),)),
+    ("Linear", (4, 3), {"bias": False}, (torch.randn(2, 4),)),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs,inputs", BASIC_CASES, ids=[c[0] + str(i) for i, c in enumerate(BASIC_CASES)])
+def test_basic_layers_match_torch(name, args, kwargs, inputs):
+    ours, theirs = check_layer(name, args, inputs, kwargs)
+    assert repr(ours) == repr(theirs)
+    check_export(ours, theirs, inputs)
+
+
+def test_basic_layer_init():
+    m = nn.Bilinear(16, 4, 5)
+    assert abs(m.weight.numpy()).max() <= 0.25 and abs(m.bias.numpy()).max() <= 0.25
+    np.testing.assert_array_equal(nn.RMSNorm(3).weight.numpy(), np.ones(3, np.float32))
+    e = nn.Embedding(5, 3, padding_idx=1)
+    np.testing.assert_array_equal(e.weight.numpy()[1], np.zeros(3, np.float32))
+
+
+def test_embedding_from_pretrained():
+    w = torch.randn(6, 3)
+    theirs = tnn.Embedding.from_pretrained(w, padding_idx=2)
+    ours = nn.Embedding.from_pretrained(to_me(w), padding_idx=2)
+    assert not ours.weight.requires_grad and ours.weight.requires_grad == theirs.weight.requires_grad
+    idx = torch.tensor([0, 2, 5])
+    assert_close(ours(to_me(idx)), theirs(idx))
+    assert nn.Embedding.from_pretrained(to_me(w), freeze=False).weight.requires_grad
+    assert repr(ours) == repr(theirs)
+
+
+def test_functional_bilinear_and_rms_norm():
+    a, b, w = torch.randn(3, 2), torch.randn(3, 5), torch.randn(4, 2, 5)
+    assert_close(F.bilinear(to_me(a), to_me(b), to_me(w)), TF.bilinear(a, b, w))
+    x = torch.randn(2, 3, dtype=torch.float64)
+    assert_close(F.rms_norm(to_me(x), 3), TF.rms_norm(x, [3]))

@@ -314,7 +314,19 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            output_padding, groups, dilation)
 
 
-__all__ += ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+def bilinear(input1, input2, weight, bias=None):
+    """x1^T A x2 + b over the last dims."""
+    return aten.bilinear.default(input1, input2, weight, bias)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing `normalized_shape` dims (eps: the dtype's epsilon)."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = [normalized_shape]
+    return aten.rms_norm.default(input, list(normalized_shape), weight, eps)
+
+
+__all__ += ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "bilinear", "rms_norm"]
 
 
 # ----------------------------------------------------------------- losses --
