@@ -384,3 +384,113 @@ def test_functional_bilinear_and_rms_norm():
     assert_close(F.bilinear(to_me(a), to_me(b), to_me(w)), TF.bilinear(a, b, w))
     x = torch.randn(2, 3, dtype=torch.float64)
     assert_close(F.rms_norm(to_me(x), 3), TF.rms_norm(x, [3]))
+
+
+# ------------------------------------------------------------- transformer --
+def _bool_kpm(b, s):
+    m = torch.zeros(b, s, dtype=torch.bool)
+    m[:, -1] = True
+    return m
+
+
+MHA_CASES = [
+    ((8, 2), {}, (torch.randn(4, 2, 8),) * 3, {}),
+    ((8, 2), {"kdim": 5, "vdim": 3}, (torch.randn(4, 2, 8), torch.randn(6, 2, 5), torch.randn(6, 2, 3)), {}),
+    ((8, 2), {"add_bias_kv": True, "add_zero_attn": True},
+     (torch.randn(4, 2, 8), torch.randn(6, 2, 8), torch.randn(6, 2, 8)),
+     {"key_padding_mask": _bool_kpm(2, 6), "attn_mask": torch.randn(4, 6)}),
+    ((8, 2), {"batch_first": True, "bias": False}, (torch.randn(2, 4, 8),) * 3,
+     {"need_weights": True, "average_attn_weights": False, "attn_mask": torch.rand(4, 4) > 0.7}),
+    ((8, 4), {"add_zero_attn": True}, (torch.randn(4, 8),) * 3, {"need_weights": False}),
+    ((8, 2), {}, (torch.randn(4, 2, 8),) * 3,
+     {"need_weights": False, "attn_mask": torch.randn(4, 4), "key_padding_mask": torch.randn(2, 4)}),
+]
+
+
+@pytest.mark.parametrize("args,kwargs,inputs,call", MHA_CASES, ids=[f"mha{i}" for i in range(len(MHA_CASES))])
+def test_multihead_attention_matches_torch(args, kwargs, inputs, call):
+    check_layer("MultiheadAttention", args, inputs, kwargs, call)
+
+
+def test_multihead_attention_init():
+    m = nn.MultiheadAttention(8, 2, kdim=4, add_bias_kv=True)
+    assert m.in_proj_weight is None and tuple(m.k_proj_weight.shape) == (8, 4)
+    assert tuple(m.bias_k.shape) == (1, 1, 8) and abs(m.bias_k.numpy()).max() > 0
+    np.testing.assert_array_equal(m.in_proj_bias.numpy(), np.zeros(24, np.float32))
+
+
+class _Gelu2(tnn.Module):
+    def forward(self, x):
+        return TF.gelu(x) * 2
+
+
+def _our_gelu2(x):
+    return F.gelu(x) * 2
+
+
+ENCODER_CASES = [
+    ({}, (torch.randn(5, 2, 8),), {}),
+    ({"norm_first": True, "activation": "gelu"}, (torch.randn(5, 2, 8),),
+     {"src_mask": tnn.Transformer.generate_square_subsequent_mask(5)}),
+    ({"batch_first": True, "bias": False}, (torch.randn(2, 5, 8),), {"src_key_padding_mask": _bool_kpm(2, 5)}),
+    ({}, (torch.randn(5, 8),), {"src_mask": torch.rand(5, 5) > 0.8}),
+]
+
+
+# The exported programs of the transformer layers record the same ops as torch's; their decompositions
+# differ inside ops these layers do not own (scaled_dot_product_attention's decomposition: torch scales q and
+# k separately and guards fully masked rows; dropout and contiguous in eval: more clones), so only the
+# exported programs are compared.
+@pytest.mark.parametrize("kwargs,inputs,call", ENCODER_CASES, ids=[f"enc{i}" for i in range(len(ENCODER_CASES))])
+def test_transformer_encoder_layer_matches_torch(kwargs, inputs, call):
+    ours, theirs = check_layer("TransformerEncoderLayer", (8, 2, 16, 0.0), inputs, kwargs, call)
+    if not call:
+        check_export(ours, theirs, inputs, decomposed=False)
+
+
+DECODER_CASES = [
+    ({}, (torch.randn(5, 2, 8), torch.randn(3, 2, 8)), {}),
+    ({"norm_first": True, "activation": "gelu", "batch_first": True}, (torch.randn(2, 5, 8), torch.randn(2, 3, 8)),
+     {"tgt_mask": tnn.Transformer.generate_square_subsequent_mask(5), "memory_key_padding_mask": _bool_kpm(2, 3),
+      "tgt_is_causal": True}),
+]
+
+
+@pytest.mark.parametrize("kwargs,inputs,call", DECODER_CASES, ids=[f"dec{i}" for i in range(len(DECODER_CASES))])
+def test_transformer_decoder_layer_matches_torch(kwargs, inputs, call):
+    ours, theirs = check_layer("TransformerDecoderLayer", (8, 2, 16, 0.0), inputs, kwargs, call)
+    if not call:
+        check_export(ours, theirs, inputs, decomposed=False)
+
+
+def test_callable_activation_and_stacks_match_torch():
+    theirs = tnn.TransformerEncoder(tnn.TransformerEncoderLayer(8, 2, 16, 0.0, activation=_Gelu2()), 2,
+                                    norm=tnn.LayerNorm(8), enable_nested_tensor=False).eval()
+    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, 0.0, activation=_our_gelu2), 2,
+                                 norm=nn.LayerNorm(8)).eval()
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    ours.load_state_dict({k: to_me(v) for k, v in theirs.state_dict().items()})
+    x = torch.randn(5, 2, 8)
+    mask = tnn.Transformer.generate_square_subsequent_mask(5)
+    assert_close(ours(to_me(x), mask=to_me(mask)), theirs(x, mask=mask))
+    assert_close(ours(to_me(x)), theirs(x))
+    np.testing.assert_array_equal(nn.Transformer.generate_square_subsequent_mask(4).numpy(),
+                                  tnn.Transformer.generate_square_subsequent_mask(4).numpy())
+
+
+def test_transformer_matches_torch():
+    kwargs = {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 1, "dim_feedforward": 16,
+              "dropout": 0.0}
+    ours, theirs = twin("Transformer", **kwargs)
+    ours.eval()
+    theirs.eval()
+    src, tgt = torch.randn(6, 2, 8), torch.randn(4, 2, 8)
+    tgt_mask = tnn.Transformer.generate_square_subsequent_mask(4)
+    assert_close(ours(to_me(src), to_me(tgt), tgt_mask=to_me(tgt_mask)), theirs(src, tgt, tgt_mask=tgt_mask))
+    check_export(ours, theirs, (src, tgt), decomposed=False)
+    m = nn.Transformer(**kwargs)
+    # xavier_uniform on every matrix: bound sqrt(6 / (fan_in + fan_out))
+    w = m.encoder.layers[0].linear1.weight.numpy()
+    assert abs(w).max() <= np.sqrt(6 / 24) and abs(w).max() > 0.3
+    with pytest.raises(RuntimeError, match="batch number"):
+        m(me.randn(6, 2, 8), me.randn(4, 3, 8))

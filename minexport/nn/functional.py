@@ -207,9 +207,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  k_proj_weight=None, v_proj_weight=None, static_k=None, static_v=None,
                                  average_attn_weights=True, is_causal=False):
     """Multi-head attention over (L, N, E) inputs (torch's math, both of its paths)."""
-    if bias_k is not None or bias_v is not None or add_zero_attn or static_k is not None or static_v is not None:
-        raise NotImplementedError("multi_head_attention_forward: bias_k/bias_v, add_zero_attn and "
-                                  "static_k/static_v are not supported")
+    if static_k is not None or static_v is not None:
+        raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not supported")
     unbatched = query.dim() == 2
     if unbatched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -224,7 +223,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer "
                            "module method `generate_square_subsequent_mask` to create this mask.")
     key_padding_mask = _canonical_mask(key_padding_mask, query.dtype)
-    attn_mask = _canonical_mask(attn_mask, query.dtype)
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None            # attention itself applies the causal mask
+    else:
+        attn_mask = _canonical_mask(attn_mask, query.dtype)
+        if key_padding_mask is not None:
+            is_causal = False       # the mask merged with the padding mask is no longer causal
     if use_separate_proj_weight:
         b = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
         q, k, v = (linear(x, w, bb) for x, w, bb in
@@ -233,15 +237,39 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         proj = linear(query, in_proj_weight, in_proj_bias)
         proj = proj.unflatten(-1, (3, embed_dim)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
         q, k, v = proj[0], proj[1], proj[2]
+    elif key is value:
+        # encoder-decoder attention: one projection for the query, one packed for key and value
+        w_q, w_kv = in_proj_weight.split([embed_dim, embed_dim * 2])
+        b_q, b_kv = (None, None) if in_proj_bias is None else in_proj_bias.split([embed_dim, embed_dim * 2])
+        q = linear(query, w_q, b_q)
+        kv = linear(key, w_kv, b_kv)
+        kv = kv.unflatten(-1, (2, embed_dim)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
+        k, v = kv[0], kv[1]
     else:
         w = in_proj_weight.chunk(3)
         b = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
         q, k, v = linear(query, w[0], b[0]), linear(key, w[1], b[1]), linear(value, w[2], b[2])
     if attn_mask is not None and attn_mask.dim() == 2:
         attn_mask = attn_mask.unsqueeze(0)
+    if bias_k is not None and bias_v is not None:
+        # one more key and value position (learned), which the masks must not hide
+        k = _F.cat([k, bias_k.repeat(1, bsz, 1)])
+        v = _F.cat([v, bias_v.repeat(1, bsz, 1)])
+        attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
+        key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
+    elif bias_k is not None or bias_v is not None:
+        raise AssertionError("bias_k and bias_v must both be given or both be None")
     q = q.view(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
     k = k.view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
     v = v.view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    if add_zero_attn:
+        # one more key and value position, all zeros
+        from .._factories import zeros as _zeros
+        zeros = _zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype, device=k.device)
+        k, v = _F.cat([k, zeros], dim=1), _F.cat([v, zeros], dim=1)
+        attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
+        key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
+    src_len = k.shape[1]
     if key_padding_mask is not None:
         kpm = key_padding_mask.view(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1).reshape(
             bsz * num_heads, 1, src_len)

@@ -14,3 +14,4 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
                    SoftMarginLoss, TripletMarginLoss)
 from .basic import Bilinear
 from .norm import RMSNorm
+from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder
