@@ -613,18 +613,18 @@ def _multi_margin_decomp(self, target, p=1, margin=1, weight=None, reduction=MEA
     t = target if self.ndim == 2 else aten.view.default(target, [1])
     n_classes = x.shape[1]
     index = aten.unsqueeze.default(t, 1)
-    z = aten.clamp.default(aten.add.Tensor(aten.sub.Tensor(x, aten.gather.default(x, 1, index)), margin), 0)
+    z = aten.clamp.default(aten.add.Tensor(aten.sub.Tensor(margin, aten.gather.default(x, 1, index)), x), 0)
     if p == 2:
         z = aten.mul.Tensor(z, z)
     if weight is not None:
-        z = aten.mul.Tensor(z, aten.unsqueeze.default(aten.index.Tensor(weight, [t]), 1))
+        z = aten.mul.Tensor(z, aten.index.Tensor(weight, [index]))
     classes = aten.arange.start_step(0, n_classes, 1, dtype=t.dtype, device=x.device)
     z = aten.where.self(aten.ne.Tensor(classes, index), z, aten.scalar_tensor.default(0, dtype=x.dtype))
     if reduction == MEAN:
         return aten.mean.default(z)
     if reduction == SUM:
-        return aten.div.Scalar(aten.sum.dim_IntList(z, []), n_classes)
-    out = aten.div.Scalar(aten.sum.dim_IntList(z, [1]), n_classes)
+        return aten.div.Tensor(aten.sum.dim_IntList(z, []), n_classes)
+    out = aten.div.Tensor(aten.sum.dim_IntList(z, [1]), n_classes)
     return out if self.ndim == 2 else aten.view.default(out, list(target.shape))
 
 
