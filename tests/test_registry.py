@@ -86,7 +86,8 @@ def test_core_ir_allowed_ops_are_not_torch_core():
     torch = pytest.importorskip("torch")
     from minexport.ops import all_ops
     extra = [op for op in all_ops() if "core_ir_allowed" in op.tags]
-    assert [str(op) for op in extra] == ["aten._assert_scalar.default"]
+    # _trilinear: torch has no decomposition for it, so its core graphs keep it (bilinear's decomposition)
+    assert sorted(str(op) for op in extra) == ["aten._assert_scalar.default", "aten._trilinear.default"]
     assert all(torch.Tag.core not in _torch_overload(torch, op).tags for op in extra)
 
 

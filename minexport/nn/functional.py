@@ -207,9 +207,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  k_proj_weight=None, v_proj_weight=None, static_k=None, static_v=None,
                                  average_attn_weights=True, is_causal=False):
     """Multi-head attention over (L, N, E) inputs (torch's math, both of its paths)."""
-    if bias_k is not None or bias_v is not None or add_zero_attn or static_k is not None or static_v is not None:
-        raise NotImplementedError("multi_head_attention_forward: bias_k/bias_v, add_zero_attn and "
-                                  "static_k/static_v are not supported")
+    if static_k is not None or static_v is not None:
+        raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not supported")
     unbatched = query.dim() == 2
     if unbatched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -224,7 +223,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer "
                            "module method `generate_square_subsequent_mask` to create this mask.")
     key_padding_mask = _canonical_mask(key_padding_mask, query.dtype)
-    attn_mask = _canonical_mask(attn_mask, query.dtype)
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None            # attention itself applies the causal mask
+    else:
+        attn_mask = _canonical_mask(attn_mask, query.dtype)
+        if key_padding_mask is not None:
+            is_causal = False       # the mask merged with the padding mask is no longer causal
     if use_separate_proj_weight:
         b = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
         q, k, v = (linear(x, w, bb) for x, w, bb in
@@ -233,15 +237,39 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         proj = linear(query, in_proj_weight, in_proj_bias)
         proj = proj.unflatten(-1, (3, embed_dim)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
         q, k, v = proj[0], proj[1], proj[2]
+    elif key is value:
+        # encoder-decoder attention: one projection for the query, one packed for key and value
+        w_q, w_kv = in_proj_weight.split([embed_dim, embed_dim * 2])
+        b_q, b_kv = (None, None) if in_proj_bias is None else in_proj_bias.split([embed_dim, embed_dim * 2])
+        q = linear(query, w_q, b_q)
+        kv = linear(key, w_kv, b_kv)
+        kv = kv.unflatten(-1, (2, embed_dim)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
+        k, v = kv[0], kv[1]
     else:
         w = in_proj_weight.chunk(3)
         b = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
         q, k, v = linear(query, w[0], b[0]), linear(key, w[1], b[1]), linear(value, w[2], b[2])
     if attn_mask is not None and attn_mask.dim() == 2:
         attn_mask = attn_mask.unsqueeze(0)
+    if bias_k is not None and bias_v is not None:
+        # one more key and value position (learned), which the masks must not hide
+        k = _F.cat([k, bias_k.repeat(1, bsz, 1)])
+        v = _F.cat([v, bias_v.repeat(1, bsz, 1)])
+        attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
+        key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
+    elif bias_k is not None or bias_v is not None:
+        raise AssertionError("bias_k and bias_v must both be given or both be None")
     q = q.view(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
     k = k.view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
     v = v.view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    if add_zero_attn:
+        # one more key and value position, all zeros
+        from .._factories import zeros as _zeros
+        zeros = _zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype, device=k.device)
+        k, v = _F.cat([k, zeros], dim=1), _F.cat([v, zeros], dim=1)
+        attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
+        key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
+    src_len = k.shape[1]
     if key_padding_mask is not None:
         kpm = key_padding_mask.view(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1).reshape(
             bsz * num_heads, 1, src_len)
@@ -280,3 +308,263 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if unbatched:
         out = out.squeeze(1)
     return out, None
+
+
+# --------------------------------------------- layers: convolution, basics --
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D cross-correlation over (N, C, D, H, W) input."""
+    return _conv(aten.conv3d.default, aten.conv3d.padding, input, weight, bias, stride, padding,
+                 dilation, groups, 3)
+
+
+def _conv_transpose(op, n, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    def listify(v):
+        return list(v) if isinstance(v, (list, tuple)) else [v] * n
+    return op(input, weight, bias, listify(stride), listify(padding), listify(output_padding), groups,
+              listify(dilation))
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution (weight: in_channels, out_channels / groups, k)."""
+    return _conv_transpose(aten.conv_transpose1d.default, 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution (weight: in_channels, out_channels / groups, kh, kw)."""
+    return _conv_transpose(aten.conv_transpose2d.input, 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution (weight: in_channels, out_channels / groups, kd, kh, kw)."""
+    return _conv_transpose(aten.conv_transpose3d.input, 3, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """x1^T A x2 + b over the last dims."""
+    return aten.bilinear.default(input1, input2, weight, bias)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing `normalized_shape` dims (eps: the dtype's epsilon)."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = [normalized_shape]
+    return aten.rms_norm.default(input, list(normalized_shape), weight, eps)
+
+
+__all__ += ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "bilinear", "rms_norm"]
+
+
+# ----------------------------------------------------------------- losses --
+# Each loss calls the ATen loss op torch records (after torch's Python-side checks);
+# multilabel_soft_margin_loss and gaussian_nll_loss are Python composites in torch too.
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
+
+
+def _reduction_enum(reduction, size_average=None, reduce=None):
+    """torch's reduction enum (0 none, 1 mean, 2 sum), from the string or the legacy flags."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _REDUCTIONS[reduction]
+
+
+def _reduce(loss, reduction):
+    return loss if reduction == "none" else loss.mean() if reduction == "mean" else loss.sum()
+
+
+def _warn_size_mismatch(input, target):
+    if tuple(input.shape) != tuple(target.shape):
+        import warnings
+        warnings.warn(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+
+
+def _elementwise_loss(op, per_element, input, target, reduction, weight, *options):
+    """The broadcast pair through `op`, or with a weight the weighted mean torch computes by hand."""
+    _warn_size_mismatch(input, target)
+    input, target = aten.broadcast_tensors.default([input, target])
+    if weight is None:
+        return op(input, target, _reduction_enum(reduction), *options)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    loss = per_element(input, target) * weight
+    _reduction_enum(reduction)
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.sum() / weight.sum()
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """Cross entropy of logits against class indices or class probabilities."""
+    return aten.cross_entropy_loss.default(input, target, weight, _reduction_enum(reduction, size_average, reduce),
+                                           ignore_index, label_smoothing)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of log-probabilities at the target classes."""
+    return aten.nll_loss_nd.default(input, target, weight, _reduction_enum(reduction, size_average, reduce),
+                                    ignore_index)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error."""
+    reduction = _REDUCTION_NAMES[_reduction_enum(reduction, size_average, reduce)]
+    return _elementwise_loss(aten.mse_loss.default, lambda a, b: (a - b) ** 2, input, target, reduction, weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error."""
+    reduction = _REDUCTION_NAMES[_reduction_enum(reduction, size_average, reduce)]
+    return _elementwise_loss(aten.l1_loss.default, lambda a, b: _F.abs(a - b), input, target, reduction, weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Squared error below beta, absolute error (less beta / 2) above."""
+    reduction = _REDUCTION_NAMES[_reduction_enum(reduction, size_average, reduce)]
+    return _elementwise_loss(aten.smooth_l1_loss.default, None, input, target, reduction, None, beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Squared error below delta, delta-scaled absolute error above."""
+    def per_element(a, b):
+        z = _F.abs(a - b)
+        return _F.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
+    return _elementwise_loss(aten.huber_loss.default, per_element, input, target, reduction, weight, delta)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL divergence of target from input (input holds log-probabilities); 'batchmean' divides by the batch."""
+    if reduction == "batchmean":
+        enum = _REDUCTIONS["sum"]
+    else:
+        enum = _reduction_enum(reduction, size_average, reduce)
+    out = aten.kl_div.default(input, target, enum, log_target=log_target)
+    if reduction == "batchmean" and input.dim() != 0:
+        out = out / input.shape[0]
+    return out
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross entropy of probabilities."""
+    enum = _reduction_enum(reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+                         f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
+    if weight is not None:
+        weight = weight.expand(list(_F.broadcast_shapes(tuple(target.shape), tuple(weight.shape))))
+    return aten.binary_cross_entropy.default(input, target, weight, enum)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross entropy of logits (log-sigmoid inside, stable), pos_weight weighting the positives."""
+    enum = _reduction_enum(reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size "
+                         f"({tuple(input.shape)})")
+    return aten.binary_cross_entropy_with_logits.default(input, target, weight, pos_weight, enum)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-08, reduce=None,
+                     reduction="mean"):
+    """Poisson negative log-likelihood (with the Stirling term when full=True)."""
+    return aten.poisson_nll_loss.default(input, target, log_input, full, eps,
+                                         _reduction_enum(reduction, size_average, reduce))
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean"):
+    """Gaussian negative log-likelihood with predicted variance `var` (clamped below by eps)."""
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = input.new_full(list(input.shape), float(var))
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    if bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    var = _F.clamp_min(var.clone().detach(), eps) + (var - var.detach())
+    loss = 0.5 * (_F.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """input where target is 1, max(0, margin - input) where it is -1."""
+    return aten.hinge_embedding_loss.default(input, target, margin, _reduction_enum(reduction, size_average, reduce))
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin)."""
+    enum = _reduction_enum(reduction, size_average, reduce)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {tuple(input1.shape)}, input2: {tuple(input2.shape)}, "
+                           f"target: {tuple(target.shape)} ")
+    return aten.margin_ranking_loss.default(input1, input2, target, margin, enum)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target * input))."""
+    return aten.soft_margin_loss.default(input, target, _reduction_enum(reduction, size_average, reduce))
+
+
+def _logsigmoid(x):
+    zero = x.new_zeros([])
+    return _F.minimum(zero, x) - _F.log1p(_F.exp(-_F.abs(x)))
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """One-vs-all logistic loss per class, averaged over the classes."""
+    reduction = _REDUCTION_NAMES[_reduction_enum(reduction, size_average, reduce)]
+    loss = -(target * _logsigmoid(input) + (1 - target) * _logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(dim=class_dim) / input.shape[class_dim]
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """1 - cos(input1, input2) where target is 1, max(0, cos - margin) where it is -1."""
+    return aten.cosine_embedding_loss.default(input1, input2, target, margin,
+                                              _reduction_enum(reduction, size_average, reduce))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    """max(d(anchor, positive) - d(anchor, negative) + margin, 0) with p-norm distances."""
+    enum = _reduction_enum(reduction, size_average, reduce)
+    if margin <= 0:
+        raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
+    return aten.triplet_margin_loss.default(anchor, positive, negative, margin, p, eps, swap, enum)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """Multi-class hinge loss: mean over classes j != y of max(0, margin - x[y] + x[j])^p."""
+    enum = _reduction_enum(reduction, size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    return aten.multi_margin_loss.default(input, target, p, margin, weight, enum)
+
+
+_REDUCTION_NAMES = {v: k for k, v in _REDUCTIONS.items()}
+
+__all__ += ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
+            "binary_cross_entropy", "binary_cross_entropy_with_logits", "poisson_nll_loss", "gaussian_nll_loss",
+            "hinge_embedding_loss", "margin_ranking_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+            "cosine_embedding_loss", "triplet_margin_loss", "multi_margin_loss"]

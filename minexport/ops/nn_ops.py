@@ -13,6 +13,7 @@ from .. import _random
 from ..runtime.backends import device_of_array
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
 from ._registry import aten, register
+from . import conv_kernels
 
 from .reductions import _softmax_array
 
@@ -162,9 +163,13 @@ _conv_register("conv1d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[1]
 _conv_register("conv2d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=[1, 1], "
                "SymInt[2] padding=[0, 0], SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor", 2, "conv2d",
                decomposition=_conv_decomp(2))
-_conv_register("convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, "
-               "SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor",
-               None, "convolution", transposed_arg=True, tags=("core",))
+_conv_register("conv3d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=[1, 1, 1], "
+               "SymInt[3] padding=[0, 0, 0], SymInt[3] dilation=[1, 1, 1], SymInt groups=1) -> Tensor", 3,
+               "conv3d", decomposition=_conv_decomp(3))
+register("convolution(Tensor input, Tensor weight, Tensor? bias, SymInt[] stride, SymInt[] padding, "
+         "SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups) -> Tensor",
+         **conv_kernels.convolution_facts(_conv_shape, _conv_array, _check_dtypes), tags=("core",))
+conv_kernels.register_conv_transpose_ops(_check_dtypes)
 
 
 def _same_padding(xp, input, weight, dilation, n):
@@ -211,6 +216,9 @@ _conv_padding_register('conv1d.padding(Tensor input, Tensor weight, Tensor? bias
 _conv_padding_register('conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[2] stride=[1, 1], '
                        'str padding="valid", SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor', 2, "conv2d",
                        decomposition=_conv_decomp(2))
+_conv_padding_register('conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, SymInt[3] stride=[1, 1, 1], '
+                       'str padding="valid", SymInt[3] dilation=[1, 1, 1], SymInt groups=1) -> Tensor', 3, "conv3d",
+                       decomposition=_conv_decomp(3))
 
 
 # ---------------------------------------------------------------- pooling --

@@ -1,0 +1,159 @@
+"""Transposed convolution (any number of spatial dims) and the conv_transpose ops.
+
+`convolution(..., transposed=True)` scatters each input position's
+contribution `x[n, ci, i] * w[ci, co, k]` to output position `i*stride +
+k*dilation - padding`.  The kernel does all channel products in one matmul
+(one column per kernel position) and then loops over the kernel positions,
+adding each column block into a strided slice of the output.
+
+The forward (non-transposed) kernel lives in `nn_ops`; `convolution_facts`
+takes its shape and array functions as arguments so that the `convolution`
+registration there dispatches on `transposed` without the two modules
+importing each other.
+"""
+import itertools
+
+import numpy as np
+
+from ._common import check, dtype_of, fake_like, fmt_shape, out_array
+from ._registry import aten, register
+
+
+def _listify(v, n):
+    if isinstance(v, (list, tuple)):
+        v = list(v)
+        return v * n if len(v) == 1 else v
+    return [v] * n
+
+
+def transposed_out_size(size, k, stride, pad, dil, out_pad):
+    """Output length of a transposed convolution along one dim (torch's formula)."""
+    return (size - 1) * stride - 2 * pad + dil * (k - 1) + out_pad + 1
+
+
+def transposed_shape(inp, weight, stride, padding, dilation, output_padding, groups):
+    """Output shape of convolution(transposed=True); errors in torch's words."""
+    n = len(weight) - 2
+    check(len(inp) in (n + 1, n + 2), lambda: f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) "
+          f"input to conv_transpose{n}d, but got input of size: {fmt_shape(inp)}")
+    batched = len(inp) == n + 2
+    shape = tuple(inp) if batched else (1,) + tuple(inp)
+    check(shape[1] == weight[0],
+          lambda: f"Given transposed=1, weight of size {fmt_shape(weight)}, expected input{fmt_shape(shape)} "
+                  f"to have {weight[0]} channels, but got {shape[1]} channels instead")
+    check(weight[0] % groups == 0, lambda: f"Given groups={groups}, expected weight to be divisible by "
+                                           f"{groups} at dimension 0, but got weight of size {fmt_shape(weight)}")
+    for i in range(n):
+        check(output_padding[i] < max(stride[i], dilation[i]),
+              lambda: "output padding must be smaller than either stride or dilation, but got "
+                      f"output_padding: {output_padding[i]}, stride: {stride[i]}, dilation: {dilation[i]}")
+    out = [transposed_out_size(shape[2 + i], weight[2 + i], stride[i], padding[i], dilation[i],
+                               output_padding[i]) for i in range(n)]
+    check(all(o > 0 for o in out),
+          lambda: f"Given input size per channel: ({' x '.join(str(s) for s in shape[2:])}). Calculated "
+                  f"output size: ({' x '.join(str(o) for o in out)}). Output size is too small")
+    res = (shape[0], weight[1] * groups) + tuple(out)
+    return res if batched else res[1:]
+
+
+def transposed_array(xp, x, w, b, stride, padding, dilation, output_padding, groups):
+    """convolution(transposed=True) on arrays: x (N, Cin, *in), w (Cin, Cout/groups, *k)."""
+    n = w.ndim - 2
+    batched = x.ndim == n + 2
+    if not batched:
+        x = x[None]
+    N, cin = x.shape[:2]
+    spatial, ks = x.shape[2:], w.shape[2:]
+    g, cg, og = groups, cin // groups, w.shape[1]
+    K = int(np.prod(ks))
+    # (g, N*in, cg) @ (g, cg, og*K): every channel product for every kernel position at once
+    cols = xp.moveaxis(x.reshape((N, g, cg, -1)), 1, 0)                    # g, N, cg, in
+    cols = xp.transpose(cols, (0, 1, 3, 2)).reshape((g, -1, cg))
+    prod = xp.matmul(cols, w.reshape((g, cg, og * K)))
+    prod = prod.reshape((g, N) + tuple(spatial) + (og,) + tuple(ks))
+    full = [(spatial[i] - 1) * stride[i] + dilation[i] * (ks[i] - 1) + 1 + output_padding[i] for i in range(n)]
+    acc = xp.zeros((g, N) + tuple(full) + (og,), dtype=prod.dtype)
+    for kpos in itertools.product(*(range(k) for k in ks)):
+        where = tuple(slice(kpos[i] * dilation[i], kpos[i] * dilation[i] + (spatial[i] - 1) * stride[i] + 1,
+                            stride[i]) for i in range(n))
+        acc[(slice(None), slice(None)) + where] += prod[(Ellipsis,) + kpos]
+    crop = tuple(slice(padding[i], full[i] - padding[i]) for i in range(n))
+    out = acc[(slice(None), slice(None)) + crop]                             # g, N, out..., og
+    out = xp.moveaxis(out, -1, 2).reshape((g, N, og) + out.shape[2:-1])
+    out = xp.moveaxis(out, 0, 1).reshape((N, g * og) + out.shape[3:])
+    if b is not None:
+        out = out + b.reshape((1, -1) + (1,) * n)
+    out = xp.ascontiguousarray(out)
+    return out if batched else out[0]
+
+
+def _convolution_args(weight, stride, padding, dilation, output_padding):
+    n = len(weight.shape) - 2
+    return (_listify(stride, n), _listify(padding, n), _listify(dilation, n), _listify(output_padding, n))
+
+
+def convolution_facts(forward_shape, forward_array, check_dtypes):
+    """meta and kernel of aten.convolution, for both directions; the forward helpers come from nn_ops."""
+    def meta(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+        check_dtypes(input, weight)
+        stride, padding, dilation, output_padding = _convolution_args(weight, stride, padding, dilation,
+                                                                      output_padding)
+        if transposed:
+            shape = transposed_shape(tuple(input.shape), tuple(weight.shape), stride, padding, dilation,
+                                     output_padding, groups)
+        else:
+            shape = forward_shape(tuple(input.shape), tuple(weight.shape), stride, padding, dilation, groups,
+                                  "convolution")
+        return fake_like(shape, input.dtype, input)
+
+    def kernel(xp, input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+        check_dtypes(input, weight)
+        stride, padding, dilation, output_padding = _convolution_args(weight, stride, padding, dilation,
+                                                                      output_padding)
+        if transposed:
+            transposed_shape(input.shape, weight.shape, stride, padding, dilation, output_padding, groups)
+            out = transposed_array(xp, input, weight, bias, stride, padding, dilation, output_padding, groups)
+        else:
+            forward_shape(input.shape, weight.shape, stride, padding, dilation, groups, "convolution")
+            out = forward_array(xp, input, weight, bias, stride, padding, dilation, groups)
+        return out_array(xp, out, dtype_of(input))
+
+    return {"meta": meta, "kernel": kernel}
+
+
+# ------------------------------------------------------- conv_transpose --
+def _conv_transpose_register(schema, n, check_dtypes):
+    def args(weight, stride, padding, output_padding, dilation):
+        return _listify(stride, n), _listify(padding, n), _listify(output_padding, n), _listify(dilation, n)
+
+    def meta(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+        check_dtypes(input, weight)
+        s, p, op, d = args(weight, stride, padding, output_padding, dilation)
+        return fake_like(transposed_shape(tuple(input.shape), tuple(weight.shape), s, p, d, op, groups),
+                         input.dtype, input)
+
+    def kernel(xp, input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+        check_dtypes(input, weight)
+        s, p, op, d = args(weight, stride, padding, output_padding, dilation)
+        transposed_shape(input.shape, weight.shape, s, p, d, op, groups)
+        return out_array(xp, transposed_array(xp, input, weight, bias, s, p, d, op, groups), dtype_of(input))
+
+    def decomposition(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+        s, p, op, d = args(weight, stride, padding, output_padding, dilation)
+        unbatched = input.ndim == n + 1
+        if unbatched:
+            input = aten.unsqueeze.default(input, 0)
+        out = aten.convolution.default(input, weight, bias, s, p, d, True, op, groups)
+        return aten.squeeze.dims(out, [0]) if unbatched else out
+
+    register(schema, meta=meta, kernel=kernel, decomposition=decomposition)
+
+
+def register_conv_transpose_ops(check_dtypes):
+    """conv_transpose1d / 2d / 3d: the public ops torch records, each decomposing to convolution."""
+    for n, name in ((1, "conv_transpose1d"), (2, "conv_transpose2d.input"), (3, "conv_transpose3d.input")):
+        ones, zeros = ", ".join(["1"] * n), ", ".join(["0"] * n)
+        _conv_transpose_register(
+            f"{name}(Tensor input, Tensor weight, Tensor? bias=None, SymInt[{n}] stride=[{ones}], "
+            f"SymInt[{n}] padding=[{zeros}], SymInt[{n}] output_padding=[{zeros}], SymInt groups=1, "
+            f"SymInt[{n}] dilation=[{ones}]) -> Tensor", n, check_dtypes)
