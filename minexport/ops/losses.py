@@ -2,8 +2,8 @@
 
 Each op has a NumPy kernel and a decomposition into the core ops torch's
 run_decompositions() produces for it.  `reduction` is torch's enum:
-0 none, 1 mean, 2 sum.  Also here: `broadcast_tensors`, which F's
-elementwise losses record before the loss op when the shapes differ.
+0 none, 1 mean, 2 sum.  F's elementwise losses record
+`broadcast_tensors` (ops/shape_extra.py) before the loss op when the shapes differ.
 """
 import math
 
@@ -633,21 +633,3 @@ register("multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margi
          meta=lambda self, target, p=1, margin=1, weight=None, reduction=MEAN: _reduced_meta(
              _multi_margin_shape(self, target, p, weight), reduction, self),
          kernel=_multi_margin_kernel, decomposition=_multi_margin_decomp)
-
-
-# ------------------------------------------------------- broadcast_tensors --
-def _broadcast_tensors_decomp(tensors):
-    shape = list(broadcast_shapes(*(tuple(t.shape) for t in tensors)))
-    return [t if list(t.shape) == shape else aten.expand.default(t, shape) for t in tensors]
-
-
-def _broadcast_tensors_kernel(xp, tensors):
-    shape = broadcast_shapes(*(tuple(a.shape) for a in tensors))
-    return [xp.ascontiguousarray(xp.broadcast_to(a, shape)) for a in tensors]
-
-
-register("broadcast_tensors(Tensor[] tensors) -> Tensor[]",
-         meta=lambda tensors: [fake_like(broadcast_shapes(*(tuple(t.shape) for t in tensors)), t.dtype, t)
-                               for t in tensors],
-         kernel=_broadcast_tensors_kernel,
-         decomposition=_broadcast_tensors_decomp)     # torch.broadcast_tensors takes varargs: not generated

@@ -541,8 +541,8 @@ composite("meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]", _m
 
 
 def _broadcast_tensors_decomp(tensors):
-    shape = broadcast_shapes(*[tuple(t.shape) for t in tensors], op="broadcast_tensors")
-    return [aten.expand.default(t, list(shape)) for t in tensors]
+    shape = list(broadcast_shapes(*[tuple(t.shape) for t in tensors], op="broadcast_tensors"))
+    return [t if list(t.shape) == shape else aten.expand.default(t, shape) for t in tensors]   # no no-op expand
 
 
 def _broadcast_tensors_kernel(xp, tensors):
