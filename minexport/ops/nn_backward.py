@@ -36,25 +36,25 @@ def _conv_grad_weight(xp, inp, gout, kshape, stride, padding, dilation, groups):
     out = gout.shape[2:]
     win = win[(Ellipsis,) + tuple(slice(0, o) for o in out) + (slice(None),) * n]
     N, C = inp.shape[:2]
-    O, g = gout.shape[1], groups
+    oc, g = gout.shape[1], groups
     cols = win.reshape(N, g, C // g, _prod(out), _prod(kshape))
-    go = gout.reshape(N, g, O // g, _prod(out))
+    go = gout.reshape(N, g, oc // g, _prod(out))
     gw = xp.einsum("ngop,ngcpk->gock", go, cols)
-    return gw.reshape((O, C // g) + tuple(kshape))
+    return gw.reshape((oc, C // g) + tuple(kshape))
 
 
 def _conv_grad_input(xp, gout, weight, in_shape, stride, padding, dilation, groups):
     """d(conv)/d(input): each kernel offset's weight slice sends the output gradient to a strided slab."""
     n = weight.ndim - 2
-    N, O = gout.shape[:2]
+    N, oc = gout.shape[:2]
     g = groups
     cg = weight.shape[1]
     out = gout.shape[2:]
     padded = [in_shape[2 + i] + 2 * padding[i] for i in range(n)]
     # room for the last window even when the padded input ends inside it (it cannot: out fits)
     grad = xp.zeros((N, g, cg) + tuple(padded), dtype=gout.dtype)
-    go = gout.reshape(N, g, O // g, _prod(out))
-    w = weight.reshape((g, O // g, cg) + tuple(weight.shape[2:]))
+    go = gout.reshape(N, g, oc // g, _prod(out))
+    w = weight.reshape((g, oc // g, cg) + tuple(weight.shape[2:]))
     for offset in np.ndindex(*weight.shape[2:]):
         part = xp.einsum("ngop,goc->ngcp", go, w[(Ellipsis,) + offset]).reshape((N, g, cg) + tuple(out))
         slab = tuple(slice(offset[i] * dilation[i], offset[i] * dilation[i] + (out[i] - 1) * stride[i] + 1,
@@ -290,11 +290,44 @@ def _embedding_bag_meta(weight, indices, offsets, scale_grad_by_freq=False, mode
             fake_like((nb,), dt.int64, weight), fake_like(maxi, dt.int64, weight))
 
 
+def _public_padding_idx(weight, padding_idx):
+    """embedding_bag.padding_idx's padding_idx (None, or negative from the end) as _embedding_bag's (-1: none)."""
+    if padding_idx is None:
+        return -1
+    return padding_idx + weight.shape[0] if padding_idx < 0 else padding_idx
+
+
+# The public op's sum mode with include_last_offset sizes its (all-zero) bag_size and
+# max_indices by the offsets, one more than the bags: torch's quirk, kept.
+def _public_bag_kernel(xp, weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights,
+                       include_last_offset, padding_idx):
+    out = _embedding_bag_kernel(xp, weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights,
+                                include_last_offset, _public_padding_idx(weight, padding_idx))
+    if mode == 0 and include_last_offset:
+        zeros = xp.zeros(offsets.shape[0], dtype=np.int64)
+        return out[0], out[1], zeros, zeros.copy()
+    return out
+
+
+def _public_bag_meta(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights,
+                     include_last_offset, padding_idx):
+    out = _embedding_bag_meta(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights,
+                              include_last_offset, _public_padding_idx(weight, padding_idx))
+    if mode == 0 and include_last_offset:
+        return out[0], out[1], fake_like(offsets.shape, dt.int64, weight), fake_like(offsets.shape, dt.int64, weight)
+    return out
+
+
 def _embedding_bag_padding_decomp(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights,
                                   include_last_offset, padding_idx):
-    return aten._embedding_bag.default(weight, indices, offsets, scale_grad_by_freq, mode, sparse,
-                                       per_sample_weights, include_last_offset,
-                                       -1 if padding_idx is None else padding_idx)
+    out = aten._embedding_bag.default(weight, indices, offsets, scale_grad_by_freq, mode, sparse,
+                                      per_sample_weights, include_last_offset,
+                                      _public_padding_idx(weight, padding_idx))
+    if mode == 0 and include_last_offset:
+        n = offsets.shape[0]
+        zeros = [aten.full.default([n], 0, dtype=dt.int64, device=weight.device) for _ in range(2)]
+        return out[0], out[1], zeros[0], zeros[1]
+    return out
 
 
 register("_embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, "
@@ -304,6 +337,5 @@ register("_embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool sca
 register("embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, "
          "int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) "
          "-> (Tensor, Tensor, Tensor, Tensor)",
-         meta=lambda *a: _embedding_bag_meta(*a[:8], -1 if a[8] is None else a[8]),
-         kernel=lambda xp, *a: _embedding_bag_kernel(xp, *a[:8], -1 if a[8] is None else a[8]),
+         meta=_public_bag_meta, kernel=_public_bag_kernel,
          decomposition=_embedding_bag_padding_decomp)

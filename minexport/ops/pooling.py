@@ -357,16 +357,48 @@ def _adaptive_max1d_decomp(self, output_size):
 
 
 def _adaptive_max_decomp(n):
-    """When every bin has one size (the input divides evenly), adaptive max pooling is max pooling."""
+    """Gather every bin as a fixed-width window (index_select with min(start + k, end - 1)), take max.dim
+    over the windows, and turn the winning window offset back into a flat input index."""
     def decomp(self, output_size):
-        size = [int(s) for s in self.shape[-n:]]
+        lead = self.ndim - n
+        sizes = [int(s) for s in self.shape[lead:]]
         out = _pair(output_size, n)
-        check(all(s % o == 0 for s, o in zip(size, out)),
-              lambda: f"adaptive_max_pool{n}d decomposes only when the input size {size} is a multiple of the "
-                      f"output size {out}")
-        k = [s // o for s, o in zip(size, out)]
-        op = aten.max_pool2d_with_indices.default if n == 2 else aten.max_pool3d_with_indices.default
-        return op(self, k, k, [0] * n, [1] * n, False)
+        dev = self.device
+        w, cells, widths = self, [], []
+        for i in range(n):
+            size, o = sizes[i], out[i]
+            start, end = _bins(size, o)
+            width = int((end - start).max())
+            rows = aten.arange.start_step(0, o, 1, dtype=dt.int64, device=dev)
+            first = aten.div.Tensor_mode(aten.mul.Tensor(rows, size), o, rounding_mode="floor")
+            last = aten.div.Tensor_mode(aten.sub.Tensor(aten.mul.Tensor(aten.add.Tensor(rows, 1), size), 1), o,
+                                        rounding_mode="floor")
+            ks = aten.arange.start_step(0, width, 1, dtype=dt.int64, device=dev)
+            cell = aten.add.Tensor(aten.unsqueeze.default(first, 1), aten.unsqueeze.default(ks, 0))
+            cell = aten.minimum.default(cell, aten.unsqueeze.default(last, 1))          # [o, width]
+            axis = lead + 2 * i
+            w = aten.index_select.default(w, axis, aten.view.default(cell, [-1]))
+            w = aten.view.default(w, list(w.shape[:axis]) + [o, width] + list(w.shape[axis + 1:]))
+            cells.append(cell)
+            widths.append(width)
+        perm = list(range(lead)) + [lead + 2 * i for i in range(n)] + [lead + 2 * i + 1 for i in range(n)]
+        w = aten.clone.default(aten.permute.default(w, perm), memory_format="contiguous_format")
+        w = aten.view.default(w, list(w.shape[:lead + n]) + [-1])
+        vals, am = aten.max.dim(w, -1)
+        index, inner = None, 1
+        for i in reversed(range(n)):
+            off = aten.remainder.Scalar(aten.div.Tensor_mode(am, inner, rounding_mode="floor"), widths[i])
+            inner *= widths[i]
+            row = aten.view.default(aten.arange.start_step(0, out[i], 1, dtype=dt.int64, device=dev),
+                                    [out[i]] + [1] * (n - 1 - i))
+            coord = aten.index.Tensor(aten.view.default(cells[i], [-1]),
+                                      [aten.add.Tensor(aten.mul.Tensor(row, widths[i]), off)])
+            stride = 1
+            for s in sizes[i + 1:]:
+                stride *= s
+            term = aten.mul.Tensor(coord, stride)
+            index = term if index is None else aten.add.Tensor(index, term)
+        return vals, index
     return decomp
 
 
