@@ -273,3 +273,12 @@ def _group_norm_backward():
         _, mean, rstd = aten.native_group_norm.default(x, w, None, n, c, hw, g, 1e-5)
         out.append(Sample(T(n, c, hw), x, mean, rstd, w, n, c, hw, g, [True, True, True]))
     return out
+
+
+@samples("aten.instance_norm.default", tol=(1e-4, 1e-5))
+def _instance_norm():
+    return [Sample(T(2, 3, 5, 4), None, None, None, None, True, 0.1, 1e-5, False),
+            Sample(T(2, 3, 6), T(3), T(3), None, None, True, 0.1, 1e-5, False),
+            Sample(T(2, 3, 6), T(3), T(3), T(3), T(3, low=0.5, high=2.0), True, 0.2, 1e-5, False),
+            Sample(T(2, 3, 4, 4), None, None, T(3), T(3, low=0.5, high=2.0), False, 0.1, 1e-5, False),
+            Sample(T(2, 3, 4), None, None, None, None, False, 0.1, 1e-5, False)]
