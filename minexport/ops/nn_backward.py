@@ -120,6 +120,11 @@ register("convolution_backward(Tensor grad_output, Tensor input, Tensor weight, 
 
 
 # ------------------------------------------------------ normalization backward --
+def _wide(xp, *arrays):
+    """float16/bfloat16/float32 arrays as float64 (the sums of the backward formulas cancel), others as given."""
+    return [a if a is None or a.dtype.kind != "f" else a.astype(np.float64) for a in arrays]
+
+
 def _norm_input_grad(xp, gx, xhat, rstd, axes):
     """rstd * (gx - mean(gx) - xhat * mean(gx * xhat)), the means over the normalized axes."""
     return rstd * (gx - gx.mean(axis=axes, keepdims=True) - xhat * (gx * xhat).mean(axis=axes, keepdims=True))
@@ -131,6 +136,7 @@ def _ln_backward_kernel(xp, grad_out, input, normalized_shape, mean, rstd, weigh
           lambda: f"native_layer_norm_backward: input {fmt_shape(input.shape)} does not end in normalized_shape "
                   f"{fmt_shape(normalized_shape)}")
     d = dtype_of(input)
+    grad_out, input, mean, rstd, weight = _wide(xp, grad_out, input, mean, rstd, weight)
     axes = tuple(range(input.ndim - k, input.ndim))
     lead = tuple(range(input.ndim - k))
     xhat = (input - mean) * rstd
@@ -164,6 +170,7 @@ def _gn_backward_kernel(xp, grad_out, input, mean, rstd, weight, N, C, HxW, grou
     check(C % group == 0 and tuple(mean.shape) == (N, group),
           lambda: f"native_group_norm_backward: expected mean of shape [{N}, {group}], got {fmt_shape(mean.shape)}")
     d = dtype_of(input)
+    grad_out, input, mean, rstd, weight = _wide(xp, grad_out, input, mean, rstd, weight)
     x = input.reshape(N, group, C // group, HxW)
     g = grad_out.reshape(N, group, C // group, HxW)
     m, r = mean.reshape(N, group, 1, 1), rstd.reshape(N, group, 1, 1)

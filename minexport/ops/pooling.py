@@ -110,16 +110,16 @@ register("max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] p
          "bool ceil_mode=False) -> Tensor",
          meta=lambda *a, **kw: _max_pool_meta(3, "max_pool3d")(*a, **kw)[0],
          kernel=lambda xp, *a, **kw: _max_pool_kernel(3, "max_pool3d")(xp, *a, **kw)[0],
-         decomposition=lambda *a, **kw: aten.max_pool3d_with_indices.default(*a, **kw)[0])
+         decomposition=lambda *a, **kw: aten.max_pool3d_with_indices.default(*a, **kw)[0], variants=("function",))
 register("max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], "
          "int[1] dilation=[1], bool ceil_mode=False) -> (Tensor, Tensor)",
          meta=_max_pool_meta(1, "max_pool1d"), kernel=_max_pool_kernel(1, "max_pool1d"),
-         decomposition=_max_pool1d_with_indices_decomp)
+         decomposition=_max_pool1d_with_indices_decomp, variants=("function",))
 register("max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], "
          "bool ceil_mode=False) -> Tensor",
          meta=lambda *a, **kw: _max_pool_meta(1, "max_pool1d")(*a, **kw)[0],
          kernel=lambda xp, *a, **kw: _max_pool_kernel(1, "max_pool1d")(xp, *a, **kw)[0],
-         decomposition=lambda *a, **kw: _max_pool1d_with_indices_decomp(*a, **kw)[0])
+         decomposition=lambda *a, **kw: _max_pool1d_with_indices_decomp(*a, **kw)[0], variants=("function",))
 
 
 def _max_pool2d_backward_kernel(xp, grad_output, self, kernel_size, stride, padding, dilation, ceil_mode,
@@ -203,7 +203,7 @@ register("avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] p
          _avg_pool_meta(1, "avg_pool1d")(self, kernel_size, stride, padding, ceil_mode),
          kernel=lambda xp, self, kernel_size, stride=(), padding=(0,), ceil_mode=False, count_include_pad=True:
          _avg_pool_nd(xp, self, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, None, "avg_pool1d"),
-         tags=("core",))
+         tags=("core",), variants=("function",))
 
 
 def _avg_pool2d_backward_kernel(xp, grad_output, self, kernel_size, stride, padding, ceil_mode,
@@ -287,7 +287,8 @@ for _schema, _n, _facts in (
         ("_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor", 3, {"tags": ("core",)}),
         ("adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor", 3,
          {"decomposition": lambda self, output_size: aten._adaptive_avg_pool3d.default(self, output_size)}),
-        ("adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor", 1, {"tags": ("core",)})):
+        ("adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor", 1,
+         {"tags": ("core",), "variants": ("function",)})):
     _name = _schema.split("(")[0].lstrip("_")
     register(_schema, meta=_adaptive_avg_meta(_n, _name),
              kernel=(lambda n, name: lambda xp, self, output_size: _adaptive_avg_nd(xp, self, n, output_size,
@@ -410,7 +411,7 @@ for _schema, _n, _decomp in (
     register(_schema, meta=_adaptive_max_meta(_n, _name),
              kernel=(lambda n, name: lambda xp, self, output_size: _adaptive_max_nd(xp, self, n, output_size,
                                                                                     name))(_n, _name),
-             decomposition=_decomp)
+             decomposition=_decomp, variants=("function",) if _n == 1 else ())
 
 
 # ------------------------------------------------------------ max_unpool --

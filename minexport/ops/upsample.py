@@ -301,7 +301,7 @@ def _grid_sampler_decomp(input, grid, interpolation_mode, padding_mode, align_co
 
 
 register("grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) "
-         "-> Tensor", meta=_grid_meta, kernel=_grid_kernel, tags=("core",))
+         "-> Tensor", meta=_grid_meta, kernel=_grid_kernel, tags=("core",), variants=("function",))
 register("grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) "
          "-> Tensor", meta=_grid_meta, kernel=_grid_kernel, decomposition=_grid_sampler_decomp,
          variants=("function",))
