@@ -116,7 +116,8 @@ def _adaptive_avg_pool2d_backward():
 # ------------------------------------------------------------- padding ----
 @samples("aten.reflection_pad1d.default", "aten.replication_pad1d.default")
 def _pad1d():
-    return [Sample(T(2, 3, 6), [2, 1]), Sample(T(3, 5), [0, 4]), Sample(T(2, 3, 4), [4, 1])]
+    return [Sample(T(2, 3, 6), [2, 1]), Sample(T(3, 5), [0, 4]), Sample(T(2, 3, 4), [4, 1]),
+            Sample(T(2, 3, 6), [-1, 2]), Sample(T(2, 3, 6), [-2, -1])]
 
 
 @samples("aten.reflection_pad2d.default", "aten.replication_pad2d.default")

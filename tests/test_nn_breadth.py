@@ -189,6 +189,39 @@ def test_embedding_bag_module_matches_torch():
               theirs(torch.from_numpy(BAG), torch.from_numpy(offsets)), f"EmbeddingBag{kwargs}")
 
 
+class _Bag(torch.nn.Module):
+    def __init__(self, lib, **kwargs):
+        super().__init__()
+        self.bag = lib.EmbeddingBag(10, 3, **kwargs)
+
+    def forward(self, x):
+        return self.bag(x)
+
+
+class _MeBag(nn.Module):
+    def __init__(self, **kwargs):
+        super().__init__()
+        self.bag = nn.EmbeddingBag(10, 3, **kwargs)
+
+    def forward(self, x):
+        return self.bag(x)
+
+
+def test_embedding_bag_exports_as_torch():
+    """A 2-D input's bags: torch records arange + view + embedding_bag.padding_idx; core keeps _embedding_bag."""
+    x = BAG.reshape(2, 4)
+    for kwargs in ({}, dict(mode="max", padding_idx=2)):
+        theirs_m, ours_m = _Bag(torch.nn, **kwargs), _MeBag(**kwargs)
+        _copy_state(ours_m, theirs_m)
+        theirs = torch.export.export(theirs_m, (torch.from_numpy(x.copy()),))
+        ours = export(ours_m, (me.from_numpy(x.copy()),))
+        assert _ops(ours.graph) == _ops(theirs.graph)
+        expected = theirs_m(torch.from_numpy(x.copy()))
+        core = ours.run_decompositions()
+        core.validate()
+        _same(core.module()(me.from_numpy(x.copy())), expected, f"EmbeddingBag{kwargs} core program")
+
+
 def test_max_unpool_module_round_trip():
     pool_t, unpool_t = torch.nn.MaxPool2d(2, return_indices=True), torch.nn.MaxUnpool2d(2)
     pool_m, unpool_m = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
@@ -234,6 +267,15 @@ EXPORT_CASES = [
     ("local_response_norm", lambda f, x: f.local_response_norm(x, 2), X4),
     ("channel_shuffle", lambda f, x: f.channel_shuffle(x, 3), _arr(1, 6, 2, 2)),
     ("lp_pool2d", lambda f, x: f.lp_pool2d(x, 2, 2), X4),
+    ("adaptive_max_pool2d_uneven", lambda f, x: f.adaptive_max_pool2d(x, (3, 5)), X4),
+    ("adaptive_max_pool1d", lambda f, x: f.adaptive_max_pool1d(x, 3, return_indices=True), X3),
+    ("interpolate_trilinear", lambda f, x: f.interpolate(x, scale_factor=1.5, mode="trilinear"), X5),
+    ("interpolate_nearest_exact", lambda f, x: f.interpolate(x, scale_factor=1.5, mode="nearest-exact"), X5),
+    ("max_unpool2d", lambda f, x: f.max_unpool2d(*f.max_pool2d(x, 2, return_indices=True), 2), X4[..., :6]),
+    ("grid_sample", lambda f, x: f.grid_sample(x, x[:, :2].permute(0, 2, 3, 1).tanh(), align_corners=True), X4),
+    ("affine_grid", lambda f, x: f.affine_grid(x, [2, 3, 4, 5], align_corners=False), _arr(2, 2, 3)),
+    ("pad_circular3d", lambda f, x: f.pad(x, (1, 1, 2, 0, 1, 2), mode="circular"), X5),
+    ("max_pool1d_indices", lambda f, x: f.max_pool1d(x, 2, return_indices=True), X3),
 ]
 
 
