@@ -568,3 +568,384 @@ __all__ += ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss"
             "binary_cross_entropy", "binary_cross_entropy_with_logits", "poisson_nll_loss", "gaussian_nll_loss",
             "hinge_embedding_loss", "margin_ranking_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
             "cosine_embedding_loss", "triplet_margin_loss", "multi_margin_loss"]
+# ------------------------------------------------ pooling, resampling, folds (issue 12) --
+# Each function records the op torch.export records for the same call (checked against torch 2.13).
+__all__ += ["max_pool1d", "max_pool3d", "avg_pool1d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool3d",
+            "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d",
+            "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "interpolate", "upsample", "upsample_nearest",
+            "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
+            "unfold", "fold", "grid_sample", "affine_grid", "one_hot", "embedding_bag", "instance_norm",
+            "local_response_norm"]
+
+
+def _ntuple(v, n):
+    """v as a list of n values (a single value repeated)."""
+    return list(v) if isinstance(v, (list, tuple)) else [v] * n
+
+
+def _stride_or_empty(stride, n):
+    return [] if stride is None else _ntuple(stride, n)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """1-D max pooling (stride defaults to kernel_size)."""
+    args = (input, _ntuple(kernel_size, 1), _stride_or_empty(stride, 1), _ntuple(padding, 1), _ntuple(dilation, 1),
+            ceil_mode)
+    if return_indices:
+        return tuple(aten.max_pool1d_with_indices.default(*args))
+    return aten.max_pool1d.default(*args)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """3-D max pooling (stride defaults to kernel_size)."""
+    args = (input, _ntuple(kernel_size, 3), _stride_or_empty(stride, 3), _ntuple(padding, 3), _ntuple(dilation, 3),
+            ceil_mode)
+    if return_indices:
+        return tuple(aten.max_pool3d_with_indices.default(*args))
+    return aten.max_pool3d.default(*args)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """1-D average pooling."""
+    return aten.avg_pool1d.default(input, _ntuple(kernel_size, 1), _stride_or_empty(stride, 1), _ntuple(padding, 1),
+                                   ceil_mode, count_include_pad)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """3-D average pooling."""
+    return aten.avg_pool3d.default(input, _ntuple(kernel_size, 3), _stride_or_empty(stride, 3), _ntuple(padding, 3),
+                                   ceil_mode, count_include_pad, divisor_override)
+
+
+def _adaptive_size(input, output_size, n):
+    """output_size with None entries (keep that input size) filled in."""
+    sizes = _ntuple(output_size, n)
+    return [input.shape[input.dim() - n + i] if s is None else s for i, s in enumerate(sizes)]
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """1-D average pooling to a fixed output size."""
+    return aten.adaptive_avg_pool1d.default(input, _ntuple(output_size, 1))
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """3-D average pooling to a fixed output size (None keeps that dim's size)."""
+    return aten.adaptive_avg_pool3d.default(input, _adaptive_size(input, output_size, 3))
+
+
+def _adaptive_max(op, input, output_size, n, return_indices):
+    out, indices = op(input, _adaptive_size(input, output_size, n))
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """1-D max pooling to a fixed output size."""
+    return _adaptive_max(aten.adaptive_max_pool1d.default, input, output_size, 1, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """2-D max pooling to a fixed output size (None keeps that dim's size)."""
+    return _adaptive_max(aten.adaptive_max_pool2d.default, input, output_size, 2, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """3-D max pooling to a fixed output size (None keeps that dim's size)."""
+    return _adaptive_max(aten.adaptive_max_pool3d.default, input, output_size, 3, return_indices)
+
+
+def _unpool_size(input, n, kernel_size, stride, padding, output_size):
+    """Default unpooled size (in - 1) * stride - 2 * padding + kernel, or output_size checked against it."""
+    k = _ntuple(kernel_size, n)
+    s = k if stride is None else _ntuple(stride, n)
+    p = _ntuple(padding, n)
+    default = [(input.shape[input.dim() - n + i] - 1) * s[i] - 2 * p[i] + k[i] for i in range(n)]
+    if output_size is None:
+        return default, s, p
+    size = list(output_size)[-n:]
+    for i in range(n):
+        lo, hi = default[i] - s[i], default[i] + s[i]
+        if not lo < size[i] < hi:
+            raise ValueError(f"invalid output_size \"{list(output_size)}\" (dim {i} must be between {lo} and {hi})")
+    return size, s, p
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Inverse of max_pool1d: each value back at its index, zeros elsewhere."""
+    size, _, _ = _unpool_size(input, 1, kernel_size, stride, padding, output_size)
+    out = aten.max_unpool2d.default(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1])
+    return aten.squeeze.dim(out, -1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Inverse of max_pool2d: each value back at its index, zeros elsewhere."""
+    size, _, _ = _unpool_size(input, 2, kernel_size, stride, padding, output_size)
+    return aten.max_unpool2d.default(input, indices, size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Inverse of max_pool3d: each value back at its index, zeros elsewhere."""
+    size, s, p = _unpool_size(input, 3, kernel_size, stride, padding, output_size)
+    return aten.max_unpool3d.default(input, indices, size, s, p)
+
+
+def _lp_pool(avg, input, norm_type, kernel_size, stride, ceil_mode, n):
+    k = _ntuple(kernel_size, n)
+    out = avg(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    area = 1
+    for v in k:
+        area *= v
+    return (_F.sign(out) * relu(_F.abs(out))).mul(area).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x ** p) ** (1 / p), through avg_pool1d as torch computes it."""
+    return _lp_pool(avg_pool1d, input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x ** p) ** (1 / p), through avg_pool2d as torch computes it."""
+    return _lp_pool(avg_pool2d, input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x ** p) ** (1 / p), through avg_pool3d as torch computes it."""
+    return _lp_pool(avg_pool3d, input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+# mode -> (the op for each spatial rank, whether the mode interpolates (takes align_corners))
+_INTERPOLATE = {
+    "nearest": ({1: "upsample_nearest1d", 2: "upsample_nearest2d", 3: "upsample_nearest3d"}, False),
+    "nearest-exact": ({1: "_upsample_nearest_exact1d", 2: "_upsample_nearest_exact2d",
+                       3: "_upsample_nearest_exact3d"}, False),
+    "linear": ({1: "upsample_linear1d"}, True),
+    "bilinear": ({2: "upsample_bilinear2d"}, True),
+    "bicubic": ({2: "upsample_bicubic2d"}, True),
+    "trilinear": ({3: "upsample_trilinear3d"}, True),
+    "area": ({1: "adaptive_avg_pool1d", 2: "adaptive_avg_pool2d", 3: "adaptive_avg_pool3d"}, False),
+}
+
+
+def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, n):
+    """(output_size, scale_factors): exactly one is a list, as the upsample ops take them."""
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+        sizes = _ntuple(size, n)
+        if len(sizes) != n:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
+                             f"spatial dimensions of {list(input.shape[2:])} and output size of {list(size)}. "
+                             "Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
+                             "(o1, o2, ...,oK) format.")
+        return [int(s) for s in sizes], None
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    scales = [float(s) for s in _ntuple(scale_factor, n)]
+    if len(scales) != n:
+        raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+                         f"with spatial dimensions of {list(input.shape[2:])} and scale_factor of shape "
+                         f"{list(scale_factor)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                         "scale_factor in (s1, s2, ...,sK) format.")
+    if recompute_scale_factor:
+        return [int(math.floor(float(input.shape[2 + i]) * scales[i])) for i in range(n)], None
+    return None, scales
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize the spatial dims of (N, C, *) input by `size` or `scale_factor` in the given mode."""
+    if mode not in _INTERPOLATE:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
+                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
+                                  f"nearest-exact (got {mode})")
+    ops, interpolating = _INTERPOLATE[mode]
+    if not interpolating and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                         "as input")
+    if antialias:
+        raise NotImplementedError("interpolate(antialias=True) is not supported by minexport")
+    n = input.dim() - 2
+    output_size, scales = _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, n)
+    if n not in ops:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
+                                  f"{' or '.join(f'{d + 2}D' for d in ops)} input")
+    op = getattr(aten, ops[n])
+    if mode == "area":
+        if output_size is None:
+            output_size = [int(math.floor(float(input.shape[2 + i]) * scales[i])) for i in range(n)]
+        return op.default(input, output_size)
+    if interpolating:
+        return op.vec(input, output_size, bool(align_corners), scales)
+    return op.vec(input, output_size, scales)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of interpolate."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(mode='nearest')."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: interpolate(mode='bilinear', align_corners=True)."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C * r * r, H, W) -> (*, C, H * r, W * r)."""
+    return aten.pixel_shuffle.default(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H * r, W * r) -> (*, C * r * r, H, W)."""
+    return aten.pixel_unshuffle.default(input, downscale_factor)
+
+
+def channel_shuffle(input, groups):
+    """Interleave the channels of `groups` groups (N, g * k, *) -> channel j * g + i from group i."""
+    return aten.channel_shuffle.default(input, groups)
+
+
+def native_channel_shuffle(input, groups):
+    """channel_shuffle through the native_channel_shuffle op."""
+    return aten.native_channel_shuffle.default(input, groups)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding local blocks of (N, C, H, W) as columns (N, C * kh * kw, L) (im2col)."""
+    return aten.im2col.default(input, _ntuple(kernel_size, 2), _ntuple(dilation, 2), _ntuple(padding, 2),
+                               _ntuple(stride, 2))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sum columns (N, C * kh * kw, L) back into (N, C, H, W) (col2im)."""
+    return aten.col2im.default(input, _ntuple(output_size, 2), _ntuple(kernel_size, 2), _ntuple(dilation, 2),
+                               _ntuple(padding, 2), _ntuple(stride, 2))
+
+
+_GRID_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
+_GRID_PADDING = {"zeros": 0, "border": 1, "reflection": 2}
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample input at the normalized (x, y) locations of grid."""
+    if mode not in _GRID_MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
+                         f"but got: '{mode}'")
+    if padding_mode not in _GRID_PADDING:
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    if mode == "bicubic" and input.dim() != 4:
+        raise ValueError("nn.functional.grid_sample(): bicubic interpolation only supports 4D input")
+    return aten.grid_sampler.default(input, grid, _GRID_MODES[mode], _GRID_PADDING[padding_mode],
+                                     bool(align_corners))
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid of a batch of affine transforms theta, for grid_sample."""
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) == 4 and (theta.dim() != 3 or tuple(theta.shape[-2:]) != (2, 3)):
+        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {list(size)}. Got "
+                         f"{list(theta.shape)}.")
+    if len(size) == 5 and (theta.dim() != 3 or tuple(theta.shape[-2:]) != (3, 4)):
+        raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {list(size)}. Got "
+                         f"{list(theta.shape)}.")
+    if len(size) not in (4, 5):
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+                                  f"respectively. Got size {list(size)}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
+    return aten.affine_grid_generator.default(theta, list(size), bool(align_corners))
+
+
+def one_hot(tensor, num_classes=-1):
+    """Long tensor of shape (*, num_classes): 1 at each index, 0 elsewhere."""
+    return aten.one_hot.default(tensor, num_classes)
+
+
+_BAG_MODES = {"sum": 0, "mean": 1, "max": 2}
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """Sums, means or maxima of bags of embedding rows: bags are the rows of a 2-D input or the 1-D input
+    split at `offsets`."""
+    if max_norm is not None:
+        raise NotImplementedError("embedding_bag(max_norm=...) renormalizes weights in place; not supported")
+    if mode not in _BAG_MODES:
+        raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({list(per_sample_weights.shape)}) is not None, then "
+                         f"it must have the same shape as the input ({list(input.shape)})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             "fixed length sequences.")
+        from .._factories import arange
+        offsets = arange(0, input.numel(), input.shape[1], dtype=input.dtype, device=input.device)
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if padding_idx is not None:
+        if padding_idx > 0 and padding_idx >= weight.shape[0]:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        if padding_idx < 0:
+            if padding_idx < -weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.shape[0] + padding_idx
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  "GitHub.")
+    out = aten.embedding_bag.padding_idx(weight, input, offsets, scale_grad_by_freq, _BAG_MODES[mode], sparse,
+                                         per_sample_weights, include_last_offset, padding_idx)
+    return out[0]
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-05):
+    """Normalize each (sample, channel) plane over its spatial elements."""
+    if input.dim() < 3:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(input.shape)}")
+    return aten.instance_norm.default(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
+                                      eps, False)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha * mean of x**2 over `size` neighbouring channels) ** beta (torch's pooled form)."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = input.mul(input)
+    if dim == 3:
+        div = div.unsqueeze(1)
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = list(input.shape)
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1)
+        div = div.view(sizes)
+    div = div.mul(alpha).add(k).pow(beta)
+    return input / div

@@ -290,7 +290,8 @@ def _make_eager(op):
             return [make(r) for r in run(args, kwargs)]
     elif kind == "tuple":
         def eager(*args, **kwargs):
-            return tuple(make(r) for r in run(args, kwargs))
+            # None stands for an output the op did not compute (a backward op's output_mask)
+            return tuple(None if r is None else make(r) for r in run(args, kwargs))
     elif kind == "none":
         def eager(*args, **kwargs):
             run(args, kwargs)

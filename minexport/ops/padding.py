@@ -1,0 +1,68 @@
+"""Reflection and replication padding ops (reflection_pad1d/2d/3d, replication_pad1d/2d/3d).
+
+`padding` lists (left, right) pairs from the last dim backwards, as constant_pad_nd's
+`pad` does; these ops pad the last 1, 2 or 3 dims of a batched or unbatched input.
+"""
+from ._common import check, dtype_of, fake_like, fmt_shape, out_array
+from ._registry import aten, register
+
+# mode -> NumPy's pad mode
+_NUMPY_MODE = {"reflection": "reflect", "replication": "edge"}
+
+
+def _pad_check(shape, padding, n, kind):
+    """Output shape of `kind` padding of the last n dims; torch's checks and wording."""
+    name = f"{kind}_pad{n}d"
+    check(len(padding) == 2 * n, lambda: f"{name}: padding size is expected to be {2 * n}, but got: {len(padding)}")
+    check(len(shape) in (n + 1, n + 2) and all(s > 0 for s in shape[1:]),
+          lambda: f"{name}: Expected {n + 1}D or {n + 2}D (batch mode) tensor with possibly 0 batch size and other "
+                  f"non-zero dimensions for input, but got: {fmt_shape(shape)}")
+    out = list(shape)
+    for i in range(n):
+        d = len(shape) - 1 - i
+        lo, hi = padding[2 * i], padding[2 * i + 1]
+        if kind == "reflection":
+            check(lo < shape[d] and hi < shape[d],
+                  lambda: f"Argument #4: Padding size should be less than the corresponding input dimension, but "
+                          f"got: padding ({lo}, {hi}) at dimension {d} of input {fmt_shape(shape)}")
+        out[d] = shape[d] + lo + hi
+        check(out[d] >= 1, lambda: f"input ({'x'.join(map(str, shape[-n:]))}) is too small. Calculated output "
+                                   f"{'x'.join(map(str, out[-n:]))}")
+    return tuple(out)
+
+
+def _pad_kernel(n, kind):
+    def kernel(xp, self, padding):
+        _pad_check(self.shape, padding, n, kind)
+        widths = [(0, 0)] * self.ndim
+        for i in range(n):
+            widths[self.ndim - 1 - i] = (padding[2 * i], padding[2 * i + 1])
+        # negative padding crops: crop first, then pad what is left to add
+        crop = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(widths, self.shape))
+        grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+        return out_array(xp, xp.pad(self[crop], grow, mode=_NUMPY_MODE[kind]), dtype_of(self))
+    return kernel
+
+
+def _replication_pad1d_decomp(self, padding):
+    """Replicate the edge columns with expand and concatenate them (torch records an index gather)."""
+    lo, hi = padding
+    n = self.shape[-1]
+    pieces = []
+    if lo > 0:
+        pieces.append(aten.expand.default(aten.slice.Tensor(self, -1, 0, 1), list(self.shape[:-1]) + [lo]))
+    body = aten.slice.Tensor(self, -1, max(-lo, 0), n - max(-hi, 0))
+    pieces.append(body)
+    if hi > 0:
+        pieces.append(aten.expand.default(aten.slice.Tensor(self, -1, n - 1, n), list(self.shape[:-1]) + [hi]))
+    return aten.cat.default(pieces, -1) if len(pieces) > 1 else aten.clone.default(body)
+
+
+for _n, _kind, _facts in ((1, "reflection", {"tags": ("core",)}), (2, "reflection", {"tags": ("core",)}),
+                          (3, "reflection", {"tags": ("core",)}),
+                          (1, "replication", {"decomposition": _replication_pad1d_decomp}),
+                          (2, "replication", {"tags": ("core",)}), (3, "replication", {"tags": ("core",)})):
+    register(f"{_kind}_pad{_n}d(Tensor self, SymInt[{2 * _n}] padding) -> Tensor",
+             meta=(lambda n, kind: lambda self, padding: fake_like(_pad_check(tuple(self.shape), padding, n, kind),
+                                                                   self.dtype, self))(_n, _kind),
+             kernel=_pad_kernel(_n, _kind), **_facts)

@@ -1,0 +1,379 @@
+"""Resampling ops: upsample_* (nearest, nearest-exact, linear, bilinear, bicubic, trilinear),
+grid_sampler_2d / grid_sampler and affine_grid_generator.
+
+Interpolation is separable: along each spatial dim an output position reads a few input
+positions ("taps") with weights, and one helper (`_taps`) says which and how much for
+every mode, from torch's rules:
+  * scale: with align_corners, (in - 1) / (out - 1); otherwise 1 / scale_factor when the
+    caller gave one, else in / out (computed in float32 for nearest, as torch does);
+  * nearest reads floor(dst * scale), nearest-exact floor((dst + 0.5) * scale);
+  * linear and cubic read around src = dst * scale (align_corners) or
+    (dst + 0.5) * scale - 0.5 (clamped at 0 for linear), cubic with A = -0.75.
+The kernels apply the taps per dim with NumPy gathers; the decompositions of the ops torch
+does not keep in its core set build the same taps from aten ops (arange, floor, clamp)
+and gather with index_select.
+"""
+import math
+
+import numpy as np
+
+from .. import dtypes as dt
+from ._common import check, dtype_of, fake_like, fmt_shape, out_array
+from ._registry import aten, register
+
+_CUBIC_A = -0.75
+
+
+# ---------------------------------------------------------------- sizes --
+def _out_size(shape, n, output_size, scale_factors, name):
+    """Output spatial sizes from exactly one of output_size / scale_factors."""
+    check(len(shape) == n + 2 and all(s > 0 for s in shape[1:]),
+          lambda: f"{name}: Non-empty {n + 2}D data tensor expected but got a tensor with sizes {fmt_shape(shape)}")
+    check((output_size is None) != (scale_factors is None),
+          "Must specify exactly one of output_size and scale_factors")
+    if output_size is not None:
+        check(len(output_size) == n, lambda: f"{name}: It is expected output_size equals to {n}, but got size "
+                                             f"{len(output_size)}")
+        out = list(output_size)
+    else:
+        check(len(scale_factors) == n, lambda: f"{name}: It is expected scale_factors equals to {n}, but got size "
+                                               f"{len(scale_factors)}")
+        out = [int(math.floor(float(shape[2 + i]) * scale_factors[i])) for i in range(n)]
+    check(all(o > 0 for o in out), lambda: f"{name}: Input and output sizes should be greater than 0, but got "
+                                           f"input ({'x'.join(map(str, shape[2:]))}) and output "
+                                           f"({'x'.join(map(str, out))})")
+    return out
+
+
+def _scale(in_size, out_size, align_corners, scale_factor):
+    """torch's source-per-destination scale along one dim (a Python float)."""
+    if align_corners:
+        return (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    if scale_factor is not None and scale_factor > 0:
+        return 1.0 / scale_factor
+    return in_size / out_size
+
+
+# ----------------------------------------------------------------- taps --
+def _taps(mode, in_size, out_size, align_corners, scale_factor, dtype):
+    """[(index [out], weight [out] or None)] for one dim: which input positions each output reads."""
+    dst = np.arange(out_size)
+    if mode in ("nearest", "nearest-exact"):
+        scale = np.float32(_scale(in_size, out_size, False, scale_factor))
+        pos = dst.astype(np.float32) + np.float32(0.5) if mode == "nearest-exact" else dst.astype(np.float32)
+        idx = np.minimum(np.floor(pos * scale).astype(np.int64), in_size - 1)
+        return [(idx, None)]
+    scale = dtype.type(_scale(in_size, out_size, align_corners, scale_factor))
+    d = dst.astype(dtype)
+    src = d * scale if align_corners else (d + dtype.type(0.5)) * scale - dtype.type(0.5)
+    if mode == "linear":
+        src = np.maximum(src, 0) if not align_corners else src
+        i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+        i1 = np.minimum(i0 + 1, in_size - 1)
+        t = (src - i0).astype(dtype)
+        return [(i0, (1 - t).astype(dtype)), (i1, t)]
+    f = np.floor(src)
+    t = (src - f).astype(dtype)
+    base = f.astype(np.int64)
+    return [(np.clip(base - 1 + k, 0, in_size - 1), w.astype(dtype)) for k, w in enumerate(_cubic_weights(t))]
+
+
+def _cubic_weights(t):
+    """The four cubic convolution weights (A = -0.75) for fractional offsets t (arrays or tensors)."""
+    a = _CUBIC_A
+
+    def near(x):      # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):       # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _upsample_kernel(xp, a, n, mode, output_size, align_corners, scale_factors, name):
+    out = _out_size(a.shape, n, output_size, scale_factors, name)
+    work = a.dtype if a.dtype.kind == "f" else np.dtype(np.float32)
+    for i in range(n):
+        axis = 2 + i
+        sf = None if scale_factors is None else scale_factors[i]
+        taps = _taps(mode, a.shape[axis], out[i], align_corners, sf, work)
+        if taps[0][1] is None:
+            a = xp.take(a, xp.asarray(taps[0][0]), axis=axis)
+            continue
+        shape = [1] * a.ndim
+        shape[axis] = out[i]
+        acc = None
+        for idx, w in taps:
+            part = xp.take(a, xp.asarray(idx), axis=axis) * xp.asarray(w).reshape(shape)
+            acc = part if acc is None else acc + part
+        a = acc
+    return out_array(xp, xp.ascontiguousarray(a), dtype_of(a))
+
+
+# ---------------------------------------------------- decompositions --
+def _decomp_dim(x, axis, mode, in_size, out_size, align_corners, scale_factor):
+    """One dim of the resampling in aten ops: taps from arange/floor/clamp, gathers by index_select."""
+    fdt = x.dtype if x.dtype.is_floating_point else dt.float32
+    shape = [1] * x.ndim
+    shape[axis] = out_size
+    if mode in ("nearest", "nearest-exact"):
+        pos = aten.arange.start_step(0, out_size, 1, dtype=dt.float32, device=x.device)
+        if mode == "nearest-exact":
+            pos = aten.add.Tensor(pos, 0.5)
+        scale = float(np.float32(_scale(in_size, out_size, False, scale_factor)))
+        idx = aten._to_copy.default(aten.floor.default(aten.mul.Tensor(pos, scale)), dtype=dt.int64)
+        return aten.index_select.default(x, axis, aten.clamp.default(idx, None, in_size - 1))
+    scale = _scale(in_size, out_size, align_corners, scale_factor)
+    src = aten.arange.start_step(0, out_size, 1, dtype=fdt, device=x.device)
+    src = aten.mul.Tensor(src, scale) if align_corners else aten.sub.Tensor(aten.mul.Tensor(
+        aten.add.Tensor(src, 0.5), scale), 0.5)
+    if mode == "linear" and not align_corners:
+        src = aten.clamp.default(src, 0.0)
+    floor = aten.floor.default(src)
+    t = aten.sub.Tensor(src, floor)
+    base = aten._to_copy.default(floor, dtype=dt.int64)
+
+    def gather(offset):
+        idx = aten.clamp.default(aten.add.Tensor(base, offset), 0, in_size - 1)
+        return aten.index_select.default(x, axis, idx)
+
+    if mode == "linear":
+        t = aten.view.default(aten.sub.Tensor(src, aten._to_copy.default(
+            aten.clamp.default(base, None, in_size - 1), dtype=fdt)), shape)
+        lo, hi = gather(0), gather(1)
+        return aten.add.Tensor(lo, aten.mul.Tensor(aten.sub.Tensor(hi, lo), t))
+    weights = [aten.view.default(w, shape) for w in _cubic_weights_aten(t)]
+    acc = None
+    for k, w in enumerate(weights):
+        part = aten.mul.Tensor(gather(k - 1), w)
+        acc = part if acc is None else aten.add.Tensor(acc, part)
+    return acc
+
+
+def _cubic_weights_aten(t):
+    a = _CUBIC_A
+
+    def near(x):
+        return aten.add.Tensor(aten.mul.Tensor(aten.mul.Tensor(aten.sub.Tensor(aten.mul.Tensor(x, a + 2), a + 3),
+                                                               x), x), 1)
+
+    def far(x):
+        inner = aten.add.Tensor(aten.mul.Tensor(aten.sub.Tensor(aten.mul.Tensor(x, a), 5 * a), x), 8 * a)
+        return aten.sub.Tensor(aten.mul.Tensor(inner, x), 4 * a)
+    neg = aten.neg.default(t)
+    return far(aten.add.Tensor(t, 1)), near(t), near(aten.add.Tensor(neg, 1)), far(aten.add.Tensor(neg, 2))
+
+
+def _upsample_decomp(n, mode, has_align):
+    def decomp(input, output_size, *rest):
+        align, scale_factors = (rest[0], rest[1]) if has_align else (False, rest[0])
+        shape = [int(s) for s in input.shape]
+        out = _out_size(tuple(shape), n, output_size, scale_factors, "upsample")
+        x = input
+        for i in range(n):
+            sf = None if scale_factors is None else scale_factors[i]
+            x = _decomp_dim(x, 2 + i, mode, shape[2 + i], out[i], align, sf)
+        return x
+    return decomp
+
+
+def _register_upsample(name, n, mode, has_align, core):
+    align_arg = "bool align_corners, " if has_align else ""
+
+    def split(rest):
+        return (rest[0], rest[1]) if has_align else (False, rest[0])
+
+    def meta(input, output_size, *rest):
+        align, scales = split(rest)
+        out = _out_size(tuple(input.shape), n, output_size, scales, name)
+        return fake_like(tuple(input.shape[:2]) + tuple(out), input.dtype, input)
+
+    def kernel(xp, input, output_size, *rest):
+        align, scales = split(rest)
+        return _upsample_kernel(xp, input, n, mode, output_size, align, scales, name)
+
+    facts = {"tags": ("core",)} if core else {"decomposition": _upsample_decomp(n, mode, has_align)}
+    register(f"{name}.vec(Tensor input, SymInt[]? output_size, {align_arg}float[]? scale_factors) -> Tensor",
+             meta=meta, kernel=kernel, **facts)
+
+
+# name, spatial dims, tap mode, has align_corners, core
+for _row in (("upsample_nearest1d", 1, "nearest", False, False), ("upsample_nearest2d", 2, "nearest", False, True),
+             ("upsample_nearest3d", 3, "nearest", False, False),
+             ("_upsample_nearest_exact1d", 1, "nearest-exact", False, False),
+             ("_upsample_nearest_exact2d", 2, "nearest-exact", False, False),
+             ("_upsample_nearest_exact3d", 3, "nearest-exact", False, False),
+             ("upsample_linear1d", 1, "linear", True, False), ("upsample_bilinear2d", 2, "linear", True, True),
+             ("upsample_trilinear3d", 3, "linear", True, False), ("upsample_bicubic2d", 2, "cubic", True, False)):
+    _register_upsample(*_row)
+
+
+# ---------------------------------------------------------- grid sampling --
+_INTERPOLATION = {0: "bilinear", 1: "nearest", 2: "bicubic"}
+_PADDING = {0: "zeros", 1: "border", 2: "reflection"}
+
+
+def _grid_check(input, grid, interpolation_mode, padding_mode):
+    check(interpolation_mode in _INTERPOLATION, lambda: f"grid_sampler(): unknown interpolation mode "
+                                                        f"{interpolation_mode}")
+    check(padding_mode in _PADDING, lambda: f"grid_sampler(): unknown padding mode {padding_mode}")
+    check(len(input) == 4 and len(grid) == 4,
+          lambda: f"grid_sampler_2d(): expected 4D input and grid with same number of dimensions, but got input "
+                  f"with sizes {fmt_shape(input)} and grid with sizes {fmt_shape(grid)}")
+    check(input[0] == grid[0], lambda: f"grid_sampler(): expected grid and input to have same batch size, but got "
+                                       f"input with sizes {fmt_shape(input)} and grid with sizes {fmt_shape(grid)}")
+    check(grid[-1] == 2, lambda: f"grid_sampler(): expected grid to have size 2 in last dimension, but got grid "
+                                 f"with sizes {fmt_shape(grid)}")
+    return (input[0], input[1], grid[1], grid[2])
+
+
+def _reflect(xp, coord, twice_low, twice_high):
+    """Reflect coordinates into [twice_low / 2, twice_high / 2] (torch's reflect_coordinates)."""
+    if twice_low == twice_high:
+        return xp.zeros_like(coord)
+    lo = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    c = xp.abs(coord - lo)
+    extra = xp.fmod(c, span)
+    flips = xp.floor(c / span)
+    return xp.where(flips % 2 == 0, extra + lo, span - extra + lo)
+
+
+def _apply_padding(xp, coord, size, padding, align_corners):
+    """Bring source coordinates inside the input for border / reflection padding."""
+    if padding == "border":
+        return xp.clip(coord, 0, size - 1)
+    if padding == "reflection":
+        coord = _reflect(xp, coord, 0, 2 * (size - 1)) if align_corners else _reflect(xp, coord, -1, 2 * size - 1)
+        return xp.clip(coord, 0, size - 1)
+    return coord
+
+
+def _grid_kernel(xp, input, grid, interpolation_mode, padding_mode, align_corners):
+    _grid_check(input.shape, grid.shape, interpolation_mode, padding_mode)
+    mode, padding = _INTERPOLATION[interpolation_mode], _PADDING[padding_mode]
+    N, C, H, W = input.shape
+    g = grid.astype(input.dtype)
+
+    def unnormalize(c, size):
+        return (c + 1) / 2 * (size - 1) if align_corners else ((c + 1) * size - 1) / 2
+
+    ix, iy = unnormalize(g[..., 0], W), unnormalize(g[..., 1], H)
+    batch = xp.arange(N).reshape(N, 1, 1)
+
+    def fetch(yy, xx):
+        """input[n, :, yy, xx] as [N, C, Ho, Wo], zero where (yy, xx) lies outside."""
+        inside = (yy >= 0) & (yy < H) & (xx >= 0) & (xx < W)
+        yc = xp.clip(yy, 0, H - 1).astype(np.int64)
+        xc = xp.clip(xx, 0, W - 1).astype(np.int64)
+        v = input[batch, :, yc, xc] * inside[..., None]
+        return xp.moveaxis(v, -1, 1)
+
+    if mode == "bicubic":
+        fx, fy = xp.floor(ix), xp.floor(iy)
+        wx, wy = _cubic_weights(ix - fx), _cubic_weights(iy - fy)
+        out = 0
+        for i in range(4):
+            yy = _apply_padding(xp, fy - 1 + i, H, padding, align_corners)
+            for j in range(4):
+                xx = _apply_padding(xp, fx - 1 + j, W, padding, align_corners)
+                out = out + fetch(yy, xx) * (wy[i] * wx[j])[:, None]
+        return out_array(xp, out, dtype_of(input))
+    ix = _apply_padding(xp, ix, W, padding, align_corners)
+    iy = _apply_padding(xp, iy, H, padding, align_corners)
+    if mode == "nearest":
+        return out_array(xp, fetch(xp.rint(iy), xp.rint(ix)), dtype_of(input))
+    x0, y0 = xp.floor(ix), xp.floor(iy)
+    tx, ty = (ix - x0)[:, None], (iy - y0)[:, None]
+    out = (fetch(y0, x0) * ((1 - tx) * (1 - ty)) + fetch(y0, x0 + 1) * (tx * (1 - ty))
+           + fetch(y0 + 1, x0) * ((1 - tx) * ty) + fetch(y0 + 1, x0 + 1) * (tx * ty))
+    return out_array(xp, out, dtype_of(input))
+
+
+def _grid_meta(input, grid, interpolation_mode, padding_mode, align_corners):
+    return fake_like(_grid_check(tuple(input.shape), tuple(grid.shape), interpolation_mode, padding_mode),
+                     input.dtype, input)
+
+
+def _grid_sampler_decomp(input, grid, interpolation_mode, padding_mode, align_corners):
+    check(input.ndim == 4, "grid_sampler: only 4-D input (grid_sampler_2d) is supported by minexport")
+    return aten.grid_sampler_2d.default(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+register("grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) "
+         "-> Tensor", meta=_grid_meta, kernel=_grid_kernel, tags=("core",), variants=("function",))
+register("grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) "
+         "-> Tensor", meta=_grid_meta, kernel=_grid_kernel, decomposition=_grid_sampler_decomp,
+         variants=("function",))
+
+
+# ------------------------------------------------------------ affine grid --
+def _base_coords(size, align_corners):
+    """torch's normalized coordinates of `size` positions (one position sits at 0)."""
+    if size <= 1:
+        return np.zeros(max(size, 0))
+    i = np.arange(size, dtype=np.float64)
+    return -1 + 2 * i / (size - 1) if align_corners else (2 * i + 1) / size - 1
+
+
+def _affine_check(theta, size):
+    check(len(size) in (4, 5), lambda: f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine "
+                                       f"transforms, respectively. Got size {fmt_shape(size)}.")
+    k = len(size) - 2
+    check(len(theta) == 3 and tuple(theta[1:]) == (k, k + 1),
+          lambda: f"Expected a batch of {k}D affine matrices of shape Nx{k}x{k + 1} for size {fmt_shape(size)}. "
+                  f"Got {fmt_shape(theta)}.")
+    check(theta[0] == size[0], lambda: f"affine_grid: theta batch {theta[0]} does not match size {fmt_shape(size)}")
+    return (size[0],) + tuple(size[2:]) + (k,)
+
+
+def _base_grid(xp, size, align_corners, dtype):
+    """[*spatial, k + 1] grid of (x, y[, z], 1) with x along the last dim."""
+    spatial = list(size[2:])
+    axes = [_base_coords(s, align_corners) for s in spatial]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    coords = [mesh[i] for i in reversed(range(len(spatial)))] + [np.ones(spatial)]
+    return xp.asarray(np.stack(coords, axis=-1).astype(dtype))
+
+
+def _affine_kernel(xp, theta, size, align_corners):
+    out = _affine_check(theta.shape, size)
+    base = _base_grid(xp, size, align_corners, theta.dtype)
+    k = len(size) - 2
+    flat = base.reshape(-1, k + 1)
+    grid = xp.einsum("pj,nij->npi", flat, theta)
+    return out_array(xp, grid.reshape(out), dtype_of(theta))
+
+
+def _affine_decomp(theta, size, align_corners):
+    k = len(size) - 2
+    spatial = [int(s) for s in size[2:]]
+    count = 1
+    for s in spatial:
+        count *= s
+    parts = []
+    # coordinate of each flattened position along each spatial dim, built with arange
+    for d in reversed(range(k)):
+        s = spatial[d]
+        i = aten.arange.start_step(0, s, 1, dtype=theta.dtype, device=theta.device)
+        if s <= 1:
+            c = aten.mul.Tensor(i, 0.0)
+        elif align_corners:
+            c = aten.sub.Tensor(aten.mul.Tensor(i, 2.0 / (s - 1)), 1.0)
+        else:
+            c = aten.sub.Tensor(aten.div.Tensor(aten.add.Tensor(aten.mul.Tensor(i, 2.0), 1.0), float(s)), 1.0)
+        view = [1] * k
+        view[d] = s
+        c = aten.clone.default(aten.expand.default(aten.view.default(c, view), spatial))
+        parts.append(aten.view.default(c, [count, 1]))
+    parts.append(aten.full.default([count, 1], 1.0, dtype=theta.dtype, device=theta.device))
+    base = aten.cat.default(parts, 1)                                          # [P, k + 1]
+    base = aten.expand.default(aten.unsqueeze.default(base, 0), [theta.shape[0], count, k + 1])
+    grid = aten.bmm.default(base, aten.permute.default(theta, [0, 2, 1]))      # [N, P, k]
+    return aten.view.default(grid, [theta.shape[0]] + spatial + [k])
+
+
+register("affine_grid_generator(Tensor theta, SymInt[] size, bool align_corners) -> Tensor",
+         meta=lambda theta, size, align_corners: fake_like(_affine_check(tuple(theta.shape), size), theta.dtype,
+                                                           theta),
+         kernel=_affine_kernel, decomposition=_affine_decomp, variants=("function",))
