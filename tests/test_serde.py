@@ -368,6 +368,19 @@ def test_unknown_op_message_names_no_missing_api():
     assert "minexport.library" not in str(e.value)
 
 
+def test_every_unknown_op_is_named_at_once():
+    """A program from a newer torch may use several ops minexport lacks: one error lists them all."""
+    def edit(m):
+        nodes = m["graph_module"]["graph"]["nodes"]
+        nodes[0]["target"] = "torch.ops.aten.not_an_op_yet.default"
+        nodes[-1]["target"] = "torch.ops.mylib.frobnicate.default"
+    with pytest.raises(SerializationError, match=r"ATen operator that minexport does not implement yet: "
+                       r"'torch.ops.aten.not_an_op_yet.default' \(at model.graph_module.graph.nodes\[0\]\); and "
+                       r"'torch.ops.mylib.frobnicate.default' \(at model.graph_module.graph.nodes\[\d+\]\) is "
+                       r"not registered in minexport; custom ops are not supported yet"):
+        load(io.BytesIO(_pack(_edit_model(_members(BASE), edit))))
+
+
 # ------------------------------------------------------- hostile archives --
 def _weights(members):
     key = "archive/data/weights/model_weights_config.json"
