@@ -6,7 +6,8 @@ Run with a Python that has torch and torchvision (not minexport's):
 
 For each model (random init, never downloaded weights; small configurations
 so that archives stay small and minexport runs them in seconds) this script
-exports the eval-mode model with torch.export, saves `<name>.pt2`, and saves
+exports the eval-mode model with torch.export (plus two VARIANTS: a dynamic
+batch size, and a program saved after run_decompositions), saves `<name>.pt2`, and saves
 `<name>.npz` with the input (`in_0`), torch's outputs of the exported program
 (`out_<i>`, pytree-flattened), torch's outputs after run_decompositions()
 (`core_<i>`), and `meta`: a JSON string with the torch and torchvision
@@ -147,15 +148,24 @@ MODELS = {
     "s3d": _s3d,
 }
 
+# Archives that exercise more of the format on a small model: a dynamic batch
+# size (symbolic sizes, range constraints; also run at batch 3), and the
+# program saved after run_decompositions() (dialect ATEN).
+VARIANTS = {"convnext_dynamic": ("convnext", "dynamic"), "densenet_aten": ("densenet", "aten")}
+ALL = list(MODELS) + list(VARIANTS)
+
 
 # ------------------------------------------------------------------ writing --
 def _best_time(fn, repeat=3):
-    fn()     # warm-up: first calls pick kernels
+    """Best of `repeat` timed calls after a warm-up (first calls pick kernels); one call if a call is slow."""
+    fn()
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
+        if best > 0.5:
+            break
     return best
 
 
@@ -197,56 +207,74 @@ def _perturb(model, torch):
                 b.copy_(torch.rand_like(b) + 0.5)
 
 
+def _outputs(program, x, torch):
+    from torch.utils import _pytree
+    with torch.no_grad():
+        outs, spec = _pytree.tree_flatten(program.module()(x))
+    return [o.detach().numpy() for o in outs], spec
+
+
 def make_one(name, out_dir):
-    """Export, save and record one model; returns a one-line summary."""
+    """Export, save and record one model (or variant); returns a one-line summary."""
     import numpy as np
     import torch
     import torchvision as tv
-    from torch.utils import _pytree
 
+    family, how = VARIANTS.get(name, (name, "plain"))
     torch.manual_seed(0)
-    model, shape = MODELS[name](tv)
+    model, shape = MODELS[family](tv)
     _perturb(model, torch)
     model.eval()
+    if how == "dynamic":
+        shape = (2,) + tuple(shape[1:])
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(1))
+    dynamic = ({0: torch.export.Dim("batch", min=1, max=16)},) if how == "dynamic" else None
     t0 = time.perf_counter()
     with torch.no_grad():
-        ep = torch.export.export(model, (x,))
+        ep = torch.export.export(model, (x,), dynamic_shapes=dynamic)
     export_s = time.perf_counter() - t0
     with torch.no_grad():
         eager_s = _best_time(lambda: model(x))
-        outs, spec = _pytree.tree_flatten(ep.module()(x))
-        core = ep.run_decompositions()
-        core_outs, _ = _pytree.tree_flatten(core.module()(x))
+    core = ep.run_decompositions()
+    if how == "aten":
+        ep = core          # the archive holds the decomposed program (dialect ATEN)
+    outs, spec = _outputs(ep, x, torch)
     arrays = {"in_0": x.numpy()}
-    arrays.update({f"out_{i}": o.detach().numpy() for i, o in enumerate(outs)})
-    arrays.update({f"core_{i}": o.detach().numpy() for i, o in enumerate(core_outs)})
-    meta = {"torch": torch.__version__, "torchvision": tv.__version__, "generator": _fingerprint(), "input_shapes": [list(shape)],
-            "outputs": str(spec), "export_s": export_s, "torch_eager_s": eager_s,
-            "params": sum(p.numel() for p in model.parameters()),
-            "max_abs_out": max(float(o.abs().max()) for o in outs)}
+    arrays.update({f"out_{i}": o for i, o in enumerate(outs)})
+    arrays.update({f"core_{i}": o for i, o in enumerate(_outputs(core, x, torch)[0])})
+    if how == "dynamic":
+        # another batch size, which the program must accept too
+        x3 = torch.randn(3, *shape[1:], generator=torch.Generator().manual_seed(2))
+        arrays["alt_in_0"] = x3.numpy()
+        arrays.update({f"alt_out_{i}": o for i, o in enumerate(_outputs(ep, x3, torch)[0])})
+    meta = {"torch": torch.__version__, "torchvision": tv.__version__, "generator": _fingerprint(),
+            "variant": how, "input_shapes": [list(shape)], "outputs": str(spec), "export_s": export_s,
+            "torch_eager_s": eager_s, "params": sum(p.numel() for p in model.parameters()),
+            "max_abs_out": max(float(np.abs(o).max()) for o in outs)}
     pt2 = os.path.join(out_dir, f"{name}.pt2")
     torch.export.save(ep, os.path.join(out_dir, f"partial_{name}.pt2"))
     os.replace(os.path.join(out_dir, f"partial_{name}.pt2"), pt2)
-    np.savez(os.path.join(out_dir, f"{name}.npz.tmp.npz"), meta=np.array(json.dumps(meta)), **arrays)
-    os.replace(os.path.join(out_dir, f"{name}.npz.tmp.npz"), os.path.join(out_dir, f"{name}.npz"))
+    np.savez(os.path.join(out_dir, f"partial_{name}.npz"), meta=np.array(json.dumps(meta)), **arrays)
+    os.replace(os.path.join(out_dir, f"partial_{name}.npz"), os.path.join(out_dir, f"{name}.npz"))
     return (f"{name}: {meta['params'] / 1e6:.2f}M params, archive {os.path.getsize(pt2) / 1e6:.1f} MB, "
-            f"max|out| {meta['max_abs_out']:.3g}, "
-            f"export {export_s:.1f}s, eager {eager_s * 1e3:.1f} ms")
+            f"max|out| {meta['max_abs_out']:.3g}, export {export_s:.1f}s, eager {eager_s * 1e3:.1f} ms")
 
 
 def main(argv=None):
     """Write every (or each --only) model's archive into --out, skipping those already there."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.environ.get("MINEXPORT_TV_ARCHIVES", DEFAULT_DIR))
-    parser.add_argument("--only", nargs="*", choices=sorted(MODELS), help="models to write (default: all)")
+    parser.add_argument("--only", nargs="*", choices=sorted(ALL), help="models to write (default: all)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")    # torchvision's deprecation notices are not this script's output
     import torch
+    # One thread: on a small shared machine torch's thread pool spins against other work, and both the
+    # generation time and the eager times the report compares with vary tenfold.
+    torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
     start = time.perf_counter()
     failed = []
-    for name in args.only or MODELS:
+    for name in args.only or ALL:
         if _cached(args.out, name, torch.__version__):
             print(f"{name}: cached")
             continue

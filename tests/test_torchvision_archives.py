@@ -12,13 +12,13 @@ import os
 
 import pytest
 
-from tv_archives import MODELS, archive_dir, check, unavailable_reason
+from tv_archives import ALL, archive_dir, check, unavailable_reason
 
 FOLDER = archive_dir()
 _REASON = unavailable_reason(FOLDER)
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", list(ALL))
 def test_torchvision_archive_loads_and_runs_like_torch(name, record_property):
     if _REASON:
         pytest.skip(_REASON)

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from tv_archives import ATOL, MODELS, RTOL, archive_dir, check, unavailable_reason  # noqa: E402
+from tv_archives import ATOL, ALL, RTOL, archive_dir, check, unavailable_reason
 
 
 def _mark(error, ok):
@@ -37,7 +37,7 @@ def main(argv=None):
     print(header)
     print("-" * len(header))
     notes = []
-    for name in MODELS:
+    for name in ALL:
         if not os.path.exists(os.path.join(folder, f"{name}.npz")):
             print(f"{name:<20} (no archive)")
             continue
