@@ -6,8 +6,9 @@ Run with a Python that has torch and torchvision (not minexport's):
 
 For each model (random init, never downloaded weights; small configurations
 so that archives stay small and minexport runs them in seconds) this script
-exports the eval-mode model with torch.export (plus two VARIANTS: a dynamic
-batch size, and a program saved after run_decompositions), saves `<name>.pt2`, and saves
+exports the eval-mode model with torch.export (plus VARIANTS: a dynamic batch
+size, a program saved after run_decompositions, channels-last weights),
+saves `<name>.pt2`, and saves
 `<name>.npz` with the input (`in_0`), torch's outputs of the exported program
 (`out_<i>`, pytree-flattened), torch's outputs after run_decompositions()
 (`core_<i>`), and `meta`: a JSON string with the torch and torchvision
@@ -149,9 +150,11 @@ MODELS = {
 }
 
 # Archives that exercise more of the format on a small model: a dynamic batch
-# size (symbolic sizes, range constraints; also run at batch 3), and the
-# program saved after run_decompositions() (dialect ATEN).
-VARIANTS = {"convnext_dynamic": ("convnext", "dynamic"), "densenet_aten": ("densenet", "aten")}
+# size (symbolic sizes, range constraints; also run at batch 3), the program
+# saved after run_decompositions() (dialect ATEN), and channels-last weights
+# (torch stores their storage as it lies, with the tensors' strides).
+VARIANTS = {"convnext_dynamic": ("convnext", "dynamic"), "densenet_aten": ("densenet", "aten"),
+            "densenet_channels_last": ("densenet", "channels_last")}
 ALL = list(MODELS) + list(VARIANTS)
 
 
@@ -225,6 +228,8 @@ def make_one(name, out_dir):
     model, shape = MODELS[family](tv)
     _perturb(model, torch)
     model.eval()
+    if how == "channels_last":
+        model = model.to(memory_format=torch.channels_last)
     if how == "dynamic":
         shape = (2,) + tuple(shape[1:])
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(1))

@@ -49,11 +49,12 @@ def main(argv=None):
         print(f"{name:<20} {loads:>5} {runs:>5} {core:>5} {_num(r.max_diff, '.2e'):>9} "
               f"{_num(r.core_max_diff, '.2e'):>9} {_num(r.load_s, '.2f'):>7} {_num(r.run_s, '.3f'):>8} "
               f"{_num(r.core_run_s, '.3f'):>8} {_num(r.torch_s, '.3f'):>8} {_num(ratio, '.1f'):>8}", flush=True)
-        for stage, error in (("load", r.load_error), ("run", r.run_error), ("core", r.core_error)):
+        if r.missing:
+            notes.append(f"{name}: ops minexport lacks: {', '.join(r.missing)}")
+        for stage, error in (("load", None if r.missing else r.load_error), ("run", r.run_error),
+                             ("core", r.core_error)):
             if error:
                 notes.append(f"{name} {stage}: {error[:300]}")
-        if r.missing:
-            notes.append(f"{name} missing ops: {', '.join(r.missing)}")
     if notes:
         print()
         print("\n".join(notes))
