@@ -178,7 +178,7 @@ def _fingerprint():
     import hashlib
     import inspect
     source = inspect.getsource(sys.modules[__name__])
-    models = source[source.index("# " + "-" * 18 + " models --"):source.index("# " + "-" * 18 + " writing --")]
+    models = source[source.index("- models --\n"):source.index("- writing --\n")]
     parts = [models] + [inspect.getsource(f) for f in (_perturb, _outputs, make_one)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -291,6 +291,7 @@ def main(argv=None):
     # One thread: on a small shared machine torch's thread pool spins against other work, and both the
     # generation time and the eager times the report compares with vary tenfold.
     torch.set_num_threads(1)
+    _fingerprint()      # fails here, not once per model, if the script's own markers are broken
     os.makedirs(args.out, exist_ok=True)
     start = time.perf_counter()
     todo = []
