@@ -32,21 +32,21 @@ def main(argv=None):
         print(reason)
         return 1
     print(f"archives: {folder}; tolerance |d| <= {ATOL:g}*max|torch| + {RTOL:g}*|torch|")
-    header = f"{'model':<20} {'loads':>5} {'runs':>5} {'core':>5} {'max|d|':>9} {'core|d|':>9} " \
+    header = f"{'model':<24} {'loads':>5} {'runs':>5} {'core':>5} {'max|d|':>9} {'core|d|':>9} " \
              f"{'load s':>7} {'run s':>8} {'core s':>8} {'torch s':>8} {'x torch':>8}"
     print(header)
     print("-" * len(header))
     notes = []
     for name in ALL:
         if not os.path.exists(os.path.join(folder, f"{name}.npz")):
-            print(f"{name:<20} (no archive)")
+            print(f"{name:<24} (no archive)")
             continue
         r = check(name, folder)
         loads = "no" if r.load_error else "yes"
         runs = "-" if r.load_error else _mark(r.run_error, r.ok)
         core = "-" if r.load_error else _mark(r.core_error, r.core_ok)
         ratio = r.run_s / r.torch_s if r.run_s and r.torch_s else None
-        print(f"{name:<20} {loads:>5} {runs:>5} {core:>5} {_num(r.max_diff, '.2e'):>9} "
+        print(f"{name:<24} {loads:>5} {runs:>5} {core:>5} {_num(r.max_diff, '.2e'):>9} "
               f"{_num(r.core_max_diff, '.2e'):>9} {_num(r.load_s, '.2f'):>7} {_num(r.run_s, '.3f'):>8} "
               f"{_num(r.core_run_s, '.3f'):>8} {_num(r.torch_s, '.3f'):>8} {_num(ratio, '.1f'):>8}", flush=True)
         if r.missing:
