@@ -368,6 +368,19 @@ def test_unknown_op_message_names_no_missing_api():
     assert "minexport.library" not in str(e.value)
 
 
+def test_every_unknown_op_is_named_at_once():
+    """A program from a newer torch may use several ops minexport lacks: one error lists them all."""
+    def edit(m):
+        nodes = m["graph_module"]["graph"]["nodes"]
+        nodes[0]["target"] = "torch.ops.aten.not_an_op_yet.default"
+        nodes[-1]["target"] = "torch.ops.mylib.frobnicate.default"
+    with pytest.raises(SerializationError, match=r"ATen operator that minexport does not implement yet: "
+                       r"'torch.ops.aten.not_an_op_yet.default' \(at model.graph_module.graph.nodes\[0\]\); and "
+                       r"'torch.ops.mylib.frobnicate.default' \(at model.graph_module.graph.nodes\[\d+\]\) is "
+                       r"not registered in minexport; custom ops are not supported yet"):
+        load(io.BytesIO(_pack(_edit_model(_members(BASE), edit))))
+
+
 # ------------------------------------------------------- hostile archives --
 def _weights(members):
     key = "archive/data/weights/model_weights_config.json"
@@ -387,6 +400,48 @@ def _set_weight_field(members, field, value):
     next(iter(cfg["config"].values()))[field] = value
     members[key] = json.dumps(cfg).encode()
     return members
+
+
+def _store_weight_0(members, storage, strides, offset):
+    """Replace weight_0's bytes by `storage` (float32) and its layout by strides/offset, as torch writes views."""
+    key, cfg = _weights(members)
+    meta = cfg["config"]["fc1.weight"]["tensor_meta"]
+    meta["strides"] = [{"as_int": s} for s in strides]
+    meta["storage_offset"] = {"as_int": offset}
+    members[key] = json.dumps(cfg).encode()
+    members["archive/data/weights/weight_0"] = np.asarray(storage, "<f4").tobytes()
+    return members
+
+
+@pytest.mark.parametrize("layout", ["transposed", "offset_view"])
+@pytest.mark.parametrize("mmap", [False, True])
+def test_a_weight_stored_as_its_whole_storage_is_read_through_its_strides(layout, mmap, tmp_path):
+    """torch 2.14 writes a tensor's whole storage with its strides and offset (channels-last or transposed
+    weights, views into bigger buffers); the loaded weight has the same values, in its own C-order array."""
+    w = BASE.state_dict["fc1.weight"].numpy()          # (16, 8)
+    if layout == "transposed":
+        storage, strides, offset = w.T.ravel(), [1, 16], 0
+    else:
+        storage, strides, offset = np.concatenate([np.full(5, 7.0), w.ravel(), np.full(3, 9.0)]), [8, 1], 5
+    path = tmp_path / "a.pt2"
+    path.write_bytes(_pack(_store_weight_0(_members(BASE), storage, strides, offset)))
+    back = load(path, mmap=mmap)
+    got = back.state_dict["fc1.weight"].numpy()
+    assert got.tobytes() == w.tobytes() and got.flags.c_contiguous and got.flags.writeable
+    x = me.randn(5, 8)
+    assert back.module()(x).numpy().tobytes() == BASE.module()(x).numpy().tobytes()
+
+
+@pytest.mark.parametrize("strides, offset, message", [
+    ([8, 1], 1, r"reach element 128, but 'data/weights/weight_0' stores 128"),
+    ([1, 16], -1, "negative strides"),
+    ([8], 0, "1 strides for 2 dimensions"),
+])
+def test_a_weight_layout_outside_its_storage_is_refused(strides, offset, message):
+    w = BASE.state_dict["fc1.weight"].numpy()
+    data = _pack(_store_weight_0(_members(BASE), w.ravel(), strides, offset))
+    with pytest.raises(SerializationError, match=message):
+        load(io.BytesIO(data))
 
 
 def _graph_edit(fn):

@@ -427,16 +427,72 @@ def _load_tensors(reader, config_path, folder, mmap_file, want_params):
         for s in shape:
             numel *= s
         npd = np.dtype(dtype.numpy_dtype).newbyteorder("<")
-        kind, data = reader.tensor_bytes(f"{folder}/{path}", numel * dtype.itemsize, mmap_file)
-        if kind == "mmap":
-            arr = np.memmap(mmap_file, dtype=npd, mode="c", offset=data, shape=shape).view(np.ndarray)
+        strides, offset, plain = _storage_layout(meta, shape, w / "tensor_meta")
+        if not plain or reader.info(f"{folder}/{path}").file_size != numel * dtype.itemsize:
+            arr = _read_strided(reader, f"{folder}/{path}", npd, shape, strides, offset, mmap_file, w)
         else:
-            arr = data.view(npd).reshape(shape)
+            kind, data = reader.tensor_bytes(f"{folder}/{path}", numel * dtype.itemsize, mmap_file)
+            if kind == "mmap":
+                arr = np.memmap(mmap_file, dtype=npd, mode="c", offset=data, shape=shape).view(np.ndarray)
+            else:
+                arr = data.view(npd).reshape(shape)
         t = make_tensor(arr.astype(dtype.numpy_dtype, copy=False))
         if want_params and entry["is_param"]:
             t = Parameter(t, requires_grad=meta["requires_grad"])
         out[fqn] = t
     return out
+
+
+def _storage_layout(meta, shape, where):
+    """(strides, storage_offset, plain) of a stored tensor, in elements; plain: C order from offset 0.
+
+    torch writes a tensor's whole storage with the tensor's layout in it, so
+    the bytes may hold more than the tensor (a view into a bigger buffer) or
+    hold it in another order (a channels-last or transposed weight).
+    """
+    def ints(values, field):
+        out = []
+        for i, (tag, value) in enumerate(values):
+            if tag != "as_int":
+                raise (where / field / i).error("a stored tensor's layout must be plain integers")
+            out.append(value)
+        return out
+    strides = ints(meta["strides"], "strides")
+    offset = ints([meta["storage_offset"]], "storage_offset")[0]
+    if len(strides) != len(shape):
+        raise (where / "strides").error(f"{len(strides)} strides for {len(shape)} dimensions")
+    if offset < 0 or any(st < 0 for st in strides):
+        raise where.error(f"negative strides {strides} or storage offset {offset}")
+    contiguous, step = [], 1
+    for size in reversed(shape):
+        contiguous.append(step)
+        step *= max(size, 1)
+    # a dimension of size 1 may have any stride: it never moves
+    plain = offset == 0 and all(st == c or size == 1 for st, c, size in zip(strides, reversed(contiguous), shape))
+    return strides, offset, plain
+
+
+def _read_strided(reader, path, npd, shape, strides, offset, mmap_file, where):
+    """A tensor viewed out of its whole stored storage by strides and offset: a C-order copy."""
+    nbytes = reader.info(path).file_size
+    if nbytes % npd.itemsize or nbytes > S.MAX_TENSOR_BYTES:
+        raise where.error(f"'{path}' holds {nbytes} bytes, not a whole storage of {npd.itemsize}-byte elements")
+    n_stored = nbytes // npd.itemsize
+    if all(shape):
+        last = offset + sum((size - 1) * st for size, st in zip(shape, strides))
+        if last >= n_stored:
+            raise where.error(f"sizes {list(shape)}, strides {strides} and storage offset {offset} reach element "
+                              f"{last}, but '{path}' stores {n_stored}")
+    kind, data = reader.tensor_bytes(path, nbytes, mmap_file)
+    if kind == "mmap":
+        storage = np.memmap(mmap_file, dtype=npd, mode="r", offset=data, shape=(n_stored,)).view(np.ndarray)
+    else:
+        storage = data.view(npd)
+    if not all(shape):
+        return np.empty(shape, npd)
+    view = np.lib.stride_tricks.as_strided(storage[offset:], shape, [st * npd.itemsize for st in strides],
+                                           writeable=False)
+    return np.array(view, order="C")      # the tensor's own writable copy, not a view of the storage
 
 
 def load(f, *, extra_files=None, expected_opset_version=None, mmap=False):

@@ -328,6 +328,53 @@ def _target(target, where):
             "or add the op to minexport/ops)") from None
 
 
+def _check_targets(graph_json, where):
+    """Refuse, in one message, every node target (subgraphs included) that names no op minexport has.
+
+    Reading stops at the first unknown target otherwise; a program from a newer
+    torch often uses several ops minexport lacks, and naming them all at once
+    says how far it is from loading.  ATen ops are "not implemented yet";
+    other namespaces are custom ops, which minexport does not support.
+    """
+    unknown = {}                     # target -> JSON path of its first use
+
+    def visit(graph, w):
+        for i, node in enumerate(graph["nodes"]):
+            target = node["target"]
+            if target not in unknown and _is_unknown(target):
+                unknown[target] = str(w / "nodes" / i)
+            for j, entry in enumerate(node["inputs"]):
+                tag, value = entry["arg"]
+                if tag == "as_graph":
+                    visit(value["graph"], w / "nodes" / i / "inputs" / j / "arg" / "as_graph" / "graph")
+    visit(graph_json, where)
+    if not unknown:
+        return
+    aten = [t for t in unknown if t.startswith("torch.ops.aten.")]
+    custom = [t for t in unknown if t not in aten]
+    named = {t: f"'{t}' (at {unknown[t]})" for t in unknown}
+    parts = []
+    if aten:
+        parts.append(f"ATen operator{'s' if len(aten) > 1 else ''} that minexport does not implement yet: "
+                     + ", ".join(named[t] for t in aten))
+    if custom:
+        parts.append(", ".join(named[t] for t in custom) + f" {'are' if len(custom) > 1 else 'is'} not registered "
+                     "in minexport; custom ops are not supported yet")
+    raise SerializationError("the archive cannot be loaded: it uses " + "; and ".join(parts))
+
+
+def _is_unknown(target):
+    if target.startswith("torch.ops.higher_order."):
+        return target[len("torch.ops.higher_order."):] not in _HIGHER_ORDER
+    if target in _OPERATORS or not target.startswith("torch.ops."):
+        return False            # a Python operator, or a malformed target that _target() names on its own
+    try:
+        _ops.lookup(target[len("torch.ops."):])
+    except KeyError:
+        return True
+    return False
+
+
 def _single_output_name(node_json, where):
     """The name of an op's one output: a tensor, a named symbolic value, or (for others) the node's own name."""
     outputs = node_json["outputs"]
@@ -489,6 +536,7 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     _check_opset(model["opset_version"], expected_opset_version)
     gm_json = model["graph_module"]
     gm_where = root / "graph_module"
+    _check_targets(gm_json["graph"], gm_where / "graph")
     symbols = Symbols()
     reader = _GraphReader(gm_json["graph"], symbols, gm_where / "graph")
     specs_where = gm_where / "signature" / "input_specs"
