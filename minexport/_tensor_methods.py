@@ -166,9 +166,13 @@ def repeat(self, *sizes):
     return aten.repeat.default(self, F._varargs(sizes))
 
 
-def contiguous(self, memory_format=None):
-    """self when already contiguous, else a contiguous copy."""
-    return aten.contiguous.default(self)
+def contiguous(self, memory_format="contiguous_format"):
+    """self when already contiguous in `memory_format` (nothing recorded, as torch), else a copy that is."""
+    if self.is_contiguous(memory_format):
+        return self
+    if memory_format in ("contiguous_format", 0):
+        return aten.contiguous.default(self)
+    return aten.contiguous.default(self, memory_format=memory_format)
 
 
 def unsqueeze_(self, dim):
@@ -194,6 +198,8 @@ def t_(self):
 def _restride(self, view_):
     self._data = view_._data
     self._fake_shape = view_._fake_shape
+    if view_._data is None:
+        self._strides, self._offset = view_._strides, view_._offset
     return self
 
 

@@ -375,4 +375,4 @@ def _unchanged(inp, out, kwargs, args):
     if not isinstance(inp, Tensor) or not isinstance(out, Tensor):
         return False
     copy = kwargs.get("copy", False) or (len(args) > 3 and args[3] is True)
-    return not copy and out.dtype is inp.dtype and out.device == inp.device
+    return not copy and out.dtype is inp.dtype and out.device == inp.device and out._strides == inp._strides

@@ -8,9 +8,10 @@ import numpy as np
 
 from .. import _random
 from .. import dtypes as dt
-from .._tensor import make_fake
+from .._tensor import CONTIGUOUS, format_strides, make_fake, memory_format_name
 from ..runtime import backends
-from ._common import cast, check, dtype_of, fmt_shape
+from ._common import (array_like_strides, cast, check, copy_array, dtype_of, empty_strided_array, fmt_shape,
+                      like_strides, relayout)
 from ._registry import ViewRule, aten, register
 from ._view_rules import strided_layout, view_back
 
@@ -24,6 +25,13 @@ def _size(size):
     for s in size:
         check(s >= 0, lambda: f"Trying to create tensor with negative dimension {s}: {fmt_shape(size)}")
     return size
+
+
+def _format_strides(size, kw):
+    """A factory's strides from its `memory_format` keyword (None: contiguous)."""
+    fmt = memory_format_name(kw.get("memory_format"), CONTIGUOUS)
+    check(fmt != "preserve_format", "preserve memory format is unsupported by the contiguous operator")
+    return None if fmt == CONTIGUOUS else format_strides(size, fmt)
 
 
 def _fill_dtype(value, dtype):
@@ -49,12 +57,14 @@ def _factory(schema, make, dtype_rule, **facts):
     """
     def meta(*args, dtype=None, layout=None, device=None, pin_memory=None, **kw):
         size, rest = args[0], args[1:]
-        return make_fake(_size(size), dtype_rule(rest, dtype), device)
+        size = _size(size)
+        return make_fake(size, dtype_rule(rest, dtype), device, strides=_format_strides(size, kw))
 
     def kernel(xp, *args, dtype=None, layout=None, device=None, pin_memory=None, **kw):
         size, rest = args[0], args[1:]
         d = dtype_rule(rest, dtype)
-        return make(xp, _size(size), d, *rest)
+        size = _size(size)
+        return relayout(xp, make(xp, size, d, *rest), _format_strides(size, kw))
 
     register(schema, meta=meta, kernel=kernel, tags=("factory",) + facts.pop("tags", ()), variants=("function",),
              **facts)
@@ -144,13 +154,15 @@ register("randint.low(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dty
 def _like(schema, make, dtype_rule, **facts):
     """zeros_like & co: self's shape, with self's dtype and device unless given."""
     def meta(self, *rest, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-        return make_fake(self.shape, dtype_rule(self, rest, dtype), device if device is not None else self.device)
+        return make_fake(self.shape, dtype_rule(self, rest, dtype), device if device is not None else self.device,
+                         strides=like_strides(self, memory_format))
 
     def kernel(xp, self, *rest, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
         d = dtype_rule(self, rest, dtype)
+        strides = array_like_strides(self, memory_format)
         if device is not None:
             xp = backends.backend_for_device(device)
-        return make(xp, tuple(self.shape), d, *rest)
+        return relayout(xp, make(xp, tuple(self.shape), d, *rest), strides)
 
     register(schema, meta=meta, kernel=kernel, tags=("factory",) + facts.pop("tags", ()), variants=("function",),
              **facts)
@@ -364,14 +376,35 @@ def _convert(xp, a, dtype, device, copy):
 
 def _to_copy_meta(self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
                   memory_format=None):
-    return make_fake(self.shape, dtype or self.dtype, device if device is not None else self.device)
+    return make_fake(self.shape, dtype or self.dtype, device if device is not None else self.device,
+                     strides=like_strides(self, memory_format))
+
+
+def _to_copy_kernel(xp, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+                    memory_format=None):
+    if device is not None and backends.as_device(device) != backends.device_of_array(self):
+        return relayout(xp, _convert(xp, self, dtype, device, True), array_like_strides(self, memory_format))
+    return copy_array(xp, self, memory_format, None if dtype is None else dtype.numpy_dtype)
 
 
 register("_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, "
          "bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor",
-         meta=_to_copy_meta,
-         kernel=lambda xp, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
-         memory_format=None: _convert(xp, self, dtype, device, True), tags=("core",))
+         meta=_to_copy_meta, kernel=_to_copy_kernel, tags=("core",))
+
+
+# ----------------------------------------------------------- empty_strided --
+def _empty_strided_check(size, stride):
+    check(len(size) == len(stride), lambda: "mismatch in length of strides and shape")
+    return _size(size)
+
+
+register(f"empty_strided(SymInt[] size, SymInt[] stride, {_FACTORY_KW}) -> Tensor",
+         meta=lambda size, stride, *, dtype=None, layout=None, device=None, pin_memory=None:
+         make_fake(_empty_strided_check(size, stride), _default_float((), dtype), device, strides=tuple(stride)),
+         kernel=lambda xp, size, stride, *, dtype=None, layout=None, device=None, pin_memory=None:
+         empty_strided_array(xp, _empty_strided_check(size, stride), stride,
+                             _default_float((), dtype).numpy_dtype),
+         tags=("core", "factory"), variants=("function",))
 
 
 def _to_decomp(get_dtype, get_device):

@@ -15,7 +15,7 @@ from .. import dtypes as dt
 from .._tensor import Tensor
 from ..runtime.backends import erf as _erf
 from ..runtime.special import erf32_poly, erf32_step, map_chunks
-from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, out_array,
+from ._common import (broadcast_shapes, cast, check, dtype_of, out_array, pointwise_fake,
                       promote, shape_of, torch_type_name)
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
@@ -75,7 +75,7 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
 
     def meta(self, *args, **kwargs):
         _, out = rule(self.dtype, name)
-        return fake_like(self.shape, out, self)
+        return pointwise_fake(self.shape, out, self)
 
     def kernel(xp, self, *args, **kwargs):
         compute, out = rule(dtype_of(self), name)
@@ -395,7 +395,7 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
         _, out = rule(promote(a, b), name)
         _check_alpha(a, b, args, kwargs)
         shape = broadcast_shapes(shape_of(a), shape_of(b), op=name)
-        return fake_like(shape, out, a, b)
+        return pointwise_fake(shape, out, a, b)
 
     def kernel(xp, a, b, *args, **kwargs):
         compute, out = rule(promote(a, b), name)
@@ -577,7 +577,7 @@ binary("pow.Scalar(Scalar self, Tensor exponent) -> Tensor", _pow, same, tags=("
 def _where_meta(condition, self, other):
     _check_cond(condition.dtype)
     shape = broadcast_shapes(shape_of(condition), shape_of(self), shape_of(other), op="where")
-    return fake_like(shape, promote(self, other), condition, self, other)
+    return pointwise_fake(shape, promote(self, other), condition, self, other)
 
 
 def _check_cond(d):
@@ -618,7 +618,7 @@ def _check_mask(d):
 def _masked_fill_meta(self, mask, value):
     _check_mask(mask.dtype)
     shape = broadcast_shapes(shape_of(self), shape_of(mask), op="masked_fill")
-    return fake_like(shape, self.dtype, self)
+    return pointwise_fake(shape, self.dtype, self, mask)
 
 
 def _masked_fill_kernel(xp, self, mask, value):
@@ -652,7 +652,7 @@ def _clamp_meta(self, min=None, max=None):
     check(min is not None or max is not None,
           "torch.clamp: At least one of 'min' or 'max' must not be None")
     shape = broadcast_shapes(*(shape_of(x) for x in (self, min, max) if x is not None), op="clamp")
-    return fake_like(shape, promote(self, min, max), self)
+    return pointwise_fake(shape, promote(self, min, max), self, min, max)
 
 
 def _clamp_kernel(xp, self, min=None, max=None):
