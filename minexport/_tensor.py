@@ -140,7 +140,7 @@ def non_overlapping_and_dense(shape, strides):
     if len(shape) == 1:
         return shape[0] < 2 or strides[0] == 1
     # dims by stride, the size-0/1 dims (whose stride does not matter) last
-    perm = sorted(range(len(shape)), key=lambda d: (shape[d] < 2, strides[d] if shape[d] >= 2 else 0))
+    perm = sorted(range(len(shape)), key=lambda d: (bool(shape[d] < 2), strides[d] if shape[d] >= 2 else 0))
     expected = 1
     for d in perm:
         size = shape[d]

@@ -224,7 +224,7 @@ def to(self, *args, **kwargs):
     non_blocking = kwargs.pop("non_blocking", False)
     copy = kwargs.pop("copy", False)
     dtype, device, other = kwargs.pop("dtype", None), kwargs.pop("device", None), kwargs.pop("other", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for a in args:
@@ -241,12 +241,13 @@ def to(self, *args, **kwargs):
     if trace_state.tracer is not None:
         # torch 2.13's trace checks a converted tensor's metadata before every `to`
         aten._assert_tensor_metadata.default(self, dtype=self.dtype, device=self.device, layout="strided")
+    fmt = {} if memory_format is None else {"memory_format": memory_format}
     if other is not None:
-        return aten.to.other(self, other, non_blocking, copy)
+        return aten.to.other(self, other, non_blocking, copy, **fmt)
     if device is not None:
-        return aten.to.device(self, backends.as_device(device), dtype or self.dtype, non_blocking, copy)
-    if dtype is not None:
-        return aten.to.dtype(self, dtype, non_blocking, copy)
+        return aten.to.device(self, backends.as_device(device), dtype or self.dtype, non_blocking, copy, **fmt)
+    if dtype is not None or fmt:
+        return aten.to.dtype(self, dtype or self.dtype, non_blocking, copy, **fmt)
     return aten.clone.default(self) if copy else self
 
 

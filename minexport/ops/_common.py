@@ -196,17 +196,46 @@ def pointwise_fake(shape, dtype, *operands):
                 slow = True
     if not slow:
         return make_fake(shape, dtype, device)
-    tensors = [t for t in operands if isinstance(t, Tensor)]
-    return make_fake(shape, dtype, device, strides=pointwise_strides(tuple(shape), tensors))
+    return make_fake(shape, dtype, device, strides=pointwise_strides(tuple(shape), operands))
 
 
-def pointwise_strides(shape, tensors):
-    """Output strides of a pointwise op (torch's TensorIterator): contiguous when every input is, the
-    inputs' strides when they all share them densely, else dense in the order of the inputs' strides."""
+def pointwise_layout(xp, out, *operands):
+    """A pointwise kernel's result `out` laid out as torch lays it out over `operands` (arrays and scalars).
+
+    NumPy's result of C-contiguous operands is C-contiguous, as torch's is, unless an operand has a
+    size-1 dim with another stride than C order gives it; otherwise torch's strides are computed and the
+    result copied to them when NumPy chose others.
+    """
+    for a in operands:
+        t = type(a)
+        if t is float or t is int or t is bool or a is None or not hasattr(a, "flags") or not a.ndim:
+            continue
+        if not a.flags.c_contiguous or (1 in a.shape and array_strides(a) != contiguous_strides(a.shape)):
+            break
+    else:
+        return out
+    shape = tuple(out.shape)
+    # a Python scalar is an operand too (a 0-d one): the inputs then differ in shape
+    layouts = [(tuple(a.shape), array_strides(a)) if hasattr(a, "flags") else ((), ()) for a in operands
+               if a is not None]
+    strides = _pointwise_strides(shape, layouts)
+    return out if array_strides(out) == strides else relayout(xp, out, strides)
+
+
+def pointwise_strides(shape, operands):
+    """Output strides of a pointwise op over `operands`, tensors and scalars (torch's TensorIterator);
+    see `_pointwise_strides`."""
+    return _pointwise_strides(shape, [(tuple(t.shape), t.stride()) if isinstance(t, Tensor) else ((), ())
+                                      for t in operands if t is not None])
+
+
+def _pointwise_strides(shape, layouts):
+    """Output strides of a pointwise op (torch's TensorIterator) over operands of (shape, strides):
+    contiguous when every input is, the inputs' strides when they all share them densely, else dense in
+    the order of the inputs' strides."""
     ndim = len(shape)
     if ndim <= 1:
         return contiguous_strides(shape)
-    layouts = [(tuple(t.shape), t.stride()) for t in tensors]
     if all(s == shape for s, _ in layouts):
         if all(strides_contiguous(s, st) for s, st in layouts):
             return contiguous_strides(shape)
@@ -278,7 +307,8 @@ def array_like_strides(a, memory_format):
     """`like_strides` for an array: strides of its copy in `memory_format`; None when contiguous."""
     fmt = memory_format_name(memory_format, PRESERVE)
     if fmt == PRESERVE:
-        return None if a.flags.c_contiguous else preserved_strides(tuple(a.shape), array_strides(a))
+        st = array_strides(a)
+        return None if st == contiguous_strides(a.shape) else preserved_strides(tuple(a.shape), st)
     return format_strides(tuple(a.shape), fmt) if fmt != CONTIGUOUS else None
 
 
@@ -312,9 +342,11 @@ def copy_array(xp, a, memory_format=None, npd=None):
     """A copy of array `a` (as dtype npd) laid out as torch lays out a copy in `memory_format`."""
     npd = a.dtype if npd is None else npd
     fmt = memory_format_name(memory_format, PRESERVE)
-    if a.flags.c_contiguous and fmt in (PRESERVE, CONTIGUOUS):
-        return a.astype(npd, order="C", copy=True)
     shape = tuple(a.shape)
+    # (a preserved copy keeps even a size-1 dim's odd stride, which NumPy's copy does not)
+    if a.flags.c_contiguous and (fmt == CONTIGUOUS or
+                                 (fmt == PRESERVE and array_strides(a) == contiguous_strides(shape))):
+        return a.astype(npd, order="C", copy=True)
     strides = preserved_strides(shape, array_strides(a)) if fmt == PRESERVE else format_strides(shape, fmt)
     out = empty_strided_array(xp, shape, strides, npd)
     out[...] = a

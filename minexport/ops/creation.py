@@ -8,10 +8,10 @@ import numpy as np
 
 from .. import _random
 from .. import dtypes as dt
-from .._tensor import CONTIGUOUS, format_strides, make_fake, memory_format_name
+from .._tensor import CONTIGUOUS, PRESERVE, format_strides, make_fake, memory_format_name, strides_contiguous
 from ..runtime import backends
-from ._common import (array_like_strides, cast, check, copy_array, dtype_of, empty_strided_array, fmt_shape,
-                      like_strides, relayout)
+from ._common import (array_like_strides, array_strides, cast, check, copy_array, dtype_of, empty_strided_array,
+                      fmt_shape, like_strides, relayout)
 from ._registry import ViewRule, aten, register
 from ._view_rules import strided_layout, view_back
 
@@ -364,14 +364,34 @@ register("lift_fresh_copy(Tensor self) -> Tensor", meta=lambda self: make_fake(s
 
 
 # ----------------------------------------------------------- conversion --
-def _convert(xp, a, dtype, device, copy):
-    """Array `a` as dtype/device; the same array when nothing changes and no copy is asked."""
+def _convert(xp, a, dtype, device, copy, memory_format=None):
+    """Array `a` as dtype/device/memory format; the same array when nothing changes and no copy is asked.
+    A copy is laid out as torch lays it out (see `copy_array`)."""
     if device is not None and backends.as_device(device) != backends.device_of_array(a):
-        a = backends.to_device(a, device)
-        copy = False
-    if dtype is not None and a.dtype != dtype.numpy_dtype:
-        return a.astype(dtype.numpy_dtype)
-    return a.copy() if copy else a
+        moved = backends.to_device(a, device)
+        if dtype is not None and moved.dtype != dtype.numpy_dtype:
+            moved = moved.astype(dtype.numpy_dtype)
+        return relayout(backends.backend_for_device(device), moved, array_like_strides(a, memory_format))
+    npd = None if dtype is None else dtype.numpy_dtype
+    if not copy and (npd is None or a.dtype == npd) and _keeps_format(a.shape, array_strides(a), memory_format):
+        return a
+    return copy_array(xp, a, memory_format, npd)
+
+
+def _keeps_format(shape, strides, memory_format):
+    """Whether a tensor already is in `memory_format` (preserve_format: always)."""
+    fmt = memory_format_name(memory_format, PRESERVE)
+    return fmt == PRESERVE or strides_contiguous(tuple(shape), strides, fmt)
+
+
+def _to_meta(self, dtype, device, copy=False, memory_format=None):
+    """The fake result of a `to`: self's layout when nothing changes, else a copy's (see `like_strides`)."""
+    device = self.device if device is None else backends.as_device(device)
+    dtype = self.dtype if dtype is None else dtype
+    if not copy and dtype is self.dtype and device == self.device and \
+            _keeps_format(self.shape, self.stride(), memory_format):
+        return make_fake(self.shape, dtype, device, strides=self._strides, storage_offset=self._offset)
+    return make_fake(self.shape, dtype, device, strides=like_strides(self, memory_format))
 
 
 def _to_copy_meta(self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
@@ -411,11 +431,15 @@ def _to_decomp(get_dtype, get_device):
     def decomp(self, *args, **kwargs):
         dtype, device = get_dtype(self, args, kwargs), get_device(self, args, kwargs)
         copy = kwargs.get("copy", False)
-        if dtype is self.dtype and (device is None or backends.as_device(device) == self.device) and not copy:
+        memory_format = kwargs.get("memory_format")
+        if dtype is self.dtype and (device is None or backends.as_device(device) == self.device) and not copy \
+                and _keeps_format(self.shape, self.stride(), memory_format):
             return self
         kw = {"dtype": dtype}
         if device is not None and backends.as_device(device) != self.device:
             kw["device"] = device
+        if memory_format is not None:
+            kw["memory_format"] = memory_format
         return aten._to_copy.default(self, **kw)
     return decomp
 
@@ -424,20 +448,22 @@ _TO_TAGS = ("view", "maybe_view", "returns_self_if_unchanged")
 _TO_VIEW = ViewRule(inverse=view_back, layout=strided_layout)
 register("to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
-         meta=lambda self, dtype, *a, **k: make_fake(self.shape, dtype, self.device),
+         meta=lambda self, dtype, non_blocking=False, copy=False, memory_format=None:
+         _to_meta(self, dtype, None, copy, memory_format),
          kernel=lambda xp, self, dtype, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype, None, copy), tags=_TO_TAGS, view=_TO_VIEW,
+         _convert(xp, self, dtype, None, copy, memory_format), tags=_TO_TAGS, view=_TO_VIEW,
          decomposition=_to_decomp(lambda s, a, k: a[0] if a else k["dtype"], lambda s, a, k: None),
          variants=("method",))
 register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
-         meta=lambda self, device, dtype, *a, **k: make_fake(self.shape, dtype, device),
+         meta=lambda self, device, dtype, non_blocking=False, copy=False, memory_format=None:
+         _to_meta(self, dtype, device, copy, memory_format),
          kernel=lambda xp, self, device, dtype, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype, device, copy), tags=_TO_TAGS, view=_TO_VIEW,
+         _convert(xp, self, dtype, device, copy, memory_format), tags=_TO_TAGS, view=_TO_VIEW,
          decomposition=_to_decomp(lambda s, a, k: a[1] if len(a) > 1 else k["dtype"],
                                       lambda s, a, k: a[0] if a else k["device"]), variants=("method",))
 register("type_as(Tensor self, Tensor other) -> Tensor",
-         meta=lambda self, other: make_fake(self.shape, other.dtype, self.device),
+         meta=lambda self, other: _to_meta(self, other.dtype, None),
          kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False),
          tags=("may_alias",),   # returns its input when the dtype already matches
          decomposition=_to_decomp(lambda s, a, k: a[0].dtype, lambda s, a, k: None), variants=("method",))
@@ -463,8 +489,10 @@ register("_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? strid
          decomposition=_assert_tensor_metadata_decomp)
 register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
-         meta=lambda self, other, *a, **k: make_fake(self.shape, other.dtype, other.device),
+         meta=lambda self, other, non_blocking=False, copy=False, memory_format=None:
+         _to_meta(self, other.dtype, other.device, copy, memory_format),
          kernel=lambda xp, self, other, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy), tags=_TO_TAGS, view=_TO_VIEW,
+         _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy, memory_format), tags=_TO_TAGS,
+         view=_TO_VIEW,
          decomposition=_to_decomp(lambda s, a, k: (a[0] if a else k["other"]).dtype,
                                      lambda s, a, k: (a[0] if a else k["other"]).device), variants=("method",))

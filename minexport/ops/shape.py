@@ -141,7 +141,8 @@ def _elements(a):
 
 def _view_array(xp, a, new, reshape_copies=False):
     """The view of array `a` with shape `new` and torch's strides (or a contiguous copy, for reshape)."""
-    if a.flags.c_contiguous:
+    # a contiguous array's view is contiguous, unless its last dim has size 1 and an odd stride
+    if a.flags.c_contiguous and (not a.ndim or a.shape[-1] != 1 or a.strides[-1] == a.itemsize):
         return a.reshape(new)
     st = view_strides(a.shape, _elements(a), new)
     if st is None:
@@ -167,9 +168,6 @@ _view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_shape, _view_
          tags=("view", "core"), variants=("method",), view=SHAPE_ONLY, strides=_viewed_layout)
 
 
-def _viewable(t, shape):
-    """Whether t can be viewed with `shape` without a copy (from its strides, real or fake)."""
-    return t.is_contiguous() or view_strides(tuple(t.shape), t.stride(), tuple(shape)) is not None
 
 
 def _tri(lower):
@@ -185,8 +183,11 @@ def _tri(lower):
 
 
 def _reshape_decomp(self, shape):
-    shape = list(shape)
-    if not _viewable(self, infer_size(shape, _numel(self.shape))):
+    # torch views a contiguous input with the sizes as given (-1 kept), any other with them inferred
+    if self.is_contiguous():
+        return aten.view.default(self, list(shape))
+    shape = list(infer_size(list(shape), _numel(self.shape)))
+    if view_strides(tuple(self.shape), self.stride(), tuple(shape)) is None:
         self = aten.clone.default(self, memory_format="contiguous_format")
     return aten.view.default(self, shape)
 
@@ -326,9 +327,10 @@ def _unsqueeze_layout(self, shape, dim):
 
 def _unsqueeze_kernel(xp, a, dim):
     d = wrap_dim(dim, a.ndim + 1)
-    if a.flags.c_contiguous:
-        return xp.expand_dims(a, d)
-    return _strided_array(xp, a, _unsqueeze_shape(a.shape, d), _unsqueeze_strides(a.shape, _elements(a), d))
+    out = xp.expand_dims(a, d)
+    strides = _unsqueeze_strides(a.shape, _elements(a), d)
+    # NumPy may stride the new dim (or a size-1 dim) otherwise
+    return out if _elements(out) == strides else _strided_array(xp, a, out.shape, strides)
 
 
 _view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_shape, _unsqueeze_kernel,
@@ -423,9 +425,9 @@ def _expand_layout(self, shape, *args, **kwargs):
 def _expand_kernel(xp, a, size, implicit=False):
     shape = _expand_shape(a.shape, size)
     out = xp.broadcast_to(a, shape)
-    if len(shape) > a.ndim and 1 in shape[:len(shape) - a.ndim]:    # NumPy strides those dims 0
-        return _strided_array(xp, out, shape, _expand_strides(a.shape, _elements(a), shape))
-    return out
+    strides = _expand_strides(a.shape, _elements(a), shape)
+    # NumPy strides every size-1 dim 0; torch keeps a kept dim's stride
+    return out if _elements(out) == strides else _strided_array(xp, out, shape, strides)
 
 
 _EXPANDED = ViewRule(inverse=_expand_inverse, layout=strided_layout)
