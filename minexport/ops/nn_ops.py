@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import _random
+from .._tensor import make_fake
 from ..runtime.backends import device_of_array
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
 from ._registry import aten, register
@@ -860,9 +861,17 @@ def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=Fal
     return aten.permute.default(laid_out, [1, 2, 0, 3])
 
 
+def _sdpa_meta(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
+               enable_gqa=False):
+    """The output's shape, and the layout `_attention_output` gives it (the query's order of heads/positions)."""
+    shape = _sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa)
+    strides = None
+    if len(shape) == 4 and dropout_p == 0 and query._strides is not None and query.stride(1) < query.stride(2):
+        B, H, L, Ev = shape
+        strides = (L * H * Ev, Ev, H * Ev, 1)
+    return make_fake(shape, query.dtype, query.device, strides=strides)
+
+
 register("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, "
          "float dropout_p=0., bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
-         meta=lambda query, key, value, *a, enable_gqa=False, **k:
-         fake_like(_sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa),
-                   query.dtype, query),
-         kernel=_sdpa_kernel, decomposition=_sdpa_decomp)
+         meta=_sdpa_meta, kernel=_sdpa_kernel, decomposition=_sdpa_decomp)
