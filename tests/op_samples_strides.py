@@ -46,3 +46,19 @@ def _sym_storage_offset():
 @samples("aten.sym_numel.default")
 def _sym_numel():
     return [Sample(T(3, 4)), Sample(T(0, 2)), Sample(T())]
+
+
+@samples("aten.movedim.int", "aten.moveaxis.int")
+def _movedim():
+    return [Sample(T(2, 3, 4), 0, 2), Sample(T(2, 3, 4), -1, 0), Sample(T(2, 3, 4, noncontig=True), 1, 1)]
+
+
+@samples("aten.movedim.intlist", "aten.moveaxis.intlist")
+def _movedim_list():
+    return [Sample(T(2, 3, 4), [0, 1], [2, 0]), Sample(T(2, 3, 4), [], []), Sample(T(2, 3, 4), [0], [-1])]
+
+
+@samples("aten.unfold.default")
+def _unfold():
+    return [Sample(T(2, 6), 1, 2, 1), Sample(T(2, 6), -1, 3, 3), Sample(T(7), 0, 2, 2),
+            Sample(T(3, 4, noncontig=True), 0, 2, 1), Sample(T(), 0, 1, 1), Sample(T(2, 3), 1, 4, 1)]

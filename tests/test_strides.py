@@ -74,6 +74,10 @@ VIEWS = {
     "expand_as": lambda L, x: x[:1].expand_as(x),
     "reshape_as": lambda L, x: x.reshape_as(L.zeros(x.numel())),
     "contiguous": lambda L, x: x.contiguous(),
+    "movedim": lambda L, x: x.movedim(0, 2),
+    "movedim_list": lambda L, x: L.movedim(x, [0, 1], [2, 0]),
+    "unfold": lambda L, x: x.unfold(2, 2, 1),
+    "unfold_step": lambda L, x: x.unfold(1, 2, 2),
 }
 
 COPIES = {
@@ -177,6 +181,18 @@ def test_channels_last_layouts_match_torch(input_name, name):
 
 
 INPUTS["contig4"] = lambda L: _dense(L, 2, 3, 4, 5)
+
+
+@pytest.mark.parametrize("heads_first", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+def test_attention_output_layout_matches_torch(heads_first, masked):
+    def attend(L, x):
+        q = x.view(2, 5, 3, 4).transpose(1, 2) if heads_first else x.view(2, 3, 5, 4)
+        mask = L.ones(5, 5, dtype=L.bool).tril() if masked else None
+        return L.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=mask)
+
+    INPUTS["heads"] = lambda L: _dense(L, 2, 5, 12)
+    _check({"attend": attend}, "heads", "attend")
 
 
 def test_eager_views_share_memory_with_their_layout():

@@ -1317,3 +1317,72 @@ register("sym_storage_offset(Tensor self) -> SymInt", meta=lambda self: self.sto
          kernel=lambda xp, self: _owner(self)[1], tags=("core",))
 register("sym_numel(Tensor self) -> SymInt", meta=lambda self: _numel(self.shape),
          kernel=lambda xp, self: int(self.size), tags=("core",))
+
+
+# ------------------------------------------------------------ movedim, unfold --
+def _movedim_perm(ndim, source, destination):
+    """The input dim of each output dim when dims `source` move to positions `destination`."""
+    source = [source] if isinstance(source, int) else list(source)
+    destination = [destination] if isinstance(destination, int) else list(destination)
+    check(len(source) == len(destination),
+          lambda: f"movedim: Invalid source or destination dims: source ({fmt_shape(source)} dims) should contain "
+                  f"the same number of dims as destination ({fmt_shape(destination)} dims)")
+    src = wrap_dims(source, ndim) if source else ()
+    dst = wrap_dims(destination, ndim) if destination else ()
+    perm = [-1] * ndim
+    for s_, d_ in zip(src, dst):
+        perm[d_] = s_
+    rest = iter(d for d in range(ndim) if d not in src)
+    return [p if p >= 0 else next(rest) for p in perm]
+
+
+def _movedim_decomp(self, source, destination):
+    return aten.permute.default(self, _movedim_perm(self.ndim, source, destination))
+
+
+def _movedim_inverse(base, mutated_view, source, destination):
+    return _unpermute(base, mutated_view, _movedim_perm(base.ndim, source, destination))
+
+
+def _movedim_layout(args, self_contiguous):
+    ndim = len(args[0].shape)
+    return self_contiguous and _movedim_perm(ndim, args[1], args[2]) == list(range(ndim))
+
+
+for _name in ("movedim", "moveaxis"):
+    for _overload, _type in (("int", "int"), ("intlist", "int[]")):
+        _view_op(f"{_name}.{_overload}(Tensor(a) self, {_type} source, {_type} destination) -> Tensor(a)",
+                 lambda shape, source, destination: tuple(shape[i] for i in _movedim_perm(len(shape), source,
+                                                                                           destination)),
+                 lambda xp, a, source, destination: xp.transpose(a, _movedim_perm(a.ndim, source, destination)),
+                 decomposition=_movedim_decomp, variants=FUNCTION_AND_METHOD,
+                 view=ViewRule(inverse=_movedim_inverse, layout=_movedim_layout),
+                 strides=_permuted_layout(_movedim_perm))
+
+
+def _unfold_geometry(shape, strides, dimension, size, step):
+    """unfold's (shape, strides): dim `dimension` becomes its windows; a new last dim walks each window."""
+    shape, strides = list(shape), list(strides)
+    d = wrap_dim(dimension, len(shape)) if shape else 0
+    length = shape[d] if shape else 1
+    check(size <= length, lambda: f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    check(step > 0, lambda: f"step is {step} but must be > 0")
+    inner = strides[d] if shape else 1
+    if shape:
+        shape[d] = (length - size) // step + 1
+        strides[d] = step * inner
+    return tuple(shape) + (size,), tuple(strides) + (inner,)
+
+
+def _unfold_inverse(base, mutated_view, *args):
+    raise RuntimeError("run_decompositions: an in-place write into an unfold()ed view cannot be expressed "
+                       "functionally (its windows may share elements); clone() before writing")
+
+
+_view_op("unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)",
+         lambda shape, dimension, size, step: _unfold_geometry(shape, (0,) * len(shape), dimension, size, step)[0],
+         lambda xp, a, dimension, size, step: _strided_array(
+             xp, a, *_unfold_geometry(a.shape, _elements(a), dimension, size, step)),
+         variants=("method",), view=ViewRule(inverse=_unfold_inverse, layout=strided_layout),
+         strides=lambda self, shape, dimension, size, step:
+         (_unfold_geometry(tuple(self.shape), self.stride(), dimension, size, step)[1], self._offset))
