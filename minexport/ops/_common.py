@@ -207,9 +207,8 @@ def pointwise_layout(xp, out, *operands):
     result copied to them when NumPy chose others.
     """
     for a in operands:
-        t = type(a)
-        if t is float or t is int or t is bool or a is None or not hasattr(a, "flags") or not a.ndim:
-            continue
+        if type(a) is not _ndarray and (a is None or not hasattr(a, "flags")):
+            continue        # a scalar
         if not a.flags.c_contiguous or (1 in a.shape and array_strides(a) != contiguous_strides(a.shape)):
             break
     else:

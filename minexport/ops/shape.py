@@ -490,14 +490,17 @@ def _slice_layout(args, self_contiguous):
 def _cut_layout(self, shape, dim, start, step=1):
     """A cut along dim from `start` (already in range) every `step`-th element: the offset moves to start."""
     st = list(self.stride())
-    offset = self._offset + start * st[dim] if start != 0 else self._offset
-    st[dim] = st[dim] * step
+    # (no comparison of a symbolic start: it would guard)
+    offset = self._offset if type(start) is int and start == 0 else self._offset + start * st[dim]
+    if type(step) is not int or step != 1:
+        st[dim] = st[dim] * step
     return tuple(st), offset
 
 
 def _slice_layout_of(self, shape, dim=0, start=None, end=None, step=1):
     d = wrap_dim(dim, len(self.shape))
-    if self._strides is None and d == 0 and step == 1 and start in (None, 0):
+    if self._strides is None and d == 0 and type(step) is int and step == 1 and \
+            (start is None or (type(start) is int and start == 0)):
         return None, self._offset
     try:
         s, _ = slice_bounds(self.shape[d], start, end, step)
