@@ -23,7 +23,7 @@ from .runtime import backends as _backends
 
 __all__ = ["Tensor", "Size", "make_tensor", "make_view", "make_fake", "wrap_dim", "contiguous_strides",
            "format_strides", "strides_contiguous", "non_overlapping_and_dense", "preserved_strides",
-           "memory_format_name", "CONTIGUOUS", "CHANNELS_LAST", "CHANNELS_LAST_3D", "PRESERVE", "fake_like_layout"]
+           "memory_format_name", "suggest_memory_format", "CONTIGUOUS", "CHANNELS_LAST", "CHANNELS_LAST_3D", "PRESERVE"]
 
 
 class Size(tuple):
@@ -165,6 +165,11 @@ def _channels_last_like(shape, strides):
             return None
         smallest = strides[d] * shape[d] if shape[d] > 1 else strides[d]
     return fmt
+
+
+def suggest_memory_format(shape, strides):
+    """torch's suggest_memory_format: channels-last (3d) when the strides are ordered so, else contiguous."""
+    return _channels_last_like(shape, strides) or CONTIGUOUS
 
 
 def preserved_strides(shape, strides):
@@ -466,8 +471,3 @@ def make_fake(shape, dtype, device=None, cls=None, strides=None, storage_offset=
         t._offset = storage_offset
     return t
 
-
-def fake_like_layout(t, shape=None, dtype=None):
-    """A fake with t's strides and storage offset (and its shape and dtype unless given)."""
-    return make_fake(t.shape if shape is None else shape, t._dtype if dtype is None else dtype, t._device,
-                     strides=t.stride(), storage_offset=t.storage_offset())

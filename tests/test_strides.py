@@ -104,6 +104,11 @@ COPIES = {
 }
 
 CL_ONLY = {
+    "conv2d": lambda L, x: L.nn.functional.conv2d(x, _dense(L, 4, 3, 3, 3)),
+    "conv2d_cl_weight": lambda L, x: L.nn.functional.conv2d(
+        x, _dense(L, 4, 3, 3, 3).contiguous(memory_format=L.channels_last), padding=1),
+    "add_cl": lambda L, x: x + x,
+    "mul_cl_contig": lambda L, x: x * _dense(L, *x.shape),
     "contiguous_cl": lambda L, x: x.contiguous(memory_format=L.channels_last),
     "clone_cl": lambda L, x: x.clone(memory_format=L.channels_last),
     "empty_like_cl": lambda L, x: L.empty_like(x, memory_format=L.channels_last),

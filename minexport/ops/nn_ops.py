@@ -10,9 +10,9 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import _random
-from .._tensor import make_fake
+from .._tensor import format_strides, make_fake, suggest_memory_format
 from ..runtime.backends import device_of_array
-from ._common import check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
+from ._common import check, dtype_of, fake_like, fmt_shape, out_array, relayout, torch_type_name
 from ._registry import aten, register
 
 from .reductions import _softmax_array
@@ -138,17 +138,30 @@ def _conv_register(schema, n, name, transposed_arg=False, **facts):
     def meta(input, weight, bias=None, *args, **kwargs):
         stride, padding, dilation, groups = parse(weight, args, kwargs)
         _check_dtypes(input, weight)
-        return fake_like(_conv_shape(tuple(input.shape), tuple(weight.shape), stride, padding,
-                                     dilation, groups, name), input.dtype, input)
+        shape = _conv_shape(tuple(input.shape), tuple(weight.shape), stride, padding, dilation, groups, name)
+        return make_fake(shape, input.dtype, input.device, strides=_conv_strides(input, weight, shape))
 
     def kernel(xp, input, weight, bias=None, *args, **kwargs):
         stride, padding, dilation, groups = parse(weight, args, kwargs)
         _check_dtypes(input, weight)
         _conv_shape(input.shape, weight.shape, stride, padding, dilation, groups, name)
-        return out_array(xp, _conv_array(xp, input, weight, bias, stride, padding, dilation, groups),
-                         dtype_of(input))
+        out = out_array(xp, _conv_array(xp, input, weight, bias, stride, padding, dilation, groups),
+                        dtype_of(input))
+        return relayout(xp, out, _conv_strides(input, weight, out.shape))
 
     register(schema, meta=meta, kernel=kernel, **facts)
+
+
+def _conv_strides(input, weight, shape):
+    """A 4-D convolution's output is channels-last when its input or weight is laid out so (torch's CPU
+    convolutions); None (contiguous) otherwise."""
+    if len(shape) != 4 or len(input.shape) != 4:
+        return None
+    layouts = [(tuple(t.shape), tuple(s // t.itemsize for s in t.strides) if hasattr(t, "strides") else t.stride())
+               for t in (input, weight)]
+    if any(suggest_memory_format(s, st) == "channels_last" for s, st in layouts):
+        return format_strides(tuple(shape), "channels_last")
+    return None
 
 
 def _check_dtypes(input, weight):
