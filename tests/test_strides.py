@@ -204,7 +204,9 @@ def test_eager_views_share_memory_with_their_layout():
     """A real view's array is the view torch describes: a write through it lands where torch's does."""
     for build in (lambda L, x: x.transpose(1, 2).unsqueeze(1).view(2, 1, 2, 2, 3),
                   lambda L, x: x[:, 1:].diagonal(0, 1, 2),
-                  lambda L, x: x.as_strided((2, 3), (5, 2), 1)):
+                  lambda L, x: x.as_strided((2, 3), (5, 2), 1),
+                  lambda L, x: x.transpose(0, 2).unsqueeze(1).as_strided((2, 2), (3, 1), 4),
+                  lambda L, x: x[1:].unsqueeze(0).diagonal(0, 2, 3).as_strided((3,), (2,), 2)):
         tx, mx = _dense(torch, 2, 3, 4), _dense(me, 2, 3, 4)
         tv, mv = build(torch, tx), build(me, mx)
         tv.fill_(7.0) if tv.numel() else None

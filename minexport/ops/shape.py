@@ -1202,8 +1202,14 @@ def _as_strided_meta(self, size, stride, storage_offset=None):
 def _owner(a):
     """The array owning a's memory (the end of its `.base` chain), and a's offset in it in elements."""
     root = a
-    while isinstance(getattr(root, "base", None), type(a)):
-        root = root.base
+    while True:
+        base = getattr(root, "base", None)
+        if not isinstance(base, type(a)):
+            # NumPy's as_strided views hang off a wrapper object whose `.base` is the array
+            base = getattr(base, "base", None)
+            if not isinstance(base, type(a)):
+                break
+        root = base
     face = getattr(a, "__array_interface__", None)
     start = face["data"][0] if face is not None else a.data.ptr
     face = getattr(root, "__array_interface__", None)
