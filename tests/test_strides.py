@@ -297,3 +297,30 @@ def test_export_records_what_torch_records(name):
         tv, mv = tn.meta.get("val"), mn.meta.get("val")
         if isinstance(tv, torch.Tensor):
             assert tuple(mv.stride()) == tuple(tv.stride()), mn.name
+
+
+def test_non_contiguous_input_exports_as_torch():
+    """An example input's layout reaches its placeholder: reshape of a transposed input copies, as torch's."""
+    tx = _dense(torch, 4, 3).t()
+    mx = _dense(me, 4, 3).t()
+    tep = torch.export.export(_Fn(lambda x: x.reshape(-1) + 1), (tx,))
+    mep = me.export.export(_MeFn(lambda x: x.reshape(-1) + 1), (mx,))
+    assert mep.graph_module.code.strip() == tep.graph_module.code.strip()
+    assert mep.run_decompositions().graph_module.code.strip() == tep.run_decompositions().graph_module.code.strip()
+    placeholder = next(n for n in mep.graph.nodes if n.op == "placeholder")
+    assert placeholder.meta["val"].stride() == (1, 3)
+
+
+def test_archive_keeps_graph_layouts(tmp_path):
+    mx = _dense(me, 2, 3, 4)
+    ep = me.export.export(_MeFn(lambda x: x.transpose(1, 2)[:, 1:] * 2), (mx,))
+    path = tmp_path / "layout.pt2"
+    me.export.save(ep, str(path))
+    loaded = me.export.load(str(path))
+    before = [(n.name, n.meta["val"].stride(), n.meta["val"].storage_offset())
+              for n in ep.graph.nodes if isinstance(n.meta.get("val"), me.Tensor)]
+    after = [(n.name, n.meta["val"].stride(), n.meta["val"].storage_offset())
+             for n in loaded.graph.nodes if isinstance(n.meta.get("val"), me.Tensor)]
+    assert after == before
+    assert [s for _, s, _ in before] == [(12, 4, 1), (12, 1, 4), (12, 1, 4), (9, 1, 3)]
+    assert [o for _, _, o in before] == [0, 0, 1, 0]
