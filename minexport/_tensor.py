@@ -258,6 +258,8 @@ class Tensor:
         if d is not None:
             item = d.itemsize
             st = tuple(s // item for s in d.strides)
+            if not d.size and not any(st):
+                st = contiguous_strides(d.shape)    # NumPy strides a fresh empty array 0, torch contiguously
         else:
             st = self._strides
             if st is None:

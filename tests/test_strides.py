@@ -324,3 +324,52 @@ def test_archive_keeps_graph_layouts(tmp_path):
     assert after == before
     assert [s for _, s, _ in before] == [(12, 4, 1), (12, 1, 4), (12, 1, 4), (9, 1, 3)]
     assert [o for _, _, o in before] == [0, 0, 1, 0]
+
+
+# ------------------------------------------------- every sampled op, meta vs kernel --
+_COPIES = {"clone", "_to_copy", "empty_like", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like",
+           "contiguous", "to", "empty_strided", "as_strided", "convolution", "conv2d"}
+
+
+def _layout_ops():
+    from op_samples import SAMPLES
+    from minexport.ops._registry import aten
+    out = []
+    for name in sorted(SAMPLES):
+        op = eval(name, {"aten": aten})
+        if op.meta is not None and ({"view", "pointwise"} & set(op.tags) or op.op_name in _COPIES):
+            out.append(name)
+    return out
+
+
+def _fake_arg(x):
+    if isinstance(x, me.Tensor):
+        return make_fake(x.shape, x.dtype, x.device, strides=x.stride(), storage_offset=x.storage_offset())
+    if isinstance(x, list):
+        return [_fake_arg(y) for y in x]
+    return x
+
+
+def _real_layout(o):
+    if isinstance(o, me.Tensor):
+        # NumPy does not move the start of an empty slice, so an empty view's offset is not compared
+        return (tuple(o.shape), o.stride(), o.storage_offset() if o.numel() else None)
+    if isinstance(o, (list, tuple)):
+        return [_real_layout(x) for x in o]
+    return None
+
+
+@pytest.mark.parametrize("name", _layout_ops())
+def test_meta_layout_matches_kernel(name):
+    """Views, pointwise ops and copies: the meta function on fakes with the samples' layouts gives the
+    strides and storage offset the kernel's array has."""
+    from op_samples import SAMPLES
+    from minexport.ops._registry import aten
+    op = eval(name, {"aten": aten})
+    for s in SAMPLES[name]():
+        try:
+            real = op(*s.args, **s.kwargs)
+        except (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError):
+            continue
+        fake = op.meta(*[_fake_arg(a) for a in s.args], **{k: _fake_arg(v) for k, v in s.kwargs.items()})
+        assert _real_layout(fake) == _real_layout(real), f"{name}{s}"
