@@ -23,7 +23,8 @@ from .runtime import backends as _backends
 
 __all__ = ["Tensor", "Size", "make_tensor", "make_view", "make_fake", "wrap_dim", "contiguous_strides",
            "format_strides", "strides_contiguous", "non_overlapping_and_dense", "preserved_strides",
-           "memory_format_name", "suggest_memory_format", "CONTIGUOUS", "CHANNELS_LAST", "CHANNELS_LAST_3D", "PRESERVE"]
+           "memory_format_name", "suggest_memory_format", "sure", "CONTIGUOUS", "CHANNELS_LAST", "CHANNELS_LAST_3D",
+           "PRESERVE"]
 
 
 class Size(tuple):
@@ -76,6 +77,21 @@ _LAST_ORDER = {CHANNELS_LAST: (1, 3, 2, 0), CHANNELS_LAST_3D: (1, 4, 3, 2, 0)}
 _LAST_RANK = {CHANNELS_LAST: 4, CHANNELS_LAST_3D: 5}
 
 
+def sure(cond, default):
+    """A condition's truth when known without a guard: a plain bool, or a symbolic condition the
+    size ranges decide; else `default`.  Layout rules ask this so that reading strides of symbolic
+    sizes adds no guards (torch decides these "size-obliviously" too)."""
+    if type(cond) is bool:
+        return cond
+    static = cond.env.static_value(cond.expr)
+    return default if static is None else bool(static)
+
+
+def _hint(x):
+    """An int, or a symbolic size's example value (for orderings that must not guard)."""
+    return x if type(x) is int else getattr(x, "hint", x)
+
+
 def memory_format_name(memory_format, default=PRESERVE):
     """A memory format argument (None, an enum code, or a name) as its name; None means `default`."""
     if memory_format is None:
@@ -116,7 +132,7 @@ def format_strides(shape, memory_format):
 def strides_contiguous(shape, strides, memory_format=CONTIGUOUS):
     """torch's is_contiguous(memory_format) from sizes and strides (size-1 dims' strides do not count)."""
     if memory_format == CONTIGUOUS:
-        if any(s == 0 for s in shape):
+        if any(sure(s == 0, False) for s in shape):
             return True
         order = range(len(shape) - 1, -1, -1)
     elif memory_format in _LAST_RANK:
@@ -128,8 +144,8 @@ def strides_contiguous(shape, strides, memory_format=CONTIGUOUS):
     expected = 1
     for d in order:
         size = shape[d]
-        if size != 1:
-            if strides[d] != expected:
+        if sure(size != 1, True):
+            if sure(strides[d] != expected, True):
                 return False
             expected = expected * size
     return True
@@ -138,24 +154,28 @@ def strides_contiguous(shape, strides, memory_format=CONTIGUOUS):
 def non_overlapping_and_dense(shape, strides):
     """torch's is_non_overlapping_and_dense: the elements fill a block of memory exactly once."""
     if len(shape) == 1:
-        return shape[0] < 2 or strides[0] == 1
-    # dims by stride, the size-0/1 dims (whose stride does not matter) last
-    perm = sorted(range(len(shape)), key=lambda d: (bool(shape[d] < 2), strides[d] if shape[d] >= 2 else 0))
+        return sure(shape[0] < 2, False) or sure(strides[0] == 1, False)
+    # dims by stride, the size-0/1 dims (whose stride does not matter) last; symbolic strides by their
+    # example values (an order must not guard)
+    small = [sure(s < 2, False) for s in shape]
+    perm = sorted(range(len(shape)), key=lambda d: (small[d], 0 if small[d] else _hint(strides[d])))
     expected = 1
     for d in perm:
-        size = shape[d]
-        if size < 2:
+        if small[d]:
             return True
-        if strides[d] != expected:
+        if sure(strides[d] != expected, True):
             return False
-        expected = expected * size
+        expected = expected * shape[d]
     return True
 
 
 def _channels_last_like(shape, strides):
     """torch's is_channels_last_strides_2d/3d heuristic: strides ordered as channels-last (4-d or 5-d)."""
     fmt = {4: CHANNELS_LAST, 5: CHANNELS_LAST_3D}.get(len(shape))
-    if fmt is None or strides[1] == 0:
+    if fmt is None:
+        return None
+    shape, strides = [_hint(s) for s in shape], [_hint(s) for s in strides]   # a heuristic: no guards
+    if strides[1] == 0:
         return None
     smallest = 0
     for d in _LAST_ORDER[fmt]:

@@ -188,15 +188,25 @@ def test_channels_last_layouts_match_torch(input_name, name):
 INPUTS["contig4"] = lambda L: _dense(L, 2, 3, 4, 5)
 
 
-@pytest.mark.parametrize("heads_first", [False, True])
-@pytest.mark.parametrize("masked", [False, True])
-def test_attention_output_layout_matches_torch(heads_first, masked):
-    def attend(L, x):
-        q = x.view(2, 5, 3, 4).transpose(1, 2) if heads_first else x.view(2, 3, 5, 4)
-        mask = L.ones(5, 5, dtype=L.bool).tril() if masked else None
-        return L.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=mask)
+_QUERIES = {
+    "BHLE": lambda x: x.view(2, 3, 5, 4),
+    "BLHE": lambda x: x.view(2, 5, 3, 4).transpose(1, 2),
+    "LBHE": lambda x: x.view(5, 2, 3, 4).permute(1, 2, 0, 3),
+    "BHEL": lambda x: x.view(2, 3, 4, 5).transpose(2, 3),
+    "stepped": lambda x: x.view(2, 3, 5, 8)[..., ::2],
+}
 
-    INPUTS["heads"] = lambda L: _dense(L, 2, 5, 12)
+
+@pytest.mark.parametrize("query", list(_QUERIES))
+@pytest.mark.parametrize("masked", [False, True])
+def test_attention_output_layout_matches_torch(query, masked):
+    def attend(L, x):
+        q = _QUERIES[query](x)
+        k = q.contiguous()
+        mask = L.ones(5, 5, dtype=L.bool).tril() if masked else None
+        return L.nn.functional.scaled_dot_product_attention(q, k, k, attn_mask=mask)
+
+    INPUTS["heads"] = lambda L: _dense(L, 240)
     _check({"attend": attend}, "heads", "attend")
 
 

@@ -6,8 +6,9 @@ be symbolic) and for kernels (arrays) alike, so the two cannot disagree.
 import numpy as np
 
 from .. import dtypes as dt
-from .._tensor import (CONTIGUOUS, PRESERVE, Tensor, contiguous_strides, format_strides, make_fake,
-                       memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous, wrap_dim)
+from .._tensor import (CONTIGUOUS, PRESERVE, Tensor, _hint, contiguous_strides, format_strides, make_fake,
+                       memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous, sure,
+                       wrap_dim)
 
 _FROM_NUMPY = dt._FROM_NUMPY
 _ndarray = np.ndarray
@@ -241,14 +242,15 @@ def _pointwise_strides(shape, layouts):
         if all(strides_contiguous(s, st, "channels_last") for s, st in layouts):
             return format_strides(shape, "channels_last")
         first = layouts[0][1]
-        if all(st == first for _, st in layouts) and non_overlapping_and_dense(shape, first):
+        if all(all(sure(a == b, False) for a, b in zip(st, first)) for _, st in layouts) and \
+                non_overlapping_and_dense(shape, first):
             return tuple(first)
     # each input's strides over the output's shape: a broadcast dim strides 0
     expanded = []
     for s, st in layouts:
         off = ndim - len(s)
-        expanded.append(tuple(0 if i < off or (s[i - off] == 1 and shape[i] != 1) else st[i - off]
-                              for i in range(ndim)))
+        expanded.append(tuple(0 if i < off or (sure(s[i - off] == 1, False) and sure(shape[i] != 1, True))
+                              else st[i - off] for i in range(ndim)))
     return dense_strides(shape, _stride_order(shape, expanded))
 
 
@@ -256,15 +258,16 @@ def _stride_order(shape, strides_list):
     """The dims from fastest- to slowest-moving, as TensorIterator sorts them: the first input with
     distinct nonzero strides on two dims decides their order; a tie keeps the original order."""
     def should_swap(d0, d1):
+        # (symbolic strides compare by their example values: an order must not guard)
         for st in strides_list:
-            s0, s1 = st[d0], st[d1]
+            s0, s1 = _hint(st[d0]), _hint(st[d1])
             if s0 == 0 or s1 == 0:
                 continue
             if s0 < s1:
                 return -1
             if s0 > s1:
                 return 1
-            if shape[d0] > shape[d1]:
+            if _hint(shape[d0]) > _hint(shape[d1]):
                 return 1
         return 0
 

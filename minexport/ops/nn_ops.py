@@ -10,9 +10,10 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import _random
-from .._tensor import format_strides, make_fake, suggest_memory_format
+from .._tensor import format_strides, make_fake, non_overlapping_and_dense, suggest_memory_format, sure
 from ..runtime.backends import device_of_array
-from ._common import check, dtype_of, fake_like, fmt_shape, out_array, relayout, torch_type_name
+from ._common import (check, dense_strides, dtype_of, empty_strided_array, fake_like, fmt_shape, out_array, relayout,
+                      torch_type_name)
 from ._registry import aten, register
 
 from .reductions import _softmax_array
@@ -827,17 +828,31 @@ def _sdpa_keys_first(xp, query, key, value, s, is_causal):
 
 
 # torch's CPU attention kernel (used when there is no dropout) writes its output in
-# the query's memory order: for a 4-D query viewed from a [B, L, H, E] tensor (heads
-# laid out faster than positions, as `x.view(B, L, H, E).transpose(1, 2)` makes), the
-# output is laid out [B, L, H, Ev] too, so transpose(1, 2) of it is contiguous.
-# Programs torch exported rely on it: they view() that transpose without a copy.
+# the query's memory order when the query is dense with unit last stride: for a 4-D
+# query viewed from a [B, L, H, E] tensor (as `x.view(B, L, H, E).transpose(1, 2)`
+# makes), the output is laid out [B, L, H, Ev] too, so transpose(1, 2) of it is
+# contiguous.  Programs torch exported rely on it: they view() that transpose
+# without a copy.
+def _attention_strides(shape, query_shape, query_strides):
+    """The attention output's strides (None: contiguous) for a query of that shape and strides."""
+    if len(shape) != 4 or not sure(query_strides[-1] == 1, False) or \
+            not non_overlapping_and_dense(tuple(query_shape), tuple(query_strides)):
+        return None
+    if tuple(shape) == tuple(query_shape):
+        return tuple(query_strides)
+    order = sorted(range(4), key=lambda d: (getattr(query_strides[d], "hint", query_strides[d]), -d))
+    return dense_strides(tuple(shape), order)
+
+
 def _attention_output(xp, weights, value, query):
     """weights @ value, in the memory layout torch gives the attention output for this query."""
     dtype = dtype_of(query).numpy_dtype
-    if query.ndim != 4 or query.strides[1] >= query.strides[2] or weights.dtype != dtype:
+    shape = tuple(weights.shape[:-1]) + (value.shape[-1],)
+    strides = None if query.ndim != 4 or query.flags.c_contiguous else \
+        _attention_strides(shape, query.shape, tuple(st // query.itemsize for st in query.strides))
+    if strides is None or weights.dtype != dtype or len(weights.shape) != 4:
         return out_array(xp, xp.matmul(weights, value), dtype_of(query))
-    B, H, L, Ev = query.shape[0], query.shape[1], query.shape[2], value.shape[-1]
-    out = xp.empty((B, L, H, Ev), dtype=dtype).transpose(0, 2, 1, 3)
+    out = empty_strided_array(xp, shape, strides, dtype)
     xp.matmul(weights, value, out=out)
     return out
 
@@ -879,9 +894,8 @@ def _sdpa_meta(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False
     """The output's shape, and the layout `_attention_output` gives it (the query's order of heads/positions)."""
     shape = _sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa)
     strides = None
-    if len(shape) == 4 and dropout_p == 0 and query._strides is not None and query.stride(1) < query.stride(2):
-        B, H, L, Ev = shape
-        strides = (L * H * Ev, Ev, H * Ev, 1)
+    if dropout_p == 0 and query._strides is not None:
+        strides = _attention_strides(shape, query.shape, query.stride())
     return make_fake(shape, query.dtype, query.device, strides=strides)
 
 

@@ -6,7 +6,7 @@ repeat, flip, roll, tril, triu, constant_pad_nd, pad.
 """
 import numpy as np
 
-from .._tensor import CONTIGUOUS, format_strides, make_fake, memory_format_name, strides_contiguous
+from .._tensor import CONTIGUOUS, format_strides, make_fake, memory_format_name, strides_contiguous, sure
 from .._tensor import shape_numel as _numel
 from .._user_errors import DataDependentError
 from ._common import (cast, check, copy_array, dtype_of, fake_like, fmt_shape, like_strides, promote, wrap_dim,
@@ -68,11 +68,12 @@ _VIEW_ERROR = ("view size is not compatible with input tensor's size and stride 
 
 def view_strides(shape, strides, new_shape):
     """Strides of `new_shape` viewing a tensor of (shape, strides) without a copy, or None when
-    impossible: the dims must split or merge only within runs of dims that are contiguous together."""
+    impossible: the dims must split or merge only within runs of dims that are contiguous together.
+    With symbolic sizes a comparison the ranges do not decide counts as "no" (no guard is added)."""
     if len(shape) == 0:
         return (1,) * len(new_shape)
     numel = _numel(shape)
-    if numel == 0:
+    if sure(numel == 0, False):
         return tuple(strides) if tuple(shape) == tuple(new_shape) else _contiguous(new_shape)
     out = [0] * len(new_shape)
     view_d = len(new_shape) - 1
@@ -82,12 +83,14 @@ def view_strides(shape, strides, new_shape):
     tensor_numel = view_numel = 1
     for d in range(len(shape) - 1, -1, -1):
         tensor_numel = tensor_numel * shape[d]
-        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * chunk_stride):
-            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+        if d == 0 or (sure(shape[d - 1] != 1, True) and
+                      sure(strides[d - 1] != tensor_numel * chunk_stride, True)):
+            while view_d >= 0 and (sure(view_numel < tensor_numel, False) or
+                                   sure(new_shape[view_d] == 1, False)):
                 out[view_d] = view_numel * chunk_stride
                 view_numel = view_numel * new_shape[view_d]
                 view_d -= 1
-            if view_numel != tensor_numel:
+            if sure(view_numel != tensor_numel, True):
                 return None
             if d > 0:
                 chunk_stride = strides[d - 1]
