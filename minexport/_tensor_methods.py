@@ -246,8 +246,11 @@ def to(self, *args, **kwargs):
         return aten.to.other(self, other, non_blocking, copy, **fmt)
     if device is not None:
         return aten.to.device(self, backends.as_device(device), dtype or self.dtype, non_blocking, copy, **fmt)
-    if dtype is not None or fmt:
-        return aten.to.dtype(self, dtype or self.dtype, non_blocking, copy, **fmt)
+    if dtype is not None:
+        return aten.to.dtype(self, dtype, non_blocking, copy, **fmt)
+    if fmt:     # torch's binding takes a memory format alone as to.dtype_layout, the rest filled from self
+        return aten.to.dtype_layout(self, dtype=self.dtype, layout="strided", device=self.device,
+                                    non_blocking=non_blocking, copy=copy, memory_format=memory_format)
     return aten.clone.default(self) if copy else self
 
 

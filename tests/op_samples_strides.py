@@ -62,3 +62,9 @@ def _movedim_list():
 def _unfold():
     return [Sample(T(2, 6), 1, 2, 1), Sample(T(2, 6), -1, 3, 3), Sample(T(7), 0, 2, 2),
             Sample(T(3, 4, noncontig=True), 0, 2, 1), Sample(T(), 0, 1, 1), Sample(T(2, 3), 1, 4, 1)]
+
+
+@samples("aten.to.dtype_layout")
+def _to_dtype_layout():
+    return [Sample(T(2, 3, 4, 5), memory_format=me.channels_last), Sample(T(2, 3), dtype=me.float64),
+            Sample(T(2, 3).t(), memory_format=me.contiguous_format), Sample(T(2, 3), copy=True)]

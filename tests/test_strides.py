@@ -383,3 +383,20 @@ def test_meta_layout_matches_kernel(name):
             continue
         fake = op.meta(*[_fake_arg(a) for a in s.args], **{k: _fake_arg(v) for k, v in s.kwargs.items()})
         assert _real_layout(fake) == _real_layout(real), f"{name}{s}"
+
+
+def test_to_memory_format_records_what_torch_records():
+    """`x.to(memory_format=...)` is torch's `to.dtype_layout` in the training graph and a `_to_copy` after
+    run_decompositions (whose `_assert_tensor_metadata` minexport drops: not a layout matter)."""
+    fn = lambda L, x: x.unsqueeze(0).to(memory_format=L.channels_last) * 2      # noqa: E731
+    tx, mx = _dense(torch, 2, 3, 4), _dense(me, 2, 3, 4)
+    tep = torch.export.export(_Fn(lambda x: fn(torch, x)), (tx,))
+    mep = me.export.export(_MeFn(lambda x: fn(me, x)), (mx,))
+    assert mep.graph_module.code.strip() == tep.graph_module.code.strip()
+    tcopy = [n for n in tep.run_decompositions().graph.nodes if "_to_copy" in str(n.target)]
+    mcopy = [n for n in mep.run_decompositions().graph.nodes if "_to_copy" in str(n.target)]
+    def plain(n):      # each library's spelling of dtype/layout/device/format, by its last name
+        return {k: str(v).split(".")[-1] for k, v in n.kwargs.items()}
+
+    assert [plain(n) for n in mcopy] == [plain(n) for n in tcopy]
+    assert mcopy[0].meta["val"].stride() == tuple(tcopy[0].meta["val"].stride())

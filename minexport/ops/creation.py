@@ -462,6 +462,25 @@ register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_bl
          _convert(xp, self, dtype, device, copy, memory_format), tags=_TO_TAGS, view=_TO_VIEW,
          decomposition=_to_decomp(lambda s, a, k: a[1] if len(a) > 1 else k["dtype"],
                                       lambda s, a, k: a[0] if a else k["device"]), variants=("method",))
+def _to_dtype_layout_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+                            copy=False, memory_format=None):
+    same_device = device is None or backends.as_device(device) == self.device
+    if (dtype is None or dtype is self.dtype) and same_device and not copy \
+            and _keeps_format(self.shape, self.stride(), memory_format):
+        return self
+    given = (("dtype", dtype), ("layout", layout), ("device", device), ("pin_memory", pin_memory),
+             ("memory_format", memory_format))
+    return aten._to_copy.default(self, **{k: v for k, v in given if v is not None})
+
+
+register("to.dtype_layout(Tensor(a) self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, "
+         "bool? pin_memory=None, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) "
+         "-> Tensor(a)",
+         meta=lambda self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False, copy=False,
+         memory_format=None: _to_meta(self, dtype, device, copy, memory_format),
+         kernel=lambda xp, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+         copy=False, memory_format=None: _convert(xp, self, dtype, device, copy, memory_format),
+         tags=_TO_TAGS, view=_TO_VIEW, decomposition=_to_dtype_layout_decomp)
 register("type_as(Tensor self, Tensor other) -> Tensor",
          meta=lambda self, other: _to_meta(self, other.dtype, None),
          kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False),
