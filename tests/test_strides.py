@@ -194,6 +194,7 @@ _QUERIES = {
     "LBHE": lambda x: x.view(5, 2, 3, 4).permute(1, 2, 0, 3),
     "BHEL": lambda x: x.view(2, 3, 4, 5).transpose(2, 3),
     "stepped": lambda x: x.view(2, 3, 5, 8)[..., ::2],
+    "split": lambda x: x.view(2, 5, 24)[..., 4:16].reshape(2, 5, 3, 4).transpose(1, 2),
 }
 
 

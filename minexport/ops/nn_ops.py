@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import _random
-from .._tensor import format_strides, make_fake, non_overlapping_and_dense, suggest_memory_format, sure
+from .._tensor import format_strides, make_fake, suggest_memory_format, sure
 from ..runtime.backends import device_of_array
 from ._common import (check, dense_strides, dtype_of, empty_strided_array, fake_like, fmt_shape, out_array, relayout,
                       torch_type_name)
@@ -827,19 +827,17 @@ def _sdpa_keys_first(xp, query, key, value, s, is_causal):
     return _attention_output(xp, xp.swapaxes(w, -1, -2), value, query)
 
 
-# torch's CPU attention kernel (used when there is no dropout) writes its output in
-# the query's memory order when the query is dense with unit last stride: for a 4-D
+# torch's CPU attention kernel (used when there is no dropout) writes its output densely
+# in the query's order of dims when the query has a unit last stride: for a 4-D
 # query viewed from a [B, L, H, E] tensor (as `x.view(B, L, H, E).transpose(1, 2)`
 # makes), the output is laid out [B, L, H, Ev] too, so transpose(1, 2) of it is
 # contiguous.  Programs torch exported rely on it: they view() that transpose
 # without a copy.
 def _attention_strides(shape, query_shape, query_strides):
     """The attention output's strides (None: contiguous) for a query of that shape and strides."""
-    if len(shape) != 4 or not sure(query_strides[-1] == 1, False) or \
-            not non_overlapping_and_dense(tuple(query_shape), tuple(query_strides)):
+    if len(shape) != 4 or not sure(query_strides[-1] == 1, False):
         return None
-    if tuple(shape) == tuple(query_shape):
-        return tuple(query_strides)
+    # dense, in the query's order of dims (a symbolic stride by its example value: an order must not guard)
     order = sorted(range(4), key=lambda d: (getattr(query_strides[d], "hint", query_strides[d]), -d))
     return dense_strides(tuple(shape), order)
 
