@@ -94,7 +94,7 @@ def _to_torch(torch, x):
         return torch.empty_strided(tuple(x.shape), x.stride(), dtype=dense.dtype).copy_(dense)
     if isinstance(x, me.dtype):
         return getattr(torch, x.name)
-    if x in ("contiguous_format", "channels_last", "channels_last_3d", "preserve_format"):
+    if isinstance(x, str) and x in ("contiguous_format", "channels_last", "channels_last_3d", "preserve_format"):
         return getattr(torch, x)
     if isinstance(x, me.device):
         return torch.device(str(x))
