@@ -25,6 +25,7 @@ half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64
 strided = "strided"
 contiguous_format = "contiguous_format"
+channels_last, channels_last_3d, preserve_format = "channels_last", "channels_last_3d", "preserve_format"
 
 __version__ = "0.1.0"
 

@@ -169,44 +169,47 @@ def randint(low=0, high=None, size=None, *, dtype=None, device=None, requires_gr
     return _finish(aten.randint.low(low, high, _sizes((size,)), **_placement(dtype, device)), requires_grad)
 
 
-def _like(op, input, dtype, device, requires_grad, *extra):
+def _like(op, input, dtype, device, requires_grad, *extra, memory_format=None):
     kw = {"pin_memory": False}
     if dtype is not None:
         kw["dtype"] = dtype
     if device is not None:
         kw["device"] = backends.as_device(device)
+    if memory_format is not None:
+        kw["memory_format"] = memory_format
     return _finish(op(input, *extra, **kw), requires_grad)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Zeros with input's shape (and dtype/device unless given)."""
-    return _like(aten.zeros_like.default, input, dtype, device, requires_grad)
+    return _like(aten.zeros_like.default, input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Ones with input's shape."""
-    return _like(aten.ones_like.default, input, dtype, device, requires_grad)
+    return _like(aten.ones_like.default, input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Uninitialized, with input's shape."""
-    return _like(aten.empty_like.default, input, dtype, device, requires_grad)
+    return _like(aten.empty_like.default, input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
               memory_format=None):
     """`fill_value` everywhere, with input's shape."""
-    return _like(aten.full_like.default, input, dtype, device, requires_grad, fill_value)
+    return _like(aten.full_like.default, input, dtype, device, requires_grad, fill_value,
+                 memory_format=memory_format)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Uniform samples with input's shape."""
-    return _like(aten.rand_like.default, input, dtype, device, requires_grad)
+    return _like(aten.rand_like.default, input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Normal samples with input's shape."""
-    return _like(aten.randn_like.default, input, dtype, device, requires_grad)
+    return _like(aten.randn_like.default, input, dtype, device, requires_grad, memory_format=memory_format)
 
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, layout=None, out=None):

@@ -287,9 +287,10 @@ def stack(tensors, dim=0):
 
 
 def clone(input, *, memory_format=None):
-    """A copy with its own memory."""
-    # memory_format is accepted and not recorded (minexport tensors are row-major)
-    return aten.clone.default(input)
+    """A copy with its own memory, laid out in `memory_format` (default: preserve the input's layout)."""
+    if memory_format is None:
+        return aten.clone.default(input)
+    return aten.clone.default(input, memory_format=memory_format)
 
 
 def nonzero(input, *, as_tuple=False):

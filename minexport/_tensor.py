@@ -21,7 +21,10 @@ from . import dtypes as _dt
 from ._trace_state import trace_state
 from .runtime import backends as _backends
 
-__all__ = ["Tensor", "Size", "make_tensor", "make_view", "make_fake", "wrap_dim"]
+__all__ = ["Tensor", "Size", "make_tensor", "make_view", "make_fake", "wrap_dim", "contiguous_strides",
+           "format_strides", "strides_contiguous", "non_overlapping_and_dense", "preserved_strides",
+           "memory_format_name", "suggest_memory_format", "sure", "CONTIGUOUS", "CHANNELS_LAST", "CHANNELS_LAST_3D",
+           "PRESERVE"]
 
 
 class Size(tuple):
@@ -63,7 +66,44 @@ def wrap_dim(dim, ndim):
     return dim + n if dim < 0 else dim
 
 
-def _contiguous_strides(shape):
+# -- layout: strides and memory formats (torch's rules, for real and fake tensors alike) --
+CONTIGUOUS, CHANNELS_LAST, CHANNELS_LAST_3D, PRESERVE = \
+    "contiguous_format", "channels_last", "channels_last_3d", "preserve_format"
+# torch's MemoryFormat enum codes, as a schema default (`memory_format=0`) spells them
+_FORMAT_CODES = {0: CONTIGUOUS, 1: PRESERVE, 2: CHANNELS_LAST, 3: CHANNELS_LAST_3D}
+_FORMATS = frozenset(_FORMAT_CODES.values())
+# the dims of a channels-last tensor from the fastest-moving to the slowest
+_LAST_ORDER = {CHANNELS_LAST: (1, 3, 2, 0), CHANNELS_LAST_3D: (1, 4, 3, 2, 0)}
+_LAST_RANK = {CHANNELS_LAST: 4, CHANNELS_LAST_3D: 5}
+
+
+def sure(cond, default):
+    """A condition's truth when known without a guard: a plain bool, or a symbolic condition the
+    size ranges decide; else `default`.  Layout rules ask this so that reading strides of symbolic
+    sizes adds no guards (torch decides these "size-obliviously" too)."""
+    if type(cond) is bool:
+        return cond
+    static = cond.env.static_value(cond.expr)
+    return default if static is None else bool(static)
+
+
+def _hint(x):
+    """An int, or a symbolic size's example value (for orderings that must not guard)."""
+    return x if type(x) is int else getattr(x, "hint", x)
+
+
+def memory_format_name(memory_format, default=PRESERVE):
+    """A memory format argument (None, an enum code, or a name) as its name; None means `default`."""
+    if memory_format is None:
+        return default
+    name = _FORMAT_CODES.get(memory_format, memory_format) if type(memory_format) is int else memory_format
+    if name not in _FORMATS:
+        raise TypeError(f"memory_format must be one of {sorted(_FORMATS)}, got {memory_format!r}")
+    return name
+
+
+def contiguous_strides(shape):
+    """Row-major strides of `shape`, as torch computes them (a size 0 counts as 1)."""
     strides, acc = [], 1
     for s in reversed(shape):
         strides.append(acc)
@@ -71,11 +111,109 @@ def _contiguous_strides(shape):
     return tuple(reversed(strides))
 
 
+_contiguous_strides = contiguous_strides
+
+
+def format_strides(shape, memory_format):
+    """Dense strides of `shape` in a memory format (contiguous or channels-last)."""
+    if memory_format == CONTIGUOUS:
+        return contiguous_strides(shape)
+    rank = _LAST_RANK[memory_format]
+    if len(shape) != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {memory_format} format")
+    strides, acc = [0] * rank, 1
+    for d in _LAST_ORDER[memory_format]:
+        strides[d] = acc
+        s = shape[d]
+        acc = acc * (s if s != 0 else 1) if isinstance(s, int) else acc * s
+    return tuple(strides)
+
+
+def strides_contiguous(shape, strides, memory_format=CONTIGUOUS):
+    """torch's is_contiguous(memory_format) from sizes and strides (size-1 dims' strides do not count)."""
+    if memory_format == CONTIGUOUS:
+        if any(sure(s == 0, False) for s in shape):
+            return True
+        order = range(len(shape) - 1, -1, -1)
+    elif memory_format in _LAST_RANK:
+        if len(shape) != _LAST_RANK[memory_format]:
+            return False
+        order = _LAST_ORDER[memory_format]
+    else:
+        raise RuntimeError("is_contiguous() does not support memory_format=torch.preserve_format")
+    expected = 1
+    for d in order:
+        size = shape[d]
+        if sure(size != 1, True):
+            if sure(strides[d] != expected, True):
+                return False
+            expected = expected * size
+    return True
+
+
+def non_overlapping_and_dense(shape, strides):
+    """torch's is_non_overlapping_and_dense: the elements fill a block of memory exactly once."""
+    if len(shape) == 1:
+        return sure(shape[0] < 2, False) or sure(strides[0] == 1, False)
+    # dims by stride, the size-0/1 dims (whose stride does not matter) last; symbolic strides by their
+    # example values (an order must not guard)
+    small = [sure(s < 2, False) for s in shape]
+    perm = sorted(range(len(shape)), key=lambda d: (small[d], 0 if small[d] else _hint(strides[d])))
+    expected = 1
+    for d in perm:
+        if small[d]:
+            return True
+        if sure(strides[d] != expected, True):
+            return False
+        expected = expected * shape[d]
+    return True
+
+
+def _channels_last_like(shape, strides):
+    """torch's is_channels_last_strides_2d/3d heuristic: strides ordered as channels-last (4-d or 5-d)."""
+    fmt = {4: CHANNELS_LAST, 5: CHANNELS_LAST_3D}.get(len(shape))
+    if fmt is None:
+        return None
+    shape, strides = [_hint(s) for s in shape], [_hint(s) for s in strides]   # a heuristic: no guards
+    if strides[1] == 0:
+        return None
+    smallest = 0
+    for d in _LAST_ORDER[fmt]:
+        if shape[d] == 0 or strides[d] < smallest:
+            return None
+        if d == 0 and smallest == strides[1]:
+            return None
+        smallest = strides[d] * shape[d] if shape[d] > 1 else strides[d]
+    return fmt
+
+
+def suggest_memory_format(shape, strides):
+    """torch's suggest_memory_format: channels-last (3d) when the strides are ordered so, else contiguous."""
+    return _channels_last_like(shape, strides) or CONTIGUOUS
+
+
+def preserved_strides(shape, strides):
+    """Strides of a preserve_format copy: the input's when dense, else its suggested format's."""
+    if non_overlapping_and_dense(shape, strides):
+        return tuple(strides)
+    return format_strides(shape, _channels_last_like(shape, strides) or CONTIGUOUS)
+
+
+def _address(arr):
+    """The address of an array's first element (NumPy or CuPy)."""
+    face = getattr(arr, "__array_interface__", None)
+    return face["data"][0] if face is not None else arr.data.ptr
+
+
 class Tensor:
     """An n-dimensional array with torch's semantics (see the module docstring)."""
 
     __slots__ = ("_data", "_dtype", "_fake_shape", "_device", "_base", "requires_grad",
                  "_node", "__dict__", "__weakref__")
+    # A fake tensor's layout; class defaults (contiguous, offset 0) so that only a fake made with other
+    # strides stores them.  A real tensor's layout is its array's.
+    _strides = None
+    _offset = 0
 
     # -- basic properties ---------------------------------------------------
     @property
@@ -135,29 +273,44 @@ class Tensor:
         return self._dtype.itemsize
 
     def stride(self, dim=None):
-        """Strides in elements (contiguous strides for a fake tensor)."""
+        """Strides in elements, torch's (a real tensor's are its array's)."""
         d = self._data
         if d is not None:
             item = d.itemsize
             st = tuple(s // item for s in d.strides)
+            if not d.size and not any(st):
+                st = contiguous_strides(d.shape)    # NumPy strides a fresh empty array 0, torch contiguously
         else:
-            st = _contiguous_strides(self._fake_shape)
+            st = self._strides
+            if st is None:
+                st = contiguous_strides(self._fake_shape)
         return st if dim is None else st[wrap_dim(dim, len(st))]
 
-    def is_contiguous(self, memory_format=None):
-        """True when the elements are laid out densely in row-major order."""
+    def storage_offset(self):
+        """Elements between the start of the storage (the root tensor's data) and this tensor's first one."""
         d = self._data
         if d is None:
-            return True
-        if d.flags.c_contiguous:
-            return True
-        # torch ignores strides of size-1 dims
-        expected = 1
-        for size, st in zip(reversed(d.shape), reversed(self.stride())):
-            if size != 1 and st != expected:
-                return False
-            expected *= size
-        return True
+            return self._offset
+        base = self._base
+        if base is None or base._data is None:
+            return 0
+        return (_address(d) - _address(base._data)) // d.itemsize
+
+    def is_contiguous(self, memory_format=CONTIGUOUS):
+        """True when the elements are laid out densely in `memory_format` (row-major by default)."""
+        fmt = memory_format_name(memory_format, CONTIGUOUS)
+        d = self._data
+        if fmt == CONTIGUOUS:
+            if d is not None:
+                if d.flags.c_contiguous:
+                    return True
+            elif self._strides is None:
+                return True
+        return strides_contiguous(self.shape, self.stride(), fmt)
+
+    def is_non_overlapping_and_dense(self):
+        """True when the elements fill one block of memory, each once, in some order of the dims."""
+        return non_overlapping_and_dense(self.shape, self.stride())
 
     def is_floating_point(self):
         """True for floating dtypes."""
@@ -268,6 +421,10 @@ def set_data(t, value):
         raise TypeError(f"Tensor.data must be a Tensor, got {type(value).__name__}")
     _init_from(t, value._data if value._data is not None else None,
                fake=(value._fake_shape, value._dtype, value._device))
+    t.__dict__.pop("_strides", None)
+    t.__dict__.pop("_offset", None)
+    if value._data is None and (value._strides is not None or value._offset):
+        t._strides, t._offset = value._strides, value._offset
 
 
 _new = object.__new__
@@ -309,12 +466,13 @@ def make_view(arr, src):
     return t
 
 
-def make_fake(shape, dtype, device=None, cls=None):
+def make_fake(shape, dtype, device=None, cls=None, strides=None, storage_offset=0):
     """A data-less tensor (of class `cls`, default Tensor) with the given shape, dtype and device.
 
+    `strides` (default: contiguous) and `storage_offset` give its layout.
     Export makes one per parameter and one per op, so the common arguments
-    take the short way: a `Size` is immutable and shared as it is, and a
-    `device` needs no normalizing.
+    take the short way: a `Size` is immutable and shared as it is, a
+    `device` needs no normalizing, and a contiguous fake stores no strides.
     """
     t = _new(cls or Tensor)
     t._data = None
@@ -324,4 +482,14 @@ def make_fake(shape, dtype, device=None, cls=None):
     t._base = None
     t.requires_grad = False
     t._node = None
+    if strides is not None:
+        strides = tuple(strides)
+        if len(strides) != len(t._fake_shape):
+            raise RuntimeError(f"mismatch in length of strides and shape: {len(strides)} strides for "
+                               f"{len(t._fake_shape)} sizes")
+        if strides != contiguous_strides(t._fake_shape):
+            t._strides = strides
+    if storage_offset:
+        t._offset = storage_offset
     return t
+

@@ -167,9 +167,13 @@ def repeat(self, *sizes):
     return aten.repeat.default(self, F._varargs(sizes))
 
 
-def contiguous(self, memory_format=None):
-    """self when already contiguous, else a contiguous copy."""
-    return aten.contiguous.default(self)
+def contiguous(self, memory_format="contiguous_format"):
+    """self when already contiguous in `memory_format` (nothing recorded, as torch), else a copy that is."""
+    if self.is_contiguous(memory_format):
+        return self
+    if memory_format in ("contiguous_format", 0):
+        return aten.contiguous.default(self)
+    return aten.contiguous.default(self, memory_format=memory_format)
 
 
 def unsqueeze_(self, dim):
@@ -195,6 +199,8 @@ def t_(self):
 def _restride(self, view_):
     self._data = view_._data
     self._fake_shape = view_._fake_shape
+    if view_._data is None:
+        self._strides, self._offset = view_._strides, view_._offset
     return self
 
 
@@ -219,7 +225,7 @@ def to(self, *args, **kwargs):
     non_blocking = kwargs.pop("non_blocking", False)
     copy = kwargs.pop("copy", False)
     dtype, device, other = kwargs.pop("dtype", None), kwargs.pop("device", None), kwargs.pop("other", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for a in args:
@@ -236,12 +242,16 @@ def to(self, *args, **kwargs):
     if trace_state.tracer is not None:
         # torch 2.13's trace checks a converted tensor's metadata before every `to`
         aten._assert_tensor_metadata.default(self, dtype=self.dtype, device=self.device, layout="strided")
+    fmt = {} if memory_format is None else {"memory_format": memory_format}
     if other is not None:
-        return aten.to.other(self, other, non_blocking, copy)
+        return aten.to.other(self, other, non_blocking, copy, **fmt)
     if device is not None:
-        return aten.to.device(self, backends.as_device(device), dtype or self.dtype, non_blocking, copy)
+        return aten.to.device(self, backends.as_device(device), dtype or self.dtype, non_blocking, copy, **fmt)
     if dtype is not None:
-        return aten.to.dtype(self, dtype, non_blocking, copy)
+        return aten.to.dtype(self, dtype, non_blocking, copy, **fmt)
+    if fmt:     # torch's binding takes a memory format alone as to.dtype_layout, the rest filled from self
+        return aten.to.dtype_layout(self, dtype=self.dtype, layout="strided", device=self.device,
+                                    non_blocking=non_blocking, copy=copy, memory_format=memory_format)
     return aten.clone.default(self) if copy else self
 
 

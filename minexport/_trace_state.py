@@ -21,7 +21,8 @@ class Tracer:
     `exit_module` around each `nn.Module` call (for nn_module_stack),
     `refuse_data_access(what, tensor)`, called before a fake tensor's values are
     read (raise a teaching error there; returning falls back to a generic one),
-    and `is_contiguous(tensor)` for a fake tensor's layout (reshape's decomposition).
+    and `is_contiguous(tensor)` (a summary of a view's layout; fake tensors carry their strides,
+    which is what ops read).
 
     Optional capabilities, None when a tracer lacks them (the caller then
     refuses or runs eagerly): `trace_cond(pred, true_fn, false_fn, operands)`
@@ -46,7 +47,7 @@ class Tracer:
         """`what` (e.g. "Python bool()") needs the values of fake `tensor`; raise to explain why not."""
 
     def is_contiguous(self, tensor):
-        """Whether fake `tensor` (which has no strides) is contiguous; True unless the tracer tracks layouts."""
+        """Whether fake `tensor` is contiguous as far as the tracer tracks it (ops read `tensor.stride()`)."""
         return True
 
 

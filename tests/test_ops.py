@@ -58,7 +58,7 @@ def test_meta_matches_kernel(name):
 
 def _fake(x):
     if isinstance(x, me.Tensor):
-        return make_fake(x.shape, x.dtype, x.device)
+        return make_fake(x.shape, x.dtype, x.device, strides=x.stride(), storage_offset=x.storage_offset())
     if isinstance(x, list):
         return [_fake(y) for y in x]
     return x
@@ -87,9 +87,15 @@ def test_meta_on_fake_tensors(name):
 # ------------------------------------------------------------ vs torch ----
 def _to_torch(torch, x):
     if isinstance(x, me.Tensor):
-        return torch.from_numpy(np.array(x.numpy(), copy=True))
+        dense = torch.from_numpy(np.array(x.numpy(), copy=True))
+        if x.is_contiguous():
+            return dense
+        # torch runs on the same strides (a stride op sees them)
+        return torch.empty_strided(tuple(x.shape), x.stride(), dtype=dense.dtype).copy_(dense)
     if isinstance(x, me.dtype):
         return getattr(torch, x.name)
+    if isinstance(x, str) and x in ("contiguous_format", "channels_last", "channels_last_3d", "preserve_format"):
+        return getattr(torch, x)
     if isinstance(x, me.device):
         return torch.device(str(x))
     if isinstance(x, list):

@@ -70,7 +70,7 @@ class _Functionalizer(Tracer):
         val = node.meta.get("val")
         new = self.graph.create_node("placeholder", node.name, name=node.name, meta=dict(node.meta))
         if isinstance(val, Tensor):
-            val = make_fake(val.shape, val.dtype, val.device)
+            val = make_fake(val.shape, val.dtype, val.device, strides=val._strides, storage_offset=val._offset)
             val._node = new
             new.meta["val"] = val
         return val, new

@@ -13,6 +13,7 @@ import sys
 
 from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_fake
+from ..ops._common import dense_strides
 from .._trace_state import Tracer
 from ..fx.graph import Graph
 from ..fx.graph_module import GraphModule
@@ -88,8 +89,10 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     def fake_input(self, t, kind, name, shape=None, target=None, persistent=None):
         """A fake of tensor t (shape: t's, or the symbolic one given) standing for a new graph input."""
+        strides, offset = _input_layout(t, shape)
         shape = t.shape if shape is None else shape
-        fake = make_fake(shape, t._dtype, t._device, Parameter if isinstance(t, Parameter) else None)
+        fake = make_fake(shape, t._dtype, t._device, Parameter if isinstance(t, Parameter) else None,
+                         strides=strides, storage_offset=offset)
         fake.requires_grad = t.requires_grad
         fake._node = self.add_input(kind, name, fake, target, persistent)
         return fake
@@ -364,6 +367,22 @@ def _op_facts(op):
     return facts
 
 
+def _input_layout(t, shape):
+    """(strides, storage offset) of the fake standing for input t (shape: its symbolic sizes, or None),
+    as torch fakes an input: t's own layout; with symbolic sizes, dense in t's order of dims."""
+    if t._data is None:
+        return t._strides, t._offset
+    if t.is_contiguous():
+        return None, 0 if shape is not None else t.storage_offset()
+    if shape is None:
+        return t.stride(), t.storage_offset()
+    if not t.is_non_overlapping_and_dense():
+        return None, 0
+    strides = t.stride()
+    order = sorted(range(t.ndim), key=lambda d: (strides[d], d))
+    return dense_strides(tuple(shape), order), 0
+
+
 def _format_site(code, line):
     """One frame of a recorded stack trace, torch's format: the File line, then the source line."""
     return f'File "{code.co_filename}", line {line}, in {code.co_name}\n    ' \
@@ -375,4 +394,4 @@ def _unchanged(inp, out, kwargs, args):
     if not isinstance(inp, Tensor) or not isinstance(out, Tensor):
         return False
     copy = kwargs.get("copy", False) or (len(args) > 3 and args[3] is True)
-    return not copy and out.dtype is inp.dtype and out.device == inp.device
+    return not copy and out.dtype is inp.dtype and out.device == inp.device and out._strides == inp._strides

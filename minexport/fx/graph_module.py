@@ -66,7 +66,9 @@ def format_value(v):
     return repr(v)
 
 
-_ENUM_NAMES = {"strided": "torch.strided", "contiguous_format": "torch.contiguous_format"}
+_ENUM_NAMES = {"strided": "torch.strided", "contiguous_format": "torch.contiguous_format",
+               "channels_last": "torch.channels_last", "channels_last_3d": "torch.channels_last_3d",
+               "preserve_format": "torch.preserve_format"}
 
 
 _INFIX = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.floordiv: "//", operator.mod: "%",

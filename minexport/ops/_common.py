@@ -6,7 +6,9 @@ be symbolic) and for kernels (arrays) alike, so the two cannot disagree.
 import numpy as np
 
 from .. import dtypes as dt
-from .._tensor import Tensor, make_fake, wrap_dim
+from .._tensor import (CONTIGUOUS, PRESERVE, Tensor, _hint, contiguous_strides, format_strides, make_fake,
+                       memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous, sure,
+                       wrap_dim)
 
 _FROM_NUMPY = dt._FROM_NUMPY
 _ndarray = np.ndarray
@@ -177,3 +179,177 @@ def out_array(xp, value, d):
         return np.asarray(value, dtype=d.numpy_dtype) if xp is np else xp.asarray(value, dtype=d.numpy_dtype)
     npd = d.numpy_dtype
     return value if value.dtype == npd else value.astype(npd)
+
+
+# ------------------------------------------------------------------ layout --
+# torch decides the strides of a new tensor in two ways: a pointwise op lays its result out in its
+# inputs' order of dims (TensorIterator), and a copy or `*_like` op follows its `memory_format`
+# (preserve_format: the input's strides when they are dense).  Every other op's result is contiguous,
+# which is what `fake_like` and `make_fake` give.
+def pointwise_fake(shape, dtype, *operands):
+    """The fake result of a pointwise op over `operands` (tensors and scalars) with torch's layout."""
+    device, slow = None, False
+    for t in operands:
+        if isinstance(t, Tensor):
+            if device is None:
+                device = t._device
+            if t._strides is not None:
+                slow = True
+    if not slow:
+        return make_fake(shape, dtype, device)
+    return make_fake(shape, dtype, device, strides=pointwise_strides(tuple(shape), operands))
+
+
+def pointwise_layout(xp, out, *operands):
+    """A pointwise kernel's result `out` laid out as torch lays it out over `operands` (arrays and scalars).
+
+    NumPy's result of C-contiguous operands is C-contiguous, as torch's is, unless an operand has a
+    size-1 dim with another stride than C order gives it; otherwise torch's strides are computed and the
+    result copied to them when NumPy chose others.
+    """
+    for a in operands:
+        if type(a) is not _ndarray and (a is None or not hasattr(a, "flags")):
+            continue        # a scalar
+        if not a.flags.c_contiguous or (1 in a.shape and array_strides(a) != contiguous_strides(a.shape)):
+            break
+    else:
+        return out
+    shape = tuple(out.shape)
+    # a Python scalar is an operand too (a 0-d one): the inputs then differ in shape
+    layouts = [(tuple(a.shape), array_strides(a)) if hasattr(a, "flags") else ((), ()) for a in operands
+               if a is not None]
+    strides = _pointwise_strides(shape, layouts)
+    return out if array_strides(out) == strides else relayout(xp, out, strides)
+
+
+def pointwise_strides(shape, operands):
+    """Output strides of a pointwise op over `operands`, tensors and scalars (torch's TensorIterator);
+    see `_pointwise_strides`."""
+    return _pointwise_strides(shape, [(tuple(t.shape), t.stride()) if isinstance(t, Tensor) else ((), ())
+                                      for t in operands if t is not None])
+
+
+def _pointwise_strides(shape, layouts):
+    """Output strides of a pointwise op (torch's TensorIterator) over operands of (shape, strides):
+    contiguous when every input is, the inputs' strides when they all share them densely, else dense in
+    the order of the inputs' strides."""
+    ndim = len(shape)
+    if ndim <= 1:
+        return contiguous_strides(shape)
+    if all(s == shape for s, _ in layouts):
+        if all(strides_contiguous(s, st) for s, st in layouts):
+            return contiguous_strides(shape)
+        if all(strides_contiguous(s, st, "channels_last") for s, st in layouts):
+            return format_strides(shape, "channels_last")
+        first = layouts[0][1]
+        if all(all(sure(a == b, False) for a, b in zip(st, first)) for _, st in layouts) and \
+                non_overlapping_and_dense(shape, first):
+            return tuple(first)
+    # each input's strides over the output's shape: a broadcast dim strides 0
+    expanded = []
+    for s, st in layouts:
+        off = ndim - len(s)
+        expanded.append(tuple(0 if i < off or (sure(s[i - off] == 1, False) and sure(shape[i] != 1, True))
+                              else st[i - off] for i in range(ndim)))
+    return dense_strides(shape, _stride_order(shape, expanded))
+
+
+def _stride_order(shape, strides_list):
+    """The dims from fastest- to slowest-moving, as TensorIterator sorts them: the first input with
+    distinct nonzero strides on two dims decides their order; a tie keeps the original order."""
+    def should_swap(d0, d1):
+        # (symbolic strides compare by their example values: an order must not guard)
+        for st in strides_list:
+            s0, s1 = _hint(st[d0]), _hint(st[d1])
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if _hint(shape[d0]) > _hint(shape[d1]):
+                return 1
+        return 0
+
+    perm = list(range(len(shape) - 1, -1, -1))
+    # insertion sort that stops at the first dim it must stay behind (ties do not move)
+    for i in range(1, len(perm)):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
+def dense_strides(shape, order):
+    """Strides that lay `shape` out densely with dims `order` from the fastest-moving."""
+    strides, acc = [0] * len(shape), 1
+    for d in order:
+        strides[d] = acc
+        s = shape[d]
+        acc = acc * (s if s != 0 else 1) if isinstance(s, int) else acc * s
+    return tuple(strides)
+
+
+def like_strides(t, memory_format):
+    """Strides of a copy of tensor t in `memory_format` (None: preserve_format); None when contiguous."""
+    fmt = memory_format_name(memory_format, PRESERVE)
+    if fmt == PRESERVE:
+        if t._data is None and t._strides is None:
+            return None
+        return preserved_strides(tuple(t.shape), t.stride())
+    return format_strides(tuple(t.shape), fmt) if fmt != CONTIGUOUS else None
+
+
+def array_like_strides(a, memory_format):
+    """`like_strides` for an array: strides of its copy in `memory_format`; None when contiguous."""
+    fmt = memory_format_name(memory_format, PRESERVE)
+    if fmt == PRESERVE:
+        st = array_strides(a)
+        return None if st == contiguous_strides(a.shape) else preserved_strides(tuple(a.shape), st)
+    return format_strides(tuple(a.shape), fmt) if fmt != CONTIGUOUS else None
+
+
+def relayout(xp, a, strides):
+    """Array a copied to `strides` (elements); a itself when strides is None (contiguous)."""
+    if strides is None:
+        return a
+    out = empty_strided_array(xp, a.shape, strides, a.dtype)
+    out[...] = a
+    return out
+
+
+def array_strides(a):
+    """An array's strides in elements."""
+    item = a.itemsize
+    return tuple(s // item for s in a.strides)
+
+
+def empty_strided_array(xp, shape, strides, npd):
+    """An uninitialized array of `shape` with `strides` (elements) over a buffer just large enough."""
+    shape, strides = tuple(shape), tuple(strides)
+    if strides == contiguous_strides(shape):
+        return xp.empty(shape, dtype=npd)
+    size = 0 if 0 in shape else 1 + sum((n - 1) * st for n, st in zip(shape, strides))
+    buf = xp.empty(size, dtype=npd)
+    item = buf.itemsize
+    return xp.lib.stride_tricks.as_strided(buf, shape=shape, strides=tuple(st * item for st in strides))
+
+
+def copy_array(xp, a, memory_format=None, npd=None):
+    """A copy of array `a` (as dtype npd) laid out as torch lays out a copy in `memory_format`."""
+    npd = a.dtype if npd is None else npd
+    fmt = memory_format_name(memory_format, PRESERVE)
+    shape = tuple(a.shape)
+    # (a preserved copy keeps even a size-1 dim's odd stride, which NumPy's copy does not)
+    if a.flags.c_contiguous and (fmt == CONTIGUOUS or
+                                 (fmt == PRESERVE and array_strides(a) == contiguous_strides(shape))):
+        return a.astype(npd, order="C", copy=True)
+    strides = preserved_strides(shape, array_strides(a)) if fmt == PRESERVE else format_strides(shape, fmt)
+    out = empty_strided_array(xp, shape, strides, npd)
+    out[...] = a
+    return out

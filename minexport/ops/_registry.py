@@ -45,8 +45,10 @@ class ViewRule:
     is `select(dim, i)`), so that writes go through that step's inverse.
 
     Every view gives `layout(args, self_contiguous)`: whether its output is
-    contiguous, from the call's arguments (self first) and whether self is;
-    fake tensors carry no strides, so reshape's decomposition asks this.
+    contiguous, from the call's arguments (self first) and whether self is.
+    (Fake tensors now carry torch's strides, computed by the op's meta
+    function, and reshape's decomposition reads those; `layout` is the
+    coarser summary functionalization keeps per view.)
     """
 
     __slots__ = ("inverse", "layout", "per_output")

@@ -8,9 +8,10 @@ import numpy as np
 
 from .. import _random
 from .. import dtypes as dt
-from .._tensor import make_fake
+from .._tensor import CONTIGUOUS, PRESERVE, format_strides, make_fake, memory_format_name, strides_contiguous
 from ..runtime import backends
-from ._common import cast, check, dtype_of, fmt_shape
+from ._common import (array_like_strides, array_strides, cast, check, copy_array, dtype_of, empty_strided_array,
+                      fmt_shape, like_strides, relayout)
 from ._registry import ViewRule, aten, register
 from ._view_rules import strided_layout, view_back
 
@@ -24,6 +25,13 @@ def _size(size):
     for s in size:
         check(s >= 0, lambda: f"Trying to create tensor with negative dimension {s}: {fmt_shape(size)}")
     return size
+
+
+def _format_strides(size, kw):
+    """A factory's strides from its `memory_format` keyword (None: contiguous)."""
+    fmt = memory_format_name(kw.get("memory_format"), CONTIGUOUS)
+    check(fmt != "preserve_format", "preserve memory format is unsupported by the contiguous operator")
+    return None if fmt == CONTIGUOUS else format_strides(size, fmt)
 
 
 def _fill_dtype(value, dtype):
@@ -49,12 +57,14 @@ def _factory(schema, make, dtype_rule, **facts):
     """
     def meta(*args, dtype=None, layout=None, device=None, pin_memory=None, **kw):
         size, rest = args[0], args[1:]
-        return make_fake(_size(size), dtype_rule(rest, dtype), device)
+        size = _size(size)
+        return make_fake(size, dtype_rule(rest, dtype), device, strides=_format_strides(size, kw))
 
     def kernel(xp, *args, dtype=None, layout=None, device=None, pin_memory=None, **kw):
         size, rest = args[0], args[1:]
         d = dtype_rule(rest, dtype)
-        return make(xp, _size(size), d, *rest)
+        size = _size(size)
+        return relayout(xp, make(xp, size, d, *rest), _format_strides(size, kw))
 
     register(schema, meta=meta, kernel=kernel, tags=("factory",) + facts.pop("tags", ()), variants=("function",),
              **facts)
@@ -144,13 +154,15 @@ register("randint.low(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dty
 def _like(schema, make, dtype_rule, **facts):
     """zeros_like & co: self's shape, with self's dtype and device unless given."""
     def meta(self, *rest, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-        return make_fake(self.shape, dtype_rule(self, rest, dtype), device if device is not None else self.device)
+        return make_fake(self.shape, dtype_rule(self, rest, dtype), device if device is not None else self.device,
+                         strides=like_strides(self, memory_format))
 
     def kernel(xp, self, *rest, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
         d = dtype_rule(self, rest, dtype)
+        strides = array_like_strides(self, memory_format)
         if device is not None:
             xp = backends.backend_for_device(device)
-        return make(xp, tuple(self.shape), d, *rest)
+        return relayout(xp, make(xp, tuple(self.shape), d, *rest), strides)
 
     register(schema, meta=meta, kernel=kernel, tags=("factory",) + facts.pop("tags", ()), variants=("function",),
              **facts)
@@ -352,37 +364,82 @@ register("lift_fresh_copy(Tensor self) -> Tensor", meta=lambda self: make_fake(s
 
 
 # ----------------------------------------------------------- conversion --
-def _convert(xp, a, dtype, device, copy):
-    """Array `a` as dtype/device; the same array when nothing changes and no copy is asked."""
+def _convert(xp, a, dtype, device, copy, memory_format=None):
+    """Array `a` as dtype/device/memory format; the same array when nothing changes and no copy is asked.
+    A copy is laid out as torch lays it out (see `copy_array`)."""
     if device is not None and backends.as_device(device) != backends.device_of_array(a):
-        a = backends.to_device(a, device)
-        copy = False
-    if dtype is not None and a.dtype != dtype.numpy_dtype:
-        return a.astype(dtype.numpy_dtype)
-    return a.copy() if copy else a
+        moved = backends.to_device(a, device)
+        if dtype is not None and moved.dtype != dtype.numpy_dtype:
+            moved = moved.astype(dtype.numpy_dtype)
+        return relayout(backends.backend_for_device(device), moved, array_like_strides(a, memory_format))
+    npd = None if dtype is None else dtype.numpy_dtype
+    if not copy and (npd is None or a.dtype == npd) and _keeps_format(a.shape, array_strides(a), memory_format):
+        return a
+    return copy_array(xp, a, memory_format, npd)
+
+
+def _keeps_format(shape, strides, memory_format):
+    """Whether a tensor already is in `memory_format` (preserve_format: always)."""
+    fmt = memory_format_name(memory_format, PRESERVE)
+    return fmt == PRESERVE or strides_contiguous(tuple(shape), strides, fmt)
+
+
+def _to_meta(self, dtype, device, copy=False, memory_format=None):
+    """The fake result of a `to`: self's layout when nothing changes, else a copy's (see `like_strides`)."""
+    device = self.device if device is None else backends.as_device(device)
+    dtype = self.dtype if dtype is None else dtype
+    if not copy and dtype is self.dtype and device == self.device and \
+            _keeps_format(self.shape, self.stride(), memory_format):
+        return make_fake(self.shape, dtype, device, strides=self._strides, storage_offset=self._offset)
+    return make_fake(self.shape, dtype, device, strides=like_strides(self, memory_format))
 
 
 def _to_copy_meta(self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
                   memory_format=None):
-    return make_fake(self.shape, dtype or self.dtype, device if device is not None else self.device)
+    return make_fake(self.shape, dtype or self.dtype, device if device is not None else self.device,
+                     strides=like_strides(self, memory_format))
+
+
+def _to_copy_kernel(xp, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+                    memory_format=None):
+    if device is not None and backends.as_device(device) != backends.device_of_array(self):
+        return relayout(xp, _convert(xp, self, dtype, device, True), array_like_strides(self, memory_format))
+    return copy_array(xp, self, memory_format, None if dtype is None else dtype.numpy_dtype)
 
 
 register("_to_copy(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, "
          "bool? pin_memory=None, bool non_blocking=False, MemoryFormat? memory_format=None) -> Tensor",
-         meta=_to_copy_meta,
-         kernel=lambda xp, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
-         memory_format=None: _convert(xp, self, dtype, device, True), tags=("core",))
+         meta=_to_copy_meta, kernel=_to_copy_kernel, tags=("core",))
+
+
+# ----------------------------------------------------------- empty_strided --
+def _empty_strided_check(size, stride):
+    check(len(size) == len(stride), lambda: "mismatch in length of strides and shape")
+    return _size(size)
+
+
+register(f"empty_strided(SymInt[] size, SymInt[] stride, {_FACTORY_KW}) -> Tensor",
+         meta=lambda size, stride, *, dtype=None, layout=None, device=None, pin_memory=None:
+         make_fake(_empty_strided_check(size, stride), _default_float((), dtype), device, strides=tuple(stride)),
+         kernel=lambda xp, size, stride, *, dtype=None, layout=None, device=None, pin_memory=None:
+         empty_strided_array(xp, _empty_strided_check(size, stride), stride,
+                             _default_float((), dtype).numpy_dtype),
+         tags=("core", "factory"), variants=("function",))
 
 
 def _to_decomp(get_dtype, get_device):
     def decomp(self, *args, **kwargs):
         dtype, device = get_dtype(self, args, kwargs), get_device(self, args, kwargs)
         copy = kwargs.get("copy", False)
-        if dtype is self.dtype and (device is None or backends.as_device(device) == self.device) and not copy:
+        memory_format = kwargs.get("memory_format")
+        if dtype is self.dtype and (device is None or backends.as_device(device) == self.device) and not copy \
+                and _keeps_format(self.shape, self.stride(), memory_format):
             return self
         kw = {"dtype": dtype}
         if device is not None and backends.as_device(device) != self.device:
             kw["device"] = device
+        if memory_format is not None:
+            kw["memory_format"] = memory_format
         return aten._to_copy.default(self, **kw)
     return decomp
 
@@ -391,20 +448,41 @@ _TO_TAGS = ("view", "maybe_view", "returns_self_if_unchanged")
 _TO_VIEW = ViewRule(inverse=view_back, layout=strided_layout)
 register("to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
-         meta=lambda self, dtype, *a, **k: make_fake(self.shape, dtype, self.device),
+         meta=lambda self, dtype, non_blocking=False, copy=False, memory_format=None:
+         _to_meta(self, dtype, None, copy, memory_format),
          kernel=lambda xp, self, dtype, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype, None, copy), tags=_TO_TAGS, view=_TO_VIEW,
+         _convert(xp, self, dtype, None, copy, memory_format), tags=_TO_TAGS, view=_TO_VIEW,
          decomposition=_to_decomp(lambda s, a, k: a[0] if a else k["dtype"], lambda s, a, k: None),
          variants=("method",))
 register("to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
-         meta=lambda self, device, dtype, *a, **k: make_fake(self.shape, dtype, device),
+         meta=lambda self, device, dtype, non_blocking=False, copy=False, memory_format=None:
+         _to_meta(self, dtype, device, copy, memory_format),
          kernel=lambda xp, self, device, dtype, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype, device, copy), tags=_TO_TAGS, view=_TO_VIEW,
+         _convert(xp, self, dtype, device, copy, memory_format), tags=_TO_TAGS, view=_TO_VIEW,
          decomposition=_to_decomp(lambda s, a, k: a[1] if len(a) > 1 else k["dtype"],
                                       lambda s, a, k: a[0] if a else k["device"]), variants=("method",))
+def _to_dtype_layout_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+                            copy=False, memory_format=None):
+    same_device = device is None or backends.as_device(device) == self.device
+    if (dtype is None or dtype is self.dtype) and same_device and not copy \
+            and _keeps_format(self.shape, self.stride(), memory_format):
+        return self
+    given = (("dtype", dtype), ("layout", layout), ("device", device), ("pin_memory", pin_memory),
+             ("memory_format", memory_format))
+    return aten._to_copy.default(self, **{k: v for k, v in given if v is not None})
+
+
+register("to.dtype_layout(Tensor(a) self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, "
+         "bool? pin_memory=None, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) "
+         "-> Tensor(a)",
+         meta=lambda self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False, copy=False,
+         memory_format=None: _to_meta(self, dtype, device, copy, memory_format),
+         kernel=lambda xp, self, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+         copy=False, memory_format=None: _convert(xp, self, dtype, device, copy, memory_format),
+         tags=_TO_TAGS, view=_TO_VIEW, decomposition=_to_dtype_layout_decomp)
 register("type_as(Tensor self, Tensor other) -> Tensor",
-         meta=lambda self, other: make_fake(self.shape, other.dtype, self.device),
+         meta=lambda self, other: _to_meta(self, other.dtype, None),
          kernel=lambda xp, self, other: _convert(xp, self, dtype_of(other), None, False),
          tags=("may_alias",),   # returns its input when the dtype already matches
          decomposition=_to_decomp(lambda s, a, k: a[0].dtype, lambda s, a, k: None), variants=("method",))
@@ -430,8 +508,10 @@ register("_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? strid
          decomposition=_assert_tensor_metadata_decomp)
 register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
-         meta=lambda self, other, *a, **k: make_fake(self.shape, other.dtype, other.device),
+         meta=lambda self, other, non_blocking=False, copy=False, memory_format=None:
+         _to_meta(self, other.dtype, other.device, copy, memory_format),
          kernel=lambda xp, self, other, non_blocking=False, copy=False, memory_format=None:
-         _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy), tags=_TO_TAGS, view=_TO_VIEW,
+         _convert(xp, self, dtype_of(other), backends.device_of_array(other), copy, memory_format), tags=_TO_TAGS,
+         view=_TO_VIEW,
          decomposition=_to_decomp(lambda s, a, k: (a[0] if a else k["other"]).dtype,
                                      lambda s, a, k: (a[0] if a else k["other"]).device), variants=("method",))

@@ -10,8 +10,10 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import _random
+from .._tensor import format_strides, make_fake, suggest_memory_format, sure
 from ..runtime.backends import device_of_array
-from ._common import check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
+from ._common import (check, dense_strides, dtype_of, empty_strided_array, fake_like, fmt_shape, out_array, relayout,
+                      torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
 
@@ -138,17 +140,30 @@ def _conv_register(schema, n, name, transposed_arg=False, **facts):
     def meta(input, weight, bias=None, *args, **kwargs):
         stride, padding, dilation, groups = parse(weight, args, kwargs)
         _check_dtypes(input, weight)
-        return fake_like(_conv_shape(tuple(input.shape), tuple(weight.shape), stride, padding,
-                                     dilation, groups, name), input.dtype, input)
+        shape = _conv_shape(tuple(input.shape), tuple(weight.shape), stride, padding, dilation, groups, name)
+        return make_fake(shape, input.dtype, input.device, strides=_conv_strides(input, weight, shape))
 
     def kernel(xp, input, weight, bias=None, *args, **kwargs):
         stride, padding, dilation, groups = parse(weight, args, kwargs)
         _check_dtypes(input, weight)
         _conv_shape(input.shape, weight.shape, stride, padding, dilation, groups, name)
-        return out_array(xp, _conv_array(xp, input, weight, bias, stride, padding, dilation, groups),
-                         dtype_of(input))
+        out = out_array(xp, _conv_array(xp, input, weight, bias, stride, padding, dilation, groups),
+                        dtype_of(input))
+        return relayout(xp, out, _conv_strides(input, weight, out.shape))
 
     register(schema, meta=meta, kernel=kernel, **facts)
+
+
+def _conv_strides(input, weight, shape):
+    """A 4-D convolution's output is channels-last when its input or weight is laid out so (torch's CPU
+    convolutions); None (contiguous) otherwise."""
+    if len(shape) != 4 or len(input.shape) != 4:
+        return None
+    layouts = [(tuple(t.shape), tuple(s // t.itemsize for s in t.strides) if hasattr(t, "strides") else t.stride())
+               for t in (input, weight)]
+    if any(suggest_memory_format(s, st) == "channels_last" for s, st in layouts):
+        return format_strides(tuple(shape), "channels_last")
+    return None
 
 
 def _check_dtypes(input, weight):
@@ -820,18 +835,30 @@ def _sdpa_keys_first(xp, query, key, value, s, is_causal):
     return _attention_output(xp, xp.swapaxes(w, -1, -2), value, query)
 
 
-# torch's CPU attention kernel (used when there is no dropout) writes its output in
-# the query's memory order: for a 4-D query viewed from a [B, L, H, E] tensor (heads
-# laid out faster than positions, as `x.view(B, L, H, E).transpose(1, 2)` makes), the
-# output is laid out [B, L, H, Ev] too, so transpose(1, 2) of it is contiguous.
-# Programs torch exported rely on it: they view() that transpose without a copy.
+# torch's CPU attention kernel (used when there is no dropout) writes its output densely
+# in the query's order of dims when the query has a unit last stride: for a 4-D
+# query viewed from a [B, L, H, E] tensor (as `x.view(B, L, H, E).transpose(1, 2)`
+# makes), the output is laid out [B, L, H, Ev] too, so transpose(1, 2) of it is
+# contiguous.  Programs torch exported rely on it: they view() that transpose
+# without a copy.
+def _attention_strides(shape, query_shape, query_strides):
+    """The attention output's strides (None: contiguous) for a query of that shape and strides."""
+    if len(shape) != 4 or not sure(query_strides[-1] == 1, False):
+        return None
+    # dense, in the query's order of dims (a symbolic stride by its example value: an order must not guard)
+    order = sorted(range(4), key=lambda d: (getattr(query_strides[d], "hint", query_strides[d]), -d))
+    return dense_strides(tuple(shape), order)
+
+
 def _attention_output(xp, weights, value, query):
     """weights @ value, in the memory layout torch gives the attention output for this query."""
     dtype = dtype_of(query).numpy_dtype
-    if query.ndim != 4 or query.strides[1] >= query.strides[2] or weights.dtype != dtype:
+    shape = tuple(weights.shape[:-1]) + (value.shape[-1],)
+    strides = None if query.ndim != 4 or query.flags.c_contiguous else \
+        _attention_strides(shape, query.shape, tuple(st // query.itemsize for st in query.strides))
+    if strides is None or weights.dtype != dtype or len(weights.shape) != 4:
         return out_array(xp, xp.matmul(weights, value), dtype_of(query))
-    B, H, L, Ev = query.shape[0], query.shape[1], query.shape[2], value.shape[-1]
-    out = xp.empty((B, L, H, Ev), dtype=dtype).transpose(0, 2, 1, 3)
+    out = empty_strided_array(xp, shape, strides, dtype)
     xp.matmul(weights, value, out=out)
     return out
 
@@ -868,9 +895,16 @@ def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=Fal
     return aten.permute.default(laid_out, [1, 2, 0, 3])
 
 
+def _sdpa_meta(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
+               enable_gqa=False):
+    """The output's shape, and the layout `_attention_output` gives it (the query's order of heads/positions)."""
+    shape = _sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa)
+    strides = None
+    if dropout_p == 0 and query._strides is not None:
+        strides = _attention_strides(shape, query.shape, query.stride())
+    return make_fake(shape, query.dtype, query.device, strides=strides)
+
+
 register("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, "
          "float dropout_p=0., bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor",
-         meta=lambda query, key, value, *a, enable_gqa=False, **k:
-         fake_like(_sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa),
-                   query.dtype, query),
-         kernel=_sdpa_kernel, decomposition=_sdpa_decomp)
+         meta=_sdpa_meta, kernel=_sdpa_kernel, decomposition=_sdpa_decomp)

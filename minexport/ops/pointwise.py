@@ -15,7 +15,7 @@ from .. import dtypes as dt
 from .._tensor import Tensor
 from ..runtime.backends import erf as _erf
 from ..runtime.special import erf32_poly, erf32_step, map_chunks
-from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, out_array,
+from ._common import (broadcast_shapes, cast, check, dtype_of, out_array, pointwise_fake, pointwise_layout,
                       promote, shape_of, torch_type_name)
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
@@ -75,13 +75,13 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
 
     def meta(self, *args, **kwargs):
         _, out = rule(self.dtype, name)
-        return fake_like(self.shape, out, self)
+        return pointwise_fake(self.shape, out, self)
 
     def kernel(xp, self, *args, **kwargs):
         compute, out = rule(dtype_of(self), name)
         if int_identity and not compute.is_floating_point:
             return self.copy()
-        return out_array(xp, fn(xp, cast(xp, self, compute), *args, **kwargs), out)
+        return pointwise_layout(xp, out_array(xp, fn(xp, cast(xp, self, compute), *args, **kwargs), out), self)
 
     op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",) + tuple(tags), variants=variants,
                   decomposition=decomposition)
@@ -395,7 +395,7 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
         _, out = rule(promote(a, b), name)
         _check_alpha(a, b, args, kwargs)
         shape = broadcast_shapes(shape_of(a), shape_of(b), op=name)
-        return fake_like(shape, out, a, b)
+        return pointwise_fake(shape, out, a, b)
 
     def kernel(xp, a, b, *args, **kwargs):
         compute, out = rule(promote(a, b), name)
@@ -406,7 +406,7 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
         except ValueError:
             _broadcast_error(name, a, b)
             raise
-        return out_array(xp, r, out)
+        return pointwise_layout(xp, out_array(xp, r, out), a, b)
 
     op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",) + tuple(tags), variants=variants,
                   decomposition=decomposition)
@@ -577,7 +577,7 @@ binary("pow.Scalar(Scalar self, Tensor exponent) -> Tensor", _pow, same, tags=("
 def _where_meta(condition, self, other):
     _check_cond(condition.dtype)
     shape = broadcast_shapes(shape_of(condition), shape_of(self), shape_of(other), op="where")
-    return fake_like(shape, promote(self, other), condition, self, other)
+    return pointwise_fake(shape, promote(self, other), condition, self, other)
 
 
 def _check_cond(d):
@@ -593,7 +593,7 @@ def _where_kernel(xp, condition, self, other):
     except ValueError:
         broadcast_shapes(shape_of(condition), shape_of(self), shape_of(other), op="where")
         raise
-    return out_array(xp, r, rt)
+    return pointwise_layout(xp, out_array(xp, r, rt), condition, self, other)
 
 
 # where's overloads, in the order schema resolution tries them (as torch's binding picks them)
@@ -618,7 +618,7 @@ def _check_mask(d):
 def _masked_fill_meta(self, mask, value):
     _check_mask(mask.dtype)
     shape = broadcast_shapes(shape_of(self), shape_of(mask), op="masked_fill")
-    return fake_like(shape, self.dtype, self)
+    return pointwise_fake(shape, self.dtype, self, mask)
 
 
 def _masked_fill_kernel(xp, self, mask, value):
@@ -627,7 +627,7 @@ def _masked_fill_kernel(xp, self, mask, value):
         check(value.ndim == 0, "masked_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
     d = dtype_of(self)
-    return out_array(xp, xp.where(mask, cast(xp, value, d), self), d)
+    return pointwise_layout(xp, out_array(xp, xp.where(mask, cast(xp, value, d), self), d), self, mask)
 
 
 def _masked_fill_scalar_decomp(self, mask, value):
@@ -652,7 +652,7 @@ def _clamp_meta(self, min=None, max=None):
     check(min is not None or max is not None,
           "torch.clamp: At least one of 'min' or 'max' must not be None")
     shape = broadcast_shapes(*(shape_of(x) for x in (self, min, max) if x is not None), op="clamp")
-    return fake_like(shape, promote(self, min, max), self)
+    return pointwise_fake(shape, promote(self, min, max), self, *(b for b in (min, max) if hasattr(b, "shape")))
 
 
 def _clamp_kernel(xp, self, min=None, max=None):
@@ -664,7 +664,8 @@ def _clamp_kernel(xp, self, min=None, max=None):
         r = xp.maximum(r, cast(xp, min, rt))
     if max is not None:
         r = xp.minimum(r, cast(xp, max, rt))
-    return out_array(xp, r, rt)
+    # (clamp's Scalar bounds are arguments, not operands, for torch's layout)
+    return pointwise_layout(xp, out_array(xp, r, rt), self, *(b for b in (min, max) if hasattr(b, "shape")))
 
 
 for _f, _i in (("clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor",

@@ -6,10 +6,11 @@ repeat, flip, roll, tril, triu, constant_pad_nd, pad.
 """
 import numpy as np
 
+from .._tensor import CONTIGUOUS, format_strides, make_fake, memory_format_name, strides_contiguous, sure
 from .._tensor import shape_numel as _numel
-from .._trace_state import trace_state
 from .._user_errors import DataDependentError
-from ._common import cast, check, dtype_of, fake_like, fmt_shape, promote, wrap_dim, wrap_dims
+from ._common import (cast, check, copy_array, dtype_of, fake_like, fmt_shape, like_strides, promote, wrap_dim,
+                      wrap_dims)
 from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
 from ._view_rules import SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout, view_back
 
@@ -40,19 +41,117 @@ def infer_size(shape, numel):
     return tuple(shape)
 
 
-def _view_op(schema, shape_fn, array_fn, tags=("view",), *, view, **facts):
+def _view_op(schema, shape_fn, array_fn, tags=("view",), *, view, strides, **facts):
     """Register a view op: `shape_fn(shape, *args)` for meta, `array_fn(xp, a, *args)` for the kernel,
-    `view` its `ViewRule`.
+    `view` its `ViewRule`, `strides(self, out_shape, *args)` the output's (strides, storage offset)
+    as torch computes them (strides None: contiguous).
 
     `facts` are the rest of the op's registration (variants, decomposition).
     """
     def meta(self, *args, **kwargs):
-        return fake_like(shape_fn(tuple(self.shape), *args, **kwargs), self.dtype, self)
+        shape = shape_fn(tuple(self.shape), *args, **kwargs)
+        st, offset = strides(self, shape, *args, **kwargs)
+        return make_fake(shape, self._dtype, self._device, strides=st, storage_offset=offset)
 
     def kernel(xp, self, *args, **kwargs):
         return array_fn(xp, self, *args, **kwargs)
 
     return register(schema, meta=meta, kernel=kernel, tags=tags, view=view, **facts)
+
+
+# ------------------------------------------------------------ view geometry --
+# Every view op computes its output's strides and storage offset from its input's, as torch does, for
+# fake tensors (the meta functions below) and real ones (the kernels build the same NumPy view).
+_VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one dimension "
+               "spans across two contiguous subspaces). Use .reshape(...) instead.")
+
+
+def view_strides(shape, strides, new_shape):
+    """Strides of `new_shape` viewing a tensor of (shape, strides) without a copy, or None when
+    impossible: the dims must split or merge only within runs of dims that are contiguous together.
+    With symbolic sizes a comparison the ranges do not decide counts as "no" (no guard is added)."""
+    if len(shape) == 0:
+        return (1,) * len(new_shape)
+    numel = _numel(shape)
+    if sure(numel == 0, False):
+        return tuple(strides) if tuple(shape) == tuple(new_shape) else _contiguous(new_shape)
+    out = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    # walk the input's dims from the last in chunks of dims contiguous together; the new dims of each
+    # chunk take strides within it
+    chunk_stride = strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel = tensor_numel * shape[d]
+        if d == 0 or (sure(shape[d - 1] != 1, True) and
+                      sure(strides[d - 1] != tensor_numel * chunk_stride, True)):
+            while view_d >= 0 and (sure(view_numel < tensor_numel, False) or
+                                   sure(new_shape[view_d] == 1, False)):
+                out[view_d] = view_numel * chunk_stride
+                view_numel = view_numel * new_shape[view_d]
+                view_d -= 1
+            if sure(view_numel != tensor_numel, True):
+                return None
+            if d > 0:
+                chunk_stride = strides[d - 1]
+                tensor_numel = view_numel = 1
+    return tuple(out) if view_d == -1 else None
+
+
+def _contiguous(shape):
+    return format_strides(shape, CONTIGUOUS)
+
+
+def _same_layout(self, shape, *args, **kwargs):
+    """alias, detach: the input's strides and offset."""
+    return self._strides, self._offset
+
+
+def _viewed_layout(self, shape, *args, **kwargs):
+    """view and its kin: strides from `view_strides`; torch's error when the view is impossible."""
+    if self._strides is None:
+        return None, self._offset
+    st = view_strides(tuple(self.shape), self._strides, shape)
+    check(st is not None, _VIEW_ERROR)
+    return st, self._offset
+
+
+def _reshaped_layout(self, shape, *args, **kwargs):
+    """reshape and its kin: a view when possible, else a fresh contiguous copy."""
+    if self._strides is None:
+        return None, self._offset
+    st = view_strides(tuple(self.shape), self._strides, shape)
+    return (None, 0) if st is None else (st, self._offset)
+
+
+def _permuted_layout(perm_of):
+    """Layout of a view that reorders dims: `perm_of(ndim, *args)` the input dim of each output dim."""
+    def layout(self, shape, *args, **kwargs):
+        st = self.stride()
+        return tuple(st[i] for i in perm_of(len(st), *args, **kwargs)), self._offset
+    return layout
+
+
+def _strided_array(xp, a, shape, strides):
+    """A NumPy/CuPy view of `a`'s memory from its first element, with `strides` in elements."""
+    item = a.itemsize
+    return xp.lib.stride_tricks.as_strided(a, shape=tuple(shape), strides=tuple(s * item for s in strides))
+
+
+def _elements(a):
+    return tuple(s // a.itemsize for s in a.strides)
+
+
+def _view_array(xp, a, new, reshape_copies=False):
+    """The view of array `a` with shape `new` and torch's strides (or a contiguous copy, for reshape)."""
+    # a contiguous array's view is contiguous, unless its last dim has size 1 and an odd stride
+    if a.flags.c_contiguous and (not a.ndim or a.shape[-1] != 1 or a.strides[-1] == a.itemsize):
+        return a.reshape(new)
+    st = view_strides(a.shape, _elements(a), new)
+    if st is None:
+        check(reshape_copies, _VIEW_ERROR)
+        return xp.ascontiguousarray(a).reshape(new)
+    return _strided_array(xp, a, new, st)
 
 
 # ------------------------------------------------------------- view family --
@@ -61,27 +160,17 @@ def _view_shape(shape, size):
 
 
 def _view_kernel(xp, a, size):
-    new = _view_shape(a.shape, size)
-    if a.flags.c_contiguous:
-        return a.reshape(new)
-    try:
-        return xp.reshape(a, new, copy=False)
-    except (ValueError, TypeError):
-        raise RuntimeError(
-            "view size is not compatible with input tensor's size and stride (at least one "
-            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+    return _view_array(xp, a, _view_shape(a.shape, size))
+
+
+def _reshape_kernel(xp, a, size):
+    return _view_array(xp, a, _view_shape(a.shape, size), reshape_copies=True)
 
 
 _view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_shape, _view_kernel,
-         tags=("view", "core"), variants=("method",), view=SHAPE_ONLY)
+         tags=("view", "core"), variants=("method",), view=SHAPE_ONLY, strides=_viewed_layout)
 
 
-def _is_contiguous(t):
-    """Whether t is contiguous; a fake tensor has no strides, so the tracer that made it says."""
-    if t._data is not None:
-        return t.is_contiguous()
-    tracer = trace_state.tracer
-    return tracer is None or tracer.is_contiguous(t)
 
 
 def _tri(lower):
@@ -97,15 +186,18 @@ def _tri(lower):
 
 
 def _reshape_decomp(self, shape):
-    if not _is_contiguous(self):
+    # torch views a contiguous input with the sizes as given (-1 kept), any other with them inferred
+    if self.is_contiguous():
+        return aten.view.default(self, list(shape))
+    shape = list(infer_size(list(shape), _numel(self.shape)))
+    if view_strides(tuple(self.shape), self.stride(), tuple(shape)) is None:
         self = aten.clone.default(self, memory_format="contiguous_format")
-    return aten.view.default(self, list(shape))
+    return aten.view.default(self, shape)
 
 
-_view_op("reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)", _view_shape,
-         lambda xp, a, shape: xp.reshape(a, _view_shape(a.shape, shape)), tags=("view", "maybe_view"),
-         decomposition=_reshape_decomp, variants=FUNCTION_AND_METHOD,
-         view=ViewRule(inverse=view_back, layout=contiguous_layout))
+_view_op("reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)", _view_shape, _reshape_kernel,
+         tags=("view", "maybe_view"), decomposition=_reshape_decomp, variants=FUNCTION_AND_METHOD,
+         view=ViewRule(inverse=view_back, layout=contiguous_layout), strides=_reshaped_layout)
 
 
 def _unsafe_view_decomp(self, size):
@@ -113,8 +205,8 @@ def _unsafe_view_decomp(self, size):
 
 
 _view_op("_unsafe_view(Tensor self, SymInt[] size) -> Tensor", _view_shape,
-         lambda xp, a, size: xp.reshape(a, _view_shape(a.shape, size)).copy(), decomposition=_unsafe_view_decomp,
-         view=SHAPE_ONLY)
+         lambda xp, a, size: _view_kernel(xp, a, size).copy(), decomposition=_unsafe_view_decomp,
+         view=SHAPE_ONLY, strides=_viewed_layout)
 
 
 def _permute_shape(shape, dims):
@@ -148,7 +240,8 @@ def _permute_layout(args, self_contiguous):
 
 _view_op("permute(Tensor(a) self, int[] dims) -> Tensor(a)", _permute_shape, _permute_kernel,
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
-         view=ViewRule(inverse=_permute_inverse, layout=_permute_layout))
+         view=ViewRule(inverse=_permute_inverse, layout=_permute_layout),
+         strides=_permuted_layout(lambda ndim, dims: wrap_dims(dims, ndim) if dims else ()))
 
 
 def _transpose_shape(shape, dim0, dim1):
@@ -185,7 +278,7 @@ def _transpose_decomp(self, dim0, dim1):
 
 _view_op("transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", _transpose_shape,
          _transpose_kernel, decomposition=_transpose_decomp, variants=FUNCTION_AND_METHOD,
-         view=ViewRule(inverse=_transpose_inverse, layout=strided_layout))
+         view=ViewRule(inverse=_transpose_inverse, layout=strided_layout), strides=_permuted_layout(_transposition))
 
 
 def _t_shape(shape):
@@ -211,8 +304,10 @@ def _reverse_dims_decomp(self):
     return aten.permute.default(self, list(range(self.ndim - 1, -1, -1)))
 
 
+_reversed_layout = _permuted_layout(lambda ndim: range(ndim - 1, -1, -1))
 _view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, _t_kernel,
-         decomposition=_reverse_dims_decomp, variants=FUNCTION_AND_METHOD, view=_REVERSE_DIMS)
+         decomposition=_reverse_dims_decomp, variants=FUNCTION_AND_METHOD, view=_REVERSE_DIMS,
+         strides=_reversed_layout)
 
 
 def _unsqueeze_shape(shape, dim):
@@ -220,9 +315,29 @@ def _unsqueeze_shape(shape, dim):
     return tuple(shape[:d]) + (1,) + tuple(shape[d:])
 
 
-_view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_shape,
-         lambda xp, a, dim: xp.expand_dims(a, wrap_dim(dim, a.ndim + 1)),
-         tags=("view", "core"), variants=FUNCTION_AND_METHOD, view=SHAPE_ONLY)
+def _unsqueeze_strides(shape, strides, dim):
+    """The new dim's stride is the size times the stride of the dim it goes before (1 at the end)."""
+    d = wrap_dim(dim, len(shape) + 1)
+    new = shape[d] * strides[d] if d < len(shape) else 1
+    return tuple(strides[:d]) + (new,) + tuple(strides[d:])
+
+
+def _unsqueeze_layout(self, shape, dim):
+    if self._strides is None:
+        return None, self._offset
+    return _unsqueeze_strides(tuple(self.shape), self._strides, dim), self._offset
+
+
+def _unsqueeze_kernel(xp, a, dim):
+    d = wrap_dim(dim, a.ndim + 1)
+    out = xp.expand_dims(a, d)
+    strides = _unsqueeze_strides(a.shape, _elements(a), d)
+    # NumPy may stride the new dim (or a size-1 dim) otherwise
+    return out if _elements(out) == strides else _strided_array(xp, a, out.shape, strides)
+
+
+_view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_shape, _unsqueeze_kernel,
+         tags=("view", "core"), variants=FUNCTION_AND_METHOD, view=SHAPE_ONLY, strides=_unsqueeze_layout)
 
 
 def _squeeze_dims(shape, dims):
@@ -234,18 +349,33 @@ def _squeeze_decomp(self):
     return aten.squeeze.dims(self, [i for i, s in enumerate(self.shape) if s == 1])
 
 
+def _squeezed(shape, dims):
+    """The dims squeeze drops: those of `dims` (all when None) of size 1."""
+    dims = range(len(shape)) if dims is None else (wrap_dims(dims, len(shape)) if shape else ())
+    return tuple(d for d in dims if shape[d] == 1)
+
+
+def _squeeze_layout(dims_of):
+    def layout(self, shape, *args):
+        if self._strides is None:
+            return None, self._offset
+        gone = _squeezed(tuple(self.shape), dims_of(*args))
+        return tuple(st for d, st in enumerate(self._strides) if d not in gone), self._offset
+    return layout
+
+
 _view_op("squeeze(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(s for s in shape if s != 1),
          lambda xp, a: xp.squeeze(a), decomposition=_squeeze_decomp, variants=FUNCTION_AND_METHOD,
-         view=SHAPE_ONLY)
+         view=SHAPE_ONLY, strides=_squeeze_layout(lambda: None))
 _view_op("squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
          lambda shape, dim: _squeeze_dims(shape, [dim]),
-         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, [dim])),
+         lambda xp, a, dim: xp.squeeze(a, _squeezed(a.shape, [dim])),
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
-         view=SHAPE_ONLY)
+         view=SHAPE_ONLY, strides=_squeeze_layout(lambda dim: [dim]))
 _view_op("squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", _squeeze_dims,
-         lambda xp, a, dim: xp.reshape(a, _squeeze_dims(a.shape, dim)),
+         lambda xp, a, dim: xp.squeeze(a, _squeezed(a.shape, dim)),
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
-         view=SHAPE_ONLY)
+         view=SHAPE_ONLY, strides=_squeeze_layout(lambda dim: dim))
 
 
 def _expand_shape(shape, size, *, implicit=False):
@@ -277,10 +407,35 @@ def _expand_inverse(base, mutated_view, *args, **kwargs):
                        "functionally (it writes one element many times); clone() before writing")
 
 
+def _expand_strides(shape, strides, out):
+    """An expanded dim (size 1 grown, or a new leading dim) strides 0; a new leading dim of size 1 takes
+    the stride it would have if contiguous over the dims after it."""
+    result = [0] * len(out)
+    off = len(out) - len(shape)
+    for i in range(len(out) - 1, -1, -1):
+        if i >= off:
+            size, st = shape[i - off], strides[i - off]
+        else:
+            size, st = 1, (out[i + 1] * result[i + 1] if i + 1 < len(out) else 1)
+        result[i] = st if size == out[i] else 0
+    return tuple(result)
+
+
+def _expand_layout(self, shape, *args, **kwargs):
+    return _expand_strides(tuple(self.shape), self.stride(), shape), self._offset
+
+
+def _expand_kernel(xp, a, size, implicit=False):
+    shape = _expand_shape(a.shape, size)
+    out = xp.broadcast_to(a, shape)
+    strides = _expand_strides(a.shape, _elements(a), shape)
+    # NumPy strides every size-1 dim 0; torch keeps a kept dim's stride
+    return out if _elements(out) == strides else _strided_array(xp, out, shape, strides)
+
+
 _EXPANDED = ViewRule(inverse=_expand_inverse, layout=strided_layout)
 _view_op("expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)", _expand_shape,
-         lambda xp, a, size, implicit=False: xp.broadcast_to(a, _expand_shape(a.shape, size)),
-         tags=("view", "core"), variants=("method",), view=_EXPANDED)
+         _expand_kernel, tags=("view", "core"), variants=("method",), view=_EXPANDED, strides=_expand_layout)
 
 
 INT64_MAX = 9223372036854775807
@@ -335,9 +490,31 @@ def _slice_layout(args, self_contiguous):
     return _cut_first_dim(args, self_contiguous) and step == 1
 
 
+def _cut_layout(self, shape, dim, start, step=1):
+    """A cut along dim from `start` (already in range) every `step`-th element: the offset moves to start."""
+    st = list(self.stride())
+    # (no comparison of a symbolic start: it would guard)
+    offset = self._offset if type(start) is int and start == 0 else self._offset + start * st[dim]
+    if type(step) is not int or step != 1:
+        st[dim] = st[dim] * step
+    return tuple(st), offset
+
+
+def _slice_layout_of(self, shape, dim=0, start=None, end=None, step=1):
+    d = wrap_dim(dim, len(self.shape))
+    if self._strides is None and d == 0 and type(step) is int and step == 1 and \
+            (start is None or (type(start) is int and start == 0)):
+        return None, self._offset
+    try:
+        s, _ = slice_bounds(self.shape[d], start, end, step)
+    except DataDependentError:
+        s = start
+    return _cut_layout(self, shape, d, s, step)
+
+
 _view_op("slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)",
          _slice_shape, _slice_kernel, tags=("view", "core"),
-         view=ViewRule(inverse=_slice_inverse, layout=_slice_layout))
+         view=ViewRule(inverse=_slice_inverse, layout=_slice_layout), strides=_slice_layout_of)
 
 
 def _select_index(shape, dim, index):
@@ -367,9 +544,15 @@ def _select_inverse(base, mutated_view, dim, index):
     return aten.select_scatter.default(base, mutated_view, dim, index)
 
 
+def _select_layout(self, shape, dim, index):
+    d, i = _select_index(tuple(self.shape), dim, index)
+    st = self.stride()
+    return tuple(st[:d]) + tuple(st[d + 1:]), self._offset + i * st[d]
+
+
 _view_op("select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)", _select_shape, _select_kernel,
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
-         view=ViewRule(inverse=_select_inverse, layout=_cut_first_dim))
+         view=ViewRule(inverse=_select_inverse, layout=_cut_first_dim), strides=_select_layout)
 
 
 def _narrow_args(shape, dim, start, length):
@@ -406,9 +589,14 @@ def _narrow_decomp(self, dim, start, length):
     return aten.slice.Tensor(self, d, s, s + length)
 
 
+def _narrow_layout(self, shape, dim, start, length):
+    d, s = _narrow_args(tuple(self.shape), dim, start, length)
+    return _cut_layout(self, shape, d, s)
+
+
 _view_op("narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)", _narrow_shape,
          _narrow_kernel, decomposition=_narrow_decomp, variants=FUNCTION_AND_METHOD,
-         view=ViewRule(inverse=_narrow_inverse, layout=_cut_first_dim))
+         view=ViewRule(inverse=_narrow_inverse, layout=_cut_first_dim), strides=_narrow_layout)
 
 
 def _flatten_shape(shape, start_dim=0, end_dim=-1):
@@ -425,9 +613,9 @@ def _flatten_decomp(self, start_dim=0, end_dim=-1):
 
 _view_op("flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)",
          _flatten_shape,
-         lambda xp, a, start_dim=0, end_dim=-1: xp.reshape(a, _flatten_shape(a.shape, start_dim, end_dim)),
+         lambda xp, a, start_dim=0, end_dim=-1: _reshape_kernel(xp, a, _flatten_shape(a.shape, start_dim, end_dim)),
          tags=("view", "maybe_view"), decomposition=_flatten_decomp, variants=FUNCTION_AND_METHOD,
-         view=ViewRule(inverse=view_back, layout=contiguous_layout))
+         view=ViewRule(inverse=view_back, layout=contiguous_layout), strides=_reshaped_layout)
 
 
 def _unflatten_shape(shape, dim, sizes):
@@ -445,9 +633,9 @@ def _unflatten_decomp(self, dim, sizes):
 
 
 _view_op("unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)", _unflatten_shape,
-         lambda xp, a, dim, sizes: xp.reshape(a, _unflatten_shape(a.shape, dim, sizes)),
+         lambda xp, a, dim, sizes: _view_kernel(xp, a, _unflatten_shape(a.shape, dim, sizes)),
          tags=("view", "maybe_view"), decomposition=_unflatten_decomp, variants=FUNCTION_AND_METHOD,
-         view=SHAPE_ONLY)
+         view=SHAPE_ONLY, strides=_viewed_layout)
 def _reversed_dims(xp, a):
     return xp.transpose(a) if a.ndim else a.view()
 
@@ -459,7 +647,7 @@ def _mT_shape(shape):
 
 
 _view_op("numpy_T(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(reversed(shape)), _reversed_dims,
-         decomposition=_reverse_dims_decomp, view=_REVERSE_DIMS)
+         decomposition=_reverse_dims_decomp, view=_REVERSE_DIMS, strides=_reversed_layout)
 def _mT_kernel(xp, a):
     _mT_shape(a.shape)
     return xp.swapaxes(a, -1, -2)
@@ -474,14 +662,19 @@ def _mT_decomp(self):
 
 
 _view_op("mT(Tensor(a) self) -> Tensor(a)", _mT_shape, _mT_kernel, decomposition=_mT_decomp, variants=("method",),
-         view=ViewRule(inverse=_mT_inverse, layout=strided_layout))
+         view=ViewRule(inverse=_mT_inverse, layout=strided_layout),
+         strides=_permuted_layout(lambda ndim: _swapped_dims(ndim, ndim - 2, ndim - 1)))
 
 
-def _like_view(schema, shape_fn, array_fn, tags=("view",), *, view, **facts):
-    """A `*_as(self, other)` view: the shape comes from other; `view` its `ViewRule`."""
-    register(schema, meta=lambda self, other: fake_like(shape_fn(tuple(self.shape), tuple(other.shape)),
-                                                          self.dtype, self),
-             kernel=lambda xp, self, other: array_fn(xp, self, tuple(other.shape)), tags=tags, view=view, **facts)
+def _like_view(schema, shape_fn, array_fn, tags=("view",), *, view, strides, **facts):
+    """A `*_as(self, other)` view: the shape comes from other; `view` its `ViewRule`, `strides` its layout."""
+    def meta(self, other):
+        shape = shape_fn(tuple(self.shape), tuple(other.shape))
+        st, offset = strides(self, shape)
+        return make_fake(shape, self._dtype, self._device, strides=st, storage_offset=offset)
+
+    register(schema, meta=meta, kernel=lambda xp, self, other: array_fn(xp, self, tuple(other.shape)), tags=tags,
+             view=view, **facts)
 
 
 def _expand_as_decomp(self, other):
@@ -489,8 +682,8 @@ def _expand_as_decomp(self, other):
 
 
 _like_view("expand_as(Tensor(a) self, Tensor other) -> Tensor(a)", lambda s, o: _expand_shape(s, o),
-           lambda xp, a, o: xp.broadcast_to(a, _expand_shape(a.shape, o)),
-           decomposition=_expand_as_decomp, variants=("method",), view=_EXPANDED)
+           lambda xp, a, o: _expand_kernel(xp, a, o),
+           decomposition=_expand_as_decomp, variants=("method",), view=_EXPANDED, strides=_expand_layout)
 
 
 def _view_as_decomp(self, other):
@@ -498,7 +691,7 @@ def _view_as_decomp(self, other):
 
 
 _like_view("view_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape, _view_kernel,
-           decomposition=_view_as_decomp, variants=("method",), view=SHAPE_ONLY)
+           decomposition=_view_as_decomp, variants=("method",), view=SHAPE_ONLY, strides=_viewed_layout)
 
 
 def _reshape_as_decomp(self, other):
@@ -506,12 +699,12 @@ def _reshape_as_decomp(self, other):
 
 
 _like_view("reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)", _view_shape,
-           lambda xp, a, o: xp.reshape(a, _view_shape(a.shape, o)), tags=("view", "maybe_view"),
+           _reshape_kernel, tags=("view", "maybe_view"),
            decomposition=_reshape_as_decomp, variants=("method",),
-           view=ViewRule(inverse=view_back, layout=contiguous_layout))
+           view=ViewRule(inverse=view_back, layout=contiguous_layout), strides=_reshaped_layout)
 _WHOLE = ViewRule(inverse=same_value, layout=keeps_layout)
 _view_op("alias(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view(), tags=("view", "core"),
-         view=_WHOLE)
+         view=_WHOLE, strides=_same_layout)
 
 
 def _detach_decomp(self):
@@ -519,21 +712,36 @@ def _detach_decomp(self):
 
 
 _view_op("detach(Tensor(a) self) -> Tensor(a)", lambda shape: shape, lambda xp, a: a.view(),
-         decomposition=_detach_decomp, variants=FUNCTION_AND_METHOD, view=_WHOLE)
+         decomposition=_detach_decomp, variants=FUNCTION_AND_METHOD, view=_WHOLE, strides=_same_layout)
 
 
 def _contiguous_decomp(self, *, memory_format=0):
-    if _is_contiguous(self):
+    fmt = memory_format_name(memory_format, CONTIGUOUS)
+    if self.is_contiguous(fmt):
         return aten.alias.default(self)
-    return aten.clone.default(self, memory_format="contiguous_format")
+    return aten.clone.default(self, memory_format=fmt)
+
+
+def _contiguous_layout(self, shape, *, memory_format=0):
+    fmt = memory_format_name(memory_format, CONTIGUOUS)
+    if self.is_contiguous(fmt):
+        return self._strides, self._offset
+    return format_strides(shape, fmt), 0
+
+
+def _contiguous_kernel(xp, a, memory_format=0):
+    fmt = memory_format_name(memory_format, CONTIGUOUS)
+    if fmt == CONTIGUOUS:
+        return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+    shape = tuple(a.shape)
+    return a if strides_contiguous(shape, _elements(a), fmt) else copy_array(xp, a, fmt)
 
 
 _view_op("contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)",
-         lambda shape, memory_format=0: shape,
-         lambda xp, a, memory_format=0: a if a.flags.c_contiguous else xp.ascontiguousarray(a),
+         lambda shape, memory_format=0: shape, _contiguous_kernel,
          tags=("view", "maybe_view", "returns_self_if_unchanged"),
          decomposition=_contiguous_decomp, variants=("method",),
-         view=ViewRule(inverse=same_value, layout=contiguous_layout))
+         view=ViewRule(inverse=same_value, layout=contiguous_layout), strides=_contiguous_layout)
 
 
 # --------------------------------------------------------------- splitting --
@@ -558,11 +766,14 @@ def _pieces(shape, dim, sizes):
 def _split_op(schema, sizes_fn, tags=("view",), **facts):
     def meta(self, arg, dim=0):
         d, sizes = _pieces(self.shape, dim, sizes_fn(self.shape[wrap_dim(dim, len(self.shape))], arg))
-        out = []
+        out, start = [], 0
         for s in sizes:
             shape = list(self.shape)
             shape[d] = s
-            out.append(fake_like(shape, self.dtype, self))
+            st, offset = _cut_layout(self, shape, d, start) if (d or self._strides is not None) else (None, None)
+            out.append(make_fake(shape, self._dtype, self._device, strides=st,
+                                 storage_offset=self._offset + start * self.stride(0) if offset is None else offset))
+            start = start + s
         return out
 
     def kernel(xp, self, arg, dim=0):
@@ -615,7 +826,11 @@ _split_op("chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]", _c
 def _unbind_meta(self, dim=0):
     d = wrap_dim(dim, len(self.shape))
     shape = tuple(self.shape[:d]) + tuple(self.shape[d + 1:])
-    return [fake_like(shape, self.dtype, self) for _ in range(self.shape[d])]
+    outs = []
+    for i in range(self.shape[d]):
+        st, offset = _select_layout(self, shape, d, i)
+        outs.append(make_fake(shape, self._dtype, self._device, strides=st, storage_offset=offset))
+    return outs
 
 
 def _unbind_kernel(xp, self, dim=0):
@@ -641,8 +856,10 @@ register("unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", meta=_unbi
 
 # ------------------------------------------------------------------ copies --
 register("clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
-         meta=lambda self, memory_format=None: fake_like(self.shape, self.dtype, self),
-         kernel=lambda xp, self, memory_format=None: self.copy(), tags=("core",), variants=FUNCTION_AND_METHOD)
+         meta=lambda self, memory_format=None: make_fake(self.shape, self._dtype, self._device,
+                                                         strides=like_strides(self, memory_format)),
+         kernel=lambda xp, self, memory_format=None: copy_array(xp, self, memory_format), tags=("core",),
+         variants=FUNCTION_AND_METHOD)
 
 
 def _cat_inputs(shapes, dim):
@@ -967,3 +1184,217 @@ register("slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, 
          "-> Tensor", meta=_slice_scatter_meta, kernel=_slice_scatter_kernel, tags=("core",))
 
 
+
+
+# ------------------------------------------------------ strides as arguments --
+def _as_strided_check(size, stride, storage_offset):
+    check(len(size) == len(stride), lambda: "mismatch in length of strides and shape")
+    for st in stride:
+        check(st >= 0, "as_strided: Negative strides are not supported at the moment, got strides: "
+                       f"{fmt_shape(stride)}")
+    check(storage_offset is None or storage_offset >= 0,
+          lambda: f"Tensor: invalid storage offset {storage_offset}")
+
+
+def _as_strided_meta(self, size, stride, storage_offset=None):
+    _as_strided_check(size, stride, storage_offset)
+    offset = self._offset if storage_offset is None else storage_offset
+    return make_fake(tuple(size), self._dtype, self._device, strides=tuple(stride), storage_offset=offset)
+
+
+def _owner(a):
+    """The array owning a's memory (the end of its `.base` chain), and a's offset in it in elements."""
+    root = a
+    while True:
+        base = getattr(root, "base", None)
+        if not isinstance(base, type(a)):
+            # NumPy's as_strided views hang off a wrapper object whose `.base` is the array
+            base = getattr(base, "base", None)
+            if not isinstance(base, type(a)):
+                break
+        root = base
+    face = getattr(a, "__array_interface__", None)
+    start = face["data"][0] if face is not None else a.data.ptr
+    face = getattr(root, "__array_interface__", None)
+    begin = face["data"][0] if face is not None else root.data.ptr
+    return root, (start - begin) // a.itemsize
+
+
+def _as_strided_kernel(xp, a, size, stride, storage_offset=None):
+    """A view over a's storage: the memory of the array that owns a's data (a tensor's storage, for a
+    tensor whose array minexport made), from `storage_offset` elements (default: a's own start)."""
+    _as_strided_check(size, stride, storage_offset)
+    root, own = _owner(a)
+    offset = own if storage_offset is None else storage_offset
+    storage = root.size * root.itemsize // a.itemsize
+    needed = 0 if 0 in tuple(size) else offset + 1 + sum((n - 1) * st for n, st in zip(size, stride))
+    check(needed <= storage,
+          lambda: f"setStorage: sizes {fmt_shape(size)}, strides {fmt_shape(stride)}, storage offset {offset}, "
+                  f"and itemsize {a.itemsize} requiring a storage size of {needed * a.itemsize} are out of "
+                  f"bounds for storage of size {storage * a.itemsize}")
+    flat = root.reshape(-1, order="A").view(a.dtype)
+    return _strided_array(xp, flat[offset:] if offset < flat.size else flat[flat.size:], size, stride)
+
+
+def _as_strided_inverse(base, mutated_view, size, stride, storage_offset=None):
+    return aten.as_strided_scatter.default(base, mutated_view, size, stride, storage_offset)
+
+
+register("as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)",
+         meta=_as_strided_meta, kernel=_as_strided_kernel, tags=("view", "core"), variants=FUNCTION_AND_METHOD,
+         view=ViewRule(inverse=_as_strided_inverse, layout=keeps_layout))
+
+
+def _diagonal_geometry(shape, strides, offset, dim1, dim2):
+    """(shape, strides, offset step) of the diagonal `offset` of dims dim1, dim2: it becomes the last dim."""
+    n = len(shape)
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    check(d1 != d2, lambda: f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    if offset >= 0:
+        size = max(min(shape[d1], shape[d2] - offset), 0)
+        step = offset * strides[d2]
+    else:
+        size = max(min(shape[d1] + offset, shape[d2]), 0)
+        step = -offset * strides[d1]
+    if size == 0:
+        step = 0
+    keep = [d for d in range(n) if d not in (d1, d2)]
+    return (tuple(shape[d] for d in keep) + (size,), tuple(strides[d] for d in keep) + (strides[d1] + strides[d2],),
+            step)
+
+
+def _diagonal_meta(self, offset=0, dim1=0, dim2=1):
+    shape, st, step = _diagonal_geometry(tuple(self.shape), self.stride(), offset, dim1, dim2)
+    return make_fake(shape, self._dtype, self._device, strides=st, storage_offset=self._offset + step)
+
+
+def _diagonal_kernel(xp, a, offset=0, dim1=0, dim2=1):
+    shape, st, step = _diagonal_geometry(a.shape, _elements(a), offset, dim1, dim2)
+    if step:
+        a = a.reshape(-1, order="A")[step:] if a.flags.forc else _shifted(a, step)
+    return _strided_array(xp, a, shape, st)
+
+
+def _shifted(a, step):
+    """a's memory from `step` elements after its first one (a non-contiguous a: through its owner)."""
+    root, own = _owner(a)
+    return root.reshape(-1, order="A").view(a.dtype)[own + step:]
+
+
+def _diagonal_inverse(base, mutated_view, offset=0, dim1=0, dim2=1):
+    return aten.diagonal_scatter.default(base, mutated_view, offset, dim1, dim2)
+
+
+def _diagonal_layout(args, self_contiguous):
+    return False
+
+
+register("diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)",
+         meta=_diagonal_meta, kernel=_diagonal_kernel, tags=("view", "core"), variants=FUNCTION_AND_METHOD,
+         view=ViewRule(inverse=_diagonal_inverse, layout=_diagonal_layout))
+
+
+def _scatter_copy(view_kernel):
+    """The kernel of a `*_scatter` op: a copy of self with the view `view_kernel(copy, *args)` set to src."""
+    def kernel(xp, self, src, *args):
+        out = copy_array(xp, self)
+        view = view_kernel(xp, out, *args)
+        check(tuple(view.shape) == tuple(src.shape),
+              lambda: f"expected src to have a size equal to the slice of self. src size = {fmt_shape(src.shape)}, "
+                      f"slice size = {fmt_shape(view.shape)}")
+        view[...] = src
+        return out
+    return kernel
+
+
+def _scatter_meta(view_meta):
+    def meta(self, src, *args):
+        view = view_meta(self, *args)
+        check(tuple(view.shape) == tuple(src.shape),
+              lambda: f"expected src to have a size equal to the slice of self. src size = {fmt_shape(src.shape)}, "
+                      f"slice size = {fmt_shape(view.shape)}")
+        return make_fake(self.shape, self._dtype, self._device, strides=like_strides(self, None))
+    return meta
+
+
+register("as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) "
+         "-> Tensor", meta=_scatter_meta(_as_strided_meta), kernel=_scatter_copy(_as_strided_kernel),
+         variants=FUNCTION_AND_METHOD)
+register("diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor",
+         meta=_scatter_meta(_diagonal_meta), kernel=_scatter_copy(_diagonal_kernel), variants=FUNCTION_AND_METHOD)
+
+register("sym_stride.int(Tensor self, int dim) -> SymInt", meta=lambda self, dim: self.stride(dim),
+         kernel=lambda xp, self, dim: _elements(self)[wrap_dim(dim, self.ndim)], tags=("core",))
+register("sym_storage_offset(Tensor self) -> SymInt", meta=lambda self: self.storage_offset(),
+         kernel=lambda xp, self: _owner(self)[1], tags=("core",))
+register("sym_numel(Tensor self) -> SymInt", meta=lambda self: _numel(self.shape),
+         kernel=lambda xp, self: int(self.size), tags=("core",))
+
+
+# ------------------------------------------------------------ movedim, unfold --
+def _movedim_perm(ndim, source, destination):
+    """The input dim of each output dim when dims `source` move to positions `destination`."""
+    source = [source] if isinstance(source, int) else list(source)
+    destination = [destination] if isinstance(destination, int) else list(destination)
+    check(len(source) == len(destination),
+          lambda: f"movedim: Invalid source or destination dims: source ({fmt_shape(source)} dims) should contain "
+                  f"the same number of dims as destination ({fmt_shape(destination)} dims)")
+    src = wrap_dims(source, ndim) if source else ()
+    dst = wrap_dims(destination, ndim) if destination else ()
+    perm = [-1] * ndim
+    for s_, d_ in zip(src, dst):
+        perm[d_] = s_
+    rest = iter(d for d in range(ndim) if d not in src)
+    return [p if p >= 0 else next(rest) for p in perm]
+
+
+def _movedim_decomp(self, source, destination):
+    return aten.permute.default(self, _movedim_perm(self.ndim, source, destination))
+
+
+def _movedim_inverse(base, mutated_view, source, destination):
+    return _unpermute(base, mutated_view, _movedim_perm(base.ndim, source, destination))
+
+
+def _movedim_layout(args, self_contiguous):
+    ndim = len(args[0].shape)
+    return self_contiguous and _movedim_perm(ndim, args[1], args[2]) == list(range(ndim))
+
+
+for _name in ("movedim", "moveaxis"):
+    for _overload, _type in (("int", "int"), ("intlist", "int[]")):
+        _view_op(f"{_name}.{_overload}(Tensor(a) self, {_type} source, {_type} destination) -> Tensor(a)",
+                 lambda shape, source, destination: tuple(shape[i] for i in _movedim_perm(len(shape), source,
+                                                                                           destination)),
+                 lambda xp, a, source, destination: xp.transpose(a, _movedim_perm(a.ndim, source, destination)),
+                 decomposition=_movedim_decomp, variants=FUNCTION_AND_METHOD,
+                 view=ViewRule(inverse=_movedim_inverse, layout=_movedim_layout),
+                 strides=_permuted_layout(_movedim_perm))
+
+
+def _unfold_geometry(shape, strides, dimension, size, step):
+    """unfold's (shape, strides): dim `dimension` becomes its windows; a new last dim walks each window."""
+    shape, strides = list(shape), list(strides)
+    d = wrap_dim(dimension, len(shape)) if shape else 0
+    length = shape[d] if shape else 1
+    check(size <= length, lambda: f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    check(step > 0, lambda: f"step is {step} but must be > 0")
+    inner = strides[d] if shape else 1
+    if shape:
+        shape[d] = (length - size) // step + 1
+        strides[d] = step * inner
+    return tuple(shape) + (size,), tuple(strides) + (inner,)
+
+
+def _unfold_inverse(base, mutated_view, *args):
+    raise RuntimeError("run_decompositions: an in-place write into an unfold()ed view cannot be expressed "
+                       "functionally (its windows may share elements); clone() before writing")
+
+
+_view_op("unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)",
+         lambda shape, dimension, size, step: _unfold_geometry(shape, (0,) * len(shape), dimension, size, step)[0],
+         lambda xp, a, dimension, size, step: _strided_array(
+             xp, a, *_unfold_geometry(a.shape, _elements(a), dimension, size, step)),
+         variants=("method",), view=ViewRule(inverse=_unfold_inverse, layout=strided_layout),
+         strides=lambda self, shape, dimension, size, step:
+         (_unfold_geometry(tuple(self.shape), self.stride(), dimension, size, step)[1], self._offset))

@@ -55,6 +55,22 @@ def tensor_meta(meta, where, symbols=None):
     return shape, dtype, _device_from(meta["device"], where / "device")
 
 
+def tensor_layout(meta, shape, where, symbols=None):
+    """(strides, storage offset) of a validated TensorMeta record of a tensor of `shape`."""
+    strides = meta["strides"]
+    if len(strides) != len(shape):
+        raise (where / "strides").error(f"{len(strides)} strides for {len(shape)} sizes")
+    strides = tuple(value if tag == "as_int" else _symbolic_size(value, symbols, where / "strides" / i)
+                    for i, (tag, value) in enumerate(strides))
+    if any(type(s) is int and s < 0 for s in strides):
+        raise (where / "strides").error(f"negative stride in {list(strides)}")
+    tag, offset = meta["storage_offset"]
+    offset = offset if tag == "as_int" else _symbolic_size(offset, symbols, where / "storage_offset")
+    if type(offset) is int and offset < 0:
+        raise (where / "storage_offset").error(f"negative storage offset {offset}")
+    return strides, offset
+
+
 def _symbolic_size(sym_expr, symbols, where):
     if symbols is None:
         raise where.error("symbolic sizes (as_expr) are only allowed in a program's graph")
@@ -115,7 +131,8 @@ class _GraphReader:
         self.symbols = symbols
         for name, meta in graph_json["tensor_values"].items():
             shape, dtype, dev = tensor_meta(meta, (where / "tensor_values")[name], symbols)
-            self.vals[name] = make_fake(shape, dtype, dev)
+            strides, offset = tensor_layout(meta, shape, (where / "tensor_values")[name], symbols)
+            self.vals[name] = make_fake(shape, dtype, dev, strides=strides, storage_offset=offset)
         for key in ("sym_int_values", "sym_bool_values", "sym_float_values"):
             for name, (tag, value) in graph_json[key].items():
                 self.vals[name] = symbols.value(value) if tag == "as_expr" else value

@@ -57,11 +57,13 @@ def _size_json(s):
 
 
 def _tensor_meta(t):
-    """A TensorMeta record: weights and graph values are written contiguous, at offset 0."""
+    """A TensorMeta record: weights are written contiguous, at offset 0; graph values (fakes) with their
+    strides and storage offset."""
+    fake = t._data is None
     return {"dtype": S.SCALAR_TYPE[t.dtype], "sizes": [_size_json(s) for s in t.shape],
             "requires_grad": bool(t.requires_grad), "device": _device_json(t.device),
-            "strides": [_size_json(s) for s in _contiguous_strides(t.shape)],
-            "storage_offset": {"as_int": 0}, "layout": S.LAYOUT["strided"]}
+            "strides": [_size_json(s) for s in (t.stride() if fake else _contiguous_strides(t.shape))],
+            "storage_offset": _size_json(t.storage_offset() if fake else 0), "layout": S.LAYOUT["strided"]}
 
 
 # -------------------------------------------------------------- arguments --
