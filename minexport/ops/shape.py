@@ -1341,6 +1341,8 @@ def _movedim_perm(ndim, source, destination):
                   f"the same number of dims as destination ({fmt_shape(destination)} dims)")
     src = wrap_dims(source, ndim) if source else ()
     dst = wrap_dims(destination, ndim) if destination else ()
+    check(len(set(src)) == len(src), lambda: f"movedim: repeated dim in `source` ({list(source)})")
+    check(len(set(dst)) == len(dst), lambda: f"movedim: repeated dim in `destination` ({list(destination)})")
     perm = [-1] * ndim
     for s_, d_ in zip(src, dst):
         perm[d_] = s_

@@ -60,47 +60,6 @@ def _numel(shape):
     return n
 
 
-# ----------------------------------------------------------------- movedim --
-def _movedim_perm(ndim, source, destination):
-    src = [source] if isinstance(source, int) else list(source)
-    dst = [destination] if isinstance(destination, int) else list(destination)
-    check(len(src) == len(dst), lambda: f"movedim: Invalid source or destination dims: source ({src} dims) should "
-                                        f"contain the same number of dims as destination ({dst} dims)")
-    n = max(ndim, 1)
-    src = [wrap_dim(d, n) for d in src]
-    dst = [wrap_dim(d, n) for d in dst]
-    check(len(set(src)) == len(src), lambda: f"movedim: repeated dim in `source` ({src})")
-    check(len(set(dst)) == len(dst), lambda: f"movedim: repeated dim in `destination` ({dst})")
-    if ndim == 0:
-        return []
-    perm = [-1] * ndim
-    for s, d in zip(src, dst):
-        perm[d] = s
-    rest = iter(k for k in range(ndim) if k not in src)
-    return [p if p >= 0 else next(rest) for p in perm]
-
-
-def _movedim_decomp(self, source, destination):
-    return aten.permute.default(self, _movedim_perm(len(self.shape), source, destination))
-
-
-def _movedim_kernel(xp, self, source, destination):
-    return xp.transpose(self, _movedim_perm(self.ndim, source, destination))
-
-
-def _movedim_inverse(base, mutated_view, source, destination):
-    perm = _movedim_perm(len(base.shape), source, destination)
-    return aten.permute.default(mutated_view, [perm.index(k) for k in range(len(perm))])
-
-
-_MOVED = ViewRule(inverse=_movedim_inverse, layout=strided_layout)
-for _name in ("movedim", "moveaxis"):
-    for _schema in (f"{_name}.int(Tensor(a) self, int source, int destination) -> Tensor(a)",
-                    f"{_name}.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)"):
-        composite(_schema, _movedim_kernel, _movedim_decomp, tags=("view",), view=_MOVED,
-                  variants=FUNCTION_AND_METHOD)
-
-
 def _ravel_decomp(self):
     return aten.reshape.default(self, [-1])
 
@@ -249,56 +208,6 @@ _flip_one("fliplr", 1, 2)
 
 
 # ------------------------------------------------------------- diagonals --
-def _diagonal_shape(shape, offset, dim1, dim2):
-    n = len(shape)
-    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
-    check(d1 != d2, lambda: f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    size = max(min(shape[d1], shape[d2] - offset) if offset >= 0 else min(shape[d1] + offset, shape[d2]), 0)
-    rest = [s for k, s in enumerate(shape) if k not in (d1, d2)]
-    return d1, d2, rest + [size]
-
-
-def _diagonal_meta(self, offset=0, dim1=0, dim2=1):
-    return fake_like(_diagonal_shape(tuple(self.shape), offset, dim1, dim2)[2], self.dtype, self)
-
-
-def _diagonal_kernel(xp, self, offset=0, dim1=0, dim2=1):
-    d1, d2, shape = _diagonal_shape(self.shape, offset, dim1, dim2)
-    # a writable strided view (NumPy's own diagonal is read-only), as torch's diagonal is a view
-    start = [0] * self.ndim
-    if shape[-1]:
-        start[d2 if offset >= 0 else d1] = abs(offset)
-    base = self[tuple(slice(s, None) for s in start)] if shape[-1] else self
-    strides = [st for k, st in enumerate(self.strides) if k not in (d1, d2)] + \
-        [self.strides[d1] + self.strides[d2]]
-    return xp.lib.stride_tricks.as_strided(base, shape=shape, strides=strides)
-
-
-def _diagonal_inverse(base, mutated_view, offset=0, dim1=0, dim2=1):
-    return aten.diagonal_scatter.default(base, mutated_view, offset, dim1, dim2)
-
-
-register("diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tensor(a)", meta=_diagonal_meta,
-         kernel=_diagonal_kernel, tags=("core", "view"), variants=FUNCTION_AND_METHOD,
-         view=ViewRule(inverse=_diagonal_inverse, layout=strided_layout))
-
-
-def _diagonal_scatter_meta(self, src, offset=0, dim1=0, dim2=1):
-    shape = _diagonal_shape(tuple(self.shape), offset, dim1, dim2)[2]
-    check(tuple(src.shape) == tuple(shape), lambda: f"expected src to have a size equal to the slice of self. src "
-                                                    f"size = {list(src.shape)}, slice size = {list(shape)}")
-    return fake_like(self.shape, self.dtype, self)
-
-
-def _diagonal_scatter_kernel(xp, self, src, offset=0, dim1=0, dim2=1):
-    _diagonal_scatter_meta(self, src, offset, dim1, dim2)
-    out = self.copy()
-    _diagonal_kernel(xp, out, offset, dim1, dim2)[...] = src
-    return out
-
-
-register("diagonal_scatter(Tensor self, Tensor src, int offset=0, int dim1=0, int dim2=1) -> Tensor",
-         meta=_diagonal_scatter_meta, kernel=_diagonal_scatter_kernel, variants=FUNCTION_AND_METHOD)
 
 
 def _embed_dims(ndim, dim1, dim2):
