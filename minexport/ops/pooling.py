@@ -357,55 +357,10 @@ def _adaptive_max1d_decomp(self, output_size):
     return aten.squeeze.dims(vals, [-2]), aten.squeeze.dims(idx, [-2])
 
 
-def _adaptive_max_decomp(n):
-    """Gather every bin as a fixed-width window (index_select with min(start + k, end - 1)), take max.dim
-    over the windows, and turn the winning window offset back into a flat input index."""
-    def decomp(self, output_size):
-        lead = self.ndim - n
-        sizes = [int(s) for s in self.shape[lead:]]
-        out = _pair(output_size, n)
-        dev = self.device
-        w, cells, widths = self, [], []
-        for i in range(n):
-            size, o = sizes[i], out[i]
-            start, end = _bins(size, o)
-            width = int((end - start).max())
-            rows = aten.arange.start_step(0, o, 1, dtype=dt.int64, device=dev)
-            first = aten.div.Tensor_mode(aten.mul.Tensor(rows, size), o, rounding_mode="floor")
-            last = aten.div.Tensor_mode(aten.sub.Tensor(aten.mul.Tensor(aten.add.Tensor(rows, 1), size), 1), o,
-                                        rounding_mode="floor")
-            ks = aten.arange.start_step(0, width, 1, dtype=dt.int64, device=dev)
-            cell = aten.add.Tensor(aten.unsqueeze.default(first, 1), aten.unsqueeze.default(ks, 0))
-            cell = aten.minimum.default(cell, aten.unsqueeze.default(last, 1))          # [o, width]
-            axis = lead + 2 * i
-            w = aten.index_select.default(w, axis, aten.view.default(cell, [-1]))
-            w = aten.view.default(w, list(w.shape[:axis]) + [o, width] + list(w.shape[axis + 1:]))
-            cells.append(cell)
-            widths.append(width)
-        perm = list(range(lead)) + [lead + 2 * i for i in range(n)] + [lead + 2 * i + 1 for i in range(n)]
-        w = aten.clone.default(aten.permute.default(w, perm), memory_format="contiguous_format")
-        w = aten.view.default(w, list(w.shape[:lead + n]) + [-1])
-        vals, am = aten.max.dim(w, -1)
-        index, inner = None, 1
-        for i in reversed(range(n)):
-            off = aten.remainder.Scalar(aten.div.Tensor_mode(am, inner, rounding_mode="floor"), widths[i])
-            inner *= widths[i]
-            row = aten.view.default(aten.arange.start_step(0, out[i], 1, dtype=dt.int64, device=dev),
-                                    [out[i]] + [1] * (n - 1 - i))
-            coord = aten.index.Tensor(aten.view.default(cells[i], [-1]),
-                                      [aten.add.Tensor(aten.mul.Tensor(row, widths[i]), off)])
-            stride = 1
-            for s in sizes[i + 1:]:
-                stride *= s
-            term = aten.mul.Tensor(coord, stride)
-            index = term if index is None else aten.add.Tensor(index, term)
-        return vals, index
-    return decomp
-
-
+# torch keeps adaptive_max_pool2d/3d in its decomposed graphs (no default decomposition): so do we.
 for _schema, _n, _decomp in (
-        ("adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor)", 2, _adaptive_max_decomp(2)),
-        ("adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor)", 3, _adaptive_max_decomp(3)),
+        ("adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor)", 2, None),
+        ("adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor)", 3, None),
         ("adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor)", 1, _adaptive_max1d_decomp)):
     _name = _schema.split("(")[0]
     register(_schema, meta=_adaptive_max_meta(_n, _name),
