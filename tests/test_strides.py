@@ -382,7 +382,12 @@ def test_meta_layout_matches_kernel(name):
             real = op(*s.args, **s.kwargs)
         except (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError):
             continue
-        fake = op.meta(*[_fake_arg(a) for a in s.args], **{k: _fake_arg(v) for k, v in s.kwargs.items()})
+        try:
+            fake = op.meta(*[_fake_arg(a) for a in s.args], **{k: _fake_arg(v) for k, v in s.kwargs.items()})
+        except RuntimeError as e:
+            if "data-dependent" in str(e):      # sizes read from a tensor's values: no fake answer to compare
+                continue
+            raise
         assert _real_layout(fake) == _real_layout(real), f"{name}{s}"
 
 
