@@ -85,3 +85,57 @@ def _fill():
 def _fill_t():
     return [Sample(T(3, 4), me.tensor(2.5)), Sample(T(3, dtype=me.int64), me.tensor(3)),
             Sample(T(3), T(2))]
+
+
+# ---------------------------------------------------------- activations --
+def _act(*extra):
+    """Float samples (with values around the kinks) plus the op's extra argument rows and an int refusal."""
+    def fn():
+        kink = me.tensor([-25.0, -3.0, -0.5, -0.3, 0.0, 0.3, 0.5, 3.0, 25.0])
+        out = [Sample(T(3, 4)), Sample(T(2, 3, 4, dtype=me.float64, noncontig=True)), Sample(T(0, 3)),
+               Sample(kink), Sample(T(4, dtype=me.int64))]
+        return out + [Sample(T(3, 4, low=-30, high=30), *args) for args in extra]
+    return fn
+
+
+samples(*_both("selu"), *_both("hardswish"), *_both("hardsigmoid"), *_both("mish"), "aten.log_sigmoid.default")(_act())
+samples(*_both("celu"))(_act((0.5,), (2.0,)))
+samples("aten.softplus.default")(_act((2,), (0.5, 3.0), (1, 5)))
+samples("aten.softshrink.default")(_act((0.3,), (0.0,), (-1.0,)))
+samples("aten.hardshrink.default")(_act((0.3,), (2,)))
+
+
+@samples(*_both("threshold"))
+def _threshold():
+    return [Sample(T(3, 4), 0.1, 20.0), Sample(T(2, 3, dtype=me.float64, noncontig=True), -0.5, 0.0),
+            Sample(T(5, dtype=me.int64), 1, 7), Sample(T(0, 2), 0.0, 1.0), Sample(B(3), 0, 1)]
+
+
+@samples(*_both("relu6"))
+def _relu6():
+    return [Sample(T(3, 4, low=-9, high=9)), Sample(T(5, dtype=me.int64, low=-9, high=9)), Sample(T(0, 2))]
+
+
+@samples("aten.glu.default")
+def _glu():
+    return [Sample(T(3, 4)), Sample(T(4, 3, 2, dtype=me.float64), 0), Sample(T(2, 6, noncontig=True), 1),
+            Sample(T(3, 3)), Sample(T()), Sample(T(2, 4, dtype=me.int64)), Sample(T(2, 4, 6), -2)]
+
+
+@samples("aten.prelu.default")
+def _prelu():
+    return [Sample(T(2, 3, 4, 5), T(3)), Sample(T(2, 3), T(1)), Sample(T(4), T(1)), Sample(T(), T(1)),
+            Sample(T(2, 3, 4, dtype=me.float64), T(3, dtype=me.float64)), Sample(T(2, 3), T(4)),
+            Sample(T(2, 3), T(3, dtype=me.float64)), Sample(T(3, 4), me.tensor(0.1)), Sample(T(5), T(5))]
+
+
+@samples("aten.rrelu.default", "aten.rrelu_.default")
+def _rrelu():
+    return [Sample(T(3, 4)), Sample(T(2, 3, dtype=me.float64), 0.1, 0.2), Sample(T(0, 2)),
+            Sample(T(5, dtype=me.int64)), Sample(T(3), 0.3, 0.1)]
+
+
+@samples("aten.rrelu_with_noise_functional.default", random=True)
+def _rrelu_noise():
+    return [Sample(T(3, 4), T(3, 4), training=True), Sample(T(3, 4), T(3, 4)),
+            Sample(T(2, 3, dtype=me.float64), T(2, 3, dtype=me.float64), 0.1, 0.2, True)]

@@ -65,12 +65,14 @@ def _scalar_tensor(value, like=None, dtype=None):
 
 # ---------------------------------------------------------------- unary --
 def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=None, tags=(), variants=(),
-          decomposition=None):
+          decomposition=None, inplace_variants=None):
     """Register a unary pointwise op (and its in-place twin).
 
     `donate(xp, a)`, when given, computes the same result into `a` itself; the
     interpreter uses it when `a` is an intermediate nobody else reads.
     `int_identity`: integer inputs come back unchanged (floor, ceil, round).
+    `inplace_variants`: where the in-place twin is exposed, when not as its functional twin's
+    method (`torch.selu_` is a function only).
     """
     name = schema.split("(", 1)[0].split(".")[0]
 
@@ -95,7 +97,7 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
             return kernel(xp, self, *args, **kwargs)
         op.donating_kernel = donating
     if inplace_schema:
-        register_inplace(op, inplace_schema)
+        register_inplace(op, inplace_schema, variants=inplace_variants)
     return op
 
 
