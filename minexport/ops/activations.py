@@ -99,7 +99,8 @@ unary("softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor", _so
 
 
 def _mish_decomp(self):
-    soft = aten.where.self(aten.gt.Scalar(self, 20), self, aten.log1p.default(aten.exp.default(self)))
+    soft = aten.log1p.default(aten.exp.default(self))
+    soft = aten.where.self(aten.gt.Scalar(self, 20), self, soft)
     return aten.mul.Tensor(self, aten.tanh.default(soft))
 
 
@@ -118,8 +119,9 @@ def _softshrink(xp, a, lambd=0.5):
 
 def _softshrink_decomp(self, lambd=0.5):
     _check_lambd(lambd)
+    outside = aten.gt.Scalar(aten.abs.default(self), lambd)
     shrunk = aten.sub.Tensor(self, aten.mul.Tensor(aten.sign.default(self), lambd))
-    return aten.where.self(aten.gt.Scalar(aten.abs.default(self), lambd), shrunk, aten.mul.Tensor(self, 0))
+    return aten.where.self(outside, shrunk, aten.mul.Tensor(self, 0))
 
 
 def _softshrink_meta(self, lambd=0.5):
