@@ -328,6 +328,7 @@ Tensor.clip_ = Tensor.clamp_
 
 
 # -------------------------------------------------------------- operators ----
+# (`x & y`, `x | y`, `x ^ y`, `x << y`, `x >> y` are the generated methods of torch's dunder ops)
 def _rsub(self, other):
     return aten.rsub.Scalar(self, other) if not isinstance(other, Tensor) else F.sub(other, self)
 
@@ -373,12 +374,14 @@ _OPERATORS = {
     "__floordiv__": F.floor_divide, "__rfloordiv__": _rfloordiv, "__mod__": F.remainder,
     "__rmod__": _rmod, "__pow__": F.pow, "__rpow__": _rpow, "__matmul__": F.matmul,
     "__rmatmul__": _rmatmul, "__eq__": F.eq, "__ne__": F.ne, "__lt__": F.lt, "__le__": F.le,
-    "__gt__": F.gt, "__ge__": F.ge, "__and__": _and, "__rand__": _and, "__or__": _or, "__ror__": _or,
+    "__gt__": F.gt, "__ge__": F.ge, "__rand__": _and, "__ror__": _or,
     "__neg__": F.neg, "__abs__": F.abs, "__invert__": F.bitwise_not,
     "__iadd__": _iop(Tensor.add_), "__isub__": _iop(Tensor.sub_), "__imul__": _iop(Tensor.mul_),
     "__itruediv__": _iop(div_), "__ifloordiv__": _iop(Tensor.floor_divide_),
     "__imod__": _iop(Tensor.remainder_), "__ipow__": _iop(Tensor.pow_),
     "__iand__": _iop(Tensor.bitwise_and_), "__ior__": _iop(Tensor.bitwise_or_),
+    "__ixor__": _iop(Tensor.bitwise_xor_), "__rxor__": F.bitwise_xor,
+    "__ilshift__": _iop(Tensor.bitwise_left_shift_), "__irshift__": _iop(Tensor.bitwise_right_shift_),
     "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
 }
 for _name, _fn in _OPERATORS.items():

@@ -390,8 +390,10 @@ def _broadcast_error(op, a, b):
     broadcast_shapes(shape_of(a), shape_of(b), op=op)
 
 
-def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_AND_METHOD, decomposition=None):
-    """Register a binary pointwise op `fn(xp, a, b, **kwargs)` (and its in-place twin)."""
+def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_AND_METHOD, decomposition=None,
+           inplace_variants=None):
+    """Register a binary pointwise op `fn(xp, a, b, **kwargs)` (and its in-place twin, exposed as
+    `inplace_variants` say, by default as its functional twin's method)."""
     name = schema.split("(", 1)[0].split(".")[0]
 
     def meta(a, b, *args, **kwargs):
@@ -415,7 +417,7 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
                   decomposition=decomposition)
     op.specialize = _binary_specializer(name, fn, rule)
     if inplace_schema:
-        register_inplace(op, inplace_schema)
+        register_inplace(op, inplace_schema, variants=inplace_variants)
     return op
 
 
