@@ -77,7 +77,7 @@ def _inplace_lenient(name):
     return method
 
 
-for _name in ("add", "sub", "mul"):
+for _name in ("add", "sub", "mul", "subtract", "multiply"):
     setattr(Tensor, _name + "_", _inplace_lenient(_name))
 
 
@@ -128,9 +128,21 @@ def _fill_random(self, values):
     return self
 
 
-for _f in (div_, index_put_, scatter_, round_, uniform_, normal_):
+def divide_(self, other, *, rounding_mode=None):
+    """In-place division (torch records divide_, an alias of div_)."""
+    # a number `other` is wrapped as a tensor (.Tensor); rounding_mode selects .Tensor_mode
+    if rounding_mode is None:
+        return aten.divide_.Tensor(self, other)
+    return aten.divide_.Tensor_mode(self, other, rounding_mode=rounding_mode)
+
+
+def true_divide_(self, other):
+    """In-place true division (torch records true_divide_, an alias of div_)."""
+    return aten.true_divide_.Tensor(self, other)
+
+
+for _f in (div_, divide_, true_divide_, index_put_, scatter_, round_, uniform_, normal_):
     setattr(Tensor, _f.__name__, _f)
-Tensor.true_divide_ = div_
 
 
 # --------------------------------------------------------- shape helpers ----
@@ -324,7 +336,6 @@ for _name, _ops in F.exposed_overloads("method").items():
         setattr(Tensor, _name, getattr(F, _name, None) or F._generated(_ops[0].overloadpacket, _ops))
 for _name in (*F.ALIASES, "true_divide"):     # torch's aliases of registered names
     setattr(Tensor, _name, getattr(F, _name))
-Tensor.clip_ = Tensor.clamp_
 
 
 # -------------------------------------------------------------- operators ----

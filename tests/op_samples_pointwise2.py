@@ -1,6 +1,6 @@
 """Sample rows for the elementwise breadth ops and the activations (issue 12)."""
 import minexport as me
-from op_samples import B, Sample, T, samples
+from op_samples import SAMPLES, TOLERANCE, B, Sample, T, samples
 
 
 def _unary(lo=-3.0, hi=3.0, ints=True, int_lo=-3, int_hi=4):
@@ -341,3 +341,18 @@ def _isin_ts():
 @samples("aten.isin.Scalar_Tensor")
 def _isin_st():
     return [Sample(2, T(3, 4, dtype=me.int64, high=5)), Sample(7, T(3, dtype=me.int64), invert=True)]
+
+
+# ---------------------------------------------------------------- aliases --
+def _alias_samples():
+    """Each alias op (multiply.Tensor, clip_.default, ...) takes its target's sample rows."""
+    from minexport.ops.aliases import ALIASES
+    for alias, (target, overloads, _) in ALIASES.items():
+        for overload in overloads:
+            for suffix in ("", "_"):
+                src = f"aten.{target}{suffix}.{overload}"
+                if src in SAMPLES:
+                    samples(f"aten.{alias}{suffix}.{overload}", tol=TOLERANCE.get(src))(SAMPLES[src])
+
+
+_alias_samples()
