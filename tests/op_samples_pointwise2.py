@@ -343,6 +343,11 @@ def _isin_st():
     return [Sample(2, T(3, 4, dtype=me.int64, high=5)), Sample(7, T(3, dtype=me.int64), invert=True)]
 
 
+@samples("aten.positive.default")
+def _positive():
+    return [Sample(T(3, 4)), Sample(T(3, dtype=me.int64)), Sample(B(2)), Sample(T(2, 3, noncontig=True))]
+
+
 # ---------------------------------------------------------------- aliases --
 def _alias_samples():
     """Each alias op (multiply.Tensor, clip_.default, ...) takes its target's sample rows."""
@@ -356,3 +361,10 @@ def _alias_samples():
 
 
 _alias_samples()
+
+
+@samples(*_both("sgn"))
+def _sgn():
+    x = T(3, 4)
+    x[0, 0], x[0, 1], x[1, 1] = float("nan"), -0.0, float("-inf")
+    return _unary()() + [Sample(x)]

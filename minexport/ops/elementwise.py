@@ -2,7 +2,7 @@
 angle conversions, frac/fix/sgn/square, the is* predicates, nan_to_num, logit,
 sinc, exp2/erfc/erfinv, hypot, copysign, nextafter, ldexp, gcd/lcm, fmax/fmin,
 bit shifts, xlogy, float_power, lerp, addcmul/addcdiv, heaviside, logaddexp(2),
-isclose, isin, frexp.
+isclose, isin, frexp, positive.
 
 None is core ATen.  Ops torch's run_decompositions() rewrites carry the same
 rewrite (`decomposition`, defined just above each registration, emitting torch's
@@ -19,8 +19,10 @@ from ..runtime.backends import erfinv as _erfinv
 from ._common import (broadcast_shapes, cast, check, dtype_of, fake_like, out_array, promote, shape_of,
                       torch_type_name)
 from ._inplace import register_inplace
-from ._registry import FUNCTION_AND_METHOD, aten, register
-from .pointwise import _float_only_as, _scalar_first_decomp, _scalar_tensor, binary, int_to_float, same, to_bool, unary
+from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
+from ._view_rules import keeps_layout, same_value
+from .pointwise import (_float_only_as, _scalar_first_decomp, _scalar_tensor, _sign, binary, int_to_float, same,
+                        to_bool, unary)
 
 
 def _quietly(f):
@@ -79,7 +81,7 @@ _unary_pair("frac", lambda xp, a: a - xp.trunc(a), _float_only_as("frac_cpu"), v
 _unary_pair("fix", lambda xp, a: xp.trunc(a), _no_bool_as("trunc_vml_cpu"), int_identity=True,
       variants=FUNCTION_AND_METHOD, inplace_variants=FUNCTION_AND_METHOD,
       decomposition=lambda self: aten.trunc.default(self))
-_unary_pair("sgn", lambda xp, a: a.copy() if a.dtype == np.bool_ else xp.sign(a), same,
+_unary_pair("sgn", _sign, same,
       variants=FUNCTION_AND_METHOD, decomposition=lambda self: aten.sign.default(self))
 
 
@@ -594,3 +596,20 @@ register(f"isin.Tensor_Scalar(Tensor elements, Scalar test_element, {_ISIN_KW}",
 register(f"isin.Scalar_Tensor(Scalar element, Tensor test_elements, {_ISIN_KW}",
          meta=lambda element, test, **kw: fake_like((), dt.bool, test), kernel=_isin_kernel, variants=("function",),
          decomposition=_isin_scalar_tensor_decomp)
+
+
+# -------------------------------------------------------------- positive --
+# positive(x) is x itself (a view of all of it); run_decompositions() removes it
+def _positive_meta(self):
+    check(self.dtype is not dt.bool, "The `+` operator, on a bool tensor is not supported.")
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _positive_kernel(xp, self):
+    check(self.dtype != np.bool_, "The `+` operator, on a bool tensor is not supported.")
+    return self
+
+
+register("positive(Tensor(a) self) -> Tensor(a)", meta=_positive_meta, kernel=_positive_kernel,
+         tags=("view", "returns_self_if_unchanged", "pointwise"), variants=FUNCTION_AND_METHOD,
+         view=ViewRule(inverse=same_value, layout=keeps_layout), decomposition=lambda self: self)

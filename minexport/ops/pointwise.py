@@ -278,7 +278,11 @@ def _errs_ignored(f):
 
 
 def _sign(xp, a):
-    return a.copy() if a.dtype == np.bool_ else xp.sign(a)
+    if a.dtype == np.bool_:
+        return a.copy()
+    r = xp.sign(a)
+    # torch's sign of NaN is 0 (NumPy's is NaN)
+    return xp.where(xp.isnan(r), 0, r).astype(r.dtype) if r.dtype.kind == "f" else r
 
 
 def _abs(xp, a):
