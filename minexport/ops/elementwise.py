@@ -453,7 +453,8 @@ def _lerp_kernel(xp, self, end, weight):
     d = dtype_of(self)
     w = cast(xp, weight, d)
     # from the nearer end, so that weight 0 gives self and weight 1 gives end exactly
-    r = xp.where(xp.abs(w) < 0.5, self + w * (end - self), end - (end - self) * (1 - w))
+    with np.errstate(all="ignore"):     # infinite ends give NaN as in torch
+        r = xp.where(xp.abs(w) < 0.5, self + w * (end - self), end - (end - self) * (1 - w))
     return out_array(xp, r, d)
 
 
