@@ -81,8 +81,35 @@ def div(input, other, *, rounding_mode=None):
 
 
 def true_divide(input, other):
-    """True division."""
-    return div(input, other)
+    """True division (torch records true_divide, an alias of div)."""
+    if not _is_tensor(input):
+        input = _wrap_scalar(input, other)
+    return aten.true_divide.Tensor(input, other)
+
+
+# torch's aliases of add/sub/mul/div record their own ops (aten.multiply.Tensor, ...), with the same
+# binding: a Python number `other` is wrapped as a tensor (.Tensor), a number `input` as a 0-d tensor
+def multiply(input, other):
+    """Elementwise product (torch records multiply, an alias of mul)."""
+    if not _is_tensor(input):
+        input, other = other, input
+    return aten.multiply.Tensor(input, other)
+
+
+def subtract(input, other, *, alpha=1):
+    """input - alpha * other (torch records subtract, an alias of sub)."""
+    if not _is_tensor(input):
+        input = _wrap_scalar(input, other)
+    return aten.subtract.Tensor(input, other) if alpha == 1 else aten.subtract.Tensor(input, other, alpha=alpha)
+
+
+def divide(input, other, *, rounding_mode=None):
+    """Division (torch records divide, an alias of div)."""
+    if not _is_tensor(input):
+        input = _wrap_scalar(input, other)
+    if rounding_mode is None:
+        return aten.divide.Tensor(input, other)
+    return aten.divide.Tensor_mode(input, other, rounding_mode=rounding_mode)
 
 
 def floor_divide(input, other):
@@ -413,9 +440,8 @@ _where_by_schema = _generated(aten.where, _AS_FUNCTIONS["where"])
 
 # torch's aliases of ops minexport registers under one name: alias -> registered name
 # (`_tensor_methods` attaches the same aliases as methods)
-ALIASES = {"negative": "neg", "subtract": "sub", "multiply": "mul", "divide": "div", "not_equal": "ne", "less": "lt",
-           "less_equal": "le", "greater": "gt", "greater_equal": "ge", "clip": "clamp", "swapaxes": "transpose",
-           "swapdims": "transpose"}
+# (the aliases torch records as ops of their own, multiply or clip, are registered ops: ops/aliases.py)
+ALIASES = {"swapaxes": "transpose", "swapdims": "transpose"}
 for _alias, _name in ALIASES.items():
     globals()[_alias] = globals()[_name]
 

@@ -78,7 +78,7 @@ def _inplace_lenient(name):
     return method
 
 
-for _name in ("add", "sub", "mul"):
+for _name in ("add", "sub", "mul", "subtract", "multiply"):
     setattr(Tensor, _name + "_", _inplace_lenient(_name))
 
 
@@ -129,9 +129,21 @@ def _fill_random(self, values):
     return self
 
 
-for _f in (div_, index_put_, scatter_, round_, uniform_, normal_):
+def divide_(self, other, *, rounding_mode=None):
+    """In-place division (torch records divide_, an alias of div_)."""
+    # a number `other` is wrapped as a tensor (.Tensor); rounding_mode selects .Tensor_mode
+    if rounding_mode is None:
+        return aten.divide_.Tensor(self, other)
+    return aten.divide_.Tensor_mode(self, other, rounding_mode=rounding_mode)
+
+
+def true_divide_(self, other):
+    """In-place true division (torch records true_divide_, an alias of div_)."""
+    return aten.true_divide_.Tensor(self, other)
+
+
+for _f in (div_, divide_, true_divide_, index_put_, scatter_, round_, uniform_, normal_):
     setattr(Tensor, _f.__name__, _f)
-Tensor.true_divide_ = div_
 
 
 # --------------------------------------------------------- shape helpers ----
@@ -339,10 +351,10 @@ for _name, _ops in F.exposed_overloads("method").items():
         setattr(Tensor, _name, getattr(F, _name, None) or F._generated(_ops[0].overloadpacket, _ops))
 for _name in (*F.ALIASES, "true_divide"):     # torch's aliases of registered names
     setattr(Tensor, _name, getattr(F, _name))
-Tensor.clip_ = Tensor.clamp_
 
 
 # -------------------------------------------------------------- operators ----
+# (`x & y`, `x | y`, `x ^ y`, `x << y`, `x >> y` are the generated methods of torch's dunder ops)
 def _rsub(self, other):
     return aten.rsub.Scalar(self, other) if not isinstance(other, Tensor) else F.sub(other, self)
 
@@ -388,12 +400,14 @@ _OPERATORS = {
     "__floordiv__": F.floor_divide, "__rfloordiv__": _rfloordiv, "__mod__": F.remainder,
     "__rmod__": _rmod, "__pow__": F.pow, "__rpow__": _rpow, "__matmul__": F.matmul,
     "__rmatmul__": _rmatmul, "__eq__": F.eq, "__ne__": F.ne, "__lt__": F.lt, "__le__": F.le,
-    "__gt__": F.gt, "__ge__": F.ge, "__and__": _and, "__rand__": _and, "__or__": _or, "__ror__": _or,
+    "__gt__": F.gt, "__ge__": F.ge, "__rand__": _and, "__ror__": _or,
     "__neg__": F.neg, "__abs__": F.abs, "__invert__": F.bitwise_not,
     "__iadd__": _iop(Tensor.add_), "__isub__": _iop(Tensor.sub_), "__imul__": _iop(Tensor.mul_),
     "__itruediv__": _iop(div_), "__ifloordiv__": _iop(Tensor.floor_divide_),
     "__imod__": _iop(Tensor.remainder_), "__ipow__": _iop(Tensor.pow_),
     "__iand__": _iop(Tensor.bitwise_and_), "__ior__": _iop(Tensor.bitwise_or_),
+    "__ixor__": _iop(Tensor.bitwise_xor_), "__rxor__": F.bitwise_xor,
+    "__ilshift__": _iop(Tensor.bitwise_left_shift_), "__irshift__": _iop(Tensor.bitwise_right_shift_),
     "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
 }
 for _name, _fn in _OPERATORS.items():

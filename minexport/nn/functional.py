@@ -8,7 +8,11 @@ from ..ops import aten
 __all__ = ["linear", "conv1d", "conv2d", "relu", "relu_", "relu6", "gelu", "silu", "sigmoid", "tanh",
            "leaky_relu", "hardtanh", "softmax", "log_softmax", "max_pool2d", "avg_pool2d",
            "adaptive_avg_pool2d", "batch_norm", "layer_norm", "group_norm", "dropout", "embedding",
-           "pad", "scaled_dot_product_attention", "multi_head_attention_forward", "normalize"]
+           "pad", "scaled_dot_product_attention", "multi_head_attention_forward", "normalize",
+           # activations (issue 12)
+           "threshold", "threshold_", "elu", "elu_", "selu", "selu_", "celu", "celu_", "hardswish",
+           "hardsigmoid", "mish", "softplus", "softshrink", "hardshrink", "tanhshrink", "softsign", "logsigmoid",
+           "glu", "prelu", "rrelu", "rrelu_", "softmin", "hardtanh_", "leaky_relu_"]
 
 
 def linear(input, weight, bias=None):
@@ -47,8 +51,8 @@ def relu_(input):
 
 
 def relu6(input, inplace=False):
-    """min(max(x, 0), 6)."""
-    return hardtanh(input, 0.0, 6.0, inplace)
+    """min(max(x, 0), 6) (torch records relu6 / relu6_, which decompose to hardtanh)."""
+    return aten.relu6_.default(input) if inplace else aten.relu6.default(input)
 
 
 def gelu(input, approximate="none"):
@@ -949,3 +953,145 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         div = div.view(sizes)
     div = div.mul(alpha).add(k).pow(beta)
     return input / div
+# ------------------------------------------------ activations (issue 12) --
+# torch's trace records an op's trailing arguments only where they differ from
+# the schema's defaults (value and Python type: `elu(x, 1.0)` keeps alpha, whose
+# default is the int 1; `celu(x, 1.0)` drops it).  The decompositions depend on
+# it (celu and softplus skip their scaling when the argument is absent), so
+# these functions call the op the same way.
+def _call(op, input, *args):
+    """op(input, *args) with the trailing arguments equal to the schema's defaults left out."""
+    params = op._schema.arguments[1:1 + len(args)]
+    n = len(args)
+    while n and params[n - 1].has_default and type(args[n - 1]) is type(params[n - 1].default) \
+            and args[n - 1] == params[n - 1].default:
+        n -= 1
+    return op(input, *args[:n])
+
+
+def _pick(inplace, name):
+    """aten.<name>.default, or its in-place twin aten.<name>_.default."""
+    return getattr(aten, name + "_" if inplace else name).default
+
+
+def threshold(input, threshold, value, inplace=False):
+    """value where input <= threshold, else input."""
+    return _call(_pick(inplace, "threshold"), input, threshold, value)
+
+
+def threshold_(input, threshold, value):
+    """In-place threshold."""
+    return _call(aten.threshold_.default, input, threshold, value)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x for x > 0, else alpha * (exp(x) - 1)."""
+    return _call(_pick(inplace, "elu"), input, alpha)
+
+
+def elu_(input, alpha=1.0):
+    """In-place elu."""
+    return _call(aten.elu_.default, input, alpha)
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with the self-normalizing constants."""
+    return _pick(inplace, "selu")(input)
+
+
+def selu_(input):
+    """In-place selu."""
+    return aten.selu_.default(input)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    return _call(_pick(inplace, "celu"), input, alpha)
+
+
+def celu_(input, alpha=1.0):
+    """In-place celu."""
+    return _call(aten.celu_.default, input, alpha)
+
+
+def hardswish(input, inplace=False):
+    """x * relu6(x + 3) / 6."""
+    return _pick(inplace, "hardswish")(input)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6."""
+    return _pick(inplace, "hardsigmoid")(input)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return _pick(inplace, "mish")(input)
+
+
+def softplus(input, beta=1, threshold=20):
+    """log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold."""
+    # the int defaults are those of torch's binding (it records nothing for them)
+    return _call(aten.softplus.default, input, beta, threshold)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    return _call(aten.softshrink.default, input, lambd)
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    return _call(aten.hardshrink.default, input, lambd)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)), computed stably."""
+    return aten.log_sigmoid.default(input)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), with a and b the halves of input along dim."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    return _call(aten.glu.default, input, dim)
+
+
+def prelu(input, weight):
+    """x where x > 0, else weight * x (weight per channel, dim 1)."""
+    return aten.prelu.default(input, weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky relu with a random slope in [lower, upper) per element while training, the mean slope otherwise."""
+    return _call(_pick(inplace, "rrelu"), input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place rrelu."""
+    return _call(aten.rrelu_.default, input, lower, upper, training)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-input) along dim."""
+    return softmax(-input, dim, dtype=dtype)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place hardtanh."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place leaky_relu."""
+    return leaky_relu(input, negative_slope, inplace=True)

@@ -7,4 +7,5 @@ from . import pointwise, reductions, linalg, shape, indexing, nn_ops, creation, 
 from . import shape_extra
 from . import rnn, losses, layer_ops
 from . import pooling, nn_backward, padding, upsample, rearrange, fft, instance_norm
+from . import activations, elementwise, aliases
 from .schema import parse_schema

@@ -38,7 +38,8 @@ def int_to_float(d, name):
 
 def float_only(d, name):
     """Only floating inputs are accepted."""
-    check(d.is_floating_point, lambda: f'"{name}" not implemented for \'{torch_type_name(d)}\'')
+    check(d.is_floating_point, lambda: f'"{name}" not implemented for \'{torch_type_name(d)}\'',
+          NotImplementedError)
     return d, d
 
 
@@ -64,12 +65,14 @@ def _scalar_tensor(value, like=None, dtype=None):
 
 # ---------------------------------------------------------------- unary --
 def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=None, tags=(), variants=(),
-          decomposition=None):
+          decomposition=None, inplace_variants=None):
     """Register a unary pointwise op (and its in-place twin).
 
     `donate(xp, a)`, when given, computes the same result into `a` itself; the
     interpreter uses it when `a` is an intermediate nobody else reads.
     `int_identity`: integer inputs come back unchanged (floor, ceil, round).
+    `inplace_variants`: where the in-place twin is exposed, when not as its functional twin's
+    method (`torch.selu_` is a function only).
     """
     name = schema.split("(", 1)[0].split(".")[0]
 
@@ -94,7 +97,7 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
             return kernel(xp, self, *args, **kwargs)
         op.donating_kernel = donating
     if inplace_schema:
-        register_inplace(op, inplace_schema)
+        register_inplace(op, inplace_schema, variants=inplace_variants)
     return op
 
 
@@ -275,7 +278,11 @@ def _errs_ignored(f):
 
 
 def _sign(xp, a):
-    return a.copy() if a.dtype == np.bool_ else xp.sign(a)
+    if a.dtype == np.bool_:
+        return a.copy()
+    r = xp.sign(a)
+    # torch's sign of NaN is 0 (NumPy's is NaN)
+    return xp.where(xp.isnan(r), 0, r).astype(r.dtype) if r.dtype.kind == "f" else r
 
 
 def _abs(xp, a):
@@ -371,7 +378,7 @@ def logical(rt, name):
 def bitwise(rt, name):
     """Bitwise ops accept integers and bools only."""
     check(not rt.is_floating_point,
-          lambda: f'"{name}_cpu" not implemented for \'{torch_type_name(rt)}\'')
+          lambda: f'"{name}_cpu" not implemented for \'{torch_type_name(rt)}\'', NotImplementedError)
     return rt, rt
 
 
@@ -387,8 +394,10 @@ def _broadcast_error(op, a, b):
     broadcast_shapes(shape_of(a), shape_of(b), op=op)
 
 
-def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_AND_METHOD, decomposition=None):
-    """Register a binary pointwise op `fn(xp, a, b, **kwargs)` (and its in-place twin)."""
+def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_AND_METHOD, decomposition=None,
+           inplace_variants=None):
+    """Register a binary pointwise op `fn(xp, a, b, **kwargs)` (and its in-place twin, exposed as
+    `inplace_variants` say, by default as its functional twin's method)."""
     name = schema.split("(", 1)[0].split(".")[0]
 
     def meta(a, b, *args, **kwargs):
@@ -412,7 +421,7 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
                   decomposition=decomposition)
     op.specialize = _binary_specializer(name, fn, rule)
     if inplace_schema:
-        register_inplace(op, inplace_schema)
+        register_inplace(op, inplace_schema, variants=inplace_variants)
     return op
 
 
@@ -696,3 +705,142 @@ for _bound in ("min", "max"):
         _op = register(f"clamp_{_bound}{_ov}(Tensor self, {_typ} {_bound}) -> Tensor", meta=_meta, kernel=_kernel,
                        tags=("pointwise",), variants=FUNCTION_AND_METHOD, decomposition=_one_bound_decomp(_bound))
         register_inplace(_op, f"clamp_{_bound}_{_ov}(Tensor(a!) self, {_typ} {_bound}) -> Tensor(a!)")
+
+
+# ============================================================================
+# Elementwise breadth (issue 12): the rest of torch's core unary/binary math,
+# xor, elu and fill, then the non-core ops torch's OpInfo database exercises.
+# ============================================================================
+def _quiet(name):
+    """`xp.<name>` with floating-point warnings silenced (domain errors give NaN, as in torch)."""
+    def fn(xp, a):
+        with np.errstate(all="ignore"):
+            return getattr(xp, name)(a)
+    fn.__name__ = name
+    return fn
+
+
+# (ATen name, NumPy function): integer and bool inputs compute in the default float dtype
+_UNARY_FLOAT_CORE = [
+    ("acos", "arccos"), ("acosh", "arccosh"), ("asin", "arcsin"), ("asinh", "arcsinh"), ("atan", "arctan"),
+    ("atanh", "arctanh"), ("cosh", "cosh"), ("sinh", "sinh"), ("tan", "tan"), ("expm1", "expm1"),
+    ("log2", "log2"), ("log10", "log10"),
+]
+for _name, _np_name in _UNARY_FLOAT_CORE:
+    unary(_simple(_name)[0], _quiet(_np_name), int_to_float, _simple(_name)[1], tags=("core",),
+          variants=FUNCTION_AND_METHOD)
+def _no_bool_vml(d, name):
+    """Any dtype but bool (torch has no bool kernel: '"trunc_vml_cpu" not implemented for 'Bool'')."""
+    check(d is not dt.bool, lambda: f'"{name}_vml_cpu" not implemented for \'Bool\'', NotImplementedError)
+    return d, d
+
+
+unary(_simple("trunc")[0], lambda xp, a: xp.trunc(a), _no_bool_vml, _simple("trunc")[1], int_identity=True,
+      tags=("core",), variants=FUNCTION_AND_METHOD)
+unary("isinf(Tensor self) -> Tensor", lambda xp, a: xp.isinf(a) if a.dtype.kind == "f"
+      else xp.zeros(a.shape, dtype=bool), to_bool, tags=("core",), variants=FUNCTION_AND_METHOD)
+
+
+def _atan2(xp, a, b):
+    with np.errstate(all="ignore"):
+        return xp.arctan2(a, b)
+
+
+_atan2_op = binary("atan2(Tensor self, Tensor other) -> Tensor", _atan2, int_to_float,
+                   "atan2_(Tensor(a!) self, Tensor other) -> Tensor(a!)", tags=("core",))
+
+
+def register_out(functional, schema, *, tags=(), variants=FUNCTION_AND_METHOD):
+    """Register the `.out` overload of `functional`: its result written into the keyword `out`.
+
+    torch's rules for `out=`: the result must be castable to out's dtype, and
+    out must already have the result's shape (torch would resize it; minexport
+    tensors cannot change size in place, so a different shape is refused).
+    """
+    name = schema.split("(", 1)[0]
+
+    def meta(*args, out, **kwargs):
+        r = functional.meta(*args, **kwargs)
+        _check_out(r.dtype, r.shape, out.dtype, out.shape, name)
+        return out
+
+    def kernel(xp, *args, out, **kwargs):
+        r = functional.kernel(xp, *args, **kwargs)
+        _check_out(dtype_of(r), shape_of(r), dtype_of(out), shape_of(out), name)
+        return _write_out(xp, out, r)
+
+    def functional_form(*args, out, **kwargs):
+        # out's new value: the functional result in out's dtype
+        r = functional(*args, **kwargs)
+        return r if r.dtype is out.dtype else aten._to_copy.default(r, dtype=out.dtype)
+
+    return register(schema, meta=meta, kernel=kernel, tags=tuple(tags), variants=variants,
+                    functional=functional_form)
+
+
+def _check_out(dtype, shape, out_dtype, out_shape, name):
+    check(dt.can_cast(dtype, out_dtype),
+          lambda: f"{name}: result type {torch_type_name(dtype)} can't be cast to the desired output type "
+                  f"{torch_type_name(out_dtype)}")
+    check(tuple(shape) == tuple(out_shape),
+          lambda: f"{name}: out= has shape {list(out_shape)} but the result has shape {list(shape)}; "
+                  "minexport does not resize out= tensors, pass one of the result's shape")
+
+
+def _write_out(xp, out, value):
+    out[...] = value
+    return out
+
+
+register_out(_atan2_op, "atan2.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)", tags=("core",))
+
+for _ov, _typ in (("Tensor", "Tensor"), ("Scalar", "Scalar")):
+    binary(f"bitwise_xor.{_ov}(Tensor self, {_typ} other) -> Tensor", lambda xp, a, b: xp.bitwise_xor(a, b),
+           bitwise, f"bitwise_xor_.{_ov}(Tensor(a!) self, {_typ} other) -> Tensor(a!)", tags=("core",))
+binary("bitwise_xor.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
+       lambda xp, a, b: xp.bitwise_xor(a, b), bitwise,
+       decomposition=_scalar_first_decomp(lambda: aten.bitwise_xor.Tensor))
+binary("logical_xor(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.logical_xor(a, b),
+       logical, "logical_xor_(Tensor(a!) self, Tensor other) -> Tensor(a!)", tags=("core",))
+
+
+def _elu(xp, a, alpha=1, scale=1, input_scale=1):
+    """scale * x for x > 0, else alpha * scale * (exp(x * input_scale) - 1)."""
+    with np.errstate(all="ignore"):
+        neg = xp.expm1(a * input_scale) * (alpha * scale)
+    return xp.where(a > 0, a * scale, neg)
+
+
+def _float_only_as(kernel_name):
+    """float_only, with torch's kernel name in the error ('"elu_cpu" not implemented for 'Long'')."""
+    def rule(d, name):
+        return float_only(d, kernel_name)
+    return rule
+
+
+unary("elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor", _elu,
+      _float_only_as("elu_cpu"),
+      "elu_(Tensor(a!) self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor(a!)", tags=("core",))
+
+
+def _fill_value_check(value):
+    if hasattr(value, "shape"):
+        check(len(value.shape) == 0, lambda: "fill only supports 0-dimension value tensor but got tensor with "
+                                             f"{len(value.shape)} dimensions.")
+
+
+def _fill_meta(self, value):
+    _fill_value_check(value)
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _fill_kernel(xp, self, value):
+    _fill_value_check(value)
+    d = dtype_of(self)
+    return out_array(xp, xp.full(self.shape, cast(xp, value, d), dtype=d.numpy_dtype), d)
+
+
+register("fill.Scalar(Tensor self, Scalar value) -> Tensor", meta=_fill_meta, kernel=_fill_kernel,
+         tags=("core",), variants=("function",))
+register("fill.Tensor(Tensor self, Tensor value) -> Tensor", meta=_fill_meta, kernel=_fill_kernel,
+         variants=("function",), decomposition=lambda self, value: aten.copy.default(self, value))
