@@ -831,13 +831,13 @@ def _fill_value_check(value):
 
 def _fill_meta(self, value):
     _fill_value_check(value)
-    return fake_like(self.shape, self.dtype, self)
+    return pointwise_fake(self.shape, self.dtype, self)
 
 
 def _fill_kernel(xp, self, value):
     _fill_value_check(value)
     d = dtype_of(self)
-    return out_array(xp, xp.full(self.shape, cast(xp, value, d), dtype=d.numpy_dtype), d)
+    return pointwise_layout(xp, out_array(xp, xp.full(self.shape, cast(xp, value, d), dtype=d.numpy_dtype), d), self)
 
 
 register("fill.Scalar(Tensor self, Scalar value) -> Tensor", meta=_fill_meta, kernel=_fill_kernel,
