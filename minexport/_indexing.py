@@ -7,8 +7,11 @@ skips the dims nobody names.  Tensors, lists and bool masks are collected as
 advanced indices and applied last by one `index.Tensor` (reads) or
 `index_put_` (writes).
 """
+import numpy as np
+
 from . import _factories
-from ._tensor import Tensor
+from ._tensor import Tensor, make_tensor
+from ._trace_state import trace_state
 from ._symbolic_marker import is_symbolic
 from .dtypes import int64
 from .ops import aten
@@ -18,7 +21,11 @@ INT64_MAX = 9223372036854775807
 
 
 def _as_index_tensor(obj):
-    return obj if isinstance(obj, Tensor) else _factories.tensor(obj)
+    """A list index as an int64 tensor; while tracing, a lifted constant copied fresh (no detach_, as torch)."""
+    if isinstance(obj, Tensor):
+        return obj
+    t = make_tensor(np.array(_factories._infer_array(obj), copy=True))
+    return aten.lift_fresh_copy.default(t) if trace_state.tracer is not None else t
 
 
 def _count_dims(items):
@@ -36,6 +43,24 @@ def _count_dims(items):
 def _slice_bound(value):
     """A slice's start/stop as an int, kept symbolic (not specialized) when it is a symbolic size."""
     return value if is_symbolic(value) else int(value)
+
+
+def _keeps_whole_dim(size, start, stop, step):
+    """Whether a slice records nothing: `:` always (any size, symbolic too); a static slice covering a static dim."""
+    if start is None and stop is None and step == 1:
+        return True
+    start = 0 if start is None else _slice_bound(start)
+    stop = INT64_MAX if stop is None else _slice_bound(stop)
+    return step == 1 and type(size) is type(start) is type(stop) is int and slice_bounds(size, start, stop, 1) == (0, size)
+
+
+def _recorded_bounds(start, stop):
+    """start and stop as torch records them: an open end is INT64_MAX; an open start is 0, or None
+    when the stop is symbolic (torch keeps the None then)."""
+    stop = INT64_MAX if stop is None else _slice_bound(stop)
+    if start is None:
+        return (None if is_symbolic(stop) else 0), stop
+    return _slice_bound(start), stop
 
 
 def _normalize(index):
@@ -72,13 +97,8 @@ def _apply_basic(t, index):
             step = 1 if step is None else int(step)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            start = 0 if start is None else _slice_bound(start)
-            stop = INT64_MAX if stop is None else _slice_bound(stop)
-            size = result.shape[dim]
-            # a slice keeping a whole static dim records nothing (torch skips it too; not for symbolic sizes)
-            if not (step == 1 and type(size) is type(start) is type(stop) is int
-                    and slice_bounds(size, start, stop, 1) == (0, size)):
-                result = aten.slice.Tensor(result, dim, start, stop, step)
+            if not _keeps_whole_dim(result.shape[dim], start, stop, step):
+                result = aten.slice.Tensor(result, dim, *_recorded_bounds(start, stop), step)
             dim += 1
         elif isinstance(it, Tensor):
             advanced[dim] = it
