@@ -8,6 +8,8 @@ ones whose torch binding differs from the schema; they win over generated
 ones.  Operators follow torch's mapping (`2 - x` is `rsub`, `2 / x` is
 `reciprocal(x) * 2`).
 """
+import numpy as np
+
 from . import _factories
 from . import _functions as F
 from . import _indexing
@@ -313,6 +315,28 @@ def where(self, condition, other):
 
 for _name in ("new_zeros", "new_ones", "new_empty"):
     setattr(Tensor, _name, _new_factory(_name))
+# torch's legacy tensor-type names, as Tensor.type() spells them
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+               "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
+
+
+def _type(self, dtype=None, non_blocking=False, **kwargs):
+    """With no dtype, the type name ("torch.FloatTensor"); else this tensor cast to `dtype` (a dtype or such a
+    name), itself when it already has it."""
+    device = "" if self.device.type == "cpu" else f"{self.device.type}."
+    if dtype is None:
+        return f"torch.{device}{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+    if isinstance(dtype, str):
+        by_name = {f"torch.{prefix}{v}": k for k, v in _TYPE_NAMES.items() for prefix in ("", "cuda.")}
+        if dtype not in by_name:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = getattr(dt, by_name[dtype])
+    return self.to(dtype, non_blocking=non_blocking)
+
+
+Tensor.type = _type
 for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
     setattr(Tensor, _f.__name__, _f)
 
@@ -381,6 +405,23 @@ _OPERATORS = {
     "__iand__": _iop(Tensor.bitwise_and_), "__ior__": _iop(Tensor.bitwise_or_),
     "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
 }
+
+
+def _numpy_scalars_as_numbers(fn):
+    """A NumPy scalar beside a tensor acts as the Python number it holds (as in torch: `np.float64(2) * t`
+    keeps t's float32)."""
+    def op(self, other):
+        if isinstance(other, np.generic):
+            other = other.item()
+        return fn(self, other)
+    op.__name__ = getattr(fn, "__name__", "op")
+    return op
+
+
+_BINARY_ARITHMETIC = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+                      "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__")
 for _name, _fn in _OPERATORS.items():
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, _numpy_scalars_as_numbers(_fn) if _name in _BINARY_ARITHMETIC else _fn)
+# NumPy defers to these operators when a NumPy scalar or array is on the left (`np.float64(2) * t`)
+Tensor.__array_priority__ = 1000
 Tensor.__hash__ = lambda self: id(self)

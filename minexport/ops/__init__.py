@@ -4,4 +4,5 @@ Importing this package registers every op family once.
 """
 from ._registry import OpOverload, OpOverloadPacket, aten, all_ops, lookup, register, namespace
 from . import pointwise, reductions, linalg, shape, indexing, nn_ops, creation, higher_order
+from . import model_surface
 from .schema import parse_schema
