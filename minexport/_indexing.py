@@ -51,7 +51,8 @@ def _keeps_whole_dim(size, start, stop, step):
         return True
     start = 0 if start is None else _slice_bound(start)
     stop = INT64_MAX if stop is None else _slice_bound(stop)
-    return step == 1 and type(size) is type(start) is type(stop) is int and slice_bounds(size, start, stop, 1) == (0, size)
+    return (step == 1 and type(size) is type(start) is type(stop) is int
+            and slice_bounds(size, start, stop, 1) == (0, size))
 
 
 def _recorded_bounds(start, stop):

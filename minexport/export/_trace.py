@@ -151,7 +151,8 @@ def _check_leaves(pairs):
 class _State:
     """The model's state, read in the one walk of its module tree that export makes before tracing:
     `modules` ((fqn, module), each once, as `named_modules()`), `parameters` and `buffers`
-    ((fqn, owning module, tensor) under every name, a tied tensor once per name as torch lifts it), and `entries` ((table, name, tensor): every non-None entry of every module's
+    ((fqn, owning module, tensor) under every name, a tied tensor once per name as torch lifts it), and
+    `entries` ((table, name, tensor): every non-None entry of every module's
     parameter and buffer tables, repeats included, which `_fake_state` swaps)."""
 
     def __init__(self, modules):

@@ -87,4 +87,5 @@ example_args = (torch.randint(1, 40, (2, 7)), torch.randint(0, 2, (2, 7)),
 _batch, _seq = Dim("batch", max=8), Dim("seq", max=16)
 dynamic_shapes = {"input_ids": {0: _batch, 1: _seq}, "token_type_ids": {0: _batch, 1: _seq},
                   "attention_mask": {0: _batch, 1: _seq}}
-extra_inputs = [(torch.randint(1, 40, (3, 16)), torch.zeros(3, 16, dtype=torch.long), torch.ones(3, 16, dtype=torch.long))]
+extra_inputs = [(torch.randint(1, 40, (3, 16)), torch.zeros(3, 16, dtype=torch.long),
+                  torch.ones(3, 16, dtype=torch.long))]

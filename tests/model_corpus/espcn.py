@@ -27,6 +27,6 @@ class SuperResolutionNet(nn.Module):
 
 
 model = SuperResolutionNet().eval()
-example_args = (torch.randn(1, 1, 12, 12),)
+example_args = (torch.randn(2, 1, 12, 12),)
 dynamic_shapes = {"x": {0: Dim("batch", max=8), 2: Dim("h", min=4, max=64), 3: Dim("w", min=4, max=64)}}
 extra_inputs = [(torch.randn(2, 1, 9, 15),)]

@@ -1,4 +1,4 @@
-"""Word-level RNN language model (the classic word_language_model layout): embedding, LSTM or GRU, decoder, tied weights."""
+"""Word-level RNN language model (the word_language_model layout): embedding, LSTM/GRU, decoder, tied weights."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

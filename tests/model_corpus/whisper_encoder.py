@@ -1,5 +1,5 @@
 """Whisper-style audio encoder: conv1d stem with GELU, a sinusoidal position buffer, pre-norm attention blocks."""
-import numpy as np  # noqa: F401  (model files often import numpy beside torch)
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
