@@ -29,7 +29,8 @@ class finfo:
             self.eps, self.resolution = 2.0 ** -7, 0.01
             self.max, self.tiny = 3.3895313892515355e+38, 1.1754943508222875e-38
         else:
-            self.eps, self.resolution = float(info.eps), float(info.resolution)
+            # resolution as torch reports it: the decimal step 10**-precision as a Python float
+            self.eps, self.resolution = float(info.eps), 10.0 ** -info.precision
             self.max, self.tiny = float(info.max), float(info.smallest_normal)
         self.min, self.smallest_normal = -self.max, self.tiny
 
