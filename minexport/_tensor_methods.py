@@ -360,8 +360,13 @@ def _rtruediv(self, other):
     return F.mul(F.reciprocal(self), other)
 
 
+def _floordiv(self, other):
+    """`a // b` records floor_divide.default with a number kept as is in its Tensor slot, as torch does."""
+    return aten.floor_divide.default(self, other)
+
+
 def _rfloordiv(self, other):
-    return F.floor_divide(other, self)
+    return aten.floor_divide.default(other, self)
 
 
 def _rmod(self, other):
@@ -383,18 +388,23 @@ def _iop(inplace):
     return op
 
 
-def _and(self, other):
-    return F.bitwise_and(self, other)
+def _dunder(name):
+    """`a & b` and friends record torch's dunder overloads: `.Tensor` for a tensor operand, else `.Scalar`."""
+    packet = getattr(aten, name)
+
+    def op(self, other):
+        return (packet.Tensor if isinstance(other, Tensor) else packet.Scalar)(self, other)
+    op.__name__ = name
+    return op
 
 
-def _or(self, other):
-    return F.bitwise_or(self, other)
+_and, _or = _dunder("__and__"), _dunder("__or__")
 
 
 _OPERATORS = {
     "__add__": F.add, "__radd__": F.add, "__sub__": F.sub, "__rsub__": _rsub,
     "__mul__": F.mul, "__rmul__": F.mul, "__truediv__": F.div, "__rtruediv__": _rtruediv,
-    "__floordiv__": F.floor_divide, "__rfloordiv__": _rfloordiv, "__mod__": F.remainder,
+    "__floordiv__": _floordiv, "__rfloordiv__": _rfloordiv, "__mod__": F.remainder,
     "__rmod__": _rmod, "__pow__": F.pow, "__rpow__": _rpow, "__matmul__": F.matmul,
     "__rmatmul__": _rmatmul, "__eq__": F.eq, "__ne__": F.ne, "__lt__": F.lt, "__le__": F.le,
     "__gt__": F.gt, "__ge__": F.ge, "__and__": _and, "__rand__": _and, "__or__": _or, "__ror__": _or,
@@ -402,7 +412,9 @@ _OPERATORS = {
     "__iadd__": _iop(Tensor.add_), "__isub__": _iop(Tensor.sub_), "__imul__": _iop(Tensor.mul_),
     "__itruediv__": _iop(div_), "__ifloordiv__": _iop(Tensor.floor_divide_),
     "__imod__": _iop(Tensor.remainder_), "__ipow__": _iop(Tensor.pow_),
-    "__iand__": _iop(Tensor.bitwise_and_), "__ior__": _iop(Tensor.bitwise_or_),
+    "__iand__": _dunder("__iand__"), "__ior__": _dunder("__ior__"),
+    "__lshift__": _dunder("__lshift__"), "__rshift__": _dunder("__rshift__"),
+    "__ilshift__": _dunder("__ilshift__"), "__irshift__": _dunder("__irshift__"),
     "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
 }
 

@@ -1,8 +1,10 @@
 """Ops that torch-written model files reach for and torch.export records as themselves:
-outer/ger (RoPE tables), the in-place triangle twins triu_/tril_ (causal masks)."""
+outer/ger (RoPE tables), the in-place triangle twins triu_/tril_ (causal masks), and the overloads
+Python's bit operators on tensors record (`__and__.Tensor`, `__rshift__.Scalar`, ...)."""
 from ._common import cast, check, fake_like, promote
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
+from .pointwise import binary, bitwise
 
 
 # ---------------------------------------------------------------- outer --
@@ -43,3 +45,25 @@ register("ger(Tensor self, Tensor vec2) -> Tensor", meta=_outer_meta("ger"), ker
 # ------------------------------------------------------- triangle twins --
 register_inplace(aten.triu.default, "triu_(Tensor(a!) self, SymInt diagonal=0) -> Tensor(a!)")
 register_inplace(aten.tril.default, "tril_(Tensor(a!) self, SymInt diagonal=0) -> Tensor(a!)")
+
+
+# ---------------------------------------------------- Python's bit operators --
+# `a & b`, `a | b`, `a << b`, `a >> b` on tensors record these dunder overloads (as torch's Tensor operators
+# do); & and | become bitwise_and / bitwise_or in run_decompositions; the shifts stay as they are (torch has
+# no decomposition for them, and its core dialect verifier lets them through: `core_ir_allowed`).
+def _to(op):
+    def decomp(self, other):
+        return op()(self, other)
+    return decomp
+
+
+for _dunder, _fn, _target in (("and", lambda xp, a, b: xp.bitwise_and(a, b), "bitwise_and"),
+                              ("or", lambda xp, a, b: xp.bitwise_or(a, b), "bitwise_or"),
+                              ("lshift", lambda xp, a, b: xp.left_shift(a, b), None),
+                              ("rshift", lambda xp, a, b: xp.right_shift(a, b), None)):
+    for _overload, _other in (("Tensor", "Tensor"), ("Scalar", "Scalar")):
+        binary(f"__{_dunder}__.{_overload}(Tensor self, {_other} other) -> Tensor", _fn, bitwise,
+               f"__i{_dunder}__.{_overload}(Tensor(a!) self, {_other} other) -> Tensor(a!)", variants=(),
+               tags=("core_ir_allowed",) if _target is None else (),
+               decomposition=None if _target is None else _to(
+                   lambda t=_target, o=_overload: getattr(getattr(aten, t), o)))
