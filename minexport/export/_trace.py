@@ -75,7 +75,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
     changes nothing.
     """
     inputs = _prepare_inputs(mod, args, kwargs, dynamic_shapes)
-    state = _State(mod.module_tree())
+    state = _State(mod.module_tree(), mod.module_tree(remove_duplicate=False))
     tracer = ExportTracer(state.modules)
     if any(inputs.dim_specs):
         tracer.ensure_symbolic()
@@ -149,16 +149,16 @@ def _check_leaves(pairs):
 
 # ---------------------------------------------------- 2. the graph's inputs --
 class _State:
-    """The model's state, read in the one walk of its module tree that export makes before tracing:
-    `modules` ((fqn, module), each once, as `named_modules()`), `parameters` and `buffers`
-    ((fqn, owning module, tensor) under every name, a tied tensor once per name as torch lifts it), and
-    `entries` ((table, name, tensor): every non-None entry of every module's
-    parameter and buffer tables, repeats included, which `_fake_state` swaps)."""
+    """The model's state, read before tracing: `modules` ((fqn, module), each once, as `named_modules()`),
+    `parameters` and `buffers` ((fqn, owning module, tensor) read from `every_name` (each module under each of
+    its names): a tied tensor or a shared submodule's state once per name, as torch lifts them), and
+    `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
+    repeats included, which `_fake_state` swaps)."""
 
-    def __init__(self, modules):
+    def __init__(self, modules, every_name):
         self.modules = modules
         self.parameters, self.buffers, self.entries = [], [], []
-        for prefix, m in modules:
+        for prefix, m in every_name:     # a shared submodule's state under each of its names, as torch lifts it
             _members(prefix, m, m._parameters, self.parameters, self.entries)
             _members(prefix, m, m._buffers, self.buffers, self.entries)
         self.real = {fqn: t for fqn, _, t in self.parameters + self.buffers}    # fqn -> the real tensor
@@ -294,7 +294,8 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state):
     state_dict, constants = _program_state(state.real, signature, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
                                forward_arg_names=inputs.forward_arg_names)
-    call_graph = [ModuleCallEntry("", root)] + [ModuleCallEntry(fqn, None) for fqn, _ in mod.module_tree() if fqn]
+    call_graph = [ModuleCallEntry("", root)] + [ModuleCallEntry(fqn, None)
+                                                for fqn, _ in mod.module_tree(remove_duplicate=False) if fqn]
     return ExportedProgram(tracer.graph_module(graph), graph, signature, state_dict, ranges, call_graph,
                            (inputs.args, inputs.kwargs), constants,
                            shape_env=tracer.symbolic.env if tracer.symbolic is not None else None)

@@ -145,7 +145,7 @@ class Module:
         params, buffers, modules = d.get("_parameters"), d.get("_buffers"), d.get("_modules")
         if isinstance(value, Parameter):
             self._check_init()
-            _discard(self, name)
+            _discard(self, name, keep="_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -154,7 +154,7 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             self._check_init()
-            _discard(self, name)
+            _discard(self, name, keep="_modules")
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
@@ -163,7 +163,7 @@ class Module:
             modules[name] = None
         elif isinstance(value, Buffer):
             self._check_init()
-            _discard(self, name)
+            _discard(self, name, keep="_buffers")
             self.register_buffer(name, value, value.persistent)
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
@@ -207,16 +207,18 @@ class Module:
                 continue
             yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
-    def module_tree(self):
-        """[(fqn, module)] for this module and every descendant, each once: what `named_modules()` yields,
-        as a list made in one walk (a stack, not nested generators: export reads it for every module's
-        state, and nested generators cost a frame per level for every module)."""
+    def module_tree(self, remove_duplicate=True):
+        """[(fqn, module)] for this module and every descendant: what `named_modules(remove_duplicate=)`
+        yields (each module once, or once per name), as a list made in one walk (a stack, not nested
+        generators: export reads it for every module's state, and nested generators cost a frame per level
+        for every module)."""
         out, seen, stack = [], set(), [("", self)]
         while stack:
             prefix, m = stack.pop()
-            if id(m) in seen:
-                continue
-            seen.add(id(m))
+            if remove_duplicate:
+                if id(m) in seen:
+                    continue
+                seen.add(id(m))
             out.append((prefix, m))
             children = [(prefix + "." + name if prefix else name, c) for name, c in m._modules.items()
                         if c is not None]
@@ -474,9 +476,11 @@ def _check_name(module, name, what):
         raise KeyError(f'{what} name can\'t contain "." or be empty, got: "{name}"')
 
 
-def _discard(module, name):
+def _discard(module, name, keep=None):
+    """Remove `name` from every table but `keep` (re-assigning an entry keeps its place, as in torch)."""
     for table in ("_parameters", "_buffers", "_modules"):
-        module.__dict__[table].pop(name, None)
+        if table != keep:
+            module.__dict__[table].pop(name, None)
     module._non_persistent_buffers_set.discard(name)
     module.__dict__.pop(name, None)
 
