@@ -195,3 +195,18 @@ def test_list_index_and_full_slices_over_dynamic_dims():
                                                            for r in ep.range_constraints.values())
     ref, got = both(f)
     assert got == ref
+
+
+def test_device_probes_grad_mode_and_compile():
+    with as_torch() as torch:
+        import torch.backends.mps
+        import torch.cuda
+        assert not torch.cuda.is_available() and torch.cuda.device_count() == 0
+        assert not torch.backends.mps.is_available()
+        torch.backends.cudnn.benchmark = True
+        lin = torch.nn.Linear(2, 2)
+        assert torch.compile(lin) is lin and torch.compile(mode="reduce-overhead")(lin) is lin
+        with torch.set_grad_enabled(False), torch.autocast("cpu", enabled=False):
+            assert torch.is_grad_enabled() is False
+        with pytest.raises(NotImplementedError, match="torch.autocast is not supported"):
+            torch.autocast("cpu", dtype=torch.bfloat16)

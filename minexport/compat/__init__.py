@@ -9,8 +9,9 @@
 Inside the context, `torch`, `torch.nn`, `torch.nn.functional`, `torch.export`,
 `torch.utils._pytree`, `torch.ops`, `torch.fx`, `torch.library` and
 `functorch.experimental.control_flow` are minexport's modules, and `torch.jit`,
-`torch._C`, `torch.optim`, `torch.utils.checkpoint`, `torch.finfo`/`iinfo` and
-`torch._assert` come from `compat.surface` (markers that change nothing in
+`torch._C`, `torch.optim`, `torch.utils.checkpoint`, `torch.cuda`, `torch.backends`,
+`torch.finfo`/`iinfo`, `torch._assert`, `torch.compile`, `torch.autocast` and the
+grad-mode switches come from `compat.surface` (markers that change nothing in
 Python, hooks as no-ops, optimizers refused with a message)
 (`torch._dynamo` offers only `assume_constant_result`, a no-op in non-strict
 export); any other
@@ -77,7 +78,8 @@ class _Refuser(importlib.abc.MetaPathFinder):
 def _torch_module():
     import minexport
     torch = _Shim("torch", minexport, extras={"finfo": surface.finfo, "iinfo": surface.iinfo,
-                                              "_assert": surface.torch_assert})
+                                              "_assert": surface.torch_assert, "compile": surface.compile,
+                                              "autocast": surface.autocast, **surface.grad_mode})
     for name in ("nn", "export", "ops", "autograd"):
         setattr(torch, name, importlib.import_module(f"minexport.{name}"))
     torch.Size, torch.dtype, torch.device = minexport.Size, minexport.dtype, minexport.device
@@ -90,7 +92,10 @@ def _surface_modules(torch):
     optim = surface.optim_module()
     checkpoint = surface.checkpoint_module()
     utils = _Shim("torch.utils", importlib.import_module("minexport.utils"), extras={"checkpoint": checkpoint})
+    backends = surface.backends_module()
     mods = {"torch.jit": surface.jit_module(), "torch._C": surface.c_module(), "torch.optim": optim,
+            "torch.cuda": surface.cuda_module(), "torch.backends": backends,
+            **{f"torch.backends.{name}": getattr(backends, name) for name in ("mps", "cudnn", "cuda")},
             "torch.optim.lr_scheduler": optim.lr_scheduler, "torch.utils": utils,
             "torch.utils.checkpoint": checkpoint,
             "torch.fx": _Shim("torch.fx", importlib.import_module("minexport.fx"), extras=surface.fx_extras)}

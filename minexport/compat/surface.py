@@ -11,7 +11,7 @@ from .. import dtypes as dt
 from .._tensor import Tensor
 
 __all__ = ["finfo", "iinfo", "torch_assert", "jit_module", "c_module", "optim_module", "checkpoint_module",
-           "fx_extras"]
+           "fx_extras", "grad_mode", "cuda_module", "backends_module", "compile", "autocast"]
 
 
 # ------------------------------------------------------------ dtype limits --
@@ -177,3 +177,81 @@ def fx_wrap(fn_or_name):
 
 
 fx_extras = {"wrap": fx_wrap}
+
+
+# ------------------------------------------------- grad mode, devices, compile --
+class set_grad_enabled:
+    """torch.set_grad_enabled(mode): a function and a context manager; changes nothing (no autograd)."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, fn):
+        return fn
+
+
+def is_grad_enabled():
+    """False: minexport has no autograd, so nothing ever records gradients."""
+    return False
+
+
+grad_mode = {"set_grad_enabled": set_grad_enabled, "is_grad_enabled": is_grad_enabled}
+
+
+def cuda_module():
+    """torch.cuda as a model file probes it: no CUDA device is available to torch-written code here."""
+    cuda = types.ModuleType("torch.cuda")
+    cuda.is_available = lambda: False
+    cuda.device_count = lambda: 0
+    cuda.is_bf16_supported = lambda *args, **kwargs: False
+    cuda.manual_seed = cuda.manual_seed_all = lambda seed: None
+    cuda.synchronize = lambda device=None: None
+    cuda.empty_cache = lambda: None
+    return cuda
+
+
+def backends_module():
+    """torch.backends: the availability probes and flags model files read or set (flags change nothing)."""
+    backends = types.ModuleType("torch.backends")
+    for name in ("mps", "cudnn", "cuda", "mkldnn", "openmp"):
+        sub = types.ModuleType(f"torch.backends.{name}")
+        sub.is_available = lambda: False
+        sub.is_built = lambda: False
+        setattr(backends, name, sub)
+    backends.cudnn.benchmark = backends.cudnn.deterministic = False
+    backends.cudnn.allow_tf32 = False
+    backends.cuda.matmul = types.SimpleNamespace(allow_tf32=False)
+    return backends
+
+
+def compile(model=None, **options):
+    """torch.compile only speeds a model up; here the model (or function) runs as written.  Works bare, with
+    options, and as a decorator."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+class autocast:
+    """torch.autocast: accepted when disabled; an enabled one would change the model's dtypes, so it is
+    refused with what to do."""
+
+    def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
+        if enabled:
+            raise NotImplementedError("torch.autocast is not supported by minexport: cast the model and its "
+                                      "inputs to the dtype you want (model.to(dtype)) or pass enabled=False")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, fn):
+        return fn
