@@ -210,3 +210,21 @@ def test_device_probes_grad_mode_and_compile():
             assert torch.is_grad_enabled() is False
         with pytest.raises(NotImplementedError, match="torch.autocast is not supported"):
             torch.autocast("cpu", dtype=torch.bfloat16)
+
+
+def test_python_operators_record_torchs_overloads():
+    def f(torch):
+        class M(torch.nn.Module):
+            def forward(self, x, y):
+                i, j, b = x.long(), y.long(), x > 0
+                return (i // 2, 7 // (j.abs() + 1), i & 3, i | 1, i << 1, i >> 1, i & j, i | j, i << j.abs(),
+                        i >> j.abs(), b & (y > 0), b | True, ~b, i % 3)
+        args = (torch.tensor([1.5, -2.5, 7.0]), torch.tensor([2.0, 1.0, -3.0]))
+        ep = torch.export.export(M(), args)
+        core = ep.run_decompositions()
+        outs = [[o.tolist() for o in p.module()(*args)] for p in (ep, core)]
+        keep = ("floor_divide", "__", "div", "bitwise")
+        return ([o for o in ops_of(ep) if o.startswith("aten.") and any(k in o for k in keep)],
+                [o for o in ops_of(core) if any(k in o for k in keep)], outs)
+    ref, got = both(f)
+    assert got == ref
