@@ -7,18 +7,24 @@ skips the dims nobody names.  Tensors, lists and bool masks are collected as
 advanced indices and applied last by one `index.Tensor` (reads) or
 `index_put_` (writes).
 """
+import numpy as np
+
 from . import _factories
-from ._tensor import Tensor
+from ._tensor import Tensor, make_tensor
+from ._trace_state import trace_state
 from ._symbolic_marker import is_symbolic
 from .dtypes import int64
 from .ops import aten
-from .ops.shape import slice_bounds
 
 INT64_MAX = 9223372036854775807
 
 
 def _as_index_tensor(obj):
-    return obj if isinstance(obj, Tensor) else _factories.tensor(obj)
+    """A list index as an int64 tensor; while tracing, a lifted constant copied fresh (no detach_, as torch)."""
+    if isinstance(obj, Tensor):
+        return obj
+    t = make_tensor(np.array(_factories._infer_array(obj), copy=True))
+    return aten.lift_fresh_copy.default(t) if trace_state.tracer is not None else t
 
 
 def _count_dims(items):
@@ -38,6 +44,34 @@ def _slice_bound(value):
     return value if is_symbolic(value) else int(value)
 
 
+def _keeps_whole_dim(size, start, stop, step):
+    """Whether a slice inside a tuple index records nothing, as torch decides: step 1, start 0 (or open), and a
+    stop (INT64_MAX when open) provably at least the size: always for a static dim, for a symbolic one only when
+    its range proves it (a bounded Dim; an unbounded one keeps its slice).  No guard is added either way."""
+    if step != 1 or start not in (None, 0) or is_symbolic(start):
+        return False
+    stop = INT64_MAX if stop is None else _slice_bound(stop)
+    return _known_true(stop >= size)
+
+
+def _known_true(cond):
+    """True when a (possibly symbolic) condition holds for every value in range, without adding a guard."""
+    if isinstance(cond, bool):
+        return cond
+    return cond.env.static_value(cond.expr) is True
+
+
+def _recorded_bounds(start, stop, step):
+    """slice.Tensor's (start, end, step) arguments as torch records them: an open end is INT64_MAX, but left
+    out after a symbolic start; an open start is 0, or None before a symbolic end (torch keeps the None)."""
+    if stop is None and step == 1 and is_symbolic(start):
+        return (start,)
+    stop = INT64_MAX if stop is None else _slice_bound(stop)
+    if start is None:
+        return (None if is_symbolic(stop) else 0), stop, step
+    return _slice_bound(start), stop, step
+
+
 def _normalize(index):
     if isinstance(index, tuple):
         return list(index)
@@ -47,6 +81,8 @@ def _normalize(index):
 def _apply_basic(t, index):
     """Apply ints/slices/None/Ellipsis; return (result, advanced indices by dim)."""
     items = _normalize(index)
+    # a lone slice (`x[:3]`, `x[:]`) always records its slice; torch skips whole-dim slices only in tuples
+    lone = not isinstance(index, tuple)
     if sum(1 for it in items if it is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     items = [_as_index_tensor(it) if isinstance(it, (list,)) else it for it in items]
@@ -72,13 +108,8 @@ def _apply_basic(t, index):
             step = 1 if step is None else int(step)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            start = 0 if start is None else _slice_bound(start)
-            stop = INT64_MAX if stop is None else _slice_bound(stop)
-            size = result.shape[dim]
-            # a slice keeping a whole static dim records nothing (torch skips it too; not for symbolic sizes)
-            if not (step == 1 and type(size) is type(start) is type(stop) is int
-                    and slice_bounds(size, start, stop, 1) == (0, size)):
-                result = aten.slice.Tensor(result, dim, start, stop, step)
+            if lone or not _keeps_whole_dim(result.shape[dim], start, stop, step):
+                result = aten.slice.Tensor(result, dim, *_recorded_bounds(start, stop, step))
             dim += 1
         elif isinstance(it, Tensor):
             advanced[dim] = it

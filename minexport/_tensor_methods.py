@@ -8,6 +8,8 @@ ones whose torch binding differs from the schema; they win over generated
 ones.  Operators follow torch's mapping (`2 - x` is `rsub`, `2 / x` is
 `reciprocal(x) * 2`).
 """
+import numpy as np
+
 from . import _factories
 from . import _functions as F
 from . import _indexing
@@ -336,6 +338,28 @@ def where(self, condition, other):
 
 for _name in ("new_zeros", "new_ones", "new_empty"):
     setattr(Tensor, _name, _new_factory(_name))
+# torch's legacy tensor-type names, as Tensor.type() spells them
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
+               "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
+
+
+def _type(self, dtype=None, non_blocking=False, **kwargs):
+    """With no dtype, the type name ("torch.FloatTensor"); else this tensor cast to `dtype` (a dtype or such a
+    name), itself when it already has it."""
+    device = "" if self.device.type == "cpu" else f"{self.device.type}."
+    if dtype is None:
+        return f"torch.{device}{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+    if isinstance(dtype, str):
+        by_name = {f"torch.{prefix}{v}": k for k, v in _TYPE_NAMES.items() for prefix in ("", "cuda.")}
+        if dtype not in by_name:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = getattr(dt, by_name[dtype])
+    return self.to(dtype, non_blocking=non_blocking)
+
+
+Tensor.type = _type
 for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
     setattr(Tensor, _f.__name__, _f)
 
@@ -363,8 +387,13 @@ def _rtruediv(self, other):
     return F.mul(F.reciprocal(self), other)
 
 
+def _floordiv(self, other):
+    """`a // b` records floor_divide.default with a number kept as is in its Tensor slot, as torch does."""
+    return aten.floor_divide.default(self, other)
+
+
 def _rfloordiv(self, other):
-    return F.floor_divide(other, self)
+    return aten.floor_divide.default(other, self)
 
 
 def _rmod(self, other):
@@ -386,18 +415,23 @@ def _iop(inplace):
     return op
 
 
-def _and(self, other):
-    return F.bitwise_and(self, other)
+def _dunder(name):
+    """`a & b` and friends record torch's dunder overloads: `.Tensor` for a tensor operand, else `.Scalar`."""
+    packet = getattr(aten, name)
+
+    def op(self, other):
+        return (packet.Tensor if isinstance(other, Tensor) else packet.Scalar)(self, other)
+    op.__name__ = name
+    return op
 
 
-def _or(self, other):
-    return F.bitwise_or(self, other)
+_and, _or = _dunder("__and__"), _dunder("__or__")
 
 
 _OPERATORS = {
     "__add__": F.add, "__radd__": F.add, "__sub__": F.sub, "__rsub__": _rsub,
     "__mul__": F.mul, "__rmul__": F.mul, "__truediv__": F.div, "__rtruediv__": _rtruediv,
-    "__floordiv__": F.floor_divide, "__rfloordiv__": _rfloordiv, "__mod__": F.remainder,
+    "__floordiv__": _floordiv, "__rfloordiv__": _rfloordiv, "__mod__": F.remainder,
     "__rmod__": _rmod, "__pow__": F.pow, "__rpow__": _rpow, "__matmul__": F.matmul,
     "__rmatmul__": _rmatmul, "__eq__": F.eq, "__ne__": F.ne, "__lt__": F.lt, "__le__": F.le,
     "__gt__": F.gt, "__ge__": F.ge, "__rand__": _and, "__ror__": _or,
@@ -405,11 +439,29 @@ _OPERATORS = {
     "__iadd__": _iop(Tensor.add_), "__isub__": _iop(Tensor.sub_), "__imul__": _iop(Tensor.mul_),
     "__itruediv__": _iop(div_), "__ifloordiv__": _iop(Tensor.floor_divide_),
     "__imod__": _iop(Tensor.remainder_), "__ipow__": _iop(Tensor.pow_),
-    "__iand__": _iop(Tensor.bitwise_and_), "__ior__": _iop(Tensor.bitwise_or_),
-    "__ixor__": _iop(Tensor.bitwise_xor_), "__rxor__": F.bitwise_xor,
-    "__ilshift__": _iop(Tensor.bitwise_left_shift_), "__irshift__": _iop(Tensor.bitwise_right_shift_),
+    "__rxor__": F.bitwise_xor,
+    "__iand__": _dunder("__iand__"), "__ior__": _dunder("__ior__"), "__ixor__": _dunder("__ixor__"),
+    "__lshift__": _dunder("__lshift__"), "__rshift__": _dunder("__rshift__"),
+    "__ilshift__": _dunder("__ilshift__"), "__irshift__": _dunder("__irshift__"),
     "__getitem__": _indexing.getitem, "__setitem__": _indexing.setitem,
 }
+
+
+def _numpy_scalars_as_numbers(fn):
+    """A NumPy scalar beside a tensor acts as the Python number it holds (as in torch: `np.float64(2) * t`
+    keeps t's float32)."""
+    def op(self, other):
+        if isinstance(other, np.generic):
+            other = other.item()
+        return fn(self, other)
+    op.__name__ = getattr(fn, "__name__", "op")
+    return op
+
+
+_BINARY_ARITHMETIC = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+                      "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__")
 for _name, _fn in _OPERATORS.items():
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, _numpy_scalars_as_numbers(_fn) if _name in _BINARY_ARITHMETIC else _fn)
+# NumPy defers to these operators when a NumPy scalar or array is on the left (`np.float64(2) * t`)
+Tensor.__array_priority__ = 1000
 Tensor.__hash__ = lambda self: id(self)

@@ -459,12 +459,15 @@ def test_one_walk_lifts_shared_state_as_the_named_walks_do():
     model = Outer().eval()
     ep = export(model, (me.randn(2, 3),))
     sig = ep.graph_signature
-    assert sig.parameters == [fqn for fqn, _ in model.named_parameters()]
-    assert sig.buffers == [fqn for fqn, _ in model.named_buffers()]
-    assert list(ep.state_dict) == ["a.lin.weight", "a.lin.bias", "head.bias", "count"]
-    assert list(ep.constants) == ["a.scale"]
-    assert all(ep.state_dict[fqn] is p for fqn, p in model.named_parameters())
-    assert [e.fqn for e in ep.module_call_graph] == [""] + [fqn for fqn, _ in model.named_modules() if fqn]
+    # torch 2.13 lifts shared state under every name (named_*(remove_duplicate=False))
+    assert sig.parameters == [fqn for fqn, _ in model.named_parameters(remove_duplicate=False)]
+    assert sig.buffers == [fqn for fqn, _ in model.named_buffers(remove_duplicate=False)]
+    assert list(ep.state_dict) == ["a.lin.weight", "a.lin.bias", "b.lin.weight", "b.lin.bias", "head.weight",
+                                   "head.bias", "count"]
+    assert list(ep.constants) == ["a.scale", "b.scale"]
+    assert all(ep.state_dict[fqn] is p for fqn, p in model.named_parameters(remove_duplicate=False))
+    assert [e.fqn for e in ep.module_call_graph] == [""] + [fqn for fqn, _ in
+                                                             model.named_modules(remove_duplicate=False) if fqn]
     assert model.module_tree() == list(model.named_modules())
     np.testing.assert_allclose(ep.module()(me.ones(2, 3)).numpy(), model(me.ones(2, 3)).numpy(), rtol=1e-6)
     assert model.a.lin.weight._data is not None     # the real state is back after the trace

@@ -75,7 +75,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
     changes nothing.
     """
     inputs = _prepare_inputs(mod, args, kwargs, dynamic_shapes)
-    state = _State(mod.module_tree())
+    state = _State(mod.module_tree(), mod.module_tree(remove_duplicate=False))
     tracer = ExportTracer(state.modules)
     if any(inputs.dim_specs):
         tracer.ensure_symbolic()
@@ -149,35 +149,34 @@ def _check_leaves(pairs):
 
 # ---------------------------------------------------- 2. the graph's inputs --
 class _State:
-    """The model's state, read in the one walk of its module tree that export makes before tracing:
-    `modules` ((fqn, module), each once, as `named_modules()`), `parameters` and `buffers`
-    ((fqn, owning module, tensor), each tensor once under its first fqn, as `named_parameters()` and
-    `named_buffers()`), and `entries` ((table, name, tensor): every non-None entry of every module's
-    parameter and buffer tables, repeats included, which `_fake_state` swaps)."""
+    """The model's state, read before tracing: `modules` ((fqn, module), each once, as `named_modules()`),
+    `parameters` and `buffers` ((fqn, owning module, tensor) read from `every_name` (each module under each of
+    its names): a tied tensor or a shared submodule's state once per name, as torch lifts them), and
+    `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
+    repeats included, which `_fake_state` swaps)."""
 
-    def __init__(self, modules):
+    def __init__(self, modules, every_name):
         self.modules = modules
         self.parameters, self.buffers, self.entries = [], [], []
-        seen_parameters, seen_buffers = set(), set()
-        for prefix, m in modules:
-            _members(prefix, m, m._parameters, seen_parameters, self.parameters, self.entries)
-            _members(prefix, m, m._buffers, seen_buffers, self.buffers, self.entries)
+        for prefix, m in every_name:     # a shared submodule's state under each of its names, as torch lifts it
+            _members(prefix, m, m._parameters, self.parameters, self.entries)
+            _members(prefix, m, m._buffers, self.buffers, self.entries)
         self.real = {fqn: t for fqn, _, t in self.parameters + self.buffers}    # fqn -> the real tensor
 
 
-def _members(prefix, m, table, seen, out, entries):
-    """Add (fqn, m, tensor) to `out` for each entry of m's `table` not yet seen (None skipped), and
-    (table, name, tensor) to `entries` for each one."""
+def _members(prefix, m, table, out, entries):
+    """Add (fqn, m, tensor) to `out` and (table, name, tensor) to `entries` for each entry of m's `table`
+    (None skipped; a tensor tied under several names once per name)."""
     for name, t in table.items():
         if t is not None:
             entries.append((table, name, t))
-            if id(t) not in seen:
-                seen.add(id(t))
-                out.append((prefix + "." + name if prefix else name, m, t))
+            out.append((prefix + "." + name if prefix else name, m, t))
 
 
 def _lift_state(tracer, state):
-    """Fake parameters (`p_<fqn>`) and buffers (`b_<fqn>`) on placeholders; {id(real tensor): fake}."""
+    """Fake parameters (`p_<fqn>`) and buffers (`b_<fqn>`) on placeholders; {id(real tensor): fake}.
+    A tensor tied under several names gets a placeholder per name, and its uses read the last one (torch's
+    choice too)."""
     fakes = {}
     for fqn, _, p in state.parameters:
         fakes[id(p)] = tracer.fake_input(p, InputKind.PARAMETER, "p_" + fqn.replace(".", "_"), target=fqn)
@@ -295,7 +294,8 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state):
     state_dict, constants = _program_state(state.real, signature, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
                                forward_arg_names=inputs.forward_arg_names)
-    call_graph = [ModuleCallEntry("", root)] + [ModuleCallEntry(fqn, None) for fqn, _ in mod.module_tree() if fqn]
+    call_graph = [ModuleCallEntry("", root)] + [ModuleCallEntry(fqn, None)
+                                                for fqn, _ in mod.module_tree(remove_duplicate=False) if fqn]
     return ExportedProgram(tracer.graph_module(graph), graph, signature, state_dict, ranges, call_graph,
                            (inputs.args, inputs.kwargs), constants,
                            shape_env=tracer.symbolic.env if tracer.symbolic is not None else None)

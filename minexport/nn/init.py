@@ -1,9 +1,17 @@
 """Weight initialization (torch.nn.init): the same distributions torch uses."""
 import math
 
+import warnings
+
+import numpy as np
+
+from .. import _random
+
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "trunc_normal_"]
+           "trunc_normal_", "orthogonal_", "sparse_", "dirac_",
+           "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+           "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"]
 
 _LINEAR_GAINS = {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                  "conv_transpose3d", "sigmoid"}
@@ -54,8 +62,6 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Fill with N(mean, std**2) truncated to [a, b] (by resampling)."""
-    import numpy as np
-    from .. import _random
     out = np.empty(tuple(tensor.shape))
     flat = out.reshape(-1)
     filled = 0
@@ -119,3 +125,75 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     return tensor.normal_(0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+
+
+def _fill(tensor, values, name):
+    """Write the NumPy array `values` into tensor's storage (cast to its dtype); returns tensor."""
+    tensor._require_data(name)[...] = values
+    return tensor
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """A (semi-)orthogonal matrix over the tensor flattened to (rows, rest), from the QR decomposition of a
+    normal draw with the signs of R's diagonal folded in (so the result is uniformly distributed)."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _random.normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tuple(tensor.shape)), "orthogonal_")
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A 2-D tensor drawn from N(0, std**2) with a `sparsity` fraction of each column set to zero."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    values = _random.normal((rows, cols), 0.0, std)
+    zeros = int(math.ceil(sparsity * rows))
+    rng = _random.generator()
+    for c in range(cols):   # a loop over columns: each gets its own random rows zeroed
+        values[rng.permutation(rows)[:zeros], c] = 0
+    return _fill(tensor, values, "sparse_")
+
+
+def dirac_(tensor, groups=1):
+    """A 3-, 4- or 5-D convolution weight that passes its input through: per group, a 1 at the kernel's
+    centre for each matching (out, in) channel pair."""
+    if tensor.dim() not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    shape = tuple(tensor.shape)
+    if shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = shape[0] // groups
+    values = np.zeros(shape)
+    centre = tuple(k // 2 for k in shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, shape[1])):
+            values[(g * out_per_group + d, d) + centre] = 1
+    return _fill(tensor, values, "dirac_")
+
+
+def _deprecated(new):
+    """torch's old spelling without the underscore: warns, then calls `new`."""
+    def old(*args, **kwargs):
+        warnings.warn(f"nn.init.{new.__name__[:-1]} is now deprecated in favor of nn.init.{new.__name__}.",
+                      FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+    old.__name__ = new.__name__[:-1]
+    old.__doc__ = f"Deprecated spelling of {new.__name__}."
+    return old
+
+
+uniform, normal, constant, eye, dirac = (_deprecated(f) for f in (uniform_, normal_, constant_, eye_, dirac_))
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse = _deprecated(orthogonal_), _deprecated(sparse_)

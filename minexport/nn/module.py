@@ -7,6 +7,7 @@ rules (non-persistent buffers excluded; strict loading names missing keys,
 unexpected keys and shape mismatches).
 """
 import collections
+import contextlib
 import itertools
 
 import numpy as np
@@ -54,24 +55,50 @@ class Module:
         return self._call_impl(args, kwargs)
 
     def _call_impl(self, args, kwargs):
-        for hook in self.__dict__.get("_forward_pre_hooks", {}).values():
-            r = hook(self, args)
-            if r is not None:
-                args = r if isinstance(r, tuple) else (r,)
-        out = self.forward(*args, **kwargs)
-        for hook in self.__dict__.get("_forward_hooks", {}).values():
-            r = hook(self, args, out)
+        for hook, with_kwargs in self.__dict__.get("_forward_pre_hooks", {}).values():
+            if with_kwargs:
+                r = hook(self, args, kwargs)
+                if r is not None:
+                    if not (isinstance(r, tuple) and len(r) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, "
+                                           f"new_kwargs), but got {r}.")
+                    args, kwargs = r
+            else:
+                r = hook(self, args)
+                if r is not None:
+                    args = r if isinstance(r, tuple) else (r,)
+        hooks = self.__dict__.get("_forward_hooks", {})
+        try:
+            out = self.forward(*args, **kwargs)
+        except Exception:
+            for hook, with_kwargs, always in list(hooks.values()):   # always_call hooks run on failure too
+                if always:
+                    with contextlib.suppress(Exception):
+                        hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+            raise
+        for hook, with_kwargs, _ in hooks.values():
+            r = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
             if r is not None:
                 out = r
         return out
 
-    def register_forward_hook(self, hook):
-        """Call hook(module, args, output) after forward; returns a handle with remove()."""
-        return _Handle(self._forward_hooks, hook)
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """Call hook(module, args, output) after forward (hook(module, args, kwargs, output) with_kwargs); a
+        non-None return replaces the output.  Returns a handle with remove()."""
+        return _Handle(self._forward_hooks, (hook, with_kwargs, always_call), prepend)
 
-    def register_forward_pre_hook(self, hook):
-        """Call hook(module, args) before forward; returns a handle with remove()."""
-        return _Handle(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call hook(module, args) before forward (hook(module, args, kwargs) with_kwargs, returning None or
+        (args, kwargs)); a non-None return replaces the inputs.  Returns a handle with remove()."""
+        return _Handle(self._forward_pre_hooks, (hook, with_kwargs), prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Refused: backward hooks need autograd, which minexport does not have."""
+        raise NotImplementedError("register_full_backward_hook is not supported by minexport: it has no "
+                                  "autograd (export traces forward only); remove the hook for export")
+
+    register_backward_hook = register_full_backward_hook
+    register_full_backward_pre_hook = register_full_backward_hook
 
     # ----------------------------------------------------------- registration --
     def _check_init(self):
@@ -118,7 +145,7 @@ class Module:
         params, buffers, modules = d.get("_parameters"), d.get("_buffers"), d.get("_modules")
         if isinstance(value, Parameter):
             self._check_init()
-            _discard(self, name)
+            _discard(self, name, keep="_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -127,7 +154,7 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             self._check_init()
-            _discard(self, name)
+            _discard(self, name, keep="_modules")
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
@@ -136,7 +163,7 @@ class Module:
             modules[name] = None
         elif isinstance(value, Buffer):
             self._check_init()
-            _discard(self, name)
+            _discard(self, name, keep="_buffers")
             self.register_buffer(name, value, value.persistent)
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
@@ -180,16 +207,18 @@ class Module:
                 continue
             yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
-    def module_tree(self):
-        """[(fqn, module)] for this module and every descendant, each once: what `named_modules()` yields,
-        as a list made in one walk (a stack, not nested generators: export reads it for every module's
-        state, and nested generators cost a frame per level for every module)."""
+    def module_tree(self, remove_duplicate=True):
+        """[(fqn, module)] for this module and every descendant: what `named_modules(remove_duplicate=)`
+        yields (each module once, or once per name), as a list made in one walk (a stack, not nested
+        generators: export reads it for every module's state, and nested generators cost a frame per level
+        for every module)."""
         out, seen, stack = [], set(), [("", self)]
         while stack:
             prefix, m = stack.pop()
-            if id(m) in seen:
-                continue
-            seen.add(id(m))
+            if remove_duplicate:
+                if id(m) in seen:
+                    continue
+                seen.add(id(m))
             out.append((prefix, m))
             children = [(prefix + "." + name if prefix else name, c) for name, c in m._modules.items()
                         if c is not None]
@@ -418,16 +447,26 @@ class Module:
 
 
 class _Handle:
+    """What registering a hook returns: remove() unregisters it; usable as a context manager."""
+
     _ids = itertools.count()
 
-    def __init__(self, table, hook):
+    def __init__(self, table, entry, prepend=False):
         self.id = next(self._ids)
         self.table = table
-        table[self.id] = hook
+        table[self.id] = entry
+        if prepend:
+            table.move_to_end(self.id, last=False)
 
     def remove(self):
         """Unregister the hook."""
         self.table.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 def _check_name(module, name, what):
@@ -437,9 +476,11 @@ def _check_name(module, name, what):
         raise KeyError(f'{what} name can\'t contain "." or be empty, got: "{name}"')
 
 
-def _discard(module, name):
+def _discard(module, name, keep=None):
+    """Remove `name` from every table but `keep` (re-assigning an entry keeps its place, as in torch)."""
     for table in ("_parameters", "_buffers", "_modules"):
-        module.__dict__[table].pop(name, None)
+        if table != keep:
+            module.__dict__[table].pop(name, None)
     module._non_persistent_buffers_set.discard(name)
     module.__dict__.pop(name, None)
 

@@ -8,4 +8,5 @@ from . import shape_extra
 from . import rnn, losses, layer_ops
 from . import pooling, nn_backward, padding, upsample, rearrange, fft, instance_norm
 from . import activations, elementwise, aliases
+from . import model_surface
 from .schema import parse_schema

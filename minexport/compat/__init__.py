@@ -8,7 +8,11 @@
 
 Inside the context, `torch`, `torch.nn`, `torch.nn.functional`, `torch.export`,
 `torch.utils._pytree`, `torch.ops`, `torch.fx`, `torch.library` and
-`functorch.experimental.control_flow` are minexport's modules
+`functorch.experimental.control_flow` are minexport's modules, and `torch.jit`,
+`torch._C`, `torch.optim`, `torch.utils.checkpoint`, `torch.cuda`, `torch.backends`,
+`torch.finfo`/`iinfo`, `torch._assert`, `torch.compile`, `torch.autocast` and the
+grad-mode switches come from `compat.surface` (markers that change nothing in
+Python, hooks as no-ops, optimizers refused with a message)
 (`torch._dynamo` offers only `assume_constant_result`, a no-op in non-strict
 export); any other
 `torch.*` name raises an ImportError or AttributeError that names it as not
@@ -21,6 +25,8 @@ import runpy
 import sys
 import types
 
+from . import surface
+
 __all__ = ["as_torch", "main"]
 
 _SUBMODULES = {
@@ -30,10 +36,8 @@ _SUBMODULES = {
     "torch.nn.modules": "minexport.nn.modules",
     "torch.nn.parameter": "minexport.nn.parameter",
     "torch.export": "minexport.export",
-    "torch.utils": "minexport.utils",
     "torch.utils._pytree": "minexport.utils._pytree",
     "torch.ops": "minexport.ops",
-    "torch.fx": "minexport.fx",
     "torch.autograd": "minexport.autograd",
     "functorch.experimental.control_flow": "minexport.control_flow",
 }
@@ -43,12 +47,14 @@ _NOT_YET = {
 
 
 class _Shim(types.ModuleType):
-    """A module whose attributes come from minexport; a missing one is named as not provided."""
+    """A module whose attributes come from minexport (`extras` first); a missing one is named as not provided."""
 
-    def __init__(self, name, source, what=None):
+    def __init__(self, name, source, what=None, extras=None):
         super().__init__(name)
         self.__path__ = []
         self._source, self._what = source, what
+        for key, value in (extras or {}).items():
+            setattr(self, key, value)
 
     def __getattr__(self, item):
         if item.startswith("__"):
@@ -71,11 +77,32 @@ class _Refuser(importlib.abc.MetaPathFinder):
 
 def _torch_module():
     import minexport
-    torch = _Shim("torch", minexport)
-    for name in ("nn", "export", "utils", "ops", "fx", "autograd"):
+    torch = _Shim("torch", minexport, extras={"finfo": surface.finfo, "iinfo": surface.iinfo,
+                                              "_assert": surface.torch_assert, "compile": surface.compile,
+                                              "autocast": surface.autocast, **surface.grad_mode})
+    for name in ("nn", "export", "ops", "autograd"):
         setattr(torch, name, importlib.import_module(f"minexport.{name}"))
     torch.Size, torch.dtype, torch.device = minexport.Size, minexport.dtype, minexport.device
     return torch
+
+
+def _surface_modules(torch):
+    """{name: module} for the torch modules built from `surface` (jit, _C, optim, fx, utils and below),
+    each also set as an attribute of its parent."""
+    optim = surface.optim_module()
+    checkpoint = surface.checkpoint_module()
+    utils = _Shim("torch.utils", importlib.import_module("minexport.utils"), extras={"checkpoint": checkpoint})
+    backends = surface.backends_module()
+    mods = {"torch.jit": surface.jit_module(), "torch._C": surface.c_module(), "torch.optim": optim,
+            "torch.cuda": surface.cuda_module(), "torch.backends": backends,
+            **{f"torch.backends.{name}": getattr(backends, name) for name in ("mps", "cudnn", "cuda")},
+            "torch.optim.lr_scheduler": optim.lr_scheduler, "torch.utils": utils,
+            "torch.utils.checkpoint": checkpoint,
+            "torch.fx": _Shim("torch.fx", importlib.import_module("minexport.fx"), extras=surface.fx_extras)}
+    for name, module in mods.items():
+        parent, _, child = name.rpartition(".")
+        setattr(torch if parent == "torch" else mods[parent], child, module)
+    return mods
 
 
 def _dynamo_module():
@@ -99,9 +126,10 @@ def as_torch():
         for name in before:   # a real torch imported earlier must not show through
             if _is_torch_name(name):
                 del sys.modules[name]
-        sys.modules["torch"] = _torch_module()
+        sys.modules["torch"] = torch = _torch_module()
         for name, target in _SUBMODULES.items():
             sys.modules[name] = importlib.import_module(target)
+        sys.modules.update(_surface_modules(torch))
         for name, what in _NOT_YET.items():
             sys.modules[name] = _Shim(name, None, what)
         sys.modules["torch._dynamo"] = sys.modules["torch"]._dynamo = _dynamo_module()
