@@ -13,12 +13,14 @@ def _tri_inplace():
     return [Sample(T(4, 4)), Sample(T(3, 5), 1), Sample(T(2, 3, 3), -1)]
 
 
-@samples("aten.__and__.Tensor", "aten.__iand__.Tensor", "aten.__or__.Tensor", "aten.__ior__.Tensor")
+@samples("aten.__and__.Tensor", "aten.__iand__.Tensor", "aten.__or__.Tensor", "aten.__ior__.Tensor",
+         "aten.__ixor__.Tensor")
 def _bit_tensor():
     return [Sample(T(3, 4, dtype=me.int64, high=100), T(4, dtype=me.int64, high=100)), Sample(B(3, 4), B(4))]
 
 
-@samples("aten.__and__.Scalar", "aten.__iand__.Scalar", "aten.__or__.Scalar", "aten.__ior__.Scalar")
+@samples("aten.__and__.Scalar", "aten.__iand__.Scalar", "aten.__or__.Scalar", "aten.__ior__.Scalar",
+         "aten.__ixor__.Scalar")
 def _bit_scalar():
     return [Sample(T(3, dtype=me.int32, high=50), 6), Sample(B(3), True)]
 
