@@ -316,6 +316,7 @@ for _name in ("new_zeros", "new_ones", "new_empty"):
     setattr(Tensor, _name, _new_factory(_name))
 for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
     setattr(Tensor, _f.__name__, _f)
+Tensor.unique = F.unique     # torch's Tensor.unique is torch.unique (a Python function over _unique2)
 
 
 for _name, _f in _shape_functions.METHODS.items():      # varargs bindings of shape ops
