@@ -28,6 +28,7 @@ def _dist_meta(self, other, p=2):
 
 
 def _dist_kernel(xp, self, other, p=2):
+    broadcast_shapes(self.shape, other.shape)
     d = _dist_dtype(self, other)
     diff = self.astype(d.numpy_dtype) - other.astype(d.numpy_dtype)
     return out_array(xp, vector_norm_array(xp, diff, p, None, False), d)
@@ -157,7 +158,9 @@ def _pairwise_decomp(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return aten.linalg_vector_norm.default(diff, p, [dim] if dim >= 0 else None, keepdim)
 
 
-register("pairwise_distance(Tensor x1, Tensor x2, float p=2., float eps=1e-06, bool keepdim=False) -> Tensor",
+# torch prints the eps default as the nearest double
+register("pairwise_distance(Tensor x1, Tensor x2, float p=2., float eps=9.9999999999999995e-07, "
+         "bool keepdim=False) -> Tensor",
          meta=_pairwise_meta, kernel=_pairwise_kernel, decomposition=_pairwise_decomp, variants=("function",))
 
 

@@ -89,7 +89,7 @@ def reduction(schema, fn, rule, *, dims_param=True, single_dim=False, empty_ok=T
         compute, out = rule(dtype_of(self), requested, name)
         a = self.astype(compute.numpy_dtype, copy=False)
         if not empty_ok:
-            check(all(self.shape[d] != 0 for d in dims) and (self.size != 0 or dims),
+            check(all(self.shape[d] != 0 for d in dims if self.ndim) and (self.size != 0 or dims),
                   lambda: f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
         axis = dims if self.ndim else None
         return out_array(xp, fn(xp, a, axis, keepdim, **kwargs), out)

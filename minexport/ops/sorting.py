@@ -255,6 +255,12 @@ def _quantile_checks(name, self_dtype, q_dtype, q_ndim, numel, interpolation):
                   f"Got {interpolation}")
 
 
+def _q_range_check(name, qa, q):
+    check(bool(((qa >= 0) & (qa <= 1)).all()),
+          lambda: f"{name}() q values must be in the range [0, 1]" if hasattr(q, "shape") else
+          f"{name}() q must be in the range [0, 1] but got {q}")
+
+
 def _quantile_shape(shape, q_shape, dim, keepdim):
     if dim is None:
         out = (1,) * len(shape) if keepdim else ()
@@ -303,15 +309,16 @@ def _quantile_family(name, ignore_nan):
         for s in self.shape:
             numel = numel * s
         _quantile_checks(name, self.dtype, q_dtype, len(q_shape), numel, interpolation)
+        q_data = getattr(q, "_data", None) if q_dtype else np.asarray(q)
+        if q_data is not None:      # a real q (a number, or a tensor with values): its range is known
+            _q_range_check(name, q_data.reshape(-1), q)
         return fake_like(_quantile_shape(self.shape, q_shape, dim, keepdim), self.dtype, self)
 
     def kernel(xp, self, q, dim=None, keepdim=False, *, interpolation="linear"):
         q_dtype, q_shape = parse(self, q)
         _quantile_checks(name, dtype_of(self), q_dtype, len(q_shape), self.size, interpolation)
         qa = xp.asarray(q, dtype=self.dtype).reshape(-1)
-        check(bool(((qa >= 0) & (qa <= 1)).all()),
-              lambda: f"{name}() q values must be in the range [0, 1]" if q_dtype else
-              f"{name}() q must be in the range [0, 1] but got {q}")
+        _q_range_check(name, qa, q)
         a = self.reshape(-1) if dim is None else _to_last(xp, self, dim)[0]
         r = _quantile_rows(xp, xp.sort(a, axis=-1), qa, interpolation, ignore_nan)
         r = xp.moveaxis(r, -1, 0).reshape(_quantile_shape(self.shape, q_shape, dim, keepdim))
@@ -440,7 +447,7 @@ def _unique2_meta(self, sorted=True, return_inverse=False, return_counts=False):
 
 register("_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> "
          "(Tensor, Tensor, Tensor)", meta=_unique2_meta, kernel=_unique2_kernel,
-         tags=("dynamic_output_shape",), variants=("function",))
+         tags=("dynamic_output_shape",))     # torch._unique2 is private: minexport.unique calls it
 
 
 def _unique_dim_kernel(xp, self, dim, sorted=True, return_inverse=False, return_counts=False):
