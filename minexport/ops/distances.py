@@ -11,7 +11,7 @@ from ._common import broadcast_shapes, check, dtype_of, fake_like, out_array, pr
     wrap_dim
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
-from .reductions import reduced_shape, vector_norm_array, _norm_dtype
+from .reductions import KEPT, reduced_shape, vector_norm_array, _norm_dtype
 
 
 # ------------------------------------------------------------------ dist --
@@ -34,7 +34,7 @@ def _dist_kernel(xp, self, other, p=2):
     return out_array(xp, vector_norm_array(xp, diff, p, None, False), d)
 
 
-register("dist(Tensor self, Tensor other, Scalar p=2) -> Tensor", meta=_dist_meta, kernel=_dist_kernel,
+register("dist(Tensor self, Tensor other, Scalar p=2) -> Tensor", meta=_dist_meta, kernel=_dist_kernel, tags=KEPT,
          variants=FUNCTION_AND_METHOD)
 
 
@@ -83,9 +83,11 @@ def _cdist_kernel(xp, x1, x2, p=2.0, compute_mode=None):
 # the euclidean distance as one matrix product: [-2a, |a|^2, 1] . [b, 1, |b|^2]
 def _euclidean_decomp(x1, x2):
     n1 = aten.sum.dim_IntList(aten.pow.Tensor_Scalar(x1, 2), [-1], True)
+    ones1 = aten.full_like.default(n1, 1)
     n2 = aten.sum.dim_IntList(aten.pow.Tensor_Scalar(x2, 2), [-1], True)
-    a = aten.cat.default([aten.mul.Tensor(x1, -2), n1, aten.full_like.default(n1, 1)], -1)
-    b = aten.cat.default([x2, aten.full_like.default(n2, 1), n2], -1)
+    ones2 = aten.full_like.default(n2, 1)
+    a = aten.cat.default([aten.mul.Tensor(x1, -2), n1, ones1], -1)
+    b = aten.cat.default([x2, ones2, n2], -1)
     perm = list(range(len(b.shape) - 2)) + [len(b.shape) - 1, len(b.shape) - 2]
     return aten.sqrt.default(aten.clamp.default(aten.matmul.default(a, aten.permute.default(b, perm)), 0))
 
@@ -193,9 +195,10 @@ def _cosine_kernel(xp, x1, x2, dim=1, eps=1e-8):
 def _cosine_decomp(x1, x2, dim=1, eps=1e-8):
     shape = list(broadcast_shapes(x1.shape, x2.shape))
     x1, x2 = (x if list(x.shape) == shape else aten.expand.default(x, shape) for x in (x1, x2))
+    n1 = aten.clone.default(aten.linalg_vector_norm.default(x1, 2, [dim], True))
+    n2 = aten.clone.default(aten.linalg_vector_norm.default(x2, 2, [dim], True))
     eps_t = aten.scalar_tensor.default(eps, dtype=_cosine_dtype(x1, x2))
-    n1 = aten.clamp.Tensor(aten.clone.default(aten.linalg_vector_norm.default(x1, 2, [dim], True)), eps_t)
-    n2 = aten.clamp.Tensor(aten.clone.default(aten.linalg_vector_norm.default(x2, 2, [dim], True)), eps_t)
+    n1, n2 = aten.clamp.Tensor(n1, eps_t), aten.clamp.Tensor(n2, eps_t)
     return aten.sum.dim_IntList(aten.mul.Tensor(aten.div.Tensor(x1, n1), aten.div.Tensor(x2, n2)), [dim])
 
 
@@ -230,9 +233,10 @@ def _renorm_kernel(xp, self, p, dim, maxnorm):
 
 def _renorm_decomp(self, p, dim, maxnorm):
     norm = aten.linalg_vector_norm.default(self, p, _renorm_checks(self, p, dim, maxnorm), True)
+    too_long = aten.gt.Scalar(norm, maxnorm)
     factor = aten.mul.Tensor(aten.reciprocal.default(aten.add.Tensor(norm, 1e-7)), maxnorm)
     one = aten.scalar_tensor.default(1.0, dtype=self.dtype)
-    return aten.mul.Tensor(self, aten.where.self(aten.gt.Scalar(norm, maxnorm), factor, one))
+    return aten.mul.Tensor(self, aten.where.self(too_long, factor, one))
 
 
 _renorm = register("renorm(Tensor self, Scalar p, int dim, Scalar maxnorm) -> Tensor", meta=_renorm_meta,

@@ -15,7 +15,7 @@ from .._tensor import make_fake
 from ._common import check, dtype_of, fake_like, out_array, promote, torch_type_name, wrap_dim
 from ._registry import FUNCTION_AND_METHOD, aten, register
 from .indexing import data_dependent_size
-from .reductions import reduced_shape
+from .reductions import KEPT, reduced_shape
 
 
 # ------------------------------------------------------------- helpers --
@@ -76,7 +76,8 @@ register("sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values
          meta=_sort_meta, kernel=_sort_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
 # every sort here is stable, so `stable=` changes nothing but the overload torch records
 register("sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> "
-         "(Tensor values, Tensor indices)", meta=_sort_meta, kernel=_sort_kernel, variants=FUNCTION_AND_METHOD)
+         "(Tensor values, Tensor indices)", meta=_sort_meta, kernel=_sort_kernel, tags=KEPT,
+         variants=FUNCTION_AND_METHOD)
 
 
 def _argsort_meta(self, dim=-1, descending=False, *, stable=False):
@@ -151,7 +152,7 @@ def _kthvalue_kernel(xp, self, k, dim=-1, keepdim=False):
 
 
 register("kthvalue(Tensor self, SymInt k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)",
-         meta=_kthvalue_meta, kernel=_kthvalue_kernel, variants=FUNCTION_AND_METHOD)
+         meta=_kthvalue_meta, kernel=_kthvalue_kernel, tags=KEPT, variants=FUNCTION_AND_METHOD)
 
 
 # ------------------------------------------------- median, nanmedian --
@@ -200,10 +201,10 @@ def _median_dim(name, ignore_nan):
 
 for _name, _ignore in (("median", False), ("nanmedian", True)):
     register(f"{_name}(Tensor self) -> Tensor", meta=lambda self: fake_like((), self.dtype, self),
-             kernel=_median_all(_ignore), variants=FUNCTION_AND_METHOD)
+             kernel=_median_all(_ignore), tags=KEPT, variants=FUNCTION_AND_METHOD)
     _meta, _kernel = _median_dim(_name, _ignore)
     register(f"{_name}.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
-             meta=_meta, kernel=_kernel, variants=FUNCTION_AND_METHOD)
+             meta=_meta, kernel=_kernel, tags=KEPT, variants=FUNCTION_AND_METHOD)
 
 
 # ------------------------------------------------------------------ mode --
@@ -236,7 +237,7 @@ def _mode_kernel(xp, self, dim=-1, keepdim=False):
 
 
 register("mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)",
-         meta=_mode_meta, kernel=_mode_kernel, variants=FUNCTION_AND_METHOD)
+         meta=_mode_meta, kernel=_mode_kernel, tags=KEPT, variants=FUNCTION_AND_METHOD)
 
 
 # -------------------------------------------------- quantile, nanquantile --
@@ -383,7 +384,7 @@ def _searchsorted_kernel(xp, sorted_sequence, self, *, out_int32=False, right=Fa
 for _kind in ("Tensor", "Scalar"):
     register(f"searchsorted.{_kind}(Tensor sorted_sequence, {_kind} self, *, bool out_int32=False, bool right=False, "
              "str? side=None, Tensor? sorter=None) -> Tensor", meta=_searchsorted_meta,
-             kernel=_searchsorted_kernel, variants=("function",))
+             kernel=_searchsorted_kernel, tags=KEPT, variants=("function",))
 
 
 def _bucketize_check(boundaries):
@@ -402,9 +403,9 @@ def _bucketize_kernel(xp, self, boundaries, *, out_int32=False, right=False):
 
 
 register("bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor",
-         meta=_bucketize_meta, kernel=_bucketize_kernel, variants=("function",))
+         meta=_bucketize_meta, kernel=_bucketize_kernel, tags=KEPT, variants=("function",))
 register("bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor",
-         meta=_bucketize_meta, kernel=_bucketize_kernel, variants=("function",))
+         meta=_bucketize_meta, kernel=_bucketize_kernel, tags=KEPT, variants=("function",))
 
 
 # ---------------------------------------------------------------- unique --
@@ -447,7 +448,7 @@ def _unique2_meta(self, sorted=True, return_inverse=False, return_counts=False):
 
 register("_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> "
          "(Tensor, Tensor, Tensor)", meta=_unique2_meta, kernel=_unique2_kernel,
-         tags=("dynamic_output_shape",))     # torch._unique2 is private: minexport.unique calls it
+         tags=("dynamic_output_shape",) + KEPT)     # torch._unique2 is private: minexport.unique calls it
 
 
 def _unique_dim_kernel(xp, self, dim, sorted=True, return_inverse=False, return_counts=False):
@@ -468,7 +469,7 @@ def _unique_dim_meta(self, dim, sorted=True, return_inverse=False, return_counts
 
 register("unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse=False, "
          "bool return_counts=False) -> (Tensor, Tensor, Tensor)", meta=_unique_dim_meta, kernel=_unique_dim_kernel,
-         tags=("dynamic_output_shape",))
+         tags=("dynamic_output_shape",) + KEPT)
 
 
 def _unique_consecutive_kernel(xp, self, return_inverse=False, return_counts=False, dim=None):
@@ -507,7 +508,7 @@ def _unique_consecutive_meta(self, return_inverse=False, return_counts=False, di
 
 register("unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> "
          "(Tensor, Tensor, Tensor)", meta=_unique_consecutive_meta, kernel=_unique_consecutive_kernel,
-         tags=("dynamic_output_shape",), variants=FUNCTION_AND_METHOD)
+         tags=("dynamic_output_shape",) + KEPT, variants=FUNCTION_AND_METHOD)
 
 
 # -------------------------------------------------------------- randperm --
