@@ -325,11 +325,91 @@ def _quantile_family(name, ignore_nan):
         r = xp.moveaxis(r, -1, 0).reshape(_quantile_shape(self.shape, q_shape, dim, keepdim))
         return out_array(xp, r, dtype_of(self))
 
+    def decomposition(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        meta(self, q, dim, keepdim, interpolation=interpolation)       # the same checks, on fakes too
+        return _quantile_decomp(self, q, dim, keepdim, interpolation, ignore_nan)
+
     for schema in (f"{name}(Tensor self, Tensor q, int? dim=None, bool keepdim=False, *, "
                    f"str interpolation=\"linear\") -> Tensor",
                    f"{name}.scalar(Tensor self, float q, int? dim=None, bool keepdim=False, *, "
                    f"str interpolation=\"linear\") -> Tensor"):
-        register(schema, meta=meta, kernel=kernel, variants=FUNCTION_AND_METHOD)
+        register(schema, meta=meta, kernel=kernel, variants=FUNCTION_AND_METHOD, decomposition=decomposition)
+
+
+def _lerp_decomp(lo, hi, w):
+    # torch's two-sided lerp in ops: from hi backwards when the weight is at least 1/2
+    upper = aten.ge.Scalar(aten.abs.default(w), 0.5)
+    coeff = aten.where.self(upper, aten.sub.Tensor(w, 1), w)
+    base = aten.where.self(upper, hi, lo)
+    return aten.add.Tensor(aten.mul.Tensor(coeff, aten.sub.Tensor(hi, lo)), base)
+
+
+def _quantile_ranks(s, q, ignore_nan):
+    """Fractional positions (..., len(q) or 1) of the quantiles in each sorted row of s (NaN sorted last).
+
+    quantile: a row with a NaN ranks at its last element, a NaN; nanquantile: among the non-NaN
+    values, a row of NaNs only at its first element, a NaN.
+    """
+    n = s.shape[-1]
+    rows = list(s.shape[:-1]) + [q.shape[0] if len(q.shape) else 1]
+    if not ignore_nan:
+        ranks = aten.mul.Scalar(q, n - 1)
+        has_nan = aten.any.dim(aten.isnan.default(s), -1, True)
+        ranks = aten.expand.default(ranks, rows)
+        if len(q.shape) and len(rows) > 1:    # as torch's trace shows (where broadcasts it otherwise)
+            has_nan = aten.expand.default(has_nan, rows)
+        return aten.where.self(has_nan, aten.scalar_tensor.default(n - 1, dtype=s.dtype), ranks)
+    last = aten.sub.Scalar(aten.sum.dim_IntList(aten.logical_not.default(aten.isnan.default(s)), [-1], True), 1)
+    ranks = aten.mul.Tensor(q, last)
+    return aten.where.self(aten.lt.Scalar(last, 0), aten.scalar_tensor.default(0, dtype=s.dtype), ranks)
+
+
+def _gather_at(s, ranks):
+    """The sorted values at integer positions `ranks` (float, truncated) and those positions."""
+    at = aten._to_copy.default(ranks, dtype=dt.int64)
+    return aten.gather.default(s, -1, at), at
+
+
+# interpolation -> its values from (sorted rows, ranks), in torch's order of ops
+def _interpolate_linear(s, ranks, weight=None):
+    below, at = _gather_at(s, ranks)
+    w = aten.sub.Tensor(ranks, at) if weight is None else weight(ranks)
+    above, _ = _gather_at(s, aten.ceil.default(ranks))
+    return _lerp_decomp(below, above, w)
+
+
+_INTERPOLATE = {
+    "linear": _interpolate_linear,
+    "midpoint": lambda s, ranks: _interpolate_linear(s, ranks, lambda r: aten.full_like.default(r, 0.5)),
+    "lower": lambda s, ranks: _gather_at(s, aten.floor.default(ranks))[0],
+    "higher": lambda s, ranks: _gather_at(s, aten.ceil.default(ranks))[0],
+    "nearest": lambda s, ranks: _gather_at(s, aten.round.default(ranks))[0],
+}
+
+
+def _quantile_decomp(self, q, dim, keepdim, interpolation, ignore_nan):
+    """quantile in ops, as torch's: sort the reduced dim moved last (left as size 1 in its place),
+    view the rows in the output's shape, gather around each rank, interpolate, move q's dim first."""
+    ndim = len(self.shape)
+    qt = aten.scalar_tensor.default(q, dtype=self.dtype) if not hasattr(q, "shape") else q
+    if dim is None or ndim == 0:
+        a, dims = aten.view.default(self, [-1]), tuple(range(ndim))
+    else:
+        d = wrap_dim(dim, ndim)
+        a, dims = self, (d,)
+        if d != ndim - 1:
+            perm = list(range(ndim + 1))
+            perm[d], perm[-1] = perm[-1], perm[d]
+            a = aten.permute.default(aten.unsqueeze.default(self, -1), perm)
+    s = aten.sort.default(a, -1)[0]
+    s = aten.view.default(s, list(reduced_shape(self.shape, dims, keepdim)) + [s.shape[-1]])
+    r = _INTERPOLATE[interpolation](s, _quantile_ranks(s, qt, ignore_nan))
+    if len(qt.shape):     # (..., q) -> (q, ..., 1): q's dim first
+        r = aten.unsqueeze.default(r, 0)
+        perm = list(range(len(r.shape)))
+        perm[0], perm[-1] = perm[-1], perm[0]
+        r = aten.permute.default(r, perm)
+    return aten.squeeze.dims(r, [-1])
 
 
 _quantile_family("quantile", False)
