@@ -1,5 +1,6 @@
 """Reductions: sum, mean, prod, amax/amin, max/min, argmax/argmin, var/std,
-any/all, logsumexp, softmax and log_softmax (scans such as cumsum are in `scans`).
+var_mean/std_mean, any/all, logsumexp, nansum/nanmean, aminmax, count_nonzero,
+linalg_vector_norm, softmax and log_softmax (scans such as cumsum are in `scans`).
 
 `reduction()` registers an op whose output drops (or keeps as size 1) the
 reduced dims; a row gives its array function and its dtype rule.
@@ -198,11 +199,13 @@ reduction("all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor"
 def _logsumexp_decomp(self, dim, keepdim=False):
     if not self.dtype.is_floating_point:
         self = aten._to_copy.default(self, dtype=dt.get_default_dtype())
+    # torch's order of ops: the infinite maxima zeroed, then squeezed, then the shifted sum
     m = aten.amax.default(self, dim, True)
-    finite = aten.lt.Scalar(aten.abs.default(m), float("inf"))
-    m = aten.where.self(finite, m, aten.scalar_tensor.default(0.0, dtype=self.dtype))
+    infinite = aten.eq.Scalar(aten.abs.default(m), float("inf"))
+    m = aten.where.self(infinite, aten.scalar_tensor.default(0.0, dtype=self.dtype), m)
+    m_out = m if keepdim else aten.squeeze.dims(m, list(dim))
     s = aten.log.default(aten.sum.dim_IntList(aten.exp.default(aten.sub.Tensor(self, m)), dim, keepdim))
-    return aten.add.Tensor(s, m if keepdim else aten.squeeze.dims(m, list(dim)))
+    return aten.add.Tensor(s, m_out)
 
 
 reduction("logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", _logsumexp, to_float,
@@ -427,13 +430,13 @@ def _nan_float_required(d, requested, name):
 def _nansum_decomp(self, dim=None, keepdim=False, *, dtype=None):
     nan = aten.isnan.default(self)
     clean = aten.where.self(nan, aten.scalar_tensor.default(0, dtype=self.dtype), self)
-    return aten.sum.dim_IntList(clean, [] if dim is None else dim, keepdim, **_dtype_kw(dtype))
+    return aten.sum.dim_IntList(clean, dim, keepdim, **_dtype_kw(dtype))
 
 
 # nanmean is the NaN-free sum over the count of non-NaN elements (x != x marks the NaNs)
 def _nanmean_decomp(self, dim=None, keepdim=False, *, dtype=None):
-    dims = [] if dim is None else dim
-    count = aten.sum.dim_IntList(aten.logical_not.default(aten.ne.Tensor(self, self)), dims, keepdim)
+    same = aten.alias.default(self)
+    count = aten.sum.dim_IntList(aten.logical_not.default(aten.ne.Tensor(same, same)), dim, keepdim)
     return aten.div.Tensor(_nansum_decomp(self, dim, keepdim, dtype=dtype), count)
 
 
@@ -515,6 +518,8 @@ def _aminmax_kernel(xp, self, *, dim=None, keepdim=False):
 
 
 def _aminmax_decomp(self, *, dim=None, keepdim=False):
+    if dim is None and not keepdim:
+        return aten.amin.default(self), aten.amax.default(self)
     dims = [] if dim is None else [dim]
     return aten.amin.default(self, dims, keepdim), aten.amax.default(self, dims, keepdim)
 
@@ -530,7 +535,7 @@ def _count_nonzero(xp, a, axis, keepdims):
 
 
 def _count_nonzero_decomp(self, dim=None):
-    dims = [] if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    dims = None if dim is None else ([dim] if isinstance(dim, int) else list(dim))
     return aten.sum.dim_IntList(aten.ne.Scalar(self, 0), dims)
 
 
