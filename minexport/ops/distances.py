@@ -148,7 +148,9 @@ def _pairwise_meta(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 def _pairwise_kernel(xp, x1, x2, p=2.0, eps=1e-6, keepdim=False):
     d = _pairwise_dtype(x1, x2)
-    diff = x1.astype(d.numpy_dtype) - x2.astype(d.numpy_dtype) + d.numpy_dtype.type(eps)
+    # x1 - x2 in their own dtype first (unsigned integers wrap around, as in torch), then + eps
+    common = promote(x1, x2).numpy_dtype
+    diff = (x1.astype(common) - x2.astype(common)).astype(d.numpy_dtype) + d.numpy_dtype.type(eps)
     axis = -1 if diff.ndim else None
     return out_array(xp, vector_norm_array(xp, diff, p, axis, keepdim and diff.ndim > 0), d)
 

@@ -573,6 +573,8 @@ def _norm_check_empty(shape, dims, ord):
 
 def vector_norm_array(xp, a, ord, axis, keepdims):
     """The `ord`-norm of `a` over `axis` (None: all): max/min |a| at +-inf, the nonzero count at 0."""
+    if a.dtype == np.float16:     # half precision accumulates in float32, as torch's kernels do
+        return vector_norm_array(xp, a.astype(np.float32), ord, axis, keepdims).astype(np.float16)
     x = xp.abs(a)
     if ord == float("inf"):
         return x.max(axis=axis, keepdims=keepdims)
