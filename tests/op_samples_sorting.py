@@ -170,7 +170,7 @@ def _unique2():
 def _unique_dim():
     rows = me.tensor([[1, 2, 3], [0, 5, 1], [1, 2, 3], [0, 5, 0]])
     return [Sample(rows, 0), Sample(rows, 1, True, True, True), Sample(rows, -2, True, False, True),
-            Sample(Ti(2, 5, 2, high=2), 1, True, True, True), Sample(rows.float(), 0)]
+            Sample(Ti(2, 5, 2, high=2), 1, True, True, True), Sample(rows.float(), 0), Sample(T(), 0)]
 
 
 @samples("aten.unique_consecutive.default")
@@ -178,7 +178,7 @@ def _unique_consecutive():
     runs = me.tensor([[1, 1, 2, 2], [1, 1, 2, 3], [0, 0, 2, 2]])
     return [Sample(Ti(12, high=2)), Sample(Ti(3, 4, high=2), True, True), Sample(runs, True, True, 0),
             Sample(runs, False, False, 1), Sample(N(7, every=2), True, True), Sample(T(0, 2), True, True),
-            Sample(T(), True, True), Sample(runs.float(), False, True, -1)]
+            Sample(T(), True, True), Sample(runs.float(), False, True, -1), Sample(T(), True, True, 0)]
 
 
 # -------------------------------------------------------------- randperm --

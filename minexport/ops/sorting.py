@@ -531,15 +531,21 @@ register("_unique2(Tensor self, bool sorted=True, bool return_inverse=False, boo
          tags=("dynamic_output_shape",) + KEPT)     # torch._unique2 is private: minexport.unique calls it
 
 
+def _slice_dim(shape, dim):
+    """unique's dim: a 0-d tensor has none to take slices along."""
+    check(len(shape) > 0, lambda: f"Dimension specified as {dim} but tensor has no dimensions", IndexError)
+    return wrap_dim(dim, len(shape))
+
+
 def _unique_dim_kernel(xp, self, dim, sorted=True, return_inverse=False, return_counts=False):
     # inverse and counts come back whatever the flags say, as torch's
-    d = wrap_dim(dim, self.ndim)
+    d = _slice_dim(self.shape, dim)
     vals, inv, counts = np.unique(self, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
     return vals, inv.reshape(-1).astype(np.int64), counts.astype(np.int64)
 
 
 def _unique_dim_meta(self, dim, sorted=True, return_inverse=False, return_counts=False):
-    d = wrap_dim(dim, len(self.shape))
+    d = _slice_dim(self.shape, dim)
     u = _distinct(self, lambda a: _unique_dim_kernel(np, a, d)[2].shape[0], self.shape[d], "unique")
     shape = list(self.shape)
     shape[d] = u
@@ -553,9 +559,7 @@ register("unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse
 
 
 def _unique_consecutive_kernel(xp, self, return_inverse=False, return_counts=False, dim=None):
-    a = self.reshape(-1) if dim is None else xp.moveaxis(self, wrap_dim(dim, self.ndim), 0)
-    if dim is not None and self.ndim == 0:
-        a = self.reshape(1)
+    a = self.reshape(-1) if dim is None else xp.moveaxis(self, _slice_dim(self.shape, dim), 0)
     starts = _flat_runs(xp, a)
     where = xp.flatnonzero(starts)
     vals = a[where]
@@ -565,7 +569,7 @@ def _unique_consecutive_kernel(xp, self, return_inverse=False, return_counts=Fal
     if dim is None:
         return vals, inv.reshape(self.shape) if return_inverse else empty, counts if return_counts else empty
     # with a dim, inverse and counts come back whatever the flags say, as torch's
-    return (vals if self.ndim == 0 else xp.moveaxis(vals, 0, wrap_dim(dim, self.ndim))), inv, counts
+    return xp.moveaxis(vals, 0, wrap_dim(dim, self.ndim)), inv, counts
 
 
 def _unique_consecutive_meta(self, return_inverse=False, return_counts=False, dim=None):
@@ -575,15 +579,13 @@ def _unique_consecutive_meta(self, return_inverse=False, return_counts=False, di
         return (fake_like((u,), self.dtype, self),
                 fake_like(self.shape if return_inverse else (0,), dt.int64, self),
                 fake_like((u,) if return_counts else (0,), dt.int64, self))
-    d = wrap_dim(dim, len(self.shape))
-    size = self.shape[d] if self.shape else 1
-    u = _distinct(self, lambda a: _unique_consecutive_kernel(np, a, dim=d)[2].shape[0], size,
+    d = _slice_dim(self.shape, dim)
+    u = _distinct(self, lambda a: _unique_consecutive_kernel(np, a, dim=d)[2].shape[0], self.shape[d],
                   "unique_consecutive")
     shape = list(self.shape)
-    if shape:
-        shape[d] = u
-    return fake_like(tuple(shape) if shape else (u,), self.dtype, self), \
-        fake_like((size,), dt.int64, self), fake_like((u,), dt.int64, self)
+    shape[d] = u
+    return fake_like(tuple(shape), self.dtype, self), fake_like((self.shape[d],), dt.int64, self), \
+        fake_like((u,), dt.int64, self)
 
 
 register("unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> "
