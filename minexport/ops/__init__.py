@@ -6,4 +6,5 @@ from ._registry import OpOverload, OpOverloadPacket, aten, all_ops, lookup, regi
 from . import pointwise, reductions, linalg, shape, indexing, nn_ops, creation, higher_order
 from . import shape_extra
 from . import pointwise, reductions, linalg, shape, indexing, nn_ops, creation, higher_order, sorting, scans, distances
+from . import sorting, quantiles, uniques, scans, distances
 from .schema import parse_schema
