@@ -11,7 +11,7 @@ from ._common import broadcast_shapes, check, dtype_of, fake_like, out_array, pr
     wrap_dim
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
-from .reductions import KEPT, reduced_shape, vector_norm_array, _norm_dtype
+from .reductions import reduced_shape, vector_norm_array, _norm_dtype
 
 
 # ------------------------------------------------------------------ dist --
@@ -34,7 +34,7 @@ def _dist_kernel(xp, self, other, p=2):
     return out_array(xp, vector_norm_array(xp, diff, p, None, False), d)
 
 
-register("dist(Tensor self, Tensor other, Scalar p=2) -> Tensor", meta=_dist_meta, kernel=_dist_kernel, tags=KEPT,
+register("dist(Tensor self, Tensor other, Scalar p=2) -> Tensor", meta=_dist_meta, kernel=_dist_kernel,
          variants=FUNCTION_AND_METHOD)
 
 

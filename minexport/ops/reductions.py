@@ -13,11 +13,6 @@ from ._common import check, dtype_of, fake_like, out_array, torch_type_name, wra
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
 
-# torch's run_decompositions() keeps these non-core ops as they are (it has no decomposition for
-# them) and its ATen dialect allows them: the `core_ir_allowed` tag says so (see ops/core.py)
-KEPT = ("core_ir_allowed",)
-
-
 def reduced_shape(shape, dims, keepdim):
     """Shape after reducing `dims` (already normalized)."""
     if keepdim:
@@ -463,7 +458,7 @@ def _register_moment_mean(name, sqrt):
             return _moment(sqrt)(xp, self, axis, keepdim, correction), _mean(xp, self, axis, keepdim)
 
         register(schema, meta=meta, kernel=kernel, variants=("function",), decomposition=decomposition,
-                 tags=("reduction",) + (KEPT if decomposition is None else ()))
+                 tags=("reduction",))
 
     def via_correction(dim, correction, keepdim, self):
         var, mean = aten.var_mean.correction(self, dim, correction=correction, keepdim=keepdim)
@@ -607,4 +602,4 @@ def _vector_norm_kernel(xp, self, ord=2, dim=None, keepdim=False, *, dtype=None)
 
 register("linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, "
          "ScalarType? dtype=None) -> Tensor", meta=_vector_norm_meta, kernel=_vector_norm_kernel,
-         tags=("reduction",) + KEPT)
+         tags=("reduction",))

@@ -7,7 +7,7 @@ from .. import dtypes as dt
 from ._common import check, dtype_of, fake_like, out_array, torch_type_name, wrap_dim
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, register
-from .reductions import KEPT, sum_like
+from .reductions import sum_like
 
 
 # ------------------------------------------------------ cumsum, cumprod --
@@ -30,7 +30,7 @@ for _name, _fn, _core in (("cumsum", lambda xp, a, d: xp.cumsum(a, axis=d, dtype
                           ("cumprod", lambda xp, a, d: xp.cumprod(a, axis=d, dtype=a.dtype), False)):
     _meta, _kernel = _accumulating(_name, _fn)
     _op = register(f"{_name}(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor", meta=_meta,
-                   kernel=_kernel, tags=("core",) if _core else KEPT, variants=FUNCTION_AND_METHOD)
+                   kernel=_kernel, tags=("core",) if _core else (), variants=FUNCTION_AND_METHOD)
     register_inplace(_op, f"{_name}_(Tensor(a!) self, int dim, *, ScalarType? dtype=None) -> Tensor(a!)")
 
 
@@ -58,7 +58,7 @@ def _running(name, accumulate):
         idx = xp.maximum.accumulate(xp.where(reach, pos, 0), axis=d)
         return vals, idx.astype(np.int64)
 
-    register(f"{name}(Tensor self, int dim) -> (Tensor values, Tensor indices)", meta=meta, kernel=kernel, tags=KEPT,
+    register(f"{name}(Tensor self, int dim) -> (Tensor values, Tensor indices)", meta=meta, kernel=kernel,
              variants=FUNCTION_AND_METHOD)
 
 
@@ -90,4 +90,4 @@ def _logcumsumexp_kernel(xp, self, dim):
 
 
 register("logcumsumexp(Tensor self, int dim) -> Tensor", meta=_logcumsumexp_meta, kernel=_logcumsumexp_kernel,
-         tags=KEPT, variants=FUNCTION_AND_METHOD)
+         variants=FUNCTION_AND_METHOD)

@@ -14,7 +14,7 @@ from .. import dtypes as dt
 from .._tensor import make_fake
 from ._common import check, fake_like, out_array, promote, torch_type_name, wrap_dim
 from ._registry import FUNCTION_AND_METHOD, aten, register
-from .reductions import KEPT, reduced_shape
+from .reductions import reduced_shape
 
 
 # ------------------------------------------------------------- helpers --
@@ -75,7 +75,7 @@ register("sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values
          meta=_sort_meta, kernel=_sort_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
 # every sort here is stable, so `stable=` changes nothing but the overload torch records
 register("sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False) -> "
-         "(Tensor values, Tensor indices)", meta=_sort_meta, kernel=_sort_kernel, tags=KEPT,
+         "(Tensor values, Tensor indices)", meta=_sort_meta, kernel=_sort_kernel,
          variants=FUNCTION_AND_METHOD)
 
 
@@ -151,7 +151,7 @@ def _kthvalue_kernel(xp, self, k, dim=-1, keepdim=False):
 
 
 register("kthvalue(Tensor self, SymInt k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)",
-         meta=_kthvalue_meta, kernel=_kthvalue_kernel, tags=KEPT, variants=FUNCTION_AND_METHOD)
+         meta=_kthvalue_meta, kernel=_kthvalue_kernel, variants=FUNCTION_AND_METHOD)
 
 
 # ------------------------------------------------- median, nanmedian --
@@ -200,10 +200,10 @@ def _median_dim(name, ignore_nan):
 
 for _name, _ignore in (("median", False), ("nanmedian", True)):
     register(f"{_name}(Tensor self) -> Tensor", meta=lambda self: fake_like((), self.dtype, self),
-             kernel=_median_all(_ignore), tags=KEPT, variants=FUNCTION_AND_METHOD)
+             kernel=_median_all(_ignore), variants=FUNCTION_AND_METHOD)
     _meta, _kernel = _median_dim(_name, _ignore)
     register(f"{_name}.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
-             meta=_meta, kernel=_kernel, tags=KEPT, variants=FUNCTION_AND_METHOD)
+             meta=_meta, kernel=_kernel, variants=FUNCTION_AND_METHOD)
 
 
 # ------------------------------------------------------------------ mode --
@@ -236,7 +236,7 @@ def _mode_kernel(xp, self, dim=-1, keepdim=False):
 
 
 register("mode(Tensor self, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)",
-         meta=_mode_meta, kernel=_mode_kernel, tags=KEPT, variants=FUNCTION_AND_METHOD)
+         meta=_mode_meta, kernel=_mode_kernel, variants=FUNCTION_AND_METHOD)
 
 
 # ------------------------------------------------ searchsorted, bucketize --
@@ -287,7 +287,7 @@ def _searchsorted_kernel(xp, sorted_sequence, self, *, out_int32=False, right=Fa
 for _kind in ("Tensor", "Scalar"):
     register(f"searchsorted.{_kind}(Tensor sorted_sequence, {_kind} self, *, bool out_int32=False, bool right=False, "
              "str? side=None, Tensor? sorter=None) -> Tensor", meta=_searchsorted_meta,
-             kernel=_searchsorted_kernel, tags=KEPT, variants=("function",))
+             kernel=_searchsorted_kernel, variants=("function",))
 
 
 def _bucketize_check(boundaries):
@@ -306,9 +306,9 @@ def _bucketize_kernel(xp, self, boundaries, *, out_int32=False, right=False):
 
 
 register("bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor",
-         meta=_bucketize_meta, kernel=_bucketize_kernel, tags=KEPT, variants=("function",))
+         meta=_bucketize_meta, kernel=_bucketize_kernel, variants=("function",))
 register("bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor",
-         meta=_bucketize_meta, kernel=_bucketize_kernel, tags=KEPT, variants=("function",))
+         meta=_bucketize_meta, kernel=_bucketize_kernel, variants=("function",))
 
 
 # -------------------------------------------------------------- randperm --

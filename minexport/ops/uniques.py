@@ -9,7 +9,6 @@ from .. import dtypes as dt
 from ._common import check, fake_like, wrap_dim
 from ._registry import FUNCTION_AND_METHOD, register
 from .indexing import data_dependent_size
-from .reductions import KEPT
 
 
 def _numel(shape):
@@ -49,7 +48,7 @@ def _unique2_meta(self, sorted=True, return_inverse=False, return_counts=False):
 
 register("_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> "
          "(Tensor, Tensor, Tensor)", meta=_unique2_meta, kernel=_unique2_kernel,
-         tags=("dynamic_output_shape",) + KEPT)     # torch._unique2 is private: minexport.unique calls it
+         tags=("dynamic_output_shape",))     # torch._unique2 is private: minexport.unique calls it
 
 
 def _slice_dim(shape, dim):
@@ -76,7 +75,7 @@ def _unique_dim_meta(self, dim, sorted=True, return_inverse=False, return_counts
 
 register("unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse=False, "
          "bool return_counts=False) -> (Tensor, Tensor, Tensor)", meta=_unique_dim_meta, kernel=_unique_dim_kernel,
-         tags=("dynamic_output_shape",) + KEPT)
+         tags=("dynamic_output_shape",))
 
 
 def _unique_consecutive_kernel(xp, self, return_inverse=False, return_counts=False, dim=None):
@@ -111,4 +110,4 @@ def _unique_consecutive_meta(self, return_inverse=False, return_counts=False, di
 
 register("unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> "
          "(Tensor, Tensor, Tensor)", meta=_unique_consecutive_meta, kernel=_unique_consecutive_kernel,
-         tags=("dynamic_output_shape",) + KEPT, variants=FUNCTION_AND_METHOD)
+         tags=("dynamic_output_shape",), variants=FUNCTION_AND_METHOD)
