@@ -5,6 +5,5 @@ Importing this package registers every op family once.
 from ._registry import OpOverload, OpOverloadPacket, aten, all_ops, lookup, register, namespace
 from . import pointwise, reductions, linalg, shape, indexing, nn_ops, creation, higher_order
 from . import shape_extra
-from . import pointwise, reductions, linalg, shape, indexing, nn_ops, creation, higher_order, sorting, scans, distances
 from . import sorting, quantiles, uniques, scans, distances
 from .schema import parse_schema
