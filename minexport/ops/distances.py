@@ -72,9 +72,12 @@ def _cdist_kernel(xp, x1, x2, p=2.0, compute_mode=None):
     if x1.shape[-1] == 0:
         return xp.zeros(shape, dtype=x1.dtype)
     if _uses_mm(p, compute_mode, x1.shape[-2], x2.shape[-2]):
-        # |a|^2 - 2 a.b + |b|^2, clamped at 0 before the root (rounding can make it negative)
-        sq = (x1 * x1).sum(-1)[..., :, None] + (x2 * x2).sum(-1)[..., None, :] - 2 * (x1 @ xp.swapaxes(x2, -1, -2))
-        r = xp.sqrt(xp.maximum(sq, 0))
+        # torch's one matrix product [-2a, |a|^2, 1] . [b, 1, |b|^2] = |a - b|^2, clamped at 0 before the
+        # root (rounding can make it negative)
+        n1, n2 = (x1 * x1).sum(-1, keepdims=True), (x2 * x2).sum(-1, keepdims=True)
+        a = xp.concatenate([-2 * x1, n1, xp.ones_like(n1)], -1)
+        b = xp.concatenate([x2, xp.ones_like(n2), n2], -1)
+        r = xp.sqrt(xp.maximum(a @ xp.swapaxes(b, -1, -2), 0))
     else:
         r = vector_norm_array(xp, x1[..., :, None, :] - x2[..., None, :, :], p, -1, False)
     return out_array(xp, xp.broadcast_to(r, shape), dtype_of(x1))

@@ -29,7 +29,7 @@ def _flat_runs(xp, a):
     """Start flags of the runs of equal neighbours along axis 0 (rows compared whole)."""
     differs = a[1:] != a[:-1]
     if a.ndim > 1:
-        differs = differs.reshape(differs.shape[0], -1).any(axis=1)
+        differs = differs.any(axis=tuple(range(1, a.ndim)))
     return xp.concatenate([xp.ones(min(a.shape[0], 1), dtype=bool), differs])
 
 
