@@ -241,6 +241,136 @@ def logsumexp(input, dim, keepdim=False):
     return aten.logsumexp.default(input, _dims(dim), keepdim)
 
 
+# -------------------------------------- sorting, scans, distances ----
+for _n in ("kthvalue", "median", "nanmedian", "mode", "cummax", "cummin"):
+    setattr(return_types, _n, collections.namedtuple(_n, ["values", "indices"]))
+return_types.aminmax = collections.namedtuple("aminmax", ["min", "max"])
+
+
+def sort(input, dim=-1, descending=False, *, stable=None):
+    """Sorted values and their indices along dim (NaN last ascending); named (values, indices)."""
+    # passing `stable` picks the .stable overload, as torch's binding does
+    if stable is None:
+        return return_types.sort(*aten.sort.default(input, dim, descending))
+    return return_types.sort(*aten.sort.stable(input, stable=stable, dim=dim, descending=descending))
+
+
+def argsort(input, dim=-1, descending=False, *, stable=None):
+    """Indices that sort input along dim."""
+    # passing `stable` picks the .stable overload, as torch's binding does
+    if stable is None:
+        return aten.argsort.default(input, dim, descending)
+    return aten.argsort.stable(input, stable=stable, dim=dim, descending=descending)
+
+
+def _named(name, op):
+    """A function calling `op` whose tuple result is torch.return_types.<name>."""
+    result = getattr(return_types, name)
+
+    def f(*args, **kwargs):
+        return result(*op(*args, **kwargs))
+    f.__name__ = name
+    f.__doc__ = f"aten.{op}: {op._schema_text}; the result is named ({', '.join(result._fields)})."
+    return f
+
+
+topk = _named("topk", aten.topk.default)
+kthvalue = _named("kthvalue", aten.kthvalue.default)
+mode = _named("mode", aten.mode.default)
+cummax = _named("cummax", aten.cummax.default)
+cummin = _named("cummin", aten.cummin.default)
+aminmax = _named("aminmax", aten.aminmax.default)
+
+
+def _median_like(name):
+    whole, by_dim = getattr(aten, name).default, _named(name, getattr(aten, name).dim)
+
+    def f(input, dim=None, keepdim=False):
+        # no dim: the .default overload (a value only); a dim: (values, indices)
+        return whole(input) if dim is None else by_dim(input, dim, keepdim)
+    f.__name__ = name
+    f.__doc__ = f"{name}(input): the lower median; {name}(input, dim) -> (values, indices)."
+    return f
+
+
+median = _median_like("median")
+nanmedian = _median_like("nanmedian")
+
+
+def _nan_reduction(name):
+    op = getattr(aten, name).default
+
+    def f(input, dim=None, keepdim=False, *, dtype=None):
+        # an int dim means [dim]
+        kw = {"dtype": dtype} if dtype is not None else {}
+        return op(input, _dims(dim), keepdim, **kw)
+    f.__name__ = name
+    f.__doc__ = f"{name} over dims (all by default), NaN treated as missing."
+    return f
+
+
+nansum = _nan_reduction("nansum")
+nanmean = _nan_reduction("nanmean")
+
+
+def _moment_mean(op_name):
+    ops = getattr(aten, op_name)
+
+    def f(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        # the overload choice of var/std (see _moment); the result is a plain (var or std, mean) tuple
+        if isinstance(dim, _bool):
+            dim, unbiased = None, dim
+        if correction is None and (unbiased is not None or (dim is not None and not keepdim)):
+            unbiased = True if unbiased is None else unbiased
+            if dim is None:
+                return ops.default(input, unbiased)
+            return ops.dim(input, _dims(dim), unbiased, keepdim)
+        kw = {"keepdim": keepdim} if keepdim else {}
+        if correction is not None:
+            kw["correction"] = correction
+        return ops.correction(input, _dims(dim), **kw)
+    f.__name__ = op_name
+    f.__doc__ = f"{op_name}: ({op_name[:3]}, mean) over dims with Bessel `correction` (default 1)."
+    return f
+
+
+var_mean = _moment_mean("var_mean")
+std_mean = _moment_mean("std_mean")
+
+_CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": 1,
+                "donot_use_mm_for_euclid_dist": 2}
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """p-norm distances between the rows of x1 and of x2 (batched)."""
+    # torch's names of the euclidean strategies become the op's int codes
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    return aten.cdist.default(x1, x2, p, _CDIST_MODES[compute_mode])
+
+
+def _unique_result(values, inverse, counts, return_inverse, return_counts):
+    out = (values,) + ((inverse,) if return_inverse else ()) + ((counts,) if return_counts else ())
+    return out[0] if len(out) == 1 else out
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), optionally with the inverse indices and counts."""
+    # no dim: _unique2; a dim: unique_dim (distinct slices); the result holds what was asked for
+    if dim is None:
+        r = aten._unique2.default(input, sorted, return_inverse, return_counts)
+    else:
+        r = aten.unique_dim.default(input, dim, sorted, return_inverse, return_counts)
+    return _unique_result(*r, return_inverse, return_counts)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """One element (or slice) per run of equal neighbours, optionally with inverse indices and counts."""
+    # the result holds what was asked for
+    r = aten.unique_consecutive.default(input, return_inverse, return_counts, dim)
+    return _unique_result(*r, return_inverse, return_counts)
+
+
 # ---------------------------------------------------------------- shape ----
 def _varargs(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):

@@ -362,6 +362,7 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
 Tensor.type = _type
 for _f in (to, type_as, cpu, cuda, new_full, new_tensor, where):
     setattr(Tensor, _f.__name__, _f)
+Tensor.unique = F.unique     # torch's Tensor.unique is torch.unique (a Python function over _unique2)
 
 
 for _name, _f in _shape_functions.METHODS.items():      # varargs bindings of shape ops

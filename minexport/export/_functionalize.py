@@ -161,9 +161,11 @@ class _Functionalizer(Tracer):
 
     def data_dependent_size(self, upper):
         """Replaying an op with a data-dependent size: the size the training graph recorded for it."""
-        for size in getattr(self.meta.get("val"), "shape", ()):
-            if is_symbolic(size) and size.expr.free_symbols & size.env.unbacked:
-                return size
+        val = self.meta.get("val")
+        for t in val if isinstance(val, (list, tuple)) else (val,):     # a tuple: unique's outputs
+            for size in getattr(t, "shape", ()):
+                if is_symbolic(size) and size.expr.free_symbols & size.env.unbacked:
+                    return size
         raise RuntimeError("run_decompositions: a data-dependent size has no recorded symbol to replay")
 
     def node_meta(self, val):

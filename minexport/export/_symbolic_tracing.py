@@ -72,11 +72,14 @@ class SymbolicTracing:
     def assert_sizes(self, node, out):
         """After an op made data-dependent sizes: read them (sym_size) and assert their range at run time."""
         pending, self.pending_sizes = self.pending_sizes, []
+        # a tuple output (unique's values, inverse, counts) is read through its getitem nodes
+        outputs = out if isinstance(out, (list, tuple)) else (out,)
         for sym, upper in pending:
-            for d, size in enumerate(getattr(out, "shape", ())):
-                if is_symbolic(size) and size.expr == sym.expr:
-                    self.symbolic.sources[sym.expr] = (node, d)
-                    break
+            found = ((getattr(t, "_node", node), d) for t in outputs for d, size in enumerate(getattr(t, "shape", ()))
+                     if is_symbolic(size) and size.expr == sym.expr)
+            source = next(found, None)
+            if source is not None:
+                self.symbolic.sources[sym.expr] = source
             for cond in (sym >= 0,) if upper is None else (sym >= 0, sym <= upper):   # no bound: only >= 0
                 self.runtime_assert(cond)
 

@@ -1095,3 +1095,20 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 def leaky_relu_(input, negative_slope=0.01):
     """In-place leaky_relu."""
     return leaky_relu(input, negative_slope, inplace=True)
+# ------------------------------------------------------------ distances ----
+__all__ += ["pdist", "cosine_similarity", "pairwise_distance"]
+
+
+def pdist(input, p=2.0):
+    """p-norm distances between every pair of rows of a 2-D input (the upper triangle, row by row)."""
+    return aten.pdist.default(input, p)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Cosine of the angle between x1 and x2 along dim (broadcast), each norm at least eps."""
+    return aten.cosine_similarity.default(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """p-norm of x1 - x2 + eps over the last dim."""
+    return aten.pairwise_distance.default(x1, x2, p, eps, keepdim)

@@ -9,4 +9,5 @@ from . import rnn, losses, layer_ops
 from . import pooling, nn_backward, padding, upsample, rearrange, fft, instance_norm
 from . import activations, elementwise, aliases
 from . import model_surface
+from . import sorting, quantiles, uniques, scans, distances
 from .schema import parse_schema

@@ -1,5 +1,6 @@
 """Reductions: sum, mean, prod, amax/amin, max/min, argmax/argmin, var/std,
-any/all, cumsum, logsumexp, softmax and log_softmax.
+var_mean/std_mean, any/all, logsumexp, nansum/nanmean, aminmax, count_nonzero,
+linalg_vector_norm, softmax and log_softmax (scans such as cumsum are in `scans`).
 
 `reduction()` registers an op whose output drops (or keeps as size 1) the
 reduced dims; a row gives its array function and its dtype rule.
@@ -10,7 +11,6 @@ from .. import dtypes as dt
 from ..runtime.backends import array_namespace
 from ._common import check, dtype_of, fake_like, out_array, torch_type_name, wrap_dim, wrap_dims
 from ._registry import FUNCTION_AND_METHOD, aten, register
-
 
 
 def reduced_shape(shape, dims, keepdim):
@@ -89,7 +89,7 @@ def reduction(schema, fn, rule, *, dims_param=True, single_dim=False, empty_ok=T
         compute, out = rule(dtype_of(self), requested, name)
         a = self.astype(compute.numpy_dtype, copy=False)
         if not empty_ok:
-            check(all(self.shape[d] != 0 for d in dims) and (self.size != 0 or dims),
+            check(all(self.shape[d] != 0 for d in dims if self.ndim) and (self.size != 0 or dims),
                   lambda: f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
         axis = dims if self.ndim else None
         return out_array(xp, fn(xp, a, axis, keepdim, **kwargs), out)
@@ -194,11 +194,13 @@ reduction("all.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor"
 def _logsumexp_decomp(self, dim, keepdim=False):
     if not self.dtype.is_floating_point:
         self = aten._to_copy.default(self, dtype=dt.get_default_dtype())
+    # torch's order of ops: the infinite maxima zeroed, then squeezed, then the shifted sum
     m = aten.amax.default(self, dim, True)
-    finite = aten.lt.Scalar(aten.abs.default(m), float("inf"))
-    m = aten.where.self(finite, m, aten.scalar_tensor.default(0.0, dtype=self.dtype))
+    infinite = aten.eq.Scalar(aten.abs.default(m), float("inf"))
+    m = aten.where.self(infinite, aten.scalar_tensor.default(0.0, dtype=self.dtype), m)
+    m_out = m if keepdim else aten.squeeze.dims(m, list(dim))
     s = aten.log.default(aten.sum.dim_IntList(aten.exp.default(aten.sub.Tensor(self, m)), dim, keepdim))
-    return aten.add.Tensor(s, m if keepdim else aten.squeeze.dims(m, list(dim)))
+    return aten.add.Tensor(s, m_out)
 
 
 reduction("logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor", _logsumexp, to_float,
@@ -322,24 +324,6 @@ _register_arg_reduction("max", _nan_first(np.argmax))
 _register_arg_reduction("min", _nan_first(np.argmin))
 
 
-# ---------------------------------------------------------------- cumsum --
-def _cumsum_meta(self, dim, *, dtype=None):
-    wrap_dim(dim, len(self.shape))
-    _, out = sum_like(self.dtype, dtype, "cumsum")
-    return fake_like(self.shape, out, self)
-
-
-def _cumsum_kernel(xp, self, dim, *, dtype=None):
-    d = wrap_dim(dim, self.ndim)
-    compute, out = sum_like(dtype_of(self), dtype, "cumsum")
-    a = self.astype(compute.numpy_dtype, copy=False)
-    return out_array(xp, xp.cumsum(a, axis=d) if self.ndim else a.copy(), out)
-
-
-register("cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor",
-         meta=_cumsum_meta, kernel=_cumsum_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
-
-
 # --------------------------------------------------------------- softmax --
 def _softmax_array(xp, a, d, log, *, inplace=False):
     """softmax (or log_softmax) of `a` along `d`.
@@ -415,3 +399,207 @@ def _softmax_family(name, log):
 
 _softmax_family("softmax", False)
 _softmax_family("log_softmax", True)
+
+
+# ------------------------------------------------------ nansum, nanmean --
+def _nan_to_zero(xp, a):
+    return xp.where(xp.isnan(a), 0, a) if a.dtype.kind == "f" else a
+
+
+def _nansum(xp, a, axis, keepdims):
+    return _sum(xp, _nan_to_zero(xp, a), axis, keepdims)
+
+
+def _nanmean(xp, a, axis, keepdims):
+    count = (~xp.isnan(a)).sum(axis=axis, keepdims=keepdims)
+    with np.errstate(invalid="ignore", divide="ignore"):   # a slice of NaNs only is NaN, as in torch
+        return (_nansum(xp, a, axis, keepdims) / count).astype(a.dtype)
+
+
+def _nan_float_required(d, requested, name):
+    check(d.is_floating_point, lambda: f"{name}(): expected input to have floating point or complex dtype but "
+                                       f"got {torch_type_name(d)}")
+    return float_required(d, requested, name)
+
+
+def _nansum_decomp(self, dim=None, keepdim=False, *, dtype=None):
+    nan = aten.isnan.default(self)
+    clean = aten.where.self(nan, aten.scalar_tensor.default(0, dtype=self.dtype), self)
+    return aten.sum.dim_IntList(clean, dim, keepdim, **_dtype_kw(dtype))
+
+
+# nanmean is the NaN-free sum over the count of non-NaN elements (x != x marks the NaNs)
+def _nanmean_decomp(self, dim=None, keepdim=False, *, dtype=None):
+    same = aten.alias.default(self)
+    count = aten.sum.dim_IntList(aten.logical_not.default(aten.ne.Tensor(same, same)), dim, keepdim)
+    return aten.div.Tensor(_nansum_decomp(self, dim, keepdim, dtype=dtype), count)
+
+
+reduction("nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+          _nansum, sum_like, decomposition=_nansum_decomp)
+reduction("nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor",
+          _nanmean, _nan_float_required, decomposition=_nanmean_decomp, tags=())
+
+
+# --------------------------------------------------- var_mean, std_mean --
+def _register_moment_mean(name, sqrt):
+    """var_mean / std_mean: (var or std, mean) in one op; torch decomposes all to var_mean.correction."""
+    def make(schema, parse, decomposition=None):
+        def meta(self, *args, **kwargs):
+            dims, _, keepdim = parse(len(self.shape), *args, **kwargs)
+            check(self.dtype.is_floating_point, f"{name} only support floating point and complex dtypes")
+            out = fake_like(reduced_shape(self.shape, dims, keepdim), self.dtype, self)
+            return out, fake_like(out.shape, self.dtype, self)
+
+        def kernel(xp, self, *args, **kwargs):
+            dims, correction, keepdim = parse(self.ndim, *args, **kwargs)
+            check(dtype_of(self).is_floating_point, f"{name} only support floating point and complex dtypes")
+            axis = dims if self.ndim else None
+            return _moment(sqrt)(xp, self, axis, keepdim, correction), _mean(xp, self, axis, keepdim)
+
+        register(schema, meta=meta, kernel=kernel, variants=("function",), decomposition=decomposition,
+                 tags=("reduction",))
+
+    def via_correction(dim, correction, keepdim, self):
+        var, mean = aten.var_mean.correction(self, dim, correction=correction, keepdim=keepdim)
+        return (aten.sqrt.default(var) if sqrt else var), mean
+
+    make(f"{name}(Tensor self, bool unbiased=True) -> (Tensor, Tensor)",
+         lambda nd, unbiased=True: (*_var_args(nd, None, None, unbiased), False),
+         decomposition=lambda self, unbiased=True: via_correction(None, 1 if unbiased else 0, False, self))
+    make(f"{name}.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor)",
+         lambda nd, dim, unbiased=True, keepdim=False: (*_var_args(nd, dim, None, unbiased), keepdim),
+         decomposition=lambda self, dim, unbiased=True, keepdim=False:
+         via_correction(dim, 1 if unbiased else 0, keepdim, self))
+    make(f"{name}.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> "
+         "(Tensor, Tensor)",
+         lambda nd, dim=None, *, correction=None, keepdim=False: (*_var_args(nd, dim, correction, True), keepdim),
+         decomposition=None if not sqrt else lambda self, dim=None, *, correction=None, keepdim=False:
+         via_correction(dim, correction, keepdim, self))
+
+
+_register_moment_mean("var_mean", False)
+_register_moment_mean("std_mean", True)
+
+
+# --------------------------------------------------------------- aminmax --
+def _aminmax_dims(self, dim):
+    ndim = len(self.shape)
+    if dim is None:
+        numel = 1
+        for s in self.shape:
+            numel = numel * s
+        check(numel != 0, "aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                          "identity.")
+        return tuple(range(ndim))
+    d = wrap_dim(dim, ndim)
+    check(ndim == 0 or self.shape[d] != 0,
+          lambda: f"aminmax: Expected reduction dim {d} to have non-zero size.", IndexError)
+    return (d,)
+
+
+def _aminmax_meta(self, *, dim=None, keepdim=False):
+    shape = reduced_shape(self.shape, _aminmax_dims(self, dim), keepdim)
+    return fake_like(shape, self.dtype, self), fake_like(shape, self.dtype, self)
+
+
+def _aminmax_kernel(xp, self, *, dim=None, keepdim=False):
+    dims = _aminmax_dims(self, dim)
+    axis = dims if self.ndim else None
+    if self.ndim == 0 and keepdim is False:
+        return self.copy(), self.copy()
+    return out_array(xp, _amin(xp, self, axis, keepdim), dtype_of(self)), \
+        out_array(xp, _amax(xp, self, axis, keepdim), dtype_of(self))
+
+
+def _aminmax_decomp(self, *, dim=None, keepdim=False):
+    if dim is None and not keepdim:
+        return aten.amin.default(self), aten.amax.default(self)
+    dims = [] if dim is None else [dim]
+    return aten.amin.default(self, dims, keepdim), aten.amax.default(self, dims, keepdim)
+
+
+register("aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)",
+         meta=_aminmax_meta, kernel=_aminmax_kernel, tags=("reduction",), variants=FUNCTION_AND_METHOD,
+         decomposition=_aminmax_decomp)
+
+
+# --------------------------------------------------------- count_nonzero --
+def _count_nonzero(xp, a, axis, keepdims):
+    return xp.count_nonzero(a, axis=axis)
+
+
+def _count_nonzero_decomp(self, dim=None):
+    dims = None if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    return aten.sum.dim_IntList(aten.ne.Scalar(self, 0), dims)
+
+
+def _int64(d, requested, name):
+    return d, dt.int64
+
+
+reduction("count_nonzero(Tensor self, int? dim=None) -> Tensor", _count_nonzero, _int64, single_dim=True,
+          decomposition=_count_nonzero_decomp)
+reduction("count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor", _count_nonzero, _int64,
+          decomposition=_count_nonzero_decomp)
+
+
+# ---------------------------------------------------- linalg_vector_norm --
+def _norm_dtype(d, requested):
+    check(d.is_floating_point, lambda: "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                                       f"Got {torch_type_name(d)}")
+    if requested is None:
+        return d
+    check(dt.promote_types(d, requested) is requested,
+          lambda: f"linalg.vector_norm: the dtype of the input ({torch_type_name(d)}) should be convertible "
+                  f"without narrowing to the specified dtype ({torch_type_name(requested)})")
+    return requested
+
+
+def _ord_text(ord):
+    return "inf" if ord == float("inf") else "-inf" if ord == -float("inf") else str(ord)
+
+
+def _norm_check_empty(shape, dims, ord):
+    check(ord >= 0 and ord != float("inf") or all(shape[d] != 0 for d in dims),
+          lambda: f"linalg.vector_norm cannot compute the {_ord_text(ord)} norm on an empty tensor because the "
+                  "operation does not have an identity")
+
+
+def vector_norm_array(xp, a, ord, axis, keepdims):
+    """The `ord`-norm of `a` over `axis` (None: all): max/min |a| at +-inf, the nonzero count at 0."""
+    if a.dtype == np.float16:     # half precision accumulates in float32, as torch's kernels do
+        return vector_norm_array(xp, a.astype(np.float32), ord, axis, keepdims).astype(np.float16)
+    x = xp.abs(a)
+    if ord == float("inf"):
+        return x.max(axis=axis, keepdims=keepdims)
+    if ord == -float("inf"):
+        return x.min(axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return (x != 0).sum(axis=axis, keepdims=keepdims).astype(a.dtype)
+    if ord == 1:
+        return x.sum(axis=axis, keepdims=keepdims)
+    with np.errstate(divide="ignore", over="ignore"):
+        if ord == 2:
+            return xp.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
+        return (x ** ord).sum(axis=axis, keepdims=keepdims) ** (1.0 / ord)
+
+
+def _vector_norm_meta(self, ord=2, dim=None, keepdim=False, *, dtype=None):
+    out = _norm_dtype(self.dtype, dtype)
+    dims = wrap_dims(dim, len(self.shape))
+    _norm_check_empty(self.shape, dims, ord)
+    return fake_like(reduced_shape(self.shape, dims, keepdim), out, self)
+
+
+def _vector_norm_kernel(xp, self, ord=2, dim=None, keepdim=False, *, dtype=None):
+    out = _norm_dtype(dtype_of(self), dtype)
+    dims = wrap_dims(dim, self.ndim)
+    _norm_check_empty(self.shape, dims, ord)
+    a = self.astype(out.numpy_dtype, copy=False)
+    return out_array(xp, vector_norm_array(xp, a, ord, dims if self.ndim else None, keepdim), out)
+
+
+register("linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, "
+         "ScalarType? dtype=None) -> Tensor", meta=_vector_norm_meta, kernel=_vector_norm_kernel,
+         tags=("reduction",))
