@@ -21,20 +21,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "model_corpus"
 HARNESS = ROOT.parent / "shared" / "conformance" / "conformance.py"
 MODELS = sorted(p.stem for p in CORPUS.glob("[a-z]*.py"))
-# model -> the words its failure names: features other parts of the project are adding
-_WAITS = {
-    "llama_block": ["repeat_interleave"],
-    "mobilenet": ["Hardswish", "hardswish"],
-    "espcn": ["PixelShuffle", "pixel_shuffle"],
-    "style_transfer": ["ReflectionPad2d", "reflection_pad2d", "instance_norm", "InstanceNorm2d"],
-    "unet": ["interpolate", "upsample_bilinear2d"],
-    "rnn_lm": ["LSTM", "lstm", "GRU", "gru"],
-}
-PENDING = {
-    # SDPA's fake output strides make torch's `.contiguous()` a no-op (fake-stride work in progress)
-    "conformance": {**_WAITS, "gpt_lm": ["contiguous"]},
-    "round_trip": _WAITS,
-}
+# model -> the words its failure names: features another part of the project is still adding (none today)
+PENDING = {"conformance": {}, "round_trip": {}}
 # the torch side of the harness, kept by case-file content (the harness's --cache)
 TORCH_CACHE = ROOT / ".pytest_cache" / "model_corpus_torch"
 

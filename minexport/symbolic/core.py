@@ -509,8 +509,17 @@ class ShapeEnv:
                 return True
             if _canonical(rel.negated) in self.axioms:
                 return False
-        bounds = self._bounds(rel.lhs - rel.rhs)
-        return None if bounds is None else _decide(rel.rel_op, *bounds)
+        diff = rel.lhs - rel.rhs
+        decided = self._decide_over_bounds(rel.rel_op, diff)
+        if decided is None and diff.is_Add:
+            # interval arithmetic forgets that a symbol is the same in two terms (s0 - s0*s1 looks like it
+            # could be positive); factored, each symbol appears once per factor: -s0*(s1 - 1)
+            decided = self._decide_over_bounds(rel.rel_op, sympy.factor(diff))
+        return decided
+
+    def _decide_over_bounds(self, rel_op, expr):
+        bounds = self._bounds(expr)
+        return None if bounds is None else _decide(rel_op, *bounds)
 
     def evaluate(self, symbool):
         """Decide a condition: from ranges if possible, else from hints, recording the guard."""
