@@ -48,6 +48,13 @@ def _sym_numel():
     return [Sample(T(3, 4)), Sample(T(0, 2)), Sample(T())]
 
 
+@samples("aten.sym_is_contiguous.default")
+def _sym_is_contiguous():
+    nhwc = T(2, 3, 4, 5).contiguous(memory_format=me.channels_last)
+    return [Sample(T(3, 4)), Sample(T(3, 4, noncontig=True)), Sample(T(4, 3).t()), Sample(T(0, 2)),
+            Sample(nhwc), Sample(nhwc, memory_format=me.channels_last), Sample(T(2, 3, 4, 5), me.channels_last)]
+
+
 @samples("aten.movedim.int", "aten.moveaxis.int")
 def _movedim():
     return [Sample(T(2, 3, 4), 0, 2), Sample(T(2, 3, 4), -1, 0), Sample(T(2, 3, 4, noncontig=True), 1, 1)]

@@ -1329,6 +1329,11 @@ register("sym_storage_offset(Tensor self) -> SymInt", meta=lambda self: self.sto
          kernel=lambda xp, self: _owner(self)[1], tags=("core",))
 register("sym_numel(Tensor self) -> SymInt", meta=lambda self: _numel(self.shape),
          kernel=lambda xp, self: int(self.size), tags=("core",))
+register("sym_is_contiguous(Tensor self, MemoryFormat memory_format=0) -> SymBool",
+         meta=lambda self, memory_format=CONTIGUOUS: self.is_contiguous(memory_format),
+         kernel=lambda xp, self, memory_format=CONTIGUOUS: strides_contiguous(
+             self.shape, _elements(self), memory_format_name(memory_format, CONTIGUOUS)),
+         tags=("core",))
 
 
 # ------------------------------------------------------------ movedim, unfold --
