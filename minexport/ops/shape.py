@@ -107,11 +107,25 @@ def _same_layout(self, shape, *args, **kwargs):
     return self._strides, self._offset
 
 
+def _known_view_strides(shape, strides, new_shape):
+    """`view_strides`, remembered per shape environment: with symbolic sizes each answer costs sympy
+    comparisons, and a model's blocks ask the same few questions again and again.  (Ranges only narrow
+    during an export, so a remembered decision stays true; an undecided one keeps its size-oblivious answer.)"""
+    env = next((x.env for x in (*shape, *strides, *new_shape) if type(x) is not int), None)
+    if env is None:
+        return view_strides(shape, strides, new_shape)
+    cache = env.__dict__.setdefault("_view_strides_cache", {})
+    key = tuple(tuple(x if type(x) is int else x.expr for x in part) for part in (shape, strides, new_shape))
+    if key not in cache:
+        cache[key] = view_strides(shape, strides, new_shape)
+    return cache[key]
+
+
 def _viewed_layout(self, shape, *args, **kwargs):
     """view and its kin: strides from `view_strides`; torch's error when the view is impossible."""
     if self._strides is None:
         return None, self._offset
-    st = view_strides(tuple(self.shape), self._strides, shape)
+    st = _known_view_strides(tuple(self.shape), self._strides, tuple(shape))
     check(st is not None, _VIEW_ERROR)
     return st, self._offset
 
@@ -120,7 +134,7 @@ def _reshaped_layout(self, shape, *args, **kwargs):
     """reshape and its kin: a view when possible, else a fresh contiguous copy."""
     if self._strides is None:
         return None, self._offset
-    st = view_strides(tuple(self.shape), self._strides, shape)
+    st = _known_view_strides(tuple(self.shape), self._strides, tuple(shape))
     return (None, 0) if st is None else (st, self._offset)
 
 

@@ -10,6 +10,7 @@ never symbolic (torch specializes them), so `size == 1`-style checks on a
 symbol are decided False without a guard, as torch's size-oblivious
 reasoning does.
 """
+import functools
 import math
 from fractions import Fraction
 
@@ -106,6 +107,12 @@ class ValueRange:
 def _times(x, y):
     """x * y for interval ends, where 0 times an infinite end is 0."""
     return 0 if x == 0 or y == 0 else x * y
+
+
+@functools.lru_cache(maxsize=1024)
+def _factored(expr):
+    """sympy's factor() of a size expression (pure and slow, and the same few expressions recur per layer)."""
+    return sympy.factor(expr)
 
 
 def _decide(op, lo, hi):
@@ -514,7 +521,7 @@ class ShapeEnv:
         if decided is None and diff.is_Add:
             # interval arithmetic forgets that a symbol is the same in two terms (s0 - s0*s1 looks like it
             # could be positive); factored, each symbol appears once per factor: -s0*(s1 - 1)
-            decided = self._decide_over_bounds(rel.rel_op, sympy.factor(diff))
+            decided = self._decide_over_bounds(rel.rel_op, _factored(diff))
         return decided
 
     def _decide_over_bounds(self, rel_op, expr):
