@@ -15,7 +15,8 @@ from .runtime import backends
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
            "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "arange", "linspace",
-           "eye", "rand", "randn", "randint", "scalar_tensor"]
+           "eye", "rand", "randn", "randint", "scalar_tensor",
+           "empty_strided"]
 
 
 def _sizes(size):
@@ -245,3 +246,9 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, layout=None,
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None):
     """A 0-d tensor holding `s` (default float dtype)."""
     return _finish(aten.scalar_tensor.default(s, **_placement(dtype, device)), requires_grad)
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """An uninitialized tensor of `size` laid out with `stride` (default float dtype)."""
+    return _finish(aten.empty_strided.default(_sizes((size,)), list(stride), **_placement(dtype, device)),
+                   requires_grad)

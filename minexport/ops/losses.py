@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .. import dtypes as dt
-from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array
+from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array, promote
 from ._registry import aten, register
 
 NONE, MEAN, SUM = 0, 1, 2
@@ -33,8 +33,13 @@ def _reduce_aten(loss, reduction):
     return loss
 
 
-def _reduced_meta(shape, reduction, like):
-    return fake_like(tuple(shape) if reduction == NONE else (), like.dtype, like)
+def _reduced_meta(shape, reduction, like, dtype=None):
+    return fake_like(tuple(shape) if reduction == NONE else (), dtype or like.dtype, like)
+
+
+def _float_result(*tensors):
+    """The dtype of a loss that mixes its tensors with a float scalar: integer inputs give the default float."""
+    return promote(*tensors, 1.0)
 
 
 def _pointwise_loss(schema, array_fn, aten_fn, check_options=None, **facts):
@@ -277,10 +282,11 @@ def _poisson_aten(input, target, log_input, full, eps):
 register("poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) "
          "-> Tensor",
          meta=lambda input, target, log_input, full, eps, reduction: _reduced_meta(
-             broadcast_shapes(tuple(input.shape), tuple(target.shape)), reduction, input),
+             broadcast_shapes(tuple(input.shape), tuple(target.shape)), reduction, input,
+             _float_result(input, target)),
          kernel=lambda xp, input, target, log_input, full, eps, reduction: out_array(
              xp, _reduce_array(xp, _poisson_array(xp, input, target, log_input, full, eps), reduction),
-             dtype_of(input)),
+             _float_result(input, target)),
          decomposition=lambda input, target, log_input, full, eps, reduction: _reduce_aten(
              _poisson_aten(input, target, log_input, full, eps), reduction),
          variants=("function",))
@@ -293,13 +299,13 @@ def _three_shape(a, b, c):
 register("margin_ranking_loss(Tensor input1, Tensor input2, Tensor target, float margin=0., int reduction=1) "
          "-> Tensor",
          meta=lambda input1, input2, target, margin=0.0, reduction=MEAN: _reduced_meta(
-             _three_shape(input1, input2, target), reduction, input1),
+             _three_shape(input1, input2, target), reduction, input1, _float_result(input1, input2, target)),
          kernel=lambda xp, input1, input2, target, margin=0.0, reduction=MEAN: out_array(
-             xp, _reduce_array(xp, xp.maximum(-target * (input1 - input2) + margin, 0), reduction),
-             dtype_of(input1)),
+             xp, _reduce_array(xp, xp.maximum(-target * (input1 - input2) + float(margin), 0), reduction),
+             _float_result(input1, input2, target)),
          decomposition=lambda input1, input2, target, margin=0.0, reduction=MEAN: _reduce_aten(
              aten.clamp.default(aten.add.Scalar(aten.mul.Tensor(aten.neg.default(target),
-                                                                aten.sub.Tensor(input1, input2)), margin), 0),
+                                                                aten.sub.Tensor(input1, input2)), float(margin)), 0),
              reduction),
          variants=("function",))
 
@@ -322,7 +328,7 @@ def _cosine_embedding_kernel(xp, input1, input2, target, margin=0.0, reduction=M
     mag = xp.sqrt(((input1 * input1).sum(-1) + _COSINE_EPS) * ((input2 * input2).sum(-1) + _COSINE_EPS))
     cos = prod / mag
     loss = xp.where(target == 1, 1 - cos, 0) + xp.where(target == -1, xp.maximum(cos - margin, 0), 0)
-    return out_array(xp, _reduce_array(xp, loss, reduction), dtype_of(input1))
+    return out_array(xp, _reduce_array(xp, loss, reduction), _float_result(input1, input2))
 
 
 def _cosine_embedding_decomp(input1, input2, target, margin=0.0, reduction=MEAN):
@@ -339,7 +345,7 @@ def _cosine_embedding_decomp(input1, input2, target, margin=0.0, reduction=MEAN)
 register("cosine_embedding_loss(Tensor input1, Tensor input2, Tensor target, float margin=0., int reduction=1) "
          "-> Tensor",
          meta=lambda input1, input2, target, margin=0.0, reduction=MEAN: _reduced_meta(
-             _cosine_embedding_shape(input1, input2, target), reduction, input1),
+             _cosine_embedding_shape(input1, input2, target), reduction, input1, _float_result(input1, input2)),
          kernel=_cosine_embedding_kernel, decomposition=_cosine_embedding_decomp, variants=("function",))
 
 
@@ -349,7 +355,7 @@ def _distance_array(xp, a, b, p, eps):
 
 
 def _distance_aten(a, b, p, eps):
-    d = aten.abs.default(aten.add.Scalar(aten.sub.Tensor(a, b), eps))
+    d = aten.abs.default(aten.add.Scalar(aten.sub.Tensor(a, b), float(eps)))
     if p == math.inf:
         return aten.amax.default(d, [-1])
     return aten.pow.Tensor_Scalar(aten.sum.dim_IntList(aten.pow.Tensor_Scalar(d, p), [-1]), 1 / p)
@@ -377,7 +383,7 @@ def _triplet_kernel(xp, anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
     m = (lambda a, b, p_, e: _distance_array(xp, a, b, p_, e), xp.minimum,
          lambda dp, dn, mg: xp.maximum(dp - dn + mg, 0))
     loss = _triplet_loss(m, anchor, positive, negative, margin, p, eps, swap)
-    return out_array(xp, _reduce_array(xp, loss, reduction), dtype_of(anchor))
+    return out_array(xp, _reduce_array(xp, loss, reduction), _float_result(anchor, positive, negative))
 
 
 def _triplet_decomp(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=MEAN):
@@ -389,7 +395,8 @@ def _triplet_decomp(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swa
 register("triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1., float p=2., "
          "float eps=9.9999999999999995e-07, bool swap=False, int reduction=1) -> Tensor",
          meta=lambda anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=MEAN:
-         _reduced_meta(_triplet_shape(anchor, positive, negative), reduction, anchor),
+         _reduced_meta(_triplet_shape(anchor, positive, negative), reduction, anchor,
+                       _float_result(anchor, positive, negative)),
          kernel=_triplet_kernel, decomposition=_triplet_decomp, variants=("function",))
 
 
@@ -589,7 +596,7 @@ def _multi_margin_shape(self, target, p, weight):
 
 def _multi_margin_kernel(xp, self, target, p=1, margin=1, weight=None, reduction=MEAN):
     _multi_margin_shape(self, target, p, weight)
-    x = self if self.ndim == 2 else self[None]
+    x = self if self.ndim == 2 else self.reshape(1, -1)      # a 0-d input is one sample of one class
     t = target.reshape(-1)
     n_classes = x.shape[1]
     _check_targets(xp, t, n_classes)
@@ -609,7 +616,10 @@ def _multi_margin_kernel(xp, self, target, p=1, margin=1, weight=None, reduction
 
 
 def _multi_margin_decomp(self, target, p=1, margin=1, weight=None, reduction=MEAN):
-    x = self if self.ndim == 2 else aten.unsqueeze.default(self, 0)
+    if self.ndim == 2:
+        x = self
+    else:                                                   # a 0-d input is one sample of one class
+        x = aten.unsqueeze.default(self, 0) if self.ndim == 1 else aten.view.default(self, [1, 1])
     t = target if self.ndim == 2 else aten.view.default(target, [1])
     n_classes = x.shape[1]
     index = aten.unsqueeze.default(t, 1)

@@ -1310,9 +1310,9 @@ register("diagonal(Tensor(a) self, int offset=0, int dim1=0, int dim2=1) -> Tens
 
 def _scatter_copy(view_kernel):
     """The kernel of a `*_scatter` op: a copy of self with the view `view_kernel(copy, *args)` set to src."""
-    def kernel(xp, self, src, *args):
+    def kernel(xp, self, src, *args, **kwargs):
         out = copy_array(xp, self)
-        view = view_kernel(xp, out, *args)
+        view = view_kernel(xp, out, *args, **kwargs)
         check(tuple(view.shape) == tuple(src.shape),
               lambda: f"expected src to have a size equal to the slice of self. src size = {fmt_shape(src.shape)}, "
                       f"slice size = {fmt_shape(view.shape)}")
@@ -1322,8 +1322,8 @@ def _scatter_copy(view_kernel):
 
 
 def _scatter_meta(view_meta):
-    def meta(self, src, *args):
-        view = view_meta(self, *args)
+    def meta(self, src, *args, **kwargs):
+        view = view_meta(self, *args, **kwargs)
         check(tuple(view.shape) == tuple(src.shape),
               lambda: f"expected src to have a size equal to the slice of self. src size = {fmt_shape(src.shape)}, "
                       f"slice size = {fmt_shape(view.shape)}")
