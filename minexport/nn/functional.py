@@ -154,10 +154,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Zero elements with probability p and scale the rest by 1/(1-p) (identity when not training)."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    out = aten.dropout.default(input, p, training)
-    if inplace:
-        return input.copy_(out)
-    return out
+    # torch records the in-place op itself for inplace=True (nn.Dropout(inplace=True) in torchvision models)
+    return (aten.dropout_ if inplace else aten.dropout).default(input, p, training)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
@@ -179,7 +177,8 @@ def pad(input, pad, mode="constant", value=None):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """input / max(||input||_p, eps) along dim."""
-    norm = _F.sum(_F.abs(input) ** p, dim, keepdim=True) ** (1.0 / p)
+    # torch records the norm as one op: input.norm(p, dim, keepdim=True) -> aten.linalg_vector_norm
+    norm = aten.linalg_vector_norm.default(input, p, [dim] if isinstance(dim, int) else list(dim), True)
     return input / _F.clamp_min(norm, eps).expand_as(input)
 
 
