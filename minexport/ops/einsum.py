@@ -22,7 +22,7 @@ def _split_terms(equation, n):
     eq = equation.replace(" ", "")
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
-    check(len(terms) == n, lambda: f"einsum(): more operands were provided than specified in the equation"
+    check(len(terms) == n, lambda: "einsum(): more operands were provided than specified in the equation"
           if n > len(terms) else "einsum(): fewer operands were provided than specified in the equation")
     for t in terms + ([rhs] if arrow else []):
         body = t.replace("...", "")
@@ -159,10 +159,10 @@ def _pair(left, lhave, right, rhave, order, summed, sizes):
         return _prod(size[i] for i in dims)
     lperm = lro + lo + gone + both + ro
     rperm = lro + both + ro + lo + gone
-    lmat = aten.view.default(aten.permute.default(left, lperm), [sz(lro), sz(lo), sz(both)])
-    rmat = aten.view.default(aten.permute.default(right, rperm), [sz(lro), sz(both), sz(ro)])
+    lmat = aten.reshape.default(aten.permute.default(left, lperm), [sz(lro), sz(lo), sz(both)])
+    rmat = aten.reshape.default(aten.permute.default(right, rperm), [sz(lro), sz(both), sz(ro)])
     out = aten.bmm.default(lmat, rmat)
-    out = aten.view.default(out, [size[i] for i in lro + lo] + [1] * len(gone + both) + [size[i] for i in ro])
+    out = aten.reshape.default(out, [size[i] for i in lro + lo] + [1] * len(gone + both) + [size[i] for i in ro])
     have = {order[i] for i in lro + lo + ro} & (lhave | rhave)
     return aten.permute.default(out, [lperm.index(i) for i in range(len(order))]), have
 
@@ -181,7 +181,7 @@ def _decomp(equation, tensors, *, path=None):
         later = {lab for ls in labels[j + 1:] for lab in ls}
         summed = {lab for lab in order[len(out):] if lab not in later}
         result, have = _pair(result, have, x, xhave, order, summed, sizes)
-    return aten.view.default(result, [sizes[lab] for lab in out])
+    return aten.reshape.default(result, [sizes[lab] for lab in out])
 
 
 register("einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor",
