@@ -48,7 +48,8 @@ def test_einsum_records_and_decomposes_as_torch(eq, shapes):
     assert dec == t_dec
 
 
-@pytest.mark.parametrize("eq, shapes", [("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]), ("...ij,...jk", [(2, 3, 4), (4, 5)]),
+@pytest.mark.parametrize("eq, shapes", [("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+                                        ("...ij,...jk", [(2, 3, 4), (4, 5)]),
                                         ("ij->", [(3, 4)]), ("iij->ji", [(3, 3, 2)]), ("ij,kj->ikj", [(2, 3), (4, 1)]),
                                         ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)])])
 def test_einsum_values(eq, shapes):
