@@ -27,6 +27,15 @@ def _broadcast_to():
     return [Sample(T(3, 1), [2, 3, 4]), Sample(T(3), [2, 3]), Sample(T(2, 3), [-1, 3]), Sample(T(), [2])]
 
 
-@samples("aten.dropout_.default")
+# random: the training rows draw masks; the eval / p=0 rows return the input's values
+@samples("aten.dropout_.default", "aten.alpha_dropout.default", "aten.alpha_dropout_.default", random=True)
 def _dropout_():
-    return [Sample(T(2, 3), 0.5, False), Sample(T(3, 4), 0.0, True), Sample(T(2, 3, dtype=me.float64), 0.3, False)]
+    return [Sample(T(2, 3), 0.5, False), Sample(T(3, 4), 0.0, True), Sample(T(2, 3, dtype=me.float64), 0.3, False),
+            Sample(T(30, 40), 0.5, True), Sample(T(3, 4, 5), 1.0, True)]
+
+
+@samples("aten.feature_dropout.default", "aten.feature_dropout_.default", "aten.feature_alpha_dropout.default",
+         "aten.feature_alpha_dropout_.default", random=True)
+def _feature_dropout():
+    return [Sample(T(2, 3, 4), 0.5, False), Sample(T(3, 4), 0.0, True), Sample(T(2, 3, 2, 2), 0.3, False),
+            Sample(T(30, 40, 2), 0.5, True), Sample(T(3, 4, 5), 1.0, True)]

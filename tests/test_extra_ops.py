@@ -103,3 +103,50 @@ def test_normalize_records_linalg_vector_norm(dim):
 def test_norm_records_linalg_vector_norm(args):
     (rec, t_rec), _ = _both(lambda a: torch.norm(a, *args), lambda a: me.norm(a, *args), [(2, 3, 4)])
     assert rec == t_rec == ["aten.linalg_vector_norm.default"]
+
+
+_FAMILY = [("Dropout1d", (2, 3, 4)), ("Dropout1d", (3, 4)), ("Dropout2d", (2, 3, 4, 4)), ("Dropout2d", (3, 4, 4)),
+           ("Dropout3d", (2, 3, 2, 2, 2)), ("Dropout3d", (3, 2, 2, 2)), ("AlphaDropout", (2, 3)),
+           ("FeatureAlphaDropout", (2, 3, 4))]
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("name, shape", _FAMILY)
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("train", [False, True])
+def test_dropout_family_records_as_torch(name, shape, inplace, train):
+    unbatched = len(shape) == int(name[7]) + 1 if name[7:8].isdigit() and name != "Dropout2d" else False
+    if inplace and unbatched:
+        pytest.skip("torch records unsqueeze_/squeeze_ around the op; minexport has no in-place view ops and "
+                    "records unsqueeze/squeeze (same values)")
+    p = 0.0 if train else 0.4          # values are comparable: no element dropped
+    (rec, t_rec), (dec, t_dec) = _both(lambda a: getattr(torch.nn, name)(p, inplace).train(train)(a.clone()),
+                                       lambda a: getattr(me.nn, name)(p, inplace).train(train)(a.clone()), [shape],
+                                       train)
+    assert rec == t_rec
+    if not train:
+        # torch's run_decompositions rewrites squeeze.dim to squeeze.dims; minexport keeps squeeze.dim
+        assert dec == t_dec if not unbatched else (dec - t_dec) == collections.Counter({"aten.squeeze.dim": 1})
+
+
+@pytest.mark.parametrize("name, feature", [("dropout_", False), ("feature_dropout", True), ("alpha_dropout", False),
+                                           ("feature_alpha_dropout", True)])
+def test_dropout_family_training_statistics(name, feature):
+    """Training drops about p of the elements (whole channels for the feature variants); alpha dropout keeps
+    a standard normal input's mean 0 and variance 1."""
+    me.manual_seed(0)
+    x = me.randn(400, 50, 4) if feature else me.randn(400, 200)
+    out = getattr(me, name)(x.clone(), 0.3, True).numpy()
+    if "alpha" in name:
+        assert abs(out.mean()) < 0.05 and abs(out.var() - 1) < 0.05
+        a = 1 / np.sqrt((1.7580993408473766 ** 2 * 0.3 + 1) * 0.7)
+        dropped = np.isclose(out, -1.7580993408473766 * a * 0.7) if not feature else None
+    else:
+        dropped = out == 0
+    if dropped is not None:
+        assert abs(dropped.mean() - 0.3) < 0.02
+    if feature:
+        per_channel = out.reshape(400 * 50, 4)
+        assert (per_channel == per_channel[:, :1]).all(axis=1).mean() > 0.25   # dropped channels are constant
+    with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
+        me.feature_dropout(me.randn(3), 0.3, True)
