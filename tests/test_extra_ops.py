@@ -53,8 +53,27 @@ def test_einsum_records_and_decomposes_as_torch(eq, shapes):
                                         ("ij->", [(3, 4)]), ("iij->ji", [(3, 3, 2)]), ("ij,kj->ikj", [(2, 3), (4, 1)]),
                                         ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)])])
 def test_einsum_values(eq, shapes):
-    (rec, t_rec), _ = _both(lambda *a: torch.einsum(eq, list(a)), lambda *a: me.einsum(eq, list(a)), shapes)
+    (rec, t_rec), (dec, t_dec) = _both(lambda *a: torch.einsum(eq, list(a)), lambda *a: me.einsum(eq, list(a)),
+                                       shapes)
     assert rec == t_rec
+    # torch's view after a non-viewable permute is reshape -> clone + view (_unsafe_view in eager)
+    assert dec == t_dec
+
+
+@pytest.mark.parametrize("eq, shapes", [("ij->ji", [(2, 3)]), ("iij->ji", [(3, 3, 2)]),
+                                        ("ij,kj->ikj", [(2, 3), (4, 1)]),
+                                        ("i,j->ij", [(3,), (4,)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)])])
+def test_einsum_strides_are_torchs(eq, shapes):
+    arrays = [np.random.default_rng(0).standard_normal(s).astype(np.float32) for s in shapes]
+    want = torch.einsum(eq, *[torch.from_numpy(a) for a in arrays]).stride()
+    assert me.einsum(eq, *[me.from_numpy(a) for a in arrays]).stride() == want
+    fakes = [me.from_numpy(a) for a in arrays]
+
+    class M(me.nn.Module):
+        def forward(self, *a):
+            return me.einsum(eq, *a)
+    node = [n for n in me_export(M(), tuple(fakes)).graph.nodes if n.op == "call_function"][-1]
+    assert node.meta["val"].stride() == want
 
 
 def test_einsum_errors():

@@ -11,7 +11,7 @@ each pair contracted by a bmm over (shared, left-only, summed, right-only)
 dims; a final view drops the summed dims.
 """
 from .. import dtypes as dt
-from ._common import check, dtype_of, fake_like, fmt_shape, out_array
+from ._common import check, dtype_of, fmt_shape, out_array
 from ._registry import aten, register
 
 _LETTERS = {c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
@@ -92,12 +92,6 @@ def _check_operands(tensors):
               f"but found {t.dtype}")
 
 
-def _meta(equation, tensors, *, path=None):
-    _check_operands(tensors)
-    _, out, sizes = parse(equation, [tuple(t.shape) for t in tensors])
-    return fake_like(tuple(sizes[lab] for lab in out), tensors[0].dtype, *tensors)
-
-
 def _kernel(xp, equation, tensors, *, path=None):
     labels, out, sizes = parse(equation, [a.shape for a in tensors])
     d = dtype_of(tensors[0])
@@ -119,69 +113,87 @@ def _prod(sizes):
     return n
 
 
-def _prepared(x, ls, order, sizes):
-    """Operand x (labels ls) with diagonals taken, size-1 dims broadcast, missing labels unsqueezed, and
-    its dims permuted into `order`; returns it and the labels it really has."""
+def _nontrivial(size):
+    """Whether a dim takes part in a contraction: anything but a (static) size 1, as torch's size-oblivious test."""
+    return not (isinstance(size, int) and size == 1)
+
+
+def _prepared(run, x, ls, order):
+    """Operand x (labels ls) with diagonals taken for repeated labels, unsqueezed for the labels it lacks and
+    permuted into `order`."""
     ls = list(ls)
     for lab in dict.fromkeys(ls):
         while ls.count(lab) > 1:          # a repeated label: its diagonal becomes the last dim
             i = ls.index(lab)
             j = ls.index(lab, i + 1)
-            x = aten.diagonal.default(x, 0, i, j)
+            x = run(aten.diagonal.default, x, 0, i, j)
             ls = [m for k, m in enumerate(ls) if k not in (i, j)] + [lab]
-    if any(s != sizes[lab] for s, lab in zip(x.shape, ls)):
-        x = aten.expand.default(x, [sizes[lab] for lab in ls])
-    have = list(ls)
     for lab in order:
         if lab not in ls:
-            x = aten.unsqueeze.default(x, len(ls))
+            x = run(aten.unsqueeze.default, x, len(ls))
             ls.append(lab)
-    return aten.permute.default(x, [ls.index(lab) for lab in order]), set(have)
+    return run(aten.permute.default, x, [ls.index(lab) for lab in order])
 
 
-def _pair(left, lhave, right, rhave, order, summed, sizes):
-    """left * right contracted over the labels `summed` (kept as size-1 dims), by one bmm."""
-    for lab in summed:             # a summed label on one side only is summed there first
-        if (lab in lhave) != (lab in rhave):
-            if lab in lhave:
-                left = aten.sum.dim_IntList(left, [order.index(lab)], True)
-            else:
-                right = aten.sum.dim_IntList(right, [order.index(lab)], True)
-    both = [i for i, lab in enumerate(order) if lab in summed and lab in lhave and lab in rhave]
-    rest = [i for i, lab in enumerate(order) if lab not in summed]
-    lro = [i for i in rest if order[i] in lhave and order[i] in rhave]
-    ro = [i for i in rest if order[i] in rhave and order[i] not in lhave]
-    lo = [i for i in rest if i not in lro and i not in ro]
-    gone = [i for i, lab in enumerate(order) if lab in summed and i not in both]
-    size = [sizes[lab] if lab in lhave or lab in rhave else 1 for lab in order]   # a label on neither side: 1
+def _pair(run, left, right, summed):
+    """left * right summed over the dims `summed` (kept as size-1 dims): a broadcast mul when nothing is
+    summed, else one bmm over the (both sides, left only, summed, right only) dims, as torch's einsum."""
+    if not summed:
+        return run(aten.mul.Tensor, left, right)
+    lro, lo, ro, sums = [], [], [], []
+    for i, (sl, sr) in enumerate(zip(left.shape, right.shape)):
+        nl, nr = _nontrivial(sl), _nontrivial(sr)
+        if i in summed:
+            sums.append(i)
+            if nl != nr:                  # a summed dim on one side only is summed there first
+                if nl:
+                    left = run(aten.sum.dim_IntList, left, [i], True)
+                else:
+                    right = run(aten.sum.dim_IntList, right, [i], True)
+        else:
+            (lro if nl and nr else lo if nl else ro).append(i)
 
-    def sz(dims):
-        return _prod(size[i] for i in dims)
-    lperm = lro + lo + gone + both + ro
-    rperm = lro + both + ro + lo + gone
-    lmat = aten.reshape.default(aten.permute.default(left, lperm), [sz(lro), sz(lo), sz(both)])
-    rmat = aten.reshape.default(aten.permute.default(right, rperm), [sz(lro), sz(both), sz(ro)])
-    out = aten.bmm.default(lmat, rmat)
-    out = aten.reshape.default(out, [size[i] for i in lro + lo] + [1] * len(gone + both) + [size[i] for i in ro])
-    have = {order[i] for i in lro + lo + ro} & (lhave | rhave)
-    return aten.permute.default(out, [lperm.index(i) for i in range(len(order))]), have
+    def size(t, dims):
+        return _prod(t.shape[i] for i in dims)
+    lperm, rperm = lro + lo + sums + ro, lro + sums + ro + lo
+    lmat = run(aten.reshape.default, run(aten.permute.default, left, lperm),
+               [size(left, lro), size(left, lo), size(left, sums)])
+    rmat = run(aten.reshape.default, run(aten.permute.default, right, rperm),
+               [size(left, lro), size(right, sums), size(right, ro)])
+    out = run(aten.view.default, run(aten.bmm.default, lmat, rmat), [left.shape[i] for i in lro + lo] + [1] * len(sums)
+                            + [right.shape[i] for i in ro])
+    return run(aten.permute.default, out, [lperm.index(i) for i in range(len(lperm))])
 
 
-def _decomp(equation, tensors, *, path=None):
-    labels, out, sizes = parse(equation, [tuple(t.shape) for t in tensors])
+def _call(op, *args):
+    return op(*args)
+
+
+def _call_meta(op, *args):
+    return op.meta(*args)
+
+
+def _decomp(equation, tensors, *, path=None, run=_call):
+    """torch's einsum as ops (`run(op, *args)` calls each: the op itself, or its meta for the fake output)."""
+    labels, out, _ = parse(equation, [tuple(t.shape) for t in tensors])
     order = out + [lab for lab in dict.fromkeys(lab for ls in labels for lab in ls) if lab not in out]
-    ops = [_prepared(t, ls, order, sizes) for t, ls in zip(tensors, labels)]
-    result, have = ops[0]
+    ops = [_prepared(run, t, ls, order) for t, ls in zip(tensors, labels)]
+    contracted = list(range(len(out), len(order)))
     if len(ops) == 1:
-        summed = [order.index(lab) for lab in order[len(out):] if lab in have]
-        if not summed:
-            return aten.permute.default(result, list(range(len(out))) + list(range(len(out), len(order))))
-        result = aten.sum.dim_IntList(result, summed, True)
-    for j, (x, xhave) in enumerate(ops[1:], 1):
+        if contracted:
+            return run(aten.sum.dim_IntList, ops[0], contracted)
+        return run(aten.permute.default, ops[0], list(range(len(order))))
+    result = ops[0]
+    for j, x in enumerate(ops[1:], 1):
         later = {lab for ls in labels[j + 1:] for lab in ls}
-        summed = {lab for lab in order[len(out):] if lab not in later}
-        result, have = _pair(result, have, x, xhave, order, summed, sizes)
-    return aten.reshape.default(result, [sizes[lab] for lab in out])
+        result = _pair(run, result, x, [i for i in contracted if order[i] not in later])
+    return run(aten.view.default, result, list(result.shape[:len(out)])) if contracted else result
+
+
+def _meta(equation, tensors, *, path=None):
+    # the decomposition run on the fakes' metas gives torch's output strides (a permuted view, a mul's layout)
+    _check_operands(tensors)
+    return _decomp(equation, tensors, run=_call_meta)
 
 
 register("einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor",
