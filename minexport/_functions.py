@@ -512,6 +512,8 @@ def broadcast_to(input, *size):
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """A vector p-norm ('fro' is the 2-norm) over dim (all dims when None): aten.linalg_vector_norm,
     as torch records it."""
+    if p is None:
+        p = "fro"
     if isinstance(p, str):
         if p != "fro":
             raise NotImplementedError(f"norm: p={p!r} (a matrix norm) is not supported")

@@ -169,3 +169,16 @@ def test_dropout_family_training_statistics(name, feature):
         assert (per_channel == per_channel[:, :1]).all(axis=1).mean() > 0.25   # dropped channels are constant
     with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
         me.feature_dropout(me.randn(3), 0.3, True)
+
+
+@pytest.mark.parametrize("args", [(), (1,), (2, (0, 2), True)])
+def test_tensor_norm_records_linalg_vector_norm(args):
+    (rec, t_rec), _ = _both(lambda a: a.norm(*args), lambda a: a.norm(*args), [(2, 3, 4)])
+    assert rec == t_rec == ["aten.linalg_vector_norm.default"]
+
+
+@pytest.mark.parametrize("name", ["swapaxes_", "swapdims_"])
+def test_inplace_swap_changes_shape_and_strides_as_torch(name):
+    x, t = me.randn(2, 3, 4), torch.randn(2, 3, 4)
+    assert getattr(x, name)(0, 2) is x and getattr(t, name)(0, 2) is t
+    assert (tuple(x.shape), x.stride()) == (tuple(t.shape), t.stride())
