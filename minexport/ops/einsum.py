@@ -2,7 +2,8 @@
 
 The equation is parsed once into per-operand label lists (an ellipsis becomes
 one label per broadcast dim) and the output labels (explicit after '->', else
-the ellipsis dims then the labels seen once, sorted).  The kernel is
+the ellipsis dims then the labels seen once, sorted; ellipsis dims missing
+from an explicit output are summed).  The kernel is
 np.einsum (optimize=False, so the summation order is fixed); the decomposition
 follows torch's: each operand takes diagonals for repeated labels, is
 unsqueezed for labels it lacks and permuted into one label order (output
@@ -57,8 +58,6 @@ def parse(equation, shapes):
         seen = [lab for ls in labels for lab in ls if isinstance(lab, str)]
         out = ell + sorted(c for c in set(seen) if seen.count(c) == 1)
     else:
-        check("..." in out_term or not n_ell or not any("..." in t for t in terms),
-              lambda: "einsum(): output subscript ... must appear in the output when an operand has an ellipsis")
         head, _, tail = out_term.partition("...")
         out = list(head) + (ell if "..." in out_term else []) + list(tail)
         for c in head + tail:
