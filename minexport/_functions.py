@@ -504,9 +504,28 @@ def broadcast_shapes(*shapes):
     return Size(_broadcast_shapes(*[(s,) if isinstance(s, _int) else tuple(s) for s in shapes]))
 
 
-def broadcast_to(input, size):
-    """A broadcast view of input with shape `size`."""
-    return aten.expand.default(input, list(size))
+def broadcast_to(input, *size):
+    """A broadcast view of input with shape `size` (aten.broadcast_to; Tensor.broadcast_to takes varargs)."""
+    return aten.broadcast_to.default(input, _varargs(size))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """A vector p-norm ('fro' is the 2-norm) over dim (all dims when None): aten.linalg_vector_norm,
+    as torch records it."""
+    if p is None:
+        p = "fro"
+    if isinstance(p, str):
+        if p != "fro":
+            raise NotImplementedError(f"norm: p={p!r} (a matrix norm) is not supported")
+        p = 2
+    dims = None if dim is None else ([dim] if isinstance(dim, _int) else list(dim))
+    kw = {} if dtype is None else {"dtype": dtype}
+    return aten.linalg_vector_norm.default(input, p, dims, keepdim, **kw)
+
+
+def einsum(equation, *operands):
+    """Einstein summation (aten.einsum): the operands as varargs or one list."""
+    return aten.einsum.default(equation, _varargs(operands))
 
 
 def result_type(tensor1, tensor2):
@@ -571,7 +590,7 @@ _where_by_schema = _generated(aten.where, _AS_FUNCTIONS["where"])
 # torch's aliases of ops minexport registers under one name: alias -> registered name
 # (`_tensor_methods` attaches the same aliases as methods)
 # (the aliases torch records as ops of their own, multiply or clip, are registered ops: ops/aliases.py)
-ALIASES = {"swapaxes": "transpose", "swapdims": "transpose"}
+ALIASES = {}
 for _alias, _name in ALIASES.items():
     globals()[_alias] = globals()[_name]
 

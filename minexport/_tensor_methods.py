@@ -377,6 +377,23 @@ for _name, _ops in F.exposed_overloads("method").items():
 for _name in (*F.ALIASES, "true_divide"):     # torch's aliases of registered names
     setattr(Tensor, _name, getattr(F, _name))
 
+# (issue 12, extra ops) x.norm(...) records aten.linalg_vector_norm as torch.norm does; swapaxes_ / swapdims_
+# change this tensor's shape as transpose_ (torch records them as in-place view ops minexport does not have)
+Tensor.norm = F.norm
+
+
+def swapaxes_(self, axis0, axis1):
+    """In-place swapaxes (changes this tensor's shape and strides)."""
+    return _restride(self, aten.swapaxes.default(self, axis0, axis1))
+
+
+def swapdims_(self, dim0, dim1):
+    """In-place swapdims (changes this tensor's shape and strides)."""
+    return _restride(self, aten.swapdims.default(self, dim0, dim1))
+
+
+Tensor.swapaxes_, Tensor.swapdims_ = swapaxes_, swapdims_
+
 
 # -------------------------------------------------------------- operators ----
 # (`x & y`, `x | y`, `x ^ y`, `x << y`, `x >> y` are the generated methods of torch's dunder ops)

@@ -12,7 +12,8 @@ __all__ = ["linear", "conv1d", "conv2d", "relu", "relu_", "relu6", "gelu", "silu
            # activations (issue 12)
            "threshold", "threshold_", "elu", "elu_", "selu", "selu_", "celu", "celu_", "hardswish",
            "hardsigmoid", "mish", "softplus", "softshrink", "hardshrink", "tanhshrink", "softsign", "logsigmoid",
-           "glu", "prelu", "rrelu", "rrelu_", "softmin", "hardtanh_", "leaky_relu_"]
+           "glu", "prelu", "rrelu", "rrelu_", "softmin", "hardtanh_", "leaky_relu_",
+           "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
 
 def linear(input, weight, bias=None):
@@ -154,10 +155,55 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Zero elements with probability p and scale the rest by 1/(1-p) (identity when not training)."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    out = aten.dropout.default(input, p, training)
-    if inplace:
-        return input.copy_(out)
-    return out
+    # torch records the in-place op itself for inplace=True (nn.Dropout(inplace=True) in torchvision models)
+    return (aten.dropout_ if inplace else aten.dropout).default(input, p, training)
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _feature_dropout(name, batched_dims, input, p, training, inplace):
+    """Dropout of whole channels; an unbatched input (one dim fewer) gets a batch dim around the op."""
+    _check_p(p)
+    lo = batched_dims - 1
+    if input.dim() not in (lo, batched_dims):
+        raise RuntimeError(f"{name}: Expected {lo}D or {batched_dims}D input, but received a {input.dim()}D input. "
+                           f"Note that {name} exists to provide channel-wise dropout on inputs with "
+                           f"{batched_dims - 2} spatial dimension{'s' if batched_dims > 3 else ''}, a channel "
+                           f"dimension, and an optional batch dimension (i.e. {lo}D or {batched_dims}D inputs).")
+    op = aten.feature_dropout_ if inplace else aten.feature_dropout
+    if input.dim() == lo and name != "dropout2d":     # dropout2d treats a 3-D input as batched (N, C, L)
+        return aten.squeeze.dim(op.default(aten.unsqueeze.default(input, 0), p, training), 0)
+    return op.default(input, p, training)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of an (N, C, L) or (C, L) input with probability p (feature_dropout)."""
+    return _feature_dropout("dropout1d", 3, input, p, training, inplace)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of an (N, C, H, W) input with probability p (feature_dropout)."""
+    return _feature_dropout("dropout2d", 4, input, p, training, inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of an (N, C, D, H, W) or (C, D, H, W) input with probability p (feature_dropout)."""
+    return _feature_dropout("dropout3d", 5, input, p, training, inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout that keeps a SELU network's mean and variance (torch records alpha_dropout even in place)."""
+    _check_p(p)
+    return aten.alpha_dropout.default(input, p, training)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels (torch records feature_alpha_dropout even in place)."""
+    _check_p(p)
+    return aten.feature_alpha_dropout.default(input, p, training)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
@@ -179,7 +225,8 @@ def pad(input, pad, mode="constant", value=None):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """input / max(||input||_p, eps) along dim."""
-    norm = _F.sum(_F.abs(input) ** p, dim, keepdim=True) ** (1.0 / p)
+    # torch records the norm as one op: input.norm(p, dim, keepdim=True) -> aten.linalg_vector_norm
+    norm = aten.linalg_vector_norm.default(input, p, [dim] if isinstance(dim, int) else list(dim), True)
     return input / _F.clamp_min(norm, eps).expand_as(input)
 
 

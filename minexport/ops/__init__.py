@@ -10,4 +10,5 @@ from . import pooling, nn_backward, padding, upsample, rearrange, fft, instance_
 from . import activations, elementwise, aliases
 from . import model_surface
 from . import sorting, quantiles, uniques, scans, distances
+from . import view_aliases, einsum, dropout_extra
 from .schema import parse_schema
