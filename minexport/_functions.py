@@ -314,22 +314,8 @@ nanmean = _nan_reduction("nanmean")
 
 
 def _moment_mean(op_name):
-    ops = getattr(aten, op_name)
-
-    def f(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        # the overload choice of var/std (see _moment); the result is a plain (var or std, mean) tuple
-        if isinstance(dim, _bool):
-            dim, unbiased = None, dim
-        if correction is None and (unbiased is not None or (dim is not None and not keepdim)):
-            unbiased = True if unbiased is None else unbiased
-            if dim is None:
-                return ops.default(input, unbiased)
-            return ops.dim(input, _dims(dim), unbiased, keepdim)
-        kw = {"keepdim": keepdim} if keepdim else {}
-        if correction is not None:
-            kw["correction"] = correction
-        return ops.correction(input, _dims(dim), **kw)
-    f.__name__ = op_name
+    """var_mean/std_mean: var/std's overload choice; the result is a plain (var or std, mean) tuple."""
+    f = _moment(op_name)
     f.__doc__ = f"{op_name}: ({op_name[:3]}, mean) over dims with Bessel `correction` (default 1)."
     return f
 

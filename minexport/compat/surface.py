@@ -8,6 +8,7 @@ import types
 import numpy as np
 
 from .. import dtypes as dt
+from .._functions import no_grad
 from .._tensor import Tensor
 
 __all__ = ["finfo", "iinfo", "torch_assert", "jit_module", "c_module", "optim_module", "checkpoint_module",
@@ -180,20 +181,16 @@ fx_extras = {"wrap": fx_wrap}
 
 
 # ------------------------------------------------- grad mode, devices, compile --
-class set_grad_enabled:
+class _PassThrough(no_grad):
+    """A context manager and decorator that changes nothing (as `no_grad`: minexport has no autograd)."""
+
+
+class set_grad_enabled(_PassThrough):
     """torch.set_grad_enabled(mode): a function and a context manager; changes nothing (no autograd)."""
 
     def __init__(self, mode):
         self.mode = bool(mode)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def __call__(self, fn):
-        return fn
 
 
 def is_grad_enabled():
@@ -238,7 +235,7 @@ def compile(model=None, **options):
     return model
 
 
-class autocast:
+class autocast(_PassThrough):
     """torch.autocast: accepted when disabled; an enabled one would change the model's dtypes, so it is
     refused with what to do."""
 
@@ -247,11 +244,3 @@ class autocast:
             raise NotImplementedError("torch.autocast is not supported by minexport: cast the model and its "
                                       "inputs to the dtype you want (model.to(dtype)) or pass enabled=False")
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def __call__(self, fn):
-        return fn
