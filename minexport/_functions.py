@@ -524,9 +524,12 @@ def _generated(packet, exposed):
     """The public function for a registered op: its one exposed overload, or the one the schema accepts."""
     if len(exposed) == 1:
         op = exposed[0]
-        tensors = _required_tensor_positions(op)
+        tensors = None       # read from the schema on first call: parsing ~300 schemas would slow `import minexport`
 
         def f(*args, **kwargs):
+            nonlocal tensors
+            if tensors is None:
+                tensors = _required_tensor_positions(op)
             # as torch's binding: a positional Tensor argument must be a Tensor (no Python number)
             for i, arg_name in tensors:
                 if i < len(args) and not isinstance(args[i], Tensor):
