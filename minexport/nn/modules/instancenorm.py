@@ -1,50 +1,16 @@
 """InstanceNorm1d/2d/3d (no affine, no running stats by default, as torch), LocalResponseNorm,
 ChannelShuffle."""
-from ... import _factories as fac
-from ... import dtypes as dt
 from .. import functional as F
-from .. import init
 from ..module import Module
-from ..parameter import Parameter
+from .norm import _NormBase
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     _unbatched = 0      # the input rank without a batch dim
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
                  device=None, dtype=None, *, bias=True):
-        super().__init__()
-        kw = {"device": device, "dtype": dtype}
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(fac.ones(num_features, **kw))
-            if bias:
-                self.bias = Parameter(fac.zeros(num_features, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", fac.zeros(num_features, **kw))
-            self.register_buffer("running_var", fac.ones(num_features, **kw))
-            self.register_buffer("num_batches_tracked", fac.tensor(0, dtype=dt.int64, device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-
-    def reset_parameters(self):
-        """Running stats to (0, 1); weight to 1, bias to 0."""
-        if self.track_running_stats:
-            self.running_mean.zero_()
-            self.running_var.fill_(1)
-            self.num_batches_tracked.zero_()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input):
         """F.instance_norm; instance statistics in training or without running stats."""

@@ -7,18 +7,21 @@ from ..module import Module
 from ..parameter import Parameter
 
 
-class _BatchNorm(Module):
-    _expected_dims = (2, 3)
+class _NormBase(Module):
+    """What batch and instance norm share: per-channel affine parameters and optional running statistics."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None):
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, device=None, dtype=None, *,
+                 bias=True):
         super().__init__()
         kw = {"device": device, "dtype": dtype}
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(fac.ones(num_features, **kw))
-            self.bias = Parameter(fac.zeros(num_features, **kw))
+            if bias:
+                self.bias = Parameter(fac.zeros(num_features, **kw))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -37,9 +40,18 @@ class _BatchNorm(Module):
             self.running_mean.zero_()
             self.running_var.fill_(1)
             self.num_batches_tracked.zero_()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
+
+
+class _BatchNorm(_NormBase):
+    _expected_dims = (2, 3)
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input):
         """Batch statistics in training (updating running ones), running statistics in eval."""
