@@ -31,9 +31,9 @@ def _chain():
 # ------------------------------------------------------------------ Node --
 def test_node_refuses_unknown_op_and_non_identifier_names():
     g = Graph()
-    with pytest.raises(ValueError, match="Node op must be one of placeholder, call_function, get_attr, output; "
-                                         "got 'call_method'"):
-        Node(g, "call_method", "x", "add")
+    with pytest.raises(ValueError, match="Node op must be one of placeholder, call_function, call_method, "
+                                         "call_module, get_attr, output; got 'call_nothing'"):
+        Node(g, "call_nothing", "x", "add")
     for bad in ("1x", "a b", "a.b", "", 3):
         with pytest.raises(ValueError, match="Node name must be a Python identifier"):
             Node(g, "placeholder", bad, "x")

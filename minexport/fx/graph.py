@@ -10,15 +10,20 @@ name, `_1`, `_2` on collision, and a suffix for names that would shadow a
 Python builtin or keyword).
 """
 import builtins
+import copy
 import functools
+import inspect
 import keyword
 import operator
 import re
+import warnings
 
 from ..dtypes import dtype
 from ..ops._targets import target_kind
 
 __all__ = ["Node", "Graph", "map_arg"]
+
+_EMPTY = inspect.Parameter.empty
 
 
 def map_arg(value, fn):
@@ -57,10 +62,16 @@ def _collect_nodes(value, out):
 
 
 class Node:
-    """One operation of a Graph (see the module docstring)."""
+    """One operation of a Graph (see the module docstring).
 
-    OPS = ("placeholder", "call_function", "get_attr", "output")
-    __slots__ = ("graph", "op", "name", "target", "_args", "_kwargs", "users", "meta", "_inputs")
+    Nodes of a graph form a doubly linked list (`prev`/`next`, as torch.fx):
+    iterating `graph.nodes` follows the links live, so a loop may insert
+    after or erase the node it stands on.
+    """
+
+    OPS = ("placeholder", "call_function", "call_method", "call_module", "get_attr", "output")
+    __slots__ = ("graph", "op", "name", "target", "_args", "_kwargs", "users", "meta", "_inputs", "_prev", "_next",
+                 "_erased", "type")
 
     def __init__(self, graph, op, name, target, args=(), kwargs=None, meta=None):
         if op not in self.OPS:
@@ -70,6 +81,8 @@ class Node:
         self.graph, self.op, self.name, self.target = graph, op, name, target
         self.users = {}
         self.meta = {} if meta is None else meta
+        self._prev = self._next = self
+        self._erased, self.type = False, None
         self._args = args = tuple(args)
         self._kwargs = kwargs = dict(kwargs) if kwargs else {}
         self._inputs = inputs = _collect_nodes(kwargs, _collect_nodes(args, {})) if kwargs else \
@@ -87,7 +100,7 @@ class Node:
 
     @property
     def args(self):
-        """Positional arguments (Nodes stand for other nodes' values)."""
+        """Positional arguments (Nodes stand for other nodes' values); setting them updates the use lists."""
         return self._args
 
     @args.setter
@@ -96,7 +109,7 @@ class Node:
 
     @property
     def kwargs(self):
-        """Keyword arguments."""
+        """Keyword arguments; setting them updates the use lists."""
         return self._kwargs
 
     @kwargs.setter
@@ -108,18 +121,107 @@ class Node:
         """Nodes this node reads, in first-use order."""
         return list(self._inputs)
 
-    def replace_all_uses_with(self, new):
-        """Make every user of this node read `new` instead; returns the users changed."""
-        users = list(self.users)
-        for u in users:
-            u._update_args(map_arg(u._args, lambda n: new if n is self else n),
-                           map_arg(u._kwargs, lambda n: new if n is self else n))
-        return users
+    @property
+    def stack_trace(self):
+        """The user's source location that produced this node (`meta["stack_trace"]`), or None."""
+        return self.meta.get("stack_trace")
 
-    def replace_input_with(self, old, new):
-        """Read `new` where this node read `old`."""
-        self._update_args(map_arg(self._args, lambda n: new if n is old else n),
-                          map_arg(self._kwargs, lambda n: new if n is old else n))
+    @stack_trace.setter
+    def stack_trace(self, trace):
+        self.meta["stack_trace"] = trace
+
+    # ------------------------------------------------------------ links --
+    @property
+    def next(self):
+        """The node after this one (the graph's root marker after the last)."""
+        return self._next
+
+    @property
+    def prev(self):
+        """The node before this one (the graph's root marker before the first)."""
+        return self._prev
+
+    def _unlink(self):
+        p, n = self._prev, self._next
+        p._next, n._prev = n, p
+
+    def prepend(self, x):
+        """Move (or insert) node `x` to just before this node, in the same graph."""
+        if self is x:
+            warnings.warn("Trying to prepend a node to itself. This behavior has no effect on the graph.")
+            return
+        if x.graph is not self.graph:
+            raise RuntimeError("Attempting to move a Node into a different Graph")
+        if x._erased:
+            raise RuntimeError(f"Attempting to move erased Node {x.name}")
+        if x._next is not x:          # already linked: a move
+            x._unlink()
+        else:
+            self.graph._len += 1
+        p = self._prev
+        p._next, x._prev = x, p
+        x._next, self._prev = self, x
+
+    def append(self, x):
+        """Move (or insert) node `x` to just after this node."""
+        self._next.prepend(x)
+
+    # ------------------------------------------------------------ edits --
+    def replace_all_uses_with(self, replace_with, delete_user_cb=None, *, propagate_meta=False):
+        """Make every user of this node read `replace_with` instead; returns the users changed.
+
+        `delete_user_cb(user)` returning False keeps that user reading this
+        node; `propagate_meta=True` copies this node's meta onto
+        `replace_with` (which must have none yet)."""
+        if propagate_meta:
+            if replace_with.meta:
+                raise AssertionError("Called node.replace_all_uses_with(replace_with, propagate_meta=True), "
+                                     "but replace_with already has .meta keys")
+            replace_with.meta.update(self.meta)
+        changed = []
+        for user in list(self.users):
+            if delete_user_cb is not None and not delete_user_cb(user):
+                continue
+            user.replace_input_with(self, replace_with)
+            changed.append(user)
+        return changed
+
+    def replace_input_with(self, old_input, new_input):
+        """Read `new_input` where this node read `old_input`."""
+        def swap(n):
+            return new_input if n is old_input else n
+        self._update_args(map_arg(self._args, swap), map_arg(self._kwargs, swap))
+
+    def update_arg(self, idx, arg):
+        """Set positional argument `idx` to `arg` (use lists follow)."""
+        args = list(self._args)
+        args[idx] = arg
+        self.args = args
+
+    def insert_arg(self, idx, arg):
+        """Insert `arg` as positional argument `idx`."""
+        args = list(self._args)
+        args.insert(idx, arg)
+        self.args = args
+
+    def update_kwarg(self, key, arg):
+        """Set keyword argument `key` to `arg` (use lists follow)."""
+        self.kwargs = {**self._kwargs, key: arg}
+
+    def is_impure(self, impure_random=True):
+        """True when dead-code elimination must keep this node although nobody reads it: placeholders, the
+        output, ops that mutate an input (a mutable schema), side-effecting targets (asserts, setitem), random
+        ops (when `impure_random`), and call_module of a module marked `_is_impure`."""
+        if self.op in ("placeholder", "output"):
+            return True
+        if self.op == "call_module":
+            owner = self.graph.owning_module
+            if owner is None:
+                raise AssertionError("self.graph.owning_module not set for purity check")
+            return bool(getattr(owner.get_submodule(self.target), "_is_impure", False))
+        if self.op == "call_function":
+            return _target_is_impure(self.target, impure_random)
+        return False
 
     def __repr__(self):
         return self.name
@@ -136,6 +238,132 @@ class Node:
         if self.op == "output":
             return f"return {self._args[0]}"
         return f"{head}(args = {_format_arg(self._args)}, kwargs = {_format_arg(self._kwargs)})"
+
+
+# Targets kept by dead-code elimination whatever their schema says, as torch.fx keeps them.
+_SIDE_EFFECT_NAMES = {"_assert_async.msg", "_assert_async.default", "_assert_scalar.default",
+                      "_assert_tensor_metadata.default", "sym_constrain_range.default",
+                      "sym_constrain_range_for_size.default"}
+
+
+def _target_is_impure(target, impure_random):
+    """A call_function target with side effects (see `Node.is_impure`)."""
+    if target is operator.setitem or getattr(target, "_is_impure", False):
+        return True
+    if target_kind(target) != "op":
+        return False
+    if target._schema.is_mutable or f"{target.op_name}.{target.overload_name}" in _SIDE_EFFECT_NAMES:
+        return True
+    return impure_random and "nondeterministic_seeded" in target.tags
+
+
+class _Root(Node):
+    """The marker that closes a graph's ring of nodes (torch.fx's root node)."""
+    __slots__ = ()
+
+    def __init__(self, graph):
+        self.graph, self.op, self.name, self.target = graph, "root", "", None
+        self.users, self.meta, self._inputs = {}, {}, {}
+        self._args, self._kwargs = (), {}
+        self._prev = self._next = self
+        self._erased, self.type = False, None
+
+
+class _NodeList:
+    """`graph.nodes`: the linked nodes seen as a sequence.
+
+    Iteration follows the links live and skips erased nodes (torch.fx's
+    semantics: erasing the current node or inserting after it inside a loop
+    is fine).  Indexing, slicing, assignment and `index`/`insert`/`remove`/
+    `append` are minexport additions that code written against a list uses.
+    """
+    __slots__ = ("_graph",)
+
+    def __init__(self, graph):
+        self._graph = graph
+
+    def __iter__(self):
+        root = self._graph._root
+        cur = root._next
+        while cur is not root:
+            if not cur._erased:
+                yield cur
+            cur = cur._next
+
+    def __reversed__(self):
+        root = self._graph._root
+        cur = root._prev
+        while cur is not root:
+            if not cur._erased:
+                yield cur
+            cur = cur._prev
+
+    def __len__(self):
+        return self._graph._len
+
+    def __bool__(self):
+        return self._graph._len > 0
+
+    def __contains__(self, node):
+        return isinstance(node, Node) and node.graph is self._graph and not node._erased and node._next is not node
+
+    def __eq__(self, other):
+        return list(self) == list(other)
+
+    def __repr__(self):
+        return repr(list(self))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(self)[index]
+        n = len(self)
+        if index < -n or index >= n:
+            raise IndexError("node index out of range")
+        it = reversed(self) if index < 0 else iter(self)
+        for _ in range(-index - 1 if index < 0 else index):
+            next(it)
+        return next(it)
+
+    def __setitem__(self, index, value):
+        items = list(self)
+        items[index] = value
+        self._relink(items)
+
+    def _relink(self, items):
+        """Make the graph's node order exactly `items` (nodes of this graph)."""
+        root = self._graph._root
+        prev = root
+        for node in items:
+            prev._next, node._prev = node, prev
+            prev = node
+        prev._next, root._prev = root, prev
+        self._graph._len = len(items)
+
+    def index(self, node):
+        """Position of node."""
+        for i, n in enumerate(self):
+            if n is node:
+                return i
+        raise ValueError(f"{node} is not in the graph")
+
+    def append(self, node):
+        """Link node last."""
+        self._graph._root.prepend(node)
+
+    def insert(self, index, node):
+        """Link node at position `index`."""
+        n = len(self)
+        if index < 0:
+            index = max(0, n + index)
+        (self[index] if index < n else self._graph._root).prepend(node)
+
+    def remove(self, node):
+        """Unlink node (without erasing it: it may be linked again)."""
+        if node not in self:
+            raise ValueError(f"{node} is not in the graph")
+        node._unlink()
+        node._prev = node._next = node
+        self._graph._len -= 1
 
 
 def _format_arg(value):
@@ -210,13 +438,24 @@ def _split_name(candidate):
 
 
 class Graph:
-    """An ordered list of Nodes with unique names."""
+    """An ordered list of Nodes with unique names, edited with torch.fx's API."""
 
-    def __init__(self):
-        self.nodes = []
+    def __init__(self, owning_module=None, tracer_cls=None, tracer_extras=None):
+        self._root = _Root(self)
+        self._len = 0
+        self._insert = self._root.prepend      # where create_node links a new node: by default last
         self._names = set()
         self._base_count = {}
-        self.owning_module = None
+        self.owning_module = owning_module
+
+    @property
+    def nodes(self):
+        """The nodes in order (a live view; see `_NodeList`)."""
+        return _NodeList(self)
+
+    @nodes.setter
+    def nodes(self, items):
+        _NodeList(self)._relink(list(items))
 
     # ------------------------------------------------------------ naming --
     def _unique_name(self, candidate):
@@ -249,20 +488,45 @@ class Graph:
         self._names.add(name)
         return name
 
+    # ------------------------------------------------------- insertion --
+    def inserting_before(self, n=None):
+        """Context manager: nodes created inside go just before `n` (before the first node when None).
+
+        As in torch.fx the insertion point moves at the call; leaving the
+        `with` block restores the previous one."""
+        if n is None:
+            return self.inserting_after(self._root)
+        if n.graph is not self:
+            raise AssertionError("Node to insert before is not in graph.")
+        return _InsertPoint(self, n.prepend)
+
+    def inserting_after(self, n=None):
+        """Context manager: nodes created inside go just after `n`, each after the previous one (at the end
+        of the graph when None)."""
+        if n is None:
+            return self.inserting_before(self._root)
+        if n.graph is not self:
+            raise AssertionError("Node to insert after is not in graph.")
+        return _InsertPoint(self, n.append)
+
     # ---------------------------------------------------------- building --
-    def create_node(self, op, target, args=(), kwargs=None, name=None, meta=None):
-        """Append a node; its name is made unique from `name` (or the target's name)."""
+    def create_node(self, op, target, args=None, kwargs=None, name=None, type_expr=None, *, meta=None):
+        """A new node at the insertion point; its name is made unique from `name` (or the target's name)."""
+        if op not in Node.OPS:
+            raise AssertionError(f"Node op must be one of {', '.join(Node.OPS)}; got {op!r}")
         if op == "placeholder":
             name = self.placeholder_name(name or target)
         else:
             name = self._unique_name(_default_name(target) if name is None else name)
-        node = Node(self, op, name, target, args, kwargs, meta)
-        self.nodes.append(node)
+        node = Node(self, op, name, target, args or (), kwargs, meta)
+        node.type = type_expr
+        self._insert(node)
         return node
 
-    def placeholder(self, name, meta=None):
-        """An input of the graph."""
-        return self.create_node("placeholder", name, name=name, meta=meta)
+    def placeholder(self, name, type_expr=None, default_value=_EMPTY, *, meta=None):
+        """An input of the graph (`default_value`, when given, becomes its one argument, as torch.fx)."""
+        args = () if default_value is _EMPTY else (default_value,)
+        return self.create_node("placeholder", name, args, name=name, type_expr=type_expr, meta=meta)
 
     def insert_placeholder(self, index, name, meta=None):
         """An input of the graph at position `index` of the node list (a tracer keeps its inputs first)."""
@@ -271,37 +535,125 @@ class Graph:
         self.nodes.insert(index, node)
         return node
 
-    def call_function(self, target, args=(), kwargs=None, name=None, meta=None):
-        """A call of an op (or operator.getitem / a symbolic-int operator)."""
-        return self.create_node("call_function", target, args, kwargs, name=name, meta=meta)
+    def call_function(self, the_function, args=None, kwargs=None, type_expr=None, name=None, *, meta=None):
+        """A call of a function: an op, operator.getitem, a symbolic-int operator, any Python callable."""
+        return self.create_node("call_function", the_function, args, kwargs, name=name, type_expr=type_expr,
+                                meta=meta)
 
-    def get_attr(self, qualified_name, name=None, meta=None):
-        """Read an attribute (a submodule for a higher-order op's subgraph) of the owning module."""
-        return self.create_node("get_attr", qualified_name, name=name or qualified_name.replace(".", "_"), meta=meta)
+    def call_method(self, method_name, args=None, kwargs=None, type_expr=None):
+        """A method call `args[0].<method_name>(*args[1:], **kwargs)`."""
+        return self.create_node("call_method", method_name, args, kwargs, type_expr=type_expr)
 
-    def output(self, result):
-        """The graph's return value (one output node, last)."""
-        return self.create_node("output", "output", (result,), name="output")
+    def call_module(self, module_name, args=None, kwargs=None, type_expr=None):
+        """A call of the owning module's submodule at dotted path `module_name` (warns when it has none)."""
+        owner = self.owning_module
+        if owner is not None and _lookup(owner, module_name) is None:
+            warnings.warn("Attempted to insert a call_module Node with no underlying reference in the owning "
+                          "GraphModule! Call GraphModule.add_submodule to add the necessary submodule")
+        return self.create_node("call_module", module_name, args, kwargs, type_expr=type_expr)
 
-    def erase_node(self, node):
+    def get_attr(self, qualified_name, type_expr=None, *, name=None, meta=None):
+        """Read the owning module's attribute at dotted path `qualified_name` (warns when it has none)."""
+        owner = self.owning_module
+        if owner is not None and _lookup(owner, qualified_name) is None:
+            warnings.warn("Attempted to insert a get_attr Node with no underlying reference in the owning "
+                          "GraphModule! Call GraphModule.add_submodule to add the necessary submodule, "
+                          "GraphModule.add_parameter to add the necessary Parameter, or nn.Module.register_buffer "
+                          "to add the necessary buffer")
+        return self.create_node("get_attr", qualified_name, name=name or _snake_case(qualified_name),
+                                type_expr=type_expr, meta=meta)
+
+    def output(self, result, type_expr=None):
+        """The graph's return value (the output node)."""
+        return self.create_node("output", "output", (result,), name="output", type_expr=type_expr)
+
+    def node_copy(self, node, arg_transform=lambda x: x):
+        """A copy of `node` (from any graph) at the insertion point, its inputs mapped by `arg_transform`
+        and its meta copied (shallowly)."""
+        args = map_arg(node.args, arg_transform)
+        kwargs = map_arg(node.kwargs, arg_transform)
+        new = self.create_node(node.op, node.target, args, kwargs, node.name, node.type)
+        new.meta = copy.copy(node.meta)
+        return new
+
+    def graph_copy(self, g, val_map, return_output_node=False):
+        """Copy every node of `g` not already in `val_map` (old node -> new) into this graph; returns what
+        g's output returns, mapped (and the output node itself with `return_output_node`)."""
+        for node in g.nodes:
+            if node in val_map:
+                continue
+            if node.op == "output":
+                rv = map_arg(node.args[0], lambda n: val_map[n])
+                return (rv, node) if return_output_node else rv
+            val_map[node] = self.node_copy(node, lambda n: val_map[n])
+        return None
+
+    def erase_node(self, to_erase):
         """Remove a node nobody uses; its name stays taken (torch.fx never gives a name twice)."""
-        if node.users:
-            raise RuntimeError(f"Tried to erase Node {node.name} but it still had {len(node.users)} users "
-                               f"in the graph: {node.users}!")
-        if node.graph is not self:
-            raise RuntimeError(f"Attempting to remove {node.name} from wrong graph!")
-        node._update_args((), {})
-        self.nodes.remove(node)
+        if to_erase.users:
+            raise RuntimeError(f"Tried to erase Node {to_erase.name} but it still had {len(to_erase.users)} users "
+                               f"in the graph: {to_erase.users}!")
+        if to_erase.graph is not self:
+            raise RuntimeError(f"Attempting to remove {to_erase.name} from wrong graph!")
+        if to_erase._erased:
+            warnings.warn(f"erase_node({to_erase}) on an already erased node")
+            return
+        to_erase._unlink()
+        to_erase._erased = True
+        self._len -= 1
+        # its inputs lose it as a user; the argument structure stays, with None for each node (torch.fx's way)
+        to_erase._update_args(map_arg(to_erase._args, lambda n: None), map_arg(to_erase._kwargs, lambda n: None))
 
-    def find_nodes(self, *, op, target=None):
-        """Nodes with the given op (and target)."""
-        return [n for n in self.nodes if n.op == op and (target is None or n.target is target)]
+    def eliminate_dead_code(self, is_impure_node=None):
+        """Erase, last to first, every node nobody reads that is not impure (`Node.is_impure`, or the
+        given `is_impure_node(node)`); returns whether anything was erased."""
+        self.lint()
+        changed = False
+        for node in reversed(self.nodes):
+            impure = is_impure_node(node) if is_impure_node is not None else node.is_impure()
+            if not impure and not node.users:
+                self.erase_node(node)
+                changed = True
+        return changed
+
+    def find_nodes(self, *, op, target=None, sort=True):
+        """Nodes with the given op (and target), in graph order."""
+        return [n for n in self.nodes if n.op == op and (target is None or n.target is target or
+                                                        (isinstance(target, str) and n.target == target))]
 
     @property
     def output_node(self):
         """The output node."""
-        return self.nodes[-1] if self.nodes and self.nodes[-1].op == "output" else None
+        last = self._root._prev
+        return last if last.op == "output" else None
 
+    # ------------------------------------------------------------ checks --
+    def lint(self):
+        """Check the graph is well formed: known ops, nodes owned by this graph, each input defined before
+        it is read, unique names, and (with an owning module) targets of the right kind that exist."""
+        seen, names = set(), set()
+        for node in self.nodes:
+            if node.op not in Node.OPS:
+                raise RuntimeError(f"Node {node} had unknown opcode {node.op}!")
+            if node.graph is not self:
+                raise RuntimeError(f"Node '{node}' does not belong to this Graph!")
+            for arg in node._inputs:
+                if arg.graph is not self:
+                    raise RuntimeError(f"Argument '{arg}' of Node '{node}' does not belong to this Graph, but was "
+                                       "used as an argument! If you are copying nodes from another graph, make "
+                                       f"sure to use ``arg_transform`` on node_copy() to remap values\n{self}")
+                if arg not in seen:
+                    raise RuntimeError(f"Argument '{arg}' of Node '{node}' was used before it has been defined! "
+                                       f"Please check that Nodes in the graph are topologically ordered\n{self}")
+            seen.add(node)
+            if node.name in names:
+                raise RuntimeError(f"Node redefined name {node.name}!")
+            names.add(node.name)
+        if self.owning_module is not None:
+            for node in self.nodes:
+                _lint_target(self.owning_module, node)
+
+    # ---------------------------------------------------------- printing --
     def print_tabular(self):
         """Print one row per node: opcode, name, target, args, kwargs."""
         rows = [("opcode", "name", "target", "args", "kwargs")]
@@ -316,6 +668,65 @@ class Graph:
         return "graph():" + "".join("\n    " + n.format_node() for n in self.nodes)
 
 
+class _InsertPoint:
+    """Sets a graph's insertion point at once; restores the previous one when its `with` block ends."""
+
+    def __init__(self, graph, insert):
+        self.graph, self.orig = graph, graph._insert
+        graph._insert = insert
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        self.graph._insert = self.orig
+
+
+def _lookup(module, qualified_name):
+    """The attribute at a dotted path of module, or None."""
+    obj = module
+    for atom in qualified_name.split("."):
+        obj = getattr(obj, atom, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _lint_target(owner, node):
+    """`Graph.lint`'s target checks for one node of a graph with an owning module."""
+    if node.op == "call_function":
+        if not callable(node.target):
+            raise ValueError(f"Node {node} target {node.target} has type {type(node.target).__name__} but a "
+                             "Callable is expected")
+        return
+    if not isinstance(node.target, str):
+        raise ValueError(f"Node {node} target {node.target} has type {type(node.target).__name__} but a str "
+                         "is expected")
+    if node.op not in ("get_attr", "call_module"):
+        return
+    from ..nn.module import Module
+    obj, atoms = owner, node.target.split(".")
+    for i, atom in enumerate(atoms):
+        nxt = getattr(obj, atom, None)
+        where = ".".join(atoms[:i])
+        if nxt is None:
+            raise RuntimeError(f"Node {node} target {node.target} references nonexistent attribute {atom} of "
+                               f"{where}")
+        if node.op == "call_module" and not isinstance(nxt, Module):
+            raise RuntimeError(f"Node {node} target {node.target} {atom} of {where} does not reference an "
+                               "nn.Module")
+        obj = nxt
+
+
+_SNAKE = re.compile(r"(?<=[a-z])([A-Z])")
+
+
+def _snake_case(s):
+    """A target path as a variable name base: camelCase parts become snake_case (`mod.pascalCase` ->
+    `mod.pascal_case`), as torch.fx names them."""
+    return _SNAKE.sub(r"_\1", s).lower()
+
+
 def _placeholder_node(graph, name, meta):
     """`Node(graph, "placeholder", name, name, (), None, meta)` for a name `placeholder_name` made (an
     identifier by construction), without the checks and argument walks a node with inputs needs: export
@@ -325,6 +736,8 @@ def _placeholder_node(graph, name, meta):
     node.users = {}
     node.meta = {} if meta is None else meta
     node._args, node._kwargs, node._inputs = (), {}, {}
+    node._prev = node._next = node
+    node._erased, node.type = False, None
     return node
 
 
