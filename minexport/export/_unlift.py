@@ -1,19 +1,30 @@
-"""`ExportedProgram.module()`: a Module that calls the program with the original convention.
+"""`ExportedProgram.module()`: a GraphModule that calls the program with the original convention.
 
-The module holds the program's parameters and buffers at their original fqns
+The module is a `fx.GraphModule`, as torch's: its `graph` is the program's
+graph unlifted (parameters, buffers and constants read with get_attr, user
+inputs as placeholders, each functional mutation output written back with
+`aten.copy_`), with `code` and `print_readable()`.  It holds the program's parameters and buffers at their original fqns
 (so `named_parameters()` and `load_state_dict` work as on the source model),
 checks every input against what was exported before running any kernel, runs
 the graph with the Interpreter, and returns outputs in the original pytree
 structure.  In-place updates of buffers and inputs happen on the real arrays,
 so calling it has the eager model's side effects.
+
+Until its graph is edited and `recompile()`d, a call runs the program's
+lifted graph with compiled, specialized kernels (the fast path below); after
+a recompile it runs its own graph, with the same input checks and output
+structure.
 """
 import dataclasses
 import operator
 
 from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_tensor
-from ..fx.interpreter import Interpreter
+from ..fx._runner import GraphRunner
+from ..fx.graph import Graph
+from ..fx.graph_module import GraphModule
 from ..nn.module import Module
+from ..ops import aten
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
 from .errors import input_path
@@ -28,7 +39,7 @@ __all__ = ["unlift", "UnliftedModule"]
 class _CallPlan:
     """What every call of an UnliftedModule reads, worked out once from the program."""
     program: object           # the ExportedProgram
-    interpreter: Interpreter  # runs its graph
+    interpreter: GraphRunner  # runs its graph
     lifted_tables: tuple      # the table (a module's _parameters, _buffers, ...) holding each lifted value,
     lifted_names: tuple       # and its name there, in placeholder order (apart, for one map() over them)
     lifted_vals: list         # the fake value of each lifted placeholder
@@ -51,7 +62,7 @@ class _CallPlan:
         user_vals = [n.meta.get("val") for n in placeholders[len(lifted):]]
         root = ep.module_call_graph[0].signature
         slots = [module._slot(spec.kind, spec.target) for spec in lifted]
-        return cls(program=ep, interpreter=Interpreter(ep.graph, specialize=True),
+        return cls(program=ep, interpreter=GraphRunner(ep.graph, specialize=True),
                    lifted_tables=tuple(t for t, _ in slots), lifted_names=tuple(n for _, n in slots),
                    lifted_vals=[n.meta.get("val") for n in placeholders[:len(lifted)]],
                    user_specs=user, user_vals=user_vals, arg_names=[spec.arg.name for spec in user],
@@ -61,18 +72,33 @@ class _CallPlan:
                    static_inputs=_static_inputs(root.in_spec, user, user_vals))
 
 
-class UnliftedModule(Module):
+class UnliftedModule(GraphModule):
     """The callable form of an ExportedProgram (see the module docstring)."""
 
-    def __init__(self, ep):
-        super().__init__()
+    def __init__(self, ep, check_guards=True):
+        Module.__init__(self)
+        object.__setattr__(self, "_class_name", "GraphModule")
+        object.__setattr__(self, "_edited", None)
         _install_state(self, ep)
         self._plan = _CallPlan.of(ep, self)
         self._lifted_cache = None
+        self.check_guards = check_guards
+        self._in_spec, self._out_spec = self._plan.in_spec, self._plan.out_spec
+        self.graph = _unlifted_graph(ep)
+        object.__setattr__(self, "_edited", False)
+
+    def recompile(self):
+        """Regenerate `code`; from now on a call runs this module's own graph (edits included)."""
+        code = GraphModule.recompile(self)
+        if self._edited is not None:
+            object.__setattr__(self, "_edited", True)
+        return code
 
     def forward(self, *args, **kwargs):
         """Check the inputs, run the graph, rebuild the outputs."""
         plan = self._plan
+        if self._edited:
+            return self._run_own_graph(args, kwargs)
         static = plan.static_inputs
         if kwargs or static is None or not _match_static(args, static):
             args = self._checked_inputs(args, kwargs)     # the general path; it raises on a mismatch
@@ -106,6 +132,18 @@ class UnliftedModule(Module):
         trusted = all(map(_as_exported, values, plan.lifted_vals))
         self._lifted_cache = (arrays, trusted)
         return arrays, trusted
+
+    def _run_own_graph(self, args, kwargs):
+        """The general path after an edit: checked flat inputs through this module's graph."""
+        flat = self._checked_inputs(args, kwargs)
+        runner = self._runner
+        if runner is None:
+            runner = GraphRunner(self._graph, self)
+            object.__setattr__(self, "_runner", runner)
+        out = runner.run_arrays(*_arrays(flat))
+        by_array = {id(t._data): t for t in flat if isinstance(t, Tensor)}
+        outs = [_as_output(o, by_array) for o in (out if isinstance(out, (list, tuple)) else (out,))]
+        return outs[0] if self._out_spec.is_leaf() else pytree.tree_unflatten(outs, self._out_spec)
 
     def _checked_inputs(self, args, kwargs):
         """The flat user inputs, each checked against the program's (any input tree, symbolic sizes)."""
@@ -152,13 +190,39 @@ class UnliftedModule(Module):
         """Not supported, as in torch."""
         return self.train(False)
 
-    @property
-    def graph(self):
-        """The program's graph."""
-        return self._plan.program.graph
-
     def _get_name(self):
         return "GraphModule"
+
+
+def _unlifted_graph(ep):
+    """ep's graph as torch's `module()` holds it: lifted state read with get_attr (named after its fqn), user
+    inputs as placeholders, the nodes copied, and each mutation output written back with `aten.copy_`
+    before the output returns the user outputs."""
+    sig, graph = ep.graph_signature, Graph()
+    placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
+    val_map = {}
+    for spec, node in zip(sig.input_specs, placeholders):
+        if spec.kind == InputKind.USER_INPUT:
+            continue
+        val_map[node] = graph.get_attr(spec.target, name=spec.target.replace(".", "_"), meta=dict(node.meta))
+    for spec, node in zip(sig.input_specs, placeholders):
+        if spec.kind == InputKind.USER_INPUT:
+            val_map[node] = graph.placeholder(node.name, meta=dict(node.meta))
+    by_name = {n.name: n for n in placeholders}
+    targets = {spec.target: val_map[by_name[spec.arg.name]] for spec in sig.input_specs
+               if spec.kind != InputKind.USER_INPUT}
+    users = {spec.arg.name: val_map[by_name[spec.arg.name]] for spec in sig.input_specs
+             if spec.kind == InputKind.USER_INPUT and spec.arg.name in by_name}
+    outputs = graph.graph_copy(ep.graph, val_map)
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    n_mut = 0
+    for spec, value in zip(sig.output_specs, outputs):
+        if spec.kind in _MUTATIONS:
+            dest = users[spec.target] if spec.kind == OutputKind.USER_INPUT_MUTATION else targets[spec.target]
+            graph.call_function(aten.copy_.default, (dest, value), meta={"val": value.meta.get("val")})
+            n_mut += 1
+    graph.output(tuple(outputs[n_mut:]))
+    return graph
 
 
 def _install_state(root, ep):
@@ -292,9 +356,9 @@ def _shape_checks(ep, user_specs, user_vals):
     return RuntimeShapeChecks(env, ep.range_constraints, dims)
 
 
-def unlift(ep):
-    """The Module form of ep."""
-    return UnliftedModule(ep)
+def unlift(ep, check_guards=True):
+    """The GraphModule form of ep."""
+    return UnliftedModule(ep, check_guards)
 
 
 def _lifted_values(plan):

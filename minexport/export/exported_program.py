@@ -180,9 +180,10 @@ class ExportedProgram:
         raise RuntimeError("Unable to call ExportedProgram directly. You should use "
                            "`exported_program.module()` instead.")
 
-    def module(self):
-        """A callable Module with the original calling convention (parameters and buffers inside)."""
-        return unlift(self)
+    def module(self, check_guards=True):
+        """A callable GraphModule with the original calling convention (parameters and buffers inside; see
+        export/_unlift.py).  Inputs are checked against the exported ones whatever `check_guards` says."""
+        return unlift(self, check_guards)
 
     def validate(self):
         """Run this program's verifiers (raises SpecViolationError)."""

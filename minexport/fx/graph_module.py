@@ -4,7 +4,7 @@
 `max_1[0]` for getitem, `;  x = None` after a value's last use);
 `print_readable()` adds each value's annotation (`"f32[10, 10]"`) and a
 `# File: ...` line for each new source location.  The text is for reading
-and comparing; nothing ever executes it — `Interpreter` runs the graph.
+and comparing; nothing ever executes it: `GraphRunner` runs the graph.
 """
 import builtins
 import math
@@ -17,7 +17,7 @@ from ..nn.module import Module
 from ..ops._targets import target_kind
 from ..runtime.backends import device as _device
 from .graph import Node, frame_line, get_attr_path, last_uses
-from .interpreter import Interpreter
+from ._runner import GraphRunner
 
 __all__ = ["GraphModule", "format_value", "annotation"]
 
@@ -94,6 +94,22 @@ def _call_text(node):
     return f"{fn}({', '.join(parts)})"
 
 
+def _attr_path(base, path):
+    """`self.a.b` for a dotted path, with `getattr(..., "0")` for parts that are no identifiers (as torch.fx)."""
+    for atom in path.split("."):
+        base = f"{base}.{atom}" if atom.isidentifier() else f'getattr({base}, "{atom}")'
+    return base
+
+
+def _arg_text(args, kwargs):
+    return ", ".join([format_value(a) for a in args] + [f"{k} = {format_value(v)}" for k, v in kwargs.items()])
+
+
+_RHS = {"get_attr": lambda n: _attr_path("self", n.target),
+        "call_module": lambda n: f"{_attr_path('self', n.target)}({_arg_text(n.args, n.kwargs)})",
+        "call_method": lambda n: f"{format_value(n.args[0])}.{n.target}({_arg_text(n.args[1:], n.kwargs)})"}
+
+
 def python_code(graph, *, annotate=False):
     """The body of `def forward(...)` for graph, as torch.fx renders it."""
     placeholders = [n for n in graph.nodes if n.op == "placeholder"]
@@ -119,7 +135,7 @@ def python_code(graph, *, annotate=False):
                 prev_frame = frame
         ann = annotation(n.meta.get("val")) if annotate else None
         lhs = f"{n.name}: {ann}" if ann else n.name
-        rhs = _call_text(n) if n.op == "call_function" else f"self.{n.target}"
+        rhs = _call_text(n) if n.op == "call_function" else _RHS[n.op](n)
         dead = [_renamed(v) for v in frees.get(n, [])]
         if not n.users:
             dead.append(n.name)
@@ -131,31 +147,53 @@ def python_code(graph, *, annotate=False):
 
 
 class GraphModule(Module):
-    """A Module whose forward is a Graph (see the module docstring)."""
+    """A Module whose forward is a Graph (see the module docstring).
+
+    As torch.fx's: `code` and what `forward` runs are those of the graph at
+    the last `recompile()` (the constructor and the `graph` setter call it),
+    so edit the graph, then recompile.
+    """
 
     def __init__(self, root, graph, class_name="GraphModule"):
         super().__init__()
-        object.__setattr__(self, "graph", graph)
         object.__setattr__(self, "_class_name", class_name)
-        graph.owning_module = self
         if isinstance(root, Module):
             for n in graph.nodes:
-                if n.op == "get_attr":
+                if n.op in ("get_attr", "call_module"):
                     _copy_attr(root, self, n.target)
         elif isinstance(root, dict):
             for k, v in root.items():
                 _set_attr(self, k, v)
+        self.graph = graph
 
     def _get_name(self):
         return self._class_name
 
     @property
-    def code(self):
-        """The graph as Python source, character for character as torch.fx writes it (ending in an indented
-        empty line without a final newline)."""
-        params, body = python_code(self.graph)
-        return ("\n\n\ndef forward(self" + "".join(", " + p for p in params) + "):\n"
+    def graph(self):
+        """The graph; setting a new one takes ownership of it and recompiles."""
+        return self._graph
+
+    @graph.setter
+    def graph(self, g):
+        object.__setattr__(self, "_graph", g)
+        g.owning_module = self
+        self.recompile()
+
+    def recompile(self):
+        """Regenerate `code` and what `forward` runs from the current graph; returns the code."""
+        params, body = python_code(self._graph)
+        code = ("\n\n\ndef forward(self" + "".join(", " + p for p in params) + "):\n"
                 + "".join("    " + line + "\n" for line in body) + "    ")
+        object.__setattr__(self, "_code", code)
+        object.__setattr__(self, "_runner", None)
+        return code
+
+    @property
+    def code(self):
+        """The graph as Python source as of the last recompile, character for character as torch.fx writes it
+        (ending in an indented empty line without a final newline)."""
+        return self._code
 
     def print_readable(self, print_output=True, include_stride=False, include_device=False, colored=False):
         """The graph as an annotated class definition, as torch prints it."""
@@ -180,9 +218,59 @@ class GraphModule(Module):
                     seen[n.target] = value
         return list(seen.values())
 
+    # -- submodules ------------------------------------------------------------
+    def add_submodule(self, target, m):
+        """Install module m at dotted path `target`, making empty Modules for missing parents; False when a
+        parent on the path is not a Module."""
+        *path, leaf = target.split(".")
+        mod = self
+        for item in path:
+            sub = getattr(mod, item, None)
+            if sub is None:
+                sub = Module()
+                mod.add_module(item, sub)
+            if not isinstance(sub, Module):
+                return False
+            mod = sub
+        mod.add_module(leaf, m)
+        return True
+
+    def delete_submodule(self, target):
+        """Remove the submodule at dotted path `target`; False when there is none."""
+        *path, leaf = target.split(".")
+        mod = self
+        for item in path:
+            mod = getattr(mod, item, None)
+            if not isinstance(mod, Module):
+                return False
+        if not isinstance(mod._modules.get(leaf), Module):
+            return False
+        delattr(mod, leaf)
+        return True
+
+    def delete_all_unused_submodules(self):
+        """Remove every submodule the graph neither calls (call_module) nor reads (get_attr), nor holds
+        anything it does, as torch.fx."""
+        used = set()
+        for node in self.graph.nodes:
+            if node.op in ("call_module", "get_attr"):
+                fullpath = node.target.split(".")
+                # the target and every parent on its path are used
+                used.update(".".join(fullpath[:i]) for i in range(1, len(fullpath) + 1))
+                if node.op == "call_module":      # a called module keeps everything below it
+                    sub = self.get_submodule(node.target)
+                    used.update(f"{node.target}.{name}" for name, _ in sub.named_modules() if name)
+        for name, _ in list(self.named_modules()):
+            if name and name not in used:
+                self.delete_submodule(name)
+
     def forward(self, *args):
-        """Run the graph on its inputs (placeholders in order)."""
-        return Interpreter(self.graph, self).run(*args)
+        """Run the graph (as of the last recompile) on its inputs (placeholders in order)."""
+        runner = self._runner
+        if runner is None:
+            runner = GraphRunner(self._graph, self)
+            object.__setattr__(self, "_runner", runner)
+        return runner.run(*args)
 
     def __repr__(self):
         return Module.__repr__(self) + "\n" + self.code

@@ -1,316 +1,234 @@
-"""Run a Graph on arrays, calling each op's registered kernel.
+"""`Interpreter` and `Transformer`: torch.fx's node-by-node ways to run and rewrite a graph.
 
-The graph is compiled once: `compile_graph` lays out a step per node (the
-kernel to call, its arguments, the values that die there), and the
-Interpreter flattens those steps into a plan where a node costs one
-argument read and one call (see `_Plan`).  Each intermediate is dropped
-after its last use, so peak memory follows the graph's liveness, and a
-unary op whose input is a fresh intermediate read by nobody else (not a
-view, not an input or weight) computes into that input's memory
-(`OpOverload.donating_kernel`).  A kernel error is re-raised naming the node
-and the user's source line that produced it.
+`Interpreter.run` walks the nodes in order and dispatches each to the method
+named after its op (`placeholder`, `get_attr`, `call_function`,
+`call_method`, `call_module`, `output`), with its arguments read from the
+environment of values computed so far; a subclass overrides any of them.
+Values are Tensors.  An Interpreter whose class overrides none of these runs
+the graph with `GraphRunner` (compiled kernels, the same results, far less
+overhead per node).
 
-With `specialize=True` an op that offers `OpOverload.specialize` runs a kernel
-decided at compile time from its arguments' `node.meta["val"]` (promotion,
-casts and checks already done).  The rule that makes this safe: the caller
-promises that every graph input arrives with its placeholder's dtype, rank
-and static sizes (a dynamic dim may take any size, and kernels keep the
-checks that depend on it).  `ep.module()` makes that promise: it checks the
-user inputs' dtypes and static sizes on every call, and re-checks the lifted
-weights whenever one of them is swapped.  Intermediates then have their
-node's dtype and rank because kernels agree with their meta functions (which
-the conformance tests hold them to).  The specialized plan runs only on NumPy
-arrays; other array namespaces take the general one.
+`Transformer` runs the same walk with Proxies as values, so the calls are
+recorded into a new graph; `transform()` returns it as a GraphModule.
 """
-import functools
-import operator
+import inspect
 
-from .._tensor import Tensor, make_tensor
-from ..ops._targets import target_kind
-from ..runtime import backends
-from .graph import Graph, Node, frame_line, get_attr_path, last_uses
+from ._runner import GraphRunError, GraphRunner, _can_donate, compile_graph
+from .graph import Graph, last_uses, map_arg
+from .proxy import Proxy, TracerBase
 
-__all__ = ["Interpreter", "GraphRunError", "compile_graph"]
+__all__ = ["Interpreter", "Transformer", "GraphRunError", "GraphRunner", "compile_graph", "_can_donate"]
 
-
-class GraphRunError(RuntimeError):
-    """A kernel failed while running a graph; the message names the node and source line."""
-
-
-class _Step:
-    """One node to run: `fn(*args, **kwargs)` (with `xp` first when `is_kernel`), result into slot `out`.
-
-    `args`/`kwargs` are the node's own, Nodes included; `free` lists the slots
-    whose last reader this step is.  The output step has `fn` None.
-    """
-    __slots__ = ("node", "fn", "args", "kwargs", "out", "free", "is_kernel")
-
-
-def compile_graph(graph, specialize=False):
-    """Steps and slot layout for `graph` (placeholders take slots 0..n-1); see the module
-    docstring for what `specialize` assumes."""
-    nodes = graph.nodes
-    slot_of = {n: i for i, n in enumerate(nodes)}
-    frees = last_uses(graph)
-    steps = []
-    placeholders = [n for n in nodes if n.op == "placeholder"]
-    for n in nodes:
-        if n.op == "placeholder":
-            continue
-        s = _Step()
-        s.node, s.out, s.args, s.kwargs = n, slot_of[n], n.args, n.kwargs
-        s.free = tuple(slot_of[v] for v in frees.get(n, ()) if v.op != "output")
-        if n.op == "output":
-            s.fn, s.is_kernel = None, False
-        elif n.op == "get_attr":        # a subgraph (cond branch, map body): passed to the op as a runner
-            value = _subgraph_runner(get_attr_path(graph.owning_module, n.target))
-            s.fn, s.is_kernel, s.args, s.kwargs = (lambda v=value: v), False, (), {}
-        elif n.op == "call_function":
-            s.fn, s.is_kernel, s.args = _callable(n, specialize)
-        else:
-            raise NotImplementedError(f"cannot run node {n.name} with op {n.op}")
-        steps.append(s)
-    return placeholders, steps, len(nodes)
-
-
-def _callable(node, specialize):
-    """(function, takes xp first, args) for a call_function node: the op's kernel (specialized
-    or donating when allowed) or the target."""
-    target = node.target
-    kind = target_kind(target)
-    if kind == "op":
-        donate = target.donating_kernel is not None and _can_donate(node)
-        special = _specialized(node, donate) if specialize and target.specialize is not None else None
-        if special is not None:
-            return special[0], True, special[1]
-        return (target.donating_kernel if donate else target.kernel), True, node.args
-    if kind == "higher_order":
-        return target.kernel, True, node.args
-    return target, False, node.args
-
-
-def _specialized(node, donate):
-    """(kernel, args) from the op's `specialize` hook given its arguments' fake values, or None.
-
-    Only plain calls qualify: every Node argument a tensor with a recorded
-    value, no Nodes nested in lists or kwargs.  The hook may replace constant
-    arguments (a scalar cast ahead); Node arguments stay Nodes.
-    """
-    fakes = []
-    for a in node.args:
-        if isinstance(a, Node):
-            val = a.meta.get("val")
-            if not isinstance(val, Tensor):
-                return None
-            fakes.append(val)
-        elif isinstance(a, (list, tuple)) and _has_node(a):
-            return None
-        else:
-            fakes.append(a)
-    if _has_node(node.kwargs.values()):
-        return None
-    special = node.target.specialize(tuple(fakes), dict(node.kwargs), donate)
-    if special is None:
-        return None
-    kernel, args = special
-    return kernel, tuple(a if isinstance(a, Node) else c for a, c in zip(node.args, args))
-
-
-def _subgraph_runner(value):
-    """A GraphModule as a function of arrays (what higher-order kernels call); other attributes as they are."""
-    if not isinstance(getattr(value, "graph", None), Graph):
-        return value
-    interpreter = Interpreter(value.graph, value)
-    return lambda *arrays: interpreter.run_arrays(*arrays)
-
-
-def _can_donate(node):
-    """node may overwrite its first input: a fresh intermediate (no view, no other reader) of the same type."""
-    src = node.args[0] if node.args else None
-    if not isinstance(src, Node) or src.op != "call_function" or len(src.users) != 1:
-        return False
-    if target_kind(src.target) != "op" or src.target.tags & {"view", "inplace", "may_alias"}:
-        return False
-    a, b = src.meta.get("val"), node.meta.get("val")
-    return isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype is b.dtype and \
-        tuple(a.shape) == tuple(b.shape)
-
-
-# ------------------------------------------------------------------ running --
-# Why a flat plan: walking `_Step` records costs, per node, attribute loads,
-# one small function call per argument, a fresh args list and kwargs dict --
-# about half a microsecond, as much as a small kernel.  The plan keeps every
-# value in one list `env` (node values in the node's slot, then the array
-# namespace, then the graph's constants), so a node's arguments are a tuple
-# of slots that one `operator.itemgetter` call reads; constant kwargs are
-# bound ahead with functools.partial.  A step is a 4-tuple
-# (fn, out, get, free): `env[out] = fn(*get(env))`, then free's slots are
-# cleared.  Arguments that nest Nodes in lists, and kwargs that hold Nodes,
-# take a general step that builds them per call.
-#
-# We measured one generated Python function (values as locals) too: it saves
-# a further ~0.1 us per node but costs ~15 us per node to compile, so it only
-# pays after ~150 runs, and GraphModule.forward builds an Interpreter per call.
-
-class _Plan:
-    """The env layout and steps of a compiled graph (see above)."""
-
-    def __init__(self, placeholders, steps, n_slots):
-        self.template = [None] * n_slots
-        self.xp_slot = self._constant(None)
-        self._const_slots = {}
-        self.node_at = {}                   # out slot -> node, for error messages
-        self.slot_of = {p: i for i, p in enumerate(placeholders)}
-        self.slot_of.update((s.node, s.out) for s in steps)
-        self.steps, self.output = [], _constant_reader(None)
-        for s in steps:
-            if s.fn is None:
-                self.output = self._reader(s.args[0])
-                break
-            self.node_at[s.out] = s.node
-            dead = () if s.node.users else (s.out,)     # nobody reads it: drop it at once
-            fn, get = self._call(s)
-            self.steps.append((fn, s.out, get, dead + s.free))
-
-    def _constant(self, value):
-        self.template.append(value)
-        return len(self.template) - 1
-
-    def _slot(self, value):
-        """The env slot holding value: a Node's own, or a slot made for the constant."""
-        if isinstance(value, Node):
-            return self.slot_of[value]
-        key = id(value)
-        slot = self._const_slots.get(key)
-        if slot is None:
-            slot = self._const_slots[key] = self._constant(value)
-        return slot
-
-    def _call(self, step):
-        """(fn, get) for a step: fn(*get(env)) runs it."""
-        args = ((_XP,) if step.is_kernel else ()) + tuple(step.args)
-        fn, kwargs = step.fn, step.kwargs
-        if any(isinstance(a, (list, tuple)) and _has_node(a) for a in args) or _has_node(kwargs.values()):
-            return self._general(fn, args, kwargs)
-        if kwargs:
-            fn = functools.partial(fn, **kwargs)
-        slots = [self.xp_slot if a is _XP else self._slot(a) for a in args]
-        if len(slots) >= 2:
-            return fn, operator.itemgetter(*slots)
-        if slots:
-            (i,) = slots
-            return fn, lambda env: (env[i],)
-        return fn, lambda env: ()
-
-    def _general(self, fn, args, kwargs):
-        """A step whose arguments nest Nodes: readers build them on each call."""
-        readers = [self._reader(a) for a in args]
-        kw_readers = {k: self._reader(v) for k, v in kwargs.items()}
-
-        def run(env):
-            return fn(*[r(env) for r in readers], **{k: r(env) for k, r in kw_readers.items()})
-        return run, lambda env: (env,)
-
-    def _reader(self, value):
-        """A function env -> value, with Nodes (also inside lists and tuples) read from their slots."""
-        if value is _XP:
-            i = self.xp_slot
-            return lambda env: env[i]
-        if isinstance(value, Node):
-            i = self.slot_of[value]
-            return lambda env: env[i]
-        if isinstance(value, (list, tuple)) and _has_node(value):
-            readers = [self._reader(v) for v in value]
-            kind = type(value)
-            return lambda env: kind(r(env) for r in readers)
-        return _constant_reader(value)
-
-
-_XP = object()      # stands for the array namespace among a kernel's arguments
-
-
-def _constant_reader(value):
-    return lambda env: value
-
-
-def _has_node(values):
-    return any(isinstance(v, Node) or (isinstance(v, (list, tuple)) and _has_node(v)) for v in values)
+_DISPATCH = ("run", "run_node", "placeholder", "get_attr", "call_function", "call_method", "call_module",
+             "output", "fetch_args_kwargs_from_env", "map_nodes_to_values", "fetch_attr")
 
 
 class Interpreter:
-    """Runs a Graph with arrays (NumPy or CuPy) as values."""
+    """Runs a graph node by node (see the module docstring).
 
-    def __init__(self, graph, module=None, *, specialize=False):
-        self.graph = graph
+    `Interpreter(module, garbage_collect_values=True, graph=None)` as torch.fx:
+    the graph is `graph` or `module.graph`.  `Interpreter(graph, module=None)`
+    (a Graph first) is minexport's older form and still accepted.
+    """
+
+    def __init__(self, module, garbage_collect_values=True, graph=None, *, specialize=False):
+        if isinstance(module, Graph):          # minexport's older form: Interpreter(graph, module)
+            graph, module = module, (None if isinstance(garbage_collect_values, bool) else garbage_collect_values)
+            garbage_collect_values = True
         self.module = module
+        self.graph = graph if graph is not None else module.graph
+        self.garbage_collect_values = garbage_collect_values
         self.specialized = specialize
-        self.placeholders, self.steps, self.n_slots = compile_graph(graph, specialize)
-        self._plan = _Plan(self.placeholders, self.steps, self.n_slots)
-        self._general_plan = None if specialize else self._plan
+        self.env = {}
+        self.name = "Interpreter"
+        self.extra_traceback = True
+        self.submodules = dict(module.named_modules()) if module is not None and hasattr(module, "named_modules") \
+            else {}
+        self._fast = None
+        self.user_to_last_uses = {n: list(vs) for n, vs in last_uses(self.graph).items()} \
+            if garbage_collect_values else {}
 
-    def _general(self):
-        """The plan with the general kernels (built on first use when the main one is specialized)."""
-        if self._general_plan is None:
-            self._general_plan = _Plan(self.placeholders, compile_graph(self.graph)[1], self.n_slots)
-        return self._general_plan
+    # -- the fast path -------------------------------------------------------
+    def _runner(self):
+        """The compiled runner of this graph (built on first use)."""
+        if self._fast is None:
+            self._fast = GraphRunner(self.graph, self.module, specialize=self.specialized)
+        return self._fast
 
     def run_arrays(self, *inputs, xp=None, specialized=True):
-        """Run on arrays (one per placeholder); returns the output structure with arrays.
+        """Run on arrays (one per placeholder) with compiled kernels; returns the outputs as arrays."""
+        return self._runner().run_arrays(*inputs, xp=xp, specialized=specialized)
 
-        `specialized=False` runs the general kernels even if this interpreter was
-        built with `specialize=True` (the inputs do not keep its promise).
-        """
-        n = len(self.placeholders)
-        if len(inputs) != n:
-            raise TypeError(f"the graph takes {n} inputs "
-                            f"({', '.join(p.name for p in self.placeholders)}), got {len(inputs)}")
-        if xp is None:
-            xp = _namespace_of(inputs)
-        plan = self._plan if specialized and xp is backends.np else self._general()
-        env = plan.template.copy()
-        env[:n] = inputs
-        env[plan.xp_slot] = xp
-        out = None
+    def _overridden(self):
+        cls = type(self)
+        return cls is not Interpreter and any(getattr(cls, m) is not getattr(Interpreter, m) for m in _DISPATCH)
+
+    # -- torch.fx's API --------------------------------------------------------
+    def run(self, *args, initial_env=None, enable_io_processing=True):
+        """Run the graph on `args` (one per placeholder, in order); returns what the output node returns.
+
+        `initial_env` maps nodes to values already known (they are not run)."""
+        if initial_env is None and not self._overridden():
+            return self._runner().run(*args)
+        self.env = dict(initial_env) if initial_env is not None else {}
+        self.args_iter = iter(args)
+        for node in self.graph.nodes:
+            if node in self.env:
+                continue
+            try:
+                self.env[node] = self.run_node(node)
+            except Exception as e:
+                if self.extra_traceback and not getattr(e, "_fx_node_named", False):
+                    note = f"While executing {node.format_node()}"
+                    if hasattr(e, "add_note"):
+                        e.add_note(note)
+                    e._fx_node_named = True
+                raise
+            if self.garbage_collect_values:
+                for dead in self.user_to_last_uses.get(node, ()):
+                    self.env.pop(dead, None)
+            if node.op == "output":
+                return self.env[node]
+        return None
+
+    def boxed_run(self, args_list):
+        """Run with the inputs in a list that is emptied first (so the caller holds no references)."""
+        args_iter = iter(args_list)
+        env = {}
+        for n in self.graph.nodes:
+            if n.op == "placeholder":
+                env[n] = next(args_iter)
+        args_list.clear()
+        return self.run(initial_env=env)
+
+    def run_node(self, n):
+        """The value of node n: its arguments from the environment, then the method named after its op."""
+        args, kwargs = self.fetch_args_kwargs_from_env(n)
+        return getattr(self, n.op)(n.target, args, kwargs)
+
+    def placeholder(self, target, args, kwargs):
+        """The next input (all remaining ones for a `*args` placeholder); a missing one takes the
+        placeholder's default, if it has one."""
+        if target.startswith("*"):
+            return list(self.args_iter)
         try:
-            for fn, out, get, free in plan.steps:
-                env[out] = fn(*get(env))
-                for i in free:
-                    env[i] = None
-        except GraphRunError:
-            raise
-        except Exception as e:      # `out` names the step that failed
-            raise GraphRunError(_describe_failure(plan.node_at[out], e)) from e
-        return plan.output(env)
+            return next(self.args_iter)
+        except StopIteration:
+            if args:
+                return args[0]
+            raise RuntimeError(f"Expected positional argument for parameter {target}, but one was not "
+                               "passed in!") from None
 
-    def run(self, *inputs):
-        """Run on tensors (or arrays); tensors in the outputs come back as Tensors."""
-        arrays = [x._require_data("running a graph") if isinstance(x, Tensor) else x for x in inputs]
-        out = self.run_arrays(*arrays)
-        return _wrap(out)
+    def get_attr(self, target, args, kwargs):
+        """The module's attribute at dotted path target."""
+        return self.fetch_attr(target)
+
+    def call_function(self, target, args, kwargs):
+        """target(*args, **kwargs)."""
+        return target(*args, **kwargs)
+
+    def call_method(self, target, args, kwargs):
+        """args[0].<target>(*args[1:], **kwargs)."""
+        self_obj, *rest = args
+        return getattr(self_obj, target)(*rest, **kwargs)
+
+    def call_module(self, target, args, kwargs):
+        """The submodule at path target, called."""
+        return self.fetch_attr(target)(*args, **kwargs)
+
+    def output(self, target, args, kwargs):
+        """The graph's result: the output node's one argument."""
+        return args[0]
+
+    def fetch_attr(self, target):
+        """The attribute of the module at a dotted path; a missing one is named."""
+        obj = self.module
+        atoms = target.split(".")
+        for i, atom in enumerate(atoms):
+            if not hasattr(obj, atom):
+                raise RuntimeError(f"Node referenced nonexistent target {'.'.join(atoms[:i + 1])}")
+            obj = getattr(obj, atom)
+        return obj
+
+    def fetch_args_kwargs_from_env(self, n):
+        """n's args and kwargs with each input node replaced by its value."""
+        return tuple(self.map_nodes_to_values(n.args, n)), dict(self.map_nodes_to_values(n.kwargs, n))
+
+    def map_nodes_to_values(self, args, n):
+        """args with each node replaced by its value in the environment."""
+        def load(arg):
+            if arg not in self.env:
+                raise RuntimeError(f"Node {n} referenced nonexistent value {arg}! Run Graph.lint() to diagnose "
+                                   "such issues")
+            return self.env[arg]
+        return map_arg(args, load)
 
 
-def _wrap(value):
-    if hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, Tensor):
-        return make_tensor(value)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_wrap(v) for v in value)
-    return value
+class _TransformerTracer(TracerBase):
+    """Records into the new graph; each new node takes the meta of the node being transformed (but not
+    its value, which the new code may not produce)."""
+
+    def __init__(self, graph, transformer):
+        super().__init__(graph)
+        self.transformer = transformer
+
+    def create_node(self, kind, target, args, kwargs, name=None, type_expr=None):
+        node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        current = self.transformer._current
+        if current is not None:
+            node.meta.update({k: v for k, v in current.meta.items() if k in _KEPT_META})
+        return node
 
 
-def _namespace_of(inputs):
-    for x in inputs:
-        if hasattr(x, "shape") and hasattr(x, "dtype"):
-            return backends.array_namespace(x)
-    return backends.np
+_KEPT_META = ("stack_trace", "nn_module_stack", "source_fn_stack", "torch_fn", "custom")
 
 
-def _describe_failure(node, error):
-    where = ""
-    trace = node.meta.get("stack_trace")
-    if trace:
-        frame = frame_line(trace)
-        if frame:
-            where = "\n  from the user's code: " + frame[2:]
-    target = f"torch.ops.{node.target}" if target_kind(node.target) == "op" else \
-        getattr(node.target, "__name__", str(node.target))
-    return f"while running node '{node.name}' ({target}): {type(error).__name__}: {error}{where}"
+class Transformer(Interpreter):
+    """Rewrites a GraphModule by running it on Proxies (see the module docstring)."""
+
+    def __init__(self, module):
+        super().__init__(module)
+        self.new_graph = Graph()
+        self.tracer = _TransformerTracer(self.new_graph, self)
+        self.tracer.root = module
+        self._current = None
+
+    def run_node(self, n):
+        """As Interpreter's, recording into the new graph."""
+        self._current = n
+        try:
+            return super().run_node(n)
+        finally:
+            self._current = None
+
+    def placeholder(self, target, args, kwargs):
+        """A placeholder of the new graph (keeping its default)."""
+        default = args[0] if args else inspect.Parameter.empty
+        node = self.new_graph.placeholder(target, default_value=default)
+        if self._current is not None:
+            node.meta.update({k: v for k, v in self._current.meta.items() if k in _KEPT_META})
+        return Proxy(node, self.tracer)
+
+    def get_attr(self, target, args, kwargs):
+        """A get_attr of the new graph."""
+        return self.tracer.create_proxy("get_attr", target, args, kwargs)
+
+    def call_module(self, target, args, kwargs):
+        """A call_module of the new graph."""
+        return self.tracer.create_proxy("call_module", target, args, kwargs)
+
+    def call_function(self, target, args, kwargs):
+        """A call_function of the new graph."""
+        return self.tracer.create_proxy("call_function", target, args, kwargs)
+
+    def transform(self):
+        """The new GraphModule (sharing the module's attributes)."""
+        result = super().run(enable_io_processing=False)
+        if result is not None:
+            self.new_graph.output(self.tracer.create_arg(result))
+        from .graph_module import GraphModule
+        return GraphModule(self.module, self.new_graph)
+
+    def _overridden(self):
+        return True
+
