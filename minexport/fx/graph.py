@@ -326,6 +326,12 @@ class _NodeList:
 
     def __setitem__(self, index, value):
         items = list(self)
+        if not isinstance(index, slice):
+            # a linked list cannot hold a node twice: the node displaced moves to where `value` was, so the
+            # swap idiom `nodes[i], nodes[j] = nodes[j], nodes[i]` ends as it does on a list
+            where = next((j for j, n in enumerate(items) if n is value), None)
+            if where is not None:
+                items[where] = items[index]
         items[index] = value
         self._relink(items)
 
