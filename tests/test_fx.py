@@ -93,7 +93,7 @@ def test_erase_node_refuses_a_used_node():
     with pytest.raises(RuntimeError, match=r"^Tried to erase Node neg but it still had 2 users in the graph"):
         g.erase_node(a)
     assert g.nodes == before and set(a.users) == {b, c}
-    out = g.output_node
+    out = g.output_node()
     g.erase_node(out)
     g.erase_node(c)
     assert list(a.users) == [b] and list(b.users) == []       # erasing c dropped it from its inputs' users
@@ -124,7 +124,7 @@ def test_erase_node_from_another_graph_is_refused_as_torch():
         tother.erase_node(tg.placeholder("output"))
     g, *_ = _chain()
     with pytest.raises(RuntimeError) as got:
-        Graph().erase_node(g.output_node)
+        Graph().erase_node(g.output_node())
     assert str(got.value) == str(expected.value) == "Attempting to remove output from wrong graph!"
 
 
@@ -134,8 +134,8 @@ def test_find_nodes_and_output_node():
     assert g.find_nodes(op="call_function") == [a, b, c]
     assert g.find_nodes(op="call_function", target=aten.relu.default) == [b]
     assert g.find_nodes(op="call_function", target=aten.mul.Tensor) == []
-    assert g.output_node is g.nodes[-1] and g.output_node.op == "output"
-    assert Graph().output_node is None
+    assert g.output_node() is g.nodes[-1] and g.output_node().op == "output"
+    assert Graph().output_node() is None
 
 
 # ---------------------------------------------------------------- naming --
@@ -385,7 +385,7 @@ def test_get_attr_path():
 def test_last_uses():
     g, x, a, b, c = _chain()
     frees = last_uses(g)
-    assert frees == {a: [x], c: [a, b], g.output_node: [c]}
+    assert frees == {a: [x], c: [a, b], g.output_node(): [c]}
 
 
 def test_frame_line():
@@ -455,8 +455,8 @@ def test_compiled_steps_free_each_value_after_its_last_use():
             freed_at[i] = s.node
     for n in graph.nodes:
         readers = [u for u in n.users if u.op != "output"]
-        if n in graph.output_node.all_input_nodes:
-            assert freed_at[slot[n]] is graph.output_node     # outputs stay until returned
+        if n in graph.output_node().all_input_nodes:
+            assert freed_at[slot[n]] is graph.output_node()     # outputs stay until returned
         elif readers:
             last = max(readers, key=graph.nodes.index)
             assert freed_at[slot[n]] is last

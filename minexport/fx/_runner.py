@@ -52,11 +52,12 @@ def compile_graph(graph, specialize=False, module=None):
     """Steps and slot layout for `graph` (placeholders take slots 0..n-1); see the module
     docstring for what `specialize` assumes.  get_attr and call_module targets are looked up on
     `module` (default: the graph's owning module)."""
-    nodes = graph.nodes
-    slot_of = {n: i for i, n in enumerate(nodes)}
+    nodes = list(graph.nodes)
+    placeholders = [n for n in nodes if n.op == "placeholder"]
+    # placeholders first (the inputs fill slots 0..n-1), wherever they stand in the graph
+    slot_of = {n: i for i, n in enumerate(placeholders + [n for n in nodes if n.op != "placeholder"])}
     frees = last_uses(graph)
     steps = []
-    placeholders = [n for n in nodes if n.op == "placeholder"]
     for n in nodes:
         if n.op == "placeholder":
             continue

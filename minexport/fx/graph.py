@@ -627,11 +627,14 @@ class Graph:
         return [n for n in self.nodes if n.op == op and (target is None or n.target is target or
                                                         (isinstance(target, str) and n.target == target))]
 
-    @property
     def output_node(self):
-        """The output node."""
+        """The output node (the last node; None for an empty graph)."""
         last = self._root._prev
-        return last if last.op == "output" else None
+        if last is self._root:
+            return None
+        if last.op != "output":
+            raise AssertionError(f"Expected output node, got op={last.op}")
+        return last
 
     # ------------------------------------------------------------ checks --
     def lint(self):
@@ -752,11 +755,12 @@ _new_node = object.__new__
 
 def _default_name(target):
     if isinstance(target, str):
-        return target
+        return _snake_case(target)
     if target is operator.getitem:
         return "getitem"
-    name = target.op_name if target_kind(target) == "op" else getattr(target, "__name__", None) or "node"
-    return name
+    if target_kind(target) == "op":      # torch.fx names an op's node after op and overload: 'add_tensor'
+        return _snake_case(f"{target.op_name}_{target.overload_name}")
+    return getattr(target, "__name__", None) or "node"
 
 
 def last_uses(graph):

@@ -75,7 +75,7 @@ def _match_node(pn, gn, nodes_map, ignore_literals):
 
 def _find_matches(graph, pattern, ignore_literals):
     """Non-overlapping (anchor, nodes_map) in graph order."""
-    out = pattern.output_node
+    out = pattern.output_node()
     if out is None or not isinstance(out.args[0], Node):
         raise NotImplementedError("replace_pattern: the pattern must return exactly one value")
     anchor = out.args[0]
