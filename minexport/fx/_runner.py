@@ -91,7 +91,23 @@ def _callable(node, specialize):
         return (target.donating_kernel if donate else target.kernel), True, node.args
     if kind == "higher_order":
         return target.kernel, True, node.args
-    return target, False, node.args
+    return _on_tensors(target), False, node.args
+
+
+def _is_array(value):
+    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, Tensor)
+
+
+def _on_tensors(target):
+    """A Python function target (an operator, a public function a symbolic trace recorded) as a function of
+    arrays: when any argument is an array it runs on Tensors, so torch's semantics (promotion, views) hold;
+    other calls (getitem of a multi-output op's tuple, symbolic-int arithmetic) go straight through."""
+    def fn(*args, **kwargs):
+        if any(map(_is_array, args)) or any(map(_is_array, kwargs.values())) or \
+                any(isinstance(a, (list, tuple)) and any(map(_is_array, a)) for a in args):
+            return _unwrap(target(*_wrap(args), **_wrap(kwargs)))
+        return target(*args, **kwargs)
+    return fn
 
 
 def _specialized(node, donate):

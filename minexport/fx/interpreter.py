@@ -68,7 +68,7 @@ class Interpreter:
         """Run the graph on `args` (one per placeholder, in order); returns what the output node returns.
 
         `initial_env` maps nodes to values already known (they are not run)."""
-        if initial_env is None and not self._overridden():
+        if initial_env is None and not self._overridden() and len(args) == len(self._runner().placeholders):
             return self._runner().run(*args)
         self.env = dict(initial_env) if initial_env is not None else {}
         self.args_iter = iter(args)
