@@ -56,7 +56,7 @@ class SymbolicTracing:
         sym = env.create_unbacked_float(source) if fake.dtype.is_floating_point else env.create_unbacked(source)
         if fake.dtype.is_bool:
             env.narrow(sym.expr, 0, 1)
-        item = self.graph.call_function(_ops.aten.item.default, (node,), meta=self.node_meta(sym), name="item")
+        item = self.graph.call_function(_ops.aten.item.default, (node,), meta=self.node_meta(sym))
         self.sym_nodes.cache[sym.expr] = item
         return sym
 

@@ -138,7 +138,7 @@ class UnliftedModule(GraphModule):
         flat = self._checked_inputs(args, kwargs)
         runner = self._runner
         if runner is None:
-            runner = GraphRunner(self._graph, self)
+            runner = GraphRunner(self._graph, self, python_on_tensors=True)
             object.__setattr__(self, "_runner", runner)
         out = runner.run_arrays(*_arrays(flat))
         by_array = {id(t._data): t for t in flat if isinstance(t, Tensor)}

@@ -48,10 +48,11 @@ class _Step:
     __slots__ = ("node", "fn", "args", "kwargs", "out", "free", "is_kernel")
 
 
-def compile_graph(graph, specialize=False, module=None):
+def compile_graph(graph, specialize=False, module=None, python_on_tensors=False):
     """Steps and slot layout for `graph` (placeholders take slots 0..n-1); see the module
     docstring for what `specialize` assumes.  get_attr and call_module targets are looked up on
-    `module` (default: the graph's owning module)."""
+    `module` (default: the graph's owning module).  With `python_on_tensors`, Python-function targets
+    (anything not an op) are called with Tensors (see `_on_tensors`); else with the arrays themselves."""
     nodes = list(graph.nodes)
     placeholders = [n for n in nodes if n.op == "placeholder"]
     # placeholders first (the inputs fill slots 0..n-1), wherever they stand in the graph
@@ -69,7 +70,7 @@ def compile_graph(graph, specialize=False, module=None):
         elif n.op == "get_attr":
             s.fn, s.is_kernel, s.args, s.kwargs = _attr_reader(module or graph.owning_module, n.target), False, (), {}
         elif n.op == "call_function":
-            s.fn, s.is_kernel, s.args = _callable(n, specialize)
+            s.fn, s.is_kernel, s.args = _callable(n, specialize, python_on_tensors)
         elif n.op in ("call_module", "call_method"):
             s.fn, s.is_kernel = _tensor_call(module or graph.owning_module, n), False
         else:
@@ -78,7 +79,7 @@ def compile_graph(graph, specialize=False, module=None):
     return placeholders, steps, len(nodes)
 
 
-def _callable(node, specialize):
+def _callable(node, specialize, python_on_tensors):
     """(function, takes xp first, args) for a call_function node: the op's kernel (specialized
     or donating when allowed) or the target."""
     target = node.target
@@ -91,7 +92,7 @@ def _callable(node, specialize):
         return (target.donating_kernel if donate else target.kernel), True, node.args
     if kind == "higher_order":
         return target.kernel, True, node.args
-    return _on_tensors(target), False, node.args
+    return (_on_tensors(target) if python_on_tensors else target), False, node.args
 
 
 def _is_array(value):
@@ -301,19 +302,20 @@ def _has_node(values):
 class GraphRunner:
     """Runs a Graph with arrays (NumPy or CuPy) as values."""
 
-    def __init__(self, graph, module=None, *, specialize=False):
+    def __init__(self, graph, module=None, *, specialize=False, python_on_tensors=False):
         self.graph = graph
         self.module = module
         self.specialized = specialize
-        self.placeholders, self.steps, self.n_slots = compile_graph(graph, specialize, module)
+        self.python_on_tensors = python_on_tensors
+        self.placeholders, self.steps, self.n_slots = compile_graph(graph, specialize, module, python_on_tensors)
         self._plan = _Plan(self.placeholders, self.steps, self.n_slots)
         self._general_plan = None if specialize else self._plan
 
     def _general(self):
         """The plan with the general kernels (built on first use when the main one is specialized)."""
         if self._general_plan is None:
-            self._general_plan = _Plan(self.placeholders, compile_graph(self.graph, False, self.module)[1],
-                                       self.n_slots)
+            steps = compile_graph(self.graph, False, self.module, self.python_on_tensors)[1]
+            self._general_plan = _Plan(self.placeholders, steps, self.n_slots)
         return self._general_plan
 
     def run_arrays(self, *inputs, xp=None, specialized=True):

@@ -758,8 +758,8 @@ def _default_name(target):
         return _snake_case(target)
     if target is operator.getitem:
         return "getitem"
-    if target_kind(target) == "op":      # torch.fx names an op's node after op and overload: 'add_tensor'
-        return _snake_case(f"{target.op_name}_{target.overload_name}")
+    if target_kind(target) == "op":      # the packet name, as export names nodes (torch.fx: 'add_tensor')
+        return target.op_name
     return getattr(target, "__name__", None) or "node"
 
 

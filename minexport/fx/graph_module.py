@@ -268,7 +268,7 @@ class GraphModule(Module):
         """Run the graph (as of the last recompile) on its inputs (placeholders in order)."""
         runner = self._runner
         if runner is None:
-            runner = GraphRunner(self._graph, self)
+            runner = GraphRunner(self._graph, self, python_on_tensors=True)
             object.__setattr__(self, "_runner", runner)
         return runner.run(*args)
 

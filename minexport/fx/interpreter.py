@@ -44,7 +44,7 @@ class Interpreter:
         self.extra_traceback = True
         self.submodules = dict(module.named_modules()) if module is not None and hasattr(module, "named_modules") \
             else {}
-        self._fast = None
+        self._fast = self._tensor_runner = None
         self.user_to_last_uses = {n: list(vs) for n, vs in last_uses(self.graph).items()} \
             if garbage_collect_values else {}
 
@@ -69,7 +69,10 @@ class Interpreter:
 
         `initial_env` maps nodes to values already known (they are not run)."""
         if initial_env is None and not self._overridden() and len(args) == len(self._runner().placeholders):
-            return self._runner().run(*args)
+            if self._tensor_runner is None:
+                self._tensor_runner = GraphRunner(self.graph, self.module, specialize=self.specialized,
+                                                  python_on_tensors=True)
+            return self._tensor_runner.run(*args)
         self.env = dict(initial_env) if initial_env is not None else {}
         self.args_iter = iter(args)
         for node in self.graph.nodes:

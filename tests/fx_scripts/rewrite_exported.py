@@ -71,9 +71,9 @@ xnode = next(n for n in g.nodes if n.op == "placeholder" and n.name == "x")
 with g.inserting_after(xnode):
     neg = g.call_function(aten.neg.default, (xnode,))
 xnode.replace_all_uses_with(neg, delete_user_cb=lambda user: user is not neg)
-print("neg reads", [a.name for a in neg.all_input_nodes], "users of x", [u.name for u in xnode.users])
+print("neg reads", [a.name for a in neg.all_input_nodes], "users of x", [u is neg for u in xnode.users])
 m.recompile()
-print("order", [n.name for n in g.nodes if n.op != "get_attr"][:3])
+print("order", [n.op for n in g.nodes if n.op != "get_attr"][:3], next(iter(xnode.users)).next.name)
 show("after insert", m(x, y))
 show("expected", torch.sigmoid(model.lin(-x)) * y + 1.0)
 
