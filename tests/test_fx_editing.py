@@ -354,3 +354,29 @@ def test_edits_to_ep_graph_show_in_module_and_validate_reports_breakage():
     mul.replace_input_with(relu, bad)
     with pytest.raises(Exception, match="bad|sum"):
         ep.validate()
+
+
+def test_deepcopy_of_a_long_graph_module():
+    import copy
+    g = Graph()
+    v = g.placeholder("x")
+    for _ in range(3000):
+        v = g.call_function(aten.neg.default, (v,))
+    g.output((v,))
+    gm = GraphModule({}, g)
+    clone = copy.deepcopy(gm)
+    assert len(clone.graph.nodes) == len(g.nodes) and clone.graph is not g
+    assert clone.graph.owning_module is clone and _names(clone.graph) == _names(g)
+    assert clone(me.ones(1))[0].tolist() == [1.0]
+
+
+def test_deepcopy_of_ep_module_keeps_its_own_state():
+    import copy
+    model, x, ep, params = _exported()
+    m = ep.module()
+    clone = copy.deepcopy(m)
+    assert clone.lin.weight is not m.lin.weight
+    assert np.allclose(clone(x).numpy(), m(x).numpy())
+    with me.no_grad():
+        clone.lin.bias.fill_(100.0)
+    assert not np.allclose(clone(x).numpy(), m(x).numpy())

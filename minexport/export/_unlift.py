@@ -15,6 +15,7 @@ lifted graph with compiled, specialized kernels (the fast path below); after
 a recompile it runs its own graph, with the same input checks and output
 structure.
 """
+import copy
 import dataclasses
 import operator
 
@@ -192,6 +193,18 @@ class UnliftedModule(GraphModule):
 
     def _get_name(self):
         return "GraphModule"
+
+    def __deepcopy__(self, memo):
+        """A module of the same program holding copies of this one's parameters, buffers and graph (rebuilt
+        rather than copied field by field: the call plan holds fake tensors and the program)."""
+        clone = UnliftedModule(self._plan.program, self.check_guards)
+        memo[id(self)] = clone
+        for (table, name), (clone_table, _) in zip(zip(self._plan.lifted_tables, self._plan.lifted_names),
+                                                   zip(clone._plan.lifted_tables, clone._plan.lifted_names)):
+            clone_table[name] = copy.deepcopy(table[name], memo)
+        if self._edited:
+            clone.graph = copy.deepcopy(self._graph, memo)
+        return clone
 
 
 def _unlifted_graph(ep):

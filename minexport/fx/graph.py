@@ -662,6 +662,17 @@ class Graph:
             for node in self.nodes:
                 _lint_target(self.owning_module, node)
 
+    def __deepcopy__(self, memo):
+        """A copy with new nodes (same names, meta copied shallowly), built node by node: the default deep
+        copy would recurse along the node links, one level per node."""
+        g = Graph()
+        copied = g.graph_copy(self, {}, return_output_node=True)
+        if copied is not None:
+            value, old_output = copied
+            g.output(value, type_expr=old_output.type).meta = copy.copy(old_output.meta)
+        memo[id(self)] = g
+        return g
+
     # ---------------------------------------------------------- printing --
     def print_tabular(self):
         """Print one row per node: opcode, name, target, args, kwargs."""

@@ -7,6 +7,7 @@
 and comparing; nothing ever executes it: `GraphRunner` runs the graph.
 """
 import builtins
+import copy
 import math
 import operator
 
@@ -271,6 +272,17 @@ class GraphModule(Module):
             runner = GraphRunner(self._graph, self, python_on_tensors=True)
             object.__setattr__(self, "_runner", runner)
         return runner.run(*args)
+
+    def __deepcopy__(self, memo):
+        """A copy owning a copy of the graph (recompiled), with deep copies of the attributes."""
+        res = type(self).__new__(type(self))
+        memo[id(self)] = res
+        for key, value in self.__dict__.items():
+            if key != "_runner":
+                object.__setattr__(res, key, copy.deepcopy(value, memo))
+        object.__setattr__(res, "_runner", None)
+        res._graph.owning_module = res
+        return res
 
     def __repr__(self):
         return Module.__repr__(self) + "\n" + self.code
