@@ -99,6 +99,11 @@ def _surface_modules(torch):
             "torch.optim.lr_scheduler": optim.lr_scheduler, "torch.utils": utils,
             "torch.utils.checkpoint": checkpoint,
             "torch.fx": _Shim("torch.fx", importlib.import_module("minexport.fx"), extras=surface.fx_extras)}
+    # torch.fx's submodules that code imports by name (`from torch.fx.node import Node`)
+    mods.update({f"torch.fx.{sub}": importlib.import_module(f"minexport.fx.{target}") for sub, target in
+                 (("graph", "graph"), ("node", "graph"), ("graph_module", "graph_module"),
+                  ("interpreter", "interpreter"), ("proxy", "proxy"), ("subgraph_rewriter", "subgraph_rewriter"),
+                  ("_symbolic_trace", "_symbolic_trace"))})
     for name, module in mods.items():
         parent, _, child = name.rpartition(".")
         setattr(torch if parent == "torch" else mods[parent], child, module)
