@@ -380,3 +380,21 @@ def test_deepcopy_of_ep_module_keeps_its_own_state():
     with me.no_grad():
         clone.lin.bias.fill_(100.0)
     assert not np.allclose(clone(x).numpy(), m(x).numpy())
+
+
+def test_interpreter_on_ep_module_flattens_inputs_and_rebuilds_outputs():
+    class Pair(me.nn.Module):
+        def forward(self, x, pair):
+            return {"sum": x + pair[0], "prod": x * pair[1]}
+
+    x, a, b = me.ones(2), me.full((2,), 2.0), me.full((2,), 3.0)
+    m = export(Pair(), (x, (a, b))).module()
+    out = Interpreter(m).run(x, (a, b))
+
+    class Slow(Interpreter):
+        def call_function(self, target, args, kwargs):
+            return super().call_function(target, args, kwargs)
+
+    slow = Slow(m).run(x, (a, b))
+    assert out["sum"].tolist() == slow["sum"].tolist() == [3.0, 3.0] and out["prod"].tolist() == [3.0, 3.0]
+    assert [n.name for n in m.graph.nodes if n.op == "placeholder"] == ["x", "pair_0", "pair_1"]

@@ -235,6 +235,8 @@ def _unlifted_graph(ep):
             graph.call_function(aten.copy_.default, (dest, value), meta={"val": value.meta.get("val")})
             n_mut += 1
     graph.output(tuple(outputs[n_mut:]))
+    root = ep.module_call_graph[0].signature
+    graph._pytree_specs = (root.in_spec, root.out_spec)
     return graph
 
 

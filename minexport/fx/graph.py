@@ -19,6 +19,7 @@ import re
 import warnings
 
 from ..dtypes import dtype
+from ..utils import _pytree as pytree
 from ..ops._targets import target_kind
 
 __all__ = ["Node", "Graph", "map_arg"]
@@ -453,6 +454,21 @@ class Graph:
         self._names = set()
         self._base_count = {}
         self.owning_module = owning_module
+        self._pytree_specs = None      # (in_spec, out_spec) when calls flatten inputs / rebuild outputs
+
+    # --------------------------------------------------- input / output --
+    def process_inputs(self, *args):
+        """The placeholders' values for a call with `args`: flattened by the graph's input spec when it
+        has one (ep.module()'s graph does, as torch's pytree codegen), else args as they are."""
+        if self._pytree_specs is None:
+            return args
+        return tuple(pytree.tree_flatten((args, {}))[0])
+
+    def process_outputs(self, out):
+        """The call's result from the output node's value: rebuilt by the output spec when there is one."""
+        if self._pytree_specs is None:
+            return out
+        return pytree.tree_unflatten(list(out), self._pytree_specs[1])
 
     @property
     def nodes(self):
@@ -666,6 +682,7 @@ class Graph:
         """A copy with new nodes (same names, meta copied shallowly), built node by node: the default deep
         copy would recurse along the node links, one level per node."""
         g = Graph()
+        g._pytree_specs = self._pytree_specs
         copied = g.graph_copy(self, {}, return_output_node=True)
         if copied is not None:
             value, old_output = copied

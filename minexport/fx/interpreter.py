@@ -68,11 +68,14 @@ class Interpreter:
         """Run the graph on `args` (one per placeholder, in order); returns what the output node returns.
 
         `initial_env` maps nodes to values already known (they are not run)."""
+        if enable_io_processing:
+            args = self.graph.process_inputs(*args)
         if initial_env is None and not self._overridden() and len(args) == len(self._runner().placeholders):
             if self._tensor_runner is None:
                 self._tensor_runner = GraphRunner(self.graph, self.module, specialize=self.specialized,
                                                   python_on_tensors=True)
-            return self._tensor_runner.run(*args)
+            out = self._tensor_runner.run(*args)
+            return self.graph.process_outputs(out) if enable_io_processing else out
         self.env = dict(initial_env) if initial_env is not None else {}
         self.args_iter = iter(args)
         for node in self.graph.nodes:
@@ -91,7 +94,8 @@ class Interpreter:
                 for dead in self.user_to_last_uses.get(node, ()):
                     self.env.pop(dead, None)
             if node.op == "output":
-                return self.env[node]
+                out = self.env[node]
+                return self.graph.process_outputs(out) if enable_io_processing else out
         return None
 
     def boxed_run(self, args_list):
