@@ -17,6 +17,7 @@ from .._symbolic_marker import is_symbolic
 from ..nn.module import Module
 from ..ops._targets import target_kind
 from ..runtime.backends import device as _device
+from ..utils import _pytree as pytree
 from .graph import Node, frame_line, get_attr_path, last_uses
 from ._runner import GraphRunner
 
@@ -121,11 +122,17 @@ def python_code(graph, *, annotate=False):
         params.append(f"{p.name}: {ann}" if ann else p.name)
         if p.name in _BUILTIN_NAMES:  # torch.fx rebinds a placeholder that shadows a builtin
             body.append(f"{_renamed(p)} = {p.name}")
+    pytree_io = not annotate and _flat_positional(graph, len(placeholders))
+    if pytree_io:        # as torch's pytree codegen writes a flat positional call of ep.module()
+        names = ", ".join(p.name for p in placeholders)
+        body.append(f"{names}, = fx_pytree.tree_flatten_spec(([{names}], {{}}), self._in_spec)")
     for n in graph.nodes:
         if n.op == "placeholder":
             continue
         if n.op == "output":
-            body.append(f"return {format_value(n.args[0])}")
+            result = format_value(n.args[0])
+            body.append(f"return pytree.tree_unflatten({result}, self._out_spec)" if pytree_io else
+                        f"return {result}")
             continue
         if annotate and n.meta.get("stack_trace"):
             frame = frame_line(n.meta["stack_trace"])
@@ -145,6 +152,12 @@ def python_code(graph, *, annotate=False):
             line += ";  " + " = ".join(dead) + " = None"
         body.append(line)
     return params, body
+
+
+def _flat_positional(graph, n):
+    """The graph has pytree specs (ep.module()'s) for a call with n positional inputs and no kwargs."""
+    specs = getattr(graph, "_pytree_specs", None)
+    return specs is not None and n > 0 and pytree.tree_flatten((tuple(range(n)), {}))[1] == specs[0]
 
 
 class GraphModule(Module):
