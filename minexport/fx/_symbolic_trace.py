@@ -21,7 +21,7 @@ from ..nn.parameter import Parameter
 from .._tensor import Tensor
 from .graph import Graph
 from .graph_module import GraphModule
-from .proxy import TracerBase, _contains_proxy
+from .proxy import Proxy, TracerBase, _contains_proxy
 
 __all__ = ["Tracer", "symbolic_trace"]
 
@@ -71,9 +71,9 @@ class Tracer(TracerBase):
     def create_arg(self, a):
         """As TracerBase's, with the root's tensors (buffers, constants) as get_attr nodes."""
         if isinstance(a, Tensor) and self.root is not None:
-            for name, t in self.root.named_buffers():
+            for name, t in self.root.named_buffers():       # a buffer: a new get_attr per use, as torch
                 if t is a:
-                    return self._attr_proxy(name).node
+                    return self.create_node("get_attr", name, (), {})
             for name, t in self.root.named_parameters():
                 if t is a:
                     return self._attr_proxy(name).node
@@ -81,7 +81,7 @@ class Tracer(TracerBase):
             while hasattr(self.root, f"_tensor_constant{i}"):
                 i += 1
             setattr(self.root, f"_tensor_constant{i}", a)
-            return self._attr_proxy(f"_tensor_constant{i}").node
+            return self.create_node("get_attr", f"_tensor_constant{i}", (), {})
         return super().create_arg(a)
 
     def trace(self, root, concrete_args=None):
@@ -136,6 +136,11 @@ class Tracer(TracerBase):
             return op_call(op, *args, **kwargs)
         saved.append((OpOverload, "__call__", op_call))
         OpOverload.__call__ = op_overload_call
+        for dunder, method in _TENSOR_DUNDERS.items():
+            original = Tensor.__dict__.get(dunder)
+            if original is not None:
+                saved.append((Tensor, dunder, original))
+                setattr(Tensor, dunder, _tensor_dunder(tracer, original, method))
         for namespace in _namespaces():
             for name, fn in list(vars(namespace).items()):
                 if isinstance(fn, types.FunctionType) and not name.startswith("_") and \
@@ -147,6 +152,21 @@ class Tracer(TracerBase):
         finally:
             for owner, name, value in reversed(saved):
                 setattr(owner, name, value)
+
+
+# A Tensor operator whose other operand is a Proxy (`self.buffer + x`) is recorded as torch records it: a
+# call_method of the Tensor method torch dispatches to.
+_TENSOR_DUNDERS = {"__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div",
+                   "__floordiv__": "__floordiv__", "__mod__": "remainder", "__pow__": "pow", "__matmul__": "matmul",
+                   "__eq__": "eq", "__ne__": "ne", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge"}
+
+
+def _tensor_dunder(tracer, original, method):
+    def dunder(self, other):
+        if isinstance(other, Proxy):
+            return tracer.create_proxy("call_method", method, (self, other), {})
+        return original(self, other)
+    return dunder
 
 
 def _namespaces():
