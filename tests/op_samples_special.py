@@ -1,0 +1,56 @@
+"""Sample rows for the special functions (gamma family) and the remaining nn ops (issue 12)."""
+import minexport as me
+from op_samples import Sample, T, samples
+
+
+def _with_poles(lo, hi):
+    """A float32 tensor in [lo, hi) holding the poles 0, -1 and -2, +-inf and NaN too."""
+    x = T(3, 4, low=lo, high=hi)
+    for i, v in enumerate((0.0, -1.0, -2.0, float("inf"), float("-inf"), float("nan"))):
+        x[i // 4, i % 4] = v
+    return x
+
+
+def _gamma_unary():
+    return [Sample(T(3, 4, low=-6.0, high=8.0)), Sample(_with_poles(-5.0, 5.0)),
+            Sample(T(2, 3, 4, dtype=me.float64, low=-9.0, high=30.0, noncontig=True)),
+            Sample(T(0, 3)), Sample(T(dtype=me.float64, low=0.1, high=4.0)),
+            Sample(T(5, dtype=me.float16, low=0.5, high=4.0)),
+            Sample(T(6, dtype=me.int64, low=-3, high=6)), Sample(T(4, dtype=me.bool))]
+
+
+samples("aten.lgamma.default", "aten.lgamma_.default", "aten.digamma.default", "aten.digamma_.default",
+        "aten.i0.default", "aten.i0_.default")(_gamma_unary)
+
+
+@samples("aten.polygamma.default")
+def _polygamma():
+    out = []
+    for n in range(5):
+        out += [Sample(n, T(3, 4, low=-6.0, high=8.0)), Sample(n, _with_poles(-4.0, 4.0)),
+                Sample(n, T(2, 3, dtype=me.float64, low=-5.0, high=20.0, noncontig=True))]
+    return out + [Sample(1, T(5, dtype=me.int64, low=-3, high=6)), Sample(3, T(0, 2)),
+                  Sample(2, T(dtype=me.float64, low=0.5, high=3.0))]
+
+
+@samples("aten.polygamma_.default")
+def _polygamma_():
+    return [Sample(T(3, 4, low=-6.0, high=8.0), n) for n in range(4)] + \
+        [Sample(T(2, 3, dtype=me.float64, low=0.1, high=9.0, noncontig=True), 2)]
+
+
+@samples("aten.mvlgamma.default", "aten.mvlgamma_.default")
+def _mvlgamma():
+    return [Sample(T(3, 4, low=2.5, high=9.0), 1), Sample(T(3, 4, low=2.5, high=9.0), 3),
+            Sample(T(2, 5, dtype=me.float64, low=3.0, high=20.0, noncontig=True), 5), Sample(T(0, 2), 2),
+            Sample(T(dtype=me.float64, low=1.0, high=4.0), 2)]
+
+
+@samples("aten.igamma.default", "aten.igamma_.default", "aten.igammac.default", "aten.igammac_.default")
+def _igamma():
+    a, x = T(3, 4, low=0.0, high=12.0), T(3, 4, low=0.0, high=20.0)
+    a[0, 0], x[0, 1], a[0, 2], x[0, 3], a[1, 0] = 0.0, 0.0, float("inf"), float("inf"), -1.0
+    return [Sample(a, x), Sample(T(3, 4, low=0.1, high=5.0), T(4, low=0.1, high=5.0)),
+            Sample(T(2, 3, dtype=me.float64, low=0.5, high=40.0, noncontig=True),
+                   T(2, 3, dtype=me.float64, low=0.5, high=40.0)),
+            Sample(T(0, 3), T(3)), Sample(T(4, low=0.5, high=3.0), T(dtype=me.float64, low=0.5, high=3.0))]
