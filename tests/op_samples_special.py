@@ -54,3 +54,15 @@ def _igamma():
             Sample(T(2, 3, dtype=me.float64, low=0.5, high=40.0, noncontig=True),
                    T(2, 3, dtype=me.float64, low=0.5, high=40.0)),
             Sample(T(0, 3), T(3)), Sample(T(4, low=0.5, high=3.0), T(dtype=me.float64, low=0.5, high=3.0))]
+
+
+@samples("aten.segment_reduce.default")
+def _segment_reduce():
+    lengths, offsets = me.tensor([0, 1, 2, 2]), me.tensor([0, 0, 1, 3, 5])
+    out = []
+    for reduce in ("sum", "mean", "prod", "max", "min"):
+        out += [Sample(T(5), reduce, lengths=lengths), Sample(T(5, 3), reduce, offsets=offsets, initial=1.5),
+                Sample(T(4, 5, 2, dtype=me.float64), reduce, lengths=me.tensor([[2, 3, 0]] * 4), axis=1)]
+    return out + [Sample(T(6, 2), "max", lengths=me.tensor([1, 2]), unsafe=True),
+                  Sample(T(5, dtype=me.float16), "mean", offsets=offsets),
+                  Sample(T(4, 5), "sum", lengths=me.tensor([[5]] * 4), axis=-1, initial=2)]
