@@ -66,3 +66,11 @@ def _segment_reduce():
     return out + [Sample(T(6, 2), "max", lengths=me.tensor([1, 2]), unsafe=True),
                   Sample(T(5, dtype=me.float16), "mean", offsets=offsets),
                   Sample(T(4, 5), "sum", lengths=me.tensor([[5]] * 4), axis=-1, initial=2)]
+
+
+@samples("aten.multilabel_margin_loss.default")
+def _multilabel_margin_loss():
+    rows = me.tensor([[3, 0, -1, 1, 2], [1, 1, 4, -1, -1], [-1, 2, 0, 0, 0], [4, 3, 2, 1, 0]])
+    return [Sample(T(4, 5), rows), Sample(T(4, 5, dtype=me.float64), rows, 0), Sample(T(4, 5), rows, 2),
+            Sample(T(5), me.tensor([1, 1, 0, 1, 4])), Sample(T(5), me.tensor([2, -1, 0, 3, 3]), 0),
+            Sample(T(), me.tensor(0)), Sample(T(2, 5, noncontig=True), rows[:2], 0)]
