@@ -1162,7 +1162,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 # ------------------------------------------- (issue 12, special) losses --
-from ._special_functional import *  # noqa: E402,F401,F403
+from ._special_functional import *  # noqa: E402, F403
 from ._special_functional import __all__ as _special_all  # noqa: E402
 
 __all__ += _special_all

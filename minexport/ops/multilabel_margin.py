@@ -56,7 +56,9 @@ def _decomp(self, target, reduction=MEAN):
     listed = aten.lt.Tensor(classes, end)
     safe = aten.where.self(listed, t, aten.scalar_tensor.default(0, dtype=t.dtype))
     picked = aten.gather.default(x, 1, safe)
-    held = aten.any.dim(aten.eq.Tensor(aten.unsqueeze.default(safe, 2), classes), 1)       # rows x classes
+    is_class = aten.logical_and.default(aten.eq.Tensor(aten.unsqueeze.default(safe, 2), classes),
+                                        aten.unsqueeze.default(listed, 2))
+    held = aten.any.dim(is_class, 1)                                                        # rows x classes
     margin = aten.add.Tensor(aten.sub.Tensor(1, aten.unsqueeze.default(picked, 2)), aten.unsqueeze.default(x, 1))
     hinge = aten.clamp.default(margin, 0)
     keep = aten.logical_and.default(aten.unsqueeze.default(listed, 2),
