@@ -74,3 +74,26 @@ def _multilabel_margin_loss():
     return [Sample(T(4, 5), rows), Sample(T(4, 5, dtype=me.float64), rows, 0), Sample(T(4, 5), rows, 2),
             Sample(T(5), me.tensor([1, 1, 0, 1, 4])), Sample(T(5), me.tensor([2, -1, 0, 3, 3]), 0),
             Sample(T(), me.tensor(0)), Sample(T(2, 5, noncontig=True), rows[:2], 0)]
+
+
+def _u(*shape, dtype=me.float32):
+    """Random samples in [0, 1) for the fractional pools."""
+    return T(*shape, dtype=dtype, low=0.0, high=1.0)
+
+
+@samples("aten.fractional_max_pool2d.default")
+def _fractional_max_pool2d():
+    x = T(2, 3, 9, 8)
+    x[0, 0, 1, 1] = float("nan")
+    return [Sample(x, [3, 2], [4, 5], _u(2, 3, 2)), Sample(T(3, 9, 9), [3, 3], [2, 3], _u(1, 3, 2)),
+            Sample(T(2, 3, 9, 8), [2, 2], [1, 1], _u(2, 3, 2)),
+            Sample(T(1, 2, 17, 13, dtype=me.float64), [2, 3], [8, 11], _u(1, 2, 2, dtype=me.float64)),
+            Sample(T(0, 2, 5, 5), [2, 2], [2, 2], _u(0, 2, 2)),
+            Sample(T(1, 2, 9, 9, noncontig=True), [3, 3], [7, 7], _u(1, 2, 2))]
+
+
+@samples("aten.fractional_max_pool3d.default")
+def _fractional_max_pool3d():
+    return [Sample(T(2, 3, 6, 7, 8), [2, 2, 3], [3, 4, 5], _u(2, 3, 3)),
+            Sample(T(3, 6, 7, 8), [2, 3, 2], [4, 4, 4], _u(1, 3, 3)),
+            Sample(T(1, 2, 5, 5, 5, dtype=me.float64), [1, 2, 2], [5, 1, 3], _u(1, 2, 3, dtype=me.float64))]

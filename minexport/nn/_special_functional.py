@@ -8,6 +8,7 @@ composite (triplet_margin_with_distance_loss, linear_cross_entropy).
 """
 import math
 
+from .. import _factories
 from .. import _functions as _F
 from ..ops import aten
 
@@ -98,4 +99,52 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
                                            label_smoothing)
 
 
-__all__ = ["multilabel_margin_loss", "triplet_margin_with_distance_loss", "linear_cross_entropy"]
+# ------------------------------------------------------------------- pools --
+def _tuple(v, n):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v,) * n
+
+
+def _fractional_max_pool(dims, input, kernel_size, output_size, output_ratio, return_indices, _random_samples):
+    """The shared body of fractional_max_pool2d/3d: sizes from output_ratio, random samples drawn as torch
+    draws them (one uniform number per batch entry, channel and pooled dimension) unless given."""
+    name = f"fractional_max_pool{dims}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        ratio = _tuple(output_ratio, dims)
+        output_size = [int(input.shape[-dims + i] * ratio[i]) for i in range(dims)]
+    if _random_samples is None:
+        batch = 1 if input.dim() == dims + 1 else input.shape[0]
+        _random_samples = _factories.rand(batch, input.shape[-dims - 1], dims, dtype=input.dtype, device=input.device)
+    op = getattr(aten, name).default
+    out, indices = op(input, list(_tuple(kernel_size, dims)), list(_tuple(output_size, dims)), _random_samples)
+    return (out, indices) if return_indices else out
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    """2-D max pooling over windows at pseudo-random places, to output_size (or input size * output_ratio)."""
+    return _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    """3-D max pooling over windows at pseudo-random places, to output_size (or input size * output_ratio)."""
+    return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """fractional_max_pool2d returning (output, indices)."""
+    return _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """fractional_max_pool3d returning (output, indices)."""
+    return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+__all__ = ["multilabel_margin_loss", "triplet_margin_with_distance_loss", "linear_cross_entropy",
+           "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+           "fractional_max_pool3d_with_indices"]
