@@ -24,9 +24,11 @@ def _check(name, self, kernel_size, output_size, random_samples, dims):
     check(len(kernel_size) == dims and len(output_size) == dims,
           lambda: f"{name}(): kernel_size and output_size must have {dims} elements each")
     sizes = shape[-dims:]
+    # torch lets the 2-d pool's windows reach the input's end, but not the 3-d pool's
+    reach, where = (0, f"{name}()") if dims == 2 else (1, f"{name}_out()")
     for axis, (n, k, m) in enumerate(zip(sizes, kernel_size, output_size)):
-        check(m + k - 1 <= n, lambda: f"{name}(): pool {('time', 'height', 'width')[3 - dims + axis]} {k} too large "
-                                      f"relative to input {('time', 'height', 'width')[3 - dims + axis]} {n}")
+        side = ("time", "height", "width")[3 - dims + axis]
+        check(m + k - 1 + reach <= n, lambda: f"{where}: pool {side} {k} too large relative to input {side} {n}")
     rs = tuple(random_samples.shape)
     check(len(rs) == 3 and rs[2] == dims, lambda: f"Expect _random_samples.size(2) equals to {dims}; got "
                                                   f"{rs[2] if len(rs) == 3 else fmt_shape(rs)}.")
