@@ -97,3 +97,27 @@ def _fractional_max_pool3d():
     return [Sample(T(2, 3, 6, 7, 8), [2, 2, 3], [3, 4, 5], _u(2, 3, 3)),
             Sample(T(3, 6, 7, 8), [2, 3, 2], [4, 4, 4], _u(1, 3, 3)),
             Sample(T(1, 2, 5, 5, 5, dtype=me.float64), [1, 2, 2], [5, 1, 3], _u(1, 2, 3, dtype=me.float64))]
+
+
+def _log_probs(steps, batch, classes, dtype=me.float32):
+    return T(steps, batch, classes, dtype=dtype).log_softmax(2)
+
+
+@samples("aten.ctc_loss.IntList")
+def _ctc_loss_intlist():
+    rows = me.tensor([[1, 3, 3, 2], [2, 1, 0, 0], [4, 4, 1, 3]])
+    return [Sample(_log_probs(10, 3, 5), rows, [10, 8, 10], [4, 2, 3]),
+            Sample(_log_probs(10, 3, 5), rows, [10, 8, 10], [4, 0, 3], 0, 0),
+            Sample(_log_probs(10, 3, 5, me.float64), rows, [10, 9, 7], [4, 2, 4], 0, 2, True),
+            Sample(_log_probs(5, 2, 5), rows[:2], [5, 5], [4, 2], 0, 0),      # an impossible alignment: inf
+            Sample(_log_probs(5, 2, 5), rows[:2], [5, 5], [4, 2], 0, 1, True),
+            Sample(_log_probs(8, 3, 6), me.tensor([1, 2, 2, 5, 3, 1]), [8, 6, 8], [3, 1, 2], 0, 0),
+            Sample(_log_probs(8, 2, 5)[:, 0], me.tensor([1, 2, 2]), [8], [3], 0, 0)]
+
+
+@samples("aten.ctc_loss.Tensor")
+def _ctc_loss_tensor():
+    rows = me.tensor([[1, 3, 3, 2], [2, 1, 0, 0], [4, 4, 1, 3]])
+    return [Sample(_log_probs(10, 3, 5), rows, me.tensor([10, 8, 10]), me.tensor([4, 2, 3])),
+            Sample(_log_probs(10, 3, 5), rows, me.tensor([10, 8, 10]), me.tensor([4, 0, 3]), 0, 0, True),
+            Sample(_log_probs(8, 2, 5)[:, 0], me.tensor([1, 2, 2]), me.tensor(8), me.tensor(3), 0, 2)]

@@ -99,6 +99,16 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
                                            label_smoothing)
 
 
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """The connectionist temporal classification loss of log_probs (T, N, C) against unaligned targets."""
+    lengths = (input_lengths, target_lengths)
+    # int lists (or tuples) record the IntList overload, tensors the Tensor one, as torch's binding picks
+    op = aten.ctc_loss.Tensor if all(hasattr(v, "shape") for v in lengths) else aten.ctc_loss.IntList
+    if op is aten.ctc_loss.IntList:
+        lengths = tuple([int(x) for x in v] if not hasattr(v, "shape") else v.tolist() for v in lengths)
+    return op(log_probs, targets, *lengths, blank, _reduction_enum(reduction), zero_infinity)
+
+
 # ------------------------------------------------------------------- pools --
 def _tuple(v, n):
     return tuple(v) if isinstance(v, (list, tuple)) else (v,) * n
@@ -145,6 +155,6 @@ def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, out
     return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, True, _random_samples)
 
 
-__all__ = ["multilabel_margin_loss", "triplet_margin_with_distance_loss", "linear_cross_entropy",
+__all__ = ["ctc_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss", "linear_cross_entropy",
            "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
            "fractional_max_pool3d_with_indices"]
