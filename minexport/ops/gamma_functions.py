@@ -128,7 +128,8 @@ def _mvlgamma_decomp(self, p):
     if self.dtype is not out:
         self = aten._to_copy.default(self, dtype=out)
     shifts = aten.arange.start_step(-p + 1, 1, dtype=out, device=self.device, pin_memory=False)
-    args = aten.add.Tensor(aten.unsqueeze.default(self, -1), aten.mul.Tensor(shifts, 0.5))
+    halves = aten.mul.Tensor(shifts, 0.5)
+    args = aten.add.Tensor(aten.unsqueeze.default(self, -1), halves)
     total = aten.sum.dim_IntList(aten.lgamma.default(args), [-1])
     return aten.add.Tensor(total, p * (p - 1) / 4 * math.log(math.pi))
 
