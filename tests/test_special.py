@@ -96,7 +96,8 @@ def _grid():
 def test_gamma_family_accuracy(name, dtype):
     """Over a wide grid (poles, infinities, NaN, huge and tiny values) values match torch's to the dtype's
     precision (torch's own float64 series is good to ~1e-10 relative for trigamma)."""
-    x = _grid().astype(dtype)
+    with np.errstate(over="ignore"):         # the grid's huge values are inf in float32
+        x = _grid().astype(dtype)
     if name.startswith("polygamma"):
         n = int(name[-1])
         want = torch.polygamma(n, torch.from_numpy(x)).numpy()

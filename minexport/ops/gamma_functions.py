@@ -17,10 +17,18 @@ from ._registry import FUNCTION_AND_METHOD, aten, register
 from .pointwise import binary, int_to_float, unary
 
 
+def _narrow(xp, values, d):
+    """float64 values rounded to the result dtype `d` (values beyond its range become inf, as torch's do)."""
+    with np.errstate(over="ignore"):
+        return out_array(xp, values, d)
+
+
 def _wide(fn):
-    """fn(xp, float64 arrays...) as a kernel body on arrays of any float dtype."""
+    """fn(xp, float64 arrays...) as a kernel body on arrays of any float dtype (the first one's is the result's)."""
     def body(xp, *arrays):
-        return fn(xp, *(xp.asarray(a, dtype="float64") for a in arrays))
+        values = fn(xp, *(xp.asarray(a, dtype="float64") for a in arrays))
+        with np.errstate(over="ignore"):
+            return values.astype(arrays[0].dtype)
     return body
 
 
@@ -76,7 +84,7 @@ def _polygamma_kernel(xp, n, self):
     _check_n(n)
     compute, out = int_to_float(dtype_of(self), "polygamma")
     a = self if compute is dtype_of(self) else self.astype(compute.numpy_dtype)
-    return pointwise_layout(xp, out_array(xp, _polygamma_values(xp, n, a), out), self)
+    return pointwise_layout(xp, _narrow(xp, _polygamma_values(xp, n, a), out), self)
 
 
 def _polygamma_inplace_meta(self, n):
@@ -119,7 +127,7 @@ def _mvlgamma_kernel(xp, self, p):
     # log Gamma_p(x) = p (p-1)/4 log(pi) + sum_{i<p} log Gamma(x - i/2)
     shifts = xp.arange(-(p - 1), 1, dtype="float64") * 0.5
     total = g.lgamma(xp, x[..., None] + shifts).sum(axis=-1)
-    return pointwise_layout(xp, out_array(xp, total + p * (p - 1) / 4 * math.log(math.pi), out), self)
+    return pointwise_layout(xp, _narrow(xp, total + p * (p - 1) / 4 * math.log(math.pi), out), self)
 
 
 def _mvlgamma_decomp(self, p):
