@@ -99,6 +99,31 @@ def digamma(xp, x):
         return xp.where(xp.isnan(x), math.nan, out)
 
 
+# at most this many terms (elements x block) are evaluated at once while summing the leading terms
+_BLOCK_BUDGET = 1 << 22
+
+
+def _leading_terms(xp, s, z):
+    """(sum of (z + k)^-s over the k with z + k < 10, z moved past them) for a flat-or-any float array z.
+
+    Summed in blocks of up to 1024 consecutive terms per element, over the elements still below 10 only,
+    so a very negative z (torch sums those term by term too) costs |z| / 1024 steps."""
+    acc = xp.zeros_like(z)
+    z = z.copy()
+    flat_acc, flat_z = acc.reshape(-1), z.reshape(-1)
+    active = xp.nonzero(flat_z < _SHIFT_TO)[0]
+    while active.size:
+        block = max(1, min(1024, _BLOCK_BUDGET // int(active.size)))
+        za = flat_z[active]
+        take = xp.minimum(xp.ceil(_SHIFT_TO - za), block)          # terms of this round, per element
+        k = xp.arange(block, dtype=z.dtype)
+        terms = xp.where(k < take[:, None], (za[:, None] + k) ** -s, 0.0)
+        flat_acc[active] += terms.sum(axis=1)
+        flat_z[active] = za + take
+        active = active[flat_z[active] < _SHIFT_TO]
+    return acc, z
+
+
 def hurwitz_zeta(xp, s, q):
     """zeta(s, q) = sum_k (q + k)^-s for an integer s >= 2 (q any float array).
 
@@ -110,13 +135,7 @@ def hurwitz_zeta(xp, s, q):
     with _quiet(xp):
         pole = (q <= 0) & (q == xp.floor(q))    # -inf included
         z = xp.where(xp.isfinite(q) & ~pole, q, _SHIFT_TO)
-        acc = xp.zeros_like(z)
-        while True:
-            low = z < _SHIFT_TO
-            if not bool(low.any()):
-                break
-            acc = xp.where(low, acc + z ** -s, acc)
-            z = xp.where(low, z + 1.0, z)
+        acc, z = _leading_terms(xp, s, z)
         tail = z ** (1.0 - s) / (s - 1) + 0.5 * z ** -s
         # B_2j / (2j)! * s (s+1) ... (s+2j-2) * z^(-s-2j+1)
         rising, fact = float(s), 2.0
