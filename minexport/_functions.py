@@ -643,3 +643,7 @@ def sym_float(a):
 def sym_not(a):
     """not for symbolic bools."""
     return not a
+
+
+# (issue 12, special) torch._segment_reduce is torch.segment_reduce under its older name
+_segment_reduce = globals()["segment_reduce"]

@@ -395,6 +395,14 @@ def swapdims_(self, dim0, dim1):
 Tensor.swapaxes_, Tensor.swapdims_ = swapaxes_, swapdims_
 
 
+def polygamma(self, n):
+    """x.polygamma(n): torch.polygamma(n, x) (the op's schema puts the order first)."""
+    return aten.polygamma.default(n, self)
+
+
+Tensor.polygamma = polygamma
+
+
 # -------------------------------------------------------------- operators ----
 # (`x & y`, `x | y`, `x ^ y`, `x << y`, `x >> y` are the generated methods of torch's dunder ops)
 def _rsub(self, other):

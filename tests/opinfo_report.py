@@ -173,7 +173,22 @@ def to_me(torch, x, dmap):
         return {k: to_me(torch, v, dmap) for k, v in x.items()}
     if isinstance(x, complex) or isinstance(x, torch.Generator):
         raise Unconvertible(type(x).__name__)
+    if isinstance(x, torch.nn.Module):
+        return _torch_callable(torch, x, dmap)
     return x
+
+
+def _torch_callable(torch, fn, dmap):
+    """A torch callable passed as an argument (a distance function: nn.PairwiseDistance()) as one on minexport
+    tensors: it runs in torch on the tensors converted, and its result comes back as minexport's."""
+    def call(*args, **kwargs):
+        def to_torch(v):
+            if isinstance(v, me.Tensor):
+                arr = v.to(me.float32).numpy() if v.dtype is me.bfloat16 else v.numpy()
+                return torch.from_numpy(np.array(arr, copy=True))
+            return type(v)(to_torch(y) for y in v) if type(v) in (list, tuple) else v
+        return to_me(torch, fn(*to_torch(args), **{k: to_torch(v) for k, v in kwargs.items()}), dmap)
+    return call
 
 
 def _plain(torch, x):

@@ -1159,3 +1159,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """p-norm of x1 - x2 + eps over the last dim."""
     return aten.pairwise_distance.default(x1, x2, p, eps, keepdim)
+
+
+# ------------------------------------------- (issue 12, special) losses --
+from ._special_functional import *  # noqa: E402, F403
+from ._special_functional import __all__ as _special_all  # noqa: E402
+
+__all__ += _special_all

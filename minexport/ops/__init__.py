@@ -11,4 +11,5 @@ from . import activations, elementwise, aliases
 from . import model_surface
 from . import sorting, quantiles, uniques, scans, distances
 from . import view_aliases, einsum, dropout_extra
+from . import gamma_functions, segment_reduce, multilabel_margin, fractional_pool, ctc_loss
 from .schema import parse_schema

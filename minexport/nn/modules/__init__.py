@@ -28,3 +28,5 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, A
                       MaxUnpool2d, MaxUnpool3d)
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from .special import (CTCLoss, FractionalMaxPool2d, FractionalMaxPool3d, MultiLabelMarginLoss, PairwiseDistance,
+                      TripletMarginWithDistanceLoss)
