@@ -30,7 +30,8 @@ from .validate import Where, read
 
 __all__ = ["deserialize_program", "tensor_meta"]
 
-_HIGHER_ORDER = {op.name(): op for op in (higher_order_ops.cond, higher_order_ops.map_impl)}
+_HIGHER_ORDER = {op.name(): op for op in (higher_order_ops.cond, higher_order_ops.map_impl,
+                                          higher_order_ops.while_loop, higher_order_ops.scan)}
 _OPERATORS = {f"_operator.{fn.__name__}": fn for fn in PYTHON_OPERATORS if fn is not operator.getitem}
 _MAX_SUBGRAPH_DEPTH = 32
 _SYM_ARGUMENTS = {"as_sym_int": SymIntArgument, "as_sym_float": SymFloatArgument, "as_sym_bool": SymBoolArgument}
