@@ -351,7 +351,8 @@ def _functional_subgraph(parent, gm):
     if parent.sym_nodes is not None:
         fz.sym_nodes = _sym_nodes(fz.graph, parent.sym_nodes.env, [n for n in fz.graph.nodes])
     outputs = _replay(fz, gm, env)
-    fz.graph.output(tuple(fz.node_of(t) for t in outputs))
+    single = isinstance(outputs, Tensor)      # a while_loop cond graph returns one tensor, not a tuple
+    fz.graph.output(fz.node_of(outputs) if single else tuple(fz.node_of(t) for t in outputs))
     _eliminate_dead_code(fz.graph, fz.subgraphs)
     return GraphModule(fz.subgraphs, fz.graph, class_name=gm._get_name())
 

@@ -39,6 +39,8 @@ def trace_while_loop(tracer, cond_fn, body_fn, carried):
         raise UserError(f"torch.while_loop: unsupported cond_fn return type: Expected cond_fn to return a scalar "
                         f"tensor or a bool but got {got[0] if len(got) == 1 else got}; return a 0-dim bool "
                         "tensor such as `i < n`")
+    output = cond_b.graph.nodes[-1]
+    output.args = (output.args[0][0],)         # torch's cond graph returns the one tensor itself
     body_b, body_out, _ = trace_subgraph(tracer, body_fn, carried, names, "while_loop's body_fn")
     check_same_meta("torch.while_loop", body_out, carried, "body_fn_output", "carried_inputs")
     lifted = list(cond_b.lifted) + [n for n in body_b.lifted if n not in cond_b.lifted]

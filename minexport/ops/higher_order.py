@@ -83,10 +83,10 @@ def _while_loop_kernel(xp, cond_fn, body_fn, carried, additional):
     """Run body_fn on the carried values while cond_fn says so; the final carried values (fresh copies)."""
     carried = tuple(carried)
     additional = tuple(additional)
-    if not bool(cond_fn(*carried, *additional)[0]):
+    if not bool(cond_fn(*carried, *additional)):
         return tuple(xp.copy(c) for c in carried)      # no iteration: the outputs still may not alias the inputs
     carried = tuple(body_fn(*carried, *additional))
-    while bool(cond_fn(*carried, *additional)[0]):
+    while bool(cond_fn(*carried, *additional)):
         carried = tuple(body_fn(*carried, *additional))
     return carried
 

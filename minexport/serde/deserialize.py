@@ -173,7 +173,9 @@ class _GraphReader:
             if node.op == "call_function" and node.target is not operator.getitem:
                 node.meta.setdefault("val", None)
         outputs = self.where / "outputs"
-        self.graph.output(tuple(self.argument(o, outputs / i) for i, o in enumerate(self.json["outputs"])))
+        outs = tuple(self.argument(o, outputs / i) for i, o in enumerate(self.json["outputs"]))
+        single = self.json.get("is_single_tensor_return") and len(outs) == 1 and self.depth > 0
+        self.graph.output(outs[0] if single else outs)    # a subgraph returning one tensor (while_loop's cond)
 
     def read_node(self, node_json, where):
         """One Node record: an ATen op, a higher-order op or a Python operator on symbolic values."""
