@@ -26,6 +26,17 @@ def _torch_placeholder_names(graph):
             p.name = p.target = name
 
 
+def _stacked_layout(tracer, outs):
+    """Torch's layout of while_loop outputs when an input requires grad (a parameter): autograd runs the
+    loop keeping every iteration's values stacked, so each output is the last row of a stack of u0 >= 1
+    iterations, at storage offset (u0 - 1) * numel.  The fakes (and the range constraints) say so too."""
+    env = tracer.ensure_symbolic().env
+    iterations = env.create_unbacked("while_loop's iteration count")
+    env.narrow(iterations.expr, 1, None)
+    for t in outs:
+        t._offset = (iterations - 1) * t.numel()
+
+
 def _placeholder_names(n):
     return [f"arg{i}_1" for i in range(n)]
 
@@ -51,6 +62,8 @@ def trace_while_loop(tracer, cond_fn, body_fn, carried):
                                                           ("while_loop_body_graph", body_b))]
     carried_nodes = tuple(tracer.node_of(t)[0] for t in carried)
     outs = [make_fake(t.shape, t.dtype, t.device) for t in carried]
+    if any(getattr(n.meta.get("val"), "requires_grad", False) for n in carried_nodes + tuple(lifted)):
+        _stacked_layout(tracer, outs)
     node = tracer.graph.call_function(while_op, (*attrs, carried_nodes, tuple(lifted)), meta=tracer.node_meta(outs))
     return tuple(tracer.bind_outputs(while_op, node, outs, ()))
 
