@@ -32,6 +32,8 @@ def check_same_meta(what, outs, ins, lhs, rhs):
         raise UserError(f"{what}: Expected {lhs} and {rhs} to have same number of outputs but got "
                         f"{len(outs)} ({lhs}) and {len(ins)} ({rhs})")
     for i, (a, b) in enumerate(zip(outs, ins)):
+        if not isinstance(b, Tensor) and isinstance(a, int) and not isinstance(a, bool):
+            continue                      # an int carried eagerly stays an int
         if not isinstance(a, Tensor):
             raise UserError(f"{what}: {lhs}[{i}] is a {type(a).__name__}; loop bodies must return tensors")
         for field, x, y in (("shape", [str(s) for s in a.shape], [str(s) for s in b.shape]),
@@ -86,7 +88,11 @@ def while_loop(cond_fn, body_fn, carried_inputs):
         raise TypeError("while_loop: cond_fn and body_fn must be callables taking the carried inputs")
     if not isinstance(carried_inputs, (tuple, list)):
         raise TypeError(f"while_loop: carried_inputs must be a tuple or list, got {type(carried_inputs).__name__}")
-    flat, spec = _tensor_leaves(tuple(carried_inputs), "torch.while_loop: carried_inputs")
+    flat, spec = pytree.tree_flatten(tuple(carried_inputs))
+    for i, leaf in enumerate(flat):
+        if not isinstance(leaf, (Tensor, int)) or isinstance(leaf, bool):
+            raise UserError(f"torch.while_loop: carried_inputs leaf {i} is a {type(leaf).__name__}; carried "
+                            "inputs must be tensors or ints")
 
     def unflat(leaves):
         return pytree.tree_unflatten(list(leaves), spec)
@@ -102,6 +108,10 @@ def while_loop(cond_fn, body_fn, carried_inputs):
     tracer = trace_state.tracer
     trace = getattr(tracer, "trace_while_loop", None) if tracer is not None else None
     if trace is not None:
+        ints = [i for i, leaf in enumerate(flat) if not isinstance(leaf, Tensor)]
+        if ints:   # torch makes them unbacked SymInts; minexport's subgraphs take tensors only
+            raise UserError(f"torch.while_loop: carried input {ints[0]} is a Python int; minexport exports "
+                            "loops over tensors only. Carry it as a tensor instead: torch.tensor(n)")
         return _as_tuple(unflat(trace(lambda *leaves: cond_fn(*unflat(leaves)), body_leaves, tuple(flat))))
     carried = flat
     while _check_pred(cond_fn(*unflat(carried))):

@@ -37,13 +37,9 @@ def _stacked_layout(tracer, outs):
         t._offset = (iterations - 1) * t.numel()
 
 
-def _placeholder_names(n):
-    return [f"arg{i}_1" for i in range(n)]
-
-
 def trace_while_loop(tracer, cond_fn, body_fn, carried):
     """while_loop: cond_fn and body_fn traced once each, under one higher_order.while_loop node."""
-    names = _placeholder_names(len(carried))
+    names = [tracer.node_of(t)[0].name for t in carried]    # for messages; renamed arg<i>_1 once traced
     cond_b, cond_out, _ = trace_subgraph(tracer, cond_fn, carried, names, "while_loop's cond_fn")
     if len(cond_out) != 1 or cond_out[0].dtype.name != "bool" or tuple(cond_out[0].shape) != ():
         got = [f"{t.dtype.name}{list(t.shape)}" for t in cond_out]
@@ -75,7 +71,7 @@ def trace_scan(tracer, combine_fn, init, xs, n_steps):
     with the number of carry leaves equal to len(init).
     """
     slices = [make_fake(tuple(x.shape[1:]), x.dtype, x.device) for x in xs]
-    names = _placeholder_names(len(init) + len(xs))
+    names = [tracer.node_of(t)[0].name for t in list(init) + list(xs)]
     branch, outs, _ = trace_subgraph(tracer, combine_fn, list(init) + slices, names, "scan's combine_fn")
     check_same_meta("torch.ops.higher_order.scan", outs[:len(init)], init, "carry", "init")
     lifted = list(branch.lifted)
