@@ -63,7 +63,7 @@ def compile_graph(graph, specialize=False):
         if n.op == "output":
             s.fn, s.is_kernel = None, False
         elif n.op == "get_attr":        # a subgraph (cond branch, map body): passed to the op as a runner
-            value = _subgraph_runner(get_attr_path(graph.owning_module, n.target))
+            value = _subgraph_runner(get_attr_path(graph.owning_module, n.target), specialize)
             s.fn, s.is_kernel, s.args, s.kwargs = (lambda v=value: v), False, (), {}
         elif n.op == "call_function":
             s.fn, s.is_kernel, s.args = _callable(n, specialize)
@@ -116,11 +116,16 @@ def _specialized(node, donate):
     return kernel, tuple(a if isinstance(a, Node) else c for a, c in zip(node.args, args))
 
 
-def _subgraph_runner(value):
-    """A GraphModule as a function of arrays (what higher-order kernels call); other attributes as they are."""
+def _subgraph_runner(value, specialize=False):
+    """A GraphModule as a function of arrays (what higher-order kernels call); other attributes as they are.
+
+    A subgraph is specialized when its parent is: its inputs are the parent's
+    values (operands, carried values, lifted weights), which keep their nodes'
+    dtypes and ranks, and a loop's carried values keep them across iterations.
+    """
     if not isinstance(getattr(value, "graph", None), Graph):
         return value
-    interpreter = Interpreter(value.graph, value)
+    interpreter = Interpreter(value.graph, value, specialize=specialize)
     return lambda *arrays: interpreter.run_arrays(*arrays)
 
 
