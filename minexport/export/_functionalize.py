@@ -153,7 +153,8 @@ class _Functionalizer(Tracer):
             return self.graph.get_attr(value.name, meta=self.node_meta(None))
 
         node_args = tuple(subgraph_to_node(a) for a in values_to_nodes(args))
-        outs = [make_fake(t.shape, t.dtype, t.device) for t in self.meta["val"]]
+        # the storage offset too: torch's while_loop outputs sit at a symbolic one (see export/_loops.py)
+        outs = [make_fake(t.shape, t.dtype, t.device, storage_offset=t.storage_offset()) for t in self.meta["val"]]
         node = self.graph.call_function(op, node_args, meta=self.node_meta(outs))
         for i, t in enumerate(outs):
             t._node = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
