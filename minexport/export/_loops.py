@@ -58,7 +58,9 @@ def trace_while_loop(tracer, cond_fn, body_fn, carried):
                                                           ("while_loop_body_graph", body_b))]
     carried_nodes = tuple(tracer.node_of(t)[0] for t in carried)
     outs = [make_fake(t.shape, t.dtype, t.device) for t in carried]
-    if any(getattr(n.meta.get("val"), "requires_grad", False) for n in carried_nodes + tuple(lifted)):
+    # only at the top level: inside another subgraph torch traces without autograd
+    if not tracer.branches and any(getattr(n.meta.get("val"), "requires_grad", False)
+                                   for n in carried_nodes + tuple(lifted)):
         _stacked_layout(tracer, outs)
     node = tracer.graph.call_function(while_op, (*attrs, carried_nodes, tuple(lifted)), meta=tracer.node_meta(outs))
     return tuple(tracer.bind_outputs(while_op, node, outs, ()))

@@ -226,7 +226,9 @@ def _higher_order_node_json(node, slots, tensor_values):
         if i not in slots:
             tensor_values[f"{node.name}_unused_{i}"] = _tensor_meta(t)
     outputs = [{"as_tensor": {"name": n}} for n in _output_names(node, slots, len(node.meta["val"]))]
-    return _node_record(node, node.target.qualified_name, [_named_argument("", arg(a)) for a in node.args], outputs)
+    record = _node_record(node, node.target.qualified_name, [_named_argument("", arg(a)) for a in node.args], outputs)
+    record["is_hop_single_tensor_return"] = False      # torch marks its higher-order nodes so
+    return record
 
 
 _NODE_WRITERS = {"op": _op_node_json, "higher_order": _higher_order_node_json, "operator": _operator_node_json}
