@@ -313,3 +313,19 @@ def test_torch_loop_archives_run_on_minexport_and_back(tmp_path):
         theirs = real.export.load(str(back))
         for g, w in zip(theirs.module()(*args), want):
             np.testing.assert_allclose(g.detach().numpy(), w, rtol=1e-5)
+
+
+def test_torch_associative_scan_core_archive_runs_on_minexport(tmp_path):
+    real = pytest.importorskip("torch")
+    from torch._higher_order_ops.associative_scan import associative_scan as tscan
+
+    class A(real.nn.Module):
+        def forward(self, xs):
+            return tscan(lambda a, b: a * b, xs, 1, reverse=True, combine_mode="generic")
+
+    x = real.rand(3, 5) + 0.5
+    path = tmp_path / "assoc.pt2"
+    # torch's training IR keeps vmap's predispatch calls; its core IR is plain slices, muls and cats
+    real.export.save(real.export.export(A(), (x,)).run_decompositions(), str(path))
+    got = torch.export.load(path).module()(torch.tensor(x.numpy()))
+    np.testing.assert_allclose(got.numpy(), A()(x).numpy(), rtol=1e-5)
