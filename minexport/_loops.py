@@ -81,8 +81,9 @@ def _check_pred(pred):
 def while_loop(cond_fn, body_fn, carried_inputs):
     """Run `carried = body_fn(*carried)` while `cond_fn(*carried)`; returns the final carried values.
 
-    carried_inputs is a tuple or list of tensors (or pytrees of them);
-    body_fn returns values of the same structure, shapes and dtypes.
+    carried_inputs is a tuple or list of tensors or ints (or pytrees of them;
+    ints only eagerly); body_fn returns values of the same structure, shapes
+    and dtypes.
     """
     if not callable(cond_fn) or not callable(body_fn):
         raise TypeError("while_loop: cond_fn and body_fn must be callables taking the carried inputs")
