@@ -329,3 +329,31 @@ def test_torch_associative_scan_core_archive_runs_on_minexport(tmp_path):
     real.export.save(real.export.export(A(), (x,)).run_decompositions(), str(path))
     got = torch.export.load(path).module()(torch.tensor(x.numpy()))
     np.testing.assert_allclose(got.numpy(), A()(x).numpy(), rtol=1e-5)
+
+
+def test_verifier_checks_loop_subgraphs():
+    from minexport.export import SpecViolationError
+
+    def broken(edit):
+        ep = torch.export.export(Counter(), (torch.tensor(2), torch.randn(2, 3)))
+        ep.validate()
+        edit(ep)
+        with pytest.raises(SpecViolationError, match="rule: loop subgraphs fit their operands") as e:
+            ep.validate()
+        return str(e.value)
+
+    def drop_operand(ep):
+        node = next(n for n in ep.graph.nodes if n.target is while_op)
+        node.args = node.args[:3] + (node.args[3][:-1],)
+
+    def cond_returns_int(ep):
+        out = ep.graph_module.while_loop_cond_graph_0.graph.nodes[-1]
+        out.args[0].meta["val"] = torch.empty((), dtype=torch.int64)
+
+    def body_changes_dtype(ep):
+        out = ep.graph_module.while_loop_body_graph_0.graph.nodes[-1]
+        out.args[0][1].meta["val"] = torch.empty(2, 3, dtype=torch.float64)
+
+    assert "takes 5 inputs for 4 operands" in broken(drop_operand)
+    assert "must return one 0-dim bool tensor" in broken(cond_returns_int)
+    assert "carried value 1 changes from float32[2, 3] to float64[2, 3]" in broken(body_changes_dtype)
