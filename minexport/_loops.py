@@ -13,6 +13,8 @@ them); a body returns the structure it was given, with the same shapes and
 dtypes for everything carried; cond_fn returns a 0-dim bool tensor; bodies do
 not return their inputs unchanged or mutate them.
 """
+import numpy as np
+
 from . import _functions
 from ._tensor import Tensor
 from ._trace_state import trace_state
@@ -60,6 +62,23 @@ def _refuse_aliases(what, outs, ins):
         if any(out is x for x in ins):
             raise UserError(f"{what}: Encountered aliasing during higher order op tracing: output {i} is one of "
                             "the inputs. Replace `return input` with `return input.clone()` to avoid aliasing.")
+
+
+def _refusing_mutation(what, fn, inputs):
+    """fn(*inputs), refused if it changed an input tensor's values.
+
+    Eagerly there is no trace to inspect, so the first call of a body is
+    checked against a copy of its tensor inputs (torch refuses the body
+    before running it; later calls run the same code).
+    """
+    before = [(x, x.numpy().copy()) for x in inputs if isinstance(x, Tensor)]
+    out = fn(*inputs)
+    for i, (x, old) in enumerate(before):
+        if not np.array_equal(x.numpy(), old, equal_nan=old.dtype.kind in "fc"):
+            raise UserError(f"{what}: Encountered input mutation during higher order op tracing: the body "
+                            f"changed its input {i} in place. Higher order ops do not support input mutation; "
+                            "clone it first: x = x.clone()")
+    return out
 
 
 def _as_tuple(value):
@@ -114,9 +133,10 @@ def while_loop(cond_fn, body_fn, carried_inputs):
             raise UserError(f"torch.while_loop: carried input {ints[0]} is a Python int; minexport exports "
                             "loops over tensors only. Carry it as a tensor instead: torch.tensor(n)")
         return _as_tuple(unflat(trace(lambda *leaves: cond_fn(*unflat(leaves)), body_leaves, tuple(flat))))
-    carried = flat
+    carried, first = flat, True
     while _check_pred(cond_fn(*unflat(carried))):
-        out = body_leaves(*carried)
+        out = _refusing_mutation("torch.while_loop", body_leaves, carried) if first else body_leaves(*carried)
+        first = False
         check_same_meta("torch.while_loop", out, carried, "body_fn_output", "carried_inputs")
         _refuse_aliases("torch.while_loop", out, carried)
         carried = out
@@ -192,10 +212,11 @@ def _scan_eagerly(step, init, xs, n):
     """The scan as a Python loop over the leading dim: final carry leaves, then the stacked y leaves."""
     carry, rows = list(init), []
     for i in range(n):
-        out = step(*carry, *[x[i] for x in xs])
+        args = carry + [x[i] for x in xs]
+        out = _refusing_mutation("torch.ops.higher_order.scan", step, args) if i == 0 else step(*args)
         new = out[:len(carry)]
         check_same_meta("torch.ops.higher_order.scan", new, carry, "carry", "init")
-        _refuse_aliases("torch.ops.higher_order.scan", out, carry + [x[i] for x in xs])
+        _refuse_aliases("torch.ops.higher_order.scan", out, args)
         carry, rows = new, rows + [out[len(carry):]]
     return carry + [_functions.stack([r[j] for r in rows]) for j in range(len(rows[0]))]
 

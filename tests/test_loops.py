@@ -357,3 +357,20 @@ def test_verifier_checks_loop_subgraphs():
     assert "takes 5 inputs for 4 operands" in broken(drop_operand)
     assert "must return one 0-dim bool tensor" in broken(cond_returns_int)
     assert "carried value 1 changes from float32[2, 3] to float64[2, 3]" in broken(body_changes_dtype)
+
+
+def test_eager_bodies_may_not_mutate_inputs():
+    def body(i, x):
+        x.add_(1)
+        return i + 1, x.clone()
+
+    with pytest.raises(UserError, match="torch.while_loop: Encountered input mutation.*input 1"):
+        while_loop(lambda i, x: i < 3, body, (torch.tensor(0), torch.ones(2)))
+
+    def step(c, x):
+        x.mul_(2)
+        return c + x, c.clone()
+
+    xs = torch.ones(3, 2)
+    with pytest.raises(UserError, match="scan: Encountered input mutation.*input 1"):
+        scan(step, torch.zeros(2), xs)
