@@ -39,4 +39,6 @@ def __getattr__(name):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "cond":
         return importlib.import_module(f"{__name__}.control_flow").cond
+    if name == "while_loop":
+        return importlib.import_module(f"{__name__}._loops").while_loop
     raise AttributeError(f"module 'minexport' has no attribute '{name}'")

@@ -489,7 +489,7 @@ def make_fake(shape, dtype, device=None, cls=None, strides=None, storage_offset=
                                f"{len(t._fake_shape)} sizes")
         if strides != contiguous_strides(t._fake_shape):
             t._strides = strides
-    if storage_offset:
-        t._offset = storage_offset
+    if storage_offset is not None and (type(storage_offset) is not int or storage_offset):
+        t._offset = storage_offset     # may be symbolic (torch writes u0-based offsets for while_loop outputs)
     return t
 

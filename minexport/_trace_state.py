@@ -26,12 +26,14 @@ class Tracer:
 
     Optional capabilities, None when a tracer lacks them (the caller then
     refuses or runs eagerly): `trace_cond(pred, true_fn, false_fn, operands)`
-    and `trace_map(body, xs, args)` record control flow as subgraphs;
+    and `trace_map(body, xs, args)` record control flow as subgraphs (and
+    `trace_while_loop(cond_fn, body_fn, carried)`, `trace_scan(combine_fn, init, xs, n_steps)` loops);
     `check_condition(cond, message)` handles `_check` on a symbolic condition;
     `data_dependent_size(upper)` makes a size known only at run time.
     """
 
     trace_cond = trace_map = check_condition = data_dependent_size = None
+    trace_while_loop = trace_scan = None
 
     def __call__(self, op, args, kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__(op, args, kwargs)")

@@ -11,13 +11,17 @@ Rules (torch's): operands are tensors; branches take the same arguments and
 return tensors (or a pytree of them) with equal structure, shapes and dtypes;
 a branch may not mutate or return its inputs.  Tensors a branch reads from
 outside (closures, parameters, buffers) become extra operands of the node.
+
+The loops `while_loop`, `scan` and `associative_scan` live in `_loops` and
+are re-exported here (torch's paths: torch._higher_order_ops.<name>).
 """
 from ._symbolic_marker import is_symbolic
 from ._tensor import Tensor
 from ._trace_state import trace_state
 from .utils import _pytree as pytree
+from ._loops import associative_scan, scan, while_loop
 
-__all__ = ["cond", "map"]
+__all__ = ["cond", "map", "while_loop", "scan", "associative_scan"]
 
 
 def cond(pred, true_fn, false_fn, operands=()):

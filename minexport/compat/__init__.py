@@ -110,6 +110,19 @@ def _surface_modules(torch):
     return mods
 
 
+def _higher_order_modules():
+    """torch._higher_order_ops and its while_loop / scan / associative_scan modules, each holding its function
+    (as in torch, the package attribute is the function, the module is reached by import)."""
+    loops = importlib.import_module("minexport._loops")
+    control_flow = importlib.import_module("minexport.control_flow")
+    names = ("while_loop", "scan", "associative_scan")
+    package = _Shim("torch._higher_order_ops", None, "other higher-order ops",
+                    extras={"cond": control_flow.cond, "map": control_flow.map,
+                            **{n: getattr(loops, n) for n in names}})
+    mods = {f"torch._higher_order_ops.{n}": _Shim(f"torch._higher_order_ops.{n}", loops) for n in names}
+    return {"torch._higher_order_ops": package, **mods}
+
+
 def _dynamo_module():
     """torch._dynamo as non-strict export sees it: `assume_constant_result` changes nothing (the decorated
     function runs and is traced like any other code, as torch.export(strict=False) does)."""
@@ -138,6 +151,8 @@ def as_torch():
         for name, what in _NOT_YET.items():
             sys.modules[name] = _Shim(name, None, what)
         sys.modules["torch._dynamo"] = sys.modules["torch"]._dynamo = _dynamo_module()
+        sys.modules.update(_higher_order_modules())
+        torch._higher_order_ops = sys.modules["torch._higher_order_ops"]
         sys.modules.setdefault("functorch", _Shim("functorch", None))
         sys.modules.setdefault("functorch.experimental", _Shim("functorch.experimental", None))
         sys.meta_path.insert(0, refuser)

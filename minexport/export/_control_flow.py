@@ -63,8 +63,9 @@ class Branch:
         base = target._base if target._base is not None else target
         node = getattr(base, "_node", None)
         if node is not None and (node.graph is not self.graph or node.op == "placeholder"):
-            raise UserError(f"{self.what} mutates its input '{node.name}' with {op}; cond/map branches must not "
-                            "mutate their inputs (or tensors they close over). Clone it first: x = x.clone()")
+            raise UserError(f"{self.what} mutates its input '{node.name}' with {op}; cond/map branches and loop "
+                            "bodies must not mutate their inputs (or tensors they close over). Clone it first: "
+                            "x = x.clone()")
 
 
 def trace_subgraph(tracer, fn, inputs, names, what):

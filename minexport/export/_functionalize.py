@@ -153,7 +153,8 @@ class _Functionalizer(Tracer):
             return self.graph.get_attr(value.name, meta=self.node_meta(None))
 
         node_args = tuple(subgraph_to_node(a) for a in values_to_nodes(args))
-        outs = [make_fake(t.shape, t.dtype, t.device) for t in self.meta["val"]]
+        # the storage offset too: torch's while_loop outputs sit at a symbolic one (see export/_loops.py)
+        outs = [make_fake(t.shape, t.dtype, t.device, storage_offset=t.storage_offset()) for t in self.meta["val"]]
         node = self.graph.call_function(op, node_args, meta=self.node_meta(outs))
         for i, t in enumerate(outs):
             t._node = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
@@ -351,7 +352,8 @@ def _functional_subgraph(parent, gm):
     if parent.sym_nodes is not None:
         fz.sym_nodes = _sym_nodes(fz.graph, parent.sym_nodes.env, [n for n in fz.graph.nodes])
     outputs = _replay(fz, gm, env)
-    fz.graph.output(tuple(fz.node_of(t) for t in outputs))
+    single = isinstance(outputs, Tensor)      # a while_loop cond graph returns one tensor, not a tuple
+    fz.graph.output(fz.node_of(outputs) if single else tuple(fz.node_of(t) for t in outputs))
     _eliminate_dead_code(fz.graph, fz.subgraphs)
     return GraphModule(fz.subgraphs, fz.graph, class_name=gm._get_name())
 

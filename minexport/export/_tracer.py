@@ -18,7 +18,7 @@ from .._trace_state import Tracer
 from ..fx.graph import Graph
 from ..fx.graph_module import GraphModule
 from ..nn.parameter import Parameter
-from . import _control_flow
+from . import _control_flow, _loops
 from ._recording import node_name, recorded_args
 from ._symbolic_tracing import SymbolicTracing
 from .errors import DataDependentError, UserError, format_user_frame, is_user_code, user_frame
@@ -301,6 +301,14 @@ class ExportTracer(SymbolicTracing, Tracer):
     def trace_map(self, body, xs, args):
         """map over the leading dim of xs (see export/_control_flow.py)."""
         return _control_flow.trace_map(self, body, xs, args)
+
+    def trace_while_loop(self, cond_fn, body_fn, carried):
+        """while_loop on flat carried tensors (see export/_loops.py)."""
+        return _loops.trace_while_loop(self, cond_fn, body_fn, carried)
+
+    def trace_scan(self, combine_fn, init, xs, n_steps):
+        """scan over dim 0 of flat xs (see export/_loops.py)."""
+        return _loops.trace_scan(self, combine_fn, init, xs, n_steps)
 
     # -- module calls (nn_module_stack) ------------------------------------------------
     def enter_module(self, module):

@@ -42,6 +42,7 @@ class Verifier:
                                          "not have (rule: get_attr targets exist)")
             if n.op == "call_function" and target_kind(n.target) == "higher_order":
                 _check_higher_order_args(n)
+                _check_loop(gm, n)
         for sub in gm.subgraph_modules():
             self.check_graph_structure(sub.graph)
             self.check_meta(sub.graph)
@@ -222,6 +223,45 @@ def _check_higher_order_args(node):
     if problem:
         raise SpecViolationError(f"node '{node.name}': {node.target.qualified_name} {problem} "
                                  "(rule: higher-order op arguments)")
+
+
+def _check_loop(gm, node):
+    """A while_loop / scan node's subgraphs fit its operands: one placeholder per operand, a cond graph
+    returning one bool scalar, and carried outputs with the carried values' shapes and dtypes."""
+    name = node.target.name()
+    if name not in ("while_loop", "scan"):
+        return
+    if name == "while_loop":
+        cond, body, carried, extra = node.args
+        graphs, n_inputs, carry = (cond, body), len(carried) + len(extra), carried
+    else:
+        body, carry, xs, extra = node.args
+        graphs, n_inputs = (body,), len(carry) + len(xs) + len(extra)
+    problem = None
+    for attr in graphs:
+        sub = getattr(gm, attr.target, None)
+        if sub is None:
+            return                 # reported by the get_attr rule
+        placeholders = [p for p in sub.graph.nodes if p.op == "placeholder"]
+        if len(placeholders) != n_inputs:
+            problem = f"subgraph '{attr.target}' takes {len(placeholders)} inputs for {n_inputs} operands"
+    if problem is None and name == "while_loop":
+        out = getattr(gm, cond.target).graph.nodes[-1].args[0]
+        val = out.meta.get("val") if isinstance(out, Node) else None
+        if not (isinstance(val, Tensor) and val.dtype.name == "bool" and tuple(val.shape) == ()):
+            problem = f"cond graph '{cond.target}' must return one 0-dim bool tensor"
+    if problem is None:
+        outs = getattr(gm, body.target).graph.nodes[-1].args[0]
+        for i, (o, c) in enumerate(zip(outs, carry)):
+            a, b = (getattr(v, "meta", {}).get("val") for v in (o, c))
+            if isinstance(a, Tensor) and isinstance(b, Tensor) and \
+                    (a.dtype is not b.dtype or [str(s) for s in a.shape] != [str(s) for s in b.shape]):
+                problem = f"carried value {i} changes from {b.dtype.name}{list(b.shape)} to " \
+                          f"{a.dtype.name}{list(a.shape)} in '{body.target}'"
+                break
+    if problem:
+        raise SpecViolationError(f"node '{node.name}': {node.target.qualified_name}: {problem} "
+                                 "(rule: loop subgraphs fit their operands)")
 
 
 def _data_dependent(val):

@@ -68,7 +68,7 @@ def compile_graph(graph, specialize=False, module=None, python_on_tensors=False)
         if n.op == "output":
             s.fn, s.is_kernel = None, False
         elif n.op == "get_attr":
-            s.fn, s.is_kernel, s.args, s.kwargs = _attr_reader(module or graph.owning_module, n.target), False, (), {}
+            s.fn, s.is_kernel, s.args, s.kwargs = _attr_reader(module or graph.owning_module, n.target, specialize), False, (), {}
         elif n.op == "call_function":
             s.fn, s.is_kernel, s.args = _callable(n, specialize, python_on_tensors)
         elif n.op in ("call_module", "call_method"):
@@ -138,14 +138,14 @@ def _specialized(node, donate):
     return kernel, tuple(a if isinstance(a, Node) else c for a, c in zip(node.args, args))
 
 
-def _attr_reader(module, target):
-    """A function reading attribute `target` of module on each run: a subgraph (cond branch, map body)
-    as a runner of arrays, a tensor as its array, anything else as it is."""
+def _attr_reader(module, target, specialize=False):
+    """A function reading attribute `target` of module on each run: a subgraph (cond branch, map body,
+    loop body) as a runner of arrays, a tensor as its array, anything else as it is."""
     if module is None:
         raise RuntimeError(f"get_attr {target!r}: the graph has no owning module to read it from")
     value = get_attr_path(module, target)
     if isinstance(getattr(value, "graph", None), Graph):
-        runner = _subgraph_runner(value)
+        runner = _subgraph_runner(value, specialize)
         return lambda: runner
     return lambda: _array(get_attr_path(module, target))
 
@@ -178,11 +178,16 @@ def _unwrap(value):
     return value
 
 
-def _subgraph_runner(value):
-    """A GraphModule as a function of arrays (what higher-order kernels call); other attributes as they are."""
+def _subgraph_runner(value, specialize=False):
+    """A GraphModule as a function of arrays (what higher-order kernels call); other attributes as they are.
+
+    A subgraph is specialized when its parent is: its inputs are the parent's
+    values (operands, carried values, lifted weights), which keep their nodes'
+    dtypes and ranks, and a loop's carried values keep them across iterations.
+    """
     if not isinstance(getattr(value, "graph", None), Graph):
         return value
-    runner = GraphRunner(value.graph, value)
+    runner = GraphRunner(value.graph, value, specialize=specialize)
     return lambda *arrays: runner.run_arrays(*arrays)
 
 

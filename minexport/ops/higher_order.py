@@ -10,7 +10,7 @@ import types
 
 from ._registry import aten, namespace
 
-__all__ = ["HigherOrderOperator", "cond", "map_impl", "higher_order"]
+__all__ = ["HigherOrderOperator", "cond", "map_impl", "while_loop", "scan", "higher_order"]
 
 higher_order = namespace("higher_order")
 
@@ -53,7 +53,8 @@ class HigherOrderOperator:
 
 # The `xp` an eager call hands a kernel: the few array functions the kernels use,
 # done with registered ops so that they take and return tensors.
-TENSOR_NAMESPACE = types.SimpleNamespace(stack=lambda tensors, axis=0: aten.stack.default(list(tensors), axis))
+TENSOR_NAMESPACE = types.SimpleNamespace(stack=lambda tensors, axis=0: aten.stack.default(list(tensors), axis),
+                                         copy=lambda t: aten.clone.default(t))
 
 
 def _cond_kernel(xp, pred, true_fn, false_fn, operands):
@@ -75,3 +76,39 @@ cond = HigherOrderOperator("cond", _cond_kernel, ("value", "subgraph", "subgraph
                            "cond(pred, true_graph, false_graph, operands): run one branch on the operands.")
 map_impl = HigherOrderOperator("map_impl", _map_kernel, ("subgraph", "tensors", "tensors"),
                                "map_impl(body_graph, xs, args): run the body on every xs[i] and stack.")
+
+
+# -- loops (while_loop, scan) ---------------------------------------------------------
+def _while_loop_kernel(xp, cond_fn, body_fn, carried, additional):
+    """Run body_fn on the carried values while cond_fn says so; the final carried values (fresh copies)."""
+    carried = tuple(carried)
+    additional = tuple(additional)
+    if not bool(cond_fn(*carried, *additional)):
+        return tuple(xp.copy(c) for c in carried)      # no iteration: the outputs still may not alias the inputs
+    carried = tuple(body_fn(*carried, *additional))
+    while bool(cond_fn(*carried, *additional)):
+        carried = tuple(body_fn(*carried, *additional))
+    return carried
+
+
+def _scan_kernel(xp, combine_fn, init, xs, additional):
+    """Fold combine_fn over dim 0 of xs from init: (final carry..., every step's outputs stacked...)."""
+    n = int(xs[0].shape[0]) if xs else 0
+    if n == 0:
+        raise RuntimeError("scan: the scanned inputs have a scan dimension of size 0; scan needs at least one "
+                           "step to learn its outputs from")
+    carry, k = tuple(init), len(init)
+    rows = []
+    for i in range(n):
+        out = tuple(combine_fn(*carry, *[x[i] for x in xs], *additional))
+        carry = out[:k]
+        rows.append(out[k:])
+    return carry + tuple(xp.stack([row[j] for row in rows]) for j in range(len(rows[0])))
+
+
+while_loop = HigherOrderOperator(
+    "while_loop", _while_loop_kernel, ("subgraph", "subgraph", "tensors", "tensors"),
+    "while_loop(cond_graph, body_graph, carried_inputs, additional_inputs): iterate the body while cond holds.")
+scan = HigherOrderOperator(
+    "scan", _scan_kernel, ("subgraph", "tensors", "tensors", "tensors"),
+    "scan(combine_graph, init, xs, additional_inputs): fold over dim 0 of xs, stacking each step's outputs.")

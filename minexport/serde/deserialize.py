@@ -30,7 +30,8 @@ from .validate import Where, read
 
 __all__ = ["deserialize_program", "tensor_meta"]
 
-_HIGHER_ORDER = {op.name(): op for op in (higher_order_ops.cond, higher_order_ops.map_impl)}
+_HIGHER_ORDER = {op.name(): op for op in (higher_order_ops.cond, higher_order_ops.map_impl,
+                                          higher_order_ops.while_loop, higher_order_ops.scan)}
 _OPERATORS = {f"_operator.{fn.__name__}": fn for fn in PYTHON_OPERATORS if fn is not operator.getitem}
 _MAX_SUBGRAPH_DEPTH = 32
 _SYM_ARGUMENTS = {"as_sym_int": SymIntArgument, "as_sym_float": SymFloatArgument, "as_sym_bool": SymBoolArgument}
@@ -172,7 +173,9 @@ class _GraphReader:
             if node.op == "call_function" and node.target is not operator.getitem:
                 node.meta.setdefault("val", None)
         outputs = self.where / "outputs"
-        self.graph.output(tuple(self.argument(o, outputs / i) for i, o in enumerate(self.json["outputs"])))
+        outs = tuple(self.argument(o, outputs / i) for i, o in enumerate(self.json["outputs"]))
+        single = self.json.get("is_single_tensor_return") and len(outs) == 1 and self.depth > 0
+        self.graph.output(outs[0] if single else outs)    # a subgraph returning one tensor (while_loop's cond)
 
     def read_node(self, node_json, where):
         """One Node record: an ATen op, a higher-order op or a Python operator on symbolic values."""

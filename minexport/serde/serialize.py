@@ -226,7 +226,9 @@ def _higher_order_node_json(node, slots, tensor_values):
         if i not in slots:
             tensor_values[f"{node.name}_unused_{i}"] = _tensor_meta(t)
     outputs = [{"as_tensor": {"name": n}} for n in _output_names(node, slots, len(node.meta["val"]))]
-    return _node_record(node, node.target.qualified_name, [_named_argument("", arg(a)) for a in node.args], outputs)
+    record = _node_record(node, node.target.qualified_name, [_named_argument("", arg(a)) for a in node.args], outputs)
+    record["is_hop_single_tensor_return"] = False      # torch marks its higher-order nodes so
+    return record
 
 
 _NODE_WRITERS = {"op": _op_node_json, "higher_order": _higher_order_node_json, "operator": _operator_node_json}
@@ -262,6 +264,7 @@ def _placeholder_json(node):
 def _graph_json(graph):
     slots = _getitem_slots(graph)
     inputs, outputs, nodes, tensor_values = [], [], [], {}
+    single = False
     sym_values = {"SymInt": {}, "SymFloat": {}, "SymBool": {}}
     # one pass in node order: tensor_values lists each value, then the unused outputs of the node making it
     for n in graph.nodes:
@@ -276,12 +279,13 @@ def _graph_json(graph):
         elif n.op == "placeholder":
             inputs.append(_placeholder_json(n))
         elif n.op == "output":
-            outputs = [_argument(v) for v in n.args[0]]
+            single = isinstance(n.args[0], Node)     # a while_loop cond graph returns one tensor
+            outputs = [_argument(v) for v in ((n.args[0],) if single else n.args[0])]
         elif n.op != "get_attr":      # get_attr: a subgraph, written inline where the higher-order op reads it
             raise SerializationError(f"node '{n.name}' has op '{n.op}', which the archive format does not hold")
     return {"inputs": inputs, "outputs": outputs, "nodes": nodes, "tensor_values": tensor_values,
             "sym_int_values": sym_values["SymInt"], "sym_bool_values": sym_values["SymBool"],
-            "is_single_tensor_return": False, "custom_obj_values": {}, "sym_float_values": sym_values["SymFloat"]}
+            "is_single_tensor_return": single, "custom_obj_values": {}, "sym_float_values": sym_values["SymFloat"]}
 
 
 # -------------------------------------------------------------- signature --

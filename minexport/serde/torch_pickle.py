@@ -114,16 +114,18 @@ class _Writer:
 
 
 def sample_inputs_zip(example_inputs):
-    """torch.save's bytes for `(args, kwargs)` (empty inputs when they hold unsupported objects)."""
+    """torch.save's bytes for `(args, kwargs)`; no bytes at all when there are none (a program loaded from an
+    archive) or they hold unsupported objects, as torch writes a program without example inputs (its
+    module() then binds no example inputs)."""
+    if example_inputs is None:
+        return b""
     w = _Writer()
     w.emit(b"\x80\x02")
     try:
-        args, kwargs = example_inputs if example_inputs is not None else ((), {})
+        args, kwargs = example_inputs
         w.tuple_((tuple(args), dict(kwargs)))
     except (_Unsupported, TypeError, ValueError, KeyError):
-        w = _Writer()
-        w.emit(b"\x80\x02")
-        w.tuple_(((), {}))
+        return b""
     w.emit(b".")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:

@@ -1,0 +1,90 @@
+"""Tracing while_loop and scan into subgraphs (the tracer's side of `minexport._loops`).
+
+Each body is traced once on fresh fakes shaped like its inputs, with the
+machinery cond and map use (`_control_flow.trace_subgraph`): tensors read from
+outside are lifted into `additional_inputs`.  As torch records them, a loop
+subgraph's placeholders are named `arg0_1, arg1_1, ...` (carried values, then
+the scanned slices, then the lifted ones), and the loop's outputs must keep
+the carried values' shapes and dtypes, since the next iteration reads them.
+"""
+from .._tensor import make_fake
+from ..ops.higher_order import scan as scan_op, while_loop as while_op
+from .._loops import check_same_meta
+from ._control_flow import trace_subgraph
+from .errors import UserError
+
+__all__ = ["trace_while_loop", "trace_scan"]
+
+
+def _torch_placeholder_names(graph):
+    """Rename the subgraph's placeholders arg0_1, arg1_1, ... in order, as torch names a loop body's inputs."""
+    for i, p in enumerate(n for n in graph.nodes if n.op == "placeholder"):
+        name = f"arg{i}_1"
+        if name != p.name and name not in graph._names:
+            graph._names.discard(p.name)
+            graph._names.add(name)
+            p.name = p.target = name
+
+
+def _stacked_layout(tracer, outs):
+    """Torch's layout of while_loop outputs when an input requires grad (a parameter): autograd runs the
+    loop keeping every iteration's values stacked, so each output is the last row of a stack of u0 >= 1
+    iterations, at storage offset (u0 - 1) * numel.  The fakes (and the range constraints) say so too."""
+    env = tracer.ensure_symbolic().env
+    iterations = env.create_unbacked("while_loop's iteration count")
+    env.narrow(iterations.expr, 1, None)
+    for t in outs:
+        t._offset = (iterations - 1) * t.numel()
+
+
+def trace_while_loop(tracer, cond_fn, body_fn, carried):
+    """while_loop: cond_fn and body_fn traced once each, under one higher_order.while_loop node."""
+    names = [tracer.node_of(t)[0].name for t in carried]    # for messages; renamed arg<i>_1 once traced
+    cond_b, cond_out, _ = trace_subgraph(tracer, cond_fn, carried, names, "while_loop's cond_fn")
+    if len(cond_out) != 1 or cond_out[0].dtype.name != "bool" or tuple(cond_out[0].shape) != ():
+        got = [f"{t.dtype.name}{list(t.shape)}" for t in cond_out]
+        raise UserError(f"torch.while_loop: unsupported cond_fn return type: Expected cond_fn to return a scalar "
+                        f"tensor or a bool but got {got[0] if len(got) == 1 else got}; return a 0-dim bool "
+                        "tensor such as `i < n`")
+    output = cond_b.graph.nodes[-1]
+    output.args = (output.args[0][0],)         # torch's cond graph returns the one tensor itself
+    body_b, body_out, _ = trace_subgraph(tracer, body_fn, carried, names, "while_loop's body_fn")
+    check_same_meta("torch.while_loop", body_out, carried, "body_fn_output", "carried_inputs")
+    lifted = list(cond_b.lifted) + [n for n in body_b.lifted if n not in cond_b.lifted]
+    for branch in (cond_b, body_b):
+        branch.arrange(lifted)
+        _torch_placeholder_names(branch.graph)
+    attrs = [tracer.add_subgraph(p, b.graph) for p, b in (("while_loop_cond_graph", cond_b),
+                                                          ("while_loop_body_graph", body_b))]
+    carried_nodes = tuple(tracer.node_of(t)[0] for t in carried)
+    outs = [make_fake(t.shape, t.dtype, t.device) for t in carried]
+    # only at the top level: inside another subgraph torch traces without autograd
+    if not tracer.branches and any(getattr(n.meta.get("val"), "requires_grad", False)
+                                   for n in carried_nodes + tuple(lifted)):
+        _stacked_layout(tracer, outs)
+    node = tracer.graph.call_function(while_op, (*attrs, carried_nodes, tuple(lifted)), meta=tracer.node_meta(outs))
+    return tuple(tracer.bind_outputs(while_op, node, outs, ()))
+
+
+def trace_scan(tracer, combine_fn, init, xs, n_steps):
+    """scan over dim 0 of xs: combine_fn traced once on (carry, one slice of xs), under higher_order.scan.
+
+    combine_fn takes the flat leaves and returns (carry leaves, y leaves) flat,
+    with the number of carry leaves equal to len(init).
+    """
+    slices = [make_fake(tuple(x.shape[1:]), x.dtype, x.device) for x in xs]
+    names = [tracer.node_of(t)[0].name for t in list(init) + list(xs)]
+    branch, outs, _ = trace_subgraph(tracer, combine_fn, list(init) + slices, names, "scan's combine_fn")
+    check_same_meta("torch.ops.higher_order.scan", outs[:len(init)], init, "carry", "init")
+    lifted = list(branch.lifted)
+    branch.arrange(lifted)
+    _torch_placeholder_names(branch.graph)
+    attr = tracer.add_subgraph("scan_combine_graph", branch.graph)
+    init_nodes = [tracer.node_of(t)[0] for t in init]
+    xs_nodes = [tracer.node_of(t)[0] for t in xs]
+    results = [make_fake(t.shape, t.dtype, t.device) for t in init] + \
+        [make_fake((n_steps, *t.shape), t.dtype, t.device) for t in outs[len(init):]]
+    node = tracer.graph.call_function(scan_op, (attr, init_nodes, xs_nodes, tuple(lifted)),
+                                      meta=tracer.node_meta(results))
+    return tuple(tracer.bind_outputs(scan_op, node, results, ()))
+
