@@ -18,3 +18,6 @@ def _extend(name, rows):
 _extend("aten.arange.start_step", lambda: [
     Sample(1.0, 5.000001, 2.0, dtype=me.int64), Sample(-0.9, 2.1, 2.0, dtype=me.int64),
     Sample(0.0, -8.000001, -4.0, dtype=me.int32)])
+
+# an empty dim list squeezes nothing
+_extend("aten.squeeze.dims", lambda: [Sample(T(1, 1, 1), [])])

@@ -355,8 +355,8 @@ _view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_shape, _u
 
 
 def _squeeze_dims(shape, dims):
-    dims = wrap_dims(dims, len(shape)) if shape else ()
-    return tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    gone = _squeezed(shape, dims)
+    return tuple(s for i, s in enumerate(shape) if i not in gone)
 
 
 def _squeeze_decomp(self):
@@ -364,9 +364,16 @@ def _squeeze_decomp(self):
 
 
 def _squeezed(shape, dims):
-    """The dims squeeze drops: those of `dims` (all when None) of size 1."""
+    """The dims squeeze drops: those of `dims` (all when None, none when empty) of size 1."""
+    # wrap_dims reads an empty list as "all dims" (the reductions' rule); squeeze reads it as none
+    if dims is not None and len(dims) == 0:
+        return ()
     dims = range(len(shape)) if dims is None else (wrap_dims(dims, len(shape)) if shape else ())
     return tuple(d for d in dims if shape[d] == 1)
+
+
+def _squeeze_kernel(xp, a, dims):
+    return xp.squeeze(a, _squeezed(a.shape, dims))
 
 
 def _squeeze_layout(dims_of):
@@ -383,11 +390,10 @@ _view_op("squeeze(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(s for s in 
          view=SHAPE_ONLY, strides=_squeeze_layout(lambda: None))
 _view_op("squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
          lambda shape, dim: _squeeze_dims(shape, [dim]),
-         lambda xp, a, dim: xp.squeeze(a, _squeezed(a.shape, [dim])),
+         lambda xp, a, dim: _squeeze_kernel(xp, a, [dim]),
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
          view=SHAPE_ONLY, strides=_squeeze_layout(lambda dim: [dim]))
-_view_op("squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", _squeeze_dims,
-         lambda xp, a, dim: xp.squeeze(a, _squeezed(a.shape, dim)),
+_view_op("squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", _squeeze_dims, _squeeze_kernel,
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
          view=SHAPE_ONLY, strides=_squeeze_layout(lambda dim: dim))
 
