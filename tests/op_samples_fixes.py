@@ -5,7 +5,7 @@ exercise (integer aranges with float bounds, negative pads, ...) or cover the
 ops these fixes add (grid_sampler_3d, embedding_renorm_).
 """
 import minexport as me
-from op_samples import SAMPLES, Sample, T, samples  # noqa: F401
+from op_samples import SAMPLES, Sample, T, samples
 
 
 def _extend(name, rows):
