@@ -21,3 +21,10 @@ _extend("aten.arange.start_step", lambda: [
 
 # an empty dim list squeezes nothing
 _extend("aten.squeeze.dims", lambda: [Sample(T(1, 1, 1), [])])
+
+# empty inputs: batch_norm copies them (a 1-d [0] input too), group_norm normalizes an empty batch
+_extend("aten.batch_norm.default", lambda: [
+    Sample(T(0), None, None, T(0), T(0), True, 0.1, 1e-5, False),
+    Sample(T(0, 3), T(3), T(3), None, None, True, 0.1, 1e-5, False)])
+_extend("aten.group_norm.default", lambda: [Sample(T(0, 2), 1, T(2), T(2))])
+_extend("aten.native_group_norm.default", lambda: [Sample(T(0, 4, 3), None, None, 0, 4, 3, 2, 1e-5)])
