@@ -4,6 +4,8 @@ Rows here either extend an op's existing rows with the cases torch's OpInfos
 exercise (integer aranges with float bounds, negative pads, ...) or cover the
 ops these fixes add (grid_sampler_3d, embedding_renorm_).
 """
+import op_samples_nnops  # noqa: F401  (its rows are extended below; it sorts after this file)
+
 import minexport as me
 from op_samples import SAMPLES, Sample, T, samples
 
@@ -28,3 +30,13 @@ _extend("aten.batch_norm.default", lambda: [
     Sample(T(0, 3), T(3), T(3), None, None, True, 0.1, 1e-5, False)])
 _extend("aten.group_norm.default", lambda: [Sample(T(0, 2), 1, T(2), T(2))])
 _extend("aten.native_group_norm.default", lambda: [Sample(T(0, 4, 3), None, None, 0, 4, 3, 2, 1e-5)])
+
+# negative pads crop: reflect/replicate read through the original edges, circular wraps what is left
+_extend("aten.pad.default", lambda: [
+    Sample(T(1, 3, 4, 4), [-1, 1, -2, 1], "reflect"), Sample(T(1, 3, 4, 4), [-1, 1, -2, 1], "replicate"),
+    Sample(T(1, 3, 4, 4), [-1, 1, -2, 1], "circular"), Sample(T(5, 3, 4, 4), [-4, 5, 0, 0], "replicate"),
+    Sample(T(2, 3, 5), [-3, 2], "reflect"), Sample(T(1, 2, 4, 4), [-5, 1, 2, 0], "replicate"),
+    Sample(T(2, 2, 3, 4, 4), [-1, 1, 0, 2, -2, 1], "circular")])
+_extend("aten.constant_pad_nd.default", lambda: [Sample(T(2, 3), [-3, 2]), Sample(T(3), [-1, 2], 7.0)])
+_extend("aten.reflection_pad2d.default", lambda: [Sample(T(1, 3, 4, 4), [-1, 2, 3, -3])])
+_extend("aten.replication_pad1d.default", lambda: [Sample(T(2, 3, 4), [-5, 2]), Sample(T(2, 3, 4), [3, -1])])
