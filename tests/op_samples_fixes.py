@@ -40,3 +40,8 @@ _extend("aten.pad.default", lambda: [
 _extend("aten.constant_pad_nd.default", lambda: [Sample(T(2, 3), [-3, 2]), Sample(T(3), [-1, 2], 7.0)])
 _extend("aten.reflection_pad2d.default", lambda: [Sample(T(1, 3, 4, 4), [-1, 2, 3, -3])])
 _extend("aten.replication_pad1d.default", lambda: [Sample(T(2, 3, 4), [-5, 2]), Sample(T(2, 3, 4), [3, -1])])
+
+# integer powers with negative tensor exponents: 1 -> 1, -1 -> +-1, anything else -> 0
+_extend("aten.pow.Tensor_Tensor", lambda: [
+    Sample(me.tensor([[-3], [-1], [0], [1], [2]]), me.tensor([-3, -2, -1, 0, 1, 2]))])
+_extend("aten.pow.Scalar", lambda: [Sample(2, me.tensor([-2, -1, 0, 3])), Sample(-1, me.tensor([-3, -2, 0, 1]))])
