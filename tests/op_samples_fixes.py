@@ -45,3 +45,12 @@ _extend("aten.replication_pad1d.default", lambda: [Sample(T(2, 3, 4), [-5, 2]), 
 _extend("aten.pow.Tensor_Tensor", lambda: [
     Sample(me.tensor([[-3], [-1], [0], [1], [2]]), me.tensor([-3, -2, -1, 0, 1, 2]))])
 _extend("aten.pow.Scalar", lambda: [Sample(2, me.tensor([-2, -1, 0, 3])), Sample(-1, me.tensor([-3, -2, 0, 1]))])
+
+
+# ------------------------------------------------------- embedding max_norm --
+@samples("aten.embedding_renorm.default", "aten.embedding_renorm_.default")
+def _embedding_renorm():
+    idx = me.tensor([[0, 1], [1, 4]])
+    return [Sample(T(5, 3, low=-3, high=3), idx, 1.0, 2.0), Sample(T(5, 3), idx, 1.5, 1.0),
+            Sample(T(6, 4), me.tensor([5, 0, 5], dtype=me.int32), 0.5, float("inf")),
+            Sample(T(4, 2), me.tensor([3, 2]), 10.0, 2.0)]
