@@ -54,3 +54,19 @@ def _embedding_renorm():
     return [Sample(T(5, 3, low=-3, high=3), idx, 1.0, 2.0), Sample(T(5, 3), idx, 1.5, 1.0),
             Sample(T(6, 4), me.tensor([5, 0, 5], dtype=me.int32), 0.5, float("inf")),
             Sample(T(4, 2), me.tensor([3, 2]), 10.0, 2.0)]
+
+
+# ------------------------------------------------------- volumetric grid sampling --
+def _grid3d():
+    rows = []
+    for mode in (0, 1):                         # trilinear, nearest (bicubic is 2-D only)
+        for padding in (0, 1, 2):               # zeros, border, reflection
+            for align in (False, True):
+                rows.append(Sample(T(2, 3, 4, 5, 3), T(2, 2, 3, 4, 3, low=-1.3, high=1.3), mode, padding, align))
+    rows.append(Sample(T(1, 2, 1, 3, 2), T(1, 2, 2, 2, 3), 0, 2, False))   # a one-element spatial dim
+    return rows
+
+
+samples("aten.grid_sampler_3d.default")(_grid3d)
+_extend("aten.grid_sampler.default", lambda: [Sample(T(2, 3, 4, 5, 3), T(2, 2, 3, 4, 3), 0, 0, False),
+                                              Sample(T(1, 2, 3, 3, 3), T(1, 2, 2, 2, 3), 1, 2, True)])
