@@ -4,7 +4,9 @@ Rows here either extend an op's existing rows with the cases torch's OpInfos
 exercise (integer aranges with float bounds, negative pads, ...) or cover the
 ops these fixes add (grid_sampler_3d, embedding_renorm_).
 """
-import op_samples_nnops  # noqa: F401  (its rows are extended below; it sorts after this file)
+import numpy as np
+import op_samples_nnops  # noqa: F401  (these files sort after this one; their rows are extended below)
+import op_samples_sorting  # noqa: F401
 
 import minexport as me
 from op_samples import SAMPLES, Sample, T, samples
@@ -70,3 +72,10 @@ def _grid3d():
 samples("aten.grid_sampler_3d.default")(_grid3d)
 _extend("aten.grid_sampler.default", lambda: [Sample(T(2, 3, 4, 5, 3), T(2, 2, 3, 4, 3), 0, 0, False),
                                               Sample(T(1, 2, 3, 3, 3), T(1, 2, 2, 2, 3), 1, 2, True)])
+
+
+# kthvalue among ties: the index torch's quickselect lands on
+_extend("aten.kthvalue.default", lambda: [
+    Sample(me.tensor([[1, 0, 1, 2, 1, 0, 1], [3, 3, 3, 3, 3, 3, 3]]), 3),
+    Sample(me.from_numpy(np.random.default_rng(7).integers(0, 3, (4, 9, 5))), 4, 1),
+    Sample(me.tensor([float("nan"), 1.0, float("nan"), 0.0, 1.0]), 4)])

@@ -141,11 +141,68 @@ def _kthvalue_meta(self, k, dim=-1, keepdim=False):
     return _values_indices(self, reduced_shape(self.shape, (d,), keepdim))
 
 
+def _above(x, y):
+    """The selection's order: NaN above every number."""
+    return (x != x and y == y) or x > y
+
+
+def _selected_position(row, k):
+    """The input position of the element torch's CPU kthvalue reports as the (k+1)-th smallest of `row`.
+
+    torch selects in place with a median-of-three quickselect (Hoare partitions around the median of the
+    first, middle and last elements) and reports where the k-th slot's element came from; among equal
+    values that position is the algorithm's, so the same steps are replayed here on a list.
+    """
+    vals, pos = list(row), list(range(len(row)))
+
+    def swap(a, b):
+        vals[a], vals[b] = vals[b], vals[a]
+        pos[a], pos[b] = pos[b], pos[a]
+
+    lo, hi = 0, len(vals) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if _above(vals[lo], vals[hi]):
+                swap(lo, hi)
+            break
+        # order the first, middle (moved next to the first) and last: the median becomes the pivot at lo
+        swap(lo + (hi - lo) // 2, lo + 1)
+        for a, b in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):
+            if _above(vals[a], vals[b]):
+                swap(a, b)
+        i, j, pivot = lo + 1, hi, vals[lo]
+        while True:
+            i += 1
+            while _above(pivot, vals[i]):
+                i += 1
+            j -= 1
+            while _above(vals[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return pos[k]
+
+
 def _kthvalue_kernel(xp, self, k, dim=-1, keepdim=False):
     a, d = _to_last(xp, self, dim)
     _kth_check(self, k, d)
     idx = _order(xp, a, False)[..., k - 1:k]
     vals = xp.take_along_axis(a, idx, axis=-1)
+    # the value is the same either way; where it occurs more than once in a row, the reported index is the
+    # one torch's selection lands on: replay it for those rows only
+    same = (a == vals) | ((a != a) & (vals != vals))
+    tied = (same.sum(axis=-1) > 1).reshape(-1)
+    if bool(tied.any()):
+        rows, flat = a.reshape(-1, a.shape[-1]), idx.reshape(-1).copy()
+        for r in xp.flatnonzero(tied).tolist():
+            flat[r] = _selected_position(rows[r].tolist(), k - 1)
+        idx = flat.reshape(idx.shape)
     return (_from_last(xp, vals, d, self.ndim, keepdim),
             _from_last(xp, idx.astype(np.int64), d, self.ndim, keepdim))
 
