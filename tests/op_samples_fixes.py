@@ -79,3 +79,12 @@ _extend("aten.kthvalue.default", lambda: [
     Sample(me.tensor([[1, 0, 1, 2, 1, 0, 1], [3, 3, 3, 3, 3, 3, 3]]), 3),
     Sample(me.from_numpy(np.random.default_rng(7).integers(0, 3, (4, 9, 5))), 4, 1),
     Sample(me.tensor([float("nan"), 1.0, float("nan"), 0.0, 1.0]), 4)])
+_extend("aten.topk.default", lambda: [
+    Sample(me.from_numpy(np.random.default_rng(8).integers(0, 4, (5, 10, 5))), 3, 1),
+    Sample(me.from_numpy(np.random.default_rng(9).integers(0, 3, (3, 200))), 2),        # partial_sort path
+    Sample(me.from_numpy(np.random.default_rng(10).integers(0, 3, (4, 30))), 7, -1, False),
+    Sample(me.tensor([[1.0, float("nan"), 1.0, 2.0, float("nan")]]), 3, -1, True, True)])
+_extend("aten.mode.default", lambda: [
+    Sample(me.from_numpy(np.random.default_rng(11).integers(0, 50, (3000,)))),
+    Sample(me.from_numpy(np.random.default_rng(12).integers(0, 4, (6, 40))), 1),
+    Sample(me.tensor([float("nan"), float("nan"), 0.0, float("nan"), 2.0]))])
