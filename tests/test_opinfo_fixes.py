@@ -44,3 +44,12 @@ def test_embedding_max_norm_renormalizes_the_weight_in_place():
     assert norms[0] == pytest.approx(1.0, abs=1e-5) and norms[2] == pytest.approx(1.0, abs=1e-5)
     assert norms[1] > 1.0 and norms[3] > 1.0
     assert out.norm(dim=1).tolist() == pytest.approx([1.0, 1.0], abs=1e-5)
+
+
+def test_embedding_bag_2d_input_ignores_include_last_offset():
+    """A 2-D input makes its own offsets (one per row, no closing entry): include_last_offset is dropped."""
+    w = me.arange(15.0).reshape(5, 3)
+    out = me.nn.functional.embedding_bag(me.tensor([[0, 1], [2, 3]]), w, include_last_offset=True)
+    expected = torch.nn.functional.embedding_bag(torch.tensor([[0, 1], [2, 3]]), torch.arange(15.0).reshape(5, 3),
+                                                 include_last_offset=True)
+    assert out.tolist() == expected.tolist()

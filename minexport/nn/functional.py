@@ -951,6 +951,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                              "fixed length sequences.")
         from .._factories import arange
         offsets = arange(0, input.numel(), input.shape[1], dtype=input.dtype, device=input.device)
+        include_last_offset = False         # the offsets made here have no closing entry (torch's rule)
         input = input.reshape(-1)
         if per_sample_weights is not None:
             per_sample_weights = per_sample_weights.reshape(-1)
