@@ -206,11 +206,19 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     return aten.feature_alpha_dropout.default(input, p, training)
 
 
+def _embedding_renorm(weight, input, max_norm, norm_type):
+    # torch renormalizes the referenced rows of the weight itself, through a detached alias and without
+    # autograd: export records detach + embedding_renorm_ (a parameter mutation once functionalized)
+    with _F.no_grad():
+        aten.embedding_renorm_.default(aten.detach.default(weight), input, max_norm, norm_type)
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """Rows of `weight` selected by the indices in `input`."""
     if max_norm is not None:
-        raise NotImplementedError("embedding(max_norm=...) renormalizes weights in place; not supported")
+        input = input.contiguous()
+        _embedding_renorm(weight, input, max_norm, norm_type)
     if padding_idx is None:
         return aten.embedding.default(weight, input)
     if padding_idx < 0:
@@ -930,8 +938,6 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                   sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
     """Sums, means or maxima of bags of embedding rows: bags are the rows of a 2-D input or the 1-D input
     split at `offsets`."""
-    if max_norm is not None:
-        raise NotImplementedError("embedding_bag(max_norm=...) renormalizes weights in place; not supported")
     if mode not in _BAG_MODES:
         raise ValueError(f"mode has to be one of sum, mean or max, but got {mode}")
     if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
@@ -945,6 +951,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                              "fixed length sequences.")
         from .._factories import arange
         offsets = arange(0, input.numel(), input.shape[1], dtype=input.dtype, device=input.device)
+        include_last_offset = False         # the offsets made here have no closing entry (torch's rule)
         input = input.reshape(-1)
         if per_sample_weights is not None:
             per_sample_weights = per_sample_weights.reshape(-1)
@@ -955,6 +962,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise ValueError("offsets has to be a 1D Tensor")
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if max_norm is not None:
+        _embedding_renorm(weight, input, max_norm, norm_type)
     if padding_idx is not None:
         if padding_idx > 0 and padding_idx >= weight.shape[0]:
             raise AssertionError("Padding_idx must be within num_embeddings")

@@ -262,18 +262,32 @@ def _arange_dtype(values, dtype):
     return dt.get_default_dtype() if any(isinstance(v, float) for v in values) else dt.int64
 
 
-def _arange_meta(*args, dtype=None, layout=None, device=None, pin_memory=None):
+def _arange_plan(args, dtype):
+    """(start, step, length, dtype) of an arange call, as torch computes them.
+
+    For an integral dtype torch first truncates float bounds and step to integers (its accumulation type) and
+    checks the step on those; the length then comes from the truncated values for int64 but from the original
+    float values for the narrower integer types.
+    """
     start, end, step = _arange_args(args)
-    return make_fake((arange_length(start, end, step),), _arange_dtype((start, end, step), dtype), device)
+    d = _arange_dtype((start, end, step), dtype)
+    if d.is_floating_point or d == dt.bool or not any(isinstance(v, float) for v in (start, end, step)):
+        return start, step, arange_length(start, end, step), d
+    istart, iend, istep = (int(v) for v in (start, end, step))
+    n = arange_length(istart, iend, istep)
+    return istart, istep, (n if d == dt.int64 else arange_length(start, end, step)), d
+
+
+def _arange_meta(*args, dtype=None, layout=None, device=None, pin_memory=None):
+    _, _, n, d = _arange_plan(args, dtype)
+    return make_fake((n,), d, device)
 
 
 def _arange_kernel(xp, *args, dtype=None, layout=None, device=None, pin_memory=None):
-    start, end, step = _arange_args(args)
-    n = arange_length(start, end, step)
-    d = _arange_dtype((start, end, step), dtype)
-    if d.is_floating_point or any(isinstance(v, float) for v in (start, end, step)):
+    start, step, n, d = _arange_plan(args, dtype)
+    if isinstance(start, float) or isinstance(step, float):
         return (xp.arange(n, dtype=np.float64) * step + start).astype(d.numpy_dtype)
-    return xp.arange(start, start + n * step, step, dtype=np.int64)[:n].astype(d.numpy_dtype)
+    return (xp.arange(n, dtype=np.int64) * step + start).astype(d.numpy_dtype)
 
 
 def _arange_decomp(*args, dtype=None, layout=None, device=None, pin_memory=None):
@@ -291,11 +305,47 @@ for _s, _facts in ((f"arange(Scalar end, {_FACTORY_KW}) -> Tensor", {"decomposit
     register(_s, meta=_arange_meta, kernel=_arange_kernel, variants=("function",), **{"tags": ("factory",), **_facts})
 
 
+def _two_product(xp, a, b):
+    """(p, e) with p = fl(a * b) and p + e == a * b exactly (Dekker's splitting; float64 arrays)."""
+    p = a * b
+    split = 134217729.0                          # 2**27 + 1 splits a float64 into two 26-bit halves
+    ca, cb = split * a, split * b
+    ah = ca - (ca - a)
+    bh = cb - (cb - b)
+    al, bl = a - ah, b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _fused_multiply_add(xp, a, b, c):
+    """a * b + c rounded once (as a fused multiply-add does), from error-free float64 transformations."""
+    p, e = _two_product(xp, a, b)
+    s = p + c
+    bp = s - p
+    return s + (((p - (s - bp)) + (c - bp)) + e)
+
+
+def _linspace_integral(xp, start, end, steps, d):
+    """linspace for an integer dtype as torch's CPU kernel computes it.
+
+    The bounds are cast to the dtype first; the step stays a float64; each value is start + step * i (the first
+    half) or end - step * (steps - 1 - i) (the second half), which torch's build evaluates with a fused
+    multiply-add, and is then truncated to the dtype.
+    """
+    s, e = int(start), int(end)
+    step = (float(e) - float(s)) / (steps - 1)
+    i = xp.arange(steps, dtype=np.float64)
+    low = _fused_multiply_add(xp, xp.full_like(i, step), i, float(s))
+    high = _fused_multiply_add(xp, xp.full_like(i, -step), (steps - 1) - i, float(e))
+    return xp.trunc(xp.where(i < steps // 2, low, high)).astype(d.numpy_dtype)
+
+
 def _linspace_kernel(xp, start, end, steps, *, dtype=None, layout=None, device=None, pin_memory=None):
     check(steps >= 0, "number of steps must be non-negative")
     d = dtype or dt.get_default_dtype()
     if steps == 1:
         return xp.full((1,), start, dtype=np.float64).astype(d.numpy_dtype)
+    if not d.is_floating_point and d != dt.bool and steps > 1:
+        return _linspace_integral(xp, start, end, steps, d)
     i = xp.arange(steps, dtype=np.float64)
     step = (end - start) / max(steps - 1, 1)
     half = steps // 2

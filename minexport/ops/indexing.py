@@ -5,6 +5,8 @@ Advanced indexing follows torch (which follows NumPy): None entries stand for
 full slices; bool masks select by position; when the indexed dims are
 adjacent the broadcast index shape takes their place, otherwise it leads.
 """
+import math
+
 import numpy as np
 
 from .. import dtypes as dt
@@ -285,6 +287,51 @@ def _embedding_kernel(xp, weight, indices, padding_idx=-1, scale_grad_by_freq=Fa
 
 register("embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, "
          "bool sparse=False) -> Tensor", meta=_embedding_meta, kernel=_embedding_kernel, tags=("core",))
+
+
+def _embedding_renorm_meta(self, indices, max_norm, norm_type):
+    check(len(self.shape) == 2,
+          lambda: f"Expected 2-dimensional tensor, but got {len(self.shape)}-dimensional tensor for argument #1 "
+                  "'self' (while checking arguments for embedding_renorm_)")
+    check(dtype_of(indices) in (dt.int64, dt.int32),
+          lambda: "Expected tensor for argument #2 'indices' to have one of the following scalar types: Long, Int; "
+                  f"but got {torch_type_name(dtype_of(indices))} instead (while checking arguments for "
+                  "embedding_renorm_)")
+    return fake_like(self.shape, self.dtype, self)
+
+
+def _row_norms(xp, rows, p):
+    """The p-norm of each row, as Tensor.norm(p) computes it (p=inf: largest magnitude, p=0: nonzero count)."""
+    a = xp.abs(rows)
+    if p == math.inf:
+        return a.max(axis=1, initial=0)
+    if p == 0:
+        return (a != 0).sum(axis=1).astype(rows.dtype)
+    return (a ** p).sum(axis=1) ** (1.0 / p)
+
+
+def _embedding_renorm_kernel(xp, self, indices, max_norm, norm_type):
+    _embedding_renorm_meta(self, indices, max_norm, norm_type)
+    n = self.shape[0]
+    flat = indices.reshape(-1)
+    check(bool(((flat >= -n) & (flat < n)).all()),
+          lambda: f"select(): index out of range for tensor of size {fmt_shape(self.shape)} at dimension 0")
+    # each referenced row once (torch walks the sorted, deduplicated indices); rows whose norm is above
+    # max_norm are scaled to it, with torch's 1e-7 guard in the divisor
+    rows = xp.unique(xp.where(flat < 0, flat + n, flat))
+    out = self.copy()
+    picked = out[rows]
+    norm = _row_norms(xp, picked, norm_type).astype(np.float64)
+    scale = xp.where(norm > max_norm, max_norm / (norm + 1e-7), 1.0).astype(self.dtype)
+    out[rows] = picked * scale[:, None]
+    return out
+
+
+_embedding_renorm = register("embedding_renorm(Tensor self, Tensor indices, float max_norm, float norm_type) -> "
+                             "Tensor", meta=_embedding_renorm_meta, kernel=_embedding_renorm_kernel,
+                             tags=("generated",))
+register_inplace(_embedding_renorm, "embedding_renorm_(Tensor(a!) self, Tensor indices, float max_norm, "
+                 "float norm_type) -> Tensor(a!)", variants=("function",))
 
 
 # ------------------------------------------------------------------ writes --

@@ -1,4 +1,5 @@
 """Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
+from .. import dtypes as dt
 from .._tensor import make_fake
 from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import FUNCTION_AND_METHOD, aten, register
@@ -100,6 +101,13 @@ def _addmm_meta(self, mat1, mat2, *, beta=1, alpha=1):
     return fake_like(shape, mat1.dtype, mat1)
 
 
+def _scalars_for(dtype, beta, alpha):
+    """(beta, alpha) as torch applies them: truncated to integers for an integral product."""
+    if dtype.is_floating_point or dtype == dt.bool:
+        return beta, alpha
+    return int(beta), int(alpha)
+
+
 def _scaled_sum(xp, self, prod, beta, alpha):
     """beta * self + alpha * prod, where prod is a fresh product: the sum is written into it
     when self broadcasts to its shape and dtype (addmm's bias, as linear decomposes)."""
@@ -118,6 +126,7 @@ def _addmm_kernel(xp, self, mat1, mat2, *, beta=1, alpha=1):
     shape = _mm_shape(mat1.shape, mat2.shape)
     check(broadcast_shapes(self.shape, shape, op="addmm") == shape,
           lambda: f"addmm: self of shape {fmt_shape(self.shape)} does not broadcast to {fmt_shape(shape)}")
+    beta, alpha = _scalars_for(dtype_of(mat1), beta, alpha)
     return out_array(xp, _scaled_sum(xp, self, xp.matmul(mat1, mat2), beta, alpha), dtype_of(mat1))
 
 
@@ -129,6 +138,7 @@ def _baddbmm_meta(self, batch1, batch2, *, beta=1, alpha=1):
 
 def _baddbmm_kernel(xp, self, batch1, batch2, *, beta=1, alpha=1):
     _bmm_shape(batch1.shape, batch2.shape)
+    beta, alpha = _scalars_for(dtype_of(batch1), beta, alpha)
     return out_array(xp, _scaled_sum(xp, self, xp.matmul(batch1, batch2), beta, alpha),
                      dtype_of(batch1))
 
@@ -259,6 +269,7 @@ def _matmul_decomp(self, other):
 
 
 def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):
+    beta, alpha = _scalars_for(batch1.dtype, beta, alpha)
     prod = aten.bmm.default(batch1, batch2)
     if alpha != 1:
         prod = aten.mul.Tensor(prod, alpha)

@@ -509,18 +509,34 @@ def _bn_meta_outputs(input, stats):
             fake_like(shape, input.dtype, input))
 
 
+def _bn_empty(input):
+    """Whether a batch_norm input has no elements: torch then returns a copy (scaled by weight[0], shifted by
+    bias[0]) without checking the channel dim, so a 1-d `[0]` input is accepted."""
+    return any(isinstance(s, int) and s == 0 for s in input.shape)
+
+
 def _batch_norm_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps,
                        cudnn_enabled):
+    if _bn_empty(input):
+        return input.copy()
     _bn_check(input, weight, running_mean)
     return _bn_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps)[0]
 
 
 def _batch_norm_meta(input, weight, bias, running_mean, *rest):
-    _bn_check(input, weight, running_mean)
+    if not _bn_empty(input):
+        _bn_check(input, weight, running_mean)
     return fake_like(input.shape, input.dtype, input)
 
 
 def _batch_norm_decomp(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
+    if _bn_empty(input):
+        out = aten.clone.default(input)
+        if weight is not None:
+            out = aten.mul.Tensor(out, aten.select.int(weight, 0, 0))
+        if bias is not None:
+            out = aten.add.Tensor(out, aten.select.int(bias, 0, 0))
+        return out
     if not training:
         return aten._native_batch_norm_legit_no_training.default(input, weight, bias, running_mean, running_var,
                                                                   momentum, eps)[0]
@@ -670,7 +686,8 @@ def _gn_check(shape, num_groups):
 def _gn_arrays(xp, input, weight, bias, group, eps):
     _gn_check(input.shape, group)
     N, C = input.shape[:2]
-    out, mean, rstd = _standardize(xp, input.reshape((N, group, -1)), (-1,), eps)
+    # the group size is spelled out: reshape cannot infer a -1 when the batch is empty
+    out, mean, rstd = _standardize(xp, input.reshape((N, group, _prod(input.shape[1:]) // group)), (-1,), eps)
     out = _scale_shift(xp, out.reshape(input.shape), weight, bias, (1, C) + (1,) * (input.ndim - 2))
     d = dtype_of(input)
     return out_array(xp, out, d), out_array(xp, mean.reshape(N, group), d), out_array(xp, rstd.reshape(N, group), d)

@@ -26,8 +26,10 @@ def _pad_check(shape, padding, n, kind):
                   lambda: f"Argument #4: Padding size should be less than the corresponding input dimension, but "
                           f"got: padding ({lo}, {hi}) at dimension {d} of input {fmt_shape(shape)}")
         out[d] = shape[d] + lo + hi
-        check(out[d] >= 1, lambda: f"input ({'x'.join(map(str, shape[-n:]))}) is too small. Calculated output "
-                                   f"{'x'.join(map(str, out[-n:]))}")
+    # torch refuses a negative size, and (1-d, 2-d) an output empty in every padded dim
+    check(all(o >= 0 for o in out[-n:]) and (n == 3 or any(o >= 1 for o in out[-n:])),
+          lambda: f"input ({'x'.join(map(str, shape[-n:]))}) is too small. Calculated output "
+                  f"{'x'.join(map(str, out[-n:]))}")
     return tuple(out)
 
 
@@ -37,10 +39,11 @@ def _pad_kernel(n, kind):
         widths = [(0, 0)] * self.ndim
         for i in range(n):
             widths[self.ndim - 1 - i] = (padding[2 * i], padding[2 * i + 1])
-        # negative padding crops: crop first, then pad what is left to add
-        crop = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(widths, self.shape))
+        # output i reads input i - lo mapped into range: pad the positive amounts, then crop the negative ones
         grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-        return out_array(xp, xp.pad(self[crop], grow, mode=_NUMPY_MODE[kind]), dtype_of(self))
+        crop = tuple(slice(max(-lo, 0), s + g_lo + g_hi - max(-hi, 0))
+                     for (lo, hi), (g_lo, g_hi), s in zip(widths, grow, self.shape))
+        return out_array(xp, xp.pad(self, grow, mode=_NUMPY_MODE[kind])[crop], dtype_of(self))
     return kernel
 
 
@@ -51,11 +54,15 @@ def _replication_pad1d_decomp(self, padding):
     pieces = []
     if lo > 0:
         pieces.append(aten.expand.default(aten.slice.Tensor(self, -1, 0, 1), list(self.shape[:-1]) + [lo]))
-    body = aten.slice.Tensor(self, -1, max(-lo, 0), n - max(-hi, 0))
-    pieces.append(body)
+    pieces.append(self)
     if hi > 0:
         pieces.append(aten.expand.default(aten.slice.Tensor(self, -1, n - 1, n), list(self.shape[:-1]) + [hi]))
-    return aten.cat.default(pieces, -1) if len(pieces) > 1 else aten.clone.default(body)
+    out = aten.cat.default(pieces, -1) if len(pieces) > 1 else aten.clone.default(self)
+    # negative pads crop after the edges are added: output i reads input i - lo clamped into range
+    if lo < 0 or hi < 0:
+        grown = n + max(lo, 0) + max(hi, 0)
+        out = aten.slice.Tensor(out, -1, max(-lo, 0), grown - max(-hi, 0))
+    return out
 
 
 for _n, _kind, _facts in ((1, "reflection", {"tags": ("core",)}), (2, "reflection", {"tags": ("core",)}),

@@ -478,10 +478,21 @@ def _ignoring(f):
     return g
 
 
+def _is_int(v):
+    return v.dtype.kind in "iu" if hasattr(v, "dtype") else isinstance(v, int) and not isinstance(v, bool)
+
+
 def _pow(xp, a, b):
-    if hasattr(a, "dtype") and a.dtype.kind in "iu":
-        neg = (b < 0).any() if hasattr(b, "any") else b < 0
-        check(not neg, "Integers to negative integer powers are not allowed.")
+    if _is_int(a) and _is_int(b):
+        # a negative Python-number exponent is refused; negative tensor exponents follow integer
+        # arithmetic: 1 ** -n = 1, (-1) ** -n = +-1, anything else ** -n = 0 (torch's integer pow)
+        check(hasattr(b, "dtype") or b >= 0, "Integers to negative integer powers are not allowed.")
+        if hasattr(b, "dtype") and (b < 0).any():
+            a = xp.asarray(a)
+            pos = xp.power(a, xp.where(b < 0, 0, b))
+            odd = xp.remainder(b, 2) == 1
+            neg = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(pos.dtype)
+            return xp.where(b < 0, neg, pos)
     with np.errstate(all="ignore"):
         return xp.power(a, b)
 

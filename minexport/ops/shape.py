@@ -355,8 +355,8 @@ _view_op("unsqueeze(Tensor(a) self, int dim) -> Tensor(a)", _unsqueeze_shape, _u
 
 
 def _squeeze_dims(shape, dims):
-    dims = wrap_dims(dims, len(shape)) if shape else ()
-    return tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    gone = _squeezed(shape, dims)
+    return tuple(s for i, s in enumerate(shape) if i not in gone)
 
 
 def _squeeze_decomp(self):
@@ -364,9 +364,16 @@ def _squeeze_decomp(self):
 
 
 def _squeezed(shape, dims):
-    """The dims squeeze drops: those of `dims` (all when None) of size 1."""
+    """The dims squeeze drops: those of `dims` (all when None, none when empty) of size 1."""
+    # wrap_dims reads an empty list as "all dims" (the reductions' rule); squeeze reads it as none
+    if dims is not None and len(dims) == 0:
+        return ()
     dims = range(len(shape)) if dims is None else (wrap_dims(dims, len(shape)) if shape else ())
     return tuple(d for d in dims if shape[d] == 1)
+
+
+def _squeeze_kernel(xp, a, dims):
+    return xp.squeeze(a, _squeezed(a.shape, dims))
 
 
 def _squeeze_layout(dims_of):
@@ -383,11 +390,10 @@ _view_op("squeeze(Tensor(a) self) -> Tensor(a)", lambda shape: tuple(s for s in 
          view=SHAPE_ONLY, strides=_squeeze_layout(lambda: None))
 _view_op("squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
          lambda shape, dim: _squeeze_dims(shape, [dim]),
-         lambda xp, a, dim: xp.squeeze(a, _squeezed(a.shape, [dim])),
+         lambda xp, a, dim: _squeeze_kernel(xp, a, [dim]),
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
          view=SHAPE_ONLY, strides=_squeeze_layout(lambda dim: [dim]))
-_view_op("squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", _squeeze_dims,
-         lambda xp, a, dim: xp.squeeze(a, _squeezed(a.shape, dim)),
+_view_op("squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", _squeeze_dims, _squeeze_kernel,
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
          view=SHAPE_ONLY, strides=_squeeze_layout(lambda dim: dim))
 
@@ -1070,13 +1076,13 @@ def _pad_widths(ndim, pad):
 def _constant_pad_kernel(xp, a, pad, value=0):
     _pad_shape(a.shape, pad)
     widths = _pad_widths(a.ndim, pad)
-    # negative padding crops first
-    crop = tuple(slice(-lo if lo < 0 else 0, a.shape[d] + hi if hi < 0 else None)
-                 for d, (lo, hi) in enumerate(widths))
-    a = a[crop]
-    pos = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    # torch narrows by the negative pads first: together they may not crop more than the dim
+    for (lo, hi), n in zip(widths, a.shape):
+        check(n + min(lo, 0) >= 0 and n + min(lo, 0) + min(hi, 0) >= 0, "narrow(): length must be non-negative.")
+    # output i reads input i - lo: pad the positive amounts, then crop the negative ones
+    grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
     d = dtype_of(a)
-    return xp.pad(a, pos, mode="constant", constant_values=cast(xp, value, d))
+    return xp.pad(a, grow, mode="constant", constant_values=cast(xp, value, d))[_pad_crop(a.shape, widths, grow)]
 
 
 _copy_op("constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor", _pad_shape, _constant_pad_kernel,
@@ -1099,36 +1105,92 @@ def _check_pad_mode(shape, pad, mode):
                   "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)", NotImplementedError)
 
 
+_PAD_DIM_NAMES = ("W", "H", "D")
+
+
+def _check_pad_sizes(shape, pad, mode):
+    """torch's size checks of non-constant padding (negative pads crop; each mode words its own errors)."""
+    k = len(pad) // 2
+    widths = _pad_widths(len(shape), pad)[len(shape) - k:]
+    sizes = shape[len(shape) - k:]
+    outs = [n + lo + hi for n, (lo, hi) in zip(sizes, widths)]
+    if mode == "circular":
+        for n, (lo, hi), o in zip(sizes, widths, outs):
+            check(lo <= n and hi <= n, "Padding value causes wrapping around more than once.")
+            check(o >= 0, "Negative padding value is resulting in an empty dimension.")
+        if 0 in shape or 0 in outs:
+            return
+        for n, (lo, hi) in zip(sizes, widths):
+            # torch wraps the cropped dim once; a longer wrap reads memory it never wrote, so it is refused
+            kept = n - max(-lo, 0) - max(-hi, 0)
+            check(max(lo, hi) <= kept,
+                  lambda: f"circular padding: a pad of {max(lo, hi)} is longer than the {max(kept, 0)} element(s) "
+                          f"left after cropping by the negative pads")
+        return
+    if mode == "reflect":
+        for d, n, (lo, hi) in zip(range(len(shape) - k, len(shape)), sizes, widths):
+            check(max(lo, hi) < n or max(lo, hi) <= 0,
+                  lambda: f"Argument #4: Padding size should be less than the corresponding input "
+                          f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of input {fmt_shape(shape)}")
+    if k < 3:
+        # the 1-d and 2-d kernels refuse an output empty in every padded dim ("W: 4 )" is
+        # replication_pad2d's own spacing)
+        names = _PAD_DIM_NAMES[:k][::-1]
+        gap = " " if (mode, k) == ("replicate", 2) else ""
+        check(any(o >= 1 for o in outs),
+              lambda: f"input ({', '.join(f'{a}: {n}' for a, n in zip(names, sizes))}{gap}) is too small. "
+                      f"Calculated output {' '.join(f'{a}: {o}' for a, o in zip(names, outs))}")
+
+
 def _pad_shape_checked(shape, pad, mode="constant", value=None):
     _check_pad_mode(shape, pad, mode)
+    if mode != "constant":
+        _check_pad_sizes(shape, pad, mode)
     return _pad_shape(shape, pad)
+
+
+def _pad_crop(shape, widths, grow):
+    """Slices that drop the negative pads' elements from an input of `shape` already grown by `grow`."""
+    return tuple(slice(max(-lo, 0), s + g_lo + g_hi - max(-hi, 0))
+                 for s, (lo, hi), (g_lo, g_hi) in zip(shape, widths, grow))
 
 
 def _pad_kernel(xp, a, pad, mode="constant", value=None):
     if mode == "constant":
         return _constant_pad_kernel(xp, a, pad, 0 if value is None else value)
-    _check_pad_mode(a.shape, pad, mode)
     check(value is None or value == 0, lambda: f"Padding mode \"{mode}\" doesn't take in value argument")
-    _pad_shape(a.shape, pad)
-    check(all(p >= 0 for p in pad), lambda: f"{mode} padding does not support negative pads")
-    if mode == "reflect":
-        for lo_hi, d in zip(_pad_widths(a.ndim, pad), range(a.ndim)):
-            check(max(lo_hi) < a.shape[d] or max(lo_hi) == 0,
-                  lambda: f"Argument #4: Padding size should be less than the corresponding input "
-                          f"dimension, but got: padding ({lo_hi[0]}, {lo_hi[1]}) at dimension {d} of "
-                          f"input {fmt_shape(a.shape)}")
-    return xp.pad(a, _pad_widths(a.ndim, pad), mode=_PAD_MODES[mode])
+    _pad_shape_checked(a.shape, pad, mode)
+    widths = _pad_widths(a.ndim, pad)
+    grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    out_shape = _pad_shape(a.shape, pad)
+    if 0 in out_shape:
+        return xp.zeros(out_shape, dtype=a.dtype)
+    if mode == "circular":
+        # torch crops first and wraps what is left
+        return xp.pad(a[_pad_crop(a.shape, widths, [(0, 0)] * a.ndim)], grow, mode="wrap")
+    # reflect/replicate read output i from input i - lo mapped into range: pad the positive amounts, then crop
+    return xp.pad(a, grow, mode=_PAD_MODES[mode])[_pad_crop(a.shape, widths, grow)]
 
 
 def _pad_decomp(self, pad, mode="constant", value=None):
     if mode == "constant":
         return aten.constant_pad_nd.default(self, list(pad), 0 if value is None else value)
     _check_pad_mode(tuple(self.shape), pad, mode)
+    if 0 in _pad_shape(tuple(self.shape), pad):
+        # an empty result: only its shape matters
+        return aten.empty.memory_format(list(_pad_shape(tuple(self.shape), pad)), dtype=self.dtype,
+                                        device=self.device)
     out = self
     for i in range(len(pad) // 2):
         d = self.ndim - 1 - i
         lo, hi = pad[2 * i], pad[2 * i + 1]
         n = out.shape[d]
+        # negative pads crop: circular crops before it wraps, reflect/replicate after they pad (see _pad_kernel)
+        if mode == "circular" and (lo < 0 or hi < 0):
+            out = aten.slice.Tensor(out, d, max(-lo, 0), n - max(-hi, 0))
+            n = out.shape[d]
+        crop_lo, crop_hi = max(-lo, 0), max(-hi, 0)
+        lo, hi = max(lo, 0), max(hi, 0)
         pieces = []
         if mode == "reflect":
             if lo:
@@ -1152,6 +1214,8 @@ def _pad_decomp(self, pad, mode="constant", value=None):
             if hi:
                 pieces.append(aten.slice.Tensor(out, d, 0, hi))
         out = aten.cat.default(pieces, d) if len(pieces) > 1 else out
+        if mode != "circular" and (crop_lo or crop_hi):
+            out = aten.slice.Tensor(out, d, crop_lo, out.shape[d] - crop_hi)
     return out
 
 

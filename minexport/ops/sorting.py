@@ -5,13 +5,16 @@ nanmedian, mode, searchsorted, bucketize and randperm (quantiles are in
 Every kernel works along the last axis after moving the op's dim there
 (`_to_last`), on one stable order of the elements (`_order`): ascending puts
 NaN last and descending puts it first, as torch orders NaN above every number;
-equal elements keep their input order either way.
+equal elements keep their input order either way.  Where torch's CPU kernels
+pick among equal elements by their algorithm (kthvalue's quickselect, topk's and
+mode's C++ standard-library sorts), the rows with such ties replay it.
 """
 import numpy as np
 
 from .. import _random
 from .. import dtypes as dt
 from .._tensor import make_fake
+from . import _std_algorithms as std
 from ._common import check, fake_like, out_array, promote, torch_type_name, wrap_dim
 from ._registry import FUNCTION_AND_METHOD, aten, register
 from .reductions import reduced_shape
@@ -115,12 +118,46 @@ def _topk_meta(self, k, dim=-1, largest=True, sorted=True):
     return _values_indices(self, tuple(shape))
 
 
+def _same(xp, x, y):
+    """Elementwise equality with NaN equal to NaN."""
+    return (x == y) | ((x != x) & (y != y))
+
+
+# torch's topk order on CPU: NaN above every number (largest) or after every number (smallest)
+_TOPK_LESS = {True: lambda x, y: (x[0] != x[0] and y[0] == y[0]) or x[0] > y[0],
+              False: lambda x, y: (x[0] == x[0] and y[0] != y[0]) or x[0] < y[0]}
+
+
+def _topk_row(row, k, largest, sorted):
+    """The input positions torch's CPU topk returns for one row: it keeps (value, position) pairs and runs
+    std::partial_sort when k is small next to the row (k * 64 <= n), else std::nth_element and, when
+    sorted, std::sort of the k - 1 first."""
+    q, n, less = [(v, i) for i, v in enumerate(row)], len(row), _TOPK_LESS[largest]
+    if k * 64 <= n:
+        std.partial_sort(q, 0, k, n, less)
+    else:
+        std.nth_element(q, 0, k - 1, n, less)
+        if sorted:
+            std.sort(q, 0, k - 1, less)
+    return [i for _, i in q[:k]]
+
+
 def _topk_kernel(xp, self, k, dim=-1, largest=True, sorted=True):
-    # the k first of the stable order: ties come out in input order (torch's order among ties, and
-    # its order when sorted=False, are its algorithm's and not reproduced)
+    # the k first of the stable order; rows where equal values decide which elements or which order
+    # (a tie among the k + 1 first) replay torch's algorithm. Without ties and sorted=False torch's
+    # order is its algorithm's too; there the sorted order is kept.
     a, d = _to_last(xp, self, dim)
     _topk_check(self, k, d)
-    idx = _order(xp, a, largest)[..., :k]
+    order = _order(xp, a, largest)
+    idx = order[..., :k]
+    if 0 < k and a.size:
+        head = xp.take_along_axis(a, order[..., :k + 1], axis=-1)
+        tied = _same(xp, head[..., 1:], head[..., :-1]).any(axis=-1).reshape(-1)
+        if bool(tied.any()):
+            rows, flat = a.reshape(-1, a.shape[-1]), idx.reshape(-1, k).copy()
+            for r in xp.flatnonzero(tied).tolist():
+                flat[r] = xp.asarray(_topk_row(rows[r].tolist(), k, largest, sorted))
+            idx = flat.reshape(idx.shape)
     vals = xp.take_along_axis(a, idx, axis=-1)
     return _from_last(xp, vals, d, self.ndim), _from_last(xp, idx.astype(np.int64), d, self.ndim)
 
@@ -141,11 +178,67 @@ def _kthvalue_meta(self, k, dim=-1, keepdim=False):
     return _values_indices(self, reduced_shape(self.shape, (d,), keepdim))
 
 
+def _above(x, y):
+    """The selection's order: NaN above every number."""
+    return (x != x and y == y) or x > y
+
+
+def _selected_position(row, k):
+    """The input position of the element torch's CPU kthvalue reports as the (k+1)-th smallest of `row`.
+
+    torch selects in place with a median-of-three quickselect (Hoare partitions around the median of the
+    first, middle and last elements) and reports where the k-th slot's element came from; among equal
+    values that position is the algorithm's, so the same steps are replayed here on a list.
+    """
+    vals, pos = list(row), list(range(len(row)))
+
+    def swap(a, b):
+        vals[a], vals[b] = vals[b], vals[a]
+        pos[a], pos[b] = pos[b], pos[a]
+
+    lo, hi = 0, len(vals) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if _above(vals[lo], vals[hi]):
+                swap(lo, hi)
+            break
+        # order the first, middle (moved next to the first) and last: the median becomes the pivot at lo
+        swap(lo + (hi - lo) // 2, lo + 1)
+        for a, b in ((lo + 1, hi), (lo, hi), (lo + 1, lo)):
+            if _above(vals[a], vals[b]):
+                swap(a, b)
+        i, j, pivot = lo + 1, hi, vals[lo]
+        while True:
+            i += 1
+            while _above(pivot, vals[i]):
+                i += 1
+            j -= 1
+            while _above(vals[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return pos[k]
+
+
 def _kthvalue_kernel(xp, self, k, dim=-1, keepdim=False):
     a, d = _to_last(xp, self, dim)
     _kth_check(self, k, d)
     idx = _order(xp, a, False)[..., k - 1:k]
     vals = xp.take_along_axis(a, idx, axis=-1)
+    # the value is the same either way; where it occurs more than once in a row, the reported index is the
+    # one torch's selection lands on: replay it for those rows only
+    tied = (_same(xp, a, vals).sum(axis=-1) > 1).reshape(-1)
+    if bool(tied.any()):
+        rows, flat = a.reshape(-1, a.shape[-1]), idx.reshape(-1).copy()
+        for r in xp.flatnonzero(tied).tolist():
+            flat[r] = _selected_position(rows[r].tolist(), k - 1)
+        idx = flat.reshape(idx.shape)
     return (_from_last(xp, vals, d, self.ndim, keepdim),
             _from_last(xp, idx.astype(np.int64), d, self.ndim, keepdim))
 
@@ -213,6 +306,21 @@ def _mode_meta(self, dim=-1, keepdim=False):
     return _values_indices(self, reduced_shape(self.shape, (d,), keepdim))
 
 
+def _mode_row(row):
+    """(value, position) torch's CPU mode reports for one row: it std::sorts (value, position) pairs by
+    value, then takes the first longest run of equal values and the position of its last pair."""
+    q = [(v, i) for i, v in enumerate(row)]
+    std.sort(q, 0, len(q), lambda x, y: x[0] < y[0])
+    best, longest, run = q[0], 0, 0
+    for i, pair in enumerate(q):
+        run += 1
+        if i == len(q) - 1 or pair[0] != q[i + 1][0]:
+            if run > longest:
+                best, longest = pair, run
+            run = 0
+    return best
+
+
 def _mode_kernel(xp, self, dim=-1, keepdim=False):
     a, d = _to_last(xp, self, dim)
     _nonzero_dim(self, d, "mode")
@@ -231,6 +339,17 @@ def _mode_kernel(xp, self, dim=-1, keepdim=False):
     best = xp.argmax(ends - starts, axis=-1)[..., None]
     vals = xp.take_along_axis(s, best, axis=-1)
     idx = xp.take_along_axis(order, xp.take_along_axis(ends, best, axis=-1), axis=-1)
+    # torch sorts each row with std::sort, stable only below 17 elements (insertion sort): longer rows
+    # with a repeated value, and rows with a NaN (which that sort leaves where its steps put it), replay it
+    replay = (a != a).any(axis=-1)
+    if n > 16:
+        replay = replay | (xp.take_along_axis(ends - starts, best, axis=-1) > 0)[..., 0]
+    replay = replay.reshape(-1)
+    if bool(replay.any()):
+        rows, fv, fi = a.reshape(-1, n), vals.reshape(-1).copy(), idx.reshape(-1).copy()
+        for r in xp.flatnonzero(replay).tolist():
+            fv[r], fi[r] = _mode_row(rows[r].tolist())
+        vals, idx = fv.reshape(vals.shape), fi.reshape(idx.shape)
     return (_from_last(xp, vals, d, self.ndim, keepdim),
             _from_last(xp, idx.astype(np.int64), d, self.ndim, keepdim))
 

@@ -1,5 +1,5 @@
 """Resampling ops: upsample_* (nearest, nearest-exact, linear, bilinear, bicubic, trilinear),
-grid_sampler_2d / grid_sampler and affine_grid_generator.
+grid_sampler_2d / grid_sampler_3d / grid_sampler and affine_grid_generator.
 
 Interpolation is separable: along each spatial dim an output position reads a few input
 positions ("taps") with weights, and one helper (`_taps`) says which and how much for
@@ -13,6 +13,7 @@ The kernels apply the taps per dim with NumPy gathers; the decompositions of the
 does not keep in its core set build the same taps from aten ops (arange, floor, clamp)
 and gather with index_select.
 """
+import itertools
 import math
 
 import numpy as np
@@ -213,18 +214,26 @@ _INTERPOLATION = {0: "bilinear", 1: "nearest", 2: "bicubic"}
 _PADDING = {0: "zeros", 1: "border", 2: "reflection"}
 
 
-def _grid_check(input, grid, interpolation_mode, padding_mode):
+# the sampler of each number of spatial dims: how its own check words a wrong rank
+_GRID_RANK = {2: "grid_sampler_2d(): expected 4D input and grid with same number of dimensions",
+              3: "grid_sampler_3d(): expected 5D input and grid with same number of dimensions"}
+
+
+def _grid_check(input, grid, interpolation_mode, padding_mode, k):
+    """Output shape of grid_sampler_{k}d; torch's checks."""
     check(interpolation_mode in _INTERPOLATION, lambda: f"grid_sampler(): unknown interpolation mode "
                                                         f"{interpolation_mode}")
     check(padding_mode in _PADDING, lambda: f"grid_sampler(): unknown padding mode {padding_mode}")
-    check(len(input) == 4 and len(grid) == 4,
-          lambda: f"grid_sampler_2d(): expected 4D input and grid with same number of dimensions, but got input "
-                  f"with sizes {fmt_shape(input)} and grid with sizes {fmt_shape(grid)}")
+    check(len(input) == k + 2 and len(grid) == k + 2,
+          lambda: f"{_GRID_RANK[k]}, but got input with sizes {fmt_shape(input)} and grid with sizes "
+                  f"{fmt_shape(grid)}")
+    check(k == 2 or _INTERPOLATION[interpolation_mode] != "bicubic",
+          "grid_sampler(): bicubic interpolation only supports 4D input")
     check(input[0] == grid[0], lambda: f"grid_sampler(): expected grid and input to have same batch size, but got "
                                        f"input with sizes {fmt_shape(input)} and grid with sizes {fmt_shape(grid)}")
-    check(grid[-1] == 2, lambda: f"grid_sampler(): expected grid to have size 2 in last dimension, but got grid "
+    check(grid[-1] == k, lambda: f"grid_sampler(): expected grid to have size {k} in last dimension, but got grid "
                                  f"with sizes {fmt_shape(grid)}")
-    return (input[0], input[1], grid[1], grid[2])
+    return (input[0], input[1]) + tuple(grid[1:-1])
 
 
 def _reflect(xp, coord, twice_low, twice_high):
@@ -249,59 +258,83 @@ def _apply_padding(xp, coord, size, padding, align_corners):
     return coord
 
 
-def _grid_kernel(xp, input, grid, interpolation_mode, padding_mode, align_corners):
-    _grid_check(input.shape, grid.shape, interpolation_mode, padding_mode)
+def _grid_rank(input_shape, k):
+    """The sampler's spatial rank: its own (grid_sampler_2d/_3d) or, for grid_sampler, the input's."""
+    if k is not None:
+        return k
+    return len(input_shape) - 2 if len(input_shape) - 2 in _GRID_RANK else 2
+
+
+def _grid_kernel(xp, input, grid, interpolation_mode, padding_mode, align_corners, k=None):
+    """grid_sampler_{k}d: each output position reads the input at its grid coordinates (x, y[, z],
+    normalized to [-1, 1]) with bilinear/trilinear, nearest or bicubic weights."""
+    k = _grid_rank(input.shape, k)
+    _grid_check(input.shape, grid.shape, interpolation_mode, padding_mode, k)
     mode, padding = _INTERPOLATION[interpolation_mode], _PADDING[padding_mode]
-    N, C, H, W = input.shape
+    sizes = input.shape[2:]
     g = grid.astype(input.dtype)
 
     def unnormalize(c, size):
         return (c + 1) / 2 * (size - 1) if align_corners else ((c + 1) * size - 1) / 2
 
-    ix, iy = unnormalize(g[..., 0], W), unnormalize(g[..., 1], H)
-    batch = xp.arange(N).reshape(N, 1, 1)
+    # the grid's last axis lists x (the last spatial dim) first: coords[d] is spatial dim d's source coordinate
+    coords = [unnormalize(g[..., k - 1 - d], sizes[d]) for d in range(k)]
+    batch = xp.arange(input.shape[0]).reshape((-1,) + (1,) * k)
 
-    def fetch(yy, xx):
-        """input[n, :, yy, xx] as [N, C, Ho, Wo], zero where (yy, xx) lies outside."""
-        inside = (yy >= 0) & (yy < H) & (xx >= 0) & (xx < W)
-        yc = xp.clip(yy, 0, H - 1).astype(np.int64)
-        xc = xp.clip(xx, 0, W - 1).astype(np.int64)
-        v = input[batch, :, yc, xc] * inside[..., None]
+    def fetch(idx):
+        """input[n, :, *idx] as [N, C, *out], zero where idx lies outside."""
+        inside = True
+        clipped = []
+        for i, size in zip(idx, sizes):
+            inside = inside & (i >= 0) & (i < size)
+            clipped.append(xp.clip(i, 0, size - 1).astype(np.int64))
+        v = input[(batch, slice(None)) + tuple(clipped)] * inside[..., None]
         return xp.moveaxis(v, -1, 1)
 
     if mode == "bicubic":
-        fx, fy = xp.floor(ix), xp.floor(iy)
-        wx, wy = _cubic_weights(ix - fx), _cubic_weights(iy - fy)
+        (fy, fx) = (xp.floor(c) for c in coords)
+        wy, wx = _cubic_weights(coords[0] - fy), _cubic_weights(coords[1] - fx)
         out = 0
         for i in range(4):
-            yy = _apply_padding(xp, fy - 1 + i, H, padding, align_corners)
+            yy = _apply_padding(xp, fy - 1 + i, sizes[0], padding, align_corners)
             for j in range(4):
-                xx = _apply_padding(xp, fx - 1 + j, W, padding, align_corners)
-                out = out + fetch(yy, xx) * (wy[i] * wx[j])[:, None]
+                xx = _apply_padding(xp, fx - 1 + j, sizes[1], padding, align_corners)
+                out = out + fetch((yy, xx)) * (wy[i] * wx[j])[:, None]
         return out_array(xp, out, dtype_of(input))
-    ix = _apply_padding(xp, ix, W, padding, align_corners)
-    iy = _apply_padding(xp, iy, H, padding, align_corners)
+    coords = [_apply_padding(xp, c, size, padding, align_corners) for c, size in zip(coords, sizes)]
     if mode == "nearest":
-        return out_array(xp, fetch(xp.rint(iy), xp.rint(ix)), dtype_of(input))
-    x0, y0 = xp.floor(ix), xp.floor(iy)
-    tx, ty = (ix - x0)[:, None], (iy - y0)[:, None]
-    out = (fetch(y0, x0) * ((1 - tx) * (1 - ty)) + fetch(y0, x0 + 1) * (tx * (1 - ty))
-           + fetch(y0 + 1, x0) * ((1 - tx) * ty) + fetch(y0 + 1, x0 + 1) * (tx * ty))
+        return out_array(xp, fetch([xp.rint(c) for c in coords]), dtype_of(input))
+    low = [xp.floor(c) for c in coords]
+    frac = [(c - f)[:, None] for c, f in zip(coords, low)]
+    out = 0
+    # every corner of the cell around the point (2 ** k of them), weighted by the opposite sub-volume
+    for corner in itertools.product((0, 1), repeat=k):
+        weight = 1
+        for d in reversed(range(k)):
+            weight = weight * (frac[d] if corner[d] else 1 - frac[d])
+        out = out + fetch([f + c for f, c in zip(low, corner)]) * weight
     return out_array(xp, out, dtype_of(input))
 
 
-def _grid_meta(input, grid, interpolation_mode, padding_mode, align_corners):
-    return fake_like(_grid_check(tuple(input.shape), tuple(grid.shape), interpolation_mode, padding_mode),
-                     input.dtype, input)
+def _grid_meta(input, grid, interpolation_mode, padding_mode, align_corners, k=None):
+    return fake_like(_grid_check(tuple(input.shape), tuple(grid.shape), interpolation_mode, padding_mode,
+                                 _grid_rank(tuple(input.shape), k)), input.dtype, input)
+
+
+def _grid_op(k):
+    """(meta, kernel) of grid_sampler_{k}d."""
+    return (lambda *args: _grid_meta(*args, k=k)), (lambda xp, *args: _grid_kernel(xp, *args, k=k))
 
 
 def _grid_sampler_decomp(input, grid, interpolation_mode, padding_mode, align_corners):
-    check(input.ndim == 4, "grid_sampler: only 4-D input (grid_sampler_2d) is supported by minexport")
-    return aten.grid_sampler_2d.default(input, grid, interpolation_mode, padding_mode, align_corners)
+    op = aten.grid_sampler_3d if input.ndim == 5 else aten.grid_sampler_2d
+    return op.default(input, grid, interpolation_mode, padding_mode, align_corners)
 
 
 register("grid_sampler_2d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) "
-         "-> Tensor", meta=_grid_meta, kernel=_grid_kernel, tags=("core",), variants=("function",))
+         "-> Tensor", meta=_grid_op(2)[0], kernel=_grid_op(2)[1], tags=("core",), variants=("function",))
+register("grid_sampler_3d(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) "
+         "-> Tensor", meta=_grid_op(3)[0], kernel=_grid_op(3)[1], variants=("function",))
 register("grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) "
          "-> Tensor", meta=_grid_meta, kernel=_grid_kernel, decomposition=_grid_sampler_decomp,
          variants=("function",))
