@@ -68,7 +68,8 @@ def compile_graph(graph, specialize=False, module=None, python_on_tensors=False)
         if n.op == "output":
             s.fn, s.is_kernel = None, False
         elif n.op == "get_attr":
-            s.fn, s.is_kernel, s.args, s.kwargs = _attr_reader(module or graph.owning_module, n.target, specialize), False, (), {}
+            reader = _attr_reader(module or graph.owning_module, n.target, specialize)
+            s.fn, s.is_kernel, s.args, s.kwargs = reader, False, (), {}
         elif n.op == "call_function":
             s.fn, s.is_kernel, s.args = _callable(n, specialize, python_on_tensors)
         elif n.op in ("call_module", "call_method"):
