@@ -36,7 +36,7 @@ LAYERS = [
     ("ops", ["minexport.ops"]),
     ("tensor", ["minexport._factories", "minexport._functions", "minexport._tensor_methods",
                 "minexport._indexing", "minexport._tensor_str", "minexport._shape_functions",
-                "minexport.control_flow", "minexport.autograd"]),
+                "minexport.control_flow", "minexport.autograd", "minexport.library"]),
     ("nn", ["minexport.nn"]),
     ("fx", ["minexport.fx"]),
     ("export", ["minexport.export"]),
