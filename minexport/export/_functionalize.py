@@ -28,6 +28,7 @@ from ..fx.graph import Graph, map_arg
 from ..fx.graph_module import GraphModule
 from ..ops import aten
 from ..ops._targets import target_kind
+from ..ops.auto_functionalize import AUTO_FUNCTIONALIZE, auto_functionalized_v2
 from .._trace_state import Tracer, tracing
 from ..ops.core import default_decompositions
 from .graph_signature import (ExportGraphSignature, InputKind, OutputKind, OutputSpec,
@@ -186,6 +187,8 @@ class _Functionalizer(Tracer):
     # -- mutation ------------------------------------------------------------------
     def functionalize(self, op, args, kwargs):
         """Run op's functional form; its new values go into the arguments op writes (see `register`)."""
+        if op.functional is AUTO_FUNCTIONALIZE:
+            return self.auto_functionalize(op, args, kwargs)
         if op.functional is None:
             raise NotImplementedError(f"run_decompositions: no functional form of {op} to replace it with; "
                                       f"declare functional= in its registration")
@@ -205,6 +208,40 @@ class _Functionalizer(Tracer):
         fresh = iter(values[:fresh_count])
         outs = tuple(next(fresh) if r is None else _argument_value(r, args, kwargs) for r in returns)
         return outs[0] if len(outs) == 1 else (outs or None)
+
+    def auto_functionalize(self, op, args, kwargs):
+        """A mutating custom op: one auto_functionalized_v2 node (see ops/auto_functionalize.py), as torch
+        records it; the results after the op's own returns are the new values of the tensors it writes."""
+        keywords, bases = {}, []
+        for i, a in enumerate(op._schema.arguments):
+            value = _argument_value((i, a.name), args, kwargs)
+            if i >= len(args) and a.name not in kwargs:
+                value = a.default
+            if not a.is_write:
+                keywords[a.name] = _to_nodes(value, self)
+                continue
+            if value is None:
+                continue
+            if not isinstance(value, Tensor) or id(value) in self.views:
+                raise NotImplementedError(
+                    f"run_decompositions: {op} writes argument '{a.name}', which is "
+                    f"{'a list of tensors' if not isinstance(value, Tensor) else 'a view of another tensor'}; "
+                    "minexport functionalizes custom ops that write whole tensors only")
+            keywords[f"_{a.name}_base_index"] = len(bases)
+            bases.append(value)
+        keywords["_all_bases"] = [self.node_of(b) for b in bases]
+        out = op.meta(*args, **kwargs)
+        returns = op._schema.returns
+        outs = (None,) if not returns else (out,) if len(returns) == 1 else tuple(out)
+        new = [make_fake(b.shape, b.dtype, b.device, strides=b._strides, storage_offset=b._offset) for b in bases]
+        node = self.graph.call_function(auto_functionalized_v2, (op,), keywords,
+                                        meta=self.node_meta(outs + tuple(new)))
+        for i, t in enumerate(outs + tuple(new)):
+            if isinstance(t, Tensor):
+                t._node = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
+        for base, value in zip(bases, new):
+            self.write(base, value)
+        return None if not returns else outs[0] if len(returns) == 1 else outs
 
     def write(self, t, new):
         """t now holds new's value; push it into t's base through the view chain."""
