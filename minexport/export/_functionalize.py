@@ -212,7 +212,7 @@ class _Functionalizer(Tracer):
     def auto_functionalize(self, op, args, kwargs):
         """A mutating custom op: one auto_functionalized_v2 node (see ops/auto_functionalize.py), as torch
         records it; the results after the op's own returns are the new values of the tensors it writes."""
-        keywords, bases = {}, []
+        keywords, indices, bases = {}, {}, []     # torch's order: read arguments, then the base indices
         for i, a in enumerate(op._schema.arguments):
             value = _argument_value((i, a.name), args, kwargs)
             if i >= len(args) and a.name not in kwargs:
@@ -227,8 +227,9 @@ class _Functionalizer(Tracer):
                     f"run_decompositions: {op} writes argument '{a.name}', which is "
                     f"{'a list of tensors' if not isinstance(value, Tensor) else 'a view of another tensor'}; "
                     "minexport functionalizes custom ops that write whole tensors only")
-            keywords[f"_{a.name}_base_index"] = len(bases)
+            indices[f"_{a.name}_base_index"] = len(bases)
             bases.append(value)
+        keywords.update(indices)
         keywords["_all_bases"] = [self.node_of(b) for b in bases]
         out = op.meta(*args, **kwargs)
         returns = op._schema.returns
