@@ -15,7 +15,6 @@ import minexport
 from minexport import Tensor, library
 from minexport.export import export, load, save
 from minexport.export.verifier import Verifier
-from minexport.serde.errors import SerializationError
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

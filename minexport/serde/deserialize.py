@@ -367,7 +367,7 @@ def _how_to_register(target):
         return "minexport does not implement this ATen operator yet"
     ns, _, rest = target[len("torch.ops."):].partition(".")
     name = rest.partition(".")[0]
-    return (f"register it before loading, as the exporting program did: define it with "
+    return (f"it is a custom op: register it before loading, as the exporting program did: define it with "
             f"@minexport.library.custom_op(\"{ns}::{name}\", mutates_args=...) (torch.library.custom_op under "
             f"as_torch()) and give it a fake implementation with @{name}.register_fake (or "
             f"minexport.library.register_fake(\"{ns}::{name}\"))")
