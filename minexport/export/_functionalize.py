@@ -220,7 +220,8 @@ class _Functionalizer(Tracer):
             if not a.is_write:
                 keywords[a.name] = _to_nodes(value, self)
                 continue
-            if value is None:
+            if value is None:               # an absent Tensor? argument: torch records its index as None
+                indices[f"_{a.name}_base_index"] = None
                 continue
             if not isinstance(value, Tensor) or id(value) in self.views:
                 raise NotImplementedError(
