@@ -329,12 +329,20 @@ def _torch_ops(torch):
     def _(x, buf, alpha=1.0):
         return torch.empty_like(x)
 
+    @torch.library.custom_op("mxt_torch::scaled_add", mutates_args=("out",))
+    def t_scaled_add(x: torch.Tensor, out: torch.Tensor, k: float) -> None:
+        out.add_(x * k)
+
+    t_scaled_add.register_fake(lambda x, out, k: None)
+
     class M(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.register_buffer("total", torch.zeros(2, 3))
 
         def forward(self, x):
+            t_scaled_add(x[:, 1:], self.total[:, 1:], 1.0)    # a slice: regenerated from the buffer
+            t_scaled_add(x[0], self.total[0], 1.0)            # a select: as_strided
             return t_accumulate(x, self.total, 0.5) + self.total
     _torch_ops.ops = M
     return M
@@ -349,13 +357,37 @@ def _m_accumulate(x: Tensor, buf: Tensor, alpha: float = 1.0) -> Tensor:
 _m_accumulate.register_fake(lambda x, buf, alpha=1.0: minexport.empty_like(x))
 
 
+@library.custom_op("mxt_torch::scaled_add", mutates_args=("out",))
+def _m_scaled_add(x: Tensor, out: Tensor, k: float) -> None:
+    out.add_(x * k)
+
+
+_m_scaled_add.register_fake(lambda x, out, k: None)
+
+
 class _MAccumulates(minexport.nn.Module):
     def __init__(self):
         super().__init__()
         self.register_buffer("total", minexport.zeros(2, 3))
 
     def forward(self, x):
+        _m_scaled_add(x[:, 1:], self.total[:, 1:], 1.0)
+        _m_scaled_add(x[0], self.total[0], 1.0)
         return _m_accumulate(x, self.total, 0.5) + self.total
+
+
+def _expected_total(xs):
+    """The buffer after one call: the slice and the select writes, then accumulate's half of x."""
+    total = np.zeros((2, 3), np.float32)
+    total[:, 1:] += xs[:, 1:]
+    total[0] += xs[0]
+    return total + xs * 0.5
+
+
+def _calls(program, prefix=""):
+    """The program's call targets, getitems aside (torch keeps only the read ones after loading)."""
+    return [str(n.target).removeprefix(prefix) for n in program.graph.nodes
+            if n.op == "call_function" and "getitem" not in str(n.target)]
 
 
 @pytest.mark.parametrize("decompose", [False, True])
@@ -369,12 +401,11 @@ def test_torch_archive_loads_in_minexport(tmp_path, decompose):
     path = tmp_path / "torch.pt2"
     torch.export.save(ep, str(path))
     ours = load(path)
-    assert [str(n.target) for n in ours.graph.nodes if n.op == "call_function"] == \
-        [str(n.target).removeprefix("torch.ops.") for n in ep.graph.nodes if n.op == "call_function"]
+    assert _calls(ours) == _calls(ep, "torch.ops.")
     mod = ours.module()
     out = mod(minexport.tensor(xs))
-    np.testing.assert_allclose(out.numpy(), xs * 2 + xs * 0.5)
-    np.testing.assert_allclose(mod.total.numpy(), xs * 0.5)
+    np.testing.assert_allclose(out.numpy(), xs * 2 + _expected_total(xs))
+    np.testing.assert_allclose(mod.total.numpy(), _expected_total(xs))
 
 
 @pytest.mark.parametrize("decompose", [False, True])
@@ -388,9 +419,25 @@ def test_minexport_archive_loads_in_torch(tmp_path, decompose):
     path = tmp_path / "ours.pt2"
     save(ep, path)
     theirs = torch.export.load(str(path))
-    assert [str(n.target).removeprefix("torch.ops.") for n in theirs.graph.nodes if n.op == "call_function"] == \
-        [str(n.target) for n in ep.graph.nodes if n.op == "call_function"]
+    assert _calls(theirs, "torch.ops.") == _calls(ep)
     mod = theirs.module()
     out = mod(torch.from_numpy(xs.copy()))
-    np.testing.assert_allclose(out.numpy(), xs * 2 + xs * 0.5)
-    np.testing.assert_allclose(mod.total.numpy(), xs * 0.5)
+    np.testing.assert_allclose(out.numpy(), xs * 2 + _expected_total(xs))
+    np.testing.assert_allclose(mod.total.numpy(), _expected_total(xs))
+
+
+def test_written_views_are_regenerated_from_their_bases():
+    """A slice is recorded as one (`_out_slice_dim/start/end`), a select as as_strided; both write the buffer."""
+    xs = np.arange(6, dtype=np.float32).reshape(2, 3)
+    core = export(_MAccumulates(), (minexport.tensor(xs),)).run_decompositions()
+    calls = [n for n in core.graph.nodes if n.op == "call_function" and str(n.target) == "auto_functionalized_v2"]
+    assert [list(n.kwargs)[2:-1] for n in calls[:2]] == [
+        ["_out_base_index", "_out_slice_dim", "_out_slice_start", "_out_slice_end"],
+        ["_out_base_index", "_out_size", "_out_stride", "_out_storage_offset"]]
+    assert (calls[0].kwargs["_out_slice_dim"], calls[0].kwargs["_out_slice_start"]) == (1, 1)
+    assert (calls[1].kwargs["_out_size"], calls[1].kwargs["_out_stride"]) == ((3,), (1,))
+    Verifier().check(core)
+    mod = core.module()
+    out = mod(minexport.tensor(xs))
+    np.testing.assert_allclose(mod.total.numpy(), _expected_total(xs))
+    np.testing.assert_allclose(out.numpy(), xs * 2 + _expected_total(xs))

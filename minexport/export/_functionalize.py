@@ -211,8 +211,9 @@ class _Functionalizer(Tracer):
 
     def auto_functionalize(self, op, args, kwargs):
         """A mutating custom op: one auto_functionalized_v2 node (see ops/auto_functionalize.py), as torch
-        records it; the results after the op's own returns are the new values of the tensors it writes."""
-        keywords, indices, bases = {}, {}, []     # torch's order: read arguments, then the base indices
+        records it; the results after the op's own returns are the new values of the tensors it writes
+        (the bases of written views, which are re-derived from them when next read)."""
+        keywords, indices, bases = {}, {}, []     # torch's order: read arguments, then the base records
         for i, a in enumerate(op._schema.arguments):
             value = _argument_value((i, a.name), args, kwargs)
             if i >= len(args) and a.name not in kwargs:
@@ -223,13 +224,18 @@ class _Functionalizer(Tracer):
             if value is None:               # an absent Tensor? argument: torch records its index as None
                 indices[f"_{a.name}_base_index"] = None
                 continue
-            if not isinstance(value, Tensor) or id(value) in self.views:
-                raise NotImplementedError(
-                    f"run_decompositions: {op} writes argument '{a.name}', which is "
-                    f"{'a list of tensors' if not isinstance(value, Tensor) else 'a view of another tensor'}; "
-                    "minexport functionalizes custom ops that write whole tensors only")
-            indices[f"_{a.name}_base_index"] = len(bases)
-            bases.append(value)
+            if not isinstance(value, Tensor):
+                raise NotImplementedError(f"run_decompositions: {op} writes argument '{a.name}', a list of "
+                                          "tensors; minexport functionalizes custom ops that write tensors only")
+            view = self.views.get(id(value))
+            base = value if view is None else view.base
+            index = next((j for j, b in enumerate(bases) if b is base), None)
+            if index is None:
+                index = len(bases)
+                bases.append(base)
+            indices[f"_{a.name}_base_index"] = index
+            if view is not None:
+                indices.update(_view_record(op, a.name, base, value))
         keywords.update(indices)
         keywords["_all_bases"] = [self.node_of(b) for b in bases]
         out = op.meta(*args, **kwargs)
@@ -263,6 +269,29 @@ class _Functionalizer(Tracer):
         self.version[id(base)] = self.version.get(id(base), 0) + 1
         t._node = new._node
         view.version = self.version[id(base)]
+
+
+def _view_record(op, name, base, view):
+    """How auto_functionalized_v2 regenerates written view `view` from `base`, torch's three ways: the same
+    layout (`_<name>_alias`), a slice along one dim (`_<name>_slice_dim/start/end`), else as_strided
+    (`_<name>_size/stride/storage_offset`, which needs a dense base at offset 0 to mean the same thing)."""
+    layout = lambda t: (tuple(t.shape), tuple(t.stride()), t.storage_offset())   # noqa: E731
+    (size, stride, offset), (base_size, base_stride, base_offset) = layout(view), layout(base)
+    if any(is_symbolic(v) for v in size + stride + base_size + base_stride + (offset, base_offset)):
+        raise NotImplementedError(f"run_decompositions: {op} writes argument '{name}', a view with symbolic "
+                                  "sizes; minexport functionalizes written views of static shape only")
+    prefix = f"_{name}"
+    if (size, stride, offset) == (base_size, base_stride, base_offset):
+        return {f"{prefix}_alias": True}
+    differing = [d for d in range(len(size)) if len(size) == len(base_size) and size[d] != base_size[d]]
+    if stride == base_stride and len(differing) == 1 and offset % stride[differing[0]] == 0:
+        dim = differing[0]
+        start = offset // stride[dim]
+        return {f"{prefix}_slice_dim": dim, f"{prefix}_slice_start": start, f"{prefix}_slice_end": start + size[dim]}
+    if not base.is_contiguous() or base_offset != 0:
+        raise NotImplementedError(f"run_decompositions: {op} writes argument '{name}', a strided view of a "
+                                  "tensor that is not contiguous; minexport cannot regenerate it on a copy")
+    return {f"{prefix}_size": size, f"{prefix}_stride": stride, f"{prefix}_storage_offset": offset}
 
 
 def _view_rule(op):

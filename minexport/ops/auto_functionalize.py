@@ -26,14 +26,14 @@ class _AutoFunctionalize:
 AUTO_FUNCTIONALIZE = _AutoFunctionalize()
 
 
-def call_arguments(op, kwargs, bases):
+def call_arguments(xp, op, kwargs, bases):
     """(args, kwargs) for calling `op` from an auto_functionalized_v2 node's keywords, with written arguments
-    taken from `bases` (by their `_<name>_base_index`)."""
+    taken from `bases` (by their `_<name>_base_index`, as views where the node records one)."""
     args, kw = [], {}
     for a in op._schema.arguments:
         index = kwargs.get(f"_{a.name}_base_index")
         if a.is_write:
-            value = None if index is None else bases[index]
+            value = None if index is None else _regenerate_view(xp, bases[index], f"_{a.name}", kwargs)
         elif a.name in kwargs:
             value = kwargs[a.name]
         else:
@@ -45,10 +45,26 @@ def call_arguments(op, kwargs, bases):
     return args, kw
 
 
+def _regenerate_view(xp, base, prefix, kwargs):
+    """The written argument as a view of `base` (a dense copy), from the node's record: the base itself
+    (no record, or `_alias`), a slice (`_slice_dim/start/end`), or as_strided (`_size/stride/storage_offset`)."""
+    if f"{prefix}_slice_dim" in kwargs:
+        dim = kwargs[f"{prefix}_slice_dim"]
+        index = [slice(None)] * base.ndim
+        index[dim] = slice(kwargs[f"{prefix}_slice_start"], kwargs[f"{prefix}_slice_end"])
+        return base[tuple(index)]
+    if f"{prefix}_storage_offset" in kwargs:
+        item = base.itemsize
+        flat = base.reshape(-1)[kwargs[f"{prefix}_storage_offset"]:]
+        return xp.lib.stride_tricks.as_strided(flat, shape=tuple(kwargs[f"{prefix}_size"]),
+                                               strides=tuple(s * item for s in kwargs[f"{prefix}_stride"]))
+    return base
+
+
 def _kernel(xp, op, **kwargs):
     """Run op on copies of the bases; return its outputs (None for none) and the bases' new values."""
-    bases = [xp.array(b, copy=True) for b in kwargs["_all_bases"]]
-    args, kw = call_arguments(op, kwargs, bases)
+    bases = [xp.array(b, copy=True, order="C") for b in kwargs["_all_bases"]]
+    args, kw = call_arguments(xp, op, kwargs, bases)
     out = op.kernel(xp, *args, **kw)
     if not op._schema.returns:
         outs = (None,)
