@@ -270,7 +270,7 @@ def _define(qualname, schema, tags=()):
         raise ValueError(f"'{ns}' is a reserved namespace; define custom ops in a namespace of your own")
     text = schema if schema.lstrip().startswith(name.split(".")[0] + "(") else name + schema
     entry = _Entry(qualname)
-    op = _registry.register(text, meta=None, kernel=None, tags=tags, namespace_name=ns)
+    op = _registry.register(text, meta=None, kernel=None, tags=tags, namespace_name=ns, user_defined=True)
     op.meta, op.kernel = entry.meta(op), entry.kernel(op)
     if op.is_mutating:
         op.functional = AUTO_FUNCTIONALIZE

@@ -441,3 +441,10 @@ def test_written_views_are_regenerated_from_their_bases():
     out = mod(minexport.tensor(xs))
     np.testing.assert_allclose(mod.total.numpy(), _expected_total(xs))
     np.testing.assert_allclose(out.numpy(), xs * 2 + _expected_total(xs))
+
+
+def test_custom_ops_are_not_among_minexports_own_ops():
+    """all_ops() lists what minexport implements (what the op tests and spec/ops.md cover)."""
+    from minexport.ops import all_ops, lookup
+    assert scale_shift._opoverload not in all_ops()
+    assert lookup("mxt::scale_shift") is scale_shift._opoverload
