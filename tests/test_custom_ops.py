@@ -448,3 +448,16 @@ def test_custom_ops_are_not_among_minexports_own_ops():
     from minexport.ops import all_ops, lookup
     assert scale_shift._opoverload not in all_ops()
     assert lookup("mxt::scale_shift") is scale_shift._opoverload
+
+
+def test_a_decomposition_given_for_a_custom_op_is_applied():
+    """Like torch: a custom op stays one node unless the decomposition table passed in has an entry for it."""
+    from minexport.export import default_decompositions
+    x = _x()
+    ep = export(UsesScale(), (x,))
+    table = default_decompositions()
+    table[scale_shift._opoverload] = lambda x, k, shift=1: minexport.add(minexport.mul(x, k), shift)
+    core = ep.run_decompositions(table)
+    targets = [str(n.target) for n in core.graph.nodes if n.op == "call_function"]
+    assert "mxt.scale_shift.default" not in targets and "aten.mul.Tensor" in targets
+    np.testing.assert_allclose(core.module()(x).numpy(), np.cos(np.sin(x.numpy()) * 2 + 1), rtol=1e-6)
