@@ -380,7 +380,16 @@ _IGNORED_KEYS = {"Autograd", "AutogradCPU", "AutogradCUDA"}
 
 
 def impl(qualname, types, func=None, /, *, lib=None):
-    """Register `func` as `qualname`'s implementation for device `types` ('cpu', 'cuda', 'default')."""
+    """Register `func` as `qualname`'s implementation for device `types` ('cpu', 'cuda', 'default').
+
+    torch's older form `impl(library, name, dispatch_key)` (a decorator) is accepted too."""
+    if isinstance(qualname, Library):
+        library_, name, key = qualname, types, func or ""
+
+        def register(fn):
+            library_.impl(name, fn, key)
+            return fn
+        return register
     device_types = None if types in ("default", None) else types
     return register_kernel(qualname, device_types, func)
 
@@ -417,7 +426,7 @@ class Library:
             register_kernel(qualname, _KERNEL_KEYS[key], fn)
         elif key not in _IGNORED_KEYS:
             raise NotImplementedError(f"Library.impl: dispatch key '{key}' is not supported by minexport "
-                                      f"(supported: {', '.join(sorted(set(_KERNEL_KEYS) | _FAKE_KEYS) - {''})})")
+                                      f"(supported: {', '.join(sorted((set(_KERNEL_KEYS) | _FAKE_KEYS) - {''}))})")
 
     def _register_fake(self, op_name, fn, _stacklevel=1):
         register_fake(f"{self.ns}::{op_name}", fn)

@@ -154,6 +154,13 @@ def test_library_define_impl_and_register_fake_by_name():
     assert [str(n.target) for n in ep.graph.nodes if n.op == "call_function"] == ["mxt_lib.twice.default",
                                                                                   "aten.add.Tensor"]
     np.testing.assert_allclose(ep.module()(x).numpy(), x.numpy() * 2 + 1)
+    lib.define("thrice(Tensor x) -> Tensor")
+    library.impl(lib, "thrice", "CompositeExplicitAutograd")(lambda x: x * 3)
+    library.impl("mxt_lib::thrice", "cpu", lambda x: x * 30)
+    library.register_fake("mxt_lib::thrice")(lambda x: minexport.empty_like(x))
+    np.testing.assert_allclose(minexport.ops.mxt_lib.thrice(x).numpy(), x.numpy() * 30)
+    with pytest.raises(NotImplementedError, match="dispatch key 'CompositeImplicitAutograd' is not supported"):
+        lib.impl("thrice", lambda x: x, "CompositeImplicitAutograd")
     with pytest.raises(RuntimeError, match="not allowed on a Library of kind 'IMPL'"):
         library.Library("mxt_lib", "IMPL").define("other(Tensor x) -> Tensor")
     with pytest.raises(ValueError, match="reserved namespace"):
