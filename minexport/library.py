@@ -223,10 +223,18 @@ class _Entry:
             if fn is None:
                 raise NotImplementedError(f"{self.qualname} has no kernel for device "
                                           f"'{_device_of(xp)}'; register one with register_kernel")
+            tensors = _wrap(args), {k: _wrap(v) for k, v in kwargs.items()}
             with tracing(None):
-                out = fn(*_wrap(args), **{k: _wrap(v) for k, v in kwargs.items()})
+                out = fn(*tensors[0], **tensors[1])
+            _check_no_alias(self.qualname, *tensors, out, "kernel")
             return _unwrap_out(out)
         return kernel
+
+
+def _array_types():
+    """The array classes a kernel may be handed: NumPy's, and CuPy's once CuPy is in use (loaded lazily)."""
+    cupy = backends._cupy
+    return (backends.np.ndarray, backends.np.generic) + ((cupy.ndarray,) if cupy is not None else ())
 
 
 def _device_of(xp):
@@ -237,7 +245,7 @@ def _wrap(value):
     """Kernel arrays as tensors (sharing memory, so in-place writes reach the caller's arrays)."""
     if isinstance(value, (list, tuple)):
         return type(value)(_wrap(v) for v in value)
-    if hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, Tensor):
+    if isinstance(value, _array_types()):
         return make_tensor(value)
     return value
 
@@ -250,12 +258,13 @@ def _unwrap_out(out):
     return out
 
 
-def _check_no_alias(qualname, args, kwargs, out):
+def _check_no_alias(qualname, args, kwargs, out, who="fake implementation"):
+    """torch's rule for custom ops: no output is one of the inputs (an output must be a new tensor)."""
     ins = {id(a) for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)}
     outs = out if isinstance(out, (list, tuple)) else (out,)
     if any(isinstance(o, Tensor) and id(o) in ins for o in outs):
-        raise RuntimeError(f"{qualname}: the fake implementation returned one of its inputs; a custom op's outputs "
-                           "may not alias its inputs (return a new tensor, e.g. x.clone())")
+        raise RuntimeError(f"{qualname}: the {who} returned one of its inputs; a custom op's outputs may not alias "
+                           "its inputs (return a new tensor, e.g. x.clone())")
 
 
 _ENTRIES = {}       # "ns::name" (overload default) -> _Entry
@@ -268,7 +277,8 @@ def _define(qualname, schema, tags=()):
         raise ValueError(f"expected a qualified name 'namespace::op_name' (e.g. 'mylib::foo'), got '{qualname}'")
     if ns in ("aten", "prim", "prims", "higher_order"):
         raise ValueError(f"'{ns}' is a reserved namespace; define custom ops in a namespace of your own")
-    text = schema if schema.lstrip().startswith(name.split(".")[0] + "(") else name + schema
+    schema = schema.strip()
+    text = name + schema if schema.startswith("(") else schema     # Library.define gives the name with it
     entry = _Entry(qualname)
     op = _registry.register(text, meta=None, kernel=None, tags=tags, namespace_name=ns, user_defined=True)
     op.meta, op.kernel = entry.meta(op), entry.kernel(op)

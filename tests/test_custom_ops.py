@@ -468,3 +468,29 @@ def test_a_decomposition_given_for_a_custom_op_is_applied():
     targets = [str(n.target) for n in core.graph.nodes if n.op == "call_function"]
     assert "mxt.scale_shift.default" not in targets and "aten.mul.Tensor" in targets
     np.testing.assert_allclose(core.module()(x).numpy(), np.cos(np.sin(x.numpy()) * 2 + 1), rtol=1e-6)
+
+
+def test_library_define_with_an_overload_name():
+    lib = library.Library("mxt_over", "FRAGMENT")
+    lib.define("shift.by(Tensor x, int n) -> Tensor")
+    lib.impl("shift.by", lambda x, n: x + n, "CPU")
+    lib.impl("shift.by", lambda x, n: minexport.empty_like(x), "Meta")
+    op = minexport.ops.mxt_over.shift.by
+    assert op.name() == "mxt_over::shift.by"
+    np.testing.assert_allclose(op(_x(), 2).numpy(), _x().numpy() + 2)
+    assert library.opcheck(op, (_x(), 2))["test_faketensor"] == "SUCCESS"
+
+
+def test_outputs_may_not_be_inputs():
+    @library.custom_op("mxt::same", mutates_args=())
+    def same(x: Tensor) -> Tensor:
+        return x
+    same.register_fake(lambda x: x)
+    with pytest.raises(RuntimeError, match="mxt::same: the kernel returned one of its inputs"):
+        same(_x())
+
+    class M(minexport.nn.Module):
+        def forward(self, x):
+            return same(x)
+    with pytest.raises(RuntimeError, match="mxt::same: the fake implementation returned one of its inputs"):
+        export(M(), (_x(),))
