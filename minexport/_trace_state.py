@@ -28,7 +28,7 @@ class Tracer:
     refuses or runs eagerly): `trace_cond(pred, true_fn, false_fn, operands)`
     and `trace_map(body, xs, args)` record control flow as subgraphs;
     `check_condition(cond, message)` handles `_check` on a symbolic condition;
-    `data_dependent_size(upper)` makes a size known only at run time.
+    `data_dependent_size(upper, lower=0)` makes a size known only at run time.
     """
 
     trace_cond = trace_map = check_condition = data_dependent_size = None

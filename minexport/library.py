@@ -151,13 +151,11 @@ class FakeImplCtx:
         if min < 0:
             raise ValueError(f"ctx.new_dynamic_size(min={min}, ...): expected min to be greater than or equal to 0: "
                              "this API can only create non-negative sizes.")
-        if min != 0:
-            raise NotImplementedError("ctx.new_dynamic_size(min=...) other than 0 is not supported by minexport")
         tracer = trace_state.tracer
         if tracer is None or tracer.data_dependent_size is None:
             raise RuntimeError("ctx.new_dynamic_size() makes a size for a fake tensor; it can only be used in a "
                                "fake implementation while export (or opcheck) runs it")
-        return tracer.data_dependent_size(max)
+        return tracer.data_dependent_size(max, min) if min else tracer.data_dependent_size(max)
 
 
 _CTX = []       # the FakeImplCtx of each fake implementation running now, innermost last
@@ -450,12 +448,12 @@ class _OpcheckTracer(_FakeTracer):
         super().__init__(None)
         self.env = None
 
-    def data_dependent_size(self, upper):
+    def data_dependent_size(self, upper, lower=0):
         from .symbolic import ShapeEnv
         if self.env is None:
             self.env = ShapeEnv()
         sym = self.env.create_unbacked("opcheck")
-        self.env.narrow(sym.expr, 0, upper)
+        self.env.narrow(sym.expr, lower, upper)
         return sym
 
 

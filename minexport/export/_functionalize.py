@@ -160,7 +160,7 @@ class _Functionalizer(Tracer):
             t._node = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
         return outs
 
-    def data_dependent_size(self, upper):
+    def data_dependent_size(self, upper, lower=0):
         """Replaying an op with a data-dependent size: the size the training graph recorded for it."""
         val = self.meta.get("val")
         for t in val if isinstance(val, (list, tuple)) else (val,):     # a tuple: unique's outputs
