@@ -494,3 +494,16 @@ def test_outputs_may_not_be_inputs():
             return same(x)
     with pytest.raises(RuntimeError, match="mxt::same: the fake implementation returned one of its inputs"):
         export(M(), (_x(),))
+
+
+def test_a_mutating_custom_op_in_a_cond_branch_is_refused_naming_what_it_writes():
+    """torch refuses input mutation inside higher-order ops; the written tensor here is the op's second argument."""
+    class M(minexport.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("b", minexport.zeros(2, 3))
+
+        def forward(self, x):
+            return minexport.cond(x.sum() > 0, lambda x: accumulate(x, self.b), lambda x: x * 1, (x,))
+    with pytest.raises(Exception, match="mutates its input 'b_b' with mxt.accumulate.default"):
+        export(M(), (_x(),))
