@@ -35,7 +35,7 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # submodules that pull in more code load on first use
     import importlib
-    if name in ("nn", "utils", "export", "fx", "autograd", "compat", "control_flow"):
+    if name in ("nn", "utils", "export", "fx", "autograd", "compat", "control_flow", "library"):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "cond":
         return importlib.import_module(f"{__name__}.control_flow").cond

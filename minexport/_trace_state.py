@@ -29,7 +29,7 @@ class Tracer:
     and `trace_map(body, xs, args)` record control flow as subgraphs (and
     `trace_while_loop(cond_fn, body_fn, carried)`, `trace_scan(combine_fn, init, xs, n_steps)` loops);
     `check_condition(cond, message)` handles `_check` on a symbolic condition;
-    `data_dependent_size(upper)` makes a size known only at run time.
+    `data_dependent_size(upper, lower=0)` makes a size known only at run time.
     """
 
     trace_cond = trace_map = check_condition = data_dependent_size = None

@@ -18,7 +18,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 HARNESS = ROOT.parent / "shared" / "conformance" / "conformance.py"
 SEEDS = ["seed_sin_cos_add", "seed_conv_relu_maxpool", "seed_linear_relu_inplace", "seed_data_dependent_branch",
          "seed_dataclass_io", "seed_buffer_and_input_mutation", "seed_shape_guard", "seed_matmul_shared_dim",
-         "seed_dynamic_slice", "seed_check_size", "seed_check_value"]
+         "seed_dynamic_slice", "seed_check_size", "seed_check_value", "seed_custom_op"]
 OURS = sorted((ROOT / "tests" / "conformance_cases").glob("*.py"))
 EXPORTDB = ["user_input_mutation", "constrain_as_size_example", "constrain_as_value_example",
             "dynamic_shape_constructor", "dynamic_shape_if_guard", "dynamic_shape_round", "dynamic_shape_slicing",

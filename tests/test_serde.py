@@ -360,12 +360,16 @@ def test_fields_the_schema_does_not_declare_are_ignored():
     assert str(back) == str(BASE)
 
 
-def test_unknown_op_message_names_no_missing_api():
+def test_unknown_op_message_names_a_real_api():
+    """The load error says how to register the custom op, with functions minexport.library really has."""
+    import minexport.library
     def edit(m):
         m["graph_module"]["graph"]["nodes"][0]["target"] = "torch.ops.mylib.frobnicate.default"
-    with pytest.raises(SerializationError, match="not registered in minexport; custom ops are not supported yet") as e:
+    with pytest.raises(SerializationError, match="mylib.frobnicate.default'.* is not registered in minexport") as e:
         load(io.BytesIO(_pack(_edit_model(_members(BASE), edit))))
-    assert "minexport.library" not in str(e.value)
+    assert '@minexport.library.custom_op("mylib::frobnicate"' in str(e.value)
+    assert 'minexport.library.register_fake("mylib::frobnicate")' in str(e.value)
+    assert callable(minexport.library.custom_op) and callable(minexport.library.register_fake)
 
 
 def test_every_unknown_op_is_named_at_once():
@@ -377,7 +381,7 @@ def test_every_unknown_op_is_named_at_once():
     with pytest.raises(SerializationError, match=r"ATen operator that minexport does not implement yet: "
                        r"'torch.ops.aten.not_an_op_yet.default' \(at model.graph_module.graph.nodes\[0\]\); and "
                        r"'torch.ops.mylib.frobnicate.default' \(at model.graph_module.graph.nodes\[\d+\]\) is "
-                       r"not registered in minexport; custom ops are not supported yet"):
+                       r"not registered in minexport \(it is a custom op: register it before loading"):
         load(io.BytesIO(_pack(_edit_model(_members(BASE), edit))))
 
 

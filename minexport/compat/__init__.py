@@ -39,11 +39,10 @@ _SUBMODULES = {
     "torch.utils._pytree": "minexport.utils._pytree",
     "torch.ops": "minexport.ops",
     "torch.autograd": "minexport.autograd",
+    "torch.library": "minexport.library",
     "functorch.experimental.control_flow": "minexport.control_flow",
 }
-_NOT_YET = {
-    "torch.library": "custom ops (torch.library)",
-}
+_NOT_YET = {}
 
 
 class _Shim(types.ModuleType):
@@ -80,7 +79,7 @@ def _torch_module():
     torch = _Shim("torch", minexport, extras={"finfo": surface.finfo, "iinfo": surface.iinfo,
                                               "_assert": surface.torch_assert, "compile": surface.compile,
                                               "autocast": surface.autocast, **surface.grad_mode})
-    for name in ("nn", "export", "ops", "autograd"):
+    for name in ("nn", "export", "ops", "autograd", "library"):
         setattr(torch, name, importlib.import_module(f"minexport.{name}"))
     torch.Size, torch.dtype, torch.device = minexport.Size, minexport.dtype, minexport.device
     return torch

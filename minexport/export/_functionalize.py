@@ -28,6 +28,7 @@ from ..fx.graph import Graph, map_arg
 from ..fx.graph_module import GraphModule
 from ..ops import aten
 from ..ops._targets import target_kind
+from ..ops.auto_functionalize import AUTO_FUNCTIONALIZE, auto_functionalized_v2
 from .._trace_state import Tracer, tracing
 from ..ops.core import default_decompositions
 from .graph_signature import (ExportGraphSignature, InputKind, OutputKind, OutputSpec,
@@ -160,7 +161,7 @@ class _Functionalizer(Tracer):
             t._node = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
         return outs
 
-    def data_dependent_size(self, upper):
+    def data_dependent_size(self, upper, lower=0):
         """Replaying an op with a data-dependent size: the size the training graph recorded for it."""
         val = self.meta.get("val")
         for t in val if isinstance(val, (list, tuple)) else (val,):     # a tuple: unique's outputs
@@ -187,6 +188,8 @@ class _Functionalizer(Tracer):
     # -- mutation ------------------------------------------------------------------
     def functionalize(self, op, args, kwargs):
         """Run op's functional form; its new values go into the arguments op writes (see `register`)."""
+        if op.functional is AUTO_FUNCTIONALIZE:
+            return self.auto_functionalize(op, args, kwargs)
         if op.functional is None:
             raise NotImplementedError(f"run_decompositions: no functional form of {op} to replace it with; "
                                       f"declare functional= in its registration")
@@ -207,6 +210,48 @@ class _Functionalizer(Tracer):
         outs = tuple(next(fresh) if r is None else _argument_value(r, args, kwargs) for r in returns)
         return outs[0] if len(outs) == 1 else (outs or None)
 
+    def auto_functionalize(self, op, args, kwargs):
+        """A mutating custom op: one auto_functionalized_v2 node (see ops/auto_functionalize.py), as torch
+        records it; the results after the op's own returns are the new values of the tensors it writes
+        (the bases of written views, which are re-derived from them when next read)."""
+        keywords, indices, bases = {}, {}, []     # torch's order: read arguments, then the base records
+        for i, a in enumerate(op._schema.arguments):
+            value = _argument_value((i, a.name), args, kwargs)
+            if i >= len(args) and a.name not in kwargs:
+                value = a.default
+            if not a.is_write:
+                keywords[a.name] = _to_nodes(value, self)
+                continue
+            if value is None:               # an absent Tensor? argument: torch records its index as None
+                indices[f"_{a.name}_base_index"] = None
+                continue
+            if not isinstance(value, Tensor):
+                raise NotImplementedError(f"run_decompositions: {op} writes argument '{a.name}', a list of "
+                                          "tensors; minexport functionalizes custom ops that write tensors only")
+            view = self.views.get(id(value))
+            base = value if view is None else view.base
+            index = next((j for j, b in enumerate(bases) if b is base), None)
+            if index is None:
+                index = len(bases)
+                bases.append(base)
+            indices[f"_{a.name}_base_index"] = index
+            if view is not None:
+                indices.update(_view_record(op, a.name, base, value))
+        keywords.update(indices)
+        keywords["_all_bases"] = [self.node_of(b) for b in bases]
+        out = op.meta(*args, **kwargs)
+        returns = op._schema.returns
+        outs = (None,) if not returns else (out,) if len(returns) == 1 else tuple(out)
+        new = [make_fake(b.shape, b.dtype, b.device, strides=b._strides, storage_offset=b._offset) for b in bases]
+        node = self.graph.call_function(auto_functionalized_v2, (op,), keywords,
+                                        meta=self.node_meta(outs + tuple(new)))
+        for i, t in enumerate(outs + tuple(new)):
+            if isinstance(t, Tensor):
+                t._node = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
+        for base, value in zip(bases, new):
+            self.write(base, value)
+        return None if not returns else outs[0] if len(returns) == 1 else outs
+
     def write(self, t, new):
         """t now holds new's value; push it into t's base through the view chain."""
         view = self.views.get(id(t))
@@ -225,6 +270,29 @@ class _Functionalizer(Tracer):
         self.version[id(base)] = self.version.get(id(base), 0) + 1
         t._node = new._node
         view.version = self.version[id(base)]
+
+
+def _view_record(op, name, base, view):
+    """How auto_functionalized_v2 regenerates written view `view` from `base`, torch's three ways: the same
+    layout (`_<name>_alias`), a slice along one dim (`_<name>_slice_dim/start/end`), else as_strided
+    (`_<name>_size/stride/storage_offset`, which needs a dense base at offset 0 to mean the same thing)."""
+    layout = lambda t: (tuple(t.shape), tuple(t.stride()), t.storage_offset())   # noqa: E731
+    (size, stride, offset), (base_size, base_stride, base_offset) = layout(view), layout(base)
+    if any(is_symbolic(v) for v in size + stride + base_size + base_stride + (offset, base_offset)):
+        raise NotImplementedError(f"run_decompositions: {op} writes argument '{name}', a view with symbolic "
+                                  "sizes; minexport functionalizes written views of static shape only")
+    prefix = f"_{name}"
+    if (size, stride, offset) == (base_size, base_stride, base_offset):
+        return {f"{prefix}_alias": True}
+    differing = [d for d in range(len(size)) if len(size) == len(base_size) and size[d] != base_size[d]]
+    if stride == base_stride and len(differing) == 1 and offset % stride[differing[0]] == 0:
+        dim = differing[0]
+        start = offset // stride[dim]
+        return {f"{prefix}_slice_dim": dim, f"{prefix}_slice_start": start, f"{prefix}_slice_end": start + size[dim]}
+    if not base.is_contiguous() or base_offset != 0:
+        raise NotImplementedError(f"run_decompositions: {op} writes argument '{name}', a strided view of a "
+                                  "tensor that is not contiguous; minexport cannot regenerate it on a copy")
+    return {f"{prefix}_size": size, f"{prefix}_stride": stride, f"{prefix}_storage_offset": offset}
 
 
 def _view_rule(op):

@@ -60,13 +60,14 @@ class SymbolicTracing:
         self.sym_nodes.cache[sym.expr] = item
         return sym
 
-    def data_dependent_size(self, upper):
-        """A fresh unbacked size in [0, upper] for an op's output (a mask's count, nonzero's rows)."""
+    def data_dependent_size(self, upper, lower=0):
+        """A fresh unbacked size in [lower, upper] for an op's output (a mask's count, nonzero's rows; a
+        custom op's `new_dynamic_size(min=, max=)`)."""
         env = self.ensure_symbolic().env
         sym = env.create_unbacked("a data-dependent size")
-        env.narrow(sym.expr, 0, upper if type(upper) is int else None)
+        env.narrow(sym.expr, lower, upper if type(upper) is int else None)
         env.size_like.add(sym.expr)
-        self.pending_sizes.append((sym, upper))
+        self.pending_sizes.append((sym, lower, upper))
         return sym
 
     def assert_sizes(self, node, out):
@@ -74,13 +75,13 @@ class SymbolicTracing:
         pending, self.pending_sizes = self.pending_sizes, []
         # a tuple output (unique's values, inverse, counts) is read through its getitem nodes
         outputs = out if isinstance(out, (list, tuple)) else (out,)
-        for sym, upper in pending:
+        for sym, lower, upper in pending:
             found = ((getattr(t, "_node", node), d) for t in outputs for d, size in enumerate(getattr(t, "shape", ()))
                      if is_symbolic(size) and size.expr == sym.expr)
             source = next(found, None)
             if source is not None:
                 self.symbolic.sources[sym.expr] = source
-            for cond in (sym >= 0,) if upper is None else (sym >= 0, sym <= upper):   # no bound: only >= 0
+            for cond in (sym >= lower,) if upper is None else (sym >= lower, sym <= upper):   # no bound: >= lower
                 self.runtime_assert(cond)
 
     # -- conditions -----------------------------------------------------------

@@ -135,8 +135,11 @@ class ExportTracer(SymbolicTracing, Tracer):
                 return self.item(args[0])
             return self.refuse_data_access(str(op), None)
         args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
-        if self.branches and op.is_mutating:
-            self.branches[-1].check_mutation(op, args[0])
+        if self.branches and op.is_mutating:     # every argument the op writes (a custom op's need not be first)
+            for i, a in enumerate(op._schema.arguments):
+                written = (args[i] if i < len(args) else kwargs.get(a.name)) if a.is_write else None
+                if isinstance(written, Tensor):
+                    self.branches[-1].check_mutation(op, written)
         out = op.meta(*args, **kwargs)
         facts = _OP_FACTS.get(op) or _op_facts(op)
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):

@@ -212,14 +212,17 @@ def _check_higher_order_args(node):
     """A cond/map node's arguments match its kinds: subgraphs are get_attr nodes, operand lists are lists."""
     kinds = node.target.arg_kinds
     problem = None
-    if len(node.args) != len(kinds) or node.kwargs:
-        problem = f"takes {len(kinds)} positional arguments, got {len(node.args)}"
+    if len(node.args) != len(kinds) or (node.kwargs and not node.target.takes_kwargs):
+        problem = f"takes {len(kinds)} positional arguments" + (", no keywords" if node.kwargs else
+                                                                 f", got {len(node.args)}")
     else:
         for i, (kind, arg) in enumerate(zip(kinds, node.args)):
             if kind == "subgraph" and not (isinstance(arg, Node) and arg.op == "get_attr"):
                 problem = f"argument {i} must be a get_attr of a subgraph"
             elif kind == "tensors" and not isinstance(arg, (list, tuple)):
                 problem = f"argument {i} must be a list of operands"
+            elif kind == "operator" and not (target_kind(arg) == "op" and _is_allowed_target(arg)):
+                problem = f"argument {i} must be a registered op"
     if problem:
         raise SpecViolationError(f"node '{node.name}': {node.target.qualified_name} {problem} "
                                  "(rule: higher-order op arguments)")

@@ -12,4 +12,14 @@ from . import model_surface
 from . import sorting, quantiles, uniques, scans, distances
 from . import view_aliases, einsum, dropout_extra
 from . import gamma_functions, segment_reduce, multilabel_margin, fractional_pool, ctc_loss
+from . import auto_functionalize
 from .schema import parse_schema
+
+
+def __getattr__(name):
+    """`ops.<namespace>` for a namespace that custom ops created after import (`ops.mylib.foo`)."""
+    from ._registry import _NAMESPACES
+    if name in _NAMESPACES:
+        return _NAMESPACES[name]
+    raise AttributeError(f"module 'minexport.ops' has no attribute '{name}' (no op is registered in a namespace "
+                         f"'{name}'; define one with minexport.library.custom_op)")

@@ -25,6 +25,7 @@ from .schema import parse_schema
 __all__ = ["OpOverload", "OpOverloadPacket", "ViewRule", "register", "aten", "lookup", "all_ops"]
 
 _OPS = {}          # "aten::add.Tensor" -> OpOverload
+_USER_DEFINED = set()   # keys of _OPS that users defined (minexport.library): not part of all_ops()
 
 # `variants=` of an op torch exposes both as `torch.<name>` and as `Tensor.<name>`
 FUNCTION_AND_METHOD = ("function", "method")
@@ -414,7 +415,7 @@ aten = namespace("aten")
 
 
 def register(schema, *, meta, kernel, decomposition=None, tags=(), variants=(), view=None, functional=None,
-             namespace_name="aten"):
+             namespace_name="aten", user_defined=False):
     """Register one op overload with every fact about it; returns its `OpOverload`.
 
     `schema` is torch's schema text without the namespace.  `meta(*args)` maps
@@ -435,6 +436,9 @@ def register(schema, *, meta, kernel, decomposition=None, tags=(), variants=(), 
     `_native_batch_norm_legit` (three fresh returns, running_mean and running_var
     written) it is `(out, mean, rstd, new_running_mean, new_running_var)`.  A
     new value that is the argument itself means "unchanged" (`detach_`).
+
+    `user_defined` marks a custom op (minexport.library): found by `lookup`
+    and `ops.<namespace>`, but not among minexport's own ops (`all_ops()`).
     """
     op = OpOverload(namespace_name, schema, meta, kernel, decomposition, tags, variants, view)
     op.functional = functional
@@ -442,6 +446,8 @@ def register(schema, *, meta, kernel, decomposition=None, tags=(), variants=(), 
     if key in _OPS:
         raise ValueError(f"operator {key} is registered twice")
     _OPS[key] = op
+    if user_defined:
+        _USER_DEFINED.add(key)
     ns = namespace(namespace_name)
     packet = ns._packets.get(op.op_name)
     if packet is None:
@@ -474,5 +480,5 @@ def lookup(qualified_name):
 
 
 def all_ops():
-    """Every registered OpOverload, in registration order."""
-    return list(_OPS.values())
+    """Every op minexport itself registers, in registration order (custom ops users define are left out)."""
+    return [op for key, op in _OPS.items() if key not in _USER_DEFINED]

@@ -24,6 +24,7 @@ class HigherOrderOperator:
     """
 
     namespace = "higher_order"
+    takes_kwargs = False    # True: every argument after the first is a keyword (auto_functionalized_v2)
 
     def __init__(self, name, kernel, arg_kinds, doc):
         self.__name__ = self._name = name

@@ -156,7 +156,7 @@ class FunctionSchema:
     __repr__ = __str__
 
 
-_ALIAS_RE = re.compile(r"\(([a-z*|]+)(!?)(?:\s*->\s*([a-z*|]+))?\)")
+_ALIAS_RE = re.compile(r"\(([a-z0-9*|]+)(!?)(?:\s*->\s*([a-z0-9*|]+))?\)")
 _TYPE_RE = re.compile(
     r"^(?P<base>[A-Za-z_][A-Za-z0-9_]*)(?P<eopt>\?)?(?P<alias1>\([^)]*\))?"
     r"(?P<list>\[\d*\])?(?P<alias2>\([^)]*\))?(?P<opt>\?)?$")

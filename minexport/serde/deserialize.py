@@ -20,6 +20,7 @@ from ..fx.graph import Graph, Node, map_arg
 from ..fx.graph_module import GraphModule
 from ..ops import higher_order as higher_order_ops
 from ..ops._targets import PYTHON_OPERATORS, target_kind
+from ..ops.auto_functionalize import auto_functionalized_v2
 from ..ops.core import is_core
 from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
@@ -31,7 +32,8 @@ from .validate import Where, read
 __all__ = ["deserialize_program", "tensor_meta"]
 
 _HIGHER_ORDER = {op.name(): op for op in (higher_order_ops.cond, higher_order_ops.map_impl,
-                                          higher_order_ops.while_loop, higher_order_ops.scan)}
+                                          higher_order_ops.while_loop, higher_order_ops.scan,
+                                          auto_functionalized_v2)}
 _OPERATORS = {f"_operator.{fn.__name__}": fn for fn in PYTHON_OPERATORS if fn is not operator.getitem}
 _MAX_SUBGRAPH_DEPTH = 32
 _SYM_ARGUMENTS = {"as_sym_int": SymIntArgument, "as_sym_float": SymFloatArgument, "as_sym_bool": SymBoolArgument}
@@ -213,18 +215,26 @@ class _GraphReader:
 
     def _read_higher_order_call(self, op, node_json, where):
         """A cond/map node: arguments (subgraphs inline), then one getitem per output."""
-        args = []
+        args, kwargs = [], {}
         for j, e in enumerate(node_json["inputs"]):
             tag, value = e["arg"]
             w = where / "inputs" / j
-            args.append(self._read_subgraph(value, w / "arg" / "as_graph") if tag == "as_graph"
-                        else self.argument(e["arg"], w))
+            if tag == "as_operator":       # auto_functionalized_v2's op
+                args.append(_custom_op_target(value, w))
+            elif e["kind"] == S.ARG_KEYWORD and op.takes_kwargs:
+                kwargs[e["name"]] = self.argument(e["arg"], w)
+            else:
+                args.append(self._read_subgraph(value, w / "arg" / "as_graph") if tag == "as_graph"
+                            else self.argument(e["arg"], w))
         if op.name() == "cond" and len(args) == 4 and isinstance(args[3], list):
             args[3] = tuple(args[3])       # cond's operands are a tuple in graphs
-        node = self.graph.call_function(op, tuple(args), name=node_json["name"] or op.name())
+        node = self.graph.call_function(op, tuple(args), kwargs, name=node_json["name"] or op.name())
         vals = []
         for j, (tag, value) in enumerate(node_json["outputs"]):
             w = where / "outputs" / j
+            if tag == "as_none" and op.takes_kwargs:     # an op returning nothing, auto-functionalized
+                vals.append(None)
+                continue
             if tag != "as_tensor":
                 raise w.error(f"{op.name()} outputs must be tensors")
             out_name = value["name"]
@@ -342,10 +352,28 @@ def _target(target, where):
     try:
         return _ops.lookup(target[len("torch.ops."):])
     except KeyError:
-        raise where.error(
-            f"the archive uses operator '{target}', which is not registered in minexport; custom ops are not "
-            "supported yet, so a program calling it cannot be loaded (export it with ops minexport implements, "
-            "or add the op to minexport/ops)") from None
+        raise where.error(f"the archive uses operator '{target}', which is not registered in minexport; "
+                          + _how_to_register(target)) from None
+
+
+def _custom_op_target(target, where):
+    """The registered op an `as_operator` argument names (auto_functionalized_v2's first input)."""
+    if not target.startswith("torch.ops.") or _is_unknown(target):
+        raise where.error(f"the archive uses operator '{target}', which is not registered in minexport; "
+                          + _how_to_register(target))
+    return _ops.lookup(target[len("torch.ops."):])
+
+
+def _how_to_register(target):
+    """How to make a custom op an archive names loadable: the same definition as on the exporting side."""
+    if target.startswith("torch.ops.aten."):
+        return "minexport does not implement this ATen operator yet"
+    ns, _, rest = target[len("torch.ops."):].partition(".")
+    name = rest.partition(".")[0]
+    return (f"it is a custom op: register it before loading, as the exporting program did: define it with "
+            f"@minexport.library.custom_op(\"{ns}::{name}\", mutates_args=...) (torch.library.custom_op under "
+            f"as_torch()) and give it a fake implementation with @{name}.register_fake (or "
+            f"minexport.library.register_fake(\"{ns}::{name}\"))")
 
 
 def _check_targets(graph_json, where):
@@ -365,6 +393,8 @@ def _check_targets(graph_json, where):
                 unknown[target] = str(w / "nodes" / i)
             for j, entry in enumerate(node["inputs"]):
                 tag, value = entry["arg"]
+                if tag == "as_operator" and value not in unknown and _is_unknown(value):
+                    unknown[value] = str(w / "nodes" / i / "inputs" / j)
                 if tag == "as_graph":
                     visit(value["graph"], w / "nodes" / i / "inputs" / j / "arg" / "as_graph" / "graph")
     visit(graph_json, where)
@@ -379,7 +409,7 @@ def _check_targets(graph_json, where):
                      + ", ".join(named[t] for t in aten))
     if custom:
         parts.append(", ".join(named[t] for t in custom) + f" {'are' if len(custom) > 1 else 'is'} not registered "
-                     "in minexport; custom ops are not supported yet")
+                     "in minexport (" + "; ".join(_how_to_register(t) for t in custom) + ")")
     raise SerializationError("the archive cannot be loaded: it uses " + "; and ".join(parts))
 
 

@@ -223,12 +223,26 @@ def _higher_order_node_json(node, slots, tensor_values):
         return _argument(list(value) if type(value) is tuple else value)
 
     for i, t in enumerate(node.meta["val"]):
-        if i not in slots:
+        if i not in slots and t is not None:
             tensor_values[f"{node.name}_unused_{i}"] = _tensor_meta(t)
-    outputs = [{"as_tensor": {"name": n}} for n in _output_names(node, slots, len(node.meta["val"]))]
-    record = _node_record(node, node.target.qualified_name, [_named_argument("", arg(a)) for a in node.args], outputs)
+    # a None result (auto_functionalized_v2 of an op returning nothing) is written as_none, as torch does
+    outputs = [{"as_none": True} if t is None else {"as_tensor": {"name": n}}
+               for t, n in zip(node.meta["val"], _output_names(node, slots, len(node.meta["val"])))]
+    inputs = (_keyword_hop_inputs(node) if node.target.takes_kwargs
+              else [_named_argument("", arg(a)) for a in node.args])
+    record = _node_record(node, node.target.qualified_name, inputs, outputs)
     record["is_hop_single_tensor_return"] = False      # torch marks its higher-order nodes so
     return record
+
+
+def _keyword_hop_inputs(node):
+    """auto_functionalized_v2's inputs as torch writes them: the op (as_operator), then each keyword typed by
+    the op's schema (the `_<name>_base_index` ints and `_all_bases` by their values)."""
+    op = node.args[0]
+    types = {a.name: a.type for a in op._schema.arguments}
+    return [_named_argument("", {"as_operator": f"torch.ops.{op}"})] + [
+        _named_argument(name, _argument(list(v) if type(v) is tuple else v, types.get(name)), S.ARG_KEYWORD)
+        for name, v in node.kwargs.items()]
 
 
 _NODE_WRITERS = {"op": _op_node_json, "higher_order": _higher_order_node_json, "operator": _operator_node_json}
