@@ -72,3 +72,96 @@ def _allclose():
 def _equal():
     a = T(3, 4)
     return [Sample(a, a), Sample(a, T(3, 4)), Sample(a, T(4)), Sample(Ti(3), Ti(3)), Sample(T(0), T(0))]
+
+
+# ------------------------------------------------------------- samplers --
+def _P(*shape):
+    """Probabilities in [0, 1)."""
+    return T(*shape, low=0.0, high=1.0)
+
+
+_DIST_SAMPLES = {
+    "uniform": [(), (-2.0, 3.0), (2.0, 1.0)],
+    "normal_functional": [(), (1.0, 0.5), (0.0, -1.0)],
+    "normal_": [(), (1.0, 0.5), (0.0, -1.0)],
+    "cauchy": [(), (1.0, 2.0), (0.0, -1.0)],
+    "exponential": [(), (2.5,), (-1.0,)],
+    "log_normal": [(), (0.0, 0.5), (1.0, -1.0)],
+    "geometric": [(0.3,), (0.9,), (1.5,)],
+}
+
+
+def _distribution_rows(name):
+    def rows():
+        first = _DIST_SAMPLES[name][0]
+        out = [Sample(T(3, 4), *params) for params in _DIST_SAMPLES[name]]
+        return out + [Sample(T(0, 2), *first), Sample(T(2, 3, dtype=me.float64), *first), Sample(Ti(3), *first),
+                      Sample(T(2, 4, noncontig=True), *first)]
+    return rows
+
+
+for _name in _DIST_SAMPLES:
+    _inplace = _name if _name == "normal_" else _name + "_"
+    _functional = "normal_functional" if _name == "normal_" else _name
+    samples(f"aten.{_functional}.default", f"aten.{_inplace}.default", random=True)(_distribution_rows(_name))
+
+
+@samples("aten.bernoulli.default", random=True)
+def _bernoulli():
+    # (out-of-range probabilities are a data-dependent error: only the kernel can see them)
+    return [Sample(_P(3, 4)), Sample(_P(0)), Sample(T(2, 3, dtype=me.float64, low=0.0, high=1.0)),
+            Sample(Ti(3))]
+
+
+@samples("aten.bernoulli.p", "aten.bernoulli_.float", random=True)
+def _bernoulli_p():
+    return [Sample(T(3, 4), 0.3), Sample(Ti(3), 0.5), Sample(T(2, dtype=me.bool), 0.5), Sample(T(3), 1.5),
+            Sample(T(0, 3), 0.0)]
+
+
+@samples("aten.bernoulli.Tensor", "aten.bernoulli_.Tensor", random=True)
+def _bernoulli_tensor():
+    return [Sample(T(3, 4), _P(3, 4)), Sample(T(2, 3), _P(3)), Sample(Ti(3), _P(3)), Sample(T(3), _P(2, 3))]
+
+
+@samples("aten.normal.Tensor_float", random=True)
+def _normal_tf():
+    return [Sample(T(3, 4)), Sample(T(3), 2.0), Sample(T(3), -1.0), Sample(Ti(3)), Sample(T(0))]
+
+
+@samples("aten.normal.float_Tensor", random=True)
+def _normal_ft():
+    return [Sample(1.0, _P(3, 4)), Sample(0.0, _P(0)), Sample(1.0, Ti(3, low=0))]
+
+
+@samples("aten.normal.Tensor_Tensor", random=True)
+def _normal_tt():
+    return [Sample(T(3, 4), _P(3, 4)), Sample(T(2, 1), _P(3)), Sample(T(3, dtype=me.float64), _P(3)),
+            Sample(T(3), Ti(3, low=0)), Sample(Ti(3), _P(3)), Sample(T(3), T(2))]
+
+
+@samples("aten.normal.float_float", random=True)
+def _normal_ff():
+    return [Sample(0.0, 1.0, [2, 3]), Sample(1.0, 2.0, [4], dtype=me.float64), Sample(0.0, -1.0, [2]),
+            Sample(0.0, 1.0, [0, 2]), Sample(0.0, 1.0, [2], dtype=me.int64)]
+
+
+@samples("aten.multinomial.default", random=True)
+def _multinomial():
+    return [Sample(_P(5), 3), Sample(_P(4, 5), 2, True), Sample(_P(5), 8, True), Sample(_P(5), 6),
+            Sample(Ti(5, low=0), 2), Sample(_P(2, 3, 4), 1), Sample(_P(5), 0), Sample(_P(0, 3), 2)]
+
+
+@samples("aten.randint_like.default", random=True)
+def _randint_like():
+    return [Sample(T(3, 4), 10), Sample(Ti(2, 3), 5, dtype=me.int32), Sample(T(0), 3), Sample(T(3), 0)]
+
+
+@samples("aten.randint_like.low_dtype", random=True)
+def _randint_like_low():
+    return [Sample(T(3, 4), -3, 10), Sample(Ti(2, 3), 2, 5, dtype=me.float64), Sample(T(3), 5, 2)]
+
+
+@samples("aten.randint_like.Tensor", random=True)
+def _randint_like_tensor():
+    return [Sample(T(3, 4), me.tensor(10)), Sample(Ti(2, 3), me.tensor(4), dtype=me.int16)]
