@@ -8,10 +8,15 @@ returns a list, or are Python composites over other ops (`unravel_index`).
 Each function below says how it maps onto the registered ops.  `METHODS`
 lists the Tensor methods `_tensor_methods` attaches from here.
 """
+import itertools
+import operator
+
+from . import _factories
+from . import dtypes as dt
 from ._tensor import Tensor
 from .ops import aten
 
-__all__ = ["tensordot"]
+__all__ = ["tensordot", "trapezoid", "trapz", "cumulative_trapezoid", "gradient", "unravel_index"]
 
 
 def tensordot(a, b, dims=2, out=None):
@@ -34,6 +39,83 @@ def tensordot(a, b, dims=2, out=None):
         dims_a = [dims_a] if isinstance(dims_a, int) else list(dims_a)
         dims_b = [dims_b] if isinstance(dims_b, int) else list(dims_b)
     return aten.tensordot.default(a, b, dims_a, dims_b)
+
+
+def _integral(y, x, dx, dim, packet):
+    """trapezoid & co: `x` given -> the .x overload, else .dx (dx defaults to 1)."""
+    if x is not None:
+        if dx is not None:
+            raise RuntimeError("torch.trapezoid: cannot pass both x and dx")
+        if not isinstance(x, Tensor):
+            return packet.dx(y, dx=x, dim=dim)
+        return packet.x(y, x, dim=dim)
+    return packet.dx(y, dx=1 if dx is None else dx, dim=dim)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoid rule along `dim`: over sample points `x`, or a constant spacing `dx`."""
+    return _integral(y, x, dx, dim, aten.trapezoid)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """Alias of trapezoid, recorded as aten.trapz as torch records it."""
+    return _integral(y, x, dx, dim, aten.trapz)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid rule along `dim` (one element fewer than `y` along it)."""
+    return _integral(y, x, dx, dim, aten.cumulative_trapezoid)
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """Central differences along each of `dim` (all dims when None), as a tuple of tensors.
+
+    The overload follows the arguments as torch's binding picks it: one number
+    of spacing -> scalarint / scalararray (dim a list), a list of numbers ->
+    scalarrayint / scalarrayarray, a list of coordinate tensors ->
+    tensorarrayint / tensorarray.
+    """
+    dims_list = isinstance(dim, (list, tuple))
+    dim = list(dim) if dims_list else dim
+    if isinstance(spacing, (list, tuple)):
+        spacing = list(spacing)
+        if spacing and all(isinstance(s, Tensor) for s in spacing):
+            op = aten.gradient.tensorarray if dims_list else aten.gradient.tensorarrayint
+        else:
+            op = aten.gradient.scalarrayarray if dims_list else aten.gradient.scalarrayint
+    elif isinstance(spacing, Tensor):
+        raise TypeError("gradient(): argument 'spacing' must be a number or a list of numbers or tensors, "
+                        "not a Tensor")
+    else:
+        op = aten.gradient.scalararray if dims_list else aten.gradient.scalarint
+    return tuple(op(input, spacing=spacing, dim=dim, edge_order=edge_order))
+
+
+def unravel_index(indices, shape):
+    """Coordinates of flat `indices` in a tensor of `shape`, one tensor per dim (a Python composite
+    over unsqueeze, floor_divide and remainder, as torch's)."""
+    if not isinstance(indices, Tensor):
+        indices = _factories.tensor(indices)
+    d = indices.dtype
+    if d.is_floating_point or d is dt.bool:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got torch.{d.name}")
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        shape = [shape]
+    elif isinstance(shape, (list, tuple)):
+        for size in shape:
+            if not isinstance(size, int):
+                raise TypeError(f"expected 'shape' sequence to only contain ints, but got {type(size)}")
+        shape = list(shape)
+    else:
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape)}")
+    if any(size < 0 for size in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {tuple(shape)}")
+    # each coordinate's weight: the product of the sizes after it
+    coefs = list(reversed(list(itertools.accumulate(reversed(shape[1:] + [1]), func=operator.mul))))
+    coefs_t = _factories.tensor(coefs, dtype=dt.int64, device=indices.device)
+    shape_t = _factories.tensor(shape, dtype=dt.int64, device=indices.device)
+    flat = aten.remainder.Tensor(aten.floor_divide.default(aten.unsqueeze.default(indices, -1), coefs_t), shape_t)
+    return tuple(aten.unbind.int(flat, -1))
 
 
 METHODS = {}

@@ -165,3 +165,85 @@ def _randint_like_low():
 @samples("aten.randint_like.Tensor", random=True)
 def _randint_like_tensor():
     return [Sample(T(3, 4), me.tensor(10)), Sample(Ti(2, 3), me.tensor(4), dtype=me.int16)]
+
+
+# ---------------------------------------------------- numeric composites --
+@samples("aten.diff.default")
+def _diff():
+    return [Sample(T(3, 5)), Sample(T(4, 3), 2, 0), Sample(T(5), 0), Sample(T(3), 5), Sample(Ti(2, 5), 1, -1),
+            Sample(T(4, dtype=me.bool)), Sample(T(3, 4), 1, 1, T(3, 2), T(3, 1)), Sample(Ti(3, 4), 1, -1, T(3, 1)),
+            Sample(T(3, 4), 1, 0, None, T(1, 4)), Sample(T()), Sample(T(3), -1), Sample(T(3, 4), 1, 1, T(2, 2)),
+            Sample(T(3, 4, noncontig=True), 2, 1)]
+
+
+@samples("aten.trapezoid.dx", "aten.cumulative_trapezoid.dx")
+def _trapezoid_dx():
+    return [Sample(T(3, 5)), Sample(T(3, 5), dx=0.5, dim=0), Sample(Ti(4), dx=2), Sample(Ti(2, 3)),
+            Sample(T(0, 3)), Sample(T(3, 0)), Sample(T(4, 1), dim=-2)]
+
+
+@samples("aten.trapz.dx")
+def _trapz_dx():
+    return [Sample(T(3, 5)), Sample(T(3, 5), dx=0.5, dim=0), Sample(Ti(4), dx=2.0), Sample(T(3, 0))]
+
+
+@samples("aten.trapezoid.x", "aten.trapz.x", "aten.cumulative_trapezoid.x")
+def _trapezoid_x():
+    return [Sample(T(3, 5), T(5)), Sample(T(3, 5), T(3), dim=0), Sample(T(2, 3), T(1, 3)), Sample(T(3, 3), T(3, 3)),
+            Sample(Ti(4), Ti(4)), Sample(T(4), T(4, dtype=me.float64)), Sample(T(2, 3), T(2)),
+            Sample(T(2, 3), T(2, 2, 3))]
+
+
+_GRADIENT_ROWS = {
+    "scalarint": lambda: [Sample(T(5)), Sample(T(5), spacing=2.0), Sample(T(4, 5), edge_order=2),
+                          Sample(T(4, 5), spacing=0.5, dim=1), Sample(Ti(4, 3)), Sample(T(1)),
+                          Sample(T(2), edge_order=2), Sample(T(3), edge_order=3)],
+    "scalararray": lambda: [Sample(T(4, 5), spacing=2.0, dim=[0, 1]), Sample(T(3, 4, 5), spacing=1, dim=[-1])],
+    "array": lambda: [Sample(T(4, 5), dim=[1]), Sample(T(3, 4, 5), dim=[0, 2], edge_order=2)],
+    "scalarrayint": lambda: [Sample(T(4, 5), spacing=[2.0, 0.5]), Sample(T(4, 5), spacing=[3.0], dim=0),
+                             Sample(T(4, 5), spacing=[1.0])],
+    "scalarrayarray": lambda: [Sample(T(4, 4, 4), spacing=[2.0, 1.0], dim=[0, 1], edge_order=2)],
+    "tensorarrayint": lambda: [Sample(T(3, 4), spacing=[me.tensor([0.0, 1.0, 3.0]), me.tensor([0.0, 0.5, 1.0, 3.0])]),
+                               Sample(T(4, 3), spacing=[me.tensor([0.0, 1.0, 3.0])], dim=1)],
+    "tensorarray": lambda: [Sample(T(3, 3, 3), spacing=[me.tensor([0.0, 1.0, 3.0]), me.tensor([1.0, 2.0, 2.5])],
+                                   dim=[0, -1]),
+                            Sample(T(4, 3, 3), spacing=[me.tensor([0.0, 1.0, 3.0, 4.0]), me.tensor([1.0, 2.0, 2.5])],
+                                   dim=[0, 1], edge_order=2),
+                            Sample(Ti(3, 4), spacing=[me.tensor([0, 1, 3])], dim=[0])],
+}
+for _overload, _rows in _GRADIENT_ROWS.items():
+    samples(f"aten.gradient.{_overload}")(_rows)
+
+
+@samples("aten.logspace.default")
+def _logspace():
+    return [Sample(0, 2, 5), Sample(-1, 1, 4, 2.0), Sample(1, 1.2, 3, dtype=me.int64), Sample(0, 2, 4, dtype=me.int64),
+            Sample(0, 1, 1), Sample(0, 1, 0), Sample(2, 0, 3, 3.0, dtype=me.float64), Sample(0, 1, -1)]
+
+
+@samples("aten.logspace.Tensor_Tensor")
+def _logspace_tt():
+    return [Sample(me.tensor(0.0), me.tensor(2.0), 5), Sample(me.tensor(1), me.tensor(3), 3, 2.0, dtype=me.int64)]
+
+
+@samples("aten.logspace.Tensor_Scalar")
+def _logspace_ts():
+    return [Sample(me.tensor(0.0), 2, 5), Sample(me.tensor(4.3), -3, 4, dtype=me.int64)]
+
+
+@samples("aten.logspace.Scalar_Tensor")
+def _logspace_st():
+    return [Sample(0, me.tensor(2.0), 5), Sample(1.5, me.tensor(3), 3, 5.0)]
+
+
+@samples("aten.cov.default")
+def _cov():
+    return [Sample(T(3, 5)), Sample(T(5)), Sample(T(1, 4)), Sample(T(2, 4), correction=0),
+            Sample(T(2, 4), fweights=Ti(4, low=0, high=3) + 1), Sample(T(2, 4), aweights=T(4, low=0.5, high=2.0)),
+            Sample(T(2, 3), correction=2, fweights=Ti(3, low=1, high=3), aweights=T(3, low=0.5, high=2.0)),
+            Sample(Ti(3, 4)), Sample(T(2, 3, 4)), Sample(T(2, 4), fweights=T(4)), Sample(T(1))]
+
+
+@samples("aten.corrcoef.default")
+def _corrcoef():
+    return [Sample(T(3, 5)), Sample(T(5)), Sample(T(1, 4)), Sample(Ti(2, 6)), Sample(T(2, 3, 4))]
