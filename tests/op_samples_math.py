@@ -3,7 +3,7 @@ comparisons, the numeric composites (diff, trapezoid, gradient, cov, logspace), 
 samplers and resize_."""
 
 import minexport as me
-from op_samples import Sample, T, samples
+from op_samples import B, Sample, T, samples
 
 
 def Ti(*shape, dtype=me.int64, low=-3, high=4):
@@ -247,3 +247,69 @@ def _cov():
 @samples("aten.corrcoef.default")
 def _corrcoef():
     return [Sample(T(3, 5)), Sample(T(5)), Sample(T(1, 4)), Sample(Ti(2, 6)), Sample(T(2, 3, 4))]
+
+
+# ------------------------------------------------------------ histograms --
+@samples("aten.bincount.default")
+def _bincount():
+    return [Sample(Ti(8, low=0, high=5)), Sample(Ti(6, low=0, high=4), T(6)), Sample(Ti(5, low=0, high=3), minlength=7),
+            Sample(Ti(5, low=0, high=3), T(5, dtype=me.float64)), Sample(Ti(5, low=0, high=3), Ti(5)),
+            Sample(Ti(0)), Sample(Ti(4, dtype=me.int32, low=0, high=3)), Sample(T(4)), Sample(Ti(2, 3, low=0)),
+            Sample(Ti(4, low=0), T(3)), Sample(Ti(4, low=0), minlength=-1)]
+
+
+@samples("aten.histc.default")
+def _histc():
+    return [Sample(T(20)), Sample(T(4, 5), 5, -1, 1), Sample(T(10), 3, 0, 0), Sample(T(0), 4),
+            Sample(me.tensor([1.0, 1.0, 1.0]), 2), Sample(T(10, dtype=me.float64), 7, -2.5, 2.5), Sample(Ti(5)),
+            Sample(T(5), 0), Sample(T(5), 5, 2, 1), Sample(me.tensor([0.0, 0.5, 1.0, 2.0]), 2, 0, 1)]
+
+
+@samples("aten.histogram.bin_ct")
+def _histogram_ct():
+    return [Sample(T(20)), Sample(T(4, 5), 5, range=[-1.0, 1.0]), Sample(T(10), 3, weight=T(10)),
+            Sample(T(10), 4, density=True), Sample(T(0), 2), Sample(me.tensor([1.0, 1.0]), 2),
+            Sample(T(3, 4), 3, weight=T(3, 4), density=True), Sample(Ti(5), 2), Sample(T(5), 0),
+            Sample(me.tensor([0.0, 0.5, 1.0, 2.0]), 2, range=[0.0, 1.0])]
+
+
+@samples("aten.histogram.bins_tensor")
+def _histogram_tensor():
+    edges = me.tensor([-2.0, -0.5, 0.0, 1.0, 2.5])
+    return [Sample(T(20), edges), Sample(T(4, 5), edges, weight=T(4, 5)), Sample(T(10), edges, density=True),
+            Sample(me.tensor([-0.5, 0.0, 2.5, 3.0]), edges), Sample(T(0), edges),
+            Sample(T(5, dtype=me.float64), edges)]
+
+
+def _histogramdd_valid():
+    return [Sample(T(10, 2), [2, 3]), Sample(T(4, 5, 3), [1, 2, 3], range=[-1.0, 1.0, -2.0, 2.0, 0.0, 3.0]),
+            Sample(T(10, 2), [2, 2], weight=T(10)), Sample(T(10, 2), [3, 2], density=True),
+            Sample(T(0, 2), [2, 2]), Sample(T(10, 2), [2])]
+
+
+samples("aten._histogramdd_bin_edges.default")(_histogramdd_valid)
+
+
+@samples("aten.histogramdd.default", "aten._histogramdd_from_bin_cts.default")
+def _histogramdd():
+    return _histogramdd_valid() + [Sample(T(10, 2), [0, 2])]
+
+
+@samples("aten.histogramdd.int_bins")
+def _histogramdd_int():
+    return [Sample(T(10, 2), 3), Sample(T(10, 3), 2, weight=T(10), density=True), Sample(T(10, 2), 0)]
+
+
+@samples("aten.histogramdd.TensorList_bins", "aten._histogramdd_from_bin_tensors.default")
+def _histogramdd_tensors():
+    a, b = me.tensor([-2.0, 0.0, 2.0]), me.tensor([-1.0, 0.0, 0.5, 3.0])
+    return [Sample(T(10, 2), [a, b]), Sample(T(10, 2), [a, b], weight=T(10), density=True),
+            Sample(T(10, 2), [a])]
+
+
+@samples("aten.nonzero_static.default")
+def _nonzero_static():
+    m = T(3, 4)
+    m.numpy()[m.numpy() < 0] = 0
+    return [Sample(m, size=4), Sample(m, size=20), Sample(m, size=0), Sample(m, size=6, fill_value=7),
+            Sample(T(0, 3), size=2), Sample(T(), size=2), Sample(B(5), size=3), Sample(m, size=-1)]
