@@ -15,8 +15,9 @@ from . import _factories
 from . import dtypes as dt
 from ._tensor import Tensor
 from .ops import aten
+from .ops.resize import rebind
 
-__all__ = ["tensordot", "trapezoid", "trapz", "cumulative_trapezoid", "gradient", "unravel_index"]
+__all__ = ["tensordot", "trapezoid", "trapz", "cumulative_trapezoid", "gradient", "unravel_index", "resize_as_"]
 
 
 def tensordot(a, b, dims=2, out=None):
@@ -118,4 +119,18 @@ def unravel_index(indices, shape):
     return tuple(aten.unbind.int(flat, -1))
 
 
-METHODS = {}
+def resize_(self, *sizes, memory_format=None):
+    """Tensor.resize_: a new shape in place (sizes as varargs or one sequence); records aten.resize_."""
+    size = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)) else sizes
+    out = aten.resize_.default(self, list(size), memory_format=memory_format)
+    # in a trace the op answers with a fake of the new shape: this tensor becomes it
+    return out if out is self else rebind(self, out)
+
+
+def resize_as_(input, the_template, *, memory_format=None):
+    """Resize `input` in place to the shape of `the_template`; records aten.resize_as_."""
+    out = aten.resize_as_.default(input, the_template, memory_format=memory_format)
+    return out if out is input else rebind(input, out)
+
+
+METHODS = {"resize_": resize_, "resize_as_": resize_as_}

@@ -14,6 +14,7 @@ from . import _factories
 from . import _functions as F
 from . import _indexing
 from . import _shape_functions
+from . import _math_functions
 from . import dtypes as dt
 from ._tensor import Tensor, _init_from, set_data
 from ._tensor_str import tensor_repr
@@ -349,6 +350,8 @@ Tensor.unique = F.unique     # torch's Tensor.unique is torch.unique (a Python f
 
 
 for _name, _f in _shape_functions.METHODS.items():      # varargs bindings of shape ops
+    setattr(Tensor, _name, _f)
+for _name, _f in _math_functions.METHODS.items():       # resize_ (varargs) and resize_as_
     setattr(Tensor, _name, _f)
 
 

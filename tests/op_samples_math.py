@@ -313,3 +313,18 @@ def _nonzero_static():
     m.numpy()[m.numpy() < 0] = 0
     return [Sample(m, size=4), Sample(m, size=20), Sample(m, size=0), Sample(m, size=6, fill_value=7),
             Sample(T(0, 3), size=2), Sample(T(), size=2), Sample(B(5), size=3), Sample(m, size=-1)]
+
+
+# ---------------------------------------------------------------- resize --
+# (only shrinking or same-size resizes: the elements a growing resize_ adds are uninitialized in torch)
+@samples("aten.resize_.default", "aten.resize.default")
+def _resize():
+    return [Sample(T(5, 5, 5), [25, 5]), Sample(T(), []), Sample(T(), [1, 1, 1]), Sample(T(3, 4), [5]),
+            Sample(Ti(2, 3), [3, 2]), Sample(T(4), [0]),
+            Sample(T(2, 3, 4, 5), [2, 3, 4, 5], memory_format="channels_last"), Sample(T(3), [-1]),
+            Sample(T(4), [2, 2], memory_format="channels_last")]
+
+
+@samples("aten.resize_as_.default")
+def _resize_as():
+    return [Sample(T(5, 5, 5), T(25, 5)), Sample(T(), T()), Sample(T(3, 4), Ti(2, 2)), Sample(T(4), T(0, 3))]

@@ -11,5 +11,5 @@ from . import activations, elementwise, aliases
 from . import model_surface
 from . import sorting, quantiles, uniques, scans, distances
 from . import view_aliases, einsum, dropout_extra
-from . import blas_vector, samplers, numeric, histograms
+from . import blas_vector, samplers, numeric, histograms, resize
 from .schema import parse_schema
