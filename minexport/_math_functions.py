@@ -113,9 +113,10 @@ def unravel_index(indices, shape):
         raise ValueError(f"'shape' cannot have negative values, but got {tuple(shape)}")
     # each coordinate's weight: the product of the sizes after it
     coefs = list(reversed(list(itertools.accumulate(reversed(shape[1:] + [1]), func=operator.mul))))
-    coefs_t = _factories.tensor(coefs, dtype=dt.int64, device=indices.device)
-    shape_t = _factories.tensor(shape, dtype=dt.int64, device=indices.device)
-    flat = aten.remainder.Tensor(aten.floor_divide.default(aten.unsqueeze.default(indices, -1), coefs_t), shape_t)
+    # in torch's order: unsqueeze, the coefficients' tensor, floor_divide, the shape's tensor, remainder
+    column = aten.unsqueeze.default(indices, -1)
+    quotient = aten.floor_divide.default(column, _factories.tensor(coefs, dtype=dt.int64, device=indices.device))
+    flat = aten.remainder.Tensor(quotient, _factories.tensor(shape, dtype=dt.int64, device=indices.device))
     return tuple(aten.unbind.int(flat, -1))
 
 

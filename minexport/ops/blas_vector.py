@@ -165,14 +165,17 @@ def _addr_kernel(xp, self, vec1, vec2, *, beta=1, alpha=1):
 
 
 def _addr_decomp(self, vec1, vec2, *, beta=1, alpha=1):
-    outer = aten.mul.Tensor(aten.view.default(vec1, [vec1.shape[0], 1]), vec2)
-    if self.dtype is dt.bool and outer.dtype is dt.bool:
+    # torch's order: beta * self (expanded), the outer product by broadcasting, times alpha, then the sum
+    outer_shape = [vec1.shape[0], vec2.shape[0]]
+    if self.dtype is dt.bool and vec1.dtype is dt.bool and vec2.dtype is dt.bool:
+        outer = aten.logical_and.default(aten.view.default(vec1, [vec1.shape[0], 1]), vec2)
         scaled = outer if alpha else aten.zeros_like.default(outer)
-        return scaled if not beta else aten.logical_or.default(scaled, aten.expand.default(self, list(outer.shape)))
-    scaled = aten.mul.Tensor(outer, alpha) if alpha != 1 else outer
+        return scaled if not beta else aten.logical_or.default(aten.expand.default(self, outer_shape), scaled)
     if beta == 0:
-        return scaled if alpha != 1 else aten.clone.default(scaled)
-    return aten.add.Tensor(aten.mul.Tensor(self, beta) if beta != 1 else self, scaled)
+        return aten.mul.Tensor(aten.mul.Tensor(aten.view.default(vec1, [vec1.shape[0], 1]), vec2), alpha)
+    scaled_self = aten.mul.Tensor(aten.expand.default(self, outer_shape), beta)
+    outer = aten.mul.Tensor(aten.view.default(vec1, [vec1.shape[0], 1]), vec2)
+    return aten.add.Tensor(scaled_self, aten.mul.Tensor(outer, alpha))
 
 
 # --------------------------------------------------------------- addbmm --

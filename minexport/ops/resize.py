@@ -59,6 +59,11 @@ def rebind(self, new):
     if new._data is not None:
         _tensor.set_data(self, new)
     else:
+        # in a trace: the node that made `self` keeps a copy of its old value (the verifier replays it)
+        node = getattr(self, "_node", None)
+        if node is not None and node.meta.get("val") is self:
+            node.meta["val"] = _tensor.make_fake(self.shape, self.dtype, self.device, strides=self.stride(),
+                                                 storage_offset=self.storage_offset())
         self._fake_shape = new._fake_shape
         self._strides, self._offset = new._strides, new._offset
         self._node = getattr(new, "_node", None)
