@@ -36,6 +36,7 @@ LAYERS = [
     ("ops", ["minexport.ops"]),
     ("tensor", ["minexport._factories", "minexport._functions", "minexport._tensor_methods",
                 "minexport._indexing", "minexport._tensor_str", "minexport._shape_functions",
+                "minexport._math_functions",
                 "minexport.control_flow", "minexport.autograd"]),
     ("nn", ["minexport.nn"]),
     ("fx", ["minexport.fx"]),
