@@ -17,7 +17,8 @@ from ._tensor import Tensor
 from .ops import aten
 from .ops.resize import rebind
 
-__all__ = ["tensordot", "trapezoid", "trapz", "cumulative_trapezoid", "gradient", "unravel_index", "resize_as_"]
+__all__ = ["tensordot", "trapezoid", "trapz", "cumulative_trapezoid", "gradient", "unravel_index", "resize_as_",
+           "randint_like"]
 
 
 def tensordot(a, b, dims=2, out=None):
@@ -118,6 +119,25 @@ def unravel_index(indices, shape):
     quotient = aten.floor_divide.default(column, _factories.tensor(coefs, dtype=dt.int64, device=indices.device))
     flat = aten.remainder.Tensor(quotient, _factories.tensor(shape, dtype=dt.int64, device=indices.device))
     return tuple(aten.unbind.int(flat, -1))
+
+
+_UNSET = object()
+
+
+def randint_like(input, low=_UNSET, high=_UNSET, *, dtype=None, layout=None, device=None, pin_memory=None,
+                 memory_format=None, requires_grad=False, generator=None):
+    """Random integers in [low, high) shaped like `input`: one bound (positional or high=) is `high` and
+    records randint_like (.Tensor for a tensor bound), two record randint_like.low_dtype, as torch's binding."""
+    kw = {"dtype": dtype, "layout": layout, "device": device, "pin_memory": pin_memory,
+          "memory_format": memory_format}
+    if high is _UNSET:
+        if low is _UNSET:
+            raise TypeError("randint_like() missing required argument 'high'")
+        low, high = _UNSET, low
+    if low is _UNSET:
+        op = aten.randint_like.Tensor if isinstance(high, Tensor) else aten.randint_like.default
+        return op(input, high, **kw)
+    return aten.randint_like.low_dtype(input, low, high, **kw)
 
 
 def resize_(self, *sizes, memory_format=None):

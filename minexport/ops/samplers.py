@@ -161,12 +161,12 @@ def _bernoulli_decomp(self, *, generator=None):
     return aten._to_copy.default(aten.lt.Tensor(u, self), dtype=self.dtype)
 
 
-def _bernoulli_p_meta(self, p, *, generator=None):
+def _bernoulli_p_meta(self, p=0.5, *, generator=None):     # 0.5: bernoulli_.float's default
     _bernoulli_p_check(p)
     return fake_like(self.shape, self.dtype, self)
 
 
-def _bernoulli_p_kernel(xp, self, p, *, generator=None):
+def _bernoulli_p_kernel(xp, self, p=0.5, *, generator=None):
     _bernoulli_p_check(p)
     return _host(xp, _random.uniform(self.shape) < p).astype(dtype_of(self).numpy_dtype)
 
