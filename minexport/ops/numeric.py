@@ -108,8 +108,8 @@ def _trapezoid_dx_decomp(y, *, dx=1, dim=-1):
     dim = wrap_dim(dim, y.ndim)
     if y.shape[dim] == 0:
         return aten.zeros.default(_drop(y.shape, dim), dtype=y.dtype, device=y.device)
-    ends = aten.add.Tensor(aten.select.int(y, dim, 0), aten.select.int(y, dim, -1))
-    inner = aten.sub.Tensor(aten.sum.dim_IntList(y, [dim]), aten.mul.Scalar(ends, 0.5))
+    half_ends = aten.mul.Scalar(aten.add.Tensor(aten.select.int(y, dim, 0), aten.select.int(y, dim, -1)), 0.5)
+    inner = aten.sub.Tensor(aten.sum.dim_IntList(y, [dim]), half_ends)
     return aten.mul.Scalar(inner, dx)
 
 
@@ -241,11 +241,11 @@ def _edge_uniform(f, d, h, edge_order):
         first = aten.div.Scalar(aten.sub.Tensor(at(1), at(0)), h)
         last = aten.div.Scalar(aten.sub.Tensor(at(-1), at(-2)), h)
     else:
-        # second order: (-1.5 f0 + 2 f1 - 0.5 f2) / h at the start, mirrored at the end
-        head = aten.add.Tensor(aten.mul.Scalar(at(0), -1.5), aten.mul.Scalar(at(1), 2.0))
-        first = aten.div.Scalar(aten.sub.Tensor(head, aten.mul.Scalar(at(2), 0.5)), h)
-        tail = aten.sub.Tensor(aten.mul.Scalar(at(-3), 0.5), aten.mul.Scalar(at(-2), 2.0))
-        last = aten.div.Scalar(aten.add.Tensor(tail, aten.mul.Scalar(at(-1), 1.5)), h)
+        # second order: (-1.5 f0 + 2 f1 - 0.5 f2) / h at the start, mirrored at the end (products first)
+        p0, p1, p2 = aten.mul.Scalar(at(0), -1.5), aten.mul.Scalar(at(1), 2), aten.mul.Scalar(at(2), 0.5)
+        first = aten.div.Scalar(aten.sub.Tensor(aten.add.Tensor(p0, p1), p2), h)
+        q0, q1, q2 = aten.mul.Scalar(at(-3), 0.5), aten.mul.Scalar(at(-2), 2), aten.mul.Scalar(at(-1), 1.5)
+        last = aten.div.Scalar(aten.add.Tensor(aten.sub.Tensor(q0, q1), q2), h)
     return first, last
 
 
@@ -255,10 +255,12 @@ def _coords(x, f, d):
 
 
 def _grad_uniform(f, d, h, edge_order):
+    # torch's order: the centered differences over h, the two edges, then the centre halved
     n = f.shape[d]
-    interior = aten.div.Scalar(aten.sub.Tensor(_slice(f, d, 2, n), _slice(f, d, 0, n - 2)), 2.0 * h)
+    low = _slice(f, d, 0, n - 2)
+    centre = aten.div.Scalar(aten.sub.Tensor(_slice(f, d, 2, n), low), h)
     first, last = _edge_uniform(f, d, h, edge_order)
-    return aten.cat.default([first, interior, last], d)
+    return aten.cat.default([first, aten.div.Scalar(centre, 2), last], d)
 
 
 def _grad_coordinates(f, d, x, edge_order):
@@ -354,26 +356,36 @@ def _logspace_meta(start, end, steps, base=10.0, *, dtype=None, layout=None, dev
     return make_fake((steps,), dtype or dt.get_default_dtype(), device)
 
 
-def _as_double(x, device, d):
-    """A bound as a float64 tensor (truncated to an integer first for an integral result dtype)."""
+def _as_double(x, d):
+    """A bound for the decomposition: a tensor as float64 (truncated first for an integral result dtype),
+    a number as a Python float (kept as the number in the ops, as torch records it)."""
     if hasattr(x, "shape"):
         if not d.is_floating_point:
             x = aten._to_copy.default(x, dtype=d)
         return aten._to_copy.default(x, dtype=dt.float64)
-    return aten.scalar_tensor.default(float(int(x) if not d.is_floating_point else x), dtype=dt.float64,
-                                      device=device)
+    return float(int(x) if not d.is_floating_point else x)
 
 
 def _logspace_decomp(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None, pin_memory=None):
+    # torch's linspace over the bounds, then base ** it: the first half counted up from start, the rest
+    # down from end (so both ends are exact)
     d = dtype or dt.get_default_dtype()
-    lo, hi = _as_double(start, device, d), _as_double(end, device, d)
-    i = aten.arange.start_step(0, steps, 1, dtype=dt.float64, device=device)
-    step = aten.div.Scalar(aten.sub.Tensor(hi, lo), max(steps - 1, 1))
-    low = aten.add.Tensor(aten.mul.Tensor(i, step), lo)
-    high = aten.sub.Tensor(hi, aten.mul.Tensor(aten.rsub.Scalar(i, steps - 1), step))
-    exponents = aten.where.self(aten.lt.Scalar(i, max(steps // 2, 1)), low, high)   # one step: start
-    values = aten.pow.Scalar(float(base), exponents)
+    lo, hi = _as_double(start, d), _as_double(end, d)
+    rg = aten.arange.start_step(0, steps, device=device)
+    step = aten.div.Tensor(_bound_difference(hi, lo, device), max(steps - 1, 1))
+    below_half = aten.lt.Scalar(rg, steps / 2)
+    low = aten.add.Tensor(lo, aten.mul.Tensor(step, aten._to_copy.default(rg, dtype=dt.float64)))
+    back = aten._to_copy.default(aten.sub.Tensor(steps - 1, rg), dtype=dt.float64)
+    high = aten.sub.Tensor(hi, aten.mul.Tensor(step, back))
+    values = aten.pow.Scalar(float(base), aten.where.self(below_half, low, high))
     return aten._to_copy.default(values, dtype=d)
+
+
+def _bound_difference(hi, lo, device):
+    """end - start as a float64 tensor (one of them may be a number)."""
+    if not hasattr(hi, "shape") and not hasattr(lo, "shape"):
+        return aten.scalar_tensor.default(hi - lo, dtype=dt.float64, device=device)
+    return aten.sub.Tensor(hi, lo)
 
 
 _LOGSPACE_KW = "*, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None"

@@ -86,9 +86,19 @@ _resize_as_ = register("resize_as_(Tensor(a!) self, Tensor the_template, *, Memo
                        "Tensor(a!)", meta=_resize_as_meta,
                        kernel=lambda xp, self, t, *, memory_format=None: _resize_kernel(xp, self, t.shape),
                        tags=("inplace",), variants=FUNCTION_AND_METHOD)
-# functionalization: both become resize (the tensor's new value)
-_resize_.functional = _resize
-_resize_as_.functional = lambda self, the_template, *, memory_format=None: _resize(
-    self, list(the_template.shape), memory_format=memory_format)
+
+
+def _functional_resize(self, size, memory_format):
+    """The functional form of resize_/resize_as_: resize's new value, and the tensor takes its shape
+    (as it did in the trace), so later ops see the new shape."""
+    new = _resize(self, list(size), memory_format=memory_format)
+    if self._data is None:      # a fake being functionalized (run eagerly, the input stays as it is)
+        rebind(self, new)
+    return new
+
+
+_resize_.functional = lambda self, size, *, memory_format=None: _functional_resize(self, size, memory_format)
+_resize_as_.functional = lambda self, the_template, *, memory_format=None: _functional_resize(
+    self, the_template.shape, memory_format)
 _resize_._eager = _resize_eager
 _resize_as_._eager = _resize_as_eager
