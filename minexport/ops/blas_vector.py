@@ -26,7 +26,7 @@ def _numel(shape):
 
 
 # ------------------------------------------------------------- scaling --
-def _scalar_for(d, value, name):
+def _scalar_for(d, value):
     """alpha/beta as the op computes with them: integer tensors truncate a float (torch's cast)."""
     if d is dt.bool:
         return bool(value)
@@ -41,7 +41,7 @@ def _scaled_sum(xp, self, prod, beta, alpha, d):
         # bool tensors: the products are logical, the scalars truth values
         out = xp.logical_and(prod, bool(alpha))
         return out if not beta else xp.logical_or(out, xp.logical_and(self, True))
-    alpha, beta = _scalar_for(d, alpha, "alpha"), _scalar_for(d, beta, "beta")
+    alpha, beta = _scalar_for(d, alpha), _scalar_for(d, beta)
     out = prod * alpha if alpha != 1 else prod
     if beta == 0:
         return xp.broadcast_to(out, out.shape).astype(d.numpy_dtype)

@@ -246,10 +246,9 @@ register(f"histogram.bin_ct(Tensor self, int bins=100, *, float[]? range=None, T
 
 
 # ---------------------------------------------------------- histogramdd --
-def _dd_check(self, weight, n_bins_dims):
+def _dd_check(self, weight):
     _float_check(dtype_of(self), "histogramdd")
-    check(len(self.shape) >= 2 or n_bins_dims is None, "torch.histogramdd: input tensor should have at least 2 "
-                                                       "dimensions")
+    check(len(self.shape) >= 2, "torch.histogramdd: input tensor should have at least 2 dimensions")
     n = self.shape[-1]
     if weight is not None:
         check(tuple(weight.shape) == tuple(self.shape[:-1]),
@@ -276,7 +275,7 @@ def _dd_edges_from_counts(self, counts, range_):
 
 
 def _dd_meta(self, bins, range=None, weight=None, density=False):
-    _dd_check(self, weight, 1)
+    _dd_check(self, weight)
     if bins and not isinstance(bins, int) and hasattr(bins[0], "shape"):
         _edges_check(self, bins, self.shape[-1])
         shapes = [b.shape[0] for b in bins]
@@ -288,7 +287,7 @@ def _dd_meta(self, bins, range=None, weight=None, density=False):
 
 
 def _dd_kernel(xp, self, bins, range=None, weight=None, density=False):
-    _dd_check(self, weight, 1)
+    _dd_check(self, weight)
     npd = self.dtype
     if bins and not isinstance(bins, int) and hasattr(bins[0], "shape"):
         _edges_check(self, bins, self.shape[-1])
