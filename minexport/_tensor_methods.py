@@ -13,8 +13,8 @@ import numpy as np
 from . import _factories
 from . import _functions as F
 from . import _indexing
-from . import _random
 from . import _shape_functions
+from . import _math_functions
 from . import dtypes as dt
 from ._tensor import Tensor, _init_from, set_data
 from ._tensor_str import tensor_repr
@@ -115,22 +115,6 @@ def round_(self, *, decimals=0):
     return aten.round_.default(self) if decimals == 0 else aten.round_.decimals(self, decimals=decimals)
 
 
-def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """Fill with uniform samples in [a, b) (eager only; used by nn.init)."""
-    return _fill_random(self, _random.uniform(self.shape, a, b))
-
-
-def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Fill with normal samples (eager only; used by nn.init)."""
-    return _fill_random(self, _random.normal(self.shape, mean, std))
-
-
-def _fill_random(self, values):
-    data = self._require_data("random initialization")
-    data[...] = backends.to_device(values, self.device) if self.device.type != "cpu" else values
-    return self
-
-
 def divide_(self, other, *, rounding_mode=None):
     """In-place division (torch records divide_, an alias of div_)."""
     # a number `other` is wrapped as a tensor (.Tensor); rounding_mode selects .Tensor_mode
@@ -144,7 +128,7 @@ def true_divide_(self, other):
     return aten.true_divide_.Tensor(self, other)
 
 
-for _f in (div_, divide_, true_divide_, index_put_, scatter_, round_, uniform_, normal_):
+for _f in (div_, divide_, true_divide_, index_put_, scatter_, round_):
     setattr(Tensor, _f.__name__, _f)
 
 
@@ -366,6 +350,8 @@ Tensor.unique = F.unique     # torch's Tensor.unique is torch.unique (a Python f
 
 
 for _name, _f in _shape_functions.METHODS.items():      # varargs bindings of shape ops
+    setattr(Tensor, _name, _f)
+for _name, _f in _math_functions.METHODS.items():       # resize_ (varargs) and resize_as_
     setattr(Tensor, _name, _f)
 
 

@@ -128,6 +128,9 @@ def resolve(torch, info):
         # a lambda over the public surface (x.T, torch.randn(...)): present when its name is
         leaf = name.split(".")[-1]
         target = _me_root(name) or getattr(me.Tensor, leaf, None)
+        if target is None and info.inplace_variant is getattr(torch.Tensor, leaf + "_", False):
+            # torch has only the in-place method (cauchy_, uniform_): the OpInfo's lambda calls it
+            target = getattr(me.Tensor, leaf + "_", None)
         if target is None:
             return None, f"no minexport.{name} / Tensor.{leaf}"
         return _rebound_lambda(fn), f"OpInfo lambda over minexport ({name})"

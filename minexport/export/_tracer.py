@@ -206,6 +206,10 @@ class ExportTracer(SymbolicTracing, Tracer):
                 g = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t, node))
                 if isinstance(t, Tensor):
                     t._node = g
+                elif isinstance(out, tuple) and isinstance(t, list):
+                    # a list among a tuple's outputs (histogramdd's bin_edges): one getitem more per tensor
+                    for j, x in enumerate(t):
+                        x._node = self.graph.call_function(operator.getitem, (g, j), meta=self.node_meta(x, node))
             return out
         return out
 

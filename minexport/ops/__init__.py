@@ -13,6 +13,7 @@ from . import sorting, quantiles, uniques, scans, distances
 from . import view_aliases, einsum, dropout_extra
 from . import gamma_functions, segment_reduce, multilabel_margin, fractional_pool, ctc_loss
 from . import auto_functionalize
+from . import blas_vector, samplers, numeric, histograms, resize
 from .schema import parse_schema
 
 

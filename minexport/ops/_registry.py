@@ -294,7 +294,9 @@ def _make_eager(op):
     elif kind == "tuple":
         def eager(*args, **kwargs):
             # None stands for an output the op did not compute (a backward op's output_mask)
-            return tuple(None if r is None else make(r) for r in run(args, kwargs))
+            # a list among the outputs (histogramdd's bin_edges) is a list of tensors
+            return tuple(None if r is None else [make(x) for x in r] if type(r) is list else make(r)
+                         for r in run(args, kwargs))
     elif kind == "none":
         def eager(*args, **kwargs):
             run(args, kwargs)
