@@ -19,6 +19,8 @@ from ._functions import *  # noqa: F403
 from ._functions import (abs, all, any, max, min, pow, round, sum,
                          return_types, no_grad, enable_grad, inference_mode, _check, _check_is_size)
 from ._shape_functions import *  # noqa: F403
+from . import _functions as _fns
+globals().update({_n: getattr(_fns, _n) for _n in _fns.UNDERSCORE_FUNCTIONS})
 from . import _tensor_methods
 from ._random import manual_seed, seed
 
