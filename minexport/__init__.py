@@ -20,9 +20,11 @@ from ._functions import (abs, all, any, max, min, pow, round, sum,
                          return_types, no_grad, enable_grad, inference_mode, _check, _check_is_size)
 from ._shape_functions import *  # noqa: F403
 from . import _functions as _fns
-globals().update({_n: getattr(_fns, _n) for _n in _fns.UNDERSCORE_FUNCTIONS})
 from . import _tensor_methods
 from ._random import manual_seed, seed
+
+# the generated torch._xxx functions, which `import *` skips
+globals().update({_n: getattr(_fns, _n) for _n in _fns.UNDERSCORE_FUNCTIONS})
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64

@@ -131,7 +131,7 @@ def resolve(torch, info):
         if target is None:
             return None, f"no minexport.{name} / Tensor.{leaf}"
         return _rebound_lambda(fn), f"OpInfo lambda over minexport ({name})"
-    if isinstance(fn, (torch._ops.OpOverload, torch._ops.OpOverloadPacket)) and fn.namespace == "aten":
+    if isinstance(fn, (torch._ops.OpOverload, torch._ops.OpOverloadPacket)) and str(fn).startswith("aten."):
         # an ATen op torch has no public name for (aten.slice.Tensor): minexport's registration of it
         return _me_aten(fn)
     if isinstance(fn, types.FunctionType) and fn.__module__.startswith("torch.testing"):
