@@ -14,7 +14,7 @@ from . import ops
 from ._factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                          linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                          scalar_tensor, tensor, zeros, zeros_like)
-from ._factories import empty_strided
+from ._factories import empty_strided, empty_permuted
 from ._functions import *  # noqa: F403
 from ._functions import (abs, all, any, max, min, pow, round, sum,
                          return_types, no_grad, enable_grad, inference_mode, _check, _check_is_size)

@@ -647,3 +647,9 @@ def sym_float(a):
 def sym_not(a):
     """not for symbolic bools."""
     return not a
+
+
+# ------------------------------------------------- complex ops on real tensors ----
+def conj(input):
+    """The complex conjugate: on a real tensor (every minexport tensor) the tensor itself, as torch returns it."""
+    return input
