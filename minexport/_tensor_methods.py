@@ -488,8 +488,7 @@ Tensor.__hash__ = lambda self: id(self)
 
 # ---------------------------------------- complex-number surface on real tensors ----
 def _H(self):
-    # a 0-d tensor is its own conjugate transpose (torch returns it as is)
-    return self if self.ndim == 0 else aten.matrix_H.default(self)
+    return aten.matrix_H.default(self)
 
 
 def _mH(self):

@@ -12,7 +12,7 @@ import math
 from .. import dtypes as dt
 from .._tensor import make_fake
 from ._common import (check, copy_array, dtype_of, empty_strided_array, fake_like, fmt_shape, promote,
-                      torch_type_name, wrap_dim)
+                      wrap_dim)
 from ._registry import FUNCTION_AND_METHOD, aten, register
 from .pointwise import int_to_float, same, unary
 from .shape_extra import composite
@@ -60,28 +60,32 @@ _MT = aten.mT.default
 
 
 def _conjugate_transpose(schema, message, ndim_ok):
-    """A conjugate transpose: on real tensors mT's view (and decomposition), refused where torch refuses."""
-    def checked(self):
-        check(ndim_ok(len(self.shape)), lambda: message.format(len(self.shape)))
+    """A conjugate transpose: on real tensors mT's view (and decomposition), refused where torch refuses;
+    a 0-d tensor is its own transpose (an alias)."""
+    def target(self):
+        n = len(self.shape)
+        check(ndim_ok(n), lambda: message.format(n))
+        return _MT if n else _ALIAS
 
     def meta(self):
-        checked(self)
-        return _MT.meta(self)
+        return target(self).meta(self)
 
     def kernel(xp, self):
-        checked(self)
-        return _MT.kernel(xp, self)
+        return target(self).kernel(xp, self)
+
+    def decomposition(self):
+        return _MT.decomposition(self) if target(self) is _MT else _ALIAS(self)
 
     return register(schema, meta=meta, kernel=kernel, tags=("view",), variants=("method",) if "mH" in schema
-                    else (), view=_MT.view, decomposition=_MT.decomposition)
+                    else (), view=_MT.view, decomposition=decomposition)
 
 
 _conjugate_transpose("mH(Tensor(a) self) -> Tensor(a)",
                      "tensor.mH is only supported on matrices or batches of matrices. Got {}-D tensor.",
-                     lambda n: n >= 2)
+                     lambda n: n != 1)
 _conjugate_transpose("matrix_H(Tensor(a) self) -> Tensor(a)",
                      "tensor.H is only supported on matrices (2-D tensors). Got {}-D tensor. For batches of "
-                     "matrices, consider using tensor.mH", lambda n: n == 2)
+                     "matrices, consider using tensor.mH", lambda n: n in (0, 2))
 
 
 # ------------------------------------------------------------- sum_to_size --
@@ -117,6 +121,8 @@ composite("sum_to_size(Tensor self, SymInt[] size) -> Tensor", _sum_to_size_kern
 # ------------------------------------------------------ splits that copy --
 def _chunk_pieces(size, chunks):
     check(chunks > 0, lambda: f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if size == 0:            # an empty dim gives `chunks` empty pieces
+        return [0] * chunks
     step = (size + chunks - 1) // chunks
     return _split_pieces(size, step)
 
@@ -242,7 +248,6 @@ register(f"empty_permuted(SymInt[] size, int[] physical_layout, *, {_FACTORY_KW}
 
 # ------------------------------------------------------------ backward ops --
 def _dropout_backward_meta(grad_output, mask, scale):
-    check(dtype_of(mask) is dt.bool, lambda: f"Mask should be Bool Scalar Type {torch_type_name(dtype_of(mask))}")
     # an integer grad times the float scale promotes, as torch's mul does
     return fake_like(grad_output.shape, promote(grad_output, float(scale)), grad_output)
 

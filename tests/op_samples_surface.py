@@ -1,0 +1,104 @@
+"""Sample rows for the public surface of internal ATen ops (ops/internal_surface.py): complex ops on real
+tensors, sum_to_size, the unsafe splits, the copying twins of views, the strided empty factories, and
+native_dropout_backward / _softmax_backward_data."""
+import numpy as np
+
+import minexport as me
+from op_samples import B, Sample, T, samples
+
+
+@samples("aten.resolve_conj.default", "aten.resolve_neg.default", "aten.real.default", "aten.imag.default",
+         "aten.conj_physical.default", "aten.conj_physical_.default")
+def _real_identities():
+    return [Sample(T(3, 4)), Sample(T(2, 3, dtype=me.float64, noncontig=True)), Sample(T(4, dtype=me.int64)),
+            Sample(B(2, 2)), Sample(T(0, 2)), Sample(T())]
+
+
+@samples("aten.angle.default")
+def _angle():
+    x = T(3, 4)
+    x[0, 0], x[0, 1], x[0, 2], x[1, 0] = float("nan"), -0.0, float("-inf"), 0.0
+    return [Sample(x), Sample(T(2, 3, dtype=me.float64, noncontig=True)), Sample(T(5, dtype=me.int64)),
+            Sample(B(3)), Sample(T(0, 2)), Sample(T())]
+
+
+@samples("aten.mH.default")
+def _mH():
+    return [Sample(T(3, 4)), Sample(T(2, 3, 4, noncontig=True)), Sample(T(2, 1, 3, 5, dtype=me.int64)),
+            Sample(T(4)), Sample(T())]
+
+
+@samples("aten.matrix_H.default")
+def _matrix_H():
+    return [Sample(T(3, 4)), Sample(T(2, 5, noncontig=True)), Sample(T(3, 3, dtype=me.int64)), Sample(T(4)),
+            Sample(T(2, 3, 4)), Sample(T())]
+
+
+@samples("aten.sum_to_size.default")
+def _sum_to_size():
+    return [Sample(T(2, 3, 4), [3, 1]), Sample(T(2, 3, 4), [1, 3, 1]), Sample(T(2, 3, 4), [2, 3, 4]),
+            Sample(T(2, 3, 4, dtype=me.int64), [4]), Sample(T(5, noncontig=True), [1]), Sample(T(), []),
+            Sample(B(2, 3), [1, 3]), Sample(T(2, 3, 4), [5]), Sample(T(2, 3, 4), [3, 1, 4, 1])]
+
+
+@samples("aten.unsafe_chunk.default")
+def _unsafe_chunk():
+    return [Sample(T(5, 4), 2), Sample(T(5, 4), 3, 1), Sample(T(2, 6, dtype=me.int64), 4, -1), Sample(T(0, 3), 2),
+            Sample(T(3, 4), 0)]
+
+
+@samples("aten.unsafe_split.Tensor")
+def _unsafe_split():
+    return [Sample(T(5, 4), 2), Sample(T(5, 4), 3, 1), Sample(T(2, 6, dtype=me.int64), 4, -1),
+            Sample(T(0, 3), 0), Sample(T(3, 4), -1)]
+
+
+@samples("aten.split_with_sizes_copy.default")
+def _split_with_sizes_copy():
+    return [Sample(T(5, 4), [2, 3]), Sample(T(5, 4, noncontig=True), [1, 1, 2], 1),
+            Sample(T(2, 6, dtype=me.int64), [6], -1), Sample(T(5, 4), [2, 2])]
+
+
+@samples("aten.unfold_copy.default")
+def _unfold_copy():
+    return [Sample(T(5, 4), 0, 2, 1), Sample(T(3, 8, noncontig=True), 1, 3, 2),
+            Sample(T(6, dtype=me.int64), 0, 6, 1), Sample(T(), 0, 1, 1), Sample(T(3, 4), 1, 5, 1)]
+
+
+@samples("aten.as_strided_copy.default")
+def _as_strided_copy():
+    return [Sample(T(3, 3), [2, 2], [1, 2]), Sample(T(3, 3), [2, 2], [1, 2], 1),
+            Sample(T(16, dtype=me.int64), [2, 1, 1, 2], [1, 7, 7, 1]), Sample(T(4), [2], [2])]
+
+
+# uninitialized values: shapes, dtypes (and the strides, through the meta check) only
+@samples("aten.new_empty_strided.default", random=True)
+def _new_empty_strided():
+    return [Sample(T(5, 5), [2, 0], [3, 4]), Sample(T(5), [2, 3], [7, 8], dtype=me.float64),
+            Sample(T(2, dtype=me.int64), [1, 1, 12], [5, 20, 10]), Sample(T(), [], []), Sample(T(3), [2], [1, 1])]
+
+
+@samples("aten.empty_permuted.default", random=True)
+def _empty_permuted():
+    return [Sample([2, 3, 4], [2, 0, 1]), Sample([1, 3, 5], [0, 2, 1], dtype=me.int64), Sample([], []),
+            Sample([0, 2], [1, 0]), Sample([2, 3], [0, 0])]
+
+
+@samples("aten.native_dropout_backward.default")
+def _native_dropout_backward():
+    return [Sample(T(3, 4), B(3, 4), 2.0), Sample(T(2, 3, dtype=me.float64, noncontig=True), B(2, 3), 0.5),
+            Sample(T(4, dtype=me.int64), B(4), 2.0), Sample(T(3), T(3), 1.0), Sample(T(0, 2), B(0, 2), 1.5)]
+
+
+def _softmax_of(*shape, dim, dtype=me.float32):
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype.numpy_dtype)
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return me.from_numpy(e / e.sum(axis=dim, keepdims=True))
+
+
+@samples("aten._softmax_backward_data.default")
+def _softmax_backward_data():
+    return [Sample(T(3, 4), _softmax_of(3, 4, dim=1), 1, me.float32),
+            Sample(T(2, 3, 4, dtype=me.float64), _softmax_of(2, 3, 4, dim=0, dtype=me.float64), 0, me.float64),
+            Sample(T(5), _softmax_of(5, dim=0), -1, me.float32), Sample(T(3, 4), _softmax_of(3, 4, dim=1), 2,
+                                                                          me.float32)]
