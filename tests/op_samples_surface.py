@@ -102,3 +102,45 @@ def _softmax_backward_data():
             Sample(T(2, 3, 4, dtype=me.float64), _softmax_of(2, 3, 4, dim=0, dtype=me.float64), 0, me.float64),
             Sample(T(5), _softmax_of(5, dim=0), -1, me.float32), Sample(T(3, 4), _softmax_of(3, 4, dim=1), 2,
                                                                           me.float32)]
+
+
+@samples("aten._chunk_cat.default")
+def _chunk_cat():
+    return [Sample([T(1, 2, 3), T(1, 2, 3)], -1, 5), Sample([T(3, 3, 2, 1), T(1, 4, 2, 2), T(2, 1, 3, 3)], 0, 2),
+            Sample([T(2, 3, 3), T(2, 3, 1, 2), T(2, 3)], 1, 3), Sample([T(2, 3, dtype=me.int64)], 1, 2),
+            Sample([T(2, 3), T(2, 3, dtype=me.float64)], 1, 2), Sample([T(2, 3), T(0, 3)], 1, 2),
+            Sample([T(2, 3), T(3, 3)], 1, 2), Sample([T(2, 3)], 1, 0)]
+
+
+def _grid(*sizes, bounds):
+    """Broadcasting index tensors over a grid of `sizes`, running 0, 1, ... past `bounds` (the indexed sizes),
+    and a mask that keeps a random half of the in-range positions (torch leaves out-of-range ones undefined
+    unless masked)."""
+    n = len(sizes)
+    grid = [np.arange(s, dtype=np.int64).reshape((1,) * i + (s,) + (1,) * (n - i - 1)) for i, s in enumerate(sizes)]
+    inside = np.ones(sizes, dtype=bool)
+    for g, b in zip(grid, bounds):
+        inside &= g < b
+    mask = inside & (np.random.default_rng(len(sizes)).random(sizes) > 0.5)
+    return me.from_numpy(mask), [me.from_numpy(g) for g in grid]
+
+
+@samples("aten._unsafe_masked_index.default")
+def _unsafe_masked_index():
+    def row(x, sizes, fill, drop=None):
+        mask, idx = _grid(*sizes, bounds=x.shape)
+        if drop is not None:
+            idx[drop] = None
+        return Sample(x, mask, idx, fill)
+    return [row(T(5, 5), (7, 7), -2.5), row(T(5, 5, 5), (3, 6, 2), 0), row(T(4, 3, dtype=me.int64), (4, 3), 7),
+            row(T(0, 3), (2, 3), 1.5), row(T(5, 5), (5, 2), 1.0, drop=0)]
+
+
+@samples("aten._unsafe_masked_index_put_accumulate.default")
+def _unsafe_masked_index_put_accumulate():
+    def row(x, sizes, values):
+        mask, idx = _grid(*sizes, bounds=x.shape)
+        return Sample(x, mask, idx, values)
+    return [row(T(5, 5), (7, 7), T(7, 7)), row(T(5, 5, 5), (3, 6, 2), T(3, 6, 2)),
+            row(T(4, 3, dtype=me.int64), (4, 3), T(4, 3, dtype=me.int64)), row(T(0, 3), (2, 3), T(2, 3)),
+            row(T(3, 3), (2, 2), T(2, 2, dtype=me.float64))]

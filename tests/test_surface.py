@@ -37,6 +37,11 @@ CASES = {
     "zero_": lambda t, x: t.zero_(x.clone()),
     "native_dropout_backward": lambda t, x: t.ops.aten.native_dropout_backward(x, x > 0, 2.0),
     "_softmax_backward_data": lambda t, x: t._softmax_backward_data(x, x.softmax(1), 1, t.float32),
+    "_chunk_cat": lambda t, x: t._chunk_cat([x, x[:, :2]], 1, 2),
+    "_unsafe_masked_index": lambda t, x: t._unsafe_masked_index(
+        x[0], t.cat([x[1], x[1, :, :1]], 1) > 0, [t.arange(3).view(3, 1), t.arange(5).view(1, 5)], 0.5),
+    "_unsafe_masked_index_put_accumulate": lambda t, x: t._unsafe_masked_index_put_accumulate(
+        x[0], x[1, :, :3] > 0, [t.arange(3).view(3, 1) * 2 - 2, t.arange(3).view(1, 3) + 2], x[1, :, :3]),
 }
 
 

@@ -12,7 +12,7 @@ import math
 from .. import dtypes as dt
 from .._tensor import make_fake
 from ._common import (check, copy_array, dtype_of, empty_strided_array, fake_like, fmt_shape, promote,
-                      wrap_dim)
+                      torch_type_name, wrap_dim)
 from ._registry import FUNCTION_AND_METHOD, aten, register
 from .pointwise import int_to_float, same, unary
 from .shape_extra import composite
@@ -292,3 +292,126 @@ def _softmax_backward_decomp(grad_output, output, dim, input_dtype):
 register("_softmax_backward_data(Tensor grad_output, Tensor output, int dim, ScalarType input_dtype) -> Tensor",
          meta=_softmax_backward_meta, kernel=_softmax_backward_kernel, variants=_FN,
          decomposition=_softmax_backward_decomp)
+
+
+# --------------------------------------------------------------- _chunk_cat --
+def _chunk_cat_dim(shapes, dtypes, dim, num_chunks):
+    """The dim _chunk_cat splits, after torch's checks of its inputs."""
+    check(num_chunks >= 1, "_chunk_cat expects positive num_chunks")
+    check(len(shapes) > 0, "_chunk_cat expects a non-empty input tensor list")
+    for shape, d in zip(shapes, dtypes):
+        check(_numel(shape) > 0, "_chunk_cat expects non-empty tensor")
+        check(d is dtypes[0], "_chunk_cat expects all input tensors with the same dtype")
+    if all(len(s) == len(shapes[0]) for s in shapes):
+        dim = wrap_dim(dim, len(shapes[0]))
+    else:
+        check(dim >= 0, "_chunk_cat expects non-negative dim when input tensors have different ndims")
+        check(all(dim < len(s) for s in shapes), "_chunk_cat expects dim < ndim for all input tensors")
+    check(all(tuple(s[:dim]) == tuple(shapes[0][:dim]) for s in shapes),
+          "_chunk_cat expects same sizes of 0,...,dim-1 dimensions for all tensors")
+    return dim
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n = n * s
+    return n
+
+
+def _padded_size(size, num_chunks):
+    return (size + num_chunks - 1) // num_chunks * num_chunks
+
+
+def _chunk_cat_decomp(tensors, dim, num_chunks):
+    # each tensor padded with zeros along dim to a multiple of num_chunks, viewed as (..., num_chunks, rest),
+    # and all of them concatenated along the rest
+    dim = _chunk_cat_dim([tuple(t.shape) for t in tensors], [t.dtype for t in tensors], dim, num_chunks)
+    pieces = []
+    for t in tensors:
+        size = t.shape[dim]
+        padded = _padded_size(size, num_chunks)
+        if padded != size:
+            t = aten.constant_pad_nd.default(t, [0] * 2 * (t.ndim - dim - 1) + [0, padded - size], 0)
+        pieces.append(aten.view.default(t, list(t.shape[:dim]) + [num_chunks, -1]))
+    return aten.cat.default(pieces, dim + 1)
+
+
+def _chunk_cat_kernel(xp, tensors, dim, num_chunks):
+    dim = _chunk_cat_dim([a.shape for a in tensors], [dtype_of(a) for a in tensors], dim, num_chunks)
+    pieces = []
+    for a in tensors:
+        pad = [(0, 0)] * a.ndim
+        pad[dim] = (0, _padded_size(a.shape[dim], num_chunks) - a.shape[dim])
+        pieces.append(xp.pad(a, pad).reshape(a.shape[:dim] + (num_chunks, -1)))
+    return xp.concatenate(pieces, axis=dim + 1)
+
+
+composite("_chunk_cat(Tensor[] tensors, int dim, int num_chunks) -> Tensor", _chunk_cat_kernel, _chunk_cat_decomp,
+          variants=_FN)
+
+
+# ---------------------------------------------------- masked index (upsampling) --
+def _masked_index_check(mask, indices):
+    for index in indices:
+        check(index is None or dtype_of(index) in (dt.int64, dt.int32),
+              "tensors used as indices must be long or int tensors", IndexError)
+    check(dtype_of(mask) is dt.bool, "tensors used as masks must be bool tensors")
+
+
+def _unsafe_masked_index_decomp(self, mask, indices, fill):
+    # indices clamped into range, gathered, and the masked-out positions filled
+    _masked_index_check(mask, indices)
+    if _numel(self.shape) == 0:
+        shape = aten.index.Tensor.meta(self, indices).shape
+        return aten.full.default(list(shape), fill, dtype=self.dtype, device=self.device)
+    clamped = [None if ix is None else aten.clamp.default(ix, 0, self.shape[i] - 1) for i, ix in enumerate(indices)]
+    return aten.masked_fill.Scalar(aten.index.Tensor(self, clamped), aten.bitwise_not.default(mask), fill)
+
+
+
+def _unsafe_masked_index_kernel(xp, self, mask, indices, fill):
+    _masked_index_check(mask, indices)
+    if self.size == 0:
+        shape = aten.index.Tensor.kernel(xp, xp.zeros((1,) * self.ndim, self.dtype), [
+            None if ix is None else xp.zeros_like(ix) for ix in indices]).shape
+        return xp.full(shape, fill, dtype=self.dtype)
+    gathered = aten.index.Tensor.kernel(xp, self, [None if ix is None else xp.clip(ix, 0, self.shape[i] - 1)
+                                                   for i, ix in enumerate(indices)])
+    return xp.where(mask, gathered, xp.asarray(fill).astype(self.dtype))
+
+
+composite("_unsafe_masked_index(Tensor self, Tensor mask, Tensor?[] indices, Scalar fill) -> Tensor",
+          _unsafe_masked_index_kernel, _unsafe_masked_index_decomp, variants=_FN)
+
+
+def _put_check(self, mask, indices, values):
+    _masked_index_check(mask, indices)
+    check(dtype_of(self) is dtype_of(values),
+          lambda: f"Index put requires the source and destination dtypes match, got "
+                  f"{torch_type_name(dtype_of(self))} for the destination and {torch_type_name(dtype_of(values))} "
+                  f"for the source.")
+
+
+def _unsafe_masked_index_put_decomp(self, mask, indices, values):
+    # values at masked-out positions become 0, then are summed into the (clamped) indexed positions
+    _put_check(self, mask, indices, values)
+    if _numel(self.shape) == 0:
+        return aten.clone.default(self)
+    clamped = [None if ix is None else aten.clamp.default(ix, -self.shape[i], self.shape[i] - 1)
+               for i, ix in enumerate(indices)]
+    kept = aten.masked_fill.Scalar(values, aten.bitwise_not.default(mask), 0)
+    return aten.index_put.default(self, clamped, kept, True)
+
+
+def _unsafe_masked_index_put_kernel(xp, self, mask, indices, values):
+    _put_check(self, mask, indices, values)
+    if self.size == 0:
+        return self.copy()
+    kept = xp.where(mask, values, xp.zeros((), values.dtype))
+    clamped = [None if ix is None else xp.clip(ix, -self.shape[i], self.shape[i] - 1) for i, ix in enumerate(indices)]
+    return aten.index_put.default.kernel(xp, self, clamped, kept, True)
+
+
+composite("_unsafe_masked_index_put_accumulate(Tensor self, Tensor mask, Tensor?[] indices, Tensor values) -> Tensor",
+          _unsafe_masked_index_put_kernel, _unsafe_masked_index_put_decomp, variants=_FN)
