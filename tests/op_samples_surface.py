@@ -144,3 +144,26 @@ def _unsafe_masked_index_put_accumulate():
     return [row(T(5, 5), (7, 7), T(7, 7)), row(T(5, 5, 5), (3, 6, 2), T(3, 6, 2)),
             row(T(4, 3, dtype=me.int64), (4, 3), T(4, 3, dtype=me.int64)), row(T(0, 3), (2, 3), T(2, 3)),
             row(T(3, 3), (2, 2), T(2, 2, dtype=me.float64))]
+
+
+def _stats(c, dtype=me.float32):
+    """Fresh running statistics (mean, var) for c channels."""
+    return T(c, dtype=dtype), T(c, dtype=dtype, low=0.5, high=2.0)
+
+
+@samples("aten.native_batch_norm.default")
+def _native_batch_norm():
+    return [Sample(T(4, 3, 5), T(3), T(3), *_stats(3), True, 0.1, 1e-5),
+            Sample(T(4, 3, 5), None, None, *_stats(3), False, 0.1, 1e-5),
+            Sample(T(4, 3, 2, 2, dtype=me.float64), T(3, dtype=me.float64), None, *_stats(3, me.float64), True, 0.5,
+                   0.6),
+            Sample(T(4, 3), T(3), T(3), None, None, True, 0.1, 1e-5),
+            Sample(T(4, 3), None, None, _stats(3)[0], None, True, 0.1, 1e-5),
+            Sample(T(4, 3, 5), T(3), T(3), *_stats(3), False, -1.2, 1e-5)]
+
+
+@samples("aten._batch_norm_with_update.default", "aten._batch_norm_with_update_functional.default")
+def _batch_norm_with_update():
+    return [Sample(T(4, 3, 5), T(3), T(3), *_stats(3), 0.1, 1e-5),
+            Sample(T(4, 3, 5), None, None, *_stats(3), 0.1, 1e-5),
+            Sample(T(4, 3, 2, 2, dtype=me.float64), T(3, dtype=me.float64), None, *_stats(3, me.float64), 0.5, 0.6)]
