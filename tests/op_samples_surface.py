@@ -167,3 +167,18 @@ def _batch_norm_with_update():
     return [Sample(T(4, 3, 5), T(3), T(3), *_stats(3), 0.1, 1e-5),
             Sample(T(4, 3, 5), None, None, *_stats(3), 0.1, 1e-5),
             Sample(T(4, 3, 2, 2, dtype=me.float64), T(3, dtype=me.float64), None, *_stats(3, me.float64), 0.5, 0.6)]
+
+
+@samples("aten._upsample_bilinear2d_aa.default")
+def _upsample_bilinear2d_aa():
+    return [Sample(T(2, 3, 10, 20), [5, 7], False), Sample(T(1, 2, 10, 20), [17, 18], False, 1.7, 0.9),
+            Sample(T(2, 3, 6, 8), [12, 3], True), Sample(T(1, 1, 5, 5, dtype=me.float64), [2, 9], False),
+            Sample(T(1, 2, 4, 4), [4, 4], False), Sample(T(1, 1, 4, 4, dtype=me.int64), [2, 2], False),
+            Sample(T(2, 4, 4), [2, 2], False), Sample(T(1, 1, 4, 4), [0, 2], False),
+            Sample(T(1, 3, 13, 17, dtype=me.uint8, low=0, high=255), [5, 30], False)]
+
+
+@samples("aten._upsample_bilinear2d_aa.vec")
+def _upsample_bilinear2d_aa_vec():
+    return [Sample(T(2, 3, 10, 20), [5, 7], False, None), Sample(T(1, 2, 10, 20), None, False, [1.7, 0.9]),
+            Sample(T(2, 3, 6, 8), None, True, [0.5, 2.0]), Sample(T(1, 1, 4, 4), [2, 2], False, [0.5, 0.5])]

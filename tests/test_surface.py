@@ -38,6 +38,10 @@ CASES = {
     "native_dropout_backward": lambda t, x: t.ops.aten.native_dropout_backward(x, x > 0, 2.0),
     "_softmax_backward_data": lambda t, x: t._softmax_backward_data(x, x.softmax(1), 1, t.float32),
     "_chunk_cat": lambda t, x: t._chunk_cat([x, x[:, :2]], 1, 2),
+    "interpolate_antialias": lambda t, x: t.nn.functional.interpolate(x[None], size=[2, 3], mode="bilinear",
+                                                                      antialias=True),
+    "interpolate_antialias_scale": lambda t, x: t.nn.functional.interpolate(
+        x[None], scale_factor=0.6, mode="bilinear", antialias=True, align_corners=True),
     "_unsafe_masked_index": lambda t, x: t._unsafe_masked_index(
         x[0], t.cat([x[1], x[1, :, :1]], 1) > 0, [t.arange(3).view(3, 1), t.arange(5).view(1, 5)], 0.5),
     "_unsafe_masked_index_put_accumulate": lambda t, x: t._unsafe_masked_index_put_accumulate(

@@ -815,17 +815,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if not interpolating and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    if antialias and mode not in ("bilinear", "bicubic"):
+    if antialias and (mode not in ("bilinear", "bicubic") or input.dim() != 4):
         raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
                          "as input")
-    if antialias:
-        raise NotImplementedError("interpolate(antialias=True) is not supported by minexport")
+    if antialias and mode == "bicubic":
+        raise NotImplementedError("interpolate(mode='bicubic', antialias=True) is not supported by minexport")
     n = input.dim() - 2
     output_size, scales = _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, n)
     if n not in ops:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                   f"{' or '.join(f'{d + 2}D' for d in ops)} input")
-    op = getattr(aten, ops[n])
+    # antialiased bilinear resizing is an op of its own (4-D only, checked above)
+    op = aten._upsample_bilinear2d_aa if antialias else getattr(aten, ops[n])
     if mode == "area":
         if output_size is None:
             output_size = [int(math.floor(float(input.shape[2 + i]) * scales[i])) for i in range(n)]

@@ -11,5 +11,5 @@ from . import activations, elementwise, aliases
 from . import model_surface
 from . import sorting, quantiles, uniques, scans, distances
 from . import view_aliases, einsum, dropout_extra
-from . import internal_surface, internal_norms
+from . import internal_surface, internal_norms, internal_upsample
 from .schema import parse_schema
