@@ -153,3 +153,12 @@ def test_real_tensor_refusals_match_torch():
         me.ones(3).mH
     with pytest.raises(RuntimeError, match=r"size \{\[5\]\} is not expandable to size \{\[2, 3, 4\]\}"):
         x.sum_to_size(5)
+
+
+@pytest.mark.parametrize("fn", ["chunk", "unsafe_chunk"])
+def test_chunk_of_an_empty_dim_gives_chunks_pieces(fn):
+    """torch.chunk(x, n) of a dim of size 0 gives n empty pieces (not one)."""
+    for shape, chunks, dim in (((0, 3), 2, 0), ((3, 0), 3, 1)):
+        ours = getattr(me, fn)(me.zeros(*shape), chunks, dim)
+        theirs = getattr(torch, fn)(torch.zeros(*shape), chunks, dim)
+        assert [tuple(t.shape) for t in ours] == [tuple(t.shape) for t in theirs]

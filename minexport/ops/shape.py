@@ -814,6 +814,8 @@ def _split_steps(outputs, arg, dim=0):
 
 def _chunk_sizes(size, chunks):
     check(chunks > 0, lambda: f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if size == 0:            # an empty dim gives `chunks` empty pieces, as torch's chunk does
+        return [0] * chunks
     return split_sizes(size, (size + chunks - 1) // chunks)
 
 
