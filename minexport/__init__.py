@@ -14,15 +14,19 @@ from . import ops
 from ._factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                          linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                          scalar_tensor, tensor, zeros, zeros_like)
-from ._factories import empty_strided
+from ._factories import empty_strided, empty_permuted
 from ._functions import *  # noqa: F403
 from ._functions import (abs, all, any, max, min, pow, round, sum,
                          return_types, no_grad, enable_grad, inference_mode, _check, _check_is_size)
 from ._functions import _segment_reduce
 from ._shape_functions import *  # noqa: F403
 from ._math_functions import *  # noqa: F403
+from . import _functions as _fns
 from . import _tensor_methods
 from ._random import manual_seed, seed
+
+# the generated torch._xxx functions, which `import *` skips
+globals().update({_n: getattr(_fns, _n) for _n in _fns.UNDERSCORE_FUNCTIONS})
 
 half, float, double = float16, float32, float64
 short, int, long = int16, int32, int64

@@ -16,7 +16,7 @@ from .runtime import backends
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
            "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "arange", "linspace",
            "eye", "rand", "randn", "randint", "scalar_tensor",
-           "empty_strided"]
+           "empty_strided", "empty_permuted"]
 
 
 def _sizes(size):
@@ -251,4 +251,11 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=Non
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """An uninitialized tensor of `size` laid out with `stride` (default float dtype)."""
     return _finish(aten.empty_strided.default(_sizes((size,)), list(stride), **_placement(dtype, device)),
+                   requires_grad)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
+                   pin_memory=False):
+    """An uninitialized tensor of `size` whose dims lie in memory in the order `physical_layout`."""
+    return _finish(aten.empty_permuted.default(_sizes((size,)), list(physical_layout), **_placement(dtype, device)),
                    requires_grad)

@@ -576,6 +576,10 @@ for _name, _ops in _AS_FUNCTIONS.items():
 
 _where_by_schema = _generated(aten.where, _AS_FUNCTIONS["where"])
 
+# torch.<name> functions spelled with a leading underscore (torch._chunk_cat, ...): `import *` skips them,
+# so the package imports them by this list
+UNDERSCORE_FUNCTIONS = tuple(sorted(n for n in _AS_FUNCTIONS if n.startswith("_")))
+
 # torch's aliases of ops minexport registers under one name: alias -> registered name
 # (`_tensor_methods` attaches the same aliases as methods)
 # (the aliases torch records as ops of their own, multiply or clip, are registered ops: ops/aliases.py)
@@ -647,3 +651,9 @@ def sym_not(a):
 
 # (issue 12, special) torch._segment_reduce is torch.segment_reduce under its older name
 _segment_reduce = globals()["segment_reduce"]
+
+
+# ------------------------------------------------- complex ops on real tensors ----
+def conj(input):
+    """The complex conjugate: on a real tensor (every minexport tensor) the tensor itself, as torch returns it."""
+    return input

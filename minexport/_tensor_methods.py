@@ -477,3 +477,25 @@ for _name, _fn in _OPERATORS.items():
 # NumPy defers to these operators when a NumPy scalar or array is on the left (`np.float64(2) * t`)
 Tensor.__array_priority__ = 1000
 Tensor.__hash__ = lambda self: id(self)
+
+
+
+# ---------------------------------------- complex-number surface on real tensors ----
+def _H(self):
+    return aten.matrix_H.default(self)
+
+
+def _mH(self):
+    return aten.mH.default(self)
+
+
+def sum_to_size(self, *size):
+    """Sum dims away until the tensor has `size` (as sizes or one list): torch's reverse of expand."""
+    return aten.sum_to_size.default(self, F._varargs(size))
+
+
+Tensor.H = property(_H, doc="The conjugate transpose of a matrix (a view; the transpose for real tensors).")
+Tensor.mH = property(_mH, doc="The conjugate transpose of the last two dims (a view).")
+Tensor.conj = F.conj
+Tensor.sum_to_size = sum_to_size
+Tensor.__rdiv__ = _numpy_scalars_as_numbers(_rtruediv)

@@ -134,7 +134,29 @@ def resolve(torch, info):
         if target is None:
             return None, f"no minexport.{name} / Tensor.{leaf}"
         return _rebound_lambda(fn), f"OpInfo lambda over minexport ({name})"
+    if isinstance(fn, (torch._ops.OpOverload, torch._ops.OpOverloadPacket)) and str(fn).startswith("aten."):
+        # an ATen op torch has no public name for (aten.slice.Tensor): minexport's registration of it
+        return _me_aten(fn)
+    if isinstance(fn, types.FunctionType) and fn.__module__.startswith("torch.testing"):
+        # a helper of torch's test suite that calls the ATen op of the OpInfo's name (max_pool2d_backward)
+        if _me_root(f"ops.aten.{name}") is None:
+            return None, f"no minexport.ops.aten.{name}"
+        return _rebound_lambda(fn), f"OpInfo helper over minexport ({fn.__name__})"
     return None, f"op {getattr(fn, '__name__', fn)!r} is not a public torch name"
+
+
+def _me_aten(fn):
+    """(minexport's registration of torch's ATen OpOverload or OpOverloadPacket `fn`, how), or (None, why)."""
+    import torch
+    packet = fn.overloadpacket if isinstance(fn, torch._ops.OpOverload) else fn
+    path = f"ops.aten.{packet.__name__}"
+    if isinstance(fn, torch._ops.OpOverload):
+        path += f".{fn._overloadname}"
+    try:
+        ours = _attr_path(me, path)
+    except Exception:     # minexport's aten namespace refuses an unregistered name
+        ours = None
+    return (ours, f"minexport.{path}") if ours is not None else (None, f"no minexport.{path}")
 
 
 # -------------------------------------------------------------- converting --

@@ -823,17 +823,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if not interpolating and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    if antialias and mode not in ("bilinear", "bicubic"):
+    if antialias and (mode not in ("bilinear", "bicubic") or input.dim() != 4):
         raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
                          "as input")
-    if antialias:
-        raise NotImplementedError("interpolate(antialias=True) is not supported by minexport")
+    if antialias and mode == "bicubic":
+        raise NotImplementedError("interpolate(mode='bicubic', antialias=True) is not supported by minexport")
     n = input.dim() - 2
     output_size, scales = _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, n)
     if n not in ops:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                   f"{' or '.join(f'{d + 2}D' for d in ops)} input")
-    op = getattr(aten, ops[n])
+    # antialiased bilinear resizing is an op of its own (4-D only, checked above)
+    op = aten._upsample_bilinear2d_aa if antialias else getattr(aten, ops[n])
     if mode == "area":
         if output_size is None:
             output_size = [int(math.floor(float(input.shape[2 + i]) * scales[i])) for i in range(n)]
@@ -1175,3 +1176,23 @@ from ._special_functional import *  # noqa: E402, F403
 from ._special_functional import __all__ as _special_all  # noqa: E402
 
 __all__ += _special_all
+# ------------------------------------------------------ pooling with indices ----
+__all__ += ["max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices"]
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """1-D max pooling returning (values, indices) whatever `return_indices` says, as torch's does."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """2-D max pooling returning (values, indices) whatever `return_indices` says, as torch's does."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """3-D max pooling returning (values, indices) whatever `return_indices` says, as torch's does."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)

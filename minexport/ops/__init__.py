@@ -14,6 +14,7 @@ from . import view_aliases, einsum, dropout_extra
 from . import gamma_functions, segment_reduce, multilabel_margin, fractional_pool, ctc_loss
 from . import auto_functionalize
 from . import blas_vector, samplers, numeric, histograms, resize
+from . import internal_surface, internal_norms, internal_upsample
 from .schema import parse_schema
 
 

@@ -376,7 +376,7 @@ register("fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)", meta=_fill
 register("fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
          tags=("inplace",), variants=("method",), functional=_copy)
 register("zero_(Tensor(a!) self) -> Tensor(a!)", meta=lambda self: self,
-         kernel=lambda xp, self: write_into(xp, self, 0), tags=("inplace",), variants=("method",),
+         kernel=lambda xp, self: write_into(xp, self, 0), tags=("inplace",), variants=("function", "method"),
          functional=lambda self: aten.full_like.default(self, 0))
 
 

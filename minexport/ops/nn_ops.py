@@ -584,13 +584,13 @@ def _bn_legit_kernel(xp, input, weight, bias, running_mean, running_var, trainin
 
 register("_native_batch_norm_legit(Tensor input, Tensor? weight, Tensor? bias, Tensor(a!) running_mean, "
          "Tensor(b!) running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor)",
-         meta=_bn_legit_meta, kernel=_bn_legit_kernel, tags=("core",),
+         meta=_bn_legit_meta, kernel=_bn_legit_kernel, tags=("core",), variants=("function",),
          functional=lambda *args, **kwargs: aten._native_batch_norm_legit_functional.default(*args, **kwargs))
 register("_native_batch_norm_legit.no_stats(Tensor input, Tensor? weight, Tensor? bias, bool training, "
          "float momentum, float eps) -> (Tensor, Tensor, Tensor)",
          meta=lambda input, weight, bias, training, momentum, eps: _bn_meta_outputs(input, True),
          kernel=lambda xp, input, weight, bias, training, momentum, eps:
-         _bn_kernel(xp, input, weight, bias, None, None, True, momentum, eps), tags=("core",))
+         _bn_kernel(xp, input, weight, bias, None, None, True, momentum, eps), tags=("core",), variants=("function",))
 
 
 def _bn_functional_kernel(xp, input, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -673,7 +673,7 @@ register("native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? wei
          "-> (Tensor, Tensor, Tensor)",
          meta=_native_layer_norm_meta,
          kernel=lambda xp, input, normalized_shape, weight, bias, eps:
-         _ln_arrays(xp, input, normalized_shape, weight, bias, eps), tags=("core",))
+         _ln_arrays(xp, input, normalized_shape, weight, bias, eps), tags=("core",), variants=("function",))
 
 
 def _gn_check(shape, num_groups):
@@ -721,7 +721,7 @@ register("native_group_norm(Tensor input, Tensor? weight, Tensor? bias, SymInt N
          "int group, float eps) -> (Tensor, Tensor, Tensor)",
          meta=_native_group_norm_meta,
          kernel=lambda xp, input, weight, bias, N, C, HxW, group, eps: _gn_arrays(xp, input, weight, bias, group, eps),
-         tags=("core",))
+         tags=("core",), variants=("function",))
 
 
 # ---------------------------------------------------------------- dropout --

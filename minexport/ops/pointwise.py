@@ -533,10 +533,10 @@ def _rsub_scalar_decomp(self, other, alpha=1):
 
 
 binary("rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
-       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=(),
+       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=("function",),
        decomposition=_rsub_tensor_decomp)
 binary("rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
-       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=(),
+       lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=("function",),
        decomposition=_rsub_scalar_decomp)
 binary("div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", _div, same,
        "div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)", tags=("core",))

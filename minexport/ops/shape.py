@@ -820,6 +820,8 @@ def _split_steps(outputs, arg, dim=0):
 
 def _chunk_sizes(size, chunks):
     check(chunks > 0, lambda: f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if size == 0:            # an empty dim gives `chunks` empty pieces, as torch's chunk does
+        return [0] * chunks
     return split_sizes(size, (size + chunks - 1) // chunks)
 
 
@@ -831,7 +833,7 @@ def _split_decomp(self, split_size, dim=0):
 _split_op("split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]", split_sizes,
           decomposition=_split_decomp, variants=FUNCTION_AND_METHOD)
 _split_op("split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]",
-          lambda size, sizes: list(sizes), tags=("view", "core"))
+          lambda size, sizes: list(sizes), tags=("view", "core"), variants=FUNCTION_AND_METHOD)
 
 
 def _chunk_decomp(self, chunks, dim=0):
@@ -1086,7 +1088,7 @@ def _constant_pad_kernel(xp, a, pad, value=0):
 
 
 _copy_op("constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor", _pad_shape, _constant_pad_kernel,
-         tags=("core",))
+         tags=("core",), variants=("function",))
 
 _PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -1257,9 +1259,10 @@ def _slice_scatter_kernel(xp, self, src, dim=0, start=None, end=None, step=1):
 
 
 register("select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor",
-         meta=_select_scatter_meta, kernel=_select_scatter_kernel, tags=("core",))
+         meta=_select_scatter_meta, kernel=_select_scatter_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
 register("slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) "
-         "-> Tensor", meta=_slice_scatter_meta, kernel=_slice_scatter_kernel, tags=("core",))
+         "-> Tensor", meta=_slice_scatter_meta, kernel=_slice_scatter_kernel, tags=("core",),
+         variants=FUNCTION_AND_METHOD)
 
 
 
