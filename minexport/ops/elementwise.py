@@ -291,8 +291,7 @@ for _name, _dunder, _fn, _kname in (("bitwise_left_shift", "__lshift__", _lshift
     for _ov, _typ in (("Tensor", "Tensor"), ("Tensor_Scalar", "Scalar")):
         binary(f"{_name}.{_ov}(Tensor self, {_typ} other) -> Tensor", _fn, _shift_rule(_kname),
                f"{_name}_.{_ov}(Tensor(a!) self, {_typ} other) -> Tensor(a!)")
-    binary(f"{_name}.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", _fn, _shift_rule(_kname),
-           decomposition=_scalar_first_decomp(lambda _n=_name: getattr(aten, _n).Tensor))
+    binary(f"{_name}.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", _fn, _shift_rule(_kname))
     for _ov in ("Tensor", "Scalar"):
         binary(f"{_dunder}.{_ov}(Tensor self, {_ov} other) -> Tensor", _fn, _shift_rule(_kname), variants=("method",))
 

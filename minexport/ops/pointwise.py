@@ -319,19 +319,10 @@ for _name, _fn in (("floor", lambda xp, a: xp.floor(a)), ("ceil", lambda xp, a: 
           variants=FUNCTION_AND_METHOD)
 
 
-def _round_decimals_decomp(self, *, decimals):
-    if not self.dtype.is_floating_point:
-        return aten.clone.default(self)
-    ten = 10.0 ** abs(decimals)
-    if decimals >= 0:
-        return aten.div.Tensor(aten.round.default(aten.mul.Tensor(self, ten)), ten)
-    return aten.mul.Tensor(aten.round.default(aten.div.Tensor(self, ten)), ten)
-
-
 unary("round.decimals(Tensor self, *, int decimals) -> Tensor",
       lambda xp, a, *, decimals: xp.round(a, decimals), same,
       "round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)", int_identity=True,
-      variants=FUNCTION_AND_METHOD, decomposition=_round_decimals_decomp)
+      variants=FUNCTION_AND_METHOD)
 
 
 def _silu_decomp(self):
@@ -557,14 +548,11 @@ def _scalar_first_decomp(tensor_op):
 
 
 binary("remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       _ignoring(lambda xp, a, b: xp.remainder(a, b)), same,
-       decomposition=_scalar_first_decomp(lambda: aten.remainder.Tensor))
+       _ignoring(lambda xp, a, b: xp.remainder(a, b)), same)
 binary("bitwise_and.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       lambda xp, a, b: xp.bitwise_and(a, b), bitwise,
-       decomposition=_scalar_first_decomp(lambda: aten.bitwise_and.Tensor))
+       lambda xp, a, b: xp.bitwise_and(a, b), bitwise)
 binary("bitwise_or.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       lambda xp, a, b: xp.bitwise_or(a, b), bitwise,
-       decomposition=_scalar_first_decomp(lambda: aten.bitwise_or.Tensor))
+       lambda xp, a, b: xp.bitwise_or(a, b), bitwise)
 binary("maximum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), same, tags=("core",))
 binary("minimum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.minimum(a, b), same, tags=("core",))
 binary("max.other(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), same,
@@ -798,8 +786,7 @@ for _ov, _typ in (("Tensor", "Tensor"), ("Scalar", "Scalar")):
     binary(f"bitwise_xor.{_ov}(Tensor self, {_typ} other) -> Tensor", lambda xp, a, b: xp.bitwise_xor(a, b),
            bitwise, f"bitwise_xor_.{_ov}(Tensor(a!) self, {_typ} other) -> Tensor(a!)", tags=("core",))
 binary("bitwise_xor.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       lambda xp, a, b: xp.bitwise_xor(a, b), bitwise,
-       decomposition=_scalar_first_decomp(lambda: aten.bitwise_xor.Tensor))
+       lambda xp, a, b: xp.bitwise_xor(a, b), bitwise)
 binary("logical_xor(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.logical_xor(a, b),
        logical, "logical_xor_(Tensor(a!) self, Tensor other) -> Tensor(a!)", tags=("core",))
 
