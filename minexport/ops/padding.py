@@ -44,25 +44,33 @@ def _pad_kernel(n, kind):
     return kernel
 
 
-def _replication_pad1d_decomp(self, padding):
-    """Replicate the edge columns with expand and concatenate them (torch records an index gather)."""
-    lo, hi = padding
-    n = self.shape[-1]
-    pieces = []
-    if lo > 0:
-        pieces.append(aten.expand.default(aten.slice.Tensor(self, -1, 0, 1), list(self.shape[:-1]) + [lo]))
-    body = aten.slice.Tensor(self, -1, max(-lo, 0), n - max(-hi, 0))
-    pieces.append(body)
-    if hi > 0:
-        pieces.append(aten.expand.default(aten.slice.Tensor(self, -1, n - 1, n), list(self.shape[:-1]) + [hi]))
-    return aten.cat.default(pieces, -1) if len(pieces) > 1 else aten.clone.default(body)
+def _pad_index(kind, size, lo, hi, device):
+    """The source position of each output position along one padded dim, as torch's decomposition builds it:
+    positions -lo .. size+hi-1 folded back into the input (reflection) or clamped onto its edges (replication)."""
+    at = aten.arange.start_step(-lo, size + hi, 1, device=device)
+    if kind == "replication":
+        return aten.clamp.default(at, 0, size - 1)
+    last = size - 1
+    return aten.sub.Tensor(last, aten.abs.default(aten.sub.Tensor(last, aten.abs.default(at))))
 
 
-for _n, _kind, _facts in ((1, "reflection", {"tags": ("core",)}), (2, "reflection", {"tags": ("core",)}),
-                          (3, "reflection", {"tags": ("core",)}),
-                          (1, "replication", {"decomposition": _replication_pad1d_decomp}),
-                          (2, "replication", {"tags": ("core",)}), (3, "replication", {"tags": ("core",)})):
+def _pad_decomp(n, kind):
+    """One index.Tensor gather per padded dim, first padded dim first (torch's core graph)."""
+    def decomp(self, padding):
+        _pad_check(tuple(self.shape), padding, n, kind)
+        out = self
+        for d in range(self.ndim - n, self.ndim):
+            i = self.ndim - 1 - d
+            idx = _pad_index(kind, self.shape[d], padding[2 * i], padding[2 * i + 1], self.device)
+            out = aten.index.Tensor(out, [None] * d + [idx])
+        return out
+    return decomp
+
+
+# torch tags all but replication_pad1d core, and its default table decomposes all six
+for _n, _kind, _tags in ((1, "reflection", ("core",)), (2, "reflection", ("core",)), (3, "reflection", ("core",)),
+                         (1, "replication", ()), (2, "replication", ("core",)), (3, "replication", ("core",))):
     register(f"{_kind}_pad{_n}d(Tensor self, SymInt[{2 * _n}] padding) -> Tensor",
              meta=(lambda n, kind: lambda self, padding: fake_like(_pad_check(tuple(self.shape), padding, n, kind),
                                                                    self.dtype, self))(_n, _kind),
-             kernel=_pad_kernel(_n, _kind), **_facts)
+             kernel=_pad_kernel(_n, _kind), tags=_tags, decomposition=_pad_decomp(_n, _kind))

@@ -503,21 +503,17 @@ for _name, _fn, _rule, _alpha in _BINARY_TS:
            f"{_name}_.Scalar(Tensor(a!) self, Scalar other{_skw}) -> Tensor(a!)", tags=("core",))
 
 
-def _rsub_tensor_decomp(self, other, *, alpha=1):
+def _rsub_decomp(self, other, alpha=1):
+    """other - alpha * self as one sub.Tensor; a Scalar `other` stays a number in the Tensor slot, as torch records."""
     return aten.sub.Tensor(other, self, alpha=alpha) if alpha != 1 else aten.sub.Tensor(other, self)
-
-
-def _rsub_scalar_decomp(self, other, alpha=1):
-    scaled = aten.neg.default(self) if alpha == 1 else aten.mul.Tensor(self, -alpha)
-    return aten.add.Tensor(scaled, other)
 
 
 binary("rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
        lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=(),
-       decomposition=_rsub_tensor_decomp)
+       decomposition=_rsub_decomp)
 binary("rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
        lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=(),
-       decomposition=_rsub_scalar_decomp)
+       decomposition=_rsub_decomp)
 binary("div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", _div, same,
        "div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)", tags=("core",))
 binary("div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", _div, same,
@@ -828,6 +824,6 @@ def _fill_kernel(xp, self, value):
 
 
 register("fill.Scalar(Tensor self, Scalar value) -> Tensor", meta=_fill_meta, kernel=_fill_kernel,
-         tags=("core",), variants=("function",))
+         tags=("core",), variants=("function",), decomposition=lambda self, value: aten.full_like.default(self, value))
 register("fill.Tensor(Tensor self, Tensor value) -> Tensor", meta=_fill_meta, kernel=_fill_kernel,
          variants=("function",), decomposition=lambda self, value: aten.copy.default(self, value))
