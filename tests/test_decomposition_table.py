@@ -111,6 +111,12 @@ CASES = {
     "pad circular 1d": (_pad("circular", [1, 2]), [(2, 3, 5)]),
     "pad circular 2d": (_pad("circular", [1, 2, 2, 0]), [(2, 3, 5, 6)]),
     "pad circular crop": (_pad("circular", [-1, 2]), [(2, 3, 5)]),
+    "native_layer_norm_backward": (lambda L, A: lambda g, x, m, r, w, b: A.native_layer_norm_backward.default(
+        g, x, [4], m, r, w, b, [True, True, True]), [(3, 4), (3, 4), (3, 1), (3, 1), (4,), (4,)]),
+    "native_group_norm_backward": (lambda L, A: lambda g, x, m, r, w: A.native_group_norm_backward.default(
+        g, x, m, r, w, 2, 4, 3, 2, [True, True, True]), [(2, 4, 3), (2, 4, 3), (2, 2), (2, 2), (4,)]),
+    "embedding_dense_backward": (lambda L, A: lambda g: A.embedding_dense_backward.default(
+        g, L.tensor([[1, 2], [1, 5]]), 10, 2, True), [(2, 2, 3)]),
     "dropout train": (lambda L, A: lambda a: L.nn.functional.dropout(a, 0.5, True), [(3, 4)]),
     "upsample nearest2d": (_interp("nearest"), [(1, 2, 3, 4)]),
     "upsample bilinear2d": (_interp("bilinear"), [(1, 2, 3, 4)]),
