@@ -117,6 +117,7 @@ CASES = {
         g, x, m, r, w, 2, 4, 3, 2, [True, True, True]), [(2, 4, 3), (2, 4, 3), (2, 2), (2, 2), (4,)]),
     "embedding_dense_backward": (lambda L, A: lambda g: A.embedding_dense_backward.default(
         g, L.tensor([[1, 2], [1, 5]]), 10, 2, True), [(2, 2, 3)]),
+    "col2im": (lambda L, A: lambda a: A.col2im.default(a, [5, 5], [2, 2], [1, 1], [1, 0], [1, 2]), [(12, 12)]),
     "dropout train": (lambda L, A: lambda a: L.nn.functional.dropout(a, 0.5, True), [(3, 4)]),
     "upsample nearest2d": (_interp("nearest"), [(1, 2, 3, 4)]),
     "upsample bilinear2d": (_interp("bilinear"), [(1, 2, 3, 4)]),
