@@ -121,6 +121,12 @@ CASES = {
     "dropout train": (lambda L, A: lambda a: L.nn.functional.dropout(a, 0.5, True), [(3, 4)]),
     "upsample nearest2d": (_interp("nearest"), [(1, 2, 3, 4)]),
     "upsample bilinear2d": (_interp("bilinear"), [(1, 2, 3, 4)]),
+    "upsample nearest1d": (_interp("nearest"), [(1, 2, 3)]),
+    "upsample nearest3d": (_interp("nearest"), [(1, 2, 3, 3, 3)]),
+    "upsample nearest-exact2d": (_interp("nearest-exact"), [(1, 2, 3, 4)]),
+    "upsample linear1d": (_interp("linear"), [(1, 2, 3)]),
+    "upsample linear1d aligned": (_interp("linear", align_corners=True), [(1, 2, 3)]),
+    "upsample trilinear3d": (_interp("trilinear"), [(1, 2, 3, 3, 3)]),
 }
 
 
