@@ -632,10 +632,15 @@ def _index_fill_kernel(xp, self, dim, index, value):
 
 
 def _index_fill_decomp(self, dim, index, value):
+    """index_put of the value, expanded over the filled slab (self's shape, len(index) along dim), as torch's."""
     if not hasattr(value, "shape"):
         value = aten.scalar_tensor.default(value, dtype=self.dtype, device=self.device)
     elif value.dtype != self.dtype:
         value = aten._to_copy.default(value, dtype=self.dtype)
+    if len(self.shape):
+        slab = list(self.shape)
+        slab[wrap_dim(dim, len(slab))] = index.numel()
+        value = aten.expand.default(value, slab)
     return _index_put_along(self, dim, index, value)
 
 

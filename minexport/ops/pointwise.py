@@ -526,7 +526,8 @@ def _floor_divide_decomp(self, other):
 
 
 def _floor_divide_scalar_decomp(self, other):
-    return aten.div.Scalar_mode(self, other, rounding_mode="floor")
+    """div.Tensor_mode with the Scalar in its Tensor slot, as torch's core graph records it."""
+    return aten.div.Tensor_mode(self, other, rounding_mode="floor")
 
 
 binary("floor_divide(Tensor self, Tensor other) -> Tensor", _floordiv, same,
@@ -628,7 +629,9 @@ def _masked_fill_scalar_decomp(self, mask, value):
 
 
 def _masked_fill_tensor_decomp(self, mask, value):
-    return aten.where.self(mask, aten._to_copy.default(value, dtype=self.dtype), self)
+    if value.dtype is not self.dtype:
+        value = aten._to_copy.default(value, dtype=self.dtype)
+    return aten.where.self(mask, value, self)
 
 
 for _f, _i, _decomp in (

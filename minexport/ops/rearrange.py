@@ -181,7 +181,9 @@ def _shuffle_decomp(up):
     def decomp(self, r):
         split, perm, out = _shuffle_plan(tuple(self.shape), r, up)
         moved = aten.permute.default(aten.view.default(self, list(split)), list(perm))
-        return aten.view.default(aten.clone.default(moved, memory_format="contiguous_format"), list(out))
+        out = aten.view.default(aten.clone.default(moved, memory_format="contiguous_format"), list(out))
+        # torch's decomposition returns a fresh contiguous tensor, not a view of the permuted copy
+        return aten.clone.default(out, memory_format="contiguous_format")
     return decomp
 
 

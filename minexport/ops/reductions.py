@@ -171,7 +171,7 @@ reduction("any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor"
 
 # all(x) is not(any(not(x))), for each of its overloads
 def _all_decomp(self):
-    return aten.logical_not.default(aten.any.default(aten.logical_not.default(self)))
+    return aten.logical_not.default(aten.any.dims(aten.logical_not.default(self)))
 
 
 def _all_dim_decomp(self, dim, keepdim=False):

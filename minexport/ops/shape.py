@@ -861,8 +861,9 @@ def _unbind_steps(outputs, dim=0):
 
 
 def _unbind_decomp(self, dim=0):
+    """Unit slices, each squeezed along dim: torch's split-then-squeeze ops."""
     d = wrap_dim(dim, self.ndim)
-    return [aten.select.int(self, d, i) for i in range(self.shape[d])]
+    return [aten.squeeze.dims(aten.slice.Tensor(self, d, i, i + 1), [d]) for i in range(self.shape[d])]
 
 
 register("unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", meta=_unbind_meta,
