@@ -1013,15 +1013,15 @@ def _roll_decomp(self, shifts, dims=()):
     if not dims:
         flat = _reshape_decomp(self, [-1])
         return aten.view.default(_roll_decomp(flat, shifts, [0]), list(self.shape))
+    # per dim, as torch's core graph has it: index_select at (arange(n) + start) fmod n, start = -shift mod n
     out = self
     for shift, dim in zip(shifts, dims):
         d = wrap_dim(dim, self.ndim)
         n = self.shape[d]
         if n == 0:
             continue
-        k = shift % n
-        if k:
-            out = aten.cat.default([aten.slice.Tensor(out, d, n - k, n), aten.slice.Tensor(out, d, 0, n - k)], d)
+        at = aten.add.Tensor(aten.arange.start_step(0, n, 1, device=self.device), (n - shift % n) % n)
+        out = aten.index_select.default(out, d, aten.fmod.Scalar(at, n))
     return out if out is not self else aten.clone.default(self)
 
 
