@@ -131,6 +131,11 @@ CASES = {
     "upsample linear1d": (_interp("linear"), [(1, 2, 3)]),
     "upsample linear1d aligned": (_interp("linear", align_corners=True), [(1, 2, 3)]),
     "upsample trilinear3d": (_interp("trilinear"), [(1, 2, 3, 3, 3)]),
+    "upsample bicubic2d": (_interp("bicubic"), [(1, 2, 3, 4)]),
+}
+# case -> why its core graph still differs from torch's (xfail(strict): fixing it fails until removed)
+CASE_DIFFERENCES = {
+    "upsample bicubic2d": "ours gathers one dim at a time with index_select; torch gathers 16 taps with index.Tensor",
 }
 
 
@@ -149,7 +154,8 @@ def _core_ops(lib, fn, shapes, shapes_are_values=False):
                                if n.op == "call_function" and "getitem" not in str(n.target))
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=CASE_DIFFERENCES[n], strict=True))
+                                  if n in CASE_DIFFERENCES else n for n in sorted(CASES)])
 def test_core_graph_ops_match_torch(name):
     """run_decompositions() of a one-op module records the ops torch's records, as many times."""
     make, shapes = CASES[name]
