@@ -77,11 +77,11 @@ def test_export_records_torchs_ops(name):
 
 
 def test_divergences_from_torch_are_the_known_ones():
-    """Two decompositions differ from torch's on purpose: xlogy with a Python-number operand wraps it with
-    aten.scalar_tensor (torch uses prims.scalar_tensor, which minexport does not have), and fill.Scalar,
-    which torch tags core yet still decomposes to full_like, stays fill (core ops are never decomposed)."""
+    """One decomposition differs from torch's on purpose: xlogy with a Python-number operand wraps it with
+    aten.scalar_tensor (torch uses prims.scalar_tensor, which minexport does not have). fill.Scalar, which
+    torch tags core yet still decomposes, becomes full_like as in torch."""
     class M(me.nn.Module):
         def forward(self, x):
             return me.xlogy(x, 2.0), me.fill(x, 1.0)
     ops = _ops(export(M(), (me.from_numpy(_Y.copy()),)).run_decompositions().graph)
-    assert ops[0] == "aten.scalar_tensor.default" and ops[-1] == "aten.fill.Scalar"
+    assert ops[0] == "aten.scalar_tensor.default" and ops[-1] == "aten.full_like.default"

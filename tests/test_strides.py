@@ -393,7 +393,7 @@ def test_meta_layout_matches_kernel(name):
 
 def test_to_memory_format_records_what_torch_records():
     """`x.to(memory_format=...)` is torch's `to.dtype_layout` in the training graph and a `_to_copy` after
-    run_decompositions (whose `_assert_tensor_metadata` minexport drops: not a layout matter)."""
+    run_decompositions (beside the `_assert_tensor_metadata` both keep)."""
     fn = lambda L, x: x.unsqueeze(0).to(memory_format=L.channels_last) * 2      # noqa: E731
     tx, mx = _dense(torch, 2, 3, 4), _dense(me, 2, 3, 4)
     tep = torch.export.export(_Fn(lambda x: fn(torch, x)), (tx,))

@@ -8,7 +8,7 @@ from .._tensor import Tensor
 from ..fx.graph import Node, map_arg
 from ..ops import lookup
 from ..ops._targets import target_kind
-from ..ops.core import is_core
+from ..ops.core import decomposes_by_default
 from .graph_signature import ConstantArgument, InputKind
 
 __all__ = ["SpecViolationError", "Verifier", "TrainingIRVerifier", "verifier_for"]
@@ -153,20 +153,20 @@ class Verifier:
                                          f"{_describe(expected)} (rule: meta functions reproduce node values)")
 
     def check_dialect(self, graph, preserved):
-        """ATEN: no op that mutates; non-core ops only where torch keeps them (no decomposition, or kept)."""
+        """ATEN: no op that mutates; no op the default table decomposes unless the caller kept it."""
         for n in graph.nodes:
             if n.op != "call_function" or target_kind(n.target) != "op":
                 continue
             if n.target.is_mutating:
                 raise SpecViolationError(f"node '{n.name}' calls {n.target}, which mutates an input; the ATEN "
                                          "dialect is functional (rule: no mutating ops)")
-            # torch keeps a non-core op that has no decomposition (masked_select, put, ...); one that has a
-            # decomposition may only remain when the caller kept it out of the table.
+            # torch keeps an op its default table leaves alone (masked_select, max.default, ...); one the table
+            # decomposes may only remain when the caller kept it out of the table.
             op = n.target
-            if not is_core(op) and op.decomposition is not None and op not in preserved:
-                raise SpecViolationError(f"node '{n.name}' calls {op}, a non-core ATen op with a decomposition "
-                                         "that was not applied (rule: core ATen ops, ops without a "
-                                         "decomposition, or ops kept on purpose)")
+            if decomposes_by_default(op) and op not in preserved:
+                raise SpecViolationError(f"node '{n.name}' calls {op}, an ATen op with a default decomposition "
+                                         "that was not applied (rule: ops the default decomposition table "
+                                         "keeps, or ops kept on purpose)")
 
 
 class TrainingIRVerifier(Verifier):

@@ -135,19 +135,12 @@ def _randint_kernel(xp, *args, dtype=dt.int64, layout=None, device=None, pin_mem
     return _host(xp, _random.integers(_size(size), low, high).astype(d.numpy_dtype))
 
 
-def _randint_decomp(*args, dtype=dt.int64, layout=None, device=None, pin_memory=None):
-    low, high, size = (0,) + args if len(args) == 2 else args
-    u = aten.rand.default(list(size), dtype=dt.float64, device=device)
-    vals = aten.add.Tensor(aten.floor.default(aten.mul.Tensor(u, high - low)), low)
-    return aten._to_copy.default(vals, dtype=dtype or dt.int64)
-
-
 register("randint(SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, "
          "bool? pin_memory=None) -> Tensor", meta=_randint_meta, kernel=_randint_kernel, tags=("factory",),
-         decomposition=_randint_decomp, variants=("function",))
+         variants=("function",))
 register("randint.low(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, "
          "Device? device=None, bool? pin_memory=None) -> Tensor", meta=_randint_meta, kernel=_randint_kernel,
-         tags=("factory",), decomposition=_randint_decomp, variants=("function",))
+         tags=("factory",), variants=("function",))
 
 
 # ----------------------------------------------------------------- _like --
@@ -184,15 +177,6 @@ def _empty_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory
                                     device=device if device is not None else self.device)
 
 
-def _rand_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-    return aten.rand.default(list(self.shape), dtype=dtype or self.dtype,
-                             device=device if device is not None else self.device)
-
-
-def _randn_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-    return aten.randn.default(list(self.shape), dtype=dtype or self.dtype,
-                              device=device if device is not None else self.device)
-
 
 
 _like(f"zeros_like(Tensor self, {_LIKE_KW}) -> Tensor", _FILL["zeros"], _like_dtype,
@@ -202,8 +186,8 @@ _like(f"ones_like(Tensor self, {_LIKE_KW}) -> Tensor", _FILL["ones"], _like_dtyp
 _like(f"empty_like(Tensor self, {_LIKE_KW}) -> Tensor", _FILL["empty"], _like_dtype, decomposition=_empty_like_decomp)
 _like(f"full_like(Tensor self, Scalar fill_value, {_LIKE_KW}) -> Tensor", _FILL["full"], _like_dtype,
       tags=("core",))
-_like(f"rand_like(Tensor self, {_LIKE_KW}) -> Tensor", _rand, _like_dtype, decomposition=_rand_like_decomp)
-_like(f"randn_like(Tensor self, {_LIKE_KW}) -> Tensor", _randn, _like_dtype, decomposition=_randn_like_decomp)
+_like(f"rand_like(Tensor self, {_LIKE_KW}) -> Tensor", _rand, _like_dtype)
+_like(f"randn_like(Tensor self, {_LIKE_KW}) -> Tensor", _randn, _like_dtype)
 
 
 def _new(schema, make, dtype_rule, **facts):
@@ -547,15 +531,10 @@ def _assert_metadata(xp, a, size=None, stride=None, dtype=None, *, device=None, 
           lambda: f"Tensor sizes mismatch! Expected: {list(size)}, Got: {list(a.shape)}")
 
 
-def _assert_tensor_metadata_decomp(a, size=None, stride=None, dtype=None, *, device=None, layout=None):
-    return None
-
-
 register("_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, "
          "*, Device? device=None, Layout? layout=None) -> ()",
          meta=lambda a, size=None, stride=None, dtype=None, *, device=None, layout=None: None,
-         kernel=_assert_metadata, tags=("side_effect", "recorded_as_called"),
-         decomposition=_assert_tensor_metadata_decomp)
+         kernel=_assert_metadata, tags=("side_effect", "recorded_as_called"))
 register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
          meta=lambda self, other, non_blocking=False, copy=False, memory_format=None:

@@ -291,8 +291,7 @@ for _name, _dunder, _fn, _kname in (("bitwise_left_shift", "__lshift__", _lshift
     for _ov, _typ in (("Tensor", "Tensor"), ("Tensor_Scalar", "Scalar")):
         binary(f"{_name}.{_ov}(Tensor self, {_typ} other) -> Tensor", _fn, _shift_rule(_kname),
                f"{_name}_.{_ov}(Tensor(a!) self, {_typ} other) -> Tensor(a!)")
-    binary(f"{_name}.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", _fn, _shift_rule(_kname),
-           decomposition=_scalar_first_decomp(lambda _n=_name: getattr(aten, _n).Tensor))
+    binary(f"{_name}.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", _fn, _shift_rule(_kname))
     for _ov in ("Tensor", "Scalar"):
         binary(f"{_dunder}.{_ov}(Tensor self, {_ov} other) -> Tensor", _fn, _shift_rule(_kname), variants=("method",))
 
@@ -390,7 +389,14 @@ def _heaviside_kernel(xp, self, values):
     return out_array(xp, _heaviside(xp, self, values), dtype_of(self))
 
 
+def _expand_to_common(a, b):
+    """a and b, each expanded to their broadcast shape where it differs (torch's decompositions broadcast first)."""
+    shape = list(broadcast_shapes(a.shape, b.shape))
+    return tuple(t if list(t.shape) == shape else aten.expand.default(t, shape) for t in (a, b))
+
+
 def _heaviside_decomp(self, values):
+    self, values = _expand_to_common(self, values)
     zero = aten.eq.Scalar(self, 0)
     off = aten.logical_or.default(aten.lt.Scalar(self, 0), aten.isnan.default(self))
     one, nil = _scalar_tensor(1, self), _scalar_tensor(0, self)
@@ -407,6 +413,7 @@ register_inplace(register("heaviside(Tensor self, Tensor values) -> Tensor", met
 # ------------------------------------------------------- logaddexp(2) --
 def _logaddexp_decomp(base2):
     def decomp(self, other):
+        self, other = _expand_to_common(self, other)
         bigger = aten.ge.Tensor(self, other)
         hi = aten.where.self(bigger, self, other)
         lo = aten.where.self(bigger, other, self)

@@ -212,16 +212,6 @@ def _scatter_kernel(xp, self, dim, index, src, *, reduce=None):
     return out
 
 
-def _scatter_reduce_decomp(self, dim, index, src, *, reduce):
-    check(reduce in ("add", "multiply"), lambda: f"reduce argument must be either add or multiply, got {reduce}")
-    return aten.scatter_reduce.two(self, dim, index, src, "sum" if reduce == "add" else "prod")
-
-
-def _scatter_value_reduce_decomp(self, dim, index, value, *, reduce):
-    src = aten.full.default(list(index.shape), value, dtype=self.dtype, device=self.device)
-    return _scatter_reduce_decomp(self, dim, index, src, reduce=reduce)
-
-
 for _f, _i, _tags, _decomp in (
         ("scatter.src(Tensor self, int dim, Tensor index, Tensor src) -> Tensor",
          "scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)", ("core",), None),
@@ -229,10 +219,10 @@ for _f, _i, _tags, _decomp in (
          "scatter_.value(Tensor(a!) self, int dim, Tensor index, Scalar value) -> Tensor(a!)", ("core",), None),
         ("scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor",
          "scatter_.reduce(Tensor(a!) self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor(a!)",
-         (), _scatter_reduce_decomp),
+         (), None),
         ("scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor",
          "scatter_.value_reduce(Tensor(a!) self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor(a!)",
-         (), _scatter_value_reduce_decomp)):
+         (), None)):
     register_inplace(register(_f, meta=_scatter_meta, kernel=_on_vector(_scatter_kernel), tags=_tags,
                               variants=FUNCTION_AND_METHOD, decomposition=_decomp), _i)
 
@@ -689,10 +679,15 @@ def _index_fill_kernel(xp, self, dim, index, value):
 
 
 def _index_fill_decomp(self, dim, index, value):
+    """index_put of the value, expanded over the filled slab (self's shape, len(index) along dim), as torch's."""
     if not hasattr(value, "shape"):
         value = aten.scalar_tensor.default(value, dtype=self.dtype, device=self.device)
     elif value.dtype != self.dtype:
         value = aten._to_copy.default(value, dtype=self.dtype)
+    if len(self.shape):
+        slab = list(self.shape)
+        slab[wrap_dim(dim, len(slab))] = index.numel()
+        value = aten.expand.default(value, slab)
     return _index_put_along(self, dim, index, value)
 
 

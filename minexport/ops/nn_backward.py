@@ -161,9 +161,34 @@ def _ln_backward_meta(grad_out, input, normalized_shape, mean, rstd, weight, bia
                  for (t, ok), m in zip(outs, output_mask))
 
 
+def _ln_backward_decomp(grad_out, input, normalized_shape, mean, rstd, weight, bias, output_mask):
+    """The normalization formula in core ops, as torch's default table writes it:
+    dx = rstd / n * (n * gx - sum(gx) - xhat * sum(gx * xhat)) over the normalized dims."""
+    _ln_backward_meta(grad_out, input, normalized_shape, mean, rstd, weight, bias, output_mask)
+    k, n = len(normalized_shape), _prod(normalized_shape)
+    inner = list(range(input.ndim - k, input.ndim))
+    lead = list(range(input.ndim - k))
+    xhat = aten.mul.Tensor(aten.sub.Tensor(input, mean), rstd)
+    gi = gw = gb = None
+    if output_mask[0]:
+        gx = aten.mul.Tensor(grad_out, weight) if weight is not None else grad_out
+        terms = aten.sub.Tensor(aten.mul.Tensor(gx, n), aten.sum.dim_IntList(gx, inner, True))
+        terms = aten.sub.Tensor(terms, aten.mul.Tensor(
+            xhat, aten.sum.dim_IntList(aten.mul.Tensor(gx, xhat), inner, True)))
+        gi = aten.mul.Tensor(aten.div.Tensor(rstd, n), terms)
+
+    def over_lead(t):
+        return aten.sum.dim_IntList(t, lead) if lead else aten.clone.default(t)
+    if output_mask[1] and weight is not None:
+        gw = over_lead(aten.mul.Tensor(grad_out, xhat))
+    if output_mask[2] and bias is not None:
+        gb = over_lead(grad_out)
+    return gi, gw, gb
+
+
 register("native_layer_norm_backward(Tensor grad_out, Tensor input, SymInt[] normalized_shape, Tensor mean, "
          "Tensor rstd, Tensor? weight, Tensor? bias, bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
-         meta=_ln_backward_meta, kernel=_ln_backward_kernel, tags=("core",))
+         meta=_ln_backward_meta, kernel=_ln_backward_kernel, tags=("core",), decomposition=_ln_backward_decomp)
 
 
 def _gn_backward_kernel(xp, grad_out, input, mean, rstd, weight, N, C, HxW, group, output_mask):
@@ -186,12 +211,57 @@ def _gn_backward_kernel(xp, grad_out, input, mean, rstd, weight, N, C, HxW, grou
     return tuple(None if a is None else out_array(xp, a, d) for a in (gi, gw, gb))
 
 
+def _gn_backward_decomp(grad_out, input, mean, rstd, weight, N, C, HxW, group, output_mask):
+    """Per-channel sums of grad_out * input and grad_out, folded per group, then dx as
+    grad_out * c1 + input * c2 + c3 with per-group coefficients: torch's default table's formula and ops."""
+    check(C % group == 0 and tuple(mean.shape) == (N, group),
+          lambda: f"native_group_norm_backward: expected mean of shape [{N}, {group}], got {fmt_shape(mean.shape)}")
+    cpg = C // group
+
+    def per_channel(t):
+        return aten.sum.dim_IntList(aten.view.default(t, [N, C, HxW]), [2])
+
+    def per_group(t):
+        scaled = aten.mul.Tensor(t, aten.unsqueeze.default(weight, 0)) if weight is not None else t
+        return aten.sum.dim_IntList(aten.view.default(scaled, [N, group, cpg]), [2])
+
+    def last_dims(t, k):
+        for _ in range(k):
+            t = aten.unsqueeze.default(t, -1)
+        return t
+
+    ds = per_channel(aten.mul.Tensor(grad_out, input))
+    db = per_channel(grad_out)
+    ds_g, db_g = per_group(ds), per_group(db)
+    gi = gw = gb = None
+    if output_mask[0]:
+        s = 1.0 / (HxW * cpg)
+        c1 = aten.unsqueeze.default(rstd, -1)
+        if weight is not None:
+            c1 = aten.mul.Tensor(c1, aten.view.default(weight, [1, group, cpg]))
+        c2 = aten.mul.Tensor(aten.sub.Tensor(aten.mul.Tensor(db_g, mean), ds_g), rstd)
+        c2 = aten.mul.Tensor(aten.mul.Tensor(aten.mul.Tensor(c2, rstd), rstd), s)
+        c3 = aten.sub.Tensor(aten.mul.Tensor(aten.neg.default(c2), mean),
+                             aten.mul.Tensor(aten.mul.Tensor(db_g, rstd), s))
+        shape4 = [N, group, cpg, HxW]
+        gi = aten.add.Tensor(aten.mul.Tensor(aten.view.default(grad_out, shape4), last_dims(c1, 1)),
+                             aten.mul.Tensor(aten.view.default(input, shape4), last_dims(c2, 2)))
+        gi = aten.view.default(aten.add.Tensor(gi, last_dims(c3, 2)), list(input.shape))
+    if output_mask[1]:
+        centered = aten.sub.Tensor(aten.view.default(ds, [N, group, cpg]),
+                                   aten.mul.Tensor(aten.view.default(db, [N, group, cpg]), last_dims(mean, 1)))
+        gw = aten.view.default(aten.sum.dim_IntList(aten.mul.Tensor(centered, last_dims(rstd, 1)), [0]), [C])
+    if output_mask[2]:
+        gb = aten.sum.dim_IntList(db, [0])
+    return gi, gw, gb
+
+
 register("native_group_norm_backward(Tensor grad_out, Tensor input, Tensor mean, Tensor rstd, Tensor? weight, "
          "SymInt N, SymInt C, SymInt HxW, int group, bool[3] output_mask) -> (Tensor, Tensor, Tensor)",
          meta=lambda grad_out, input, mean, rstd, weight, N, C, HxW, group, output_mask: tuple(
              fake_like(s, input.dtype, input) if m else None
              for s, m in zip((input.shape, (C,), (C,)), output_mask)),
-         kernel=_gn_backward_kernel, tags=("core",))
+         kernel=_gn_backward_kernel, tags=("core",), decomposition=_gn_backward_decomp)
 
 
 # ------------------------------------------------------------ embedding --
@@ -212,11 +282,34 @@ def _embedding_backward_kernel(xp, grad_output, indices, num_weights, padding_id
     return out_array(xp, out, dtype_of(grad_output))
 
 
+def _embedding_backward_decomp(grad_output, indices, num_weights, padding_idx, scale_grad_by_freq):
+    """Accumulate each row of grad_output into its index's row with index_put, as torch's default table does:
+    indices out of range or equal to padding_idx add zeros; scale_grad_by_freq first divides each row by how
+    often its index occurs (counted with an index_put of ones)."""
+    def rows():     # each index_put clamps the indices afresh, as torch's graph does
+        return [aten.clamp.default(indices, -num_weights, num_weights - 1)]
+
+    valid = aten.bitwise_and.Tensor(aten.ge.Scalar(indices, 0), aten.lt.Scalar(indices, num_weights))
+    grad = grad_output
+    if scale_grad_by_freq:
+        ones = aten.where.self(aten.bitwise_not.default(valid), aten.scalar_tensor.default(0, dtype=indices.dtype),
+                               aten.full_like.default(indices, 1))
+        counts = aten.index_put.default(aten.full.default([num_weights], 0, dtype=indices.dtype), rows(), ones, True)
+        per_row = aten.index.Tensor(counts, [aten.clamp.default(indices, 0, num_weights - 1)])
+        per_row = aten.where.self(aten.bitwise_not.default(valid), aten.scalar_tensor.default(1, dtype=indices.dtype),
+                                  per_row)
+        grad = aten.div.Tensor(grad, aten.unsqueeze.default(per_row, -1))
+    keep = aten.unsqueeze.default(aten.bitwise_and.Tensor(valid, aten.ne.Scalar(indices, padding_idx)), -1)
+    grad = aten.where.self(aten.bitwise_not.default(keep), aten.scalar_tensor.default(0.0, dtype=grad.dtype), grad)
+    out = aten.full.default([num_weights] + list(grad_output.shape[indices.ndim:]), 0, dtype=grad_output.dtype)
+    return aten.index_put.default(out, rows(), grad, True)
+
+
 register("embedding_dense_backward(Tensor grad_output, Tensor indices, SymInt num_weights, SymInt padding_idx, "
          "bool scale_grad_by_freq) -> Tensor",
          meta=lambda grad_output, indices, num_weights, padding_idx, scale_grad_by_freq:
          fake_like((num_weights, grad_output.shape[-1]), grad_output.dtype, grad_output),
-         kernel=_embedding_backward_kernel, tags=("core",))
+         kernel=_embedding_backward_kernel, tags=("core",), decomposition=_embedding_backward_decomp)
 
 
 # ---------------------------------------------------------- embedding bags --

@@ -599,25 +599,12 @@ def _bn_functional_kernel(xp, input, weight, bias, running_mean, running_var, tr
     return out, mean, rstd, rm, rv
 
 
-def _bn_functional_decomp(input, weight, bias, running_mean, running_var, training, momentum, eps):
-    if not training:
-        out = aten._native_batch_norm_legit_no_training.default(input, weight, bias, running_mean, running_var,
-                                                                 momentum, eps)
-        return out[0], out[1], out[2], aten.clone.default(running_mean), aten.clone.default(running_var)
-    axes = [0] + list(range(2, input.ndim))
-    out, mean, rstd = aten._native_batch_norm_legit.no_stats(input, weight, bias, True, momentum, eps)
-    var = aten.var.correction(input, axes, correction=1)
-    new_mean = aten.add.Tensor(aten.mul.Tensor(running_mean, 1 - momentum), aten.mul.Tensor(mean, momentum))
-    new_var = aten.add.Tensor(aten.mul.Tensor(running_var, 1 - momentum), aten.mul.Tensor(var, momentum))
-    return out, mean, rstd, new_mean, new_var
-
-
 register("_native_batch_norm_legit_functional(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, "
          "Tensor running_var, bool training, float momentum, float eps) -> (Tensor, Tensor, Tensor, "
          "Tensor running_mean_out, Tensor running_var_out)",
          meta=lambda input, weight, bias, rm, rv, training, momentum, eps:
          _bn_meta_outputs(input, training) + (fake_like(rm.shape, rm.dtype, rm), fake_like(rv.shape, rv.dtype, rv)),
-         kernel=_bn_functional_kernel, decomposition=_bn_functional_decomp)
+         kernel=_bn_functional_kernel)
 
 
 def _ln_check(shape, normalized_shape):

@@ -26,10 +26,8 @@ def _pad_check(shape, padding, n, kind):
                   lambda: f"Argument #4: Padding size should be less than the corresponding input dimension, but "
                           f"got: padding ({lo}, {hi}) at dimension {d} of input {fmt_shape(shape)}")
         out[d] = shape[d] + lo + hi
-    # torch refuses a negative size, and (1-d, 2-d) an output empty in every padded dim
-    check(all(o >= 0 for o in out[-n:]) and (n == 3 or any(o >= 1 for o in out[-n:])),
-          lambda: f"input ({'x'.join(map(str, shape[-n:]))}) is too small. Calculated output "
-                  f"{'x'.join(map(str, out[-n:]))}")
+        check(out[d] >= 1, lambda: f"input ({'x'.join(map(str, shape[-n:]))}) is too small. Calculated output "
+                                   f"{'x'.join(map(str, out[-n:]))}")
     return tuple(out)
 
 
@@ -39,37 +37,40 @@ def _pad_kernel(n, kind):
         widths = [(0, 0)] * self.ndim
         for i in range(n):
             widths[self.ndim - 1 - i] = (padding[2 * i], padding[2 * i + 1])
-        # output i reads input i - lo mapped into range: pad the positive amounts, then crop the negative ones
+        # negative padding crops: crop first, then pad what is left to add
+        crop = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(widths, self.shape))
         grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-        crop = tuple(slice(max(-lo, 0), s + g_lo + g_hi - max(-hi, 0))
-                     for (lo, hi), (g_lo, g_hi), s in zip(widths, grow, self.shape))
-        return out_array(xp, xp.pad(self, grow, mode=_NUMPY_MODE[kind])[crop], dtype_of(self))
+        return out_array(xp, xp.pad(self[crop], grow, mode=_NUMPY_MODE[kind]), dtype_of(self))
     return kernel
 
 
-def _replication_pad1d_decomp(self, padding):
-    """Replicate the edge columns with expand and concatenate them (torch records an index gather)."""
-    lo, hi = padding
-    n = self.shape[-1]
-    pieces = []
-    if lo > 0:
-        pieces.append(aten.expand.default(aten.slice.Tensor(self, -1, 0, 1), list(self.shape[:-1]) + [lo]))
-    pieces.append(self)
-    if hi > 0:
-        pieces.append(aten.expand.default(aten.slice.Tensor(self, -1, n - 1, n), list(self.shape[:-1]) + [hi]))
-    out = aten.cat.default(pieces, -1) if len(pieces) > 1 else aten.clone.default(self)
-    # negative pads crop after the edges are added: output i reads input i - lo clamped into range
-    if lo < 0 or hi < 0:
-        grown = n + max(lo, 0) + max(hi, 0)
-        out = aten.slice.Tensor(out, -1, max(-lo, 0), grown - max(-hi, 0))
-    return out
+def _pad_index(kind, size, lo, hi, device):
+    """The source position of each output position along one padded dim, as torch's decomposition builds it:
+    positions -lo .. size+hi-1 folded back into the input (reflection) or clamped onto its edges (replication)."""
+    at = aten.arange.start_step(-lo, size + hi, 1, device=device)
+    if kind == "replication":
+        return aten.clamp.default(at, 0, size - 1)
+    last = size - 1
+    return aten.sub.Tensor(last, aten.abs.default(aten.sub.Tensor(last, aten.abs.default(at))))
 
 
-for _n, _kind, _facts in ((1, "reflection", {"tags": ("core",)}), (2, "reflection", {"tags": ("core",)}),
-                          (3, "reflection", {"tags": ("core",)}),
-                          (1, "replication", {"decomposition": _replication_pad1d_decomp}),
-                          (2, "replication", {"tags": ("core",)}), (3, "replication", {"tags": ("core",)})):
+def _pad_decomp(n, kind):
+    """One index.Tensor gather per padded dim, first padded dim first (torch's core graph)."""
+    def decomp(self, padding):
+        _pad_check(tuple(self.shape), padding, n, kind)
+        out = self
+        for d in range(self.ndim - n, self.ndim):
+            i = self.ndim - 1 - d
+            idx = _pad_index(kind, self.shape[d], padding[2 * i], padding[2 * i + 1], self.device)
+            out = aten.index.Tensor(out, [None] * d + [idx])
+        return out
+    return decomp
+
+
+# torch tags all but replication_pad1d core, and its default table decomposes all six
+for _n, _kind, _tags in ((1, "reflection", ("core",)), (2, "reflection", ("core",)), (3, "reflection", ("core",)),
+                         (1, "replication", ()), (2, "replication", ("core",)), (3, "replication", ("core",))):
     register(f"{_kind}_pad{_n}d(Tensor self, SymInt[{2 * _n}] padding) -> Tensor",
              meta=(lambda n, kind: lambda self, padding: fake_like(_pad_check(tuple(self.shape), padding, n, kind),
                                                                    self.dtype, self))(_n, _kind),
-             kernel=_pad_kernel(_n, _kind), **_facts)
+             kernel=_pad_kernel(_n, _kind), tags=_tags, decomposition=_pad_decomp(_n, _kind))

@@ -319,19 +319,10 @@ for _name, _fn in (("floor", lambda xp, a: xp.floor(a)), ("ceil", lambda xp, a: 
           variants=FUNCTION_AND_METHOD)
 
 
-def _round_decimals_decomp(self, *, decimals):
-    if not self.dtype.is_floating_point:
-        return aten.clone.default(self)
-    ten = 10.0 ** abs(decimals)
-    if decimals >= 0:
-        return aten.div.Tensor(aten.round.default(aten.mul.Tensor(self, ten)), ten)
-    return aten.mul.Tensor(aten.round.default(aten.div.Tensor(self, ten)), ten)
-
-
 unary("round.decimals(Tensor self, *, int decimals) -> Tensor",
       lambda xp, a, *, decimals: xp.round(a, decimals), same,
       "round_.decimals(Tensor(a!) self, *, int decimals) -> Tensor(a!)", int_identity=True,
-      variants=FUNCTION_AND_METHOD, decomposition=_round_decimals_decomp)
+      variants=FUNCTION_AND_METHOD)
 
 
 def _silu_decomp(self):
@@ -523,21 +514,17 @@ for _name, _fn, _rule, _alpha in _BINARY_TS:
            f"{_name}_.Scalar(Tensor(a!) self, Scalar other{_skw}) -> Tensor(a!)", tags=("core",))
 
 
-def _rsub_tensor_decomp(self, other, *, alpha=1):
+def _rsub_decomp(self, other, alpha=1):
+    """other - alpha * self as one sub.Tensor; a Scalar `other` stays a number in the Tensor slot, as torch records."""
     return aten.sub.Tensor(other, self, alpha=alpha) if alpha != 1 else aten.sub.Tensor(other, self)
-
-
-def _rsub_scalar_decomp(self, other, alpha=1):
-    scaled = aten.neg.default(self) if alpha == 1 else aten.mul.Tensor(self, -alpha)
-    return aten.add.Tensor(scaled, other)
 
 
 binary("rsub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
        lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=("function",),
-       decomposition=_rsub_tensor_decomp)
+       decomposition=_rsub_decomp)
 binary("rsub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
        lambda xp, a, b, alpha=1: _sub(xp, b, a, alpha), no_bool_sub, variants=("function",),
-       decomposition=_rsub_scalar_decomp)
+       decomposition=_rsub_decomp)
 binary("div.Tensor_mode(Tensor self, Tensor other, *, str? rounding_mode) -> Tensor", _div, same,
        "div_.Tensor_mode(Tensor(a!) self, Tensor other, *, str? rounding_mode) -> Tensor(a!)", tags=("core",))
 binary("div.Scalar_mode(Tensor self, Scalar other, *, str? rounding_mode) -> Tensor", _div, same,
@@ -550,7 +537,8 @@ def _floor_divide_decomp(self, other):
 
 
 def _floor_divide_scalar_decomp(self, other):
-    return aten.div.Scalar_mode(self, other, rounding_mode="floor")
+    """div.Tensor_mode with the Scalar in its Tensor slot, as torch's core graph records it."""
+    return aten.div.Tensor_mode(self, other, rounding_mode="floor")
 
 
 binary("floor_divide(Tensor self, Tensor other) -> Tensor", _floordiv, same,
@@ -568,14 +556,11 @@ def _scalar_first_decomp(tensor_op):
 
 
 binary("remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       _ignoring(lambda xp, a, b: xp.remainder(a, b)), same,
-       decomposition=_scalar_first_decomp(lambda: aten.remainder.Tensor))
+       _ignoring(lambda xp, a, b: xp.remainder(a, b)), same)
 binary("bitwise_and.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       lambda xp, a, b: xp.bitwise_and(a, b), bitwise,
-       decomposition=_scalar_first_decomp(lambda: aten.bitwise_and.Tensor))
+       lambda xp, a, b: xp.bitwise_and(a, b), bitwise)
 binary("bitwise_or.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       lambda xp, a, b: xp.bitwise_or(a, b), bitwise,
-       decomposition=_scalar_first_decomp(lambda: aten.bitwise_or.Tensor))
+       lambda xp, a, b: xp.bitwise_or(a, b), bitwise)
 binary("maximum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), same, tags=("core",))
 binary("minimum(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.minimum(a, b), same, tags=("core",))
 binary("max.other(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.maximum(a, b), same,
@@ -655,7 +640,9 @@ def _masked_fill_scalar_decomp(self, mask, value):
 
 
 def _masked_fill_tensor_decomp(self, mask, value):
-    return aten.where.self(mask, aten._to_copy.default(value, dtype=self.dtype), self)
+    if value.dtype is not self.dtype:
+        value = aten._to_copy.default(value, dtype=self.dtype)
+    return aten.where.self(mask, value, self)
 
 
 for _f, _i, _decomp in (
@@ -809,8 +796,7 @@ for _ov, _typ in (("Tensor", "Tensor"), ("Scalar", "Scalar")):
     binary(f"bitwise_xor.{_ov}(Tensor self, {_typ} other) -> Tensor", lambda xp, a, b: xp.bitwise_xor(a, b),
            bitwise, f"bitwise_xor_.{_ov}(Tensor(a!) self, {_typ} other) -> Tensor(a!)", tags=("core",))
 binary("bitwise_xor.Scalar_Tensor(Scalar self, Tensor other) -> Tensor",
-       lambda xp, a, b: xp.bitwise_xor(a, b), bitwise,
-       decomposition=_scalar_first_decomp(lambda: aten.bitwise_xor.Tensor))
+       lambda xp, a, b: xp.bitwise_xor(a, b), bitwise)
 binary("logical_xor(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.logical_xor(a, b),
        logical, "logical_xor_(Tensor(a!) self, Tensor other) -> Tensor(a!)", tags=("core",))
 
@@ -852,6 +838,6 @@ def _fill_kernel(xp, self, value):
 
 
 register("fill.Scalar(Tensor self, Scalar value) -> Tensor", meta=_fill_meta, kernel=_fill_kernel,
-         tags=("core",), variants=("function",))
+         tags=("core",), variants=("function",), decomposition=lambda self, value: aten.full_like.default(self, value))
 register("fill.Tensor(Tensor self, Tensor value) -> Tensor", meta=_fill_meta, kernel=_fill_kernel,
          variants=("function",), decomposition=lambda self, value: aten.copy.default(self, value))

@@ -103,12 +103,37 @@ def _col2im_kernel(xp, self, output_size, kernel_size, dilation, padding, stride
     return out_array(xp, xp.ascontiguousarray(out[..., p[0]: p[0] + H, p[1]: p[1] + W]), dtype_of(self))
 
 
+def _col2im_decomp(self, output_size, kernel_size, dilation, padding, stride):
+    """One accumulating index_put of every column into the padded output, then the padding cropped off with a
+    negative constant_pad_nd: torch's default table's ops. Row index of (kernel row i, block row b) is
+    b * stride + i * dilation (an outer sum of two aranges), and likewise for columns."""
+    k, d, p, s = _fold_params(kernel_size, dilation, padding, stride, "col2im")
+    shape, blocks = _col2im_shape(tuple(self.shape), output_size, k, d, p, s)
+    batched = self.ndim == 3
+    cols = self if batched else aten.unsqueeze.default(self, 0)
+    n, c = cols.shape[0], shape[-3]
+    cols = aten.permute.default(aten.view.default(cols, [n, c, k[0], k[1], blocks[0], blocks[1]]),
+                                [0, 1, 2, 4, 3, 5])                      # [N, C, kh, bh, kw, bw]
+
+    def positions(i):
+        starts = aten.arange.start_step(0, blocks[i] * s[i], s[i], dtype=dt.int64, device=self.device)
+        offsets = aten.arange.start_step(0, k[i] * d[i], d[i], dtype=dt.int64, device=self.device)
+        return aten.add.Tensor(aten.unsqueeze.default(starts, 0), aten.unsqueeze.default(offsets, -1))
+
+    rows = aten.unsqueeze.default(aten.unsqueeze.default(positions(0), -1), -1)   # [kh, bh, 1, 1]
+    out = aten.full.default([n, c, shape[-2] + 2 * p[0], shape[-1] + 2 * p[1]], 0, dtype=self.dtype,
+                            device=self.device)
+    out = aten.index_put.default(out, [None, None, rows, positions(1)], cols, True)
+    out = aten.constant_pad_nd.default(out, [-p[1], -p[1], -p[0], -p[0]], 0.0)
+    return out if batched else aten.squeeze.dims(out, [0])
+
+
 register("col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, "
          "int[2] stride) -> Tensor",
          meta=lambda self, output_size, kernel_size, dilation, padding, stride: fake_like(
              _col2im_shape(tuple(self.shape), output_size,
                            *_fold_params(kernel_size, dilation, padding, stride, "col2im"))[0], self.dtype, self),
-         kernel=_col2im_kernel, tags=("core",))
+         kernel=_col2im_kernel, tags=("core",), decomposition=_col2im_decomp)
 
 
 # ------------------------------------------------------------ pixel shuffle --
@@ -156,7 +181,9 @@ def _shuffle_decomp(up):
     def decomp(self, r):
         split, perm, out = _shuffle_plan(tuple(self.shape), r, up)
         moved = aten.permute.default(aten.view.default(self, list(split)), list(perm))
-        return aten.view.default(aten.clone.default(moved, memory_format="contiguous_format"), list(out))
+        out = aten.view.default(aten.clone.default(moved, memory_format="contiguous_format"), list(out))
+        # torch's decomposition returns a fresh contiguous tensor, not a view of the permuted copy
+        return aten.clone.default(out, memory_format="contiguous_format")
     return decomp
 
 

@@ -161,10 +161,8 @@ reduction("amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", _ama
           tags=("core",))
 reduction("amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor", _amin, keep, empty_ok=False,
           tags=("core",))
-reduction("max(Tensor self) -> Tensor", _amax, keep, dims_param=False, empty_ok=False,
-          decomposition=lambda self: aten.amax.default(self, []))
-reduction("min(Tensor self) -> Tensor", _amin, keep, dims_param=False, empty_ok=False,
-          decomposition=lambda self: aten.amin.default(self, []))
+reduction("max(Tensor self) -> Tensor", _amax, keep, dims_param=False, empty_ok=False)
+reduction("min(Tensor self) -> Tensor", _amin, keep, dims_param=False, empty_ok=False)
 reduction("any(Tensor self) -> Tensor", _any, boolean, dims_param=False, tags=("core",))
 reduction("any.dim(Tensor self, int dim, bool keepdim=False) -> Tensor", _any, boolean, single_dim=True,
           tags=("core",))
@@ -173,7 +171,7 @@ reduction("any.dims(Tensor self, int[]? dim=None, bool keepdim=False) -> Tensor"
 
 # all(x) is not(any(not(x))), for each of its overloads
 def _all_decomp(self):
-    return aten.logical_not.default(aten.any.default(aten.logical_not.default(self)))
+    return aten.logical_not.default(aten.any.dims(aten.logical_not.default(self)))
 
 
 def _all_dim_decomp(self, dim, keepdim=False):

@@ -192,7 +192,8 @@ def _tri(lower):
         _tri_check(tuple(self.shape))
         rows, cols = self.shape[-2], self.shape[-1]
         kw = {"device": self.device}
-        offset = aten.sub.Tensor(aten.arange.start_step(0, cols, 1, **kw),
+        # column index minus row index, as torch builds it (two arange rows unsqueezed to broadcast)
+        offset = aten.sub.Tensor(aten.unsqueeze.default(aten.arange.start_step(0, cols, 1, **kw), -2),
                                  aten.unsqueeze.default(aten.arange.start_step(0, rows, 1, **kw), -1))
         keep = (aten.le.Scalar if lower else aten.ge.Scalar)(offset, diagonal)
         return aten.where.self(keep, self, aten.scalar_tensor.default(0, dtype=self.dtype, **kw))
@@ -392,6 +393,7 @@ _view_op("squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)",
          lambda shape, dim: _squeeze_dims(shape, [dim]),
          lambda xp, a, dim: _squeeze_kernel(xp, a, [dim]),
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
+         decomposition=lambda self, dim: aten.squeeze.dims(self, [dim]),
          view=SHAPE_ONLY, strides=_squeeze_layout(lambda dim: [dim]))
 _view_op("squeeze.dims(Tensor(a) self, int[] dim) -> Tensor(a)", _squeeze_dims, _squeeze_kernel,
          tags=("view", "core"), variants=FUNCTION_AND_METHOD,
@@ -867,8 +869,9 @@ def _unbind_steps(outputs, dim=0):
 
 
 def _unbind_decomp(self, dim=0):
+    """Unit slices, each squeezed along dim: torch's split-then-squeeze ops."""
     d = wrap_dim(dim, self.ndim)
-    return [aten.select.int(self, d, i) for i in range(self.shape[d])]
+    return [aten.squeeze.dims(aten.slice.Tensor(self, d, i, i + 1), [d]) for i in range(self.shape[d])]
 
 
 register("unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", meta=_unbind_meta,
@@ -1018,15 +1021,15 @@ def _roll_decomp(self, shifts, dims=()):
     if not dims:
         flat = _reshape_decomp(self, [-1])
         return aten.view.default(_roll_decomp(flat, shifts, [0]), list(self.shape))
+    # per dim, as torch's core graph has it: index_select at (arange(n) + start) fmod n, start = -shift mod n
     out = self
     for shift, dim in zip(shifts, dims):
         d = wrap_dim(dim, self.ndim)
         n = self.shape[d]
         if n == 0:
             continue
-        k = shift % n
-        if k:
-            out = aten.cat.default([aten.slice.Tensor(out, d, n - k, n), aten.slice.Tensor(out, d, 0, n - k)], d)
+        at = aten.add.Tensor(aten.arange.start_step(0, n, 1, device=self.device), (n - shift % n) % n)
+        out = aten.index_select.default(out, d, aten.fmod.Scalar(at, n))
     return out if out is not self else aten.clone.default(self)
 
 
@@ -1174,7 +1177,11 @@ def _pad_kernel(xp, a, pad, mode="constant", value=None):
     return xp.pad(a, grow, mode=_PAD_MODES[mode])[_pad_crop(a.shape, widths, grow)]
 
 
+_PAD_OPS = {"reflect": "reflection_pad", "replicate": "replication_pad"}
+
+
 def _pad_decomp(self, pad, mode="constant", value=None):
+    """constant_pad_nd, a reflection/replication pad op, or circular padding as torch's core graph has it."""
     if mode == "constant":
         return aten.constant_pad_nd.default(self, list(pad), 0 if value is None else value)
     _check_pad_mode(tuple(self.shape), pad, mode)
@@ -1182,42 +1189,44 @@ def _pad_decomp(self, pad, mode="constant", value=None):
         # an empty result: only its shape matters
         return aten.empty.memory_format(list(_pad_shape(tuple(self.shape), pad)), dtype=self.dtype,
                                         device=self.device)
-    out = self
-    for i in range(len(pad) // 2):
-        d = self.ndim - 1 - i
-        lo, hi = pad[2 * i], pad[2 * i + 1]
-        n = out.shape[d]
-        # negative pads crop: circular crops before it wraps, reflect/replicate after they pad (see _pad_kernel)
-        if mode == "circular" and (lo < 0 or hi < 0):
-            out = aten.slice.Tensor(out, d, max(-lo, 0), n - max(-hi, 0))
-            n = out.shape[d]
-        crop_lo, crop_hi = max(-lo, 0), max(-hi, 0)
-        lo, hi = max(lo, 0), max(hi, 0)
-        pieces = []
-        if mode == "reflect":
-            if lo:
-                pieces.append(aten.flip.default(aten.slice.Tensor(out, d, 1, lo + 1), [d]))
-            pieces.append(out)
-            if hi:
-                pieces.append(aten.flip.default(aten.slice.Tensor(out, d, n - hi - 1, n - 1), [d]))
-        elif mode == "replicate":
-            edge_shape = list(out.shape)
-            if lo:
-                edge_shape[d] = lo
-                pieces.append(aten.expand.default(aten.slice.Tensor(out, d, 0, 1), list(edge_shape)))
-            pieces.append(out)
-            if hi:
-                edge_shape[d] = hi
-                pieces.append(aten.expand.default(aten.slice.Tensor(out, d, n - 1, n), list(edge_shape)))
-        else:   # circular
-            if lo:
-                pieces.append(aten.slice.Tensor(out, d, n - lo, n))
-            pieces.append(out)
-            if hi:
-                pieces.append(aten.slice.Tensor(out, d, 0, hi))
-        out = aten.cat.default(pieces, d) if len(pieces) > 1 else out
-        if mode != "circular" and (crop_lo or crop_hi):
-            out = aten.slice.Tensor(out, d, crop_lo, out.shape[d] - crop_hi)
+    if mode in _PAD_OPS:
+        return getattr(aten, f"{_PAD_OPS[mode]}{len(pad) // 2}d").default(self, list(pad))
+    return _pad_circular(self, pad)
+
+
+def _pad_circular(self, pad):
+    """torch pads circularly in place in a fresh tensor (the cropped input into the middle, then each dim's
+    borders copied from the opposite side, last dim first); these are those writes, functional: each one
+    `slice_scatter(out, copy(slice(out), source), ...)`, nested through the slices of the middle's view."""
+    dims = [self.ndim - 1 - i for i in range(len(pad) // 2)]
+    widths = {d: (pad[2 * i], pad[2 * i + 1]) for i, d in enumerate(dims)}
+    shape = list(_pad_shape(tuple(self.shape), pad))
+    out = aten.empty.memory_format(shape, dtype=self.dtype, device=self.device)
+    # the middle: out's and self's slices, one per dim, copied, then scattered back out through the chain
+    chain, dst, src = [out], out, self
+    for d in dims:
+        lo, hi = widths[d]
+        bounds = (max(lo, 0), shape[d] - max(hi, 0))
+        dst = aten.slice.Tensor(dst, d, *bounds)
+        src = aten.slice.Tensor(src, d, max(-lo, 0), self.shape[d] - max(-hi, 0))
+        chain.append(bounds)
+    value = aten.copy.default(dst, src)
+    views = [out]
+    for d, bounds in zip(dims[:-1], chain[1:-1]):
+        views.append(aten.slice.Tensor(views[-1], d, *bounds))
+    for d, bounds, below in zip(reversed(dims), reversed(chain[1:]), reversed(views)):
+        value = aten.slice_scatter.default(below, value, d, *bounds)
+    out = value
+    # the borders: left from the far end of the middle, right from its near end
+    for d in dims:
+        lo, hi = widths[d]
+        n = shape[d]
+        for (start, end), (from_start, from_end) in (((0, lo), (n - max(hi, 0) - lo, n - max(hi, 0))),
+                                                      ((n - hi, n), (max(lo, 0), max(lo, 0) + hi))):
+            if end - start > 0:
+                part = aten.copy.default(aten.slice.Tensor(out, d, start, end),
+                                         aten.slice.Tensor(out, d, from_start, from_end))
+                out = aten.slice_scatter.default(out, part, d, start, end)
     return out
 
 
@@ -1258,8 +1267,19 @@ def _slice_scatter_kernel(xp, self, src, dim=0, start=None, end=None, step=1):
     return out
 
 
+def _select_scatter_decomp(self, src, dim, index):
+    """where(position along dim == index, src broadcast back over dim, self), as torch's core graph has it."""
+    _select_scatter_meta(self, src, dim, index)
+    d, i = _select_index(tuple(self.shape), dim, index)
+    at = aten.view.default(aten.arange.start_step(0, self.shape[d], 1, device=self.device),
+                           [-1 if k == d else 1 for k in range(self.ndim)])
+    spread = aten.expand.default(aten.unsqueeze.default(src, d), list(self.shape))
+    return aten.where.self(aten.eq.Scalar(at, i), spread, self)
+
+
 register("select_scatter(Tensor self, Tensor src, int dim, SymInt index) -> Tensor",
-         meta=_select_scatter_meta, kernel=_select_scatter_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
+         meta=_select_scatter_meta, kernel=_select_scatter_kernel, tags=("core",), variants=FUNCTION_AND_METHOD,
+         decomposition=_select_scatter_decomp)
 register("slice_scatter(Tensor self, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) "
          "-> Tensor", meta=_slice_scatter_meta, kernel=_slice_scatter_kernel, tags=("core",),
          variants=FUNCTION_AND_METHOD)

@@ -10,8 +10,9 @@ every mode, from torch's rules:
   * linear and cubic read around src = dst * scale (align_corners) or
     (dst + 0.5) * scale - 0.5 (clamped at 0 for linear), cubic with A = -0.75.
 The kernels apply the taps per dim with NumPy gathers; the decompositions of the ops torch
-does not keep in its core set build the same taps from aten ops (arange, floor, clamp)
-and gather with index_select.
+does not keep in its core set build the same taps from aten ops: nearest and linear as
+torch's default table does (one index.Tensor gather per corner), cubic per dim with
+index_select.
 """
 import itertools
 import math
@@ -112,24 +113,66 @@ def _upsample_kernel(xp, a, n, mode, output_size, align_corners, scale_factors, 
 
 
 # ---------------------------------------------------- decompositions --
-def _decomp_dim(x, axis, mode, in_size, out_size, align_corners, scale_factor):
-    """One dim of the resampling in aten ops: taps from arange/floor/clamp, gathers by index_select."""
+# nearest and linear are written as torch's default table writes them (their core graphs hold the same ops):
+# per dim, source positions from an arange, truncated to int64 by _to_copy, viewed to broadcast against the
+# later dims; then one index.Tensor gather per corner. Cubic still gathers one dim at a time (index_select).
+def _broadcast_shape(out_size, i, n):
+    """[out, 1, ...]: dim i's positions shaped to broadcast against the n - 1 - i dims after it."""
+    return [out_size] + [1] * (n - 1 - i)
+
+
+def _nearest_decomp(x, sizes, out, mode, scale_factors):
+    """One index.Tensor with floor((dst + offset) * scale) per dim."""
+    n = len(out)
+    indices = []
+    for i in range(n):
+        sf = None if scale_factors is None else scale_factors[i]
+        pos = aten.arange.start_step(0, out[i], 1, dtype=dt.float32, device=x.device)
+        pos = aten.add.Tensor(pos, 0.5 if mode == "nearest-exact" else 0.0)
+        scale = float(np.float32(_scale(sizes[i], out[i], False, sf)))
+        idx = aten._to_copy.default(aten.mul.Tensor(pos, scale), dtype=dt.int64)
+        for _ in range(n - 1 - i):
+            idx = aten.unsqueeze.default(idx, -1)
+        indices.append(idx)
+    return aten.index.Tensor(x, [None, None] + indices)
+
+
+def _linear_decomp(x, sizes, out, align_corners, scale_factors):
+    """Gather the 2**n corners with index.Tensor, then lerp them pairwise, last dim first."""
+    n = len(out)
+    fdt = x.dtype if x.dtype.is_floating_point else dt.float32
+    lows, highs, fracs = [], [], []
+    for i in range(n):
+        sf = None if scale_factors is None else scale_factors[i]
+        scale = _scale(sizes[i], out[i], align_corners, sf)
+        src = aten._to_copy.default(aten.arange.start_step(0, out[i], 1, device=x.device), dtype=fdt)
+        src = aten.mul.Tensor(src, scale) if align_corners else aten.sub.Tensor(
+            aten.mul.Tensor(aten.add.Tensor(src, 0.5), scale), 0.5)
+        src = aten.view.default(aten.clamp.default(src, 0.0), _broadcast_shape(out[i], i, n))
+        low = aten._to_copy.default(src, dtype=dt.int64)
+        lows.append(low)
+        highs.append(aten.clamp.default(aten.add.Tensor(low, 1), None, sizes[i] - 1))
+        fracs.append((src, low))
+    # corners in binary order of (dim 0, ..., dim n-1), last dim fastest
+    corners = [aten.index.Tensor(x, [None, None] + [highs[i] if (c >> (n - 1 - i)) & 1 else lows[i]
+                                                    for i in range(n)]) for c in range(2 ** n)]
+    for i in reversed(range(n)):
+        src, low = fracs[i]
+        t = aten.clamp.default(aten.sub.Tensor(src, low), 0.0, 1.0)
+        corners = [aten.add.Tensor(a, aten.mul.Tensor(aten.sub.Tensor(b, a), t))
+                   for a, b in zip(corners[0::2], corners[1::2])]
+    return corners[0]
+
+
+def _cubic_dim(x, axis, in_size, out_size, align_corners, scale_factor):
+    """One dim of bicubic resampling in aten ops: taps from arange/floor/clamp, gathers by index_select."""
     fdt = x.dtype if x.dtype.is_floating_point else dt.float32
     shape = [1] * x.ndim
     shape[axis] = out_size
-    if mode in ("nearest", "nearest-exact"):
-        pos = aten.arange.start_step(0, out_size, 1, dtype=dt.float32, device=x.device)
-        if mode == "nearest-exact":
-            pos = aten.add.Tensor(pos, 0.5)
-        scale = float(np.float32(_scale(in_size, out_size, False, scale_factor)))
-        idx = aten._to_copy.default(aten.floor.default(aten.mul.Tensor(pos, scale)), dtype=dt.int64)
-        return aten.index_select.default(x, axis, aten.clamp.default(idx, None, in_size - 1))
     scale = _scale(in_size, out_size, align_corners, scale_factor)
     src = aten.arange.start_step(0, out_size, 1, dtype=fdt, device=x.device)
     src = aten.mul.Tensor(src, scale) if align_corners else aten.sub.Tensor(aten.mul.Tensor(
         aten.add.Tensor(src, 0.5), scale), 0.5)
-    if mode == "linear" and not align_corners:
-        src = aten.clamp.default(src, 0.0)
     floor = aten.floor.default(src)
     t = aten.sub.Tensor(src, floor)
     base = aten._to_copy.default(floor, dtype=dt.int64)
@@ -138,11 +181,6 @@ def _decomp_dim(x, axis, mode, in_size, out_size, align_corners, scale_factor):
         idx = aten.clamp.default(aten.add.Tensor(base, offset), 0, in_size - 1)
         return aten.index_select.default(x, axis, idx)
 
-    if mode == "linear":
-        t = aten.view.default(aten.sub.Tensor(src, aten._to_copy.default(
-            aten.clamp.default(base, None, in_size - 1), dtype=fdt)), shape)
-        lo, hi = gather(0), gather(1)
-        return aten.add.Tensor(lo, aten.mul.Tensor(aten.sub.Tensor(hi, lo), t))
     weights = [aten.view.default(w, shape) for w in _cubic_weights_aten(t)]
     acc = None
     for k, w in enumerate(weights):
@@ -170,10 +208,14 @@ def _upsample_decomp(n, mode, has_align):
         align, scale_factors = (rest[0], rest[1]) if has_align else (False, rest[0])
         shape = [int(s) for s in input.shape]
         out = _out_size(tuple(shape), n, output_size, scale_factors, "upsample")
+        if mode in ("nearest", "nearest-exact"):
+            return _nearest_decomp(input, shape[2:], out, mode, scale_factors)
+        if mode == "linear":
+            return _linear_decomp(input, shape[2:], out, align, scale_factors)
         x = input
         for i in range(n):
             sf = None if scale_factors is None else scale_factors[i]
-            x = _decomp_dim(x, 2 + i, mode, shape[2 + i], out[i], align, sf)
+            x = _cubic_dim(x, 2 + i, shape[2 + i], out[i], align, sf)
         return x
     return decomp
 

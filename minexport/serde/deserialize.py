@@ -21,7 +21,7 @@ from ..fx.graph_module import GraphModule
 from ..ops import higher_order as higher_order_ops
 from ..ops._targets import PYTHON_OPERATORS, target_kind
 from ..ops.auto_functionalize import auto_functionalized_v2
-from ..ops.core import is_core
+from ..ops.core import decomposes_by_default
 from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
 from . import schema as S
@@ -613,7 +613,7 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
         range_constraints = {symbols.symbol(name): symbols.env.var_to_range[symbols.symbol(name)] for name in ranges}
     try:
         ep = ExportedProgram(gm, reader.graph, signature, state_dict, range_constraints, call_graph, None, constants,
-                             dialect=dialect, preserved_ops=_non_core(gm) if dialect == "ATEN" else (),
+                             dialect=dialect, preserved_ops=_kept_decomposable(gm) if dialect == "ATEN" else (),
                              shape_env=symbols.env)
         return ep
     except SerializationError:
@@ -632,8 +632,8 @@ def _name_sources(env, graph):
                 env.var_to_source[size.expr] = f"{node.name}.size()[{d}]"
 
 
-def _non_core(gm):
-    """Non-core ops an ATEN archive keeps (in the graph and its subgraphs)."""
+def _kept_decomposable(gm):
+    """Ops an ATEN archive keeps that the default table would decompose (in the graph and its subgraphs)."""
     ops = frozenset(n.target for n in gm.graph.nodes
-                    if n.op == "call_function" and target_kind(n.target) == "op" and not is_core(n.target))
-    return ops.union(*(_non_core(sub) for sub in gm.subgraph_modules()))
+                    if n.op == "call_function" and target_kind(n.target) == "op" and decomposes_by_default(n.target))
+    return ops.union(*(_kept_decomposable(sub) for sub in gm.subgraph_modules()))
