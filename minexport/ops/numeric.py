@@ -372,7 +372,9 @@ def _logspace_decomp(start, end, steps, base=10.0, *, dtype=None, layout=None, d
     d = dtype or dt.get_default_dtype()
     lo, hi = _as_double(start, d), _as_double(end, d)
     rg = aten.arange.start_step(0, steps, device=device)
-    step = aten.div.Tensor(_bound_difference(hi, lo, device), max(steps - 1, 1))
+    span = _bound_difference(hi, lo)
+    # two numbers give a number step, as torch computes it in Python; a tensor bound a tensor step
+    step = span / max(steps - 1, 1) if not hasattr(span, "shape") else aten.div.Tensor(span, max(steps - 1, 1))
     below_half = aten.lt.Scalar(rg, steps / 2)
     low = aten.add.Tensor(lo, aten.mul.Tensor(step, aten._to_copy.default(rg, dtype=dt.float64)))
     back = aten._to_copy.default(aten.sub.Tensor(steps - 1, rg), dtype=dt.float64)
@@ -381,10 +383,10 @@ def _logspace_decomp(start, end, steps, base=10.0, *, dtype=None, layout=None, d
     return aten._to_copy.default(values, dtype=d)
 
 
-def _bound_difference(hi, lo, device):
-    """end - start as a float64 tensor (one of them may be a number)."""
+def _bound_difference(hi, lo):
+    """end - start: a number for two numbers, else a float64 tensor."""
     if not hasattr(hi, "shape") and not hasattr(lo, "shape"):
-        return aten.scalar_tensor.default(hi - lo, dtype=dt.float64, device=device)
+        return hi - lo
     return aten.sub.Tensor(hi, lo)
 
 
