@@ -1,5 +1,6 @@
 """Running a custom op's fake implementation: `get_ctx()` and the tracer that answers its op calls."""
-from ._trace_state import Tracer, trace_state, tracing
+from ._trace_state import trace_state, tracing
+from .ops.shape_extra import MetaTracer
 
 __all__ = ["FakeImplCtx", "FakeTracer", "get_ctx", "run_fake"]
 
@@ -30,22 +31,13 @@ def get_ctx():
     return _CTX[-1]
 
 
-class FakeTracer(Tracer):
+class FakeTracer(MetaTracer):
     """Answers every op call made by a fake implementation with the op's meta function."""
-
-    def __init__(self, outer):
-        self.outer = outer
-        if outer is not None:
-            self.data_dependent_size = outer.data_dependent_size
-            self.check_condition = outer.check_condition
 
     def __call__(self, op, args, kwargs):
         if op.meta is None:
             raise RuntimeError(f"a fake implementation called {op}, which has no fake implementation itself")
         return op.meta(*args, **kwargs)
-
-    def is_contiguous(self, tensor):
-        return self.outer.is_contiguous(tensor) if self.outer is not None else True
 
 
 def run_fake(fake, args, kwargs):

@@ -11,20 +11,7 @@ import math
 from .. import _factories
 from .. import _functions as _F
 from ..ops import aten
-
-# torch's reduction enum
-_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
-
-
-def _reduction_enum(reduction, size_average=None, reduce=None):
-    """torch's enum for a reduction name (or the legacy size_average / reduce pair)."""
-    if size_average is not None or reduce is not None:
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return _REDUCTIONS[reduction]
+from ._reduction import _REDUCTIONS, _reduction_enum
 
 
 # ------------------------------------------------------------------ losses --

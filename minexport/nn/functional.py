@@ -419,18 +419,7 @@ __all__ += ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"
 # ----------------------------------------------------------------- losses --
 # Each loss calls the ATen loss op torch records (after torch's Python-side checks);
 # multilabel_soft_margin_loss and gaussian_nll_loss are Python composites in torch too.
-_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
-
-
-def _reduction_enum(reduction, size_average=None, reduce=None):
-    """torch's reduction enum (0 none, 1 mean, 2 sum), from the string or the legacy flags."""
-    if size_average is not None or reduce is not None:
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return _REDUCTIONS[reduction]
+from ._reduction import _REDUCTIONS, _reduction_enum  # noqa: E402
 
 
 def _reduce(loss, reduction):

@@ -21,7 +21,7 @@ _FN = ("function",)
 
 
 # ------------------------------------------------------------- composites --
-class _MetaTracer(Tracer):
+class MetaTracer(Tracer):
     """Answers every op call with the op's meta function: a decomposition run for shapes and dtypes only."""
 
     def __init__(self, outer):
@@ -42,7 +42,7 @@ class _MetaTracer(Tracer):
 def meta_of(decomposition):
     """The meta function of a composite op: its decomposition evaluated on meta functions."""
     def meta(*args, **kwargs):
-        with tracing(_MetaTracer(trace_state.tracer)):
+        with tracing(MetaTracer(trace_state.tracer)):
             return decomposition(*args, **kwargs)
     return meta
 
