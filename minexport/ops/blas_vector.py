@@ -11,18 +11,12 @@ torch refuses it.
 import numpy as np
 
 from .. import dtypes as dt
+from .._tensor import shape_numel
 from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array, promote, torch_type_name
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
 _FN = ("function",)
-
-
-def _numel(shape):
-    n = 1
-    for s in shape:
-        n = n * s
-    return n
 
 
 # ------------------------------------------------------------- scaling --
@@ -264,9 +258,9 @@ def _tensordot_decomp(self, other, dims_self, dims_other):
         other = aten.expand.default(other, sb)
     free_a = [i for i in range(self.ndim) if i not in da]
     free_b = [i for i in range(other.ndim) if i not in db]
-    k = _numel([self.shape[i] for i in da])
-    m = _numel([self.shape[i] for i in free_a])
-    n = _numel([other.shape[i] for i in free_b])
+    k = shape_numel([self.shape[i] for i in da])
+    m = shape_numel([self.shape[i] for i in free_a])
+    n = shape_numel([other.shape[i] for i in free_b])
     a2 = aten.reshape.default(aten.permute.default(self, free_a + da), [m, k])
     b2 = aten.reshape.default(aten.permute.default(other, db + free_b), [k, n])
     return aten.view.default(aten.mm.default(a2, b2), list(shape))

@@ -10,11 +10,12 @@ angle is 0 or pi.  Each op decomposes as torch's run_decompositions() does.
 import math
 
 from .. import dtypes as dt
-from .._tensor import make_fake
+from .._tensor import make_fake, shape_numel
 from ._common import (check, copy_array, dtype_of, empty_strided_array, fake_like, fmt_shape, promote,
                       torch_type_name, wrap_dim)
 from ._registry import FUNCTION_AND_METHOD, aten, register
 from .pointwise import int_to_float, same, unary
+from .shape import split_sizes
 from .shape_extra import composite
 
 _FN = ("function",)
@@ -124,16 +125,7 @@ def _chunk_pieces(size, chunks):
     if size == 0:            # an empty dim gives `chunks` empty pieces
         return [0] * chunks
     step = (size + chunks - 1) // chunks
-    return _split_pieces(size, step)
-
-
-def _split_pieces(size, split_size):
-    check(split_size >= 0, lambda: f"split expects split_size be non-negative, but got split_size={split_size}")
-    if split_size == 0:
-        check(size == 0, "split_size can only be 0 if dimension size is 0")
-        return [0]
-    n = max((size + split_size - 1) // split_size, 1)
-    return [split_size] * (n - 1) + [size - split_size * (n - 1)]
+    return split_sizes(size, step)
 
 
 def _split_decomp(pieces):
@@ -153,8 +145,8 @@ def _split_kernel(pieces):
 
 composite("unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]", _split_kernel(_chunk_pieces),
           _split_decomp(_chunk_pieces), variants=FUNCTION_AND_METHOD)
-composite("unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]", _split_kernel(_split_pieces),
-          _split_decomp(_split_pieces), variants=FUNCTION_AND_METHOD)
+composite("unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]", _split_kernel(split_sizes),
+          _split_decomp(split_sizes), variants=FUNCTION_AND_METHOD)
 
 
 # -------------------------------------------------- copying twins of views --
@@ -300,7 +292,7 @@ def _chunk_cat_dim(shapes, dtypes, dim, num_chunks):
     check(num_chunks >= 1, "_chunk_cat expects positive num_chunks")
     check(len(shapes) > 0, "_chunk_cat expects a non-empty input tensor list")
     for shape, d in zip(shapes, dtypes):
-        check(_numel(shape) > 0, "_chunk_cat expects non-empty tensor")
+        check(shape_numel(shape) > 0, "_chunk_cat expects non-empty tensor")
         check(d is dtypes[0], "_chunk_cat expects all input tensors with the same dtype")
     if all(len(s) == len(shapes[0]) for s in shapes):
         dim = wrap_dim(dim, len(shapes[0]))
@@ -310,13 +302,6 @@ def _chunk_cat_dim(shapes, dtypes, dim, num_chunks):
     check(all(tuple(s[:dim]) == tuple(shapes[0][:dim]) for s in shapes),
           "_chunk_cat expects same sizes of 0,...,dim-1 dimensions for all tensors")
     return dim
-
-
-def _numel(shape):
-    n = 1
-    for s in shape:
-        n = n * s
-    return n
 
 
 def _padded_size(size, num_chunks):
@@ -362,7 +347,7 @@ def _masked_index_check(mask, indices):
 def _unsafe_masked_index_decomp(self, mask, indices, fill):
     # indices clamped into range, gathered, and the masked-out positions filled
     _masked_index_check(mask, indices)
-    if _numel(self.shape) == 0:
+    if shape_numel(self.shape) == 0:
         shape = aten.index.Tensor.meta(self, indices).shape
         return aten.full.default(list(shape), fill, dtype=self.dtype, device=self.device)
     clamped = [None if ix is None else aten.clamp.default(ix, 0, self.shape[i] - 1) for i, ix in enumerate(indices)]
@@ -396,7 +381,7 @@ def _put_check(self, mask, indices, values):
 def _unsafe_masked_index_put_decomp(self, mask, indices, values):
     # values at masked-out positions become 0, then are summed into the (clamped) indexed positions
     _put_check(self, mask, indices, values)
-    if _numel(self.shape) == 0:
+    if shape_numel(self.shape) == 0:
         return aten.clone.default(self)
     clamped = [None if ix is None else aten.clamp.default(ix, -self.shape[i], self.shape[i] - 1)
                for i, ix in enumerate(indices)]
