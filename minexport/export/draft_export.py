@@ -369,6 +369,8 @@ class _DraftTracer(ExportTracer):
             import sympy
             expr = env.simplify(sym.expr)
             tracer._assume(sympy.Eq(expr, sym.hint), expr, str(sym.hint))
+            if expr.is_Symbol:      # the value is now known exactly (torch's range: [v, v])
+                env.narrow(expr, sym.hint, sym.hint)
             return sym.hint
 
         def draft_record(guard):
