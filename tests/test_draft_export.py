@@ -78,7 +78,8 @@ def test_export_refuses_what_draft_export_reports():
         export(Branch(), (me.ones(2), me.tensor(5)))
     ep = draft_export(Branch(), (me.ones(2), me.tensor(5)))
     (failure,) = ep._report.failures
-    assert failure.failure_type is FailureType.DATA_DEPENDENT_ERROR and str(failure.failure_type) == "DATA_DEPENDENT_ERROR"
+    assert failure.failure_type is FailureType.DATA_DEPENDENT_ERROR
+    assert str(failure.failure_type) == "DATA_DEPENDENT_ERROR"
     assert failure.data["expr"] == "u0 > 2" and failure.data["result"] == "True" and failure.data["occurrences"] == 1
     assert failure.data["user_stack"][-1]["loc"] == "if n > 2:"
     assert ep._report.str_to_filename[failure.data["user_stack"][-1]["filename"]] == __file__
@@ -141,7 +142,8 @@ def test_missing_fake_kernel_uses_the_real_kernel_and_data_dependent_sizes():
         export(M(), (me.arange(4.0),))
     ep = draft_export(M(), (me.arange(4.0),))
     (failure,) = ep._report.failures
-    assert failure.failure_type is FailureType.MISSING_FAKE_KERNEL and failure.data == {"op": "drafttest.first_two.default"}
+    assert failure.failure_type is FailureType.MISSING_FAKE_KERNEL
+    assert failure.data == {"op": "drafttest.first_two.default"}
     assert "aten.sym_size.int" in _ops(ep) and "aten._assert_scalar.default" in _ops(ep)
     np.testing.assert_allclose(ep.module()(me.arange(4.0)).numpy(), [1.0, 2.0])
 
@@ -202,3 +204,18 @@ def test_same_text_as_torch_for_the_data_dependent_report():
     assert ours.failures[0].data["frame_locals"]["locals"] == theirs.failures[0].data["frame_locals"]["locals"]
     # the text differs only in the frames listed: torch lists nn.Module's call frames too
     assert str(ours).splitlines()[:8] == str(theirs).splitlines()[:8]
+
+
+@pytest.mark.parametrize("kind", list(FailureType), ids=str)
+def test_report_text_matches_torchs_for_the_same_facts(kind):
+    torch_draft = pytest.importorskip("torch.export._draft_export")
+    frame = {"line": 6, "name": "forward", "filename": 0, "loc": "if n > 2:"}
+    data = {"expr": "s0 > 3", "result": "True", "occurrences": 2, "user_stack": [frame], "stack": [frame],
+            "frame_locals": {"loc": "if n > 2:", "locals": {"n": ["s0"]}, "symbols": {"s0": "L['x'].size()[0]"}},
+            "symbol_to_sources": {"s0": "L['x'].size()[0]"}, "new_dynamic_shapes": {"x": {0: "AUTO"}},
+            "op": "ns.f.default", "reason": "mismatch between fake value 5 and real value 4 "}
+    ours = DraftExportReport([FailureReport(kind, dict(data))], {0: "m.py"})
+    theirs = torch_draft.DraftExportReport(
+        [torch_draft.FailureReport(torch_draft.FailureType(int(kind)), dict(data))], {0: "m.py"}, {}, {})
+    assert str(ours) == str(theirs)
+    assert str(DraftExportReport([], {})) == str(torch_draft.DraftExportReport([], {}, {}, {}))

@@ -110,7 +110,8 @@ def _print_data_dependent(data, files):
     This occurred at the following user stacktrace: {_pretty_stack(data["user_stack"], files)}
         {local_info}
     And the following framework stacktrace: {_pretty_stack(data["stack"], files)}\n
-    As a result, it was specialized to a constant (e.g. `{data["result"]}` in the 1st occurrence), and asserts were inserted into the graph.
+    As a result, it was specialized to a constant (e.g. `{data["result"]}` in the 1st occurrence), \
+and asserts were inserted into the graph.
 
     Please add `torch._check(...)` to the original code to assert this data-dependent assumption.
     Please refer to {_DATA_DEPENDENT_DOC} for more details.
