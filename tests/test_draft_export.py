@@ -219,3 +219,20 @@ def test_report_text_matches_torchs_for_the_same_facts(kind):
         [torch_draft.FailureReport(torch_draft.FailureType(int(kind)), dict(data))], {0: "m.py"}, {}, {})
     assert str(ours) == str(theirs)
     assert str(DraftExportReport([], {})) == str(torch_draft.DraftExportReport([], {}, {}, {}))
+
+
+def test_cond_and_keyword_inputs_trace_as_export_does():
+    class WithCond(me.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = me.nn.Linear(3, 2)
+
+        def forward(self, x, *, k):
+            y = me.cond(x.sum() > 0, lambda a: a.sin(), lambda a: a.cos(), (x,))
+            return self.lin(y) * k.item()
+
+    model = WithCond()
+    args, kwargs = (me.ones(4, 3),), {"k": me.tensor(3)}
+    ep = draft_export(model, args, kwargs)
+    assert ep._report.successful()      # values inside the branches have no real value: traced as export does
+    np.testing.assert_allclose(ep.module()(*args, **kwargs).numpy(), model(*args, **kwargs).numpy(), rtol=1e-6)

@@ -77,10 +77,10 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
     accepted; as in torch it changes nothing for guards on input sizes (see
     spec/draft_export.md).
     """
-    return _export(mod, args, kwargs, dynamic_shapes, ExportTracer)
+    return _export(mod, args, kwargs, dynamic_shapes, ExportTracer, preserve_module_call_signature)
 
 
-def _export(mod, args, kwargs, dynamic_shapes, tracer_class):
+def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_call_signature=()):
     """export() with the tracer class given (draft_export passes one that also runs the real kernels)."""
     inputs = _prepare_inputs(mod, args, kwargs, dynamic_shapes)
     state = _State(mod.module_tree(), mod.module_tree(remove_duplicate=False))

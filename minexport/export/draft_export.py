@@ -261,6 +261,7 @@ class _DraftTracer(ExportTracer):
     def __init__(self, modules):
         super().__init__(modules)
         self.reals = {}            # id(fake) -> (fake, real value); the fake is kept so its id stays its own
+        self.known = set()         # data-dependent symbols whose real value is known (their hint)
 
     # -- real values ------------------------------------------------------------
     def fake_input(self, t, kind, name, shape=None, target=None, persistent=None):
@@ -284,9 +285,7 @@ class _DraftTracer(ExportTracer):
             if v._data is not None:
                 return v
             found = self.reals.get(id(v))
-            if found is None:
-                raise DataDependentError("draft_export: a tensor's real value was lost while tracing")
-            return found[1]
+            return _UNKNOWN if found is None else found[1]
         if is_symbolic(v):
             return v.hint
         return v
@@ -295,6 +294,10 @@ class _DraftTracer(ExportTracer):
         """Run the real kernel beside the meta function; a custom op's missing or wrong fake is replaced
         by outputs shaped as the real ones (with data-dependent sizes), and reported."""
         real_args, real_kwargs = pytree.tree_map(self.real, (list(args), dict(kwargs)))
+        # inside cond/map subgraphs (fresh fakes for the operands) or past such a value, no real value is known:
+        # the op is traced as export traces it
+        if self.branches or any(v is _UNKNOWN for v in pytree.tree_leaves((real_args, real_kwargs))):
+            return super().run_meta(op, args, kwargs)
         with tracing(None):
             real_out = op(*real_args, **real_kwargs)
         custom = op.namespace not in ("aten", "prims")
@@ -313,7 +316,16 @@ class _DraftTracer(ExportTracer):
                 out = self._from_real(real_out)
         for fake, real in zip(_tensors(out), _tensors(real_out)):
             self.reals[id(fake)] = (fake, real)
+            self._hint_sizes(fake, real)
         return out
+
+    def _hint_sizes(self, fake, real):
+        """A data-dependent size the meta function made (nonzero's rows) takes the real size as its hint."""
+        for size, value in zip(fake.shape, real.shape):
+            if is_symbolic(size) and size.expr.is_Symbol and size.expr in size.env.unbacked \
+                    and size.expr not in self.known:
+                size.hint = size.env.var_to_hint[size.expr] = value
+                self.known.add(size.expr)
 
     def _from_real(self, real_out):
         """Fake outputs shaped as the real ones, each size a new data-dependent size hinted by the real one."""
@@ -324,6 +336,7 @@ class _DraftTracer(ExportTracer):
             for size in r.shape:
                 sym = self.data_dependent_size(None)
                 sym.hint = size
+                self.known.add(sym.expr)
                 shape.append(sym)
             return make_fake(tuple(shape), r.dtype, r.device)
         return pytree.tree_map(fake_of, real_out)
@@ -331,11 +344,12 @@ class _DraftTracer(ExportTracer):
     # -- data-dependent values ------------------------------------------------------
     def item(self, t):
         sym = super().item(t)
-        env = self.symbolic.env
         real = self.real(self.node_of(t)[1])
-        with tracing(None):
-            sym.hint = real.item()
-        env.var_to_hint[sym.expr] = sym.hint
+        if real is not _UNKNOWN:
+            with tracing(None):
+                sym.hint = real.item()
+            self.symbolic.env.var_to_hint[sym.expr] = sym.hint
+            self.known.add(sym.expr)
         return sym
 
     def ensure_symbolic(self):
@@ -355,7 +369,7 @@ class _DraftTracer(ExportTracer):
             try:
                 return evaluate(symbool)
             except DataDependentError:
-                if symbool.hint is None:
+                if symbool.hint is None or tracer.unknown(symbool.expr):
                     raise
             expr, value = env.simplify(symbool.expr), bool(symbool.hint)
             tracer._assume(expr if value else _negated(expr), expr, str(value))
@@ -365,7 +379,7 @@ class _DraftTracer(ExportTracer):
             try:
                 return specialize(sym, convert)
             except DataDependentError:
-                if sym.hint is None:
+                if sym.hint is None or tracer.unknown(sym.expr):
                     raise
             import sympy
             expr = env.simplify(sym.expr)
@@ -384,6 +398,11 @@ class _DraftTracer(ExportTracer):
 
     guards_seen = None
 
+    def unknown(self, expr):
+        """The data-dependent symbols in expr whose real value draft_export does not know."""
+        env = self.symbolic.env
+        return (env.simplify(expr).free_symbols & env.unbacked) - self.known
+
     def _assume(self, cond, expr, result):
         """A data-dependent condition decided by the example: report it and assert it at run time."""
         from ..symbolic.core import SymBool
@@ -392,6 +411,9 @@ class _DraftTracer(ExportTracer):
             "expr": str(expr), "result": result, "expr_node_id": id(expr), "user_stack": stack, "stack": stack,
             "symbol_to_sources": {}, "frame_locals": self.log.frame_locals(stack, {}), "occurrences": 1})
         self.check_condition(SymBool(cond, self.symbolic.env, True), None)
+
+
+_UNKNOWN = type("_Unknown", (), {"__repr__": lambda self: "<no real value>"})()
 
 
 def _negated(expr):
@@ -449,12 +471,12 @@ def draft_export(mod, args, kwargs=None, *, dynamic_shapes=None, preserve_module
     tracer_class = type("_DraftTracer", (_DraftTracer,), {"log": log_, "guards_seen": []})
     new_shapes = None
     try:
-        ep = _export(mod, args, kwargs, dynamic_shapes, tracer_class)
+        ep = _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_call_signature)
     except ConstraintViolationError:
         new_shapes = _auto(dynamic_shapes)
         log_ = _Log()
         tracer_class = type("_DraftTracer", (_DraftTracer,), {"log": log_, "guards_seen": []})
-        ep = _export(mod, args, kwargs, new_shapes, tracer_class)
+        ep = _export(mod, args, kwargs, new_shapes, tracer_class, preserve_module_call_signature)
         for guard, stack, frame_locals, sources in tracer_class.guards_seen:
             named = {str(s): sources[s] for s in guard.free_symbols if s in sources}
             if not named:
