@@ -425,6 +425,8 @@ def set_data(t, value):
     t.__dict__.pop("_offset", None)
     if value._data is None and (value._strides is not None or value._offset):
         t._strides, t._offset = value._strides, value._offset
+    if value._data is None:     # while tracing (`self.w.data = x * 2`): t now stands for value's node, as in torch
+        t._node = value._node
 
 
 _new = object.__new__

@@ -30,6 +30,16 @@ def __init__(self, data=None, *, dtype=None, device=None):
 
 
 def _get_data(self):
+    # torch's non-strict export cannot trace through `.data` (a read, or a write through it such as
+    # `x.data.add_(1)`): it stops with this error; minexport refuses at the read, naming the user's line.
+    if self._data is None and trace_state.tracer is not None:
+        from ._user_errors import UserError, format_user_frame, user_frame
+        raise UserError(
+            "We found a fake tensor in the exported program constant's list: `.data` of a tensor being traced "
+            "was used, which export cannot trace through (torch refuses it too). At:\n"
+            f"{format_user_frame(user_frame(2))}\n"
+            "Fix it by using the tensor itself (x.detach() for a detached value; in-place ops on x or the "
+            "buffer for updates).")
     return F.detach(self)
 
 

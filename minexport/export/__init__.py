@@ -1,6 +1,7 @@
 """minexport.export: capture programs (export), the ExportedProgram and its signature."""
 from ..ops.core import default_decompositions
 from ._trace import export, register_dataclass
+from .draft_export import draft_export
 from .dynamic_shapes import ConstraintViolationError, Dim, ShapesCollection, dims
 from .errors import DataDependentError, UserError
 from .exported_program import CallSpec, ExportedProgram, ModuleCallEntry, ModuleCallSignature
@@ -18,6 +19,7 @@ __all__ = [
     "Dim", "dims", "ShapesCollection",
     "UserError", "DataDependentError", "ConstraintViolationError", "SpecViolationError",
     "save", "load", "SerializationError",
+    "draft_export",
 ]
 
 _FROM_SERDE = ("save", "load", "SerializationError")

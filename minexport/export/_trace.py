@@ -67,16 +67,24 @@ def register_dataclass(cls, *, serialized_type_name=None):
                                           flatten(obj)[1]))
 
 
-def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserve_module_call_signature=()):
+def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserve_module_call_signature=(),
+           prefer_deferred_runtime_asserts_over_guards=False):
     """Capture mod's forward on example inputs as an ExportedProgram (torch.export.export's signature).
 
     minexport always traces as torch's non-strict mode does: Python runs as
     written and only tensor operations are recorded, so `strict=True`
-    changes nothing.
+    changes nothing.  `prefer_deferred_runtime_asserts_over_guards` is
+    accepted; as in torch it changes nothing for guards on input sizes (see
+    spec/draft_export.md).
     """
+    return _export(mod, args, kwargs, dynamic_shapes, ExportTracer, preserve_module_call_signature)
+
+
+def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_call_signature=()):
+    """export() with the tracer class given (draft_export passes one that also runs the real kernels)."""
     inputs = _prepare_inputs(mod, args, kwargs, dynamic_shapes)
     state = _State(mod.module_tree(), mod.module_tree(remove_duplicate=False))
-    tracer = ExportTracer(state.modules)
+    tracer = tracer_class(state.modules)
     if any(inputs.dim_specs):
         tracer.ensure_symbolic()
     state_fakes = _lift_state(tracer, state)

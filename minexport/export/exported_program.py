@@ -151,8 +151,8 @@ class ExportedProgram:
 
     @property
     def verifiers(self):
-        """The verifier instances run on this program."""
-        return list(self._verifiers)
+        """The verifier classes run on this program, as torch returns them (each has a `dialect`)."""
+        return [type(v) for v in self._verifiers]
 
     def parameters(self):
         """Parameters in placeholder order."""

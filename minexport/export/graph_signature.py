@@ -226,6 +226,15 @@ class ExportGraphSignature:
                                   TokenArgument)) and s.arg.name == old:
                 s.arg.name = new
 
+    def get_replace_hook(self, replace_inputs=False):
+        """A replace hook (`GraphModule._set_replace_hook`) that keeps this signature naming the right nodes:
+        called as hook(old_node, new_name, user) when a node's use is replaced, it renames an output (and,
+        with `replace_inputs`, an input placeholder) in the signature, as torch's does."""
+        def hook(old, new, user):
+            if user.op == "output" or (replace_inputs and old.op == "placeholder"):
+                self.replace_all_uses(old.name, new)
+        return hook
+
     def __eq__(self, other):
         return (isinstance(other, ExportGraphSignature) and self.input_specs == other.input_specs
                 and self.output_specs == other.output_specs)

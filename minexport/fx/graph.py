@@ -191,6 +191,9 @@ class Node:
         """Read `new_input` where this node read `old_input`."""
         def swap(n):
             return new_input if n is old_input else n
+        # replace hooks (GraphModule._set_replace_hook) see each replaced use, as torch.fx calls them
+        for hook in getattr(self.graph.owning_module, "_replace_hooks", ()):
+            hook(old=old_input, new=new_input.name, user=self)
         self._update_args(map_arg(self._args, swap), map_arg(self._kwargs, swap))
 
     def update_arg(self, idx, arg):

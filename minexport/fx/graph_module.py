@@ -7,6 +7,7 @@
 and comparing; nothing ever executes it: `GraphRunner` runs the graph.
 """
 import builtins
+import contextlib
 import copy
 import math
 import operator
@@ -193,6 +194,18 @@ class GraphModule(Module):
         object.__setattr__(self, "_graph", g)
         g.owning_module = self
         self.recompile()
+
+    @contextlib.contextmanager
+    def _set_replace_hook(self, f):
+        """For the `with` block, call f(old_node, new_name, user) whenever a use of a node is replaced."""
+        if not callable(f):
+            raise AssertionError("Replace hook must be a callable.")
+        hooks = self.__dict__.setdefault("_replace_hooks", [])
+        hooks.append(f)
+        try:
+            yield
+        finally:
+            hooks.remove(f)
 
     def recompile(self):
         """Regenerate `code` and what `forward` runs from the current graph; returns the code."""
