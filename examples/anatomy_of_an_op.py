@@ -7,7 +7,8 @@ uses, the in-place twin, the decomposition; then shows that `minexport.sin`,
 `Tensor.sin` and `Tensor.sin_` are generated from that registration, and
 that run_decompositions() uses the registered decomposition of `linear`
 (permute + addmm) and the view rules of `select` and `permute` to write back
-through the views (select_scatter, then the inverse permute).
+through the views (select_scatter, which torch's table decomposes further into
+arange/eq/where, then the inverse permute).
 """
 import minexport as torch
 from minexport.export import export
