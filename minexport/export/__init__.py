@@ -8,6 +8,7 @@ from .graph_signature import (ConstantArgument, CustomObjArgument, ExportGraphSi
                               OutputKind, OutputSpec, SymBoolArgument, SymFloatArgument, SymIntArgument,
                               TensorArgument, TokenArgument)
 from .verifier import SpecViolationError
+from .unflatten import FlatArgsAdapter, InterpreterModule, UnflattenedModule, unflatten
 
 __all__ = [
     "export", "register_dataclass", "default_decompositions",
@@ -18,6 +19,7 @@ __all__ = [
     "Dim", "dims", "ShapesCollection",
     "UserError", "DataDependentError", "ConstraintViolationError", "SpecViolationError",
     "save", "load", "SerializationError",
+    "unflatten", "UnflattenedModule", "InterpreterModule", "FlatArgsAdapter",
 ]
 
 _FROM_SERDE = ("save", "load", "SerializationError")
