@@ -245,3 +245,22 @@ def test_matches_torch_signature_names():
     assert [n for n, _ in ou.named_modules()] == [n for n, _ in tu.named_modules()]
     assert [n.name for n in ou.sub.graph.nodes if n.op == "placeholder"] == \
         [n.name for n in tu.sub.graph.nodes if n.op == "placeholder"]
+
+
+def test_run_decompositions_renames_signatures_and_unflattens():
+    ep = export(M(), (mx.randn(2, 4),), preserve_module_call_signature=("sub",))
+    dec = ep.run_decompositions()
+    sig = dec.module_call_graph[1].signature
+    # as torch: linear becomes permute + addmm and the buffer update a functional add, so `add_2` -> `add_3`
+    assert sig.inputs == [TensorArgument("x"), TensorArgument("add")]
+    assert sig.outputs == [TensorArgument("add_3"), TensorArgument("mul")]
+    names = {n.name for n in dec.graph.nodes}
+    assert all(a.name in names for a in sig.inputs + sig.outputs)
+    u = unflatten(dec)
+    assert any(n.target is mx.ops.aten.copy_.default for n in u.sub.graph.nodes)   # the write-back moved in
+    x = mx.randn(2, 4)
+    got = u(x)
+    assert u.sub.buf.tolist() == [1.0] * 4
+    fresh = M()
+    fresh.load_state_dict({k: v for k, v in u.state_dict().items() if k != "sub.buf"}, strict=False)
+    assert _close(got, fresh(x))

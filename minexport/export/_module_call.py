@@ -11,6 +11,7 @@ same submodule is recorded under `fqn@1`, `fqn@2`..., as torch does; calls
 must keep the same pytree structure (torch's rule too).
 """
 import contextlib
+import dataclasses
 
 from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor
@@ -18,7 +19,7 @@ from ..utils import _pytree as pytree
 from .errors import UserError
 from .graph_signature import ConstantArgument, TensorArgument, sym_argument
 
-__all__ = ["preserved_calls", "PreservedCall"]
+__all__ = ["preserved_calls", "PreservedCall", "renamed_call_graph"]
 
 
 class PreservedCall:
@@ -80,3 +81,15 @@ def _hook(tracer, sub, fqn, calls):
         call.outputs = [_argument(tracer, v) for v in leaves]
 
     return [sub.register_forward_pre_hook(pre, with_kwargs=True), sub.register_forward_hook(post, with_kwargs=True)]
+
+
+def renamed_call_graph(entries, renames):
+    """The module call graph with each signature's TensorArgument renamed by {old name: new name} (after a
+    pass such as run_decompositions re-traces the graph); other arguments and entries are kept."""
+    def rename(args):
+        return [TensorArgument(renames.get(a.name, a.name)) if isinstance(a, TensorArgument) else a for a in args]
+
+    return [e if e.signature is None else
+            dataclasses.replace(e, signature=dataclasses.replace(e.signature, inputs=rename(e.signature.inputs),
+                                                                 outputs=rename(e.signature.outputs)))
+            for e in entries]

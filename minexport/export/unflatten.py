@@ -30,6 +30,7 @@ from ..fx.graph_module import GraphModule
 from ..fx.interpreter import Interpreter
 from ..nn.module import Module
 from ..nn.parameter import Parameter
+from ..ops import aten
 from ..utils import _pytree as pytree
 from .graph_signature import ConstantArgument, TensorArgument
 
@@ -110,9 +111,9 @@ def unflatten(ep, flat_args_adapter=None):
         calls[fqn.partition("@")[0]] = calls.get(fqn.partition("@")[0], 0) + 1
     root_sig = entries[""]
     builder = _Builder(gm, entries, calls)
+    body = [n for n in gm.graph.nodes if n.op not in ("placeholder", "get_attr", "output")]
     graph = builder.graph_of("", [n for n in gm.graph.nodes if n.op == "placeholder"],
-                             [n for n in gm.graph.nodes if n.op not in ("placeholder", "get_attr", "output")],
-                             gm.graph.output_node().args[0])
+                             _sink_writebacks(body, builder.stacks), gm.graph.output_node().args[0])
     root = UnflattenedModule(graph, root_sig.in_spec, root_sig.out_spec, flat_args_adapter)
     for fqn in (f for f in entries if f and "@" not in f):      # parents come before their children
         parent, _, name = fqn.rpartition(".")
@@ -141,10 +142,29 @@ def _share_state(gm, root):
                 object.__setattr__(owner, name, v)
 
 
-def _stack(node):
+def _recorded_stack(node):
     """The fqns of the modules a node was recorded in, outermost first (the root left out)."""
     stack = node.meta.get("nn_module_stack") or {}
     return [fqn for fqn, _ in stack.values() if fqn]
+
+
+def _sink_writebacks(body, stacks):
+    """Move each trailing buffer write-back `copy_(state, value)` of a functional program next to `value`,
+    into the deepest module computing `value` that owns `state`, so that module's graph updates its own
+    buffer (torch's unflattened modules do too).  A write-back stays where it is if anything after `value`
+    reads the state.  Returns the reordered body; `stacks` gets the moved nodes' stacks."""
+    order = {n: i for i, n in enumerate(body)}
+    for n in [n for n in body if n.target is aten.copy_.default and not stacks[n]]:
+        state, value = n.args[0], n.args[1]
+        if getattr(state, "op", None) != "get_attr" or value not in order:
+            continue
+        owners = [f for f in stacks[value] if state.target.startswith(f + ".")]
+        later_reads = [u for u in state.users if u is not n and order.get(u, -1) > order[value]]
+        if owners and not later_reads:
+            stacks[n] = stacks[value][:stacks[value].index(owners[-1]) + 1]
+            body.remove(n)
+            body.insert(body.index(value) + 1, n)
+    return body
 
 
 def _leaf_paths(spec):
@@ -164,6 +184,7 @@ class _Builder:
         self.gm, self.entries, self.calls = gm, entries, calls
         self.by_name = {n.name: n for n in gm.graph.nodes}
         self.modules = {}          # fqn -> InterpreterModule built for it
+        self.stacks = {n: _recorded_stack(n) for n in gm.graph.nodes}     # node -> its modules' fqns
 
     def graph_of(self, prefix, inputs, nodes, result, placeholders=None):
         """The graph of module `prefix`: `inputs` (gm values) become placeholders (or are given as
@@ -173,7 +194,7 @@ class _Builder:
         depth = len(prefix.split(".")) if prefix else 0
         i = 0
         while i < len(nodes):
-            stack = _stack(nodes[i])
+            stack = self.stacks[nodes[i]]
             child = stack[depth] if len(stack) > depth else None
             run = self._run(nodes, i, depth, child)
             if child is not None and self._callable(nodes, depth, child, len(run)):
@@ -186,18 +207,21 @@ class _Builder:
         g.output(pytree.tree_map(lambda a: self._value(g, env, prefix, a) if hasattr(a, "op") else a, result))
         return g
 
-    @staticmethod
-    def _run(nodes, i, depth, child):
+    def _in(self, node, depth, child):
+        """Whether node was recorded inside `child` (the module at `depth` of its stack)."""
+        stack = self.stacks[node]
+        return len(stack) > depth and stack[depth] == child
+
+    def _run(self, nodes, i, depth, child):
         """The nodes from i on recorded inside `child` (just nodes[i] when child is None)."""
         j = i + 1
-        while child is not None and j < len(nodes) and len(_stack(nodes[j])) > depth \
-                and _stack(nodes[j])[depth] == child:
+        while child is not None and j < len(nodes) and self._in(nodes[j], depth, child):
             j += 1
         return nodes[i:j]
 
     def _callable(self, nodes, depth, child, run_len):
         """Whether `child` gets its own graph: all its nodes in one run, and (preserved) called once."""
-        total = sum(1 for n in nodes if len(_stack(n)) > depth and _stack(n)[depth] == child)
+        total = sum(1 for n in nodes if self._in(n, depth, child))
         return total == run_len and self.calls.get(child, 0) <= 1 and child in self.entries
 
     def _value(self, g, env, prefix, a):
