@@ -264,3 +264,39 @@ def test_run_decompositions_renames_signatures_and_unflattens():
     fresh = M()
     fresh.load_state_dict({k: v for k, v in u.state_dict().items() if k != "sub.buf"}, strict=False)
     assert _close(got, fresh(x))
+
+
+def test_archives_cross_with_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+
+    class TSub(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(4, 4)
+
+        def forward(self, x, y):
+            return self.lin(x) + y, x * 2
+
+    class TM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.sub = TSub()
+
+        def forward(self, x):
+            a, b = self.sub(x, x + 1)
+            return a - b
+
+    theirs = torch.export.export(TM(), (torch.randn(2, 4),), preserve_module_call_signature=("sub",))
+    torch.export.save(theirs, tmp_path / "theirs.pt2")
+    ours = load(tmp_path / "theirs.pt2")
+    assert ours.module_call_graph[1].signature.inputs == [TensorArgument("x"), TensorArgument("add")]
+    assert [a.name for a in ours.module_call_graph[1].signature.outputs] == \
+        [a.name for a in theirs.module_call_graph[1].signature.outputs]
+    x = mx.randn(2, 4)
+    assert _close(unflatten(ours)(x), ours.module()(x))
+    save(ours, tmp_path / "ours.pt2")
+    back = torch.export.load(tmp_path / "ours.pt2")
+    assert [a.name for a in back.module_call_graph[1].signature.outputs] == \
+        [a.name for a in theirs.module_call_graph[1].signature.outputs]
+    tx = torch.randn(2, 4)
+    assert torch.allclose(torch.export.unflatten(back)(tx), back.module()(tx))
