@@ -176,7 +176,7 @@ def test_flat_args_adapter():
     assert _close(unflatten(ep, flat_args_adapter=DropExtra())(x, mx.randn(1)), ep.module()(x))
 
 
-def test_module_called_twice_stays_inline():
+def test_module_called_twice_is_called_twice():
     class Twice(nn.Module):
         def __init__(self):
             super().__init__()
@@ -188,7 +188,34 @@ def test_module_called_twice_stays_inline():
     ep = export(Twice(), (mx.randn(2, 4),))
     u = unflatten(ep)
     assert [n for n, _ in u.named_modules()] == ["", "lin"]
-    assert not [n for n in u.graph.nodes if n.op == "call_module"]
+    # as torch: one module, two call_module nodes (lin, lin_1)
+    assert [(n.name, n.target) for n in u.graph.nodes if n.op == "call_module"] == [("lin", "lin"), ("lin_1", "lin")]
+    x = mx.randn(2, 4)
+    assert _close(u(x), ep.module()(x))
+
+
+def test_module_computing_differently_per_call_stays_inline():
+    class Flagged(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+
+        def forward(self, x, double=False):
+            y = self.lin(x)
+            return y * 2 if double else y
+
+    class Outer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f = Flagged()
+
+        def forward(self, x):
+            return self.f(self.f(x), double=True)
+
+    ep = export(Outer(), (mx.randn(2, 4),))
+    u = unflatten(ep)
+    assert [n.target for n in u.graph.nodes if n.op == "call_module"] == ["f"]     # the second call inline
+    assert [n.target for n in u.graph.nodes if n.op == "get_attr"] == ["f.lin.weight", "f.lin.bias"]
     x = mx.randn(2, 4)
     assert _close(u(x), ep.module()(x))
 

@@ -25,7 +25,7 @@ updates of buffers happen on them, so they are visible after a call.
 """
 import operator
 
-from ..fx.graph import Graph
+from ..fx.graph import Graph, map_arg
 from ..fx.graph_module import GraphModule
 from ..fx.interpreter import Interpreter
 from ..nn.module import Module
@@ -143,9 +143,16 @@ def _share_state(gm, root):
 
 
 def _recorded_stack(node):
-    """The fqns of the modules a node was recorded in, outermost first (the root left out)."""
+    """The module calls a node was recorded in, outermost first (the root left out): each a call id, the
+    fqn with the `@<i>` of the nn_module_stack key for a later call (`f`, `f@1`, `f.lin@1`)."""
     stack = node.meta.get("nn_module_stack") or {}
-    return [fqn for fqn, _ in stack.values() if fqn]
+    return [fqn + key.rpartition("@")[1] + key.rpartition("@")[2] if "@" in key else fqn
+            for key, (fqn, _) in stack.items() if fqn]
+
+
+def _fqn(call_id):
+    """The module fqn of a call id (`f@1` -> `f`)."""
+    return call_id.partition("@")[0]
 
 
 def _sink_writebacks(body, stacks):
@@ -158,7 +165,7 @@ def _sink_writebacks(body, stacks):
         state, value = n.args[0], n.args[1]
         if getattr(state, "op", None) != "get_attr" or value not in order:
             continue
-        owners = [f for f in stacks[value] if state.target.startswith(f + ".")]
+        owners = [f for f in stacks[value] if state.target.startswith(_fqn(f) + ".")]
         later_reads = [u for u in state.users if u is not n and order.get(u, -1) > order[value]]
         if owners and not later_reads:
             stacks[n] = stacks[value][:stacks[value].index(owners[-1]) + 1]
@@ -191,14 +198,17 @@ class _Builder:
         {gm value: node} in `placeholders`), `nodes` are its gm nodes, `result` its output (gm values)."""
         g = Graph()
         env = dict(placeholders(g)) if placeholders else {v: g.placeholder(v.name) for v in inputs}
-        depth = len(prefix.split(".")) if prefix else 0
+        # the child calls of this module sit right after it in its nodes' stacks
+        depth = 0 if not prefix or not nodes else \
+            1 + next(i for i, c in enumerate(self.stacks[nodes[0]]) if _fqn(c) == prefix)
         i = 0
         while i < len(nodes):
             stack = self.stacks[nodes[i]]
             child = stack[depth] if len(stack) > depth else None
             run = self._run(nodes, i, depth, child)
-            if child is not None and self._callable(nodes, depth, child, len(run)):
-                self._call_child(g, env, prefix, child, run, nodes)
+            if child is not None and _fqn(child) in self.entries and \
+                    self._call_child(g, env, prefix, _fqn(child), run, self._whole(nodes, depth, child, len(run))):
+                pass
             else:
                 run = run if child is not None else [nodes[i]]
                 for n in run:
@@ -219,10 +229,9 @@ class _Builder:
             j += 1
         return nodes[i:j]
 
-    def _callable(self, nodes, depth, child, run_len):
-        """Whether `child` gets its own graph: all its nodes in one run, and (preserved) called once."""
-        total = sum(1 for n in nodes if self._in(n, depth, child))
-        return total == run_len and self.calls.get(child, 0) <= 1 and child in self.entries
+    def _whole(self, nodes, depth, child, run_len):
+        """Whether this run holds all of `child`'s nodes (it is called once)."""
+        return sum(1 for n in nodes if self._in(n, depth, child)) == run_len
 
     def _value(self, g, env, prefix, a):
         """The node of this graph standing for gm value `a` (state read with a local get_attr)."""
@@ -236,26 +245,38 @@ class _Builder:
             return env[a]
         raise RuntimeError(f"unflatten: value '{a.name}' is read in module '{prefix}' before it is computed")
 
-    def _call_child(self, g, env, prefix, child, run, nodes):
-        """Build `child`'s module from its run of nodes and call it from this graph."""
+    def _call_child(self, g, env, prefix, child, run, whole):
+        """Call `child` from this graph for its run of nodes; False when the run must stay inline instead.
+
+        A plain child's first run builds its module; a later run (the module called again) calls the same
+        module when its graph would be the same, as torch's, and otherwise stays inline.  A preserved child
+        is called only when called once (see spec/unflatten.md)."""
         inside = set(run)
         reads = [a for n in run for a in n.all_input_nodes if a not in inside]
         reads = [a for a in dict.fromkeys(reads) if not (a.op == "get_attr" and a.target.startswith(child + "."))]
         read_after = [n for n in run if any(u not in inside for u in n.users)]
         rel = child[len(prefix) + 1:] if prefix else child
         sig = self.entries.get(child)
-        if sig is None:
-            child_graph = self.graph_of(child, reads, run, read_after[0] if len(read_after) == 1
-                                        else tuple(read_after))
+        if sig is not None:
+            if not whole or self.calls.get(child, 0) > 1:
+                return False
+            self._call_preserved(g, env, prefix, child, rel, sig, run, reads, read_after)
+            return True
+        built = dict(self.modules)
+        child_graph = self.graph_of(child, reads, run, read_after[0] if len(read_after) == 1 else tuple(read_after))
+        if child in built:      # called before: reuse its module if this call's graph is the same
+            self.modules = built
+            if _fingerprint(child_graph) != _fingerprint(built[child].graph):
+                return False
+        else:
             self.modules[child] = InterpreterModule(child_graph)
-            call = g.call_module(rel, tuple(self._value(g, env, prefix, a) for a in reads))
-            if len(read_after) == 1:
-                env[read_after[0]] = call
-            else:
-                for k, n in enumerate(read_after):
-                    env[n] = g.call_function(operator.getitem, (call, k))
-            return
-        self._call_preserved(g, env, prefix, child, rel, sig, run, reads, read_after)
+        call = g.call_module(rel, tuple(self._value(g, env, prefix, a) for a in reads))
+        if len(read_after) == 1:
+            env[read_after[0]] = call
+        else:
+            for k, n in enumerate(read_after):
+                env[n] = g.call_function(operator.getitem, (call, k))
+        return True
 
     def _call_preserved(self, g, env, prefix, child, rel, sig, run, reads, read_after):
         """A preserved child: called with its original (args, kwargs), its output taken apart by key."""
@@ -289,6 +310,18 @@ class _Builder:
         for v, path in zip(outs, _leaf_paths(sig.out_spec)):
             if not isinstance(v, ConstantArgument):
                 env[v] = _walk(g, call, path)
+
+
+def _fingerprint(graph):
+    """A graph's nodes as (op, target, args, kwargs) with nodes replaced by their positions: two graphs
+    with the same fingerprint compute the same thing from the same inputs and state."""
+    index = {}
+    out = []
+    for n in graph.nodes:
+        index[n] = len(index)
+        target = None if n.op == "placeholder" else n.target
+        out.append((n.op, target, map_arg(n.args, lambda a: index[a]), map_arg(n.kwargs, lambda a: index[a])))
+    return out
 
 
 def _walk(g, node, path):
