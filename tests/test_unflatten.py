@@ -327,3 +327,75 @@ def test_archives_cross_with_torch(tmp_path):
         [a.name for a in theirs.module_call_graph[1].signature.outputs]
     tx = torch.randn(2, 4)
     assert torch.allclose(torch.export.unflatten(back)(tx), back.module()(tx))
+
+
+def test_dynamic_batch_through_a_preserved_module():
+    class S(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.lin(x).reshape(x.shape[0] * 2, -1)
+
+    class N(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.s = S()
+
+        def forward(self, x):
+            return self.s(x).sum(0)
+
+    ep = export(N(), (mx.randn(3, 4),), dynamic_shapes={"x": {0: mx.export.Dim("b")}},
+                preserve_module_call_signature=("s",))
+    u = unflatten(ep)
+    # the size arithmetic (recorded with no module stack) goes where its readers are: inside s
+    assert [n.target for n in u.graph.nodes if n.op == "call_module"] == ["s"]
+    assert any(n.target is mx.ops.aten.sym_size.int for n in u.s.graph.nodes)
+    for b in (3, 5):
+        x = mx.randn(b, 4)
+        assert _close(u(x), ep.module()(x))
+
+
+def test_symbolic_or_object_leaves_of_a_preserved_call_are_refused():
+    class S(nn.Module):
+        def forward(self, x, n):
+            return x * n
+
+    class N(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.s = S()
+
+        def forward(self, x):
+            return self.s(x, x.shape[0])
+
+    with pytest.raises(UserError, match="Only Tensors or scalars are supported"):
+        export(N(), (mx.randn(3, 4),), dynamic_shapes={"x": {0: mx.export.Dim("b")}},
+               preserve_module_call_signature=("s",))
+
+
+def test_inlined_module_says_so_when_called():
+    class Flagged(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+
+        def forward(self, x, double=False):
+            return self.lin(x) * 2 if double else self.lin(x)
+
+    class Outer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f = Flagged()
+
+        def forward(self, x):
+            return self.f(self.f(x, double=False), double=True)
+
+    ep = export(Outer(), (mx.randn(2, 4),), preserve_module_call_signature=("f",))
+    assert [e.fqn for e in ep.module_call_graph] == ["", "f", "f@1", "f.lin"]
+    u = unflatten(ep)
+    x = mx.randn(2, 4)
+    assert _close(u(x), ep.module()(x))
+    with pytest.raises(RuntimeError, match="stayed inline"):
+        u.f(x)

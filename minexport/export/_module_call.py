@@ -4,8 +4,8 @@ For each listed fqn, export hooks the submodule for the trace: a pre-hook
 flattens the call's `(args, kwargs)` and a post-hook its result, and each flat
 leaf becomes a signature argument naming the graph value it is (`x`, `add`),
 as torch's ModuleCallSignature records it: a tensor as TensorArgument, a
-symbolic size as SymIntArgument (SymFloat/SymBool likewise), anything else
-as ConstantArgument('', value).  The graph itself is left as it is (torch
+str/int/float/bool/None as ConstantArgument('', value); anything else (a
+symbolic size included) is refused, as torch 2.13 refuses it.  The graph itself is left as it is (torch
 2.13's final program keeps no boundary nodes either).  A second call of the
 same submodule is recorded under `fqn@1`, `fqn@2`..., as torch does; calls
 must keep the same pytree structure (torch's rule too).
@@ -17,7 +17,7 @@ from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor
 from ..utils import _pytree as pytree
 from .errors import UserError
-from .graph_signature import ConstantArgument, TensorArgument, sym_argument
+from .graph_signature import ConstantArgument, TensorArgument
 
 __all__ = ["preserved_calls", "PreservedCall", "renamed_call_graph"]
 
@@ -30,13 +30,15 @@ class PreservedCall:
         self.outputs, self.out_spec = None, None
 
 
-def _argument(tracer, leaf):
-    """The signature argument naming the graph value of one flat leaf."""
+def _argument(tracer, fqn, leaf):
+    """The signature argument naming the graph value of one flat leaf: a tensor's node, or a constant.
+    Anything else (a symbolic size, an object) is refused, as torch refuses it."""
     if isinstance(leaf, Tensor):
         node, _ = tracer.node_of(leaf)
         return TensorArgument(node.name)
-    if is_symbolic(leaf) and tracer.sym_nodes is not None:
-        return sym_argument(tracer.sym_nodes.node(leaf).name, leaf)
+    if is_symbolic(leaf) or not (leaf is None or isinstance(leaf, (str, int, float, bool))):
+        raise UserError(f"preserve_module_call_signature: {fqn} is called with or returns {leaf!r}. Only Tensors "
+                        "or scalars are supported as pytree flattened inputs and outputs of a preserved module")
     return ConstantArgument("", leaf)
 
 
@@ -71,14 +73,18 @@ def _hook(tracer, sub, fqn, calls):
             raise UserError(f"preserve_module_call_signature: {fqn} is called with a different input structure "
                             f"than before ({in_spec} vs {first})")
         n = sum(1 for c in calls if c.fqn.partition("@")[0] == fqn)
-        call = PreservedCall(fqn if n == 0 else f"{fqn}@{n}", [_argument(tracer, v) for v in leaves], in_spec)
+        call = PreservedCall(fqn if n == 0 else f"{fqn}@{n}", [_argument(tracer, fqn, v) for v in leaves], in_spec)
         calls.append(call)
         open_calls.append(call)
 
     def post(module, args, kwargs, out):
         call = open_calls.pop()
         leaves, call.out_spec = pytree.tree_flatten(out)
-        call.outputs = [_argument(tracer, v) for v in leaves]
+        first = specs.setdefault("out", call.out_spec)
+        if first != call.out_spec:
+            raise UserError(f"preserve_module_call_signature: {fqn} returns a different output structure than "
+                            f"before ({call.out_spec} vs {first})")
+        call.outputs = [_argument(tracer, fqn, v) for v in leaves]
 
     return [sub.register_forward_pre_hook(pre, with_kwargs=True), sub.register_forward_hook(post, with_kwargs=True)]
 

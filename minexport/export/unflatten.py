@@ -59,14 +59,19 @@ class _NodeByNode(Interpreter):
 class InterpreterModule(GraphModule):
     """One module of the unflattened tree: its graph, run node by node (torch's InterpreterModule)."""
 
-    def __init__(self, graph, kwarg_names=()):
+    def __init__(self, graph, kwarg_names=(), inlined_as=None):
         Module.__init__(self)
         object.__setattr__(self, "_class_name", "InterpreterModule")
         object.__setattr__(self, "_kwarg_names", tuple(kwarg_names))
+        object.__setattr__(self, "_inlined_as", inlined_as)    # fqn of a module whose calls stayed inline
         self.graph = graph
 
     def forward(self, *args, **kwargs):
         """Run the graph: positional arguments, then the keywords its placeholders name."""
+        if self._inlined_as is not None:
+            raise RuntimeError(f"unflatten: the calls of '{self._inlined_as}' stayed inline in its parent's graph "
+                               "(it was called in ways that differ); this module holds its state but has no graph "
+                               "to run")
         missing = [k for k in kwargs if k not in self._kwarg_names]
         if missing:
             raise TypeError(f"{self._get_name()}.forward() got unexpected keyword arguments {missing}")
@@ -117,7 +122,7 @@ def unflatten(ep, flat_args_adapter=None):
     root = UnflattenedModule(graph, root_sig.in_spec, root_sig.out_spec, flat_args_adapter)
     for fqn in (f for f in entries if f and "@" not in f):      # parents come before their children
         parent, _, name = fqn.rpartition(".")
-        child = builder.modules.get(fqn) or InterpreterModule(_empty_graph())
+        child = builder.modules.get(fqn) or InterpreterModule(_empty_graph(), inlined_as=fqn)
         root.get_submodule(parent).add_module(name, child)
     _share_state(gm, root)
     return root
@@ -148,6 +153,16 @@ def _recorded_stack(node):
     stack = node.meta.get("nn_module_stack") or {}
     return [fqn + key.rpartition("@")[1] + key.rpartition("@")[2] if "@" in key else fqn
             for key, (fqn, _) in stack.items() if fqn]
+
+
+def _common_start(stacks):
+    """The longest list every one of `stacks` starts with."""
+    out = []
+    for level in zip(*stacks):
+        if any(c != level[0] for c in level):
+            break
+        out.append(level[0])
+    return out
 
 
 def _fqn(call_id):
@@ -191,7 +206,12 @@ class _Builder:
         self.gm, self.entries, self.calls = gm, entries, calls
         self.by_name = {n.name: n for n in gm.graph.nodes}
         self.modules = {}          # fqn -> InterpreterModule built for it
-        self.stacks = {n: _recorded_stack(n) for n in gm.graph.nodes}     # node -> its modules' fqns
+        self.stacks = {n: _recorded_stack(n) for n in gm.graph.nodes}     # node -> its module calls
+        # nodes recorded without a module stack (symbolic size arithmetic) belong where all their readers are:
+        # the common start of the readers' stacks (last node first, so chains of them follow their readers)
+        for n in reversed(list(gm.graph.nodes)):
+            if n.op == "call_function" and not n.meta.get("nn_module_stack") and n.users:
+                self.stacks[n] = _common_start([self.stacks[u] for u in n.users])
 
     def graph_of(self, prefix, inputs, nodes, result, placeholders=None):
         """The graph of module `prefix`: `inputs` (gm values) become placeholders (or are given as
