@@ -36,6 +36,7 @@ _SUBMODULES = {
     "torch.nn.modules": "minexport.nn.modules",
     "torch.nn.parameter": "minexport.nn.parameter",
     "torch.export": "minexport.export",
+    "torch.export.unflatten": "minexport.export.unflatten",
     "torch.utils._pytree": "minexport.utils._pytree",
     "torch.ops": "minexport.ops",
     "torch.autograd": "minexport.autograd",

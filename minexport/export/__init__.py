@@ -9,6 +9,7 @@ from .graph_signature import (ConstantArgument, CustomObjArgument, ExportGraphSi
                               OutputKind, OutputSpec, SymBoolArgument, SymFloatArgument, SymIntArgument,
                               TensorArgument, TokenArgument)
 from .verifier import SpecViolationError
+from .unflatten import FlatArgsAdapter, InterpreterModule, UnflattenedModule, unflatten
 
 __all__ = [
     "export", "register_dataclass", "default_decompositions",
@@ -20,6 +21,7 @@ __all__ = [
     "UserError", "DataDependentError", "ConstraintViolationError", "SpecViolationError",
     "save", "load", "SerializationError",
     "draft_export",
+    "unflatten", "UnflattenedModule", "InterpreterModule", "FlatArgsAdapter",
 ]
 
 _FROM_SERDE = ("save", "load", "SerializationError")

@@ -426,9 +426,10 @@ def _functional_subgraph(parent, gm):
     return GraphModule(fz.subgraphs, fz.graph, class_name=gm._get_name())
 
 
-def functionalize(ep, decomp_table=None):
+def functionalize(ep, decomp_table=None, renames=None):
     """ep re-traced into the functional core-ATen dialect (see the module docstring): the new program's
-    (graph module, graph signature, preserved ops)."""
+    (graph module, graph signature, preserved ops).  `renames`, when a dict, receives {old node name: name
+    of the new node holding its value} for every tensor value (module call signatures are renamed with it)."""
     table = default_decompositions() if decomp_table is None else dict(decomp_table)
     preserved = frozenset(op for op in default_decompositions() if op not in table)
     fz = _Functionalizer(table)
@@ -442,6 +443,8 @@ def functionalize(ep, decomp_table=None):
     if shape_env is not None:
         fz.sym_nodes = _sym_nodes(fz.graph, shape_env, [p for _, p in inputs])
     outputs = _replay(fz, ep.graph_module, env)
+    if renames is not None:
+        renames.update((old.name, fz.node_of(v).name) for old, v in env.items() if isinstance(v, Tensor))
     mutation_values, mutation_specs = [], []
     for (fake, placeholder), spec in zip(inputs, ep.graph_signature.input_specs):
         if fake is not None and fz.node_of(fake) is not placeholder:

@@ -31,6 +31,7 @@ from .._trace_state import tracing
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
+from ._module_call import preserved_calls
 from ._tracer import ExportTracer, call_forward
 from .dynamic_shapes import leaf_specs
 from .errors import UserError, input_path
@@ -88,10 +89,11 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
     if any(inputs.dim_specs):
         tracer.ensure_symbolic()
     state_fakes = _lift_state(tracer, state)
-    with _fake_state(tracer, state, state_fakes):
+    with _fake_state(tracer, state, state_fakes), \
+            preserved_calls(tracer, mod, preserve_module_call_signature) as calls:
         outputs = _trace_forward(tracer, mod, _user_inputs(tracer, inputs))
     ranges = _check_guards(tracer)
-    return _build_program(mod, inputs, tracer, outputs, ranges, state)
+    return _build_program(mod, inputs, tracer, outputs, ranges, state, calls)
 
 
 # ------------------------------------------------------------ 1. the inputs --
@@ -294,7 +296,7 @@ def _check_guards(tracer):
 
 
 # ------------------------------------------------------------ 5. the program --
-def _build_program(mod, inputs, tracer, outputs, ranges, state):
+def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     """The ExportedProgram of the finished trace (it runs its verifier)."""
     graph = tracer.root_graph
     graph.output(tuple(outputs.values))
@@ -302,11 +304,28 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state):
     state_dict, constants = _program_state(state.real, signature, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
                                forward_arg_names=inputs.forward_arg_names)
-    call_graph = [ModuleCallEntry("", root)] + [ModuleCallEntry(fqn, None)
-                                                for fqn, _ in mod.module_tree(remove_duplicate=False) if fqn]
+    call_graph = [ModuleCallEntry("", root)] + _call_entries(mod, calls)
     return ExportedProgram(tracer.graph_module(graph), graph, signature, state_dict, ranges, call_graph,
                            (inputs.args, inputs.kwargs), constants,
                            shape_env=tracer.symbolic.env if tracer.symbolic is not None else None)
+
+
+def _call_entries(mod, calls):
+    """A ModuleCallEntry per submodule fqn (named_modules order), with the signature of its preserved first
+    call; the entries of its later calls (`fqn@1`...) right after it, as torch lists them."""
+    by_fqn = {}
+    for c in calls:
+        by_fqn.setdefault(c.fqn.partition("@")[0], []).append(c)
+    entries = []
+    for fqn, _ in mod.module_tree(remove_duplicate=False):
+        if not fqn:
+            continue
+        recorded = by_fqn.pop(fqn, [])
+        if not recorded:
+            entries.append(ModuleCallEntry(fqn, None))
+        entries += [ModuleCallEntry(c.fqn, ModuleCallSignature(c.inputs, c.outputs, c.in_spec, c.out_spec))
+                    for c in recorded]
+    return entries
 
 
 def _program_state(real, signature, lifted_constants):

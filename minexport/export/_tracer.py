@@ -46,6 +46,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
+        self.call_counts = {}          # fqn -> calls so far - 1 (the `@i` of nn_module_stack keys)
         self.class_paths = {}          # module class -> "module.qualname", as nn_module_stack records it
         self.fqn_of = {id(m): fqn for fqn, m in modules}     # a module's first fqn, depth first
         self.inputs = [[] for _ in SIGNATURE_ORDER]     # InputSpecs by kind, in SIGNATURE_ORDER
@@ -331,9 +332,11 @@ class ExportTracer(SymbolicTracing, Tracer):
         fqn = self.fqn_of.get(id(module))
         if fqn is None:
             return False
-        key = "L__self__" + fqn if fqn else "L__self__"
-        if key in self.module_stack:
+        if any(entry[0] == fqn for entry in self.module_stack.values()):    # re-entered: already on the stack
             return False
+        # a module's later calls are told apart by `@<i>` on the key, as torch's (`L__self__f@1`)
+        calls = self.call_counts[fqn] = self.call_counts.get(fqn, -1) + 1
+        key = ("L__self__" + fqn if fqn else "L__self__") + (f"@{calls}" if calls else "")
         cls = type(module)
         path = self.class_paths.get(cls)
         if path is None:

@@ -10,6 +10,7 @@ import dataclasses
 
 from ..fx.graph_module import GraphModule
 from ._functionalize import functionalize
+from ._module_call import renamed_call_graph
 from ._unlift import unlift
 from .graph_signature import InputKind
 from .verifier import verifier_for
@@ -197,9 +198,11 @@ class ExportedProgram:
         `minexport.export.default_decompositions()`); an op left out of it stays
         in the graph.
         """
-        graph_module, signature, preserved = functionalize(self, decomp_table)
+        renames = {}
+        graph_module, signature, preserved = functionalize(self, decomp_table, renames)
+        call_graph = renamed_call_graph(self._module_call_graph, renames)
         return ExportedProgram(graph_module, graph_module.graph, signature, self._state_dict,
-                               dict(self._range_constraints), self._module_call_graph, self._example_inputs,
+                               dict(self._range_constraints), call_graph, self._example_inputs,
                                self._constants, dialect="ATEN", preserved_ops=preserved, shape_env=self._shape_env)
 
     @property

@@ -519,6 +519,18 @@ def _output_spec(spec, reader, where):
     raise where.error(f"output kind '{tag}' is not supported by minexport")
 
 
+def _call_argument(arg, where):
+    """A module call signature's argument (validated (tag, value)): a graph value by name, or a constant."""
+    tag, value = arg
+    if tag == "as_tensor":
+        return TensorArgument(value["name"])
+    if tag in _SYM_ARGUMENTS and value[0] == "as_name":
+        return _SYM_ARGUMENTS[tag](value[1])
+    if tag == "as_none" or _ARGUMENT_VALUES.get(tag) is _as_is:
+        return ConstantArgument("", None if tag == "as_none" else value)
+    raise where.error(f"argument kind '{tag}' is not supported in a module call signature")
+
+
 def _module_call_graph(entries, where):
     out = []
     for i, e in enumerate(entries):
@@ -532,7 +544,11 @@ def _module_call_graph(entries, where):
             raise
         except Exception as exc:
             raise (where / i).error(f"bad pytree spec: {exc}") from None
-        out.append(ModuleCallEntry(e["fqn"], ModuleCallSignature([], [], in_spec, out_spec, sig["forward_arg_names"])))
+        w = where / i / "signature"
+        inputs = [_call_argument(a, w / "inputs" / j) for j, a in enumerate(sig["inputs"])]
+        outputs = [_call_argument(a, w / "outputs" / j) for j, a in enumerate(sig["outputs"])]
+        out.append(ModuleCallEntry(e["fqn"], ModuleCallSignature(inputs, outputs, in_spec, out_spec,
+                                                                 sig["forward_arg_names"])))
     if not out or out[0].fqn != "" or out[0].signature is None:
         raise where.error("the first entry must be the root ('') with a signature")
     return out

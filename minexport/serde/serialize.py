@@ -353,7 +353,9 @@ def _call_graph_json(entries):
         sig = None
         if e.signature is not None:
             s = e.signature
-            sig = {"inputs": [], "outputs": [], "in_spec": pytree.treespec_dumps(s.in_spec),
+            sig = {"inputs": [_USER_OUTPUT_ARGS[type(a)](a) for a in s.inputs],
+                   "outputs": [_USER_OUTPUT_ARGS[type(a)](a) for a in s.outputs],
+                   "in_spec": pytree.treespec_dumps(s.in_spec),
                    "out_spec": pytree.treespec_dumps(s.out_spec), "forward_arg_names": s.forward_arg_names}
         out.append({"fqn": e.fqn, "signature": sig})
     return out
