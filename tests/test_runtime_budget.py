@@ -184,3 +184,31 @@ def test_forward_returning_nan_verifies_and_runs():
     _check(ep)
     out = ep.module()(me.zeros(2))
     assert out[0].tolist() == [1.0, 1.0] and out[1] != out[1]
+
+
+def test_loaded_empty_range_is_a_serialization_error():
+    import io
+    import json
+    import zipfile
+
+    from minexport.export import SerializationError, load, save
+
+    class D(me.nn.Module):
+        def forward(self, x):
+            return x * 2
+    ep = export(D(), (me.randn(4),), dynamic_shapes={"x": {0: Dim("b", min=2, max=10)}})
+    buf, out = io.BytesIO(), io.BytesIO()
+    save(ep, buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("models/model.json"):
+                model = json.loads(data)
+                (name,) = model["range_constraints"]
+                model["range_constraints"][name] = {"min_val": 10, "max_val": 2}
+                data = json.dumps(model).encode()
+            z.writestr(info, data)
+    out.seek(0)
+    with pytest.raises(SerializationError, match=r"range \[10, 2\]"):
+        load(out)
