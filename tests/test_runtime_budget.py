@@ -184,6 +184,13 @@ def test_forward_returning_nan_verifies_and_runs():
     _check(ep)
     out = ep.module()(me.zeros(2))
     assert out[0].tolist() == [1.0, 1.0] and out[1] != out[1]
+    import io
+
+    from minexport.export import load, save
+    buf = io.BytesIO()
+    save(ep, buf)
+    out = load(io.BytesIO(buf.getvalue())).module()(me.zeros(2))
+    assert out[0].tolist() == [1.0, 1.0] and out[1] != out[1]
 
 
 def test_loaded_empty_range_is_a_serialization_error():
