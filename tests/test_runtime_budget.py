@@ -193,17 +193,13 @@ def test_forward_returning_nan_verifies_and_runs():
     assert out[0].tolist() == [1.0, 1.0] and out[1] != out[1]
 
 
-def test_loaded_empty_range_is_a_serialization_error():
+def _rewritten(ep, edit):
+    """ep saved, with edit(model_json_dict) applied to its models/model.json, as a file object."""
     import io
     import json
     import zipfile
 
-    from minexport.export import SerializationError, load, save
-
-    class D(me.nn.Module):
-        def forward(self, x):
-            return x * 2
-    ep = export(D(), (me.randn(4),), dynamic_shapes={"x": {0: Dim("b", min=2, max=10)}})
+    from minexport.export import save
     buf, out = io.BytesIO(), io.BytesIO()
     save(ep, buf)
     src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
@@ -212,10 +208,37 @@ def test_loaded_empty_range_is_a_serialization_error():
             data = src.read(info)
             if info.filename.endswith("models/model.json"):
                 model = json.loads(data)
-                (name,) = model["range_constraints"]
-                model["range_constraints"][name] = {"min_val": 10, "max_val": 2}
+                edit(model)
                 data = json.dumps(model).encode()
             z.writestr(info, data)
     out.seek(0)
+    return out
+
+
+def test_loaded_empty_range_is_a_serialization_error():
+    from minexport.export import SerializationError, load
+
+    class D(me.nn.Module):
+        def forward(self, x):
+            return x * 2
+    ep = export(D(), (me.randn(4),), dynamic_shapes={"x": {0: Dim("b", min=2, max=10)}})
+
+    def edit(model):
+        (name,) = model["range_constraints"]
+        model["range_constraints"][name] = {"min_val": 10, "max_val": 2}
     with pytest.raises(SerializationError, match=r"range \[10, 2\]"):
-        load(out)
+        load(_rewritten(ep, edit))
+
+
+@pytest.mark.parametrize("target", ["", "0..weight", "0.weight."])
+def test_loaded_bad_parameter_target_is_a_serialization_error(target):
+    from minexport.export import SerializationError, load
+    ep = export(me.nn.Sequential(me.nn.Linear(2, 2)), (me.randn(1, 2),))
+
+    def edit(model):
+        for spec in model["graph_module"]["signature"]["input_specs"]:
+            p = spec.get("parameter")
+            if p and p["parameter_name"] == "0.weight":
+                p["parameter_name"] = target
+    with pytest.raises(SerializationError, match="rule: lifted state targets"):
+        load(_rewritten(ep, edit))
