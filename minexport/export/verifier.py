@@ -3,6 +3,9 @@
 Each rule is one method; a violation raises `SpecViolationError` naming the
 node and the rule.  Dialects: TRAINING (export()'s output) and ATEN.
 """
+import math
+import operator
+
 from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor
 from ..fx.graph import Node, map_arg
@@ -26,6 +29,7 @@ class Verifier:
     def check(self, ep):
         """Run every rule on ep; raise SpecViolationError on the first violation."""
         self.check_graph_structure(ep.graph)
+        self.check_range_constraints(ep)
         self.check_placeholders(ep)
         self.check_outputs(ep)
         self.check_lifted_state(ep)
@@ -37,6 +41,8 @@ class Verifier:
         """get_attr nodes name existing submodules; each subgraph (cond branch, map body) obeys the graph
         rules, recursively."""
         for n in gm.graph.nodes:
+            if n.op == "get_attr":
+                _check_attribute_name(gm, n)
             if n.op == "get_attr" and not hasattr(gm, n.target.split(".")[0]):
                 raise SpecViolationError(f"node '{n.name}' reads attribute '{n.target}', which the program does "
                                          "not have (rule: get_attr targets exist)")
@@ -67,8 +73,22 @@ class Verifier:
             if n.op == "call_function" and not allowed(n.target):
                 raise SpecViolationError(f"node '{n.name}' calls {n.target!r}, which is not a registered op, "
                                          "operator.getitem or a symbolic-int operator (rule: call targets)")
+            if n.op == "call_function":
+                _check_call_arguments(n)
         if not graph.nodes or graph.nodes[-1].op != "output":
             raise SpecViolationError("the graph does not end with an output node (rule: output)")
+
+    def check_range_constraints(self, ep):
+        """Each symbol's range is [lower, upper] with lower <= upper."""
+        for sym, vr in (getattr(ep, "range_constraints", None) or {}).items():
+            lower, upper = getattr(vr, "lower", None), getattr(vr, "upper", None)
+            try:
+                empty = bool(lower > upper)
+            except TypeError:
+                empty = True
+            if empty:
+                raise SpecViolationError(f"symbol {sym} has the range [{lower}, {upper}], which holds no value "
+                                         "(rule: ranges are not empty)")
 
     def check_placeholders(self, ep):
         """Placeholders match input_specs in number and order, lifted state before user inputs."""
@@ -98,7 +118,7 @@ class Verifier:
                                      f"{len(specs)} outputs (rule: outputs match output_specs)")
         for value, spec in zip(out, specs):
             if isinstance(spec.arg, ConstantArgument):
-                if isinstance(value, Node) or value != spec.arg.value:
+                if isinstance(value, Node) or not _same_constant(value, spec.arg.value):
                     raise SpecViolationError(f"output {value!r} should be the constant {spec.arg.value!r} "
                                              "(rule: outputs match output_specs)")
             elif not isinstance(value, Node) or value.name != spec.arg.name:
@@ -111,6 +131,10 @@ class Verifier:
         for spec in ep.graph_signature.input_specs:
             if spec.kind not in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
                 continue
+            if not isinstance(spec.target, str) or "" in spec.target.split("."):
+                raise SpecViolationError(f"placeholder '{spec.arg.name}' lifts {spec.kind.name} {spec.target!r}, "
+                                         "which is not a dotted path of non-empty names (rule: lifted state "
+                                         "targets)")
             persistent = spec.kind == InputKind.PARAMETER or (spec.kind == InputKind.BUFFER and spec.persistent)
             store = ep.state_dict if persistent else ep.constants
             if spec.target not in store:
@@ -326,3 +350,68 @@ def _describe(val):
     if isinstance(val, (list, tuple)):
         return "(" + ", ".join(_describe(v) for v in val) + ")"
     return type(val).__name__
+
+
+# -- call arguments ----------------------------------------------------------------------------
+# Python operators a graph may call, by their number of positional arguments (they take no keywords).
+_OPERATOR_ARITY = {operator.getitem: 2, operator.neg: 1, operator.not_: 1}
+_BINARY = (operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod, operator.truediv,
+           operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge, operator.pow,
+           operator.and_, operator.or_)
+_OPERATOR_ARITY.update(dict.fromkeys(_BINARY, 2))
+
+
+def _check_call_arguments(node):
+    """An operator gets its arity and no keywords; an op's arguments bind to its schema (each once)."""
+    kind = target_kind(node.target)
+    if kind == "operator":
+        arity = _OPERATOR_ARITY.get(node.target)
+        if arity is None or len(node.args) != arity or node.kwargs:
+            name = getattr(node.target, "__name__", node.target)
+            expected = "is not an operator a graph may call" if arity is None else f"takes {arity} arguments"
+            raise SpecViolationError(f"node '{node.name}': operator.{name} {expected}, got {len(node.args)} "
+                                     f"positional and {len(node.kwargs)} keyword arguments (rule: operator calls)")
+    elif kind == "op":
+        problem = _binding_problem(node.target._schema.arguments, node.args, node.kwargs)
+        if problem:
+            raise SpecViolationError(f"node '{node.name}': {node.target}: {problem} (rule: arguments bind to the "
+                                     "schema)")
+
+
+def _binding_problem(arguments, args, kwargs):
+    """Why args/kwargs do not bind to the schema's arguments, or None."""
+    positional = [a for a in arguments if not a.kwarg_only]
+    if len(args) > len(positional):
+        return f"{len(args)} positional arguments for {len(positional)}"
+    names = {a.name for a in arguments}
+    for key in kwargs:
+        if key not in names:
+            return f"no argument named '{key}'"
+    for a in positional[:len(args)]:
+        if a.name in kwargs:
+            return f"argument '{a.name}' given twice (by position and by name)"
+    bound = {a.name for a in positional[:len(args)]}
+    for a in arguments:
+        if a.name not in bound and not a.has_default and a.name not in kwargs:
+            return f"argument '{a.name}' missing"
+    return None
+
+
+def _same_constant(a, b):
+    """a == b, with NaN equal to NaN (a forward may return float('nan'))."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+def _check_attribute_name(gm, node):
+    """A get_attr target is a dotted path of identifiers that are not the GraphModule's own attributes."""
+    parts = node.target.split(".") if isinstance(node.target, str) else [""]
+    if "" in parts:
+        raise SpecViolationError(f"node '{node.name}' reads attribute {node.target!r}, which is not a dotted "
+                                 "path of non-empty names (rule: attribute names)")
+    # the module's methods, properties and own bookkeeping (forward, graph, code, _modules, ...)
+    if hasattr(type(gm), parts[0]) or parts[0] in vars(gm):
+        raise SpecViolationError(f"node '{node.name}' reads attribute '{node.target}', a name the program module "
+                                 f"itself uses ('{parts[0]}'); a subgraph or constant may not take it (rule: "
+                                 "attribute names)")

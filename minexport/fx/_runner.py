@@ -30,6 +30,8 @@ import operator
 from .._tensor import Tensor, make_tensor
 from ..ops._targets import target_kind
 from ..runtime import backends
+from ..runtime.limits import ResourceLimitError, bounded_pow
+from ._budget import MemoryGuard
 from .graph import Graph, Node, frame_line, get_attr_path, last_uses
 
 __all__ = ["GraphRunner", "GraphRunError", "compile_graph"]
@@ -93,7 +95,12 @@ def _callable(node, specialize, python_on_tensors):
         return (target.donating_kernel if donate else target.kernel), True, node.args
     if kind == "higher_order":
         return target.kernel, True, node.args
+    target = _BOUNDED.get(target, target) if kind == "operator" else target
     return (_on_tensors(target) if python_on_tensors else target), False, node.args
+
+
+# size arithmetic that could run away on big integers is done within int64 (runtime/limits.py)
+_BOUNDED = {operator.pow: bounded_pow}
 
 
 def _is_array(value):
@@ -316,6 +323,7 @@ class GraphRunner:
         self.placeholders, self.steps, self.n_slots = compile_graph(graph, specialize, module, python_on_tensors)
         self._plan = _Plan(self.placeholders, self.steps, self.n_slots)
         self._general_plan = None if specialize else self._plan
+        self._guard = MemoryGuard.build(self.placeholders, [s.node for s in self.steps if s.fn is not None])
 
     def _general(self):
         """The plan with the general kernels (built on first use when the main one is specialized)."""
@@ -334,6 +342,8 @@ class GraphRunner:
         if len(inputs) != n:
             raise TypeError(f"the graph takes {n} inputs "
                             f"({', '.join(p.name for p in self.placeholders)}), got {len(inputs)}")
+        if self._guard is not None:
+            self._guard.check(inputs)       # before anything is allocated (fx/_budget.py)
         if xp is None:
             xp = _namespace_of(inputs)
         plan = self._plan if specialized and xp is backends.np else self._general()
@@ -348,6 +358,12 @@ class GraphRunner:
                     env[i] = None
         except GraphRunError:
             raise
+        except ResourceLimitError as e:     # stays a ResourceLimitError, naming the node
+            if getattr(e, "_fx_node_named", False):
+                raise
+            err = ResourceLimitError(_describe_failure(plan.node_at[out], e))
+            err._fx_node_named = True
+            raise err from e
         except Exception as e:      # `out` names the step that failed
             raise GraphRunError(_describe_failure(plan.node_at[out], e)) from e
         return plan.output(env)

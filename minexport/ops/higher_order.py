@@ -9,6 +9,7 @@ a compiled runner), so one definition serves eager calls and graph runs.
 import types
 
 from ._registry import aten, namespace
+from ..runtime.limits import check_loop_iteration, max_loop_iterations
 
 __all__ = ["HigherOrderOperator", "cond", "map_impl", "while_loop", "scan", "higher_order"]
 
@@ -87,7 +88,12 @@ def _while_loop_kernel(xp, cond_fn, body_fn, carried, additional):
     if not bool(cond_fn(*carried, *additional)):
         return tuple(xp.copy(c) for c in carried)      # no iteration: the outputs still may not alias the inputs
     carried = tuple(body_fn(*carried, *additional))
+    # a loop whose condition never turns false stops at the iteration limit (runtime/limits.py)
+    i, limit = 1, max_loop_iterations()
     while bool(cond_fn(*carried, *additional)):
+        i += 1
+        if i > limit:
+            check_loop_iteration(i)
         carried = tuple(body_fn(*carried, *additional))
     return carried
 

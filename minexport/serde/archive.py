@@ -27,7 +27,6 @@ import json
 import os
 import secrets
 import struct
-import tempfile
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,9 @@ from .._tensor import make_tensor
 from ..nn.parameter import Parameter
 from . import schema as S
 from .deserialize import deserialize_program, tensor_meta
+from .atomic_file import atomic_write, remove_stale_temps
 from .errors import SerializationError
+from .extra_files import check_extra_name, extra_bytes
 from .serialize import serialize_program
 from .torch_pickle import sample_inputs_zip
 from .validate import Where, read
@@ -83,6 +84,10 @@ def _archive_name(f):
 
 
 def _write_archive(fileobj, ep, name, extra_files, opset_version):
+    # everything the caller gave is checked before the first byte is written
+    if extra_files is not None and not isinstance(extra_files, dict):
+        raise SerializationError(f"extra_files must be a dict, got {type(extra_files).__name__}")
+    extras = [(key, extra_bytes(key, value)) for key, value in (extra_files or {}).items()]
     model, weights, constants = serialize_program(ep, opset_version)
     w = _Writer(fileobj, name)
     try:
@@ -93,10 +98,8 @@ def _write_archive(fileobj, ep, name, extra_files, opset_version):
             w.write(config_path, json.dumps(config))
         w.write("models/model.json", json.dumps(model))
         w.write("data/sample_inputs/model.pt", sample_inputs_zip(ep.example_inputs))
-        for key, value in (extra_files or {}).items():
-            if not isinstance(key, str) or "/" in key or key in ("", ".", ".."):
-                raise SerializationError(f"extra_files: {key!r} is not a plain file name")
-            w.write(f"extra/{key}", value.encode() if isinstance(value, str) else bytes(value))
+        for key, data in extras:
+            w.write(f"extra/{key}", data)
         w.write("archive_format", S.ARCHIVE_FORMAT)
         w.write("archive_version", S.ARCHIVE_VERSION)
         w.write(".data/version", S.DATA_VERSION)
@@ -107,25 +110,21 @@ def _write_archive(fileobj, ep, name, extra_files, opset_version):
 
 
 def save(ep, f, *, extra_files=None, opset_version=None, pickle_protocol=2):
-    """Write ep as a PT2 archive to a path (atomically, via a temporary file) or a binary file object."""
+    """Write ep as a PT2 archive to a path (atomically, see atomic_file.py) or a binary file object.
+
+    Failures to write, and extra_files that load would not give back, raise SerializationError.
+    """
     from ..export.exported_program import ExportedProgram
     if not isinstance(ep, ExportedProgram):
         raise TypeError(f"save() expects an ExportedProgram, got {type(ep).__name__}")
     name = _archive_name(f)
     if isinstance(f, (str, os.PathLike)):
-        path = os.fspath(f)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".minexport-", suffix=".pt2.tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                _write_archive(out, ep, name, extra_files, opset_version)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(f, lambda out: _write_archive(out, ep, name, extra_files, opset_version))
         return
-    _write_archive(f, ep, name, extra_files, opset_version)
+    try:
+        _write_archive(f, ep, name, extra_files, opset_version)
+    except OSError as e:
+        raise SerializationError(f"cannot save to the file object: {e}") from e
 
 
 # ------------------------------------------------------------ CRC-32 joins --
@@ -509,6 +508,7 @@ def load(f, *, extra_files=None, expected_opset_version=None, mmap=False):
             raise SerializationError(f"no archive at {path!r}")
         mmap_file = path if mmap else None
         source = path
+        remove_stale_temps(path)
     else:
         source = f if hasattr(f, "seek") else io.BytesIO(f.read())
     reader = _Reader(source)
@@ -530,6 +530,7 @@ def _load_from(reader, mmap_file, extra_files, expected_opset_version):
     ep = deserialize_program(model, state_dict, constants, expected_opset_version)
     if extra_files is not None:
         for key in list(extra_files):
+            check_extra_name(key)
             extra_files[key] = reader.read(f"extra/{key}").decode("utf-8", errors="replace") \
                 if reader.has(f"extra/{key}") else ""
     return ep
