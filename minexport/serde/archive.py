@@ -230,6 +230,9 @@ class _Reader:
             if name.startswith("/") or "\\" in name or any(p in ("..", "") for p in parts[:-1]) or ":" in parts[0]:
                 self.zip.close()
                 raise SerializationError(f"the archive holds an unsafe path {name!r}")
+            if name in self.members:
+                self.zip.close()
+                raise SerializationError(f"the archive holds {name!r} twice")
             tops.add(parts[0])
             self.members[name] = info
         if len(tops) != 1:
