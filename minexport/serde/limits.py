@@ -28,7 +28,7 @@ class LoadLimits:
     """
 
     max_entries: int = 65_536
-    max_json_bytes: int = 1 << 30
+    max_json_bytes: int = 1 << 28
     max_json_depth: int = 256
     max_weight_bytes: int = 1 << 36
     max_deflate_ratio: int = 1032
