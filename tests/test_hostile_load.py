@@ -281,6 +281,7 @@ EXPRESSIONS = {
     "zero_negative_power": ("Pow(Integer(0), Integer(-1))", "negative power"),
     "unknown_name": ("eval(Integer(1))", "does not read"),
     "wrong_arity": (f"Pow({_S0})", "takes 2 arguments"),
+    "arithmetic_on_truth": (f"Add(StrictLessThan({_S0}, Integer(3)), {_S0})", "truth value"),
     "too_long": ("Add(" + ", ".join(["Integer(1)"] * 3000) + ")", "at most"),
 }
 

@@ -74,6 +74,17 @@ _RULES = None
 _DIVISORS = {"FloatTrueDiv": 1, "IntTrueDiv": 1, "Rational": 1, "Mod": 1, "FloorDiv": 1}
 
 
+_ARITHMETIC = frozenset(("Integer", "ToFloat", "FloatTrueDiv", "IntTrueDiv", "Add", "Mul", "Pow", "Rational", "Mod",
+                         "floor", "FloorDiv", "Max", "Min"))
+
+
+def _is_boolean(value):
+    """True for truth values and relations (a Symbol is both an Expr and a Boolean: not one)."""
+    from sympy import Expr
+    from sympy.logic.boolalg import Boolean
+    return isinstance(value, bool) or isinstance(value, Boolean) and not isinstance(value, Expr)
+
+
 def _is_zero(value):
     return value == 0 and not isinstance(value, bool) and getattr(value, "is_zero", value == 0) is True
 
@@ -147,6 +158,8 @@ def parse_expr(text, symbol, limits=DEFAULT_LIMITS):
                 raise fail(f"Float precision {precision!r} is outside [1, {limits.max_float_precision}]")
         elif kwargs:
             raise fail(f"{name} takes no keyword arguments")
+        if name in _ARITHMETIC and any(_is_boolean(v) for v, _ in args):
+            raise fail(f"{name} of a truth value")
         if name in _DIVISORS and _is_zero(args[1][0]):
             raise fail(f"division by zero in {name}")
         if name == "Pow":
