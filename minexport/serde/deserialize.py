@@ -26,6 +26,7 @@ from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
 from . import schema as S
 from .errors import SerializationError
+from .limits import DEFAULT_LIMITS
 from .symbols import Symbols
 from .validate import Where, read
 
@@ -49,9 +50,10 @@ def tensor_meta(meta, where, symbols=None):
                   for i, (tag, value) in enumerate(sizes))
     if any(type(s) is int and s < 0 for s in shape):
         raise (where / "sizes").error(f"negative size in {list(shape)}")
+    # sizes are bounded with zeros counted as ones: [0, 2**62] holds nothing yet cannot be laid out
     numel = 1
     for s in shape:
-        numel *= s if type(s) is int else 1
+        numel *= max(s, 1) if type(s) is int else 1
     dtype = meta["dtype"]
     if numel * dtype.itemsize > S.MAX_TENSOR_BYTES:
         raise where.error(f"a tensor of shape {list(shape)} ({numel} elements) is absurdly large")
@@ -77,7 +79,7 @@ def tensor_layout(meta, shape, where, symbols=None):
 def _symbolic_size(sym_expr, symbols, where):
     if symbols is None:
         raise where.error("symbolic sizes (as_expr) are only allowed in a program's graph")
-    return symbols.value(sym_expr)
+    return symbols.value(sym_expr, where)
 
 
 def _device_from(device, where):
@@ -138,7 +140,7 @@ class _GraphReader:
             self.vals[name] = make_fake(shape, dtype, dev, strides=strides, storage_offset=offset)
         for key in ("sym_int_values", "sym_bool_values", "sym_float_values"):
             for name, (tag, value) in graph_json[key].items():
-                self.vals[name] = symbols.value(value) if tag == "as_expr" else value
+                self.vals[name] = symbols.value(value, (where / key)[name]) if tag == "as_expr" else value
         if graph_json["custom_obj_values"]:
             raise (where / "custom_obj_values").error("custom objects are not supported yet")
 
@@ -594,7 +596,7 @@ def _placeholders(reader, input_specs, where):
             raise where.error(f"tensor input '{name}' has no entry in tensor_values")
 
 
-def deserialize_program(model, state_dict, constants, expected_opset_version=None):
+def deserialize_program(model, state_dict, constants, expected_opset_version=None, limits=DEFAULT_LIMITS):
     """An ExportedProgram from model.json's parsed content and the loaded tensors (validated, verified)."""
     root = Where("model")
     _check_version(model, root)
@@ -603,7 +605,7 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     gm_json = model["graph_module"]
     gm_where = root / "graph_module"
     _check_targets(gm_json["graph"], gm_where / "graph")
-    symbols = Symbols()
+    symbols = Symbols(limits)
     reader = _GraphReader(gm_json["graph"], symbols, gm_where / "graph")
     specs_where = gm_where / "signature" / "input_specs"
     input_specs = [_input_spec(s, specs_where / i) for i, s in enumerate(gm_json["signature"]["input_specs"])]

@@ -5,7 +5,10 @@ unbacked integer, e.g. from `.item()`), `zuf<N>` (an unbacked float).  Each
 name makes one sympy symbol the first time it is seen; expressions are parsed
 by sym_expr.py's whitelist parser, never evaluated.
 """
+import math
+
 from .errors import SerializationError
+from .limits import DEFAULT_LIMITS
 from .sym_expr import parse_expr
 
 __all__ = ["Symbols"]
@@ -16,9 +19,10 @@ _SYMBOL_KINDS = ("s", "u", "zuf")
 class Symbols:
     """The ShapeEnv under construction (made on first need) and the symbols named so far."""
 
-    def __init__(self):
+    def __init__(self, limits=DEFAULT_LIMITS):
         self.env = None
         self.symbols = {}
+        self.limits = limits
 
     def _env(self):
         if self.env is None:
@@ -48,15 +52,25 @@ class Symbols:
             self.symbols[name] = sym
         return sym
 
-    def value(self, sym_expr):
-        """A SymInt, SymFloat or SymBool (or a plain int) from a validated SymExpr record."""
+    def value(self, sym_expr, where=None):
+        """A SymInt, SymFloat or SymBool (or a plain int) from a validated SymExpr record at JSON path `where`."""
         import sympy
         from ..symbolic import SymBool, SymFloat, SymInt
-        expr = parse_expr(sym_expr["expr_str"], self.symbol)
+        try:
+            expr = parse_expr(sym_expr["expr_str"], self.symbol, self.limits)
+        except SerializationError as e:
+            if where is None:
+                raise
+            raise (where / "expr_str").error(str(e)) from None
         if isinstance(expr, int):
             return expr
         hint = sym_expr["hint"]               # None, or (tag, example value)
         value = 0 if hint is None else hint[1]
+        # a hint is an example value: it must be a finite number of bounded size
+        if isinstance(value, float) and not math.isfinite(value) or \
+                type(value) is int and value.bit_length() > self.limits.max_expr_int_bits:
+            message = f"the hint {value!r} is not a finite number of at most {self.limits.max_expr_int_bits} bits"
+            raise SerializationError(message if where is None else f"{where / 'hint'}: {message}")
         env = self._env()
         if hint is not None and isinstance(expr, sympy.Symbol) and expr not in env.unbacked:
             env.var_to_hint[expr] = int(value)
