@@ -188,8 +188,32 @@ def _subgraph_runner(value, specialize=False):
     """
     if not isinstance(getattr(value, "graph", None), Graph):
         return value
-    runner = GraphRunner(value.graph, value, specialize=specialize)
-    return lambda *arrays: runner.run_arrays(*arrays)
+    return _Subgraph(GraphRunner(value.graph, value, specialize=specialize))
+
+
+class _Subgraph:
+    """A compiled subgraph as a function of arrays; `bound_runner(xp)` is its unchecked form for loops.
+
+    A loop kernel calls its cond and body graphs once per iteration with values
+    it already holds (arrays of one namespace, one per placeholder), so it
+    takes the function `bound_runner(xp)` returns once, which skips
+    `run_arrays`'s argument count and namespace checks.
+    """
+    __slots__ = ("runner",)
+
+    def __init__(self, runner):
+        self.runner = runner
+
+    def __call__(self, *arrays):
+        return self.runner.run_arrays(*arrays)
+
+    def bound_runner(self, xp, n_inputs):
+        """A function of one sequence of n_inputs arrays returning the outputs; refuses a wrong count now."""
+        placeholders = self.runner.placeholders
+        if n_inputs != len(placeholders):
+            raise TypeError(f"the graph takes {len(placeholders)} inputs "
+                            f"({', '.join(p.name for p in placeholders)}), got {n_inputs}")
+        return self.runner.bound(xp)
 
 
 def _can_donate(node):
@@ -287,6 +311,8 @@ class _Plan:
         if isinstance(value, Node):
             i = self.slot_of[value]
             return lambda env: env[i]
+        if type(value) is tuple and len(value) >= 2 and all(isinstance(v, Node) for v in value):
+            return operator.itemgetter(*(self.slot_of[v] for v in value))     # one C call builds the tuple
         if isinstance(value, (list, tuple)) and _has_node(value):
             readers = [self._reader(v) for v in value]
             kind = type(value)
@@ -340,23 +366,55 @@ class GraphRunner:
         env = plan.template.copy()
         env[:n] = inputs
         env[plan.xp_slot] = xp
-        out = None
-        try:
-            for fn, out, get, free in plan.steps:
-                env[out] = fn(*get(env))
-                for i in free:
-                    env[i] = None
-        except GraphRunError:
-            raise
-        except Exception as e:      # `out` names the step that failed
-            raise GraphRunError(_describe_failure(plan.node_at[out], e)) from e
-        return plan.output(env)
+        return _execute(plan, env)
+
+    def bound(self, xp, specialized=True):
+        """`run_arrays` for many calls with arrays of namespace xp: a function of one sequence holding
+        exactly one array per placeholder (unchecked: the caller guarantees the count and namespace)."""
+        plan = self._plan if specialized and xp is backends.np else self._general()
+        n = len(self.placeholders)
+        template = plan.template.copy()
+        template[plan.xp_slot] = xp
+
+        steps, node_at, output = plan.steps, plan.node_at, plan.output
+
+        # (the loop of `_execute` written out: a loop body pays no extra call per iteration)
+        def run(inputs):
+            env = template.copy()
+            env[:n] = inputs
+            out = None
+            try:
+                for fn, out, get, free in steps:
+                    env[out] = fn(*get(env))
+                    for i in free:
+                        env[i] = None
+            except GraphRunError:
+                raise
+            except Exception as e:
+                raise GraphRunError(_describe_failure(node_at[out], e)) from e
+            return output(env)
+        return run
 
     def run(self, *inputs):
         """Run on tensors (or arrays); tensors in the outputs come back as Tensors."""
         arrays = [x._require_data("running a graph") if isinstance(x, Tensor) else x for x in inputs]
         out = self.run_arrays(*arrays)
         return _wrap(out)
+
+
+def _execute(plan, env):
+    """Run plan's steps on env (inputs and namespace filled in); returns the output structure."""
+    out = None
+    try:
+        for fn, out, get, free in plan.steps:
+            env[out] = fn(*get(env))
+            for i in free:
+                env[i] = None
+    except GraphRunError:
+        raise
+    except Exception as e:      # `out` names the step that failed
+        raise GraphRunError(_describe_failure(plan.node_at[out], e)) from e
+    return plan.output(env)
 
 
 def _wrap(value):
