@@ -30,6 +30,7 @@ import operator
 from .._tensor import Tensor, make_tensor
 from ..ops._targets import target_kind
 from ..runtime import backends
+from ._generated import generate
 from .graph import Graph, Node, frame_line, get_attr_path, last_uses
 
 __all__ = ["GraphRunner", "GraphRunError", "compile_graph"]
@@ -254,15 +255,17 @@ class _Plan:
         self.node_at = {}                   # out slot -> node, for error messages
         self.slot_of = {p: i for i, p in enumerate(placeholders)}
         self.slot_of.update((s.node, s.out) for s in steps)
-        self.steps, self.output = [], _constant_reader(None)
+        self.steps, self.output, self.output_value = [], _constant_reader(None), None
+        self.arg_slots = []                 # per step: the env slots of its arguments, None for a general step
         for s in steps:
             if s.fn is None:
-                self.output = self._reader(s.args[0])
+                self.output, self.output_value = self._reader(s.args[0]), s.args[0]
                 break
             self.node_at[s.out] = s.node
             dead = () if s.node.users else (s.out,)     # nobody reads it: drop it at once
-            fn, get = self._call(s)
+            fn, get, slots = self._call(s)
             self.steps.append((fn, s.out, get, dead + s.free))
+            self.arg_slots.append(slots)
 
     def _constant(self, value):
         self.template.append(value)
@@ -279,20 +282,20 @@ class _Plan:
         return slot
 
     def _call(self, step):
-        """(fn, get) for a step: fn(*get(env)) runs it."""
+        """(fn, get, argument slots) for a step: fn(*get(env)) runs it."""
         args = ((_XP,) if step.is_kernel else ()) + tuple(step.args)
         fn, kwargs = step.fn, step.kwargs
         if any(isinstance(a, (list, tuple)) and _has_node(a) for a in args) or _has_node(kwargs.values()):
-            return self._general(fn, args, kwargs)
+            return self._general(fn, args, kwargs) + (None,)
         if kwargs:
             fn = functools.partial(fn, **kwargs)
         slots = [self.xp_slot if a is _XP else self._slot(a) for a in args]
         if len(slots) >= 2:
-            return fn, operator.itemgetter(*slots)
+            return fn, operator.itemgetter(*slots), slots
         if slots:
             (i,) = slots
-            return fn, lambda env: (env[i],)
-        return fn, lambda env: ()
+            return fn, lambda env: (env[i],), slots
+        return fn, lambda env: (), slots
 
     def _general(self, fn, args, kwargs):
         """A step whose arguments nest Nodes: readers build them on each call."""
@@ -370,8 +373,21 @@ class GraphRunner:
 
     def bound(self, xp, specialized=True):
         """`run_arrays` for many calls with arrays of namespace xp: a function of one sequence holding
-        exactly one array per placeholder (unchecked: the caller guarantees the count and namespace)."""
+        exactly one array per placeholder (unchecked: the caller guarantees the count and namespace).
+
+        The plan is written out as one Python function (`fx._generated`) on the first such call and
+        kept for later ones."""
         plan = self._plan if specialized and xp is backends.np else self._general()
+        cache = self.__dict__.setdefault("_bound_runs", {})
+        key = (id(plan), xp)
+        run = cache.get(key)
+        if run is None:
+            run = cache[key] = generate(plan, len(self.placeholders), xp, _error_naming_node(plan)) or \
+                self._plan_runner(plan, xp)
+        return run
+
+    def _plan_runner(self, plan, xp):
+        """The plan's run as a function of one sequence of inputs (for plans generate() declines)."""
         n = len(self.placeholders)
         template = plan.template.copy()
         template[plan.xp_slot] = xp
@@ -400,6 +416,14 @@ class GraphRunner:
         arrays = [x._require_data("running a graph") if isinstance(x, Tensor) else x for x in inputs]
         out = self.run_arrays(*arrays)
         return _wrap(out)
+
+
+def _error_naming_node(plan):
+    """The error hook of a generated plan: a kernel's exception re-raised naming the step's node."""
+    def on_error(slot, error):
+        if slot is not None and not isinstance(error, GraphRunError):
+            raise GraphRunError(_describe_failure(plan.node_at[slot], error)) from error
+    return on_error
 
 
 def _execute(plan, env):

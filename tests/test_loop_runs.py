@@ -1,0 +1,102 @@
+"""The fast path loops take through the interpreter: bound subgraph runners (`GraphRunner.bound`), which
+run a plan written out as one Python function (`fx._generated`), with the plan's results and errors."""
+import numpy as np
+import pytest
+
+import minexport as me
+import minexport.nn as nn
+from minexport._loops import scan, while_loop
+from minexport.export import export
+from minexport.fx import Graph, GraphRunError
+from minexport.fx._runner import GraphRunner
+from minexport.ops import aten
+
+
+def _chain_graph():
+    """x, w -> (mm(neg(x), w) + 1.5, [x], 2): a constant, a passed-through input and a list in the output."""
+    g = Graph()
+    x, w = g.placeholder("x"), g.placeholder("w")
+    trace = '  File "/home/u/model.py", line 7, in forward\n    return x @ self.w\n'
+    mm = g.call_function(aten.mm.default, (g.call_function(aten.neg.default, (x,)), w), meta={"stack_trace": trace})
+    g.output((g.call_function(aten.add.Tensor, (mm, 1.5)), [x], 2))
+    return g
+
+
+def test_bound_runner_gives_run_arrays_results():
+    runner = GraphRunner(_chain_graph())
+    run = runner.bound(np)
+    assert run is runner.bound(np)                                    # written out once, then kept
+    x, w = np.arange(6.0).reshape(2, 3), np.ones((3, 2))
+    got, want = run((x, w)), runner.run_arrays(x, w)
+    assert type(got) is tuple and len(got) == 3 and got[2] == 2
+    assert got[1][0] is x and type(got[1]) is list
+    np.testing.assert_array_equal(got[0], want[0])
+
+
+def test_bound_runner_error_names_node_and_source_line():
+    run = GraphRunner(_chain_graph()).bound(np)
+    with pytest.raises(GraphRunError) as err:
+        run((np.ones((2, 3)), np.ones((4, 5))))
+    msg = str(err.value)
+    assert msg.startswith("while running node 'mm' (torch.ops.aten.mm.default): RuntimeError: "
+                          "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)\n")
+    assert msg.endswith("from the user's code: File: /home/u/model.py:7 in forward, code: return x @ self.w")
+    assert isinstance(err.value.__cause__, RuntimeError)
+
+
+def test_bound_runner_names_the_failing_node_in_a_long_chain():
+    g = Graph()
+    v = g.placeholder("x")
+    for _ in range(30):
+        v = g.call_function(aten.neg.default, (v,))
+    bad = g.call_function(aten.mm.default, (v, v))
+    g.output((g.call_function(aten.neg.default, (bad,)),))
+    run = GraphRunner(g).bound(np)
+    with pytest.raises(GraphRunError, match=rf"^while running node '{bad.name}' \(torch.ops.aten.mm.default\)"):
+        run((np.ones((2, 3)),))
+    assert run((np.ones((2, 2)),))[0].tolist() == [[-2.0, -2.0], [-2.0, -2.0]]
+
+
+class _Gather(nn.Module):
+    """A loop whose body can fail at run time: index_select with an index the caller passes."""
+
+    def forward(self, h, idx):
+        def body_fn(i, h):
+            return i + 1, h.index_select(0, idx) * 0.5
+
+        return while_loop(lambda i, h: i < 3, body_fn, (me.zeros((), dtype=me.int64), h))[1]
+
+
+def test_kernel_error_inside_a_loop_body_names_the_body_node():
+    m = export(_Gather(), (me.randn(4, 2), me.tensor([3, 0, 1, 2]))).module()
+    h = me.randn(4, 2)
+    np.testing.assert_allclose(m(h, me.tensor([3, 0, 1, 2])).numpy(), _Gather()(h, me.tensor([3, 0, 1, 2])).numpy())
+    with pytest.raises(GraphRunError, match=r"(?s)^while running node 'index_select'.*h.index_select\(0, idx\)"):
+        m(h, me.tensor([9, 0, 1, 2]))
+
+
+class _Recurrence(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(me.randn(8, 8) * 0.3)
+
+    def forward(self, h, xs):
+        def cond_fn(i, h):
+            return i < 20
+
+        def body_fn(i, h):
+            return i + 1, me.tanh(h @ self.w)
+
+        _, h = while_loop(cond_fn, body_fn, (me.zeros((), dtype=me.int64), h))
+        return scan(lambda c, x: (c + x, (c * x).sum()), h, xs)
+
+
+def test_loops_through_the_module_match_eager_bit_for_bit():
+    me.manual_seed(0)
+    model = _Recurrence()
+    h, xs = me.randn(3, 8), me.randn(5, 3, 8)
+    m = export(model, (h, xs)).module()
+    for _ in range(2):                          # the second call reuses the written-out subgraphs
+        (carry, ys), (want_carry, want_ys) = m(h, xs), model(h, xs)
+        assert carry.numpy().tobytes() == want_carry.numpy().tobytes()
+        assert ys.numpy().tobytes() == want_ys.numpy().tobytes()
