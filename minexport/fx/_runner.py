@@ -345,6 +345,7 @@ class GraphRunner:
         self.placeholders, self.steps, self.n_slots = compile_graph(graph, specialize, module, python_on_tensors)
         self._plan = _Plan(self.placeholders, self.steps, self.n_slots)
         self._general_plan = None if specialize else self._plan
+        self._bound_runs = {}               # (plan id, xp) -> the plan written out as a function (`bound`)
 
     def _general(self):
         """The plan with the general kernels (built on first use when the main one is specialized)."""
@@ -378,11 +379,10 @@ class GraphRunner:
         The plan is written out as one Python function (`fx._generated`) on the first such call and
         kept for later ones."""
         plan = self._plan if specialized and xp is backends.np else self._general()
-        cache = self.__dict__.setdefault("_bound_runs", {})
         key = (id(plan), xp)
-        run = cache.get(key)
+        run = self._bound_runs.get(key)
         if run is None:
-            run = cache[key] = generate(plan, len(self.placeholders), xp, _error_naming_node(plan)) or \
+            run = self._bound_runs[key] = generate(plan, len(self.placeholders), xp, _error_naming_node(plan)) or \
                 self._plan_runner(plan, xp)
         return run
 
