@@ -100,3 +100,25 @@ def test_loops_through_the_module_match_eager_bit_for_bit():
         (carry, ys), (want_carry, want_ys) = m(h, xs), model(h, xs)
         assert carry.numpy().tobytes() == want_carry.numpy().tobytes()
         assert ys.numpy().tobytes() == want_ys.numpy().tobytes()
+
+
+def _scaled_sum(x, *, y):
+    return x * 2 + y
+
+
+def test_bound_runner_writes_out_list_and_keyword_arguments():
+    """Steps whose arguments nest values (cat's list, a keyword holding a value) are written out too."""
+    g = Graph()
+    x = g.placeholder("x")
+    n = g.call_function(aten.neg.default, (x,))
+    cat = g.call_function(aten.cat.default, ([x, n], 0))
+    g.output((g.call_function(_scaled_sum, (cat,), {"y": cat}), [n, 3]))
+    runner = GraphRunner(g)
+    run = runner.bound(np)
+    assert run.__code__.co_filename == "<minexport generated graph>"
+    x = np.arange(3.0)
+    (got, (neg, three)), (want, _) = run((x,)), runner.run_arrays(x)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, [0, 3, 6, 0, -3, -6])
+    np.testing.assert_array_equal(neg, -x)
+    assert three == 3

@@ -20,6 +20,8 @@ that run the graph repeatedly.  A kernel error is mapped back to its node by
 the line it was raised from.
 """
 
+from keyword import iskeyword
+
 __all__ = ["generate"]
 
 
@@ -29,14 +31,14 @@ def generate(plan, n_inputs, xp, on_error):
     `on_error(slot, exception)` is called (and must raise) when the step
     writing `slot` fails.
     """
-    if any(slots is None for slots in plan.arg_slots):
-        return None
     names = {}                  # global name -> value (kernels, constants, the namespace)
-    computed = set(range(n_inputs))
+    live = set(range(n_inputs))
 
     def ref(slot):
-        if slot in computed:
+        if slot in live:
             return f"v{slot}"
+        if slot < plan.xp_slot:         # a node's slot that holds no value here: leave this plan to the loop
+            raise _Unsupported
         if slot == plan.xp_slot:
             names["xp"] = xp
             return "xp"
@@ -47,15 +49,27 @@ def generate(plan, n_inputs, xp, on_error):
     if n_inputs:
         lines.append(f"        {', '.join(f'v{i}' for i in range(n_inputs))}, = inputs")
     slot_at_line = {}
-    for (fn, out, _get, free), slots in zip(plan.steps, plan.arg_slots):
-        names[f"f{out}"] = fn
-        lines.append(f"        v{out} = f{out}({', '.join(ref(i) for i in slots)})")
-        slot_at_line[len(lines)] = out
-        computed.add(out)
-        dead = [f"v{i}" for i in free if i in computed]
-        if dead:
-            lines.append(f"        del {', '.join(dead)}")
-    lines.append(f"        return {_expression(plan, plan.output_value, computed, names)}")
+    try:
+        for (fn, out, _get, free), slots in zip(plan.steps, plan.arg_slots):
+            if slots is None:           # arguments that nest values (lists, kwargs): built inline
+                fn, args, kwargs = plan.general_calls[out]
+                if not all(k.isidentifier() and not iskeyword(k) for k in kwargs):
+                    raise _Unsupported
+                call = [_expression(plan, a, live, names, xp) for a in args] + \
+                    [f"{k}={_expression(plan, v, live, names, xp)}" for k, v in kwargs.items()]
+            else:
+                call = [ref(i) for i in slots]
+            names[f"f{out}"] = fn
+            lines.append(f"        v{out} = f{out}({', '.join(call)})")
+            slot_at_line[len(lines)] = out
+            live.add(out)
+            dead = sorted(live.intersection(free))
+            if dead:
+                lines.append(f"        del {', '.join(f'v{i}' for i in dead)}")
+                live.difference_update(dead)
+        lines.append(f"        return {_expression(plan, plan.output_value, live, names, xp)}")
+    except _Unsupported:
+        return None
     lines += ["    except Exception as e:",
               "        on_error(_slot_at_line.get(e.__traceback__.tb_lineno), e)",
               "        raise"]
@@ -64,18 +78,34 @@ def generate(plan, n_inputs, xp, on_error):
     return names["run"]
 
 
-def _expression(plan, value, computed, names):
-    """Python source for the output structure: node values as their locals, anything else as a global."""
-    if type(value) in (tuple, list):
-        items = [_expression(plan, v, computed, names) for v in value]
+class _Unsupported(Exception):
+    """The plan reads a value the written-out function would not hold (the plan's own loop runs it)."""
+
+
+def _expression(plan, value, live, names, xp):
+    """Python source for a value (arguments, the output): node values as their locals, lists and tuples
+    built in place, the namespace as `xp`, anything else as a global."""
+    if value is plan.xp_marker:
+        names["xp"] = xp
+        return "xp"
+    if type(value) in (tuple, list) and _nests_value(plan, value):
+        items = [_expression(plan, v, live, names, xp) for v in value]
         inner = ", ".join(items) + ("," if len(items) == 1 else "")
         return f"({inner})" if type(value) is tuple else f"[{inner}]"
     slot = plan.slot_of.get(value) if _hashable(value) else None
-    if slot is not None and slot in computed:
+    if slot is not None:
+        if slot not in live:
+            raise _Unsupported
         return f"v{slot}"
     key = f"k{len(names)}"
     names[key] = value
     return key
+
+
+def _nests_value(plan, value):
+    """Whether a list or tuple holds (at any depth) a node's value or the namespace."""
+    return any(v is plan.xp_marker or (_hashable(v) and v in plan.slot_of) or
+               (type(v) in (tuple, list) and _nests_value(plan, v)) for v in value)
 
 
 def _hashable(value):

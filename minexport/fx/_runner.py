@@ -257,6 +257,8 @@ class _Plan:
         self.slot_of.update((s.node, s.out) for s in steps)
         self.steps, self.output, self.output_value = [], _constant_reader(None), None
         self.arg_slots = []                 # per step: the env slots of its arguments, None for a general step
+        self.general_calls = {}             # out slot of a general step -> (fn, args, kwargs), xp as `xp_marker`
+        self.xp_marker = _XP
         for s in steps:
             if s.fn is None:
                 self.output, self.output_value = self._reader(s.args[0]), s.args[0]
@@ -286,6 +288,7 @@ class _Plan:
         args = ((_XP,) if step.is_kernel else ()) + tuple(step.args)
         fn, kwargs = step.fn, step.kwargs
         if any(isinstance(a, (list, tuple)) and _has_node(a) for a in args) or _has_node(kwargs.values()):
+            self.general_calls[step.out] = (fn, args, kwargs)
             return self._general(fn, args, kwargs) + (None,)
         if kwargs:
             fn = functools.partial(fn, **kwargs)
