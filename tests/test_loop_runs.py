@@ -122,3 +122,31 @@ def test_bound_runner_writes_out_list_and_keyword_arguments():
     np.testing.assert_array_equal(got, [0, 3, 6, 0, -3, -6])
     np.testing.assert_array_equal(neg, -x)
     assert three == 3
+
+
+def test_while_loop_runs_cond_and_body_as_one_written_out_loop():
+    """The module's while_loop kernel takes the fused function; it gives the two-function loop's results,
+    also when cond is false at once (fresh copies, no aliasing of the inputs)."""
+    me.manual_seed(0)
+    model = _Recurrence()
+    h, xs = me.randn(3, 8), me.randn(5, 3, 8)
+    m = export(model, (h, xs)).module()
+    plan = m._plan.interpreter._plan
+    subgraphs = {plan.node_at[out].target: fn() for fn, out, _, _ in plan.steps if plan.node_at[out].op == "get_attr"}
+    cond, body = subgraphs["while_loop_cond_graph_0"], subgraphs["while_loop_body_graph_0"]
+    loop = cond.bound_while(body, np, 2, 1)
+    assert loop.__code__.co_filename == "<minexport generated graph>"
+    i, w = np.zeros((), np.int64), model.w.numpy()
+    got = loop((i, h.numpy()), (w,))
+    want = aten_while(cond, body, (i, h.numpy()), (w,))
+    assert all(g.tobytes() == x.tobytes() for g, x in zip(got, want))
+    done = np.full((), 25, np.int64)
+    assert loop((done, h.numpy()), (w,)) is None
+    out = aten_while(cond, body, (done, h.numpy()), (w,))
+    assert out[0] is not done and int(out[0]) == 25
+
+
+def aten_while(cond, body, carried, additional):
+    """The kernel through plain calls of the two subgraphs (the path Python callables take)."""
+    from minexport.ops.higher_order import while_loop as hop
+    return hop.kernel(np, lambda *a: cond(*a), lambda *a: body(*a), carried, additional)

@@ -30,7 +30,7 @@ import operator
 from .._tensor import Tensor, make_tensor
 from ..ops._targets import target_kind
 from ..runtime import backends
-from ._generated import generate
+from ._generated import generate, generate_while
 from .graph import Graph, Node, frame_line, get_attr_path, last_uses
 
 __all__ = ["GraphRunner", "GraphRunError", "compile_graph"]
@@ -216,6 +216,17 @@ class _Subgraph:
                             f"({', '.join(p.name for p in placeholders)}), got {n_inputs}")
         return self.runner.bound(xp)
 
+    def bound_while(self, body, xp, n_carried, n_additional):
+        """This graph as a while_loop's cond and `body` as its body, written out as one function of
+        (carried, additional) -> final carried values, or None when cond is false at once; None instead
+        of a function when body is no compiled subgraph or the two cannot be written out together."""
+        if not isinstance(body, _Subgraph):
+            return None
+        n = n_carried + n_additional
+        self.bound_runner(xp, n)
+        body.bound_runner(xp, n)               # (both refuse a wrong input count)
+        return self.runner.bound_while(body.runner, xp, n_carried)
+
 
 def _can_donate(node):
     """node may overwrite its first input: a fresh intermediate (no view, no other reader) of the same type."""
@@ -388,6 +399,15 @@ class GraphRunner:
             run = self._bound_runs[key] = generate(plan, len(self.placeholders), xp, _error_naming_node(plan)) or \
                 self._plan_runner(plan, xp)
         return run
+
+    def bound_while(self, body, xp, n_carried, specialized=True):
+        """See `_Subgraph.bound_while`: self is the cond, body a GraphRunner; kept per body and namespace."""
+        plans = [r._plan if specialized and xp is backends.np else r._general() for r in (self, body)]
+        key = ("while", id(body), id(plans[1]), id(plans[0]), xp)
+        if key not in self._bound_runs:
+            self._bound_runs[key] = generate_while(*[(p, _error_naming_node(p)) for p in plans], n_carried,
+                                                   len(self.placeholders) - n_carried, xp)
+        return self._bound_runs[key]
 
     def _plan_runner(self, plan, xp):
         """The plan's run as a function of one sequence of inputs (for plans generate() declines)."""

@@ -99,6 +99,14 @@ def _bound(fn, xp, n_inputs, what):
 def _while_loop_kernel(xp, cond_fn, body_fn, carried, additional):
     """Run body_fn on the carried values while cond_fn says so; the final carried values (fresh copies)."""
     carried, additional = tuple(carried), tuple(additional)
+    fused = getattr(cond_fn, "bound_while", None)
+    try:
+        loop = fused(body_fn, xp, len(carried), len(additional)) if fused is not None else None
+    except TypeError as e:
+        raise TypeError(f"while_loop: {e}") from None
+    if loop is not None:            # both graphs written out as one loop function
+        out = loop(carried, additional)
+        return tuple(xp.copy(c) for c in carried) if out is None else out
     n = len(carried) + len(additional)
     cond = _bound(cond_fn, xp, n, "while_loop cond_fn")
     body = _bound(body_fn, xp, n, "while_loop body_fn")
