@@ -22,26 +22,37 @@ def _chain_graph():
     return g
 
 
+GENERATED = "<minexport generated graph>"
+
+
+def _both_runs(runner):
+    """The first `bound` (the plan's loop) and the second (written out; kept for later requests)."""
+    first, second = runner.bound(np), runner.bound(np)
+    assert first.__code__.co_filename != GENERATED and second.__code__.co_filename == GENERATED
+    assert runner.bound(np) is second
+    return first, second
+
+
 def test_bound_runner_gives_run_arrays_results():
     runner = GraphRunner(_chain_graph())
-    run = runner.bound(np)
-    assert run is runner.bound(np)                                    # written out once, then kept
     x, w = np.arange(6.0).reshape(2, 3), np.ones((3, 2))
-    got, want = run((x, w)), runner.run_arrays(x, w)
-    assert type(got) is tuple and len(got) == 3 and got[2] == 2
-    assert got[1][0] is x and type(got[1]) is list
-    np.testing.assert_array_equal(got[0], want[0])
+    want = runner.run_arrays(x, w)
+    for run in _both_runs(runner):
+        got = run((x, w))
+        assert type(got) is tuple and len(got) == 3 and got[2] == 2
+        assert got[1][0] is x and type(got[1]) is list
+        np.testing.assert_array_equal(got[0], want[0])
 
 
 def test_bound_runner_error_names_node_and_source_line():
-    run = GraphRunner(_chain_graph()).bound(np)
-    with pytest.raises(GraphRunError) as err:
-        run((np.ones((2, 3)), np.ones((4, 5))))
-    msg = str(err.value)
-    assert msg.startswith("while running node 'mm' (torch.ops.aten.mm.default): RuntimeError: "
-                          "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)\n")
-    assert msg.endswith("from the user's code: File: /home/u/model.py:7 in forward, code: return x @ self.w")
-    assert isinstance(err.value.__cause__, RuntimeError)
+    for run in _both_runs(GraphRunner(_chain_graph())):
+        with pytest.raises(GraphRunError) as err:
+            run((np.ones((2, 3)), np.ones((4, 5))))
+        msg = str(err.value)
+        assert msg.startswith("while running node 'mm' (torch.ops.aten.mm.default): RuntimeError: "
+                              "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)\n")
+        assert msg.endswith("from the user's code: File: /home/u/model.py:7 in forward, code: return x @ self.w")
+        assert isinstance(err.value.__cause__, RuntimeError)
 
 
 def test_bound_runner_names_the_failing_node_in_a_long_chain():
@@ -51,10 +62,10 @@ def test_bound_runner_names_the_failing_node_in_a_long_chain():
         v = g.call_function(aten.neg.default, (v,))
     bad = g.call_function(aten.mm.default, (v, v))
     g.output((g.call_function(aten.neg.default, (bad,)),))
-    run = GraphRunner(g).bound(np)
-    with pytest.raises(GraphRunError, match=rf"^while running node '{bad.name}' \(torch.ops.aten.mm.default\)"):
-        run((np.ones((2, 3)),))
-    assert run((np.ones((2, 2)),))[0].tolist() == [[-2.0, -2.0], [-2.0, -2.0]]
+    for run in _both_runs(GraphRunner(g)):
+        with pytest.raises(GraphRunError, match=rf"^while running node '{bad.name}' \(torch.ops.aten.mm.default\)"):
+            run((np.ones((2, 3)),))
+        assert run((np.ones((2, 2)),))[0].tolist() == [[-2.0, -2.0], [-2.0, -2.0]]
 
 
 class _Gather(nn.Module):
@@ -71,8 +82,9 @@ def test_kernel_error_inside_a_loop_body_names_the_body_node():
     m = export(_Gather(), (me.randn(4, 2), me.tensor([3, 0, 1, 2]))).module()
     h = me.randn(4, 2)
     np.testing.assert_allclose(m(h, me.tensor([3, 0, 1, 2])).numpy(), _Gather()(h, me.tensor([3, 0, 1, 2])).numpy())
-    with pytest.raises(GraphRunError, match=r"(?s)^while running node 'index_select'.*h.index_select\(0, idx\)"):
-        m(h, me.tensor([9, 0, 1, 2]))
+    for _ in range(2):          # the plan's loop, then the written-out loop function
+        with pytest.raises(GraphRunError, match=r"(?s)^while running node 'index_select'.*h.index_select\(0, idx\)"):
+            m(h, me.tensor([9, 0, 1, 2]))
 
 
 class _Recurrence(nn.Module):
@@ -96,7 +108,7 @@ def test_loops_through_the_module_match_eager_bit_for_bit():
     model = _Recurrence()
     h, xs = me.randn(3, 8), me.randn(5, 3, 8)
     m = export(model, (h, xs)).module()
-    for _ in range(2):                          # the second call reuses the written-out subgraphs
+    for _ in range(3):                          # the plans' loops, then the written-out functions
         (carry, ys), (want_carry, want_ys) = m(h, xs), model(h, xs)
         assert carry.numpy().tobytes() == want_carry.numpy().tobytes()
         assert ys.numpy().tobytes() == want_ys.numpy().tobytes()
@@ -114,8 +126,7 @@ def test_bound_runner_writes_out_list_and_keyword_arguments():
     cat = g.call_function(aten.cat.default, ([x, n], 0))
     g.output((g.call_function(_scaled_sum, (cat,), {"y": cat}), [n, 3]))
     runner = GraphRunner(g)
-    run = runner.bound(np)
-    assert run.__code__.co_filename == "<minexport generated graph>"
+    run = _both_runs(runner)[1]
     x = np.arange(3.0)
     (got, (neg, three)), (want, _) = run((x,)), runner.run_arrays(x)
     np.testing.assert_array_equal(got, want)
@@ -134,8 +145,9 @@ def test_while_loop_runs_cond_and_body_as_one_written_out_loop():
     plan = m._plan.interpreter._plan
     subgraphs = {plan.node_at[out].target: fn() for fn, out, _, _ in plan.steps if plan.node_at[out].op == "get_attr"}
     cond, body = subgraphs["while_loop_cond_graph_0"], subgraphs["while_loop_body_graph_0"]
+    assert cond.bound_while(body, np, 2, 1) is None           # first request: the kernel runs the plans
     loop = cond.bound_while(body, np, 2, 1)
-    assert loop.__code__.co_filename == "<minexport generated graph>"
+    assert loop.__code__.co_filename == GENERATED
     i, w = np.zeros((), np.int64), model.w.numpy()
     got = loop((i, h.numpy()), (w,))
     want = aten_while(cond, body, (i, h.numpy()), (w,))

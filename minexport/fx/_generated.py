@@ -14,10 +14,11 @@ function keeps every value in a local variable instead:
         return (v4, v7)
 
 `del` at each value's last use keeps the plan's liveness (peak memory).
-Generating and compiling costs some tens of microseconds per node, so the
-interpreter does it once per subgraph and namespace and only for callers
-that run the graph repeatedly.  A kernel error is mapped back to its node by
-the line it was raised from.
+`generate_while` writes a while_loop's cond and body into one such function
+with the loop inside.  Generating and compiling costs a few hundred
+microseconds, so the interpreter does it once per subgraph and namespace, on
+a runner's second request (a runner made for one call never pays it).  A
+kernel error is mapped back to its node by the line it was raised from.
 """
 
 from keyword import iskeyword

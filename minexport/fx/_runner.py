@@ -193,12 +193,13 @@ def _subgraph_runner(value, specialize=False):
 
 
 class _Subgraph:
-    """A compiled subgraph as a function of arrays; `bound_runner(xp)` is its unchecked form for loops.
+    """A compiled subgraph as a function of arrays; `bound_runner` and `bound_while` are its forms for loops.
 
     A loop kernel calls its cond and body graphs once per iteration with values
     it already holds (arrays of one namespace, one per placeholder), so it
-    takes the function `bound_runner(xp)` returns once, which skips
-    `run_arrays`'s argument count and namespace checks.
+    takes the function `bound_runner(xp, n)` returns once, which skips
+    `run_arrays`'s argument count and namespace checks; a while_loop asks
+    `bound_while` first for cond and body written out as one loop.
     """
     __slots__ = ("runner",)
 
@@ -338,6 +339,7 @@ class _Plan:
 
 
 _XP = object()      # stands for the array namespace among a kernel's arguments
+_FIRST, _SECOND = object(), object()    # `GraphRunner._written_out`: requests seen for a key so far
 
 
 def _constant_reader(value):
@@ -390,24 +392,30 @@ class GraphRunner:
         """`run_arrays` for many calls with arrays of namespace xp: a function of one sequence holding
         exactly one array per placeholder (unchecked: the caller guarantees the count and namespace).
 
-        The plan is written out as one Python function (`fx._generated`) on the first such call and
-        kept for later ones."""
+        The first such call gets the plan's own loop; later ones get the plan written out as one Python
+        function (`fx._generated`), made once and kept.  (Writing out costs some hundred microseconds,
+        which a runner built for a single call, as `Interpreter(gm).run` makes, would never recover.)"""
         plan = self._plan if specialized and xp is backends.np else self._general()
-        key = (id(plan), xp)
-        run = self._bound_runs.get(key)
-        if run is None:
-            run = self._bound_runs[key] = generate(plan, len(self.placeholders), xp, _error_naming_node(plan)) or \
-                self._plan_runner(plan, xp)
-        return run
+        return self._written_out((id(plan), xp), lambda: generate(
+            plan, len(self.placeholders), xp, _error_naming_node(plan))) or self._plan_runner(plan, xp)
 
     def bound_while(self, body, xp, n_carried, specialized=True):
-        """See `_Subgraph.bound_while`: self is the cond, body a GraphRunner; kept per body and namespace."""
+        """See `_Subgraph.bound_while`: self is the cond, body a GraphRunner; None on the first request
+        (as `bound`), then the loop function, kept per body and namespace."""
         plans = [r._plan if specialized and xp is backends.np else r._general() for r in (self, body)]
-        key = ("while", id(body), id(plans[1]), id(plans[0]), xp)
-        if key not in self._bound_runs:
-            self._bound_runs[key] = generate_while(*[(p, _error_naming_node(p)) for p in plans], n_carried,
-                                                   len(self.placeholders) - n_carried, xp)
-        return self._bound_runs[key]
+        return self._written_out(("while", id(body), id(plans[1]), id(plans[0]), xp), lambda: generate_while(
+            *[(p, _error_naming_node(p)) for p in plans], n_carried, len(self.placeholders) - n_carried, xp))
+
+    def _written_out(self, key, make):
+        """The function make() gives, made on the second request for key and kept; None before that or
+        when make() declines."""
+        done = self._bound_runs.get(key, _FIRST)
+        if done is _FIRST:
+            self._bound_runs[key] = _SECOND
+            return None
+        if done is _SECOND:
+            done = self._bound_runs[key] = make()
+        return done
 
     def _plan_runner(self, plan, xp):
         """The plan's run as a function of one sequence of inputs (for plans generate() declines)."""
