@@ -32,6 +32,7 @@ from ..ops._targets import target_kind
 from ..runtime import backends
 from ..runtime.limits import ResourceLimitError, bounded_pow
 from ._budget import MemoryGuard
+from ._generated import generate, generate_while
 from .graph import Graph, Node, frame_line, get_attr_path, last_uses
 
 __all__ = ["GraphRunner", "GraphRunError", "compile_graph"]
@@ -195,8 +196,44 @@ def _subgraph_runner(value, specialize=False):
     """
     if not isinstance(getattr(value, "graph", None), Graph):
         return value
-    runner = GraphRunner(value.graph, value, specialize=specialize)
-    return lambda *arrays: runner.run_arrays(*arrays)
+    return _Subgraph(GraphRunner(value.graph, value, specialize=specialize))
+
+
+class _Subgraph:
+    """A compiled subgraph as a function of arrays; `bound_runner` and `bound_while` are its forms for loops.
+
+    A loop kernel calls its cond and body graphs once per iteration with values
+    it already holds (arrays of one namespace, one per placeholder), so it
+    takes the function `bound_runner(xp, n)` returns once, which skips
+    `run_arrays`'s argument count and namespace checks; a while_loop asks
+    `bound_while` first for cond and body written out as one loop.
+    """
+    __slots__ = ("runner",)
+
+    def __init__(self, runner):
+        self.runner = runner
+
+    def __call__(self, *arrays):
+        return self.runner.run_arrays(*arrays)
+
+    def bound_runner(self, xp, n_inputs):
+        """A function of one sequence of n_inputs arrays returning the outputs; refuses a wrong count now."""
+        placeholders = self.runner.placeholders
+        if n_inputs != len(placeholders):
+            raise TypeError(f"the graph takes {len(placeholders)} inputs "
+                            f"({', '.join(p.name for p in placeholders)}), got {n_inputs}")
+        return self.runner.bound(xp)
+
+    def bound_while(self, body, xp, n_carried, n_additional):
+        """This graph as a while_loop's cond and `body` as its body, written out as one function of
+        (carried, additional) -> final carried values, or None when cond is false at once; None instead
+        of a function when body is no compiled subgraph or the two cannot be written out together."""
+        if not isinstance(body, _Subgraph):
+            return None
+        n = n_carried + n_additional
+        self.bound_runner(xp, n)
+        body.bound_runner(xp, n)               # (both refuse a wrong input count)
+        return self.runner.bound_while(body.runner, xp, n_carried)
 
 
 def _can_donate(node):
@@ -237,15 +274,19 @@ class _Plan:
         self.node_at = {}                   # out slot -> node, for error messages
         self.slot_of = {p: i for i, p in enumerate(placeholders)}
         self.slot_of.update((s.node, s.out) for s in steps)
-        self.steps, self.output = [], _constant_reader(None)
+        self.steps, self.output, self.output_value = [], _constant_reader(None), None
+        self.arg_slots = []                 # per step: the env slots of its arguments, None for a general step
+        self.general_calls = {}             # out slot of a general step -> (fn, args, kwargs), xp as `xp_marker`
+        self.xp_marker = _XP
         for s in steps:
             if s.fn is None:
-                self.output = self._reader(s.args[0])
+                self.output, self.output_value = self._reader(s.args[0]), s.args[0]
                 break
             self.node_at[s.out] = s.node
             dead = () if s.node.users else (s.out,)     # nobody reads it: drop it at once
-            fn, get = self._call(s)
+            fn, get, slots = self._call(s)
             self.steps.append((fn, s.out, get, dead + s.free))
+            self.arg_slots.append(slots)
 
     def _constant(self, value):
         self.template.append(value)
@@ -262,20 +303,21 @@ class _Plan:
         return slot
 
     def _call(self, step):
-        """(fn, get) for a step: fn(*get(env)) runs it."""
+        """(fn, get, argument slots) for a step: fn(*get(env)) runs it."""
         args = ((_XP,) if step.is_kernel else ()) + tuple(step.args)
         fn, kwargs = step.fn, step.kwargs
         if any(isinstance(a, (list, tuple)) and _has_node(a) for a in args) or _has_node(kwargs.values()):
-            return self._general(fn, args, kwargs)
+            self.general_calls[step.out] = (fn, args, kwargs)
+            return self._general(fn, args, kwargs) + (None,)
         if kwargs:
             fn = functools.partial(fn, **kwargs)
         slots = [self.xp_slot if a is _XP else self._slot(a) for a in args]
         if len(slots) >= 2:
-            return fn, operator.itemgetter(*slots)
+            return fn, operator.itemgetter(*slots), slots
         if slots:
             (i,) = slots
-            return fn, lambda env: (env[i],)
-        return fn, lambda env: ()
+            return fn, lambda env: (env[i],), slots
+        return fn, lambda env: (), slots
 
     def _general(self, fn, args, kwargs):
         """A step whose arguments nest Nodes: readers build them on each call."""
@@ -294,6 +336,8 @@ class _Plan:
         if isinstance(value, Node):
             i = self.slot_of[value]
             return lambda env: env[i]
+        if type(value) is tuple and len(value) >= 2 and all(isinstance(v, Node) for v in value):
+            return operator.itemgetter(*(self.slot_of[v] for v in value))     # one C call builds the tuple
         if isinstance(value, (list, tuple)) and _has_node(value):
             readers = [self._reader(v) for v in value]
             kind = type(value)
@@ -302,6 +346,7 @@ class _Plan:
 
 
 _XP = object()      # stands for the array namespace among a kernel's arguments
+_FIRST, _SECOND = object(), object()    # `GraphRunner._written_out`: requests seen for a key so far
 
 
 def _constant_reader(value):
@@ -324,6 +369,7 @@ class GraphRunner:
         self._plan = _Plan(self.placeholders, self.steps, self.n_slots)
         self._general_plan = None if specialize else self._plan
         self._guard = MemoryGuard.build(self.placeholders, [s.node for s in self.steps if s.fn is not None])
+        self._bound_runs = {}               # (plan id, xp) -> the plan written out as a function (`bound`)
 
     def _general(self):
         """The plan with the general kernels (built on first use when the main one is specialized)."""
@@ -350,29 +396,129 @@ class GraphRunner:
         env = plan.template.copy()
         env[:n] = inputs
         env[plan.xp_slot] = xp
-        out = None
-        try:
-            for fn, out, get, free in plan.steps:
-                env[out] = fn(*get(env))
-                for i in free:
-                    env[i] = None
-        except GraphRunError:
-            raise
-        except ResourceLimitError as e:     # stays a ResourceLimitError, naming the node
-            if getattr(e, "_fx_node_named", False):
+        return _execute(plan, env)
+
+    def bound(self, xp, specialized=True):
+        """`run_arrays` for many calls with arrays of namespace xp: a function of one sequence holding
+        exactly one array per placeholder (unchecked: the caller guarantees the count and namespace).
+
+        The first such call gets the plan's own loop; later ones get the plan written out as one Python
+        function (`fx._generated`), made once and kept.  (Writing out costs some hundred microseconds,
+        which a runner built for a single call, as `Interpreter(gm).run` makes, would never recover.)"""
+        plan = self._plan if specialized and xp is backends.np else self._general()
+        run = self._written_out((id(plan), xp), lambda: generate(
+            plan, len(self.placeholders), xp, _error_naming_node(plan))) or self._plan_runner(plan, xp)
+        guard = self._guard
+        if guard is None:
+            return run
+
+        def guarded(inputs):        # the memory budget holds for every call, as in run_arrays
+            guard.check(inputs)
+            return run(inputs)
+        return guarded
+
+    def bound_while(self, body, xp, n_carried, specialized=True):
+        """See `_Subgraph.bound_while`: self is the cond, body a GraphRunner; None on the first request
+        (as `bound`), then the loop function, kept per body and namespace."""
+        plans = [r._plan if specialized and xp is backends.np else r._general() for r in (self, body)]
+        loop = self._written_out(("while", id(body), id(plans[1]), id(plans[0]), xp), lambda: generate_while(
+            *[(p, _error_naming_node(p)) for p in plans], n_carried, len(self.placeholders) - n_carried, xp))
+        guards = [g for g in (self._guard, body._guard) if g is not None]
+        if loop is None or not guards:
+            return loop
+
+        # the carried values keep their shapes, so one budget check per loop covers every iteration
+        def guarded(carried, additional):
+            inputs = tuple(carried) + tuple(additional)
+            for g in guards:
+                g.check(inputs)
+            return loop(carried, additional)
+        return guarded
+
+    def _written_out(self, key, make):
+        """The function make() gives, made on the second request for key and kept; None before that or
+        when make() declines."""
+        done = self._bound_runs.get(key, _FIRST)
+        if done is _FIRST:
+            self._bound_runs[key] = _SECOND
+            return None
+        if done is _SECOND:
+            done = self._bound_runs[key] = make()
+        return done
+
+    def _plan_runner(self, plan, xp):
+        """The plan's run as a function of one sequence of inputs (for plans generate() declines)."""
+        n = len(self.placeholders)
+        template = plan.template.copy()
+        template[plan.xp_slot] = xp
+
+        steps, node_at, output = plan.steps, plan.node_at, plan.output
+
+        # (the loop of `_execute` written out: a loop body pays no extra call per iteration)
+        def run(inputs):
+            env = template.copy()
+            env[:n] = inputs
+            out = None
+            try:
+                for fn, out, get, free in steps:
+                    env[out] = fn(*get(env))
+                    for i in free:
+                        env[i] = None
+            except GraphRunError:
                 raise
-            err = ResourceLimitError(_describe_failure(plan.node_at[out], e))
-            err._fx_node_named = True
-            raise err from e
-        except Exception as e:      # `out` names the step that failed
-            raise GraphRunError(_describe_failure(plan.node_at[out], e)) from e
-        return plan.output(env)
+            except Exception as e:
+                named = _node_error(node_at[out], e)
+                if named is e:
+                    raise
+                raise named from e
+            return output(env)
+        return run
 
     def run(self, *inputs):
         """Run on tensors (or arrays); tensors in the outputs come back as Tensors."""
         arrays = [x._require_data("running a graph") if isinstance(x, Tensor) else x for x in inputs]
         out = self.run_arrays(*arrays)
         return _wrap(out)
+
+
+def _node_error(node, error):
+    """The error to raise for a kernel's exception at node: a GraphRunError naming the node and the user's
+    line, or, for a resource limit, a ResourceLimitError naming them (its type kept for callers)."""
+    if isinstance(error, ResourceLimitError):
+        if getattr(error, "_fx_node_named", False):
+            return error
+        named = ResourceLimitError(_describe_failure(node, error))
+        named._fx_node_named = True
+        return named
+    return GraphRunError(_describe_failure(node, error))
+
+
+def _error_naming_node(plan):
+    """The error hook of a generated plan: a kernel's exception re-raised naming the step's node."""
+    def on_error(slot, error):
+        if slot is not None and not isinstance(error, GraphRunError):
+            named = _node_error(plan.node_at[slot], error)
+            if named is not error:
+                raise named from error
+    return on_error
+
+
+def _execute(plan, env):
+    """Run plan's steps on env (inputs and namespace filled in); returns the output structure."""
+    out = None
+    try:
+        for fn, out, get, free in plan.steps:
+            env[out] = fn(*get(env))
+            for i in free:
+                env[i] = None
+    except GraphRunError:
+        raise
+    except Exception as e:      # `out` names the step that failed
+        named = _node_error(plan.node_at[out], e)
+        if named is e:
+            raise
+        raise named from e
+    return plan.output(env)
 
 
 def _wrap(value):

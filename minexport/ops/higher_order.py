@@ -81,20 +81,48 @@ map_impl = HigherOrderOperator("map_impl", _map_kernel, ("subgraph", "tensors", 
 
 
 # -- loops (while_loop, scan) ---------------------------------------------------------
+# Why bound runners: the interpreter hands these kernels its compiled subgraphs,
+# which offer `bound_runner(xp)`, a function of one tuple of arrays that skips
+# the per-call argument checks; the kernels check the count once up front and
+# then pay, per iteration, only the subgraph's own steps.  Other callables
+# (Python functions on tensors, in eager calls) are wrapped to the same form.
+def _bound(fn, xp, n_inputs, what):
+    """fn as a function of one tuple of n_inputs values."""
+    bind = getattr(fn, "bound_runner", None)
+    if bind is None:
+        return lambda values: fn(*values)
+    try:
+        return bind(xp, n_inputs)
+    except TypeError as e:
+        raise TypeError(f"{what}: {e}") from None
+
+
 def _while_loop_kernel(xp, cond_fn, body_fn, carried, additional):
     """Run body_fn on the carried values while cond_fn says so; the final carried values (fresh copies)."""
-    carried = tuple(carried)
-    additional = tuple(additional)
-    if not bool(cond_fn(*carried, *additional)):
+    carried, additional = tuple(carried), tuple(additional)
+    fused = getattr(cond_fn, "bound_while", None)
+    try:
+        loop = fused(body_fn, xp, len(carried), len(additional)) if fused is not None else None
+    except TypeError as e:
+        raise TypeError(f"while_loop: {e}") from None
+    if loop is not None:            # both graphs written out as one loop function
+        out = loop(carried, additional)
+        return tuple(xp.copy(c) for c in carried) if out is None else out
+    n = len(carried) + len(additional)
+    cond = _bound(cond_fn, xp, n, "while_loop cond_fn")
+    body = _bound(body_fn, xp, n, "while_loop body_fn")
+    if not bool(cond(carried + additional)):
         return tuple(xp.copy(c) for c in carried)      # no iteration: the outputs still may not alias the inputs
-    carried = tuple(body_fn(*carried, *additional))
+    carried = tuple(body(carried + additional))
+    if len(carried) + len(additional) != n:
+        raise TypeError(f"while_loop: body_fn returned {len(carried)} values for {n - len(additional)} carried")
     # a loop whose condition never turns false stops at the iteration limit (runtime/limits.py)
     i, limit = 1, max_loop_iterations()
-    while bool(cond_fn(*carried, *additional)):
+    while bool(cond(carried + additional)):
         i += 1
         if i > limit:
             check_loop_iteration(i)
-        carried = tuple(body_fn(*carried, *additional))
+        carried = tuple(body(carried + additional))
     return carried
 
 
@@ -104,10 +132,11 @@ def _scan_kernel(xp, combine_fn, init, xs, additional):
     if n == 0:
         raise RuntimeError("scan: the scanned inputs have a scan dimension of size 0; scan needs at least one "
                            "step to learn its outputs from")
-    carry, k = tuple(init), len(init)
+    carry, k, additional = tuple(init), len(init), tuple(additional)
+    combine = _bound(combine_fn, xp, k + len(xs) + len(additional), "scan combine_fn")
     rows = []
     for i in range(n):
-        out = tuple(combine_fn(*carry, *[x[i] for x in xs], *additional))
+        out = tuple(combine(carry + tuple([x[i] for x in xs]) + additional))
         carry = out[:k]
         rows.append(out[k:])
     return carry + tuple(xp.stack([row[j] for row in rows]) for j in range(len(rows[0])))

@@ -278,13 +278,29 @@ def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):
     return aten.add.Tensor(prod, self if beta == 1 else aten.mul.Tensor(self, beta))
 
 
+# `OpOverload.specialize` for mm and matmul: with same-dtype operands of static sizes, a matrix or
+# vector times a matrix, the meta function has already done every check the kernel makes, so a
+# specialized graph calls NumPy's matmul directly (its result is an array for these ranks).
+def _product_specializer(args, kwargs, donating):
+    a, b = args[0], args[1]
+    if kwargs or not (hasattr(a, "dtype") and hasattr(b, "dtype")) or a.dtype is not b.dtype:
+        return None
+    if a.ndim not in (1, 2) or b.ndim != 2 or not all(type(d) is int for d in (*a.shape, *b.shape)):
+        return None
+    return _plain_matmul, args
+
+
+def _plain_matmul(xp, a, b):
+    return xp.matmul(a, b)
+
+
 # ------------------------------------------------------------- registry --
 register("mm(Tensor self, Tensor mat2) -> Tensor", meta=_mm_meta, kernel=_mm_kernel, tags=("core",),
-         variants=FUNCTION_AND_METHOD)
+         variants=FUNCTION_AND_METHOD).specialize = _product_specializer
 register("bmm(Tensor self, Tensor mat2) -> Tensor", meta=_bmm_meta, kernel=_bmm_kernel, tags=("core",),
          variants=FUNCTION_AND_METHOD)
 register("matmul(Tensor self, Tensor other) -> Tensor", meta=_matmul_meta, kernel=_matmul_kernel,
-         variants=FUNCTION_AND_METHOD, decomposition=_matmul_decomp)
+         variants=FUNCTION_AND_METHOD, decomposition=_matmul_decomp).specialize = _product_specializer
 register("addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
          meta=_addmm_meta, kernel=_addmm_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
 register("baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
