@@ -78,8 +78,9 @@ def test_while_loop_iteration_limit():
             return me.while_loop(lambda i, x: i < 10 ** 9, lambda i, x: (i + 0, x + 1), (me.tensor(0), x))
     m = export(Forever(), (me.randn(2),)).module()
     with rt.limits(max_loop_iterations=1000):
-        with pytest.raises(rt.ResourceLimitError, match="while_loop ran 1000 iterations"):
-            m(me.randn(2))
+        for _ in range(3):      # the first call runs the kernel's loop, later ones the written-out loop
+            with pytest.raises(rt.ResourceLimitError, match="while_loop ran 1000 iterations"):
+                m(me.randn(2))
 
     class Counts(me.nn.Module):
         def forward(self, x):
@@ -87,7 +88,8 @@ def test_while_loop_iteration_limit():
     i, x = export(Counts(), (me.randn(2),)).module()(me.zeros(2))
     assert int(i) == 50 and x.tolist() == [50.0, 50.0]
     with rt.limits(max_loop_iterations=50):
-        assert int(export(Counts(), (me.randn(2),)).module()(me.zeros(2))[0]) == 50
+        m = export(Counts(), (me.randn(2),)).module()
+        assert [int(m(me.zeros(2))[0]) for _ in range(3)] == [50, 50, 50]
 
 
 def test_symbolic_pow_is_bounded():

@@ -415,6 +415,7 @@ class GraphRunner:
         def guarded(inputs):        # the memory budget holds for every call, as in run_arrays
             guard.check(inputs)
             return run(inputs)
+        guarded.__wrapped__ = run
         return guarded
 
     def bound_while(self, body, xp, n_carried, specialized=True):
@@ -433,6 +434,7 @@ class GraphRunner:
             for g in guards:
                 g.check(inputs)
             return loop(carried, additional)
+        guarded.__wrapped__ = loop
         return guarded
 
     def _written_out(self, key, make):
