@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _functions
 from ._tensor import Tensor
+from ._symbolic_marker import is_symbolic
 from ._trace_state import trace_state
 from ._user_errors import UserError
 from .utils import _pytree as pytree
@@ -34,8 +35,8 @@ def check_same_meta(what, outs, ins, lhs, rhs):
         raise UserError(f"{what}: Expected {lhs} and {rhs} to have same number of outputs but got "
                         f"{len(outs)} ({lhs}) and {len(ins)} ({rhs})")
     for i, (a, b) in enumerate(zip(outs, ins)):
-        if not isinstance(b, Tensor) and isinstance(a, int) and not isinstance(a, bool):
-            continue                      # an int carried eagerly stays an int
+        if not isinstance(b, Tensor) and not isinstance(a, (Tensor, bool)) and (isinstance(a, int) or is_symbolic(a)):
+            continue                      # a carried int stays an int (a SymInt while exporting)
         if not isinstance(a, Tensor):
             raise UserError(f"{what}: {lhs}[{i}] is a {type(a).__name__}; loop bodies must return tensors")
         for field, x, y in (("shape", [str(s) for s in a.shape], [str(s) for s in b.shape]),
@@ -110,7 +111,7 @@ def while_loop(cond_fn, body_fn, carried_inputs):
         raise TypeError(f"while_loop: carried_inputs must be a tuple or list, got {type(carried_inputs).__name__}")
     flat, spec = pytree.tree_flatten(tuple(carried_inputs))
     for i, leaf in enumerate(flat):
-        if not isinstance(leaf, (Tensor, int)) or isinstance(leaf, bool):
+        if not (isinstance(leaf, (Tensor, int)) or type(leaf).__name__ == "SymInt") or isinstance(leaf, bool):
             raise UserError(f"torch.while_loop: carried_inputs leaf {i} is a {type(leaf).__name__}; carried "
                             "inputs must be tensors or ints")
 
@@ -127,11 +128,7 @@ def while_loop(cond_fn, body_fn, carried_inputs):
 
     tracer = trace_state.tracer
     trace = getattr(tracer, "trace_while_loop", None) if tracer is not None else None
-    if trace is not None:
-        ints = [i for i, leaf in enumerate(flat) if not isinstance(leaf, Tensor)]
-        if ints:   # torch makes them unbacked SymInts; minexport's subgraphs take tensors only
-            raise UserError(f"torch.while_loop: carried input {ints[0]} is a Python int; minexport exports "
-                            "loops over tensors only. Carry it as a tensor instead: torch.tensor(n)")
+    if trace is not None:     # ints are carried as unbacked SymInts (see export/_loops.py)
         return _as_tuple(unflat(trace(lambda *leaves: cond_fn(*unflat(leaves)), body_leaves, tuple(flat))))
     carried, first = flat, True
     while _check_pred(cond_fn(*unflat(carried))):
