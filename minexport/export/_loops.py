@@ -16,7 +16,7 @@ from .._loops import check_same_meta
 from ._control_flow import trace_subgraph
 from .errors import UserError
 
-__all__ = ["trace_while_loop", "trace_scan"]
+__all__ = ["trace_while_loop", "trace_scan", "drop_unread_ints"]
 
 
 def _torch_placeholder_names(graph):
@@ -57,14 +57,13 @@ def _loop_outputs(tracer, node, outs):
     (its index), an int's a later one (torch reads those again after binding their unbacked symbols)."""
     getitems = [tracer.graph.call_function(operator.getitem, (node, i), meta=tracer.node_meta(t, node))
                 for i, t in enumerate(outs)]
-    nodes = tracer.graph.nodes
     for i, t in enumerate(outs):
         if isinstance(t, Tensor):
             t._node = getitems[i]
             continue
         again = tracer.graph.call_function(operator.getitem, (node, i), meta=tracer.node_meta(t, node))
-        nodes.remove(again)
-        nodes[nodes.index(getitems[i])] = again
+        getitems[i].prepend(again)
+        tracer.graph.erase_node(getitems[i])     # its name stays taken, as in torch
         tracer.sym_nodes.cache[t.expr] = again
     return tuple(outs)
 
@@ -136,3 +135,11 @@ def trace_scan(tracer, combine_fn, init, xs, n_steps):
                                       meta=tracer.node_meta(results))
     return tuple(tracer.bind_outputs(scan_op, node, results, ()))
 
+
+
+def drop_unread_ints(graph):
+    """Erase the getitems reading a while_loop's int outputs that nothing reads (torch drops them too)."""
+    for node in [n for n in graph.nodes if n.op == "call_function" and n.target is operator.getitem]:
+        src = node.args[0]
+        if not node.users and getattr(src, "target", None) is while_op and is_symbolic(node.meta.get("val")):
+            graph.erase_node(node)
