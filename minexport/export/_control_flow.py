@@ -26,6 +26,7 @@ class Branch:
         self.graph, self.outer, self.what = graph, outer, what
         self.lifted = {}        # outer node -> this graph's placeholder
         self.sym_nodes = None   # SymNodes reading sizes of this graph's own inputs
+        self.bound = set()      # symbols this graph reads from int placeholders (a while_loop's carried ints)
 
     def local_sym_node(self, value, env):
         """The node computing `value` from this subgraph's input sizes, or None if they do not determine it."""
@@ -55,6 +56,7 @@ class Branch:
         if self.sym_nodes is None:
             self.sym_nodes = SymNodes(self.graph, env, {}, None)
         self.sym_nodes.cache[sym.expr] = placeholder
+        self.bound.add(sym.expr)
         self.sym_nodes.sources[sym.expr] = (placeholder, None)   # known here: local_sym_node may build on it
 
     def arrange(self, outer_nodes):

@@ -85,7 +85,8 @@ def _while_loop_kernel(xp, cond_fn, body_fn, carried, additional):
     carried = tuple(carried)
     additional = tuple(additional)
     if not bool(cond_fn(*carried, *additional)):
-        return tuple(xp.copy(c) for c in carried)      # no iteration: the outputs still may not alias the inputs
+        # no iteration: the outputs still may not alias the inputs (a carried int is a value: kept)
+        return tuple(c if isinstance(c, int) else xp.copy(c) for c in carried)
     carried = tuple(body_fn(*carried, *additional))
     while bool(cond_fn(*carried, *additional)):
         carried = tuple(body_fn(*carried, *additional))
