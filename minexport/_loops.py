@@ -60,7 +60,7 @@ def _tensor_leaves(value, what):
 def _refuse_aliases(what, outs, ins):
     """A body may not hand back one of its inputs itself (torch: 'Encountered aliasing')."""
     for i, out in enumerate(outs):
-        if any(out is x for x in ins):
+        if isinstance(out, Tensor) and any(out is x for x in ins):     # (small ints are shared objects)
             raise UserError(f"{what}: Encountered aliasing during higher order op tracing: output {i} is one of "
                             "the inputs. Replace `return input` with `return input.clone()` to avoid aliasing.")
 

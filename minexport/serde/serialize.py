@@ -221,6 +221,11 @@ def _higher_order_node_json(node, slots, tensor_values):
         if type(value) is Node and value.op == "get_attr":
             sub = getattr(node.graph.owning_module, value.target)
             return {"as_graph": {"name": value.target, "graph": _graph_json(sub.graph)}}
+        if type(value) in (list, tuple) and any(type(v) is int for v in value) and any(type(v) is Node for v in value):
+            raise SerializationError(f"node '{node.name}': {node.target.qualified_name} carries the Python int "
+                                     f"{next(v for v in value if type(v) is int)} beside tensors; torch's archive "
+                                     "format cannot hold such a list (torch.export.save refuses it too). Carry a "
+                                     "tensor instead, or an int computed from an input size")
         return _argument(list(value) if type(value) is tuple else value)
 
     for i, t in enumerate(node.meta["val"]):
