@@ -230,7 +230,8 @@ def _check_higher_order_args(node):
 
 def _check_loop(gm, node):
     """A while_loop / scan node's subgraphs fit its operands: one placeholder per operand, a cond graph
-    returning one bool scalar (a 0-dim bool tensor or a SymBool), and carried outputs with the carried values' shapes and dtypes."""
+    returning one bool scalar (a 0-dim bool tensor or a SymBool), and carried outputs with the carried
+    values' shapes and dtypes."""
     name = node.target.name()
     if name not in ("while_loop", "scan"):
         return
