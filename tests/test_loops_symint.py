@@ -107,6 +107,19 @@ def test_outside_symbol_in_loop_int_is_refused_as_torch():
         torch.export.export(M(), (torch.randn(3), torch.tensor(3)))
 
 
+def test_int_carry_with_a_parameter_is_refused_as_torch():
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(3))
+
+        def forward(self, x):
+            return while_loop(lambda i, x: i < 4, lambda i, x: (i + 1, x * self.w + i), (x.shape[0], x))
+
+    with pytest.raises(UserError, match="all carried_inputs must be tensors for stack_output"):
+        torch.export.export(M(), (torch.randn(3),))
+
+
 def test_archive_round_trip_and_literal_int_refused():
     ep = torch.export.export(SizeOnly(), (torch.randn(3),), dynamic_shapes=({0: Dim("n")},))
     buf = io.BytesIO()

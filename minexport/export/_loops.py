@@ -106,7 +106,11 @@ def trace_while_loop(tracer, cond_fn, body_fn, carried):
     # only at the top level: inside another subgraph torch traces without autograd
     if not tracer.branches and any(getattr(getattr(n, "meta", {}).get("val"), "requires_grad", False)
                                    for n in carried_nodes + tuple(lifted)):
-        _stacked_layout(tracer, [t for t in outs if isinstance(t, Tensor)])
+        if ints:     # torch's stacked (autograd) loop stacks every carried value, and an int cannot be stacked
+            raise UserError(f"torch.while_loop: all carried_inputs must be tensors for stack_output, but carried "
+                            f"input {ints[0]} is an int; with an input that requires grad (a parameter) torch "
+                            "stacks every iteration's carried values. Carry it as a tensor: torch.tensor(n)")
+        _stacked_layout(tracer, outs)
     node = tracer.graph.call_function(while_op, (*attrs, carried_nodes, tuple(lifted)), meta=tracer.node_meta(outs))
     if not ints:
         return tuple(tracer.bind_outputs(while_op, node, outs, ()))
