@@ -107,6 +107,24 @@ def test_outside_symbol_in_loop_int_is_refused_as_torch():
         torch.export.export(M(), (torch.randn(3), torch.tensor(3)))
 
 
+def test_nested_loop_int_output_is_a_symbol_of_the_body():
+    class M(torch.nn.Module):
+        def forward(self, x):
+            def body(i, x):
+                j, y = while_loop(lambda j, y: j < 2, lambda j, y: (j + 1, y + 1), (0, x))
+                return i + j, y * 2
+            return while_loop(lambda i, x: i < 5, body, (0, x))
+
+    ep = torch.export.export(M(), (torch.randn(3),))
+    body = _sub(ep, "while_loop_body_graph_0")
+    add = body.nodes[-1].args[0][0]
+    assert add.target is operator.add and [a.name for a in add.args] == ["arg0_1", "getitem_2"]
+    for program in (ep, ep.run_decompositions()):
+        i, y = program.module()(torch.ones(3))
+        assert i == 6                                  # torch 2.13 gives (6, [36, 36, 36]) too
+        np.testing.assert_array_equal(y.numpy(), np.full(3, 36.0))
+
+
 def test_int_carry_with_a_parameter_is_refused_as_torch():
     class M(torch.nn.Module):
         def __init__(self):

@@ -64,7 +64,10 @@ def _loop_outputs(tracer, node, outs):
         again = tracer.graph.call_function(operator.getitem, (node, i), meta=tracer.node_meta(t, node))
         getitems[i].prepend(again)
         tracer.graph.erase_node(getitems[i])     # its name stays taken, as in torch
-        tracer.sym_nodes.cache[t.expr] = again
+        if tracer.branches:      # a loop inside a loop body or a cond branch: a symbol of that subgraph
+            tracer.branches[-1].bind_symbol(t, again, tracer.symbolic.env)
+        else:
+            tracer.sym_nodes.cache[t.expr] = again
     return tuple(outs)
 
 
