@@ -9,8 +9,8 @@ recorded as torch lowers it: a log-depth odd/even scan of slices, cats and
 stacks made of ordinary ops.
 
 Rules (torch's): carried values and scanned inputs are tensors (pytrees of
-them); a body returns the structure it was given, with the same shapes and
-dtypes for everything carried; cond_fn returns a 0-dim bool tensor; bodies do
+them; while_loop also carries ints); a body returns the structure it was
+given, with the same shapes and dtypes for everything carried; cond_fn returns a 0-dim bool tensor; bodies do
 not return their inputs unchanged or mutate them.
 """
 import numpy as np
@@ -102,8 +102,8 @@ def while_loop(cond_fn, body_fn, carried_inputs):
     """Run `carried = body_fn(*carried)` while `cond_fn(*carried)`; returns the final carried values.
 
     carried_inputs is a tuple or list of tensors or ints (or pytrees of them;
-    ints only eagerly); body_fn returns values of the same structure, shapes
-    and dtypes.
+    exported, an int is an unbacked SymInt inside the bodies); body_fn returns
+    values of the same structure, shapes and dtypes.
     """
     if not callable(cond_fn) or not callable(body_fn):
         raise TypeError("while_loop: cond_fn and body_fn must be callables taking the carried inputs")

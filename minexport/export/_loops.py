@@ -6,6 +6,7 @@ outside are lifted into `additional_inputs`.  As torch records them, a loop
 subgraph's placeholders are named `arg0_1, arg1_1, ...` (carried values, then
 the scanned slices, then the lifted ones), and the loop's outputs must keep
 the carried values' shapes and dtypes, since the next iteration reads them.
+A while_loop's carried ints become unbacked SymInts (see trace_while_loop).
 """
 import operator
 
@@ -141,7 +142,6 @@ def trace_scan(tracer, combine_fn, init, xs, n_steps):
     node = tracer.graph.call_function(scan_op, (attr, init_nodes, xs_nodes, tuple(lifted)),
                                       meta=tracer.node_meta(results))
     return tuple(tracer.bind_outputs(scan_op, node, results, ()))
-
 
 
 def drop_unread_ints(graph):
