@@ -10,8 +10,9 @@ stacks made of ordinary ops.
 
 Rules (torch's): carried values and scanned inputs are tensors (pytrees of
 them; while_loop also carries ints); a body returns the structure it was
-given, with the same shapes and dtypes for everything carried; cond_fn returns a 0-dim bool tensor; bodies do
-not return their inputs unchanged or mutate them.
+given, with the same shapes and dtypes for everything carried; cond_fn
+returns a 0-dim bool tensor; bodies do not return their inputs unchanged or
+mutate them.
 """
 import numpy as np
 
