@@ -9,14 +9,16 @@ recorded as torch lowers it: a log-depth odd/even scan of slices, cats and
 stacks made of ordinary ops.
 
 Rules (torch's): carried values and scanned inputs are tensors (pytrees of
-them); a body returns the structure it was given, with the same shapes and
-dtypes for everything carried; cond_fn returns a 0-dim bool tensor; bodies do
-not return their inputs unchanged or mutate them.
+them; while_loop also carries ints); a body returns the structure it was
+given, with the same shapes and dtypes for everything carried; cond_fn
+returns a 0-dim bool tensor; bodies do not return their inputs unchanged or
+mutate them.
 """
 import numpy as np
 
 from . import _functions
 from ._tensor import Tensor
+from ._symbolic_marker import is_symbolic
 from ._trace_state import trace_state
 from ._user_errors import UserError
 from .utils import _pytree as pytree
@@ -34,8 +36,8 @@ def check_same_meta(what, outs, ins, lhs, rhs):
         raise UserError(f"{what}: Expected {lhs} and {rhs} to have same number of outputs but got "
                         f"{len(outs)} ({lhs}) and {len(ins)} ({rhs})")
     for i, (a, b) in enumerate(zip(outs, ins)):
-        if not isinstance(b, Tensor) and isinstance(a, int) and not isinstance(a, bool):
-            continue                      # an int carried eagerly stays an int
+        if not isinstance(b, Tensor) and not isinstance(a, (Tensor, bool)) and (isinstance(a, int) or is_symbolic(a)):
+            continue                      # a carried int stays an int (a SymInt while exporting)
         if not isinstance(a, Tensor):
             raise UserError(f"{what}: {lhs}[{i}] is a {type(a).__name__}; loop bodies must return tensors")
         for field, x, y in (("shape", [str(s) for s in a.shape], [str(s) for s in b.shape]),
@@ -59,7 +61,7 @@ def _tensor_leaves(value, what):
 def _refuse_aliases(what, outs, ins):
     """A body may not hand back one of its inputs itself (torch: 'Encountered aliasing')."""
     for i, out in enumerate(outs):
-        if any(out is x for x in ins):
+        if isinstance(out, Tensor) and any(out is x for x in ins):     # (small ints are shared objects)
             raise UserError(f"{what}: Encountered aliasing during higher order op tracing: output {i} is one of "
                             "the inputs. Replace `return input` with `return input.clone()` to avoid aliasing.")
 
@@ -101,8 +103,8 @@ def while_loop(cond_fn, body_fn, carried_inputs):
     """Run `carried = body_fn(*carried)` while `cond_fn(*carried)`; returns the final carried values.
 
     carried_inputs is a tuple or list of tensors or ints (or pytrees of them;
-    ints only eagerly); body_fn returns values of the same structure, shapes
-    and dtypes.
+    exported, an int is an unbacked SymInt inside the bodies); body_fn returns
+    values of the same structure, shapes and dtypes.
     """
     if not callable(cond_fn) or not callable(body_fn):
         raise TypeError("while_loop: cond_fn and body_fn must be callables taking the carried inputs")
@@ -110,7 +112,7 @@ def while_loop(cond_fn, body_fn, carried_inputs):
         raise TypeError(f"while_loop: carried_inputs must be a tuple or list, got {type(carried_inputs).__name__}")
     flat, spec = pytree.tree_flatten(tuple(carried_inputs))
     for i, leaf in enumerate(flat):
-        if not isinstance(leaf, (Tensor, int)) or isinstance(leaf, bool):
+        if not (isinstance(leaf, (Tensor, int)) or type(leaf).__name__ == "SymInt") or isinstance(leaf, bool):
             raise UserError(f"torch.while_loop: carried_inputs leaf {i} is a {type(leaf).__name__}; carried "
                             "inputs must be tensors or ints")
 
@@ -127,11 +129,7 @@ def while_loop(cond_fn, body_fn, carried_inputs):
 
     tracer = trace_state.tracer
     trace = getattr(tracer, "trace_while_loop", None) if tracer is not None else None
-    if trace is not None:
-        ints = [i for i, leaf in enumerate(flat) if not isinstance(leaf, Tensor)]
-        if ints:   # torch makes them unbacked SymInts; minexport's subgraphs take tensors only
-            raise UserError(f"torch.while_loop: carried input {ints[0]} is a Python int; minexport exports "
-                            "loops over tensors only. Carry it as a tensor instead: torch.tensor(n)")
+    if trace is not None:     # ints are carried as unbacked SymInts (see export/_loops.py)
         return _as_tuple(unflat(trace(lambda *leaves: cond_fn(*unflat(leaves)), body_leaves, tuple(flat))))
     carried, first = flat, True
     while _check_pred(cond_fn(*unflat(carried))):

@@ -26,6 +26,7 @@ class Branch:
         self.graph, self.outer, self.what = graph, outer, what
         self.lifted = {}        # outer node -> this graph's placeholder
         self.sym_nodes = None   # SymNodes reading sizes of this graph's own inputs
+        self.bound = set()      # symbols this graph reads from int placeholders (a while_loop's carried ints)
 
     def local_sym_node(self, value, env):
         """The node computing `value` from this subgraph's input sizes, or None if they do not determine it."""
@@ -49,6 +50,15 @@ class Branch:
             self.lifted[node] = placeholder
         return placeholder
 
+    def bind_symbol(self, sym, placeholder, env):
+        """Read the symbol `sym` (an int carried into a loop body) from `placeholder` of this subgraph."""
+        from ._symbolic import SymNodes
+        if self.sym_nodes is None:
+            self.sym_nodes = SymNodes(self.graph, env, {}, None)
+        self.sym_nodes.cache[sym.expr] = placeholder
+        self.bound.add(sym.expr)
+        self.sym_nodes.sources[sym.expr] = (placeholder, None)   # known here: local_sym_node may build on it
+
     def arrange(self, outer_nodes):
         """Placeholders in order: operands, then `outer_nodes` (lifting those not read here, unused)."""
         for node in outer_nodes:
@@ -68,12 +78,22 @@ class Branch:
                             "x = x.clone()")
 
 
-def trace_subgraph(tracer, fn, inputs, names, what):
-    """Trace fn on fresh fakes shaped like `inputs`; returns (branch, output fakes, output pytree spec)."""
+def trace_subgraph(tracer, fn, inputs, names, what, symbolic=False):
+    """Trace fn on fresh fakes shaped like `inputs`; returns (branch, output fakes, output pytree spec).
+
+    With `symbolic` (while_loop's int carries), an input may be a SymInt: the
+    subgraph reads it as is from a placeholder, and outputs may be SymInts,
+    SymBools or ints, recorded as the nodes computing them.
+    """
     graph = Graph()
     branch = Branch(graph, tracer.graph, what)
     fakes = []
     for value, name in zip(inputs, names):
+        if not isinstance(value, Tensor):       # an unbacked SymInt standing for a carried int
+            placeholder = graph.create_node("placeholder", name, name=name, meta={"val": value})
+            branch.bind_symbol(value, placeholder, tracer.ensure_symbolic().env)
+            fakes.append(value)
+            continue
         fake = make_fake(value.shape, value.dtype, value.device)
         fake._node = graph.create_node("placeholder", name, name=name, meta={"val": fake})
         fakes.append(fake)
@@ -83,6 +103,9 @@ def trace_subgraph(tracer, fn, inputs, names, what):
         leaves, spec = pytree.tree_flatten(fn(*fakes))
         out_nodes = []
         for i, leaf in enumerate(leaves):
+            if symbolic and not isinstance(leaf, Tensor) and (is_symbolic(leaf) or type(leaf) in (int, bool)):
+                out_nodes.append(tracer.sym_node(leaf) if is_symbolic(leaf) else leaf)
+                continue
             if not isinstance(leaf, Tensor):
                 raise UserError(f"{what} must return tensors (or a pytree of tensors); output {i} is a "
                                 f"{type(leaf).__name__}")

@@ -155,10 +155,16 @@ class _Functionalizer(Tracer):
 
         node_args = tuple(subgraph_to_node(a) for a in values_to_nodes(args))
         # the storage offset too: torch's while_loop outputs sit at a symbolic one (see export/_loops.py)
-        outs = [make_fake(t.shape, t.dtype, t.device, storage_offset=t.storage_offset()) for t in self.meta["val"]]
+        # (a while_loop's carried int comes out as the unbacked SymInt the training graph recorded)
+        outs = [make_fake(t.shape, t.dtype, t.device, storage_offset=t.storage_offset()) if isinstance(t, Tensor)
+                else t for t in self.meta["val"]]
         node = self.graph.call_function(op, node_args, meta=self.node_meta(outs))
         for i, t in enumerate(outs):
-            t._node = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
+            g = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
+            if isinstance(t, Tensor):
+                t._node = g
+            else:
+                self.sym_nodes.cache[self.sym_nodes.env.simplify(t.expr)] = g
         return outs
 
     def data_dependent_size(self, upper, lower=0):
@@ -420,8 +426,9 @@ def _functional_subgraph(parent, gm):
     if parent.sym_nodes is not None:
         fz.sym_nodes = _sym_nodes(fz.graph, parent.sym_nodes.env, [n for n in fz.graph.nodes])
     outputs = _replay(fz, gm, env)
-    single = isinstance(outputs, Tensor)      # a while_loop cond graph returns one tensor, not a tuple
-    fz.graph.output(fz.node_of(outputs) if single else tuple(fz.node_of(t) for t in outputs))
+    # a while_loop cond graph returns one value (a tensor or a SymBool), not a tuple
+    single = isinstance(outputs, Tensor) or is_symbolic(outputs)
+    fz.graph.output(_to_nodes(outputs, fz) if single else tuple(_to_nodes(t, fz) for t in outputs))
     _eliminate_dead_code(fz.graph, fz.subgraphs)
     return GraphModule(fz.subgraphs, fz.graph, class_name=gm._get_name())
 

@@ -41,6 +41,12 @@ class SymbolicTracing:
         node = self.branches[-1].local_sym_node(value, self.sym_nodes.env)
         if node is not None:
             return node
+        loop_ints = self.sym_nodes.env.simplify(value.expr).free_symbols & self.branches[-1].bound
+        if loop_ints:     # the rest comes from outside: torch cannot lift an unbacked SymInt into a loop either
+            raise UserError(f"{self.branches[-1].what} computes {value.expr} from the loop's carried int "
+                            f"{sorted(map(str, loop_ints))[0]} and a symbolic value from outside the loop; torch "
+                            "refuses it too (Unbacked SymInt input is not supported yet). Carry the outside value "
+                            "too, or pass it as a tensor.")
         with self.outside_branch() as branch:
             node = self.sym_node(value)
         return branch.lift(node, value) if isinstance(node, Node) else node

@@ -31,6 +31,7 @@ from .._trace_state import tracing
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
+from . import _loops
 from ._module_call import preserved_calls
 from ._tracer import ExportTracer, call_forward
 from .dynamic_shapes import leaf_specs
@@ -300,6 +301,7 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     """The ExportedProgram of the finished trace (it runs its verifier)."""
     graph = tracer.root_graph
     graph.output(tuple(outputs.values))
+    _loops.drop_unread_ints(graph)
     signature = ExportGraphSignature(tracer.input_specs(), outputs.specs)
     state_dict, constants = _program_state(state.real, signature, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,

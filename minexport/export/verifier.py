@@ -254,7 +254,8 @@ def _check_higher_order_args(node):
 
 def _check_loop(gm, node):
     """A while_loop / scan node's subgraphs fit its operands: one placeholder per operand, a cond graph
-    returning one bool scalar, and carried outputs with the carried values' shapes and dtypes."""
+    returning one bool scalar (a 0-dim bool tensor or a SymBool), and carried outputs with the carried
+    values' shapes and dtypes."""
     name = node.target.name()
     if name not in ("while_loop", "scan"):
         return
@@ -275,8 +276,10 @@ def _check_loop(gm, node):
     if problem is None and name == "while_loop":
         out = getattr(gm, cond.target).graph.nodes[-1].args[0]
         val = out.meta.get("val") if isinstance(out, Node) else None
-        if not (isinstance(val, Tensor) and val.dtype.name == "bool" and tuple(val.shape) == ()):
-            problem = f"cond graph '{cond.target}' must return one 0-dim bool tensor"
+        # a SymBool (`i < 10` over an int carried as an unbacked SymInt) is a scalar bool too
+        if not (isinstance(val, Tensor) and val.dtype.name == "bool" and tuple(val.shape) == ()
+                or type(val).__name__ == "SymBool"):
+            problem = f"cond graph '{cond.target}' must return one 0-dim bool tensor or SymBool"
     if problem is None:
         outs = getattr(gm, body.target).graph.nodes[-1].args[0]
         for i, (o, c) in enumerate(zip(outs, carry)):

@@ -97,6 +97,11 @@ def _bound(fn, xp, n_inputs, what):
         raise TypeError(f"{what}: {e}") from None
 
 
+def _fresh(xp, carried):
+    """The carried values after no iteration: the outputs still may not alias the inputs (an int is a value)."""
+    return tuple(c if isinstance(c, int) else xp.copy(c) for c in carried)
+
+
 def _while_loop_kernel(xp, cond_fn, body_fn, carried, additional):
     """Run body_fn on the carried values while cond_fn says so; the final carried values (fresh copies)."""
     carried, additional = tuple(carried), tuple(additional)
@@ -107,12 +112,12 @@ def _while_loop_kernel(xp, cond_fn, body_fn, carried, additional):
         raise TypeError(f"while_loop: {e}") from None
     if loop is not None:            # both graphs written out as one loop function
         out = loop(carried, additional)
-        return tuple(xp.copy(c) for c in carried) if out is None else out
+        return _fresh(xp, carried) if out is None else out
     n = len(carried) + len(additional)
     cond = _bound(cond_fn, xp, n, "while_loop cond_fn")
     body = _bound(body_fn, xp, n, "while_loop body_fn")
     if not bool(cond(carried + additional)):
-        return tuple(xp.copy(c) for c in carried)      # no iteration: the outputs still may not alias the inputs
+        return _fresh(xp, carried)
     carried = tuple(body(carried + additional))
     if len(carried) + len(additional) != n:
         raise TypeError(f"while_loop: body_fn returned {len(carried)} values for {n - len(additional)} carried")

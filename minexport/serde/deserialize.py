@@ -237,8 +237,10 @@ class _GraphReader:
             if tag == "as_none" and op.takes_kwargs:     # an op returning nothing, auto-functionalized
                 vals.append(None)
                 continue
-            if tag != "as_tensor":
-                raise w.error(f"{op.name()} outputs must be tensors")
+            if tag == "as_sym_int" and value[0] == "as_name" and op.name() == "while_loop":
+                value = {"name": value[1]}       # a carried int: its unbacked SymInt
+            elif tag != "as_tensor":
+                raise w.error(f"{op.name()} outputs must be tensors (a while_loop's may be SymInts)")
             out_name = value["name"]
             if out_name not in self.vals:
                 raise w.error(f"'{out_name}' has no entry in tensor_values")
@@ -312,8 +314,10 @@ class _GraphReader:
         reader = _GraphReader(graph_json, self.symbols, where / "graph", depth=self.depth + 1)
         for i, (tag, value) in enumerate(graph_json["inputs"]):
             w = where / "graph" / "inputs" / i
-            if tag != "as_tensor":
-                raise w.error(f"a subgraph input must be a tensor, got {tag}")
+            if tag == "as_sym_int" and value[0] == "as_name":   # a while_loop's carried int
+                value = {"name": value[1]}
+            elif tag != "as_tensor":
+                raise w.error(f"a subgraph input must be a tensor or a named SymInt, got {tag}")
             node = reader.graph.create_node("placeholder", value["name"], name=value["name"])
             reader.define(node, value["name"])
             if "val" not in node.meta:

@@ -21,6 +21,7 @@ from ..export.graph_signature import (ConstantArgument, InputKind, OutputKind, S
 from ..fx.graph import Node
 from ..nn.parameter import Parameter
 from ..ops._targets import target_kind
+from ..ops.higher_order import while_loop as while_loop_op
 from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
 from . import schema as S
@@ -220,13 +221,20 @@ def _higher_order_node_json(node, slots, tensor_values):
         if type(value) is Node and value.op == "get_attr":
             sub = getattr(node.graph.owning_module, value.target)
             return {"as_graph": {"name": value.target, "graph": _graph_json(sub.graph)}}
+        if type(value) in (list, tuple) and any(type(v) is int for v in value) and any(type(v) is Node for v in value):
+            raise SerializationError(f"node '{node.name}': {node.target.qualified_name} carries the Python int "
+                                     f"{next(v for v in value if type(v) is int)} beside tensors; torch's archive "
+                                     "format cannot hold such a list (torch.export.save refuses it too). Carry a "
+                                     "tensor instead, or an int computed from an input size")
         return _argument(list(value) if type(value) is tuple else value)
 
     for i, t in enumerate(node.meta["val"]):
-        if i not in slots and t is not None:
+        if i not in slots and isinstance(t, Tensor):    # (an unread SymInt is listed by _graph_json)
             tensor_values[f"{node.name}_unused_{i}"] = _tensor_meta(t)
-    # a None result (auto_functionalized_v2 of an op returning nothing) is written as_none, as torch does
-    outputs = [{"as_none": True} if t is None else {"as_tensor": {"name": n}}
+    # a None result (auto_functionalized_v2 of an op returning nothing) is written as_none, as torch does;
+    # a while_loop's carried int as_sym_int
+    outputs = [{"as_none": True} if t is None else {_sym_key(t): {"as_name": n}} if is_symbolic(t)
+               else {"as_tensor": {"name": n}}
                for t, n in zip(node.meta["val"], _output_names(node, slots, len(node.meta["val"])))]
     inputs = (_keyword_hop_inputs(node) if node.target.takes_kwargs
               else [_named_argument("", arg(a)) for a in node.args])
@@ -269,6 +277,8 @@ def _getitem_slots(graph):
 
 def _placeholder_json(node):
     val = node.meta.get("val")
+    if type(val).__name__ == "SymInt":     # a while_loop's carried int, as torch writes it
+        return {"as_sym_int": {"as_name": node.name}}
     if is_symbolic(val):
         raise SerializationError(f"a cond/map subgraph takes the symbolic value '{node.name}' ({val}) as an input, "
                                  "which torch's archive format cannot hold (subgraph inputs are tensors)")
@@ -290,6 +300,10 @@ def _graph_json(graph):
         if n.op == "call_function":
             if n.target is not operator.getitem:      # getitems are written as their source's outputs
                 nodes.append(_call_json(n, slots.get(n, {}), tensor_values))
+            if n.target is while_loop_op:             # an unread int output still has its symbol listed
+                for i, v in enumerate(val):
+                    if is_symbolic(v) and i not in slots.get(n, {}):
+                        sym_values[type(v).__name__][f"{n.name}_unused_{i}"] = _sym_expr(v)
         elif n.op == "placeholder":
             inputs.append(_placeholder_json(n))
         elif n.op == "output":
