@@ -226,45 +226,33 @@ def test_decomposed_program_unflattens():
     assert _close(unflatten(ep)(x), ep.module()(x))
 
 
+def _parent_of_sub(lib):
+    """A module calling `sub` (a Linear plus an add; two outputs) with two inputs, written against lib (torch or
+    minexport), so both sides export the same program."""
+    class Sub(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = lib.nn.Linear(4, 4)
+
+        def forward(self, x, y):
+            return self.lin(x) + y, x * 2
+
+    class Parent(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.sub = Sub()
+
+        def forward(self, x):
+            a, b = self.sub(x, x + 1)
+            return a - b
+    return Parent()
+
+
 def test_matches_torch_signature_names():
     torch = pytest.importorskip("torch")
 
-    class TSub(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = torch.nn.Linear(4, 4)
-
-        def forward(self, x, y):
-            return self.lin(x) + y, x * 2
-
-    class TM(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.sub = TSub()
-
-        def forward(self, x):
-            a, b = self.sub(x, x + 1)
-            return a - b
-
-    class Sub2(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = nn.Linear(4, 4)
-
-        def forward(self, x, y):
-            return self.lin(x) + y, x * 2
-
-    class M2(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.sub = Sub2()
-
-        def forward(self, x):
-            a, b = self.sub(x, x + 1)
-            return a - b
-
-    theirs = torch.export.export(TM(), (torch.randn(2, 4),), preserve_module_call_signature=("sub",))
-    ours = export(M2(), (mx.randn(2, 4),), preserve_module_call_signature=("sub",))
+    theirs = torch.export.export(_parent_of_sub(torch), (torch.randn(2, 4),), preserve_module_call_signature=("sub",))
+    ours = export(_parent_of_sub(mx), (mx.randn(2, 4),), preserve_module_call_signature=("sub",))
     t_sig, o_sig = theirs.module_call_graph[1].signature, ours.module_call_graph[1].signature
     assert [a.name for a in o_sig.inputs] == [a.name for a in t_sig.inputs]
     assert [a.name for a in o_sig.outputs] == [a.name for a in t_sig.outputs]
@@ -296,24 +284,7 @@ def test_run_decompositions_renames_signatures_and_unflattens():
 def test_archives_cross_with_torch(tmp_path):
     torch = pytest.importorskip("torch")
 
-    class TSub(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = torch.nn.Linear(4, 4)
-
-        def forward(self, x, y):
-            return self.lin(x) + y, x * 2
-
-    class TM(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.sub = TSub()
-
-        def forward(self, x):
-            a, b = self.sub(x, x + 1)
-            return a - b
-
-    theirs = torch.export.export(TM(), (torch.randn(2, 4),), preserve_module_call_signature=("sub",))
+    theirs = torch.export.export(_parent_of_sub(torch), (torch.randn(2, 4),), preserve_module_call_signature=("sub",))
     torch.export.save(theirs, tmp_path / "theirs.pt2")
     ours = load(tmp_path / "theirs.pt2")
     assert ours.module_call_graph[1].signature.inputs == [TensorArgument("x"), TensorArgument("add")]
