@@ -26,8 +26,10 @@ def _pad_check(shape, padding, n, kind):
                   lambda: f"Argument #4: Padding size should be less than the corresponding input dimension, but "
                           f"got: padding ({lo}, {hi}) at dimension {d} of input {fmt_shape(shape)}")
         out[d] = shape[d] + lo + hi
-        check(out[d] >= 1, lambda: f"input ({'x'.join(map(str, shape[-n:]))}) is too small. Calculated output "
-                                   f"{'x'.join(map(str, out[-n:]))}")
+    # torch refuses a negative size, and (1-d, 2-d) an output empty in every padded dim
+    check(all(o >= 0 for o in out[-n:]) and (n == 3 or any(o >= 1 for o in out[-n:])),
+          lambda: f"input ({'x'.join(map(str, shape[-n:]))}) is too small. Calculated output "
+                  f"{'x'.join(map(str, out[-n:]))}")
     return tuple(out)
 
 
@@ -37,10 +39,11 @@ def _pad_kernel(n, kind):
         widths = [(0, 0)] * self.ndim
         for i in range(n):
             widths[self.ndim - 1 - i] = (padding[2 * i], padding[2 * i + 1])
-        # negative padding crops: crop first, then pad what is left to add
-        crop = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(widths, self.shape))
+        # output i reads input i - lo mapped into range: pad the positive amounts, then crop the negative ones
         grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-        return out_array(xp, xp.pad(self[crop], grow, mode=_NUMPY_MODE[kind]), dtype_of(self))
+        crop = tuple(slice(max(-lo, 0), s + g_lo + g_hi - max(-hi, 0))
+                     for (lo, hi), (g_lo, g_hi), s in zip(widths, grow, self.shape))
+        return out_array(xp, xp.pad(self, grow, mode=_NUMPY_MODE[kind])[crop], dtype_of(self))
     return kernel
 
 
