@@ -123,10 +123,6 @@ def test_unbacked_and_float_symbols():
     assert env.unbacked == {u0.expr, u1.expr, f.expr} and env.float_symbols == {f.expr}
 
 
-@pytest.mark.xfail(strict=True, reason="ShapeEnv.create_unbacked numbers u<i> by len(self.unbacked), which also "
-                                       "counts unbacked floats, so an int .item() after a float one is u1; torch "
-                                       "numbers the two kinds apart (zuf0, u0), e.g. export of "
-                                       "`f = x.sum().item(); n = i.item()` gives {zuf0, u0} in torch, {zuf0, u1} here")
 def test_unbacked_ints_are_numbered_apart_from_floats():
     env = ShapeEnv()
     env.create_unbacked_float("x.sum().item()")

@@ -388,7 +388,8 @@ class ShapeEnv:
 
     def create_unbacked(self, source):
         """A fresh data-dependent symbol u<i> (no example value; range unknown until _check narrows it)."""
-        sym = sympy.Symbol(f"u{len(self.unbacked)}", integer=True)
+        # ints are numbered apart from the unbacked floats (zuf<i>), as torch numbers them
+        sym = sympy.Symbol(f"u{len(self.unbacked) - len(self.float_symbols)}", integer=True)
         self.unbacked.add(sym)
         self.var_to_range[sym] = ValueRange(int_oo_value(), int_oo)
         self.var_to_source[sym] = source
