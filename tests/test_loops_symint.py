@@ -22,28 +22,33 @@ def _calls(graph):
             for n in graph.nodes if n.op == "call_function"]
 
 
-class Count(torch.nn.Module):
-    """A literal int counter beside a tensor."""
+def _models(lib, loop):
+    """The three programs, written against lib (minexport or torch) and its while_loop."""
+    class Count(lib.nn.Module):
+        """A literal int counter beside a tensor."""
 
-    def forward(self, x):
-        return while_loop(lambda i, x: i < 10, lambda i, x: (i + 1, x * 2), (0, x))
+        def forward(self, x):
+            return loop(lambda i, x: i < 10, lambda i, x: (i + 1, x * 2), (0, x))
+
+    class FromSize(lib.nn.Module):
+        """Two ints, one starting at a dynamic size, one doubled; the tensor reads the counter."""
+
+        def forward(self, x):
+            i, j, y = loop(lambda i, j, x: i < x.shape[0] + 5, lambda i, j, x: (i + 1, j * 2, x + i),
+                           (x.shape[0], 1, x))
+            return y * j, i
+
+    class SizeOnly(lib.nn.Module):
+        """Only node-valued carries (a size and a tensor): the one form torch.export.save accepts."""
+
+        def forward(self, x):
+            i, y = loop(lambda i, x: i < 10, lambda i, x: (i + 1, x + 1), (x.shape[0], x))
+            return y, i
+
+    return Count, FromSize, SizeOnly
 
 
-class FromSize(torch.nn.Module):
-    """Two ints, one starting at a dynamic size, one doubled; the tensor reads the counter."""
-
-    def forward(self, x):
-        i, j, y = while_loop(lambda i, j, x: i < x.shape[0] + 5, lambda i, j, x: (i + 1, j * 2, x + i),
-                             (x.shape[0], 1, x))
-        return y * j, i
-
-
-class SizeOnly(torch.nn.Module):
-    """Only node-valued carries (a size and a tensor): the one form torch.export.save accepts."""
-
-    def forward(self, x):
-        i, y = while_loop(lambda i, x: i < 10, lambda i, x: (i + 1, x + 1), (x.shape[0], x))
-        return y, i
+Count, FromSize, SizeOnly = _models(torch, while_loop)
 
 
 def test_int_carry_becomes_unbacked_symints():
@@ -154,21 +159,7 @@ def test_archive_round_trip_and_literal_int_refused():
 # -- against torch 2.13 ------------------------------------------------------------------------
 def _torch_models(real):
     from torch._higher_order_ops.while_loop import while_loop as twhile
-
-    class TCount(real.nn.Module):
-        def forward(self, x):
-            return twhile(lambda i, x: i < 10, lambda i, x: (i + 1, x * 2), (0, x))
-
-    class TFromSize(real.nn.Module):
-        def forward(self, x):
-            i, j, y = twhile(lambda i, j, x: i < x.shape[0] + 5, lambda i, j, x: (i + 1, j * 2, x + i),
-                             (x.shape[0], 1, x))
-            return y * j, i
-
-    class TSizeOnly(real.nn.Module):
-        def forward(self, x):
-            i, y = twhile(lambda i, x: i < 10, lambda i, x: (i + 1, x + 1), (x.shape[0], x))
-            return y, i
+    TCount, TFromSize, TSizeOnly = _models(real, twhile)
 
     return {"count": (TCount(), Count(), None), "from_size": (TFromSize(), FromSize(), 0),
             "size_only": (TSizeOnly(), SizeOnly(), 0)}
