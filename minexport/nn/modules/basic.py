@@ -6,6 +6,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from .dropout import _DropoutNd
 
 
 def _factory_kwargs(device, dtype):
@@ -176,18 +177,6 @@ class Embedding(Module):
         return s
 
 
-class Dropout(Module):
-    """Zero elements with probability p while training; identity in eval mode."""
-
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if p < 0 or p > 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
-
-    def forward(self, input):
-        """F.dropout(input, p, self.training)."""
-        return F.dropout(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
+class Dropout(_DropoutNd):
+    """Zero elements with probability p while training; identity in eval mode (F.dropout)."""
+    _fn = staticmethod(F.dropout)
