@@ -278,22 +278,14 @@ def _rshift(xp, a, b):
     return xp.where(ok, r, xp.where(a < 0, -1, 0)).astype(d)
 
 
-def _shift_rule(kernel_name):
-    def rule(d, name):
-        check(not d.is_floating_point and d is not dt.bool,
-              lambda: f'"{kernel_name}" not implemented for \'{torch_type_name(d)}\'', NotImplementedError)
-        return d, d
-    return rule
-
-
 for _name, _dunder, _fn, _kname in (("bitwise_left_shift", "__lshift__", _lshift, "lshift_cpu"),
                                     ("bitwise_right_shift", "__rshift__", _rshift, "rshift_cpu")):
     for _ov, _typ in (("Tensor", "Tensor"), ("Tensor_Scalar", "Scalar")):
-        binary(f"{_name}.{_ov}(Tensor self, {_typ} other) -> Tensor", _fn, _shift_rule(_kname),
+        binary(f"{_name}.{_ov}(Tensor self, {_typ} other) -> Tensor", _fn, _ints_only_as(_kname),
                f"{_name}_.{_ov}(Tensor(a!) self, {_typ} other) -> Tensor(a!)")
-    binary(f"{_name}.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", _fn, _shift_rule(_kname))
+    binary(f"{_name}.Scalar_Tensor(Scalar self, Tensor other) -> Tensor", _fn, _ints_only_as(_kname))
     for _ov in ("Tensor", "Scalar"):
-        binary(f"{_dunder}.{_ov}(Tensor self, {_ov} other) -> Tensor", _fn, _shift_rule(_kname), variants=("method",))
+        binary(f"{_dunder}.{_ov}(Tensor self, {_ov} other) -> Tensor", _fn, _ints_only_as(_kname), variants=("method",))
 
 
 def _bitwise_rule(kernel_name):
