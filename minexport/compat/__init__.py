@@ -7,7 +7,7 @@
     python -m minexport.compat script.py [args...]
 
 Inside the context, `torch`, `torch.nn`, `torch.nn.functional`, `torch.export`,
-`torch.utils._pytree`, `torch.ops`, `torch.fx`, `torch.library` and
+`torch.utils._pytree`, `torch.ops`, `torch.fx`, `torch.library`, `torch._export` (aot_compile/aot_load) and
 `functorch.experimental.control_flow` are minexport's modules, and `torch.jit`,
 `torch._C`, `torch.optim`, `torch.utils.checkpoint`, `torch.cuda`, `torch.backends`,
 `torch.finfo`/`iinfo`, `torch._assert`, `torch.compile`, `torch.autocast` and the
@@ -42,6 +42,7 @@ _SUBMODULES = {
     "torch.autograd": "minexport.autograd",
     "torch.library": "minexport.library",
     "functorch.experimental.control_flow": "minexport.control_flow",
+    "torch._export": "minexport._export",
 }
 _NOT_YET = {}
 
@@ -153,6 +154,7 @@ def as_torch():
         sys.modules["torch._dynamo"] = sys.modules["torch"]._dynamo = _dynamo_module()
         sys.modules.update(_higher_order_modules())
         torch._higher_order_ops = sys.modules["torch._higher_order_ops"]
+        torch._export = sys.modules["torch._export"]      # aot_compile / aot_load (standalone NumPy code)
         sys.modules.setdefault("functorch", _Shim("functorch", None))
         sys.modules.setdefault("functorch.experimental", _Shim("functorch.experimental", None))
         sys.meta_path.insert(0, refuser)
