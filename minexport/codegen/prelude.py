@@ -60,8 +60,8 @@ def _max_pool(x, kernel, stride, padding, dilation, ceil_mode):
     squeeze = x.ndim == nd + 1
     if squeeze:
         x = x[None]
-    stride = list(stride) or list(kernel)
-    kernel, stride, padding, dilation = ([v[0]] * nd if len(v) == 1 else list(v)
+    stride = (list(stride) if not isinstance(stride, int) else [stride]) or list(kernel)
+    kernel, stride, padding, dilation = ([v] * nd if isinstance(v, int) else [v[0]] * nd if len(v) == 1 else list(v)
                                          for v in (kernel, stride, padding, dilation))
     sp = x.shape[2:]
     out = []

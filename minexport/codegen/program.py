@@ -84,7 +84,9 @@ class _Writer:
         self.nodes = list(graph.nodes)
         self.names, used = {}, set(_RESERVED)
         for n in self.nodes:
+            # a leading underscore is kept for module-level helpers (a node may be named `_softmax`)
             name = n.name if n.name.isidentifier() and not keyword.iskeyword(n.name) else f"v_{len(used)}"
+            name = "v" + name if name.startswith("_") else name
             while name in used:
                 name += "_"
             used.add(name)

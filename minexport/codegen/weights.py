@@ -37,7 +37,8 @@ def state_arrays(ep):
         if not hasattr(t, "numpy"):
             raise CodegenError(f"input {spec.arg.name} ({spec.kind.name} {spec.target!r}) is a "
                                f"{type(t).__name__}, not a tensor; generated code holds only arrays")
-        out.append((spec.arg.name, np.ascontiguousarray(t.numpy(force=True))))
+        a = np.asarray(t.numpy(force=True))
+        out.append((spec.arg.name, a if a.flags.c_contiguous else a.copy(order="C")))   # (ascontiguousarray makes 0-d 1-d)
     return out
 
 
