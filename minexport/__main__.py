@@ -3,10 +3,12 @@
     python -m minexport show model.pt2
     python -m minexport verify model.pt2
     python -m minexport run model.pt2 --inputs in.npz --out out.npz
+    python -m minexport codegen model.pt2 -o model_numpy.py [--device cpu|cuda]
 
 `run` reads the flat user inputs from an .npz (arrays named by the graph's
 input names, or arr_0, arr_1, ... in order), runs the program on NumPy and
-writes the flat outputs (out_0, out_1, ...).  Errors print one message and
+writes the flat outputs (out_0, out_1, ...).  `codegen` writes the program as
+one Python module that needs only NumPy (or CuPy), see spec/codegen.md.  Errors print one message and
 exit 1; there is no traceback.
 """
 import argparse
@@ -58,6 +60,13 @@ def _run(args):
     print(f"wrote {len(out)} outputs to {args.out}")
 
 
+def _codegen(args):
+    from .codegen import write_module
+    path = write_module(_load(args.archive), args.output, device=args.device,
+                        inline_weights_max_bytes=args.inline_weights_max_bytes)
+    print(f"wrote {path}")
+
+
 def main(argv=None):
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m minexport", description=__doc__.split("\n\n")[0])
@@ -70,6 +79,13 @@ def main(argv=None):
         if name == "run":
             p.add_argument("--inputs", required=True, help=".npz of the flat user inputs")
             p.add_argument("--out", required=True, help=".npz to write the flat outputs to")
+    p = sub.add_parser("codegen", help="write the program as a standalone NumPy (or CuPy) module")
+    p.add_argument("archive")
+    p.add_argument("-o", "--output", required=True, help="the .py file to write (weights go beside it)")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument("--inline-weights-max-bytes", type=int, default=64 * 1024,
+                   help="embed the weights in the module up to this many bytes (default 65536)")
+    p.set_defaults(fn=_codegen)
     args = parser.parse_args(argv)
     try:
         args.fn(args)

@@ -99,7 +99,7 @@ def _binary(fn, scalar_self=False):
 
 
 for _name, _fn in _BINARY.items():
-    for _ov in ("Tensor", "Scalar"):
+    for _ov in ("Tensor", "Scalar", "default"):
         _rule(f"aten.{_name}.{_ov}", fresh=True)(_binary(_fn))
 _rule("aten.pow.Tensor_Tensor", "aten.pow.Tensor_Scalar", fresh=True)(_binary("xp.power"))
 _rule("aten.pow.Scalar", fresh=True)(_binary("xp.power", scalar_self=True))
@@ -202,6 +202,13 @@ for _n, _fn, _dt in (("sum.dim_IntList", "xp.sum", True), ("sum.default", "xp.su
                      ("all.default", "xp.all", False), ("any.dims", "xp.any", False),
                      ("any.dim", "xp.any", False), ("all.dim", "xp.all", False)):
     _rule(f"aten.{_n}")(_reduce(_fn, _dt))
+
+
+@_rule("aten.max.dim", "aten.min.dim")
+def _max_dim(g, node, a):
+    x, dim, keep = g.v(a["self"]), a["dim"], a["keepdim"]
+    fn = "max" if node.target.op_name == "max" else "min"
+    return f"(xp.{fn}({x}, axis={dim}, keepdims={keep}), xp.arg{fn}({x}, axis={dim}, keepdims={keep}))"
 
 
 @_rule("aten.argmax.default", "aten.argmin.default")
