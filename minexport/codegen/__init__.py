@@ -86,14 +86,23 @@ def generate(ep, *, device="cpu", inline_weights_max_bytes=DEFAULT_INLINE_MAX_BY
     inline = sum(a.nbytes for _, a in arrays) <= inline_weights_max_bytes
     wlines, blob = weight_lines(arrays, mutated, inline, weights_file)
     user_names = [n for n, _ in inputs]
+    placeholders = {n.name: n for n in ep.graph.nodes if n.op == "placeholder"}
+    hoisted = top.hoistable([placeholders[name] for name, _ in arrays if name not in mutated])
+    # the weights and the views of them computed once, at load, and unpacked on each call
+    consts = [top.names[placeholders[name]] for name, _ in arrays] + [top.names[n] for n in hoisted]
+    prepare = ["def _prepare():",
+               '    """The weights and the views of them the program takes, computed once at load."""',
+               *(f"    {top.names[placeholders[name]]} = STATE[{name!r}]" for name, _ in arrays)]
+    prepare += ["    " + line for n in hoisted for line in top.node_lines(n)]
+    prepare.append(f"    return ({', '.join(consts)}{',' if len(consts) == 1 else ''})")
     prologue = ["_check_inputs(args)"]
     if user_names:
         prologue.append(f"{', '.join(top.names[top_node] for top_node in _user_nodes(ep, user_names))}"
                         f"{',' if len(user_names) == 1 else ''} = args")
-    for name, _ in arrays:
-        prologue.append(f"{name} = STATE[{name!r}]")
+    if consts:
+        prologue.append(f"{', '.join(consts)}{',' if len(consts) == 1 else ''} = _CONSTS")
     forward = top.function("forward", "Run the program on the flat user inputs; a tuple of the flat outputs.",
-                           params=["*args"], prologue=prologue,
+                           params=["*args"], prologue=prologue, skip=set(hoisted),
                            finish=lambda out: _finish(top, out, mutations))
     check = check_lines(inputs, dict(ep.range_constraints), _relations(ep), top.dtype_text)
     in_spec = json.loads(treespec_dumps(ep.call_spec.in_spec))
@@ -107,7 +116,7 @@ def generate(ep, *, device="cpu", inline_weights_max_bytes=DEFAULT_INLINE_MAX_BY
     src += [CHECK_ARRAY, "", "", *check, "", "",
             "def _first(v):", '    """A graph result that is a 1-tuple, unwrapped."""',
             "    return v[0] if isinstance(v, (tuple, list)) else v", "", ""]
-    src += wlines + ["", "", "STATE = _load_state()", "", ""]
+    src += wlines + ["", "", "STATE = _load_state()", "", "", *prepare, "", "", "_CONSTS = _prepare()", "", ""]
     for fn in text.functions:
         src += fn + ["", ""]
     src += forward

@@ -162,13 +162,13 @@ def _gelu(g, node, a):
 # -- matmul ----------------------------------------------------------------------------------
 @_rule("aten.mm.default", "aten.bmm.default", fresh=True)
 def _mm(g, node, a):
-    return f"xp.matmul({g.cast(a['self'], node)}, {g.cast(a['mat2'], node)})"
+    return f"{g.cast(a['self'], node)} @ {g.cast(a['mat2'], node)}"
 
 
 @_rule("aten.addmm.default", fresh=True)
 def _addmm(g, node, a):
     beta, alpha = a["beta"], a["alpha"]
-    prod = f"xp.matmul({g.cast(a['mat1'], node)}, {g.cast(a['mat2'], node)})"
+    prod = f"{g.cast(a['mat1'], node)} @ {g.cast(a['mat2'], node)}"
     if alpha != 1:
         prod += f" * {g.v(alpha)}"
     bias = g.cast(a["self"], node) + ("" if beta == 1 else f" * {g.v(beta)}")
@@ -249,7 +249,7 @@ def _alias(g, node, a):
 
 @_rule("aten.permute.default")
 def _permute(g, node, a):
-    return f"xp.transpose({g.v(a['self'])}, {g.v(a['dims'])})"
+    return f"{g.v(a['self'])}.transpose({', '.join(g.v(d) for d in a['dims'])})"
 
 
 @_rule("aten.unsqueeze.default")

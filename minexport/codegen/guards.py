@@ -39,9 +39,14 @@ def check_lines(inputs, ranges, relations, dtype_text):
     if inputs:
         lines.append(f"    {', '.join(names)}{',' if len(names) == 1 else ''} = args")
     dims = []                                   # (source text, sympy expr)
+    dtypes = set()
     for name, val in inputs:
         if isinstance(val, Tensor):
-            lines.append(f"    _check_array({name}, {name!r}, {dtype_text(val.dtype)}, {val.dim()})")
+            dt = f"_DTYPE_{val.dtype.numpy_dtype.name}"
+            # one cheap test per call; _check_array only runs to word the refusal
+            lines += [f"    if type({name}) is not xp.ndarray or {name}.dtype != {dt} or {name}.ndim != {val.dim()}:",
+                      f"        _check_array({name}, {name!r}, {dt}, {val.dim()})"]
+            dtypes.add(val.dtype.numpy_dtype.name)
             dims += [(f"{name}.shape[{d}]", _expr(s)) for d, s in enumerate(val.shape)]
         elif is_symbolic(val) or isinstance(val, int):
             lines += [f"    if not isinstance({name}, int):",
@@ -94,11 +99,12 @@ def check_lines(inputs, ranges, relations, dtype_text):
         text = str(rel.xreplace({s: sympy.Symbol(src[s]) for s in rel.free_symbols}))
         lines += [f"    if not ({_py(rel, names_of)}):", f"        raise ValueError('Guard failed: {text}')"]
     lines.append("    return args")
-    return lines
+    # dtype objects made once: comparing an array's dtype with one is cheaper than with a scalar type
+    return [f"_DTYPE_{d} = xp.dtype({d!r})" for d in sorted(dtypes)] + ["", ""] + lines
 
 
 CHECK_ARRAY = '''def _check_array(a, name, dtype, ndim):
-    """One input: an array of xp's kind with the exported dtype and rank."""
+    """Refuse an input that is not an array of xp's kind with the exported dtype and rank."""
     if not isinstance(a, xp.ndarray):
         raise TypeError(f"input {name} must be a {xp.__name__}.ndarray, got {type(a).__name__}")
     if a.dtype != dtype:

@@ -183,14 +183,26 @@ class _Writer:
         return f", out={self.names[x]}"
 
     # -- writing ------------------------------------------------------------------------
-    def function(self, name, doc, params=None, prologue=(), finish=None):
-        """The source lines of `def name(params): ...` for this graph."""
+    def hoistable(self, weights):
+        """The view nodes that read only the given (never mutated) weights, directly or through other
+        such views: they are the same on every call, so the module computes them once at load."""
+        out = []
+        done = set(weights)
+        for n in self.nodes:
+            if n.op == "call_function" and target_kind(n.target) == "op" and self._is_view(n) and \
+                    n.all_input_nodes and all(i in done for i in n.all_input_nodes) and n not in self.outputs:
+                done.add(n)
+                out.append(n)
+        return out
+
+    def function(self, name, doc, params=None, prologue=(), finish=None, skip=()):
+        """The source lines of `def name(params): ...` for this graph (without the nodes in `skip`)."""
         placeholders = [n for n in self.nodes if n.op == "placeholder"]
         params = [self.names[p] for p in placeholders] if params is None else params
         lines = [f"def {name}({', '.join(params)}):", f'    """{doc}"""', *("    " + p for p in prologue)]
         last_comment = None
         for n in self.nodes:
-            if n.op in ("placeholder", "output"):
+            if n.op in ("placeholder", "output") or n in skip:
                 continue
             self._current = n
             comment = frame_line(n.meta["stack_trace"]) if n.meta.get("stack_trace") else None
