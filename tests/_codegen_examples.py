@@ -21,7 +21,7 @@ import minexport.export as mexport
 from minexport.codegen import CodegenError, write_module
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _codegen_cases import compare, import_path  # noqa: E402
+from _codegen_cases import compare, import_path
 
 
 def main(out, scripts):

@@ -24,7 +24,7 @@ from minexport.codegen import CodegenError, generate, write_module
 from minexport.export import Dim, export
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _codegen_cases import compare, generate_case, import_path  # noqa: E402
+from _codegen_cases import compare, generate_case, import_path
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CASES = sorted((ROOT / "tests" / "model_corpus").glob("[a-z]*.py")) + \
@@ -36,8 +36,10 @@ NOT_EXPORTED = {"loops_associative_scan.py": "associative_scan's pointwise mode 
                 "seed_data_dependent_branch.py": "the case shows export refusing a data-dependent branch"}
 CUSTOM_OPS = {"custom_op_dynamic_size.py": "conformance_dyn.positive_values",
               "custom_op_dynamic_size_bounds.py": "conformance_dynbounds.positive_values",
-              "custom_op_in_cond.py": "conformance_cond.soft_clip", "custom_op_mutating.py": "auto_functionalized_v2",
-              "custom_op_mutating_views.py": "auto_functionalized_v2", "custom_op_tuple_dynamic.py": "conformance_tuple.mix",
+              "custom_op_in_cond.py": "conformance_cond.soft_clip",
+              "custom_op_mutating.py": "auto_functionalized_v2",
+              "custom_op_mutating_views.py": "auto_functionalized_v2",
+              "custom_op_tuple_dynamic.py": "conformance_tuple.mix",
               "seed_custom_op.py": "my_custom_library.custom_op"}
 
 

@@ -3,9 +3,10 @@
 Each function here is self-contained: it uses only `xp` (NumPy or CuPy, bound
 at the top of the generated file), `math`, and the other helpers it names in
 `NEEDS`, and `_erf` (the generator inlines `minexport/runtime/special.py`,
-itself pure NumPy, on CPU and binds CuPy's erf on CUDA).  The generator copies the source of the helpers a program uses with
-`inspect.getsource`, so this file is the one source of truth for them and its
-functions are tested here as ordinary NumPy code.
+itself pure NumPy, on CPU and binds CuPy's erf on CUDA).  The generator
+copies the source of the helpers a program uses with `inspect.getsource`, so
+this file is the one source of truth for them and its functions run here as
+ordinary NumPy code.
 """
 import math
 

@@ -38,7 +38,8 @@ def state_arrays(ep):
             raise CodegenError(f"input {spec.arg.name} ({spec.kind.name} {spec.target!r}) is a "
                                f"{type(t).__name__}, not a tensor; generated code holds only arrays")
         a = np.asarray(t.numpy(force=True))
-        out.append((spec.arg.name, a if a.flags.c_contiguous else a.copy(order="C")))   # (ascontiguousarray makes 0-d 1-d)
+        # (not np.ascontiguousarray: it makes a 0-d array 1-d)
+        out.append((spec.arg.name, a if a.flags.c_contiguous else a.copy(order="C")))
     return out
 
 
@@ -72,7 +73,8 @@ def weight_lines(arrays, mutated, inline, bin_name):
               "def _load_state():",
               '    """The lifted parameters, buffers and constants by placeholder name (memory-mapped)."""',
               "    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), _WEIGHTS_FILE)",
-              "    blob = np.memmap(path, dtype=np.uint8, mode='r') if os.path.getsize(path) else np.zeros(0, np.uint8)",
+              "    blob = np.memmap(path, dtype=np.uint8, mode='r') if os.path.getsize(path) else \\",
+              "        np.zeros(0, np.uint8)",
               "    state = {}",
               "    for name, (dtype, shape, offset) in _WEIGHTS.items():",
               "        n = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize",
