@@ -42,7 +42,7 @@ def clone_args(args):
     return pytree.tree_map(lambda t: t.clone() if isinstance(t, minexport.Tensor) else t, args)
 
 
-def compare(ep, gen, inputs, rtol=1e-4, atol=1e-5):
+def compare(ep, gen, inputs, rtol=1e-4, atol=1e-5, values=True):
     """Run ep.module() and the generated module on copies of inputs (args, kwargs); assert equal outputs
     and equal in-place updates of the inputs."""
     ref_args, gen_args = clone_args(inputs), clone_args(inputs)
@@ -57,7 +57,8 @@ def compare(ep, gen, inputs, rtol=1e-4, atol=1e-5):
             w = w.numpy()
             assert g.dtype == w.dtype, f"output {i}: dtype {g.dtype} vs {w.dtype}"
             assert g.shape == w.shape, f"output {i}: shape {g.shape} vs {w.shape}"
-            np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"output {i}")
+            if values:          # (not for ops whose values are unspecified: empty, random)
+                np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"output {i}")
         else:
             assert g == w, f"output {i}: {g} vs {w}"
     for i, (a, b) in enumerate(zip(pytree.tree_leaves(ref_args), pytree.tree_leaves(gen_args))):

@@ -20,7 +20,7 @@ import pytest
 import minexport as me
 import minexport.nn as nn
 from minexport._export import aot_compile, aot_load
-from minexport.codegen import CodegenError, generate, write_module
+from minexport.codegen import CodegenError, emit, generate, write_module
 from minexport.export import Dim, export
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -72,6 +72,30 @@ def test_examples_match_module(tmp_path):
     refused = [r["why"] for rows in report.values() for r in rows if r["refused"]]
     assert written >= 20, report
     assert all("no emit rule for" in why for why in refused), refused
+
+
+# -- every emit rule, on the op sample table ------------------------------------------------------
+OP_RULES = sorted(n for n in emit.RULES if n.startswith("aten."))
+
+
+@pytest.mark.parametrize("name", OP_RULES)
+def test_emit_rule_on_op_samples(name, tmp_path):
+    """Each sample of tests/op_samples*.py as a one-op program: generated code vs ep.module()
+    (values too, except for ops whose values are unspecified: empty, random)."""
+    import op_samples
+    from _codegen_ops import op_programs
+    from minexport.ops import aten
+    _, op, overload = name.split(".")
+    programs = op_programs(name, getattr(getattr(aten, op), overload))
+    if not programs:
+        pytest.skip("none of the op's samples exports as a one-op program")
+    for i, (sample, ep, tensors) in enumerate(programs):
+        gen = import_path(write_module(ep, str(tmp_path / f"op{i}.py")))
+        with np.errstate(all="ignore"):
+            try:
+                compare(ep, gen, (tensors, {}), values=name not in op_samples.RANDOM)
+            except AssertionError as e:
+                raise AssertionError(f"{name}{sample}: {e}") from None
 
 
 # -- dynamic shapes, guards, refusals ---------------------------------------------------------

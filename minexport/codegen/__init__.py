@@ -138,7 +138,7 @@ def _finish(writer, out, mutations):
         done.add(i)
     outs = []
     for i, v in enumerate(values):
-        if i in done:
+        if i in done or v is None:      # None is no pytree leaf: OUT_SPEC has no place for it
             continue
         val = v.meta.get("val") if hasattr(v, "meta") else None
         text = writer.v(v)

@@ -72,20 +72,28 @@ _COMPARE = {"eq": "xp.equal", "ne": "xp.not_equal", "lt": "xp.less", "le": "xp.l
             "ge": "xp.greater_equal"}
 
 
-def _unary(template, helper):
+_PREDICATES = {"isnan", "isinf", "logical_not"}     # bool results: the input is read in its own dtype
+
+
+def _unary(template, helper, cast):
     def rule(g, node, a):
         if helper:
             g.helper(helper)
-        return template.format(x=g.cast(a["self"], node), don=g.donate(node, a["self"]))
+        x = g.cast(a["self"], node) if cast else g.v(a["self"])
+        return template.format(x=x, don=g.donate(node, a["self"]))
     return rule
 
 
 for _name, _tpl in _UNARY.items():
-    _rule(f"aten.{_name}.default", fresh=_name not in _HELPER_OF)(_unary(_tpl, _HELPER_OF.get(_name)))
+    _rule(f"aten.{_name}.default", fresh=_name not in _HELPER_OF)(
+        _unary(_tpl, _HELPER_OF.get(_name), _name not in _PREDICATES))
 
 
 def _binary(fn, scalar_self=False):
     def rule(g, node, a):
+        if fn == "xp.power" and not g.is_float(node):       # integer powers: torch's negative-exponent rule
+            x, y = (a["self"], a["exponent"]) if "exponent" in a else (a["self"], a["other"])
+            return f"{g.helper('_int_pow')}({g.cast(x, node)}, {g.cast(y, node)})"
         x = a["self"]
         y = a.get("other", a.get("exponent"))
         if scalar_self:
@@ -315,7 +323,7 @@ def _flip(g, node, a):
 @_rule("aten.cat.default", fresh=True)
 def _cat(g, node, a):
     parts = ", ".join(g.cast(t, node) for t in a["tensors"])
-    return f"xp.concatenate([{parts}], axis={a['dim']})"
+    return f"{g.helper('_cat')}([{parts}], {a['dim']})"
 
 
 @_rule("aten.clone.default", fresh=True)
@@ -352,7 +360,7 @@ def _empty(g, node, a):
 
 @_rule("aten.arange.start_step", fresh=True)
 def _arange(g, node, a):
-    return f"xp.arange({g.v(a['start'])}, {g.v(a['end'])}, {g.v(a['step'])}, dtype={g.dt(node)})"
+    return f"{g.helper('_arange')}({g.v(a['start'])}, {g.v(a['end'])}, {g.v(a['step'])}, {g.dt(node)})"
 
 
 @_rule("aten.arange.default", fresh=True)
@@ -398,11 +406,9 @@ def _index_put(g, node, a):
 # -- neural-network ops ------------------------------------------------------------------------
 @_rule("aten.convolution.default")
 def _convolution(g, node, a):
-    if a["transposed"]:
-        g.refuse(node, "transposed convolution has no emit rule yet")
     args = ", ".join(g.v(a[k]) for k in ("input", "weight", "bias", "stride", "padding", "dilation", "transposed",
                                          "output_padding", "groups"))
-    return f"{g.helper('_conv')}({args})"
+    return f"{g.helper('_conv_transpose' if a['transposed'] else '_conv')}({args})"
 
 
 @_rule("aten.max_pool2d_with_indices.default", "aten.max_pool3d_with_indices.default")

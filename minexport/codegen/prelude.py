@@ -18,6 +18,7 @@ __all__ = ["NEEDS"]
 
 # helper -> helpers its body calls (copied along with it)
 NEEDS = {"_max_pool": ("_windows",), "_conv": ("_windows",), "_gelu": ("_erf",),
+         "_conv_transpose": ("_conv", "_pad"),
          "_upsample_bilinear": ("_src_index",)}
 
 
@@ -53,6 +54,29 @@ def _conv(x, w, b, stride, padding, dilation, transposed, output_padding, groups
     if b is not None:
         y += b.reshape((o,) + (1,) * nd)
     return xp.ascontiguousarray(y)
+
+
+def _conv_transpose(x, w, b, stride, padding, dilation, transposed, output_padding, groups):
+    """aten.convolution with transposed=True: zeros between the input's elements (stride), padding of
+    dilation*(k-1)-padding (output_padding more on the right), then a plain convolution with the weight's
+    in/out channels swapped per group and its window flipped."""
+    nd = w.ndim - 2
+    stride, padding, dilation, output_padding = ([v[0]] * nd if len(v) == 1 else list(v)
+                                                 for v in (stride, padding, dilation, output_padding))
+    n, cin = x.shape[:2]
+    k = w.shape[2:]
+    spread = xp.zeros((n, cin) + tuple((x.shape[2 + i] - 1) * stride[i] + 1 for i in range(nd)), dtype=x.dtype)
+    spread[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)] = x
+    pad = []
+    for i in reversed(range(nd)):        # constant_pad_nd order: last dim first
+        edge = dilation[i] * (k[i] - 1) - padding[i]
+        pad += [edge, edge + output_padding[i]]
+    spread = _pad(spread, pad, 0)
+    cout_g = w.shape[1]
+    wg = w.reshape((groups, cin // groups, cout_g) + tuple(k))
+    wg = xp.swapaxes(wg, 1, 2).reshape((groups * cout_g, cin // groups) + tuple(k))
+    wg = xp.flip(wg, axis=tuple(range(2, 2 + nd)))
+    return _conv(spread, xp.ascontiguousarray(wg), b, [1] * nd, [0] * nd, dilation, False, [0] * nd, groups)
 
 
 def _max_pool(x, kernel, stride, padding, dilation, ceil_mode):
@@ -139,7 +163,7 @@ def _layer_norm(x, normalized_shape, w, b, eps):
 
 def _group_norm(x, w, b, n, c, hw, group, eps):
     """aten.native_group_norm: (out, mean, rstd), statistics per (sample, group)."""
-    g = x.reshape(n, group, -1)
+    g = x.reshape(n, group, (c // group) * hw)
     mean = g.mean(axis=2, keepdims=True)
     d = g - mean
     rstd = 1 / xp.sqrt((d * d).mean(axis=2, keepdims=True) + eps)
@@ -289,5 +313,34 @@ def _var(x, dim, correction, keepdim):
 def _scatter_assign(x, index, src, dim):
     """A copy of x with src written where index points along dim (aten.scatter.src)."""
     out = x.copy()
+    src = src[tuple(slice(0, s) for s in index.shape)]     # only the part of src the index covers
     xp.put_along_axis(out, index, src, axis=dim)
     return out
+
+
+def _int_pow(a, b):
+    """Integer power as torch takes it: a negative exponent gives 1 for base 1, +-1 for base -1, else 0."""
+    a, b = xp.broadcast_arrays(xp.asarray(a), xp.asarray(b))
+    neg = b < 0
+    r = xp.power(a, xp.where(neg, 0, b).astype(b.dtype))
+    alt = xp.where(a == 1, 1, xp.where(a == -1, xp.where(b % 2 == 0, 1, -1), 0))
+    return xp.where(neg, alt, r).astype(r.dtype)
+
+
+def _cat(tensors, dim):
+    """aten.cat: 1-d empty tensors are skipped (torch's legacy rule), the rest joined along dim."""
+    kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors)
+    return xp.concatenate(kept, axis=dim)
+
+
+def _arange(start, end, step, dtype):
+    """aten.arange.start_step as torch computes it: the length is ceil((end - start) / step) in float64
+    (for int64, of the bounds and step truncated to ints first); an integer dtype's values are the truncated
+    start plus i times the truncated step, a float dtype's start + i*step in float64, then cast."""
+    dtype = xp.dtype(dtype)
+    if dtype.kind in "iub":
+        s, e, st = int(start), int(end), int(step)
+        n = math.ceil((e - s) / st) if dtype == xp.int64 else math.ceil((end - start) / step)
+        return (s + xp.arange(max(n, 0), dtype=xp.int64) * st).astype(dtype)
+    n = max(math.ceil((end - start) / step), 0)
+    return (start + xp.arange(n, dtype=xp.float64) * step).astype(dtype)
