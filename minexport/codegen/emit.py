@@ -205,7 +205,8 @@ def _reduce(fn, with_dtype):
 for _n, _fn, _dt in (("sum.dim_IntList", "xp.sum", True), ("sum.default", "xp.sum", True),
                      ("mean.dim", "xp.mean", True), ("mean.default", "xp.mean", True),
                      ("amax.default", "xp.amax", False), ("amin.default", "xp.amin", False),
-                     ("prod.default", "xp.prod", True), ("max.default", "xp.max", False),
+                     ("prod.default", "xp.prod", True), ("prod.dim_int", "xp.prod", True),
+                     ("max.default", "xp.max", False),
                      ("min.default", "xp.min", False), ("any.default", "xp.any", False),
                      ("all.default", "xp.all", False), ("any.dims", "xp.any", False),
                      ("any.dim", "xp.any", False), ("all.dim", "xp.all", False)):
@@ -471,6 +472,89 @@ def _upsample_bilinear(g, node, a):
 def _upsample_nearest(g, node, a):
     args = ", ".join(g.v(a[k]) for k in ("input", "output_size", "scale_factors"))
     return f"{g.helper('_upsample_nearest')}({args})"
+
+
+@_rule("aten.avg_pool1d.default", "aten.avg_pool2d.default", "aten.avg_pool3d.default")
+def _avg_pool(g, node, a):
+    args = ", ".join(g.v(a[k]) for k in ("self", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"))
+    return f"{g.helper('_avg_pool')}({args}, {g.v(a.get('divisor_override'))})"
+
+
+@_rule("aten.adaptive_avg_pool1d.default")
+def _adaptive_avg_pool1d(g, node, a):
+    return f"{g.helper('_adaptive_avg_pool')}({g.v(a['self'])}, {g.v(a['output_size'])})"
+
+
+@_rule("aten.elu.default", fresh=True)
+def _elu(g, node, a):
+    x = g.cast(a["self"], node)
+    alpha, scale, input_scale = (g.v(a[k]) for k in ("alpha", "scale", "input_scale"))
+    return f"xp.where({x} > 0, {x} * {scale}, xp.expm1({x} * {input_scale}) * ({alpha} * {scale})).astype({g.dt(node)})"
+
+
+@_rule("aten.fill.Scalar", fresh=True)
+def _fill(g, node, a):
+    return f"xp.full({g.v(a['self'])}.shape, {g.v(a['value'])}, dtype={g.dt(node)})"
+
+
+@_rule("aten.index_select.default")
+def _index_select(g, node, a):
+    x, index = g.v(a["self"]), g.v(a["index"])
+    if node.args[0].meta["val"].dim() == 0:
+        return f"{x}.reshape(-1)[{index}].reshape(())"
+    return f"xp.take({x}, {index}.reshape(-1), axis={a['dim']})"
+
+
+@_rule("aten.nonzero.default")
+def _nonzero(g, node, a):
+    return f"xp.argwhere({g.v(a['self'])}).astype(xp.int64)"
+
+
+@_rule("aten.reflection_pad1d.default", "aten.reflection_pad2d.default", "aten.reflection_pad3d.default")
+def _reflection_pad(g, node, a):
+    return f"{g.helper('_pad_mode')}({g.v(a['self'])}, {g.v(a['padding'])}, 'reflect')"
+
+
+@_rule("aten.replication_pad2d.default", "aten.replication_pad3d.default")
+def _replication_pad(g, node, a):
+    return f"{g.helper('_pad_mode')}({g.v(a['self'])}, {g.v(a['padding'])}, 'edge')"
+
+
+@_rule("aten.repeat.default")
+def _repeat(g, node, a):
+    return f"xp.tile({g.v(a['self'])}, {g.v(a['repeats'])})"
+
+
+@_rule("aten.scatter.value")
+def _scatter_value(g, node, a):
+    return f"{g.helper('_scatter_value')}({g.v(a['self'])}, {g.v(a['index'])}, {g.v(a['value'])}, {a['dim']})"
+
+
+@_rule("aten.scatter_add.default")
+def _scatter_add(g, node, a):
+    return f"{g.helper('_scatter_add')}({g.v(a['self'])}, {g.v(a['index'])}, {g.cast(a['src'], node)}, {a['dim']})"
+
+
+@_rule("aten.select_scatter.default")
+def _select_scatter(g, node, a):
+    args = ", ".join(g.v(a[k]) for k in ("self", "src", "dim", "index"))
+    return f"{g.helper('_select_scatter')}({args})"
+
+
+@_rule("aten.slice_scatter.default")
+def _slice_scatter(g, node, a):
+    args = ", ".join(g.v(a[k]) for k in ("self", "src", "dim", "start", "end", "step"))
+    return f"{g.helper('_slice_scatter')}({args})"
+
+
+@_rule("aten.sort.default")
+def _sort_rule(g, node, a):
+    return f"{g.helper('_sort')}({g.v(a['self'])}, {a['dim']}, {a['descending']})"
+
+
+@_rule("aten.diagonal.default")
+def _diagonal(g, node, a):
+    return f"xp.diagonal({g.v(a['self'])}, {a['offset']}, {a['dim1']}, {a['dim2']})"
 
 
 # -- sizes, scalars and checks -----------------------------------------------------------------

@@ -18,7 +18,7 @@ __all__ = ["NEEDS"]
 
 # helper -> helpers its body calls (copied along with it)
 NEEDS = {"_max_pool": ("_windows",), "_conv": ("_windows",), "_gelu": ("_erf",),
-         "_conv_transpose": ("_conv", "_pad"),
+         "_conv_transpose": ("_conv", "_pad"), "_avg_pool": ("_windows",),
          "_upsample_bilinear": ("_src_index",)}
 
 
@@ -344,3 +344,94 @@ def _arange(start, end, step, dtype):
         return (s + xp.arange(max(n, 0), dtype=xp.int64) * st).astype(dtype)
     n = max(math.ceil((end - start) / step), 0)
     return (start + xp.arange(n, dtype=xp.float64) * step).astype(dtype)
+
+
+def _avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """aten.avg_pool{1,2,3}d: window sums over zero padding, divided as torch divides (the window's
+    extent inside the padded input, or inside the input alone, or divisor_override)."""
+    nd = len(kernel) if not isinstance(kernel, int) else 1
+    squeeze = x.ndim == nd + 1
+    if squeeze:
+        x = x[None]
+    kernel, padding = ([v] * nd if isinstance(v, int) else [v[0]] * nd if len(v) == 1 else list(v)
+                       for v in (kernel, padding))
+    stride = ([stride] * nd if isinstance(stride, int) else list(stride)) or list(kernel)
+    stride = [stride[0]] * nd if len(stride) == 1 else stride
+    sp = x.shape[2:]
+    out, right = [], []
+    for i in range(nd):
+        span = sp[i] + 2 * padding[i] - kernel[i]
+        o = (-(-span // stride[i]) if ceil_mode else span // stride[i]) + 1
+        if ceil_mode and (o - 1) * stride[i] >= sp[i] + padding[i]:
+            o -= 1
+        out.append(o)
+        right.append(max(padding[i], (o - 1) * stride[i] + kernel[i] - sp[i] - padding[i]))
+    pads = [(0, 0), (0, 0)] + [(padding[i], right[i]) for i in range(nd)]
+    total = _windows(xp.pad(x, pads), kernel, stride, [1] * nd).sum(axis=tuple(range(-nd, 0)))
+    if divisor_override:
+        return (total / divisor_override).astype(x.dtype)
+    # the divisor counts the window cells inside the input (+ its padding when count_include_pad)
+    inside = xp.zeros((1, 1) + tuple(sp[i] + padding[i] + right[i] for i in range(nd)), dtype=x.dtype)
+    if count_include_pad:
+        inside[(slice(None), slice(None)) + tuple(slice(0, sp[i] + 2 * padding[i]) for i in range(nd))] = 1
+    else:
+        inside[(slice(None), slice(None)) + tuple(slice(padding[i], padding[i] + sp[i]) for i in range(nd))] = 1
+    count = _windows(inside, kernel, stride, [1] * nd).sum(axis=tuple(range(-nd, 0)))
+    y = (total / count).astype(x.dtype)
+    return y[0] if squeeze else y
+
+
+def _pad_mode(x, pad, mode):
+    """reflection_pad / replication_pad: pad pairs from the last dim backwards, NumPy's 'reflect' / 'edge';
+    a negative pad crops the padded result (as torch's index mapping does)."""
+    pairs = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        pairs[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    y = xp.pad(x, [(max(lo, 0), max(hi, 0)) for lo, hi in pairs], mode=mode)
+    crop = (slice(-lo if lo < 0 else 0, y.shape[i] + hi if hi < 0 else None) for i, (lo, hi) in enumerate(pairs))
+    return y[tuple(crop)]
+
+
+def _scatter_value(x, index, value, dim):
+    """aten.scatter.value: a copy of x with value written where index points along dim."""
+    out = x.copy()
+    xp.put_along_axis(out, index, xp.asarray(value, dtype=x.dtype), axis=dim)
+    return out
+
+
+def _scatter_add(x, index, src, dim):
+    """aten.scatter_add: a copy of x with src's covered part added where index points (repeats add up)."""
+    out = x.copy()
+    where = list(xp.indices(index.shape, sparse=True))
+    where[dim] = index
+    xp.add.at(out, tuple(where), src[tuple(slice(0, s) for s in index.shape)])
+    return out
+
+
+def _select_scatter(x, src, dim, index):
+    """aten.select_scatter: a copy of x with src written at position index of dim."""
+    out = x.copy()
+    out[(slice(None),) * (dim % x.ndim) + (index,)] = src
+    return out
+
+
+def _slice_scatter(x, src, dim, start, end, step):
+    """aten.slice_scatter: a copy of x with src written over x[start:end:step] along dim."""
+    out = x.copy()
+    out[(slice(None),) * (dim % x.ndim) + (slice(start, end, step),)] = src
+    return out
+
+
+def _sort(x, dim, descending):
+    """aten.sort: (values, int64 indices), stable; descending puts NaN first, as torch does."""
+    if x.ndim == 0:
+        return x.copy(), xp.zeros((), dtype=xp.int64)
+    key = x
+    if descending:
+        # reverse, stable-sort ascending, reverse back: equal keys keep their order, NaN leads
+        rev = xp.flip(x, axis=dim)
+        idx = xp.flip(xp.argsort(rev, axis=dim, kind="stable"), axis=dim)
+        idx = x.shape[dim] - 1 - idx
+    else:
+        idx = xp.argsort(key, axis=dim, kind="stable")
+    return xp.take_along_axis(x, idx, axis=dim), idx.astype(xp.int64)
