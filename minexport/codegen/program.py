@@ -210,11 +210,22 @@ class _Writer:
                 lines.append("    " + comment[:150])
                 last_comment = comment
             lines.extend("    " + s for s in self.node_lines(n))
+            dead = self._dead_after(n, skip)
+            if dead:
+                lines.append(f"    del {', '.join(dead)}")
         out = self.nodes[-1]
         self._current = out
         tail = finish(out) if finish is not None else [f"return {self.v(out.args[0])}"]
         lines.extend("    " + s for s in tail)
         return lines
+
+    def _dead_after(self, n, skip):
+        """Intermediate arrays read for the last time by n: dropped there, so peak memory follows liveness
+        (a view keeps its base alive by itself)."""
+        here = self.index[n]
+        return [self.names[i] for i in n.all_input_nodes
+                if self.last_use.get(i) == here and i.op == "call_function" and i not in skip
+                and i not in self.outputs and isinstance(i.meta.get("val"), Tensor)]
 
     def node_lines(self, n):
         """The statements computing node n."""
