@@ -343,3 +343,14 @@ def test_cli_codegen_error_is_one_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "minexport", "codegen", str(tmp_path / "missing.pt2"), "-o",
                         str(tmp_path / "x.py")], capture_output=True, text=True, env=_env(), timeout=60)
     assert r.returncode == 1 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+
+
+def test_input_names_that_shadow_the_module(tmp_path):
+    class Shadow(nn.Module):
+        def forward(self, xp, math):
+            return xp + math
+    ep = export(Shadow(), (me.randn(3), me.randn(3)))
+    gen = import_path(write_module(ep, str(tmp_path / "s.py")))
+    np.testing.assert_allclose(gen.forward(np.ones(3, np.float32), np.ones(3, np.float32))[0], 2.0)
+    with pytest.raises(ValueError, match=r"input0.shape\[0\] must be 3, got 4"):
+        gen.forward(np.ones(4, np.float32), np.ones(3, np.float32))

@@ -6,6 +6,8 @@ gives is solved for it; then every other dim is checked against its
 expression, each symbol against its range, and the trace's relations between
 symbols (s0 == 2*s1 and the like) are checked as Python expressions.
 """
+import keyword
+
 import sympy
 from sympy.printing.pycode import pycode
 
@@ -30,7 +32,11 @@ def check_lines(inputs, ranges, relations, dtype_text):
     ValueRange}; relations: sympy relations between symbols; dtype_text(d) ->
     source of a dtype.
     """
-    names = [n for n, _ in inputs]
+    # an input named like something the checks use (xp, a helper, a keyword) is read as input<i>
+    names = [n if n.isidentifier() and not keyword.iskeyword(n) and not n.startswith("_") and
+             n not in ("xp", "np", "math", "args", "isinstance", "type", "int", "divmod") else f"input{i}"
+             for i, (n, _) in enumerate(inputs)]
+    inputs = [(name, val) for name, (_, val) in zip(names, inputs)]
     lines = ["def _check_inputs(args):",
              '    """Refuse inputs the program was not exported for (count, dtypes, ranks, sizes)."""',
              f"    if len(args) != {len(inputs)}:",
