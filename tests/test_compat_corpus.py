@@ -8,16 +8,19 @@ Until confops' runner (minexport/conform) is merged this file carries its own sm
 """
 import dataclasses
 import importlib.util
+import io
 import json
 import pathlib
+import zipfile
 
 import numpy as np
 import pytest
 
 import minexport as me
 import minexport.library
-from minexport.export import load, register_dataclass
+from minexport.export import SerializationError, load, register_dataclass, save
 from minexport.export.graph_signature import InputKind, TensorArgument
+from minexport.serde import schema as S
 from minexport.utils import _pytree as pytree
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -115,3 +118,134 @@ def test_ir_vectors_cover_the_features():
     errors = [p for p in IR if _case(p)["expect"] == "error"]
     assert len(errors) >= 10 and not any(list(p.glob("output_*.npy")) for p in errors)
     assert {_case(p)["dialect"] for p in IR} == {"TRAINING", "ATEN"}
+
+
+# ---------------------------------------------------------------- the compatibility corpus
+
+@pytest.mark.parametrize("path", COMPAT, ids=[p.name for p in COMPAT])
+def test_compat_archive_on_minexport(path):
+    _check_vector(path, run_vector)
+
+
+def _writers():
+    return {_case(p)["writer"] for p in COMPAT}
+
+
+def test_compat_corpus_has_every_writer_of_every_program():
+    programs = {_case(p)["program"] for p in COMPAT}
+    assert len(programs) >= 9
+    assert {"torch-2.13.0", "torch-2.14.1", "minexport"} <= _writers()
+    for writer in _writers():
+        assert {_case(p)["program"] for p in COMPAT if _case(p)["writer"] == writer} == programs, writer
+
+
+def test_compat_corpus_spans_the_schema_versions_read():
+    """Every schema version in the corpus lies in the window spec/archive.md states (major 8, any minor);
+    minexport's own archives carry the version it writes."""
+    for p in COMPAT:
+        case = _case(p)
+        major, minor = (int(v) for v in case["schema_version"].split("."))
+        assert major == S.SCHEMA_VERSION[0] and case["archive_version"] == S.ARCHIVE_VERSION, p.name
+        if case["writer"] == "minexport":
+            assert (major, minor) == S.SCHEMA_VERSION
+
+
+# ---------------------------------------------------------------- the version policy (spec/archive.md)
+
+def _rewrite(src, edit_model=None, edit_member=None):
+    """A copy (bytes) of the archive `src` with model.json passed through `edit_model` and/or one other member
+    replaced: `edit_member` = (suffix, new bytes)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if edit_model and info.filename.endswith("models/model.json"):
+                model = json.loads(data)
+                edit_model(model)
+                data = json.dumps(model).encode()
+            if edit_member and info.filename.endswith(edit_member[0]):
+                data = edit_member[1]
+            zout.writestr(info.filename, data)
+    out.seek(0)
+    return out
+
+
+SEED = CORPUS / "compat" / "mlp__torch-2.13.0" / "model.pt2"
+
+
+def _set_version(major, minor):
+    def edit(model):
+        model["schema_version"] = {"major": major, "minor": minor}
+    return edit
+
+
+@pytest.mark.parametrize("major,minor,word", [(9, 0, "newer"), (12, 3, "newer"), (7, 9, "older")])
+def test_other_major_schema_versions_are_refused_naming_both(major, minor, word):
+    with pytest.raises(SerializationError) as e:
+        load(_rewrite(SEED, _set_version(major, minor)))
+    message = str(e.value)
+    assert f"schema version {major}.{minor} is {word}" in message and "8.20" in message, message
+
+
+@pytest.mark.parametrize("minor", [0, 2, 99, 1000])
+def test_every_minor_of_the_major_read_loads(minor):
+    """A newer minor adds fields that a reader ignores; an older one (down to 8.0) lacks nothing minexport
+    requires of these programs."""
+    ep = load(_rewrite(SEED, _set_version(8, minor)))
+    x = me.from_numpy(_inputs(SEED.parent)[0])
+    np.testing.assert_allclose(ep.module()(x).numpy(), _outputs(SEED.parent)[0], rtol=1e-5, atol=1e-5)
+
+
+def test_unknown_fields_of_a_newer_minor_are_ignored():
+    def edit(model):
+        model["schema_version"] = {"major": 8, "minor": 99}
+        model["a_field_from_the_future"] = {"x": 1}
+        model["graph_module"]["graph"]["another_one"] = [1, 2]
+    ep = load(_rewrite(SEED, edit))
+    assert ep.dialect == "TRAINING"
+
+
+@pytest.mark.parametrize("value", [b"1", b"2"])
+def test_other_archive_versions_are_refused(value):
+    with pytest.raises(SerializationError, match=r"archive_version is '\d'; minexport reads archive version 0"):
+        load(_rewrite(SEED, edit_member=("/archive_version", value)))
+
+
+def test_minexport_writes_the_version_it_states(tmp_path):
+    ep = load(SEED)
+    save(ep, tmp_path / "m.pt2")
+    with zipfile.ZipFile(tmp_path / "m.pt2") as z:
+        model = json.loads(z.read("m/models/model.json"))
+        assert z.read("m/archive_version") == b"0" and z.read("m/archive_format") == b"pt2"
+    assert model["schema_version"] == {"major": 8, "minor": 20}
+    assert (model["schema_version"]["major"], model["schema_version"]["minor"]) == S.SCHEMA_VERSION
+
+
+# ---------------------------------------------------------------- torch proves the vectors
+
+def _torch_runtime(path, inputs):
+    torch = pytest.importorskip("torch")
+    import torch.utils._pytree as tpytree
+    path = pathlib.Path(path)
+    case = _case(path.parent)
+    if "fixture" in case:
+        _fixture(path.parent, case["fixture"]).register(torch.library)
+    for type_name, fields in case.get("pytree_types", {}).items():
+        if ("torch", type_name) not in _PYTREE_TYPES:
+            cls = dataclasses.make_dataclass(type_name.replace(".", "_"), fields)
+            torch.export.register_dataclass(cls, serialized_type_name=type_name)
+            _PYTREE_TYPES["torch", type_name] = cls
+    ep = torch.export.load(str(path))
+    user = [s for s in ep.graph_signature.input_specs if s.kind == torch.export.graph_signature.InputKind.USER_INPUT]
+    leaves = [torch.from_numpy(np.array(a)) if isinstance(s.arg, torch.export.graph_signature.TensorArgument)
+              else a.item() for a, s in zip(inputs, user)]
+    args, kwargs = tpytree.tree_unflatten(leaves, ep.call_spec.in_spec)
+    out = ep.module()(*args, **kwargs)
+    return [o.detach().numpy() if isinstance(o, torch.Tensor) else np.asarray(o) for o in tpytree.tree_leaves(out)]
+
+
+@pytest.mark.parametrize("path", IR + COMPAT, ids=[f"{p.parent.name}/{p.name}" for p in IR + COMPAT])
+def test_torch_reproduces_the_vector(path):
+    """torch 2.13 reproduces every stored output (minexport's compat archives included: torch loads them)."""
+    pytest.importorskip("torch")
+    _check_vector(path, _torch_runtime)

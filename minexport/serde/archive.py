@@ -622,6 +622,13 @@ def _load_from(reader, extra_files, expected_opset_version):
     fmt = reader.read("archive_format", 64) if reader.has("archive_format") else b"pt2"
     if fmt.strip() != b"pt2":
         raise SerializationError(f"archive_format is {fmt[:20]!r}, not 'pt2'")
+    # archive_version is the zip layout's own version, apart from model.json's schema version; torch
+    # refuses any other value than its own, and so does minexport (absent: an older writer, read as "0")
+    ours = S.ARCHIVE_VERSION.encode()
+    version = reader.read("archive_version", 64).strip() if reader.has("archive_version") else ours
+    if version != ours:
+        raise SerializationError(f"the archive's archive_version is {version[:20].decode(errors='replace')!r}; "
+                                 f"minexport reads archive version {S.ARCHIVE_VERSION} only")
     if reader.has("byteorder") and reader.read("byteorder", 64).strip() not in (b"little", b""):
         raise SerializationError("only little-endian archives are supported")
     model = reader.json("models/model.json")
