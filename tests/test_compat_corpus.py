@@ -19,7 +19,7 @@ import pytest
 import minexport as me
 import minexport.library
 from minexport.export import SerializationError, load, register_dataclass, save
-from minexport.export.graph_signature import InputKind, TensorArgument
+from minexport.export.graph_signature import ConstantArgument, InputKind, TensorArgument
 from minexport.serde import schema as S
 from minexport.utils import _pytree as pytree
 
@@ -65,11 +65,22 @@ def _prepare(path, case):
             _PYTREE_TYPES[type_name] = cls
 
 
-def _leaf(array, spec):
-    """A flat input array as the program takes it: a tensor, or the Python value of a baked constant."""
-    if isinstance(spec.arg, TensorArgument):
-        return me.from_numpy(np.array(array))
-    return array.item()
+def _leaves(specs, inputs, tensor_arg, from_numpy, constant_arg):
+    """The flat call arguments of a program's user-input `specs` from a vector's arrays: a constant input
+    is not stored (its value is the signature's), a tensor is made from its array, a symbolic scalar is
+    its 0-d array's value (spec/conformance.md)."""
+    given, flat = iter(inputs), []
+    for spec in specs:
+        if isinstance(spec.arg, constant_arg):
+            flat.append(spec.arg.value)
+            continue
+        array = next(given, None)
+        if array is None:
+            raise ValueError(f"the program takes more flat inputs than the vector's {len(inputs)}")
+        flat.append(from_numpy(np.array(array)) if isinstance(spec.arg, tensor_arg) else array.item())
+    if next(given, None) is not None:
+        raise ValueError(f"the vector has more inputs than the program's {len(specs)}")
+    return flat
 
 
 def run_vector(path, inputs):
@@ -79,9 +90,7 @@ def run_vector(path, inputs):
     _prepare(path.parent, _case(path.parent)) if path.name == "model.pt2" else None
     ep = load(path)
     user = [s for s in ep.graph_signature.input_specs if s.kind == InputKind.USER_INPUT]
-    if len(user) != len(inputs):
-        raise ValueError(f"the program takes {len(user)} flat inputs, the vector has {len(inputs)}")
-    leaves = [_leaf(a, s) for a, s in zip(inputs, user)]
+    leaves = _leaves(user, inputs, TensorArgument, me.from_numpy, ConstantArgument)
     args, kwargs = pytree.tree_unflatten(leaves, ep.call_spec.in_spec)
     out = ep.module()(*args, **kwargs)
     return [np.asarray(o.numpy() if isinstance(o, me.Tensor) else o) for o in pytree.tree_leaves(out)]
@@ -131,12 +140,32 @@ def _writers():
     return {_case(p)["writer"] for p in COMPAT}
 
 
+STATELESS = {"cond", "reductions"}
+PICKLED = sorted((CORPUS / "compat" / "pickled_state").glob("*.pt2"))
+
+
 def test_compat_corpus_has_every_writer_of_every_program():
+    """Writers of schema 8.14 and up (torch 2.9+, minexport) wrote all nine programs; older torch stores
+    state as pickles, so only its stateless programs are vectors."""
     programs = {_case(p)["program"] for p in COMPAT}
     assert len(programs) >= 9
-    assert {"torch-2.13.0", "torch-2.14.1", "minexport"} <= _writers()
+    assert {"torch-2.13.0", "torch-2.14.1", "torch-2.9.0", "minexport"} <= _writers()
     for writer in _writers():
-        assert {_case(p)["program"] for p in COMPAT if _case(p)["writer"] == writer} == programs, writer
+        cases = [_case(p) for p in COMPAT if _case(p)["writer"] == writer]
+        minor = int(cases[0]["schema_version"].split(".")[1])
+        assert {c["program"] for c in cases} == (programs if minor >= 14 else STATELESS), writer
+
+
+@pytest.mark.parametrize("path", PICKLED, ids=[p.name for p in PICKLED])
+def test_pickled_state_of_old_torch_is_refused_by_name(path):
+    """torch <= 2.8 stores weights as torch.save pickles; minexport never unpickles (spec/archive.md)."""
+    with pytest.raises(SerializationError, match=r"stored as pickles \(data/weights/model.pt.*torch 2.8 and older"
+                                                 r".*save the program again with torch 2.9 or newer"):
+        load(path)
+
+
+def test_pickled_state_archives_are_present():
+    assert PICKLED, "spec/conformance/compat/pickled_state/ holds torch 2.8's mlp archives"
 
 
 def test_compat_corpus_spans_the_schema_versions_read():
@@ -237,8 +266,8 @@ def _torch_runtime(path, inputs):
             _PYTREE_TYPES["torch", type_name] = cls
     ep = torch.export.load(str(path))
     user = [s for s in ep.graph_signature.input_specs if s.kind == torch.export.graph_signature.InputKind.USER_INPUT]
-    leaves = [torch.from_numpy(np.array(a)) if isinstance(s.arg, torch.export.graph_signature.TensorArgument)
-              else a.item() for a, s in zip(inputs, user)]
+    gs = torch.export.graph_signature
+    leaves = _leaves(user, inputs, gs.TensorArgument, torch.from_numpy, gs.ConstantArgument)
     args, kwargs = tpytree.tree_unflatten(leaves, ep.call_spec.in_spec)
     out = ep.module()(*args, **kwargs)
     return [o.detach().numpy() if isinstance(o, torch.Tensor) else np.asarray(o) for o in tpytree.tree_leaves(out)]
@@ -249,3 +278,16 @@ def test_torch_reproduces_the_vector(path):
     """torch 2.13 reproduces every stored output (minexport's compat archives included: torch loads them)."""
     pytest.importorskip("torch")
     _check_vector(path, _torch_runtime)
+
+
+def test_a_constant_input_of_another_value_is_refused():
+    """R-IR-8: pytree_dict_list's int `n` was 3 at export; the vector does not store it (a constant input),
+    so the refusal of another value is checked here."""
+    path = CORPUS / "ir" / "pytree_dict_list"
+    ep = load(path / "model.pt2")
+    user = [s for s in ep.graph_signature.input_specs if s.kind == InputKind.USER_INPUT]
+    leaves = _leaves(user, _inputs(path), TensorArgument, me.from_numpy, ConstantArgument)
+    args, kwargs = pytree.tree_unflatten(leaves, ep.call_spec.in_spec)
+    assert args[2] == 3
+    with pytest.raises(AssertionError, match="3"):
+        ep.module()(args[0], args[1], 4, **kwargs)

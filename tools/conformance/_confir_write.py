@@ -9,10 +9,13 @@ import torch
 import torch.utils._pytree as pytree
 
 
-def flat_arrays(tree):
-    """The leaves of a pytree as NumPy arrays: tensors as they are, Python scalars and SymInts as 0-d arrays."""
+def flat_arrays(tree, tensors_only=False):
+    """The leaves of a pytree as NumPy arrays: tensors as they are, Python scalars and SymInts as 0-d arrays
+    (or skipped, with `tensors_only`: a program's constant inputs are not stored, spec/conformance.md)."""
     out = []
     for leaf in pytree.tree_leaves(tree):
+        if tensors_only and not isinstance(leaf, torch.Tensor):
+            continue
         if isinstance(leaf, torch.Tensor):
             out.append(leaf.detach().contiguous().numpy().copy())
         elif isinstance(leaf, (bool, int, float)):

@@ -8,7 +8,10 @@ Each archive is one folder `<program>[_aten]__<writer>` (writer `torch-2.13.0`, 
 from the reloaded archive; minexport's archives store the outputs torch (the running one, 2.13) computes
 after loading them with torch.export.load — so those vectors also prove that torch loads minexport's files.
 case.json adds `writer`, `schema_version` and `archive_version` (read back from the written file).
-Re-running one writer replaces only that writer's folders.
+Re-running one writer replaces only that writer's folders.  torch 2.8 and older store weights and
+constants as pickles, which minexport refuses to read: of those releases only the stateless programs
+(`cond`, `reductions`) are vectors, and the `mlp` archives are kept in `compat/pickled_state/` for the
+test of that refusal.
 """
 import argparse
 import json
@@ -85,6 +88,30 @@ def _write(folder, flat_inputs, outputs, meta):
     (folder / "case.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
+def _pickled_state(folder):
+    """Whether the archive stores its state as torch.save pickles (torch 2.8 and older) and lifts any."""
+    with zipfile.ZipFile(folder / "model.pt2") as z:
+        names = z.namelist()
+        if not any(n.endswith("data/weights/model.pt") for n in names) or \
+                any(n.endswith("model_weights_config.json") for n in names):
+            return False
+        model = json.loads(z.read(next(n for n in names if n.endswith("models/model.json"))))
+    kinds = {"parameter", "buffer", "tensor_constant"}
+    return any(set(spec) & kinds for spec in model["graph_module"]["signature"]["input_specs"])
+
+
+def _set_aside_pickled(folder):
+    """minexport refuses programs whose state is pickled (spec/archive.md): such an archive is no vector.
+    The mlp ones are kept as `pickled_state/<folder>.pt2` for the test of that refusal; the others go."""
+    if not _pickled_state(folder):
+        return False
+    if folder.name.split("__")[0] in ("mlp", "mlp_aten"):
+        (OUT / "pickled_state").mkdir(exist_ok=True)
+        shutil.move(folder / "model.pt2", OUT / "pickled_state" / f"{folder.name}.pt2")
+    shutil.rmtree(folder)
+    return True
+
+
 def _fresh(folder):
     if folder.exists():
         shutil.rmtree(folder)
@@ -112,6 +139,8 @@ def write_torch():
                 "ops": _ops_torch(prog), "torch": version, "dialect": dialect, "rtol": 1e-5, "atol": 1e-5,
                 "expect": "run", "about": f"{about} (written by torch {version})", "group": "compat",
                 "program": name, "writer": f"torch-{version}"})
+            if _set_aside_pickled(folder):
+                print(f"  {folder.name}: state stored as pickles; not a vector")
         print(f"{name}: {len(programs)} archives by torch {version}")
 
 
