@@ -291,3 +291,14 @@ def test_a_constant_input_of_another_value_is_refused():
     assert args[2] == 3
     with pytest.raises(AssertionError, match="3"):
         ep.module()(args[0], args[1], 4, **kwargs)
+
+
+LEGACY = sorted((CORPUS / "compat" / "legacy_layout").glob("*.pt2"))
+
+
+@pytest.mark.parametrize("path", LEGACY, ids=[p.name for p in LEGACY])
+def test_the_flat_layout_of_torch_2_6_is_refused_by_name(path):
+    with pytest.raises(SerializationError, match=r"layout torch 2.6 and older wrote \(serialized_exported_program"
+                                                 r"\.json, pickled state\), not the PT2 archive of torch 2.7"):
+        load(path)
+    assert LEGACY
