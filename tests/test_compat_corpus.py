@@ -297,8 +297,8 @@ LEGACY = sorted((CORPUS / "compat" / "legacy_layout").glob("*.pt2"))
 
 
 @pytest.mark.parametrize("path", LEGACY, ids=[p.name for p in LEGACY])
-def test_the_flat_layout_of_torch_2_6_is_refused_by_name(path):
-    with pytest.raises(SerializationError, match=r"layout torch 2.6 and older wrote \(serialized_exported_program"
-                                                 r"\.json, pickled state\), not the PT2 archive of torch 2.7"):
+def test_the_flat_layout_of_torch_2_7_and_older_is_refused_by_name(path):
+    with pytest.raises(SerializationError, match=r"layout torch 2.7 and older wrote \(serialized_exported_program"
+                                                 r"\.json, pickled state\), not the PT2 archive of torch 2.8"):
         load(path)
     assert LEGACY

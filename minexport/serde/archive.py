@@ -235,10 +235,10 @@ class _Reader:
             tops.add(parts[0])
             self.members[name] = info
         if "serialized_exported_program.json" in self.members:
-            # the flat layout torch.export.save wrote up to torch 2.6 (schema 8.2 and older, state as pickles)
+            # the flat layout torch.export.save wrote up to torch 2.7 (schema 8.7 and older, state as pickles)
             self.zip.close()
-            raise SerializationError("the file has the layout torch 2.6 and older wrote (serialized_exported_program"
-                                     ".json, pickled state), not the PT2 archive of torch 2.7 and newer; minexport "
+            raise SerializationError("the file has the layout torch 2.7 and older wrote (serialized_exported_program"
+                                     ".json, pickled state), not the PT2 archive of torch 2.8 and newer; minexport "
                                      "reads only the latter: save the program again with a newer torch")
         if len(tops) != 1:
             self.zip.close()

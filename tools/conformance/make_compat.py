@@ -11,7 +11,7 @@ case.json adds `writer`, `schema_version` and `archive_version` (read back from 
 Re-running one writer replaces only that writer's folders.  torch 2.8 and older store weights and
 constants as pickles, which minexport refuses to read: of those releases only the stateless programs
 (`cond`, `reductions`) are vectors, and the `mlp` archives are kept in `compat/pickled_state/` for the
-test of that refusal.  torch 2.6 and older write another, flat layout that minexport refuses by name: no
+test of that refusal.  torch 2.7 and older write another, flat layout that minexport refuses by name: no
 vectors, its `mlp` archive kept in `compat/legacy_layout/`.
 """
 import argparse
@@ -114,7 +114,7 @@ def _set_aside_pickled(folder):
 
 
 def _set_aside_legacy(folder):
-    """torch <= 2.6 writes a flat zip (serialized_exported_program.json) that minexport refuses by name:
+    """torch <= 2.7 writes a flat zip (serialized_exported_program.json) that minexport refuses by name:
     no vector; the mlp archive is kept as `legacy_layout/<folder>.pt2` for the test of that refusal."""
     with zipfile.ZipFile(folder / "model.pt2") as z:
         if "serialized_exported_program.json" not in z.namelist():
@@ -149,7 +149,7 @@ def write_torch():
             prog._example_inputs = None          # keep the archive small; the vector's inputs are the .npy files
             torch.export.save(prog, str(folder / "model.pt2"))
             if _set_aside_legacy(folder):
-                print(f"  {folder.name}: torch <= 2.6's flat layout; not a vector")
+                print(f"  {folder.name}: torch <= 2.7's flat layout; not a vector")
                 continue
             outputs = _torch_run(folder / "model.pt2", flat_inputs)
             _write(folder, flat_inputs, outputs, {
