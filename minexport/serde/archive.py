@@ -234,6 +234,12 @@ class _Reader:
                 raise SerializationError(f"the archive holds {name!r} twice")
             tops.add(parts[0])
             self.members[name] = info
+        if "serialized_exported_program.json" in self.members:
+            # the flat layout torch.export.save wrote up to torch 2.7 (schema 8.7 and older, state as pickles)
+            self.zip.close()
+            raise SerializationError("the file has the layout torch 2.7 and older wrote (serialized_exported_program"
+                                     ".json, pickled state), not the PT2 archive of torch 2.8 and newer; minexport "
+                                     "reads only the latter: save the program again with a newer torch")
         if len(tops) != 1:
             self.zip.close()
             raise SerializationError(f"a PT2 archive has one top-level folder; this one has {sorted(tops)}")
@@ -488,6 +494,27 @@ class _Reader:
             raise SerializationError(f"'{path}' is truncated: {got} of {len(view)} bytes")
 
 
+_LIFTED_STATE_KINDS = ("parameter", "buffer", "tensor_constant", "custom_obj")
+
+
+def _refuse_pickled_state(reader, model):
+    """torch 2.8 and older store the state dict and constants as torch.save pickles (data/weights/model.pt,
+    data/constants/model.pt) instead of one member per tensor; minexport never unpickles, so a program that
+    lifts any state from such an archive is refused by name (one without state loads)."""
+    pickled = [f"data/{kind}/model.pt" for kind, config in (("weights", _WEIGHTS), ("constants", _CONSTANTS))
+               if not reader.has(config) and reader.has(f"data/{kind}/model.pt")]
+    if not pickled:
+        return
+    # model.json is not validated yet: look for lifted-state input specs without trusting its shape
+    gm = model.get("graph_module") if isinstance(model, dict) else None
+    sig = gm.get("signature") if isinstance(gm, dict) else None
+    specs = sig.get("input_specs") if isinstance(sig, dict) else None
+    if any(isinstance(spec, dict) and set(spec) & set(_LIFTED_STATE_KINDS) for spec in specs or ()):
+        raise SerializationError(f"the program's weights and constants are stored as pickles "
+                                 f"({', '.join(pickled)}), as torch 2.8 and older write them; minexport never "
+                                 "unpickles: save the program again with torch 2.9 or newer, or with minexport")
+
+
 def _load_tensors(reader, config_path, folder, want_params):
     if not reader.has(config_path):
         return {}
@@ -622,9 +649,17 @@ def _load_from(reader, extra_files, expected_opset_version):
     fmt = reader.read("archive_format", 64) if reader.has("archive_format") else b"pt2"
     if fmt.strip() != b"pt2":
         raise SerializationError(f"archive_format is {fmt[:20]!r}, not 'pt2'")
+    # archive_version is the zip layout's own version, apart from model.json's schema version; torch
+    # refuses any other value than its own, and so does minexport (absent: an older writer, read as "0")
+    ours = S.ARCHIVE_VERSION.encode()
+    version = reader.read("archive_version", 64).strip() if reader.has("archive_version") else ours
+    if version != ours:
+        raise SerializationError(f"the archive's archive_version is {version[:20].decode(errors='replace')!r}; "
+                                 f"minexport reads archive version {S.ARCHIVE_VERSION} only")
     if reader.has("byteorder") and reader.read("byteorder", 64).strip() not in (b"little", b""):
         raise SerializationError("only little-endian archives are supported")
     model = reader.json("models/model.json")
+    _refuse_pickled_state(reader, model)
     state_dict = _load_tensors(reader, _WEIGHTS, "data/weights", True)
     constants = _load_tensors(reader, _CONSTANTS, "data/constants", False)
     ep = deserialize_program(model, state_dict, constants, expected_opset_version, reader.limits)

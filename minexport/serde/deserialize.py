@@ -27,7 +27,7 @@ from ..utils import _pytree as pytree
 from . import schema as S
 from .errors import SerializationError
 from .limits import DEFAULT_LIMITS
-from .symbols import Symbols
+from .symbols import Symbols, _is_derived_key
 from .validate import Where, read
 
 __all__ = ["deserialize_program", "tensor_meta"]
@@ -620,8 +620,10 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
                     for i, s in enumerate(gm_json["signature"]["output_specs"])]
     call_graph = _module_call_graph(gm_json["module_call_graph"], gm_where / "module_call_graph")
     ranges = model["range_constraints"]
-    if ranges and symbols.env is None:
-        raise SerializationError("range_constraints names symbols that no size or value in the graph uses")
+    if symbols.env is None:
+        # torch's run_decompositions() may keep the range of a symbol the graph no longer uses; torch loads
+        # such a file, so the stale ranges are dropped here
+        ranges = {}
     if symbols.env is not None:
         symbols.set_ranges(ranges)
         _name_sources(symbols.env, reader.graph)
@@ -632,7 +634,8 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     gm = GraphModule(reader.subgraphs, reader.graph)
     range_constraints = {}
     if symbols.env is not None:
-        range_constraints = {symbols.symbol(name): symbols.env.var_to_range[symbols.symbol(name)] for name in ranges}
+        range_constraints = {symbols.symbol(name): symbols.env.var_to_range[symbols.symbol(name)]
+                             for name in ranges if not _is_derived_key(name)}
     try:
         ep = ExportedProgram(gm, reader.graph, signature, state_dict, range_constraints, call_graph, None, constants,
                              dialect=dialect, preserved_ops=_kept_decomposable(gm) if dialect == "ATEN" else (),

@@ -6,6 +6,7 @@ name makes one sympy symbol the first time it is seen; expressions are parsed
 by sym_expr.py's whitelist parser, never evaluated.
 """
 import math
+import re
 
 from .errors import SerializationError
 from .limits import DEFAULT_LIMITS
@@ -14,6 +15,8 @@ from .sym_expr import parse_expr
 __all__ = ["Symbols"]
 
 _SYMBOL_KINDS = ("s", "u", "zuf")
+# A range key torch writes for a derived size ('2*s65', 's65 + 1'): sympy's str() of a linear form.
+_DERIVED_KEY = re.compile(r"[0-9a-z_ +*\-()/]{1,200}")
 
 
 class Symbols:
@@ -84,6 +87,8 @@ class Symbols:
         """Apply validated range constraints ({name: {min_val, max_val}}) to the symbols they name."""
         from ..symbolic import ValueRange, int_oo
         for name, r in ranges.items():
+            if _is_derived_key(name):           # its range follows from its root symbol's
+                continue
             sym = self.symbol(name)
             if sym in self.env.float_symbols:       # a data-dependent float: always unbounded
                 continue
@@ -92,3 +97,13 @@ class Symbols:
             self.env.var_to_range[sym] = ValueRange(current.lower if lo is None else lo, int_oo if hi is None else hi)
             if lo is not None and lo >= 0 and sym in self.env.unbacked:
                 self.env.size_like.add(sym)
+
+
+def _is_derived_key(name):
+    """Whether a range_constraints key is a derived size's expression (torch writes one per derived dim),
+    not a symbol; the key must still be made of symbol names, integers and arithmetic."""
+    if name.rstrip("0123456789") in _SYMBOL_KINDS:
+        return False
+    words = re.findall(r"[a-z_]+[0-9]*", name)
+    return bool(_DERIVED_KEY.fullmatch(name)) and bool(words) and all(
+        w.rstrip("0123456789") in _SYMBOL_KINDS and w.rstrip("0123456789") != w for w in words)
