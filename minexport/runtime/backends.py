@@ -8,7 +8,8 @@ import numpy as np
 
 from . import special
 
-__all__ = ["device", "array_namespace", "backend_for_device", "to_device", "erf", "erfc", "erfinv"]
+__all__ = ["device", "array_namespace", "backend_for_device", "to_device", "to_host", "use_cupy_module",
+           "erf", "erfc", "erfinv"]
 
 
 class device:
@@ -47,7 +48,21 @@ class device:
 
 
 CPU = device("cpu")
-_cupy = None
+_cupy = None              # the CuPy module once a CUDA tensor was made (or one set by use_cupy_module)
+_cupy_special = None      # its cupyx.scipy.special
+
+
+def use_cupy_module(cupy, special=None):
+    """Serve `cuda` with the module `cupy` (and `special` for cupyx.scipy.special) instead of
+    importing CuPy; `use_cupy_module(None)` goes back to importing it on first use.
+
+    For tests: a CuPy stand-in that runs on the CPU (tests/fake_cupy) sends every
+    CUDA tensor through the GPU code path.  Returns the (cupy, special) pair it replaced.
+    """
+    global _cupy, _cupy_special
+    previous = (_cupy, _cupy_special)
+    _cupy, _cupy_special = cupy, special
+    return previous
 
 
 def _import_cupy():
@@ -61,6 +76,14 @@ def _import_cupy():
                 "(cupy-cuda12x) on a machine with an NVIDIA GPU") from None
         _cupy = cupy
     return _cupy
+
+
+def _cupyx_special():
+    global _cupy_special
+    if _cupy_special is None:
+        from cupyx.scipy import special
+        _cupy_special = special
+    return _cupy_special
 
 
 def as_device(d):
@@ -114,9 +137,20 @@ def to_device(arr, d):
     raise RuntimeError(f"cannot place data on device {d}")
 
 
+def to_host(arr):
+    """`arr` as a NumPy array (a copy from the GPU; a NumPy array itself).
+
+    Kernels use it, with `to_device`, for the few steps CuPy has no function for
+    (listed in spec/tensors.md, "CUDA"): an explicit round trip, never an implicit one.
+    """
+    return arr if type(arr) is np.ndarray else arr.get()
+
+
 def may_share_memory(a, b):
-    """Whether two arrays may overlap (a cheap bounds check)."""
+    """Whether two arrays may overlap (a cheap bounds check); never across devices."""
     xp = array_namespace(a)
+    if array_namespace(b) is not xp:
+        return False
     return bool(xp.may_share_memory(a, b))
 
 
@@ -131,7 +165,7 @@ def _special(name):
     def fn(xp, x, out=None):
         if xp is np:
             return getattr(special, name)(x, out=out)
-        from cupyx.scipy import special as cupy_special
+        cupy_special = _cupyx_special()
         return getattr(cupy_special, name)(x, out=out) if out is not None else getattr(cupy_special, name)(x)
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name} on either backend (into `out` when given)."
