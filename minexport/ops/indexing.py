@@ -17,7 +17,7 @@ from .._symbolic_marker import is_symbolic
 from .._trace_state import trace_state
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
-from ..runtime.backends import array_namespace, device_of_array, to_device
+from ..runtime.backends import array_namespace, device_of_array, to_device, ufunc_at
 
 _INDEX_DTYPES = (dt.int64, dt.int32, dt.bool, dt.uint8)
 
@@ -106,7 +106,7 @@ def _index_kernel(xp, self, indices):
         r = self[_np_index(xp, indices)]
     except IndexError as e:
         raise IndexError(str(e).replace("axis", "dimension")) from None
-    return r.copy() if hasattr(r, "base") and r.base is not None and np.may_share_memory(r, self) else r
+    return r.copy() if hasattr(r, "base") and r.base is not None and xp.may_share_memory(r, self) else r
 
 
 register("index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", meta=_index_meta, kernel=_index_kernel,
@@ -208,7 +208,7 @@ def _scatter_kernel(xp, self, dim, index, src, *, reduce=None):
         out[where] = vals
     else:
         check(reduce in _REDUCE, lambda: f"reduce argument must be either add or multiply, got {reduce}")
-        getattr(xp, _REDUCE[reduce]).at(out, where, vals)
+        ufunc_at(xp, _REDUCE[reduce], out, where, vals)
     return out
 
 
@@ -436,11 +436,10 @@ def _scatter_reduce_kernel(xp, self, dim, index, src, reduce, *, include_self=Tr
         xp.add.at(count, where, 1)
         res = out / xp.maximum(count, 1)
         return res.astype(self.dtype) if self.dtype.kind == "f" else xp.floor_divide(out, xp.maximum(count, 1))
-    ufunc = getattr(xp, _SCATTER_REDUCE[reduce])
     if not include_self:
         first = {"sum": 0, "prod": 1, "amax": _lowest(self.dtype), "amin": _highest(self.dtype)}[reduce]
         out[where] = first
-    ufunc.at(out, where, vals)
+    ufunc_at(xp, _SCATTER_REDUCE[reduce], out, where, vals)
     return out
 
 
@@ -724,7 +723,7 @@ def _index_reduce_kernel(xp, self, dim, index, source, reduce, *, include_self=T
         first = {"prod": 1, "mean": 0, "amax": _lowest(self.dtype), "amin": _highest(self.dtype)}[reduce]
         moved[idx] = first
     if reduce != "mean":
-        getattr(xp, _INDEX_REDUCE[reduce]).at(moved, idx, src)
+        ufunc_at(xp, _INDEX_REDUCE[reduce], moved, idx, src)
         return out
     count = xp.zeros(moved.shape[0], dtype=np.int64)
     xp.add.at(count, idx, 1)

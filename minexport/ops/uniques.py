@@ -35,9 +35,9 @@ def _flat_runs(xp, a):
 
 def _unique2_kernel(xp, self, sorted=True, return_inverse=False, return_counts=False):
     # always sorted, as torch's CPU kernel; NaNs are each distinct
-    vals, inv, counts = np.unique(self.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
-    return (vals, inv.reshape(self.shape).astype(np.int64) if return_inverse else np.zeros(0, np.int64),
-            counts.astype(np.int64) if return_counts else np.zeros(0, np.int64))
+    vals, inv, counts = xp.unique(self.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+    return (vals, inv.reshape(self.shape).astype(np.int64) if return_inverse else xp.zeros(0, np.int64),
+            counts.astype(np.int64) if return_counts else xp.zeros(0, np.int64))
 
 
 def _unique2_meta(self, sorted=True, return_inverse=False, return_counts=False):
@@ -60,7 +60,7 @@ def _slice_dim(shape, dim):
 def _unique_dim_kernel(xp, self, dim, sorted=True, return_inverse=False, return_counts=False):
     # inverse and counts come back whatever the flags say, as torch's
     d = _slice_dim(self.shape, dim)
-    vals, inv, counts = np.unique(self, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
+    vals, inv, counts = xp.unique(self, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
     return vals, inv.reshape(-1).astype(np.int64), counts.astype(np.int64)
 
 

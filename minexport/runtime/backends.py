@@ -9,7 +9,7 @@ import numpy as np
 from . import special
 
 __all__ = ["device", "array_namespace", "backend_for_device", "to_device", "to_host", "use_cupy_module",
-           "erf", "erfc", "erfinv"]
+           "ufunc_at", "ufunc_accumulate", "erf", "erfc", "erfinv"]
 
 
 class device:
@@ -152,6 +152,54 @@ def may_share_memory(a, b):
     if array_namespace(b) is not xp:
         return False
     return bool(xp.may_share_memory(a, b))
+
+
+# the ufunc methods CuPy implements (for other ufuncs its `.at` / `.accumulate` raise NotImplementedError)
+_CUPY_AT = frozenset({"add", "maximum", "minimum"})
+_CUPY_ACCUMULATE = frozenset({"add", "multiply"})
+
+
+def ufunc_at(xp, name, a, indices, b):
+    """`xp.<name>.at(a, indices, b)`: unbuffered in-place `a[indices] = name(a[indices], b)`, repeated
+    indices applying one after another in order.
+
+    Where CuPy has no such `.at` (multiply), the updates run in rounds: round r applies
+    every index's r-th occurrence (stable-sorted positions, so each position's updates
+    keep their order), and within a round no position repeats.
+    """
+    ufunc = getattr(xp, name)
+    if xp is np or name in _CUPY_AT:
+        ufunc.at(a, indices, b)
+        return
+    pos = xp.arange(a.size, dtype=np.int64).reshape(a.shape)[indices]
+    vals = xp.broadcast_to(b if hasattr(b, "shape") else xp.asarray(b, dtype=a.dtype), pos.shape).reshape(-1)
+    pos = pos.reshape(-1)
+    if pos.size == 0:
+        return
+    order = xp.argsort(pos, kind="stable")
+    pos, vals = pos[order], vals[order]
+    rank = xp.arange(pos.size) - xp.searchsorted(pos, pos, side="left")
+    for r in range(int(rank.max()) + 1):
+        take = rank == r
+        where = xp.unravel_index(pos[take], a.shape)
+        a[where] = ufunc(a[where], vals[take])
+
+
+def ufunc_accumulate(xp, name, a, axis):
+    """`xp.<name>.accumulate(a, axis=axis)` for an associative ufunc (maximum, minimum, logaddexp, ...).
+
+    Where CuPy has no such `.accumulate`, a scan by doubling: after the step with
+    shift s each position combines the last 2s inputs (log2(n) vectorized steps).
+    """
+    if xp is np or name in _CUPY_ACCUMULATE:
+        return getattr(xp, name).accumulate(a, axis=axis)
+    ufunc = getattr(xp, name)
+    out = xp.moveaxis(a, axis, -1).copy()
+    n, s = out.shape[-1], 1
+    while s < n:
+        out[..., s:] = ufunc(out[..., s:], out[..., :-s])
+        s *= 2
+    return xp.ascontiguousarray(xp.moveaxis(out, -1, axis))
 
 
 def _special(name):

@@ -8,11 +8,11 @@ histogram_bin_edges, ...) are absent, so a kernel that reaches for them through
 """
 import numpy as _np
 
-from . import cuda, lib  # noqa: F401
+from . import cuda, lib
 from ._core import device_function as _device_function
 from ._core import host_function as _host_function
 from ._core import ndarray, ufunc, _unwrap, _wrap
-from . import fft, linalg, random  # noqa: F401
+from . import fft, linalg, random
 
 __version__ = "13.0.0+fake"
 
@@ -24,7 +24,7 @@ for _n in ("e", "euler_gamma", "inf", "nan", "newaxis", "pi",
            "cdouble", "generic", "number", "integer", "signedinteger", "unsignedinteger", "inexact", "floating",
            "complexfloating", "dtype", "finfo", "iinfo"):
     globals()[_n] = getattr(_np, _n)
-bool = _np.bool_   # noqa: A001  (CuPy's `cupy.bool` is NumPy's bool_)
+bool = _np.bool_
 
 # -- ufuncs --------------------------------------------------------------------
 _UFUNCS = (
@@ -42,7 +42,7 @@ _UFUNCS = (
 )
 for _n in _UFUNCS:
     globals()[_n] = ufunc(getattr(_np, _n))
-abs = absolute   # noqa: A001, F821
+abs = absolute   # noqa: F821
 
 # -- routines over device arrays ----------------------------------------------
 _ROUTINES = (
@@ -81,7 +81,7 @@ _ROUTINES = (
 )
 for _n in _ROUTINES:
     globals()[_n] = _device_function(getattr(_np, _n), _n)
-round_ = round   # noqa: F821
+round_ = round
 
 for _n in ("result_type", "can_cast", "promote_types", "min_scalar_type", "common_type", "may_share_memory",
            "shares_memory", "isscalar", "ndim", "shape", "size", "issubdtype", "iscomplexobj", "isrealobj"):

@@ -1,2 +1,2 @@
 """`cupy.lib` of the double."""
-from . import stride_tricks  # noqa: F401
+from . import stride_tricks
