@@ -10,6 +10,8 @@ CPU's error; exported programs (the examples, the model corpus) run through
 `ep.module()` on cuda inputs and weights.
 """
 import collections
+import importlib.util
+import pathlib
 
 import numpy as np
 import pytest
@@ -27,10 +29,6 @@ from fake_cupy.cupyx.scipy import special as fake_special
 CUDA = me.device("cuda", 0)
 OPS = {str(op): op for op in all_ops()}
 ARG_NAMES = {name: [a.name for a in op._schema.arguments] for name, op in OPS.items()}
-
-# Ops that cannot run on CuPy at all: they must refuse a CUDA input with a clear error
-# (a RuntimeError naming the op's device problem), not fail deep inside a kernel.
-CPU_ONLY = {}
 
 
 @pytest.fixture(autouse=True)
@@ -182,9 +180,57 @@ def test_op_table_on_cuda(family):
             problem = check_op(name)
         except Exception as e:
             problem = f"{name}: {type(e).__name__}: {str(e)[:300]}"
-        if name in CPU_ONLY:
-            continue
         if problem:
             failures[name] = problem
     assert not failures, f"{len(failures)} of {len(FAMILIES[family])} ops differ on cuda:\n" + \
         "\n".join(f"  {v}" for v in failures.values())
+
+
+# ------------------------------------------------------------ the interpreter ----
+ROOT = pathlib.Path(__file__).resolve().parent
+PROGRAMS = sorted([*ROOT.glob("model_corpus/[a-z]*.py"), *ROOT.glob("conformance_cases/[a-z]*.py")],
+                  key=lambda p: (p.parent.name, p.stem))
+
+
+def _load_case(path):
+    spec = importlib.util.spec_from_file_location("cupy_double_case", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _leaves(out):
+    from minexport.utils import _pytree
+    return [x for x in _pytree.tree_leaves(out) if isinstance(x, me.Tensor)]
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=[f"{p.parent.name}/{p.stem}" for p in PROGRAMS])
+def test_exported_program_on_cuda(path):
+    """A torch-written model exported on cpu, moved to cuda (move_to_device_pass) runs `ep.module()` on
+    cuda inputs: outputs on cuda, equal to the cpu program's, inputs mutated alike."""
+    from minexport.compat import as_torch
+    from minexport.export.passes import move_to_device_pass
+    with as_torch() as torch:
+        torch.manual_seed(0)
+        case = _load_case(path)
+        args = tuple(case.example_args)
+        memo = {}
+        cuda_args = _to_cuda(list(args), memo)
+        dynamic = getattr(case, "dynamic_shapes", None)
+        try:
+            ep = torch.export.export(case.model, args, dynamic_shapes=dynamic)
+        except (RuntimeError, ValueError, TypeError, NotImplementedError) as e:
+            pytest.skip(f"the case is refused on cpu too ({type(e).__name__}: {str(e)[:80]})")
+        # moved (its state copied to cuda) before the cpu run changes any buffer
+        on_cuda = move_to_device_pass(torch.export.export(case.model, args, dynamic_shapes=dynamic), "cuda")
+        assert all(t.device == CUDA for t in on_cuda.state_dict.values())
+        want = ep.module()(*args)
+        got = on_cuda.module()(*cuda_args)
+    want, got = _leaves(want), _leaves(got)
+    assert len(got) == len(want)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g.device == CUDA, f"output {i} on {g.device}"
+        np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=1e-5, atol=1e-6, err_msg=f"output {i}")
+    for i, (g, w) in enumerate(zip(cuda_args, args)):
+        if isinstance(w, me.Tensor):
+            np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=1e-5, atol=1e-6, err_msg=f"input {i}")
