@@ -9,6 +9,8 @@ results (values, dtypes, devices, writes into arguments), or refuse with the
 CPU's error; exported programs (the examples, the model corpus) run through
 `ep.module()` on cuda inputs and weights.
 """
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,17 @@ def test_exported_program_on_cuda(path):
     """A torch-written model exported on cpu and moved to cuda runs `ep.module()` on cuda inputs: outputs
     on cuda and equal to the cpu program's, inputs mutated alike."""
     check_program(path)
+
+
+def test_gpu_bench_runs_on_the_double(capsys):
+    """bench/gpu_speed.py's steps (export, move to cuda, the interpreter on CuPy) run on the double."""
+    import sys
+    root = str(pathlib.Path(__file__).resolve().parent.parent)
+    sys.path.insert(0, root)
+    try:
+        from bench import gpu_speed
+    finally:
+        sys.path.remove(root)
+    assert gpu_speed.main(["--double", "--sizes", "1x4", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1].startswith("1x4"), out
