@@ -85,6 +85,15 @@ def _same(got, expected, where, shapes_only=False, tol=EXACT):
         assert got == expected, f"{where}: {got!r} != {expected!r}"
 
 
+def _describe(out):
+    """(shape, dtype, device) of every tensor in an output, recursively."""
+    if isinstance(out, me.Tensor):
+        return (tuple(out.shape), out.dtype, str(out.device))
+    if isinstance(out, (list, tuple)):
+        return [_describe(o) for o in out]
+    return type(out).__name__ if not isinstance(out, (int, float, bool)) else type(out).__name__
+
+
 def _run(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs), None
@@ -103,6 +112,7 @@ def check_op(name, tol=EXACT):
         if "device" in ARG_NAMES[name] and "device" not in kwargs and \
                 len(sample.args) <= ARG_NAMES[name].index("device"):
             kwargs["device"] = CUDA     # factories make their results on cuda
+        meta, meta_err = _run(op.meta, *args, **kwargs) if op.meta is not None else (None, None)
         expected, cpu_err = _run(op, *sample.args, **sample.kwargs)
         got, err = _run(op, *args, **kwargs)
         where = f"{name}{sample}"
@@ -110,6 +120,8 @@ def check_op(name, tol=EXACT):
             if cpu_err is None or err is None or type(err) is not type(cpu_err):
                 return f"{where}: cpu raised {cpu_err!r}, cuda raised {err!r}"
             continue
+        if op.meta is not None and (meta_err is not None or _describe(meta) != _describe(got)):
+            return f"{where}: meta on cuda gives {meta_err or _describe(meta)!r}, the kernel {_describe(got)!r}"
         try:
             _same(_host(got), _plain(expected), where, shapes_only=name in RANDOM, tol=tol)
             # what the op wrote into its arguments

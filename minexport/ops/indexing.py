@@ -43,7 +43,7 @@ def _mask_count(mask):
         for s in mask.shape:
             numel = numel * s
         return data_dependent_size(numel, "boolean-mask indexing")
-    return int(np.count_nonzero(data))
+    return int(array_namespace(data).count_nonzero(data))
 
 
 def index_shape(shape, indices):
@@ -377,7 +377,7 @@ def _item_kernel(xp, self):
 
 def _nonzero_meta(self):
     if getattr(self, "_data", None) is not None:     # a real tensor: its count is known
-        rows = int(np.count_nonzero(self._data))
+        rows = int(array_namespace(self._data).count_nonzero(self._data))
     else:
         numel = 1
         for s in self.shape:
@@ -515,7 +515,8 @@ def _masked_select_meta(self, mask):
     check(dtype_of(mask) is dt.bool, "masked_select: expected BoolTensor for mask")
     shape = broadcast_shapes(tuple(self.shape), tuple(mask.shape), op="masked_select")
     if getattr(mask, "_data", None) is not None and getattr(self, "_data", None) is not None:
-        rows = int(np.count_nonzero(np.broadcast_to(mask._data, shape)))
+        xp = array_namespace(mask._data)
+        rows = int(xp.count_nonzero(xp.broadcast_to(mask._data, shape)))
     else:
         numel = 1
         for s in shape:
