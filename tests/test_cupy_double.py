@@ -59,6 +59,35 @@ def test_cuda_tensor_round_trip():
     assert me.zeros(2, device="cuda").device == CUDA
 
 
+def test_ufunc_at_fallback_matches_numpy():
+    """multiply.at (no CuPy kernel) in rounds: repeated indices apply in order, as NumPy's does."""
+    rng = np.random.default_rng(0)
+    for shape, index in (((5,), (np.array([0, 2, 2, 4, 2, 0]),)),
+                         ((3, 4), (np.array([0, 0, 2, 1, 0]), np.array([1, 1, 3, 0, 1]))),
+                         ((4, 3), (np.array([3, 3, 1]), slice(None))),
+                         ((4,), (np.array([], dtype=np.int64),))):
+        a = rng.uniform(0.5, 2.0, shape).astype(np.float32)
+        vals = rng.uniform(0.5, 2.0, a[index].shape).astype(np.float32)
+        want = a.copy()
+        np.multiply.at(want, index, vals)
+        got = fake_cupy.asarray(a)
+        device_index = tuple(fake_cupy.asarray(i) if isinstance(i, np.ndarray) else i for i in index)
+        backends.ufunc_at(fake_cupy, "multiply", got, device_index, fake_cupy.asarray(vals))
+        np.testing.assert_array_equal(got.get(), want)
+
+
+def test_ufunc_accumulate_fallback_matches_numpy():
+    """maximum/minimum/logaddexp.accumulate (no CuPy kernels) as a doubling scan, along any axis."""
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(3, 37, 2)).astype(np.float32)
+    a[1, 5, 0] = np.nan
+    for name, axis in (("maximum", 1), ("minimum", 0), ("maximum", -1), ("logaddexp", 1)):
+        with np.errstate(invalid="ignore"):      # the NaN
+            want = getattr(np, name).accumulate(a, axis=axis)
+            got = backends.ufunc_accumulate(fake_cupy, name, fake_cupy.asarray(a), axis).get()
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, equal_nan=True, err_msg=f"{name} {axis}")
+
+
 # ------------------------------------------------------------ the op table, the interpreter ----
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_op_table_on_cuda(family):
