@@ -181,13 +181,19 @@ def check_program(path, tol=EXACT):
         # moved (its state copied to cuda) before the cpu run changes any buffer
         on_cuda = move_to_device_pass(torch.export.export(case.model, args, dynamic_shapes=dynamic), "cuda")
         assert all(t.device == CUDA for t in on_cuda.state_dict.values())
-        want = ep.module()(*args)
-        got = on_cuda.module()(*cuda_args)
-    want, got = _leaves(want), _leaves(got)
-    assert len(got) == len(want)
-    for i, (g, w) in enumerate(zip(got, want)):
-        assert g.device == CUDA, f"output {i} on {g.device}"
-        np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=tol[0], atol=tol[1], err_msg=f"output {i}")
-    for i, (g, w) in enumerate(zip(cuda_args, args)):
-        if isinstance(w, me.Tensor):
-            np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=tol[0], atol=tol[1], err_msg=f"input {i}")
+        runs = [(args, cuda_args)]
+        # the other sizes a dynamic program is checked at
+        for extra in getattr(case, "extra_inputs", []):
+            runs.append((tuple(extra), _to_cuda(list(extra), {})))
+        results = [(ep.module()(*a), on_cuda.module()(*c)) for a, c in runs]
+    for k, ((a, c), (want, got)) in enumerate(zip(runs, results)):
+        want, got = _leaves(want), _leaves(got)
+        assert len(got) == len(want)
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert g.device == CUDA, f"run {k}: output {i} on {g.device}"
+            np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=tol[0], atol=tol[1],
+                                       err_msg=f"run {k}: output {i}")
+        for i, (g, w) in enumerate(zip(c, a)):
+            if isinstance(w, me.Tensor):
+                np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=tol[0], atol=tol[1],
+                                           err_msg=f"run {k}: input {i}")
