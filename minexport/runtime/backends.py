@@ -138,12 +138,15 @@ def to_device(arr, d):
 
 
 def to_host(arr):
-    """`arr` as a NumPy array (a copy from the GPU; a NumPy array itself).
+    """`arr` as a NumPy array (a copy from the GPU; a NumPy array itself; other array-likes, such as
+    a tensor in an int[] argument, through np.asarray).
 
     Kernels use it, with `to_device`, for the few steps CuPy has no function for
     (listed in spec/tensors.md, "CUDA"): an explicit round trip, never an implicit one.
     """
-    return arr if type(arr) is np.ndarray else arr.get()
+    if type(arr) is np.ndarray:
+        return arr
+    return arr.get() if _cupy is not None and isinstance(arr, _cupy.ndarray) else np.asarray(arr)
 
 
 def may_share_memory(a, b):
