@@ -14,6 +14,7 @@ script says why and exits 0; with `--double` the timings only show that the
 steps run (the double computes with NumPy).
 """
 import argparse
+import contextlib
 import os
 import sys
 
@@ -42,13 +43,26 @@ def _gpu_cupy():
     return cupy, None
 
 
-def _double_cupy():
-    """The CPU double of CuPy from tests/fake_cupy, installed as minexport's `cuda` backend."""
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
-    from fake_cupy import cupy
-    from fake_cupy.cupyx.scipy import special
-    backends.use_cupy_module(cupy, special)
-    return cupy
+@contextlib.contextmanager
+def _double_installed():
+    """The CPU double of CuPy (tests/fake_cupy) as the importable `cupy` / `cupyx` (generated code
+    imports it by name) and as minexport's `cuda` backend, for the block; everything is put back after."""
+    fake_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "fake_cupy")
+    saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k.split(".")[0] in ("cupy", "cupyx")}
+    sys.path.insert(0, fake_dir)
+    try:
+        import cupy
+        from cupyx.scipy import special
+        previous = backends.use_cupy_module(cupy, special)
+        try:
+            yield cupy
+        finally:
+            backends.use_cupy_module(*previous)
+    finally:
+        sys.path.remove(fake_dir)
+        for k in [k for k in sys.modules if k.split(".")[0] in ("cupy", "cupyx")]:
+            del sys.modules[k]
+        sys.modules.update(saved)
 
 
 def _cuda_torch():
@@ -128,11 +142,8 @@ def main(argv=None):
                         help="run on the CPU CuPy double (checks the script; timings are NumPy's)")
     args = parser.parse_args(argv)
     if args.double:
-        previous = backends.use_cupy_module(None)
-        try:
-            bench(_double_cupy(), None, args.sizes, args.repeat)
-        finally:
-            backends.use_cupy_module(*previous)
+        with _double_installed() as cupy:
+            bench(cupy, None, args.sizes, args.repeat)
         return 0
     cupy, why = _gpu_cupy()
     if cupy is None:

@@ -123,3 +123,4 @@ def test_gpu_bench_runs_on_the_double(capsys):
     assert gpu_speed.main(["--double", "--sizes", "1x4", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[-1].startswith("1x4"), out
+    assert "cupy" not in sys.modules      # the double was importable as `cupy` only during the run

@@ -2,7 +2,10 @@
 import numpy as np
 
 from minexport.runtime import special as _special
-from ...cupy._core import ndarray, _unwrap, _wrap
+try:
+    from ...cupy._core import ndarray, _unwrap, _wrap
+except ImportError:         # imported as the top-level `cupyx` (tests/fake_cupy on sys.path)
+    from cupy._core import ndarray, _unwrap, _wrap
 
 
 def _elementwise(name, fn):
