@@ -111,8 +111,7 @@ def test_exported_program_on_cuda(path):
     check_program(path)
 
 
-def test_gpu_bench_runs_on_the_double(capsys):
-    """bench/gpu_speed.py's steps (export, move to cuda, the interpreter on CuPy) run on the double."""
+def _gpu_speed():
     import sys
     root = str(pathlib.Path(__file__).resolve().parent.parent)
     sys.path.insert(0, root)
@@ -120,6 +119,32 @@ def test_gpu_bench_runs_on_the_double(capsys):
         from bench import gpu_speed
     finally:
         sys.path.remove(root)
+    return gpu_speed
+
+
+def test_generated_code_on_the_double():
+    """aot_compile(options={"device": "cuda"}) writes code against `cupy`; it runs on the double (importable
+    as `cupy` for the test) and gives the eager model's results, on cuda."""
+    try:
+        from minexport._export import aot_compile, aot_load
+    except ImportError:
+        pytest.skip("minexport._export.aot_compile (the code generator) is not in this checkout")
+    me.manual_seed(0)
+    model = me.nn.Sequential(me.nn.Linear(8, 16), me.nn.GELU(), me.nn.LayerNorm(16), me.nn.Linear(16, 4))
+    x = me.randn(3, 8)
+    want = model(x)
+    with _gpu_speed()._double_installed():
+        run = aot_load(aot_compile(model, (x,), options={"device": "cuda"}), device="cuda")
+        got = run(x.cuda())
+        got = got if isinstance(got, me.Tensor) else got[0]
+        assert got.device == CUDA
+        np.testing.assert_allclose(got.cpu().numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_gpu_bench_runs_on_the_double(capsys):
+    """bench/gpu_speed.py's steps (export, move to cuda, the interpreter on CuPy) run on the double."""
+    import sys
+    gpu_speed = _gpu_speed()
     assert gpu_speed.main(["--double", "--sizes", "1x4", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[-1].startswith("1x4"), out
