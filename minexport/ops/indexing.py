@@ -123,10 +123,7 @@ def _index_put_kernel(xp, self, indices, values, accumulate=False):
     idx = _np_index(xp, indices)
     vals = cast(xp, values, dtype_of(self))
     if accumulate:
-        if xp is np:
-            np.add.at(out, idx, vals)
-        else:
-            xp.add.at(out, idx, vals)
+        ufunc_at(xp, "add", out, idx, vals)
     else:
         out[idx] = vals
     return out
@@ -432,8 +429,8 @@ def _scatter_reduce_kernel(xp, self, dim, index, src, reduce, *, include_self=Tr
         count = xp.ones(self.shape, dtype=np.int64) if include_self else xp.zeros(self.shape, dtype=np.int64)
         if not include_self:
             out[where] = 0
-        xp.add.at(out, where, vals)
-        xp.add.at(count, where, 1)
+        ufunc_at(xp, "add", out, where, vals)
+        ufunc_at(xp, "add", count, where, 1)
         res = out / xp.maximum(count, 1)
         return res.astype(self.dtype) if self.dtype.kind == "f" else xp.floor_divide(out, xp.maximum(count, 1))
     if not include_self:
@@ -614,7 +611,7 @@ def _index_add_kernel(xp, self, dim, index, source, *, alpha=1):
     src = xp.moveaxis(source.reshape(1) if source.ndim == 0 else source, d, 0)
     if alpha != 1:
         src = cast(xp, src * alpha, dtype_of(self))
-    xp.add.at(moved, idx, src)
+    ufunc_at(xp, "add", moved, idx, src)
     return out
 
 
@@ -727,10 +724,10 @@ def _index_reduce_kernel(xp, self, dim, index, source, reduce, *, include_self=T
         ufunc_at(xp, _INDEX_REDUCE[reduce], moved, idx, src)
         return out
     count = xp.zeros(moved.shape[0], dtype=np.int64)
-    xp.add.at(count, idx, 1)
+    ufunc_at(xp, "add", count, idx, 1)
     if include_self:
         count += 1
-    xp.add.at(moved, idx, src)
+    ufunc_at(xp, "add", moved, idx, src)
     count = xp.maximum(count, 1).reshape((-1,) + (1,) * (moved.ndim - 1))
     # integers divide with floor rounding, as torch does
     res = moved / count if self.dtype.kind == "f" else xp.floor_divide(moved, count)
@@ -803,7 +800,7 @@ def _put_kernel(xp, self, index, source, accumulate=False):
     flat = out.reshape(-1)
     idx = _flat_index(xp, index, self.size)
     if accumulate:
-        xp.add.at(flat, idx, source.reshape(-1))
+        ufunc_at(xp, "add", flat, idx, source.reshape(-1))
     else:
         flat[idx] = source.reshape(-1)
     return flat.reshape(self.shape)

@@ -157,8 +157,11 @@ def may_share_memory(a, b):
     return bool(xp.may_share_memory(a, b))
 
 
-# the ufunc methods CuPy implements (for other ufuncs its `.at` / `.accumulate` raise NotImplementedError)
-_CUPY_AT = frozenset({"add", "maximum", "minimum"})
+# the ufunc methods CuPy implements (for other ufuncs its `.at` / `.accumulate` raise NotImplementedError);
+# its `.at` is an atomic scatter, for the dtypes CUDA has atomics of (others raise TypeError)
+_ATOMIC = ("int32", "uint32", "uint64", "float32", "float64")
+_CUPY_AT = {"add": frozenset(np.dtype(d) for d in _ATOMIC + ("float16",)),
+            "maximum": frozenset(np.dtype(d) for d in _ATOMIC), "minimum": frozenset(np.dtype(d) for d in _ATOMIC)}
 _CUPY_ACCUMULATE = frozenset({"add", "multiply"})
 
 
@@ -166,12 +169,13 @@ def ufunc_at(xp, name, a, indices, b):
     """`xp.<name>.at(a, indices, b)`: unbuffered in-place `a[indices] = name(a[indices], b)`, repeated
     indices applying one after another in order.
 
-    Where CuPy has no such `.at` (multiply), the updates run in rounds: round r applies
+    Where CuPy has no such `.at` (multiply; add/maximum/minimum on dtypes without CUDA
+    atomics: bool, int8, int16, int64, ...), the updates run in rounds: round r applies
     every index's r-th occurrence (stable-sorted positions, so each position's updates
     keep their order), and within a round no position repeats.
     """
     ufunc = getattr(xp, name)
-    if xp is np or name in _CUPY_AT:
+    if xp is np or a.dtype in _CUPY_AT.get(name, ()):
         ufunc.at(a, indices, b)
         return
     pos = xp.arange(a.size, dtype=np.int64).reshape(a.shape)[indices]

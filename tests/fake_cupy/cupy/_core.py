@@ -248,8 +248,12 @@ for _n in ("all", "any", "argmax", "argmin", "argpartition", "argsort", "astype"
 class ufunc:
     """A CuPy-like ufunc over NumPy's: call it; `at`, `reduce`, `accumulate`, `outer` as CuPy allows."""
 
-    # CuPy's ufunc.at is a scatter kernel for these only; reduce/accumulate only for add and multiply
-    _AT = {"add", "subtract", "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor"}
+    # CuPy's ufunc.at is an atomic scatter kernel for these ufuncs and dtypes only;
+    # reduce/accumulate only for add and multiply
+    _ATOMIC = ("int32", "uint32", "uint64", "float32", "float64")
+    _AT = {"add": _ATOMIC + ("float16",), "subtract": ("int32", "uint32", "float32", "float64"),
+           "maximum": _ATOMIC, "minimum": _ATOMIC, "bitwise_and": ("int32", "uint32", "uint64"),
+           "bitwise_or": ("int32", "uint32", "uint64"), "bitwise_xor": ("int32", "uint32", "uint64")}
     _REDUCE = {"add", "multiply"}
 
     def __init__(self, np_ufunc):
@@ -278,6 +282,8 @@ class ufunc:
         self._require("at", self._AT)
         if not isinstance(a, ndarray):
             raise TypeError(f"Unsupported type {type(a)}")
+        if a.dtype.name not in self._AT[self.__name__]:
+            raise TypeError(f"`{self.name}.at` only supports {', '.join(self._AT[self.__name__])} as data type")
         args = (a._a, _unwrap_index(indices)) + (() if b is None else (_unwrap(b),))
         self._f.at(*args)
 
