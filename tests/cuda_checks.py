@@ -197,3 +197,32 @@ def check_program(path, tol=EXACT):
             if isinstance(w, me.Tensor):
                 np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=tol[0], atol=tol[1],
                                            err_msg=f"run {k}: input {i}")
+
+
+CORPUS = sorted(ROOT.glob("model_corpus/[a-z]*.py"))
+
+
+def check_export_on_cuda(path, tol=EXACT):
+    """A torch-written model moved to cuda (`model.to("cuda")`) and exported on cuda inputs: the program
+    traces cuda fakes, and `ep.module()` gives the eager cpu model's outputs, on cuda."""
+    from minexport.compat import as_torch
+    with as_torch() as torch:
+        torch.manual_seed(0)
+        case = _load_case(path)
+        args = tuple(case.example_args)
+        want = case.model(*args)
+        cuda_args = tuple(_to_cuda(list(args), {}))
+        model = case.model.to("cuda")
+        ep = torch.export.export(model, cuda_args, dynamic_shapes=getattr(case, "dynamic_shapes", None))
+        # user inputs and parameters trace as cuda fakes (a lifted constant, such as a list index, stays on
+        # the cpu, as in torch)
+        sig = ep.graph_signature
+        traced = set(sig.user_inputs) | set(sig.inputs_to_parameters)
+        fakes = [n.meta["val"] for n in ep.graph.nodes if n.op == "placeholder" and n.name in traced]
+        assert fakes and all(str(v.device) == "cuda:0" for v in fakes if isinstance(v, me.Tensor))
+        got = ep.module()(*cuda_args)
+    want, got = _leaves(want), _leaves(got)
+    assert len(got) == len(want)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g.device == CUDA, f"output {i} on {g.device}"
+        np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=tol[0], atol=tol[1], err_msg=f"output {i}")

@@ -16,7 +16,7 @@ import pytest
 
 import minexport as me
 from minexport.runtime import backends
-from cuda_checks import CUDA, FAMILIES, PROGRAMS, check_op, check_program
+from cuda_checks import CORPUS, CUDA, FAMILIES, PROGRAMS, check_export_on_cuda, check_op, check_program
 
 from fake_cupy import cupy as fake_cupy
 from fake_cupy.cupyx.scipy import special as fake_special
@@ -149,3 +149,9 @@ def test_gpu_bench_runs_on_the_double(capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[-1].startswith("1x4"), out
     assert "cupy" not in sys.modules      # the double was importable as `cupy` only during the run
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_export_on_cuda_inputs(path):
+    """A model on cuda exports with cuda example inputs and its program runs on cuda."""
+    check_export_on_cuda(path)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minexport as me
-from cuda_checks import CUDA, FAMILIES, PROGRAMS, check_op, check_program
+from cuda_checks import CORPUS, CUDA, FAMILIES, PROGRAMS, check_export_on_cuda, check_op, check_program
 
 
 def _gpu_or_reason():
@@ -69,3 +69,9 @@ def test_op_table_on_gpu(family):
 def test_exported_program_on_gpu(path):
     """Exported programs moved to the GPU give the cpu program's outputs."""
     check_program(path, GPU_TOL)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_export_on_cuda_inputs(path):
+    """A model on cuda exports with cuda example inputs and its program runs on cuda."""
+    check_export_on_cuda(path, GPU_TOL)
