@@ -69,8 +69,8 @@ _ROUTINES = (
     "array_equal", "array_equiv", "iscomplex", "isreal", "isneginf", "isposinf",
     # math
     "sum", "prod", "nansum", "nanprod", "cumsum", "cumprod", "nancumsum", "nancumprod", "diff", "ediff1d",
-    "gradient", "cross", "trapezoid", "around", "round", "fix", "angle", "real", "imag", "convolve", "clip",
-    "nan_to_num", "real_if_close", "interp", "sinc", "i0", "unwrap",
+    "gradient", "cross", "around", "round", "fix", "angle", "real", "imag", "convolve", "clip",
+    "nan_to_num", "interp", "sinc", "i0", "unwrap",
     "max", "amax", "min", "amin", "nanmax", "nanmin", "ptp", "percentile", "quantile", "median", "nanmedian",
     "average", "mean", "std", "var", "nanmean", "nanstd", "nanvar", "corrcoef", "correlate", "cov",
     "histogram", "histogram2d", "histogramdd", "bincount", "digitize",
