@@ -8,6 +8,10 @@ one against the actual edges), with explicit edges by binary search; the last
 bin is closed on the right and values outside the edges are dropped.
 bincount's length depends on the values (a data-dependent size in a trace,
 as in torch); nonzero_static's does not.
+
+On CUDA the histograms bin on the host (an explicit `to_host` round trip, see
+spec/tensors.md "CUDA"): their sequential, in-dtype accumulation is what makes
+edge values and float sums match torch's; bincount runs on the device.
 """
 import math
 
@@ -17,6 +21,7 @@ from .. import dtypes as dt
 from ._common import check, dtype_of, fake_like, torch_type_name
 from ._registry import FUNCTION_AND_METHOD, aten, register
 from .indexing import data_dependent_size
+from ..runtime.backends import to_host
 
 _FN = ("function",)
 
@@ -63,9 +68,8 @@ def _bincount_kernel(xp, self, weights=None, minlength=0):
     check(self.size == 0 or int(self.min()) >= 0, "bincount only supports 1-d non-negative integral inputs.")
     d = _bincount_dtype(weights)
     w = None if weights is None else weights.astype(np.float64)
-    counts = np.bincount(np.asarray(self, dtype=np.int64), weights=None if w is None else np.asarray(w),
-                         minlength=minlength)
-    return _host(xp, counts.astype(d.numpy_dtype))
+    counts = xp.bincount(self.astype(np.int64), weights=w, minlength=minlength)
+    return counts.astype(d.numpy_dtype)
 
 
 register("bincount(Tensor self, Tensor? weights=None, SymInt minlength=0) -> Tensor", meta=_bincount_meta,
@@ -128,7 +132,7 @@ def _histdd(x, edges, weight, density, linear, local_search, npd):
     flat = np.ravel_multi_index(tuple(p[keep] for p in pos), nbins) if len(nbins) else np.zeros(0, np.int64)
     # accumulated in the input's dtype, in order, as torch's kernel adds them
     hist = np.zeros(int(np.prod(nbins)), dtype=npd)
-    w = np.ones(1, dtype=npd) if weight is None else np.asarray(weight, dtype=npd).reshape(-1)[keep]
+    w = np.ones(1, dtype=npd) if weight is None else np.asarray(to_host(weight), dtype=npd).reshape(-1)[keep]
     np.add.at(hist, flat, w if weight is not None else w[0])
     hist = hist.reshape(nbins)
     if density:
@@ -140,7 +144,7 @@ def _histdd(x, edges, weight, density, linear, local_search, npd):
 
 
 def _as_rows(self, n_dims):
-    return np.asarray(self).reshape(-1, n_dims)
+    return to_host(self).reshape(-1, n_dims)
 
 
 # ---------------------------------------------------------------- histc --
@@ -232,7 +236,7 @@ def _hist_t_kernel(xp, self, bins, *, weight=None, density=False):
     _hist_checks(self, weight)
     _edges_check(self, [bins], 1)
     npd = self.dtype
-    edges = np.asarray(bins)
+    edges = to_host(bins)
     hist = _histdd(_as_rows(self, 1).astype(npd), [edges], weight, density, False, False, npd)
     return _host(xp, hist), bins.copy()
 
@@ -291,7 +295,7 @@ def _dd_kernel(xp, self, bins, range=None, weight=None, density=False):
     npd = self.dtype
     if bins and not isinstance(bins, int) and hasattr(bins[0], "shape"):
         _edges_check(self, bins, self.shape[-1])
-        edges = [np.asarray(b) for b in bins]
+        edges = [to_host(b) for b in bins]
         hist = _histdd(_as_rows(self, len(edges)).astype(npd), edges, weight, density, False, False, npd)
     else:
         _range_check(range, self.shape[-1])

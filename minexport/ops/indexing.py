@@ -17,7 +17,7 @@ from .._symbolic_marker import is_symbolic
 from .._trace_state import trace_state
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
-from ..runtime.backends import array_namespace, device_of_array, to_device
+from ..runtime.backends import array_namespace, device_of_array, to_device, ufunc_at
 
 _INDEX_DTYPES = (dt.int64, dt.int32, dt.bool, dt.uint8)
 
@@ -43,7 +43,7 @@ def _mask_count(mask):
         for s in mask.shape:
             numel = numel * s
         return data_dependent_size(numel, "boolean-mask indexing")
-    return int(np.count_nonzero(data))
+    return int(array_namespace(data).count_nonzero(data))
 
 
 def index_shape(shape, indices):
@@ -106,7 +106,7 @@ def _index_kernel(xp, self, indices):
         r = self[_np_index(xp, indices)]
     except IndexError as e:
         raise IndexError(str(e).replace("axis", "dimension")) from None
-    return r.copy() if hasattr(r, "base") and r.base is not None and np.may_share_memory(r, self) else r
+    return r.copy() if hasattr(r, "base") and r.base is not None and xp.may_share_memory(r, self) else r
 
 
 register("index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", meta=_index_meta, kernel=_index_kernel,
@@ -123,10 +123,7 @@ def _index_put_kernel(xp, self, indices, values, accumulate=False):
     idx = _np_index(xp, indices)
     vals = cast(xp, values, dtype_of(self))
     if accumulate:
-        if xp is np:
-            np.add.at(out, idx, vals)
-        else:
-            xp.add.at(out, idx, vals)
+        ufunc_at(xp, "add", out, idx, vals)
     else:
         out[idx] = vals
     return out
@@ -208,7 +205,7 @@ def _scatter_kernel(xp, self, dim, index, src, *, reduce=None):
         out[where] = vals
     else:
         check(reduce in _REDUCE, lambda: f"reduce argument must be either add or multiply, got {reduce}")
-        getattr(xp, _REDUCE[reduce]).at(out, where, vals)
+        ufunc_at(xp, _REDUCE[reduce], out, where, vals)
     return out
 
 
@@ -377,7 +374,7 @@ def _item_kernel(xp, self):
 
 def _nonzero_meta(self):
     if getattr(self, "_data", None) is not None:     # a real tensor: its count is known
-        rows = int(np.count_nonzero(self._data))
+        rows = int(array_namespace(self._data).count_nonzero(self._data))
     else:
         numel = 1
         for s in self.shape:
@@ -432,15 +429,14 @@ def _scatter_reduce_kernel(xp, self, dim, index, src, reduce, *, include_self=Tr
         count = xp.ones(self.shape, dtype=np.int64) if include_self else xp.zeros(self.shape, dtype=np.int64)
         if not include_self:
             out[where] = 0
-        xp.add.at(out, where, vals)
-        xp.add.at(count, where, 1)
+        ufunc_at(xp, "add", out, where, vals)
+        ufunc_at(xp, "add", count, where, 1)
         res = out / xp.maximum(count, 1)
         return res.astype(self.dtype) if self.dtype.kind == "f" else xp.floor_divide(out, xp.maximum(count, 1))
-    ufunc = getattr(xp, _SCATTER_REDUCE[reduce])
     if not include_self:
         first = {"sum": 0, "prod": 1, "amax": _lowest(self.dtype), "amin": _highest(self.dtype)}[reduce]
         out[where] = first
-    ufunc.at(out, where, vals)
+    ufunc_at(xp, _SCATTER_REDUCE[reduce], out, where, vals)
     return out
 
 
@@ -516,7 +512,8 @@ def _masked_select_meta(self, mask):
     check(dtype_of(mask) is dt.bool, "masked_select: expected BoolTensor for mask")
     shape = broadcast_shapes(tuple(self.shape), tuple(mask.shape), op="masked_select")
     if getattr(mask, "_data", None) is not None and getattr(self, "_data", None) is not None:
-        rows = int(np.count_nonzero(np.broadcast_to(mask._data, shape)))
+        xp = array_namespace(mask._data)
+        rows = int(xp.count_nonzero(xp.broadcast_to(mask._data, shape)))
     else:
         numel = 1
         for s in shape:
@@ -614,7 +611,7 @@ def _index_add_kernel(xp, self, dim, index, source, *, alpha=1):
     src = xp.moveaxis(source.reshape(1) if source.ndim == 0 else source, d, 0)
     if alpha != 1:
         src = cast(xp, src * alpha, dtype_of(self))
-    xp.add.at(moved, idx, src)
+    ufunc_at(xp, "add", moved, idx, src)
     return out
 
 
@@ -724,13 +721,13 @@ def _index_reduce_kernel(xp, self, dim, index, source, reduce, *, include_self=T
         first = {"prod": 1, "mean": 0, "amax": _lowest(self.dtype), "amin": _highest(self.dtype)}[reduce]
         moved[idx] = first
     if reduce != "mean":
-        getattr(xp, _INDEX_REDUCE[reduce]).at(moved, idx, src)
+        ufunc_at(xp, _INDEX_REDUCE[reduce], moved, idx, src)
         return out
     count = xp.zeros(moved.shape[0], dtype=np.int64)
-    xp.add.at(count, idx, 1)
+    ufunc_at(xp, "add", count, idx, 1)
     if include_self:
         count += 1
-    xp.add.at(moved, idx, src)
+    ufunc_at(xp, "add", moved, idx, src)
     count = xp.maximum(count, 1).reshape((-1,) + (1,) * (moved.ndim - 1))
     # integers divide with floor rounding, as torch does
     res = moved / count if self.dtype.kind == "f" else xp.floor_divide(moved, count)
@@ -803,7 +800,7 @@ def _put_kernel(xp, self, index, source, accumulate=False):
     flat = out.reshape(-1)
     idx = _flat_index(xp, index, self.size)
     if accumulate:
-        xp.add.at(flat, idx, source.reshape(-1))
+        ufunc_at(xp, "add", flat, idx, source.reshape(-1))
     else:
         flat[idx] = source.reshape(-1)
     return flat.reshape(self.shape)

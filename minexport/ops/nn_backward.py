@@ -17,6 +17,7 @@ from .. import dtypes as dt
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import aten, register
 from .nn_ops import _conv_array, _pair, _windows
+from ..runtime.backends import ufunc_at
 
 
 def _prod(values):
@@ -278,7 +279,7 @@ def _embedding_backward_kernel(xp, grad_output, indices, num_weights, padding_id
         counts = xp.bincount(idx, minlength=num_weights)
         g = g / counts[idx][:, None]
     out = xp.zeros((num_weights, D), dtype=np.float64 if g.dtype.kind == "f" else g.dtype)
-    xp.add.at(out, idx, g)
+    ufunc_at(xp, "add", out, idx, g)
     return out_array(xp, out, dtype_of(grad_output))
 
 
@@ -359,18 +360,18 @@ def _embedding_bag_kernel(xp, weight, indices, offsets, scale_grad_by_freq=False
     if mode == 2:
         out = xp.full((nb, D), -np.inf if weight.dtype.kind == "f" else np.iinfo(weight.dtype).min,
                       dtype=weight.dtype)
-        xp.maximum.at(out, bag[valid], rows[valid])
+        ufunc_at(xp, "maximum", out, bag[valid], rows[valid])
         out[counts == 0] = 0
         # the index (into weight) of each bag's maximum: the first position holding it
         hit = (rows == out[bag]) & valid[:, None]
         pos = xp.where(hit, xp.arange(idx.size)[:, None], idx.size)
         first = xp.full((nb, D), idx.size, dtype=np.int64)
-        xp.minimum.at(first, bag, pos)
+        ufunc_at(xp, "minimum", first, bag, pos)
         max_indices = xp.where(first < idx.size, idx[xp.minimum(first, max(idx.size - 1, 0))], 0) \
             if idx.size else xp.zeros((nb, D), dtype=np.int64)
     else:
         out = xp.zeros((nb, D), dtype=np.float64 if weight.dtype.kind == "f" else weight.dtype)
-        xp.add.at(out, bag[valid], rows[valid])
+        ufunc_at(xp, "add", out, bag[valid], rows[valid])
         if mode == 1:
             out = out / xp.maximum(counts, 1)[:, None]
         max_indices = counts.copy() if mode == 1 else xp.zeros(nb, dtype=np.int64)

@@ -228,7 +228,7 @@ def _gradient_kernel(xp, self, *, spacing=None, dim=None, edge_order=1):
         res = res if res.is_floating_point else dt.get_default_dtype()
         a = self.astype(res.numpy_dtype)
         h = h.astype(res.numpy_dtype) if hasattr(h, "shape") else float(h)
-        outs.append(out_array(xp, np.gradient(a, h, axis=d, edge_order=edge_order), res))
+        outs.append(out_array(xp, xp.gradient(a, h, axis=d, edge_order=edge_order), res))
     return outs
 
 
@@ -436,18 +436,18 @@ def _cov_values(xp, self, correction, fweights, aweights):
     d = _cov_check(self, fweights, aweights)
     npd = d.numpy_dtype
     # computed in the result dtype, in torch's order: a small norm factor amplifies rounding alike
-    x = np.asarray(self, dtype=npd).reshape(self.shape[0] if self.ndim == 2 else 1, -1)
+    x = xp.asarray(self, dtype=npd).reshape(self.shape[0] if self.ndim == 2 else 1, -1)
     for w_in, what in ((fweights, "fweights"), (aweights, "aweights")):
         if w_in is not None:
-            check(bool(np.all(np.asarray(w_in) >= 0)), f"cov(): {what} cannot be negative")
-    w = None if fweights is None else np.asarray(fweights).reshape(-1).astype(npd)
-    a = None if aweights is None else np.asarray(aweights).reshape(-1).astype(npd)
+            check(bool(xp.all(w_in >= 0)), f"cov(): {what} cannot be negative")
+    w = None if fweights is None else fweights.reshape(-1).astype(npd)
+    a = None if aweights is None else aweights.reshape(-1).astype(npd)
     if a is not None:
         w = a if w is None else w * a
     n_obs = x.shape[1]
     with np.errstate(divide="ignore", invalid="ignore"):
         if w is None:
-            avg = x.sum(axis=1) / npd.type(n_obs) if n_obs else np.full(x.shape[0], np.nan, dtype=npd)
+            avg = x.sum(axis=1) / npd.type(n_obs) if n_obs else xp.full(x.shape[0], np.nan, dtype=npd)
             factor = npd.type(n_obs - correction)
         else:
             w_sum = w.sum(dtype=npd)
@@ -466,7 +466,7 @@ def _cov_values(xp, self, correction, fweights, aweights):
 
 def _cov_kernel(xp, self, *, correction=1, fweights=None, aweights=None):
     c, d = _cov_values(xp, self, correction, fweights, aweights)
-    return out_array(xp, c if xp is np else xp.asarray(c), d)
+    return out_array(xp, c, d)
 
 
 def _corrcoef_meta(self):
@@ -479,9 +479,9 @@ def _corrcoef_kernel(xp, self):
         if c.ndim == 0:
             r = c / c
         else:
-            std = np.sqrt(np.diagonal(c))
-            r = np.clip(c / std[:, None] / std[None, :], -1, 1)
-    return out_array(xp, r if xp is np else xp.asarray(r), d)
+            std = xp.sqrt(xp.diagonal(c))
+            r = xp.clip(c / std[:, None] / std[None, :], -1, 1)
+    return out_array(xp, r, d)
 
 
 register("cov(Tensor self, *, int correction=1, Tensor? fweights=None, Tensor? aweights=None) -> Tensor",

@@ -14,6 +14,7 @@ from .. import dtypes as dt
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import aten, register
 from .nn_ops import _pair, _windows, conv_out_size
+from ..runtime.backends import ufunc_at
 
 
 # ------------------------------------------------------------ parameters --
@@ -138,7 +139,7 @@ def _scatter_to_input(xp, values, indices, shape, n):
     v = values.reshape(planes, -1)
     idx = indices.reshape(planes, -1) + (xp.arange(planes) * plane)[:, None]
     out = xp.zeros(planes * plane, dtype=np.float64 if values.dtype.kind == "f" else values.dtype)
-    xp.add.at(out, idx.reshape(-1), v.reshape(-1))
+    ufunc_at(xp, "add", out, idx.reshape(-1), v.reshape(-1))
     return out_array(xp, out.reshape(shape), dtype_of(values))
 
 

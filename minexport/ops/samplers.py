@@ -292,21 +292,21 @@ def _multinomial_meta(self, num_samples, replacement=False, *, generator=None):
 
 def _multinomial_kernel(xp, self, num_samples, replacement=False, *, generator=None):
     out_shape = _multinomial_check(self.shape, dtype_of(self), num_samples, replacement)
-    p = np.asarray(self, dtype=np.float64).reshape(-1, self.shape[-1])
-    check(bool(np.all(np.isfinite(p) & (p >= 0))), "probability tensor contains either `inf`, `nan` or element < 0")
+    p = xp.asarray(self, dtype=np.float64).reshape(-1, self.shape[-1])
+    check(bool(xp.all(xp.isfinite(p) & (p >= 0))), "probability tensor contains either `inf`, `nan` or element < 0")
     total = p.sum(axis=1, keepdims=True)
-    check(bool(np.all(total > 0)), "invalid multinomial distribution (sum of probabilities <= 0)")
+    check(bool(xp.all(total > 0)), "invalid multinomial distribution (sum of probabilities <= 0)")
     rng = _random.generator()
     if replacement:
         # inverse CDF: the number of cumulative sums at or below a uniform draw is the category
-        cdf = np.cumsum(p / total, axis=1)
-        u = rng.random((p.shape[0], num_samples, 1))
-        picks = np.minimum((cdf[:, None, :] <= u).sum(axis=2), p.shape[1] - 1)
+        cdf = xp.cumsum(p / total, axis=1)
+        u = _host(xp, rng.random((p.shape[0], num_samples, 1)))
+        picks = xp.minimum((cdf[:, None, :] <= u).sum(axis=2), p.shape[1] - 1)
     else:
         # without replacement: the n largest p / Exp(1) keys (zero-probability categories come last)
-        keys = p / rng.exponential(1.0, p.shape)
-        picks = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
-    return _host(xp, picks.reshape(out_shape).astype(np.int64))
+        keys = p / _host(xp, rng.exponential(1.0, p.shape))
+        picks = xp.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    return picks.reshape(out_shape).astype(np.int64)
 
 
 register("multinomial(Tensor self, SymInt num_samples, bool replacement=False, *, Generator? generator=None) "

@@ -7,6 +7,7 @@ from .. import dtypes as dt
 from ._common import check, dtype_of, fake_like, out_array, torch_type_name, wrap_dim
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, register
+from ..runtime.backends import ufunc_accumulate
 from .reductions import sum_like
 
 
@@ -35,7 +36,7 @@ for _name, _fn, _core in (("cumsum", lambda xp, a, d: xp.cumsum(a, axis=d, dtype
 
 
 # ------------------------------------------------------- cummax, cummin --
-def _running(name, accumulate):
+def _running(name, ufunc):
     """cummax / cummin: the running extreme, NaN sticking once seen, and where it was last reached."""
     def meta(self, dim):
         wrap_dim(dim, len(self.shape))
@@ -45,7 +46,7 @@ def _running(name, accumulate):
         d = wrap_dim(dim, self.ndim)
         if self.ndim == 0:
             return self.copy(), xp.zeros((), dtype=np.int64)
-        vals = accumulate(self, axis=d)   # np.maximum/minimum propagate NaN
+        vals = ufunc_accumulate(xp, ufunc, self, d)   # maximum/minimum propagate NaN
         # position j "reaches" the running extreme when it equals it (ties: the later one wins, as
         # torch's >= / <=) or is a NaN (a later NaN takes over the index); each output takes the
         # last reaching position so far
@@ -55,15 +56,15 @@ def _running(name, accumulate):
         shape = [1] * self.ndim
         shape[d] = self.shape[d]
         pos = xp.arange(self.shape[d]).reshape(shape)
-        idx = xp.maximum.accumulate(xp.where(reach, pos, 0), axis=d)
+        idx = ufunc_accumulate(xp, "maximum", xp.where(reach, pos, 0), d)
         return vals, idx.astype(np.int64)
 
     register(f"{name}(Tensor self, int dim) -> (Tensor values, Tensor indices)", meta=meta, kernel=kernel,
              variants=FUNCTION_AND_METHOD)
 
 
-_running("cummax", lambda a, axis: np.maximum.accumulate(a, axis=axis))
-_running("cummin", lambda a, axis: np.minimum.accumulate(a, axis=axis))
+_running("cummax", "maximum")
+_running("cummin", "minimum")
 
 
 # --------------------------------------------------------- logcumsumexp --
@@ -86,7 +87,7 @@ def _logcumsumexp_kernel(xp, self, dim):
     # log(exp(a) + exp(b)) pairwise, stable for -inf and large values; float16 runs in float32
     a = self.astype(np.float32) if self.dtype == np.float16 else self
     with np.errstate(invalid="ignore"):
-        return out_array(xp, xp.logaddexp.accumulate(a, axis=d), out)
+        return out_array(xp, ufunc_accumulate(xp, "logaddexp", a, d), out)
 
 
 register("logcumsumexp(Tensor self, int dim) -> Tensor", meta=_logcumsumexp_meta, kernel=_logcumsumexp_kernel,

@@ -13,6 +13,7 @@ import numpy as np
 
 from ._common import check, dtype_of, make_fake, torch_type_name
 from ._registry import register
+from ..runtime.backends import ufunc_at
 
 # reduce name -> (NumPy ufunc scattering a value in, its identity: an empty segment's value without `initial`)
 _REDUCTIONS = {
@@ -83,7 +84,7 @@ def _kernel(xp, data, reduce, *, lengths=None, indices=None, offsets=None, axis=
     work = np.float64 if data.dtype == np.float64 else np.float32     # half types accumulate in float
     # `initial` joins every segment as its first value
     out = xp.full((rows, segments) + post, identity if initial is None else float(initial), dtype=work)
-    getattr(xp, ufunc).at(out, (row_idx, seg_idx), flat[row_idx, elem_idx].astype(work))
+    ufunc_at(xp, ufunc, out, (row_idx, seg_idx), flat[row_idx, elem_idx].astype(work))
     if reduce == "mean":
         counts = xp.diff(offs, axis=1).astype(work).reshape((rows, segments) + (1,) * len(post))
         with np.errstate(all="ignore"):

@@ -1372,7 +1372,8 @@ def _diagonal_meta(self, offset=0, dim1=0, dim2=1):
 def _diagonal_kernel(xp, a, offset=0, dim1=0, dim2=1):
     shape, st, step = _diagonal_geometry(a.shape, _elements(a), offset, dim1, dim2)
     if step:
-        a = a.reshape(-1, order="A")[step:] if a.flags.forc else _shifted(a, step)
+        a = a.reshape(-1, order="A")[step:] if a.flags.c_contiguous or a.flags.f_contiguous \
+            else _shifted(a, step)
     return _strided_array(xp, a, shape, st)
 
 

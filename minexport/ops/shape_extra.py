@@ -671,7 +671,7 @@ def _repeat_interleave_meta(repeats, *, output_size=None):
         return fake_like((output_size,), dtype_of(repeats), repeats)
     data = getattr(repeats, "_data", None)
     if data is not None:
-        return fake_like((int(np.asarray(data).sum()),), dtype_of(repeats), repeats)
+        return fake_like((int(data.sum()),), dtype_of(repeats), repeats)
     from .indexing import data_dependent_size
     return fake_like((data_dependent_size(None, "repeat_interleave"),), dtype_of(repeats), repeats)
 
@@ -747,7 +747,7 @@ def _repeat_tensor_meta(self, repeats, dim=None, *, output_size=None):
     if output_size is not None:
         shape[d] = output_size
     elif data is not None:
-        r = np.asarray(data).reshape(-1)
+        r = data.reshape(-1)
         shape[d] = shape[d] * int(r[0]) if n == 1 else int(r.sum())
     else:
         from .indexing import data_dependent_size

@@ -18,6 +18,7 @@ from . import _std_algorithms as std
 from ._common import check, fake_like, out_array, promote, torch_type_name, wrap_dim
 from ._registry import FUNCTION_AND_METHOD, aten, register
 from .reductions import reduced_shape
+from ..runtime.backends import ufunc_accumulate
 
 
 # ------------------------------------------------------------- helpers --
@@ -331,9 +332,9 @@ def _mode_kernel(xp, self, dim=-1, keepdim=False):
     pos = xp.arange(n)
     differs = s[..., 1:] != s[..., :-1]
     edge = xp.ones(s.shape[:-1] + (1,), dtype=bool)
-    starts = xp.maximum.accumulate(xp.where(xp.concatenate([edge, differs], -1), pos, 0), axis=-1)
-    ends = xp.flip(xp.minimum.accumulate(xp.flip(xp.where(xp.concatenate([differs, edge], -1), pos, n - 1), -1),
-                                         axis=-1), -1)
+    starts = ufunc_accumulate(xp, "maximum", xp.where(xp.concatenate([edge, differs], -1), pos, 0), -1)
+    ends = xp.flip(ufunc_accumulate(xp, "minimum", xp.flip(xp.where(xp.concatenate([differs, edge], -1), pos, n - 1),
+                                                           -1), -1), -1)
     # the longest run, the smallest value among equally long ones; its index is its value's last
     # occurrence in the input (the run's last element, the order being stable)
     best = xp.argmax(ends - starts, axis=-1)[..., None]

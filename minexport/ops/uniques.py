@@ -9,6 +9,7 @@ from .. import dtypes as dt
 from ._common import check, fake_like, wrap_dim
 from ._registry import FUNCTION_AND_METHOD, register
 from .indexing import data_dependent_size
+from ..runtime.backends import array_namespace
 
 
 def _numel(shape):
@@ -35,13 +36,13 @@ def _flat_runs(xp, a):
 
 def _unique2_kernel(xp, self, sorted=True, return_inverse=False, return_counts=False):
     # always sorted, as torch's CPU kernel; NaNs are each distinct
-    vals, inv, counts = np.unique(self.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
-    return (vals, inv.reshape(self.shape).astype(np.int64) if return_inverse else np.zeros(0, np.int64),
-            counts.astype(np.int64) if return_counts else np.zeros(0, np.int64))
+    vals, inv, counts = xp.unique(self.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+    return (vals, inv.reshape(self.shape).astype(np.int64) if return_inverse else xp.zeros(0, np.int64),
+            counts.astype(np.int64) if return_counts else xp.zeros(0, np.int64))
 
 
 def _unique2_meta(self, sorted=True, return_inverse=False, return_counts=False):
-    u = _distinct(self, lambda a: _unique2_kernel(np, a)[0].shape[0], _numel(self.shape), "unique")
+    u = _distinct(self, lambda a: _unique2_kernel(array_namespace(a), a)[0].shape[0], _numel(self.shape), "unique")
     return (fake_like((u,), self.dtype, self), fake_like(self.shape if return_inverse else (0,), dt.int64, self),
             fake_like((u,) if return_counts else (0,), dt.int64, self))
 
@@ -60,13 +61,13 @@ def _slice_dim(shape, dim):
 def _unique_dim_kernel(xp, self, dim, sorted=True, return_inverse=False, return_counts=False):
     # inverse and counts come back whatever the flags say, as torch's
     d = _slice_dim(self.shape, dim)
-    vals, inv, counts = np.unique(self, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
+    vals, inv, counts = xp.unique(self, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
     return vals, inv.reshape(-1).astype(np.int64), counts.astype(np.int64)
 
 
 def _unique_dim_meta(self, dim, sorted=True, return_inverse=False, return_counts=False):
     d = _slice_dim(self.shape, dim)
-    u = _distinct(self, lambda a: _unique_dim_kernel(np, a, d)[2].shape[0], self.shape[d], "unique")
+    u = _distinct(self, lambda a: _unique_dim_kernel(array_namespace(a), a, d)[2].shape[0], self.shape[d], "unique")
     shape = list(self.shape)
     shape[d] = u
     return (fake_like(tuple(shape), self.dtype, self), fake_like((self.shape[d],), dt.int64, self),
@@ -94,13 +95,13 @@ def _unique_consecutive_kernel(xp, self, return_inverse=False, return_counts=Fal
 
 def _unique_consecutive_meta(self, return_inverse=False, return_counts=False, dim=None):
     if dim is None:
-        u = _distinct(self, lambda a: _unique_consecutive_kernel(np, a)[0].shape[0], _numel(self.shape),
+        u = _distinct(self, lambda a: _unique_consecutive_kernel(array_namespace(a), a)[0].shape[0], _numel(self.shape),
                       "unique_consecutive")
         return (fake_like((u,), self.dtype, self),
                 fake_like(self.shape if return_inverse else (0,), dt.int64, self),
                 fake_like((u,) if return_counts else (0,), dt.int64, self))
     d = _slice_dim(self.shape, dim)
-    u = _distinct(self, lambda a: _unique_consecutive_kernel(np, a, dim=d)[2].shape[0], self.shape[d],
+    u = _distinct(self, lambda a: _unique_consecutive_kernel(array_namespace(a), a, dim=d)[2].shape[0], self.shape[d],
                   "unique_consecutive")
     shape = list(self.shape)
     shape[d] = u

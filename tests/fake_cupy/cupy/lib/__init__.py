@@ -1,0 +1,2 @@
+"""`cupy.lib` of the double."""
+from . import stride_tricks

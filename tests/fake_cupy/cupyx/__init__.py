@@ -1,0 +1,1 @@
+"""`cupyx` of the double (only `cupyx.scipy.special`)."""
