@@ -610,6 +610,9 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     gm_where = root / "graph_module"
     _check_targets(gm_json["graph"], gm_where / "graph")
     symbols = Symbols(limits)
+    ranges = model["range_constraints"]
+    # ranges first: reading a size (a nonzero's u0 laid out contiguously) may need its symbol's range
+    range_constraints = symbols.set_ranges(ranges) if ranges else {}
     reader = _GraphReader(gm_json["graph"], symbols, gm_where / "graph")
     specs_where = gm_where / "signature" / "input_specs"
     input_specs = [_input_spec(s, specs_where / i) for i, s in enumerate(gm_json["signature"]["input_specs"])]
@@ -619,20 +622,15 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     output_specs = [_output_spec(s, reader, specs_where / i)
                     for i, s in enumerate(gm_json["signature"]["output_specs"])]
     call_graph = _module_call_graph(gm_json["module_call_graph"], gm_where / "module_call_graph")
-    ranges = model["range_constraints"]
-    if ranges and symbols.env is None:
+    if ranges and not symbols.used:
         raise SerializationError("range_constraints names symbols that no size or value in the graph uses")
     if symbols.env is not None:
-        symbols.set_ranges(ranges)
         _name_sources(symbols.env, reader.graph)
     dialect = model["verifiers"][0] if model["verifiers"] else "TRAINING"
     if dialect not in ("TRAINING", "ATEN"):
         raise (root / "verifiers").error(f"unknown dialect {dialect!r}")
     signature = ExportGraphSignature(input_specs, output_specs)
     gm = GraphModule(reader.subgraphs, reader.graph)
-    range_constraints = {}
-    if symbols.env is not None:
-        range_constraints = {symbols.symbol(name): symbols.env.var_to_range[symbols.symbol(name)] for name in ranges}
     try:
         ep = ExportedProgram(gm, reader.graph, signature, state_dict, range_constraints, call_graph, None, constants,
                              dialect=dialect, preserved_ops=_kept_decomposable(gm) if dialect == "ATEN" else (),
