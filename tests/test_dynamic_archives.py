@@ -5,16 +5,29 @@ The programs (tests/dynamic_archive_programs.py) cover every symbolic form torch
 derived range keys (`2*s77`, `s17 + 1`, `2*s77 + 1`), FloorDiv, Mod, PythonMod, IntTrueDiv, Pow,
 Max/Min (avg_pool's ceil mode, sym_max/sym_min), CeilToInt, TruncToInt, ToFloat, Float and unbacked u0
 with its runtime asserts.  torch's archives are written at test time (torch is needed to write them;
-loading them in minexport never imports it).
+loading them in minexport never imports it).  The readers and the guards_code writer are also tested on
+their own, without torch.
 """
+import json
+import zipfile
+
 import numpy as np
 import pytest
+import sympy
 
 import minexport as me
 from dynamic_archive_programs import ARRAYS, programs
-from minexport.export import load, save
+from minexport.export import Dim, load, save
+from minexport.serde.errors import SerializationError
+from minexport.serde.limits import DEFAULT_LIMITS
+from minexport.serde.range_keys import parse_range_key
+from minexport.serde.sym_expr import parse_expr
 
-torch = pytest.importorskip("torch")
+try:
+    import torch
+except ImportError:
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="torch writes (and runs) the other side of each archive")
 
 NAMES = list(ARRAYS)
 
@@ -97,6 +110,7 @@ def _me_args(name):
             for arrays in ARRAYS[name]]
 
 
+@needs_torch
 @pytest.mark.parametrize("name", _params(TORCH_TO_MINEXPORT_XFAIL))
 def test_torch_archive_loads_and_runs_at_new_sizes(name, torch_archives):
     entry = torch_archives[name]
@@ -110,6 +124,7 @@ def test_torch_archive_loads_and_runs_at_new_sizes(name, torch_archives):
         _same_outputs(name, _run_or_refuse(ep.module(), args), want)
 
 
+@needs_torch
 @pytest.mark.parametrize("name", _params(MINEXPORT_TO_TORCH_XFAIL))
 def test_minexport_archive_loads_and_runs_in_torch(name, tmp_path, torch_archives):
     [(_, module, args, spec, others)] = [p for p in programs(me) if p[0] == name]
@@ -125,3 +140,119 @@ def test_minexport_archive_loads_and_runs_in_torch(name, tmp_path, torch_archive
         assert i or want is not None
         t_args = [torch.from_numpy(a.numpy().copy()) for a in args]
         _same_outputs(name, _run_or_refuse(tep.module(), t_args), want)
+
+
+# ------------------------------------------------------------------ the readers, without torch --
+_SYMS = {}
+
+
+def _symbol(name):
+    """Symbols as symbols.py makes them: sizes positive integers, unbacked integers."""
+    if name not in _SYMS:
+        _SYMS[name] = sympy.Symbol(name, integer=True, positive=True) if name[0] == "s" else \
+            sympy.Symbol(name, integer=True)
+    return _SYMS[name]
+
+
+def _s(name):
+    return f"Symbol('{name}', positive=True, integer=True)"
+
+
+# (srepr as torch writes it, what it means for an int s0 / u0)
+_FUNCTIONS = [
+    (f"FloorDiv({_s('s0')}, Integer(3))", lambda s, u: s // 3),
+    (f"CeilToInt(IntTrueDiv({_s('s0')}, Integer(3)))", lambda s, u: -(-s // 3)),
+    (f"FloorToInt(IntTrueDiv({_s('s0')}, Integer(4)))", lambda s, u: s // 4),
+    (f"TruncToInt(Mul(Float('1.5', precision=53), ToFloat({_s('s0')})))", lambda s, u: int(1.5 * s)),
+    ("TruncToInt(IntTrueDiv(Symbol('u0', integer=True), Integer(3)))", lambda s, u: int(u / 3)),
+    (f"PythonMod(Add({_s('s0')}, Integer(-7)), Integer(4))", lambda s, u: (s - 7) % 4),
+    (f"Mod({_s('s0')}, Integer(3))", lambda s, u: s % 3),
+    (f"PowByNatural({_s('s0')}, Integer(2))", lambda s, u: s ** 2),
+    (f"CleanDiv(Mul(Integer(4), {_s('s0')}), Integer(2))", lambda s, u: 2 * s),
+    (f"CeilDiv({_s('s0')}, Integer(5))", lambda s, u: -(-s // 5)),
+    (f"Max(Integer(1), FloorDiv({_s('s0')}, Integer(2)))", lambda s, u: max(1, s // 2)),
+    (f"Min({_s('s0')}, Mul(Integer(2), Symbol('u0', integer=True)))", lambda s, u: min(s, 2 * u)),
+    (f"Identity({_s('s0')})", lambda s, u: s),
+]
+
+
+@pytest.mark.parametrize("text, meaning", _FUNCTIONS, ids=[t.split("(")[0] for t, _ in _FUNCTIONS])
+def test_torch_size_functions_read_as_what_they_compute(text, meaning):
+    expr = parse_expr(text, _symbol)
+    for s in (2, 3, 7, 8, 30):
+        for u in (-7, -1, 0, 5):
+            got = expr.xreplace({_symbol("s0"): s, _symbol("u0"): u})
+            assert got == meaning(s, u), (text, s, u, got)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("PowByNatural(Integer(10), Integer(100000))", "exponent"),
+    (f"PythonMod({_s('s0')}, Integer(0))", "division by zero"),
+    (f"CeilDiv({_s('s0')}, Integer(0))", "division by zero"),
+    (f"TruncToInt({_s('s0')}, Integer(1))", "takes 1 arguments"),
+    ("CeilToInt(GreaterThan(Integer(1), Integer(0)))", "of a truth value"),
+    ("RoundDecimal(Integer(1), Integer(2))", "does not read"),
+])
+def test_torch_size_functions_stay_bounded(text, rule):
+    with pytest.raises(SerializationError, match=rule):
+        parse_expr(text, _symbol)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("s77", "s77"), ("2*s77", "2*s77"), ("s17 + 1", "s17 + 1"), ("2*s77 + 1", "2*s77 + 1"),
+    ("s3 - 1", "s3 - 1"), ("-s3 + 10", "10 - s3"), ("u0 + 2", "u0 + 2"),
+])
+def test_range_keys_read_as_torch_prints_them(text, expected):
+    assert str(parse_range_key(text, _symbol, DEFAULT_LIMITS)) == expected
+
+
+@pytest.mark.parametrize("text", ["", "s0 +", "s0*s1", "2**s0", "__import__('os')", "s0 // 2", "(s0 + 1)",
+                                  "3*", "9" * 100 + "*s0", "x0 + 1", "s0 + + 1"])
+def test_range_keys_outside_the_grammar_are_refused(text):
+    with pytest.raises(SerializationError, match="range_constraints key"):
+        parse_range_key(text, _symbol, DEFAULT_LIMITS)
+
+
+class _ModSize(me.nn.Module):
+    def forward(self, x):
+        return me.zeros(x.shape[0] % 3 + 1) + 1
+
+
+def _model_json(path):
+    with zipfile.ZipFile(path) as z:
+        [name] = [n for n in z.namelist() if n.endswith("models/model.json")]
+        return json.loads(z.read(name))
+
+
+def test_guards_code_is_python_over_torch_sources(tmp_path):
+    """The relation a Mod-sized program holds is written as torch writes guards: Python over L['x'], and
+    it computes what minexport's own call-time check does at every size."""
+    ep = me.export.export(_ModSize(), (me.randn(4),), dynamic_shapes=({0: Dim.AUTO},))
+    save(ep, tmp_path / "m.pt2")
+    [code] = _model_json(tmp_path / "m.pt2")["guards_code"]
+    assert code == "(L['x'].size()[0] % 3 + 1 != 1)"
+    run = ep.module()
+    for n in range(2, 12):
+        holds = eval(code, {"L": {"x": me.randn(n)}})       # the text this test just wrote
+        try:
+            run(me.randn(n))
+            accepted = True
+        except AssertionError:
+            accepted = False
+        assert holds == accepted, n
+    back = load(tmp_path / "m.pt2")                         # and minexport reads its own archive back
+    with pytest.raises(AssertionError, match="Guard failed"):
+        back.module()(me.randn(9))
+
+
+def test_guards_code_divides_exactly():
+    """floor and ceiling of a ratio of integers become // (exact for any size), not float division."""
+    from minexport.serde.guards_code import _printer
+    s = sympy.Symbol("L['x'].size()[0]", integer=True, positive=True)
+    printer = _printer()
+    floor_text = printer.doprint(sympy.floor((s + 1) / 2))
+    ceil_text = printer.doprint(sympy.ceiling(s / 3))
+    for n in (2, 3, 10**18 + 1, 2**62 + 3):
+        env = {"L": {"x": type("T", (), {"size": lambda self, n=n: [n]})()}}
+        assert eval(floor_text, env) == (n + 1) // 2
+        assert eval(ceil_text, env) == -(-n // 3)
