@@ -9,6 +9,7 @@ loading them in minexport never imports it).  The readers and the guards_code wr
 their own, without torch.
 """
 import json
+import pathlib
 import zipfile
 
 import numpy as np
@@ -140,6 +141,26 @@ def test_minexport_archive_loads_and_runs_in_torch(name, tmp_path, torch_archive
         assert i or want is not None
         t_args = [torch.from_numpy(a.numpy().copy()) for a in args]
         _same_outputs(name, _run_or_refuse(tep.module(), t_args), want)
+
+
+# ------------------------------------------------------------------ committed fixtures, without torch --
+FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
+DYN_FIXTURES = ["affine", "plus_one", "arange_step", "mod", "python_mod", "nonzero"]   # tests/make_dynamic_fixtures.py
+
+
+@pytest.mark.parametrize("name", DYN_FIXTURES)
+def test_committed_torch_archive_runs_at_new_sizes_without_torch(name):
+    ep = load(FIXTURES / f"dyn_{name}.pt2")
+    with np.load(FIXTURES / f"dyn_{name}.npz") as data:
+        assert [f"{k}: {v}" for k, v in ep.range_constraints.items()] == list(data["ranges"])
+        run = ep.module()
+        for i in range(len(ARRAYS[name])):
+            inputs = [data[k] for k in sorted((k for k in data.files if k.startswith(f"in_{i}_")),
+                                              key=lambda k: int(k.rsplit("_", 1)[1]))]
+            args = [me.tensor(a) if a.ndim == 0 else me.from_numpy(a.copy()) for a in inputs]
+            want = None if f"refused_{i}" in data.files else \
+                [data[f"out_{i}_{j}"] for j in range(sum(k.startswith(f"out_{i}_") for k in data.files))]
+            _same_outputs(name, _run_or_refuse(run, args), want)
 
 
 # ------------------------------------------------------------------ the readers, without torch --
