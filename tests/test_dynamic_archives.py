@@ -163,6 +163,29 @@ def test_committed_torch_archive_runs_at_new_sizes_without_torch(name):
             _same_outputs(name, _run_or_refuse(run, args), want)
 
 
+def _rewritten(src, dst, old, new):
+    """A copy of archive src with `old` replaced by `new` in its model.json."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith("models/model.json"):
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode())
+            zout.writestr(info, data)
+    return dst
+
+
+def test_a_size_recorded_differently_but_equal_loads_and_a_wrong_one_is_refused(tmp_path):
+    """torch records arange(0, s, 2)'s length as FloorDiv(s + 1, 2), minexport's meta as -floor(-s/2): equal
+    at every size, so the archive loads; FloorDiv(s, 2) differs at odd sizes, so it is refused."""
+    right = "FloorDiv(Add(Symbol('s77', positive=True, integer=True), Integer(1)), Integer(2))"
+    wrong = "FloorDiv(Symbol('s77', positive=True, integer=True), Integer(2))"
+    load(FIXTURES / "dyn_arange_step.pt2")
+    path = _rewritten(FIXTURES / "dyn_arange_step.pt2", tmp_path / "wrong.pt2", right, wrong)
+    with pytest.raises(SerializationError, match="meta functions reproduce node values"):
+        load(path)
+
+
 # ------------------------------------------------------------------ the readers, without torch --
 _SYMS = {}
 
