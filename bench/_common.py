@@ -41,6 +41,22 @@ def best_time(fn, repeat, number=1):
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
+def best_cpu_time(fn, repeat):
+    """Best CPU seconds of this process over `repeat` calls of fn, after one warm-up call.
+
+    For a ratio of two single-threaded timings on a shared machine: CPU time
+    leaves out the time other processes held the core, which wall time
+    charges to whichever run they happened to interrupt.
+    """
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t)
+    return best
+
+
 def optional_torch():
     """torch (single-threaded, for a fair comparison) or None, saying so."""
     try:

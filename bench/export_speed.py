@@ -5,7 +5,8 @@
 Models: an 8-layer and a 64-layer MLP (Linear+ReLU, width 64) and a stack of
 12 attention blocks (TransformerEncoderLayer, d_model 64, 4 heads).  Times
 are the median of warm runs.  Goals: export at least 20x faster than torch;
-the 64-layer MLP with a dynamic batch at most 3x its static export and at
+the 64-layer MLP with a dynamic batch at most 1.5x its static export (best CPU
+time of interleaved rounds, so other load on the machine does not skew it) and at
 least 20x faster than torch with the same spec; the interpreter within 1.3x
 of NumPy on the MLP with batch 256.
 """
@@ -17,7 +18,7 @@ import minexport as me
 import minexport.nn as mnn
 from minexport.export import Dim, export
 
-from ._common import median_time, optional_torch
+from ._common import best_cpu_time, median_time, optional_torch
 
 
 def mlp(nn, depth, width=64):
@@ -55,16 +56,20 @@ def bench_dynamic_export(repeat, torch):
     model = mlp(mnn, 64).eval()
     x = me.randn(32, 64)
     spec = {"input": {0: Dim("batch", max=1024)}}
-    t_static = median_time(lambda: export(model, (x,)), repeat)
-    t_dyn = median_time(lambda: export(model, (x,), dynamic_shapes=spec), repeat)
+    # best CPU time of interleaved rounds: the ratio is what matters, and other load on the machine
+    # would land on whichever run it interrupts
+    t_static = t_dyn = float("inf")
+    for _ in range(max(2, repeat)):
+        t_static = min(t_static, best_cpu_time(lambda: export(model, (x,)), 3))
+        t_dyn = min(t_dyn, best_cpu_time(lambda: export(model, (x,), dynamic_shapes=spec), 3))
     t_torch = float("nan")
     if torch is not None:
         tmodel = mlp(torch.nn, 64).eval()
         tspec = {"input": {0: torch.export.Dim("batch", max=1024)}}
         tx = torch.randn(32, 64)
-        t_torch = median_time(lambda: torch.export.export(tmodel, (tx,), dynamic_shapes=tspec), max(1, repeat // 2))
+        t_torch = best_cpu_time(lambda: torch.export.export(tmodel, (tx,), dynamic_shapes=tspec), max(1, repeat // 2))
     print(f"mlp64, dynamic batch: {t_dyn * 1e3:.2f} ms; static {t_static * 1e3:.2f} ms "
-          f"-> {t_dyn / t_static:.2f}x (goal: at most 3x); torch {t_torch * 1e3:.1f} ms "
+          f"-> {t_dyn / t_static:.2f}x (goal: at most 1.5x); torch {t_torch * 1e3:.1f} ms "
           f"-> {t_torch / t_dyn:.1f}x faster (goal: at least 20x)")
 
 

@@ -3,6 +3,7 @@
 Each rule is one method; a violation raises `SpecViolationError` naming the
 node and the rule.  Dialects: TRAINING (export()'s output) and ATEN.
 """
+import itertools
 import math
 import operator
 
@@ -172,7 +173,8 @@ class Verifier:
             if static is not None and got.__class__ is Tensor and got._dtype is expected._dtype \
                     and _static_tensor(got) == static:
                 continue      # the common case, equal as _structure would find them, without building both
-            if _structure(got) != _structure(expected) and _describe(got) != _describe(expected):
+            if _structure(got) != _structure(expected) and _describe(got) != _describe(expected) \
+                    and not _same_values(_structure(got), _structure(expected)):
                 raise SpecViolationError(f"node '{n.name}': {n.target} gives {_describe(got)} but the node records "
                                          f"{_describe(expected)} (rule: meta functions reproduce node values)")
 
@@ -345,6 +347,40 @@ def _structure(val):
     if isinstance(val, (list, tuple)):
         return tuple(_structure(v) for v in val)
     return type(val)
+
+
+# Sizes at which two differently written size expressions are compared: small (where rounding
+# differs most), around powers of two, and a large odd one.
+_SAMPLE_SIZES = (2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 64, 1001)
+_MAX_SAMPLED_SYMBOLS = 2
+
+
+def _same_values(a, b):
+    """True when structures a and b differ only in how sizes are written: `floor(s/2 + 1/2)` (torch's
+    FloorDiv(s + 1, 2)) against `-floor(-s/2)`.  Integer identities like that one are beyond sympy's
+    simplifier, so each differing pair is compared at every combination of _SAMPLE_SIZES for its (at
+    most two) symbols: a real difference of rounding shows within those."""
+    if type(a) is not tuple or type(b) is not tuple or len(a) != len(b):
+        return False
+    if len(a) == 2 and not isinstance(a[0], tuple) and not isinstance(b[0], tuple):
+        if a[0] is not b[0] or type(a[1]) is not tuple or type(b[1]) is not tuple or len(a[1]) != len(b[1]):
+            return False                            # a different dtype or rank is a real difference
+        return all(_same_size(x, y) for x, y in zip(a[1], b[1]))
+    return all(_same_values(x, y) for x, y in zip(a, b))
+
+
+def _same_size(x, y):
+    import sympy
+    if x == y:
+        return True
+    diff = sympy.sympify(x) - sympy.sympify(y)
+    symbols = sorted(diff.free_symbols, key=str)
+    if not symbols or len(symbols) > _MAX_SAMPLED_SYMBOLS:
+        return diff == 0
+    for values in itertools.product(_SAMPLE_SIZES, repeat=len(symbols)):
+        if diff.xreplace(dict(zip(symbols, values))) != 0:
+            return False
+    return True
 
 
 def _describe(val):

@@ -173,22 +173,20 @@ def _linear_meta(input, weight, bias=None):
 
 
 def _static_linear_shape(input, weight, bias):
-    """linear's output shape when every size is a plain int and every check passes, else None.
+    """linear's output shape when the sizes linear checks are plain ints and every check passes, else None.
 
     Export re-derives each Linear twice (trace, verifier); for the common
-    static case this answers with a few comparisons and no error text, and
-    anything else (a symbolic size, a mismatch) takes `_linear_shape`, which
-    checks and words the error.
+    case (static, or a symbolic batch) this answers with a few comparisons and
+    no error text, and anything else (a symbolic feature size, a mismatch)
+    takes `_linear_shape`, which checks and words the error.
     """
     if input._dtype is not weight._dtype:
         return None
     s, w = input.shape, weight.shape
     if len(w) != 2 or not s or type(w[0]) is not int or type(w[1]) is not int:
         return None
-    for size in s:
-        if type(size) is not int:
-            return None
-    if s[-1] != w[1]:
+    # only the last size meets the weight; leading ones (a dynamic batch) pass through unchecked
+    if type(s[-1]) is not int or s[-1] != w[1]:
         return None
     if bias is not None:
         b = bias.shape

@@ -27,7 +27,7 @@ from ..utils import _pytree as pytree
 from . import schema as S
 from .errors import SerializationError
 from .limits import DEFAULT_LIMITS
-from .symbols import Symbols, _is_derived_key
+from .symbols import Symbols
 from .validate import Where, read
 
 __all__ = ["deserialize_program", "tensor_meta"]
@@ -610,6 +610,9 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     gm_where = root / "graph_module"
     _check_targets(gm_json["graph"], gm_where / "graph")
     symbols = Symbols(limits)
+    ranges = model["range_constraints"]
+    # ranges first: reading a size (a nonzero's u0 laid out contiguously) may need its symbol's range
+    range_constraints = symbols.set_ranges(ranges) if ranges else {}
     reader = _GraphReader(gm_json["graph"], symbols, gm_where / "graph")
     specs_where = gm_where / "signature" / "input_specs"
     input_specs = [_input_spec(s, specs_where / i) for i, s in enumerate(gm_json["signature"]["input_specs"])]
@@ -619,23 +622,17 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     output_specs = [_output_spec(s, reader, specs_where / i)
                     for i, s in enumerate(gm_json["signature"]["output_specs"])]
     call_graph = _module_call_graph(gm_json["module_call_graph"], gm_where / "module_call_graph")
-    ranges = model["range_constraints"]
-    if symbols.env is None:
+    if ranges and not symbols.used:
         # torch's run_decompositions() may keep the range of a symbol the graph no longer uses; torch loads
         # such a file, so the stale ranges are dropped here
-        ranges = {}
+        range_constraints = {}
     if symbols.env is not None:
-        symbols.set_ranges(ranges)
         _name_sources(symbols.env, reader.graph)
     dialect = model["verifiers"][0] if model["verifiers"] else "TRAINING"
     if dialect not in ("TRAINING", "ATEN"):
         raise (root / "verifiers").error(f"unknown dialect {dialect!r}")
     signature = ExportGraphSignature(input_specs, output_specs)
     gm = GraphModule(reader.subgraphs, reader.graph)
-    range_constraints = {}
-    if symbols.env is not None:
-        range_constraints = {symbols.symbol(name): symbols.env.var_to_range[symbols.symbol(name)]
-                             for name in ranges if not _is_derived_key(name)}
     try:
         ep = ExportedProgram(gm, reader.graph, signature, state_dict, range_constraints, call_graph, None, constants,
                              dialect=dialect, preserved_ops=_kept_decomposable(gm) if dialect == "ATEN" else (),

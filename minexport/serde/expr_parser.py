@@ -67,15 +67,36 @@ def _rules():
         "GreaterThan": (2, _int_bits, sympy.Ge), "StrictGreaterThan": (2, _int_bits, sympy.Gt),
         "LessThan": (2, _int_bits, sympy.Le), "StrictLessThan": (2, _int_bits, sympy.Lt),
         "Not": (1, _int_bits, sympy.Not), "And": (None, _int_bits, sympy.And), "Or": (None, _int_bits, sympy.Or),
+        # torch's own size functions (torch/utils/_sympy/functions.py), read as the sympy they mean
+        "CeilToInt": (1, _int_bits, sympy.ceiling), "FloorToInt": (1, _int_bits, sympy.floor),
+        "TruncToInt": (1, _int_bits, _trunc), "TruncToFloat": (1, _int_bits, _trunc),
+        "PythonMod": (2, _int_bits, sympy.Mod), "CleanDiv": (2, _sum_bits, lambda a, b: a / b),
+        "CeilDiv": (2, _sum_bits, lambda a, b: sympy.ceiling(a / b)),
+        "PowByNatural": (2, _pow_bits, sympy.Pow), "FloatPow": (2, _pow_bits, sympy.Pow),
+        "Identity": (1, _int_bits, lambda a: a),
     }
 
 
+def _trunc(x):
+    """Rounding toward zero: floor for what is known non-negative, else floor or ceiling by sign."""
+    import sympy
+    x = sympy.sympify(x)
+    if x.is_nonnegative:
+        return sympy.floor(x)
+    if x.is_nonpositive:
+        return sympy.ceiling(x)
+    return sympy.Piecewise((sympy.floor(x), x >= 0), (sympy.ceiling(x), True))
+
+
 _RULES = None
-_DIVISORS = {"FloatTrueDiv": 1, "IntTrueDiv": 1, "Rational": 1, "Mod": 1, "FloorDiv": 1}
+_POWERS = frozenset(("Pow", "PowByNatural", "FloatPow"))
+_DIVISORS = {"FloatTrueDiv": 1, "IntTrueDiv": 1, "Rational": 1, "Mod": 1, "FloorDiv": 1, "PythonMod": 1,
+             "CleanDiv": 1, "CeilDiv": 1}
 
 
 _ARITHMETIC = frozenset(("Integer", "ToFloat", "FloatTrueDiv", "IntTrueDiv", "Add", "Mul", "Pow", "Rational", "Mod",
-                         "floor", "FloorDiv", "Max", "Min"))
+                         "floor", "FloorDiv", "Max", "Min", "CeilToInt", "FloorToInt", "TruncToInt", "TruncToFloat",
+                         "PythonMod", "CleanDiv", "CeilDiv", "PowByNatural", "FloatPow", "Identity"))
 
 
 def _is_boolean(value):
@@ -162,7 +183,7 @@ def parse_expr(text, symbol, limits=DEFAULT_LIMITS):
             raise fail(f"{name} of a truth value")
         if name in _DIVISORS and _is_zero(args[1][0]):
             raise fail(f"division by zero in {name}")
-        if name == "Pow":
+        if name in _POWERS:
             exp = args[1][0]
             base = args[0][0]
             if _is_integer(exp):

@@ -26,6 +26,7 @@ from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
 from . import schema as S
 from .errors import SerializationError
+from .guards_code import guards_code
 from .sym_expr import dump_expr
 
 __all__ = ["serialize_program"]
@@ -405,7 +406,7 @@ def serialize_program(ep, opset_version=None):
         "schema_version": {"major": S.SCHEMA_VERSION[0], "minor": S.SCHEMA_VERSION[1]},
         "verifiers": [ep.dialect],
         "torch_version": "2.13.0",
-        "guards_code": [],
+        "guards_code": guards_code(ep),
     }
     weights = _payload(ep.state_dict, "weight", True)
     constants = _payload(ep.constants, "tensor", False)

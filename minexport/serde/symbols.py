@@ -10,13 +10,13 @@ import re
 
 from .errors import SerializationError
 from .limits import DEFAULT_LIMITS
+from .range_keys import parse_range_key
 from .sym_expr import parse_expr
 
 __all__ = ["Symbols"]
 
 _SYMBOL_KINDS = ("s", "u", "zuf")
-# A range key torch writes for a derived size ('2*s65', 's65 + 1'): sympy's str() of a linear form.
-_DERIVED_KEY = re.compile(r"[0-9a-z_ +*\-()/]{1,200}")
+_SYMBOL_NAME = re.compile(r"(?:s|u|zuf)[0-9]+")
 
 
 class Symbols:
@@ -26,6 +26,7 @@ class Symbols:
         self.env = None
         self.symbols = {}
         self.limits = limits
+        self.used = False       # whether a size or value of the graph is symbolic
 
     def _env(self):
         if self.env is None:
@@ -67,6 +68,7 @@ class Symbols:
             raise (where / "expr_str").error(str(e)) from None
         if isinstance(expr, int):
             return expr
+        self.used = True
         hint = sym_expr["hint"]               # None, or (tag, example value)
         value = 0 if hint is None else hint[1]
         # a hint is an example value: it must be a finite number of bounded size
@@ -83,13 +85,26 @@ class Symbols:
             return SymFloat(expr, env, None if hint is None else float(value))
         return SymInt(expr, env, int(value))
 
+    def range_key(self, name):
+        """The symbol, or derived size expression (torch's `2*s77 + 1`), a range_constraints key names."""
+        if _SYMBOL_NAME.fullmatch(name):
+            return self.symbol(name)
+        return parse_range_key(name, self.symbol, self.limits)
+
     def set_ranges(self, ranges):
-        """Apply validated range constraints ({name: {min_val, max_val}}) to the symbols they name."""
+        """Apply validated range constraints ({key: {min_val, max_val}}) to the symbols they name; return
+        {symbol or derived expression: ValueRange}, as the program's range_constraints."""
         from ..symbolic import ValueRange, int_oo
+        out = {}
         for name, r in ranges.items():
-            if _is_derived_key(name):           # its range follows from its root symbol's
+            key = self.range_key(name)
+            if not key.is_Symbol:
+                # a derived dim's entry (torch writes one per `2*d`, `d + 1` in dynamic_shapes): its range
+                # follows from its symbol's, so it is kept as written and narrows nothing
+                lo, hi = r["min_val"], r["max_val"]
+                out[key] = ValueRange(0 if lo is None else lo, int_oo if hi is None else hi)
                 continue
-            sym = self.symbol(name)
+            sym = key
             if sym in self.env.float_symbols:       # a data-dependent float: always unbounded
                 continue
             lo, hi = r["min_val"], r["max_val"]
@@ -97,13 +112,5 @@ class Symbols:
             self.env.var_to_range[sym] = ValueRange(current.lower if lo is None else lo, int_oo if hi is None else hi)
             if lo is not None and lo >= 0 and sym in self.env.unbacked:
                 self.env.size_like.add(sym)
-
-
-def _is_derived_key(name):
-    """Whether a range_constraints key is a derived size's expression (torch writes one per derived dim),
-    not a symbol; the key must still be made of symbol names, integers and arithmetic."""
-    if name.rstrip("0123456789") in _SYMBOL_KINDS:
-        return False
-    words = re.findall(r"[a-z_]+[0-9]*", name)
-    return bool(_DERIVED_KEY.fullmatch(name)) and bool(words) and all(
-        w.rstrip("0123456789") in _SYMBOL_KINDS and w.rstrip("0123456789") != w for w in words)
+        # in the archive's order, each symbol with the range it has now
+        return {key: out.get(key) or self.env.var_to_range[key] for key in map(self.range_key, ranges)}
