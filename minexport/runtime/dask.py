@@ -36,6 +36,7 @@ from .._tensor import Tensor
 from ..export.exported_program import ExportedProgram
 from ..export.graph_signature import ConstantArgument, InputKind, OutputKind
 from ..fx._runner import GraphRunner
+from ..ops._targets import target_kind
 from ..serde import archive
 from ..symbolic import int_oo
 from ..utils import _pytree as pytree
@@ -118,11 +119,23 @@ class _Loaded:
     """A program ready to run chunks: its runner, weights and how many leading outputs are mutations."""
 
     def __init__(self, program):
+        if _mutates(program):     # a training-IR graph writes in place: functionalize (decomposing nothing)
+            program = program.run_decompositions({})
         self.program = program
         self.runner = GraphRunner(program.graph, specialize=True)
         self.lifted = [t._data for t in program.lifted_state()]
         self.n_mutations = sum(s.kind in _MUTATIONS for s in program.graph_signature.output_specs)
         self.chunks_run = 0
+
+
+def _mutates(program):
+    """Whether any graph of the program (control-flow branches included) calls an in-place op."""
+    for module in program.graph_module.modules():
+        graph = getattr(module, "graph", None)
+        for node in graph.nodes if graph is not None else ():
+            if node.op == "call_function" and target_kind(node.target) == "op" and node.target.is_mutating:
+                return True
+    return False
 
 
 _loads = 0              # programs this process has loaded (cache misses), for cache_info()
