@@ -1,0 +1,129 @@
+"""Dask scale-out: throughput of `minexport.runtime.dask.apply` with 2 worker processes vs 1.
+
+    python -m bench.dask_scaling [--rows 16384] [--chunk 1024] [--width 512] [--repeat 5]
+
+The job is CPU-bound: an 8-layer MLP (Linear+ReLU, `--width` wide, 10
+outputs) exported with a dynamic batch, run over `--rows` rows split into
+`--chunk`-row chunks.  The input is persisted on each cluster first, so the
+timing covers the program's tasks (plus Dask's scheduling and the small
+result's transfer), not moving the input.  Two `dask.distributed`
+LocalClusters stay up side by side (1 worker, and 2 workers, each worker a
+process with one thread) and are timed in alternation, so load from other
+users of the machine falls on both alike.  BLAS is pinned to one thread per
+process (OMP/OpenBLAS/MKL variables set here, before NumPy loads, and
+inherited by the workers), so a worker is one core.
+
+Goal: 2 workers at least 1.6x the throughput of 1 on a machine with 2 idle
+cores.  The best-of-`repeat` ratio is the estimate for a quiet machine; the
+median shows what the current load allowed.  The threaded scheduler (one
+process, 1 vs 2 threads; NumPy's matmul releases the GIL) is printed too.
+"""
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+    os.environ.setdefault(_var, "1")    # before NumPy loads, here and (inherited) in every worker
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import minexport as me  # noqa: E402
+import minexport.nn as mnn  # noqa: E402
+from minexport.export import Dim, export  # noqa: E402
+
+
+def mlp(width, layers=8, classes=10):
+    """An exported `layers`-layer MLP (Linear+ReLU, the last Linear to `classes`) with a dynamic batch."""
+    me.manual_seed(0)
+    mods = []
+    for i in range(layers):
+        mods += [mnn.Linear(width, width if i < layers - 1 else classes), mnn.ReLU()]
+    model = mnn.Sequential(*mods[:-1]).eval()
+    return export(model, (me.randn(4, width),), dynamic_shapes=({0: Dim("batch")},))
+
+
+def _time(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def bench_distributed(ep, args):
+    """{workers: [seconds per run]} on LocalClusters of 1 and 2 single-threaded worker processes."""
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    from minexport.runtime.dask import apply, cache_info
+    setups = {}
+    try:
+        for n in (1, 2):
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=40)
+            client = Client(cluster, set_as_default=False)
+            x = da.random.default_rng(0).standard_normal((args.rows, args.width), chunks=(args.chunk, args.width),
+                                                          dtype=np.float32)
+            x = client.persist(x)
+            y = apply(ep, x)
+            client.compute(y).result()          # warm-up: each worker loads the program once
+            setups[n] = (cluster, client, y)
+        times = {n: [] for n in setups}
+        for _ in range(args.repeat):            # alternate, so background load hits both alike
+            for n, (_, client, y) in setups.items():
+                times[n].append(_time(lambda: client.compute(y).result()))
+        loads = {n: sum(i["loads"] for i in client.run(cache_info).values()) for n, (_, client, _) in setups.items()}
+        return times, loads
+    finally:
+        for cluster, client, _ in setups.values():
+            client.close()
+            cluster.close()
+
+
+def bench_threads(ep, args):
+    """{threads: [seconds per run]} on the threaded scheduler in this process."""
+    import dask.array as da
+
+    from minexport.runtime.dask import apply
+    a = np.random.default_rng(0).standard_normal((args.rows, args.width)).astype(np.float32)
+    y = apply(ep, da.from_array(a, chunks=(args.chunk, args.width)))
+    y.compute(scheduler="threads", num_workers=1)
+    times = {1: [], 2: []}
+    for _ in range(args.repeat):
+        for n in times:
+            times[n].append(_time(lambda: y.compute(scheduler="threads", num_workers=n)))
+    return times
+
+
+def _report(title, times, rows):
+    print(f"{title}")
+    print(f"  {'workers':<8}{'best s':>9}{'median s':>10}{'rows/s (best)':>15}")
+    for n, ts in times.items():
+        print(f"  {n:<8}{min(ts):>9.3f}{statistics.median(ts):>10.3f}{rows / min(ts):>15.0f}")
+    best = min(times[1]) / min(times[2])
+    median = statistics.median(times[1]) / statistics.median(times[2])
+    print(f"  throughput ratio 2 vs 1: {best:.2f}x (best), {median:.2f}x (median)   goal >= 1.6x")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--rows", type=int, default=16384)
+    p.add_argument("--chunk", type=int, default=1024)
+    p.add_argument("--width", type=int, default=512)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--no-threads", action="store_true", help="skip the threaded-scheduler comparison")
+    args = p.parse_args()
+    ep = mlp(args.width)
+    print(f"8-layer MLP, width {args.width}, {args.rows} rows in chunks of {args.chunk} "
+          f"({args.rows // args.chunk} tasks); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
+          f"BLAS threads per process: {os.environ['OPENBLAS_NUM_THREADS']}")
+    times, loads = bench_distributed(ep, args)
+    _report("dask.distributed LocalCluster, processes with 1 thread each:", times, args.rows)
+    print(f"  program loads per cluster (all runs): {loads}  (one per worker)")
+    if not args.no_threads:
+        _report("threaded scheduler, one process:", bench_threads(ep, args), args.rows)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
