@@ -24,6 +24,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECL
     os.environ.setdefault(_var, "1")    # before NumPy loads, here and (inherited) in every worker
 
 import argparse  # noqa: E402
+import logging  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
@@ -56,6 +57,7 @@ def bench_distributed(ep, args):
     from distributed import Client, LocalCluster
 
     from minexport.runtime.dask import apply, cache_info
+    logging.getLogger("distributed").setLevel(logging.ERROR)     # the scheduler's INFO lines, in this process
     setups = {}
     try:
         for n in (1, 2):
@@ -72,8 +74,10 @@ def bench_distributed(ep, args):
         for _ in range(args.repeat):            # alternate, so background load hits both alike
             for n, (_, client, y) in setups.items():
                 times[n].append(_time(lambda: client.compute(y).result()))
-        loads = {n: sum(i["loads"] for i in client.run(cache_info).values()) for n, (_, client, _) in setups.items()}
-        return times, loads
+        # per cluster, each worker's (program loads, chunks run): loads stay at one per worker
+        workers = {n: [(i["loads"], sum(c for _, c in i["programs"])) for i in client.run(cache_info).values()]
+                   for n, (_, client, _) in setups.items()}
+        return times, workers
     finally:
         for cluster, client, _ in setups.values():
             client.close()
@@ -117,9 +121,10 @@ def main():
     print(f"8-layer MLP, width {args.width}, {args.rows} rows in chunks of {args.chunk} "
           f"({args.rows // args.chunk} tasks); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
           f"BLAS threads per process: {os.environ['OPENBLAS_NUM_THREADS']}")
-    times, loads = bench_distributed(ep, args)
+    times, workers = bench_distributed(ep, args)
     _report("dask.distributed LocalCluster, processes with 1 thread each:", times, args.rows)
-    print(f"  program loads per cluster (all runs): {loads}  (one per worker)")
+    for n, per_worker in workers.items():
+        print(f"  {n} worker{'s' * (n > 1)}: (program loads, chunks run) per worker, all runs: {per_worker}")
     if not args.no_threads:
         _report("threaded scheduler, one process:", bench_threads(ep, args), args.rows)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
