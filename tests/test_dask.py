@@ -49,6 +49,10 @@ def test_static_batch_runs_each_chunk(fresh_cache):
     # chunks, dtype and meta come from the program's metadata: nothing has run yet
     assert y.chunks == ((8,) * 5, (3,)) and y.dtype == np.float32 and type(y._meta) is np.ndarray
     assert mdask.cache_info()["programs"] == []
+    # the program is one key of the graph, which all 5 chunk tasks read
+    keys = [str(k) for k in dict(y.__dask_graph__())]
+    assert sum(k.startswith("minexport-program-") for k in keys) == 1
+    assert sum(k.startswith("('minexport-run-") for k in keys) == 5
     got = y.compute(scheduler="threads")
     want = np.concatenate([_reference(ep, a[i:i + 8])[0] for i in range(0, 40, 8)])
     np.testing.assert_array_equal(got, want)
@@ -194,6 +198,14 @@ def test_inputs_must_share_batch_chunks():
 def test_inputs_that_do_not_fit_are_named(make, expected):
     ep = export(_mlp(), (me.randn(8, 6),), dynamic_shapes=({0: Dim("b")},))
     assert expected in _refusal(ep, *make())
+
+
+def test_chunk_that_lies_about_its_dtype_is_refused_in_the_task():
+    ep = export(_mlp(), (me.randn(8, 6),), dynamic_shapes=({0: Dim("b")},))
+    x = da.from_array(_rows(16), chunks=(8, 6)).map_blocks(lambda b: b.astype(np.float64), dtype=np.float32)
+    y = mdask.apply(ep, x)
+    with pytest.raises(TypeError, match="float64.* but the dask array declared float32"):
+        y.compute(scheduler="sync")
 
 
 class _Scalar(nn.Module):
