@@ -176,6 +176,21 @@ def test_dynamic_batch_range_is_checked_before_running():
     assert ">= 2" in msg and ".rechunk({0: (25, 25, 25, 25)})" in msg
 
 
+class _Ragged(nn.Module):
+    def forward(self, x):
+        return me.cat([x, x[:, :1]], 1).cumsum(1)
+
+
+def test_dynamic_non_batch_dim():
+    ep = export(_Ragged(), (me.randn(4, 6),), dynamic_shapes=({0: Dim("b"), 1: Dim("t", min=3, max=10)},))
+    a = _rows(12, 7)
+    y = mdask.apply(ep, da.from_array(a, chunks=(4, 7)))
+    assert y.chunks == ((4, 4, 4), (8,))                       # t + 1 columns
+    np.testing.assert_allclose(y.compute(), np.concatenate([a, a[:, :1]], 1).cumsum(1), rtol=1e-5)
+    msg = _refusal(ep, da.from_array(_rows(12, 12), chunks=(4, 12)))
+    assert msg == "the inputs do not fit the program: Guard failed: x.size()[1] <= 10 (got 12)"
+
+
 def test_other_dims_must_be_one_chunk():
     ep = export(_mlp(), (me.randn(8, 6),), dynamic_shapes=({0: Dim("b")},))
     msg = _refusal(ep, da.from_array(_rows(16), chunks=(8, 3)))

@@ -359,6 +359,8 @@ def _check_batch_symbolic(sig, arrays, dims, chunks):
         try:
             sig.checks.check(shapes)
         except AssertionError as e:
+            if not any(f"{name}.size()[{bd}]" in str(e) for name, bd in zip(sig.names, dims)):
+                raise ValueError(f"the inputs do not fit the program: {e}") from None     # not about the batch
             fix = _range_fix(sig, arrays, dims, chunks)
             raise ValueError(f"a chunk of {size} rows does not fit the program: {e}{fix}") from None
 
