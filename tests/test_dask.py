@@ -16,7 +16,7 @@ da = pytest.importorskip("dask.array", reason="dask is an optional extra: pip in
 
 import minexport as me  # noqa: E402
 import minexport.nn as nn  # noqa: E402
-from minexport.export import Dim, export, save  # noqa: E402
+from minexport.export import Dim, export, load, save  # noqa: E402
 from minexport.runtime import dask as mdask  # noqa: E402
 
 
@@ -152,6 +152,16 @@ def test_archive_path(tmp_path, fresh_cache):
     os.utime(path, ns=(1, 1))
     with pytest.raises(RuntimeError, match="changed after minexport.runtime.dask.apply"):
         y.compute(scheduler="sync")
+
+
+def test_torch_written_archive():
+    path = os.path.join(os.path.dirname(__file__), "..", "examples", "data", "torch_convnet.pt2")
+    ep = load(path)
+    x = [n for n in ep.graph.nodes if n.op == "placeholder"][-1].meta["val"]     # static [2, 3, 8, 8]
+    a = np.random.default_rng(0).standard_normal((6, *x.shape[1:])).astype(np.float32)
+    y = mdask.apply(path, da.from_array(a, chunks=(2, *x.shape[1:])))
+    want = np.concatenate([_reference(ep, a[i:i + 2])[0] for i in range(0, 6, 2)])
+    np.testing.assert_allclose(y.compute(), want, rtol=1e-5, atol=1e-6)
 
 
 # -------------------------------------------------------------- refusals --
