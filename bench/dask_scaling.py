@@ -51,8 +51,31 @@ def _time(fn):
     return time.perf_counter() - t
 
 
+def _worker_cpu(client):
+    """{worker address: user+system CPU seconds its process has used so far}."""
+    return {w: t[0] + t[1] for w, t in client.run(os.times).items()}
+
+
+def _own_cpu():
+    """User+system CPU seconds of this process (the client, and the LocalCluster's scheduler threads)."""
+    t = os.times()
+    return t[0] + t[1]
+
+
+def idle_estimate(cpu):
+    """Seconds per run expected with 2 idle cores, from the CPU seconds each process used in a run.
+
+    `cpu` is ([CPU s of each worker], CPU s of the scheduler/client process).  On 2 cores, a run takes at
+    least its busiest worker's CPU time, and at least all the CPU time spread over both cores; the larger
+    bound is the estimate (it leaves out waiting, so it is optimistic for both cluster sizes alike).
+    """
+    workers, scheduler = cpu
+    return max(max(workers), (sum(workers) + scheduler) / 2)
+
+
 def bench_distributed(ep, args):
-    """{workers: [seconds per run]} on LocalClusters of 1 and 2 single-threaded worker processes."""
+    """({workers: [seconds per run]}, {workers: [CPU seconds per run, see idle_estimate]}, per-worker
+    (loads, chunks run)) on LocalClusters of 1 and 2 single-threaded worker processes."""
     import dask.array as da
     from distributed import Client, LocalCluster
 
@@ -70,14 +93,17 @@ def bench_distributed(ep, args):
             y = apply(ep, x)
             client.compute(y).result()          # warm-up: each worker loads the program once
             setups[n] = (cluster, client, y)
-        times = {n: [] for n in setups}
+        times, cpu = {n: [] for n in setups}, {n: [] for n in setups}
         for _ in range(args.repeat):            # alternate, so background load hits both alike
             for n, (_, client, y) in setups.items():
+                before, here = _worker_cpu(client), _own_cpu()
                 times[n].append(_time(lambda: client.compute(y).result()))
+                after = _worker_cpu(client)
+                cpu[n].append(([after[w] - before[w] for w in sorted(after)], _own_cpu() - here))
         # per cluster, each worker's (program loads, chunks run): loads stay at one per worker
         workers = {n: [(i["loads"], sum(c for _, c in i["programs"])) for i in client.run(cache_info).values()]
                    for n, (_, client, _) in setups.items()}
-        return times, workers
+        return times, cpu, workers
     finally:
         for cluster, client, _ in setups.values():
             client.close()
@@ -121,8 +147,16 @@ def main():
     print(f"8-layer MLP, width {args.width}, {args.rows} rows in chunks of {args.chunk} "
           f"({args.rows // args.chunk} tasks); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
           f"BLAS threads per process: {os.environ['OPENBLAS_NUM_THREADS']}")
-    times, workers = bench_distributed(ep, args)
+    times, cpu, workers = bench_distributed(ep, args)
     _report("dask.distributed LocalCluster, processes with 1 thread each:", times, args.rows)
+    est = {n: statistics.median(idle_estimate(c) for c in runs) for n, runs in cpu.items()}
+    for n, runs in cpu.items():
+        used = statistics.median(sum(w) / t for (w, _), t in zip(runs, times[n]))
+        print(f"  {n} worker{'s' * (n > 1)}: median CPU s per run: workers "
+              f"{[round(statistics.median(r[0][i] for r in runs), 3) for i in range(n)]}, scheduler+client "
+              f"{statistics.median(r[1] for r in runs):.3f}; the workers got {used:.2f} cores on average")
+    print(f"  estimate for 2 idle cores from those CPU times: {est[1]:.3f} s vs {est[2]:.3f} s, "
+          f"ratio {est[1] / est[2]:.2f}x")
     for n, per_worker in workers.items():
         print(f"  {n} worker{'s' * (n > 1)}: (program loads, chunks run) per worker, all runs: {per_worker}")
     if not args.no_threads:

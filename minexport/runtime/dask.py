@@ -412,26 +412,40 @@ def apply(program, *arrays, batch_dim=0):
         per_chunk[size] = sig.output_shapes(sig.bind(shapes))
     out_chunks = [_output_chunks(i, [per_chunk[c][i] for c in chunks], batch_dim) for i in range(len(sig.outputs))]
 
-    # one task holding the program, one per batch chunk, one getitem per chunk and output
+    # one task holding the program and one per batch chunk; with several outputs, a getitem per chunk and
+    # output (a single output is the chunk task's own result: half the tasks for the scheduler)
     program_key = "minexport-program-" + tokenize(source.cache_key())
-    run_name = "minexport-run-" + tokenize(source.cache_key(), [x.name for x in arrays], batch_dim)
+    token = tokenize(source.cache_key(), [x.name for x in arrays], batch_dim)
+    single = len(sig.outputs) == 1
+    run_name = f"minexport-out0-{token}" if single else f"minexport-run-{token}"
+    out_dim = [batch_dim % val.ndim for val in sig.outputs]
+
+    def block(name, b, ndim, bd):
+        return (name,) + tuple(b if d == bd else 0 for d in range(ndim))
+
     layer = {program_key: source}
     for b in range(len(chunks)):
         expected = tuple((np.dtype(x.dtype), tuple(chunks[b] if d == bd else s for d, s in enumerate(x.shape)))
                          for x, bd in zip(arrays, dims))
-        keys = [(x.name,) + tuple(b if d == bd else 0 for d in range(x.ndim)) for x, bd in zip(arrays, dims)]
-        layer[(run_name, b)] = (_run_chunk, program_key, expected, *keys)
+        keys = [block(x.name, b, x.ndim, bd) for x, bd in zip(arrays, dims)]
+        key = block(run_name, b, sig.outputs[0].ndim, out_dim[0]) if single else (run_name, b)
+        layer[key] = (_run_single if single else _run_chunk, program_key, expected, *keys)
     runs = HighLevelGraph.from_collections(run_name, layer, dependencies=list(arrays))
     outs = []
     for i, (val, cs) in enumerate(zip(sig.outputs, out_chunks)):
-        name = f"minexport-out{i}-{run_name[len('minexport-run-'):]}"
-        bd = batch_dim % val.ndim
-        layer = {(name,) + tuple(b if d == bd else 0 for d in range(val.ndim)): (_getitem, (run_name, b), i)
-                 for b in range(len(chunks))}
-        graph = HighLevelGraph.merge(runs, HighLevelGraph({name: layer}, {name: {run_name}}))
+        name, graph = run_name, runs
+        if not single:
+            name = f"minexport-out{i}-{token}"
+            layer = {block(name, b, val.ndim, out_dim[i]): (_getitem, (run_name, b), i) for b in range(len(chunks))}
+            graph = HighLevelGraph.merge(runs, HighLevelGraph({name: layer}, {name: {run_name}}))
         meta = np.empty((0,) * val.ndim, dtype=val.dtype.numpy_dtype)
         outs.append(da.Array(graph, name, cs, meta=meta))
     return outs[0] if sig.out_spec.is_leaf() else pytree.tree_unflatten(outs, sig.out_spec)
+
+
+def _run_single(source, expected, *chunks):
+    """The task of one batch chunk of a program with one output: that output."""
+    return _run_chunk(source, expected, *chunks)[0]
 
 
 def _getitem(results, i):
