@@ -90,7 +90,7 @@ def bench_distributed(ep, args):
             x = da.random.default_rng(0).standard_normal((args.rows, args.width), chunks=(args.chunk, args.width),
                                                           dtype=np.float32)
             x = client.persist(x)
-            y = apply(ep, x)
+            y = apply(ep, x, client=client)       # scatters the program to the workers once
             client.compute(y).result()          # warm-up: each worker loads the program once
             setups[n] = (cluster, client, y)
         times, cpu = {n: [] for n in setups}, {n: [] for n in setups}

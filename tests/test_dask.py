@@ -269,7 +269,10 @@ def test_distributed_two_worker_processes():
         with distributed.Client(cluster) as client:
             ep = export(_mlp(), (me.randn(8, 6),), dynamic_shapes=({0: Dim("b")},))
             a = _rows(320)
-            y = mdask.apply(ep, da.from_array(a, chunks=(16, 6)))
+            y = mdask.apply(ep, da.from_array(a, chunks=(16, 6)))      # the default client: scattered
+            graph = dict(y.__dask_graph__())
+            shipped = [v for k, v in graph.items() if str(k).startswith("minexport-program-")]
+            assert len(shipped) == 1 and isinstance(shipped[0], distributed.Future)
             np.testing.assert_allclose(y.compute(), _reference(ep, a)[0], rtol=1e-5, atol=1e-6)
             per_worker = client.run(mdask.cache_info).values()
             ran = [info for info in per_worker if info["programs"]]

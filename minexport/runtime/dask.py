@@ -10,8 +10,9 @@ sizes evaluated per chunk), and builds one graph: a task per batch chunk that
 runs the program on NumPy, and a getitem per output.
 
 The program reaches the workers once: an in-memory ExportedProgram is saved
-to PT2 bytes once and those bytes are a single task that every chunk depends
-on; an archive path travels as (path, mtime, size).  Each process keeps the
+to PT2 bytes once and those bytes are a single key that every chunk task
+depends on (with a dask.distributed client, a future of the bytes scattered
+to every worker in `apply`); an archive path travels as (path, mtime, size).  Each process keeps the
 programs it loaded in a small cache keyed by content hash or by path+mtime,
 so a worker loads a program once, however many chunks it runs.
 
@@ -29,6 +30,7 @@ import hashlib
 import io
 import math
 import os
+import sys
 import threading
 
 from .._symbolic_marker import is_symbolic
@@ -386,7 +388,24 @@ def _range_fix(sig, arrays, dims, chunks):
 
 
 # ------------------------------------------------------------------- apply --
-def apply(program, *arrays, batch_dim=0):
+def _shipped(source, client):
+    """What the graph's program key holds: the source itself, or, for program bytes when a dask.distributed
+    client is given or is the default one, a future of the bytes scattered to every worker once (a
+    literal in the graph would travel with every compute(); a future travels as its key)."""
+    if not isinstance(source, _Blob):
+        return source                   # (path, mtime, size): small already
+    if client is None:
+        distributed = sys.modules.get("distributed")       # never imported here for a caller without it
+        if distributed is None:
+            return source
+        try:
+            client = distributed.get_client()
+        except ValueError:              # no client: the graph will run on a local scheduler
+            return source
+    return client.scatter(source, broadcast=True, hash=True)
+
+
+def apply(program, *arrays, batch_dim=0, client=None):
     """Run `program` (an ExportedProgram or the path of a PT2 archive) on dask arrays, chunk by chunk.
 
     Every input is a dask array split along `batch_dim` only (the same chunks
@@ -397,6 +416,10 @@ def apply(program, *arrays, batch_dim=0):
     and relations of its dynamic dims) before anything is built, and an error
     names the rechunk that fixes it.  See the module docstring for how the
     program reaches the workers, and spec/dask.md.
+
+    With a dask.distributed `client` (default: the current default client,
+    if any), an in-memory program is scattered to its workers here, once;
+    compute the result on that client.
     """
     da = _dask_array()
     from dask.highlevelgraph import HighLevelGraph
@@ -423,7 +446,7 @@ def apply(program, *arrays, batch_dim=0):
     def block(name, b, ndim, bd):
         return (name,) + tuple(b if d == bd else 0 for d in range(ndim))
 
-    layer = {program_key: source}
+    layer = {program_key: _shipped(source, client)}
     for b in range(len(chunks)):
         expected = tuple((np.dtype(x.dtype), tuple(chunks[b] if d == bd else s for d, s in enumerate(x.shape)))
                          for x, bd in zip(arrays, dims))
