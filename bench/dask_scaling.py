@@ -68,14 +68,24 @@ def _own_cpu():
     return t[0] + t[1]
 
 
+def _idle_rates(setups, seconds):
+    """{workers: ([CPU s per s of each worker], CPU s per s of this process)} while no task runs."""
+    before = {n: _worker_cpu(client) for n, (_, client, _) in setups.items()}
+    here, t = _own_cpu(), time.perf_counter()
+    time.sleep(seconds)
+    after = {n: _worker_cpu(client) for n, (_, client, _) in setups.items()}
+    wall, mine = time.perf_counter() - t, _own_cpu() - here
+    return {n: ([(after[n][w] - before[n][w]) / wall for w in sorted(after[n])], mine / wall) for n in setups}
+
+
 def idle_estimates(cpu):
     """(low, high) seconds per run expected with 2 idle cores, from the CPU seconds each process used in a run.
 
     `cpu` is ([CPU s of each worker], CPU s of the scheduler/client process).  On 2 cores a run takes at
     least its busiest worker's CPU time (`low`: the scheduler's work fits in idle moments), and at least all
     the CPU time spread over both cores (`high` is the larger of the two).  On a loaded machine `high`
-    overstates: the scheduler's and workers' periodic work (heartbeats, monitors) grows with the stretched
-    wall time and is counted too.
+    overstates even so: the processes' periodic work (heartbeats, monitors) grows with the stretched wall
+    time; bench_distributed takes off what they use per second while idle, which is only an approximation.
     """
     workers, scheduler = cpu
     return max(workers), max(max(workers), (sum(workers) + scheduler) / 2)
@@ -124,6 +134,10 @@ def bench_distributed(ep, args):
                 times[n].append(_time(lambda: client.compute(y).result()))
                 after = _worker_cpu(client)
                 cpu[n].append(([after[w] - before[w] for w in sorted(after)], _own_cpu() - here))
+        # CPU the same processes use per second while nothing runs (heartbeats, monitors), taken off each run's
+        idle = _idle_rates(setups, seconds=2.0)
+        cpu = {n: [([w - r * t for w, r in zip(ws, idle[n][0])], max(0.0, c - idle[n][1] * t))
+                   for (ws, c), t in zip(runs, times[n])] for n, runs in cpu.items()}
         # per cluster, each worker's (program loads, chunks run): loads stay at one per worker
         workers = {n: [(i["loads"], sum(c for _, c in i["programs"])) for i in client.run(cache_info).values()]
                    for n, (_, client, _) in setups.items()}
@@ -176,10 +190,11 @@ def main():
     est = {n: [statistics.median(idle_estimates(c)[k] for c in runs) for k in (0, 1)] for n, runs in cpu.items()}
     for n, runs in cpu.items():
         used = statistics.median(sum(w) / t for (w, _), t in zip(runs, times[n]))
-        print(f"  {n} worker{'s' * (n > 1)}: median CPU s per run: workers "
+        print(f"  {n} worker{'s' * (n > 1)}: median CPU s per run, idle background taken off: workers "
               f"{[round(statistics.median(r[0][i] for r in runs), 3) for i in range(n)]}, scheduler+client "
               f"{statistics.median(r[1] for r in runs):.3f}; the workers got {used:.2f} cores on average")
-    print(f"  estimate for 2 idle cores from those CPU times: ratio {est[1][1] / est[2][1]:.2f}x to "
+    print(f"  estimate for 2 idle cores from those CPU times (idle background taken off): "
+          f"ratio {est[1][1] / est[2][1]:.2f}x to "
           f"{est[1][0] / est[2][0]:.2f}x ({est[1][1]:.3f} s vs {est[2][1]:.3f} s counting the scheduler's CPU on "
           f"the critical path; {est[1][0]:.3f} s vs {est[2][0]:.3f} s for the busiest worker alone)")
     note = contention_note()
