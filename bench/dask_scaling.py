@@ -68,6 +68,23 @@ def _own_cpu():
     return t[0] + t[1]
 
 
+def _task_stream(client, y):
+    """One more run with Dask's task stream: (seconds from compute() to the first task, the fraction of the
+    run's wall time each worker spent computing tasks)."""
+    from distributed import get_task_stream
+    with get_task_stream(client) as stream:
+        t = time.time()
+        client.compute(y).result()
+        wall = time.time() - t
+    busy = {}
+    for task in stream.data:
+        for s in task["startstops"]:
+            if s["action"] == "compute":
+                busy.setdefault(task["worker"], []).append((s["start"], s["stop"]))
+    first = min(a for spans in busy.values() for a, _ in spans) - t
+    return first, sorted(sum(b - a for a, b in spans) / wall for spans in busy.values())
+
+
 def _idle_rates(setups, seconds):
     """{workers: ([CPU s per s of each worker], CPU s per s of this process)} while no task runs."""
     before = {n: _worker_cpu(client) for n, (_, client, _) in setups.items()}
@@ -134,6 +151,7 @@ def bench_distributed(ep, args):
                 times[n].append(_time(lambda: client.compute(y).result()))
                 after = _worker_cpu(client)
                 cpu[n].append(([after[w] - before[w] for w in sorted(after)], _own_cpu() - here))
+        streams = {n: _task_stream(client, y) for n, (_, client, y) in setups.items()}
         # CPU the same processes use per second while nothing runs (heartbeats, monitors), taken off each run's
         idle = _idle_rates(setups, seconds=2.0)
         cpu = {n: [([w - r * t for w, r in zip(ws, idle[n][0])], max(0.0, c - idle[n][1] * t))
@@ -141,7 +159,7 @@ def bench_distributed(ep, args):
         # per cluster, each worker's (program loads, chunks run): loads stay at one per worker
         workers = {n: [(i["loads"], sum(c for _, c in i["programs"])) for i in client.run(cache_info).values()]
                    for n, (_, client, _) in setups.items()}
-        return times, cpu, workers
+        return times, cpu, workers, streams
     finally:
         for cluster, client, _ in setups.values():
             client.close()
@@ -185,7 +203,7 @@ def main():
     print(f"8-layer MLP, width {args.width}, {args.rows} rows in chunks of {args.chunk} "
           f"({args.rows // args.chunk} tasks); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
           f"BLAS threads per process: {os.environ['OPENBLAS_NUM_THREADS']}")
-    times, cpu, workers = bench_distributed(ep, args)
+    times, cpu, workers, streams = bench_distributed(ep, args)
     _report("dask.distributed LocalCluster, processes with 1 thread each:", times, args.rows)
     est = {n: [statistics.median(idle_estimates(c)[k] for c in runs) for k in (0, 1)] for n, runs in cpu.items()}
     for n, runs in cpu.items():
@@ -197,6 +215,9 @@ def main():
           f"ratio {est[1][1] / est[2][1]:.2f}x to "
           f"{est[1][0] / est[2][0]:.2f}x ({est[1][1]:.3f} s vs {est[2][1]:.3f} s counting the scheduler's CPU on "
           f"the critical path; {est[1][0]:.3f} s vs {est[2][0]:.3f} s for the busiest worker alone)")
+    for n, (first, busy) in streams.items():
+        print(f"  {n} worker{'s' * (n > 1)}, task stream of one run: first task {first * 1000:.0f} ms after "
+              f"compute(); workers computing {', '.join(f'{b:.0%}' for b in busy)} of the wall time")
     note = contention_note()
     if note:
         print("  " + note)
