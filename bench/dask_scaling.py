@@ -108,6 +108,35 @@ def idle_estimates(cpu):
     return max(workers), max(max(workers), (sum(workers) + scheduler) / 2)
 
 
+def _spin(seconds, queue):
+    """Busy-loop for `seconds` of wall time; put the CPU seconds this process got."""
+    t = time.perf_counter()
+    while time.perf_counter() - t < seconds:
+        pass
+    cpu = os.times()
+    queue.put(cpu[0] + cpu[1])
+
+
+def cpu_ceiling(seconds=2.0):
+    """CPU seconds per wall second that 1, then 2, busy processes started from here get: (one, two).
+
+    two / one bounds the 2-vs-1 ratio any benchmark run from this session can show right now; on an idle
+    machine with 2 cores it is about 2.
+    """
+    import multiprocessing as mp
+    out = []
+    for n in (1, 2):
+        queue = mp.get_context("spawn").Queue()
+        procs = [mp.get_context("spawn").Process(target=_spin, args=(seconds, queue)) for _ in range(n)]
+        for p in procs:
+            p.start()
+        got = sum(queue.get() for _ in procs)
+        for p in procs:
+            p.join()
+        out.append(got / seconds)
+    return tuple(out)
+
+
 def contention_note():
     """Why the wall-clock ratio means little here, or '' when the machine looks idle enough."""
     load, cpus = os.getloadavg()[0], os.cpu_count() or 1
@@ -203,6 +232,9 @@ def main():
     print(f"8-layer MLP, width {args.width}, {args.rows} rows in chunks of {args.chunk} "
           f"({args.rows // args.chunk} tasks); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
           f"BLAS threads per process: {os.environ['OPENBLAS_NUM_THREADS']}")
+    one, two = cpu_ceiling()
+    print(f"CPU this session gets now: 1 busy process {one:.2f} cores, 2 busy processes {two:.2f} cores "
+          f"(so at most {two / one:.2f}x for 2 workers vs 1 here; about 2x on 2 idle cores)")
     times, cpu, workers, streams = bench_distributed(ep, args)
     _report("dask.distributed LocalCluster, processes with 1 thread each:", times, args.rows)
     est = {n: [statistics.median(idle_estimates(c)[k] for c in runs) for k in (0, 1)] for n, runs in cpu.items()}
