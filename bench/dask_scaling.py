@@ -164,7 +164,7 @@ def bench_distributed(ep, args):
     setups = {}
     try:
         for n in (1, 2):
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                    silence_logs=40)
             client = Client(cluster, set_as_default=False)
             x = da.random.default_rng(0).standard_normal((args.rows, args.width), chunks=(args.chunk, args.width),

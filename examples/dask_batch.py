@@ -50,7 +50,7 @@ def main(distributed=False):
 
         if distributed:
             from distributed import Client, LocalCluster
-            with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
+            with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, \
                     Client(cluster) as client:
                 got = probs.compute()
                 print("loads per worker:", {w: i["loads"] for w, i in client.run(cache_info).items()})

@@ -262,7 +262,7 @@ def test_distributed_two_worker_processes():
     distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
     try:
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=40)
+                                           dashboard_address=":0", silence_logs=40)
     except Exception as e:          # e.g. a sandbox that refuses local sockets or subprocesses
         pytest.skip(f"a LocalCluster could not start here: {type(e).__name__}: {e}")
     try:
