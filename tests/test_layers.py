@@ -16,7 +16,8 @@ importing them up front.  Layers, from the bottom:
     fx       Node, Graph, GraphModule, Interpreter
     export   export(), ExportedProgram, passes, verifier
     top      serde, the CLI, `compat`, and the `minexport.export` package
-             itself (torch.export's namespace: export() and save/load)
+             itself (torch.export's namespace: export() and save/load);
+             `runtime.dask` (runs archives on Dask) though it sits in runtime/
 
 A module may import modules of its own layer or below, and no set of modules
 may import each other in a circle.
@@ -42,7 +43,8 @@ LAYERS = [
     ("fx", ["minexport.fx"]),
     ("export", ["minexport.export"]),
     ("top", ["minexport.serde", "minexport.__main__", "minexport.compat", "minexport.codegen",
-             "minexport._export"]),
+             "minexport._export",
+             "minexport.runtime.dask"]),     # runs programs on Dask: loads archives, uses the runner
 ]
 # Package modules (their __init__) placed apart from what they contain.
 PACKAGES = {"minexport": "tensor", "minexport.export": "top"}
