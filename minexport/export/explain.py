@@ -20,8 +20,8 @@ import warnings
 
 from ..utils import _pytree as pytree
 
-__all__ = ["Provenance", "GuardEntry", "GuardReport", "explain", "explain_failure", "warn_small_examples",
-           "input_paths"]
+__all__ = ["Provenance", "GuardEntry", "GuardReport", "explain", "explain_failure", "explain_script",
+           "warn_small_examples", "input_paths"]
 
 # -- the rule of each guard --------------------------------------------------------------------
 # op name -> the rule its meta function enforces when it records a guard (ops not named here: see _op_rule)
@@ -456,3 +456,20 @@ def _source_names(env):
         if m:
             out[m[1]] = m[1]
     return out
+
+
+def explain_script(path):
+    """Run a Python script; explain the export that failed in it, else every ExportedProgram it left in its
+    globals (`python -m minexport explain script.py`)."""
+    import runpy
+    from .errors import UserError
+    try:
+        scope = runpy.run_path(path, run_name="__main__")
+    except UserError as e:
+        return explain_failure(e)
+    # ExportedPrograms by what they are (importing the class here would tie this module to it in a circle)
+    programs = [(name, v) for name, v in scope.items()
+                if hasattr(v, "graph_signature") and hasattr(v, "range_constraints")]
+    if not programs:
+        return f"{path} ran without a failed export and left no ExportedProgram in its globals"
+    return "\n\n".join(f"== {name} ==\n{explain(ep)}" for name, ep in programs)
