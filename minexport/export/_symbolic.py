@@ -334,6 +334,7 @@ class RuntimeShapeChecks:
                             value, (index, d)))
                 continue
             v = int(solved[0])
+            binds[sym] = sympy.Integer(v)     # even out of range: later dims of the same symbol must agree
             r = self.ranges.get(sym)
             if r is not None:
                 if v < r.lower:
@@ -346,7 +347,6 @@ class RuntimeShapeChecks:
                     out.append((f"Guard failed: {src} <= {bound} (got {value})", f"{src} <= {bound}", f"<= {bound}",
                                 value, (index, d)))
                     continue
-            binds[sym] = sympy.Integer(v)
         for guard in self.relations:
             if guard.free_symbols <= binds.keys() and guard.xreplace(binds) is sympy.false:
                 text = guard.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in guard.free_symbols})

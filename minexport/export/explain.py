@@ -18,6 +18,7 @@ import dataclasses
 import re
 import warnings
 
+from .._user_errors import format_user_frame, user_frame
 from ..utils import _pytree as pytree
 
 __all__ = ["Provenance", "GuardEntry", "GuardReport", "explain", "explain_failure", "explain_script",
@@ -72,7 +73,7 @@ class Provenance:
     def __init__(self, symbolic):
         self.symbolic = symbolic    # the export's SymbolicInputs: declared Dims and their kinds
         self.origins = {}           # index in env.guards -> the op (or rule phrase) that recorded it
-        self.examples = []          # (input path, dim, size, spec): dims marked dynamic, made static by 0/1
+        self.examples = []          # (input, dim, size, spec, export() call frame): dynamic dims made static by 0/1
 
     def attribute(self, start, origin):
         """The guards recorded from index `start` on came from origin."""
@@ -94,7 +95,7 @@ def warn_small_examples(symbolic, leaf_names, leaves, dim_specs):
             if size not in (0, 1) or s is None or repr(s) == "Dim.STATIC":
                 continue
             if symbolic is not None:
-                symbolic.env.provenance.examples.append((name, d, size, s))
+                symbolic.env.provenance.examples.append((name, d, size, s, format_user_frame(user_frame(2))))
             warnings.warn(
                 f"dimension inputs['{name}'].shape[{d}] 0/1 specialized; {s!r} was specified along with a "
                 f"sample input with hint = {size}. Export makes sizes 0 and 1 static, so this dim cannot be "
@@ -140,7 +141,7 @@ class GuardReport:
     entries: list      # GuardEntry, in the order they were created
 
     def __str__(self):
-        lines = [self.title, "", "Input dims:"]
+        lines = [self.title, "", "Input dims and data-dependent values:"]
         width = max((len(p) for p, _ in self.dims), default=0)
         lines += [f"  {p.ljust(width)}  {what}" for p, what in self.dims] or ["  (no tensor inputs)"]
         lines += ["", f"Guards, ranges, specializations and runtime asserts ({len(self.entries)}):"]
@@ -188,6 +189,7 @@ class _Namer:
         self.env, self.symbolic = env, symbolic
         self.paths = placeholder_paths           # placeholder name -> input path
         self.dims = {}                           # Symbol -> (input path, dim)
+        self.items = {}                          # Symbol -> "n.item()", for programs loaded from archives
         for sym, source in env.var_to_source.items():
             m = re.fullmatch(r"(\w+)\.size\(\)\[(\d+)\]", source or "")
             if m and m[1] in self.paths:
@@ -197,7 +199,8 @@ class _Namer:
         if sym in self.dims:
             path, d = self.dims[sym]
             return f"{path}.size()[{d}]"
-        return self.env.var_to_source.get(sym) or str(sym)
+        source = self.items.get(sym) or self.env.var_to_source.get(sym)
+        return source if source and source.endswith(".item()") else str(sym)
 
     def text(self, expr):
         import sympy
@@ -287,11 +290,11 @@ def _classify(guard, syms, env, namer, ranges, implied_bounds):
         if len(solved) == 1:
             e = solved[0]
             if e.is_Symbol:
-                change = f"{namer.slot(e)} = {namer.slot(target)} = Dim('{namer.dim_name(e)}')  (one Dim for both)"
+                change = f"one Dim for both, {namer.slot(e)} = {namer.slot(target)} = Dim('{namer.dim_name(e)}')"
                 detail = f"{namer.term(target)} is {namer.term(e)}"
             else:
                 text = str(e.xreplace({s: sympy.Symbol(namer.dim_name(s)) for s in e.free_symbols}))
-                change = f"{namer.slot(target)} = {text}  (a derived dim)"
+                change = f"a derived dim, {namer.slot(target)} = {text}"
                 detail = f"{namer.term(target)} = {namer.text(e)}"
             return "equality", detail, _fix(namer, syms, change, "took the relation")
     if len(syms) == 1 and not isinstance(guard, (sympy.Eq, sympy.Ne)):
@@ -318,7 +321,7 @@ def _classify(guard, syms, env, namer, ranges, implied_bounds):
 def _fix(namer, syms, change, what_auto_did):
     """The fix line: the dynamic_shapes change, or, when every dim involved is Dim.AUTO, that none is needed."""
     if syms and all(namer.declared(s)[0] == "auto" for s in syms):
-        return f"none needed: Dim.AUTO {what_auto_did} (to declare it: {change})"
+        return f"none needed: Dim.AUTO {what_auto_did}; to declare it: {change}"
     return change
 
 
@@ -349,7 +352,7 @@ def _dims_section(ep, namer, env):
     from .._symbolic_marker import is_symbolic
     from .graph_signature import InputKind
     user = {s.arg.name for s in ep.graph_signature.input_specs if s.kind == InputKind.USER_INPUT}
-    examples = {(name, d): (size, spec) for name, d, size, spec in
+    examples = {(name, d): (size, spec) for name, d, size, spec, _ in
                 (env.provenance.examples if env is not None and env.provenance is not None else ())}
     out = []
     for node in ep.graph.nodes:
@@ -377,6 +380,10 @@ def _dims_section(ep, namer, env):
                 out.append((path, " ".join(x for x in (str(expr), declared, rng) if x) + same))
             else:
                 out.append((path, f"{expr}  (= {namer.text(expr)})"))
+    for sym, r in ep.range_constraints.items():      # values read with .item(), and data-dependent sizes
+        if str(sym)[:1] == "u":
+            out.append((namer.term(sym) if namer.term(sym) != str(sym) else f"{sym} (data-dependent size)",
+                        f"{sym} range [{r.lower}, {r.upper}]"))
     return out
 
 
@@ -401,6 +408,10 @@ def explain(ep):
         env = ShapeEnv()
     namer = _Namer(env, paths, prov.symbolic if prov is not None else None)
     for node in ep.graph.nodes:        # dims whose symbol is named after a placeholder other than the input's
+        if node.op == "call_function" and str(node.target) == "aten.item.default":
+            expr = getattr(node.meta.get("val"), "expr", None)
+            if expr is not None and env.var_to_source.get(expr) in (None, str(expr)):
+                namer.items[expr] = f"{node.args[0].name}.item()"     # an archive's u0: named as the trace names it
         if node.op == "placeholder" and node.name in paths:
             for d, size in enumerate(getattr(node.meta.get("val"), "shape", ())):
                 expr = getattr(size, "expr", None)
@@ -419,10 +430,10 @@ def explain(ep):
 
 def _example_entries(prov, paths):
     return [GuardEntry("specialization", f"{paths.get(name, name)}.size()[{d}] == {size}", _EXAMPLE.format(size),
-                       "", "", (f"{paths.get(name, name)}.size()[{d}]",),
+                       *_where(frame), (f"{paths.get(name, name)}.size()[{d}]",),
                        f"use an example input with {paths.get(name, name)}.size()[{d}] >= 2 (or declare it static)",
                        f"marked {spec!r}", violates=repr(spec) != "Dim.AUTO")
-            for name, d, size, spec in prov.examples]
+            for name, d, size, spec, frame in prov.examples]
 
 
 def explain_failure(error):
