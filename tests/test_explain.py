@@ -94,7 +94,7 @@ def test_call_reports_every_violated_guard():
         "  - x.size()[1] == 3: expected 3, got 4 (input *args[0].shape[1])",
         "  - y.size()[1] == 3: expected 3, got 2 (input *args[1].shape[1])",
         "  - x.size()[0] <= 10: expected <= 10, got 11 (input *args[0].shape[0])",
-        "  - y.size()[0] == 11: expected 11, got 4 (input *args[1].shape[0])",
+        "  - y.size()[0] == x.size()[0]: expected 11, got 4 (input *args[1].shape[0])",
     ]
 
 

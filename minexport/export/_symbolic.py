@@ -317,12 +317,16 @@ class RuntimeShapeChecks:
                 continue
             value = int(flat[index].shape[d])
             src = f"{name}.size()[{d}]"
+            declared = expr
             expr = sympy.sympify(expr.xreplace(binds)) if binds else expr
             free = expr.free_symbols
             if not free:
                 if value != int(expr):
-                    out.append((f"Guard failed: {src} == {expr} (got {value})", f"{src} == {expr}", f"{expr}",
-                                value, (index, d)))
+                    # torch's line names the earlier input this dim must agree with (y.size()[0] == 2 * x.size()[0])
+                    tied = bool(declared.free_symbols)
+                    guard = f"{src} == {self._source_text(declared)}" if tied else f"{src} == {expr}"
+                    first = f"Guard failed: {guard}" + ("" if tied else f" (got {value})")
+                    out.append((first, guard, f"{expr}", value, (index, d)))
                 continue
             if len(free) != 1:
                 continue
@@ -354,6 +358,11 @@ class RuntimeShapeChecks:
                 got = ", ".join(f"{self.env.var_to_source[s]} = {binds[s]}" for s in syms)
                 out.append((f"Guard failed: {text}", str(text), "true", got, None))
         return out
+
+    def _source_text(self, expr):
+        """expr over input sizes as torch prints a guard: `2 * x.size()[0]`."""
+        text = str(expr.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in expr.free_symbols}))
+        return text.replace("*", " * ")
 
 
 def _relation_guards(env):
