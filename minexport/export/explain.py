@@ -313,6 +313,13 @@ def _classify(guard, syms, env, namer, ranges, implied_bounds):
             bound = f"min={new_lo}" + ("" if new_hi is int_oo else f", max={new_hi}")
             return "range", detail, _fix(namer, [s], f"{namer.slot(s)} = Dim('{namer.dim_name(s)}', {bound})",
                                          "took the range")
+    if isinstance(guard, sympy.Eq) and len(syms) == 1 and isinstance(guard.lhs, sympy.Mod) and guard.rhs == 0 \
+            and guard.lhs.args[0] == syms[0] and guard.lhs.args[1].is_Integer:
+        # Mod(s, k) == 0: a derived dim k*d states exactly the multiples of k
+        (s,), k = syms, int(guard.lhs.args[1])
+        name = namer.dim_name(s)
+        return "relation", f"a multiple of {k}", _fix(namer, syms, f"a derived dim, {namer.slot(s)} = {k} * "
+                                                      f"Dim('{name}_{k}')", "checks it when the program is called")
     if isinstance(guard, sympy.Ne) and len(syms) == 1:
         return "guard", "excludes one size", "none needed: it excludes a single size; not checked at call time"
     return "relation", "", "none: dynamic_shapes cannot state it; checked when the program is called"
