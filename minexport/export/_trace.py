@@ -36,7 +36,7 @@ from ._module_call import preserved_calls
 from ._tracer import ExportTracer, call_forward
 from .dynamic_shapes import leaf_specs
 from .errors import UserError, input_path
-from .explain import warn_small_examples
+from .explain import input_paths, warn_small_examples
 from .exported_program import ExportedProgram, ModuleCallEntry, ModuleCallSignature
 from .graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, OutputKind, OutputSpec,
                               TensorArgument, sym_argument)
@@ -90,7 +90,8 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
     tracer = tracer_class(state.modules)
     if any(inputs.dim_specs):
         tracer.ensure_symbolic()
-        warn_small_examples(tracer.symbolic, inputs.names, inputs.leaves, inputs.dim_specs)
+        warn_small_examples(tracer.symbolic, inputs.names, inputs.leaves, inputs.dim_specs,
+                            input_paths(inputs.in_spec, inputs.forward_arg_names))
     state_fakes = _lift_state(tracer, state)
     try:
         with _fake_state(tracer, state, state_fakes), \

@@ -74,6 +74,7 @@ class Provenance:
         self.symbolic = symbolic    # the export's SymbolicInputs: declared Dims and their kinds
         self.origins = {}           # index in env.guards -> the op (or rule phrase) that recorded it
         self.examples = []          # (input, dim, size, spec, export() call frame): dynamic dims made static by 0/1
+        self.paths = {}             # placeholder name -> torch's input path (x, inputs['a'][0])
 
     def attribute(self, start, origin):
         """The guards recorded from index `start` on came from origin."""
@@ -82,13 +83,16 @@ class Provenance:
 
 
 # -- the warning before tracing ------------------------------------------------------------------
-def warn_small_examples(symbolic, leaf_names, leaves, dim_specs):
+def warn_small_examples(symbolic, leaf_names, leaves, dim_specs, paths=None):
     """Warn (UserWarning) for every dim marked dynamic whose example size is 0 or 1, and remember it.
 
     Export makes sizes 0 and 1 static (torch: Dim.AUTO specializes quietly, a
     named Dim or Dim.DYNAMIC is an error), so such an example cannot give a
-    dynamic dim; the warning says so before tracing, and how to fix it.
+    dynamic dim; the warning says so before tracing, and how to fix it.  `paths`: each leaf's input path, kept
+    for the failure report (`explain_failure`).
     """
+    if symbolic is not None and paths:
+        symbolic.env.provenance.paths.update(zip(leaf_names, paths))
     for name, leaf, spec in zip(leaf_names, leaves, dim_specs):
         for d, s in (spec or {}).items():
             size = int(leaf.shape[d])
@@ -451,12 +455,8 @@ def explain_failure(error):
         return head
     env = symbolic.env
     prov = env.provenance
-    paths = {}
-    for sym, (name, d) in symbolic.sources.items():
-        paths.setdefault(name, name)
-    for name, *_ in prov.examples:
-        paths.setdefault(name, name)
-    namer = _Namer(env, {**paths, **_source_names(env)}, symbolic)
+    paths = {**_source_names(env), **prov.paths}
+    namer = _Namer(env, paths, symbolic)
     entries = _example_entries(prov, paths) + _guard_entries(env, namer, dict(env.var_to_range))
     bad = [e for e in entries if e.violates]
     lines = [head, "", f"Violated ({len(bad)}):"]
