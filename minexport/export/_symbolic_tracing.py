@@ -134,10 +134,11 @@ class SymbolicTracing:
         self.symbolic.env.narrow(sym, lo, hi)
 
     def runtime_assert(self, cond, message=None):
-        """Nodes that check cond when the program runs (an operator node feeding aten._assert_scalar)."""
+        """Nodes that check cond when the program runs (an operator node feeding aten._assert_scalar); returns
+        the assert node."""
         expr = self.symbolic.env.simplify(cond.expr)
         rel = self.sym_nodes.node(cond)
         rel.meta.update(self.node_meta(rel.meta["val"]))
         text = f"Runtime assertion failed for expression {expr} on node '{rel.name}'"
         return self.graph.call_function(_ops.aten._assert_scalar.default, (rel, message or text),
-                                 meta=self.node_meta(None), name=node_name(_ops.aten._assert_scalar.default))
+                                        meta=self.node_meta(None), name=node_name(_ops.aten._assert_scalar.default))
