@@ -62,6 +62,12 @@ def test_entries_carry_rule_source_inputs_and_fix():
     assert not entry.violates
 
 
+def test_static_program_says_so():
+    text = str(export(P.Broadcast(), (me.randn(2, 3), me.randn(2, 3))).explain())
+    assert text.splitlines()[0] == "Shape report of this program, static: no symbolic sizes"
+    assert text.endswith("(0):\n  (none: nothing narrows the inputs)")
+
+
 def test_every_rule_comes_from_the_table_or_the_user():
     """No entry of the golden programs falls back to a bare op name: each has a rule phrase."""
     for case in CASES:

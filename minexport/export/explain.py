@@ -434,7 +434,7 @@ def explain(ep):
         ranges = {s: r for s, r in env.var_to_range.items()}
         entries += _guard_entries(env, namer, ranges)
     entries += _assert_entries(ep.graph, namer)
-    source = "from the trace" if prov is not None else \
+    source = "from the trace" if prov is not None else "static: no symbolic sizes" if ep.shape_env is None else \
         "from the archive (ranges, runtime asserts and stack traces; guard provenance is not stored)"
     return GuardReport(f"Shape report of this program, {source}", _dims_section(ep, namer, env), entries)
 
