@@ -200,6 +200,7 @@ class _Namer:
                 self.dims[sym] = (self.paths[m[1]], int(m[2]))
 
     def term(self, sym):
+        """sym as the user reads it: `x.size()[0]`, `n.item()`, else its name (`u1`)."""
         if sym in self.dims:
             path, d = self.dims[sym]
             return f"{path}.size()[{d}]"
@@ -207,6 +208,7 @@ class _Namer:
         return source if source and source.endswith(".item()") else str(sym)
 
     def text(self, expr):
+        """expr (a guard or size) over input terms, relations as `a == b`."""
         import sympy
         text = str(expr.xreplace({s: sympy.Symbol(self.term(s)) for s in expr.free_symbols}))
         return _relation_text(text)
@@ -226,6 +228,7 @@ class _Namer:
         return kind, (dim.__name__ if dim is not None else None)
 
     def dim_name(self, sym):
+        """The Dim name a fix uses: the declared one, else `<input>_<dim>`."""
         kind, name = self.declared(sym)
         if name:
             return name
