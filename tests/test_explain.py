@@ -1,8 +1,8 @@
 """ep.explain(), `python -m minexport explain`, the example-size warning and call-time guard reports.
 
 The reports are compared with golden files in tests/fixtures/explain/ (paths
-of this directory stripped); regenerate one by running this file with
-`--regen` after checking the new text by eye.
+of this directory stripped); `python tests/test_explain.py --regen` (with
+PYTHONPATH=.:tests) rewrites them all -- check the new text by eye first.
 """
 import os
 import subprocess
@@ -128,24 +128,33 @@ def _cli(*argv, cwd):
                           capture_output=True, text=True, timeout=300)
 
 
-def test_cli_explains_an_archive(tmp_path):
+def _archive_report(tmp_path):
+    """`python -m minexport explain m.pt2` of the item_check program, saved."""
     mod, args, ds = CASES["item_check"]()
     save(export(mod, args, dynamic_shapes=ds), str(tmp_path / "m.pt2"))
     out = _cli("m.pt2", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert _text(out.stdout.rstrip("\n")) == _golden("archive_item_check")
+    return _text(out.stdout.rstrip("\n"))
 
 
-def test_cli_explains_a_failing_script(tmp_path):
-    script = tmp_path / "fail.py"
-    script.write_text(
+def _failing_script_report(tmp_path):
+    """`python -m minexport explain fail.py` of a script whose export narrows a named Dim."""
+    (tmp_path / "fail.py").write_text(
         "import minexport as me\n"
         "from minexport.export import Dim, export\n"
         "import explain_programs as P\n"
         "ep = export(P.SliceHead(), (me.randn(2, 8),), dynamic_shapes={'x': {1: Dim('n')}})\n")
     out = _cli("fail.py", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert _text(out.stdout.rstrip("\n")) == _golden("script_slice_fails")
+    return _text(out.stdout.rstrip("\n"))
+
+
+CLI_CASES = {"archive_item_check": _archive_report, "script_slice_fails": _failing_script_report}
+
+
+@pytest.mark.parametrize("case", sorted(CLI_CASES))
+def test_cli_report_is_golden(case, tmp_path):
+    assert CLI_CASES[case](tmp_path) == _golden(case)
 
 
 def test_cli_explains_a_script_whose_export_succeeds(tmp_path):
@@ -172,6 +181,11 @@ def test_failure_report_marks_the_violated_guard():
 
 if __name__ == "__main__" and "--regen" in sys.argv:
     os.makedirs(GOLDEN, exist_ok=True)
+    import pathlib
+    import tempfile
     for case in CASES:
         with open(os.path.join(GOLDEN, case + ".txt"), "w") as f:
             f.write(_report(case) + "\n")
+    for case, make in CLI_CASES.items():
+        with tempfile.TemporaryDirectory() as tmp, open(os.path.join(GOLDEN, case + ".txt"), "w") as f:
+            f.write(make(pathlib.Path(tmp)) + "\n")
