@@ -4,6 +4,7 @@
     python -m minexport verify model.pt2
     python -m minexport run model.pt2 --inputs in.npz --out out.npz
     python -m minexport codegen model.pt2 -o model_numpy.py [--device cpu|cuda]
+    python -m minexport explain model.pt2      (or: explain script.py)
 
 `run` reads the flat user inputs from an .npz (arrays named by the graph's
 input names, or arr_0, arr_1, ... in order), runs the program on NumPy and
@@ -67,12 +68,22 @@ def _codegen(args):
     print(f"wrote {path}")
 
 
+def _explain(args):
+    """An archive's shape report; for a script, run it and explain its failed export (or its programs)."""
+    from .export import explain as ex
+    if not args.archive.endswith(".py"):
+        print(ex.explain(_load(args.archive)))
+        return
+    print(ex.explain_script(args.archive))
+
+
 def main(argv=None):
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m minexport", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name, fn, help_ in (("show", _show, "print the program"), ("verify", _verify, "run the verifier"),
-                            ("run", _run, "run the program on inputs from an .npz")):
+                            ("run", _run, "run the program on inputs from an .npz"),
+                            ("explain", _explain, "explain the guards of an archive, or of a script's export")):
         p = sub.add_parser(name, help=help_)
         p.add_argument("archive")
         p.set_defaults(fn=fn)

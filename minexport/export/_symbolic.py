@@ -303,35 +303,66 @@ class RuntimeShapeChecks:
         self.relations = _relation_guards(env) if env is not None else []
 
     def check(self, flat):
-        binds = {}
+        """Raise AssertionError for the first violated size guard (see `violations`)."""
+        found = self.violations(flat)
+        if found:
+            raise AssertionError(found[0][0])
+
+    def violations(self, flat, skip=()):
+        """Every violated size guard of a call, in order: (torch's "Guard failed: ..." line, guard, expected,
+        got, flat input index or None).  Inputs whose index is in `skip` (wrong type or rank) are not read."""
+        binds, out = {}, []
         for index, name, d, expr in self.dims:
+            if index in skip:
+                continue
             value = int(flat[index].shape[d])
             src = f"{name}.size()[{d}]"
+            declared = expr
             expr = sympy.sympify(expr.xreplace(binds)) if binds else expr
             free = expr.free_symbols
             if not free:
                 if value != int(expr):
-                    raise AssertionError(f"Guard failed: {src} == {expr} (got {value})")
+                    # torch's line names the earlier input this dim must agree with (y.size()[0] == 2 * x.size()[0])
+                    tied = bool(declared.free_symbols)
+                    guard = f"{src} == {self._source_text(declared)}" if tied else f"{src} == {expr}"
+                    first = f"Guard failed: {guard}" + ("" if tied else f" (got {value})")
+                    out.append((first, guard, f"{expr}", value, (index, d)))
                 continue
             if len(free) != 1:
                 continue
             (sym,) = free
             solved = sympy.solve(sympy.Eq(expr, value), sym)
             if len(solved) != 1 or not solved[0].is_Integer:
-                raise AssertionError(f"Guard failed: {src} == {expr} has no integer solution for {value} "
-                                     f"(e.g. {src} must be of the form {expr})")
+                out.append((f"Guard failed: {src} == {expr} has no integer solution for {value} "
+                            f"(e.g. {src} must be of the form {expr})", f"{src} == {expr}", f"of the form {expr}",
+                            value, (index, d)))
+                continue
             v = int(solved[0])
+            binds[sym] = sympy.Integer(v)     # even out of range: later dims of the same symbol must agree
             r = self.ranges.get(sym)
             if r is not None:
                 if v < r.lower:
-                    raise AssertionError(f"Guard failed: {src} >= {_scaled(expr, sym, r.lower)} (got {value})")
+                    bound = _scaled(expr, sym, r.lower)
+                    out.append((f"Guard failed: {src} >= {bound} (got {value})", f"{src} >= {bound}", f">= {bound}",
+                                value, (index, d)))
+                    continue
                 if r.upper is not int_oo and v > r.upper:
-                    raise AssertionError(f"Guard failed: {src} <= {_scaled(expr, sym, r.upper)} (got {value})")
-            binds[sym] = sympy.Integer(v)
+                    bound = _scaled(expr, sym, r.upper)
+                    out.append((f"Guard failed: {src} <= {bound} (got {value})", f"{src} <= {bound}", f"<= {bound}",
+                                value, (index, d)))
+                    continue
         for guard in self.relations:
             if guard.free_symbols <= binds.keys() and guard.xreplace(binds) is sympy.false:
                 text = guard.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in guard.free_symbols})
-                raise AssertionError(f"Guard failed: {text}")
+                syms = sorted(guard.free_symbols, key=str)
+                got = ", ".join(f"{self.env.var_to_source[s]} = {binds[s]}" for s in syms)
+                out.append((f"Guard failed: {text}", str(text), "true", got, None))
+        return out
+
+    def _source_text(self, expr):
+        """expr over input sizes as torch prints a guard: `2 * x.size()[0]`."""
+        text = str(expr.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in expr.free_symbols}))
+        return text.replace("*", " * ")
 
 
 def _relation_guards(env):

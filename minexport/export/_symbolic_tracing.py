@@ -15,6 +15,7 @@ from .._symbolic_marker import is_symbolic
 from ..fx.graph import Node
 from ._recording import node_name
 from .errors import UserError
+from .explain import Provenance
 
 __all__ = ["SymbolicTracing"]
 
@@ -30,6 +31,7 @@ class SymbolicTracing:
         if self.symbolic is None:
             from ._symbolic import SymbolicInputs, SymNodes
             self.symbolic = SymbolicInputs()
+            self.symbolic.env.provenance = Provenance(self.symbolic)
             self.sym_nodes = SymNodes(self.graph, self.symbolic.env, self.symbolic.sources, self.input_node)
         return self.symbolic
 
@@ -50,6 +52,14 @@ class SymbolicTracing:
         with self.outside_branch() as branch:
             node = self.sym_node(value)
         return branch.lift(node, value) if isinstance(node, Node) else node
+
+    def guard_count(self):
+        """How many guards the trace has recorded so far (0 before it has symbols)."""
+        return len(self.symbolic.env.guards) if self.symbolic is not None else 0
+
+    def attribute_guards(self, start, origin):
+        """The guards recorded since `start` came from `origin` (an op, or a rule's phrase): ep.explain()."""
+        self.symbolic.env.provenance.attribute(start, origin)
 
     # -- data-dependent values ------------------------------------------------
     def item(self, t):
@@ -102,13 +112,16 @@ class SymbolicTracing:
                             + (f": {message}" if message else ""))
         expr = env.simplify(cond.expr)
         if not expr.free_symbols & env.unbacked:
-            if not bool(cond):
+            guards = self.guard_count()
+            holds = bool(cond)
+            self.attribute_guards(guards, "torch._check(...)")
+            if not holds:
                 raise UserError(f"_check({expr}) fails on the example inputs" + (f": {message}" if message else ""))
             return
         env.assume(expr)
         if len(expr.free_symbols) == 1 and not expr.free_symbols & env.float_symbols:
             self._narrow_to(expr)
-        self.runtime_assert(cond, message)
+        self.runtime_assert(cond, message).meta["explain_rule"] = "torch._check(...)"
 
     def _narrow_to(self, expr):
         """Narrow the one symbol of a linear inequality to the range it implies."""
@@ -121,10 +134,11 @@ class SymbolicTracing:
         self.symbolic.env.narrow(sym, lo, hi)
 
     def runtime_assert(self, cond, message=None):
-        """Nodes that check cond when the program runs (an operator node feeding aten._assert_scalar)."""
+        """Nodes that check cond when the program runs (an operator node feeding aten._assert_scalar); returns
+        the assert node."""
         expr = self.symbolic.env.simplify(cond.expr)
         rel = self.sym_nodes.node(cond)
         rel.meta.update(self.node_meta(rel.meta["val"]))
         text = f"Runtime assertion failed for expression {expr} on node '{rel.name}'"
-        self.graph.call_function(_ops.aten._assert_scalar.default, (rel, message or text),
-                                 meta=self.node_meta(None), name=node_name(_ops.aten._assert_scalar.default))
+        return self.graph.call_function(_ops.aten._assert_scalar.default, (rel, message or text),
+                                        meta=self.node_meta(None), name=node_name(_ops.aten._assert_scalar.default))

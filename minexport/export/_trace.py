@@ -36,6 +36,7 @@ from ._module_call import preserved_calls
 from ._tracer import ExportTracer, call_forward
 from .dynamic_shapes import leaf_specs
 from .errors import UserError, input_path
+from .explain import input_paths, warn_small_examples
 from .exported_program import ExportedProgram, ModuleCallEntry, ModuleCallSignature
 from .graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, OutputKind, OutputSpec,
                               TensorArgument, sym_argument)
@@ -89,11 +90,18 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
     tracer = tracer_class(state.modules)
     if any(inputs.dim_specs):
         tracer.ensure_symbolic()
+        warn_small_examples(tracer.symbolic, inputs.names, inputs.leaves, inputs.dim_specs,
+                            input_paths(inputs.in_spec, inputs.forward_arg_names))
     state_fakes = _lift_state(tracer, state)
-    with _fake_state(tracer, state, state_fakes), \
-            preserved_calls(tracer, mod, preserve_module_call_signature) as calls:
-        outputs = _trace_forward(tracer, mod, _user_inputs(tracer, inputs))
-    ranges = _check_guards(tracer)
+    try:
+        with _fake_state(tracer, state, state_fakes), \
+                preserved_calls(tracer, mod, preserve_module_call_signature) as calls:
+            outputs = _trace_forward(tracer, mod, _user_inputs(tracer, inputs))
+        ranges = _check_guards(tracer)
+    except UserError as e:      # the explainer (`python -m minexport explain`) reads the trace's guards here
+        if getattr(e, "symbolic", None) is None:
+            e.symbolic = tracer.symbolic
+        raise
     return _build_program(mod, inputs, tracer, outputs, ranges, state, calls)
 
 

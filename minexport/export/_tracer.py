@@ -141,7 +141,10 @@ class ExportTracer(SymbolicTracing, Tracer):
                 written = (args[i] if i < len(args) else kwargs.get(a.name)) if a.is_write else None
                 if isinstance(written, Tensor):
                     self.branches[-1].check_mutation(op, written)
+        guards = self.guard_count()
         out = self.run_meta(op, args, kwargs)
+        if self.symbolic is not None and len(self.symbolic.env.guards) > guards:
+            self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
         facts = _OP_FACTS.get(op) or _op_facts(op)
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]

@@ -156,10 +156,17 @@ class UnliftedModule(GraphModule):
                 f"{plan.in_spec}\nbut actually got inputs with tree spec of:\n{spec}.\n"
                 "Please check that the inputs have the same number and type of args and kwargs "
                 "as the ones you used when tracing.")
+        problems, unreadable = [], set()
         for i, (value, spec_, val) in enumerate(zip(flat, plan.user_specs, plan.user_vals)):
-            _check_input(value, spec_, val, i, (args, kwargs))
+            found = _input_problems(value, spec_, val)
+            if found:
+                problems += [(first, guard, want, got, (i, d)) for first, guard, want, got, d in found]
+                if found[0][4] is None:      # wrong type or rank: its sizes cannot be read
+                    unreadable.add(i)
         if plan.shape_checks is not None:
-            plan.shape_checks.check(flat)
+            problems += plan.shape_checks.violations(flat, unreadable)
+        if problems:
+            raise AssertionError(_guard_failure(problems, (args, kwargs)))
         return flat
 
     def _write_back(self, values, flat):
@@ -330,31 +337,53 @@ def _match_static(args, static):
     return True
 
 
-def _check_input(value, spec, val, index, inputs):
-    """Refuse an input that does not match what was exported, naming it (torch's guard wording)."""
-    def path():     # built only for the message
-        return input_path(pytree.tree_flatten_with_path(inputs)[0][index][0])
-
+def _input_problems(value, spec, val):
+    """How an input differs from what was exported: [(torch's "Guard failed: ..." line with `{path}` for the
+    input's path, guard, expected, got, dim or None)], empty when it matches.  A wrong type or rank is one
+    problem (its sizes are not compared); otherwise each static size that differs is one."""
     name = spec.arg.name
     if isinstance(spec.arg, ConstantArgument):
         if value != spec.arg.value or type(value) is not type(spec.arg.value):
-            raise AssertionError(f"Guard failed: {name} == {spec.arg.value!r} (expected input at {path()} to be "
-                                 f"equal to {spec.arg.value!r}, but got {value!r})")
-        return
+            return [(f"Guard failed: {name} == {spec.arg.value!r} (expected input at {{path}} to be equal to "
+                     f"{spec.arg.value!r}, but got {value!r})", f"{name} == {spec.arg.value!r}", repr(spec.arg.value),
+                     repr(value), None)]
+        return []
     if not isinstance(value, Tensor):
-        raise AssertionError(f"Guard failed: expected input at {path()} ({name}) to be a Tensor, "
-                             f"got {type(value).__name__}")
+        return [(f"Guard failed: expected input at {{path}} ({name}) to be a Tensor, got {type(value).__name__}",
+                 f"isinstance({name}, Tensor)", "a Tensor", type(value).__name__, None)]
     if value.dtype is not val.dtype:
-        raise AssertionError(f"Guard failed: {name}.dtype == {val.dtype} (expected input at {path()} to have "
-                             f"dtype {val.dtype}, but got {value.dtype})")
+        return [(f"Guard failed: {name}.dtype == {val.dtype} (expected input at {{path}} to have dtype {val.dtype}, "
+                 f"but got {value.dtype})", f"{name}.dtype == {val.dtype}", str(val.dtype), str(value.dtype), None)]
     shape = value.shape
     if len(shape) != len(val.shape):
-        raise AssertionError(f"Guard failed: {name}.dim() == {val.ndim} (expected input at {path()} to have "
-                             f"{val.ndim} dimensions, but got {value.ndim})")
-    for i, (got, want) in enumerate(zip(shape, val.shape)):
-        if type(want) is int and got != want:   # symbolic dims are checked by RuntimeShapeChecks
-            raise AssertionError(f"Guard failed: {name}.size()[{i}] == {want} (expected input at "
-                                 f"{path()}.shape[{i}] to be equal to {want}, but got {got})")
+        return [(f"Guard failed: {name}.dim() == {val.ndim} (expected input at {{path}} to have {val.ndim} "
+                 f"dimensions, but got {value.ndim})", f"{name}.dim() == {val.ndim}", str(val.ndim), str(value.ndim),
+                 None)]
+    return [(f"Guard failed: {name}.size()[{i}] == {want} (expected input at {{path}}.shape[{i}] to be equal to "
+             f"{want}, but got {got})", f"{name}.size()[{i}] == {want}", str(want), str(got), i)
+            for i, (got, want) in enumerate(zip(shape, val.shape))
+            if type(want) is int and got != want]      # symbolic dims are checked by RuntimeShapeChecks
+
+
+def _guard_failure(problems, inputs):
+    """The message of a call that breaks guards: torch's line for the first, then every one with its input
+    path, expected and got (only when there are several)."""
+    paths = [input_path(p) for p, _ in pytree.tree_flatten_with_path(inputs)[0]]
+
+    def where(at):
+        if at is None:
+            return ""
+        index, d = at
+        return paths[index] + ("" if d is None else f".shape[{d}]")
+
+    first = problems[0][0].replace("{path}", where((problems[0][4][0], None)) if problems[0][4] else "")
+    if len(problems) == 1:
+        return first
+    lines = [first, f"All {len(problems)} violated guards:"]
+    for _, guard, want, got, at in problems:
+        place = f" (input {where(at)})" if at is not None else ""
+        lines.append(f"  - {guard}: expected {want}, got {got}{place}")
+    return "\n".join(lines)
 
 
 def _shape_checks(ep, user_specs, user_vals):

@@ -12,6 +12,7 @@ from ..fx.graph_module import GraphModule
 from ._functionalize import functionalize
 from ._module_call import renamed_call_graph
 from ._unlift import unlift
+from .explain import explain as _explain
 from .graph_signature import InputKind
 from .verifier import verifier_for
 
@@ -113,6 +114,11 @@ class ExportedProgram:
     def tensor_constants(self):
         """Alias of constants."""
         return self._constants
+
+    def explain(self):
+        """A GuardReport (print it) of where each guard, range, specialization and runtime assert came from:
+        the source line, the input dims, the rule, and the dynamic_shapes change (spec/explain.md)."""
+        return _explain(self)
 
     @property
     def range_constraints(self):

@@ -376,6 +376,7 @@ class ShapeEnv:
         self.size_like = set()      # unbacked symbols known to be sizes: reasoned about like backed sizes
         self.float_symbols = set()  # unbacked floats (zuf0, ...): unbounded, never narrowed
         self.axioms = set()         # conditions a _check established (canonical form)
+        self.provenance = None      # export's record of what made each guard (export/explain.py)
 
     # -- symbols ---------------------------------------------------------------
     def create_symbol(self, hint, lower, upper, source):
