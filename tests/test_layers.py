@@ -41,7 +41,7 @@ LAYERS = [
     ("nn", ["minexport.nn"]),
     ("fx", ["minexport.fx"]),
     ("export", ["minexport.export"]),
-    ("top", ["minexport.serde", "minexport.__main__", "minexport.compat"]),
+    ("top", ["minexport.serde", "minexport.__main__", "minexport.compat", "minexport.conform"]),
 ]
 # Package modules (their __init__) placed apart from what they contain.
 PACKAGES = {"minexport": "tensor", "minexport.export": "top"}
