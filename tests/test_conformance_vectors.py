@@ -7,6 +7,7 @@ passes fails the test so the list stays true.  With torch installed, torch's own
 loader must reproduce every stored output (the vectors are right).
 """
 import json
+import os
 import pathlib
 import time
 
@@ -181,6 +182,11 @@ def test_vectors_reproduce_on_torch(group):
         from tools.conformance.torch_runtime import run
     finally:
         sys.path.remove(str(ROOT))
-    results = run_cases(find_cases([CORPUS / group]), run)
+    cases = find_cases([CORPUS / group])
+    # torch loads slowly: every third case here, all of them with MINEXPORT_CONFORM_FULL=1
+    # (or `python -m minexport conform spec/conformance --runtime tools.conformance.torch_runtime:run`)
+    if not os.environ.get("MINEXPORT_CONFORM_FULL"):
+        cases = cases[::3]
+    results = run_cases(cases, run)
     bad = [f"{r.case.id}: {r.message}" for r in results if r.status != "passed"]
     assert not bad, f"torch does not reproduce {len(bad)} stored vectors:\n  " + "\n  ".join(bad[:40])

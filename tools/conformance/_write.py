@@ -17,7 +17,7 @@ def _as_array(value):
     if hasattr(value, "detach"):             # a torch.Tensor, without importing torch here
         return value.detach().cpu().resolve_conj().resolve_neg().contiguous().numpy()
     if isinstance(value, np.ndarray):
-        return np.ascontiguousarray(value)
+        return np.array(value, order="C")     # (ascontiguousarray would make a 0-d array 1-d)
     if isinstance(value, (bool, int, float, np.generic)):
         return np.asarray(value)
     raise TypeError(f"cannot store a {type(value).__name__} as a conformance array")
