@@ -40,6 +40,7 @@ TOLERANCE_BY_DTYPE = {torch.float16: (1e-3, 1e-3), torch.bfloat16: (1e-2, 1e-2),
                       torch.float64: (1e-7, 1e-9), torch.complex64: (1e-5, 1e-6), torch.complex128: (1e-7, 1e-9)}
 MEMORY_FORMATS = ("contiguous_format", "channels_last", "channels_last_3d", "preserve_format")
 MAX_ELEMENTS = 4096       # larger sample inputs are passed over (the disk budget)
+MAX_TWIN_BYTES = 16_000   # a larger ATen-dialect archive of a non-core overload is left out (the disk budget)
 
 
 class _Slot:
@@ -292,8 +293,27 @@ def _same(a, b, rtol, atol):
     return True
 
 
+def prune_large_twins(out_dir, table):
+    """Leave out the ATen-dialect twins of non-core overloads whose archive passes MAX_TWIN_BYTES."""
+    for twin in sorted(out_dir.glob("*-aten")):
+        meta = json.loads((twin / "case.json").read_text())
+        size = (twin / "model.pt2").stat().st_size
+        if meta["core"] or size <= MAX_TWIN_BYTES:
+            continue
+        shutil.rmtree(twin)
+        row = table[meta["target"]]
+        row["made"]["ATEN"] -= 1
+        row["skipped"].append(f"sample {meta['sample']}: ATen-dialect twin left out ({size // 1000} KB archive)")
+
+
 def write_index(out_dir, table):
     """INDEX.md: every registered overload, its vectors by dialect, and why any sample was skipped."""
+    # whether torch's TRAINING program records the overload itself (a CompositeImplicit op records others)
+    recorded = {}
+    for case in out_dir.glob("*/case.json"):
+        meta = json.loads(case.read_text())
+        if meta["dialect"] == "TRAINING":
+            recorded[meta["target"]] = recorded.get(meta["target"], False) or meta["target"] in meta["ops"]
     n = len(table)
     covered = sum(1 for row in table.values() if row["made"]["TRAINING"])
     core = [r for r in table.values() if r["core"]]
@@ -303,12 +323,15 @@ def write_index(out_dir, table):
              f"{sum(1 for r in core if r['made']['TRAINING'])} of {len(core)} core overloads. "
              f"{sum(r['made']['TRAINING'] for r in table.values())} TRAINING-dialect and "
              f"{sum(r['made']['ATEN'] for r in table.values())} ATen-dialect cases.", "",
-             "| overload | core | TRAINING | ATEN | skipped samples (torch's reason) |",
-             "|---|---|---|---|---|"]
+             "`recorded`: the TRAINING program holds the overload itself (no: torch's export records "
+             "other ops for it).", "",
+             "| overload | core | recorded | TRAINING | ATEN | skipped samples (torch's reason) |",
+             "|---|---|---|---|---|---|"]
     for name in sorted(table):
         row = table[name]
         reasons = "; ".join(row["skipped"]).replace("|", "\\|")
-        lines.append(f"| `{name}` | {'core' if row['core'] else ''} | {row['made']['TRAINING']} | "
+        rec = {True: "yes", False: "no"}.get(recorded.get(name), "")
+        lines.append(f"| `{name}` | {'core' if row['core'] else ''} | {rec} | {row['made']['TRAINING']} | "
                      f"{row['made']['ATEN']} | {reasons} |")
     (out_dir / "INDEX.md").write_text("\n".join(lines) + "\n")
 
@@ -318,6 +341,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-k", dest="pattern", help="only overloads whose name contains this")
     parser.add_argument("--out", default=str(ROOT / "spec" / "conformance" / "ops"))
+    parser.add_argument("--index-only", action="store_true", help="only prune large twins and rewrite INDEX.md")
     args = parser.parse_args(argv)
     out_dir = pathlib.Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -326,7 +350,7 @@ def main(argv=None):
     index_path = out_dir / "index.json"
     table = json.loads(index_path.read_text()) if index_path.exists() else {}
     start = time.time()
-    for i, name in enumerate(names):
+    for i, name in enumerate([] if args.index_only else names):
         core = "core" in ops[name].tags
         for old in out_dir.glob(f"{name[len('aten.'):]}-*"):       # a regenerated op replaces its cases
             if old.name.split("-")[0] == name[len("aten."):]:
@@ -340,6 +364,7 @@ def main(argv=None):
               + (f" ({len(skipped)} skipped)" if skipped else ""), flush=True)
     # forget overloads minexport no longer registers
     table = {k: v for k, v in table.items() if k in ops}
+    prune_large_twins(out_dir, table)
     index_path.write_text(json.dumps(table, indent=0, sort_keys=True) + "\n")
     write_index(out_dir, table)
 
