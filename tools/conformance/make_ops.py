@@ -208,6 +208,30 @@ def _check_outputs(out):
             raise TypeError(f"output of type {type(o).__name__} cannot be stored")
 
 
+def _proved(path):
+    """None when torch's own loader reproduces the stored case at `path`, else why not."""
+    from minexport.conform import Case, run_case
+    from tools.conformance.torch_runtime import run
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_case(Case(path), run)
+    return None if result.status == "passed" else result.message
+
+
+def _write_proved(path, ep, inputs, outputs, **fields):
+    """write_case, then drop the case unless torch.export.load reproduces it; None or the reason."""
+    try:
+        write_case(path, ep, inputs, outputs, **fields)
+    except Exception as e:      # torch.export.save cannot write this program
+        shutil.rmtree(path, ignore_errors=True)
+        return f"torch.export.save failed: {_short(e)}"
+    problem = _proved(path)
+    if problem:
+        shutil.rmtree(path)
+        return f"torch cannot rerun its saved program: {problem[:150]}"
+    return None
+
+
 def make_op(name, out_dir, core):
     """Write the cases of one overload; ({"TRAINING": n, "ATEN": m}, reasons for skipped samples)."""
     op = _torch_op(name)
@@ -246,12 +270,10 @@ def make_op(name, out_dir, core):
             skipped.append(f"sample {index} {sample}: torch's exported program differs from eager")
             continue
         case = f"{name[len('aten.'):]}-{index}"
-        try:
-            write_case(out_dir / case, ep, inputs, outputs, ops=graph_ops(ep), dialect="TRAINING",
-                       rtol=rtol, atol=atol, expect="run", about=about, **extra)
-        except Exception as e:      # torch.export.save cannot write this program
-            shutil.rmtree(out_dir / case, ignore_errors=True)
-            skipped.append(f"sample {index} {sample}: torch.export.save failed: {_short(e)}")
+        problem = _write_proved(out_dir / case, ep, inputs, outputs, ops=graph_ops(ep), dialect="TRAINING",
+                                rtol=rtol, atol=atol, expect="run", about=about, **extra)
+        if problem:
+            skipped.append(f"sample {index} {sample}: {problem}")
             continue
         made["TRAINING"] += 1
         written += 1
@@ -266,12 +288,11 @@ def make_op(name, out_dir, core):
             continue
         if _signature(aten) == _signature(ep):
             continue
-        try:
-            write_case(out_dir / f"{case}-aten", aten, inputs, outputs, ops=graph_ops(aten), dialect="ATEN",
-                       rtol=rtol, atol=atol, expect="run", about=about + " after run_decompositions()", **extra)
-        except Exception as e:      # torch.export.save cannot write the decomposed program
-            shutil.rmtree(out_dir / f"{case}-aten", ignore_errors=True)
-            skipped.append(f"sample {index}: torch.export.save of the ATen program failed: {_short(e)}")
+        problem = _write_proved(out_dir / f"{case}-aten", aten, inputs, outputs, ops=graph_ops(aten),
+                                dialect="ATEN", rtol=rtol, atol=atol, expect="run",
+                                about=about + " after run_decompositions()", **extra)
+        if problem:
+            skipped.append(f"sample {index}, ATen dialect: {problem}")
             continue
         made["ATEN"] += 1
     return made, skipped
