@@ -28,7 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import minexport as me  # noqa: E402
 from minexport.ops import all_ops  # noqa: E402
-from op_samples import RANDOM, SAMPLES, TOLERANCE  # noqa: E402
+from op_samples import RANDOM, SAMPLES, TOLERANCE, Sample, T  # noqa: E402
 from tools.conformance._write import graph_ops, write_case  # noqa: E402
 
 # how many samples an overload gets: every core op a few, the others fewer (the disk budget)
@@ -41,6 +41,20 @@ TOLERANCE_BY_DTYPE = {torch.float16: (1e-3, 1e-3), torch.bfloat16: (1e-2, 1e-2),
 MEMORY_FORMATS = ("contiguous_format", "channels_last", "channels_last_3d", "preserve_format")
 MAX_ELEMENTS = 4096       # larger sample inputs are passed over (the disk budget)
 MAX_TWIN_BYTES = 16_000   # a larger ATen-dialect archive of a non-core overload is left out (the disk budget)
+
+
+def _complex(*shape):
+    """A complex64 input, as a NumPy array (minexport has no complex dtype; the program's input is torch's)."""
+    rng = np.random.default_rng(7)
+    return (rng.uniform(-2, 2, shape) + 1j * rng.uniform(-2, 2, shape)).astype(np.complex64)
+
+
+# rows for overloads whose rows in the sample table are all ones the op refuses (complex-only ops)
+EXTRA_SAMPLES = {
+    "aten._fft_r2c.default": lambda: [Sample(T(4, 6), [1], 0, True), Sample(T(3, 4), [0, 1], 2, False)],
+    "aten._fft_c2r.default": lambda: [Sample(_complex(4, 3), [1], 0, 4), Sample(_complex(2, 5), [0, 1], 2, 8)],
+    "aten.imag.default": lambda: [Sample(_complex(2, 3))],
+}
 
 
 class _Slot:
@@ -102,6 +116,11 @@ def _template(value, slots, arrays, layouts):
         slots.append(len(slots))
         layouts.append(_layout(value))
         arrays.append(_stored(value, layouts[-1]))
+        return _Slot(slots[-1])
+    if isinstance(value, np.ndarray):       # an input minexport cannot hold (complex): stored as it is
+        slots.append(len(slots))
+        layouts.append(("dense", None))
+        arrays.append(value)
         return _Slot(slots[-1])
     if isinstance(value, me.dtype):
         return getattr(torch, value.name)
@@ -235,7 +254,7 @@ def _write_proved(path, ep, inputs, outputs, **fields):
 def make_op(name, out_dir, core):
     """Write the cases of one overload; ({"TRAINING": n, "ATEN": m}, reasons for skipped samples)."""
     op = _torch_op(name)
-    samples = SAMPLES[name]()
+    samples = SAMPLES[name]() + EXTRA_SAMPLES.get(name, list)()
     kind = "core" if core else "other"
     picks = _pick(samples, len(samples))
     made, skipped = {"TRAINING": 0, "ATEN": 0}, []
