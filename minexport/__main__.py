@@ -5,6 +5,7 @@
     python -m minexport run model.pt2 --inputs in.npz --out out.npz
     python -m minexport codegen model.pt2 -o model_numpy.py [--device cpu|cuda]
     python -m minexport explain model.pt2      (or: explain script.py)
+    python -m minexport conform spec/conformance [--runtime MODULE:CALLABLE] [-k PATTERN]
 
 `run` reads the flat user inputs from an .npz (arrays named by the graph's
 input names, or arr_0, arr_1, ... in order), runs the program on NumPy and
@@ -97,13 +98,18 @@ def main(argv=None):
     p.add_argument("--inline-weights-max-bytes", type=int, default=64 * 1024,
                    help="embed the weights in the module up to this many bytes (default 65536)")
     p.set_defaults(fn=_codegen)
+    # the conformance runner (minexport/conform/): its exit status is its own
+    from .conform.cli import add_arguments, conform
+    p = sub.add_parser("conform", help="run conformance vectors (spec/conformance/) on a runtime")
+    add_arguments(p)
+    p.set_defaults(fn=conform)
     args = parser.parse_args(argv)
     try:
-        args.fn(args)
+        status = args.fn(args)
     except Exception as e:      # the command line reports, it does not trace back
         print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ LAYERS = [
     ("fx", ["minexport.fx"]),
     ("export", ["minexport.export"]),
     ("top", ["minexport.serde", "minexport.__main__", "minexport.compat", "minexport.codegen",
-             "minexport._export",
+             "minexport._export", "minexport.conform",
              "minexport.runtime.dask"]),     # runs programs on Dask: loads archives, uses the runner
 ]
 # Package modules (their __init__) placed apart from what they contain.

@@ -502,8 +502,12 @@ def _addc(divide):
         return out_array(xp, r, rt)
 
     def decomp(self, tensor1, tensor2, *, value=1):
-        if not promote(self, tensor1, tensor2).is_floating_point:
+        rt = promote(self, tensor1, tensor2)
+        if not rt.is_floating_point:
             value = int(value)     # as the kernel casts it
+        # every operand is computed in the result dtype, as the kernel does (torch casts each with _to_copy)
+        self, tensor1, tensor2 = (x if x.dtype is rt else aten._to_copy.default(x, dtype=rt)
+                                  for x in (self, tensor1, tensor2))
         scaled = aten.mul.Tensor(tensor1, value)
         term = aten.div.Tensor(scaled, tensor2) if divide else aten.mul.Tensor(scaled, tensor2)
         return aten.add.Tensor(self, term)

@@ -23,6 +23,8 @@ def _distinct(self, count, upper, what):
     """Number of distinct entries: `count(array)` on a real tensor, else a data-dependent size."""
     if getattr(self, "_data", None) is not None:
         return int(count(self._data))
+    if isinstance(upper, int) and upper == 0:     # nothing to count: torch's size is a plain 0 too
+        return 0
     return data_dependent_size(upper, what)
 
 

@@ -1,0 +1,1 @@
+"""Generators and adapters for the conformance kit in spec/conformance/ (they need torch)."""
