@@ -4,10 +4,8 @@ Each vector folder (spec/conformance/<group>/<case>/) is run on minexport: load 
 from the flat inputs, run `module()`, compare with the stored outputs (allclose with the case's rtol/atol,
 exact dtype and shape); `expect: "error"` vectors must be refused.  Behind importorskip("torch"), torch
 2.13 reproduces every stored output and loads minexport's archives.  The policy tests need no torch.
-Until confops' runner (minexport/conform) is merged this file carries its own small runtime, `run_vector`.
+The vectors run through the conformance runner (minexport.conform) and its runtimes.
 """
-import dataclasses
-import importlib.util
 import io
 import json
 import pathlib
@@ -18,8 +16,10 @@ import pytest
 
 import minexport as me
 import minexport.library
-from minexport.export import SerializationError, load, register_dataclass, save
-from minexport.export.graph_signature import ConstantArgument, InputKind, TensorArgument
+from minexport.conform.cases import Case
+from minexport.conform.runner import run_case
+from minexport.conform.runtimes import user_inputs, interpreter
+from minexport.export import SerializationError, load, save
 from minexport.serde import schema as S
 from minexport.utils import _pytree as pytree
 
@@ -33,89 +33,15 @@ def _case(path):
     return json.loads((path / "case.json").read_text())
 
 
-def _inputs(path):
-    files = sorted(path.glob("input_*.npy"), key=lambda p: int(p.stem.split("_")[1]))
-    return [np.load(p) for p in files]
-
-
-def _outputs(path):
-    files = sorted(path.glob("output_*.npy"), key=lambda p: int(p.stem.split("_")[1]))
-    return [np.load(p) for p in files]
-
-
-def _fixture(path, name):
-    """Import a vector's fixture module (a file in the vector's group folder) by path."""
-    spec = importlib.util.spec_from_file_location(f"_conformance_{pathlib.Path(name).stem}", path.parent / name)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_PYTREE_TYPES = {}
-
-
-def _prepare(path, case):
-    """Register what the case needs before its archive loads: a custom-op fixture, pytree dataclass types."""
-    if "fixture" in case:
-        _fixture(path, case["fixture"]).register(minexport.library)
-    for type_name, fields in case.get("pytree_types", {}).items():
-        if type_name not in _PYTREE_TYPES:
-            cls = dataclasses.make_dataclass(type_name.replace(".", "_"), fields)
-            register_dataclass(cls, serialized_type_name=type_name)
-            _PYTREE_TYPES[type_name] = cls
-
-
-def _leaves(specs, inputs, tensor_arg, from_numpy, constant_arg):
-    """The flat call arguments of a program's user-input `specs` from a vector's arrays: a constant input
-    is not stored (its value is the signature's), a tensor is made from its array, a symbolic scalar is
-    its 0-d array's value (spec/conformance.md)."""
-    given, flat = iter(inputs), []
-    for spec in specs:
-        if isinstance(spec.arg, constant_arg):
-            flat.append(spec.arg.value)
-            continue
-        array = next(given, None)
-        if array is None:
-            raise ValueError(f"the program takes more flat inputs than the vector's {len(inputs)}")
-        flat.append(from_numpy(np.array(array)) if isinstance(spec.arg, tensor_arg) else array.item())
-    if next(given, None) is not None:
-        raise ValueError(f"the vector has more inputs than the program's {len(specs)}")
-    return flat
-
-
-def run_vector(path, inputs):
-    """The conformance runtime interface on minexport: load, call module() with the unflattened inputs,
-    return the flat outputs as arrays (Python scalars as 0-d arrays)."""
-    path = pathlib.Path(path)
-    _prepare(path.parent, _case(path.parent)) if path.name == "model.pt2" else None
-    ep = load(path)
-    user = [s for s in ep.graph_signature.input_specs if s.kind == InputKind.USER_INPUT]
-    leaves = _leaves(user, inputs, TensorArgument, me.from_numpy, ConstantArgument)
-    args, kwargs = pytree.tree_unflatten(leaves, ep.call_spec.in_spec)
-    out = ep.module()(*args, **kwargs)
-    return [np.asarray(o.numpy() if isinstance(o, me.Tensor) else o) for o in pytree.tree_leaves(out)]
-
-
 def _check_vector(path, runtime):
-    case = _case(path)
-    if case["expect"] == "error":
-        with pytest.raises(Exception):
-            runtime(path / "model.pt2", _inputs(path))
-        return
-    got = runtime(path / "model.pt2", _inputs(path))
-    want = _outputs(path)
-    assert len(got) == len(want), f"{len(got)} outputs, expected {len(want)}"
-    for i, (g, w) in enumerate(zip(got, want)):
-        assert g.dtype == w.dtype and g.shape == w.shape, f"output {i}: {g.dtype}{g.shape}, expected {w.dtype}{w.shape}"
-        if w.dtype.kind in "biu":
-            np.testing.assert_array_equal(g, w, err_msg=f"output {i}")
-        else:
-            assert np.allclose(g, w, rtol=case["rtol"], atol=case["atol"], equal_nan=True), f"output {i}"
+    """Run one vector with the conformance runner; it must pass (outputs equal, or refused as expected)."""
+    result = run_case(Case(path), runtime)
+    assert result.status == "passed", result.message
 
 
 @pytest.mark.parametrize("path", IR, ids=[p.name for p in IR])
 def test_ir_vector_on_minexport(path):
-    _check_vector(path, run_vector)
+    _check_vector(path, interpreter)
 
 
 def test_ir_vectors_cover_the_features():
@@ -133,7 +59,7 @@ def test_ir_vectors_cover_the_features():
 
 @pytest.mark.parametrize("path", COMPAT, ids=[p.name for p in COMPAT])
 def test_compat_archive_on_minexport(path):
-    _check_vector(path, run_vector)
+    _check_vector(path, interpreter)
 
 
 def _writers():
@@ -221,8 +147,8 @@ def test_every_minor_of_the_major_read_loads(minor):
     """A newer minor adds fields that a reader ignores; an older one (down to 8.0) lacks nothing minexport
     requires of these programs."""
     ep = load(_rewrite(SEED, _set_version(8, minor)))
-    x = me.from_numpy(_inputs(SEED.parent)[0])
-    np.testing.assert_allclose(ep.module()(x).numpy(), _outputs(SEED.parent)[0], rtol=1e-5, atol=1e-5)
+    x = me.from_numpy(Case(SEED.parent).inputs()[0])
+    np.testing.assert_allclose(ep.module()(x).numpy(), Case(SEED.parent).outputs()[0], rtol=1e-5, atol=1e-5)
 
 
 def test_unknown_fields_of_a_newer_minor_are_ignored():
@@ -252,32 +178,12 @@ def test_minexport_writes_the_version_it_states(tmp_path):
 
 # ---------------------------------------------------------------- torch proves the vectors
 
-def _torch_runtime(path, inputs):
-    torch = pytest.importorskip("torch")
-    import torch.utils._pytree as tpytree
-    path = pathlib.Path(path)
-    case = _case(path.parent)
-    if "fixture" in case:
-        _fixture(path.parent, case["fixture"]).register(torch.library)
-    for type_name, fields in case.get("pytree_types", {}).items():
-        if ("torch", type_name) not in _PYTREE_TYPES:
-            cls = dataclasses.make_dataclass(type_name.replace(".", "_"), fields)
-            torch.export.register_dataclass(cls, serialized_type_name=type_name)
-            _PYTREE_TYPES["torch", type_name] = cls
-    ep = torch.export.load(str(path))
-    user = [s for s in ep.graph_signature.input_specs if s.kind == torch.export.graph_signature.InputKind.USER_INPUT]
-    gs = torch.export.graph_signature
-    leaves = _leaves(user, inputs, gs.TensorArgument, torch.from_numpy, gs.ConstantArgument)
-    args, kwargs = tpytree.tree_unflatten(leaves, ep.call_spec.in_spec)
-    out = ep.module()(*args, **kwargs)
-    return [o.detach().numpy() if isinstance(o, torch.Tensor) else np.asarray(o) for o in tpytree.tree_leaves(out)]
-
-
 @pytest.mark.parametrize("path", IR + COMPAT, ids=[f"{p.parent.name}/{p.name}" for p in IR + COMPAT])
 def test_torch_reproduces_the_vector(path):
     """torch 2.13 reproduces every stored output (minexport's compat archives included: torch loads them)."""
     pytest.importorskip("torch")
-    _check_vector(path, _torch_runtime)
+    from tools.conformance.torch_runtime import run
+    _check_vector(path, run)
 
 
 def test_a_constant_input_of_another_value_is_refused():
@@ -285,9 +191,7 @@ def test_a_constant_input_of_another_value_is_refused():
     so the refusal of another value is checked here."""
     path = CORPUS / "ir" / "pytree_dict_list"
     ep = load(path / "model.pt2")
-    user = [s for s in ep.graph_signature.input_specs if s.kind == InputKind.USER_INPUT]
-    leaves = _leaves(user, _inputs(path), TensorArgument, me.from_numpy, ConstantArgument)
-    args, kwargs = pytree.tree_unflatten(leaves, ep.call_spec.in_spec)
+    args, kwargs = pytree.tree_unflatten(user_inputs(ep, Case(path).inputs()), ep.call_spec.in_spec)
     assert args[2] == 3
     with pytest.raises(AssertionError, match="3"):
         ep.module()(args[0], args[1], 4, **kwargs)

@@ -1,11 +1,13 @@
 """Reading conformance cases: folders holding case.json, model.pt2 and the .npy arrays."""
+import dataclasses
 import fnmatch
+import importlib.util
 import json
 import pathlib
 
 import numpy as np
 
-__all__ = ["Case", "find_cases", "read_known"]
+__all__ = ["Case", "find_cases", "read_known", "register_needs"]
 
 _REQUIRED = ("ops", "torch", "dialect", "rtol", "atol", "expect", "about")
 
@@ -79,3 +81,35 @@ def read_known(path):
         case_id, _, reason = line.partition(" ")
         known[case_id] = reason.strip()
     return known
+
+
+_FIXTURES = {}       # fixture path -> its module, imported once (its register() remembers what it made)
+_PYTREE_TYPES = {}   # (register_dataclass, serialized type name) -> the dataclass made for it
+
+
+def register_needs(archive_path, library, register_dataclass):
+    """Before loading a vector's archive, register what its case.json says the archive needs
+    (spec/conformance.md): `fixture`, a file in the case's group folder whose `register(library)` defines
+    its custom ops, and `pytree_types`, {serialized type name: [field names]} of the dataclasses its
+    inputs and outputs hold.  `library` is a torch.library-like module (torch.library, minexport.library);
+    `register_dataclass(cls, serialized_type_name=...)` is that library's.  A file without a case.json
+    beside it needs nothing."""
+    case = pathlib.Path(archive_path).parent
+    try:
+        meta = json.loads((case / "case.json").read_text())
+    except OSError:
+        return
+    if "fixture" in meta:
+        path = (case.parent / meta["fixture"]).resolve()
+        module = _FIXTURES.get(path)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(f"_conformance_fixture_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            _FIXTURES[path] = module
+        module.register(library)
+    for type_name, fields in meta.get("pytree_types", {}).items():
+        if (register_dataclass, type_name) not in _PYTREE_TYPES:     # each library registers it once
+            cls = dataclasses.make_dataclass(type_name.replace(".", "_"), fields)
+            register_dataclass(cls, serialized_type_name=type_name)
+            _PYTREE_TYPES[register_dataclass, type_name] = cls

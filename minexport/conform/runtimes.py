@@ -5,13 +5,13 @@ interface any third-party runtime implements (spec/conformance.md).
 """
 import numpy as np
 
-__all__ = ["interpreter", "decomposed", "run_program"]
+__all__ = ["interpreter", "decomposed", "run_program", "user_inputs"]
 
 # how a stored array becomes a program input, by the kind of the input's signature argument
 _SCALAR_ARGS = {"SymIntArgument": int, "SymFloatArgument": float, "SymBoolArgument": bool}
 
 
-def _user_inputs(ep, inputs):
+def user_inputs(ep, inputs):
     """The flat call arguments: tensors from the arrays, 0-d arrays as Python scalars for SymInt inputs."""
     from ..export.graph_signature import ConstantArgument, InputKind
     from .. import from_numpy
@@ -44,19 +44,26 @@ def _as_array(value):
 def run_program(ep, inputs):
     """Run an ExportedProgram on flat NumPy inputs; the flat outputs as NumPy arrays."""
     from ..utils import _pytree as pytree
-    flat = _user_inputs(ep, inputs)
+    flat = user_inputs(ep, inputs)
     args, kwargs = pytree.tree_unflatten(flat, ep.call_spec.in_spec)
     out = ep.module()(*args, **kwargs)
     return [_as_array(o) for o in pytree.tree_leaves(out)]
 
 
+def _load(archive_path):
+    """The archive's program, after registering the custom ops and pytree types its case.json names."""
+    from .. import library
+    from ..export import load, register_dataclass
+    from .cases import register_needs
+    register_needs(archive_path, library, register_dataclass)
+    return load(archive_path)
+
+
 def interpreter(archive_path, inputs):
     """minexport's default runtime: load the archive and run `.module()` as stored."""
-    from ..export import load
-    return run_program(load(archive_path), inputs)
+    return run_program(_load(archive_path), inputs)
 
 
 def decomposed(archive_path, inputs):
     """Load the archive, `run_decompositions()` to core ATen, then run `.module()`."""
-    from ..export import load
-    return run_program(load(archive_path).run_decompositions(), inputs)
+    return run_program(_load(archive_path).run_decompositions(), inputs)

@@ -70,3 +70,30 @@ def graph_ops(ep):
             else:
                 names.add(str(target))
     return sorted(names)
+
+
+def flat_arrays(tree, tensors_only=False):
+    """The leaves of a pytree as NumPy arrays: tensors as they are, Python scalars and SymInts as 0-d arrays
+    (or skipped, with `tensors_only`: a program's constant inputs are not stored, spec/conformance.md)."""
+    import torch.utils._pytree as pytree
+    return [_as_array(leaf) for leaf in pytree.tree_leaves(tree)
+            if leaf is not None and not (tensors_only and not hasattr(leaf, "detach"))]
+
+
+def op_names(ep):
+    """The sorted names of every operator the program calls, subgraphs included ('aten.add.Tensor',
+    'higher_order.cond', 'confir.scaled_add.default')."""
+    import torch
+    names = set()
+    for gm in ep.graph_module.modules():
+        if not isinstance(gm, torch.fx.GraphModule):
+            continue
+        for node in gm.graph.nodes:
+            if node.op != "call_function":
+                continue
+            target = node.target
+            if isinstance(target, torch._ops.OpOverload):
+                names.add(str(target))
+            elif isinstance(target, torch._ops.HigherOrderOperator):
+                names.add(f"higher_order.{target.name()}")
+    return sorted(names)

@@ -58,7 +58,7 @@ def _torch_run(path, flat_inputs):
 
 
 def _ops_torch(ep):
-    from _confir_write import op_names
+    from tools.conformance._write import op_names
     return op_names(ep)
 
 

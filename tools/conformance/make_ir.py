@@ -18,10 +18,10 @@ import torch
 import torch.utils._pytree as pytree
 from torch.export import Dim
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from _confir_write import flat_arrays, op_names, write_case
-
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tools.conformance._write import flat_arrays, op_names, write_case  # noqa: E402
+
 OUT = ROOT / "spec" / "conformance" / "ir"
 sys.path.insert(0, str(OUT))
 import scaled_add_fixture  # noqa: E402

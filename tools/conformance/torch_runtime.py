@@ -6,6 +6,8 @@ import numpy as np
 import torch
 import torch.utils._pytree as pytree
 
+from minexport.conform.cases import register_needs
+
 
 def _as_array(value):
     if isinstance(value, torch.Tensor):
@@ -15,6 +17,7 @@ def _as_array(value):
 
 def run(archive_path, inputs):
     """Load the archive with torch.export.load, run `.module()` on the inputs; the flat outputs as arrays."""
+    register_needs(archive_path, torch.library, torch.export.register_dataclass)
     ep = torch.export.load(archive_path)
     user = [s for s in ep.graph_signature.input_specs if s.kind == torch.export.graph_signature.InputKind.USER_INPUT]
     given = iter(inputs)
