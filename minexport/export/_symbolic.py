@@ -9,7 +9,8 @@ import sympy
 from ..fx.graph import Node
 from ..ops import aten
 from ..symbolic import ShapeEnv, SymBool, SymFloat, SymInt, ValueRange, int_oo
-from .dynamic_shapes import ConstraintViolationError, Dim, _DerivedDim
+from ..symbolic.core import int_oo_value
+from .dynamic_shapes import ConstraintViolationError, Dim, _DerivedDim, hint_kind
 from .errors import UserError
 
 __all__ = ["SymbolicInputs", "SymNodes", "RuntimeShapeChecks"]
@@ -30,19 +31,44 @@ class SymbolicInputs:
         self.by_name = {}       # Dim name -> the first Dim object with that name
         self.kind = {}          # Symbol -> (kind, display name, Dim or None)
         self.sources = {}       # Symbol -> (input name, dim) of a dim whose size is exactly the symbol
+        self.ids = {}           # (input name, dim) or Dim name -> N of its symbol s<N> (torch's numbering)
+        self.input_sizes = []   # the symbolic size of each dynamic input dim, in input order
+
+    def name_symbols(self, names, sources, leaves, specs):
+        """Number the symbols as torch 2.13 does, before any is made: each dynamic input dim (example size
+        >= 2) takes an id from its source name (`L['x'].size()[0]`), in input order; a Dim shared by several
+        dims keeps the name torch keeps when it merges them (the smallest as a string), and a Dim used only
+        in derived forms is numbered from its own name."""
+        direct = {}
+        for name, source, t, spec in zip(names, sources, leaves, specs):
+            for d, s in sorted((spec or {}).items()):
+                if int(t.shape[d]) in (0, 1):
+                    continue
+                n = self.env.symbol_id(f"{source}.size()[{d}]")
+                self.ids[(name, d)] = n
+                if isinstance(s, Dim):
+                    direct.setdefault(s.__name__, []).append(n)
+        for name, ids in direct.items():
+            self.ids[name] = min(ids, key=lambda n: f"s{n}")
+        for spec in specs:
+            for s in (spec or {}).values():
+                if isinstance(s, _DerivedDim) and s.root.__name__ not in self.ids:
+                    self.ids[s.root.__name__] = self.env.symbol_id(s.root.__name__)
 
     def shape(self, name, t, spec):
         """t's shape with SymInts for the dims `spec` marks dynamic."""
         if not spec:
             return tuple(t.shape)
         out = list(t.shape)
-        for d, s in spec.items():
+        for d, s in sorted(spec.items()):
             out[d] = self._size(name, d, int(t.shape[d]), s)
+            if not isinstance(out[d], int):
+                self.input_sizes.append(out[d].expr)
         return tuple(out)
 
     def _size(self, name, d, value, spec):
         src = f"{name}.size()[{d}]"
-        if spec is Dim.AUTO and value in (0, 1):
+        if hint_kind(spec) == "AUTO" and value in (0, 1):
             return value                               # torch specializes 0/1 silently for AUTO
         if value in (0, 1):
             label = spec.__name__ if isinstance(spec, (Dim, _DerivedDim)) else src
@@ -59,9 +85,11 @@ class SymbolicInputs:
         if isinstance(spec, Dim):
             sym = self._dim_symbol(spec, value, src)
             return sym
-        lower = 2 if spec is Dim.AUTO else 0
-        sym = self.env.create_symbol(value, lower, int_oo, src)
-        self.kind[sym.expr] = ("auto" if spec is Dim.AUTO else "dynamic", src, None)
+        # AUTO and DYNAMIC sizes range from 2 (0 and 1 specialize), within the marker's own min/max
+        lower = max(2, spec.min or 0)
+        upper = int_oo if spec.max is None else spec.max
+        sym = self.env.create_symbol(value, lower, upper, src, self.ids.get((name, d)))
+        self.kind[sym.expr] = ("auto" if hint_kind(spec) == "AUTO" else "dynamic", src, None)
         self.sources.setdefault(sym.expr, (name, d))
         return sym
 
@@ -80,7 +108,7 @@ class SymbolicInputs:
             if not (dim.min <= value <= dim.max):
                 raise UserError(f"Received user-specified dim hint range [{dim.min}, {_hi(dim.max)}] for "
                                 f"{dim.__name__}, but the example size {src or dim.__name__} = {value} is outside it")
-            sym = self.env.create_symbol(value, dim.min, _hi(dim.max), src or dim.__name__)
+            sym = self.env.create_symbol(value, dim.min, _hi(dim.max), src or dim.__name__, self.ids.get(dim.__name__))
             self.by_dim[id(dim)] = sym
             self.by_name[dim.__name__] = dim
             self.kind[sym.expr] = ("dim", dim.__name__, dim)
@@ -104,10 +132,15 @@ class SymbolicInputs:
         def name(sym):
             return self.kind[sym][1]
 
+        order = {sym: i for i, sym in enumerate(self.kind)}     # symbols in the order of the inputs
         for target, expr in env.replacements.items():
+            if expr.is_Symbol and order.get(expr, -1) > order.get(target, -1):
+                target, expr = expr, target     # the fix names the later input's dim by the earlier one's
             kind_t = self.kind.get(target, ("auto",))[0]
-            named = [s for s in {target} | expr.free_symbols if self.kind.get(s, ("auto",))[0] != "auto"]
-            if not named:
+            # Dim.DYNAMIC dims may be found equal to (or a derived form of) other dims, as torch infers
+            # them; only a constant for them, or any relation for a named Dim, breaks the declaration
+            kinds = [self.kind.get(s, ("auto",))[0] for s in {target} | expr.free_symbols]
+            if not (kinds.count("dim") > 1 or expr.is_Integer and set(kinds) & {"dim", "dynamic"}):
                 continue
             text = str(expr.xreplace({s: sympy.Symbol(name(s)) for s in expr.free_symbols}))
             if expr.is_Integer:
@@ -163,9 +196,22 @@ class SymbolicInputs:
             if fixes:
                 text += "\nSuggested fixes:\n" + "\n".join(dict.fromkeys(fixes))
             raise ConstraintViolationError(text)
-        for s in env.unbacked:
-            ranges[s] = env.var_to_range[s]
-        return {s: r for s, r in ranges.items() if s not in env.replacements}
+        return self._range_constraints(ranges)
+
+    def _range_constraints(self, ranges):
+        """torch's range_constraints, in torch's order: data-dependent symbols, then every symbolic input
+        size in input order -- a derived size (`s17 + 1`, `2*s77`) with its own entry, its range the
+        root's carried through the form -- then the remaining symbols."""
+        env = self.env
+        out = {s: env.var_to_range[s] for s in env.var_to_range if s in env.unbacked}
+        for expr in self.input_sizes:
+            expr = env.simplify(expr)
+            if not expr.is_number and expr not in out:
+                out[expr] = ranges[expr] if expr in ranges else _linear_range(expr, ranges)
+        for s, r in ranges.items():
+            if s not in env.replacements and s not in out:
+                out[s] = r
+        return out
 
     def _relation_problems(self, guards):
         """Guards relating dims (or constraining one non-linearly) that no replacement explains: a named
@@ -188,6 +234,22 @@ class SymbolicInputs:
 
     def _source_expr(self, expr):
         return str(expr.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in expr.free_symbols}))
+
+
+def _linear_range(expr, ranges):
+    """The range of a sum of positive multiples of symbols plus a constant, over the symbols' ranges."""
+    lo, hi = 0, 0
+    for term in sympy.Add.make_args(expr):
+        coeff, rest = term.as_coeff_Mul()
+        if rest == 1:
+            lo, hi = lo + int(coeff), (hi if hi is int_oo else hi + int(coeff))
+            continue
+        r = ranges.get(rest)
+        if r is None or coeff <= 0 or isinstance(r.lower, type(int_oo_value())):
+            return ValueRange(0, int_oo)
+        lo = lo + int(coeff) * r.lower
+        hi = int_oo if hi is int_oo or r.upper is int_oo else hi + int(coeff) * r.upper
+    return ValueRange(lo, hi)
 
 
 def implied_bounds(guard, sym):

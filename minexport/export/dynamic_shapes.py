@@ -27,11 +27,31 @@ class ConstraintViolationError(UserError):
 
 
 class _Marker:
-    def __init__(self, name):
-        self.name = name
+    """Dim.AUTO / Dim.DYNAMIC / Dim.STATIC; calling AUTO or DYNAMIC gives one with a range:
+    `Dim.AUTO(min=3, max=10)` (the range is intersected with what the trace infers)."""
+
+    def __init__(self, name, min=None, max=None):
+        self.name, self.min, self.max = name, min, max
+
+    def __call__(self, min=None, max=None):
+        if self.name == "STATIC":
+            raise TypeError("Dim.STATIC takes no range")
+        for k, v in (("min", min), ("max", max)):
+            if v is not None and (not isinstance(v, int) or v < 0):
+                raise UserError(f"Dim.{self.name}({k}=...): expected a non-negative int, got {v!r}")
+        if min is not None and max is not None and min > max:
+            raise UserError(f"Dim.{self.name}: expected min <= max, got min={min}, max={max}")
+        return _Marker(self.name, min, max)
 
     def __repr__(self):
-        return f"Dim.{self.name}"
+        if self.min is None and self.max is None:
+            return f"Dim.{self.name}"
+        return f"Dim.{self.name}(min={self.min}, max={self.max})"
+
+
+def hint_kind(spec):
+    """"AUTO", "DYNAMIC" or "STATIC" for those markers (with or without a range), else None."""
+    return spec.name if isinstance(spec, _Marker) else None
 
 
 class Dim:
@@ -205,9 +225,9 @@ def _tensor_spec(t, spec, path):
     for d, s in items:
         if not isinstance(d, int) or not -t.ndim <= d < t.ndim:
             raise UserError(f"dynamic_shapes for {path} names dim {d!r}, but the tensor has {t.ndim} dims")
-        if s is None or s is Dim.STATIC:
+        if s is None or hint_kind(s) == "STATIC":
             continue
-        if not isinstance(s, (Dim, _DerivedDim)) and s not in (Dim.AUTO, Dim.DYNAMIC):
+        if not isinstance(s, (Dim, _DerivedDim, _Marker)):
             raise UserError(f"dynamic_shapes for {path} dim {d}: expected a Dim, Dim.AUTO, Dim.DYNAMIC, "
                             f"Dim.STATIC or None, got {s!r}")
         out[d % t.ndim] = s

@@ -27,7 +27,7 @@ from ..utils import _pytree as pytree
 from . import schema as S
 from .errors import SerializationError
 from .limits import DEFAULT_LIMITS
-from .symbols import Symbols
+from .symbols import Symbols, is_symbol_name
 from .validate import Where, read
 
 __all__ = ["deserialize_program", "tensor_meta"]
@@ -619,7 +619,8 @@ def deserialize_program(model, state_dict, constants, expected_opset_version=Non
     output_specs = [_output_spec(s, reader, specs_where / i)
                     for i, s in enumerate(gm_json["signature"]["output_specs"])]
     call_graph = _module_call_graph(gm_json["module_call_graph"], gm_where / "module_call_graph")
-    ranges = model["range_constraints"]
+    # torch also writes entries for derived input sizes (`2*s77`); its loader skips them, as this one does
+    ranges = {k: v for k, v in model["range_constraints"].items() if is_symbol_name(k)}
     if ranges and symbols.env is None:
         raise SerializationError("range_constraints names symbols that no size or value in the graph uses")
     if symbols.env is not None:
@@ -659,3 +660,4 @@ def _kept_decomposable(gm):
     ops = frozenset(n.target for n in gm.graph.nodes
                     if n.op == "call_function" and target_kind(n.target) == "op" and decomposes_by_default(n.target))
     return ops.union(*(_kept_decomposable(sub) for sub in gm.subgraph_modules()))
+

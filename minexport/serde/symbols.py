@@ -11,9 +11,16 @@ from .errors import SerializationError
 from .limits import DEFAULT_LIMITS
 from .sym_expr import parse_expr
 
-__all__ = ["Symbols"]
+__all__ = ["Symbols", "is_symbol_name"]
 
 _SYMBOL_KINDS = ("s", "u", "zuf")
+
+
+def is_symbol_name(name):
+    """True for `s17`, `u0`, `zuf0`; False for an expression key such as `2*s17` (torch writes range entries
+    for derived input sizes too, and skips them on load: the symbols' own ranges carry the facts)."""
+    kind = name.rstrip("0123456789") if isinstance(name, str) else None
+    return kind in _SYMBOL_KINDS and kind != name
 
 
 class Symbols:

@@ -11,7 +11,9 @@ symbol are decided False without a guard, as torch's size-oblivious
 reasoning does.
 """
 import functools
+import hashlib
 import math
+import sys
 from fractions import Fraction
 
 import sympy
@@ -376,11 +378,24 @@ class ShapeEnv:
         self.size_like = set()      # unbacked symbols known to be sizes: reasoned about like backed sizes
         self.float_symbols = set()  # unbacked floats (zuf0, ...): unbounded, never narrowed
         self.axioms = set()         # conditions a _check established (canonical form)
+        self.unique_ids = set()     # the N of every s<N> handed out
+
+    def symbol_id(self, key=None):
+        """A fresh N for a size symbol s<N>.  With a key (torch's source name, `L['x'].size()[0]`) it is
+        torch 2.13's: sha256 of the key mod 100, moved up past ids already taken, so printouts line up
+        with torch's; without one, the next number in creation order."""
+        attempt = len(self.var_to_range) if key is None else int(hashlib.sha256(key.encode()).hexdigest(), 16) % 100
+        while attempt in self.unique_ids:
+            attempt += 1
+        self.unique_ids.add(attempt)
+        return attempt
 
     # -- symbols ---------------------------------------------------------------
-    def create_symbol(self, hint, lower, upper, source):
-        """A fresh backed symbol s<i> with an example value and a declared range."""
-        sym = sympy.Symbol(f"s{len(self.var_to_range)}", integer=True, positive=True)
+    def create_symbol(self, hint, lower, upper, source, symbol_id=None):
+        """A fresh backed symbol s<i> with an example value and a declared range (i: `symbol_id`, or the
+        next free number)."""
+        symbol_id = self.symbol_id() if symbol_id is None else symbol_id
+        sym = sympy.Symbol(f"s{symbol_id}", integer=True, positive=True)
         self.var_to_range[sym] = ValueRange(lower, upper)
         self.var_to_hint[sym] = hint
         self.var_to_source[sym] = source
@@ -551,7 +566,9 @@ class ShapeEnv:
             guard = guard.args[0].negated if hasattr(guard.args[0], "negated") else guard
         if isinstance(guard, sympy.Eq):
             diff = guard.lhs - guard.rhs
-            syms = sorted(diff.free_symbols, key=lambda s: int(s.name[1:]))
+            # torch's choice of the symbol to solve for: the largest example value, then the largest name
+            # (compared as strings: s4 goes before s31); a symbol with no example value first of all
+            syms = sorted(diff.free_symbols, key=lambda s: (self.var_to_hint.get(s, sys.maxsize), s.name))
             if syms:
                 target = syms[-1]
                 try:
@@ -559,6 +576,10 @@ class ShapeEnv:
                 except NotImplementedError:     # e.g. Mod(2*s1, s0) == 0: kept as a guard, not a substitution
                     solved = []
                 if len(solved) == 1:
+                    if solved[0].is_Symbol and target in self.var_to_range and solved[0] in self.var_to_range:
+                        # two sizes found equal: the one kept has both ranges (as torch merges them)
+                        r = self.var_to_range[target]
+                        self.narrow(solved[0], r.lower, None if r.upper is int_oo else r.upper)
                     self.replacements[target] = solved[0]
                     self.replacements = {k: v.xreplace(self.replacements) for k, v in self.replacements.items()}
         self.guards.append((guard, format_user_frame(user_frame(3))))
