@@ -17,6 +17,7 @@ from . import _factories
 from . import dtypes as dt
 from ._tensor import Size, Tensor
 from ._symbolic_marker import is_symbolic
+from ._sym_functions import sym_float, sym_int, sym_ite, sym_max, sym_min, sym_not  # noqa: F401  (torch.sym_*)
 from ._trace_state import trace_state
 from .ops import aten, all_ops
 from .ops._common import broadcast_shapes as _broadcast_shapes
@@ -622,31 +623,6 @@ def _check_is_size(value, message=None):
     _check(value >= 0, message)
     if is_symbolic(value) and value.expr.is_Symbol:
         value.env.size_like.add(value.expr)
-
-
-def sym_min(a, b):
-    """min() for sizes (symbolic sizes keep the expression)."""
-    return a if a <= b else b
-
-
-def sym_max(a, b):
-    """max() for sizes (symbolic sizes keep the expression)."""
-    return a if a >= b else b
-
-
-def sym_int(a):
-    """int() for sizes."""
-    return int(a)
-
-
-def sym_float(a):
-    """float() for sizes."""
-    return float(a)
-
-
-def sym_not(a):
-    """not for symbolic bools."""
-    return not a
 
 
 # (issue 12, special) torch._segment_reduce is torch.segment_reduce under its older name

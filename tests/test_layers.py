@@ -31,7 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "minexport"
 # (layer, package or module names), bottom first: a name covers the module and everything below it.
 LAYERS = [
     ("base", ["minexport.dtypes", "minexport.runtime", "minexport.symbolic", "minexport.utils",
-              "minexport._tensor", "minexport._trace_state", "minexport._symbolic_marker", "minexport._random",
+              "minexport._tensor", "minexport._trace_state", "minexport._symbolic_marker", "minexport._sym_functions", "minexport._random",
               "minexport._user_errors"]),
     ("ops", ["minexport.ops"]),
     ("tensor", ["minexport._factories", "minexport._functions", "minexport._tensor_methods",

@@ -6,6 +6,7 @@ import operator
 
 import sympy
 
+from .._sym_functions import sym_max, sym_min
 from ..fx.graph import Node
 from ..ops import aten
 from ..symbolic import ShapeEnv, SymBool, SymFloat, SymInt, ValueRange, int_oo
@@ -322,6 +323,10 @@ class SymNodes:
         elif isinstance(expr, sympy.floor):     # floor(a/b), e.g. conv/pool sizes floor(s2/2 - 1/2): (s2 - 1) // 2
             num, den = sympy.together(expr.args[0]).as_numer_denom()
             node = self.graph.call_function(operator.floordiv, (self._build(num), self._build(den)), meta={})
+        elif isinstance(expr, (sympy.Max, sympy.Min)) and len(expr.args) == 2:
+            fn = sym_max if isinstance(expr, sympy.Max) else sym_min
+            a, b = self.env.call_args.get(expr, expr.args)
+            node = self.graph.call_function(fn, (self._build(a), self._build(b)), meta={})
         elif isinstance(expr, sympy.Mod):
             node = self.graph.call_function(operator.mod, (self._build(expr.args[0]), self._build(expr.args[1])),
                                             meta={})

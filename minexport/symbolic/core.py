@@ -208,6 +208,21 @@ class _SymNumber:
     def __bool__(self):
         return bool(self != 0)
 
+    def sym_max(self, o):
+        """torch.sym_max: Max(a, b) as an expression, no guard."""
+        return self._extremum(o, sympy.Max, max)
+
+    def sym_min(self, o):
+        """torch.sym_min: Min(a, b) as an expression, no guard."""
+        return self._extremum(o, sympy.Min, min)
+
+    def _extremum(self, o, fn, hint_fn):
+        out = self._binary(o, fn, hint_fn)
+        if is_symbolic(out):
+            # the graph calls torch.sym_max(a, b) with the user's argument order (sympy sorts its args)
+            self.env.call_args[out.expr] = (self.expr, _expr(o))
+        return out
+
     def __hash__(self):
         return hash(self.expr)
 
@@ -289,6 +304,10 @@ class SymInt(_SymNumber):
 
     __index__ = __int__
 
+    def sym_int(self):
+        """torch.sym_int of a SymInt: itself."""
+        return self
+
     def __float__(self):
         return float(int(self))
 
@@ -355,6 +374,10 @@ class SymBool:
     def __bool__(self):
         return self.env.evaluate(self)
 
+    def sym_not(self):
+        """torch.sym_not: the negated condition, no guard."""
+        return SymBool(sympy.Not(self.expr), self.env, not self.hint)
+
     def __repr__(self):
         return str(self.expr)
 
@@ -379,6 +402,7 @@ class ShapeEnv:
         self.float_symbols = set()  # unbacked floats (zuf0, ...): unbounded, never narrowed
         self.axioms = set()         # conditions a _check established (canonical form)
         self.unique_ids = set()     # the N of every s<N> handed out
+        self.call_args = {}         # Max/Min expression -> its (a, b) in the order torch.sym_max got them
 
     def symbol_id(self, key=None):
         """A fresh N for a size symbol s<N>.  With a key (torch's source name, `L['x'].size()[0]`) it is
@@ -511,6 +535,12 @@ class ShapeEnv:
             return tuple(b if math.isinf(b) else Fraction(rnd(b)) for b in inner)
         if isinstance(expr, sympy.Mod) and expr.args[1].is_Integer and expr.args[1] > 0:
             return Fraction(0), Fraction(int(expr.args[1]) - 1)
+        if isinstance(expr, (sympy.Max, sympy.Min)):
+            parts = [self._interval(a) for a in expr.args]
+            if any(p is None for p in parts):
+                return None
+            pick = max if isinstance(expr, sympy.Max) else min
+            return pick(p[0] for p in parts), pick(p[1] for p in parts)
         return None
 
     def decide_symbol_against(self, sym, op, value):
