@@ -625,6 +625,16 @@ def _check_is_size(value, message=None):
         value.env.size_like.add(value.expr)
 
 
+def _constrain_as_size(symbol, min=None, max=None):
+    """torch._constrain_as_size: `symbol` (an .item() value) is a size in [min, max] (min 0 when not given):
+    checked, recorded as runtime asserts (`u0 >= 2`, `u0 <= 10`), and reasoned about as a size."""
+    _check_is_size(symbol) if min is None else _check(symbol >= min)
+    if max is not None:
+        _check(symbol <= max)
+    if is_symbolic(symbol) and symbol.expr.is_Symbol:
+        symbol.env.size_like.add(symbol.expr)
+
+
 # (issue 12, special) torch._segment_reduce is torch.segment_reduce under its older name
 _segment_reduce = globals()["segment_reduce"]
 
