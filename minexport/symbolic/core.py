@@ -21,7 +21,26 @@ import sympy
 from .._symbolic_marker import is_symbolic
 from .._user_errors import DataDependentError, format_user_frame, user_frame
 
-__all__ = ["SymInt", "SymFloat", "SymBool", "ShapeEnv", "ValueRange", "int_oo", "is_symbolic"]
+__all__ = ["SymInt", "SymFloat", "SymBool", "ShapeEnv", "ValueRange", "int_oo", "is_symbolic", "FloorDiv"]
+
+
+class FloorDiv(sympy.floor):
+    """floor(a / b) from `a // b` on sizes: sympy's floor (so ranges, solving and simplification treat it as
+    one), printed as torch prints its FloorDiv -- `(s77//2)`, `((s0 + 1)//2)`, `2*((s77//2))` -- and
+    written to archives as torch writes it, `FloorDiv(base, divisor)`."""
+
+    precedence = 35     # below Add, as torch's: a product parenthesizes it
+
+    def _parts(self):
+        return sympy.together(self.args[0]).as_numer_denom()
+
+    def _sympystr(self, printer):
+        base, divisor = (printer.parenthesize(e, 999.5) for e in self._parts())
+        return f"({base}//{divisor})"
+
+    def _sympyrepr(self, printer):
+        base, divisor = self._parts()
+        return f"FloorDiv({printer._print(base)}, {printer._print(divisor)})"
 
 
 class _IntInfinity:
@@ -261,10 +280,10 @@ class SymInt(_SymNumber):
         return SymFloat(self.expr, self.env, float(self.hint))
 
     def __floordiv__(self, o):
-        return self._binary(o, lambda a, b: sympy.floor(a / b), lambda a, b: a // b)
+        return self._binary(o, lambda a, b: FloorDiv(a / b), lambda a, b: a // b)
 
     def __rfloordiv__(self, o):
-        return self._binary(o, lambda a, b: sympy.floor(a / b), lambda a, b: a // b, True)
+        return self._binary(o, lambda a, b: FloorDiv(a / b), lambda a, b: a // b, True)
 
     def __mod__(self, o):
         return self._binary(o, lambda a, b: sympy.Mod(a, b), lambda a, b: a % b)
