@@ -42,11 +42,14 @@ def wrap_dims(dims, ndim):
 def broadcast_shapes(*shapes, op="broadcast"):
     """Broadcast shapes as torch does; the error names both sizes and the dimension."""
     ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
+    out = [None] * ndim         # None: no shape has given this dim yet, so the first size is taken unexamined
     for s in shapes:
         off = ndim - len(s)
         for i, size in enumerate(s):
             cur = out[off + i]
+            if cur is None:
+                out[off + i] = size
+                continue
             if _is_one(size):
                 continue
             if _is_one(cur):
