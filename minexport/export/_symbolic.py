@@ -7,6 +7,7 @@ import operator
 import sympy
 
 from .._sym_functions import sym_max, sym_min
+from .._tensor import Size, Tensor
 from ..fx.graph import Node
 from ..ops import aten
 from ..symbolic import ShapeEnv, SymBool, SymFloat, SymInt, ValueRange, int_oo
@@ -213,6 +214,29 @@ class SymbolicInputs:
             if s not in env.replacements and s not in out:
                 out[s] = r
         return out
+
+    def simplify_values(self, graph):
+        """Rewrite the graph's values with the equalities the trace found, as torch prints them: after
+        `x + y` ties s77 to s17, x's placeholder reads f32[s17], not f32[s77]."""
+        env = self.env
+        if not env.replacements:
+            return
+
+        def fix(v):
+            if isinstance(v, SymInt):
+                e = env.simplify(v.expr)
+                return v if e == v.expr else SymInt(e, env, v.hint)
+            return v
+
+        for node in graph.nodes:
+            val = node.meta.get("val")
+            for t in (val if isinstance(val, (tuple, list)) else (val,)):
+                if isinstance(t, Tensor) and t._data is None:
+                    t._fake_shape = Size(fix(d) for d in t._fake_shape)
+                    if t.__dict__.get("_strides") is not None:
+                        t._strides = tuple(fix(s) for s in t._strides)
+            if isinstance(val, SymInt):
+                node.meta["val"] = fix(val)
 
     def _relation_problems(self, guards):
         """Guards relating dims (or constraining one non-linearly) that no replacement explains: a named

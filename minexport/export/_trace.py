@@ -94,6 +94,8 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
             preserved_calls(tracer, mod, preserve_module_call_signature) as calls:
         outputs = _trace_forward(tracer, mod, _user_inputs(tracer, inputs))
     ranges = _check_guards(tracer)
+    if tracer.symbolic is not None:
+        tracer.symbolic.simplify_values(tracer.root_graph)
     return _build_program(mod, inputs, tracer, outputs, ranges, state, calls)
 
 

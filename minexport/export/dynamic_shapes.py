@@ -90,8 +90,7 @@ class Dim:
 
     def __repr__(self):
         hi = "" if self.max == _INF else f", max={self.max}"
-        lo = f", min={self.min}" if self.min else ""
-        return f"Dim('{self.__name__}'{lo}{hi})"
+        return f"Dim('{self.__name__}', min={self.min}{hi})"
 
 
 class _DerivedDim:
@@ -245,8 +244,8 @@ def _parse_fix(name, rhs, fixes, dims, line):
     if root is None or name not in dims and not name.startswith("_"):
         raise UserError(f"refine_dynamic_shapes_from_suggested_fixes: cannot apply the fix {line.strip()!r} "
                         f"(known dims: {sorted(dims)})")
-    offset = int(m.group(4) or 0) * (-1 if m.group(3) == "-" else 1)
-    return int(m.group(1) or 1) * root + offset
+    offset, coeff = int(m.group(4) or 0) * (-1 if m.group(3) == "-" else 1), int(m.group(1) or 1)
+    return root if (coeff, offset) == (1, 0) else coeff * root + offset
 
 
 # ------------------------------------------------------------ spec matching --
