@@ -87,4 +87,5 @@ if __name__ == "__main__":
               "|", export(Add(), (torch.randn(3), torch.randn(3)), dynamic_shapes=fixed).range_constraints)
 
     ep = export(Halves(), (torch.randn(6, 2),), dynamic_shapes=({0: Dim.AUTO},))
-    print("8. floor division:", next(line.strip().split(" =")[0] for line in str(ep).splitlines() if "floordiv:" in line))
+    floordiv = next(line.strip() for line in str(ep).splitlines() if "floordiv:" in line)
+    print("8. floor division:", floordiv.split(" =")[0])
