@@ -281,3 +281,24 @@ def test_dim_hints_with_bounds():
     np.testing.assert_allclose(run(minexport.ones(10), minexport.ones(10)).numpy(), np.full(10, 2.0))
     with pytest.raises(AssertionError, match="Guard failed"):
         run(minexport.ones(11), minexport.ones(11))
+
+
+def test_divisibility_gets_torchs_new_root_fix():
+    """A reshape to s // 2 rows needs s even: torch suggests `_a = Dim('_a', ...)` and `a = 2*_a`; applied,
+    the root is computed from the input's size as sym_size // 2."""
+    def case(lib):
+        class Halves(lib.nn.Module):
+            def forward(self, x):
+                return x.reshape(x.shape[0] // 2, 2)
+
+        spec = ({0: lib.export.Dim("a", min=2)},)
+        with pytest.raises(Exception) as info:
+            lib.export.export(Halves(), (lib.randn(6),), dynamic_shapes=spec)
+        message = str(info.value).split("\n\n")[0]
+        refine = __import__(f"{lib.__name__}.export.dynamic_shapes",
+                            fromlist=["x"]).refine_dynamic_shapes_from_suggested_fixes
+        ep = lib.export.export(Halves(), (lib.randn(6),), dynamic_shapes=refine(message, spec))
+        return message.splitlines()[-2:], _targets(ep), tuple(ep.module()(lib.randn(10)).shape)
+    theirs, ours = _both(case)
+    assert ours == theirs
+    assert ours[0] == ["  _a = Dim('_a', min=1, max=oo)", "  a = 2*_a"]

@@ -35,6 +35,7 @@ class SymbolicInputs:
         self.sources = {}       # Symbol -> (input name, dim) of a dim whose size is exactly the symbol
         self.ids = {}           # (input name, dim) or Dim name -> N of its symbol s<N> (torch's numbering)
         self.input_sizes = []   # the symbolic size of each dynamic input dim, in input order
+        self.derived_sources = {}   # Symbol -> (input name, dim, coeff*Symbol + offset) for a root seen only derived
 
     def name_symbols(self, names, sources, leaves, specs):
         """Number the symbols as torch 2.13 does, before any is made: each dynamic input dim (example size
@@ -123,6 +124,9 @@ class SymbolicInputs:
         """Remember an input dim whose size is exactly this symbol."""
         if sym_expr.is_Symbol:
             self.sources.setdefault(sym_expr, (name, d))
+        elif len(sym_expr.free_symbols) == 1:
+            (root,) = sym_expr.free_symbols
+            self.derived_sources.setdefault(root, (name, d, sym_expr))
 
     # -- after the trace ---------------------------------------------------------
     def check(self):
@@ -192,6 +196,7 @@ class SymbolicInputs:
                 fixes.append(f"  {name(sym)} = Dim('{name(sym)}', min={new_lo}{hi_text})")
             ranges[sym] = ValueRange(new_lo, new_hi)
         problems += self._relation_problems(unexplained)
+        fixes += self._divisibility_fixes(unexplained, ranges)
         if problems:
             labels = sorted({self.kind[s][1] for s in env.var_to_range if self.kind.get(s, ("auto",))[0] != "auto"})
             text = f"Constraints violated ({', '.join(labels)})!\n" + "\n".join(problems)
@@ -257,6 +262,28 @@ class SymbolicInputs:
                             f"{self._source_expr(g)}, from:\n{where_lines}")
         return list(dict.fromkeys(problems))
 
+    def _divisibility_fixes(self, guards, ranges):
+        """torch's fix for a named Dim the program needs divisible by k (`Eq(2*((s77//2)), s77)`, from a
+        reshape to s // 2 rows): a new root `_a = Dim('_a', min=..., max=...)` and `a = k*_a`."""
+        fixes = []
+        for guard, _ in guards:
+            g = self.env.simplify(guard)
+            if not isinstance(g, sympy.Eq) or len(g.free_symbols) != 1:
+                continue
+            (sym,) = g.free_symbols
+            if self.kind.get(sym, ("auto",))[0] != "dim":
+                continue
+            for atom in g.atoms(sympy.floor):
+                k = sympy.together(atom.args[0]).as_numer_denom()[1]
+                diff = k * atom - sym
+                if k.is_Integer and k > 1 and sympy.expand(g.lhs - g.rhs - diff) in (0, -2 * diff):
+                    r, name = ranges[sym], self.kind[sym][1]
+                    hi = "oo" if r.upper is int_oo else int(r.upper) // int(k)
+                    fixes += [f"  _{name} = Dim('_{name}', min={-(-max(int(r.lower), 2) // int(k))}, max={hi})",
+                              f"  {name} = {k}*_{name}"]
+                    break
+        return fixes
+
     def _source_expr(self, expr):
         return str(expr.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in expr.free_symbols}))
 
@@ -301,8 +328,9 @@ def implied_bounds(guard, sym):
 class SymNodes:
     """Graph nodes for symbolic values: sym_size.int of an input, then operator nodes for expressions."""
 
-    def __init__(self, graph, env, sources, placeholder_of):
+    def __init__(self, graph, env, sources, placeholder_of, derived_sources=None):
         self.graph, self.env, self.sources, self.placeholder_of = graph, env, sources, placeholder_of
+        self.derived_sources = {} if derived_sources is None else derived_sources
         self.cache = {}
 
     def node(self, symint):
@@ -324,7 +352,15 @@ class SymNodes:
             self.cache[expr] = node
             return node
         val = self._value(expr)
-        if expr.is_Symbol:
+        if expr.is_Symbol and expr not in self.sources and expr in self.derived_sources:
+            # a root seen only in derived sizes (x: 2*_a): (size - offset) // coeff, as torch computes it
+            owner, d, form = self.derived_sources[expr]
+            coeff, offset = sympy.Poly(form, expr).all_coeffs()
+            size = self._build_size(owner, d, form)
+            if offset:
+                size = self.graph.call_function(operator.sub, (size, int(offset)), meta={"val": None})
+            node = self.graph.call_function(operator.floordiv, (size, int(coeff)), meta={}) if coeff != 1 else size
+        elif expr.is_Symbol:
             if expr not in self.sources:
                 raise UserError(f"symbol {expr} ({self.env.var_to_source.get(expr)}) is not the size of any input "
                                 "dim, so the program cannot compute it")
@@ -358,6 +394,16 @@ class SymNodes:
             raise UserError(f"cannot express the symbolic value {expr} as graph operations")
         node.meta["val"] = val
         self.cache[expr] = node
+        return node
+
+    def _build_size(self, owner, d, form):
+        """The sym_size.int node of an input dim whose size is `form`."""
+        node = self.cache.get(form)
+        if node is None:
+            owner = owner if isinstance(owner, Node) else self.placeholder_of(owner)
+            node = self.graph.call_function(aten.sym_size.int, (owner, d), meta={"val": self._value(form)},
+                                            name="sym_size_int")
+            self.cache[form] = node
         return node
 
     def _chain(self, fn, args):

@@ -30,7 +30,8 @@ class SymbolicTracing:
         if self.symbolic is None:
             from ._symbolic import SymbolicInputs, SymNodes
             self.symbolic = SymbolicInputs()
-            self.sym_nodes = SymNodes(self.graph, self.symbolic.env, self.symbolic.sources, self.input_node)
+            self.sym_nodes = SymNodes(self.graph, self.symbolic.env, self.symbolic.sources, self.input_node,
+                                      self.symbolic.derived_sources)
         return self.symbolic
 
     def sym_node(self, value):
