@@ -1,6 +1,6 @@
 """Dynamic shapes: a batch dimension that varies, a guard that narrows a range, and the suggested fix.
 
-Shows `Dim` in dynamic_shapes, the symbolic program (`"f32[s0, 8]"`, range
+Shows `Dim` in dynamic_shapes, the symbolic program (`"f32[s77, 8]"`, range
 constraints), the exported module accepting other batch sizes and refusing
 one outside the range, and a constraint violation with its "Suggested fixes".
 """

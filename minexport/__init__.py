@@ -19,6 +19,7 @@ from ._functions import *  # noqa: F403
 from ._functions import (abs, all, any, max, min, pow, round, sum,
                          return_types, no_grad, enable_grad, inference_mode, _check, _check_is_size)
 from ._functions import _segment_reduce
+from ._functions import _constrain_as_size
 from ._shape_functions import *  # noqa: F403
 from ._math_functions import *  # noqa: F403
 from . import _functions as _fns

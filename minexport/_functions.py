@@ -17,6 +17,7 @@ from . import _factories
 from . import dtypes as dt
 from ._tensor import Size, Tensor
 from ._symbolic_marker import is_symbolic
+from ._sym_functions import sym_float, sym_int, sym_ite, sym_max, sym_min, sym_not  # noqa: F401  (torch.sym_*)
 from ._trace_state import trace_state
 from .ops import aten, all_ops
 from .ops._common import broadcast_shapes as _broadcast_shapes
@@ -624,29 +625,14 @@ def _check_is_size(value, message=None):
         value.env.size_like.add(value.expr)
 
 
-def sym_min(a, b):
-    """min() for sizes (symbolic sizes keep the expression)."""
-    return a if a <= b else b
-
-
-def sym_max(a, b):
-    """max() for sizes (symbolic sizes keep the expression)."""
-    return a if a >= b else b
-
-
-def sym_int(a):
-    """int() for sizes."""
-    return int(a)
-
-
-def sym_float(a):
-    """float() for sizes."""
-    return float(a)
-
-
-def sym_not(a):
-    """not for symbolic bools."""
-    return not a
+def _constrain_as_size(symbol, min=None, max=None):
+    """torch._constrain_as_size: `symbol` (an .item() value) is a size in [min, max] (min 0 when not given):
+    checked, recorded as runtime asserts (`u0 >= 2`, `u0 <= 10`), and reasoned about as a size."""
+    _check_is_size(symbol) if min is None else _check(symbol >= min)
+    if max is not None:
+        _check(symbol <= max)
+    if is_symbolic(symbol) and symbol.expr.is_Symbol:
+        symbol.env.size_like.add(symbol.expr)
 
 
 # (issue 12, special) torch._segment_reduce is torch.segment_reduce under its older name

@@ -148,8 +148,8 @@ def test_nested_cond_lifts_through_each_level():
     text = str(ep)
     # the inner predicate is computed inside the branch from its own input's size; z and the buffer are lifted
     assert "cond = torch.ops.higher_order.cond(gt, true_graph_0, false_graph_0, (x, mul, b_scale))" in text
-    assert '            sym_size_int: "Sym(s0)" = torch.ops.aten.sym_size.int(x, 0)\n' \
-           '                gt: "Sym(s0 > 3)" = sym_size_int > 3' in text
+    assert '            sym_size_int: "Sym(s77)" = torch.ops.aten.sym_size.int(x, 0)\n' \
+           '                gt: "Sym(s77 > 3)" = sym_size_int > 3' in text
     assert "            class true_graph_0(torch.nn.Module):\n" in text          # nested class inside true_graph_0
 
 

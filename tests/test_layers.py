@@ -33,7 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "minexport"
 LAYERS = [
     ("base", ["minexport.dtypes", "minexport.runtime", "minexport.symbolic", "minexport.utils",
               "minexport._tensor", "minexport._trace_state", "minexport._symbolic_marker", "minexport._random",
-              "minexport._user_errors"]),
+              "minexport._user_errors", "minexport._sym_functions"]),
     ("ops", ["minexport.ops"]),
     ("tensor", ["minexport._factories", "minexport._functions", "minexport._tensor_methods",
                 "minexport._indexing", "minexport._tensor_str", "minexport._shape_functions",

@@ -171,12 +171,9 @@ def test_printing_matches_torch():
     assert ours[:4] == ["s0 + 1", "s0 + 1", "2*s0", "2*s0"] and ours[9] == "Mod(s0, 3)"
 
 
-@pytest.mark.xfail(strict=True, reason="SymInt floor division prints as sympy's floor ('floor(s0/2)', and "
-                                       "'floor(s0/2 + 1/2)' for a stride-2 slice length); torch prints FloorDiv "
-                                       "'(s0//2)' / '((s0 + 1)//2)', so exported annotations read "
-                                       "'Sym(floor(s0/3))' where torch's read 'Sym((s0//3))'")
 def test_floor_division_prints_like_torch():
-    exprs = [lambda a, b: a // 2, lambda a, b: a // b, lambda a, b: 10 // a, lambda a, b: (a + 1) // 2]
+    exprs = [lambda a, b: a // 2, lambda a, b: a // b, lambda a, b: 10 // a, lambda a, b: (a + 1) // 2,
+             lambda a, b: 2 * (a // 2), lambda a, b: a // (a // 2) + 1]
     _, (s0, s1) = _env((5, 2, int_oo), (7, 2, int_oo))
     assert [str(e(s0, s1)) for e in exprs] == _torch_strings(exprs)
 

@@ -37,6 +37,7 @@ _SUBMODULES = {
     "torch.nn.parameter": "minexport.nn.parameter",
     "torch.export": "minexport.export",
     "torch.export.unflatten": "minexport.export.unflatten",
+    "torch.export.dynamic_shapes": "minexport.export.dynamic_shapes",
     "torch.utils._pytree": "minexport.utils._pytree",
     "torch.ops": "minexport.ops",
     "torch.autograd": "minexport.autograd",

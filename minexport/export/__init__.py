@@ -2,7 +2,7 @@
 from ..ops.core import default_decompositions
 from ._trace import export, register_dataclass
 from .draft_export import draft_export
-from .dynamic_shapes import ConstraintViolationError, Dim, ShapesCollection, dims
+from .dynamic_shapes import AdditionalInputs, ConstraintViolationError, Dim, ShapesCollection, dims
 from .errors import DataDependentError, UserError
 from .exported_program import CallSpec, ExportedProgram, ModuleCallEntry, ModuleCallSignature
 from .graph_signature import (ConstantArgument, CustomObjArgument, ExportGraphSignature, InputKind, InputSpec,
@@ -17,7 +17,7 @@ __all__ = [
     "ExportGraphSignature", "InputKind", "InputSpec", "OutputKind", "OutputSpec",
     "ConstantArgument", "CustomObjArgument", "SymBoolArgument", "SymFloatArgument", "SymIntArgument",
     "TensorArgument", "TokenArgument",
-    "Dim", "dims", "ShapesCollection",
+    "Dim", "dims", "ShapesCollection", "AdditionalInputs",
     "UserError", "DataDependentError", "ConstraintViolationError", "SpecViolationError",
     "save", "load", "SerializationError",
     "draft_export",

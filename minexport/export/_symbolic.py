@@ -6,10 +6,13 @@ import operator
 
 import sympy
 
+from .._sym_functions import sym_max, sym_min
+from .._tensor import Size, Tensor
 from ..fx.graph import Node
 from ..ops import aten
 from ..symbolic import ShapeEnv, SymBool, SymFloat, SymInt, ValueRange, int_oo
-from .dynamic_shapes import ConstraintViolationError, Dim, _DerivedDim
+from ..symbolic.core import int_oo_value
+from .dynamic_shapes import ConstraintViolationError, Dim, _DerivedDim, hint_kind
 from .errors import UserError
 
 __all__ = ["SymbolicInputs", "SymNodes", "RuntimeShapeChecks"]
@@ -30,19 +33,45 @@ class SymbolicInputs:
         self.by_name = {}       # Dim name -> the first Dim object with that name
         self.kind = {}          # Symbol -> (kind, display name, Dim or None)
         self.sources = {}       # Symbol -> (input name, dim) of a dim whose size is exactly the symbol
+        self.ids = {}           # (input name, dim) or Dim name -> N of its symbol s<N> (torch's numbering)
+        self.input_sizes = []   # the symbolic size of each dynamic input dim, in input order
+        self.derived_sources = {}   # Symbol -> (input name, dim, coeff*Symbol + offset) for a root seen only derived
+
+    def name_symbols(self, names, sources, leaves, specs):
+        """Number the symbols as torch 2.13 does, before any is made: each dynamic input dim (example size
+        >= 2) takes an id from its source name (`L['x'].size()[0]`), in input order; a Dim shared by several
+        dims keeps the name torch keeps when it merges them (the smallest as a string), and a Dim used only
+        in derived forms is numbered from its own name."""
+        direct = {}
+        for name, source, t, spec in zip(names, sources, leaves, specs):
+            for d, s in sorted((spec or {}).items()):
+                if int(t.shape[d]) in (0, 1):
+                    continue
+                n = self.env.symbol_id(f"{source}.size()[{d}]")
+                self.ids[(name, d)] = n
+                if isinstance(s, Dim):
+                    direct.setdefault(s.__name__, []).append(n)
+        for name, ids in direct.items():
+            self.ids[name] = min(ids, key=lambda n: f"s{n}")
+        for spec in specs:
+            for s in (spec or {}).values():
+                if isinstance(s, _DerivedDim) and s.root.__name__ not in self.ids:
+                    self.ids[s.root.__name__] = self.env.symbol_id(s.root.__name__)
 
     def shape(self, name, t, spec):
         """t's shape with SymInts for the dims `spec` marks dynamic."""
         if not spec:
             return tuple(t.shape)
         out = list(t.shape)
-        for d, s in spec.items():
+        for d, s in sorted(spec.items()):
             out[d] = self._size(name, d, int(t.shape[d]), s)
+            if not isinstance(out[d], int):
+                self.input_sizes.append(out[d].expr)
         return tuple(out)
 
     def _size(self, name, d, value, spec):
         src = f"{name}.size()[{d}]"
-        if spec is Dim.AUTO and value in (0, 1):
+        if hint_kind(spec) == "AUTO" and value in (0, 1):
             return value                               # torch specializes 0/1 silently for AUTO
         if value in (0, 1):
             label = spec.__name__ if isinstance(spec, (Dim, _DerivedDim)) else src
@@ -59,9 +88,11 @@ class SymbolicInputs:
         if isinstance(spec, Dim):
             sym = self._dim_symbol(spec, value, src)
             return sym
-        lower = 2 if spec is Dim.AUTO else 0
-        sym = self.env.create_symbol(value, lower, int_oo, src)
-        self.kind[sym.expr] = ("auto" if spec is Dim.AUTO else "dynamic", src, None)
+        # AUTO and DYNAMIC sizes range from 2 (0 and 1 specialize), within the marker's own min/max
+        lower = max(2, spec.min or 0)
+        upper = int_oo if spec.max is None else spec.max
+        sym = self.env.create_symbol(value, lower, upper, src, self.ids.get((name, d)))
+        self.kind[sym.expr] = ("auto" if hint_kind(spec) == "AUTO" else "dynamic", src, None)
         self.sources.setdefault(sym.expr, (name, d))
         return sym
 
@@ -80,7 +111,7 @@ class SymbolicInputs:
             if not (dim.min <= value <= dim.max):
                 raise UserError(f"Received user-specified dim hint range [{dim.min}, {_hi(dim.max)}] for "
                                 f"{dim.__name__}, but the example size {src or dim.__name__} = {value} is outside it")
-            sym = self.env.create_symbol(value, dim.min, _hi(dim.max), src or dim.__name__)
+            sym = self.env.create_symbol(value, dim.min, _hi(dim.max), src or dim.__name__, self.ids.get(dim.__name__))
             self.by_dim[id(dim)] = sym
             self.by_name[dim.__name__] = dim
             self.kind[sym.expr] = ("dim", dim.__name__, dim)
@@ -93,6 +124,9 @@ class SymbolicInputs:
         """Remember an input dim whose size is exactly this symbol."""
         if sym_expr.is_Symbol:
             self.sources.setdefault(sym_expr, (name, d))
+        elif len(sym_expr.free_symbols) == 1:
+            (root,) = sym_expr.free_symbols
+            self.derived_sources.setdefault(root, (name, d, sym_expr))
 
     # -- after the trace ---------------------------------------------------------
     def check(self):
@@ -104,10 +138,15 @@ class SymbolicInputs:
         def name(sym):
             return self.kind[sym][1]
 
+        order = {sym: i for i, sym in enumerate(self.kind)}     # symbols in the order of the inputs
         for target, expr in env.replacements.items():
+            if expr.is_Symbol and order.get(expr, -1) > order.get(target, -1):
+                target, expr = expr, target     # the fix names the later input's dim by the earlier one's
             kind_t = self.kind.get(target, ("auto",))[0]
-            named = [s for s in {target} | expr.free_symbols if self.kind.get(s, ("auto",))[0] != "auto"]
-            if not named:
+            # Dim.DYNAMIC dims may be found equal to (or a derived form of) other dims, as torch infers
+            # them; only a constant for them, or any relation for a named Dim, breaks the declaration
+            kinds = [self.kind.get(s, ("auto",))[0] for s in {target} | expr.free_symbols]
+            if not (kinds.count("dim") > 1 or expr.is_Integer and set(kinds) & {"dim", "dynamic"}):
                 continue
             text = str(expr.xreplace({s: sympy.Symbol(name(s)) for s in expr.free_symbols}))
             if expr.is_Integer:
@@ -157,15 +196,52 @@ class SymbolicInputs:
                 fixes.append(f"  {name(sym)} = Dim('{name(sym)}', min={new_lo}{hi_text})")
             ranges[sym] = ValueRange(new_lo, new_hi)
         problems += self._relation_problems(unexplained)
+        fixes += self._divisibility_fixes(unexplained, ranges)
         if problems:
             labels = sorted({self.kind[s][1] for s in env.var_to_range if self.kind.get(s, ("auto",))[0] != "auto"})
             text = f"Constraints violated ({', '.join(labels)})!\n" + "\n".join(problems)
             if fixes:
                 text += "\nSuggested fixes:\n" + "\n".join(dict.fromkeys(fixes))
             raise ConstraintViolationError(text)
-        for s in env.unbacked:
-            ranges[s] = env.var_to_range[s]
-        return {s: r for s, r in ranges.items() if s not in env.replacements}
+        return self._range_constraints(ranges)
+
+    def _range_constraints(self, ranges):
+        """torch's range_constraints, in torch's order: data-dependent symbols, then every symbolic input
+        size in input order -- a derived size (`s17 + 1`, `2*s77`) with its own entry, its range the
+        root's carried through the form -- then the remaining symbols."""
+        env = self.env
+        out = {s: env.var_to_range[s] for s in env.var_to_range if s in env.unbacked}
+        for expr in self.input_sizes:
+            expr = env.simplify(expr)
+            if not expr.is_number and expr not in out:
+                out[expr] = ranges[expr] if expr in ranges else _linear_range(expr, ranges)
+        for s, r in ranges.items():
+            if s not in env.replacements and s not in out:
+                out[s] = r
+        return out
+
+    def simplify_values(self, graph):
+        """Rewrite the graph's values with the equalities the trace found, as torch prints them: after
+        `x + y` ties s77 to s17, x's placeholder reads f32[s17], not f32[s77]."""
+        env = self.env
+        if not env.replacements:
+            return
+
+        def fix(v):
+            if isinstance(v, SymInt):
+                e = env.simplify(v.expr)
+                return v if e == v.expr else SymInt(e, env, v.hint)
+            return v
+
+        for node in graph.nodes:
+            val = node.meta.get("val")
+            for t in (val if isinstance(val, (tuple, list)) else (val,)):
+                if isinstance(t, Tensor) and t._data is None:
+                    t._fake_shape = Size(fix(d) for d in t._fake_shape)
+                    if t.__dict__.get("_strides") is not None:
+                        t._strides = tuple(fix(s) for s in t._strides)
+            if isinstance(val, SymInt):
+                node.meta["val"] = fix(val)
 
     def _relation_problems(self, guards):
         """Guards relating dims (or constraining one non-linearly) that no replacement explains: a named
@@ -186,8 +262,46 @@ class SymbolicInputs:
                             f"{self._source_expr(g)}, from:\n{where_lines}")
         return list(dict.fromkeys(problems))
 
+    def _divisibility_fixes(self, guards, ranges):
+        """torch's fix for a named Dim the program needs divisible by k (`Eq(2*((s77//2)), s77)`, from a
+        reshape to s // 2 rows): a new root `_a = Dim('_a', min=..., max=...)` and `a = k*_a`."""
+        fixes = []
+        for guard, _ in guards:
+            g = self.env.simplify(guard)
+            if not isinstance(g, sympy.Eq) or len(g.free_symbols) != 1:
+                continue
+            (sym,) = g.free_symbols
+            if self.kind.get(sym, ("auto",))[0] != "dim":
+                continue
+            for atom in g.atoms(sympy.floor):
+                k = sympy.together(atom.args[0]).as_numer_denom()[1]
+                diff = k * atom - sym
+                if k.is_Integer and k > 1 and sympy.expand(g.lhs - g.rhs - diff) in (0, -2 * diff):
+                    r, name = ranges[sym], self.kind[sym][1]
+                    hi = "oo" if r.upper is int_oo else int(r.upper) // int(k)
+                    fixes += [f"  _{name} = Dim('_{name}', min={-(-max(int(r.lower), 2) // int(k))}, max={hi})",
+                              f"  {name} = {k}*_{name}"]
+                    break
+        return fixes
+
     def _source_expr(self, expr):
         return str(expr.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in expr.free_symbols}))
+
+
+def _linear_range(expr, ranges):
+    """The range of a sum of positive multiples of symbols plus a constant, over the symbols' ranges."""
+    lo, hi = 0, 0
+    for term in sympy.Add.make_args(expr):
+        coeff, rest = term.as_coeff_Mul()
+        if rest == 1:
+            lo, hi = lo + int(coeff), (hi if hi is int_oo else hi + int(coeff))
+            continue
+        r = ranges.get(rest)
+        if r is None or coeff <= 0 or isinstance(r.lower, type(int_oo_value())):
+            return ValueRange(0, int_oo)
+        lo = lo + int(coeff) * r.lower
+        hi = int_oo if hi is int_oo or r.upper is int_oo else hi + int(coeff) * r.upper
+    return ValueRange(lo, hi)
 
 
 def implied_bounds(guard, sym):
@@ -214,8 +328,9 @@ def implied_bounds(guard, sym):
 class SymNodes:
     """Graph nodes for symbolic values: sym_size.int of an input, then operator nodes for expressions."""
 
-    def __init__(self, graph, env, sources, placeholder_of):
+    def __init__(self, graph, env, sources, placeholder_of, derived_sources=None):
         self.graph, self.env, self.sources, self.placeholder_of = graph, env, sources, placeholder_of
+        self.derived_sources = {} if derived_sources is None else derived_sources
         self.cache = {}
 
     def node(self, symint):
@@ -237,7 +352,15 @@ class SymNodes:
             self.cache[expr] = node
             return node
         val = self._value(expr)
-        if expr.is_Symbol:
+        if expr.is_Symbol and expr not in self.sources and expr in self.derived_sources:
+            # a root seen only in derived sizes (x: 2*_a): (size - offset) // coeff, as torch computes it
+            owner, d, form = self.derived_sources[expr]
+            coeff, offset = sympy.Poly(form, expr).all_coeffs()
+            size = self._build_size(owner, d, form)
+            if offset:
+                size = self.graph.call_function(operator.sub, (size, int(offset)), meta={"val": None})
+            node = self.graph.call_function(operator.floordiv, (size, int(coeff)), meta={}) if coeff != 1 else size
+        elif expr.is_Symbol:
             if expr not in self.sources:
                 raise UserError(f"symbol {expr} ({self.env.var_to_source.get(expr)}) is not the size of any input "
                                 "dim, so the program cannot compute it")
@@ -260,6 +383,10 @@ class SymNodes:
         elif isinstance(expr, sympy.floor):     # floor(a/b), e.g. conv/pool sizes floor(s2/2 - 1/2): (s2 - 1) // 2
             num, den = sympy.together(expr.args[0]).as_numer_denom()
             node = self.graph.call_function(operator.floordiv, (self._build(num), self._build(den)), meta={})
+        elif isinstance(expr, (sympy.Max, sympy.Min)) and len(expr.args) == 2:
+            fn = sym_max if isinstance(expr, sympy.Max) else sym_min
+            a, b = self.env.call_args.get(expr, expr.args)
+            node = self.graph.call_function(fn, (self._build(a), self._build(b)), meta={})
         elif isinstance(expr, sympy.Mod):
             node = self.graph.call_function(operator.mod, (self._build(expr.args[0]), self._build(expr.args[1])),
                                             meta={})
@@ -267,6 +394,16 @@ class SymNodes:
             raise UserError(f"cannot express the symbolic value {expr} as graph operations")
         node.meta["val"] = val
         self.cache[expr] = node
+        return node
+
+    def _build_size(self, owner, d, form):
+        """The sym_size.int node of an input dim whose size is `form`."""
+        node = self.cache.get(form)
+        if node is None:
+            owner = owner if isinstance(owner, Node) else self.placeholder_of(owner)
+            node = self.graph.call_function(aten.sym_size.int, (owner, d), meta={"val": self._value(form)},
+                                            name="sym_size_int")
+            self.cache[form] = node
         return node
 
     def _chain(self, fn, args):

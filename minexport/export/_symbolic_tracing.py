@@ -32,7 +32,8 @@ class SymbolicTracing:
             from ._symbolic import SymbolicInputs, SymNodes
             self.symbolic = SymbolicInputs()
             self.symbolic.env.provenance = Provenance(self.symbolic)
-            self.sym_nodes = SymNodes(self.graph, self.symbolic.env, self.symbolic.sources, self.input_node)
+            self.sym_nodes = SymNodes(self.graph, self.symbolic.env, self.symbolic.sources, self.input_node,
+                                      self.symbolic.derived_sources)
         return self.symbolic
 
     def sym_node(self, value):
@@ -120,8 +121,25 @@ class SymbolicTracing:
             return
         env.assume(expr)
         if len(expr.free_symbols) == 1 and not expr.free_symbols & env.float_symbols:
+            (sym,) = expr.free_symbols
+            before = env.var_to_range[sym]
             self._narrow_to(expr)
+            self._assert_new_bounds(sym, before, expr)
         self.runtime_assert(cond, message).meta["explain_rule"] = "torch._check(...)"
+
+    def _assert_new_bounds(self, sym, before, checked):
+        """Runtime asserts for the bounds a _check gave a data-dependent int (`u0 <= 9` from `u0 < 10`), as
+        torch asserts every unbacked symbol's range besides the checked conditions (one node per condition)."""
+        import sympy
+
+        from ..symbolic import SymBool
+        env = self.symbolic.env
+        after = env.var_to_range[sym]
+        for old, new, rel in ((before.lower, after.lower, sympy.Ge), (before.upper, after.upper, sympy.Le)):
+            if new is not old and new != old and isinstance(new, int):
+                bound = rel(sym, new)
+                if bound != checked:
+                    self.runtime_assert(SymBool(bound, env, True))
 
     def _narrow_to(self, expr):
         """Narrow the one symbol of a linear inequality to the range it implies."""

@@ -89,7 +89,7 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
     state = _State(mod.module_tree(), mod.module_tree(remove_duplicate=False))
     tracer = tracer_class(state.modules)
     if any(inputs.dim_specs):
-        tracer.ensure_symbolic()
+        tracer.ensure_symbolic().name_symbols(inputs.names, inputs.sources, inputs.leaves, inputs.dim_specs)
         warn_small_examples(tracer.symbolic, inputs.names, inputs.leaves, inputs.dim_specs,
                             input_paths(inputs.in_spec, inputs.forward_arg_names))
     state_fakes = _lift_state(tracer, state)
@@ -102,6 +102,8 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
         if getattr(e, "symbolic", None) is None:
             e.symbolic = tracer.symbolic
         raise
+    if tracer.symbolic is not None:
+        tracer.symbolic.simplify_values(tracer.root_graph)
     return _build_program(mod, inputs, tracer, outputs, ranges, state, calls)
 
 
@@ -116,6 +118,7 @@ class _Inputs:
     dim_specs: list           # {dim: Dim spec} or None per leaf
     in_spec: object           # pytree spec of (args, kwargs)
     forward_arg_names: list   # forward's name for each arg, then the kwargs' keys
+    sources: list = None      # torch's source name per leaf (`L['x']`, `L['xs'][0]`): it names the symbols
 
 
 def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
@@ -132,7 +135,15 @@ def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
     _check_leaves(pairs)
     names = [_leaf_name(forward_arg_names, path) for path, _ in pairs]
     dim_specs = leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes)
-    return _Inputs(args, kwargs, [leaf for _, leaf in pairs], names, dim_specs, in_spec, forward_arg_names)
+    sources = [_leaf_source(forward_arg_names, path) for path, _ in pairs]
+    return _Inputs(args, kwargs, [leaf for _, leaf in pairs], names, dim_specs, in_spec, forward_arg_names, sources)
+
+
+def _leaf_source(forward_arg_names, path):
+    """torch's source name of an input leaf: `L['x']` for argument x, then its keys (`L['xs'][0]`)."""
+    top = path[1]
+    base = forward_arg_names[top.idx] if path[0].idx == 0 else str(top.key)
+    return f"L[{base!r}]" + pytree.keystr(path[2:])
 
 
 def _forward_arg_names(mod, args, kwargs):

@@ -17,7 +17,10 @@ from .._tensor import Tensor
 from ..utils import _pytree as pytree
 from .errors import UserError
 
-__all__ = ["Dim", "dims", "ConstraintViolationError", "ShapesCollection", "leaf_specs"]
+import re
+
+__all__ = ["Dim", "dims", "ConstraintViolationError", "ShapesCollection", "AdditionalInputs", "leaf_specs",
+           "refine_dynamic_shapes_from_suggested_fixes"]
 
 _INF = float("inf")
 
@@ -27,11 +30,31 @@ class ConstraintViolationError(UserError):
 
 
 class _Marker:
-    def __init__(self, name):
-        self.name = name
+    """Dim.AUTO / Dim.DYNAMIC / Dim.STATIC; calling AUTO or DYNAMIC gives one with a range:
+    `Dim.AUTO(min=3, max=10)` (the range is intersected with what the trace infers)."""
+
+    def __init__(self, name, min=None, max=None):
+        self.name, self.min, self.max = name, min, max
+
+    def __call__(self, min=None, max=None):
+        if self.name == "STATIC":
+            raise TypeError("Dim.STATIC takes no range")
+        for k, v in (("min", min), ("max", max)):
+            if v is not None and (not isinstance(v, int) or v < 0):
+                raise UserError(f"Dim.{self.name}({k}=...): expected a non-negative int, got {v!r}")
+        if min is not None and max is not None and min > max:
+            raise UserError(f"Dim.{self.name}: expected min <= max, got min={min}, max={max}")
+        return _Marker(self.name, min, max)
 
     def __repr__(self):
-        return f"Dim.{self.name}"
+        if self.min is None and self.max is None:
+            return f"Dim.{self.name}"
+        return f"Dim.{self.name}(min={self.min}, max={self.max})"
+
+
+def hint_kind(spec):
+    """"AUTO", "DYNAMIC" or "STATIC" for those markers (with or without a range), else None."""
+    return spec.name if isinstance(spec, _Marker) else None
 
 
 class Dim:
@@ -67,8 +90,7 @@ class Dim:
 
     def __repr__(self):
         hi = "" if self.max == _INF else f", max={self.max}"
-        lo = f", min={self.min}" if self.min else ""
-        return f"Dim('{self.__name__}'{lo}{hi})"
+        return f"Dim('{self.__name__}', min={self.min}{hi})"
 
 
 class _DerivedDim:
@@ -125,6 +147,107 @@ class ShapesCollection:
                                (tuple(args), dict(kwargs or {})))
 
 
+class AdditionalInputs:
+    """Dynamic shapes inferred from more example inputs (torch.export.AdditionalInputs): `ai.add(args)` for
+    each representative input set; a tensor dim whose size differs between the export's example inputs and
+    any added set is Dim.DYNAMIC, one that never differs is static."""
+
+    def __init__(self):
+        self._examples = []
+
+    def add(self, args, kwargs=None):
+        """One more representative (args, kwargs)."""
+        if type(args) is not tuple:
+            raise UserError(f"Representative args {args!r} must be a tuple")
+        if kwargs is not None and type(kwargs) is not dict:
+            raise UserError(f"Representative kwargs {kwargs!r} must be None or a dict")
+        self._examples.append((args, kwargs or {}))
+
+    def dynamic_shapes(self, mod, args, kwargs=None):
+        """The spec structure matching (args, kwargs): per tensor a per-dim tuple of Dim.DYNAMIC / None."""
+        sets = [(tuple(args), dict(kwargs or {}))] + self._examples
+        flat = [pytree.tree_flatten(s) for s in sets]
+        first, spec = flat[0]
+        for leaves, other_spec in flat[1:]:
+            if other_spec != spec:
+                raise UserError(f"AdditionalInputs: an added input set has the structure {other_spec}, but the "
+                                f"example inputs have {spec}")
+        return pytree.tree_unflatten([_mark_dynamism(v, [f[0][i] for f in flat[1:]])
+                                      for i, v in enumerate(first)], spec)
+
+    def verify(self, ep):
+        """Run ep's module on each added input set (its input checks refuse a set the program cannot take)."""
+        run = ep.module()
+        for args, kwargs in self._examples:
+            run(*args, **kwargs)
+
+
+def _mark_dynamism(value, others):
+    """A leaf's spec from its values across the input sets."""
+    if isinstance(value, Tensor):
+        if any(not isinstance(o, Tensor) or o.ndim != value.ndim for o in others):
+            raise UserError("AdditionalInputs: the inputs were found to have differing types or ranks, so they "
+                            f"cannot be marked as dynamic: {[value] + list(others)}")
+        return tuple(Dim.DYNAMIC if any(o.shape[d] != n for o in others) else None
+                     for d, n in enumerate(value.shape))
+    if any(o != value for o in others):
+        raise UserError(f"AdditionalInputs: the non-tensor inputs {[value] + list(others)} differ; minexport "
+                        "exports non-tensor inputs as constants, so they cannot be marked as dynamic")
+    return None
+
+
+def refine_dynamic_shapes_from_suggested_fixes(msg, dynamic_shapes):
+    """dynamic_shapes with the "Suggested fixes:" of a constraint violation message applied (torch's helper):
+    `b = Dim('b', min=5, max=100)` narrows a Dim, `b = 4` makes it static, `dy = dx` / `dy = 2*dx + 1` ties it
+    to another Dim, and `_a = Dim('_a', ...)` with `a = 2*_a` introduces a new root."""
+    head, found, fixes_text = msg.partition("Suggested fixes:")
+    if not found:
+        raise UserError("Suggested fixes not found in error message given to "
+                        "refine_dynamic_shapes_from_suggested_fixes()")
+    dims = {}
+    for leaf in pytree.tree_leaves(dynamic_shapes, is_leaf=lambda v: isinstance(v, (Dim, _DerivedDim, _Marker))):
+        if isinstance(leaf, Dim):
+            dims.setdefault(leaf.__name__, leaf)
+        elif isinstance(leaf, _DerivedDim):
+            dims.setdefault(leaf.root.__name__, leaf.root)
+    fixes = {}
+    for line in fixes_text.strip().splitlines():
+        if not line.strip():
+            break                                   # the fixes end at the first blank line
+        name, _, rhs = (part.strip() for part in line.partition(" = "))
+        fixes[name] = _parse_fix(name, rhs, fixes, dims, line)
+
+    def apply(spec):
+        if isinstance(spec, Dim):
+            return fixes.get(spec.__name__, spec)
+        if isinstance(spec, _DerivedDim) and spec.root.__name__ in fixes:
+            return spec.coeff * fixes[spec.root.__name__] + spec.offset
+        return spec
+
+    return pytree.tree_map(apply, dynamic_shapes, is_leaf=lambda v: isinstance(v, (Dim, _DerivedDim, _Marker)))
+
+
+_DIM_FIX = re.compile(r"Dim\('(\w+)'(?:, min=(\d+))?(?:, max=(\d+|oo|int_oo))?\)$")
+_LINEAR_FIX = re.compile(r"(?:(\d+)\*)?([A-Za-z_]\w*)(?: ([+-]) (\d+))?$")
+
+
+def _parse_fix(name, rhs, fixes, dims, line):
+    """One suggested fix's new spec: a Dim, an int, or a derived form of a Dim already known."""
+    m = _DIM_FIX.match(rhs)
+    if m:
+        hi = None if m.group(3) in (None, "oo", "int_oo") else int(m.group(3))
+        return Dim(m.group(1), min=int(m.group(2)) if m.group(2) else None, max=hi)
+    if re.fullmatch(r"-?\d+", rhs):
+        return int(rhs)
+    m = _LINEAR_FIX.match(rhs)
+    root = m and (fixes.get(m.group(2)) or dims.get(m.group(2)))
+    if root is None or name not in dims and not name.startswith("_"):
+        raise UserError(f"refine_dynamic_shapes_from_suggested_fixes: cannot apply the fix {line.strip()!r} "
+                        f"(known dims: {sorted(dims)})")
+    offset, coeff = int(m.group(4) or 0) * (-1 if m.group(3) == "-" else 1), int(m.group(1) or 1)
+    return root if (coeff, offset) == (1, 0) else coeff * root + offset
+
+
 # ------------------------------------------------------------ spec matching --
 def _top_specs(names, args, kwargs, dynamic_shapes):
     """(specs for args, specs for kwargs), from a dict keyed by argument names or a sequence in order."""
@@ -153,6 +276,10 @@ def leaf_specs(names, args, kwargs, dynamic_shapes):
     """One {dim: spec} (or None) per flat input leaf, in tree_flatten((args, kwargs)) order."""
     if dynamic_shapes is None:
         return [None] * len(pytree.tree_leaves((args, kwargs)))
+    if isinstance(dynamic_shapes, (ShapesCollection, AdditionalInputs)):
+        # by argument name, so that the structure cannot be mistaken for a (args, kwargs) pair
+        arg_specs, kwarg_specs = dynamic_shapes.dynamic_shapes(None, args, kwargs)
+        dynamic_shapes = {**dict(zip(names, arg_specs)), **kwarg_specs}
     spec_args, spec_kwargs = _top_specs(names, args, kwargs, dynamic_shapes)
     out = []
 
@@ -205,9 +332,14 @@ def _tensor_spec(t, spec, path):
     for d, s in items:
         if not isinstance(d, int) or not -t.ndim <= d < t.ndim:
             raise UserError(f"dynamic_shapes for {path} names dim {d!r}, but the tensor has {t.ndim} dims")
-        if s is None or s is Dim.STATIC:
+        if s is None or hint_kind(s) == "STATIC":
             continue
-        if not isinstance(s, (Dim, _DerivedDim)) and s not in (Dim.AUTO, Dim.DYNAMIC):
+        if type(s) is int:           # a static size, stated
+            if s != t.shape[d]:
+                raise UserError(f"dynamic_shapes for {path} dim {d} says the size is {s}, but the example "
+                                f"input has {t.shape[d]}")
+            continue
+        if not isinstance(s, (Dim, _DerivedDim, _Marker)):
             raise UserError(f"dynamic_shapes for {path} dim {d}: expected a Dim, Dim.AUTO, Dim.DYNAMIC, "
                             f"Dim.STATIC or None, got {s!r}")
         out[d % t.ndim] = s

@@ -8,6 +8,7 @@ import math
 import operator
 
 from .._symbolic_marker import is_symbolic
+from .._sym_functions import sym_max, sym_min
 from .._tensor import Tensor
 from ..fx.graph import Node, map_arg
 from ..ops import lookup
@@ -396,7 +397,7 @@ def _describe(val):
 _OPERATOR_ARITY = {operator.getitem: 2, operator.neg: 1, operator.not_: 1}
 _BINARY = (operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod, operator.truediv,
            operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge, operator.pow,
-           operator.and_, operator.or_)
+           operator.and_, operator.or_, sym_max, sym_min)
 _OPERATOR_ARITY.update(dict.fromkeys(_BINARY, 2))
 
 

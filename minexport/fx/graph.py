@@ -411,7 +411,7 @@ def _pretty_target(target):
 
 
 _TARGET_TEXT = {"op": lambda t: f"torch.ops.{t}", "higher_order": lambda t: t.qualified_name,
-                "operator": lambda t: f"operator.{t.__name__}"}
+                "operator": lambda t: getattr(t, "_torch_name", None) or f"operator.{t.__name__}"}
 _MODULE_ALIASES = {"_operator": "operator"}
 
 

@@ -91,7 +91,7 @@ def _call_text(node):
     elif kind == "higher_order":
         fn = target.qualified_name
     else:
-        fn = getattr(target, "__qualname__", None) or str(target)
+        fn = getattr(target, "_torch_name", None) or getattr(target, "__qualname__", None) or str(target)
         fn = f"operator.{fn}" if getattr(target, "__module__", None) in ("_operator", "operator") else fn
     parts = [format_value(a) for a in node.args] + [f"{k} = {format_value(v)}" for k, v in node.kwargs.items()]
     return f"{fn}({', '.join(parts)})"

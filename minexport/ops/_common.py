@@ -6,6 +6,7 @@ be symbolic) and for kernels (arrays) alike, so the two cannot disagree.
 import numpy as np
 
 from .. import dtypes as dt
+from .._user_errors import DataDependentError
 from .._tensor import (CONTIGUOUS, PRESERVE, Tensor, _hint, contiguous_strides, format_strides, make_fake,
                        memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous, sure,
                        wrap_dim)
@@ -41,20 +42,34 @@ def wrap_dims(dims, ndim):
 def broadcast_shapes(*shapes, op="broadcast"):
     """Broadcast shapes as torch does; the error names both sizes and the dimension."""
     ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
+    out = [None] * ndim         # None: no shape has given this dim yet, so the first size is taken unexamined
     for s in shapes:
         off = ndim - len(s)
         for i, size in enumerate(s):
             cur = out[off + i]
-            if size == 1:
+            if cur is None:
+                out[off + i] = size
                 continue
-            if cur == 1:
+            if _is_one(size):
+                continue
+            if _is_one(cur):
                 out[off + i] = size
             elif cur != size:
                 raise RuntimeError(
                     f"{op}: The size of tensor a ({cur}) must match the size of tensor b "
                     f"({size}) at non-singleton dimension {off + i}")
     return tuple(out)
+
+
+def _is_one(size):
+    """size == 1 for broadcasting; a data-dependent size that no range or _check decides counts as not 1,
+    as torch's broadcasting decides it (guard_or_false), instead of refusing the program."""
+    if type(size) is int:
+        return size == 1
+    try:
+        return bool(size == 1)
+    except DataDependentError:
+        return False
 
 
 def shape_of(x):

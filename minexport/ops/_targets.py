@@ -13,6 +13,7 @@ dispatches on this one answer instead of sniffing attributes:
 """
 import operator
 
+from .._sym_functions import sym_max, sym_min
 from ._registry import OpOverload
 from .higher_order import HigherOrderOperator
 
@@ -22,7 +23,7 @@ __all__ = ["target_kind", "PYTHON_OPERATORS"]
 PYTHON_OPERATORS = frozenset({
     operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod, operator.truediv,
     operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge, operator.neg,
-    operator.pow, operator.and_, operator.or_, operator.not_, operator.getitem})
+    operator.pow, operator.and_, operator.or_, operator.not_, operator.getitem, sym_max, sym_min})
 
 
 def target_kind(target):

@@ -52,6 +52,8 @@ def _is_integer(value):
 # name -> (arity: int or None for any, bits bound of the result from [(value, bits)], constructor of sympy values)
 def _rules():
     import sympy
+
+    from ..symbolic import FloorDiv
     return {
         "Integer": (1, _int_bits, sympy.Integer),
         "Float": (None, _int_bits, lambda text, precision=53: sympy.Float(text, precision=precision)),
@@ -61,7 +63,7 @@ def _rules():
         "Add": (None, _add_bits, sympy.Add), "Mul": (None, _sum_bits, sympy.Mul),
         "Pow": (2, _pow_bits, sympy.Pow), "Rational": (2, _sum_bits, sympy.Rational),
         "Mod": (2, _int_bits, sympy.Mod), "floor": (1, _int_bits, sympy.floor),
-        "FloorDiv": (2, _sum_bits, lambda a, b: sympy.floor(a / b)),
+        "FloorDiv": (2, _sum_bits, lambda a, b: FloorDiv(a / b)),
         "Max": (None, _int_bits, sympy.Max), "Min": (None, _int_bits, sympy.Min),
         "Equality": (2, _int_bits, sympy.Eq), "Unequality": (2, _int_bits, sympy.Ne),
         "GreaterThan": (2, _int_bits, sympy.Ge), "StrictGreaterThan": (2, _int_bits, sympy.Gt),

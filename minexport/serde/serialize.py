@@ -188,7 +188,8 @@ _OPERATOR_ARGS = ("a", "b")
 def _operator_node_json(node, slots, tensor_values):
     """A symbolic-int operator node (operator.mul, operator.ge, ...) as torch writes it."""
     inputs = [_named_argument(name, _argument(v)) for name, v in zip(_OPERATOR_ARGS, node.args)]
-    return _node_record(node, f"_operator.{node.target.__name__}", inputs, [_node_ref(node)])
+    target = getattr(node.target, "_torch_name", None) or f"_operator.{node.target.__name__}"   # torch.sym_max
+    return _node_record(node, target, inputs, [_node_ref(node)])
 
 
 def _op_node_json(node, slots, tensor_values):

@@ -3,4 +3,4 @@
 Imported only when a program has dynamic dimensions: `import minexport` never
 loads sympy.
 """
-from .core import ShapeEnv, SymBool, SymFloat, SymInt, ValueRange, int_oo, is_symbolic
+from .core import FloorDiv, ShapeEnv, SymBool, SymFloat, SymInt, ValueRange, int_oo, is_symbolic

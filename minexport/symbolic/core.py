@@ -11,7 +11,9 @@ symbol are decided False without a guard, as torch's size-oblivious
 reasoning does.
 """
 import functools
+import hashlib
 import math
+import sys
 from fractions import Fraction
 
 import sympy
@@ -19,7 +21,26 @@ import sympy
 from .._symbolic_marker import is_symbolic
 from .._user_errors import DataDependentError, format_user_frame, user_frame
 
-__all__ = ["SymInt", "SymFloat", "SymBool", "ShapeEnv", "ValueRange", "int_oo", "is_symbolic"]
+__all__ = ["SymInt", "SymFloat", "SymBool", "ShapeEnv", "ValueRange", "int_oo", "is_symbolic", "FloorDiv"]
+
+
+class FloorDiv(sympy.floor):
+    """floor(a / b) from `a // b` on sizes: sympy's floor (so ranges, solving and simplification treat it as
+    one), printed as torch prints its FloorDiv -- `(s77//2)`, `((s0 + 1)//2)`, `2*((s77//2))` -- and
+    written to archives as torch writes it, `FloorDiv(base, divisor)`."""
+
+    precedence = 35     # below Add, as torch's: a product parenthesizes it
+
+    def _parts(self):
+        return sympy.together(self.args[0]).as_numer_denom()
+
+    def _sympystr(self, printer):
+        base, divisor = (printer.parenthesize(e, 999.5) for e in self._parts())
+        return f"({base}//{divisor})"
+
+    def _sympyrepr(self, printer):
+        base, divisor = self._parts()
+        return f"FloorDiv({printer._print(base)}, {printer._print(divisor)})"
 
 
 class _IntInfinity:
@@ -206,6 +227,21 @@ class _SymNumber:
     def __bool__(self):
         return bool(self != 0)
 
+    def sym_max(self, o):
+        """torch.sym_max: Max(a, b) as an expression, no guard."""
+        return self._extremum(o, sympy.Max, max)
+
+    def sym_min(self, o):
+        """torch.sym_min: Min(a, b) as an expression, no guard."""
+        return self._extremum(o, sympy.Min, min)
+
+    def _extremum(self, o, fn, hint_fn):
+        out = self._binary(o, fn, hint_fn)
+        if is_symbolic(out):
+            # the graph calls torch.sym_max(a, b) with the user's argument order (sympy sorts its args)
+            self.env.call_args[out.expr] = (self.expr, _expr(o))
+        return out
+
     def __hash__(self):
         return hash(self.expr)
 
@@ -244,10 +280,10 @@ class SymInt(_SymNumber):
         return SymFloat(self.expr, self.env, float(self.hint))
 
     def __floordiv__(self, o):
-        return self._binary(o, lambda a, b: sympy.floor(a / b), lambda a, b: a // b)
+        return self._binary(o, lambda a, b: FloorDiv(a / b), lambda a, b: a // b)
 
     def __rfloordiv__(self, o):
-        return self._binary(o, lambda a, b: sympy.floor(a / b), lambda a, b: a // b, True)
+        return self._binary(o, lambda a, b: FloorDiv(a / b), lambda a, b: a // b, True)
 
     def __mod__(self, o):
         return self._binary(o, lambda a, b: sympy.Mod(a, b), lambda a, b: a % b)
@@ -286,6 +322,10 @@ class SymInt(_SymNumber):
         return self.env.specialize(self)
 
     __index__ = __int__
+
+    def sym_int(self):
+        """torch.sym_int of a SymInt: itself."""
+        return self
 
     def __float__(self):
         return float(int(self))
@@ -353,6 +393,10 @@ class SymBool:
     def __bool__(self):
         return self.env.evaluate(self)
 
+    def sym_not(self):
+        """torch.sym_not: the negated condition, no guard."""
+        return SymBool(sympy.Not(self.expr), self.env, not self.hint)
+
     def __repr__(self):
         return str(self.expr)
 
@@ -377,11 +421,25 @@ class ShapeEnv:
         self.float_symbols = set()  # unbacked floats (zuf0, ...): unbounded, never narrowed
         self.axioms = set()         # conditions a _check established (canonical form)
         self.provenance = None      # export's record of what made each guard (export/explain.py)
+        self.unique_ids = set()     # the N of every s<N> handed out
+        self.call_args = {}         # Max/Min expression -> its (a, b) in the order torch.sym_max got them
+
+    def symbol_id(self, key=None):
+        """A fresh N for a size symbol s<N>.  With a key (torch's source name, `L['x'].size()[0]`) it is
+        torch 2.13's: sha256 of the key mod 100, moved up past ids already taken, so printouts line up
+        with torch's; without one, the next number in creation order."""
+        attempt = len(self.var_to_range) if key is None else int(hashlib.sha256(key.encode()).hexdigest(), 16) % 100
+        while attempt in self.unique_ids:
+            attempt += 1
+        self.unique_ids.add(attempt)
+        return attempt
 
     # -- symbols ---------------------------------------------------------------
-    def create_symbol(self, hint, lower, upper, source):
-        """A fresh backed symbol s<i> with an example value and a declared range."""
-        sym = sympy.Symbol(f"s{len(self.var_to_range)}", integer=True, positive=True)
+    def create_symbol(self, hint, lower, upper, source, symbol_id=None):
+        """A fresh backed symbol s<i> with an example value and a declared range (i: `symbol_id`, or the
+        next free number)."""
+        symbol_id = self.symbol_id() if symbol_id is None else symbol_id
+        sym = sympy.Symbol(f"s{symbol_id}", integer=True, positive=True)
         self.var_to_range[sym] = ValueRange(lower, upper)
         self.var_to_hint[sym] = hint
         self.var_to_source[sym] = source
@@ -497,6 +555,12 @@ class ShapeEnv:
             return tuple(b if math.isinf(b) else Fraction(rnd(b)) for b in inner)
         if isinstance(expr, sympy.Mod) and expr.args[1].is_Integer and expr.args[1] > 0:
             return Fraction(0), Fraction(int(expr.args[1]) - 1)
+        if isinstance(expr, (sympy.Max, sympy.Min)):
+            parts = [self._interval(a) for a in expr.args]
+            if any(p is None for p in parts):
+                return None
+            pick = max if isinstance(expr, sympy.Max) else min
+            return pick(p[0] for p in parts), pick(p[1] for p in parts)
         return None
 
     def decide_symbol_against(self, sym, op, value):
@@ -552,7 +616,9 @@ class ShapeEnv:
             guard = guard.args[0].negated if hasattr(guard.args[0], "negated") else guard
         if isinstance(guard, sympy.Eq):
             diff = guard.lhs - guard.rhs
-            syms = sorted(diff.free_symbols, key=lambda s: int(s.name[1:]))
+            # torch's choice of the symbol to solve for: the largest example value, then the largest name
+            # (compared as strings: s4 goes before s31); a symbol with no example value first of all
+            syms = sorted(diff.free_symbols, key=lambda s: (self.var_to_hint.get(s, sys.maxsize), s.name))
             if syms:
                 target = syms[-1]
                 try:
@@ -560,6 +626,10 @@ class ShapeEnv:
                 except NotImplementedError:     # e.g. Mod(2*s1, s0) == 0: kept as a guard, not a substitution
                     solved = []
                 if len(solved) == 1:
+                    if solved[0].is_Symbol and target in self.var_to_range and solved[0] in self.var_to_range:
+                        # two sizes found equal: the one kept has both ranges (as torch merges them)
+                        r = self.var_to_range[target]
+                        self.narrow(solved[0], r.lower, None if r.upper is int_oo else r.upper)
                     self.replacements[target] = solved[0]
                     self.replacements = {k: v.xreplace(self.replacements) for k, v in self.replacements.items()}
         self.guards.append((guard, format_user_frame(user_frame(3))))
