@@ -85,7 +85,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
 def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_call_signature=()):
     """export() with the tracer class given (draft_export passes one that also runs the real kernels)."""
     inputs = _prepare_inputs(mod, args, kwargs, dynamic_shapes)
-    state = _State(mod.module_tree(), mod.module_tree(remove_duplicate=False))
+    state = _State(mod.module_tree(remove_duplicate=False))
     tracer = tracer_class(state.modules)
     if any(inputs.dim_specs):
         tracer.ensure_symbolic()
@@ -166,8 +166,11 @@ class _State:
     `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
     repeats included, which `_fake_state` swaps)."""
 
-    def __init__(self, modules, every_name):
-        self.modules = modules
+    def __init__(self, every_name):
+        # Each module at its first name: what the walk without repeats yields, since a preorder walk meets a
+        # module's first name, and all of its subtree, before any later name of it.
+        seen = set()
+        self.modules = [(fqn, m) for fqn, m in every_name if id(m) not in seen and not seen.add(id(m))]
         self.parameters, self.buffers, self.entries = [], [], []
         for prefix, m in every_name:     # a shared submodule's state under each of its names, as torch lifts it
             _members(prefix, m, m._parameters, self.parameters, self.entries)
