@@ -167,6 +167,7 @@ class _State:
     repeats included, which `_fake_state` swaps)."""
 
     def __init__(self, every_name):
+        self.every_name = every_name = list(every_name)
         # Each module at its first name: what the walk without repeats yields, since a preorder walk meets a
         # module's first name, and all of its subtree, before any later name of it.
         seen = set()
@@ -222,13 +223,14 @@ def _fake_state(tracer, state, fakes):
 
 def _swap_attributes(tracer, prefix, m):
     """Replace m's plain tensor attributes by pending constants; returns (m.__dict__, name, real) to restore."""
-    swapped = []
-    for name, v in list(m.__dict__.items()):
-        if isinstance(v, Tensor) and not isinstance(v, Parameter):
-            fake = make_fake(v.shape, v.dtype, v.device)
-            tracer.pending_constants[id(fake)] = ((prefix + "." if prefix else "") + name, v)
-            swapped.append((m.__dict__, name, v))
-            m.__dict__[name] = fake
+    # Most modules hold no plain tensor attribute (parameters and buffers live in their own tables): one
+    # comprehension finds the few that do, and the loop below changes the dict only after it was read.
+    attrs = m.__dict__
+    swapped = [(attrs, name, v) for name, v in attrs.items() if isinstance(v, Tensor) and not isinstance(v, Parameter)]
+    for _, name, v in swapped:
+        fake = make_fake(v.shape, v.dtype, v.device)
+        tracer.pending_constants[id(fake)] = ((prefix + "." if prefix else "") + name, v)
+        attrs[name] = fake
     return swapped
 
 
@@ -309,20 +311,21 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     state_dict, constants = _program_state(state.real, signature, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
                                forward_arg_names=inputs.forward_arg_names)
-    call_graph = [ModuleCallEntry("", root)] + _call_entries(mod, calls)
+    call_graph = [ModuleCallEntry("", root)] + _call_entries(state.every_name, calls)
     return ExportedProgram(tracer.graph_module(graph), graph, signature, state_dict, ranges, call_graph,
                            (inputs.args, inputs.kwargs), constants,
                            shape_env=tracer.symbolic.env if tracer.symbolic is not None else None)
 
 
-def _call_entries(mod, calls):
-    """A ModuleCallEntry per submodule fqn (named_modules order), with the signature of its preserved first
+def _call_entries(every_name, calls):
+    """A ModuleCallEntry per submodule fqn (named_modules order; every_name: the model's
+    `module_tree(remove_duplicate=False)`, as walked before tracing), with the signature of its preserved first
     call; the entries of its later calls (`fqn@1`...) right after it, as torch lists them."""
     by_fqn = {}
     for c in calls:
         by_fqn.setdefault(c.fqn.partition("@")[0], []).append(c)
     entries = []
-    for fqn, _ in mod.module_tree(remove_duplicate=False):
+    for fqn, _ in every_name:
         if not fqn:
             continue
         recorded = by_fqn.pop(fqn, [])
