@@ -15,7 +15,7 @@ from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_fake
 from ..ops._common import dense_strides
 from .._trace_state import Tracer
-from ..fx.graph import Graph
+from ..fx.graph import Graph, _call_node
 from ..fx.graph_module import GraphModule
 from ..nn.parameter import Parameter
 from . import _control_flow, _loops
@@ -146,7 +146,8 @@ class ExportTracer(SymbolicTracing, Tracer):
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]
         node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
-        node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out), name=facts.name)
+        # recorded_args made node_args (a tuple) and node_kwargs (a dict) for this node alone: they need no copy
+        node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, self.node_meta(out))
         out = self.bind_outputs(op, node, out, args)
         if self.pending_sizes:
             self.assert_sizes(node, out)

@@ -781,6 +781,26 @@ def _placeholder_node(graph, name, meta):
     return node
 
 
+def _call_node(graph, target, args, kwargs, name, meta):
+    """`graph.call_function(target, args, kwargs, name=name, meta=meta)` for a tracer that already holds args
+    as a tuple and kwargs as a dict of its own (neither is copied): the op is known, and the name comes from
+    `_unique_name` (sanitized, hence an identifier), so Node's checks of both are skipped.  Export makes one
+    per op call."""
+    name = graph._unique_name(_default_name(target) if name is None else name)
+    node = _new_node(Node)
+    node.graph, node.op, node.name, node.target = graph, "call_function", name, target
+    node.users = {}
+    node.meta = meta
+    node._prev = node._next = node
+    node._erased, node.type = False, None
+    node._args, node._kwargs = args, kwargs
+    node._inputs = inputs = _collect_nodes(kwargs, _collect_nodes(args, {})) if kwargs else _collect_nodes(args, {})
+    for n in inputs:
+        n.users[node] = None
+    graph._insert(node)
+    return node
+
+
 _new_node = object.__new__
 
 
