@@ -46,6 +46,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
+        self.entered = set()           # the fqns on module_stack (each at most once: a re-entry is not pushed)
         self.call_counts = {}          # fqn -> calls so far - 1 (the `@i` of nn_module_stack keys)
         self.class_paths = {}          # module class -> "module.qualname", as nn_module_stack records it
         self.fqn_of = {id(m): fqn for fqn, m in modules}     # a module's first fqn, depth first
@@ -333,7 +334,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         fqn = self.fqn_of.get(id(module))
         if fqn is None:
             return False
-        if any(entry[0] == fqn for entry in self.module_stack.values()):    # re-entered: already on the stack
+        if fqn in self.entered:     # re-entered: already on the stack
             return False
         # a module's later calls are told apart by `@<i>` on the key, as torch's (`L__self__f@1`)
         calls = self.call_counts[fqn] = self.call_counts.get(fqn, -1) + 1
@@ -343,6 +344,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         if path is None:
             path = self.class_paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
         self.module_stack[key] = (fqn, path)
+        self.entered.add(fqn)
         self.stack_snapshot = None
         return key
 
@@ -350,7 +352,9 @@ class ExportTracer(SymbolicTracing, Tracer):
         """Pop what `enter_module` pushed."""
         self.call_frames.pop()
         if key:
-            self.module_stack.pop(key, None)
+            entry = self.module_stack.pop(key, None)
+            if entry is not None:
+                self.entered.discard(entry[0])
             self.stack_snapshot = None
 
     # -- refusals -----------------------------------------------------------------------
