@@ -557,7 +557,10 @@ class Graph:
         """An input of the graph at position `index` of the node list (a tracer keeps its inputs first)."""
         name = self.placeholder_name(name)
         node = _placeholder_node(self, name, meta)
-        self.nodes.insert(index, node)
+        if index == self._len:      # last (a tracer lifting state before any op): what insert(index) does
+            self._root.prepend(node)
+        else:
+            self.nodes.insert(index, node)
         return node
 
     def call_function(self, the_function, args=None, kwargs=None, type_expr=None, name=None, *, meta=None):
