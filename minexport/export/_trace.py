@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import inspect
 import json
+import types
 
 from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_fake
@@ -130,14 +131,39 @@ def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
 def _forward_arg_names(mod, args, kwargs):
     """torch's forward_arg_names: forward's parameter name for each arg (beyond them, `<varargs>_<i>`), then
     the kwargs' keys.  The only place forward's signature is read."""
-    try:
-        params = list(inspect.signature(mod.forward).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    varargs = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
+    plain = _plain_method_names(mod.forward)
+    if plain is not None:
+        positional, varargs = plain
+    else:
+        try:
+            params = list(inspect.signature(mod.forward).parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        varargs = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
     names = [positional[i] if i < len(positional) else f"{varargs}_{i - len(positional)}" for i in range(len(args))]
     return names + list(kwargs)
+
+
+def _plain_method_names(forward):
+    """(positional parameter names, *args name or "args") of a bound method whose function is plain Python
+    code, read off its code object; None for anything else (inspect.signature decides those).
+
+    For such a method inspect.signature reads the same code object and drops the first parameter (`self`):
+    the names are co_varnames[1:co_argcount], and a *args parameter, when the code has one, comes right
+    after the keyword-only ones.  A function that carries `__signature__` or `__wrapped__` (a decorator's
+    claim about its signature) is left to inspect, which honours them.
+    """
+    fn = getattr(forward, "__func__", None)
+    if type(forward) is not types.MethodType or type(fn) is not types.FunctionType or \
+            "__signature__" in fn.__dict__ or "__wrapped__" in fn.__dict__:
+        return None
+    code = fn.__code__
+    if code.co_argcount < 1:     # `def forward(*args)`: inspect keeps *args, binding self to it
+        return None
+    names = code.co_varnames
+    varargs = names[code.co_argcount + code.co_kwonlyargcount] if code.co_flags & inspect.CO_VARARGS else "args"
+    return list(names[1:code.co_argcount]), varargs
 
 
 def _leaf_name(forward_arg_names, path):
