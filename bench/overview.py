@@ -3,7 +3,8 @@
     python -m bench.overview [--quick]
 
 For each model (the 64-layer MLP of width 64 from bench.export_speed, and the
-GPT-style model of bench._models.gpt) one table: export; run_decompositions();
+GPT-style model of bench._models.gpt) one table: export; run_decompositions(); one eager forward
+(export's goal is at most 2x of it);
 the interpreter `ep.module()` at three batch sizes (one program exported per
 size; torch's run under no_grad, as minexport computes no gradients); save;
 load plain and with mmap=True (torch has no mmap load: its column is its plain
@@ -148,6 +149,18 @@ class Pair:
         return run
 
 
+    def run_torch_eager(self, b):
+        """torch's eager forward of the model at batch b under no_grad, as a thunk; None without torch."""
+        if self.torch is None:
+            return None
+        x, no_grad = self.torch_input(b), self.torch.no_grad
+
+        def run():
+            with no_grad():
+                return self.t(x)
+        return run
+
+
 def _max_diff(a, b):
     return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
 
@@ -203,6 +216,7 @@ def model_rows(pair, files, budget, slow):
         ("run_decompositions", pair.ep[mid].run_decompositions,
          pair.tep[mid].run_decompositions if t is not None else None, None, slow),
     ]
+    rows.append(("eager forward", lambda: pair.me(pair.me_input(mid)), pair.run_torch_eager(mid), None, budget))
     ref = m.numpy_ref(pair.me) if m.numpy_ref is not None else None
     for b in m.batches:
         rows.append((f"module() {m.batch_label.format(b)}", pair.run_me(b), pair.run_torch(b),
@@ -233,6 +247,9 @@ def bench_model(model, torch, budget, slow):
         rows = [(label, time(f_me, budget), time(f_t, tb), time(f_np, budget) if f_np is not None else None)
                 for label, f_me, f_t, f_np, tb in model_rows(pair, files, budget, slow)]
     print_table(rows, with_numpy=model.numpy_ref is not None)
+    ms = {label: t_me for label, t_me, _, _ in rows}
+    print(f"export / one eager forward (minexport, {model.batch_label.format(model.batches[1])}): "
+          f"{ms['export'] / ms['eager forward']:.2f}x (goal: at most 2x)")
 
 
 # ------------------------------------------------------------------ import --

@@ -102,8 +102,24 @@ def memory_format_name(memory_format, default=PRESERVE):
     return name
 
 
+_ONLY_INT = {int}
+_STATIC_STRIDES = {}     # static shape -> its strides: a model's ops make the same few shapes again and again
+
+
 def contiguous_strides(shape):
     """Row-major strides of `shape`, as torch computes them (a size 0 counts as 1)."""
+    if set(map(type, shape)) <= _ONLY_INT:     # symbolic sizes are never keys: their == is a guard
+        key = shape if type(shape) is not list else tuple(shape)
+        strides = _STATIC_STRIDES.get(key)
+        if strides is None:
+            if len(_STATIC_STRIDES) >= 4096:
+                _STATIC_STRIDES.clear()
+            strides = _STATIC_STRIDES[key] = _row_major(shape)
+        return strides
+    return _row_major(shape)
+
+
+def _row_major(shape):
     strides, acc = [], 1
     for s in reversed(shape):
         strides.append(acc)

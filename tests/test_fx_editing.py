@@ -190,6 +190,21 @@ def test_recompile_regenerates_code_and_forward():
     assert new.owning_module is gm and gm(t)[0].tolist() == [0.0, 2.0]
 
 
+def test_code_is_the_graph_as_of_recompile_whatever_changed_since():
+    """`code` is written on first read, from the graph as it was at the last recompile (as torch.fx's)."""
+    g, x, a, b, out = _chain()
+    expected = GraphModule({}, _chain()[0]).code
+    gm = GraphModule({}, g)
+    with g.inserting_after(a):
+        c = g.call_function(aten.sin.default, (a,))
+    b.args = (c,)
+    a.name = "renamed"
+    a.kwargs = {}
+    assert gm.code == expected and "sin" not in gm.code
+    gm.recompile()
+    assert "torch.ops.aten.sin.default(renamed)" in gm.code
+
+
 def test_submodule_editing():
     gm = GraphModule(me.nn.Module(), _chain()[0])
     lin = me.nn.Linear(2, 2)

@@ -47,7 +47,7 @@ def preserved_calls(tracer, mod, fqns):
     """For the `with` block, record each call of the submodules named by `fqns`; yields the list of
     PreservedCall filled in as calls finish (in the order they started)."""
     fqns = tuple(fqns)
-    modules = dict(mod.module_tree(remove_duplicate=False))
+    modules = dict(mod.module_tree(remove_duplicate=False)) if fqns else {}
     for fqn in fqns:
         if not isinstance(fqn, str) or fqn not in modules or fqn == "":
             raise UserError(f"preserve_module_call_signature: {fqn!r} is not the fqn of a submodule of the "

@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import inspect
 import json
+import types
 
 from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_fake
@@ -86,7 +87,7 @@ def export(mod, args, kwargs=None, *, dynamic_shapes=None, strict=False, preserv
 def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_call_signature=()):
     """export() with the tracer class given (draft_export passes one that also runs the real kernels)."""
     inputs = _prepare_inputs(mod, args, kwargs, dynamic_shapes)
-    state = _State(mod.module_tree(), mod.module_tree(remove_duplicate=False))
+    state = _State(mod.module_tree(remove_duplicate=False))
     tracer = tracer_class(state.modules)
     if any(inputs.dim_specs):
         tracer.ensure_symbolic().name_symbols(inputs.names, inputs.sources, inputs.leaves, inputs.dim_specs)
@@ -149,14 +150,39 @@ def _leaf_source(forward_arg_names, path):
 def _forward_arg_names(mod, args, kwargs):
     """torch's forward_arg_names: forward's parameter name for each arg (beyond them, `<varargs>_<i>`), then
     the kwargs' keys.  The only place forward's signature is read."""
-    try:
-        params = list(inspect.signature(mod.forward).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    varargs = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
+    plain = _plain_method_names(mod.forward)
+    if plain is not None:
+        positional, varargs = plain
+    else:
+        try:
+            params = list(inspect.signature(mod.forward).parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        varargs = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
     names = [positional[i] if i < len(positional) else f"{varargs}_{i - len(positional)}" for i in range(len(args))]
     return names + list(kwargs)
+
+
+def _plain_method_names(forward):
+    """(positional parameter names, *args name or "args") of a bound method whose function is plain Python
+    code, read off its code object; None for anything else (inspect.signature decides those).
+
+    For such a method inspect.signature reads the same code object and drops the first parameter (`self`):
+    the names are co_varnames[1:co_argcount], and a *args parameter, when the code has one, comes right
+    after the keyword-only ones.  A function that carries `__signature__` or `__wrapped__` (a decorator's
+    claim about its signature) is left to inspect, which honours them.
+    """
+    fn = getattr(forward, "__func__", None)
+    if type(forward) is not types.MethodType or type(fn) is not types.FunctionType or \
+            "__signature__" in fn.__dict__ or "__wrapped__" in fn.__dict__:
+        return None
+    code = fn.__code__
+    if code.co_argcount < 1:     # `def forward(*args)`: inspect keeps *args, binding self to it
+        return None
+    names = code.co_varnames
+    varargs = names[code.co_argcount + code.co_kwonlyargcount] if code.co_flags & inspect.CO_VARARGS else "args"
+    return list(names[1:code.co_argcount]), varargs
 
 
 def _leaf_name(forward_arg_names, path):
@@ -185,8 +211,12 @@ class _State:
     `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
     repeats included, which `_fake_state` swaps)."""
 
-    def __init__(self, modules, every_name):
-        self.modules = modules
+    def __init__(self, every_name):
+        self.every_name = every_name = list(every_name)
+        # Each module at its first name: what the walk without repeats yields, since a preorder walk meets a
+        # module's first name, and all of its subtree, before any later name of it.
+        seen = set()
+        self.modules = [(fqn, m) for fqn, m in every_name if id(m) not in seen and not seen.add(id(m))]
         self.parameters, self.buffers, self.entries = [], [], []
         for prefix, m in every_name:     # a shared submodule's state under each of its names, as torch lifts it
             _members(prefix, m, m._parameters, self.parameters, self.entries)
@@ -238,13 +268,14 @@ def _fake_state(tracer, state, fakes):
 
 def _swap_attributes(tracer, prefix, m):
     """Replace m's plain tensor attributes by pending constants; returns (m.__dict__, name, real) to restore."""
-    swapped = []
-    for name, v in list(m.__dict__.items()):
-        if isinstance(v, Tensor) and not isinstance(v, Parameter):
-            fake = make_fake(v.shape, v.dtype, v.device)
-            tracer.pending_constants[id(fake)] = ((prefix + "." if prefix else "") + name, v)
-            swapped.append((m.__dict__, name, v))
-            m.__dict__[name] = fake
+    # Most modules hold no plain tensor attribute (parameters and buffers live in their own tables): one
+    # comprehension finds the few that do, and the loop below changes the dict only after it was read.
+    attrs = m.__dict__
+    swapped = [(attrs, name, v) for name, v in attrs.items() if isinstance(v, Tensor) and not isinstance(v, Parameter)]
+    for _, name, v in swapped:
+        fake = make_fake(v.shape, v.dtype, v.device)
+        tracer.pending_constants[id(fake)] = ((prefix + "." if prefix else "") + name, v)
+        attrs[name] = fake
     return swapped
 
 
@@ -325,20 +356,21 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     state_dict, constants = _program_state(state.real, signature, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
                                forward_arg_names=inputs.forward_arg_names)
-    call_graph = [ModuleCallEntry("", root)] + _call_entries(mod, calls)
+    call_graph = [ModuleCallEntry("", root)] + _call_entries(state.every_name, calls)
     return ExportedProgram(tracer.graph_module(graph), graph, signature, state_dict, ranges, call_graph,
                            (inputs.args, inputs.kwargs), constants,
                            shape_env=tracer.symbolic.env if tracer.symbolic is not None else None)
 
 
-def _call_entries(mod, calls):
-    """A ModuleCallEntry per submodule fqn (named_modules order), with the signature of its preserved first
+def _call_entries(every_name, calls):
+    """A ModuleCallEntry per submodule fqn (named_modules order; every_name: the model's
+    `module_tree(remove_duplicate=False)`, as walked before tracing), with the signature of its preserved first
     call; the entries of its later calls (`fqn@1`...) right after it, as torch lists them."""
     by_fqn = {}
     for c in calls:
         by_fqn.setdefault(c.fqn.partition("@")[0], []).append(c)
     entries = []
-    for fqn, _ in mod.module_tree(remove_duplicate=False):
+    for fqn, _ in every_name:
         if not fqn:
             continue
         recorded = by_fqn.pop(fqn, [])

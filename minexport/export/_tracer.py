@@ -15,7 +15,7 @@ from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_fake
 from ..ops._common import dense_strides
 from .._trace_state import Tracer
-from ..fx.graph import Graph
+from ..fx.graph import Graph, _call_node
 from ..fx.graph_module import GraphModule
 from ..nn.parameter import Parameter
 from . import _control_flow, _loops
@@ -46,6 +46,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
+        self.entered = set()           # the fqns on module_stack (each at most once: a re-entry is not pushed)
         self.call_counts = {}          # fqn -> calls so far - 1 (the `@i` of nn_module_stack keys)
         self.class_paths = {}          # module class -> "module.qualname", as nn_module_stack records it
         self.fqn_of = {id(m): fqn for fqn, m in modules}     # a module's first fqn, depth first
@@ -149,7 +150,8 @@ class ExportTracer(SymbolicTracing, Tracer):
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]
         node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
-        node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out), name=facts.name)
+        # recorded_args made node_args (a tuple) and node_kwargs (a dict) for this node alone: they need no copy
+        node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, self.node_meta(out))
         out = self.bind_outputs(op, node, out, args)
         if self.pending_sizes:
             self.assert_sizes(node, out)
@@ -335,7 +337,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         fqn = self.fqn_of.get(id(module))
         if fqn is None:
             return False
-        if any(entry[0] == fqn for entry in self.module_stack.values()):    # re-entered: already on the stack
+        if fqn in self.entered:     # re-entered: already on the stack
             return False
         # a module's later calls are told apart by `@<i>` on the key, as torch's (`L__self__f@1`)
         calls = self.call_counts[fqn] = self.call_counts.get(fqn, -1) + 1
@@ -345,6 +347,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         if path is None:
             path = self.class_paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
         self.module_stack[key] = (fqn, path)
+        self.entered.add(fqn)
         self.stack_snapshot = None
         return key
 
@@ -352,7 +355,9 @@ class ExportTracer(SymbolicTracing, Tracer):
         """Pop what `enter_module` pushed."""
         self.call_frames.pop()
         if key:
-            self.module_stack.pop(key, None)
+            entry = self.module_stack.pop(key, None)
+            if entry is not None:
+                self.entered.discard(entry[0])
             self.stack_snapshot = None
 
     # -- refusals -----------------------------------------------------------------------

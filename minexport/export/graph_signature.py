@@ -94,7 +94,7 @@ class InputSpec:
     persistent: bool = None
 
     def __post_init__(self):
-        if self.kind == InputKind.BUFFER and self.persistent is None:
+        if self.kind is InputKind.BUFFER and self.persistent is None:     # members are singletons
             raise ValueError("InputSpec of a BUFFER needs persistent=True or False")
 
 

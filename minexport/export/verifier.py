@@ -61,22 +61,30 @@ class Verifier:
         """Names unique identifiers; nodes in topological order; one output node, last."""
         seen = set()
         allowed = _AllowedTargets()
+        # Whether a call's arguments bind depends only on its target, its number of positional arguments and
+        # its keyword names: each such shape of call is checked once per graph (the error, when there is one,
+        # comes from the full check on the first node with that shape).  The graph's nodes keep their targets
+        # alive, so a target's id names it for the whole walk.
+        binds = set()
         for n in graph.nodes:
             if not isinstance(n.name, str) or not n.name.isidentifier():
                 raise SpecViolationError(f"node name {n.name!r} is not a Python identifier (rule: names)")
             if n.name in seen:
                 raise SpecViolationError(f"node name '{n.name}' is used twice (rule: unique names)")
-            for inp in n.all_input_nodes:
+            for inp in n._inputs:      # all_input_nodes without the list it builds
                 if inp not in seen or inp.graph is not graph:
                     raise SpecViolationError(
                         f"node '{n.name}' reads '{inp.name}' before it is defined (rule: topological order)")
             seen.add(n)
             seen.add(n.name)
-            if n.op == "call_function" and not allowed(n.target):
-                raise SpecViolationError(f"node '{n.name}' calls {n.target!r}, which is not a registered op, "
-                                         "operator.getitem or a symbolic-int operator (rule: call targets)")
             if n.op == "call_function":
-                _check_call_arguments(n)
+                if not allowed(n.target):
+                    raise SpecViolationError(f"node '{n.name}' calls {n.target!r}, which is not a registered op, "
+                                             "operator.getitem or a symbolic-int operator (rule: call targets)")
+                shape = (id(n.target), len(n._args), tuple(n._kwargs))
+                if shape not in binds:
+                    _check_call_arguments(n)
+                    binds.add(shape)
         if not graph.nodes or graph.nodes[-1].op != "output":
             raise SpecViolationError("the graph does not end with an output node (rule: output)")
 
@@ -129,7 +137,14 @@ class Verifier:
 
     def check_lifted_state(self, ep):
         """Lifted parameters, buffers and constants exist, with the placeholder's shape and dtype."""
-        placeholders = {n.name: n for n in ep.graph.nodes if n.op == "placeholder"}
+        # one walk over the nodes collects both what the specs are checked against and the get_attr nodes
+        # checked after them
+        placeholders, get_attrs = {}, []
+        for n in ep.graph.nodes:
+            if n.op == "placeholder":
+                placeholders[n.name] = n
+            elif n.op == "get_attr":
+                get_attrs.append(n)
         for spec in ep.graph_signature.input_specs:
             if spec.kind not in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
                 continue
@@ -148,9 +163,9 @@ class Verifier:
                 raise SpecViolationError(
                     f"placeholder '{spec.arg.name}' is {val.dtype.name}{list(val.shape)} but {spec.kind.name} "
                     f"'{spec.target}' is {value.dtype.name}{list(value.shape)} (rule: lifted state matches)")
-        params = set(ep.graph_signature.parameters)
-        for n in ep.graph.nodes:
-            if n.op == "get_attr" and n.target in params:
+        params = set(ep.graph_signature.parameters) if get_attrs else ()
+        for n in get_attrs:
+            if n.target in params:
                 raise SpecViolationError(f"node '{n.name}' reads parameter '{n.target}' with get_attr; lifted "
                                          "parameters must be placeholders (rule: no get_attr of parameters)")
 

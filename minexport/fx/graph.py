@@ -557,7 +557,10 @@ class Graph:
         """An input of the graph at position `index` of the node list (a tracer keeps its inputs first)."""
         name = self.placeholder_name(name)
         node = _placeholder_node(self, name, meta)
-        self.nodes.insert(index, node)
+        if index == self._len:      # last (a tracer lifting state before any op): what insert(index) does
+            self._root.prepend(node)
+        else:
+            self.nodes.insert(index, node)
         return node
 
     def call_function(self, the_function, args=None, kwargs=None, type_expr=None, name=None, *, meta=None):
@@ -778,6 +781,26 @@ def _placeholder_node(graph, name, meta):
     node._args, node._kwargs, node._inputs = (), {}, {}
     node._prev = node._next = node
     node._erased, node.type = False, None
+    return node
+
+
+def _call_node(graph, target, args, kwargs, name, meta):
+    """`graph.call_function(target, args, kwargs, name=name, meta=meta)` for a tracer that already holds args
+    as a tuple and kwargs as a dict of its own (neither is copied): the op is known, and the name comes from
+    `_unique_name` (sanitized, hence an identifier), so Node's checks of both are skipped.  Export makes one
+    per op call."""
+    name = graph._unique_name(_default_name(target) if name is None else name)
+    node = _new_node(Node)
+    node.graph, node.op, node.name, node.target = graph, "call_function", name, target
+    node.users = {}
+    node.meta = meta
+    node._prev = node._next = node
+    node._erased, node.type = False, None
+    node._args, node._kwargs = args, kwargs
+    node._inputs = inputs = _collect_nodes(kwargs, _collect_nodes(args, {})) if kwargs else _collect_nodes(args, {})
+    for n in inputs:
+        n.users[node] = None
+    graph._insert(node)
     return node
 
 

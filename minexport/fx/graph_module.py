@@ -19,7 +19,7 @@ from ..nn.module import Module
 from ..ops._targets import target_kind
 from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
-from .graph import Node, frame_line, get_attr_path, last_uses
+from .graph import Graph, Node, frame_line, get_attr_path, last_uses, map_arg
 from ._runner import GraphRunner
 
 __all__ = ["GraphModule", "format_value", "annotation"]
@@ -161,6 +161,38 @@ def _flat_positional(graph, n):
     return specs is not None and n > 0 and pytree.tree_flatten((tuple(range(n)), {}))[1] == specs[0]
 
 
+class _GraphSnapshot:
+    """What `python_code` reads of a graph at one moment: each node's name, op, target and arguments."""
+
+    __slots__ = ("_graph", "_specs", "_records")
+
+    def __init__(self, graph):
+        self._graph, self._specs = graph, graph._pytree_specs
+        self._records = [(n, n.name, n.op, n.target, n._args, n._kwargs and dict(n._kwargs)) for n in graph.nodes]
+
+    def graph(self):
+        """The live graph when nothing in it changed since the snapshot; else a detached graph as it was."""
+        live = self._graph
+        if live._pytree_specs is self._specs and len(live.nodes) == len(self._records) and all(
+                n is r[0] and n.name == r[1] and n.op == r[2] and n.target is r[3] and n._args is r[4]
+                and n._kwargs == (r[5] or {}) for n, r in zip(live.nodes, self._records)):
+            return live
+        return self._rebuild()
+
+    def _rebuild(self):
+        g = Graph()
+        g._pytree_specs = self._specs
+        copies = {}
+
+        def copy_of(x):       # an input outside the snapshot (an ill-formed graph) gets a stand-in of its name
+            return copies.get(x) or copies.setdefault(x, Node(g, x.op, x.name, x.target))
+
+        for node, name, op, target, args, kwargs in self._records:
+            copies[node] = new = Node(g, op, name, target, map_arg(args, copy_of), map_arg(kwargs or {}, copy_of))
+            g._insert(new)
+        return g
+
+
 class GraphModule(Module):
     """A Module whose forward is a Graph (see the module docstring).
 
@@ -193,7 +225,7 @@ class GraphModule(Module):
     def graph(self, g):
         object.__setattr__(self, "_graph", g)
         g.owning_module = self
-        self.recompile()
+        self._mark_compiled()
 
     @contextlib.contextmanager
     def _set_replace_hook(self, f):
@@ -209,17 +241,26 @@ class GraphModule(Module):
 
     def recompile(self):
         """Regenerate `code` and what `forward` runs from the current graph; returns the code."""
-        params, body = python_code(self._graph)
-        code = ("\n\n\ndef forward(self" + "".join(", " + p for p in params) + "):\n"
-                + "".join("    " + line + "\n" for line in body) + "    ")
-        object.__setattr__(self, "_code", code)
+        self._mark_compiled()
+        return self.code
+
+    def _mark_compiled(self):
+        # The text is written when `code` is first read (export makes a GraphModule per program, and most are
+        # never printed).  A snapshot of what the text depends on (each node's name, op, target and arguments)
+        # keeps `code` showing the graph as of this call even if the graph is edited later without a
+        # recompile, as torch.fx's does.
+        object.__setattr__(self, "_code", None)
+        object.__setattr__(self, "_code_snapshot", _GraphSnapshot(self._graph))
         object.__setattr__(self, "_runner", None)
-        return code
 
     @property
     def code(self):
         """The graph as Python source as of the last recompile, character for character as torch.fx writes it
         (ending in an indented empty line without a final newline)."""
+        if self._code is None:
+            params, body = python_code(self._code_snapshot.graph())
+            object.__setattr__(self, "_code", "\n\n\ndef forward(self" + "".join(", " + p for p in params)
+                               + "):\n" + "".join("    " + line + "\n" for line in body) + "    ")
         return self._code
 
     def print_readable(self, print_output=True, include_stride=False, include_device=False, colored=False):
@@ -304,10 +345,10 @@ class GraphModule(Module):
         res = type(self).__new__(type(self))
         memo[id(self)] = res
         for key, value in self.__dict__.items():
-            if key != "_runner":
+            if key not in ("_runner", "_code", "_code_snapshot"):
                 object.__setattr__(res, key, copy.deepcopy(value, memo))
-        object.__setattr__(res, "_runner", None)
         res._graph.owning_module = res
+        res._mark_compiled()
         return res
 
     def __repr__(self):

@@ -1,6 +1,6 @@
 """Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
 from .. import dtypes as dt
-from .._tensor import make_fake
+from .._tensor import Size, make_fake
 from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
@@ -183,16 +183,23 @@ def _static_linear_shape(input, weight, bias):
     if input._dtype is not weight._dtype:
         return None
     s, w = input.shape, weight.shape
-    if len(w) != 2 or not s or type(w[0]) is not int or type(w[1]) is not int:
+    if len(w) != 2 or not s:
         return None
+    # unpacking, not indexing: a Size's [] runs Python (it keeps slices Sizes), its iteration does not
+    *lead, inner = s
+    out_features, in_features = w
     # only the last size meets the weight; leading ones (a dynamic batch) pass through unchecked
-    if type(s[-1]) is not int or s[-1] != w[1]:
+    if type(inner) is not int or type(out_features) is not int or type(in_features) is not int \
+            or inner != in_features:
         return None
     if bias is not None:
         b = bias.shape
-        if len(b) != 1 or type(b[0]) is not int or b[0] != w[0]:
+        if len(b) != 1:
             return None
-    return s[:-1] + w[:1]
+        (bias_size,) = b
+        if type(bias_size) is not int or bias_size != out_features:
+            return None
+    return Size((*lead, out_features))
 
 
 def _linear_kernel(xp, input, weight, bias=None):

@@ -4,6 +4,8 @@ alias, detach, contiguous) return arrays that share memory with their input,
 so eager writes through a view reach the base.  Copies: clone, cat, stack,
 repeat, flip, roll, tril, triu, constant_pad_nd, pad.
 """
+import functools
+
 import numpy as np
 
 from .._tensor import CONTIGUOUS, format_strides, make_fake, memory_format_name, strides_contiguous, sure
@@ -111,14 +113,25 @@ def _known_view_strides(shape, strides, new_shape):
     """`view_strides`, remembered per shape environment: with symbolic sizes each answer costs sympy
     comparisons, and a model's blocks ask the same few questions again and again.  (Ranges only narrow
     during an export, so a remembered decision stays true; an undecided one keeps its size-oblivious answer.)"""
-    env = next((x.env for x in (*shape, *strides, *new_shape) if type(x) is not int), None)
-    if env is None:
-        return view_strides(shape, strides, new_shape)
+    sizes = (*shape, *strides, *new_shape)
+    if set(map(type, sizes)) <= _ONLY_INT:
+        return _static_view_strides(shape, strides, new_shape)
+    env = next(x.env for x in sizes if type(x) is not int)
     cache = env.__dict__.setdefault("_view_strides_cache", {})
     key = tuple(tuple(x if type(x) is int else x.expr for x in part) for part in (shape, strides, new_shape))
     if key not in cache:
         cache[key] = view_strides(shape, strides, new_shape)
     return cache[key]
+
+
+_ONLY_INT = {int}
+
+
+@functools.lru_cache(maxsize=4096)
+def _static_view_strides(shape, strides, new_shape):
+    """`view_strides` of tuples of plain ints: a pure function of them, so an answer is remembered for good
+    (a model's blocks view the same few layouts again and again)."""
+    return view_strides(shape, strides, new_shape)
 
 
 def _viewed_layout(self, shape, *args, **kwargs):
@@ -291,9 +304,21 @@ def _transpose_decomp(self, dim0, dim1):
     return aten.permute.default(self, _transposition(self.ndim, dim0, dim1))
 
 
+def _transposed_layout(self, shape, dim0, dim1):
+    """transpose's layout: the input's strides with the two dims swapped (what `_permuted_layout` gives for
+    `_transposition`, without building the permutation; attention transposes a lot)."""
+    st = self.stride()
+    if not st:
+        return (), self._offset
+    st = list(st)
+    d0, d1 = wrap_dim(dim0, len(st)), wrap_dim(dim1, len(st))
+    st[d0], st[d1] = st[d1], st[d0]
+    return tuple(st), self._offset
+
+
 _view_op("transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)", _transpose_shape,
          _transpose_kernel, decomposition=_transpose_decomp, variants=FUNCTION_AND_METHOD,
-         view=ViewRule(inverse=_transpose_inverse, layout=strided_layout), strides=_permuted_layout(_transposition))
+         view=ViewRule(inverse=_transpose_inverse, layout=strided_layout), strides=_transposed_layout)
 
 
 def _t_shape(shape):
