@@ -199,6 +199,13 @@ class _Namer:
             if m and m[1] in self.paths:
                 self.dims[sym] = (self.paths[m[1]], int(m[2]))
 
+    def order(self, sym):
+        """A sort key putting symbols in the order of the inputs they size (then the rest, by name)."""
+        if sym in self.dims:
+            path, d = self.dims[sym]
+            return (0, list(self.paths.values()).index(path), d, "")
+        return (1, 0, 0, str(sym))
+
     def term(self, sym):
         """sym as the user reads it: `x.size()[0]`, `n.item()`, else its name (`u1`)."""
         if sym in self.dims:
@@ -262,7 +269,7 @@ def _guard_entries(env, namer, ranges):
         seen.add(str(guard))
         origin = prov.origins.get(i) if prov is not None else None
         where, code = _where(frame)
-        syms = sorted(guard.free_symbols, key=str)
+        syms = sorted(guard.free_symbols, key=namer.order)
         inputs = tuple(namer.term(s) for s in syms)
         if origin is None:
             origin = _INT if isinstance(guard, sympy.Eq) and guard.rhs.is_Integer and guard.lhs.is_Symbol \
@@ -289,7 +296,7 @@ def _classify(guard, syms, env, namer, ranges, implied_bounds):
         return "specialization", f"{namer.term(s)} is always {value}", \
             _fix(namer, [s], f"{namer.slot(s)} = {value}", "made it static")
     if isinstance(guard, sympy.Eq) and len(syms) > 1:
-        target = max(syms, key=lambda s: int(str(s)[1:]) if str(s)[1:].isdigit() else -1)
+        target = max(syms, key=namer.order)      # the later input's dim, said in terms of the earlier
         try:
             solved = sympy.solve(guard.lhs - guard.rhs, target)
         except NotImplementedError:
@@ -349,7 +356,7 @@ def _assert_entries(graph, namer):
         val = getattr(cond, "meta", {}).get("val")
         expr = getattr(val, "expr", None)
         if expr is not None:
-            text, inputs = namer.text(expr), tuple(namer.term(s) for s in sorted(expr.free_symbols, key=str))
+            text, inputs = namer.text(expr), tuple(namer.term(s) for s in sorted(expr.free_symbols, key=namer.order))
         else:
             m = re.search(r"expression (.*) on node", str(node.args[1]))
             text, inputs = (m[1] if m else str(node.args[1])), ()
@@ -368,7 +375,7 @@ def _dims_section(ep, namer, env):
     user = {s.arg.name for s in ep.graph_signature.input_specs if s.kind == InputKind.USER_INPUT}
     examples = {(name, d): (size, spec) for name, d, size, spec, _ in
                 (env.provenance.examples if env is not None and env.provenance is not None else ())}
-    out = []
+    out, first_dim = [], {}
     for node in ep.graph.nodes:
         if node.op != "placeholder" or node.name not in user:
             continue
@@ -388,7 +395,7 @@ def _dims_section(ep, namer, env):
                 r = ep.range_constraints.get(expr)
                 kind, name = namer.declared(expr)
                 declared = {"dim": f"Dim('{name}')", "auto": "Dim.AUTO", "dynamic": "Dim.DYNAMIC"}.get(kind, "")
-                owner = namer.term(expr)
+                owner = first_dim.setdefault(expr, path)      # the first input dim that is this symbol
                 same = f"  (equal to {owner})" if owner != path else ""
                 rng = f"range [{r.lower}, {r.upper}]" if r is not None else ""
                 out.append((path, " ".join(x for x in (str(expr), declared, rng) if x) + same))
