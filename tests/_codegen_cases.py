@@ -6,11 +6,11 @@ A case file defines `model`, `example_args`, and optionally `dynamic_shapes` and
 """
 import importlib.util
 import itertools
-import sys
 
 import numpy as np
 
 import minexport
+from case_files import case_module
 from minexport.codegen import write_module
 from minexport.compat import as_torch
 from minexport.utils import _pytree as pytree
@@ -21,10 +21,7 @@ _ids = itertools.count()
 def load_case(path):
     """(ep, [(args, kwargs)]) of a case file, exported by minexport."""
     with as_torch() as torch:
-        spec = importlib.util.spec_from_file_location(f"_cg_case_{next(_ids)}", path)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = mod
-        spec.loader.exec_module(mod)
+        mod = case_module(path)
         args, kwargs = tuple(mod.example_args), dict(getattr(mod, "example_kwargs", {}))
         ep = torch.export.export(mod.model, args, kwargs, dynamic_shapes=getattr(mod, "dynamic_shapes", None))
     return ep, [(args, kwargs)] + [(tuple(a), kwargs) for a in getattr(mod, "extra_inputs", [])]

@@ -8,7 +8,6 @@ torch-written model on cpu, moves it to cuda with move_to_device_pass and
 compares `ep.module()`'s outputs and input mutations.
 """
 import collections
-import importlib.util
 import pathlib
 
 import numpy as np
@@ -151,10 +150,8 @@ PROGRAMS = sorted([*ROOT.glob("model_corpus/[a-z]*.py"), *ROOT.glob("conformance
 
 
 def _load_case(path):
-    spec = importlib.util.spec_from_file_location("cupy_double_case", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from case_files import case_module
+    return case_module(path)
 
 
 def _leaves(out):

@@ -42,6 +42,11 @@ class FloorDiv(sympy.floor):
         base, divisor = self._parts()
         return f"FloorDiv({printer._print(base)}, {printer._print(divisor)})"
 
+    def _pythoncode(self, printer):
+        # Python code (sympy's pycode, as generated modules and guards use it): `//` is floor division on ints
+        base, divisor = self._parts()
+        return f"(({printer._print(base)}) // ({printer._print(divisor)}))"
+
 
 class _IntInfinity:
     """torch's int_oo: an unbounded upper end of an integer range."""
