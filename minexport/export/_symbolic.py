@@ -512,7 +512,7 @@ def _relation_guards(env):
             continue
         if len(g.free_symbols) > 1 or not (g.lhs - g.rhs).is_polynomial(*g.free_symbols):
             out.append(g)
-    return out
+    return list(dict.fromkeys(out))     # a guard recorded twice is checked (and reported) once
 
 
 def _scaled(expr, sym, v):
