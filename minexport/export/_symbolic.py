@@ -166,7 +166,7 @@ class SymbolicInputs:
         for guard, where in env.guards:
             syms = guard.free_symbols
             if len(syms) != 1 or not isinstance(guard, sympy.core.relational.Relational) or \
-                    isinstance(guard, (sympy.Eq, sympy.Ne)):
+                    isinstance(guard, sympy.Ne) or isinstance(guard, sympy.Eq) and not guard.atoms(sympy.floor):
                 unexplained.append((guard, where))
                 continue
             (sym,) = syms
@@ -184,7 +184,7 @@ class SymbolicInputs:
             if (new_lo, new_hi) == (r.lower, r.upper):
                 continue
             kind = self.kind[sym][0]
-            if kind == "auto":
+            if kind in ("auto", "dynamic"):     # torch narrows a Dim.DYNAMIC range as an AUTO one
                 ranges[sym] = ValueRange(new_lo, new_hi)
                 continue
             where_lines = "\n".join("      " + line.strip() for line in where.strip().splitlines())
@@ -251,9 +251,8 @@ class SymbolicInputs:
             g = env.simplify(guard)
             if not isinstance(g, sympy.core.relational.Relational) or g.free_symbols & env.unbacked:
                 continue
-            if len(g.free_symbols) == 1 and isinstance(g, sympy.Ne):
-                continue    # excluding one value of a dim: torch does not report these either
-            named = sorted((s for s in g.free_symbols if self.kind.get(s, ("auto",))[0] != "auto"), key=str)
+            # only a named Dim promises its whole range: Dim.AUTO and Dim.DYNAMIC take the relation
+            named = sorted((s for s in g.free_symbols if self.kind.get(s, ("auto",))[0] == "dim"), key=str)
             if not named:
                 continue
             where_lines = "\n".join("      " + line.strip() for line in where.strip().splitlines())
@@ -305,12 +304,16 @@ def _linear_range(expr, ranges):
 
 
 def implied_bounds(guard, sym):
-    """(lo, hi) on sym implied by a one-symbol linear inequality (None where unbounded)."""
+    """(lo, hi) on sym implied by a one-symbol linear inequality (None where unbounded), or by an inequality
+    or equality on the floor of a linear form (`(s77//2) >= 2`: s77 >= 4; `Eq((s77//2), 1)`: 2 <= s77 <= 3),
+    as torch narrows a range from such a guard."""
     diff = sympy.expand(guard.lhs - guard.rhs)
+    if diff.atoms(sympy.floor):
+        return _floor_bounds(diff, guard.rel_op, sym)
     poly = sympy.Poly(diff, sym)
     if poly.degree() != 1:
         return None, None
-    a, b = [int(c) for c in poly.all_coeffs()]     # a*s + b  (op)  0
+    a, b = [sympy.Rational(c) for c in poly.all_coeffs()]     # a*s + b  (op)  0
     op = guard.rel_op
     if a < 0:
         a, b = -a, -b
@@ -323,6 +326,36 @@ def implied_bounds(guard, sym):
     if op == "<":
         return None, int(sympy.ceiling(bound)) - 1
     return None, int(sympy.floor(bound))
+
+
+def _floor_bounds(diff, op, sym):
+    """implied_bounds of `m*floor(y) + n  op  0` (y linear in sym; m, n integers); ValueError otherwise."""
+    (f, *more) = diff.atoms(sympy.floor)
+    m = diff.coeff(f)
+    n = sympy.expand(diff - m * f)
+    if more or not (m.is_Integer and n.is_Integer and m != 0) or f.args[0].atoms(sympy.floor):
+        raise ValueError(f"not a bound on the floor of a linear form: {diff}")
+    if m < 0:
+        m, n, op = -m, -n, {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}.get(op, op)
+    c = sympy.Rational(-n, m)                  # floor(y) op c; floor(y) is an integer, so:
+    y = f.args[0]
+    at_least = {">": sympy.floor(c) + 1, ">=": sympy.ceiling(c), "==": c}.get(op)
+    at_most = {"<": sympy.ceiling(c) - 1, "<=": sympy.floor(c), "==": c}.get(op)
+    if op not in (">", ">=", "<", "<=", "==") or not c.is_Integer and op == "==":
+        raise ValueError(f"not a bound on the floor of a linear form: {diff} {op} 0")
+    lo = hi = None
+    if at_least is not None:                   # floor(y) >= t  <=>  y >= t
+        lo, hi = _merge(implied_bounds(sympy.Ge(y, at_least), sym), (lo, hi))
+    if at_most is not None:                    # floor(y) <= t  <=>  y < t + 1
+        lo, hi = _merge(implied_bounds(sympy.Lt(y, at_most + 1), sym), (lo, hi))
+    return lo, hi
+
+
+def _merge(a, b):
+    """The tighter of two (lo, hi) pairs (None: unbounded)."""
+    lo = max((v for v in (a[0], b[0]) if v is not None), default=None)
+    hi = min((v for v in (a[1], b[1]) if v is not None), default=None)
+    return lo, hi
 
 
 class SymNodes:
@@ -490,7 +523,8 @@ class RuntimeShapeChecks:
                     continue
         for guard in self.relations:
             if guard.free_symbols <= binds.keys() and guard.xreplace(binds) is sympy.false:
-                text = guard.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in guard.free_symbols})
+                text = _python_text(guard.xreplace({s: sympy.Symbol(self.env.var_to_source[s])
+                                                    for s in guard.free_symbols}))
                 syms = sorted(guard.free_symbols, key=str)
                 got = ", ".join(f"{self.env.var_to_source[s]} = {binds[s]}" for s in syms)
                 out.append((f"Guard failed: {text}", str(text), "true", got, None))
@@ -502,15 +536,43 @@ class RuntimeShapeChecks:
         return text.replace("*", " * ")
 
 
+def _python_text(rel):
+    """A guard as the Python condition torch's failure message shows (`x.size()[0] // 2 != 1`, not
+    `Ne((x.size()[0]//2), 1)`)."""
+    from sympy.printing.str import StrPrinter
+    from sympy.printing.precedence import PRECEDENCE
+
+    class _Printer(StrPrinter):
+        printmethod = "_python_text"        # not FloorDiv's own _sympystr: `a // b` here
+
+        def _print_Relational(self, expr):
+            return f"{self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)}"
+
+        def _binary(self, a, op, b):
+            prec = PRECEDENCE["Mul"]
+            # left-associative: `2*a % b` is `(2*a) % b`; the right side needs parentheses at equal precedence
+            return f"{self.parenthesize(a, prec, strict=True)} {op} {self.parenthesize(b, prec)}"
+
+        def _print_Mod(self, expr):
+            return self._binary(expr.args[0], "%", expr.args[1])
+
+        def _print_FloorDiv(self, expr):
+            return self._binary(*expr._parts()[:1], "//", expr._parts()[1])
+
+    return _Printer().doprint(rel) if isinstance(rel, sympy.core.relational.Relational) else str(rel)
+
+
 def _relation_guards(env):
-    """The trace's guards that ranges and equalities do not already express: relations between dims
-    and non-linear conditions (only Dim.AUTO dims can have them; named Dims were refused at export)."""
+    """The trace's guards that ranges and equalities do not already express: relations between dims,
+    non-linear conditions and excluded values (only Dim.AUTO/DYNAMIC dims can have them; named Dims were
+    refused at export)."""
     out = []
     for guard, _ in env.guards:
         g = env.simplify(guard)
         if not isinstance(g, sympy.core.relational.Relational) or g.free_symbols & env.unbacked:
             continue
-        if len(g.free_symbols) > 1 or not (g.lhs - g.rhs).is_polynomial(*g.free_symbols):
+        # a one-symbol `!=` (`s77 - 1 != 1`) excludes a value inside the range: no range says it
+        if len(g.free_symbols) > 1 or isinstance(g, sympy.Ne) or not (g.lhs - g.rhs).is_polynomial(*g.free_symbols):
             out.append(g)
     return list(dict.fromkeys(out))     # a guard recorded twice is checked (and reported) once
 
