@@ -166,7 +166,7 @@ class SymbolicInputs:
         for guard, where in env.guards:
             syms = guard.free_symbols
             if len(syms) != 1 or not isinstance(guard, sympy.core.relational.Relational) or \
-                    isinstance(guard, sympy.Ne) or isinstance(guard, sympy.Eq) and not guard.atoms(sympy.floor):
+                    isinstance(guard, (sympy.Eq, sympy.Ne)):
                 unexplained.append((guard, where))
                 continue
             (sym,) = syms
@@ -305,8 +305,8 @@ def _linear_range(expr, ranges):
 
 def implied_bounds(guard, sym):
     """(lo, hi) on sym implied by a one-symbol linear inequality (None where unbounded), or by an inequality
-    or equality on the floor of a linear form (`(s77//2) >= 2`: s77 >= 4; `Eq((s77//2), 1)`: 2 <= s77 <= 3),
-    as torch narrows a range from such a guard."""
+    on the floor of a linear form (`(s77//2) >= 2`: s77 >= 4; `(s77//2) < 2`: s77 <= 3), as torch narrows a
+    range from such a guard (an equality `(s77//2) == 1` it keeps as a guard, narrowing nothing)."""
     diff = sympy.expand(guard.lhs - guard.rhs)
     if diff.atoms(sympy.floor):
         return _floor_bounds(diff, guard.rel_op, sym)
@@ -335,14 +335,14 @@ def _floor_bounds(diff, op, sym):
     n = sympy.expand(diff - m * f)
     if more or not (m.is_Integer and n.is_Integer and m != 0) or f.args[0].atoms(sympy.floor):
         raise ValueError(f"not a bound on the floor of a linear form: {diff}")
+    if op not in (">", ">=", "<", "<="):
+        raise ValueError(f"not a bound on the floor of a linear form: {diff} {op} 0")
     if m < 0:
-        m, n, op = -m, -n, {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}.get(op, op)
+        m, n, op = -m, -n, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
     c = sympy.Rational(-n, m)                  # floor(y) op c; floor(y) is an integer, so:
     y = f.args[0]
-    at_least = {">": sympy.floor(c) + 1, ">=": sympy.ceiling(c), "==": c}.get(op)
-    at_most = {"<": sympy.ceiling(c) - 1, "<=": sympy.floor(c), "==": c}.get(op)
-    if op not in (">", ">=", "<", "<=", "==") or not c.is_Integer and op == "==":
-        raise ValueError(f"not a bound on the floor of a linear form: {diff} {op} 0")
+    at_least = {">": sympy.floor(c) + 1, ">=": sympy.ceiling(c)}.get(op)
+    at_most = {"<": sympy.ceiling(c) - 1, "<=": sympy.floor(c)}.get(op)
     lo = hi = None
     if at_least is not None:                   # floor(y) >= t  <=>  y >= t
         lo, hi = _merge(implied_bounds(sympy.Ge(y, at_least), sym), (lo, hi))
