@@ -58,6 +58,9 @@ PROGRAMS = [
     Program("flatten", _dims(("n", "m", 2),), lambda lib, x: x.flatten(1) + 1),
 ]
 
+# Programs whose output length is a size expression (x.shape[0] // 2, x.shape[0] - 1) over rows of x
+_ROW_SLICES = ("slice_half", "narrow")
+
 # Which spec kinds a dim may get ("shared": one Dim per base size; `d + 1` / `2*d` on derived dims).
 _SPECS = ("auto", "dynamic", "own", "shared")
 
@@ -86,6 +89,8 @@ def cases(draw, programs=PROGRAMS, kinds=_SPECS):
     bases = sorted({d[0] for shape in program.dims for d in shape if d[0] is not None})
     size = st.sampled_from((1, 2, 2, 3, 3, 4, 5, 6, 7))     # a size 1 now and then: it specializes
     sizes = {b: draw(size) for b in bases}
+    # a row slice of a one-column x: torch's layout rules guard its length, minexport's do not (pinned below)
+    hypothesis.assume(not (program.name in _ROW_SLICES and sizes.get("m") == 1))
     bound = st.tuples(st.sampled_from([None, 2, 3]), st.sampled_from([None, 6, 64]))
     # one kind of dynamic dim per case, beside static ones: an AUTO dim tied to a named Dim is pinned below
     kind = st.sampled_from(("static", draw(st.sampled_from(kinds))))
@@ -264,4 +269,14 @@ def test_dynamic_dims_tied_by_the_program():
 def test_derived_dims_have_range_entries(program):
     shared, static = ("shared", None, None), ("static", None, None)
     case = _case(program, {"n": 3, "m": 2}, ((shared, static), (shared, static)), [{"n": 4, "m": 2}])
+    assert compare(case) == []
+
+
+@pytest.mark.parametrize("program, n", [("slice_half", 7), ("narrow", 4)])
+@pytest.mark.xfail(strict=True, reason="x[: n // 2] of a (n, 1) x: torch's contiguity check of the (n//2, 1) result "
+                                      "guards (s77//2) >= 2 and narrows s77 to [4, int_oo] (x.narrow: s77 - 1 >= 2, "
+                                      "[3, int_oo]); minexport's layout rules add no guards, so only broadcasting's "
+                                      "(s77//2) != 1 is made and the range stays [2, int_oo] (symbolic layout guards)")
+def test_row_slice_of_one_column_narrows_like_torch(program, n):
+    case = _case(program, {"n": n, "m": 1}, ((("auto", None, None), ("static", None, None)),), [{"n": 9, "m": 1}])
     assert compare(case) == []
