@@ -217,7 +217,10 @@ class SymbolicInputs:
                 out[expr] = ranges[expr] if expr in ranges else _linear_range(expr, ranges)
         for s, r in ranges.items():
             if s not in env.replacements and s not in out:
-                out[s] = r
+                # a root seen only in derived sizes (y: 2*d, no dim is d) starts at 2, as torch's backed symbols
+                # do; its derived entries keep the declared bounds (2*s92: VR[0, 128], s92: VR[2, 64])
+                only_derived = s in self.derived_sources and s not in self.sources and s not in env.unbacked
+                out[s] = ValueRange(max(r.lower, 2), r.upper) if only_derived else r
         return out
 
     def simplify_values(self, graph):
