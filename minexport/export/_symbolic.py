@@ -83,6 +83,13 @@ class SymbolicInputs:
             if rem or root_value < 0:
                 raise UserError(f"Expected input {src} = {value} to be of the form {spec.__name__}, where "
                                 f"{spec.root.__name__} is an integer")
+            if root_value in (0, 1):
+                # the root's example value is 0 or 1: torch specializes the root, and so the derived size
+                raise ConstraintViolationError(
+                    f"Constraints violated ({spec.__name__})!\n  - You marked {spec.__name__} as dynamic but your "
+                    f"code specialized it to be a constant ({value}). If you're using Dim.DYNAMIC, replace it with "
+                    f"either Dim.STATIC or Dim.AUTO.\nSuggested fixes:\n  {spec.root.__name__} = {root_value}   "
+                    f"(or use an example where {spec.root.__name__} >= 2)")
             root = self._dim_symbol(spec.root, root_value, None)
             return spec.coeff * root + spec.offset
         if isinstance(spec, Dim):
