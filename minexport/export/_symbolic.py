@@ -339,11 +339,12 @@ def implied_bounds(guard, sym):
 
 
 def _floor_bounds(diff, op, sym):
-    """implied_bounds of `m*floor(y) + n  op  0` (y linear in sym; m, n integers); ValueError otherwise."""
+    """implied_bounds of `+-floor(y) + n  op  0` (y linear in sym; n an integer); ValueError otherwise."""
     (f, *more) = diff.atoms(sympy.floor)
     m = diff.coeff(f)
     n = sympy.expand(diff - m * f)
-    if more or not (m.is_Integer and n.is_Integer and m != 0) or f.args[0].atoms(sympy.floor):
+    # only a floor standing alone (torch does not narrow from 2*((s77//4)) > 3)
+    if more or not (m in (1, -1) and n.is_Integer) or f.args[0].atoms(sympy.floor):
         raise ValueError(f"not a bound on the floor of a linear form: {diff}")
     if op not in (">", ">=", "<", "<="):
         raise ValueError(f"not a bound on the floor of a linear form: {diff} {op} 0")
