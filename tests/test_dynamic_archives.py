@@ -37,12 +37,10 @@ NAMES = list(ARRAYS)
 _SYM_NODE = ("the graph calls torch.sym_max/sym_min/sym_float as a node; minexport has no such graph target yet "
              "(part 1: symbolic sym_max/sym_min/sym_int/sym_float)")
 _SPECIALIZES = "minexport's sym_float/sym_int of a size specialize it, where torch keeps the size symbolic (part 1)"
-_DERIVED = "minexport's range_constraints has no entry of its own for a derived dim (part 1: derived-dim ranges)"
 TORCH_TO_MINEXPORT_XFAIL = {
-    "sym_max": _SYM_NODE, "sym_min_max": _SYM_NODE, "ceil_to_int": _SYM_NODE, "trunc_to_int": _SYM_NODE,
+    "ceil_to_int": _SYM_NODE, "trunc_to_int": _SYM_NODE,
 }
 MINEXPORT_TO_TORCH_XFAIL = {
-    "cat_double": _DERIVED, "plus_one": _DERIVED, "affine": _DERIVED,
     "arange_step": "torch narrows s77 to [3, oo] from the guard (s77 + 1)//2 != 1 (an arange of length 1 would "
                    "specialize); minexport keeps [2, oo] and checks the guard at call time (part 1: AUTO ranges)",
     "int_true_div": "minexport's size / int specializes the size (SymInt.__truediv__); torch keeps "

@@ -83,6 +83,13 @@ class SymbolicInputs:
             if rem or root_value < 0:
                 raise UserError(f"Expected input {src} = {value} to be of the form {spec.__name__}, where "
                                 f"{spec.root.__name__} is an integer")
+            if root_value in (0, 1):
+                # the root's example value is 0 or 1: torch specializes the root, and so the derived size
+                raise ConstraintViolationError(
+                    f"Constraints violated ({spec.__name__})!\n  - You marked {spec.__name__} as dynamic but your "
+                    f"code specialized it to be a constant ({value}). If you're using Dim.DYNAMIC, replace it with "
+                    f"either Dim.STATIC or Dim.AUTO.\nSuggested fixes:\n  {spec.root.__name__} = {root_value}   "
+                    f"(or use an example where {spec.root.__name__} >= 2)")
             root = self._dim_symbol(spec.root, root_value, None)
             return spec.coeff * root + spec.offset
         if isinstance(spec, Dim):
@@ -184,7 +191,7 @@ class SymbolicInputs:
             if (new_lo, new_hi) == (r.lower, r.upper):
                 continue
             kind = self.kind[sym][0]
-            if kind == "auto":
+            if kind in ("auto", "dynamic"):     # torch narrows a Dim.DYNAMIC range as an AUTO one
                 ranges[sym] = ValueRange(new_lo, new_hi)
                 continue
             where_lines = "\n".join("      " + line.strip() for line in where.strip().splitlines())
@@ -217,7 +224,10 @@ class SymbolicInputs:
                 out[expr] = ranges[expr] if expr in ranges else _linear_range(expr, ranges)
         for s, r in ranges.items():
             if s not in env.replacements and s not in out:
-                out[s] = r
+                # a root seen only in derived sizes (y: 2*d, no dim is d) starts at 2, as torch's backed symbols
+                # do; its derived entries keep the declared bounds (2*s92: VR[0, 128], s92: VR[2, 64])
+                only_derived = s in self.derived_sources and s not in self.sources and s not in env.unbacked
+                out[s] = ValueRange(max(r.lower, 2), r.upper) if only_derived else r
         return out
 
     def simplify_values(self, graph):
@@ -251,9 +261,8 @@ class SymbolicInputs:
             g = env.simplify(guard)
             if not isinstance(g, sympy.core.relational.Relational) or g.free_symbols & env.unbacked:
                 continue
-            if len(g.free_symbols) == 1 and isinstance(g, sympy.Ne):
-                continue    # excluding one value of a dim: torch does not report these either
-            named = sorted((s for s in g.free_symbols if self.kind.get(s, ("auto",))[0] != "auto"), key=str)
+            # only a named Dim promises its whole range: Dim.AUTO and Dim.DYNAMIC take the relation
+            named = sorted((s for s in g.free_symbols if self.kind.get(s, ("auto",))[0] == "dim"), key=str)
             if not named:
                 continue
             where_lines = "\n".join("      " + line.strip() for line in where.strip().splitlines())
@@ -305,12 +314,16 @@ def _linear_range(expr, ranges):
 
 
 def implied_bounds(guard, sym):
-    """(lo, hi) on sym implied by a one-symbol linear inequality (None where unbounded)."""
+    """(lo, hi) on sym implied by a one-symbol linear inequality (None where unbounded), or by an inequality
+    on the floor of a linear form (`(s77//2) >= 2`: s77 >= 4; `(s77//2) < 2`: s77 <= 3), as torch narrows a
+    range from such a guard (an equality `(s77//2) == 1` it keeps as a guard, narrowing nothing)."""
     diff = sympy.expand(guard.lhs - guard.rhs)
+    if diff.atoms(sympy.floor):
+        return _floor_bounds(diff, guard.rel_op, sym)
     poly = sympy.Poly(diff, sym)
     if poly.degree() != 1:
         return None, None
-    a, b = [int(c) for c in poly.all_coeffs()]     # a*s + b  (op)  0
+    a, b = [sympy.Rational(c) for c in poly.all_coeffs()]     # a*s + b  (op)  0
     op = guard.rel_op
     if a < 0:
         a, b = -a, -b
@@ -323,6 +336,37 @@ def implied_bounds(guard, sym):
     if op == "<":
         return None, int(sympy.ceiling(bound)) - 1
     return None, int(sympy.floor(bound))
+
+
+def _floor_bounds(diff, op, sym):
+    """implied_bounds of `+-floor(y) + n  op  0` (y linear in sym; n an integer); ValueError otherwise."""
+    (f, *more) = diff.atoms(sympy.floor)
+    m = diff.coeff(f)
+    n = sympy.expand(diff - m * f)
+    # only a floor standing alone (torch does not narrow from 2*((s77//4)) > 3)
+    if more or not (m in (1, -1) and n.is_Integer) or f.args[0].atoms(sympy.floor):
+        raise ValueError(f"not a bound on the floor of a linear form: {diff}")
+    if op not in (">", ">=", "<", "<="):
+        raise ValueError(f"not a bound on the floor of a linear form: {diff} {op} 0")
+    if m < 0:
+        m, n, op = -m, -n, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+    c = sympy.Rational(-n, m)                  # floor(y) op c; floor(y) is an integer, so:
+    y = f.args[0]
+    at_least = {">": sympy.floor(c) + 1, ">=": sympy.ceiling(c)}.get(op)
+    at_most = {"<": sympy.ceiling(c) - 1, "<=": sympy.floor(c)}.get(op)
+    lo = hi = None
+    if at_least is not None:                   # floor(y) >= t  <=>  y >= t
+        lo, hi = _merge(implied_bounds(sympy.Ge(y, at_least), sym), (lo, hi))
+    if at_most is not None:                    # floor(y) <= t  <=>  y < t + 1
+        lo, hi = _merge(implied_bounds(sympy.Lt(y, at_most + 1), sym), (lo, hi))
+    return lo, hi
+
+
+def _merge(a, b):
+    """The tighter of two (lo, hi) pairs (None: unbounded)."""
+    lo = max((v for v in (a[0], b[0]) if v is not None), default=None)
+    hi = min((v for v in (a[1], b[1]) if v is not None), default=None)
+    return lo, hi
 
 
 class SymNodes:
@@ -449,12 +493,18 @@ class RuntimeShapeChecks:
         """Every violated size guard of a call, in order: (torch's "Guard failed: ..." line, guard, expected,
         got, flat input index or None).  Inputs whose index is in `skip` (wrong type or rank) are not read."""
         binds, out = {}, []
+        plain = {expr for _, _, _, expr in self.dims if expr.is_Symbol}
         for index, name, d, expr in self.dims:
             if index in skip:
                 continue
             value = int(flat[index].shape[d])
             src = f"{name}.size()[{d}]"
             declared = expr
+            if declared in self.ranges and not declared.is_Symbol and not declared.free_symbols & plain:
+                # a derived dim (`2*d`) whose root no input dim has: torch checks its own range entry only
+                # (y.size()[0] >= 4), as its loader does, not that the size is of the form 2*d
+                out += self._range_violations(src, value, self.ranges[declared], (index, d))
+                continue
             expr = sympy.sympify(expr.xreplace(binds)) if binds else expr
             free = expr.free_symbols
             if not free:
@@ -490,11 +540,23 @@ class RuntimeShapeChecks:
                     continue
         for guard in self.relations:
             if guard.free_symbols <= binds.keys() and guard.xreplace(binds) is sympy.false:
-                text = guard.xreplace({s: sympy.Symbol(self.env.var_to_source[s]) for s in guard.free_symbols})
+                text = _python_text(guard.xreplace({s: sympy.Symbol(self.env.var_to_source[s])
+                                                    for s in guard.free_symbols}))
                 syms = sorted(guard.free_symbols, key=str)
                 got = ", ".join(f"{self.env.var_to_source[s]} = {binds[s]}" for s in syms)
                 out.append((f"Guard failed: {text}", str(text), "true", got, None))
         return out
+
+    @staticmethod
+    def _range_violations(src, value, r, where):
+        """The violation of a size's range entry, as a list (empty when value is in range)."""
+        if value < r.lower:
+            return [(f"Guard failed: {src} >= {r.lower} (got {value})", f"{src} >= {r.lower}", f">= {r.lower}",
+                     value, where)]
+        if r.upper is not int_oo and value > r.upper:
+            return [(f"Guard failed: {src} <= {r.upper} (got {value})", f"{src} <= {r.upper}", f"<= {r.upper}",
+                     value, where)]
+        return []
 
     def _source_text(self, expr):
         """expr over input sizes as torch prints a guard: `2 * x.size()[0]`."""
@@ -502,17 +564,45 @@ class RuntimeShapeChecks:
         return text.replace("*", " * ")
 
 
+def _python_text(rel):
+    """A guard as the Python condition torch's failure message shows (`x.size()[0] // 2 != 1`, not
+    `Ne((x.size()[0]//2), 1)`)."""
+    from sympy.printing.str import StrPrinter
+    from sympy.printing.precedence import PRECEDENCE
+
+    class _Printer(StrPrinter):
+        printmethod = "_python_text"        # not FloorDiv's own _sympystr: `a // b` here
+
+        def _print_Relational(self, expr):
+            return f"{self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)}"
+
+        def _binary(self, a, op, b):
+            prec = PRECEDENCE["Mul"]
+            # left-associative: `2*a % b` is `(2*a) % b`; the right side needs parentheses at equal precedence
+            return f"{self.parenthesize(a, prec, strict=True)} {op} {self.parenthesize(b, prec)}"
+
+        def _print_Mod(self, expr):
+            return self._binary(expr.args[0], "%", expr.args[1])
+
+        def _print_FloorDiv(self, expr):
+            return self._binary(*expr._parts()[:1], "//", expr._parts()[1])
+
+    return _Printer().doprint(rel) if isinstance(rel, sympy.core.relational.Relational) else str(rel)
+
+
 def _relation_guards(env):
-    """The trace's guards that ranges and equalities do not already express: relations between dims
-    and non-linear conditions (only Dim.AUTO dims can have them; named Dims were refused at export)."""
+    """The trace's guards that ranges and equalities do not already express: relations between dims,
+    non-linear conditions and excluded values (only Dim.AUTO/DYNAMIC dims can have them; named Dims were
+    refused at export)."""
     out = []
     for guard, _ in env.guards:
         g = env.simplify(guard)
         if not isinstance(g, sympy.core.relational.Relational) or g.free_symbols & env.unbacked:
             continue
-        if len(g.free_symbols) > 1 or not (g.lhs - g.rhs).is_polynomial(*g.free_symbols):
+        # a one-symbol `!=` (`s77 - 1 != 1`) excludes a value inside the range: no range says it
+        if len(g.free_symbols) > 1 or isinstance(g, sympy.Ne) or not (g.lhs - g.rhs).is_polynomial(*g.free_symbols):
             out.append(g)
-    return out
+    return list(dict.fromkeys(out))     # a guard recorded twice is checked (and reported) once
 
 
 def _scaled(expr, sym, v):

@@ -335,7 +335,8 @@ def _classify(guard, syms, env, namer, ranges, implied_bounds):
         return "relation", f"a multiple of {k}", _fix(namer, syms, f"a derived dim, {namer.slot(s)} = {k} * "
                                                       f"Dim('{name}_{k}')", "checks it when the program is called")
     if isinstance(guard, sympy.Ne) and len(syms) == 1:
-        return "guard", "excludes one size", "none needed: it excludes a single size; not checked at call time"
+        return "guard", "excludes one size", ("none: a range cannot exclude a single size (a named Dim's must "
+                                              "not hold it); checked when the program is called")
     return "relation", "", "none: dynamic_shapes cannot state it; checked when the program is called"
 
 

@@ -42,14 +42,13 @@ def wrap_dims(dims, ndim):
 def broadcast_shapes(*shapes, op="broadcast"):
     """Broadcast shapes as torch does; the error names both sizes and the dimension."""
     ndim = max((len(s) for s in shapes), default=0)
-    out = [None] * ndim         # None: no shape has given this dim yet, so the first size is taken unexamined
+    out = [1] * ndim
     for s in shapes:
         off = ndim - len(s)
         for i, size in enumerate(s):
             cur = out[off + i]
-            if cur is None:
-                out[off + i] = size
-                continue
+            # every size is asked `== 1`, the first too (torch's broadcasting guards `Ne(s77//2, 1)` on a
+            # size expression the ranges do not decide)
             if _is_one(size):
                 continue
             if _is_one(cur):
@@ -62,12 +61,19 @@ def broadcast_shapes(*shapes, op="broadcast"):
 
 
 def _is_one(size):
-    """size == 1 for broadcasting; a data-dependent size that no range or _check decides counts as not 1,
-    as torch's broadcasting decides it (guard_or_false), instead of refusing the program."""
+    """size == 1 for broadcasting, as torch's guard_or_false decides it: a size over data-dependent symbols
+    that no range or _check decides counts as not 1, with no guard (size-like ones too: their example value
+    is no evidence); any other undecided size is decided on its example value, recording the guard."""
     if type(size) is int:
         return size == 1
+    cond = size == 1
+    if type(cond) is bool:
+        return cond
+    env = cond.env
+    if env.static_value(cond.expr) is None and env.simplify(cond.expr).free_symbols & env.unbacked:
+        return False
     try:
-        return bool(size == 1)
+        return bool(cond)
     except DataDependentError:
         return False
 

@@ -36,6 +36,11 @@ def _printer():
             ratio = self._ratio(expr.args[0])
             return f"(({ratio[0]}) // {ratio[1]})" if ratio else f"math.floor({self._print(expr.args[0])})"
 
+        def _print_FloorDiv(self, expr):
+            # torch's FloorDiv(a, b) in guards_code: `(L['x'].size()[0] // 2)`
+            num, den = expr._parts()
+            return f"({self.parenthesize(num, 40)} // {self.parenthesize(den, 40)})"
+
         def _print_ceiling(self, expr):
             ratio = self._ratio(expr.args[0])
             return f"(-((-({ratio[0]})) // {ratio[1]}))" if ratio else f"math.ceil({self._print(expr.args[0])})"
