@@ -505,7 +505,13 @@ def make_fake(shape, dtype, device=None, cls=None, strides=None, storage_offset=
         if len(strides) != len(t._fake_shape):
             raise RuntimeError(f"mismatch in length of strides and shape: {len(strides)} strides for "
                                f"{len(t._fake_shape)} sizes")
-        if strides != contiguous_strides(t._fake_shape):
+        contiguous = contiguous_strides(t._fake_shape)
+        if set(map(type, strides)) <= _ONLY_INT and set(map(type, contiguous)) <= _ONLY_INT:
+            differs = strides != contiguous
+        else:   # pair by pair without guarding (a tuple's != would record a guard torch never makes): a
+            # symbolic stride that only may equal the contiguous one is kept as given
+            differs = not all(a is b or sure(a == b, False) for a, b in zip(strides, contiguous))
+        if differs:
             t._strides = strides
     if storage_offset is not None and (type(storage_offset) is not int or storage_offset):
         t._offset = storage_offset     # may be symbolic (torch writes u0-based offsets for while_loop outputs)

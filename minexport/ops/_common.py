@@ -257,7 +257,9 @@ def _pointwise_strides(shape, layouts):
     ndim = len(shape)
     if ndim <= 1:
         return contiguous_strides(shape)
-    if all(s == shape for s, _ in layouts):
+    # shapes compared without guarding (a tuple's == compares sizes pairwise before lengths, and a
+    # symbolic size against another input's static one would otherwise record a guard torch never makes)
+    if all(len(s) == ndim and all(a is b or sure(a == b, False) for a, b in zip(s, shape)) for s, _ in layouts):
         if all(strides_contiguous(s, st) for s, st in layouts):
             return contiguous_strides(shape)
         if all(strides_contiguous(s, st, "channels_last") for s, st in layouts):
