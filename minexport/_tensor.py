@@ -508,9 +508,12 @@ def make_fake(shape, dtype, device=None, cls=None, strides=None, storage_offset=
         contiguous = contiguous_strides(t._fake_shape)
         if set(map(type, strides)) <= _ONLY_INT and set(map(type, contiguous)) <= _ONLY_INT:
             differs = strides != contiguous
-        else:   # pair by pair without guarding (a tuple's != would record a guard torch never makes): a
-            # symbolic stride that only may equal the contiguous one is kept as given
-            differs = not all(a is b or sure(a == b, False) for a, b in zip(strides, contiguous))
+        else:
+            # As torch's contiguity check: the stride of a dim of size 1 never matters, so it is compared
+            # without a guard (a stride that only may differ is kept as given); any other is compared as
+            # torch compares it, guarding (`x[:, :4]` of an (2, s) input: s != 4)
+            differs = any(sure(a != b, True) if type(n) is int and n == 1 else a != b
+                          for a, b, n in zip(strides, contiguous, t._fake_shape) if a is not b)
         if differs:
             t._strides = strides
     if storage_offset is not None and (type(storage_offset) is not int or storage_offset):

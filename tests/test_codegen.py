@@ -244,10 +244,16 @@ def test_torch_private_export_under_as_torch(tmp_path):
 # -- standalone: no minexport, and the CuPy form ------------------------------------------------
 _NO_MINEXPORT = textwrap.dedent('''
     import importlib.util, json, os, sys
-    # make minexport truly unimportable: its editable-install finder and any path holding the package
-    sys.meta_path = [f for f in sys.meta_path if "editable" not in getattr(f, "__module__", "")
-                     and "editable" not in getattr(f, "__name__", "")]
-    sys.path = [p for p in sys.path if not os.path.isdir(os.path.join(p or ".", "minexport"))]
+
+    class NoMinexport:
+        """A finder ahead of all others that refuses minexport, however it is installed (editable or in
+        the same site-packages as NumPy)."""
+        def find_spec(self, name, path=None, target=None):
+            if name == "minexport" or name.startswith("minexport."):
+                raise ModuleNotFoundError(f"No module named {name!r}")
+            return None
+
+    sys.meta_path.insert(0, NoMinexport())
     try:
         import minexport
         raise SystemExit("minexport is importable")
