@@ -273,6 +273,8 @@ _FUSED = frozenset({Verifier, TrainingIRVerifier})
 # is a Python-level call; and a module constant spares the enum's slow class-attribute lookup.
 _LIFTED = (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR)
 _USER_INPUT, _PARAMETER, _BUFFER = InputKind.USER_INPUT, InputKind.PARAMETER, InputKind.BUFFER
+_NO_NAME = object()      # an input spec's argument without a name
+_TENSOR_SHAPE, _TENSOR_DTYPE = Tensor.shape, Tensor.dtype
 
 
 class _Recheck(SpecViolationError):
@@ -302,6 +304,7 @@ def _check_fused(verifier, ep):
     # id(target) -> [target, meta function or None, higher-order?, call shapes that bind]: the list holds the
     # target, so its id names it for the whole walk
     targets = {}
+    plain = set()         # classes whose shape and dtype are Tensor's own (see _plain_tensor_class)
     n_placeholders, user_seen, get_attrs = 0, False, []
     for n in graph.nodes:
         # check_graph_structure: names, topological order
@@ -336,7 +339,8 @@ def _check_fused(verifier, ep):
                 raise _Recheck("placeholders match input_specs")
             spec = specs[n_placeholders]
             n_placeholders += 1
-            if getattr(spec.arg, "name", name) != name:
+            arg_name = getattr(spec.arg, "name", _NO_NAME)
+            if arg_name is not _NO_NAME and arg_name != name:
                 raise _Recheck("placeholders match input_specs")
             kind = spec.kind
             if kind == _USER_INPUT:
@@ -344,10 +348,10 @@ def _check_fused(verifier, ep):
             elif user_seen:
                 raise _Recheck("lifted state before user inputs")
             if kind in _LIFTED:
-                # check_lifted_state on this spec: with names unique and equal to the specs' (checked above),
-                # the placeholder it finds by the spec's name is this node
-                if spec.arg.name != name:
-                    raise _Recheck("placeholders match input_specs")
+                # check_lifted_state on this spec: it finds the placeholder by the spec's name, which with
+                # names unique and equal to the specs' (checked above) is this node
+                if arg_name is _NO_NAME:
+                    raise _Recheck("lifted state targets")
                 target = spec.target
                 if not isinstance(target, str) or "" in target.split("."):
                     raise _Recheck("lifted state targets")
@@ -355,7 +359,18 @@ def _check_fused(verifier, ep):
                 if target not in store:
                     raise _Recheck("lifted state exists")
                 value, val = store[target], n.meta.get("val")
-                if val is not None and (value.shape != val.shape or value.dtype is not val.dtype):
+                if val is None:
+                    pass
+                elif (type(value) in plain or _plain_tensor_class(type(value), plain)) and \
+                        (type(val) in plain or _plain_tensor_class(type(val), plain)):
+                    # `value.shape != val.shape or value.dtype is not val.dtype` with Tensor.shape and
+                    # Tensor.dtype inlined (Tensor.shape wraps a real tensor's sizes in a new Size, which as
+                    # a tuple equals them)
+                    d, e = value._data, val._data
+                    if (d.shape if d is not None else value._fake_shape) != \
+                            (e.shape if e is not None else val._fake_shape) or value._dtype is not val._dtype:
+                        raise _Recheck("lifted state matches")
+                elif value.shape != val.shape or value.dtype is not val.dtype:
                     raise _Recheck("lifted state matches")
         elif op == "get_attr":
             # check_subgraphs on get_attr nodes; check_lifted_state's get_attr rule after the walk
@@ -376,6 +391,15 @@ def _check_fused(verifier, ep):
     # else: subgraph_modules() looks only at get_attr nodes, so there is no subgraph to check
 
 
+def _plain_tensor_class(cls, plain):
+    """Whether cls is a Tensor class whose `shape` and `dtype` are Tensor's (then they read `_data`,
+    `_fake_shape` and `_dtype` as Tensor's do); such a class is added to the set `plain`."""
+    if issubclass(cls, Tensor) and cls.shape is _TENSOR_SHAPE and cls.dtype is _TENSOR_DTYPE:
+        plain.add(cls)
+        return True
+    return False
+
+
 def _target_facts(verifier, node, preserved):
     """What the fused walk keeps for node's target: [target, its meta function when check_meta runs one,
     whether it is a higher-order op, the call shapes found to bind (empty)].  Raises when the target is
@@ -394,7 +418,14 @@ def _check_node_meta(n, meta):
     """check_meta's rule for one op node: `meta` (the target's meta function), run on the values the
     node's inputs record, reproduces the value the node records."""
     expected = n.meta.get("val")
-    static = _static_tensor(expected)
+    # _static_tensor(expected), inlined (most nodes record a plain Tensor of int sizes)
+    static = None
+    if type(expected) is Tensor:
+        static = expected._fake_shape if expected._data is None else expected.shape
+        for size in static:
+            if size.__class__ is not int:
+                static = None
+                break
     if static is None and _data_dependent(expected):
         return        # a size only the run knows (a mask's count): nothing to re-derive it from
     args = [a.meta.get("val") if type(a) is Node else map_arg(a, _val) if type(a) in _CONTAINERS else a
@@ -405,9 +436,16 @@ def _check_node_meta(n, meta):
     except Exception as e:   # a meta function refusing the inputs is itself the violation
         raise SpecViolationError(f"node '{n.name}': {n.target} refuses its inputs: {e} "
                                  "(rule: meta functions reproduce node values)") from None
-    if static is not None and got.__class__ is Tensor and got._dtype is expected._dtype \
-            and _static_tensor(got) == static:
-        return        # the common case, equal as _structure would find them, without building both
+    if static is not None and got.__class__ is Tensor and got._dtype is expected._dtype:
+        # the common case: `_static_tensor(got) == static`, equal as _structure would find them, without
+        # building both; got's sizes are compared only once known to be ints (a symbolic size's == guards)
+        shape = got._fake_shape if got._data is None else got.shape
+        if len(shape) == len(static):
+            for size, want in zip(shape, static):
+                if size.__class__ is not int or size != want:
+                    break
+            else:
+                return
     if _structure(got) != _structure(expected) and _describe(got) != _describe(expected) \
             and not _same_values(_structure(got), _structure(expected)):
         raise SpecViolationError(f"node '{n.name}': {n.target} gives {_describe(got)} but the node records "
