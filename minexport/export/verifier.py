@@ -149,19 +149,8 @@ class Verifier:
 
     def check_outputs(self, ep):
         """The output node returns exactly what output_specs list, in order."""
-        out = ep.graph.nodes[-1].args[0]
-        specs = ep.graph_signature.output_specs
-        if len(out) != len(specs):
-            raise SpecViolationError(f"the output node returns {len(out)} values but the signature lists "
-                                     f"{len(specs)} outputs (rule: outputs match output_specs)")
-        for value, spec in zip(out, specs):
-            if isinstance(spec.arg, ConstantArgument):
-                if isinstance(value, Node) or not _same_constant(value, spec.arg.value):
-                    raise SpecViolationError(f"output {value!r} should be the constant {spec.arg.value!r} "
-                                             "(rule: outputs match output_specs)")
-            elif not isinstance(value, Node) or value.name != spec.arg.name:
-                raise SpecViolationError(f"output {getattr(value, 'name', value)!r} is listed as '{spec.arg.name}' "
-                                         "in the signature (rule: outputs match output_specs)")
+        _check_output_values(ep.graph.nodes[-1], ep.graph_signature.output_specs)
+
 
     def check_lifted_state(self, ep):
         """Lifted parameters, buffers and constants exist, with the placeholder's shape and dtype."""
@@ -306,6 +295,7 @@ def _check_fused(verifier, ep):
     targets = {}
     plain = set()         # classes whose shape and dtype are Tensor's own (see _plain_tensor_class)
     n_placeholders, user_seen, get_attrs = 0, False, []
+    n = None
     for n in graph.nodes:
         # check_graph_structure: names, topological order
         name = n.name
@@ -378,11 +368,12 @@ def _check_fused(verifier, ep):
             _check_attribute_name(gm, n)
             if not hasattr(gm, n.target.split(".")[0]):
                 raise _Recheck("get_attr targets exist")
-    if not graph.nodes or graph.nodes[-1].op != "output":
+    # n is the walk's last node, which is graph.nodes[-1] (both skip erased nodes) when the graph has nodes
+    if not graph.nodes or n is None or n.op != "output":
         raise _Recheck("output")
     if n_placeholders != n_specs:
         raise _Recheck("placeholders match input_specs")
-    verifier.check_outputs(ep)
+    _check_output_values(n, ep.graph_signature.output_specs)
     if get_attrs:
         params = set(ep.graph_signature.parameters)
         if any(n.target in params for n in get_attrs):
@@ -513,6 +504,22 @@ def _check_loop(gm, node):
     if problem:
         raise SpecViolationError(f"node '{node.name}': {node.target.qualified_name}: {problem} "
                                  "(rule: loop subgraphs fit their operands)")
+
+
+def _check_output_values(node, specs):
+    """check_outputs on the graph's last node `node` and the signature's output specs."""
+    out = node.args[0]
+    if len(out) != len(specs):
+        raise SpecViolationError(f"the output node returns {len(out)} values but the signature lists "
+                                 f"{len(specs)} outputs (rule: outputs match output_specs)")
+    for value, spec in zip(out, specs):
+        if isinstance(spec.arg, ConstantArgument):
+            if isinstance(value, Node) or not _same_constant(value, spec.arg.value):
+                raise SpecViolationError(f"output {value!r} should be the constant {spec.arg.value!r} "
+                                         "(rule: outputs match output_specs)")
+        elif not isinstance(value, Node) or value.name != spec.arg.name:
+            raise SpecViolationError(f"output {getattr(value, 'name', value)!r} is listed as '{spec.arg.name}' "
+                                     "in the signature (rule: outputs match output_specs)")
 
 
 def _data_dependent(val):
