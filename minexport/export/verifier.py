@@ -419,11 +419,14 @@ def _check_node_meta(n, meta):
                 break
     if static is None and _data_dependent(expected):
         return        # a size only the run knows (a mask's count): nothing to re-derive it from
-    args = [a.meta.get("val") if type(a) is Node else map_arg(a, _val) if type(a) in _CONTAINERS else a
-            for a in n._args]
-    kwargs = map_arg(n._kwargs, _val) if n._kwargs else {}
+    # the inputs' values in place of the nodes (a loop: a list comprehension costs a function call)
+    args = []
+    for a in n._args:
+        t = type(a)
+        args.append(a.meta.get("val") if t is Node else map_arg(a, _val) if t in _CONTAINERS else a)
+    kwargs = map_arg(n._kwargs, _val) if n._kwargs else None
     try:
-        got = meta(*args, **kwargs)
+        got = meta(*args) if kwargs is None else meta(*args, **kwargs)
     except Exception as e:   # a meta function refusing the inputs is itself the violation
         raise SpecViolationError(f"node '{n.name}': {n.target} refuses its inputs: {e} "
                                  "(rule: meta functions reproduce node values)") from None
