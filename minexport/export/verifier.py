@@ -290,6 +290,7 @@ def _check_fused(verifier, ep):
     state_dict, constants, preserved = ep.state_dict, ep.constants, ep.preserved_ops
     verifier.check_range_constraints(ep)
     seen = set()          # nodes and names so far (check_graph_structure's)
+    seen_add = seen.add
     # id(target) -> [target, meta function or None, higher-order?, call shapes that bind]: the list holds the
     # target, so its id names it for the whole walk
     targets = {}
@@ -299,13 +300,13 @@ def _check_fused(verifier, ep):
     for n in graph.nodes:
         # check_graph_structure: names, topological order
         name = n.name
-        if not isinstance(name, str) or not name.isidentifier() or name in seen:
+        if (name.__class__ is not str and not isinstance(name, str)) or not name.isidentifier() or name in seen:
             raise _Recheck("names")
         for inp in n._inputs:
             if inp not in seen or inp.graph is not graph:
                 raise _Recheck("topological order")
-        seen.add(n)
-        seen.add(name)
+        seen_add(n)
+        seen_add(name)
         op = n.op
         if op == "call_function":
             target = n.target
