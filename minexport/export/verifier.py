@@ -333,12 +333,21 @@ def _check_fused(verifier, ep):
             arg_name = getattr(spec.arg, "name", _NO_NAME)
             if arg_name is not _NO_NAME and arg_name != name:
                 raise _Recheck("placeholders match input_specs")
+            # the kind's tests as check_placeholders and check_lifted_state make them (an enum member is
+            # equal only to itself, so a parameter, the common kind, is known by identity)
             kind = spec.kind
-            if kind == _USER_INPUT:
-                user_seen = True
-            elif user_seen:
-                raise _Recheck("lifted state before user inputs")
-            if kind in _LIFTED:
+            if kind is _PARAMETER:
+                if user_seen:
+                    raise _Recheck("lifted state before user inputs")
+                store = state_dict
+            else:
+                if kind == _USER_INPUT:
+                    user_seen = True
+                elif user_seen:
+                    raise _Recheck("lifted state before user inputs")
+                store = None if kind not in _LIFTED else state_dict if kind == _PARAMETER or \
+                    (kind == _BUFFER and spec.persistent) else constants
+            if store is not None:
                 # check_lifted_state on this spec: it finds the placeholder by the spec's name, which with
                 # names unique and equal to the specs' (checked above) is this node
                 if arg_name is _NO_NAME:
@@ -346,7 +355,6 @@ def _check_fused(verifier, ep):
                 target = spec.target
                 if not isinstance(target, str) or "" in target.split("."):
                     raise _Recheck("lifted state targets")
-                store = state_dict if kind == _PARAMETER or (kind == _BUFFER and spec.persistent) else constants
                 if target not in store:
                     raise _Recheck("lifted state exists")
                 value, val = store[target], n.meta.get("val")
