@@ -432,7 +432,7 @@ def _check_node_meta(n, meta):
     args = []
     for a in n._args:
         t = type(a)
-        args.append(a.meta.get("val") if t is Node else map_arg(a, _val) if t in _CONTAINERS else a)
+        args.append(a.meta.get("val") if t is Node else _values(a, t) if t in _CONTAINERS else a)
     kwargs = map_arg(n._kwargs, _val) if n._kwargs else None
     try:
         got = meta(*args) if kwargs is None else meta(*args, **kwargs)
@@ -443,11 +443,11 @@ def _check_node_meta(n, meta):
         # the common case: `_static_tensor(got) == static`, equal as _structure would find them, without
         # building both; got's sizes are compared only once known to be ints (a symbolic size's == guards)
         shape = got._fake_shape if got._data is None else got.shape
-        if len(shape) == len(static):
-            for size, want in zip(shape, static):
-                if size.__class__ is not int or size != want:
-                    break
-            else:
+        for size in shape:
+            if size.__class__ is not int:
+                break
+        else:
+            if shape == static:
                 return
     if _structure(got) != _structure(expected) and _describe(got) != _describe(expected) \
             and not _same_values(_structure(got), _structure(expected)):
@@ -561,6 +561,18 @@ def _static_tensor(val):
         if size.__class__ is not int:
             return None
     return shape
+
+
+def _values(value, t):
+    """map_arg(value, _val) for an argument of type t (a container): a list or tuple of plain values (sizes,
+    dims) is copied as map_arg would rebuild it, without a call per element."""
+    if t is list or t is tuple:
+        for v in value:
+            if type(v) is Node or type(v) in _CONTAINERS:
+                break
+        else:
+            return t(value)
+    return map_arg(value, _val)
 
 
 def _val(node):
