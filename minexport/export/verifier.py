@@ -151,7 +151,6 @@ class Verifier:
         """The output node returns exactly what output_specs list, in order."""
         _check_output_values(ep.graph.nodes[-1], ep.graph_signature.output_specs)
 
-
     def check_lifted_state(self, ep):
         """Lifted parameters, buffers and constants exist, with the placeholder's shape and dtype."""
         # one walk over the nodes collects both what the specs are checked against and the get_attr nodes
@@ -418,7 +417,9 @@ def _check_node_meta(n, meta):
     """check_meta's rule for one op node: `meta` (the target's meta function), run on the values the
     node's inputs record, reproduces the value the node records."""
     expected = n.meta.get("val")
-    # _static_tensor(expected), inlined (most nodes record a plain Tensor of int sizes)
+    # `static`: the shape of a plain Tensor whose sizes are all ints (most nodes), else None.  Such a value
+    # is compared with the re-derived one by dtype and shape directly: a shape of ints holds no symbol, so
+    # `==` on it is exact and says what `_structure` would.
     static = None
     if type(expected) is Tensor:
         static = expected._fake_shape if expected._data is None else expected.shape
@@ -440,8 +441,8 @@ def _check_node_meta(n, meta):
         raise SpecViolationError(f"node '{n.name}': {n.target} refuses its inputs: {e} "
                                  "(rule: meta functions reproduce node values)") from None
     if static is not None and got.__class__ is Tensor and got._dtype is expected._dtype:
-        # the common case: `_static_tensor(got) == static`, equal as _structure would find them, without
-        # building both; got's sizes are compared only once known to be ints (a symbolic size's == guards)
+        # the common case: got is static too and equal, as _structure would find them, without building
+        # both; got's sizes are compared only once known to be ints (a symbolic size's == guards)
         shape = got._fake_shape if got._data is None else got.shape
         for size in shape:
             if size.__class__ is not int:
@@ -453,7 +454,6 @@ def _check_node_meta(n, meta):
             and not _same_values(_structure(got), _structure(expected)):
         raise SpecViolationError(f"node '{n.name}': {n.target} gives {_describe(got)} but the node records "
                                  f"{_describe(expected)} (rule: meta functions reproduce node values)")
-
 
 
 def _check_higher_order_args(node):
@@ -545,22 +545,6 @@ def _data_dependent(val):
         if is_symbolic(size) and size.expr.free_symbols & size.env.unbacked:
             return True
     return False
-
-
-def _static_tensor(val):
-    """val's shape when val is a plain Tensor whose sizes are all ints (most nodes), else None.
-
-    check_meta compares such a value with a re-derived one by dtype and shape
-    directly: a shape of ints cannot hold a symbol, so `==` on it is exact and
-    says what `_structure` would.
-    """
-    if type(val) is not Tensor:
-        return None
-    shape = val._fake_shape if val._data is None else val.shape      # Tensor.shape, without the call
-    for size in shape:
-        if size.__class__ is not int:
-            return None
-    return shape
 
 
 def _values(value, t):
