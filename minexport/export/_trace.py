@@ -20,6 +20,7 @@ export() is the list of its steps:
 5. `_build_program`: the signature, state_dict, constants and module call
    graph are assembled into an ExportedProgram, which verifies itself.
 """
+import collections
 import contextlib
 import dataclasses
 import inspect
@@ -217,33 +218,39 @@ class _State:
         # module's first name, and all of its subtree, before any later name of it.
         seen = set()
         self.modules = [(fqn, m) for fqn, m in every_name if id(m) not in seen and not seen.add(id(m))]
-        self.parameters, self.buffers, self.entries = [], [], []
-        for prefix, m in every_name:     # a shared submodule's state under each of its names, as torch lifts it
-            _members(prefix, m, m._parameters, self.parameters, self.entries)
-            _members(prefix, m, m._buffers, self.buffers, self.entries)
-        self.real = {fqn: t for fqn, _, t in self.parameters + self.buffers}    # fqn -> the real tensor
-
-
-def _members(prefix, m, table, out, entries):
-    """Add (fqn, m, tensor) to `out` and (table, name, tensor) to `entries` for each entry of m's `table`
-    (None skipped; a tensor tied under several names once per name)."""
-    for name, t in table.items():
-        if t is not None:
-            entries.append((table, name, t))
-            out.append((prefix + "." + name if prefix else name, m, t))
+        self.parameters, self.buffers, self.entries = parameters, buffers, entries = [], [], []
+        # A shared submodule's state under each of its names, as torch lifts it; each entry of a table (None
+        # skipped, a tensor tied under several names once per name) gives (fqn, m, tensor) and (table, name,
+        # tensor).  Most modules hold no parameter or no buffer: an empty table costs one test.
+        for prefix, m in every_name:
+            dot = prefix + "." if prefix else ""
+            table = m._parameters
+            if table:
+                for name, t in table.items():
+                    if t is not None:
+                        entries.append((table, name, t))
+                        parameters.append((dot + name, m, t))
+            table = m._buffers
+            if table:
+                for name, t in table.items():
+                    if t is not None:
+                        entries.append((table, name, t))
+                        buffers.append((dot + name, m, t))
+        self.real = {fqn: t for fqn, _, t in parameters + buffers}    # fqn -> the real tensor
 
 
 def _lift_state(tracer, state):
     """Fake parameters (`p_<fqn>`) and buffers (`b_<fqn>`) on placeholders; {id(real tensor): fake}.
     A tensor tied under several names gets a placeholder per name, and its uses read the last one (torch's
     choice too)."""
+    params = [(p, "p_" + fqn.replace(".", "_"), fqn, None) for fqn, _, p in state.parameters]
+    buffers = [(b, "b_" + fqn.replace(".", "_"), fqn,
+                fqn.rpartition(".")[2] not in owner._non_persistent_buffers_set) for fqn, owner, b in state.buffers]
     fakes = {}
-    for fqn, _, p in state.parameters:
-        fakes[id(p)] = tracer.fake_input(p, InputKind.PARAMETER, "p_" + fqn.replace(".", "_"), target=fqn)
-    for fqn, owner, b in state.buffers:
-        persistent = fqn.rpartition(".")[2] not in owner._non_persistent_buffers_set
-        fakes[id(b)] = tracer.fake_input(b, InputKind.BUFFER, "b_" + fqn.replace(".", "_"), target=fqn,
-                                         persistent=persistent)
+    for rows, kind in ((params, InputKind.PARAMETER), (buffers, InputKind.BUFFER)):
+        if rows:
+            # a later name of a tied tensor overwrites the earlier ones: its uses read the last placeholder
+            fakes.update(zip([id(row[0]) for row in rows], tracer.fake_inputs(kind, rows)))
     return fakes
 
 
@@ -258,12 +265,19 @@ def _fake_state(tracer, state, fakes):
             restores.append((table, name, t))
             table[name] = fake
     for prefix, m in state.modules:
-        restores += _swap_attributes(tracer, prefix, m)
+        # A module whose attributes are all of builtin types that are no tensors (flags, sizes, its tables)
+        # has nothing to swap; asking each value's type that way is one C-level pass.
+        if not _NOT_TENSORS.issuperset(map(type, m.__dict__.values())):
+            restores += _swap_attributes(tracer, prefix, m)
     try:
         yield
     finally:
         for table, name, value in restores:
             table[name] = value
+
+
+# Builtin types (exactly these, not subclasses) whose values are never tensors: what a module's __dict__ holds.
+_NOT_TENSORS = frozenset({bool, int, float, str, type(None), dict, collections.OrderedDict, set, list, tuple})
 
 
 def _swap_attributes(tracer, prefix, m):

@@ -563,6 +563,33 @@ class Graph:
             self.nodes.insert(index, node)
         return node
 
+    def append_placeholders(self, names, metas):
+        """`insert_placeholder(len(graph.nodes), name, meta)` for each name and meta in turn; returns the nodes.
+
+        Export lifts every parameter and buffer before the first op, each at
+        the graph's end, in one pass: a name `placeholder_name` would keep as
+        it is (ASCII letters, digits and `_`, no leading digit, no keyword,
+        not taken) is taken directly, any other goes through it; each node is
+        linked before the root marker as `prepend` links a new node.
+        """
+        taken, iskeyword = self._names, keyword.iskeyword
+        root = self._root
+        last = root._prev
+        nodes = []
+        for name, meta in zip(names, metas):
+            if name in taken or not name.isascii() or not name.replace("_", "a").isalnum() or \
+                    name[0].isdigit() or iskeyword(name):
+                name = self.placeholder_name(name)
+            else:
+                taken.add(name)
+            node = _placeholder_node(self, name, meta)
+            last._next, node._prev = node, last
+            node._next, root._prev = root, node
+            last = node
+            self._len += 1
+            nodes.append(node)
+        return nodes
+
     def call_function(self, the_function, args=None, kwargs=None, type_expr=None, name=None, *, meta=None):
         """A call of a function: an op, operator.getitem, a symbolic-int operator, any Python callable."""
         return self.create_node("call_function", the_function, args, kwargs, name=name, type_expr=type_expr,
