@@ -24,6 +24,7 @@ import collections
 import contextlib
 import dataclasses
 import inspect
+import itertools
 import json
 import types
 
@@ -91,7 +92,8 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
     state = _State(mod.module_tree(remove_duplicate=False))
     tracer = tracer_class(state.modules)
     if any(inputs.dim_specs):
-        tracer.ensure_symbolic().name_symbols(inputs.names, inputs.sources, inputs.leaves, inputs.dim_specs)
+        sources = [_leaf_source(inputs.forward_arg_names, path) for path in inputs.paths]
+        tracer.ensure_symbolic().name_symbols(inputs.names, sources, inputs.leaves, inputs.dim_specs)
         warn_small_examples(tracer.symbolic, inputs.names, inputs.leaves, inputs.dim_specs,
                             input_paths(inputs.in_spec, inputs.forward_arg_names))
     state_fakes = _lift_state(tracer, state)
@@ -120,7 +122,7 @@ class _Inputs:
     dim_specs: list           # {dim: Dim spec} or None per leaf
     in_spec: object           # pytree spec of (args, kwargs)
     forward_arg_names: list   # forward's name for each arg, then the kwargs' keys
-    sources: list = None      # torch's source name per leaf (`L['x']`, `L['xs'][0]`): it names the symbols
+    paths: list               # the key path of each leaf
 
 
 def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
@@ -135,10 +137,12 @@ def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
     forward_arg_names = _forward_arg_names(mod, args, kwargs)
     pairs, in_spec = pytree.tree_flatten_with_path((args, kwargs))
     _check_leaves(pairs)
-    names = [_leaf_name(forward_arg_names, path) for path, _ in pairs]
-    dim_specs = leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes)
-    sources = [_leaf_source(forward_arg_names, path) for path, _ in pairs]
-    return _Inputs(args, kwargs, [leaf for _, leaf in pairs], names, dim_specs, in_spec, forward_arg_names, sources)
+    paths = [path for path, _ in pairs]
+    names = [_leaf_name(forward_arg_names, path) for path in paths]
+    # with no dynamic_shapes, leaf_specs gives None for each leaf
+    dim_specs = [None] * len(pairs) if dynamic_shapes is None else \
+        leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes)
+    return _Inputs(args, kwargs, [leaf for _, leaf in pairs], names, dim_specs, in_spec, forward_arg_names, paths)
 
 
 def _leaf_source(forward_arg_names, path):
@@ -295,8 +299,14 @@ def _swap_attributes(tracer, prefix, m):
 
 def _user_inputs(tracer, inputs):
     """A placeholder per user input leaf; returns the (args, kwargs) forward is traced with."""
-    traced = [_user_input(tracer, name, leaf, spec)
-              for name, leaf, spec in zip(inputs.names, inputs.leaves, inputs.dim_specs)]
+    leaves = inputs.leaves
+    if tracer.symbolic is None and all(map(isinstance, leaves, itertools.repeat(Tensor))):
+        # static tensors only: `_user_input` is fake_input with the leaf's own shape for each, in order
+        traced = tracer.fake_inputs(InputKind.USER_INPUT, [(leaf, name, None, None)
+                                                           for leaf, name in zip(leaves, inputs.names)])
+    else:
+        traced = [_user_input(tracer, name, leaf, spec) for name, leaf, spec in zip(inputs.names, leaves,
+                                                                                    inputs.dim_specs)]
     return pytree.tree_unflatten(traced, inputs.in_spec)
 
 
@@ -330,17 +340,17 @@ def _trace_forward(tracer, mod, traced_inputs):
     t_args, t_kwargs = traced_inputs
     with tracing(tracer):
         out = call_forward(mod, t_args, t_kwargs)
-    pairs, out_spec = pytree.tree_flatten_with_path(out)
+    leaves, out_spec = pytree.tree_flatten(out)
     values, specs = [], []
-    for path, leaf in pairs:
-        value, arg = _output(tracer, path, leaf)
+    for i, leaf in enumerate(leaves):
+        value, arg = _output(tracer, out, i, leaf)
         values.append(value)
         specs.append(OutputSpec(OutputKind.USER_OUTPUT, arg))
     return _Outputs(values, specs, out_spec)
 
 
-def _output(tracer, path, leaf):
-    """(output node value, signature argument) for one output leaf."""
+def _output(tracer, out, i, leaf):
+    """(output node value, signature argument) for output leaf i of forward's result `out`."""
     if isinstance(leaf, Tensor):
         node, _ = tracer.node_of(leaf)
         return node, TensorArgument(node.name)
@@ -349,6 +359,7 @@ def _output(tracer, path, leaf):
         return node, sym_argument(node.name, leaf)
     if isinstance(leaf, _LEAF_TYPES):
         return leaf, ConstantArgument("", leaf)
+    path = pytree.tree_flatten_with_path(out)[0][i][0]     # paths are needed only to name a wrong leaf
     raise UserError(f"export: forward returned a {type(leaf).__name__} at output{pytree.keystr(path)}; "
                     "outputs must be tensors, numbers, bools, str or None inside registered pytrees")
 
@@ -365,7 +376,8 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     """The ExportedProgram of the finished trace (it runs its verifier)."""
     graph = tracer.root_graph
     graph.output(tuple(outputs.values))
-    _loops.drop_unread_ints(graph)
+    if tracer.subgraphs.get(graph):     # a while_loop node in the graph comes with its subgraphs attached to it
+        _loops.drop_unread_ints(graph)
     signature = ExportGraphSignature(tracer.input_specs(), outputs.specs)
     state_dict, constants = _program_state(state.real, signature, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
@@ -380,6 +392,8 @@ def _call_entries(every_name, calls):
     """A ModuleCallEntry per submodule fqn (named_modules order; every_name: the model's
     `module_tree(remove_duplicate=False)`, as walked before tracing), with the signature of its preserved first
     call; the entries of its later calls (`fqn@1`...) right after it, as torch lists them."""
+    if not calls:       # no preserved call: an entry without signature per submodule
+        return [ModuleCallEntry(fqn, None) for fqn, _ in every_name if fqn]
     by_fqn = {}
     for c in calls:
         by_fqn.setdefault(c.fqn.partition("@")[0], []).append(c)

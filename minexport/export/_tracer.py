@@ -12,7 +12,7 @@ import operator
 import sys
 
 from .._symbolic_marker import is_symbolic
-from .._tensor import Size, Tensor, make_fake
+from .._tensor import Size, Tensor, contiguous_fake, make_fake
 from ..ops._common import dense_strides
 from .._trace_state import Tracer
 from ..fx.graph import Graph, _call_node
@@ -22,7 +22,7 @@ from . import _control_flow, _loops
 from ._recording import node_name, recorded_args
 from ._symbolic_tracing import SymbolicTracing
 from .errors import DataDependentError, UserError, format_user_frame, is_user_code, user_frame
-from .graph_signature import ConstantArgument, InputKind, InputSpec, TensorArgument
+from .graph_signature import ConstantArgument, InputKind, InputSpec, TensorArgument, input_spec
 
 __all__ = ["ExportTracer", "SIGNATURE_ORDER", "call_forward"]
 
@@ -117,12 +117,25 @@ class ExportTracer(SymbolicTracing, Tracer):
         if type(self).fake_input is not ExportTracer.fake_input or \
                 graph._len != sum(map(len, self.inputs[:order + 1])):
             return [self.fake_input(t, kind, name, None, target, persistent) for t, name, target, persistent in rows]
-        fakes = [_fake_of_input(t) for t, _, _, _ in rows]
-        nodes = graph.append_placeholders([row[1] for row in rows], [{"val": fake} for fake in fakes])
-        specs, input_nodes = self.inputs[order], self.input_nodes
-        for fake, node, (_, _, target, persistent) in zip(fakes, nodes, rows):
-            fake._node = input_nodes[node.name] = node
-            specs.append(InputSpec(kind, TensorArgument(node.name), target, persistent))
+        # rows of lifted state have a target, and a buffer's persistence is a bool: valid InputSpecs
+        make_spec = input_spec if kind is not InputKind.BUFFER or \
+            all(type(row[3]) is bool for row in rows) else InputSpec
+        specs, input_nodes, fakes = self.inputs[order], self.input_nodes, []
+        append = graph.append_placeholder
+        for t, name, target, persistent in rows:
+            d = t._data
+            # A real tensor that owns its array (no base: storage offset 0) and is C-contiguous is faked
+            # contiguous at offset 0: what _input_layout answers for it (is_contiguous() is its array's flag).
+            if d is not None and t._base is None and d.flags.c_contiguous:
+                fake = contiguous_fake(Parameter if isinstance(t, Parameter) else Tensor, Size(d.shape), t._dtype,
+                                       t._device, t.requires_grad)
+            else:
+                fake = _fake_of_input(t)
+            fake._node = node = append(name, {"val": fake})
+            name = node.name
+            input_nodes[name] = node
+            specs.append(make_spec(kind, TensorArgument(name), target, persistent))
+            fakes.append(fake)
         return fakes
 
     def lift_constant(self, t):
@@ -428,13 +441,13 @@ def _fake_of_input(t):
     Tensor), layout and requires_grad."""
     d = t._data
     # A real tensor that owns its array (no base: storage offset 0) and is C-contiguous is faked contiguous at
-    # offset 0, which is what _input_layout answers for it (is_contiguous() is True when the array's flag is).
+    # offset 0: what _input_layout answers for it (is_contiguous() is its array's flag).
     if d is not None and t._base is None and d.flags.c_contiguous:
-        fake = make_fake(Size(d.shape), t._dtype, t._device, Parameter if isinstance(t, Parameter) else None)
-    else:
-        strides, offset = _input_layout(t, None)
-        fake = make_fake(t.shape, t._dtype, t._device, Parameter if isinstance(t, Parameter) else None,
-                         strides=strides, storage_offset=offset)
+        return contiguous_fake(Parameter if isinstance(t, Parameter) else Tensor, Size(d.shape), t._dtype, t._device,
+                               t.requires_grad)
+    strides, offset = _input_layout(t, None)
+    fake = make_fake(t.shape, t._dtype, t._device, Parameter if isinstance(t, Parameter) else None,
+                     strides=strides, storage_offset=offset)
     fake.requires_grad = t.requires_grad
     return fake
 

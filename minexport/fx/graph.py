@@ -563,32 +563,27 @@ class Graph:
             self.nodes.insert(index, node)
         return node
 
-    def append_placeholders(self, names, metas):
-        """`insert_placeholder(len(graph.nodes), name, meta)` for each name and meta in turn; returns the nodes.
+    def append_placeholder(self, name, meta=None):
+        """`insert_placeholder(len(graph.nodes), name, meta)`: an input placed last (export lifts every
+        parameter and buffer this way, before the first op).
 
-        Export lifts every parameter and buffer before the first op, each at
-        the graph's end, in one pass: a name `placeholder_name` would keep as
-        it is (ASCII letters, digits and `_`, no leading digit, no keyword,
-        not taken) is taken directly, any other goes through it; each node is
-        linked before the root marker as `prepend` links a new node.
+        A name `placeholder_name` would keep as it is (ASCII letters, digits
+        and `_`, no leading digit, no keyword, not taken) is taken directly;
+        the node is linked before the root marker as `prepend` links a new node.
         """
-        taken, iskeyword = self._names, keyword.iskeyword
+        taken = self._names
+        if name in taken or not name.isascii() or not name.replace("_", "a").isalnum() or name[0].isdigit() or \
+                keyword.iskeyword(name):
+            name = self.placeholder_name(name)
+        else:
+            taken.add(name)
+        node = _placeholder_node(self, name, meta)
         root = self._root
         last = root._prev
-        nodes = []
-        for name, meta in zip(names, metas):
-            if name in taken or not name.isascii() or not name.replace("_", "a").isalnum() or \
-                    name[0].isdigit() or iskeyword(name):
-                name = self.placeholder_name(name)
-            else:
-                taken.add(name)
-            node = _placeholder_node(self, name, meta)
-            last._next, node._prev = node, last
-            node._next, root._prev = root, node
-            last = node
-            self._len += 1
-            nodes.append(node)
-        return nodes
+        last._next, node._prev = node, last
+        node._next, root._prev = root, node
+        self._len += 1
+        return node
 
     def call_function(self, the_function, args=None, kwargs=None, type_expr=None, name=None, *, meta=None):
         """A call of a function: an op, operator.getitem, a symbolic-int operator, any Python callable."""
