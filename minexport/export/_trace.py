@@ -262,12 +262,11 @@ def _lift_state(tracer, state):
 def _fake_state(tracer, state, fakes):
     """For the `with` block, the modules' parameters and buffers are their fakes, and each plain tensor
     attribute a fake that the tracer lifts as a constant on first use."""
-    restores = []
-    for table, name, t in state.entries:
-        fake = fakes.get(id(t))
-        if fake is not None:
-            restores.append((table, name, t))
-            table[name] = fake
+    # Every entry's tensor was lifted (the entries and the lifted tensors come from the same walk of the tables),
+    # so each entry is swapped and restored.
+    restores = list(state.entries)
+    for table, name, t in restores:
+        table[name] = fakes[id(t)]
     for prefix, m in state.modules:
         # A module whose attributes are all of builtin types that are no tensors (flags, sizes, its tables)
         # has nothing to swap; asking each value's type that way is one C-level pass.
@@ -413,9 +412,11 @@ def _program_state(real, signature, lifted_constants):
     """(state_dict, constants): parameters and persistent buffers by fqn (real: fqn -> the tensor); lifted
     constants and non-persistent buffers (torch keeps those with the constants)."""
     state_dict, constants = {}, dict(lifted_constants)
+    parameter, buffer = InputKind.PARAMETER, InputKind.BUFFER      # members are singletons: `is` compares them
     for spec in signature.input_specs:
-        if spec.kind == InputKind.PARAMETER:
+        kind = spec.kind
+        if kind is parameter:
             state_dict[spec.target] = real[spec.target]
-        elif spec.kind == InputKind.BUFFER:
+        elif kind is buffer:
             (state_dict if spec.persistent else constants)[spec.target] = real[spec.target]
     return state_dict, constants

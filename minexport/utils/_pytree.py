@@ -230,6 +230,20 @@ class LeafSpec(TreeSpec):
 
 
 _LEAF = LeafSpec()
+_new = object.__new__
+
+
+def _spec(type, context, children):
+    """TreeSpec(type, context, children) for a fresh list of child specs (kept, not copied): the walks below
+    make one per container."""
+    spec = _new(TreeSpec)
+    spec.type, spec.context, spec.children_specs = type, context, children
+    leaves = nodes = 0
+    for c in children:
+        leaves += c.num_leaves
+        nodes += c.num_nodes
+    spec.num_leaves, spec.num_nodes = leaves, 1 + nodes
+    return spec
 
 
 def tree_flatten(tree, is_leaf=None):
@@ -264,10 +278,12 @@ def _flatten(obj, leaves):
             return _LEAF
         node = _NAMEDTUPLE_NODE
     elif cls is tuple or cls is list:     # their flatten is (list(obj), None): the items are walked as they are
-        return TreeSpec(cls, None, [_flatten(c, leaves) for c in obj])
+        return _spec(cls, None, [_flatten(c, leaves) for c in obj])
+    elif cls is dict:       # its flatten is (values, keys)
+        return _spec(dict, list(obj), [_flatten(c, leaves) for c in obj.values()])
     children, ctx = node.flatten(obj)
-    return TreeSpec(collections.namedtuple if node is _NAMEDTUPLE_NODE else cls, ctx,
-                    [_flatten(c, leaves) for c in children])
+    return _spec(collections.namedtuple if node is _NAMEDTUPLE_NODE else cls, ctx,
+                 [_flatten(c, leaves) for c in children])
 
 
 def tree_flatten_with_path(tree, is_leaf=None):
@@ -290,13 +306,15 @@ def tree_flatten_with_path(tree, is_leaf=None):
             node = _NAMEDTUPLE_NODE
         elif (cls is tuple or cls is list) and len(obj) <= len(_SEQUENCE_KEYS):
             # their flatten is (list(obj), None) and their keys the shared SequenceKeys of the positions
-            return TreeSpec(cls, None, [walk(child, path + (key,)) for key, child in zip(_SEQUENCE_KEYS, obj)])
+            return _spec(cls, None, [walk(child, path + (key,)) for key, child in zip(_SEQUENCE_KEYS, obj)])
+        elif cls is dict:       # its flatten is (values, keys), its key entries MappingKey(key)
+            return _spec(dict, list(obj), [walk(child, path + (MappingKey(key),)) for key, child in obj.items()])
         children, ctx = node.flatten(obj)
         keys = node.keys(obj, ctx)
         if len(keys) != len(children):
             raise _KeysMismatch
-        return TreeSpec(collections.namedtuple if node is _NAMEDTUPLE_NODE else cls, ctx,
-                        [walk(child, path + (key,)) for key, child in zip(keys, children)])
+        return _spec(collections.namedtuple if node is _NAMEDTUPLE_NODE else cls, ctx,
+                     [walk(child, path + (key,)) for key, child in zip(keys, children)])
 
     try:
         spec = walk(tree, ())
@@ -351,6 +369,8 @@ def _build(spec, it):
         return tuple([_build(c, it) for c in spec.children_specs])
     if t is list:
         return [_build(c, it) for c in spec.children_specs]
+    if t is dict:       # its unflatten: dict(zip(keys, children))
+        return dict(zip(spec.context, [_build(c, it) for c in spec.children_specs]))
     return spec._node().unflatten([_build(c, it) for c in spec.children_specs], spec.context)
 
 
