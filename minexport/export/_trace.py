@@ -4,7 +4,7 @@ export() is the list of its steps:
 1. `_prepare_inputs`: check the call; flatten `(args, kwargs)` (every leaf a
    tensor, number, bool, str or None; containers must be pytrees); name each
    leaf after forward's parameters; read its dynamic dims.
-2. `_lift_state` and `_fake_state`: parameters and buffers become fake
+2. `_lift_state` and `_FakeState`: parameters and buffers become fake
    tensors (shape, dtype, device; no data) on placeholders `p_<fqn>` /
    `b_<fqn>`; plain tensor attributes become fakes lifted as `c_<fqn>` on
    first use.  `_user_inputs`: each user leaf gets a placeholder named after
@@ -98,8 +98,11 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
                             input_paths(inputs.in_spec, inputs.forward_arg_names))
     state_fakes = _lift_state(tracer, state)
     try:
-        with _fake_state(tracer, state, state_fakes), \
-                preserved_calls(tracer, mod, preserve_module_call_signature) as calls:
+        # no module call to preserve: what preserved_calls would do, without its hooks' context
+        preserve = preserve_module_call_signature
+        calls_context = contextlib.nullcontext([]) if type(preserve) in (tuple, list) and not preserve else \
+            preserved_calls(tracer, mod, preserve)
+        with _FakeState(tracer, state, state_fakes), calls_context as calls:
             outputs = _trace_forward(tracer, mod, _user_inputs(tracer, inputs))
         ranges = _check_guards(tracer)
     except UserError as e:      # the explainer (`python -m minexport explain`) reads the trace's guards here
@@ -214,7 +217,7 @@ class _State:
     `parameters` and `buffers` ((fqn, owning module, tensor) read from `every_name` (each module under each of
     its names): a tied tensor or a shared submodule's state once per name, as torch lifts them), and
     `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
-    repeats included, which `_fake_state` swaps)."""
+    repeats included, which `_FakeState` swaps)."""
 
     def __init__(self, every_name):
         self.every_name = every_name = list(every_name)
@@ -258,25 +261,34 @@ def _lift_state(tracer, state):
     return fakes
 
 
-@contextlib.contextmanager
-def _fake_state(tracer, state, fakes):
-    """For the `with` block, the modules' parameters and buffers are their fakes, and each plain tensor
-    attribute a fake that the tracer lifts as a constant on first use."""
-    # Every entry's tensor was lifted (the entries and the lifted tensors come from the same walk of the tables),
-    # so each entry is swapped and restored.
-    restores = list(state.entries)
-    for table, name, t in restores:
-        table[name] = fakes[id(t)]
-    for prefix, m in state.modules:
-        # A module whose attributes are all of builtin types that are no tensors (flags, sizes, its tables)
-        # has nothing to swap; asking each value's type that way is one C-level pass.
-        if not _NOT_TENSORS.issuperset(map(type, m.__dict__.values())):
-            restores += _swap_attributes(tracer, prefix, m)
-    try:
-        yield
-    finally:
-        for table, name, value in restores:
+class _FakeState:
+    """For its `with` block, the modules' parameters and buffers are their fakes, and each plain tensor
+    attribute a fake that the tracer lifts as a constant on first use (fakes: {id(real tensor): fake}, as
+    `_lift_state` returns it).  A class rather than a generator: export enters it once per call."""
+
+    __slots__ = ("tracer", "state", "fakes", "restores")
+
+    def __init__(self, tracer, state, fakes):
+        self.tracer, self.state, self.fakes, self.restores = tracer, state, fakes, []
+
+    def __enter__(self):
+        tracer, fakes = self.tracer, self.fakes
+        # Every entry's tensor was lifted (the entries and the lifted tensors come from the same walk of the
+        # tables), so each entry is swapped and restored.
+        restores = self.restores = list(self.state.entries)
+        for table, name, t in restores:
+            table[name] = fakes[id(t)]
+        for prefix, m in self.state.modules:
+            # A module whose attributes are all of builtin types that are no tensors (flags, sizes, its tables)
+            # has nothing to swap; asking each value's type that way is one C-level pass.
+            if not _NOT_TENSORS.issuperset(map(type, m.__dict__.values())):
+                restores += _swap_attributes(tracer, prefix, m)
+        return self
+
+    def __exit__(self, *exc_info):
+        for table, name, value in self.restores:
             table[name] = value
+        return False
 
 
 # Builtin types (exactly these, not subclasses) whose values are never tensors: what a module's __dict__ holds.
