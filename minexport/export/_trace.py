@@ -214,9 +214,9 @@ def _check_leaves(pairs):
 # ---------------------------------------------------- 2. the graph's inputs --
 class _State:
     """The model's state, read before tracing: `modules` ((fqn, module), each once, as `named_modules()`),
-    `parameters` and `buffers` ((fqn, owning module, tensor) read from `every_name` (each module under each of
-    its names): a tied tensor or a shared submodule's state once per name, as torch lifts them), and
-    `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
+    `parameters` ((fqn, tensor)) and `buffers` ((fqn, tensor, persistent)) read from `every_name` (each module
+    under each of its names): a tied tensor or a shared submodule's state once per name, as torch lifts them,
+    and `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
     repeats included, which `_FakeState` swaps)."""
 
     def __init__(self, every_name):
@@ -236,23 +236,21 @@ class _State:
                 for name, t in table.items():
                     if t is not None:
                         entries.append((table, name, t))
-                        parameters.append((dot + name, m, t))
+                        parameters.append((dot + name, t))
             table = m._buffers
             if table:
                 for name, t in table.items():
                     if t is not None:
                         entries.append((table, name, t))
-                        buffers.append((dot + name, m, t))
-        self.real = {fqn: t for fqn, _, t in parameters + buffers}    # fqn -> the real tensor
+                        buffers.append((dot + name, t, name not in m._non_persistent_buffers_set))
 
 
 def _lift_state(tracer, state):
     """Fake parameters (`p_<fqn>`) and buffers (`b_<fqn>`) on placeholders; {id(real tensor): fake}.
     A tensor tied under several names gets a placeholder per name, and its uses read the last one (torch's
     choice too)."""
-    params = [(p, "p_" + fqn.replace(".", "_"), fqn, None) for fqn, _, p in state.parameters]
-    buffers = [(b, "b_" + fqn.replace(".", "_"), fqn,
-                fqn.rpartition(".")[2] not in owner._non_persistent_buffers_set) for fqn, owner, b in state.buffers]
+    params = [(p, "p_" + fqn.replace(".", "_"), fqn, None) for fqn, p in state.parameters]
+    buffers = [(b, "b_" + fqn.replace(".", "_"), fqn, persistent) for fqn, b, persistent in state.buffers]
     fakes = {}
     for rows, kind in ((params, InputKind.PARAMETER), (buffers, InputKind.BUFFER)):
         if rows:
@@ -390,7 +388,7 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     if tracer.subgraphs.get(graph):     # a while_loop node in the graph comes with its subgraphs attached to it
         _loops.drop_unread_ints(graph)
     signature = ExportGraphSignature(tracer.input_specs(), outputs.specs)
-    state_dict, constants = _program_state(state.real, signature, tracer.constants)
+    state_dict, constants = _program_state(state, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
                                forward_arg_names=inputs.forward_arg_names)
     call_graph = [ModuleCallEntry("", root)] + _call_entries(state.every_name, calls)
@@ -420,15 +418,15 @@ def _call_entries(every_name, calls):
     return entries
 
 
-def _program_state(real, signature, lifted_constants):
-    """(state_dict, constants): parameters and persistent buffers by fqn (real: fqn -> the tensor); lifted
-    constants and non-persistent buffers (torch keeps those with the constants)."""
-    state_dict, constants = {}, dict(lifted_constants)
-    parameter, buffer = InputKind.PARAMETER, InputKind.BUFFER      # members are singletons: `is` compares them
-    for spec in signature.input_specs:
-        kind = spec.kind
-        if kind is parameter:
-            state_dict[spec.target] = real[spec.target]
-        elif kind is buffer:
-            (state_dict if spec.persistent else constants)[spec.target] = real[spec.target]
+def _program_state(state, lifted_constants):
+    """(state_dict, constants): parameters and persistent buffers by fqn; lifted constants and non-persistent
+    buffers (torch keeps those with the constants).
+
+    The signature's PARAMETER and BUFFER inputs are exactly what `_lift_state` lifted from `state`, in its
+    order (each parameter, then each buffer, with the persistence read there), so they are read from `state`.
+    """
+    state_dict = {fqn: t for fqn, t in state.parameters}
+    constants = dict(lifted_constants)
+    for fqn, b, persistent in state.buffers:
+        (state_dict if persistent else constants)[fqn] = b
     return state_dict, constants
