@@ -123,14 +123,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         specs, input_nodes, fakes = self.inputs[order], self.input_nodes, []
         append = graph.append_placeholder
         for t, name, target, persistent in rows:
-            d = t._data
-            # A real tensor that owns its array (no base: storage offset 0) and is C-contiguous is faked
-            # contiguous at offset 0: what _input_layout answers for it (is_contiguous() is its array's flag).
-            if d is not None and t._base is None and d.flags.c_contiguous:
-                fake = contiguous_fake(Parameter if isinstance(t, Parameter) else Tensor, Size(d.shape), t._dtype,
-                                       t._device, t.requires_grad)
-            else:
-                fake = _fake_of_input(t)
+            fake = _fake_of_input(t)
             fake._node = node = append(name, {"val": fake})
             name = node.name
             input_nodes[name] = node
