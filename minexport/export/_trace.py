@@ -227,8 +227,8 @@ class _State:
         self.modules = [(fqn, m) for fqn, m in every_name if id(m) not in seen and not seen.add(id(m))]
         self.parameters, self.buffers, self.entries = parameters, buffers, entries = [], [], []
         # A shared submodule's state under each of its names, as torch lifts it; each entry of a table (None
-        # skipped, a tensor tied under several names once per name) gives (fqn, m, tensor) and (table, name,
-        # tensor).  Most modules hold no parameter or no buffer: an empty table costs one test.
+        # skipped, a tensor tied under several names once per name) gives a parameter or buffer row and
+        # (table, name, tensor).  Most modules hold no parameter or no buffer: an empty table costs one test.
         for prefix, m in every_name:
             dot = prefix + "." if prefix else ""
             table = m._parameters
