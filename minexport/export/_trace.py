@@ -197,6 +197,8 @@ def _leaf_name(forward_arg_names, path):
     """A leaf's placeholder name: its argument's name, then the keys down to it (`x_a_0` for x['a'][0])."""
     top = path[1]
     base = forward_arg_names[top.idx] if path[0].idx == 0 else str(top.key)
+    if len(path) == 2:      # an argument itself (the common case): no keys below it
+        return base
     return base + "".join("_" + str(getattr(k, "key", getattr(k, "idx", getattr(k, "name", "")))) for k in path[2:])
 
 
