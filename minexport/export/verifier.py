@@ -290,8 +290,8 @@ def _check_fused(verifier, ep):
     verifier.check_range_constraints(ep)
     seen = set()          # nodes and names so far (check_graph_structure's)
     seen_add = seen.add
-    # id(target) -> [target, meta function or None, higher-order?, call shapes that bind]: the list holds the
-    # target, so its id names it for the whole walk
+    # id(target) -> [target, meta function or None, higher-order?, call shapes known to bind (shared across
+    # runs, see _BINDS)]: the list holds the target, so its id names it for the whole walk
     targets = {}
     plain = set()         # classes whose shape and dtype are Tensor's own (see _plain_tensor_class)
     n_placeholders, user_seen, get_attrs = 0, False, []
@@ -401,7 +401,7 @@ def _plain_tensor_class(cls, plain):
 
 def _target_facts(verifier, node, preserved):
     """What the fused walk keeps for node's target: [target, its meta function when check_meta runs one,
-    whether it is a higher-order op, the call shapes found to bind (empty)].  Raises when the target is
+    whether it is a higher-order op, the call shapes known to bind (see _BINDS)].  Raises when the target is
     not allowed, or (for an op) when it breaks the verifier's dialect -- rules that read the target alone."""
     target = node.target
     if not _is_allowed_target(target):
@@ -409,8 +409,28 @@ def _target_facts(verifier, node, preserved):
     kind = target_kind(target)
     if kind == "op":
         verifier._check_node_dialect(node, preserved)
-        return [target, target.meta, False, set()]
-    return [target, None, kind == "higher_order", set()]
+        return [target, target.meta, False, _binding_shapes(target._schema)]
+    return [target, None, kind == "higher_order", _binding_shapes(target)]
+
+
+# id(key) -> (key, the call shapes found to bind), across every verifier run.  Whether a call binds is a
+# pure function of its shape (number of positional arguments, keyword names) and of the key, which is
+# never changed once made: for an op the key is its parsed schema (`_check_call_arguments` reads only
+# `_schema.arguments`, each argument's name, kwarg_only and has_default, all fixed at parsing; an op
+# parses its schema text once and keeps that object, and a re-registered op is a new op with a new schema
+# object, hence a new key); for a Python operator or a higher-order op the key is the target itself, whose
+# verdict reads only the constant `_OPERATOR_ARITY` (nothing for a higher-order op).  A shape is added only
+# after it was checked to bind, so the set never holds a failing shape.  The entry keeps its key alive, so
+# the id names that key for as long as the entry exists.
+_BINDS = {}
+
+
+def _binding_shapes(key):
+    """The set of call shapes known to bind for `key` (see _BINDS); the fused walk adds to it."""
+    hit = _BINDS.get(id(key))
+    if hit is None:
+        hit = _BINDS[id(key)] = (key, set())
+    return hit[1]
 
 
 def _check_node_meta(n, meta):
