@@ -252,9 +252,12 @@ class GraphModule(Module):
         # never printed).  A snapshot of what the text depends on (each node's name, op, target and arguments)
         # keeps `code` showing the graph as of this call even if the graph is edited later without a
         # recompile, as torch.fx's does.
-        object.__setattr__(self, "_code", None)
-        object.__setattr__(self, "_code_snapshot", _GraphSnapshot(self._graph))
-        object.__setattr__(self, "_runner", None)
+        # Written straight into __dict__: what object.__setattr__ does for a name no class of the MRO defines
+        # as a descriptor (these private names are no properties), minus a builtin call per name.
+        attrs = self.__dict__
+        attrs["_code"] = None
+        attrs["_code_snapshot"] = _GraphSnapshot(self._graph)
+        attrs["_runner"] = None
 
     @property
     def code(self):
