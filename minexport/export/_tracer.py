@@ -17,6 +17,7 @@ from ..ops._common import dense_strides
 from .._trace_state import Tracer
 from ..fx.graph import Graph, _call_node
 from ..fx.graph_module import GraphModule
+from ..nn.module import Module
 from ..nn.parameter import Parameter
 from . import _control_flow, _loops
 from ._recording import node_name, recorded_args
@@ -35,6 +36,7 @@ def call_forward(mod, args, kwargs):
 
 
 _CALL_FORWARD_CODE = call_forward.__code__
+_MODULE_CALL_CODE = Module.__call__.__code__
 
 
 class ExportTracer(SymbolicTracing, Tracer):
@@ -46,8 +48,6 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
-        self.entered = set()           # the fqns on module_stack (each at most once: a re-entry is not pushed)
-        self.call_counts = {}          # fqn -> calls so far - 1 (the `@i` of nn_module_stack keys)
         self.class_paths = {}          # module class -> "module.qualname", as nn_module_stack records it
         self.fqn_of = {id(m): fqn for fqn, m in modules}     # a module's first fqn, depth first
         self.inputs = [[] for _ in SIGNATURE_ORDER]     # InputSpecs by kind, in SIGNATURE_ORDER
@@ -55,13 +55,16 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.constants = {}            # lifted constant target -> real tensor
         self.pending_constants = {}    # id(fake tensor attribute) -> (target, real tensor)
         self.lifted_real = {}          # id(real tensor) -> fake
-        # id(code object) -> (the code object, is it recorded in stack traces).  Ids, because hashing a code
-        # object hashes its contents; the entry keeps the code object alive, so its id names it while tracing.
-        self.frame_cache = {}
-        self.trace_cache = {}          # call sites ((id(code), line), innermost first) -> stack_trace text
-        # One [frame, sites or None] per module call in progress, innermost last: the frame of its
-        # `Module.__call__` and, once an op inside asked, the call sites from that frame up (see stack_trace).
-        self.call_frames = []
+        # id(code object) -> _SKIP/_RECORD/_STOP: its frames in stack traces (see code_kind), and -> the code
+        # object itself.  Ids, because hashing a code object hashes its contents; frame_codes keeps each code
+        # object alive, so its id names it for the whole trace.
+        self.frame_kinds = {}
+        self.frame_codes = {}
+        self.trace_root = _Sites("")   # the call sites above the root forward's frames (none)
+        # One entry per module call in progress, innermost last: None, or once an op inside asked, the _Sites
+        # above the call (see stack_trace).
+        self.module_sites_stack = []
+        self.module_calls = {}         # id(module of the model) -> its _ModuleCall, made on its first call
         self.stack_snapshot = None     # nn_module_stack as new nodes record it; None: changed since
         self.pending_sizes = []        # data-dependent sizes made by the op being recorded
 
@@ -136,13 +139,34 @@ class ExportTracer(SymbolicTracing, Tracer):
             if op.op_name == "item":
                 return self.item(args[0])
             return self.refuse_data_access(str(op), None)
-        args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
+        # Nearly every call passes only plain values and tensors already in this graph, positionally: those need
+        # no tracking (track_inputs would keep each one as it is, with t._node as its node -- node_of returns
+        # (t._node, t) for such a tensor, and _DraftTracer.node_of adds nothing for it).  Anything else takes
+        # the general way, from the start.
+        graph = self.graph
+        arg_nodes = []
+        if not kwargs:
+            for a in args:
+                if type(a) in _PLAIN:
+                    arg_nodes.append(a)
+                    continue
+                if isinstance(a, Tensor):
+                    node = a._node
+                    if node is not None and node.graph is graph:
+                        arg_nodes.append(node)
+                        continue
+                args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
+                break
+            else:
+                kwarg_nodes = kwargs
+        else:
+            args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
         if self.branches and op.is_mutating:     # every argument the op writes (a custom op's need not be first)
             for i, a in enumerate(op._schema.arguments):
                 written = (args[i] if i < len(args) else kwargs.get(a.name)) if a.is_write else None
                 if isinstance(written, Tensor):
                     self.branches[-1].check_mutation(op, written)
-        guards = self.guard_count()
+        guards = 0 if self.symbolic is None else self.guard_count()
         out = self.run_meta(op, args, kwargs)
         if self.symbolic is not None and len(self.symbolic.env.guards) > guards:
             self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
@@ -150,8 +174,16 @@ class ExportTracer(SymbolicTracing, Tracer):
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]
         node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
+        # node_meta(out), inlined (one per op); the stack trace starts at the frame that called the op
+        snapshot = self.stack_snapshot
+        if snapshot is None:
+            snapshot = self.stack_snapshot = dict(self.module_stack)
+        meta = {"val": out, "nn_module_stack": snapshot}
+        trace = self.stack_trace(sys._getframe(1))
+        if trace:
+            meta["stack_trace"] = trace
         # recorded_args made node_args (a tuple) and node_kwargs (a dict) for this node alone: they need no copy
-        node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, self.node_meta(out))
+        node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, meta)
         out = self.bind_outputs(op, node, out, args)
         if self.pending_sizes:
             self.assert_sizes(node, out)
@@ -238,54 +270,101 @@ class ExportTracer(SymbolicTracing, Tracer):
             meta["stack_trace"] = trace
         return meta
 
-    def stack_trace(self):
-        """User frames (see errors.is_user_code) from the root forward down to this op, torch's format.
+    def stack_trace(self, f=None):
+        """User frames (see errors.is_user_code) from the root forward down to frame f (by default the caller
+        of node_meta's caller: the op's caller), torch's format; None when there are none.
 
-        The frames kept are named by their call sites (code object, line), and
-        the text of a chain of call sites is formatted once and reused (a
-        layer's forward called by every block of a model records the same few
-        chains again and again).
+        The call sites above a module call in progress are the same for
+        every op inside it, so they are walked and formatted once per call
+        (`module_sites`); an op walks only the frames below its module's
+        `Module.__call__`.  Texts are kept in a tree of `_Sites` (a module
+        call's sites extend its caller's), each op's by the sites below its
+        module call: a layer's forward called by every block of a model
+        looks up the same few texts again and again.
         """
-        key = self.call_sites(sys._getframe(3), len(self.call_frames))
-        if not key:
-            return None
-        trace = self.trace_cache.get(key)
+        if f is None:
+            f = sys._getframe(3)
+        key, module_frame = self.call_sites(f)
+        calls = self.module_sites_stack
+        if calls and module_frame is not None:
+            sites = calls[-1] or self.module_sites(len(calls) - 1, module_frame)
+        else:
+            sites = self.trace_root
+        trace = sites.ops.get(key)
         if trace is None:
-            cache = self.frame_cache
-            trace = self.trace_cache[key] = "\n  ".join(_format_site(cache[code][0], line)
-                                                        for code, line in reversed(key))
-        return trace
+            trace = sites.ops[key] = _join(sites.text, self.site_lines(f, module_frame))
+        return trace or None
 
-    def call_sites(self, f, level):
-        """The user call sites from frame f up to the root forward, innermost first (a tuple).
+    def module_sites(self, level, frame):
+        """The `_Sites` of module call `level` (0: the root module's call), whose `Module.__call__` runs in
+        `frame`: the user frames above it, up to its caller's module call."""
+        key, outer_frame = self.call_sites(frame.f_back)
+        if level and outer_frame is not None:
+            outer = self.module_sites_stack[level - 1] or self.module_sites(level - 1, outer_frame)
+        else:
+            outer = self.trace_root
+        sites = outer.calls.get(key)
+        if sites is None:
+            sites = outer.calls[key] = _Sites(_join(outer.text, self.site_lines(frame.f_back, outer_frame)))
+        self.module_sites_stack[level] = sites
+        return sites
 
-        While a module call is in progress, the frames above its
-        `Module.__call__` stand still, so their call sites are the same for
-        every op inside it: the walk stops at the frame of module call
-        `level - 1` (an ancestor of f) and adds that call's sites, found once
-        per call (by the same walk, one level up).  An op deep in a model
-        thus walks only the frames of its own module's forward.
+    def call_sites(self, f):
+        """(the user call sites from frame f up to the innermost module call or the root forward, innermost
+        first, as a flat tuple (id(code), offset of the call, ...); the frame of that module call's
+        `Module.__call__`, None at the root forward).
+
+        The innermost `Module.__call__` frame above an op is the innermost
+        module call in progress: every call of the model's modules runs
+        `Module.__call__` (which tells the tracer, see enter_module), and a
+        call in progress is on the stack, as every frame above it.
+
+        A call site is named by its instruction offset, not its line: a
+        frame's line is computed from the offset by decoding the code's line
+        table, and that is done only when a new text is formatted
+        (`site_lines`, from the same live frames).  The same code and offset
+        always give the same line, so equal tuples give equal texts.
         """
         sites = []
-        cache = self.frame_cache
-        stop = self.call_frames[level - 1] if level else None
-        stop_frame = stop[0] if level else None
+        kinds = self.frame_kinds
         while f is not None:
-            if f is stop_frame:
-                outer = stop[1]
-                if outer is None:
-                    outer = stop[1] = self.call_sites(f, level - 1)
-                return tuple(sites) + outer if sites else outer
             code = f.f_code
-            if code is _CALL_FORWARD_CODE:
-                break
-            seen = cache.get(id(code))
-            if seen is None:
-                seen = cache[id(code)] = (code, is_user_code(code.co_filename))
-            if seen[1]:
-                sites.append((id(code), f.f_lineno))
+            kind = kinds.get(id(code))
+            if kind is None:
+                kind = self.code_kind(code)
+            if kind:
+                if kind == _RECORD:
+                    sites.append(id(code))
+                    sites.append(f.f_lasti)
+                elif kind == _MODULE_CALL:
+                    return tuple(sites), f
+                else:
+                    break
             f = f.f_back
-        return tuple(sites)
+        return tuple(sites), None
+
+    def site_lines(self, f, stop):
+        """The formatted user frames of the walk `call_sites(f)` made, innermost first (it ended at frame
+        `stop`, or at the root forward when None)."""
+        lines = []
+        kinds = self.frame_kinds
+        while f is not stop:
+            kind = kinds[id(f.f_code)]      # call_sites has just seen every code on this walk
+            if kind == _RECORD:
+                lines.append(_format_site(f.f_code, f.f_lineno))
+            elif kind == _STOP:
+                break
+            f = f.f_back
+        return lines
+
+    def code_kind(self, code):
+        """How stack traces read a code object's frames: _RECORD (user code), _SKIP, _MODULE_CALL (a module
+        call starts there) or _STOP (the frame that calls the root forward); remembered for the trace."""
+        kind = _STOP if code is _CALL_FORWARD_CODE else _MODULE_CALL if code is _MODULE_CALL_CODE else \
+            _RECORD if is_user_code(code.co_filename) else _SKIP
+        self.frame_codes[id(code)] = code
+        self.frame_kinds[id(code)] = kind
+        return kind
 
     # -- cond/map subgraphs -----------------------------------------------------------
     @contextlib.contextmanager
@@ -329,35 +408,37 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     # -- module calls (nn_module_stack) ------------------------------------------------
     def enter_module(self, module):
-        """Push a module of the exported model on nn_module_stack (returns its key, False if not pushed).
+        """Push a module of the exported model on nn_module_stack (returns its _ModuleCall, False if not pushed).
 
-        Every module call also pushes its `Module.__call__` frame on `call_frames` (see call_sites).
+        Every module call also pushes an entry on `module_sites_stack` (see stack_trace).
         """
-        self.call_frames.append([sys._getframe(1), None])
-        fqn = self.fqn_of.get(id(module))
-        if fqn is None:
-            return False
-        if fqn in self.entered:     # re-entered: already on the stack
+        self.module_sites_stack.append(None)
+        call = self.module_calls.get(id(module))      # the model's modules live through the trace: ids name them
+        if call is None:
+            fqn = self.fqn_of.get(id(module))
+            if fqn is None:
+                return False
+            cls = type(module)
+            path = self.class_paths.get(cls)
+            if path is None:
+                path = self.class_paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
+            call = self.module_calls[id(module)] = _ModuleCall(fqn, path)
+        if call.key is not None:     # re-entered: already on the stack
             return False
         # a module's later calls are told apart by `@<i>` on the key, as torch's (`L__self__f@1`)
-        calls = self.call_counts[fqn] = self.call_counts.get(fqn, -1) + 1
-        key = ("L__self__" + fqn if fqn else "L__self__") + (f"@{calls}" if calls else "")
-        cls = type(module)
-        path = self.class_paths.get(cls)
-        if path is None:
-            path = self.class_paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
-        self.module_stack[key] = (fqn, path)
-        self.entered.add(fqn)
+        n = call.calls
+        call.calls = n + 1
+        key = call.key = f"{call.name}@{n}" if n else call.name
+        self.module_stack[key] = call.entry
         self.stack_snapshot = None
-        return key
+        return call
 
-    def exit_module(self, key):
+    def exit_module(self, call):
         """Pop what `enter_module` pushed."""
-        self.call_frames.pop()
-        if key:
-            entry = self.module_stack.pop(key, None)
-            if entry is not None:
-                self.entered.discard(entry[0])
+        self.module_sites_stack.pop()
+        if call:
+            self.module_stack.pop(call.key, None)
+            call.key = None
             self.stack_snapshot = None
 
     # -- refusals -----------------------------------------------------------------------
@@ -375,6 +456,44 @@ class ExportTracer(SymbolicTracing, Tracer):
 
 # Argument types recorded as they are (no tensor, no symbol inside).
 _PLAIN = frozenset({int, float, bool, str, type(None)})
+
+
+_SKIP, _RECORD, _MODULE_CALL, _STOP = 0, 1, 2, 3     # how stack traces read a code object's frames (code_kind)
+
+
+class _Sites:
+    """A chain of call sites above a module call (see `ExportTracer.stack_trace`): `text`, their stack trace
+    ("" when none is user code), and the texts made from it: `calls` maps the call sites below it up to a
+    module call made from it to that call's _Sites, `ops` maps the call sites of an op made inside it to the
+    op's whole stack trace."""
+
+    __slots__ = ("text", "calls", "ops")
+
+    def __init__(self, text):
+        self.text, self.calls, self.ops = text, {}, {}
+
+
+def _join(text, lines):
+    """A stack trace: `text` (the sites above, outermost first), then `lines` (formatted sites, innermost
+    first), one site after the other."""
+    if not lines:
+        return text
+    below = "\n  ".join(reversed(lines))
+    return f"{text}\n  {below}" if text else below
+
+
+class _ModuleCall:
+    """A module of the exported model as nn_module_stack records its calls: the key of its first call
+    (`name`), its stack entry (fqn, class path), how many calls have started, and the key of the call in
+    progress (None between calls; a re-entry is not pushed)."""
+
+    __slots__ = ("name", "entry", "calls", "key")
+
+    def __init__(self, fqn, path):
+        self.name = "L__self__" + fqn if fqn else "L__self__"
+        self.entry = (fqn, path)
+        self.calls = 0
+        self.key = None
 
 
 class _OpFacts:

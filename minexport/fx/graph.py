@@ -453,7 +453,7 @@ class Graph:
     def __init__(self, owning_module=None, tracer_cls=None, tracer_extras=None):
         self._root = _Root(self)
         self._len = 0
-        self._insert = self._root.prepend      # where create_node links a new node: by default last
+        self._insert = self._at_end = self._root.prepend   # where create_node links a new node: by default last
         self._names = set()
         self._base_count = {}
         self.owning_module = owning_module
@@ -791,16 +791,39 @@ def _call_node(graph, target, args, kwargs, name, meta):
     per op call."""
     name = graph._unique_name(_default_name(target) if name is None else name)
     node = _new_node(Node)
-    node.graph, node.op, node.name, node.target = graph, "call_function", name, target
+    node.graph = graph
+    node.op = "call_function"
+    node.name = name
+    node.target = target
     node.users = {}
     node.meta = meta
-    node._prev = node._next = node
-    node._erased, node.type = False, None
-    node._args, node._kwargs = args, kwargs
-    node._inputs = inputs = _collect_nodes(kwargs, _collect_nodes(args, {})) if kwargs else _collect_nodes(args, {})
+    node._erased = False
+    node.type = None
+    node._args = args
+    node._kwargs = kwargs
+    if kwargs:
+        inputs = _collect_nodes(kwargs, _collect_nodes(args, {}))
+    else:       # _collect_nodes(args, {}), one call less
+        inputs = {}
+        for v in args:
+            if type(v) is Node:
+                inputs[v] = None
+            elif type(v) in _CONTAINERS:
+                _collect_nodes(v, inputs)
+    node._inputs = inputs
     for n in inputs:
         n.users[node] = None
-    graph._insert(node)
+    if graph._insert is graph._at_end:      # Node.prepend on the root, for a new node: link it last
+        root = graph._root
+        last = root._prev
+        last._next = node
+        node._prev = last
+        node._next = root
+        root._prev = node
+        graph._len += 1
+    else:
+        node._prev = node._next = node
+        graph._insert(node)
     return node
 
 
