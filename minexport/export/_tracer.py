@@ -14,6 +14,7 @@ import sys
 from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, make_fake
 from ..ops._common import dense_strides
+from ..ops._registry import OpOverload
 from .._trace_state import Tracer
 from ..fx.graph import Graph, _call_node
 from ..fx.graph_module import GraphModule
@@ -37,6 +38,7 @@ def call_forward(mod, args, kwargs):
 
 _CALL_FORWARD_CODE = call_forward.__code__
 _MODULE_CALL_CODE = Module.__call__.__code__
+_OP_CALL_CODE = OpOverload.__call__.__code__
 
 
 class ExportTracer(SymbolicTracing, Tracer):
@@ -64,9 +66,11 @@ class ExportTracer(SymbolicTracing, Tracer):
         # One entry per module call in progress, innermost last: None, or once an op inside asked, the _Sites
         # above the call (see stack_trace).
         self.module_sites_stack = []
-        self.module_calls = {}         # id(module of the model) -> its _ModuleCall, made on its first call
+        self.module_calls = {}         # id(module of the model) -> its call record (see enter_module)
         self.stack_snapshot = None     # nn_module_stack as new nodes record it; None: changed since
         self.pending_sizes = []        # data-dependent sizes made by the op being recorded
+        # run_meta is op.meta (a tracer class that changes it, as draft_export's, is asked each time)
+        self.meta_only = type(self).run_meta is ExportTracer.run_meta
 
     # -- the graph's inputs -----------------------------------------------------
     def add_input(self, kind, name, val, target=None, persistent=None):
@@ -167,24 +171,29 @@ class ExportTracer(SymbolicTracing, Tracer):
                 if isinstance(written, Tensor):
                     self.branches[-1].check_mutation(op, written)
         guards = 0 if self.symbolic is None else self.guard_count()
-        out = self.run_meta(op, args, kwargs)
+        out = op.meta(*args, **kwargs) if self.meta_only else self.run_meta(op, args, kwargs)
         if self.symbolic is not None and len(self.symbolic.env.guards) > guards:
             self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
         facts = _OP_FACTS.get(op) or _op_facts(op)
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]
         node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
-        # node_meta(out), inlined (one per op); the stack trace starts at the frame that called the op
+        # node_meta(out), inlined (one per op); the stack trace starts at the frame that called the op (its
+        # OpOverload.__call__ frame is never user code: skipped here at once)
         snapshot = self.stack_snapshot
         if snapshot is None:
             snapshot = self.stack_snapshot = dict(self.module_stack)
         meta = {"val": out, "nn_module_stack": snapshot}
-        trace = self.stack_trace(sys._getframe(1))
+        f = sys._getframe(1)
+        trace = self.stack_trace(f.f_back if f.f_code is _OP_CALL_CODE else f)
         if trace:
             meta["stack_trace"] = trace
         # recorded_args made node_args (a tuple) and node_kwargs (a dict) for this node alone: they need no copy
         node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, meta)
-        out = self.bind_outputs(op, node, out, args)
+        if type(out) is Tensor and not facts.view:     # bind_outputs' first case, inlined
+            out._node = node
+        else:
+            out = self.bind_outputs(op, node, out, args)
         if self.pending_sizes:
             self.assert_sizes(node, out)
         return out
@@ -284,7 +293,25 @@ class ExportTracer(SymbolicTracing, Tracer):
         """
         if f is None:
             f = sys._getframe(3)
-        key, module_frame = self.call_sites(f)
+        # call_sites(f), inlined (one per op); the key grows by tuple concatenation, which for the usual one
+        # user frame makes just its pair
+        key, module_frame, start = (), None, f
+        kinds = self.frame_kinds
+        while f is not None:
+            code = f.f_code
+            kind = kinds.get(id(code), _UNSEEN)
+            if kind:        # not _SKIP
+                if kind == _RECORD:
+                    key += (id(code), f.f_lasti)
+                elif kind == _MODULE_CALL:
+                    module_frame = f
+                    break
+                elif kind == _STOP:
+                    break
+                else:       # _UNSEEN: learn its code's kind, and read the frame again
+                    self.code_kind(code)
+                    continue
+            f = f.f_back
         calls = self.module_sites_stack
         if calls and module_frame is not None:
             sites = calls[-1] or self.module_sites(len(calls) - 1, module_frame)
@@ -292,7 +319,7 @@ class ExportTracer(SymbolicTracing, Tracer):
             sites = self.trace_root
         trace = sites.ops.get(key)
         if trace is None:
-            trace = sites.ops[key] = _join(sites.text, self.site_lines(f, module_frame))
+            trace = sites.ops[key] = _join(sites.text, self.site_lines(start, module_frame))
         return trace or None
 
     def module_sites(self, level, frame):
@@ -325,23 +352,23 @@ class ExportTracer(SymbolicTracing, Tracer):
         (`site_lines`, from the same live frames).  The same code and offset
         always give the same line, so equal tuples give equal texts.
         """
-        sites = []
+        sites = ()
         kinds = self.frame_kinds
         while f is not None:
             code = f.f_code
-            kind = kinds.get(id(code))
-            if kind is None:
-                kind = self.code_kind(code)
-            if kind:
+            kind = kinds.get(id(code), _UNSEEN)
+            if kind:        # not _SKIP
                 if kind == _RECORD:
-                    sites.append(id(code))
-                    sites.append(f.f_lasti)
+                    sites += (id(code), f.f_lasti)
                 elif kind == _MODULE_CALL:
-                    return tuple(sites), f
-                else:
+                    return sites, f
+                elif kind == _STOP:
                     break
+                else:       # _UNSEEN: learn its code's kind, and read the frame again
+                    self.code_kind(code)
+                    continue
             f = f.f_back
-        return tuple(sites), None
+        return sites, None
 
     def site_lines(self, f, stop):
         """The formatted user frames of the walk `call_sites(f)` made, innermost first (it ended at frame
@@ -408,7 +435,7 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     # -- module calls (nn_module_stack) ------------------------------------------------
     def enter_module(self, module):
-        """Push a module of the exported model on nn_module_stack (returns its _ModuleCall, False if not pushed).
+        """Push a module of the exported model on nn_module_stack (returns its call record, False if not pushed).
 
         Every module call also pushes an entry on `module_sites_stack` (see stack_trace).
         """
@@ -422,14 +449,16 @@ class ExportTracer(SymbolicTracing, Tracer):
             path = self.class_paths.get(cls)
             if path is None:
                 path = self.class_paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
-            call = self.module_calls[id(module)] = _ModuleCall(fqn, path)
-        if call.key is not None:     # re-entered: already on the stack
+            # the module's call record (a list: one is made per module and trace): [key of its first call, its
+            # nn_module_stack entry, calls so far, key of the call in progress (None between calls)]
+            call = self.module_calls[id(module)] = ["L__self__" + fqn if fqn else "L__self__", (fqn, path), 0, None]
+        elif call[3] is not None:     # re-entered: already on the stack
             return False
         # a module's later calls are told apart by `@<i>` on the key, as torch's (`L__self__f@1`)
-        n = call.calls
-        call.calls = n + 1
-        key = call.key = f"{call.name}@{n}" if n else call.name
-        self.module_stack[key] = call.entry
+        n = call[2]
+        call[2] = n + 1
+        key = call[3] = f"{call[0]}@{n}" if n else call[0]
+        self.module_stack[key] = call[1]
         self.stack_snapshot = None
         return call
 
@@ -437,8 +466,8 @@ class ExportTracer(SymbolicTracing, Tracer):
         """Pop what `enter_module` pushed."""
         self.module_sites_stack.pop()
         if call:
-            self.module_stack.pop(call.key, None)
-            call.key = None
+            self.module_stack.pop(call[3], None)
+            call[3] = None
             self.stack_snapshot = None
 
     # -- refusals -----------------------------------------------------------------------
@@ -458,7 +487,8 @@ class ExportTracer(SymbolicTracing, Tracer):
 _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 
-_SKIP, _RECORD, _MODULE_CALL, _STOP = 0, 1, 2, 3     # how stack traces read a code object's frames (code_kind)
+# How stack traces read a code object's frames (see code_kind); _UNSEEN: not asked yet.
+_SKIP, _RECORD, _MODULE_CALL, _STOP, _UNSEEN = 0, 1, 2, 3, 4
 
 
 class _Sites:
@@ -482,29 +512,16 @@ def _join(text, lines):
     return f"{text}\n  {below}" if text else below
 
 
-class _ModuleCall:
-    """A module of the exported model as nn_module_stack records its calls: the key of its first call
-    (`name`), its stack entry (fqn, class path), how many calls have started, and the key of the call in
-    progress (None between calls; a re-entry is not pushed)."""
-
-    __slots__ = ("name", "entry", "calls", "key")
-
-    def __init__(self, fqn, path):
-        self.name = "L__self__" + fqn if fqn else "L__self__"
-        self.entry = (fqn, path)
-        self.calls = 0
-        self.key = None
-
-
 class _OpFacts:
-    """What the tracer asks of an op on every call, read once from its tags: the node's name, and whether
-    the op returns its input when it changes nothing (`to`, `contiguous`)."""
+    """What the tracer asks of an op on every call, read once from its tags: the node's name, whether the op
+    returns its input when it changes nothing (`to`, `contiguous`), and whether it is a view."""
 
-    __slots__ = ("name", "returns_self")
+    __slots__ = ("name", "returns_self", "view")
 
     def __init__(self, op):
         self.name = node_name(op) or op.op_name
         self.returns_self = "returns_self_if_unchanged" in op.tags
+        self.view = "view" in op.tags
 
 
 _OP_FACTS = {}      # OpOverload -> _OpFacts
