@@ -7,6 +7,7 @@ cond/map subgraphs, module calls and refusals.  Symbolic values (`.item()`,
 `_check`, runtime asserts) come from the `SymbolicTracing` mixin.
 """
 import contextlib
+import inspect
 import linecache
 import operator
 import sys
@@ -50,8 +51,13 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
-        self.class_paths = {}          # module class -> "module.qualname", as nn_module_stack records it
-        self.fqn_of = {id(m): fqn for fqn, m in modules}     # a module's first fqn, depth first
+        # id(module) -> the call record of each module of the model, by its first fqn (depth first): [key of its
+        # first call, its nn_module_stack entry (fqn, class path), calls so far, key of the call in progress
+        # (None between calls)].  A list: one is made per module and trace.
+        paths = {}                     # module class -> "module.qualname", as nn_module_stack records it
+        self.module_calls = {id(m): ["L__self__" + fqn if fqn else "L__self__",
+                                     (fqn, paths.get(type(m)) or _class_path(paths, type(m))), 0, None]
+                             for fqn, m in modules}
         self.inputs = [[] for _ in SIGNATURE_ORDER]     # InputSpecs by kind, in SIGNATURE_ORDER
         self.input_nodes = {}          # placeholder name -> node
         self.constants = {}            # lifted constant target -> real tensor
@@ -66,7 +72,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         # One entry per module call in progress, innermost last: None, or once an op inside asked, the _Sites
         # above the call (see stack_trace).
         self.module_sites_stack = []
-        self.module_calls = {}         # id(module of the model) -> its call record (see enter_module)
+        self.last_module_sites = {}    # level -> (frame that made the last module call there, its offset, _Sites)
         self.stack_snapshot = None     # nn_module_stack as new nodes record it; None: changed since
         self.pending_sizes = []        # data-dependent sizes made by the op being recorded
         # run_meta is op.meta (a tracer class that changes it, as draft_export's, is asked each time)
@@ -325,14 +331,24 @@ class ExportTracer(SymbolicTracing, Tracer):
     def module_sites(self, level, frame):
         """The `_Sites` of module call `level` (0: the root module's call), whose `Module.__call__` runs in
         `frame`: the user frames above it, up to its caller's module call."""
-        key, outer_frame = self.call_sites(frame.f_back)
-        if level and outer_frame is not None:
-            outer = self.module_sites_stack[level - 1] or self.module_sites(level - 1, outer_frame)
+        caller, sibling = frame.f_back, self.last_module_sites.get(level)
+        # The call before at this level came from the same running frame at the same instruction (a loop over
+        # layers): same sites.  The frames above a running frame stay as they are until it returns -- unless it
+        # is a generator's or a coroutine's, which can be resumed from elsewhere.  (The entry holds the frame
+        # object, so another frame cannot take its place.)
+        if sibling is not None and sibling[0] is caller and sibling[1] == caller.f_lasti:
+            sites = sibling[2]
         else:
-            outer = self.trace_root
-        sites = outer.calls.get(key)
-        if sites is None:
-            sites = outer.calls[key] = _Sites(_join(outer.text, self.site_lines(frame.f_back, outer_frame)))
+            key, outer_frame = self.call_sites(caller)
+            if level and outer_frame is not None:
+                outer = self.module_sites_stack[level - 1] or self.module_sites(level - 1, outer_frame)
+            else:
+                outer = self.trace_root
+            sites = outer.calls.get(key)
+            if sites is None:
+                sites = outer.calls[key] = _Sites(_join(outer.text, self.site_lines(caller, outer_frame)))
+            if not caller.f_code.co_flags & _RESUMABLE:
+                self.last_module_sites[level] = (caller, caller.f_lasti, sites)
         self.module_sites_stack[level] = sites
         return sites
 
@@ -441,18 +457,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         """
         self.module_sites_stack.append(None)
         call = self.module_calls.get(id(module))      # the model's modules live through the trace: ids name them
-        if call is None:
-            fqn = self.fqn_of.get(id(module))
-            if fqn is None:
-                return False
-            cls = type(module)
-            path = self.class_paths.get(cls)
-            if path is None:
-                path = self.class_paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
-            # the module's call record (a list: one is made per module and trace): [key of its first call, its
-            # nn_module_stack entry, calls so far, key of the call in progress (None between calls)]
-            call = self.module_calls[id(module)] = ["L__self__" + fqn if fqn else "L__self__", (fqn, path), 0, None]
-        elif call[3] is not None:     # re-entered: already on the stack
+        if call is None or call[3] is not None:       # not the model's, or re-entered: already on the stack
             return False
         # a module's later calls are told apart by `@<i>` on the key, as torch's (`L__self__f@1`)
         n = call[2]
@@ -489,6 +494,8 @@ _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 # How stack traces read a code object's frames (see code_kind); _UNSEEN: not asked yet.
 _SKIP, _RECORD, _MODULE_CALL, _STOP, _UNSEEN = 0, 1, 2, 3, 4
+# Code flags of frames that can be suspended and resumed from another caller (generators, coroutines).
+_RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
 
 
 class _Sites:
@@ -531,6 +538,12 @@ def _op_facts(op):
     """The op's _OpFacts, made on its first call."""
     facts = _OP_FACTS[op] = _OpFacts(op)
     return facts
+
+
+def _class_path(paths, cls):
+    """"module.qualname" of a module class, as nn_module_stack records it (remembered in `paths`)."""
+    path = paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
+    return path
 
 
 def _input_layout(t, shape):
