@@ -177,7 +177,10 @@ class ExportTracer(SymbolicTracing, Tracer):
                 if isinstance(written, Tensor):
                     self.branches[-1].check_mutation(op, written)
         guards = 0 if self.symbolic is None else self.guard_count()
-        out = op.meta(*args, **kwargs) if self.meta_only else self.run_meta(op, args, kwargs)
+        if not self.meta_only:
+            out = self.run_meta(op, args, kwargs)
+        else:       # (`f(*args, **{})` would build an empty dict)
+            out = op.meta(*args, **kwargs) if kwargs else op.meta(*args)
         if self.symbolic is not None and len(self.symbolic.env.guards) > guards:
             self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
         facts = _OP_FACTS.get(op) or _op_facts(op)

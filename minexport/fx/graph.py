@@ -493,15 +493,16 @@ class Graph:
         again, even after its node is erased.
         """
         name, base, num = _split_name(candidate)
-        if num is None or name in self._names:
+        names = self._names
+        if num is None or name in names:
             num = self._base_count.get(base, 0)
             if name in _RESERVED:      # reserved names never end in `_<digits>`, so `<base>_<n>` is not reserved
                 num += 1
                 name = f"{base}_{num}"
-        while name in self._names:
+        while name in names:
             num += 1
             name = f"{base}_{num}"
-        self._names.add(name)
+        names.add(name)
         self._base_count[base] = num
         return name
 
