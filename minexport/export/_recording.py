@@ -27,6 +27,11 @@ def recorded_args(op, args, kwargs):
     if not kwargs and rules.plain_defaults and \
             (len(args) in rules.undroppable or type(args[-1]) is Node):
         return tuple(args), {}
+    return _by_schema(rules, args, kwargs)
+
+
+def _by_schema(rules, args, kwargs):
+    """recorded_args' general way: defaults added, then the trailing ones and default kwargs dropped."""
     positional, kwarg_only = rules.positional, rules.kwarg_only
     args = list(args)
     if kwargs:
