@@ -149,15 +149,16 @@ class ExportTracer(SymbolicTracing, Tracer):
             if op.op_name == "item":
                 return self.item(args[0])
             return self.refuse_data_access(str(op), None)
-        # Nearly every call passes only plain values and tensors already in this graph, positionally: those need
-        # no tracking (track_inputs would keep each one as it is, with t._node as its node -- node_of returns
-        # (t._node, t) for such a tensor, and _DraftTracer.node_of adds nothing for it).  Anything else takes
-        # the general way, from the start.
+        # Nearly every call passes only plain values, lists of them (sizes) and tensors already in this graph,
+        # positionally: those need no tracking (track_inputs would keep each one as it is, with t._node as its
+        # node -- node_of returns (t._node, t) for such a tensor, and _DraftTracer.node_of adds nothing for it).
+        # Anything else takes the general way, from the start.
         graph = self.graph
         arg_nodes = []
         if not kwargs:
             for a in args:
-                if type(a) in _PLAIN:
+                t = type(a)
+                if t in _PLAIN or (t is list or t is tuple) and set(map(type, a)) <= _PLAIN:
                     arg_nodes.append(a)
                     continue
                 if isinstance(a, Tensor):
@@ -199,8 +200,10 @@ class ExportTracer(SymbolicTracing, Tracer):
             meta["stack_trace"] = trace
         # recorded_args made node_args (a tuple) and node_kwargs (a dict) for this node alone: they need no copy
         node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, meta)
-        if type(out) is Tensor and not facts.view:     # bind_outputs' first case, inlined
+        if type(out) is Tensor:     # bind_outputs' first case, inlined
             out._node = node
+            if facts.view and out is not args[0] and isinstance(args[0], Tensor):
+                out._base = args[0]._base if args[0]._base is not None else args[0]
         else:
             out = self.bind_outputs(op, node, out, args)
         if self.pending_sizes:
@@ -263,7 +266,8 @@ class ExportTracer(SymbolicTracing, Tracer):
             return out
         if isinstance(out, (list, tuple)):
             for i, t in enumerate(out):
-                g = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t, node))
+                # (graph.call_function(operator.getitem, (node, i), meta=...), without its checks)
+                g = _call_node(self.graph, operator.getitem, (node, i), {}, None, self.node_meta(t, node))
                 if isinstance(t, Tensor):
                     t._node = g
                 elif isinstance(out, tuple) and isinstance(t, list):
