@@ -312,10 +312,10 @@ class ExportTracer(SymbolicTracing, Tracer):
         kinds = self.frame_kinds
         while f is not None:
             code = f.f_code
-            kind = kinds.get(id(code), _UNSEEN)
+            kind = kinds.get(code_id := id(code), _UNSEEN)
             if kind:        # not _SKIP
                 if kind == _RECORD:
-                    key += (id(code), f.f_lasti)
+                    key += (code_id, f.f_lasti)
                 elif kind == _MODULE_CALL:
                     module_frame = f
                     break

@@ -48,13 +48,17 @@ class Module:
         tracer = trace_state.tracer
         # Without hooks (nearly every call) forward is called from here: one frame less per module call, and for
         # every stack walk of a trace.  As torch's _call_impl, the hooks are asked for once, before forward.
+        # (`f(*args, **{})` would build an empty dict)
         d = self.__dict__
-        hooked = d.get("_forward_pre_hooks") or d.get("_forward_hooks")
+        if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
+            call, args, kwargs = self._call_impl, (args, kwargs), {}
+        else:
+            call = self.forward
         if tracer is None:
-            return self._call_impl(args, kwargs) if hooked else self.forward(*args, **kwargs)
+            return call(*args, **kwargs) if kwargs else call(*args)
         key = tracer.enter_module(self)
         try:
-            return self._call_impl(args, kwargs) if hooked else self.forward(*args, **kwargs)
+            return call(*args, **kwargs) if kwargs else call(*args)
         finally:
             tracer.exit_module(key)
 
