@@ -211,3 +211,15 @@ def test_a_hook_registered_during_forward_runs_from_the_next_call_as_torchs():
         first = len(ran)
         m(lib.ones(1))
         assert (first, len(ran)) == (0, 2), nn
+
+
+def test_traced_nodes_know_their_inputs_as_the_graph_finds_them():
+    # the tracer hands _call_node the input nodes it met among the arguments; they must be what a walk of the
+    # recorded arguments finds, in first-use order
+    from bench.export_speed import attention_stack
+    from minexport.fx.graph import _collect_nodes
+    for model, x in ((attention_stack(mnn, 2), me.randn(2, 5, 64)), (_Twice(), me.randn(2, 4))):
+        ep = export(model.eval(), (x,))
+        for n in ep.graph.nodes:
+            assert list(n._inputs) == list(_collect_nodes((n.args, n.kwargs), {})), n
+            assert all(n in i.users for i in n._inputs)

@@ -153,8 +153,10 @@ class ExportTracer(SymbolicTracing, Tracer):
         # positionally: those need no tracking (track_inputs would keep each one as it is, with t._node as its
         # node -- node_of returns (t._node, t) for such a tensor, and _DraftTracer.node_of adds nothing for it).
         # Anything else takes the general way, from the start.
+        # The node's inputs are then those tensors' nodes, in order (recorded_args drops only default values,
+        # never a node); otherwise _call_node finds them.
         graph = self.graph
-        arg_nodes = []
+        arg_nodes, inputs = [], {}
         if not kwargs:
             for a in args:
                 t = type(a)
@@ -165,13 +167,16 @@ class ExportTracer(SymbolicTracing, Tracer):
                     node = a._node
                     if node is not None and node.graph is graph:
                         arg_nodes.append(node)
+                        inputs[node] = None
                         continue
                 args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
+                inputs = None
                 break
             else:
                 kwarg_nodes = kwargs
         else:
             args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
+            inputs = None
         if self.branches and op.is_mutating:     # every argument the op writes (a custom op's need not be first)
             for i, a in enumerate(op._schema.arguments):
                 written = (args[i] if i < len(args) else kwargs.get(a.name)) if a.is_write else None
@@ -199,7 +204,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         if trace:
             meta["stack_trace"] = trace
         # recorded_args made node_args (a tuple) and node_kwargs (a dict) for this node alone: they need no copy
-        node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, meta)
+        node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, meta, inputs)
         if type(out) is Tensor:     # bind_outputs' first case, inlined
             out._node = node
             if facts.view and out is not args[0] and isinstance(args[0], Tensor):

@@ -785,11 +785,12 @@ def _placeholder_node(graph, name, meta):
     return node
 
 
-def _call_node(graph, target, args, kwargs, name, meta):
+def _call_node(graph, target, args, kwargs, name, meta, inputs=None):
     """`graph.call_function(target, args, kwargs, name=name, meta=meta)` for a tracer that already holds args
     as a tuple and kwargs as a dict of its own (neither is copied): the op is known, and the name comes from
     `_unique_name` (sanitized, hence an identifier), so Node's checks of both are skipped.  Export makes one
-    per op call."""
+    per op call.  `inputs`, when the caller knows them: the nodes in args and kwargs in first-use order, as a
+    dict {node: None} of the new node's own."""
     name = graph._unique_name(_default_name(target) if name is None else name)
     node = _new_node(Node)
     node.graph = graph
@@ -802,15 +803,16 @@ def _call_node(graph, target, args, kwargs, name, meta):
     node.type = None
     node._args = args
     node._kwargs = kwargs
-    if kwargs:
-        inputs = _collect_nodes(kwargs, _collect_nodes(args, {}))
-    else:       # _collect_nodes(args, {}), one call less
-        inputs = {}
-        for v in args:
-            if type(v) is Node:
-                inputs[v] = None
-            elif type(v) in _CONTAINERS:
-                _collect_nodes(v, inputs)
+    if inputs is None:
+        if kwargs:
+            inputs = _collect_nodes(kwargs, _collect_nodes(args, {}))
+        else:       # _collect_nodes(args, {}), one call less
+            inputs = {}
+            for v in args:
+                if type(v) is Node:
+                    inputs[v] = None
+                elif type(v) in _CONTAINERS:
+                    _collect_nodes(v, inputs)
     node._inputs = inputs
     for n in inputs:
         n.users[node] = None
