@@ -104,20 +104,23 @@ def _reference_trace(f):
 
 
 def _checked_export(model, args):
-    """export(), each stack trace the tracer makes checked against the plain walk; returns (program, count)."""
+    """export(), each op node's stack trace checked against the plain walk from its op's call; returns
+    (program, the traces checked)."""
     from minexport.export._trace import _export
     from minexport.export._tracer import ExportTracer
-    checked = []
+    from minexport.ops._registry import OpOverload
+    expected = []
 
     class Checked(ExportTracer):
-        def stack_trace(self, f=None):
-            f = sys._getframe(3) if f is None else f
-            got = super().stack_trace(f)
-            assert got == _reference_trace(f)
-            checked.append(got)
-            return got
+        def run_meta(self, op, args, kwargs):     # called by ExportTracer.__call__, called by OpOverload.__call__
+            expected.append(_reference_trace(sys._getframe(2)))
+            return super().run_meta(op, args, kwargs)
 
-    return _export(model, args, None, None, Checked), checked
+    ep = _export(model, args, None, None, Checked)
+    traces = [n.meta.get("stack_trace") for n in ep.graph.nodes
+              if n.op == "call_function" and isinstance(n.target, OpOverload)]
+    assert traces == expected
+    return ep, traces
 
 
 class _Twice(mnn.Module):

@@ -199,8 +199,35 @@ class ExportTracer(SymbolicTracing, Tracer):
         if snapshot is None:
             snapshot = self.stack_snapshot = dict(self.module_stack)
         meta = {"val": out, "nn_module_stack": snapshot}
-        f = sys._getframe(1)
-        trace = self.stack_trace(f.f_back if f.f_code is _OP_CALL_CODE else f)
+        # stack_trace(f), inlined: call_sites' walk (the key grows by tuple concatenation, which for the usual
+        # one user frame makes just its pair), then trace_at's lookup
+        f = start = sys._getframe(1)
+        if f.f_code is _OP_CALL_CODE:
+            f = start = f.f_back
+        key, module_frame, kinds = (), None, self.frame_kinds
+        while f is not None:
+            code = f.f_code
+            kind = kinds.get(code_id := id(code), _UNSEEN)
+            if kind:        # not _SKIP
+                if kind == _RECORD:
+                    key += (code_id, f.f_lasti)
+                elif kind == _MODULE_CALL:
+                    module_frame = f
+                    break
+                elif kind == _STOP:
+                    break
+                else:       # _UNSEEN: learn its code's kind, and read the frame again
+                    self.code_kind(code)
+                    continue
+            f = f.f_back
+        calls = self.module_sites_stack
+        if calls and module_frame is not None:
+            sites = calls[-1] or self.module_sites(len(calls) - 1, module_frame)
+            trace = sites.ops.get(key)
+        else:
+            trace = None
+        if trace is None:
+            trace = self.trace_at(start, key, module_frame)
         if trace:
             meta["stack_trace"] = trace
         # recorded_args made node_args (a tuple) and node_kwargs (a dict) for this node alone: they need no copy
@@ -311,25 +338,11 @@ class ExportTracer(SymbolicTracing, Tracer):
         """
         if f is None:
             f = sys._getframe(3)
-        # call_sites(f), inlined (one per op); the key grows by tuple concatenation, which for the usual one
-        # user frame makes just its pair
-        key, module_frame, start = (), None, f
-        kinds = self.frame_kinds
-        while f is not None:
-            code = f.f_code
-            kind = kinds.get(code_id := id(code), _UNSEEN)
-            if kind:        # not _SKIP
-                if kind == _RECORD:
-                    key += (code_id, f.f_lasti)
-                elif kind == _MODULE_CALL:
-                    module_frame = f
-                    break
-                elif kind == _STOP:
-                    break
-                else:       # _UNSEEN: learn its code's kind, and read the frame again
-                    self.code_kind(code)
-                    continue
-            f = f.f_back
+        key, module_frame = self.call_sites(f)
+        return self.trace_at(f, key, module_frame)
+
+    def trace_at(self, f, key, module_frame):
+        """The stack trace of the walk `call_sites(f)` made (key, module_frame), None when it is empty."""
         calls = self.module_sites_stack
         if calls and module_frame is not None:
             sites = calls[-1] or self.module_sites(len(calls) - 1, module_frame)
@@ -337,7 +350,7 @@ class ExportTracer(SymbolicTracing, Tracer):
             sites = self.trace_root
         trace = sites.ops.get(key)
         if trace is None:
-            trace = sites.ops[key] = _join(sites.text, self.site_lines(start, module_frame))
+            trace = sites.ops[key] = _join(sites.text, self.site_lines(f, module_frame))
         return trace or None
 
     def module_sites(self, level, frame):
