@@ -7,7 +7,7 @@ spell a call the same way: `node_name` (the node's name) and
 
 from ..fx.graph import Node
 
-__all__ = ["node_name", "recorded_args"]
+__all__ = ["node_name", "recorded_args", "recording_rules"]
 
 
 def node_name(op):
@@ -23,9 +23,9 @@ def recorded_args(op, args, kwargs):
         return tuple(args), dict(kwargs)
     # Positional arguments only, the last one a node (never dropped) or in a place without a default: the
     # general way below would add defaults after them and drop those again (`plain_defaults`: each default
-    # equals itself and has no `name`), and drop nothing given -- the call is recorded as made.
-    if not kwargs and rules.plain_defaults and \
-            (len(args) in rules.undroppable or type(args[-1]) is Node):
+    # equals itself and has no `name`), and drop nothing given -- the call is recorded as made.  (The tracer
+    # asks this first, from the same two rules: `made_counts`, `made_node_last`.)
+    if not kwargs and (len(args) in rules.made_counts or rules.made_node_last and type(args[-1]) is Node):
         return tuple(args), {}
     return _by_schema(rules, args, kwargs)
 
@@ -68,10 +68,12 @@ def _by_schema(rules, args, kwargs):
 class _Rules:
     """What recorded_args reads of an op's schema, once per op: `positional` and `kwarg_only` arguments,
     `as_called` (the op is recorded as called), `plain_defaults` (every positional default equals itself and
-    has no `name`, so an added default is always dropped again), and `undroppable`: the numbers of positional
-    arguments whose last one has no default (and 0)."""
+    has no `name`, so an added default is always dropped again), `undroppable`: the numbers of positional
+    arguments whose last one has no default (and 0), and from those, when the general way records a
+    positional-only call as made (`made_counts`, `made_node_last`)."""
 
-    __slots__ = ("positional", "kwarg_only", "as_called", "plain_defaults", "undroppable")
+    __slots__ = ("positional", "kwarg_only", "as_called", "plain_defaults", "undroppable", "made_counts",
+                 "made_node_last")
 
     def __init__(self, op):
         arguments = op._schema.arguments
@@ -81,6 +83,11 @@ class _Rules:
         self.plain_defaults = all(_same_default(a.default, a.default) and not hasattr(a.default, "name")
                                   for a in self.positional if a.has_default)
         self.undroppable = frozenset([0] + [i + 1 for i, a in enumerate(self.positional) if not a.has_default])
+        # positional-only calls recorded as made (by the general way, not as called): with these numbers of
+        # arguments, or with a node last
+        plain = self.plain_defaults and not self.as_called
+        self.made_counts = self.undroppable if plain else frozenset()
+        self.made_node_last = plain
 
 
 _RULES = {}     # OpOverload -> _Rules
@@ -90,6 +97,11 @@ def _rules(op):
     """The op's _Rules, read once per op."""
     rules = _RULES[op] = _Rules(op)
     return rules
+
+
+def recording_rules(op):
+    """The op's _Rules (what recorded_args reads of its schema)."""
+    return _RULES.get(op) or _rules(op)
 
 
 def _same_default(value, default):

@@ -17,12 +17,12 @@ from .._tensor import Size, Tensor, contiguous_fake, make_fake
 from ..ops._common import dense_strides
 from ..ops._registry import OpOverload
 from .._trace_state import Tracer
-from ..fx.graph import Graph, _call_node
+from ..fx.graph import Graph, Node, _call_node
 from ..fx.graph_module import GraphModule
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from . import _control_flow, _loops
-from ._recording import node_name, recorded_args
+from ._recording import node_name, recorded_args, recording_rules
 from ._symbolic_tracing import SymbolicTracing
 from .errors import DataDependentError, UserError, format_user_frame, is_user_code, user_frame
 from .graph_signature import ConstantArgument, InputKind, InputSpec, TensorArgument, input_spec
@@ -191,15 +191,16 @@ class ExportTracer(SymbolicTracing, Tracer):
         arg_nodes, inputs = [], {}
         if not kwargs:
             for a in args:
-                t = type(a)
-                if t in _PLAIN or (t is list or t is tuple) and set(map(type, a)) <= _PLAIN:
-                    arg_nodes.append(a)
-                    continue
                 if isinstance(a, Tensor):
                     node = a._node
                     if node is not None and node.graph is graph:
                         arg_nodes.append(node)
                         inputs[node] = None
+                        continue
+                else:
+                    t = type(a)
+                    if t in _PLAIN or (t is list or t is tuple) and set(map(type, a)) <= _PLAIN:
+                        arg_nodes.append(a)
                         continue
                 args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
                 inputs = None
@@ -224,7 +225,13 @@ class ExportTracer(SymbolicTracing, Tracer):
         facts = _OP_FACTS.get(op) or _op_facts(op)
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]
-        node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
+        # recorded_args' first case (positional arguments recorded as made), asked here from the same rules
+        rules = facts.recording
+        if not kwarg_nodes and (len(arg_nodes) in rules.made_counts or
+                                rules.made_node_last and type(arg_nodes[-1]) is Node):
+            node_args, node_kwargs = tuple(arg_nodes), {}
+        else:
+            node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
         # node_meta(out), inlined (one per op); the stack trace starts at the frame that called the op (its
         # OpOverload.__call__ frame is never user code: skipped here at once)
         snapshot = self.stack_snapshot
@@ -578,14 +585,16 @@ def _join(text, lines):
 
 class _OpFacts:
     """What the tracer asks of an op on every call, read once from its tags: the node's name, whether the op
-    returns its input when it changes nothing (`to`, `contiguous`), and whether it is a view."""
+    returns its input when it changes nothing (`to`, `contiguous`), whether it is a view, and the rules its
+    arguments are recorded by (`_recording.recording_rules`)."""
 
-    __slots__ = ("name", "returns_self", "view")
+    __slots__ = ("name", "returns_self", "view", "recording")
 
     def __init__(self, op):
         self.name = node_name(op) or op.op_name
         self.returns_self = "returns_self_if_unchanged" in op.tags
         self.view = "view" in op.tags
+        self.recording = recording_rules(op)
 
 
 _OP_FACTS = {}      # OpOverload -> _OpFacts
