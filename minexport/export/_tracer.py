@@ -63,9 +63,9 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.constants = {}            # lifted constant target -> real tensor
         self.pending_constants = {}    # id(fake tensor attribute) -> (target, real tensor)
         self.lifted_real = {}          # id(real tensor) -> fake
-        # id(code object) -> _SKIP/_RECORD/_STOP: its frames in stack traces (see code_kind), and -> the code
-        # object itself.  Ids, because hashing a code object hashes its contents; frame_codes keeps each code
-        # object alive, so its id names it for the whole trace.
+        # id(code object) -> how stack traces read its frames (_SKIP, _RECORD, _MODULE_CALL, _STOP: see
+        # code_kind), and -> the code object itself.  Ids, because hashing a code object hashes its contents;
+        # frame_codes keeps each code object alive, so its id names it for the whole trace.
         self.frame_kinds = {}
         self.frame_codes = {}
         self.trace_root = _Sites("")   # the call sites above the root forward's frames (none)
@@ -436,10 +436,10 @@ class ExportTracer(SymbolicTracing, Tracer):
         kinds = self.frame_kinds
         while f is not None:
             code = f.f_code
-            kind = kinds.get(id(code), _UNSEEN)
+            kind = kinds.get(code_id := id(code), _UNSEEN)
             if kind:        # not _SKIP
                 if kind == _RECORD:
-                    sites += (id(code), f.f_lasti)
+                    sites += (code_id, f.f_lasti)
                 elif kind == _MODULE_CALL:
                     return sites, f
                 elif kind == _STOP:
