@@ -5,7 +5,9 @@ spell a call the same way: `node_name` (the node's name) and
 `recorded_args` (its arguments).
 """
 
-__all__ = ["node_name", "recorded_args"]
+from ..fx.graph import Node
+
+__all__ = ["node_name", "recorded_args", "recording_rules"]
 
 
 def node_name(op):
@@ -16,9 +18,21 @@ def node_name(op):
 
 def recorded_args(op, args, kwargs):
     """Arguments as torch records them: positional by schema, trailing defaults and default kwargs dropped."""
-    if "recorded_as_called" in op.tags:     # torch records these calls (made by its own Python) as written
+    rules = _RULES.get(op) or _rules(op)
+    if rules.as_called:     # torch records these calls (made by its own Python) as written
         return tuple(args), dict(kwargs)
-    positional, kwarg_only = _ARGUMENTS.get(op) or _arguments(op)
+    # Positional arguments only, the last one a node (never dropped) or in a place without a default: the
+    # general way below would add defaults after them and drop those again (`plain_defaults`: each default
+    # equals itself and has no `name`), and drop nothing given -- the call is recorded as made.  (The tracer
+    # asks this first, from the same two rules: `made_counts`, `made_node_last`.)
+    if not kwargs and (len(args) in rules.made_counts or rules.made_node_last and type(args[-1]) is Node):
+        return tuple(args), {}
+    return _by_schema(rules, args, kwargs)
+
+
+def _by_schema(rules, args, kwargs):
+    """recorded_args' general way: defaults added, then the trailing ones and default kwargs dropped."""
+    positional, kwarg_only = rules.positional, rules.kwarg_only
     args = list(args)
     if kwargs:
         kw = dict(kwargs)
@@ -51,14 +65,43 @@ def recorded_args(op, args, kwargs):
     return tuple(args), out_kw
 
 
-_ARGUMENTS = {}     # OpOverload -> (positional arguments, keyword-only arguments) of its schema
+class _Rules:
+    """What recorded_args reads of an op's schema, once per op: `positional` and `kwarg_only` arguments,
+    `as_called` (the op is recorded as called), `plain_defaults` (every positional default equals itself and
+    has no `name`, so an added default is always dropped again), `undroppable`: the numbers of positional
+    arguments whose last one has no default (and 0), and from those, when the general way records a
+    positional-only call as made (`made_counts`, `made_node_last`)."""
+
+    __slots__ = ("positional", "kwarg_only", "as_called", "plain_defaults", "undroppable", "made_counts",
+                 "made_node_last")
+
+    def __init__(self, op):
+        arguments = op._schema.arguments
+        self.positional = [a for a in arguments if not a.kwarg_only]
+        self.kwarg_only = [a for a in arguments if a.kwarg_only]
+        self.as_called = "recorded_as_called" in op.tags
+        self.plain_defaults = all(_same_default(a.default, a.default) and not hasattr(a.default, "name")
+                                  for a in self.positional if a.has_default)
+        self.undroppable = frozenset([0] + [i + 1 for i, a in enumerate(self.positional) if not a.has_default])
+        # positional-only calls recorded as made (by the general way, not as called): with these numbers of
+        # arguments, or with a node last
+        plain = self.plain_defaults and not self.as_called
+        self.made_counts = self.undroppable if plain else frozenset()
+        self.made_node_last = plain
 
 
-def _arguments(op):
-    """The op's schema arguments split into positional and keyword-only, read once per op."""
-    arguments = op._schema.arguments
-    split = _ARGUMENTS[op] = ([a for a in arguments if not a.kwarg_only], [a for a in arguments if a.kwarg_only])
-    return split
+_RULES = {}     # OpOverload -> _Rules
+
+
+def _rules(op):
+    """The op's _Rules, read once per op."""
+    rules = _RULES[op] = _Rules(op)
+    return rules
+
+
+def recording_rules(op):
+    """The op's _Rules (what recorded_args reads of its schema)."""
+    return _RULES.get(op) or _rules(op)
 
 
 def _same_default(value, default):

@@ -7,6 +7,7 @@ cond/map subgraphs, module calls and refusals.  Symbolic values (`.item()`,
 `_check`, runtime asserts) come from the `SymbolicTracing` mixin.
 """
 import contextlib
+import inspect
 import linecache
 import operator
 import sys
@@ -14,12 +15,14 @@ import sys
 from .._symbolic_marker import is_symbolic
 from .._tensor import Size, Tensor, contiguous_fake, make_fake
 from ..ops._common import dense_strides
+from ..ops._registry import OpOverload
 from .._trace_state import Tracer
-from ..fx.graph import Graph, _call_node
+from ..fx.graph import Graph, Node, _call_node
 from ..fx.graph_module import GraphModule
+from ..nn.module import Module
 from ..nn.parameter import Parameter
 from . import _control_flow, _loops
-from ._recording import node_name, recorded_args
+from ._recording import node_name, recorded_args, recording_rules
 from ._symbolic_tracing import SymbolicTracing
 from .errors import DataDependentError, UserError, format_user_frame, is_user_code, user_frame
 from .graph_signature import ConstantArgument, InputKind, InputSpec, TensorArgument, input_spec
@@ -35,6 +38,8 @@ def call_forward(mod, args, kwargs):
 
 
 _CALL_FORWARD_CODE = call_forward.__code__
+_MODULE_CALL_CODE = Module.__call__.__code__
+_OP_CALL_CODE = OpOverload.__call__.__code__
 
 
 class ExportTracer(SymbolicTracing, Tracer):
@@ -46,24 +51,32 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
-        self.entered = set()           # the fqns on module_stack (each at most once: a re-entry is not pushed)
-        self.call_counts = {}          # fqn -> calls so far - 1 (the `@i` of nn_module_stack keys)
-        self.class_paths = {}          # module class -> "module.qualname", as nn_module_stack records it
-        self.fqn_of = {id(m): fqn for fqn, m in modules}     # a module's first fqn, depth first
+        # id(module) -> the call record of each module of the model, by its first fqn (depth first): [key of its
+        # first call, its nn_module_stack entry (fqn, class path), calls so far, key of the call in progress
+        # (None between calls)].  A list: one is made per module and trace.
+        paths = {}                     # module class -> "module.qualname", as nn_module_stack records it
+        self.module_calls = {id(m): ["L__self__" + fqn if fqn else "L__self__",
+                                     (fqn, paths.get(type(m)) or _class_path(paths, type(m))), 0, None]
+                             for fqn, m in modules}
         self.inputs = [[] for _ in SIGNATURE_ORDER]     # InputSpecs by kind, in SIGNATURE_ORDER
         self.input_nodes = {}          # placeholder name -> node
         self.constants = {}            # lifted constant target -> real tensor
         self.pending_constants = {}    # id(fake tensor attribute) -> (target, real tensor)
         self.lifted_real = {}          # id(real tensor) -> fake
-        # id(code object) -> (the code object, is it recorded in stack traces).  Ids, because hashing a code
-        # object hashes its contents; the entry keeps the code object alive, so its id names it while tracing.
-        self.frame_cache = {}
-        self.trace_cache = {}          # call sites ((id(code), line), innermost first) -> stack_trace text
-        # One [frame, sites or None] per module call in progress, innermost last: the frame of its
-        # `Module.__call__` and, once an op inside asked, the call sites from that frame up (see stack_trace).
-        self.call_frames = []
+        # id(code object) -> how stack traces read its frames (_SKIP, _RECORD, _MODULE_CALL, _STOP: see
+        # code_kind), and -> the code object itself.  Ids, because hashing a code object hashes its contents;
+        # frame_codes keeps each code object alive, so its id names it for the whole trace.
+        self.frame_kinds = {}
+        self.frame_codes = {}
+        self.trace_root = _Sites("")   # the call sites above the root forward's frames (none)
+        # One entry per module call in progress, innermost last: None, or once an op inside asked, the _Sites
+        # above the call (see stack_trace).
+        self.module_sites_stack = []
+        self.last_module_sites = {}    # level -> (frame that made the last module call there, its offset, _Sites)
         self.stack_snapshot = None     # nn_module_stack as new nodes record it; None: changed since
         self.pending_sizes = []        # data-dependent sizes made by the op being recorded
+        # run_meta is op.meta (a tracer class that changes it, as draft_export's, is asked each time)
+        self.meta_only = type(self).run_meta is ExportTracer.run_meta
 
     # -- the graph's inputs -----------------------------------------------------
     def add_input(self, kind, name, val, target=None, persistent=None):
@@ -168,23 +181,102 @@ class ExportTracer(SymbolicTracing, Tracer):
             if op.op_name == "item":
                 return self.item(args[0])
             return self.refuse_data_access(str(op), None)
-        args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
+        # Nearly every call passes only plain values, lists of them (sizes) and tensors already in this graph,
+        # positionally: those need no tracking (track_inputs would keep each one as it is, with t._node as its
+        # node -- node_of returns (t._node, t) for such a tensor, and _DraftTracer.node_of adds nothing for it).
+        # Anything else takes the general way, from the start.
+        # The node's inputs are then those tensors' nodes, in order (recorded_args drops only default values,
+        # never a node); otherwise _call_node finds them.
+        graph = self.graph
+        arg_nodes, inputs = [], {}
+        if not kwargs:
+            for a in args:
+                if isinstance(a, Tensor):
+                    node = a._node
+                    if node is not None and node.graph is graph:
+                        arg_nodes.append(node)
+                        inputs[node] = None
+                        continue
+                else:
+                    t = type(a)
+                    if t in _PLAIN or (t is list or t is tuple) and set(map(type, a)) <= _PLAIN:
+                        arg_nodes.append(a)
+                        continue
+                args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
+                inputs = None
+                break
+            else:
+                kwarg_nodes = kwargs
+        else:
+            args, kwargs, arg_nodes, kwarg_nodes = self.track_inputs(args, kwargs)
+            inputs = None
         if self.branches and op.is_mutating:     # every argument the op writes (a custom op's need not be first)
             for i, a in enumerate(op._schema.arguments):
                 written = (args[i] if i < len(args) else kwargs.get(a.name)) if a.is_write else None
                 if isinstance(written, Tensor):
                     self.branches[-1].check_mutation(op, written)
-        guards = self.guard_count()
-        out = self.run_meta(op, args, kwargs)
+        guards = 0 if self.symbolic is None else self.guard_count()
+        if not self.meta_only:
+            out = self.run_meta(op, args, kwargs)
+        else:       # (`f(*args, **{})` would build an empty dict)
+            out = op.meta(*args, **kwargs) if kwargs else op.meta(*args)
         if self.symbolic is not None and len(self.symbolic.env.guards) > guards:
             self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
         facts = _OP_FACTS.get(op) or _op_facts(op)
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]
-        node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
+        # recorded_args' first case (positional arguments recorded as made), asked here from the same rules
+        rules = facts.recording
+        if not kwarg_nodes and (len(arg_nodes) in rules.made_counts or
+                                rules.made_node_last and type(arg_nodes[-1]) is Node):
+            node_args, node_kwargs = tuple(arg_nodes), {}
+        else:
+            node_args, node_kwargs = recorded_args(op, arg_nodes, kwarg_nodes)
+        # node_meta(out), inlined (one per op); the stack trace starts at the frame that called the op (its
+        # OpOverload.__call__ frame is never user code: skipped here at once)
+        snapshot = self.stack_snapshot
+        if snapshot is None:
+            snapshot = self.stack_snapshot = dict(self.module_stack)
+        meta = {"val": out, "nn_module_stack": snapshot}
+        # stack_trace(f), inlined: call_sites' walk (the key grows by tuple concatenation, which for the usual
+        # one user frame makes just its pair), then trace_at's lookup
+        f = start = sys._getframe(1)
+        if f.f_code is _OP_CALL_CODE:
+            f = start = f.f_back
+        key, module_frame, kinds = (), None, self.frame_kinds
+        while f is not None:
+            code = f.f_code
+            kind = kinds.get(code_id := id(code), _UNSEEN)
+            if kind:        # not _SKIP
+                if kind == _RECORD:
+                    key += (code_id, f.f_lasti)
+                elif kind == _MODULE_CALL:
+                    module_frame = f
+                    break
+                elif kind == _STOP:
+                    break
+                else:       # _UNSEEN: learn its code's kind, and read the frame again
+                    self.code_kind(code)
+                    continue
+            f = f.f_back
+        calls = self.module_sites_stack
+        if calls and module_frame is not None:
+            sites = calls[-1] or self.module_sites(len(calls) - 1, module_frame)
+            trace = sites.ops.get(key)
+        else:
+            trace = None
+        if trace is None:
+            trace = self.trace_at(start, key, module_frame)
+        if trace:
+            meta["stack_trace"] = trace
         # recorded_args made node_args (a tuple) and node_kwargs (a dict) for this node alone: they need no copy
-        node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, self.node_meta(out))
-        out = self.bind_outputs(op, node, out, args)
+        node = _call_node(self.graph, op, node_args, node_kwargs, facts.name, meta, inputs)
+        if type(out) is Tensor:     # bind_outputs' first case, inlined
+            out._node = node
+            if facts.view and out is not args[0] and isinstance(args[0], Tensor):
+                out._base = args[0]._base if args[0]._base is not None else args[0]
+        else:
+            out = self.bind_outputs(op, node, out, args)
         if self.pending_sizes:
             self.assert_sizes(node, out)
         return out
@@ -245,7 +337,8 @@ class ExportTracer(SymbolicTracing, Tracer):
             return out
         if isinstance(out, (list, tuple)):
             for i, t in enumerate(out):
-                g = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t, node))
+                # (graph.call_function(operator.getitem, (node, i), meta=...), without its checks)
+                g = _call_node(self.graph, operator.getitem, (node, i), {}, None, self.node_meta(t, node))
                 if isinstance(t, Tensor):
                     t._node = g
                 elif isinstance(out, tuple) and isinstance(t, list):
@@ -270,54 +363,115 @@ class ExportTracer(SymbolicTracing, Tracer):
             meta["stack_trace"] = trace
         return meta
 
-    def stack_trace(self):
-        """User frames (see errors.is_user_code) from the root forward down to this op, torch's format.
+    def stack_trace(self, f=None):
+        """User frames (see errors.is_user_code) from the root forward down to frame f (by default the caller
+        of node_meta's caller: the op's caller), torch's format; None when there are none.
 
-        The frames kept are named by their call sites (code object, line), and
-        the text of a chain of call sites is formatted once and reused (a
-        layer's forward called by every block of a model records the same few
-        chains again and again).
+        The call sites above a module call in progress are the same for
+        every op inside it, so they are walked and formatted once per call
+        (`module_sites`); an op walks only the frames below its module's
+        `Module.__call__`.  Texts are kept in a tree of `_Sites` (a module
+        call's sites extend its caller's), each op's by the sites below its
+        module call: a layer's forward called by every block of a model
+        looks up the same few texts again and again.
         """
-        key = self.call_sites(sys._getframe(3), len(self.call_frames))
-        if not key:
-            return None
-        trace = self.trace_cache.get(key)
+        if f is None:
+            f = sys._getframe(3)
+        key, module_frame = self.call_sites(f)
+        return self.trace_at(f, key, module_frame)
+
+    def trace_at(self, f, key, module_frame):
+        """The stack trace of the walk `call_sites(f)` made (key, module_frame), None when it is empty."""
+        calls = self.module_sites_stack
+        if calls and module_frame is not None:
+            sites = calls[-1] or self.module_sites(len(calls) - 1, module_frame)
+        else:
+            sites = self.trace_root
+        trace = sites.ops.get(key)
         if trace is None:
-            cache = self.frame_cache
-            trace = self.trace_cache[key] = "\n  ".join(_format_site(cache[code][0], line)
-                                                        for code, line in reversed(key))
-        return trace
+            trace = sites.ops[key] = _join(sites.text, self.site_lines(f, module_frame))
+        return trace or None
 
-    def call_sites(self, f, level):
-        """The user call sites from frame f up to the root forward, innermost first (a tuple).
+    def module_sites(self, level, frame):
+        """The `_Sites` of module call `level` (0: the root module's call), whose `Module.__call__` runs in
+        `frame`: the user frames above it, up to its caller's module call."""
+        caller, sibling = frame.f_back, self.last_module_sites.get(level)
+        # The call before at this level came from the same running frame at the same instruction (a loop over
+        # layers): same sites.  The frames above a running frame stay as they are until it returns -- unless it
+        # is a generator's or a coroutine's, which can be resumed from elsewhere.  (The entry holds the frame
+        # object, so another frame cannot take its place.)
+        if sibling is not None and sibling[0] is caller and sibling[1] == caller.f_lasti:
+            sites = sibling[2]
+        else:
+            key, outer_frame = self.call_sites(caller)
+            if level and outer_frame is not None:
+                outer = self.module_sites_stack[level - 1] or self.module_sites(level - 1, outer_frame)
+            else:
+                outer = self.trace_root
+            sites = outer.calls.get(key)
+            if sites is None:
+                sites = outer.calls[key] = _Sites(_join(outer.text, self.site_lines(caller, outer_frame)))
+            if not caller.f_code.co_flags & _RESUMABLE:
+                self.last_module_sites[level] = (caller, caller.f_lasti, sites)
+        self.module_sites_stack[level] = sites
+        return sites
 
-        While a module call is in progress, the frames above its
-        `Module.__call__` stand still, so their call sites are the same for
-        every op inside it: the walk stops at the frame of module call
-        `level - 1` (an ancestor of f) and adds that call's sites, found once
-        per call (by the same walk, one level up).  An op deep in a model
-        thus walks only the frames of its own module's forward.
+    def call_sites(self, f):
+        """(the user call sites from frame f up to the innermost module call or the root forward, innermost
+        first, as a flat tuple (id(code), offset of the call, ...); the frame of that module call's
+        `Module.__call__`, None at the root forward).
+
+        The innermost `Module.__call__` frame above an op is the innermost
+        module call in progress: every call of the model's modules runs
+        `Module.__call__` (which tells the tracer, see enter_module), and a
+        call in progress is on the stack, as every frame above it.
+
+        A call site is named by its instruction offset, not its line: a
+        frame's line is computed from the offset by decoding the code's line
+        table, and that is done only when a new text is formatted
+        (`site_lines`, from the same live frames).  The same code and offset
+        always give the same line, so equal tuples give equal texts.
         """
-        sites = []
-        cache = self.frame_cache
-        stop = self.call_frames[level - 1] if level else None
-        stop_frame = stop[0] if level else None
+        sites = ()
+        kinds = self.frame_kinds
         while f is not None:
-            if f is stop_frame:
-                outer = stop[1]
-                if outer is None:
-                    outer = stop[1] = self.call_sites(f, level - 1)
-                return tuple(sites) + outer if sites else outer
             code = f.f_code
-            if code is _CALL_FORWARD_CODE:
-                break
-            seen = cache.get(id(code))
-            if seen is None:
-                seen = cache[id(code)] = (code, is_user_code(code.co_filename))
-            if seen[1]:
-                sites.append((id(code), f.f_lineno))
+            kind = kinds.get(code_id := id(code), _UNSEEN)
+            if kind:        # not _SKIP
+                if kind == _RECORD:
+                    sites += (code_id, f.f_lasti)
+                elif kind == _MODULE_CALL:
+                    return sites, f
+                elif kind == _STOP:
+                    break
+                else:       # _UNSEEN: learn its code's kind, and read the frame again
+                    self.code_kind(code)
+                    continue
             f = f.f_back
-        return tuple(sites)
+        return sites, None
+
+    def site_lines(self, f, stop):
+        """The formatted user frames of the walk `call_sites(f)` made, innermost first (it ended at frame
+        `stop`, or at the root forward when None)."""
+        lines = []
+        kinds = self.frame_kinds
+        while f is not stop:
+            kind = kinds[id(f.f_code)]      # call_sites has just seen every code on this walk
+            if kind == _RECORD:
+                lines.append(_format_site(f.f_code, f.f_lineno))
+            elif kind == _STOP:
+                break
+            f = f.f_back
+        return lines
+
+    def code_kind(self, code):
+        """How stack traces read a code object's frames: _RECORD (user code), _SKIP, _MODULE_CALL (a module
+        call starts there) or _STOP (the frame that calls the root forward); remembered for the trace."""
+        kind = _STOP if code is _CALL_FORWARD_CODE else _MODULE_CALL if code is _MODULE_CALL_CODE else \
+            _RECORD if is_user_code(code.co_filename) else _SKIP
+        self.frame_codes[id(code)] = code
+        self.frame_kinds[id(code)] = kind
+        return kind
 
     # -- cond/map subgraphs -----------------------------------------------------------
     @contextlib.contextmanager
@@ -361,35 +515,28 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     # -- module calls (nn_module_stack) ------------------------------------------------
     def enter_module(self, module):
-        """Push a module of the exported model on nn_module_stack (returns its key, False if not pushed).
+        """Push a module of the exported model on nn_module_stack (returns its call record, False if not pushed).
 
-        Every module call also pushes its `Module.__call__` frame on `call_frames` (see call_sites).
+        Every module call also pushes an entry on `module_sites_stack` (see stack_trace).
         """
-        self.call_frames.append([sys._getframe(1), None])
-        fqn = self.fqn_of.get(id(module))
-        if fqn is None:
-            return False
-        if fqn in self.entered:     # re-entered: already on the stack
+        self.module_sites_stack.append(None)
+        call = self.module_calls.get(id(module))      # the model's modules live through the trace: ids name them
+        if call is None or call[3] is not None:       # not the model's, or re-entered: already on the stack
             return False
         # a module's later calls are told apart by `@<i>` on the key, as torch's (`L__self__f@1`)
-        calls = self.call_counts[fqn] = self.call_counts.get(fqn, -1) + 1
-        key = ("L__self__" + fqn if fqn else "L__self__") + (f"@{calls}" if calls else "")
-        cls = type(module)
-        path = self.class_paths.get(cls)
-        if path is None:
-            path = self.class_paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
-        self.module_stack[key] = (fqn, path)
-        self.entered.add(fqn)
+        n = call[2]
+        call[2] = n + 1
+        key = call[3] = f"{call[0]}@{n}" if n else call[0]
+        self.module_stack[key] = call[1]
         self.stack_snapshot = None
-        return key
+        return call
 
-    def exit_module(self, key):
+    def exit_module(self, call):
         """Pop what `enter_module` pushed."""
-        self.call_frames.pop()
-        if key:
-            entry = self.module_stack.pop(key, None)
-            if entry is not None:
-                self.entered.discard(entry[0])
+        self.module_sites_stack.pop()
+        if call:
+            self.module_stack.pop(call[3], None)
+            call[3] = None
             self.stack_snapshot = None
 
     # -- refusals -----------------------------------------------------------------------
@@ -409,15 +556,45 @@ class ExportTracer(SymbolicTracing, Tracer):
 _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 
-class _OpFacts:
-    """What the tracer asks of an op on every call, read once from its tags: the node's name, and whether
-    the op returns its input when it changes nothing (`to`, `contiguous`)."""
+# How stack traces read a code object's frames (see code_kind); _UNSEEN: not asked yet.
+_SKIP, _RECORD, _MODULE_CALL, _STOP, _UNSEEN = 0, 1, 2, 3, 4
+# Code flags of frames that can be suspended and resumed from another caller (generators, coroutines).
+_RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
 
-    __slots__ = ("name", "returns_self")
+
+class _Sites:
+    """A chain of call sites above a module call (see `ExportTracer.stack_trace`): `text`, their stack trace
+    ("" when none is user code), and the texts made from it: `calls` maps the call sites below it up to a
+    module call made from it to that call's _Sites, `ops` maps the call sites of an op made inside it to the
+    op's whole stack trace."""
+
+    __slots__ = ("text", "calls", "ops")
+
+    def __init__(self, text):
+        self.text, self.calls, self.ops = text, {}, {}
+
+
+def _join(text, lines):
+    """A stack trace: `text` (the sites above, outermost first), then `lines` (formatted sites, innermost
+    first), one site after the other."""
+    if not lines:
+        return text
+    below = "\n  ".join(reversed(lines))
+    return f"{text}\n  {below}" if text else below
+
+
+class _OpFacts:
+    """What the tracer asks of an op on every call, read once from its tags: the node's name, whether the op
+    returns its input when it changes nothing (`to`, `contiguous`), whether it is a view, and the rules its
+    arguments are recorded by (`_recording.recording_rules`)."""
+
+    __slots__ = ("name", "returns_self", "view", "recording")
 
     def __init__(self, op):
         self.name = node_name(op) or op.op_name
         self.returns_self = "returns_self_if_unchanged" in op.tags
+        self.view = "view" in op.tags
+        self.recording = recording_rules(op)
 
 
 _OP_FACTS = {}      # OpOverload -> _OpFacts
@@ -427,6 +604,12 @@ def _op_facts(op):
     """The op's _OpFacts, made on its first call."""
     facts = _OP_FACTS[op] = _OpFacts(op)
     return facts
+
+
+def _class_path(paths, cls):
+    """"module.qualname" of a module class, as nn_module_stack records it (remembered in `paths`)."""
+    path = paths[cls] = f"{cls.__module__}.{cls.__qualname__}"
+    return path
 
 
 def _fake_of_input(t):

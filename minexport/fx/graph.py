@@ -459,7 +459,7 @@ class Graph:
     def __init__(self, owning_module=None, tracer_cls=None, tracer_extras=None):
         self._root = _Root(self)
         self._len = 0
-        self._insert = self._root.prepend      # where create_node links a new node: by default last
+        self._insert = self._at_end = self._root.prepend   # where create_node links a new node: by default last
         self._names = set()
         self._base_count = {}
         self.owning_module = owning_module
@@ -499,15 +499,16 @@ class Graph:
         again, even after its node is erased.
         """
         name, base, num = _split_name(candidate)
-        if num is None or name in self._names:
+        names = self._names
+        if num is None or name in names:
             num = self._base_count.get(base, 0)
             if name in _RESERVED:      # reserved names never end in `_<digits>`, so `<base>_<n>` is not reserved
                 num += 1
                 name = f"{base}_{num}"
-        while name in self._names:
+        while name in names:
             num += 1
             name = f"{base}_{num}"
-        self._names.add(name)
+        names.add(name)
         self._base_count[base] = num
         return name
 
@@ -816,23 +817,48 @@ def _placeholder_node(graph, name, meta):
     return node
 
 
-def _call_node(graph, target, args, kwargs, name, meta):
+def _call_node(graph, target, args, kwargs, name, meta, inputs=None):
     """`graph.call_function(target, args, kwargs, name=name, meta=meta)` for a tracer that already holds args
     as a tuple and kwargs as a dict of its own (neither is copied): the op is known, and the name comes from
     `_unique_name` (sanitized, hence an identifier), so Node's checks of both are skipped.  Export makes one
-    per op call."""
+    per op call.  `inputs`, when the caller knows them: the nodes in args and kwargs in first-use order, as a
+    dict {node: None} of the new node's own."""
     name = graph._unique_name(_default_name(target) if name is None else name)
     node = _new_node(Node)
-    node.graph, node.op, node.name, node.target = graph, "call_function", name, target
+    node.graph = graph
+    node.op = "call_function"
+    node.name = name
+    node.target = target
     node.users = {}
     node.meta = meta
-    node._prev = node._next = node
-    node._erased, node.type = False, None
-    node._args, node._kwargs = args, kwargs
-    node._inputs = inputs = _collect_nodes(kwargs, _collect_nodes(args, {})) if kwargs else _collect_nodes(args, {})
+    node._erased = False
+    node.type = None
+    node._args = args
+    node._kwargs = kwargs
+    if inputs is None:
+        if kwargs:
+            inputs = _collect_nodes(kwargs, _collect_nodes(args, {}))
+        else:       # _collect_nodes(args, {}), one call less
+            inputs = {}
+            for v in args:
+                if type(v) is Node:
+                    inputs[v] = None
+                elif type(v) in _CONTAINERS:
+                    _collect_nodes(v, inputs)
+    node._inputs = inputs
     for n in inputs:
         n.users[node] = None
-    graph._insert(node)
+    if graph._insert is graph._at_end:      # Node.prepend on the root, for a new node: link it last
+        root = graph._root
+        last = root._prev
+        last._next = node
+        node._prev = last
+        node._next = root
+        root._prev = node
+        graph._len += 1
+    else:
+        node._prev = node._next = node
+        graph._insert(node)
     return node
 
 

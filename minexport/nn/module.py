@@ -46,15 +46,24 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         tracer = trace_state.tracer
-        if tracer is not None:
-            key = tracer.enter_module(self)
-            try:
-                return self._call_impl(args, kwargs)
-            finally:
-                tracer.exit_module(key)
-        return self._call_impl(args, kwargs)
+        # Without hooks (nearly every call) forward is called from here: one frame less per module call, and for
+        # every stack walk of a trace.  As torch's _call_impl, the hooks are asked for once, before forward.
+        # (`f(*args, **{})` would build an empty dict)
+        d = self.__dict__
+        if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
+            call, args, kwargs = self._call_impl, (args, kwargs), {}
+        else:
+            call = self.forward
+        if tracer is None:
+            return call(*args, **kwargs) if kwargs else call(*args)
+        key = tracer.enter_module(self)
+        try:
+            return call(*args, **kwargs) if kwargs else call(*args)
+        finally:
+            tracer.exit_module(key)
 
     def _call_impl(self, args, kwargs):
+        """forward with the module's forward pre-hooks and hooks around it."""
         for hook, with_kwargs in self.__dict__.get("_forward_pre_hooks", {}).values():
             if with_kwargs:
                 r = hook(self, args, kwargs)

@@ -151,7 +151,7 @@ class OpOverload:
     def __call__(self, *args, **kwargs):
         tracer = trace_state.tracer
         if tracer is not None:
-            return tracer(self, args, kwargs)
+            return tracer.__call__(self, args, kwargs)     # (a method call: cheaper than through the type's slot)
         eager = self._eager
         if eager is None:
             eager = self._eager = _make_eager(self)
