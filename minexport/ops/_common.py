@@ -213,7 +213,7 @@ def static_key(tensors, args=(), extra=()):
     """
     key, types = [], set()
     for t in tensors:
-        if not isinstance(t, Tensor) or t._data is not None:
+        if t.__class__ is not Tensor and not isinstance(t, Tensor) or t._data is not None:
             return None
         shape, strides, offset = t._fake_shape, t._strides, t._offset
         types.update(map(type, shape))
@@ -226,8 +226,9 @@ def static_key(tensors, args=(), extra=()):
         if ta is int or a is None:
             key.append(a)
         elif ta in _SEQUENCES:
+            a = tuple(a)
             types.update(map(type, a))
-            key.append(tuple(a))
+            key.append(a)
         else:
             return None
     if not types <= _ONLY_INT:
