@@ -61,20 +61,21 @@ MODELS = [("mlp8", lambda nn: mlp(nn, 8), (32, 64)), ("mlp64", lambda nn: mlp(nn
 
 
 
-# the models of the export table: name -> (build(library) -> eval-mode module, input(library))
+# the models of the export table: name -> (build(library) -> eval-mode module, input(library, batch))
 EXPORT_MODELS = {
-    "mlp8": (lambda lib: mlp(lib.nn, 8).eval(), lambda lib: lib.randn(32, 64)),
-    "mlp64": (lambda lib: mlp(lib.nn, 64).eval(), lambda lib: lib.randn(32, 64)),
-    "attn12": (lambda lib: attention_stack(lib.nn).eval(), lambda lib: lib.randn(2, 16, 64)),
-    "gpt": (gpt, lambda lib: lib.from_numpy(np.random.default_rng(0).integers(0, 512, (16, 64)))),
+    "mlp8": (lambda lib: mlp(lib.nn, 8).eval(), lambda lib, batch=32: lib.randn(batch, 64)),
+    "mlp64": (lambda lib: mlp(lib.nn, 64).eval(), lambda lib, batch=32: lib.randn(batch, 64)),
+    "attn12": (lambda lib: attention_stack(lib.nn).eval(), lambda lib, batch=2: lib.randn(batch, 16, 64)),
+    "gpt": (gpt, lambda lib, batch=16: lib.from_numpy(np.random.default_rng(0).integers(0, 512, (batch, 64)))),
 }
 WARMUP = 2                  # calls, and...
 WARMUP_SECONDS = 1.0        # ...seconds of them, at least
 SAMPLES = {"minexport": 20, "torch": 3}     # per round and model
 
 
-def export_samples(library, name, warmup, n):
-    """[(wall, cpu)] of n exports of model `name` by `library` ("minexport" or "torch") in this process."""
+def export_samples(library, name, warmup, n, batch=None):
+    """[(wall, cpu)] of n exports of model `name` by `library` ("minexport" or "torch") in this process
+    (at its default batch, or `batch`)."""
     if library == "torch":
         import torch
         torch.set_num_threads(1)
@@ -82,7 +83,7 @@ def export_samples(library, name, warmup, n):
     else:
         lib, export_fn = me, export
     build, make_input = EXPORT_MODELS[name]
-    model, x = build(lib), make_input(lib)
+    model, x = build(lib), make_input(lib) if batch is None else make_input(lib, batch)
     return timed_calls(lambda: export_fn(model, (x,)), warmup, n, WARMUP_SECONDS)
 
 
@@ -91,8 +92,9 @@ def bench_export(rounds, torch):
     print(f"export, {rounds} rounds of fresh processes per library (minexport {SAMPLES['minexport']} exports, "
           f"torch {SAMPLES['torch']} per round, after at least {WARMUP} warm-up exports and {WARMUP_SECONDS:g} s "
           "of them), single-threaded")
-    print(f"{'model':<8}{'minexport ms':>20}{'torch ms':>20}{'speedup':>20}")
-    print(f"{'':<8}{'median wall / best CPU':>20}{'median wall / best CPU':>20}{'median wall / best CPU':>20}")
+    head = "median wall / best CPU"
+    print(f"{'model':<8}{'minexport ms':>25}{'torch ms':>25}{'torch / minexport':>25}")
+    print(f"{'':<8}{head:>25}{head:>25}{head:>25}")
     libraries = ("minexport", "torch") if torch is not None else ("minexport",)
     for name in EXPORT_MODELS:
         samples = {lib: [] for lib in libraries}
@@ -101,8 +103,8 @@ def bench_export(rounds, torch):
                 samples[lib] += samples_in_child("bench.export_speed", lib, name, WARMUP, SAMPLES[lib])
         me_wall, me_cpu = summarize(samples["minexport"])
         t_wall, t_cpu = summarize(samples["torch"]) if torch is not None else (float("nan"),) * 2
-        print(f"{name:<8}{me_wall * 1e3:>11.2f} / {me_cpu * 1e3:<6.2f}{t_wall * 1e3:>11.0f} / {t_cpu * 1e3:<6.0f}"
-              f"{t_wall / me_wall:>10.1f}x / {t_cpu / me_cpu:<5.1f}x")
+        print(f"{name:<8}{me_wall * 1e3:>14.2f} / {me_cpu * 1e3:<8.2f}{t_wall * 1e3:>14.0f} / {t_cpu * 1e3:<8.0f}"
+              f"{t_wall / me_wall:>13.1f}x / {t_cpu / me_cpu:<.1f}x")
 
 
 def bench_dynamic_export(repeat, torch):
@@ -151,12 +153,12 @@ def bench_interpreter(repeat):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3, help="rounds of fresh processes per library and model")
-    parser.add_argument("--child", nargs=4, metavar=("LIBRARY", "MODEL", "WARMUP", "N"),
-                        help=argparse.SUPPRESS)    # one library's export samples, printed as JSON
+    # one library's export samples, printed as JSON: LIBRARY MODEL WARMUP N [BATCH]
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        library, name, warmup, n = args.child
-        print(json.dumps(export_samples(library, name, int(warmup), int(n))))
+        library, name, *numbers = args.child
+        print(json.dumps(export_samples(library, name, *map(int, numbers))))
         return
     torch = optional_torch()
     bench_export(args.repeat, torch)
