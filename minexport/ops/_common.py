@@ -217,6 +217,8 @@ def static_key(tensors, args=(), extra=()):
             return None
         shape, strides, offset = t._fake_shape, t._strides, t._offset
         types.update(map(type, shape))
+        if not types <= _ONLY_INT:
+            return None     # a symbolic size: leave at once (a dynamic export pays as little as possible here)
         if strides is not None:
             types.update(map(type, strides))
         types.add(type(offset))
