@@ -484,6 +484,18 @@ def make_view(arr, src):
     return t
 
 
+def contiguous_fake(cls, shape, dtype, device, requires_grad):
+    """`make_fake(shape, dtype, device, cls)` with requires_grad set, for a `Size` shape and a device object
+    (a contiguous fake at offset 0), made directly: export makes one per parameter and buffer."""
+    t = _new(cls)
+    t._data = None
+    t._fake_shape, t._dtype, t._device = shape, dtype, device
+    t._base = None
+    t.requires_grad = requires_grad
+    t._node = None
+    return t
+
+
 def make_fake(shape, dtype, device=None, cls=None, strides=None, storage_offset=0):
     """A data-less tensor (of class `cls`, default Tensor) with the given shape, dtype and device.
 

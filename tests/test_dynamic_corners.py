@@ -2,6 +2,8 @@
 entries, Dim.DYNAMIC/AUTO relation inference and bounds, sym_max/sym_min, unbacked float and int values
 with _check, _constrain_as_size, ShapesCollection, AdditionalInputs, refine_dynamic_shapes_from_suggested_fixes
 and FloorDiv printing.  Each case is written once over a `lib` (torch or minexport) and run on both."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -302,3 +304,27 @@ def test_divisibility_gets_torchs_new_root_fix():
     theirs, ours = _both(case)
     assert ours == theirs
     assert ours[0] == ["  _a = Dim('_a', min=1, max=oo)", "  a = 2*_a"]
+
+
+def test_example_size_0_or_1_for_dynamic_hint_and_named_dim():
+    """An example size of 0 or 1: Dim.DYNAMIC is a ValueError naming the conflict (torch's message); a named
+    Dim is a constraint violation whose fix pins the Dim to the example size; Dim.AUTO specializes quietly."""
+    def case(lib):
+        Dim, out = lib.export.Dim, []
+        for spec in (Dim.DYNAMIC, Dim.DYNAMIC(min=0, max=10), Dim("b")):
+            # minexport warns before refusing; torch logs instead
+            with pytest.warns(UserWarning) if lib is minexport else contextlib.nullcontext():
+                try:
+                    lib.export.export(_add(lib), (lib.randn(1), lib.randn(1)), dynamic_shapes=({0: spec}, None))
+                except Exception as e:
+                    text = str(e)
+                    out.append((isinstance(e, ValueError), text.splitlines()[1] if isinstance(e, ValueError)
+                                else "You marked b as dynamic but your code specialized it to be a constant (1)"
+                                in text and "Suggested fixes:\n  b = 1" in text))
+        ep = lib.export.export(_add(lib), (lib.randn(1), lib.randn(1)), dynamic_shapes=({0: Dim.AUTO}, None))
+        out.append(_ranges(ep))
+        return out
+    theirs, ours = _both(case)
+    assert ours == theirs
+    assert ours[0] == (True, "- Received user-specified dim hint Dim.DYNAMIC(min=None, max=None), but export 0/1 "
+                             "specialized due to hint of 1 for dimension inputs['x'].shape[0].")

@@ -187,3 +187,270 @@ def test_dynamic_export_keeps_symbolic_views():
             if n.op == "call_function" and isinstance(n.meta.get("val"), me.Tensor)]
     assert all(type(v.shape[0]) is not int for v in vals)
     assert ep.module()(me.randn(10, 16)).shape == (10, 4)
+
+
+# -- the verifier's fused walk (export/verifier.py) agrees with its rules run in order -----------------
+def _verifier_programs():
+    """Valid programs of every shape the verifier sees: the export cases, decomposed, with control flow,
+    with dynamic sizes."""
+    from minexport.control_flow import cond
+    from minexport.export import Dim
+    from test_export import CASE_NAMES, ME_CASES, export_case
+
+    for name in CASE_NAMES:
+        for aten in (False, True):
+            def make(name=name, aten=aten):
+                ep = export(*export_case(ME_CASES, name))
+                return ep.run_decompositions() if aten else ep
+            yield f"{name}{'-aten' if aten else ''}", make
+
+    class Cond(mnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = mnn.Linear(3, 3)
+
+        def forward(self, x):
+            return cond(x.sum() > 0, lambda x: self.lin(x).relu(), lambda x: x * 2, (x,))
+
+    yield "cond", lambda: export(Cond(), (me.randn(2, 3),))
+
+    class Dyn(mnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = mnn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.lin(x).reshape(-1, 2).relu()
+
+    yield "dynamic", lambda: export(Dyn(), (me.randn(3, 4),), dynamic_shapes={"x": {0: Dim("b")}})
+
+
+def _node_named(ep, name):
+    return next(n for n in ep.graph.nodes if n.name == name)
+
+
+def _op_nodes(ep):
+    return [n for n in ep.graph.nodes if n.op == "call_function"]
+
+
+def _placeholders(ep):
+    return [n for n in ep.graph.nodes if n.op == "placeholder"]
+
+
+def _swap_first_op_and_last_op(ep):
+    ops = _op_nodes(ep)
+    nodes = ep.graph.nodes
+    i, j = nodes.index(ops[0]), nodes.index(ops[-1])
+    nodes[i], nodes[j] = nodes[j], nodes[i]
+
+
+def _rename(node, name):
+    node.name = name
+
+
+def _set_val(node, val):
+    node.meta["val"] = val
+
+
+def _lifted_specs(ep):
+    from minexport.export.graph_signature import InputKind
+    return [s for s in ep.graph_signature.input_specs if s.kind in (InputKind.PARAMETER, InputKind.BUFFER)]
+
+
+# Each breaks one or more rules (some on several nodes at once, some where a later rule fails on an earlier
+# node than an earlier rule), or nothing when the program has no place for it.
+_VERIFIER_BREAKS = {
+    "topological order": _swap_first_op_and_last_op,
+    "duplicate name": lambda ep: _rename(_op_nodes(ep)[-1], _placeholders(ep)[0].name),
+    "bad name": lambda ep: _rename(_op_nodes(ep)[0], "not a name"),
+    "unregistered target": lambda ep: setattr(_op_nodes(ep)[-1], "target", max),
+    "operator with keywords": lambda ep: setattr(_op_nodes(ep)[0], "target", __import__("operator").neg),
+    "extra positional": lambda ep: setattr(_op_nodes(ep)[-1], "args", _op_nodes(ep)[-1].args + (1, 2, 3, 4, 5)),
+    "bad keyword": lambda ep: setattr(_op_nodes(ep)[0], "kwargs", {"no_such_arg": 1}),
+    "meta mismatch": lambda ep: _set_val(_op_nodes(ep)[0], me.zeros(9, 9)),
+    "meta mismatch last": lambda ep: _set_val(_op_nodes(ep)[-1], me.zeros(9, 9, dtype=me.int64)),
+    "meta refuses": lambda ep: [_set_val(a, me.zeros(1, 2, 3, 4, 5, 6)) for a in _op_nodes(ep)[0].all_input_nodes],
+    "placeholder spec dropped": lambda ep: ep.graph_signature.input_specs.pop(),
+    "placeholder spec renamed": lambda ep: setattr(ep.graph_signature.input_specs[0].arg, "name", "zz"),
+    "user input first": lambda ep: _user_input_first(ep),
+    "output renamed": lambda ep: setattr(ep.graph_signature.output_specs[0].arg, "name", "zz"),
+    "output spec dropped": lambda ep: ep.graph_signature.output_specs.pop(),
+    "lifted target empty part": lambda ep: [setattr(s, "target", "a..b") for s in _lifted_specs(ep)[:1]],
+    "lifted state missing": lambda ep: [ep.state_dict.pop(s.target, None) for s in _lifted_specs(ep)[-1:]],
+    "lifted state reshaped": lambda ep: [ep.state_dict.__setitem__(s.target, me.zeros(7, 1))
+                                         for s in _lifted_specs(ep)[:1] if s.target in ep.state_dict],
+    "lifted state retyped": lambda ep: [ep.state_dict.__setitem__(s.target, ep.state_dict[s.target].to(me.float64))
+                                        for s in _lifted_specs(ep)[:1] if s.target in ep.state_dict],
+    "lifted nameless arg": lambda ep: [setattr(s, "arg", object()) for s in _lifted_specs(ep)[:1]],
+    "mutating op": lambda ep: setattr(_op_nodes(ep)[-1], "target", __import__("minexport").ops.aten.add_.Tensor),
+    "meta and names": lambda ep: (_set_val(_op_nodes(ep)[0], me.zeros(9, 9)), _rename(_op_nodes(ep)[-1], "1x")),
+    "lifted and order": lambda ep: ([ep.state_dict.pop(s.target, None) for s in _lifted_specs(ep)[:1]],
+                                    _swap_first_op_and_last_op(ep)),
+    "output last and meta": lambda ep: (_set_val(_op_nodes(ep)[-1], me.zeros(9, 9)),
+                                        ep.graph.nodes.remove(next(reversed(ep.graph.nodes)))),
+    "get_attr of a parameter": lambda ep: [_get_attr(ep, s.target, -1) for s in _lifted_specs(ep)[:1]],
+    "get_attr of nothing": lambda ep: _get_attr(ep, "nowhere", 1),
+    "get_attr of a method": lambda ep: _get_attr(ep, "forward", -1),
+    "get_attr empty part": lambda ep: _get_attr(ep, "a..b", -1),
+}
+
+
+def _user_input_first(ep):
+    """The last placeholder (a user input) and its spec moved first, consistently."""
+    from minexport.export.graph_signature import InputKind
+    specs = ep.graph_signature.input_specs
+    if specs[-1].kind != InputKind.USER_INPUT or specs[0].kind == InputKind.USER_INPUT:
+        raise IndexError("no lifted state before a user input")
+    specs.insert(0, specs.pop())
+    nodes = ep.graph.nodes
+    last = _placeholders(ep)[-1]
+    nodes.remove(last)
+    nodes.insert(0, last)
+
+
+def _get_attr(ep, target, where):
+    """A get_attr node reading `target`, linked at position `where` (-1: just before the output)."""
+    g = ep.graph
+    node = g.create_node("get_attr", target, name="read_attr")
+    g.nodes.remove(node)
+    g.nodes.insert(len(g.nodes) + where if where < 0 else where, node)
+
+
+def _outcome(check, ep):
+    try:
+        check(ep)
+    except Exception as e:      # the type and message are what is compared
+        return type(e).__name__, str(e)
+    return None
+
+
+@pytest.mark.parametrize("program", [name for name, _ in _verifier_programs()])
+def test_verifier_fused_walk_agrees_with_ordered_rules(program):
+    """On valid programs the fused walk passes by itself; on each broken one, validate() raises exactly what
+    the rules run one after another raise (same rule first, same message)."""
+    from minexport.export.verifier import _check_fused
+
+    make = dict(_verifier_programs())[program]
+    ep = make()
+    _check_fused(ep._verifiers[0], ep)          # a valid program takes the fast path, without falling back
+    broken = 0
+    for what, breaks in _VERIFIER_BREAKS.items():
+        ep = make()
+        try:
+            breaks(ep)
+        except (IndexError, StopIteration, ValueError, AttributeError, KeyError):
+            continue                           # nothing of that kind to break in this program
+        verifier = ep._verifiers[0]
+        ordered = _outcome(verifier.check_in_order, ep)
+        assert _outcome(verifier.check, ep) == ordered, what
+        broken += ordered is not None
+    assert broken >= 10
+# -- lifting state in one pass (wt4-lift) ------------------------------------------------------------
+def _layout(fake):
+    return (type(fake).__name__, tuple(fake.shape), fake.stride(), fake.storage_offset(), fake.dtype,
+            fake.device, fake.requires_grad)
+
+
+def _lifted(rows, kind, bulk):
+    """(fakes' layouts, placeholder names, input specs, node names) of rows lifted by fake_inputs (bulk) or by
+    fake_input one at a time (the general path)."""
+    from minexport.export._tracer import ExportTracer
+
+    tracer = ExportTracer([])
+    tracer.root_graph.placeholder("p_taken")       # a name the rows collide with
+    tracer.inputs[0].append(None)                  # ... counted among the parameters' inputs
+    if bulk:
+        tracer.fake_input = None                   # the one pass must not fall back to it
+        fakes = tracer.fake_inputs(kind, rows)
+    else:
+        fakes = [tracer.fake_input(t, kind, name, None, target, persistent) for t, name, target, persistent in rows]
+    nodes = list(tracer.root_graph.nodes)
+    assert all(f._node is tracer.input_node(f._node.name) for f in fakes)
+    assert [f._node for f in fakes] == nodes[1:]
+    assert [n.meta["val"] for n in nodes[1:]] == fakes
+    return ([_layout(f) for f in fakes], [n.name for n in nodes], tracer.input_specs()[1:],
+            sorted(tracer.root_graph._names))
+
+
+@pytest.mark.parametrize("kind", ["PARAMETER", "BUFFER", "USER_INPUT"])
+def test_fake_inputs_in_one_pass_match_fake_input_row_by_row(kind):
+    from minexport.export.graph_signature import InputKind
+    from minexport.nn.parameter import Parameter
+    kind = InputKind[kind]
+    base = me.randn(6, 8)
+    tensors = [Parameter(me.randn(3, 4)), base.t(), base[1:3], base[:, ::2], me.randn(0, 3), me.randn(()),
+               Parameter(me.randn(5), requires_grad=False), me.randn(2, 1, 3).expand(2, 4, 3),
+               me.randn(4, 4).to(me.float64)]
+    names = ["p_w", "p_taken", "p_w", "class", "1x", "a-b", "", "p_ünï", "p_w_1"]
+    persistent = (lambda i: i % 2 == 0) if kind is InputKind.BUFFER else (lambda i: None)
+    rows = [(t, n, f"t{i}", persistent(i)) for i, (t, n) in enumerate(zip(tensors, names))]
+    assert _lifted(rows, kind, bulk=True) == _lifted(rows, kind, bulk=False)
+
+
+def test_fake_inputs_refuse_a_buffer_without_persistence_as_input_spec_does():
+    from minexport.export.graph_signature import InputKind
+    rows = [(me.randn(2), "b_x", "x", True), (me.randn(2), "b_y", "y", None)]
+    for bulk in (True, False):
+        with pytest.raises(ValueError, match="persistent=True or False"):
+            _lifted(rows, InputKind.BUFFER, bulk)
+
+
+def test_append_placeholder_names_as_insert_placeholder():
+    from minexport.fx.graph import Graph
+    names = ["x", "x", "x_1", "input", "class", "1a", "a b", "", "ünï", "x_1", "p_a_b_c", "p_a_b_c"]
+    g1, g2 = Graph(), Graph()
+    for name in names:
+        g1.append_placeholder(name, {"val": name})
+        g2.insert_placeholder(len(g2.nodes), name, meta={"val": name})
+    assert [(n.name, n.target, n.meta) for n in g1.nodes] == [(n.name, n.target, n.meta) for n in g2.nodes]
+    g1.lint()
+    assert [n.name for n in reversed(g1.nodes)] == [n.name for n in g1.nodes][::-1]
+    assert g1.call_function(abs, (list(g1.nodes)[0],)).prev is list(g1.nodes)[-2]
+
+
+def test_fake_state_restores_the_model_after_a_failed_trace():
+    class Bad(mnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = mnn.Linear(4, 4)
+            self.register_buffer("b", me.randn(4), persistent=False)
+            self.c = me.randn(4)
+
+        def forward(self, x):
+            raise ValueError("boom")
+
+    m = Bad()
+    before = (m.l.weight, m.l.bias, m.b, m.c)
+    with pytest.raises(ValueError, match="boom"):
+        export(m, (me.randn(2, 4),))
+    assert (m.l.weight, m.l.bias, m.b, m.c) == before
+
+
+def test_flatten_with_path_one_walk_matches_paths_and_spec():
+    import collections
+    from minexport.utils import _pytree as pytree
+    P = collections.namedtuple("P", "a b")
+    tree = ((1, [2, {"k": 3, 4: (5,)}], P(6, [7] * 70)), {"x": None, "y": collections.OrderedDict(z=8)})
+    pairs, spec = pytree.tree_flatten_with_path(tree)
+    leaves, spec2 = pytree.tree_flatten(tree)
+    assert spec == spec2 and [leaf for _, leaf in pairs] == leaves
+    assert all(functools.reduce(lambda o, k: k.get(o), path, tree) == leaf for path, leaf in pairs)
+    assert pytree.tree_unflatten(leaves, spec) == tree
+    assert pytree.keystr(pairs[3][0]) == "[0][1][1][4][0]"
+
+
+def test_flatten_with_path_of_a_node_whose_keys_disagree():
+    from minexport.utils import _pytree as pytree
+
+    class Odd:
+        def __init__(self, items):
+            self.items = items
+
+    pytree.register_pytree_node(Odd, lambda o: (list(o.items), None), lambda ch, ctx: Odd(ch),
+                                flatten_with_keys_fn=lambda o: ([(pytree.GetAttrKey("first"), o.items[0])], None))
+    try:
+        pairs, spec = pytree.tree_flatten_with_path([Odd([1, 2, 3])])
+        assert [(pytree.keystr(p), v) for p, v in pairs] == [("[0].first", 1)]     # the keys given, zipped
+        assert spec.num_leaves == 3                                                # every child in the spec
+    finally:
+        del pytree.SUPPORTED_NODES[Odd]

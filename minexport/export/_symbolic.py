@@ -73,11 +73,18 @@ class SymbolicInputs:
         src = f"{name}.size()[{d}]"
         if hint_kind(spec) == "AUTO" and value in (0, 1):
             return value                               # torch specializes 0/1 silently for AUTO
+        if value in (0, 1) and hint_kind(spec) == "DYNAMIC":
+            # torch reports a DYNAMIC hint it had to specialize as a conflict of ranges, a plain ValueError
+            raise ValueError(
+                "Found the following conflicts between user-specified ranges and inferred ranges from model "
+                f"tracing:\n- Received user-specified dim hint Dim.DYNAMIC(min={spec.min}, max={spec.max}), but "
+                f"export 0/1 specialized due to hint of {value} for dimension inputs['{name}'].shape[{d}].")
         if value in (0, 1):
             label = spec.__name__ if isinstance(spec, (Dim, _DerivedDim)) else src
             raise ConstraintViolationError(
-                f"Constraints violated ({label})! The example size {src} = {value} is specialized: sizes 0 and 1 "
-                f"are always static.\nSuggested fixes:\n  {label} = {value}   (or use an example with a size >= 2)")
+                f"Constraints violated ({label})!\n  - You marked {label} as dynamic but your code specialized it to "
+                f"be a constant ({value}): the example size {src} = {value}, and sizes 0 and 1 are always static."
+                f"\nSuggested fixes:\n  {label} = {value}   (or use an example with a size >= 2)")
         if isinstance(spec, _DerivedDim):
             root_value, rem = divmod(value - spec.offset, spec.coeff)
             if rem or root_value < 0:

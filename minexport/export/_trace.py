@@ -4,7 +4,7 @@ export() is the list of its steps:
 1. `_prepare_inputs`: check the call; flatten `(args, kwargs)` (every leaf a
    tensor, number, bool, str or None; containers must be pytrees); name each
    leaf after forward's parameters; read its dynamic dims.
-2. `_lift_state` and `_fake_state`: parameters and buffers become fake
+2. `_lift_state` and `_FakeState`: parameters and buffers become fake
    tensors (shape, dtype, device; no data) on placeholders `p_<fqn>` /
    `b_<fqn>`; plain tensor attributes become fakes lifted as `c_<fqn>` on
    first use.  `_user_inputs`: each user leaf gets a placeholder named after
@@ -20,9 +20,11 @@ export() is the list of its steps:
 5. `_build_program`: the signature, state_dict, constants and module call
    graph are assembled into an ExportedProgram, which verifies itself.
 """
+import collections
 import contextlib
 import dataclasses
 import inspect
+import itertools
 import json
 import types
 
@@ -90,13 +92,17 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
     state = _State(mod.module_tree(remove_duplicate=False))
     tracer = tracer_class(state.modules)
     if any(inputs.dim_specs):
-        tracer.ensure_symbolic().name_symbols(inputs.names, inputs.sources, inputs.leaves, inputs.dim_specs)
+        sources = [_leaf_source(inputs.forward_arg_names, path) for path in inputs.paths]
+        tracer.ensure_symbolic().name_symbols(inputs.names, sources, inputs.leaves, inputs.dim_specs)
         warn_small_examples(tracer.symbolic, inputs.names, inputs.leaves, inputs.dim_specs,
                             input_paths(inputs.in_spec, inputs.forward_arg_names))
     state_fakes = _lift_state(tracer, state)
     try:
-        with _fake_state(tracer, state, state_fakes), \
-                preserved_calls(tracer, mod, preserve_module_call_signature) as calls:
+        # no module call to preserve: what preserved_calls would do, without its hooks' context
+        preserve = preserve_module_call_signature
+        calls_context = contextlib.nullcontext([]) if type(preserve) in (tuple, list) and not preserve else \
+            preserved_calls(tracer, mod, preserve)
+        with _FakeState(tracer, state, state_fakes), calls_context as calls:
             outputs = _trace_forward(tracer, mod, _user_inputs(tracer, inputs))
         ranges = _check_guards(tracer)
     except UserError as e:      # the explainer (`python -m minexport explain`) reads the trace's guards here
@@ -119,7 +125,7 @@ class _Inputs:
     dim_specs: list           # {dim: Dim spec} or None per leaf
     in_spec: object           # pytree spec of (args, kwargs)
     forward_arg_names: list   # forward's name for each arg, then the kwargs' keys
-    sources: list = None      # torch's source name per leaf (`L['x']`, `L['xs'][0]`): it names the symbols
+    paths: list               # the key path of each leaf
 
 
 def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
@@ -134,10 +140,12 @@ def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
     forward_arg_names = _forward_arg_names(mod, args, kwargs)
     pairs, in_spec = pytree.tree_flatten_with_path((args, kwargs))
     _check_leaves(pairs)
-    names = [_leaf_name(forward_arg_names, path) for path, _ in pairs]
-    dim_specs = leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes)
-    sources = [_leaf_source(forward_arg_names, path) for path, _ in pairs]
-    return _Inputs(args, kwargs, [leaf for _, leaf in pairs], names, dim_specs, in_spec, forward_arg_names, sources)
+    paths = [path for path, _ in pairs]
+    names = [_leaf_name(forward_arg_names, path) for path in paths]
+    # with no dynamic_shapes, leaf_specs gives None for each leaf
+    dim_specs = [None] * len(pairs) if dynamic_shapes is None else \
+        leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes)
+    return _Inputs(args, kwargs, [leaf for _, leaf in pairs], names, dim_specs, in_spec, forward_arg_names, paths)
 
 
 def _leaf_source(forward_arg_names, path):
@@ -189,6 +197,8 @@ def _leaf_name(forward_arg_names, path):
     """A leaf's placeholder name: its argument's name, then the keys down to it (`x_a_0` for x['a'][0])."""
     top = path[1]
     base = forward_arg_names[top.idx] if path[0].idx == 0 else str(top.key)
+    if len(path) == 2:      # an argument itself (the common case): no keys below it
+        return base
     return base + "".join("_" + str(getattr(k, "key", getattr(k, "idx", getattr(k, "name", "")))) for k in path[2:])
 
 
@@ -206,10 +216,10 @@ def _check_leaves(pairs):
 # ---------------------------------------------------- 2. the graph's inputs --
 class _State:
     """The model's state, read before tracing: `modules` ((fqn, module), each once, as `named_modules()`),
-    `parameters` and `buffers` ((fqn, owning module, tensor) read from `every_name` (each module under each of
-    its names): a tied tensor or a shared submodule's state once per name, as torch lifts them), and
-    `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
-    repeats included, which `_fake_state` swaps)."""
+    `parameters` ((fqn, tensor)) and `buffers` ((fqn, tensor, persistent)) read from `every_name` (each module
+    under each of its names): a tied tensor or a shared submodule's state once per name, as torch lifts them,
+    and `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
+    repeats included, which `_FakeState` swaps)."""
 
     def __init__(self, every_name):
         self.every_name = every_name = list(every_name)
@@ -217,53 +227,72 @@ class _State:
         # module's first name, and all of its subtree, before any later name of it.
         seen = set()
         self.modules = [(fqn, m) for fqn, m in every_name if id(m) not in seen and not seen.add(id(m))]
-        self.parameters, self.buffers, self.entries = [], [], []
-        for prefix, m in every_name:     # a shared submodule's state under each of its names, as torch lifts it
-            _members(prefix, m, m._parameters, self.parameters, self.entries)
-            _members(prefix, m, m._buffers, self.buffers, self.entries)
-        self.real = {fqn: t for fqn, _, t in self.parameters + self.buffers}    # fqn -> the real tensor
-
-
-def _members(prefix, m, table, out, entries):
-    """Add (fqn, m, tensor) to `out` and (table, name, tensor) to `entries` for each entry of m's `table`
-    (None skipped; a tensor tied under several names once per name)."""
-    for name, t in table.items():
-        if t is not None:
-            entries.append((table, name, t))
-            out.append((prefix + "." + name if prefix else name, m, t))
+        self.parameters, self.buffers, self.entries = parameters, buffers, entries = [], [], []
+        # A shared submodule's state under each of its names, as torch lifts it; each entry of a table (None
+        # skipped, a tensor tied under several names once per name) gives a parameter or buffer row and
+        # (table, name, tensor).  Most modules hold no parameter or no buffer: an empty table costs one test.
+        for prefix, m in every_name:
+            dot = prefix + "." if prefix else ""
+            table = m._parameters
+            if table:
+                for name, t in table.items():
+                    if t is not None:
+                        entries.append((table, name, t))
+                        parameters.append((dot + name, t))
+            table = m._buffers
+            if table:
+                for name, t in table.items():
+                    if t is not None:
+                        entries.append((table, name, t))
+                        buffers.append((dot + name, t, name not in m._non_persistent_buffers_set))
 
 
 def _lift_state(tracer, state):
     """Fake parameters (`p_<fqn>`) and buffers (`b_<fqn>`) on placeholders; {id(real tensor): fake}.
     A tensor tied under several names gets a placeholder per name, and its uses read the last one (torch's
     choice too)."""
+    params = [(p, "p_" + fqn.replace(".", "_"), fqn, None) for fqn, p in state.parameters]
+    buffers = [(b, "b_" + fqn.replace(".", "_"), fqn, persistent) for fqn, b, persistent in state.buffers]
     fakes = {}
-    for fqn, _, p in state.parameters:
-        fakes[id(p)] = tracer.fake_input(p, InputKind.PARAMETER, "p_" + fqn.replace(".", "_"), target=fqn)
-    for fqn, owner, b in state.buffers:
-        persistent = fqn.rpartition(".")[2] not in owner._non_persistent_buffers_set
-        fakes[id(b)] = tracer.fake_input(b, InputKind.BUFFER, "b_" + fqn.replace(".", "_"), target=fqn,
-                                         persistent=persistent)
+    for rows, kind in ((params, InputKind.PARAMETER), (buffers, InputKind.BUFFER)):
+        if rows:
+            # a later name of a tied tensor overwrites the earlier ones: its uses read the last placeholder
+            fakes.update(zip([id(row[0]) for row in rows], tracer.fake_inputs(kind, rows)))
     return fakes
 
 
-@contextlib.contextmanager
-def _fake_state(tracer, state, fakes):
-    """For the `with` block, the modules' parameters and buffers are their fakes, and each plain tensor
-    attribute a fake that the tracer lifts as a constant on first use."""
-    restores = []
-    for table, name, t in state.entries:
-        fake = fakes.get(id(t))
-        if fake is not None:
-            restores.append((table, name, t))
-            table[name] = fake
-    for prefix, m in state.modules:
-        restores += _swap_attributes(tracer, prefix, m)
-    try:
-        yield
-    finally:
-        for table, name, value in restores:
+class _FakeState:
+    """For its `with` block, the modules' parameters and buffers are their fakes, and each plain tensor
+    attribute a fake that the tracer lifts as a constant on first use (fakes: {id(real tensor): fake}, as
+    `_lift_state` returns it).  A class rather than a generator: export enters it once per call."""
+
+    __slots__ = ("tracer", "state", "fakes", "restores")
+
+    def __init__(self, tracer, state, fakes):
+        self.tracer, self.state, self.fakes, self.restores = tracer, state, fakes, []
+
+    def __enter__(self):
+        tracer, fakes = self.tracer, self.fakes
+        # Every entry's tensor was lifted (the entries and the lifted tensors come from the same walk of the
+        # tables), so each entry is swapped and restored.
+        restores = self.restores = list(self.state.entries)
+        for table, name, t in restores:
+            table[name] = fakes[id(t)]
+        for prefix, m in self.state.modules:
+            # A module whose attributes are all of builtin types that are no tensors (flags, sizes, its tables)
+            # has nothing to swap; asking each value's type that way is one C-level pass.
+            if not _NOT_TENSORS.issuperset(map(type, m.__dict__.values())):
+                restores += _swap_attributes(tracer, prefix, m)
+        return self
+
+    def __exit__(self, *exc_info):
+        for table, name, value in self.restores:
             table[name] = value
+        return False
+
+
+# Builtin types (exactly these, not subclasses) whose values are never tensors: what a module's __dict__ holds.
+_NOT_TENSORS = frozenset({bool, int, float, str, type(None), dict, collections.OrderedDict, set, list, tuple})
 
 
 def _swap_attributes(tracer, prefix, m):
@@ -281,8 +310,14 @@ def _swap_attributes(tracer, prefix, m):
 
 def _user_inputs(tracer, inputs):
     """A placeholder per user input leaf; returns the (args, kwargs) forward is traced with."""
-    traced = [_user_input(tracer, name, leaf, spec)
-              for name, leaf, spec in zip(inputs.names, inputs.leaves, inputs.dim_specs)]
+    leaves = inputs.leaves
+    if tracer.symbolic is None and all(map(isinstance, leaves, itertools.repeat(Tensor))):
+        # static tensors only: `_user_input` is fake_input with the leaf's own shape for each, in order
+        traced = tracer.fake_inputs(InputKind.USER_INPUT, [(leaf, name, None, None)
+                                                           for leaf, name in zip(leaves, inputs.names)])
+    else:
+        traced = [_user_input(tracer, name, leaf, spec) for name, leaf, spec in zip(inputs.names, leaves,
+                                                                                    inputs.dim_specs)]
     return pytree.tree_unflatten(traced, inputs.in_spec)
 
 
@@ -316,17 +351,17 @@ def _trace_forward(tracer, mod, traced_inputs):
     t_args, t_kwargs = traced_inputs
     with tracing(tracer):
         out = call_forward(mod, t_args, t_kwargs)
-    pairs, out_spec = pytree.tree_flatten_with_path(out)
+    leaves, out_spec = pytree.tree_flatten(out)
     values, specs = [], []
-    for path, leaf in pairs:
-        value, arg = _output(tracer, path, leaf)
+    for i, leaf in enumerate(leaves):
+        value, arg = _output(tracer, out, i, leaf)
         values.append(value)
         specs.append(OutputSpec(OutputKind.USER_OUTPUT, arg))
     return _Outputs(values, specs, out_spec)
 
 
-def _output(tracer, path, leaf):
-    """(output node value, signature argument) for one output leaf."""
+def _output(tracer, out, i, leaf):
+    """(output node value, signature argument) for output leaf i of forward's result `out`."""
     if isinstance(leaf, Tensor):
         node, _ = tracer.node_of(leaf)
         return node, TensorArgument(node.name)
@@ -335,6 +370,7 @@ def _output(tracer, path, leaf):
         return node, sym_argument(node.name, leaf)
     if isinstance(leaf, _LEAF_TYPES):
         return leaf, ConstantArgument("", leaf)
+    path = pytree.tree_flatten_with_path(out)[0][i][0]     # paths are needed only to name a wrong leaf
     raise UserError(f"export: forward returned a {type(leaf).__name__} at output{pytree.keystr(path)}; "
                     "outputs must be tensors, numbers, bools, str or None inside registered pytrees")
 
@@ -351,9 +387,10 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     """The ExportedProgram of the finished trace (it runs its verifier)."""
     graph = tracer.root_graph
     graph.output(tuple(outputs.values))
-    _loops.drop_unread_ints(graph)
+    if tracer.subgraphs.get(graph):     # a while_loop node in the graph comes with its subgraphs attached to it
+        _loops.drop_unread_ints(graph)
     signature = ExportGraphSignature(tracer.input_specs(), outputs.specs)
-    state_dict, constants = _program_state(state.real, signature, tracer.constants)
+    state_dict, constants = _program_state(state, tracer.constants)
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
                                forward_arg_names=inputs.forward_arg_names)
     call_graph = [ModuleCallEntry("", root)] + _call_entries(state.every_name, calls)
@@ -366,6 +403,8 @@ def _call_entries(every_name, calls):
     """A ModuleCallEntry per submodule fqn (named_modules order; every_name: the model's
     `module_tree(remove_duplicate=False)`, as walked before tracing), with the signature of its preserved first
     call; the entries of its later calls (`fqn@1`...) right after it, as torch lists them."""
+    if not calls:       # no preserved call: an entry without signature per submodule
+        return [ModuleCallEntry(fqn, None) for fqn, _ in every_name if fqn]
     by_fqn = {}
     for c in calls:
         by_fqn.setdefault(c.fqn.partition("@")[0], []).append(c)
@@ -381,13 +420,15 @@ def _call_entries(every_name, calls):
     return entries
 
 
-def _program_state(real, signature, lifted_constants):
-    """(state_dict, constants): parameters and persistent buffers by fqn (real: fqn -> the tensor); lifted
-    constants and non-persistent buffers (torch keeps those with the constants)."""
-    state_dict, constants = {}, dict(lifted_constants)
-    for spec in signature.input_specs:
-        if spec.kind == InputKind.PARAMETER:
-            state_dict[spec.target] = real[spec.target]
-        elif spec.kind == InputKind.BUFFER:
-            (state_dict if spec.persistent else constants)[spec.target] = real[spec.target]
+def _program_state(state, lifted_constants):
+    """(state_dict, constants): parameters and persistent buffers by fqn; lifted constants and non-persistent
+    buffers (torch keeps those with the constants).
+
+    The signature's PARAMETER and BUFFER inputs are exactly what `_lift_state` lifted from `state`, in its
+    order (each parameter, then each buffer, with the persistence read there), so they are read from `state`.
+    """
+    state_dict = {fqn: t for fqn, t in state.parameters}
+    constants = dict(lifted_constants)
+    for fqn, b, persistent in state.buffers:
+        (state_dict if persistent else constants)[fqn] = b
     return state_dict, constants

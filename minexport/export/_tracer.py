@@ -12,7 +12,7 @@ import operator
 import sys
 
 from .._symbolic_marker import is_symbolic
-from .._tensor import Tensor, make_fake
+from .._tensor import Size, Tensor, contiguous_fake, make_fake
 from ..ops._common import dense_strides
 from .._trace_state import Tracer
 from ..fx.graph import Graph, _call_node
@@ -22,7 +22,7 @@ from . import _control_flow, _loops
 from ._recording import node_name, recorded_args
 from ._symbolic_tracing import SymbolicTracing
 from .errors import DataDependentError, UserError, format_user_frame, is_user_code, user_frame
-from .graph_signature import ConstantArgument, InputKind, InputSpec, TensorArgument
+from .graph_signature import ConstantArgument, InputKind, InputSpec, TensorArgument, input_spec
 
 __all__ = ["ExportTracer", "SIGNATURE_ORDER", "call_forward"]
 
@@ -91,13 +91,45 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     def fake_input(self, t, kind, name, shape=None, target=None, persistent=None):
         """A fake of tensor t (shape: t's, or the symbolic one given) standing for a new graph input."""
-        strides, offset = _input_layout(t, shape)
-        shape = t.shape if shape is None else shape
-        fake = make_fake(shape, t._dtype, t._device, Parameter if isinstance(t, Parameter) else None,
-                         strides=strides, storage_offset=offset)
-        fake.requires_grad = t.requires_grad
+        if shape is None:
+            fake = _fake_of_input(t)
+        else:
+            strides, offset = _input_layout(t, shape)
+            fake = make_fake(shape, t._dtype, t._device, Parameter if isinstance(t, Parameter) else None,
+                             strides=strides, storage_offset=offset)
+            fake.requires_grad = t.requires_grad
         fake._node = self.add_input(kind, name, fake, target, persistent)
         return fake
+
+    def fake_inputs(self, kind, rows):
+        """`fake_input(t, kind, name, target=target, persistent=persistent)` for each (t, name, target,
+        persistent) of rows, in order; returns the fakes.  Export lifts every parameter and buffer this way,
+        before the trace.
+
+        While the graph holds only inputs of `kind` and the kinds before it,
+        `add_input` puts each new placeholder at the graph's end, so all of
+        them are appended in one pass.  Otherwise, or for a tracer that fakes
+        its inputs its own way (draft_export keeps each real value), each row
+        goes through `fake_input`.
+        """
+        order = SIGNATURE_ORDER.index(kind)
+        graph = self.root_graph
+        if type(self).fake_input is not ExportTracer.fake_input or \
+                graph._len != sum(map(len, self.inputs[:order + 1])):
+            return [self.fake_input(t, kind, name, None, target, persistent) for t, name, target, persistent in rows]
+        # rows of lifted state have a target, and a buffer's persistence is a bool: valid InputSpecs
+        make_spec = input_spec if kind is not InputKind.BUFFER or \
+            all(type(row[3]) is bool for row in rows) else InputSpec
+        specs, input_nodes, fakes = self.inputs[order], self.input_nodes, []
+        append = graph.append_placeholder
+        for t, name, target, persistent in rows:
+            fake = _fake_of_input(t)
+            fake._node = node = append(name, {"val": fake})
+            name = node.name
+            input_nodes[name] = node
+            specs.append(make_spec(kind, TensorArgument(name), target, persistent))
+            fakes.append(fake)
+        return fakes
 
     def lift_constant(self, t):
         """A real tensor met during tracing: a lifted constant placeholder (c_lifted_tensor_N)."""
@@ -395,6 +427,22 @@ def _op_facts(op):
     """The op's _OpFacts, made on its first call."""
     facts = _OP_FACTS[op] = _OpFacts(op)
     return facts
+
+
+def _fake_of_input(t):
+    """`fake_input`'s fake for tensor t with its own shape: t's shape, dtype, device, class (Parameter or
+    Tensor), layout and requires_grad."""
+    d = t._data
+    # A real tensor that owns its array (no base: storage offset 0) and is C-contiguous is faked contiguous at
+    # offset 0: what _input_layout answers for it (is_contiguous() is its array's flag).
+    if d is not None and t._base is None and d.flags.c_contiguous:
+        return contiguous_fake(Parameter if isinstance(t, Parameter) else Tensor, Size(d.shape), t._dtype, t._device,
+                               t.requires_grad)
+    strides, offset = _input_layout(t, None)
+    fake = make_fake(t.shape, t._dtype, t._device, Parameter if isinstance(t, Parameter) else None,
+                     strides=strides, storage_offset=offset)
+    fake.requires_grad = t.requires_grad
+    return fake
 
 
 def _input_layout(t, shape):

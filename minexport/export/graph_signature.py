@@ -98,6 +98,17 @@ class InputSpec:
             raise ValueError("InputSpec of a BUFFER needs persistent=True or False")
 
 
+def input_spec(kind, arg, target, persistent):
+    """`InputSpec(kind, arg, target, persistent)` for arguments known to be valid (a buffer's `persistent` a
+    bool), as export makes one per lifted parameter and buffer: the same object, without the checks."""
+    spec = _new(InputSpec)
+    spec.kind, spec.arg, spec.target, spec.persistent = kind, arg, target, persistent
+    return spec
+
+
+_new = object.__new__
+
+
 @dataclasses.dataclass
 class OutputSpec:
     """One output: its kind, argument and target (mutated buffer fqn or input name)."""

@@ -29,7 +29,31 @@ class Verifier:
     dialect = "ATEN"
 
     def check(self, ep):
-        """Run every rule on ep; raise SpecViolationError on the first violation."""
+        """Run every rule on ep; raise SpecViolationError on the first violation.
+
+        The rules are the check_* methods, run one after another in the
+        order of `check_in_order`; that order decides which violation is
+        reported when a program breaks several rules.  A valid program (the
+        common case) is checked by one fused walk over the nodes that applies
+        the same rules node by node; when that walk meets anything wrong, the
+        rules run again in order, so the error is the one the order meets
+        first.  A subclass of a verifier gets the ordered rules only (its
+        overrides are not known to the walk).
+        """
+        if type(self) not in _FUSED:
+            self.check_in_order(ep)
+            return
+        try:
+            _check_fused(self, ep)
+            return
+        except Exception as e:       # any failure of the walk is re-decided by the ordered rules
+            walk_error = e
+        self.check_in_order(ep)
+        # the walk applies the same rules, so the ordered run raises; should it not, the walk's error stands
+        raise walk_error
+
+    def check_in_order(self, ep):
+        """Run every rule on ep, one rule after another over the whole program (see `check`)."""
         self.check_graph_structure(ep.graph)
         self.check_range_constraints(ep)
         self.check_placeholders(ep)
@@ -51,6 +75,10 @@ class Verifier:
             if n.op == "call_function" and target_kind(n.target) == "higher_order":
                 _check_higher_order_args(n)
                 _check_loop(gm, n)
+        self._check_subgraph_modules(gm, preserved)
+
+    def _check_subgraph_modules(self, gm, preserved):
+        """The graph rules, recursively, on each subgraph gm reads with get_attr."""
         for sub in gm.subgraph_modules():
             self.check_graph_structure(sub.graph)
             self.check_meta(sub.graph)
@@ -121,19 +149,7 @@ class Verifier:
 
     def check_outputs(self, ep):
         """The output node returns exactly what output_specs list, in order."""
-        out = ep.graph.nodes[-1].args[0]
-        specs = ep.graph_signature.output_specs
-        if len(out) != len(specs):
-            raise SpecViolationError(f"the output node returns {len(out)} values but the signature lists "
-                                     f"{len(specs)} outputs (rule: outputs match output_specs)")
-        for value, spec in zip(out, specs):
-            if isinstance(spec.arg, ConstantArgument):
-                if isinstance(value, Node) or not _same_constant(value, spec.arg.value):
-                    raise SpecViolationError(f"output {value!r} should be the constant {spec.arg.value!r} "
-                                             "(rule: outputs match output_specs)")
-            elif not isinstance(value, Node) or value.name != spec.arg.name:
-                raise SpecViolationError(f"output {getattr(value, 'name', value)!r} is listed as '{spec.arg.name}' "
-                                         "in the signature (rule: outputs match output_specs)")
+        _check_output_values(ep.graph.nodes[-1], ep.graph_signature.output_specs)
 
     def check_lifted_state(self, ep):
         """Lifted parameters, buffers and constants exist, with the placeholder's shape and dtype."""
@@ -174,41 +190,27 @@ class Verifier:
         for n in graph.nodes:
             if n.op != "call_function" or target_kind(n.target) != "op" or n.target.meta is None:
                 continue
-            expected = n.meta.get("val")
-            static = _static_tensor(expected)
-            if static is None and _data_dependent(expected):
-                continue      # a size only the run knows (a mask's count): nothing to re-derive it from
-            args = [a.meta.get("val") if type(a) is Node else map_arg(a, _val) if type(a) in _CONTAINERS else a
-                    for a in n.args]
-            kwargs = map_arg(n.kwargs, _val) if n.kwargs else {}
-            try:
-                got = n.target.meta(*args, **kwargs)
-            except Exception as e:   # a meta function refusing the inputs is itself the violation
-                raise SpecViolationError(f"node '{n.name}': {n.target} refuses its inputs: {e} "
-                                         "(rule: meta functions reproduce node values)") from None
-            if static is not None and got.__class__ is Tensor and got._dtype is expected._dtype \
-                    and _static_tensor(got) == static:
-                continue      # the common case, equal as _structure would find them, without building both
-            if _structure(got) != _structure(expected) and _describe(got) != _describe(expected) \
-                    and not _same_values(_structure(got), _structure(expected)):
-                raise SpecViolationError(f"node '{n.name}': {n.target} gives {_describe(got)} but the node records "
-                                         f"{_describe(expected)} (rule: meta functions reproduce node values)")
+            _check_node_meta(n, n.target.meta)
 
     def check_dialect(self, graph, preserved):
         """ATEN: no op that mutates; no op the default table decomposes unless the caller kept it."""
         for n in graph.nodes:
             if n.op != "call_function" or target_kind(n.target) != "op":
                 continue
-            if n.target.is_mutating:
-                raise SpecViolationError(f"node '{n.name}' calls {n.target}, which mutates an input; the ATEN "
-                                         "dialect is functional (rule: no mutating ops)")
-            # torch keeps an op its default table leaves alone (masked_select, max.default, ...); one the table
-            # decomposes may only remain when the caller kept it out of the table.
-            op = n.target
-            if decomposes_by_default(op) and op not in preserved:
-                raise SpecViolationError(f"node '{n.name}' calls {op}, an ATen op with a default decomposition "
-                                         "that was not applied (rule: ops the default decomposition table "
-                                         "keeps, or ops kept on purpose)")
+            self._check_node_dialect(n, preserved)
+
+    def _check_node_dialect(self, n, preserved):
+        """check_dialect's rule for one op node (it depends on the node's target only)."""
+        if n.target.is_mutating:
+            raise SpecViolationError(f"node '{n.name}' calls {n.target}, which mutates an input; the ATEN "
+                                     "dialect is functional (rule: no mutating ops)")
+        # torch keeps an op its default table leaves alone (masked_select, max.default, ...); one the table
+        # decomposes may only remain when the caller kept it out of the table.
+        op = n.target
+        if decomposes_by_default(op) and op not in preserved:
+            raise SpecViolationError(f"node '{n.name}' calls {op}, an ATen op with a default decomposition "
+                                     "that was not applied (rule: ops the default decomposition table "
+                                     "keeps, or ops kept on purpose)")
 
 
 class TrainingIRVerifier(Verifier):
@@ -217,6 +219,9 @@ class TrainingIRVerifier(Verifier):
     dialect = "TRAINING"
 
     def check_dialect(self, graph, preserved):
+        """Any registered op is allowed."""
+
+    def _check_node_dialect(self, n, preserved):
         """Any registered op is allowed."""
 
 
@@ -248,6 +253,207 @@ def verifier_for(dialect):
     """The verifier instance for a dialect name."""
     return {"TRAINING": TrainingIRVerifier, "ATEN": Verifier}[dialect]()
 
+
+# -- the fused walk --------------------------------------------------------------------------------
+# The verifier classes whose rules _check_fused knows (a subclass may override any rule).
+_FUSED = frozenset({Verifier, TrainingIRVerifier})
+# Tuples, not sets, of enum members: `in` on a tuple compares by identity first, an enum member's hash
+# is a Python-level call; and a module constant spares the enum's slow class-attribute lookup.
+_LIFTED = (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR)
+_USER_INPUT, _PARAMETER, _BUFFER = InputKind.USER_INPUT, InputKind.PARAMETER, InputKind.BUFFER
+_NO_NAME = object()      # an input spec's argument without a name
+_TENSOR_SHAPE, _TENSOR_DTYPE = Tensor.shape, Tensor.dtype
+
+
+class _Recheck(SpecViolationError):
+    """The fused walk met a violation of the named rule; `Verifier.check` runs the rules in order, which
+    report it (or an earlier one) with its own message.  Seen by a caller only if the two disagree."""
+
+    def __init__(self, rule):
+        super().__init__(f"the verifier's fused walk finds a violation of the rule '{rule}' that the ordered "
+                         "rules do not report (a verifier bug)")
+
+
+def _check_fused(verifier, ep):
+    """Every rule of `Verifier.check_in_order`, in one walk over the nodes (see `Verifier.check`).
+
+    Raises on a violation, not necessarily the one the ordered rules meet
+    first.  Each node gets what each rule asks of that node; what a rule
+    decides from a call target alone (allowed or not, dialect, the meta
+    function to run) is decided once per distinct target of the walk.
+    """
+    gm = ep.graph_module
+    graph = gm.graph
+    specs = ep.graph_signature.input_specs
+    n_specs = len(specs)
+    state_dict, constants, preserved = ep.state_dict, ep.constants, ep.preserved_ops
+    verifier.check_range_constraints(ep)
+    seen = set()          # nodes and names so far (check_graph_structure's)
+    seen_add = seen.add
+    # id(target) -> [target, meta function or None, higher-order?, call shapes that bind]: the list holds the
+    # target, so its id names it for the whole walk
+    targets = {}
+    plain = set()         # classes whose shape and dtype are Tensor's own (see _plain_tensor_class)
+    n_placeholders, user_seen, get_attrs = 0, False, []
+    n = None
+    for n in graph.nodes:
+        # check_graph_structure: names, topological order
+        name = n.name
+        if (name.__class__ is not str and not isinstance(name, str)) or not name.isidentifier() or name in seen:
+            raise _Recheck("names")
+        for inp in n._inputs:
+            if inp not in seen or inp.graph is not graph:
+                raise _Recheck("topological order")
+        seen_add(n)
+        seen_add(name)
+        op = n.op
+        if op == "call_function":
+            target = n.target
+            facts = targets.get(id(target))
+            if facts is None:
+                facts = targets[id(target)] = _target_facts(verifier, n, preserved)
+            # check_graph_structure's binding check, once per shape of call (its key without the target)
+            shape = (len(n._args), tuple(n._kwargs)) if n._kwargs else len(n._args)
+            binds = facts[3]
+            if shape not in binds:
+                _check_call_arguments(n)
+                binds.add(shape)
+            if facts[1] is not None:
+                _check_node_meta(n, facts[1])
+            elif facts[2]:           # check_subgraphs: a higher-order op's arguments and loop subgraphs
+                _check_higher_order_args(n)
+                _check_loop(gm, n)
+        elif op == "placeholder":
+            # check_placeholders: the next input spec names this node; lifted state before user inputs
+            if n_placeholders == n_specs:
+                raise _Recheck("placeholders match input_specs")
+            spec = specs[n_placeholders]
+            n_placeholders += 1
+            arg_name = getattr(spec.arg, "name", _NO_NAME)
+            if arg_name is not _NO_NAME and arg_name != name:
+                raise _Recheck("placeholders match input_specs")
+            # the kind's tests as check_placeholders and check_lifted_state make them (an enum member is
+            # equal only to itself, so a parameter, the common kind, is known by identity)
+            kind = spec.kind
+            if kind is _PARAMETER:
+                if user_seen:
+                    raise _Recheck("lifted state before user inputs")
+                store = state_dict
+            else:
+                if kind == _USER_INPUT:
+                    user_seen = True
+                elif user_seen:
+                    raise _Recheck("lifted state before user inputs")
+                store = None if kind not in _LIFTED else state_dict if kind == _PARAMETER or \
+                    (kind == _BUFFER and spec.persistent) else constants
+            if store is not None:
+                # check_lifted_state on this spec: it finds the placeholder by the spec's name, which with
+                # names unique and equal to the specs' (checked above) is this node
+                if arg_name is _NO_NAME:
+                    raise _Recheck("lifted state targets")
+                target = spec.target
+                if not isinstance(target, str) or "" in target.split("."):
+                    raise _Recheck("lifted state targets")
+                if target not in store:
+                    raise _Recheck("lifted state exists")
+                value, val = store[target], n.meta.get("val")
+                if val is None:
+                    pass
+                elif (type(value) in plain or _plain_tensor_class(type(value), plain)) and \
+                        (type(val) in plain or _plain_tensor_class(type(val), plain)):
+                    # `value.shape != val.shape or value.dtype is not val.dtype` with Tensor.shape and
+                    # Tensor.dtype inlined (Tensor.shape wraps a real tensor's sizes in a new Size, which as
+                    # a tuple equals them)
+                    d, e = value._data, val._data
+                    if (d.shape if d is not None else value._fake_shape) != \
+                            (e.shape if e is not None else val._fake_shape) or value._dtype is not val._dtype:
+                        raise _Recheck("lifted state matches")
+                elif value.shape != val.shape or value.dtype is not val.dtype:
+                    raise _Recheck("lifted state matches")
+        elif op == "get_attr":
+            # check_subgraphs on get_attr nodes; check_lifted_state's get_attr rule after the walk
+            get_attrs.append(n)
+            _check_attribute_name(gm, n)
+            if not hasattr(gm, n.target.split(".")[0]):
+                raise _Recheck("get_attr targets exist")
+    # n is the walk's last node, which is graph.nodes[-1] (both skip erased nodes) when the graph has nodes
+    if not graph.nodes or n is None or n.op != "output":
+        raise _Recheck("output")
+    if n_placeholders != n_specs:
+        raise _Recheck("placeholders match input_specs")
+    _check_output_values(n, ep.graph_signature.output_specs)
+    if get_attrs:
+        params = set(ep.graph_signature.parameters)
+        if any(n.target in params for n in get_attrs):
+            raise _Recheck("no get_attr of parameters")
+        verifier._check_subgraph_modules(gm, preserved)
+    # else: subgraph_modules() looks only at get_attr nodes, so there is no subgraph to check
+
+
+def _plain_tensor_class(cls, plain):
+    """Whether cls is a Tensor class whose `shape` and `dtype` are Tensor's (then they read `_data`,
+    `_fake_shape` and `_dtype` as Tensor's do); such a class is added to the set `plain`."""
+    if issubclass(cls, Tensor) and cls.shape is _TENSOR_SHAPE and cls.dtype is _TENSOR_DTYPE:
+        plain.add(cls)
+        return True
+    return False
+
+
+def _target_facts(verifier, node, preserved):
+    """What the fused walk keeps for node's target: [target, its meta function when check_meta runs one,
+    whether it is a higher-order op, the call shapes found to bind (empty)].  Raises when the target is
+    not allowed, or (for an op) when it breaks the verifier's dialect -- rules that read the target alone."""
+    target = node.target
+    if not _is_allowed_target(target):
+        raise _Recheck("call targets")
+    kind = target_kind(target)
+    if kind == "op":
+        verifier._check_node_dialect(node, preserved)
+        return [target, target.meta, False, set()]
+    return [target, None, kind == "higher_order", set()]
+
+
+def _check_node_meta(n, meta):
+    """check_meta's rule for one op node: `meta` (the target's meta function), run on the values the
+    node's inputs record, reproduces the value the node records."""
+    expected = n.meta.get("val")
+    # `static`: the shape of a plain Tensor whose sizes are all ints (most nodes), else None.  Such a value
+    # is compared with the re-derived one by dtype and shape directly: a shape of ints holds no symbol, so
+    # `==` on it is exact and says what `_structure` would.
+    static = None
+    if type(expected) is Tensor:
+        static = expected._fake_shape if expected._data is None else expected.shape
+        for size in static:
+            if size.__class__ is not int:
+                static = None
+                break
+    if static is None and _data_dependent(expected):
+        return        # a size only the run knows (a mask's count): nothing to re-derive it from
+    # the inputs' values in place of the nodes (a loop: a list comprehension costs a function call)
+    args = []
+    for a in n._args:
+        t = type(a)
+        args.append(a.meta.get("val") if t is Node else _values(a, t) if t in _CONTAINERS else a)
+    kwargs = map_arg(n._kwargs, _val) if n._kwargs else None
+    try:
+        got = meta(*args) if kwargs is None else meta(*args, **kwargs)
+    except Exception as e:   # a meta function refusing the inputs is itself the violation
+        raise SpecViolationError(f"node '{n.name}': {n.target} refuses its inputs: {e} "
+                                 "(rule: meta functions reproduce node values)") from None
+    if static is not None and got.__class__ is Tensor and got._dtype is expected._dtype:
+        # the common case: got is static too and equal, as _structure would find them, without building
+        # both; got's sizes are compared only once known to be ints (a symbolic size's == guards)
+        shape = got._fake_shape if got._data is None else got.shape
+        for size in shape:
+            if size.__class__ is not int:
+                break
+        else:
+            if shape == static:
+                return
+    if _structure(got) != _structure(expected) and _describe(got) != _describe(expected) \
+            and not _same_values(_structure(got), _structure(expected)):
+        raise SpecViolationError(f"node '{n.name}': {n.target} gives {_describe(got)} but the node records "
+                                 f"{_describe(expected)} (rule: meta functions reproduce node values)")
 
 
 def _check_higher_order_args(node):
@@ -312,6 +518,22 @@ def _check_loop(gm, node):
                                  "(rule: loop subgraphs fit their operands)")
 
 
+def _check_output_values(node, specs):
+    """check_outputs on the graph's last node `node` and the signature's output specs."""
+    out = node.args[0]
+    if len(out) != len(specs):
+        raise SpecViolationError(f"the output node returns {len(out)} values but the signature lists "
+                                 f"{len(specs)} outputs (rule: outputs match output_specs)")
+    for value, spec in zip(out, specs):
+        if isinstance(spec.arg, ConstantArgument):
+            if isinstance(value, Node) or not _same_constant(value, spec.arg.value):
+                raise SpecViolationError(f"output {value!r} should be the constant {spec.arg.value!r} "
+                                         "(rule: outputs match output_specs)")
+        elif not isinstance(value, Node) or value.name != spec.arg.name:
+            raise SpecViolationError(f"output {getattr(value, 'name', value)!r} is listed as '{spec.arg.name}' "
+                                     "in the signature (rule: outputs match output_specs)")
+
+
 def _data_dependent(val):
     """val has a size only the run knows (an unbacked symbol)."""
     if isinstance(val, (list, tuple)):
@@ -325,17 +547,16 @@ def _data_dependent(val):
     return False
 
 
-def _static_tensor(val):
-    """val's shape when val is a plain Tensor whose sizes are all ints (most nodes), else None.
-
-    check_meta compares such a value with a re-derived one by dtype and shape
-    directly: a shape of ints cannot hold a symbol, so `==` on it is exact and
-    says what `_structure` would.
-    """
-    if type(val) is not Tensor:
-        return None
-    shape = val.shape
-    return shape if set(map(type, shape)) <= _INT else None
+def _values(value, t):
+    """map_arg(value, _val) for an argument of type t (a container): a list or tuple of plain values (sizes,
+    dims) is copied as map_arg would rebuild it, without a call per element."""
+    if t is list or t is tuple:
+        for v in value:
+            if type(v) is Node or type(v) in _CONTAINERS:
+                break
+        else:
+            return t(value)
+    return map_arg(value, _val)
 
 
 def _val(node):

@@ -435,6 +435,12 @@ def _sanitize(candidate):
     return "_" + name if name[0].isdigit() else name
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _kept_name(name):
+    """True when `placeholder_name` keeps `name` as it is if it is free (already sanitized, no keyword)."""
+    return _sanitize(name) == name and not keyword.iskeyword(name)
+
+
 @functools.lru_cache(maxsize=4096)
 def _split_name(candidate):
     """(sanitized name, base, numeric suffix or None) of a candidate: `add_3` -> ('add_3', 'add', 3).
@@ -561,6 +567,32 @@ class Graph:
             self._root.prepend(node)
         else:
             self.nodes.insert(index, node)
+        return node
+
+    def append_placeholder(self, name, meta=None):
+        """`insert_placeholder(len(graph.nodes), name, meta)`: an input placed last (export lifts every
+        parameter and buffer this way, before the first op).
+
+        A name `placeholder_name` would keep as it is (ASCII letters, digits
+        and `_`, no leading digit, no keyword, not taken) is taken directly;
+        the node is linked before the root marker as `prepend` links a new node.
+        """
+        taken = self._names
+        if name in taken or not _kept_name(name):
+            name = self.placeholder_name(name)
+        else:
+            taken.add(name)
+        # _placeholder_node's node, linked last at once
+        node = _new_node(Node)
+        root = self._root
+        last = root._prev
+        node.graph, node.op, node.name, node.target = self, "placeholder", name, name
+        node.users, node.meta = {}, {} if meta is None else meta
+        node._args, node._kwargs, node._inputs = (), {}, {}
+        node._prev, node._next = last, root
+        node._erased, node.type = False, None
+        last._next = root._prev = node
+        self._len += 1
         return node
 
     def call_function(self, the_function, args=None, kwargs=None, type_expr=None, name=None, *, meta=None):

@@ -211,7 +211,10 @@ class GraphModule(Module):
         elif isinstance(root, dict):
             for k, v in root.items():
                 _set_attr(self, k, v)
-        self.graph = graph
+        if "graph" in self._modules or "graph" in self._parameters or "graph" in self._buffers:
+            self.graph = graph      # Module.__setattr__ refuses a Graph in place of a submodule (or tensor)
+        else:       # what Module.__setattr__ does with any other value: the plain assignment (the setter runs)
+            object.__setattr__(self, "graph", graph)
 
     def _get_name(self):
         return self._class_name

@@ -220,9 +220,10 @@ class Module:
                     continue
                 seen.add(id(m))
             out.append((prefix, m))
-            children = [(prefix + "." + name if prefix else name, c) for name, c in m._modules.items()
-                        if c is not None]
-            stack.extend(reversed(children))
+            if m._modules:      # most modules are leaves: no comprehension for an empty table
+                children = [(prefix + "." + name if prefix else name, c) for name, c in m._modules.items()
+                            if c is not None]
+                stack.extend(reversed(children))
         return out
 
     def modules(self):

@@ -100,18 +100,26 @@ def _register_builtin(cls, flatten, unflatten, name, keys, to_d=None, from_d=Non
     _BY_SERIALIZED_NAME[name] = node
 
 
-_register_builtin(tuple, lambda t: (list(t), None), lambda ch, ctx: tuple(ch), "builtins.tuple",
-                  lambda o, c: [SequenceKey(i) for i in range(len(o))])
-_register_builtin(list, lambda t: (list(t), None), lambda ch, ctx: list(ch), "builtins.list",
-                  lambda o, c: [SequenceKey(i) for i in range(len(o))])
+# SequenceKey(i) for small i, made once: key entries are frozen values, so one instance serves every path
+# (export names every input and output leaf by its path, mostly positions 0, 1, 2...).
+_SEQUENCE_KEYS = tuple(SequenceKey(i) for i in range(64))
+
+
+def _sequence_keys(o, ctx):
+    """[SequenceKey(i)] for each position of a sequence."""
+    n = len(o)
+    return list(_SEQUENCE_KEYS[:n]) if n <= len(_SEQUENCE_KEYS) else [SequenceKey(i) for i in range(n)]
+
+
+_register_builtin(tuple, lambda t: (list(t), None), lambda ch, ctx: tuple(ch), "builtins.tuple", _sequence_keys)
+_register_builtin(list, lambda t: (list(t), None), lambda ch, ctx: list(ch), "builtins.list", _sequence_keys)
 _register_builtin(dict, lambda d: (list(d.values()), list(d.keys())), lambda ch, ctx: dict(zip(ctx, ch)),
                   "builtins.dict", lambda o, c: [MappingKey(k) for k in c])
 _register_builtin(collections.OrderedDict, lambda d: (list(d.values()), list(d.keys())),
                   lambda ch, ctx: collections.OrderedDict(zip(ctx, ch)), "collections.OrderedDict",
                   lambda o, c: [MappingKey(k) for k in c])
 _register_builtin(collections.deque, lambda d: (list(d), d.maxlen),
-                  lambda ch, ctx: collections.deque(ch, maxlen=ctx), "collections.deque",
-                  lambda o, c: [SequenceKey(i) for i in range(len(o))])
+                  lambda ch, ctx: collections.deque(ch, maxlen=ctx), "collections.deque", _sequence_keys)
 
 
 def is_namedtuple(obj):
@@ -161,8 +169,11 @@ class TreeSpec:
 
     def __init__(self, type, context, children_specs):
         self.type, self.context, self.children_specs = type, context, list(children_specs)
-        self.num_leaves = sum(c.num_leaves for c in self.children_specs)
-        self.num_nodes = 1 + sum(c.num_nodes for c in self.children_specs)
+        leaves = nodes = 0
+        for c in self.children_specs:
+            leaves += c.num_leaves
+            nodes += c.num_nodes
+        self.num_leaves, self.num_nodes = leaves, 1 + nodes
 
     @property
     def num_children(self):
@@ -219,18 +230,30 @@ class LeafSpec(TreeSpec):
 
 
 _LEAF = LeafSpec()
+_new = object.__new__
 
 
-def _spec_type(obj):
-    return collections.namedtuple if _node_for(obj) is _NAMEDTUPLE_NODE else type(obj)
+def _spec(type, context, children):
+    """TreeSpec(type, context, children) for a fresh list of child specs (kept, not copied): the walks below
+    make one per container."""
+    spec = _new(TreeSpec)
+    spec.type, spec.context, spec.children_specs = type, context, children
+    leaves = nodes = 0
+    for c in children:
+        leaves += c.num_leaves
+        nodes += c.num_nodes
+    spec.num_leaves, spec.num_nodes = leaves, 1 + nodes
+    return spec
 
 
 def tree_flatten(tree, is_leaf=None):
     """(leaves, spec) of a pytree."""
     leaves = []
+    if is_leaf is None:
+        return leaves, _flatten(tree, leaves)
 
     def walk(obj):
-        if is_leaf is not None and is_leaf(obj):
+        if is_leaf(obj):
             leaves.append(obj)
             return _LEAF
         node = _node_for(obj)
@@ -238,14 +261,74 @@ def tree_flatten(tree, is_leaf=None):
             leaves.append(obj)
             return _LEAF
         children, ctx = node.flatten(obj)
-        return TreeSpec(_spec_type(obj), ctx, [walk(c) for c in children])
+        return TreeSpec(collections.namedtuple if node is _NAMEDTUPLE_NODE else type(obj), ctx,
+                        [walk(c) for c in children])
 
     spec = walk(tree)
     return leaves, spec
 
 
+def _flatten(obj, leaves):
+    """The spec of obj, its leaves appended to `leaves` (tree_flatten with no is_leaf)."""
+    cls = type(obj)
+    node = SUPPORTED_NODES.get(cls)
+    if node is None:
+        if not is_namedtuple(obj):
+            leaves.append(obj)
+            return _LEAF
+        node = _NAMEDTUPLE_NODE
+    elif cls is tuple or cls is list:     # their flatten is (list(obj), None): the items are walked as they are
+        return _spec(cls, None, [_flatten(c, leaves) for c in obj])
+    elif cls is dict:       # its flatten is (values, keys)
+        return _spec(dict, list(obj), [_flatten(c, leaves) for c in obj.values()])
+    children, ctx = node.flatten(obj)
+    return _spec(collections.namedtuple if node is _NAMEDTUPLE_NODE else cls, ctx,
+                 [_flatten(c, leaves) for c in children])
+
+
 def tree_flatten_with_path(tree, is_leaf=None):
     """([(key path, leaf)], spec)."""
+    out = []
+
+    # One walk makes the pairs and the spec.  A registered node whose keys function gives fewer or more
+    # keys than it has children (a wrong registration) takes the two walks instead: the pairs then follow
+    # the keys given (zip) and the spec every child, as they always did.
+    def walk(obj, path):
+        if is_leaf is not None and is_leaf(obj):
+            out.append((path, obj))
+            return _LEAF
+        cls = type(obj)
+        node = SUPPORTED_NODES.get(cls)
+        if node is None:
+            if not is_namedtuple(obj):
+                out.append((path, obj))
+                return _LEAF
+            node = _NAMEDTUPLE_NODE
+        elif (cls is tuple or cls is list) and len(obj) <= len(_SEQUENCE_KEYS):
+            # their flatten is (list(obj), None) and their keys the shared SequenceKeys of the positions
+            return _spec(cls, None, [walk(child, path + (key,)) for key, child in zip(_SEQUENCE_KEYS, obj)])
+        elif cls is dict:       # its flatten is (values, keys), its key entries MappingKey(key)
+            return _spec(dict, list(obj), [walk(child, path + (MappingKey(key),)) for key, child in obj.items()])
+        children, ctx = node.flatten(obj)
+        keys = node.keys(obj, ctx)
+        if len(keys) != len(children):
+            raise _KeysMismatch
+        return _spec(collections.namedtuple if node is _NAMEDTUPLE_NODE else cls, ctx,
+                     [walk(child, path + (key,)) for key, child in zip(keys, children)])
+
+    try:
+        spec = walk(tree, ())
+    except _KeysMismatch:
+        return _paths_by_keys(tree, is_leaf), tree_flatten(tree, is_leaf)[1]
+    return out, spec
+
+
+class _KeysMismatch(Exception):
+    """A node's keys function disagrees with its flatten function on the number of children."""
+
+
+def _paths_by_keys(tree, is_leaf):
+    """[(key path, leaf)] pairing each node's keys with its children (zip: the shorter decides)."""
     out = []
 
     def walk(obj, path):
@@ -261,7 +344,7 @@ def tree_flatten_with_path(tree, is_leaf=None):
             walk(child, path + (key,))
 
     walk(tree, ())
-    return out, tree_flatten(tree, is_leaf)[1]
+    return out
 
 
 def tree_unflatten(leaves, treespec):
@@ -273,14 +356,22 @@ def tree_unflatten(leaves, treespec):
     if len(leaves) != treespec.num_leaves:
         raise ValueError(f"treespec.unflatten(leaves): `leaves` has length {len(leaves)} but the spec "
                          f"refers to a pytree that holds {treespec.num_leaves} items ({treespec}).")
-    it = iter(leaves)
+    return _build(treespec, iter(leaves))
 
-    def build(spec):
-        if spec.is_leaf():
-            return next(it)
-        return spec._node().unflatten([build(c) for c in spec.children_specs], spec.context)
 
-    return build(treespec)
+def _build(spec, it):
+    """The pytree of `spec`, its leaves taken from the iterator `it` in order."""
+    cls = type(spec)
+    if cls is LeafSpec or cls is not TreeSpec and spec.is_leaf():
+        return next(it)
+    t = spec.type
+    if t is tuple:      # the builtin sequences' unflatten: the children in a tuple / list
+        return tuple([_build(c, it) for c in spec.children_specs])
+    if t is list:
+        return [_build(c, it) for c in spec.children_specs]
+    if t is dict:       # its unflatten: dict(zip(keys, children))
+        return dict(zip(spec.context, [_build(c, it) for c in spec.children_specs]))
+    return spec._node().unflatten([_build(c, it) for c in spec.children_specs], spec.context)
 
 
 def tree_leaves(tree, is_leaf=None):
