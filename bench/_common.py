@@ -1,7 +1,15 @@
-"""Helpers shared by the benchmarks: warm median timing and the optional torch oracle."""
+"""Helpers shared by the benchmarks: warm median timing, timing in a fresh process, and the optional torch oracle."""
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 import timeit
+
+# BLAS and OpenMP read their thread counts once, when NumPy (or torch) loads: a child process gets them in its
+# environment, so that both libraries run single-threaded
+SINGLE_THREADED = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
 
 
 def _samples(fn, repeat):
@@ -66,3 +74,44 @@ def optional_torch():
         return None
     torch.set_num_threads(1)
     return torch
+
+
+def timed_calls(fn, warmup, n, warmup_seconds=0.0):
+    """[(wall seconds, CPU seconds of this process)] of n calls of fn, after at least `warmup` untimed calls
+    and at least `warmup_seconds` of them.
+
+    The garbage collector runs as it would for a user (no forced or
+    disabled collections), so each sample carries its share of the
+    collections its own allocations trigger; the warm-up also lets a fresh
+    process's heap settle (its first full collections, while the heap
+    grows from what imports left, cost several exports' time).
+    """
+    end = time.perf_counter() + warmup_seconds
+    done = 0
+    while done < warmup or time.perf_counter() < end:
+        fn()
+        done += 1
+    out = []
+    for _ in range(n):
+        c, w = time.process_time(), time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - w, time.process_time() - c))
+    return out
+
+
+def samples_in_child(module, *args):
+    """Run `python -m module --child args...` single-threaded in a fresh interpreter; the samples it prints.
+
+    The child prints one JSON list of [wall, cpu] pairs as its last line of output.
+    """
+    env = {**os.environ, **SINGLE_THREADED}
+    out = subprocess.run([sys.executable, "-m", module, "--child", *map(str, args)], capture_output=True,
+                         text=True, env=env, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"{module} --child {' '.join(map(str, args))} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def summarize(samples):
+    """(median wall seconds, best CPU seconds) of [(wall, cpu)] samples."""
+    return statistics.median(w for w, _ in samples), min(c for _, c in samples)

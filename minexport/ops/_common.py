@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from .._user_errors import DataDependentError
-from .._tensor import (CONTIGUOUS, PRESERVE, Tensor, _hint, contiguous_strides, format_strides, make_fake,
+from .._tensor import (CONTIGUOUS, PRESERVE, Size, Tensor, _hint, contiguous_strides, format_strides, make_fake,
                        memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous, sure,
                        wrap_dim)
 
@@ -41,6 +41,18 @@ def wrap_dims(dims, ndim):
 
 def broadcast_shapes(*shapes, op="broadcast"):
     """Broadcast shapes as torch does; the error names both sizes and the dimension."""
+    if len(shapes) == 2:
+        a, b = shapes
+        # two shapes of plain ints (the static case): equal ones, or one of them 0-d (a scalar operand),
+        # broadcast to the other without the per-size walk (no guard to record; the walk below would
+        # return the same sizes)
+        types = set(map(type, a))
+        types.update(map(type, b))
+        if types <= _ONLY_INT:
+            if a == b or not b:
+                return tuple(a)
+            if not a:
+                return tuple(b)
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:
@@ -107,6 +119,9 @@ _PROMO_CACHE = {}
 def _operand_key(x):
     """A cheap hashable stand-in for an operand's (dtype, tier) in promotion."""
     t = type(x)
+    if t is Tensor:     # the common case first: what `x.ndim` reads, without the property
+        d = x._data
+        return x._dtype, (len(x._fake_shape) if d is None else d.ndim) == 0
     if t is _ndarray:
         return x.dtype, x.ndim == 0
     if t is float or t is int or t is bool:
@@ -173,6 +188,95 @@ def fake_like(shape, dtype, *tensors):
         if isinstance(t, Tensor):
             return make_fake(shape, dtype, t._device)
     return make_fake(shape, dtype)
+
+
+# ------------------------------------------------------- static geometry --
+# Many meta functions compute their output's geometry (sizes, strides, storage offset) from their tensor
+# inputs' geometries and their int arguments alone.  When all of these are plain ints, such a meta function
+# reads no size environment and records no guard, so its answer for them can never change -- within an
+# export, across exports, or after graph edits -- and may be remembered and replayed.  `static_key` builds
+# the key (None when anything is symbolic or not a fake tensor / int / None / list of ints: those take the
+# meta function itself); a call that raises is never remembered, so errors are raised every time.
+_GEOMETRY_LIMIT = 4096          # per op: a bound on memory, far above what a model asks
+_ONLY_INT = {int}
+_SEQUENCES = (list, tuple, Size)
+
+
+def static_key(tensors, args=(), extra=()):
+    """The geometries of fake `tensors` and the int arguments `args`, as a hashable key, when every size,
+    stride, offset and argument is a plain int (None allowed among args); else None.
+
+    A list argument is keyed as a tuple: callers read their int lists as
+    sequences only, so a list and a tuple of the same ints mean the same.
+    `extra` (plain hashable values the caller computed, such as flags) is
+    appended as it is.
+    """
+    key, types = [], set()
+    for t in tensors:
+        if t.__class__ is not Tensor and not isinstance(t, Tensor) or t._data is not None:
+            return None
+        shape, strides, offset = t._fake_shape, t._strides, t._offset
+        types.update(map(type, shape))
+        if not types <= _ONLY_INT:
+            return None     # a symbolic size: leave at once (a dynamic export pays as little as possible here)
+        if strides is not None:
+            types.update(map(type, strides))
+        types.add(type(offset))
+        key += (shape, strides, offset)
+    for a in args:
+        ta = type(a)
+        if ta is int or a is None:
+            key.append(a)
+        elif ta in _SEQUENCES:
+            a = tuple(a)
+            types.update(map(type, a))
+            key.append(a)
+        else:
+            return None
+    if not types <= _ONLY_INT:
+        return None
+    key += extra
+    return tuple(key)
+
+
+_MEMOS = []      # every op's remembered geometries, so that tests can forget them all
+
+
+def geometry_memo():
+    """A new, empty memo of geometries for one op (keys from `static_key`)."""
+    memo = {}
+    _MEMOS.append(memo)
+    return memo
+
+
+def forget_geometries():
+    """Empty every op's memo (tests compare a meta function's first answer with its remembered one)."""
+    for memo in _MEMOS:
+        memo.clear()
+
+
+def geometry_of(t):
+    """A fake's (Size, stored strides or None when contiguous, storage offset), as make_fake stored them."""
+    return t._fake_shape, t._strides, t._offset
+
+
+def remember_geometry(known, key, value):
+    """Remember one answer in `known`, starting over when it reaches its bound."""
+    if len(known) >= _GEOMETRY_LIMIT:
+        known.clear()
+    known[key] = value
+
+
+def fake_with_geometry(like, geometry, dtype=None):
+    """A fresh fake of `like`'s device (and dtype, unless given) with a remembered geometry: what make_fake
+    made the first time (the strides and offset stored are make_fake's own normalized ones, set as they are)."""
+    shape, strides, offset = geometry
+    t = make_fake(shape, like._dtype if dtype is None else dtype, like._device)
+    if strides is not None:
+        t._strides = strides
+    if offset:
+        t._offset = offset
+    return t
 
 
 def check(cond, message, error=RuntimeError):

@@ -397,7 +397,8 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
 
     def meta(a, b, *args, **kwargs):
         _, out = rule(promote(a, b), name)
-        _check_alpha(a, b, args, kwargs)
+        if args or kwargs:      # (without them alpha is 1: nothing to check)
+            _check_alpha(a, b, args, kwargs)
         shape = broadcast_shapes(shape_of(a), shape_of(b), op=name)
         return pointwise_fake(shape, out, a, b)
 
