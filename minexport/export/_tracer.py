@@ -7,10 +7,12 @@ cond/map subgraphs, module calls and refusals.  Symbolic values (`.item()`,
 `_check`, runtime asserts) come from the `SymbolicTracing` mixin.
 """
 import contextlib
+import functools
 import inspect
 import linecache
 import operator
 import sys
+import weakref
 
 from .._symbolic_marker import is_symbolic
 from .._tensor import Size, Tensor, contiguous_fake, make_fake
@@ -64,10 +66,8 @@ class ExportTracer(SymbolicTracing, Tracer):
         self.pending_constants = {}    # id(fake tensor attribute) -> (target, real tensor)
         self.lifted_real = {}          # id(real tensor) -> fake
         # id(code object) -> how stack traces read its frames (_SKIP, _RECORD, _MODULE_CALL, _STOP: see
-        # code_kind), and -> the code object itself.  Ids, because hashing a code object hashes its contents;
-        # frame_codes keeps each code object alive, so its id names it for the whole trace.
-        self.frame_kinds = {}
-        self.frame_codes = {}
+        # code_kind): shared by every trace (see _FRAME_KINDS)
+        self.frame_kinds = _FRAME_KINDS
         self.trace_root = _Sites("")   # the call sites above the root forward's frames (none)
         # One entry per module call in progress, innermost last: None, or once an op inside asked, the _Sites
         # above the call (see stack_trace).
@@ -466,11 +466,13 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     def code_kind(self, code):
         """How stack traces read a code object's frames: _RECORD (user code), _SKIP, _MODULE_CALL (a module
-        call starts there) or _STOP (the frame that calls the root forward); remembered for the trace."""
+        call starts there) or _STOP (the frame that calls the root forward); remembered in _FRAME_KINDS for
+        as long as the code object lives."""
         kind = _STOP if code is _CALL_FORWARD_CODE else _MODULE_CALL if code is _MODULE_CALL_CODE else \
             _RECORD if is_user_code(code.co_filename) else _SKIP
-        self.frame_codes[id(code)] = code
-        self.frame_kinds[id(code)] = kind
+        key = id(code)
+        _FRAME_CODE_REFS[key] = weakref.ref(code, functools.partial(_forget_code, key))
+        _FRAME_KINDS[key] = kind
         return kind
 
     # -- cond/map subgraphs -----------------------------------------------------------
@@ -558,6 +560,21 @@ _PLAIN = frozenset({int, float, bool, str, type(None)})
 
 # How stack traces read a code object's frames (see code_kind); _UNSEEN: not asked yet.
 _SKIP, _RECORD, _MODULE_CALL, _STOP, _UNSEEN = 0, 1, 2, 3, 4
+
+# id(code object) -> its kind (code_kind), across traces: a code object's kind is a pure function of it (its
+# identity against two code objects of this package, which live as long as it, and its co_filename, which
+# never changes; is_user_code reads only the name and the package's own directory).  Ids, because hashing a
+# code object hashes its contents.  An id names its code object for as long as the entry exists: the entry
+# holds a weak reference to it (in _FRAME_CODE_REFS) whose callback removes the entry when the code object
+# is freed, before its id can be given to another object.
+_FRAME_KINDS = {}
+_FRAME_CODE_REFS = {}
+
+
+def _forget_code(key, ref):
+    """A code object in _FRAME_KINDS is being freed: drop its entry."""
+    _FRAME_KINDS.pop(key, None)
+    _FRAME_CODE_REFS.pop(key, None)
 # Code flags of frames that can be suspended and resumed from another caller (generators, coroutines).
 _RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
 
