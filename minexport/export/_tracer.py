@@ -578,6 +578,8 @@ def _forget_code(key, ref):
     """A code object in _FRAME_KINDS is being freed: drop its entry."""
     _FRAME_KINDS.pop(key, None)
     _FRAME_CODE_REFS.pop(key, None)
+
+
 # Code flags of frames that can be suspended and resumed from another caller (generators, coroutines).
 _RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
 
