@@ -634,3 +634,83 @@ def test_binding_verdicts_shared_across_graphs_still_refuse_a_new_shape():
     with pytest.raises(SpecViolationError, match="no argument named 'beta'"):
         ep2.validate()
     ep.validate()                       # the valid program still passes
+
+
+def test_stack_trace_texts_shared_across_exports_match_a_fresh_trace():
+    # the second export reuses the first one's texts (same code objects, same linecache entries); each
+    # matches the plain walk, and a trace with a new tree gives the same texts
+    from minexport.export import _tracer
+    model, x = _Twice().eval(), me.randn(2, 4)
+    _, first = _checked_export(model, (x,))
+    texts = _tracer._SHARED_TEXTS[0]
+    _, second = _checked_export(model, (x,))
+    assert _tracer._SHARED_TEXTS[0] is texts and texts.shared
+    _tracer._SHARED_TEXTS[0] = None
+    _, fresh = _checked_export(model, (x,))
+    assert first == second == fresh and _tracer._SHARED_TEXTS[0] is not texts
+
+
+_EDITED_MODEL = '''
+import minexport.nn as mnn
+
+
+class M(mnn.Module):
+    def forward(self, x):
+        return x.{op}()
+'''
+
+
+def test_stack_trace_texts_follow_an_edited_source(tmp_path, monkeypatch):
+    # A source file edited between exports: once linecache reloads it (checkcache), the texts shared so far
+    # no longer hold.  Both the old code objects (whose lines now read differently) and a re-import (new code
+    # objects, possibly at freed ones' ids) get the new text, as the plain walk reads it.
+    import gc
+    import importlib
+    import linecache
+    path = tmp_path / "edited_model_mod.py"
+    path.write_text(_EDITED_MODEL.format(op="relu"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod = importlib.import_module("edited_model_mod")
+    try:
+        old = mod.M()
+        _, (trace,) = _checked_export(old, (me.randn(3),))
+        assert trace.endswith("return x.relu()")
+        path.write_text(_EDITED_MODEL.format(op="neg") + "\n# longer\n")
+        linecache.checkcache(str(path))
+        _, (trace,) = _checked_export(old, (me.randn(3),))          # the old code, its line read anew
+        assert trace.endswith("return x.neg()")
+        del old
+        mod = importlib.reload(mod)
+        gc.collect()
+        _, (trace,) = _checked_export(mod.M(), (me.randn(3),))
+        assert trace.endswith("return x.neg()")
+    finally:
+        sys.modules.pop("edited_model_mod", None)
+
+
+def test_stack_trace_texts_of_a_file_linecache_cannot_hold_serve_one_trace():
+    # code compiled from a file name that is not on disk: linecache keeps no entry, so the texts made from it
+    # are not shared with the next trace
+    from minexport.export import _tracer
+    scope = {"me": me}
+    exec(compile("def forward(self, x):\n    return x.relu()\n", "<no such file>", "exec"), scope)
+    model = type("Exec", (mnn.Module,), {"forward": scope["forward"]})()
+    _checked_export(model, (me.randn(3),))
+    texts = _tracer._SHARED_TEXTS[0]
+    assert not texts.shared
+    _checked_export(model, (me.randn(3),))
+    assert _tracer._SHARED_TEXTS[0] is not texts
+
+
+def test_code_kinds_are_dropped_with_their_code_object():
+    import gc
+    from minexport.export import _tracer
+    scope = {}
+    exec("def f():\n    pass\n", scope)
+    code = scope.pop("f").__code__
+    key = id(code)
+    assert _tracer.ExportTracer([]).code_kind(code) == _tracer._RECORD
+    assert _tracer._FRAME_KINDS[key] == _tracer._RECORD
+    del code
+    gc.collect()
+    assert key not in _tracer._FRAME_KINDS and key not in _tracer._FRAME_CODE_REFS

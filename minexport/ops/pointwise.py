@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import dtypes as dt
-from .._tensor import Tensor
+from .._tensor import Tensor, make_fake
 from ..runtime.backends import erf as _erf
 from ..runtime.special import erf32_poly, erf32_step, map_chunks
 from ._common import (broadcast_shapes, cast, check, dtype_of, out_array, pointwise_fake, pointwise_layout,
@@ -78,6 +78,10 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
 
     def meta(self, *args, **kwargs):
         _, out = rule(self.dtype, name)
+        # pointwise_fake with `self` the only operand, when it stores no strides (contiguous): a contiguous
+        # fake on self's device, made here without the operand walk (export runs this twice per node)
+        if isinstance(self, Tensor) and self._strides is None:
+            return make_fake(self.shape, out, self._device)
         return pointwise_fake(self.shape, out, self)
 
     def kernel(xp, self, *args, **kwargs):
