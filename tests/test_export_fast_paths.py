@@ -714,3 +714,52 @@ def test_code_kinds_are_dropped_with_their_code_object():
     del code
     gc.collect()
     assert key not in _tracer._FRAME_KINDS and key not in _tracer._FRAME_CODE_REFS
+
+
+def _mlp_program():
+    model = mnn.Sequential(mnn.Linear(4, 3), mnn.ReLU(), mnn.Linear(3, 2))
+    return model, export(model, (me.randn(2, 4),))
+
+
+def test_graph_module_made_on_first_read_is_the_one_made_on_construction():
+    # export's program makes its GraphModule on first read (exported_program._PlainRoot); the verifier ran
+    # on the graph alone, and what the module shows is what a module made on construction shows
+    from minexport.export.exported_program import ExportedProgram
+    from minexport.fx.graph_module import GraphModule
+    _, ep = _mlp_program()
+    assert ep._graph_module is None and ep._pending_graph is not None
+    graph = ep._pending_graph
+    eager = ExportedProgram(GraphModule({}, graph), graph, ep.graph_signature, ep.state_dict,
+                            ep.range_constraints, ep.module_call_graph, ep.example_inputs, ep.constants)
+    gm = ep.graph_module
+    assert ep._pending_graph is None and ep.graph_module is gm and gm.graph is graph is ep.graph
+    assert graph.owning_module is gm and type(gm) is GraphModule and gm._get_name() == "GraphModule"
+    assert gm.code == eager.graph_module.code
+    assert str(ep) == str(eager)
+    x = me.randn(2, 4)
+    assert me.allclose(ep.module()(x), eager.module()(x))
+
+
+def test_graph_read_first_makes_the_module_before_an_edit():
+    # reading ep.graph makes the module (its code snapshot) first, so an edit without recompile leaves the
+    # code as exported, as a module made on construction does
+    _, ep = _mlp_program()
+    graph = ep.graph
+    code = ep.graph_module.code
+    relu = next(n for n in graph.nodes if n.op == "call_function" and "relu" in n.name)
+    relu.replace_all_uses_with(relu.args[0])
+    graph.erase_node(relu)
+    assert ep.graph_module.code == code
+    assert ep.graph_module.recompile() != code
+
+
+def test_program_with_subgraphs_makes_its_graph_module_on_construction():
+    from minexport import cond
+
+    class M(mnn.Module):
+        def forward(self, x):
+            return cond(x.sum() > 0, lambda t: t.sin(), lambda t: t.cos(), (x,))
+
+    ep = export(M(), (me.randn(3),))
+    assert ep._graph_module is not None and ep._pending_graph is None
+    assert ep.graph_module.subgraph_modules()

@@ -41,7 +41,7 @@ from ._tracer import ExportTracer, call_forward
 from .dynamic_shapes import leaf_specs
 from .errors import UserError, input_path
 from .explain import input_paths, warn_small_examples
-from .exported_program import ExportedProgram, ModuleCallEntry, ModuleCallSignature
+from .exported_program import PLAIN_ROOT, ExportedProgram, ModuleCallEntry, ModuleCallSignature
 from .graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, OutputKind, OutputSpec,
                               TensorArgument, sym_argument)
 
@@ -423,7 +423,9 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     root = ModuleCallSignature(inputs=[], outputs=[], in_spec=inputs.in_spec, out_spec=outputs.out_spec,
                                forward_arg_names=inputs.forward_arg_names)
     call_graph = [ModuleCallEntry("", root)] + _call_entries(state.every_name, calls)
-    return ExportedProgram(tracer.graph_module(graph), graph, signature, state_dict, ranges, call_graph,
+    # a graph that reads no subgraph gets its GraphModule on first read (see exported_program._PlainRoot)
+    root = tracer.graph_module(graph) if tracer.subgraphs.get(graph) else PLAIN_ROOT
+    return ExportedProgram(root, graph, signature, state_dict, ranges, call_graph,
                            (inputs.args, inputs.kwargs), constants,
                            shape_env=tracer.symbolic.env if tracer.symbolic is not None else None)
 

@@ -70,8 +70,13 @@ class ExportedProgram:
     def __init__(self, root, graph, graph_signature, state_dict, range_constraints, module_call_graph,
                  example_inputs=None, constants=None, *, verifiers=None, dialect="TRAINING",
                  preserved_ops=frozenset(), shape_env=None):
-        self._graph_module = root if isinstance(root, GraphModule) and root.graph is graph else \
-            GraphModule(root, graph)
+        if type(root) is _PlainRoot:
+            # export()'s own program (see _PlainRoot): its GraphModule is made on first read
+            self._graph_module, self._pending_graph = None, graph
+        else:
+            self._graph_module = root if isinstance(root, GraphModule) and root.graph is graph else \
+                GraphModule(root, graph)
+            self._pending_graph = None
         self._graph_signature = graph_signature
         self._state_dict = state_dict
         self._range_constraints = range_constraints
@@ -88,12 +93,16 @@ class ExportedProgram:
     @property
     def graph_module(self):
         """The GraphModule holding the graph."""
-        return self._graph_module
+        gm = self._graph_module
+        if gm is None:
+            gm = self._graph_module = GraphModule({}, self._pending_graph)
+            self._pending_graph = None
+        return gm
 
     @property
     def graph(self):
         """The graph."""
-        return self._graph_module.graph
+        return self.graph_module.graph
 
     @property
     def graph_signature(self):
@@ -230,7 +239,7 @@ class ExportedProgram:
         return out
 
     def __str__(self):
-        code = self._graph_module.print_readable(print_output=False)
+        code = self.graph_module.print_readable(print_output=False)
         sig = str(self._graph_signature)
         ranges = "{" + ", ".join(f"{k}: {v}" for k, v in self._range_constraints.items()) + "}"
         return ("ExportedProgram:\n" + _indent(code) + "\nGraph signature: \n" + _indent(sig[1:])
@@ -238,6 +247,24 @@ class ExportedProgram:
 
     def __repr__(self):
         return str(self)
+
+
+class _PlainRoot:
+    """The root export() gives a program whose graph reads no subgraph: `GraphModule({}, graph)` is made when
+    `graph_module` (or `graph`) is first read rather than on construction (most exported programs are never
+    printed or edited, and the verifier reads the graph alone; see `_pending_graph`).
+
+    Making it later gives the module it would have got on construction (the same empty root; its text and
+    runner are of the graph as of that moment) as long as the graph does not change in between.  The graph
+    was made by export's tracer for this program alone, and every public way to it goes through the program:
+    `graph` and `graph_module` both make the module first, and the verifiers read it without changing it.
+    (The only other ways are private attributes: a fake tensor's `_node`, of a value forward kept.)
+    """
+
+    __slots__ = ()
+
+
+PLAIN_ROOT = _PlainRoot()
 
 
 def _indent(text):

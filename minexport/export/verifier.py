@@ -282,8 +282,15 @@ def _check_fused(verifier, ep):
     decides from a call target alone (allowed or not, dialect, the meta
     function to run) is decided once per distinct target of the walk.
     """
-    gm = ep.graph_module
-    graph = gm.graph
+    # A program may make its GraphModule on first read (exported_program._PlainRoot); the walk reads the graph
+    # alone, and the module only at a get_attr or higher-order node (`gm()`).
+    graph = getattr(ep, "_pending_graph", None)
+    if graph is None:
+        graph = ep.graph_module.graph
+
+    def gm():
+        return ep.graph_module
+
     specs = ep.graph_signature.input_specs
     n_specs = len(specs)
     state_dict, constants, preserved = ep.state_dict, ep.constants, ep.preserved_ops
@@ -322,7 +329,7 @@ def _check_fused(verifier, ep):
                 _check_node_meta(n, facts[1])
             elif facts[2]:           # check_subgraphs: a higher-order op's arguments and loop subgraphs
                 _check_higher_order_args(n)
-                _check_loop(gm, n)
+                _check_loop(gm(), n)
         elif op == "placeholder":
             # check_placeholders: the next input spec names this node; lifted state before user inputs
             if n_placeholders == n_specs:
@@ -373,8 +380,8 @@ def _check_fused(verifier, ep):
         elif op == "get_attr":
             # check_subgraphs on get_attr nodes; check_lifted_state's get_attr rule after the walk
             get_attrs.append(n)
-            _check_attribute_name(gm, n)
-            if not hasattr(gm, n.target.split(".")[0]):
+            _check_attribute_name(gm(), n)
+            if not hasattr(gm(), n.target.split(".")[0]):
                 raise _Recheck("get_attr targets exist")
     # n is the walk's last node, which is graph.nodes[-1] (both skip erased nodes) when the graph has nodes
     if not graph.nodes or n is None or n.op != "output":
@@ -386,7 +393,7 @@ def _check_fused(verifier, ep):
         params = set(ep.graph_signature.parameters)
         if any(n.target in params for n in get_attrs):
             raise _Recheck("no get_attr of parameters")
-        verifier._check_subgraph_modules(gm, preserved)
+        verifier._check_subgraph_modules(gm(), preserved)
     # else: subgraph_modules() looks only at get_attr nodes, so there is no subgraph to check
 
 
