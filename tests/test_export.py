@@ -173,7 +173,7 @@ def _load_module_from(path, name):
 def test_user_frames_are_told_by_location_not_by_spelling(tmp_path):
     """A user file whose path spells "nn" (annotations/cnn_model.py) is user code: its frames are recorded
     and errors point at it; minexport's own files never are, except the nn layers' forwards."""
-    from minexport.export import _tracer, errors
+    from minexport.export import _stack_sites, _tracer, errors
     path = tmp_path / "annotations" / "cnn_model.py"
     path.parent.mkdir()
     path.write_text(CNN_MODEL.replace("and bool(y.sum() > 0)", ""))
@@ -194,7 +194,7 @@ def test_user_frames_are_told_by_location_not_by_spelling(tmp_path):
 
     package_dir = pathlib.Path(errors.__file__).resolve().parents[1]
     assert errors.is_user_code(str(path)) and errors.is_user_code(f"{package_dir}_fork/model.py")
-    assert not errors.is_user_code(_tracer.__file__)
+    assert not errors.is_user_code(_tracer.__file__) and not errors.is_user_code(_stack_sites.__file__)
     assert not errors.is_user_code(nn.Module.__call__.__code__.co_filename)
     assert errors.is_user_code(nn.Conv2d.forward.__code__.co_filename)
 

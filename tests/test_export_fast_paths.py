@@ -93,7 +93,7 @@ def test_export_names_inputs_from_a_decorated_forward():
 # -- the per-op tracing path (stack traces, module calls, recorded arguments) ------------------------------------
 def _reference_trace(f):
     """A stack trace as the plain walk makes it: every user frame from f up to the root forward, by its line."""
-    from minexport.export._tracer import _CALL_FORWARD_CODE, _format_site
+    from minexport.export._stack_sites import _CALL_FORWARD_CODE, _format_site
     from minexport.export.errors import is_user_code
     sites = []
     while f is not None and f.f_code is not _CALL_FORWARD_CODE:
@@ -639,15 +639,15 @@ def test_binding_verdicts_shared_across_graphs_still_refuse_a_new_shape():
 def test_stack_trace_texts_shared_across_exports_match_a_fresh_trace():
     # the second export reuses the first one's texts (same code objects, same linecache entries); each
     # matches the plain walk, and a trace with a new tree gives the same texts
-    from minexport.export import _tracer
+    from minexport.export import _stack_sites as sites
     model, x = _Twice().eval(), me.randn(2, 4)
     _, first = _checked_export(model, (x,))
-    texts = _tracer._SHARED_TEXTS[0]
+    texts = sites._SHARED_TEXTS[0]
     _, second = _checked_export(model, (x,))
-    assert _tracer._SHARED_TEXTS[0] is texts and texts.shared
-    _tracer._SHARED_TEXTS[0] = None
+    assert sites._SHARED_TEXTS[0] is texts and texts.shared
+    sites._SHARED_TEXTS[0] = None
     _, fresh = _checked_export(model, (x,))
-    assert first == second == fresh and _tracer._SHARED_TEXTS[0] is not texts
+    assert first == second == fresh and sites._SHARED_TEXTS[0] is not texts
 
 
 _EDITED_MODEL = '''
@@ -691,29 +691,29 @@ def test_stack_trace_texts_follow_an_edited_source(tmp_path, monkeypatch):
 def test_stack_trace_texts_of_a_file_linecache_cannot_hold_serve_one_trace():
     # code compiled from a file name that is not on disk: linecache keeps no entry, so the texts made from it
     # are not shared with the next trace
-    from minexport.export import _tracer
+    from minexport.export import _stack_sites as sites
     scope = {"me": me}
     exec(compile("def forward(self, x):\n    return x.relu()\n", "<no such file>", "exec"), scope)
     model = type("Exec", (mnn.Module,), {"forward": scope["forward"]})()
     _checked_export(model, (me.randn(3),))
-    texts = _tracer._SHARED_TEXTS[0]
+    texts = sites._SHARED_TEXTS[0]
     assert not texts.shared
     _checked_export(model, (me.randn(3),))
-    assert _tracer._SHARED_TEXTS[0] is not texts
+    assert sites._SHARED_TEXTS[0] is not texts
 
 
 def test_code_kinds_are_dropped_with_their_code_object():
     import gc
-    from minexport.export import _tracer
+    from minexport.export import _stack_sites as sites
     scope = {}
     exec("def f():\n    pass\n", scope)
     code = scope.pop("f").__code__
     key = id(code)
-    assert _tracer.ExportTracer([]).code_kind(code) == _tracer._RECORD
-    assert _tracer._FRAME_KINDS[key] == _tracer._RECORD
+    assert sites.code_kind(code) == sites._RECORD
+    assert sites._FRAME_KINDS[key] == sites._RECORD
     del code
     gc.collect()
-    assert key not in _tracer._FRAME_KINDS and key not in _tracer._FRAME_CODE_REFS
+    assert key not in sites._FRAME_KINDS and key not in sites._FRAME_CODE_REFS
 
 
 def _mlp_program():
