@@ -593,32 +593,6 @@ def test_flatten_with_path_of_a_node_whose_keys_disagree():
         del pytree.SUPPORTED_NODES[Odd]
 
 
-@pytest.mark.parametrize("n_args", [1, 2, 4])
-def test_flat_inputs_match_the_general_flattening(n_args):
-    import minexport.export._trace as trace
-    from minexport.utils import _pytree as pytree
-
-    class Star(mnn.Module):
-        def forward(self, x, y=None, *rest):
-            return x.relu()
-
-    args = tuple(me.randn(i + 1) for i in range(n_args))
-    fast = trace._prepare_inputs(Star(), args, None, None)
-    assert fast.flat
-    pairs, spec = pytree.tree_flatten_with_path((args, {}))
-    assert fast.in_spec == spec and repr(fast.in_spec) == repr(spec)
-    assert (fast.in_spec.num_leaves, fast.in_spec.num_nodes) == (spec.num_leaves, spec.num_nodes)
-    assert fast.paths == [p for p, _ in pairs] and fast.leaves == [leaf for _, leaf in pairs]
-    assert fast.names == [trace._leaf_name(fast.forward_arg_names, p) for p, _ in pairs]
-    assert fast.dim_specs == [None] * n_args
-    traced = [object() for _ in args]
-    assert pytree.tree_unflatten(traced, spec) == (tuple(traced), {})     # what _user_inputs builds when flat
-    # a kwarg, a non-Tensor leaf, or dynamic_shapes take the general path
-    assert not trace._prepare_inputs(Star(), args, {"k": me.randn(1)}, None).flat
-    assert not trace._prepare_inputs(Star(), args + (3,), None, None).flat
-    assert not trace._prepare_inputs(Star(), args, None, (None,) * n_args).flat
-
-
 def test_binding_verdicts_shared_across_graphs_still_refuse_a_new_shape():
     from minexport.export.verifier import SpecViolationError
 

@@ -26,7 +26,6 @@ import dataclasses
 import inspect
 import itertools
 import json
-import operator
 import types
 
 from .._symbolic_marker import is_symbolic
@@ -127,7 +126,6 @@ class _Inputs:
     in_spec: object           # pytree spec of (args, kwargs)
     forward_arg_names: list   # forward's name for each arg, then the kwargs' keys
     paths: list               # the key path of each leaf
-    flat: bool = False        # args are the leaves themselves and kwargs is empty (see _flat_inputs)
 
 
 def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
@@ -140,9 +138,6 @@ def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
     if not isinstance(kwargs, dict):
         raise UserError(f"Expecting `kwargs` to be a dict of example keyword inputs, got {type(kwargs)}")
     forward_arg_names = _forward_arg_names(mod, args, kwargs)
-    if dynamic_shapes is None and not kwargs and len(args) <= len(_ARG_KEYS) and \
-            all(map(operator.is_, map(type, args), itertools.repeat(Tensor))) and Tensor not in pytree.SUPPORTED_NODES:
-        return _flat_inputs(args, kwargs, forward_arg_names)
     pairs, in_spec = pytree.tree_flatten_with_path((args, kwargs))
     _check_leaves(pairs)
     paths = [path for path, _ in pairs]
@@ -151,28 +146,6 @@ def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
     dim_specs = [None] * len(pairs) if dynamic_shapes is None else \
         leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes)
     return _Inputs(args, kwargs, [leaf for _, leaf in pairs], names, dim_specs, in_spec, forward_arg_names, paths)
-
-
-# The key path of positional argument i: (SequenceKey(0), SequenceKey(i)), the shared key entries that
-# tree_flatten_with_path puts on it.
-_ARG_KEYS = tuple((pytree._SEQUENCE_KEYS[0], key) for key in pytree._SEQUENCE_KEYS)
-
-
-def _flat_inputs(args, kwargs, forward_arg_names):
-    """`_prepare_inputs`' result for positional plain Tensors only (no kwargs, no dynamic_shapes), made
-    directly.
-
-    A Tensor is no registered pytree node (the caller checks) and no namedtuple, so tree_flatten_with_path
-    of (args, {}) takes each arg as a leaf at the path (SequenceKey(0), SequenceKey(i)) -- the shared
-    entries of `_ARG_KEYS` -- and its spec is a tuple node over a tuple node of leaves and an empty dict
-    node; each leaf's name is its argument's (`_leaf_name` of a two-entry path); a Tensor passes
-    `_check_leaves`; and without dynamic_shapes each leaf's dims spec is None.
-    """
-    n = len(args)
-    leaf = pytree._LEAF
-    in_spec = pytree._spec(tuple, None, [pytree._spec(tuple, None, [leaf] * n), pytree._spec(dict, [], [])])
-    return _Inputs(args, kwargs, list(args), forward_arg_names[:n], [None] * n, in_spec, forward_arg_names,
-                   list(_ARG_KEYS[:n]), True)
 
 
 def _leaf_source(forward_arg_names, path):
@@ -345,8 +318,6 @@ def _user_inputs(tracer, inputs):
     else:
         traced = [_user_input(tracer, name, leaf, spec) for name, leaf, spec in zip(inputs.names, leaves,
                                                                                     inputs.dim_specs)]
-    if inputs.flat:     # tree_unflatten of _flat_inputs' spec: (the args' values in a tuple, an empty dict)
-        return tuple(traced), {}
     return pytree.tree_unflatten(traced, inputs.in_spec)
 
 
