@@ -282,11 +282,6 @@ def _squeeze_all(g, node, a):
     return f"{g.helper('_squeeze')}({x}, list(range({x}.ndim)))"
 
 
-@_rule("aten.expand.default")
-def _expand(g, node, a):
-    return f"{g.helper('_expand')}({g.v(a['self'])}, {g.v(a['size'])})"
-
-
 def _index_prefix(dim):
     return ":, " * dim
 
@@ -304,11 +299,6 @@ def _slice(g, node, a):
 def _select(g, node, a):
     dim = a["dim"] % node.args[0].meta["val"].dim()
     return f"{g.v(a['self'])}[{_index_prefix(dim)}{g.v(a['index'])}]"
-
-
-@_rule("aten.split_with_sizes.default", "aten.split_with_sizes_copy.default")
-def _split(g, node, a):
-    return f"{g.helper('_split')}({g.v(a['self'])}, {g.v(a['split_sizes'])}, {a['dim']})"
 
 
 @_rule("aten.unbind.int")
@@ -375,11 +365,6 @@ def _scalar_tensor(g, node, a):
 
 
 # -- indexing --------------------------------------------------------------------------------
-@_rule("aten.index.Tensor")
-def _index(g, node, a):
-    return f"{g.helper('_index')}({g.v(a['self'])}, {g.v(a['indices'])})"
-
-
 @_rule("aten.embedding.default")
 def _embedding(g, node, a):
     return f"xp.take({g.v(a['weight'])}, {g.v(a['indices'])}, axis=0)"
@@ -388,11 +373,6 @@ def _embedding(g, node, a):
 @_rule("aten.gather.default")
 def _gather(g, node, a):
     return f"xp.take_along_axis({g.v(a['self'])}, {g.v(a['index'])}, axis={a['dim']})"
-
-
-@_rule("aten.scatter.src")
-def _scatter(g, node, a):
-    return f"{g.helper('_scatter_assign')}({g.v(a['self'])}, {g.v(a['index'])}, {g.v(a['src'])}, {a['dim']})"
 
 
 @_rule("aten.index_put.default")
@@ -412,17 +392,6 @@ def _convolution(g, node, a):
     return f"{g.helper('_conv_transpose' if a['transposed'] else '_conv')}({args})"
 
 
-@_rule("aten.max_pool2d_with_indices.default", "aten.max_pool3d_with_indices.default")
-def _max_pool(g, node, a):
-    args = ", ".join(g.v(a[k]) for k in ("self", "kernel_size", "stride", "padding", "dilation", "ceil_mode"))
-    return f"{g.helper('_max_pool')}({args})"
-
-
-@_rule("aten._adaptive_avg_pool2d.default", "aten._adaptive_avg_pool3d.default")
-def _adaptive_avg_pool(g, node, a):
-    return f"{g.helper('_adaptive_avg_pool')}({g.v(a['self'])}, {g.v(a['output_size'])})"
-
-
 @_rule("aten._softmax.default")
 def _softmax(g, node, a):
     return f"{g.helper('_softmax')}({g.cast(a['self'], node)}, {a['dim']})"
@@ -433,56 +402,10 @@ def _log_softmax(g, node, a):
     return f"{g.helper('_log_softmax')}({g.cast(a['self'], node)}, {a['dim']})"
 
 
-@_rule("aten.native_layer_norm.default")
-def _layer_norm(g, node, a):
-    args = ", ".join(g.v(a[k]) for k in ("input", "normalized_shape", "weight", "bias", "eps"))
-    return f"{g.helper('_layer_norm')}({args})"
-
-
-@_rule("aten.native_group_norm.default")
-def _group_norm(g, node, a):
-    args = ", ".join(g.v(a[k]) for k in ("input", "weight", "bias", "N", "C", "HxW", "group", "eps"))
-    return f"{g.helper('_group_norm')}({args})"
-
-
-@_rule("aten._native_batch_norm_legit_no_training.default")
-def _bn_eval(g, node, a):
-    args = ", ".join(g.v(a[k]) for k in ("input", "weight", "bias", "running_mean", "running_var", "eps"))
-    return f"{g.helper('_batch_norm_eval')}({args})"
-
-
-@_rule("aten._native_batch_norm_legit.no_stats")
-def _bn_batch(g, node, a):
-    args = ", ".join(g.v(a[k]) for k in ("input", "weight", "bias", "eps"))
-    return f"{g.helper('_batch_norm_batch_stats')}({args})"
-
-
-@_rule("aten.constant_pad_nd.default")
-def _constant_pad(g, node, a):
-    return f"{g.helper('_pad')}({g.v(a['self'])}, {g.v(a['pad'])}, {g.v(a['value'])})"
-
-
-@_rule("aten.upsample_bilinear2d.vec")
-def _upsample_bilinear(g, node, a):
-    args = ", ".join(g.v(a[k]) for k in ("input", "output_size", "align_corners", "scale_factors"))
-    return f"{g.helper('_upsample_bilinear')}({args})"
-
-
-@_rule("aten.upsample_nearest2d.vec", "aten.upsample_nearest1d.vec", "aten.upsample_nearest3d.vec")
-def _upsample_nearest(g, node, a):
-    args = ", ".join(g.v(a[k]) for k in ("input", "output_size", "scale_factors"))
-    return f"{g.helper('_upsample_nearest')}({args})"
-
-
 @_rule("aten.avg_pool1d.default", "aten.avg_pool2d.default", "aten.avg_pool3d.default")
 def _avg_pool(g, node, a):
     args = ", ".join(g.v(a[k]) for k in ("self", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"))
     return f"{g.helper('_avg_pool')}({args}, {g.v(a.get('divisor_override'))})"
-
-
-@_rule("aten.adaptive_avg_pool1d.default")
-def _adaptive_avg_pool1d(g, node, a):
-    return f"{g.helper('_adaptive_avg_pool')}({g.v(a['self'])}, {g.v(a['output_size'])})"
 
 
 @_rule("aten.elu.default", fresh=True)
@@ -525,36 +448,54 @@ def _repeat(g, node, a):
     return f"xp.tile({g.v(a['self'])}, {g.v(a['repeats'])})"
 
 
-@_rule("aten.scatter.value")
-def _scatter_value(g, node, a):
-    return f"{g.helper('_scatter_value')}({g.v(a['self'])}, {g.v(a['index'])}, {g.v(a['value'])}, {a['dim']})"
-
-
 @_rule("aten.scatter_add.default")
 def _scatter_add(g, node, a):
     return f"{g.helper('_scatter_add')}({g.v(a['self'])}, {g.v(a['index'])}, {g.cast(a['src'], node)}, {a['dim']})"
 
 
-@_rule("aten.select_scatter.default")
-def _select_scatter(g, node, a):
-    args = ", ".join(g.v(a[k]) for k in ("self", "src", "dim", "index"))
-    return f"{g.helper('_select_scatter')}({args})"
-
-
-@_rule("aten.slice_scatter.default")
-def _slice_scatter(g, node, a):
-    args = ", ".join(g.v(a[k]) for k in ("self", "src", "dim", "start", "end", "step"))
-    return f"{g.helper('_slice_scatter')}({args})"
-
-
-@_rule("aten.sort.default")
-def _sort_rule(g, node, a):
-    return f"{g.helper('_sort')}({g.v(a['self'])}, {a['dim']}, {a['descending']})"
-
-
 @_rule("aten.diagonal.default")
 def _diagonal(g, node, a):
     return f"xp.diagonal({g.v(a['self'])}, {a['offset']}, {a['dim1']}, {a['dim2']})"
+
+
+# -- calls of prelude helpers ---------------------------------------------------------------------
+# Ops written as one call of a prelude helper on some of their arguments, in this order: (ops) -> (helper,
+# argument names).
+_HELPER_CALLS = {
+    ("aten.expand.default",): ("_expand", ("self", "size")),
+    ("aten.split_with_sizes.default", "aten.split_with_sizes_copy.default"): ("_split", ("self", "split_sizes", "dim")),
+    ("aten.index.Tensor",): ("_index", ("self", "indices")),
+    ("aten.scatter.src",): ("_scatter_assign", ("self", "index", "src", "dim")),
+    ("aten.scatter.value",): ("_scatter_value", ("self", "index", "value", "dim")),
+    ("aten.select_scatter.default",): ("_select_scatter", ("self", "src", "dim", "index")),
+    ("aten.slice_scatter.default",): ("_slice_scatter", ("self", "src", "dim", "start", "end", "step")),
+    ("aten.sort.default",): ("_sort", ("self", "dim", "descending")),
+    ("aten.constant_pad_nd.default",): ("_pad", ("self", "pad", "value")),
+    ("aten.max_pool2d_with_indices.default", "aten.max_pool3d_with_indices.default"):
+        ("_max_pool", ("self", "kernel_size", "stride", "padding", "dilation", "ceil_mode")),
+    ("aten._adaptive_avg_pool2d.default", "aten._adaptive_avg_pool3d.default", "aten.adaptive_avg_pool1d.default"):
+        ("_adaptive_avg_pool", ("self", "output_size")),
+    ("aten.native_layer_norm.default",): ("_layer_norm", ("input", "normalized_shape", "weight", "bias", "eps")),
+    ("aten.native_group_norm.default",):
+        ("_group_norm", ("input", "weight", "bias", "N", "C", "HxW", "group", "eps")),
+    ("aten._native_batch_norm_legit_no_training.default",):
+        ("_batch_norm_eval", ("input", "weight", "bias", "running_mean", "running_var", "eps")),
+    ("aten._native_batch_norm_legit.no_stats",): ("_batch_norm_batch_stats", ("input", "weight", "bias", "eps")),
+    ("aten.upsample_bilinear2d.vec",):
+        ("_upsample_bilinear", ("input", "output_size", "align_corners", "scale_factors")),
+    ("aten.upsample_nearest1d.vec", "aten.upsample_nearest2d.vec", "aten.upsample_nearest3d.vec"):
+        ("_upsample_nearest", ("input", "output_size", "scale_factors")),
+}
+
+
+def _helper_call(helper, names):
+    def rule(g, node, a):
+        return f"{g.helper(helper)}({', '.join(g.v(a[k]) for k in names)})"
+    return rule
+
+
+for _ops, (_helper, _names) in _HELPER_CALLS.items():
+    _rule(*_ops)(_helper_call(_helper, _names))
 
 
 # -- sizes, scalars and checks -----------------------------------------------------------------
