@@ -575,25 +575,15 @@ class Graph:
         parameter and buffer this way, before the first op).
 
         A name `placeholder_name` would keep as it is (ASCII letters, digits
-        and `_`, no leading digit, no keyword, not taken) is taken directly;
-        the node is linked before the root marker as `prepend` links a new node.
+        and `_`, no leading digit, no keyword, not taken) is taken directly.
         """
         taken = self._names
         if name in taken or not _kept_name(name):
             name = self.placeholder_name(name)
         else:
             taken.add(name)
-        # _placeholder_node's node, linked last at once
-        node = _new_node(Node)
-        root = self._root
-        last = root._prev
-        node.graph, node.op, node.name, node.target = self, "placeholder", name, name
-        node.users, node.meta = {}, {} if meta is None else meta
-        node._args, node._kwargs, node._inputs = (), {}, {}
-        node._prev, node._next = last, root
-        node._erased, node.type = False, None
-        last._next = root._prev = node
-        self._len += 1
+        node = _placeholder_node(self, name, meta)
+        _link_last(self, node)
         return node
 
     def call_function(self, the_function, args=None, kwargs=None, type_expr=None, name=None, *, meta=None):
@@ -848,18 +838,23 @@ def _call_node(graph, target, args, kwargs, name, meta, inputs=None):
     node._inputs = inputs
     for n in inputs:
         n.users[node] = None
-    if graph._insert is graph._at_end:      # Node.prepend on the root, for a new node: link it last
-        root = graph._root
-        last = root._prev
-        last._next = node
-        node._prev = last
-        node._next = root
-        root._prev = node
-        graph._len += 1
+    if graph._insert is graph._at_end:
+        _link_last(graph, node)
     else:
         node._prev = node._next = node
         graph._insert(node)
     return node
+
+
+def _link_last(graph, node):
+    """Link a new node last in graph: `Node.prepend` on the root, without its checks."""
+    root = graph._root
+    last = root._prev
+    last._next = node
+    node._prev = last
+    node._next = root
+    root._prev = node
+    graph._len += 1
 
 
 _new_node = object.__new__
