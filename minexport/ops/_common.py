@@ -255,23 +255,32 @@ def forget_geometries():
         memo.clear()
 
 
-def geometry_of(t):
+def remembered(known, key, like, compute):
+    """compute()'s fake output (a tensor, or a list of tensors for the split family), remembered in `known`
+    by its geometries for a static `key` (see static_key; None: just compute): a later call with the same
+    key gets fresh fakes of `like`'s dtype and device with the same geometries."""
+    if key is None:
+        return compute()
+    geometry = known.get(key)
+    if geometry is not None:
+        return [_replay(like, g) for g in geometry] if type(geometry) is list else _replay(like, geometry)
+    out = compute()
+    if len(known) >= _GEOMETRY_LIMIT:
+        known.clear()
+    known[key] = [_geometry(t) for t in out] if type(out) is list else _geometry(out)
+    return out
+
+
+def _geometry(t):
     """A fake's (Size, stored strides or None when contiguous, storage offset), as make_fake stored them."""
     return t._fake_shape, t._strides, t._offset
 
 
-def remember_geometry(known, key, value):
-    """Remember one answer in `known`, starting over when it reaches its bound."""
-    if len(known) >= _GEOMETRY_LIMIT:
-        known.clear()
-    known[key] = value
-
-
-def fake_with_geometry(like, geometry, dtype=None):
-    """A fresh fake of `like`'s device (and dtype, unless given) with a remembered geometry: what make_fake
-    made the first time (the strides and offset stored are make_fake's own normalized ones, set as they are)."""
+def _replay(like, geometry):
+    """A fresh fake of `like`'s dtype and device with a remembered geometry: what make_fake made the first
+    time (the strides and offset stored are make_fake's own normalized ones, set as they are)."""
     shape, strides, offset = geometry
-    t = make_fake(shape, like._dtype if dtype is None else dtype, like._device)
+    t = make_fake(shape, like._dtype, like._device)
     if strides is not None:
         t._strides = strides
     if offset:

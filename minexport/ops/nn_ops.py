@@ -12,8 +12,8 @@ from .. import dtypes as dt
 from .. import _random
 from .._tensor import format_strides, make_fake, suggest_memory_format, sure
 from ..runtime.backends import device_of_array
-from ._common import (check, dense_strides, dtype_of, empty_strided_array, fake_like, fake_with_geometry, fmt_shape,
-                      geometry_memo, geometry_of, out_array, relayout, remember_geometry, static_key, torch_type_name)
+from ._common import (check, dense_strides, dtype_of, empty_strided_array, fake_like, fmt_shape, geometry_memo,
+                      out_array, relayout, remembered, static_key, torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
 
@@ -907,19 +907,16 @@ def _sdpa_meta(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False
     """The output's shape, and the layout `_attention_output` gives it (the query's order of heads/positions)."""
     # the output's geometry depends on the three geometries, whether dropout_p is 0 and whether enable_gqa
     # is set, and nothing else (dtype and device are the query's); static ones are remembered
-    known = static_key((query, key, value), (), (dropout_p == 0, bool(enable_gqa)))
-    if known is not None:
-        geometry = _SDPA_KNOWN.get(known)
-        if geometry is not None:
-            return fake_with_geometry(query, geometry)
+    static = static_key((query, key, value), (), (dropout_p == 0, bool(enable_gqa)))
+    return remembered(_SDPA_KNOWN, static, query, lambda: _sdpa_fake(query, key, value, dropout_p, enable_gqa))
+
+
+def _sdpa_fake(query, key, value, dropout_p, enable_gqa):
     shape = _sdpa_shape(tuple(query.shape), tuple(key.shape), tuple(value.shape), enable_gqa)
     strides = None
     if dropout_p == 0 and query._strides is not None:
         strides = _attention_strides(shape, query.shape, query.stride())
-    out = make_fake(shape, query.dtype, query.device, strides=strides)
-    if known is not None:
-        remember_geometry(_SDPA_KNOWN, known, geometry_of(out))
-    return out
+    return make_fake(shape, query.dtype, query.device, strides=strides)
 
 
 register("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, "

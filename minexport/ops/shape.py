@@ -11,8 +11,8 @@ import numpy as np
 from .._tensor import CONTIGUOUS, format_strides, make_fake, memory_format_name, strides_contiguous, sure
 from .._tensor import shape_numel as _numel
 from .._user_errors import DataDependentError
-from ._common import (cast, check, copy_array, dtype_of, fake_like, fake_with_geometry, fmt_shape, geometry_memo,
-                      geometry_of, like_strides, promote, remember_geometry, static_key, wrap_dim, wrap_dims)
+from ._common import (cast, check, copy_array, dtype_of, fake_like, fmt_shape, geometry_memo, like_strides, promote,
+                      remembered, static_key, wrap_dim, wrap_dims)
 from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
 from ._view_rules import SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout, view_back
 
@@ -53,17 +53,13 @@ def _view_op(schema, shape_fn, array_fn, tags=("view",), *, view, strides, **fac
     known = geometry_memo()      # static geometry key -> the output's geometry (see `static_key`)
 
     def meta(self, *args, **kwargs):
-        key = static_key((self,), args) if not kwargs else None
-        if key is not None:
-            geometry = known.get(key)
-            if geometry is not None:
-                return fake_with_geometry(self, geometry)
+        return remembered(known, static_key((self,), args) if not kwargs else None, self,
+                          lambda: _view_meta(self, args, kwargs))
+
+    def _view_meta(self, args, kwargs):
         shape = shape_fn(tuple(self.shape), *args, **kwargs)
         st, offset = strides(self, shape, *args, **kwargs)
-        out = make_fake(shape, self._dtype, self._device, strides=st, storage_offset=offset)
-        if key is not None:
-            remember_geometry(known, key, geometry_of(out))
-        return out
+        return make_fake(shape, self._dtype, self._device, strides=st, storage_offset=offset)
 
     def kernel(xp, self, *args, **kwargs):
         return array_fn(xp, self, *args, **kwargs)
@@ -824,15 +820,7 @@ def _split_op(schema, sizes_fn, tags=("view",), **facts):
     known = geometry_memo()      # static geometry key -> the pieces' geometries (see `static_key`)
 
     def meta(self, arg, dim=0):
-        key = static_key((self,), (arg, dim))
-        if key is not None:
-            pieces = known.get(key)
-            if pieces is not None:
-                return [fake_with_geometry(self, g) for g in pieces]
-        out = _split_meta(self, arg, dim)
-        if key is not None:
-            remember_geometry(known, key, tuple(geometry_of(t) for t in out))
-        return out
+        return remembered(known, static_key((self,), (arg, dim)), self, lambda: _split_meta(self, arg, dim))
 
     def _split_meta(self, arg, dim):
         d, sizes = _pieces(self.shape, dim, sizes_fn(self.shape[wrap_dim(dim, len(self.shape))], arg))
