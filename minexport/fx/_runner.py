@@ -9,8 +9,11 @@ argument read and one call (see `_Plan`).  Each intermediate is dropped
 after its last use, so peak memory follows the graph's liveness, and a
 unary op whose input is a fresh intermediate read by nobody else (not a
 view, not an input or weight) computes into that input's memory
-(`OpOverload.donating_kernel`).  A kernel error is re-raised naming the node
-and the user's source line that produced it.
+(`OpOverload.donating_kernel`).  Kernels with large outputs take them from the
+runner's `runtime.buffers.BufferPool`, active for the length of a run, so a
+module run again reuses that memory instead of faulting fresh pages in.  A
+kernel error is re-raised naming the node and the user's source line that
+produced it.
 
 With `specialize=True` an op that offers `OpOverload.specialize` runs a kernel
 decided at compile time from its arguments' `node.meta["val"]` (promotion,
@@ -29,7 +32,7 @@ import operator
 
 from .._tensor import Tensor, make_tensor
 from ..ops._targets import target_kind
-from ..runtime import backends
+from ..runtime import backends, buffers
 from ..runtime.limits import ResourceLimitError, bounded_pow
 from ._budget import MemoryGuard
 from ._generated import generate, generate_while
@@ -370,6 +373,7 @@ class GraphRunner:
         self._general_plan = None if specialize else self._plan
         self._guard = MemoryGuard.build(self.placeholders, [s.node for s in self.steps if s.fn is not None])
         self._bound_runs = {}               # (plan id, xp) -> the plan written out as a function (`bound`)
+        self._buffers = buffers.BufferPool()   # large outputs kept for the next run (runtime/buffers.py)
 
     def _general(self):
         """The plan with the general kernels (built on first use when the main one is specialized)."""
@@ -396,7 +400,13 @@ class GraphRunner:
         env = plan.template.copy()
         env[:n] = inputs
         env[plan.xp_slot] = xp
-        return _execute(plan, env)
+        if buffers.active() is not None:     # a subgraph: the outermost run's pool serves it
+            return _execute(plan, env)
+        previous = buffers.activate(self._buffers)
+        try:
+            return _execute(plan, env)
+        finally:
+            buffers.deactivate(previous)
 
     def bound(self, xp, specialized=True):
         """`run_arrays` for many calls with arrays of namespace xp: a function of one sequence holding

@@ -1,6 +1,7 @@
 """Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
 from .. import dtypes as dt
 from .._tensor import Size, make_fake
+from ..runtime import buffers
 from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
@@ -66,6 +67,21 @@ def _product(xp, a, b, shape_fn, what):
     if a.dtype != b.dtype:
         _same_dtype(dtype_of(a), dtype_of(b), what)
     shape_fn(a.shape, b.shape)  # cheap for the ranks it accepts; raises torch's errors
+    return _matmul(xp, a, b)
+
+
+def _matmul(xp, a, b):
+    """a @ b for same-dtype operands; a product of matrices (or of equal stacks of them) is written into
+    a buffer from the running graph's pool (runtime/buffers.py), so a module run again reuses its memory."""
+    # (two matrices are sized first: a small product, the common case at batch 1, pays almost nothing more)
+    if a.ndim == 2 == b.ndim:
+        pooled = a.shape[0] * b.shape[1] * a.itemsize >= buffers.MIN_BYTES
+    else:
+        pooled = a.ndim == b.ndim > 2 and a.shape[:-2] == b.shape[:-2]
+    if pooled:
+        out = buffers.recycled(xp, a.shape[:-1] + b.shape[-1:], a.dtype)
+        if out is not None:
+            return xp.matmul(a, b, out=out)
     return xp.matmul(a, b)
 
 
@@ -127,7 +143,7 @@ def _addmm_kernel(xp, self, mat1, mat2, *, beta=1, alpha=1):
     check(broadcast_shapes(self.shape, shape, op="addmm") == shape,
           lambda: f"addmm: self of shape {fmt_shape(self.shape)} does not broadcast to {fmt_shape(shape)}")
     beta, alpha = _scalars_for(dtype_of(mat1), beta, alpha)
-    return out_array(xp, _scaled_sum(xp, self, xp.matmul(mat1, mat2), beta, alpha), dtype_of(mat1))
+    return out_array(xp, _scaled_sum(xp, self, _matmul(xp, mat1, mat2), beta, alpha), dtype_of(mat1))
 
 
 def _baddbmm_meta(self, batch1, batch2, *, beta=1, alpha=1):
@@ -139,7 +155,7 @@ def _baddbmm_meta(self, batch1, batch2, *, beta=1, alpha=1):
 def _baddbmm_kernel(xp, self, batch1, batch2, *, beta=1, alpha=1):
     _bmm_shape(batch1.shape, batch2.shape)
     beta, alpha = _scalars_for(dtype_of(batch1), beta, alpha)
-    return out_array(xp, _scaled_sum(xp, self, xp.matmul(batch1, batch2), beta, alpha),
+    return out_array(xp, _scaled_sum(xp, self, _matmul(xp, batch1, batch2), beta, alpha),
                      dtype_of(batch1))
 
 
@@ -218,9 +234,9 @@ def _rows_times(xp, a, mat):
     """a @ mat for a 2-D `mat`: a [..., n, k] input is folded to [rows, k] so BLAS sees one
     GEMM instead of NumPy looping over the batch (a reshape is free for a contiguous input)."""
     if a.ndim <= 2 or mat.ndim != 2:
-        return xp.matmul(a, mat)
+        return _matmul(xp, a, mat)
     lead = a.shape[:-1]
-    return xp.matmul(a.reshape(_rows(a.shape), a.shape[-1]), mat).reshape(lead + mat.shape[1:])
+    return _matmul(xp, a.reshape(_rows(a.shape), a.shape[-1]), mat).reshape(lead + mat.shape[1:])
 
 
 # ------------------------------------------------ decompositions to core ATen --
@@ -283,20 +299,64 @@ def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):
     return aten.add.Tensor(prod, self if beta == 1 else aten.mul.Tensor(self, beta))
 
 
-# `OpOverload.specialize` for mm and matmul: with same-dtype operands of static sizes, a matrix or
-# vector times a matrix, the meta function has already done every check the kernel makes, so a
-# specialized graph calls NumPy's matmul directly (its result is an array for these ranks).
+# `OpOverload.specialize` for mm, matmul and linear (the plan `ep.module()` runs): with same-dtype
+# operands of static sizes the meta function has already done every check the kernel makes, and
+# whether the product is large enough to come from the buffer pool is known ahead, so a call is the
+# product (and linear's bias add) and nothing else.
+def _static_operands(*fakes):
+    """Whether the fakes (None: an absent bias) are tensors of one dtype with plain int sizes."""
+    present = [f for f in fakes if f is not None]
+    return all(hasattr(f, "dtype") and f.dtype is present[0].dtype and all(type(d) is int for d in f.shape)
+               for f in present)
+
+
+def _pooled(rows, cols, dtype):
+    return rows * cols * dtype.itemsize >= buffers.MIN_BYTES
+
+
 def _product_specializer(args, kwargs, donating):
     a, b = args[0], args[1]
-    if kwargs or not (hasattr(a, "dtype") and hasattr(b, "dtype")) or a.dtype is not b.dtype:
+    if kwargs or not _static_operands(a, b) or a.ndim not in (1, 2) or b.ndim != 2:
         return None
-    if a.ndim not in (1, 2) or b.ndim != 2 or not all(type(d) is int for d in (*a.shape, *b.shape)):
-        return None
-    return _plain_matmul, args
+    pooled = a.ndim == 2 and _pooled(a.shape[0], b.shape[1], a.dtype)
+    return (_pooled_matmul if pooled else _plain_matmul), args
 
 
 def _plain_matmul(xp, a, b):
     return xp.matmul(a, b)
+
+
+def _pooled_matmul(xp, a, b):
+    return xp.matmul(a, b, out=buffers.recycled(xp, (a.shape[0], b.shape[1]), a.dtype))
+
+
+def _linear_specializer(args, kwargs, donating):
+    input, weight, bias = (tuple(args) + (None,))[:3]
+    if kwargs or len(args) > 3 or not _static_operands(input, weight, bias) or input.ndim < 2 \
+            or weight.ndim != 2 or (bias is not None and bias.ndim != 1):
+        return None
+    lead = tuple(input.shape[:-1])
+    rows, cols = _rows(input.shape), weight.shape[0]
+    if _pooled(rows, cols, input.dtype):
+        def product(xp, a, w):
+            return xp.matmul(a, w.T, out=buffers.recycled(xp, (rows, cols), a.dtype))
+    else:
+        def product(xp, a, w):
+            return xp.matmul(a, w.T)
+
+    if len(lead) == 1:
+        def kernel(xp, input, weight, bias=None):
+            out = product(xp, input, weight)
+            if bias is not None:
+                out += bias
+            return out
+    else:
+        def kernel(xp, input, weight, bias=None):
+            out = product(xp, input.reshape(rows, input.shape[-1]), weight)
+            if bias is not None:
+                out += bias
+            return out.reshape(lead + (cols,))
+    return kernel, args
 
 
 # ------------------------------------------------------------- registry --
@@ -311,4 +371,4 @@ register("addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar 
 register("baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor",
          meta=_baddbmm_meta, kernel=_baddbmm_kernel, variants=FUNCTION_AND_METHOD, decomposition=_baddbmm_decomp)
 register("linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
-         meta=_linear_meta, kernel=_linear_kernel, decomposition=_linear_decomp)
+         meta=_linear_meta, kernel=_linear_kernel, decomposition=_linear_decomp).specialize = _linear_specializer
