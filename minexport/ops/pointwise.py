@@ -278,7 +278,7 @@ def _gelu_into(xp, a, approximate="none"):
     """GELU computed into `a` itself, an intermediate nobody else reads (the runner's donating form):
     saves a fresh output (a few MiB of page faults on a transformer's activation).  Only the NumPy
     float32 path computes in place; other arrays get the ordinary kernel's fresh result."""
-    if xp is np and a.dtype == np.float32 and a.flags.c_contiguous:
+    if xp is np and a.dtype == np.float32 and a.flags.c_contiguous and a.flags.writeable:
         _check_approximate(approximate)
         return gelu32(a, a, approximate)
     return _GELU.kernel(xp, a, approximate=approximate)
