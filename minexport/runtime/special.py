@@ -29,8 +29,8 @@ conditioned; the float32 ones an iteratively reweighted least-squares fit of
 atanh(erf(x)) / x in x^2, weighted by erf's sensitivity to it.  GELU's g is
 the same kind of fit (numpy least squares, reweighted 300 times toward the
 minimax, against mpmath's 40-digit z / x at 3000 points of x^2 in [0, 30]),
-weighted by |x| Phi(-|x|): the relative change of the result per unit change
-of g.  Its weighted error is 3.4e-8, a quarter of a float32 ulp.
+weighted by |x| Phi(-|x|) (at least 1e-8): the relative change of the result
+per unit change of g.  Its weighted error is 3.4e-8, a quarter of a float32 ulp.
 """
 import math
 
@@ -75,7 +75,7 @@ _ERF32_H = (1.128379202008112, 0.10277131808872264, -0.00020215984317302634,
 def erf32_poly(scale=1.0):
     """(float32 coefficients, bound on x^2) for erf(scale * x) as tanh(x * p(min(x^2, bound))).
 
-    A scale (GELU's 1/sqrt 2) folds into the coefficients, saving a pass over the data.
+    A scale (erf(x / sqrt 2), say) folds into the coefficients, saving a pass over the data.
     """
     coeffs = tuple(np.float32(c * scale ** (2 * k + 1)) for k, c in enumerate(_ERF32_H))
     return coeffs, np.float32(16.0 / (scale * scale))
@@ -229,9 +229,10 @@ def _gelu32_erf_step(x, out, t, acc):
     and it only falls beyond the fitted range, so for x >= 5.48 (where Phi
     is 1 in float32) z <= -17.3 and the result is x; as x -> -inf, z -> +inf
     and the result is -0 (-inf / inf is NaN, as torch's gelu(-inf)).  When
-    x^2 or a Horner term overflows, every term is already negative, so the sum
-    stays -inf rather than NaN (tests/test_kernels.py checks all of this on a
-    grid out to the float32 limit).
+    x^2 or a Horner term overflows (x^2 >= 1e7 or so), every partial sum is
+    already negative (from x^2 = 100 on), so the sum stays -inf rather than
+    NaN (tests/test_kernels.py checks all of this on a grid out to the
+    float32 limit).
     """
     g = _GELU32_G
     np.multiply(x, x, out=t)
