@@ -1,6 +1,7 @@
 """Kernels at the NumPy limit: the vectorized special functions against `math`, and the
 fast paths of GELU, linear, matmul, SDPA and the norms against torch."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -246,3 +247,140 @@ def test_decomposed_attention_records_torch_layout_tail():
             ep.module()(x, x, x).stride()
 
     assert program(me, me.export.export) == program(torch, torch.export.export)
+
+
+# ------------------------------------------------------------ float32 GELU --
+# The NumPy float32 path (runtime/special.py, gelu32) computes x / (1 + exp(z)), both
+# approximations.  Its error is stated in two parts: where the result is not tiny
+# (x >= -1) in ulps of the result; below, where x * Phi(x) cancels to a small value,
+# absolutely, against |x| * 2^-24 (half an ulp of x).
+
+def _gelu_grid32():
+    """Dense around 0, then out to the float32 limit both ways, tiny and subnormal values included."""
+    tiny = np.geomspace(1.5e-45, 1e-3, 300)
+    wide = np.geomspace(1e-3, 3e38, 20000)
+    line = np.linspace(-10, 10, 200001)
+    return np.unique(np.concatenate([line, tiny, -tiny, wide, -wide]).astype(np.float32))
+
+
+def _gelu_errors(got, x, ref):
+    """(max ulps of the result over x >= -1, max |error| / (|x| 2^-24) over x < -1)."""
+    with np.errstate(invalid="ignore"):
+        err = np.abs(got.astype(np.float64) - ref)
+    err[np.isinf(ref) & (got == ref)] = 0
+    near = x >= -1
+    return _ulps(got[near], ref[near], np.float32).max(), \
+        (err[~near] / (np.abs(x[~near].astype(np.float64)) * 2.0 ** -24)).max()
+
+
+_GELU32_BOUNDS = {"none": (4.5, 1.0), "tanh": (3.0, 1.0)}   # measured: (4.18, 0.91), (2.68, 0.63)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float32_accuracy(approximate):
+    x = _gelu_grid32()
+    got = me.nn.functional.gelu(me.from_numpy(x), approximate=approximate).numpy()
+    assert got.dtype == np.float32
+    ulps, absolute = _gelu_errors(got, x, _gelu_exact(x, approximate))
+    assert ulps <= _GELU32_BOUNDS[approximate][0] and absolute <= _GELU32_BOUNDS[approximate][1]
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float32_no_worse_than_torch(approximate):
+    torch = pytest.importorskip("torch")
+    x = _gelu_grid32()
+    exact = _gelu_exact(x, approximate)
+    ours = _gelu_errors(me.nn.functional.gelu(me.from_numpy(x), approximate=approximate).numpy(), x, exact)
+    theirs = _gelu_errors(torch.nn.functional.gelu(torch.from_numpy(x), approximate=approximate).numpy(), x, exact)
+    assert ours[0] <= theirs[0] and ours[1] <= theirs[1]
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float32_special_values(approximate):
+    """+-inf, NaN, huge and tiny values.  torch's sign of a zero result differs between its own
+    paths (+0 on its contiguous vectorized float32 loop, -0 on one element, non-contiguous or
+    float64 input); ours is always x's sign, so only the values are compared with torch's."""
+    x = np.array([-np.inf, -3e38, -1e30, -100, -20, -13, -0.0, 0.0, 1.4e-45, -1.4e-45, 1e-40, 6, 100,
+                  3e38, np.inf, np.nan], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no overflow / invalid warnings escape
+        got = me.nn.functional.gelu(me.from_numpy(x), approximate=approximate).numpy()
+    assert math.isnan(got[0]) and math.isnan(got[-1])
+    assert got[1:7].tolist() == [0.0] * 6 and np.signbit(got[1:7]).all()
+    assert got[7:10].tolist() == [0.0] * 3 and np.signbit(got[7:10]).tolist() == [False, False, True]
+    assert got[10] == x[10] / 2
+    assert got[11:15].tolist() == x[11:15].tolist()
+    torch = pytest.importorskip("torch")
+    ref = torch.nn.functional.gelu(torch.from_numpy(x), approximate=approximate).numpy()
+    np.testing.assert_array_equal(got, ref)     # equal as values: -0 == +0, NaN == NaN
+
+
+def test_gelu_float32_tail_never_turns():
+    """g's polynomial runs unclipped: beyond its fitted range z must keep falling, so the result
+    is exactly x for every x >= 5.5 and within |x| * 2^-24 of 0 for every x <= -5.5."""
+    x = np.geomspace(5.5, 3.4e38, 200001).astype(np.float32)
+    out = np.empty_like(x)
+    assert (special.gelu32(x, out) == x).all()
+    assert (np.abs(special.gelu32(-x, out)) <= x * 2.0 ** -24).all()
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float32_in_place_and_layouts(approximate):
+    """gelu32 may write into its input (the runner's donating form) across chunk boundaries; a
+    non-contiguous input keeps torch's layout on the ordinary path."""
+    x = np.random.default_rng(3).standard_normal(2 * special.CHUNK + 77).astype(np.float32) * 3
+    fresh = special.gelu32(x, np.empty_like(x), approximate)
+    y = x.copy()
+    assert special.gelu32(y, y, approximate) is y
+    np.testing.assert_array_equal(y, fresh)
+    a = x[:6 * 500].reshape(6, 500).T               # non-contiguous
+    got = me.nn.functional.gelu(me.from_numpy(a), approximate=approximate)
+    assert got.stride() == (1, 500)
+    np.testing.assert_array_equal(got.numpy(), fresh[:3000].reshape(6, 500).T)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_donates_its_input_in_the_runner(approximate, monkeypatch):
+    """In ep.module(), gelu of a Linear's output (read by nobody else) is computed into that output."""
+    from minexport.ops import pointwise
+    seen = []
+
+    def spy(x, out, approximate="none"):
+        seen.append(out is x)
+        return special.gelu32(x, out, approximate)
+    monkeypatch.setattr(pointwise, "gelu32", spy)
+
+    class M(me.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = me.nn.Linear(8, 16)
+
+        def forward(self, x):
+            return me.nn.functional.gelu(self.fc(x), approximate=approximate)
+    m = M()
+    x = me.from_numpy(np.random.default_rng(4).standard_normal((4, 8)).astype(np.float32))
+    want = m(x).numpy()
+    seen.clear()
+    got = minexport.export.export(m, (x,)).module()(x).numpy()
+    assert seen == [True]
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_generated_gelu_uses_the_float32_kernel(approximate, tmp_path):
+    """Generated CPU code runs the same chunked float32 GELU as ep.module(): equal results."""
+    import importlib.util
+
+    from minexport.codegen import write_module
+
+    class M(me.nn.Module):
+        def forward(self, x):
+            return me.nn.functional.gelu(x * 2, approximate=approximate)
+    x = me.from_numpy(np.random.default_rng(5).standard_normal((3, 50)).astype(np.float32))
+    ep = minexport.export.export(M(), (x,))
+    path = write_module(ep, str(tmp_path / "gen.py"))
+    assert "def gelu32(" in open(path).read()
+    spec = importlib.util.spec_from_file_location("_gelu_gen", path)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    np.testing.assert_array_equal(gen.forward(x.numpy())[0], ep.module()(x).numpy())

@@ -3,7 +3,8 @@
 Each function here is self-contained: it uses only `xp` (NumPy or CuPy, bound
 at the top of the generated file), `math`, and the other helpers it names in
 `NEEDS`, and `_erf` (the generator inlines `minexport/runtime/special.py`,
-itself pure NumPy, on CPU and binds CuPy's erf on CUDA).  The generator
+itself pure NumPy, on CPU and binds CuPy's erf on CUDA; `_gelu` calls that
+file's `gelu32` only when `xp` is NumPy).  The generator
 copies the source of the helpers a program uses with `inspect.getsource`, so
 this file is the one source of truth for them and its functions run here as
 ordinary NumPy code.
@@ -12,7 +13,7 @@ import math
 
 import numpy as xp
 
-from ..runtime.special import erf as _erf   # the generator inlines runtime/special.py (or CuPy's erf) instead
+from ..runtime.special import erf as _erf, gelu32   # the generator inlines runtime/special.py (or CuPy's erf)
 
 __all__ = ["NEEDS"]
 
@@ -206,6 +207,9 @@ def _batch_norm_batch_stats(x, w, b, eps):
 
 def _gelu(x, approximate):
     """x * Phi(x), exact (erf) or with the tanh approximation."""
+    if xp.__name__ == "numpy" and x.dtype == xp.float32 and x.flags.c_contiguous:
+        # the interpreter's chunked float32 kernel (gelu32, inlined with runtime/special.py on CPU)
+        return gelu32(x, xp.empty(x.shape, xp.float32), approximate)
     if approximate == "tanh":
         inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
         return 0.5 * x * (1 + xp.tanh(inner))

@@ -14,7 +14,7 @@ import numpy as np
 from .. import dtypes as dt
 from .._tensor import Tensor, make_fake
 from ..runtime.backends import erf as _erf
-from ..runtime.special import erf32_poly, erf32_step, map_chunks
+from ..runtime.special import gelu32
 from ._common import (broadcast_shapes, cast, check, dtype_of, out_array, pointwise_fake, pointwise_layout,
                       promote, shape_of, torch_type_name)
 from ._inplace import register_inplace
@@ -68,8 +68,9 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
           decomposition=None, inplace_variants=None):
     """Register a unary pointwise op (and its in-place twin).
 
-    `donate(xp, a)`, when given, computes the same result into `a` itself; the
-    interpreter uses it when `a` is an intermediate nobody else reads.
+    `donate(xp, a, **kwargs)`, when given, computes the same result into `a` itself (the
+    op's keyword arguments passed on); the interpreter uses it when `a` is an
+    intermediate nobody else reads.
     `int_identity`: integer inputs come back unchanged (floor, ceil, round).
     `inplace_variants`: where the in-place twin is exposed, when not as its functional twin's
     method (`torch.selu_` is a function only).
@@ -96,8 +97,8 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
     if donate is not None:
         def donating(xp, self, *args, **kwargs):
             compute, out = rule(dtype_of(self), name)
-            if compute is out and dtype_of(self) is out and not args and not kwargs:
-                return donate(xp, self)
+            if compute is out and dtype_of(self) is out and not args:
+                return donate(xp, self, **kwargs)
             return kernel(xp, self, *args, **kwargs)
         op.donating_kernel = donating
     if inplace_schema:
@@ -128,8 +129,7 @@ def _unary_specializer(name, fn, rule, int_identity, donate):
             return None
         if int_identity and not compute.is_floating_point:
             return _copy_first, args
-        if donating and donate is not None and compute is out and self.dtype is out and len(args) == 1 \
-                and not kwargs:
+        if donating and donate is not None and compute is out and self.dtype is out and len(args) == 1:
             return donate, args
         casts = (None if compute is self.dtype else compute.numpy_dtype,)
         post = _conversion(fn, out, (_probe_array(self, compute),) + tuple(args[1:]), kwargs)
@@ -239,24 +239,24 @@ def _sigmoid(xp, a):
     return 0.5 * (1 + xp.tanh(a * 0.5))
 
 
-# GELU is the largest pointwise op of a transformer MLP (4x the model width).  It is
-# computed into one output buffer with in-place steps; on NumPy float32 the whole
-# chain (scale, erf, affine, product) runs per cache-sized chunk, so the activation
-# is read from memory once instead of once per step.
+# GELU is the largest pointwise op of a transformer MLP (4x the model width).  On NumPy
+# float32 it runs per cache-sized chunk as x / (1 + exp(z)) (runtime/special.py, gelu32):
+# the activation is read from memory once, and no tanh.  Other dtypes and backends
+# compute into one output buffer with in-place steps.
 _SQRT_HALF = 1 / math.sqrt(2.0)
-_ERF_SQRT_HALF = erf32_poly(_SQRT_HALF)  # erf(x / sqrt 2), the scale folded into the polynomial
+_GELU_APPROXIMATIONS = ("none", "tanh")
 
 
-def _gelu_erf_step(x, out, t, acc):
-    """One chunk of x * Phi(x) = x * (erf(x / sqrt 2) + 1) / 2, float32, into out."""
-    erf32_step(x, out, t, acc, _ERF_SQRT_HALF)
-    out += 1
-    out *= 0.5
-    out *= x
+def _check_approximate(approximate):
+    check(approximate in _GELU_APPROXIMATIONS,
+          lambda: f"approximate argument must be either none or tanh, got {approximate!r}")
 
 
 def _gelu(xp, a, approximate="none"):
     """x * Phi(x), exactly (erf) or with torch's tanh approximation."""
+    _check_approximate(approximate)
+    if xp is np and a.dtype == np.float32:
+        return gelu32(a, np.empty(a.shape, np.float32), approximate)
     out = xp.empty_like(a, order="C")
     if approximate == "tanh":
         xp.multiply(a, a, out=out)
@@ -266,16 +266,22 @@ def _gelu(xp, a, approximate="none"):
         out *= math.sqrt(2.0 / math.pi)
         xp.tanh(out, out=out)
     else:
-        check(approximate == "none",
-              lambda: f"approximate argument must be either none or tanh, got {approximate!r}")
-        if xp is np and a.dtype == np.float32:
-            return map_chunks(_gelu_erf_step, a, out)
         xp.multiply(a, _SQRT_HALF, out=out)
         _erf(xp, out, out=out)
     out += 1
     out *= 0.5
     out *= a
     return out
+
+
+def _gelu_into(xp, a, approximate="none"):
+    """GELU computed into `a` itself, an intermediate nobody else reads (the runner's donating form):
+    saves a fresh output (a few MiB of page faults on a transformer's activation).  Only the NumPy
+    float32 path computes in place; other arrays get the ordinary kernel's fresh result."""
+    if xp is np and a.dtype == np.float32 and a.flags.c_contiguous and a.flags.writeable:
+        _check_approximate(approximate)
+        return gelu32(a, a, approximate)
+    return _GELU.kernel(xp, a, approximate=approximate)
 
 
 def _errs_ignored(f):
@@ -339,8 +345,8 @@ def _silu_decomp(self):
 
 unary(_simple("silu")[0], lambda xp, a: a * _sigmoid(xp, a), float_only, _simple("silu")[1],
       decomposition=_silu_decomp)
-unary('gelu(Tensor self, *, str approximate="none") -> Tensor', _gelu, float_only,
-      'gelu_(Tensor(a!) self, *, str approximate="none") -> Tensor(a!)', tags=("core",))
+_GELU = unary('gelu(Tensor self, *, str approximate="none") -> Tensor', _gelu, float_only,
+              'gelu_(Tensor(a!) self, *, str approximate="none") -> Tensor(a!)', donate=_gelu_into, tags=("core",))
 unary("leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
       lambda xp, a, negative_slope=0.01: xp.where(a > 0, a, a * negative_slope), float_only,
       "leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)", tags=("core",))
