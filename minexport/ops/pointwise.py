@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from .._tensor import Tensor, make_fake
+from ..runtime import buffers
 from ..runtime.backends import erf as _erf
 from ..runtime.special import gelu32
 from ._common import (broadcast_shapes, cast, check, dtype_of, out_array, pointwise_fake, pointwise_layout,
@@ -256,7 +257,7 @@ def _gelu(xp, a, approximate="none"):
     """x * Phi(x), exactly (erf) or with torch's tanh approximation."""
     _check_approximate(approximate)
     if xp is np and a.dtype == np.float32:
-        return gelu32(a, np.empty(a.shape, np.float32), approximate)
+        return gelu32(a, buffers.empty(np, a.shape, np.float32), approximate)
     out = xp.empty_like(a, order="C")
     if approximate == "tanh":
         xp.multiply(a, a, out=out)
