@@ -350,8 +350,18 @@ def _softmax_shifted(xp, a, m, d, log, inplace):
         z -= xp.log(s)
         return z
     xp.exp(z, out=z)
-    z /= z.sum(axis=d, keepdims=True)
+    total = z.sum(axis=d, keepdims=True)
+    if z.dtype in _RECIPROCAL_DTYPES:
+        # one division per row and a product per element (a divide costs twice a product here);
+        # a row's sum is >= 1 (its max gives exp(0)) or 0, inf or NaN, whose reciprocals give the
+        # same 0, NaN or inf results as the division
+        z *= xp.reciprocal(total, out=total)
+    else:
+        z /= total          # (float16's reciprocal of a large sum would be subnormal)
     return z
+
+
+_RECIPROCAL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _softmax_family(name, log):
