@@ -387,3 +387,118 @@ def test_generated_gelu_uses_the_float32_kernel(approximate, tmp_path):
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
     np.testing.assert_array_equal(gen.forward(x.numpy())[0], ep.module()(x).numpy())
+
+
+# ------------------------------------------------- SDPA blocks (sdpa task) --
+def _attention64(q, k, v, causal, scale=None):
+    """float64 attention with the causal mask written out (top-left aligned, as torch)."""
+    q, k, v = (a.astype(np.float64) for a in (q, k, v))
+    s = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = q @ np.swapaxes(k, -1, -2) * s
+    if causal:
+        scores = np.where(np.tril(np.ones(scores.shape[-2:], bool)), scores, -np.inf)
+    w = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return (w / w.sum(axis=-1, keepdims=True)) @ v
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Causal attention in blocks of 8 queries at any size (the defaults block only large inputs)."""
+    from minexport.ops import nn_ops
+    monkeypatch.setattr(nn_ops, "_BLOCK_MIN", 8)
+    monkeypatch.setattr(nn_ops, "_BLOCK_ROW", 1)
+
+
+@pytest.mark.parametrize("L,S", [(64, 64), (37, 37), (50, 64), (64, 50), (23, 9), (9, 23), (1, 5), (5, 1), (17, 0)])
+@pytest.mark.parametrize("causal", [True, False])
+def test_sdpa_blocks_match_reference_and_general_path(L, S, causal, small_blocks):
+    from minexport.ops import nn_ops
+    rng = np.random.default_rng(4)
+    q = rng.standard_normal((2, 3, L, 8)).astype(np.float32) * 2
+    k, v = (rng.standard_normal((2, 3, S, 8)).astype(np.float32) * 2 for _ in range(2))
+    v = v[..., :6]      # value width != query width
+    s = 1 / math.sqrt(8)
+    got = nn_ops._sdpa_kernel(np, q, k, v, is_causal=causal)
+    general = nn_ops._sdpa_keys_first(np, q, k, v, s, causal)
+    assert got.dtype == np.float32 and got.shape == (2, 3, L, 6) and got.strides == general.strides
+    tol = 8 * np.finfo(np.float32).eps * max(np.abs(v).max(initial=0), 1)   # torch is within 3 here
+    np.testing.assert_allclose(got, general, rtol=0, atol=tol)
+    if S:
+        np.testing.assert_allclose(got, _attention64(q, k, v, causal), rtol=0, atol=tol)
+    else:
+        assert not got.any()
+
+
+@pytest.mark.parametrize("scale", [None, 0.3, 0.0, -0.7])
+def test_sdpa_blocks_gpt_layout_dtypes_and_scale(scale, small_blocks):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(5).standard_normal((2, 29, 48))
+    for dtype, tol in ((np.float32, 1e-5), (np.float64, 1e-12)):
+        xd = x.astype(dtype)
+        ours = me.nn.functional.scaled_dot_product_attention(*_heads(me, me.from_numpy(xd), 4), is_causal=True,
+                                                             scale=scale)
+        theirs = torch.nn.functional.scaled_dot_product_attention(*_heads(torch, torch.from_numpy(xd), 4),
+                                                                  is_causal=True, scale=scale)
+        assert ours.stride() == theirs.stride() and ours.dtype == me.from_numpy(xd).dtype
+        if scale is None or scale > 0:     # (torch's fused CPU kernel scales the masked -inf: NaN for scale <= 0)
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=tol, atol=tol)
+        q, k, v = (t.numpy() for t in _heads(me, me.from_numpy(xd), 4))
+        np.testing.assert_allclose(ours.numpy(), _attention64(q, k, v, True, scale), rtol=tol, atol=tol)
+
+
+def test_sdpa_blocks_batchless_and_half(small_blocks):
+    from minexport.ops import nn_ops
+    rng = np.random.default_rng(6)
+    for shape in ((19, 4), (3, 19, 4), (0, 19, 4)):
+        q, k, v = (rng.standard_normal(shape).astype(np.float32) for _ in range(3))
+        got = nn_ops._sdpa_kernel(np, q, k, v, is_causal=True)
+        assert got.shape == shape and got.flags.c_contiguous
+        np.testing.assert_allclose(got, _attention64(q, k, v, True), rtol=1e-5, atol=1e-6)
+    q, k, v = (rng.standard_normal((2, 19, 4)).astype(np.float16) for _ in range(3))
+    got = nn_ops._sdpa_kernel(np, q, k, v, is_causal=True)
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got, nn_ops._sdpa_keys_first(np, q, k, v, 0.5, True), rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(got, _attention64(q, k, v, True), rtol=5e-3, atol=5e-3)
+
+
+@pytest.mark.parametrize("where", ["nan hidden key", "inf hidden key", "inf query", "nan query", "-inf key 0"])
+def test_sdpa_blocks_non_finite_as_general_path(where, small_blocks, monkeypatch):
+    """A non-finite score in a block's masked corner makes the block redo its softmax with the mask written:
+    hidden positions never leak into the rows that cannot see them."""
+    from minexport.ops import nn_ops
+    redone, exact = [], nn_ops._exact_block
+    monkeypatch.setattr(nn_ops, "_exact_block", lambda *a: redone.append(a[-4]) or exact(*a))
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.standard_normal((2, 3, 21, 4)).astype(np.float32) for _ in range(3))
+    if where == "nan hidden key":
+        k[0, 1, 12, 2] = np.nan
+    elif where == "inf hidden key":
+        k[1, 0, 20, :] = np.inf
+    elif where == "inf query":
+        q[0, 0, 3, 0] = np.inf
+    elif where == "nan query":
+        q[1, 2, 9, 1] = np.nan
+    else:
+        k[0, 0, 0, :], q[0, 0] = -np.inf, 1
+    got = nn_ops._sdpa_kernel(np, q, k, v, is_causal=True)
+    with np.errstate(all="ignore"):
+        general = nn_ops._sdpa_keys_first(np, q, k, v, 0.5, True)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(general))
+    np.testing.assert_allclose(np.nan_to_num(got), np.nan_to_num(general), rtol=1e-5, atol=1e-6)
+    if where == "nan hidden key":       # rows before key 12 never see it
+        assert not np.isnan(got[0, 1, :12]).any() and np.isnan(got[0, 1, 12:]).all()
+        assert redone == [8, 16]        # queries 8..15 hold key 12 in their corner, 16..20 see it
+    elif where != "inf hidden key":
+        assert redone
+
+
+def test_sdpa_default_blocks_match_torch():
+    """The GPT benchmark's shape (batch*heads 128, L 64: blocks of 16) against torch and float64."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(8).standard_normal((16, 64, 3 * 256)).astype(np.float32)
+    ours = me.nn.functional.scaled_dot_product_attention(*_heads(me, me.from_numpy(x), 8), is_causal=True)
+    theirs = torch.nn.functional.scaled_dot_product_attention(*_heads(torch, torch.from_numpy(x), 8), is_causal=True)
+    assert ours.stride() == theirs.stride()
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=2e-6)
+    q, k, v = (t.numpy() for t in _heads(me, me.from_numpy(x), 8))
+    np.testing.assert_allclose(ours.numpy(), _attention64(q, k, v, True), rtol=1e-5, atol=2e-6)

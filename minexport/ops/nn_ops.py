@@ -848,9 +848,11 @@ def _sdpa_kernel(xp, query, key, value, attn_mask=None, dropout_p=0.0, is_causal
 
 
 def _stackable(query, key, value):
-    """Whether q, k, v share their batch dims and dtype (no broadcasting or promotion in the products)."""
+    """Whether q, k, v share their batch dims and dtype (no broadcasting or promotion in the products)
+    and there is a key to attend to."""
     lead = query.shape[:-2]
-    return key.shape[:-2] == lead and value.shape[:-2] == lead and query.dtype == key.dtype == value.dtype
+    return (key.shape[:-2] == lead and value.shape[:-2] == lead and query.dtype == key.dtype == value.dtype
+            and key.shape[-2] > 0)
 
 
 # A causal block takes at least _BLOCK_MIN queries (smaller products lose BLAS speed), and
