@@ -11,6 +11,7 @@ import numpy as np
 from .. import dtypes as dt
 from .. import _random
 from .._tensor import format_strides, make_fake, suggest_memory_format, sure
+from ..runtime import buffers
 from ..runtime.backends import device_of_array
 from ._common import (check, dense_strides, dtype_of, empty_strided_array, fake_like, fmt_shape, geometry_memo,
                       out_array, relayout, remembered, static_key, torch_type_name)
@@ -440,8 +441,8 @@ _BLAS_ROW_MAX = 8192
 
 
 # NumPy reduces short rows one row at a time; as a matrix-vector product (BLAS) the
-# row sums cost a quarter as much, and the sum of squares is one einsum without the
-# squared temporary.
+# row sums cost a quarter as much, and the sum of squares is one vecdot (a BLAS dot per
+# row: 0.6x einsum's time at [1024, 256] float32) without the squared temporary.
 def _row_stats(x, k):
     """_centered_stats over the last k axes of a float32/float64 NumPy array, row by row."""
     lead = x.shape[:x.ndim - k]
@@ -449,11 +450,15 @@ def _row_stats(x, k):
     n = rows.shape[1]
     mean = rows @ np.ones(n, x.dtype)
     mean /= n
-    centered = rows - mean[:, None]
-    var = np.einsum("ij,ij->i", centered, centered)
+    # (the centered rows become the caller's output: a buffer from the running graph's pool, if any)
+    centered = np.subtract(rows, mean[:, None], out=buffers.empty(np, rows.shape, rows.dtype))
+    var = _row_dots(centered, centered)
     var /= n
     stat = lead + (1,) * k
     return mean.reshape(stat), centered.reshape(x.shape), var.reshape(stat)
+
+
+_row_dots = getattr(np, "vecdot", None) or (lambda a, b: np.einsum("ij,ij->i", a, b))    # (vecdot: NumPy 2)
 
 
 def _prod(shape):
@@ -618,7 +623,8 @@ def _ln_check(shape, normalized_shape):
 def _standardize(xp, x, axes, eps):
     """(x - mean) * rstd over `axes` in one output buffer, with the statistics kept (keepdims)."""
     mean, out, var = _centered_stats(xp, x, axes)
-    rstd = 1 / xp.sqrt(var + eps)
+    var += eps                  # var is a fresh array: rstd = 1 / sqrt(var + eps) is computed in it
+    rstd = xp.reciprocal(xp.sqrt(var, out=var), out=var)
     return _in_place(xp, out, rstd, xp.multiply), mean, rstd
 
 
@@ -887,7 +893,7 @@ def _sdpa_blocks(xp, query, key, value, s, is_causal):
     rows = _prod(lead)
     out = _attention_empty(xp, lead + (L, value.shape[-1]), query)
     step = _query_block(L, rows, is_causal)
-    buf = xp.empty(S * rows * step, dtype=query.dtype)
+    buf = buffers.empty(xp, (S * rows * step,), query.dtype)
     corner = _causal_corner(xp, step, lead, query) if is_causal and min(L, S) > 1 else None
     query_t = xp.swapaxes(query, -1, -2)
     batch = tuple(range(1, len(lead) + 1))
@@ -968,10 +974,10 @@ def _attention_empty(xp, shape, query):
     """An uninitialized attention output of `shape` (the query's dtype), laid out as torch lays it out."""
     order = _attention_order(query)
     if order is None:
-        return xp.empty(shape, dtype=query.dtype)
+        return buffers.empty(xp, tuple(shape), query.dtype)
     # a dense array in that order is a contiguous one with its dims permuted (cheaper than as_strided)
     outer = order[::-1]
-    return xp.empty(tuple(shape[d] for d in outer), dtype=query.dtype).transpose([outer.index(d) for d in range(4)])
+    return buffers.empty(xp, tuple(shape[d] for d in outer), query.dtype).transpose([outer.index(d) for d in range(4)])
 
 
 def _attention_output(xp, weights, value, query):
