@@ -403,10 +403,13 @@ def _attention64(q, k, v, causal, scale=None):
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Causal attention in blocks of 8 queries at any size (the defaults block only large inputs)."""
+    """Attention by `_sdpa_blocks` at any size, causal in blocks of 8 queries (the defaults block only
+    large inputs)."""
     from minexport.ops import nn_ops
     monkeypatch.setattr(nn_ops, "_BLOCK_MIN", 8)
     monkeypatch.setattr(nn_ops, "_BLOCK_ROW", 1)
+    monkeypatch.setattr(nn_ops, "_BLOCKS_MIN_SCORES", 0)
+    monkeypatch.setattr(nn_ops, "_WIDE_MIN", 1)
 
 
 @pytest.mark.parametrize("L,S", [(64, 64), (37, 37), (50, 64), (64, 50), (23, 9), (9, 23), (1, 5), (5, 1), (17, 0)])
@@ -418,6 +421,7 @@ def test_sdpa_blocks_match_reference_and_general_path(L, S, causal, small_blocks
     k, v = (rng.standard_normal((2, 3, S, 8)).astype(np.float32) * 2 for _ in range(2))
     v = v[..., :6]      # value width != query width
     s = 1 / math.sqrt(8)
+    assert nn_ops._blockable(q, k, v) == (L > 1 and S > 0)
     got = nn_ops._sdpa_kernel(np, q, k, v, is_causal=causal)
     general = nn_ops._sdpa_keys_first(np, q, k, v, s, causal)
     assert got.dtype == np.float32 and got.shape == (2, 3, L, 6) and got.strides == general.strides

@@ -351,7 +351,7 @@ def _softmax_shifted(xp, a, m, d, log, inplace):
         return z
     xp.exp(z, out=z)
     total = z.sum(axis=d, keepdims=True)
-    if z.dtype in _RECIPROCAL_DTYPES:
+    if z.dtype in _RECIPROCAL_DTYPES and z.size >= _RECIPROCAL_MIN:
         # one division per row and a product per element (a divide costs twice a product here);
         # a row's sum is >= 1 (its max gives exp(0)) or 0, inf or NaN, whose reciprocals give the
         # same 0, NaN or inf results as the division
@@ -362,6 +362,7 @@ def _softmax_shifted(xp, a, m, d, log, inplace):
 
 
 _RECIPROCAL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_RECIPROCAL_MIN = 1 << 14     # elements: below, the extra call costs more than the cheaper products save
 
 
 def _softmax_family(name, log):
