@@ -433,6 +433,22 @@ def test_sdpa_blocks_match_reference_and_general_path(L, S, causal, small_blocks
         assert not got.any()
 
 
+@pytest.mark.parametrize("L,S", [(37, 37), (50, 29), (29, 50)])
+def test_sdpa_blocks_broadcast_corner(L, S, small_blocks, monkeypatch):
+    """Above `_CORNER_FULL_MAX` the cached corner mask is broadcast over the batch dims: same results."""
+    from minexport.ops import nn_ops
+    rng = np.random.default_rng(9)
+    q = rng.standard_normal((2, 3, L, 8)).astype(np.float32)
+    k, v = (rng.standard_normal((2, 3, S, 8)).astype(np.float32) for _ in range(2))
+    full = nn_ops._sdpa_kernel(np, q, k, v, is_causal=True)
+    monkeypatch.setattr(nn_ops, "_CORNER_FULL_MAX", 0)
+    nn_ops._CAUSAL_MASKS.clear()
+    broadcast = nn_ops._sdpa_kernel(np, q, k, v, is_causal=True)
+    assert any(key[0] == "corner" and m.shape[1:3] == (1, 1) for key, m in nn_ops._CAUSAL_MASKS.items())
+    np.testing.assert_array_equal(broadcast, full)
+    np.testing.assert_allclose(broadcast, _attention64(q, k, v, True), rtol=0, atol=8 * np.finfo(np.float32).eps * 4)
+
+
 @pytest.mark.parametrize("scale", [None, 0.3, 0.0, -0.7])
 def test_sdpa_blocks_gpt_layout_dtypes_and_scale(scale, small_blocks):
     torch = pytest.importorskip("torch")

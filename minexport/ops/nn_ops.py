@@ -806,8 +806,9 @@ def _causal_hidden(xp, L, S, like):
 
 
 # Up to this many elements the corner mask is stored at full size (a plain add, 4x faster
-# than one broadcast over the batch dims); above it, broadcast.
-_CORNER_FULL_MAX = 1 << 18
+# than one broadcast over the batch dims); above it, broadcast.  (The GPT benchmark's is
+# 31K; the cap bounds what the cache holds: 8 masks of at most 512 KiB.)
+_CORNER_FULL_MAX = 1 << 16
 
 
 def _causal_corner(xp, step, lead, like):
