@@ -522,3 +522,19 @@ def test_sdpa_default_blocks_match_torch():
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=2e-6)
     q, k, v = (t.numpy() for t in _heads(me, me.from_numpy(x), 8))
     np.testing.assert_allclose(ours.numpy(), _attention64(q, k, v, True), rtol=1e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_sdpa_blocks_on_the_cupy_double(causal, small_blocks):
+    """The blocks path on the CUDA code path (tests/fake_cupy's CuPy double): the CPU's results and layout."""
+    from fake_cupy import cupy as fake_cupy
+    from fake_cupy.cupyx.scipy import special as fake_special
+    previous = backends.use_cupy_module(fake_cupy, fake_special)
+    try:
+        x = me.from_numpy(np.random.default_rng(10).standard_normal((2, 21, 48)).astype(np.float32))
+        cpu = me.nn.functional.scaled_dot_product_attention(*_heads(me, x, 4), is_causal=causal)
+        cuda = me.nn.functional.scaled_dot_product_attention(*_heads(me, x.cuda(), 4), is_causal=causal)
+        assert cuda.is_cuda and type(cuda._data) is fake_cupy.ndarray and cuda.stride() == cpu.stride()
+        np.testing.assert_allclose(cuda.cpu().numpy(), cpu.numpy(), rtol=1e-6, atol=1e-6)
+    finally:
+        backends.use_cupy_module(*previous)
