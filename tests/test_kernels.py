@@ -538,3 +538,26 @@ def test_sdpa_blocks_on_the_cupy_double(causal, small_blocks):
         np.testing.assert_allclose(cuda.cpu().numpy(), cpu.numpy(), rtol=1e-6, atol=1e-6)
     finally:
         backends.use_cupy_module(*previous)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e3])
+def test_layer_norm_rows_match_float64_and_torch(offset):
+    """The row-wise layer norm (BLAS row sums, vecdot variance, pooled centered rows): output, mean and rstd
+    against float64 and torch, also where the mean dwarfs the spread."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((4, 16, 256)) * 2 + offset).astype(np.float32)
+    w, b = rng.standard_normal(256).astype(np.float32), rng.standard_normal(256).astype(np.float32)
+    out, mean, rstd = (t.numpy() for t in me.native_layer_norm(me.from_numpy(x), [256], me.from_numpy(w),
+                                                                me.from_numpy(b), 1e-5))
+    x64 = x.astype(np.float64)
+    mean64 = x64.mean(-1, keepdims=True)
+    rstd64 = 1 / np.sqrt(((x64 - mean64) ** 2).mean(-1, keepdims=True) + 1e-5)
+    out64 = (x64 - mean64) * rstd64 * w + b
+    t_out, t_mean, t_rstd = (t.numpy() for t in torch.native_layer_norm(torch.from_numpy(x), [256], torch.from_numpy(w),
+                                                                        torch.from_numpy(b), 1e-5))
+    assert (out.dtype, mean.dtype, rstd.dtype) == (np.float32,) * 3
+    assert mean.shape == rstd.shape == t_mean.shape == (4, 16, 1)
+    for got, ref, theirs in ((out, out64, t_out), (mean, mean64, t_mean), (rstd, rstd64, t_rstd)):
+        err, torch_err = np.abs(got - ref).max(), np.abs(theirs - ref).max()
+        assert err <= max(2 * torch_err, 8 * np.finfo(np.float32).eps * np.abs(ref).max()), (err, torch_err)
