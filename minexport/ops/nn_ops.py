@@ -913,7 +913,7 @@ def _sdpa_blocks(xp, query, key, value, s, is_causal):
     query_t = xp.swapaxes(query, -1, -2)
     batch = tuple(range(1, len(lead) + 1))
     as_scores, as_weights = batch + (0, len(lead) + 1), batch + (len(lead) + 1, 0)   # transposes of a block
-    with np.errstate(invalid="ignore"):     # non-finite scores give torch's NaNs, without warnings
+    with np.errstate(invalid="ignore"):     # (non-finite scores: the exact path's NaNs, without warnings)
         for a in range(0, L, step):
             b = min(a + step, L)
             seen = min(b, S) if is_causal else S
@@ -1001,7 +1001,7 @@ def _attention_output(xp, weights, value, query):
     shape = tuple(weights.shape[:-1]) + (value.shape[-1],)
     strides = None if query.ndim != 4 or query.flags.c_contiguous else \
         _attention_strides(shape, query.shape, tuple(st // query.itemsize for st in query.strides))
-    if strides is None or weights.dtype != dtype or len(shape) != 4:
+    if strides is None or weights.dtype != dtype or len(weights.shape) != 4:
         return out_array(xp, xp.matmul(weights, value), dtype_of(query))
     out = empty_strided_array(xp, shape, strides, dtype)
     xp.matmul(weights, value, out=out)
