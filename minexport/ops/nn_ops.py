@@ -451,7 +451,7 @@ def _row_stats(x, k):
     mean = rows @ np.ones(n, x.dtype)
     mean /= n
     # (the centered rows become the caller's output: a buffer from the running graph's pool, if any)
-    centered = np.subtract(rows, mean[:, None], out=buffers.empty(np, rows.shape, rows.dtype))
+    centered = np.subtract(rows, mean[:, None], out=buffers.recycled(np, rows.shape, rows.dtype))
     var = _row_dots(centered, centered)
     var /= n
     stat = lead + (1,) * k
