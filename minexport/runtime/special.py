@@ -189,13 +189,18 @@ def erf32_step(x, out, t, acc, poly=_ERF32):
     coeffs, bound = poly
     np.multiply(x, x, out=t)
     np.minimum(t, bound, out=t)
+    _x_times_poly(x, t, acc, coeffs)
+    np.tanh(acc, out=out)
+
+
+def _x_times_poly(x, t, acc, coeffs):
+    """acc = x * p(t), p's coefficients in increasing powers (at least two), by Horner's rule in place."""
     np.multiply(t, coeffs[-1], out=acc)
     acc += coeffs[-2]
     for c in coeffs[-3::-1]:
         acc *= t
         acc += c
     acc *= x
-    np.tanh(acc, out=out)
 
 
 def _erf32(x, out=None):
@@ -234,14 +239,8 @@ def _gelu32_erf_step(x, out, t, acc):
     NaN (tests/test_kernels.py checks all of this on a grid out to the
     float32 limit).
     """
-    g = _GELU32_G
     np.multiply(x, x, out=t)
-    np.multiply(t, g[-1], out=acc)
-    acc += g[-2]
-    for c in g[-3::-1]:
-        acc *= t
-        acc += c
-    acc *= x
+    _x_times_poly(x, t, acc, _GELU32_G)
     np.exp(acc, out=acc)
     acc += 1
     np.divide(x, acc, out=out)
