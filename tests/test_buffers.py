@@ -127,3 +127,12 @@ def test_pooled_products_match_plain_numpy(dtype):
     an, bn = a.numpy(), b.numpy()
     np.testing.assert_allclose(p.numpy(), (an @ bn) @ bn.T, rtol=1e-6)
     np.testing.assert_allclose(q.numpy(), an @ bn + 1, rtol=1e-6)
+
+
+def test_a_full_pool_keeps_no_trace_of_what_it_did_not_store(monkeypatch):
+    monkeypatch.setattr(buffers, "MAX_BYTES", 0)
+    pool = buffers.BufferPool()
+    for rows in range(300, 340):        # a dynamic batch: a new shape every run
+        pool.take((rows, 128), F32)
+        pool.end_run()
+    assert pool.nbytes == 0 and pool._entries == {}

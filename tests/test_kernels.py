@@ -561,3 +561,19 @@ def test_layer_norm_rows_match_float64_and_torch(offset):
     for got, ref, theirs in ((out, out64, t_out), (mean, mean64, t_mean), (rstd, rstd64, t_rstd)):
         err, torch_err = np.abs(got - ref).max(), np.abs(theirs - ref).max()
         assert err <= max(2 * torch_err, 8 * np.finfo(np.float32).eps * np.abs(ref).max()), (err, torch_err)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_of_a_permuted_view_keeps_its_layout_in_the_runner(dtype, approximate):
+    """ep.module() gives gelu of a permuted view the permuted layout that eager mode, the node's
+    recorded value and torch give (the output keeps its input's order of dims)."""
+    class M(me.nn.Module):
+        def forward(self, x):
+            return me.nn.functional.gelu(x.permute(0, 2, 3, 1), approximate=approximate)
+    x = me.from_numpy(np.random.default_rng(6).standard_normal((2, 8, 16, 32)).astype(dtype))
+    ep = minexport.export.export(M(), (x,))
+    got, eager = ep.module()(x), M()(x)
+    recorded = ep.graph.find_nodes(op="call_function")[-1].meta["val"]
+    assert got.stride() == eager.stride() == recorded.stride() == (4096, 32, 1, 512)
+    np.testing.assert_array_equal(got.numpy(), eager.numpy())

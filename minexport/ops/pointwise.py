@@ -257,8 +257,18 @@ def _gelu(xp, a, approximate="none"):
     """x * Phi(x), exactly (erf) or with torch's tanh approximation."""
     _check_approximate(approximate)
     if xp is np and a.dtype == np.float32:
-        return gelu32(a, buffers.empty(np, a.shape, np.float32), approximate)
-    out = xp.empty_like(a, order="C")
+        if a.flags.c_contiguous:
+            return gelu32(a, buffers.empty(np, a.shape, np.float32), approximate)
+        # the output keeps the input's order of dims, as torch's does (a permuted view gives a permuted
+        # result); gelu32 wants a C-contiguous output: both are read with their dims in memory order
+        out = np.empty_like(a)
+        order = sorted(range(a.ndim), key=lambda d: -out.strides[d])
+        if out.transpose(order).flags.c_contiguous:
+            gelu32(a.transpose(order), out.transpose(order), approximate)
+        else:
+            out[...] = gelu32(a, np.empty(a.shape, np.float32), approximate)
+        return out
+    out = xp.empty_like(a)      # (in the input's order of dims, as above)
     if approximate == "tanh":
         xp.multiply(a, a, out=out)
         out *= 0.044715

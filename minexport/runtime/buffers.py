@@ -71,16 +71,13 @@ class BufferPool:
             return np.empty(shape, dtype)
         key = (shape, dtype)
         with self._lock:
-            entries = self._entries.get(key)
-            if entries is None:
-                entries = self._entries[key] = []
-            entry = _first_free(entries, _UNREFERENCED)
+            entry = _first_free(self._entries.get(key, ()), _UNREFERENCED)
             if entry is None:
                 array = np.empty(shape, dtype)
                 if self._bytes + array.nbytes > MAX_BYTES:
-                    return array
+                    return array            # (not kept: nor is its key)
                 entry = _Entry(array, self._run)
-                entries.append(entry)
+                self._entries.setdefault(key, []).append(entry)
                 self._bytes += array.nbytes
             entry.run = self._run
             return entry.array
@@ -131,10 +128,12 @@ def deactivate(previous):
 def recycled(xp, shape, dtype):
     """A C-contiguous array of shape and dtype (a NumPy dtype) from the active pool, or None when no
     pool is active, xp is not NumPy or the array would be small (the caller then allocates as usual)."""
+    if xp is not np:
+        return None
     n = dtype.itemsize
     for s in shape:
         n *= s
-    if n < MIN_BYTES or xp is not np:
+    if n < MIN_BYTES:
         return None
     pool = getattr(_state, "pool", None)
     return None if pool is None else pool.take(tuple(shape), dtype)
