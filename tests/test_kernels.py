@@ -577,3 +577,62 @@ def test_gelu_of_a_permuted_view_keeps_its_layout_in_the_runner(dtype, approxima
     recorded = ep.graph.find_nodes(op="call_function")[-1].meta["val"]
     assert got.stride() == eager.stride() == recorded.stride() == (4096, 32, 1, 512)
     np.testing.assert_array_equal(got.numpy(), eager.numpy())
+
+
+# ------------------------------------------ attention and linear against torch --
+@pytest.mark.parametrize("mask_kind", ["bool", "float"])
+@pytest.mark.parametrize("rank", [2, 3, 4])
+def test_sdpa_fully_masked_rows_are_zeros_as_torchs(mask_kind, rank):
+    """A query whose every key is masked out attends to nothing: torch gives zeros (eager, ep.module(),
+    and its decomposition's safe softmax), where a plain softmax gives NaN."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    shape = (2, 3, 5, 4)[4 - rank:]
+    q, k, v = (rng.standard_normal(shape).astype(np.float32) for _ in range(3))
+    mask = np.ones((5, 5), bool)
+    mask[1] = False
+    mask[3, :2] = False
+    if mask_kind == "float":
+        mask = np.where(mask, 0.0, -np.inf).astype(np.float32)
+    want = torch.nn.functional.scaled_dot_product_attention(*map(torch.from_numpy, (q, k, v, mask))).numpy()
+    assert (want[..., 1, :] == 0).all()
+
+    class M(me.nn.Module):
+        def forward(self, q, k, v, m):
+            return me.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m)
+    args = tuple(map(me.from_numpy, (q, k, v, mask)))
+    ep = minexport.export.export(M(), args)
+    for got in (M()(*args), ep.module()(*args), ep.run_decompositions().module()(*args)):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("is_causal", [False, True])
+def test_sdpa_output_is_contiguous_when_value_head_size_differs(is_causal):
+    """torch's fused kernel (whose output follows the query's layout) needs the value's head size equal to
+    the query's; otherwise the output is contiguous, in eager mode, ep.module() and the decomposition."""
+    torch = pytest.importorskip("torch")
+
+    def outputs(lib):
+        q, k = (lib.ones(2, 5, 4, 8).transpose(1, 2) for _ in range(2))
+        v = lib.ones(2, 5, 4, 16).transpose(1, 2)
+
+        class M(lib.nn.Module):
+            def forward(self, q, k, v):
+                return lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=is_causal)
+        export = me.export.export if lib is me else torch.export.export
+        ep = export(M(), (q, k, v))
+        return [t.stride() for t in (M()(q, k, v), ep.module()(q, k, v), ep.run_decompositions().module()(q, k, v))]
+    assert outputs(me) == outputs(torch) == [(320, 80, 16, 1)] * 3
+
+
+@pytest.mark.parametrize("bias_dtype", ["float16", "float64", "int64"])
+def test_linear_bias_of_another_dtype_is_refused_as_torch_refuses_it(bias_dtype):
+    torch = pytest.importorskip("torch")
+
+    def error(lib):
+        x, w = lib.ones(4, 8), lib.ones(3, 8)
+        b = lib.ones(3, dtype=getattr(lib, bias_dtype))
+        with pytest.raises(RuntimeError) as e:
+            lib.nn.functional.linear(x, w, b)
+        return str(e.value)
+    assert error(me) == error(torch)

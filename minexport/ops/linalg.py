@@ -2,7 +2,7 @@
 from .. import dtypes as dt
 from .._tensor import Size, make_fake
 from ..runtime import buffers
-from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array
+from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
 
@@ -172,6 +172,12 @@ def _linear_shape(inp, weight, bias):
     return out
 
 
+def _bias_dtype(bias, input):
+    """linear's bias has the input's dtype (torch's addmm check, in its words: bias is `self`)."""
+    check(bias == input, lambda: f"self and mat2 must have the same dtype, but got {torch_type_name(bias)} and "
+                                 f"{torch_type_name(input)}")
+
+
 def _rows(shape):
     n = 1
     for s in shape[:-1]:
@@ -184,6 +190,8 @@ def _linear_meta(input, weight, bias=None):
     if shape is not None:
         return make_fake(shape, input._dtype, input._device)
     _same_dtype(input.dtype, weight.dtype, "linear")
+    if bias is not None:
+        _bias_dtype(bias.dtype, input.dtype)
     shape = _linear_shape(input.shape, weight.shape, None if bias is None else bias.shape)
     return fake_like(shape, input.dtype, input)
 
@@ -196,7 +204,7 @@ def _static_linear_shape(input, weight, bias):
     no error text, and anything else (a symbolic feature size, a mismatch)
     takes `_linear_shape`, which checks and words the error.
     """
-    if input._dtype is not weight._dtype:
+    if input._dtype is not weight._dtype or (bias is not None and bias._dtype is not input._dtype):
         return None
     s, w = input.shape, weight.shape
     if len(w) != 2 or not s:
@@ -221,6 +229,8 @@ def _static_linear_shape(input, weight, bias):
 def _linear_kernel(xp, input, weight, bias=None):
     if input.dtype != weight.dtype:
         _same_dtype(dtype_of(input), dtype_of(weight), "linear")
+    if bias is not None and bias.dtype != input.dtype:
+        _bias_dtype(dtype_of(bias), dtype_of(input))
     if not (weight.ndim == 2 and input.ndim >= 1 and input.shape[-1] == weight.shape[1]
             and (bias is None or bias.shape == weight.shape[:1])):
         _linear_shape(input.shape, weight.shape, None if bias is None else bias.shape)

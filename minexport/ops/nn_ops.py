@@ -842,12 +842,18 @@ def _sdpa_kernel(xp, query, key, value, attn_mask=None, dropout_p=0.0, is_causal
         check(attn_mask is None, "_scaled_dot_product_attention: Explicit attn_mask should not be set when "
                                  "is_causal=True")
         xp.copyto(scores, -np.inf, where=_causal_hidden(xp, L, S, scores))
+    hidden_rows = None
     if attn_mask is not None:
         if attn_mask.dtype == np.bool_:
             scores = xp.where(attn_mask, scores, -np.inf)
         else:
             scores = scores + attn_mask
+        # a query whose every key is masked out attends to nothing: torch gives it zeros, not NaN
+        # (causal masking alone always leaves key 0 visible)
+        hidden_rows = scores.max(axis=-1, keepdims=True) == -np.inf
     w = _softmax_array(xp, scores.astype(query.dtype, copy=False), -1, False, inplace=True)
+    if hidden_rows is not None and hidden_rows.any():
+        w = xp.where(hidden_rows, xp.zeros((), w.dtype), w)
     if dropout_p > 0:
         w = w * _keep_mask(xp, w.shape, dropout_p) * (1 / (1 - dropout_p))
         return out_array(xp, xp.matmul(w, value), dtype_of(query))
@@ -970,16 +976,24 @@ def _sdpa_keys_first(xp, query, key, value, s, is_causal):
 # without a copy.
 def _attention_strides(shape, query_shape, query_strides):
     """The attention output's strides (None: contiguous) for a query of that shape and strides."""
-    if len(shape) != 4 or not sure(query_strides[-1] == 1, False):
+    if not _fused_layout(shape, query_shape) or not sure(query_strides[-1] == 1, False):
         return None
     # dense, in the query's order of dims (a symbolic stride by its example value: an order must not guard)
     order = sorted(range(4), key=lambda d: (getattr(query_strides[d], "hint", query_strides[d]), -d))
     return dense_strides(tuple(shape), order)
 
 
-def _attention_order(query):
-    """The order of dims (fastest first) torch lays a 4-D attention output out in; None: contiguous."""
-    if query.ndim != 4 or query.flags.c_contiguous or query.strides[-1] != query.itemsize:
+def _fused_layout(shape, query_shape):
+    """Whether torch's fused CPU kernel makes an attention output of `shape` for this query (4-D, and the
+    value's head size equal to the query's): only its output follows the query's layout; otherwise the
+    output is contiguous."""
+    return len(shape) == 4 and len(query_shape) == 4 and sure(shape[-1] == query_shape[-1], False)
+
+
+def _attention_order(query, shape):
+    """The order of dims (fastest first) torch lays a 4-D attention output of `shape` out in; None:
+    contiguous."""
+    if not _fused_layout(shape, query.shape) or query.flags.c_contiguous or query.strides[-1] != query.itemsize:
         return None
     st = query.strides
     return sorted(range(4), key=lambda d: (st[d], -d))
@@ -987,7 +1001,7 @@ def _attention_order(query):
 
 def _attention_empty(xp, shape, query):
     """An uninitialized attention output of `shape` (the query's dtype), laid out as torch lays it out."""
-    order = _attention_order(query)
+    order = _attention_order(query, shape)
     if order is None:
         return buffers.empty(xp, tuple(shape), query.dtype)
     # a dense array in that order is a contiguous one with its dims permuted (cheaper than as_strided)
@@ -1027,11 +1041,15 @@ def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=Fal
         else:
             scores = aten.add.Tensor(scores, attn_mask)
     weights = aten._softmax.default(scores, -1, False)
+    # torch's safe softmax: a row whose every score is -inf (a query with every key masked out) gets zeros
+    hidden = aten.logical_not.default(aten.any.dim(aten.logical_not.default(aten.eq.Scalar(scores, float("-inf"))),
+                                                   -1, True))
+    weights = aten.where.self(hidden, aten.full_like.default(weights, 0), weights)
     if dropout_p > 0:
         weights = aten.native_dropout.default(weights, dropout_p, True)[0]
         return aten.matmul.default(weights, value)
     out = aten.matmul.default(weights, value)
-    if query.ndim != 4:
+    if not _fused_layout(tuple(out.shape), tuple(query.shape)):
         return out
     # torch decomposes 4-D attention without dropout through its fused CPU kernel, whose
     # output is laid out [L, B, H, Ev]; the program records that layout as a
