@@ -636,3 +636,27 @@ def test_linear_bias_of_another_dtype_is_refused_as_torch_refuses_it(bias_dtype)
             lib.nn.functional.linear(x, w, b)
         return str(e.value)
     assert error(me) == error(torch)
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "channels_last_3d", "permuted"])
+def test_group_norm_output_layout_is_torchs(layout):
+    """torch's CPU group norm lays its output out in the input's suggested memory format (channels-last
+    stays channels-last; another permuted input gives a contiguous output): eager, ep.module(), the node's
+    value and the decomposition agree with it."""
+    torch = pytest.importorskip("torch")
+    shape = (2, 8, 4, 4, 4) if layout == "channels_last_3d" else (2, 8, 6, 5)
+    a = np.random.default_rng(8).standard_normal(shape).astype(np.float32)
+
+    def arrange(lib, t):
+        return t.transpose(2, 3) if layout == "permuted" else t.contiguous(memory_format=getattr(lib, layout))
+    x, tx = arrange(me, me.from_numpy(a)), arrange(torch, torch.from_numpy(a))
+    want = torch.nn.functional.group_norm(tx, 4)
+
+    class M(me.nn.Module):
+        def forward(self, x):
+            return me.nn.functional.group_norm(x, 4)
+    ep = minexport.export.export(M(), (x,))
+    recorded = ep.graph.find_nodes(op="call_function")[-1].meta["val"]
+    for got in (M()(x), ep.module()(x), ep.run_decompositions().module()(x), recorded):
+        assert got.stride() == want.stride()
+    np.testing.assert_allclose(ep.module()(x).numpy(), want.numpy(), rtol=1e-5, atol=1e-5)

@@ -10,11 +10,11 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import _random
-from .._tensor import format_strides, make_fake, suggest_memory_format, sure
+from .._tensor import CONTIGUOUS, format_strides, make_fake, suggest_memory_format, sure
 from ..runtime import buffers
 from ..runtime.backends import device_of_array
-from ._common import (check, dense_strides, dtype_of, empty_strided_array, fake_like, fmt_shape, geometry_memo,
-                      out_array, relayout, remembered, static_key, torch_type_name)
+from ._common import (array_strides, check, dense_strides, dtype_of, empty_strided_array, fake_like, fmt_shape,
+                      geometry_memo, out_array, relayout, remembered, static_key, torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
 
@@ -683,17 +683,29 @@ def _gn_arrays(xp, input, weight, bias, group, eps):
     out, mean, rstd = _standardize(xp, input.reshape((N, group, _prod(input.shape[1:]) // group)), (-1,), eps)
     out = _scale_shift(xp, out.reshape(input.shape), weight, bias, (1, C) + (1,) * (input.ndim - 2))
     d = dtype_of(input)
-    return out_array(xp, out, d), out_array(xp, mean.reshape(N, group), d), out_array(xp, rstd.reshape(N, group), d)
+    out = relayout(xp, out_array(xp, out, d), _gn_strides(input.shape, array_strides(input)))
+    return out, out_array(xp, mean.reshape(N, group), d), out_array(xp, rstd.reshape(N, group), d)
+
+
+def _gn_strides(shape, strides):
+    """torch's CPU group norm lays its output out in the input's suggested memory format: channels-last
+    (3d) strides when the input is laid out so; None (contiguous) otherwise, a permuted input included."""
+    fmt = suggest_memory_format(tuple(shape), tuple(strides))
+    return None if fmt == CONTIGUOUS else format_strides(tuple(shape), fmt)
+
+
+def _gn_output_fake(input):
+    return make_fake(input.shape, input.dtype, input.device, strides=_gn_strides(input.shape, input.stride()))
 
 
 def _group_norm_meta(input, num_groups, *rest, **kwargs):
     _gn_check(tuple(input.shape), num_groups)
-    return fake_like(input.shape, input.dtype, input)
+    return _gn_output_fake(input)
 
 
 def _native_group_norm_meta(input, weight, bias, N, C, HxW, group, eps):
     _gn_check(tuple(input.shape), group)
-    return (fake_like(input.shape, input.dtype, input), fake_like((N, group), input.dtype, input),
+    return (_gn_output_fake(input), fake_like((N, group), input.dtype, input),
             fake_like((N, group), input.dtype, input))
 
 
