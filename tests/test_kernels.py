@@ -638,23 +638,32 @@ def test_linear_bias_of_another_dtype_is_refused_as_torch_refuses_it(bias_dtype)
     assert error(me) == error(torch)
 
 
+_NORMS = {
+    "group_norm": lambda lib, x: lib.nn.functional.group_norm(x, 4),
+    "batch_norm": lambda lib, x: lib.nn.functional.batch_norm(x, lib.zeros(8), lib.ones(8)),
+    "batch_norm_training": lambda lib, x: lib.nn.functional.batch_norm(x, None, None, training=True),
+}
+
+
+@pytest.mark.parametrize("norm", sorted(_NORMS))
 @pytest.mark.parametrize("layout", ["channels_last", "channels_last_3d", "permuted"])
-def test_group_norm_output_layout_is_torchs(layout):
-    """torch's CPU group norm lays its output out in the input's suggested memory format (channels-last
-    stays channels-last; another permuted input gives a contiguous output): eager, ep.module(), the node's
-    value and the decomposition agree with it."""
+def test_norm_output_layout_is_torchs(layout, norm):
+    """torch's CPU batch and group norm lay their output out in the input's suggested memory format
+    (channels-last stays channels-last; another permuted input gives a contiguous output): eager,
+    ep.module(), the node's value and the decomposition agree with it."""
     torch = pytest.importorskip("torch")
+    fn = _NORMS[norm]
     shape = (2, 8, 4, 4, 4) if layout == "channels_last_3d" else (2, 8, 6, 5)
     a = np.random.default_rng(8).standard_normal(shape).astype(np.float32)
 
     def arrange(lib, t):
         return t.transpose(2, 3) if layout == "permuted" else t.contiguous(memory_format=getattr(lib, layout))
     x, tx = arrange(me, me.from_numpy(a)), arrange(torch, torch.from_numpy(a))
-    want = torch.nn.functional.group_norm(tx, 4)
+    want = fn(torch, tx)
 
     class M(me.nn.Module):
         def forward(self, x):
-            return me.nn.functional.group_norm(x, 4)
+            return fn(me, x)
     ep = minexport.export.export(M(), (x,))
     recorded = ep.graph.find_nodes(op="call_function")[-1].meta["val"]
     for got in (M()(x), ep.module()(x), ep.run_decompositions().module()(x), recorded):

@@ -495,7 +495,28 @@ def _bn_kernel(xp, input, weight, bias, running_mean, running_var, training, mom
               "running_mean and running_var must be defined in evaluation mode")
         mean, var = running_mean, running_var
     out, rstd = _bn_compute(xp, input, weight, bias, mean, var, eps, centered)
-    return out_array(xp, out, d), out_array(xp, mean, d), out_array(xp, rstd, d)
+    return _in_norm_layout(xp, out_array(xp, out, d), input), out_array(xp, mean, d), out_array(xp, rstd, d)
+
+
+# torch's CPU batch and group norm lay their output out in the input's suggested memory format: channels-last
+# (3d) when the input is laid out so, contiguous otherwise (another permuted input included).
+def _norm_strides(shape, strides):
+    """The output strides (None: contiguous) of a batch or group norm of an input with these strides."""
+    fmt = suggest_memory_format(tuple(shape), tuple(strides))
+    return None if fmt == CONTIGUOUS else format_strides(tuple(shape), fmt)
+
+
+def _norm_output_fake(input):
+    """A batch or group norm's fake output, laid out as torch's kernel lays it out."""
+    return make_fake(input.shape, input.dtype, input.device, strides=_norm_strides(input.shape, input.stride()))
+
+
+def _in_norm_layout(xp, out, input):
+    """The output array `out` (any layout) in the layout `_norm_strides` gives for the input array."""
+    strides = _norm_strides(input.shape, array_strides(input))
+    if strides is None:
+        return xp.ascontiguousarray(out)
+    return out if array_strides(out) == strides else relayout(xp, out, strides)
 
 
 def _bn_check(input, weight, running_mean):
@@ -510,8 +531,7 @@ def _bn_check(input, weight, running_mean):
 def _bn_meta_outputs(input, stats):
     c = input.shape[1]
     shape = (c,) if stats else (0,)
-    return (fake_like(input.shape, input.dtype, input), fake_like(shape, input.dtype, input),
-            fake_like(shape, input.dtype, input))
+    return (_norm_output_fake(input), fake_like(shape, input.dtype, input), fake_like(shape, input.dtype, input))
 
 
 def _bn_empty(input):
@@ -531,7 +551,7 @@ def _batch_norm_kernel(xp, input, weight, bias, running_mean, running_var, train
 def _batch_norm_meta(input, weight, bias, running_mean, *rest):
     if not _bn_empty(input):
         _bn_check(input, weight, running_mean)
-    return fake_like(input.shape, input.dtype, input)
+    return _norm_output_fake(input)
 
 
 def _batch_norm_decomp(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
@@ -683,29 +703,18 @@ def _gn_arrays(xp, input, weight, bias, group, eps):
     out, mean, rstd = _standardize(xp, input.reshape((N, group, _prod(input.shape[1:]) // group)), (-1,), eps)
     out = _scale_shift(xp, out.reshape(input.shape), weight, bias, (1, C) + (1,) * (input.ndim - 2))
     d = dtype_of(input)
-    out = relayout(xp, out_array(xp, out, d), _gn_strides(input.shape, array_strides(input)))
+    out = _in_norm_layout(xp, out_array(xp, out, d), input)
     return out, out_array(xp, mean.reshape(N, group), d), out_array(xp, rstd.reshape(N, group), d)
-
-
-def _gn_strides(shape, strides):
-    """torch's CPU group norm lays its output out in the input's suggested memory format: channels-last
-    (3d) strides when the input is laid out so; None (contiguous) otherwise, a permuted input included."""
-    fmt = suggest_memory_format(tuple(shape), tuple(strides))
-    return None if fmt == CONTIGUOUS else format_strides(tuple(shape), fmt)
-
-
-def _gn_output_fake(input):
-    return make_fake(input.shape, input.dtype, input.device, strides=_gn_strides(input.shape, input.stride()))
 
 
 def _group_norm_meta(input, num_groups, *rest, **kwargs):
     _gn_check(tuple(input.shape), num_groups)
-    return _gn_output_fake(input)
+    return _norm_output_fake(input)
 
 
 def _native_group_norm_meta(input, weight, bias, N, C, HxW, group, eps):
     _gn_check(tuple(input.shape), group)
-    return (_gn_output_fake(input), fake_like((N, group), input.dtype, input),
+    return (_norm_output_fake(input), fake_like((N, group), input.dtype, input),
             fake_like((N, group), input.dtype, input))
 
 
