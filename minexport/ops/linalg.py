@@ -347,22 +347,17 @@ def _linear_specializer(args, kwargs, donating):
         return None
     lead = tuple(input.shape[:-1])
     rows, cols = _rows(input.shape), weight.shape[0]
-    if _pooled(rows, cols, input.dtype):
-        def product(xp, a, w):
-            return xp.matmul(a, w.T, out=buffers.recycled(xp, (rows, cols), a.dtype))
-    else:
-        def product(xp, a, w):
-            return xp.matmul(a, w.T)
+    product = _pooled_matmul if _pooled(rows, cols, input.dtype) else _plain_matmul
 
     if len(lead) == 1:
         def kernel(xp, input, weight, bias=None):
-            out = product(xp, input, weight)
+            out = product(xp, input, weight.T)
             if bias is not None:
                 out += bias
             return out
     else:
         def kernel(xp, input, weight, bias=None):
-            out = product(xp, input.reshape(rows, input.shape[-1]), weight)
+            out = product(xp, input.reshape(rows, input.shape[-1]), weight.T)
             if bias is not None:
                 out += bias
             return out.reshape(lead + (cols,))

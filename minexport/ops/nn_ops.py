@@ -13,7 +13,7 @@ from .. import _random
 from .._tensor import CONTIGUOUS, format_strides, make_fake, suggest_memory_format, sure
 from ..runtime import buffers
 from ..runtime.backends import device_of_array
-from ._common import (array_strides, check, dense_strides, dtype_of, empty_strided_array, fake_like, fmt_shape,
+from ._common import (array_strides, check, dense_strides, dtype_of, fake_like, fmt_shape,
                       geometry_memo, out_array, relayout, remembered, static_key, torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
@@ -1025,20 +1025,23 @@ def _attention_empty(xp, shape, query):
     order = _attention_order(query, shape)
     if order is None:
         return buffers.empty(xp, tuple(shape), query.dtype)
+    return _dense_in_order(xp, shape, order, query.dtype)
+
+
+def _dense_in_order(xp, shape, order, dtype):
+    """An uninitialized 4-D array of `shape`, dense with dims `order` from the fastest-moving."""
     # a dense array in that order is a contiguous one with its dims permuted (cheaper than as_strided)
     outer = order[::-1]
-    return buffers.empty(xp, tuple(shape[d] for d in outer), query.dtype).transpose([outer.index(d) for d in range(4)])
+    return buffers.empty(xp, tuple(shape[d] for d in outer), dtype).transpose([outer.index(d) for d in range(4)])
 
 
 def _attention_output(xp, weights, value, query):
     """weights @ value, in the memory layout torch gives the attention output for this query."""
-    dtype = dtype_of(query).numpy_dtype
     shape = tuple(weights.shape[:-1]) + (value.shape[-1],)
-    strides = None if query.ndim != 4 or query.flags.c_contiguous else \
-        _attention_strides(shape, query.shape, tuple(st // query.itemsize for st in query.strides))
-    if strides is None or weights.dtype != dtype or len(weights.shape) != 4:
+    order = _attention_order(query, shape) if weights.dtype == query.dtype and len(shape) == 4 else None
+    if order is None:
         return out_array(xp, xp.matmul(weights, value), dtype_of(query))
-    out = empty_strided_array(xp, shape, strides, dtype)
+    out = _dense_in_order(xp, shape, order, query.dtype)
     xp.matmul(weights, value, out=out)
     return out
 
