@@ -74,6 +74,17 @@ def _conv_shape(inp, weight, stride, padding, dilation, groups, name):
 
 
 def _conv_array(xp, x, w, b, stride, padding, dilation, groups):
+    """convolution's forward output (contiguous): a fast path of conv_kernels where one applies (2-d and
+    1-d float32/float64), else the general im2col kernel."""
+    batched = x.ndim == w.ndim
+    out = conv_kernels.forward_fast(xp, x if batched else x[None], w, b, stride, padding, dilation, groups)
+    if out is None:
+        return _conv_general(xp, x, w, b, stride, padding, dilation, groups)
+    return out if batched else out[0]
+
+
+def _conv_general(xp, x, w, b, stride, padding, dilation, groups):
+    """The general forward kernel: every window gathered into one (N*out, C*k) matrix, one batched GEMM."""
     n = w.ndim - 2
     batched = x.ndim == n + 2
     if not batched:
