@@ -282,9 +282,46 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+# Pooling by whole-output passes.  Reducing a window view (N, C, Ho, Wo, kh, kw) makes NumPy loop over
+# every window with a kh*kw-long inner loop (and max pooling padded a copy of the input first).  Instead
+# each kernel tap (i, j) is one strided view of the input, and one ufunc pass folds it into the output
+# (np.maximum propagates NaN as torch's max pooling does; np.add sums the taps in the window's row-major
+# order, starting from 0 as torch does).  A tap that falls into the padding for some outputs folds into
+# the rectangle of outputs where it reads real input, so no padded copy is needed.
+_MAX_POOL_DTYPES = tuple(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
+                                                np.int64, np.uint8))
+_AVG_POOL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _tap_span(size, n_out, s, p, off):
+    """(first, end) of the outputs whose tap at input offset `off` (from the window start) lies inside
+    [0, size) along one dim, and the input index the first of them reads."""
+    first = max(0, -(-(p - off) // s))
+    end = min(n_out, (size - 1 + p - off) // s + 1)
+    return first, end, first * s - p + off
+
+
+def _fold_taps(a, k, s, p, d, out, fold):
+    """out = fold(out, tap) for every window tap (i, j) of a's last two dims, in row-major tap order,
+    each over the outputs whose tap reads real input; `out` starts as the fold's identity."""
+    H, W = a.shape[-2:]
+    ho, wo = out.shape[-2:]
+    for i in range(k[0]):
+        r0, r1, h = _tap_span(H, ho, s[0], p[0], i * d[0])
+        for j in range(k[1]):
+            c0, c1, w = _tap_span(W, wo, s[1], p[1], j * d[1])
+            if r0 < r1 and c0 < c1:
+                dst = out[..., r0:r1, c0:c1]
+                fold(dst, a[..., h:h + (r1 - r0 - 1) * s[0] + 1:s[0], w:w + (c1 - c0 - 1) * s[1] + 1:s[1]],
+                     out=dst)
+    return out
+
+
 def _max_pool(xp, a, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
     k, s, p, d = _pool_params(kernel_size, stride, padding, dilation)
     out = _pool_shape(a.shape, k, s, p, d, ceil_mode, "max_pool2d")[-2:]
+    if xp is np and not with_indices and a.dtype in _MAX_POOL_DTYPES and a.size > 0:
+        return _fold_taps(a, k, s, p, d, np.full(a.shape[:-2] + out, _lowest(a.dtype), a.dtype), np.maximum)
     w = _padded_windows(xp, a, k, s, p, d, out, _lowest(a.dtype))
     flat = w.reshape(w.shape[:-2] + (-1,))
     if not with_indices:
@@ -345,7 +382,12 @@ def _avg_pool_kernel(xp, self, kernel_size, stride=(), padding=0, ceil_mode=Fals
     k, s, p, d = _pool_params(kernel_size, stride, padding, 1)
     out = _pool_shape(self.shape, k, s, p, d, ceil_mode, "avg_pool2d")[-2:]
     check(divisor_override is None or divisor_override != 0, "divisor must be not zero")
-    total = xp.sum(_padded_windows(xp, self, k, s, p, d, out, 0), axis=(-2, -1))
+    # (the fast path only for C-contiguous inputs: the window sum's output follows the input's layout)
+    fast = xp is np and self.dtype in _AVG_POOL_DTYPES and self.size > 0 and self.flags.c_contiguous
+    if fast:
+        total = _fold_taps(self, k, s, p, d, np.zeros(self.shape[:-2] + out, self.dtype), np.add)
+    else:
+        total = xp.sum(_padded_windows(xp, self, k, s, p, d, out, 0), axis=(-2, -1))
     if divisor_override:
         return out_array(xp, total / divisor_override, dtype_of(self))
     H, W = self.shape[-2:]
@@ -359,6 +401,8 @@ def _avg_pool_kernel(xp, self, kernel_size, stride=(), padding=0, ceil_mode=Fals
         ch = xp.minimum(hs + k[0], H) - xp.maximum(hs, 0)
         cw = xp.minimum(ws + k[1], W) - xp.maximum(ws, 0)
     count = ch.reshape(-1, 1) * cw.reshape(1, -1)
+    if fast:            # (a float32 quotient rounds as the float64 one rounded to float32 did)
+        return np.divide(total, count.astype(total.dtype), out=total)
     return out_array(xp, total / count, dtype_of(self))
 
 
