@@ -418,9 +418,38 @@ def _adaptive_shape(shape, output_size):
     return tuple(shape[:-2]) + tuple(o)
 
 
+# A global average pool (output 1x1, the classifier head of most conv nets) reduced as two means over
+# strided axes costs NumPy a pass per axis with short inner loops.  Over C-contiguous input it is one
+# sum per H*W row.  BLAS sums rows as a matrix-vector product with a ones vector, four times faster than
+# NumPy's row reduction but in order, whose float32 error grows with the row: so BLAS sums pieces of at
+# most _GAP_PIECE elements and NumPy adds up each row's pieces (the error then stays below torch's).
+# Rows that do not split into such pieces get NumPy's pairwise row sum.
+_GAP_PIECE = 128
+
+
+def _global_avg(self):
+    """adaptive_avg_pool2d(self, 1) of a C-contiguous float32/float64 NumPy array, or None."""
+    hw = self.shape[-2] * self.shape[-1]
+    if not (self.dtype in _BLAS_DTYPES and self.flags.c_contiguous and self.size > 0):
+        return None
+    if hw <= _GAP_PIECE:
+        sums = self.reshape(-1, hw) @ np.ones(hw, self.dtype)
+    elif hw % _GAP_PIECE == 0:
+        pieces = self.reshape(-1, _GAP_PIECE) @ np.ones(_GAP_PIECE, self.dtype)
+        sums = np.add.reduce(pieces.reshape(-1, hw // _GAP_PIECE), axis=1)
+    else:
+        sums = np.add.reduce(self.reshape(-1, hw), axis=1)
+    sums /= hw
+    return sums.reshape(self.shape[:-2] + (1, 1))
+
+
 def _adaptive_kernel(xp, self, output_size):
     oh, ow = _adaptive_shape(self.shape, output_size)[-2:]
     H, W = self.shape[-2:]
+    if xp is np and (oh, ow) == (1, 1):
+        out = _global_avg(self)
+        if out is not None:
+            return out
     rows = [xp.mean(self[..., (i * H) // oh: -(-((i + 1) * H) // oh), :], axis=-2) for i in range(oh)]
     a = xp.stack(rows, axis=-2)
     cols = [xp.mean(a[..., (j * W) // ow: -(-((j + 1) * W) // ow)], axis=-1) for j in range(ow)]
@@ -549,8 +578,36 @@ def _bn_kernel(xp, input, weight, bias, running_mean, running_var, training, mom
         check(running_mean is not None and running_var is not None,
               "running_mean and running_var must be defined in evaluation mode")
         mean, var = running_mean, running_var
+        fast = _bn_eval_fast(xp, input, weight, bias, mean, var, eps)
+        if fast is not None:
+            out, rstd = fast
+            return _in_norm_layout(xp, out, input), mean, rstd
     out, rstd = _bn_compute(xp, input, weight, bias, mean, var, eps, centered)
     return _in_norm_layout(xp, out_array(xp, out, d), input), out_array(xp, mean, d), out_array(xp, rstd, d)
+
+
+# Eval-mode batch norm is an affine map per channel.  The general path makes four passes over the input
+# ((x - mean) * rstd * weight + bias); torch's CPU kernel folds the statistics into one scale and one
+# shift per channel (scale = weight * rstd with rstd = 1 / sqrt(var + eps) in the input's dtype, shift =
+# bias - mean * scale as one fused multiply-add) and applies x * scale + shift with a fused multiply-add.
+# NumPy has no fused multiply-add: the shift is computed in float64 (one rounding, as the fused one) and
+# the output in two passes, x * scale then + shift, one rounding more than torch's (half the old path's).
+def _bn_eval_fast(xp, x, weight, bias, mean, var, eps):
+    """(output, rstd) of eval batch norm as x * scale + shift per channel, for float32/float64 NumPy
+    inputs whose parameters share their dtype; None otherwise (the general path runs)."""
+    dtype = x.dtype
+    params = [t for t in (weight, bias, mean, var) if t is not None]
+    if not (xp is np and dtype in _BLAS_DTYPES and all(t.dtype == dtype for t in params)):
+        return None
+    rstd = 1 / np.sqrt(var + eps)
+    scale = rstd if weight is None else rstd * weight
+    wide = np.float64
+    shift = (0.0 if bias is None else bias.astype(wide)) - mean.astype(wide) * scale
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    out = buffers.empty(np, x.shape, dtype) if x.flags.c_contiguous else None
+    out = np.multiply(x, scale.reshape(shape), out=out)
+    out += shift.astype(dtype).reshape(shape)
+    return out, rstd
 
 
 # torch's CPU batch and group norm lay their output out in the input's suggested memory format: channels-last
