@@ -185,7 +185,7 @@ def forward_fast(xp, x, w, b, stride, padding, dilation, groups):
     """convolution's forward output through a fast path, or None where none applies (then the
     general kernel runs).  x is batched (N, C, *spatial); w (O, C/groups, *k)."""
     if not (xp is np and w.ndim in (3, 4) and x.dtype in _FAST_DTYPES and w.dtype == x.dtype
-            and x.size > 0 and w.size > 0 and (b is None or b.dtype == x.dtype)):
+            and 0 not in x.shape[1:] and w.size > 0 and (b is None or b.dtype == x.dtype)):   # (N = 0 is fine)
         return None
     if w.ndim == 3:                                     # conv1d as a conv2d over a height-1 image
         out = forward_fast(xp, x[:, :, None], w[:, :, None], b, [1] + list(stride), [0] + list(padding),
