@@ -12,11 +12,13 @@ registration there dispatches on `transposed` without the two modules
 importing each other.
 """
 import itertools
+import threading
 
 import numpy as np
 
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import aten, register
+from ..runtime import buffers
 
 
 def _listify(v, n):
@@ -208,10 +210,31 @@ def _pointwise(x, w, groups):
     """1x1 stride-1 unpadded convolution: out[n, g] = W[g] @ x[n, g] over [C_in/g, H*W]."""
     N, C, H, W = x.shape
     O = w.shape[0]
-    out = np.empty((N, O, H, W), x.dtype)
+    out = buffers.empty(np, (N, O, H, W), x.dtype)
     np.matmul(w.reshape(groups, O // groups, C // groups), x.reshape(N, groups, C // groups, H * W),
               out=out.reshape(N, groups, O // groups, H * W))
     return out
+
+
+# The padded input and the im2col buffer are scratch: a fresh array of a few MiB costs a page fault per
+# 4 KiB on its first write (as much as the copy itself), so each thread keeps its last ones for reuse,
+# up to _SCRATCH_MAX bytes each.  (Outputs are never scratch.)
+_SCRATCH_MAX = 32 << 20
+_scratch_state = threading.local()
+
+
+def _scratch(slot, shape, dtype):
+    """An uninitialized C-contiguous array of shape and dtype, reusing this thread's buffer for `slot`."""
+    n = dtype.itemsize
+    for d in shape:
+        n *= d
+    if n > _SCRATCH_MAX:
+        return np.empty(shape, dtype)
+    held = getattr(_scratch_state, slot, None)
+    if held is None or held.nbytes < n:
+        held = np.empty(n, np.uint8)
+        setattr(_scratch_state, slot, held)
+    return held[:n].view(dtype).reshape(shape)
 
 
 def _padded(x, padding):
@@ -220,7 +243,11 @@ def _padded(x, padding):
     ph, pw = padding
     if not (ph or pw) and x.flags.c_contiguous:
         return x
-    xp_ = np.zeros((N, C, H + 2 * ph, W + 2 * pw), x.dtype)
+    xp_ = _scratch("padded", (N, C, H + 2 * ph, W + 2 * pw), x.dtype)
+    xp_[:, :, :ph] = 0
+    xp_[:, :, ph + H:] = 0
+    xp_[:, :, ph:ph + H, :pw] = 0
+    xp_[:, :, ph:ph + H, pw + W:] = 0
     xp_[:, :, ph:ph + H, pw:pw + W] = x
     return xp_
 
@@ -231,7 +258,7 @@ def _im2col(x, w, stride, padding, dilation, groups, ho, wo):
     O, cg, kh, kw = w.shape
     g, og, K = groups, O // groups, cg * kh * kw
     wm = w.reshape(g, og, K)
-    out = np.empty((N, O, ho, wo), x.dtype)
+    out = buffers.empty(np, (N, O, ho, wo), x.dtype)
     unit = tuple(stride) == (1, 1)
     xpad = _padded(x, padding)
     hp, wp = xpad.shape[2:]
@@ -239,9 +266,9 @@ def _im2col(x, w, stride, padding, dilation, groups, ho, wo):
     run = (ho - 1) * wp + wo if unit else span          # columns filled; the rest only feed cropped outputs
     nb = max(1, min(N, _COLS // (C * kh * kw * span)))
     tail = (span,) if unit else (ho, wo)
-    cols = np.empty((nb, C, kh, kw) + tail, x.dtype)
+    cols = _scratch("cols", (nb, C, kh, kw) + tail, x.dtype)
     cols[..., run:] = 0                                 # (stride 1 only: past the last output)
-    prod = np.empty((nb, g, og, span), x.dtype) if unit and wp != wo else None
+    prod = _scratch("prod", (nb, g, og, span), x.dtype) if unit and wp != wo else None
     sn, sc, sh, sw = xpad.strides
     if unit:                                            # taps as flat offsets into the padded rows
         shape, strides = (C, kh, kw, run), (sc, sh * dilation[0], sw * dilation[1], sw)
