@@ -301,27 +301,70 @@ def _tap_span(size, n_out, s, p, off):
     return first, end, first * s - p + off
 
 
+def _taps(a, k, s, p, d, out_hw):
+    """For every window tap (i, j) in row-major order that reads real input for some outputs: (the
+    rectangle of those outputs as a slice pair, the input view they read, its flat h*W + w indices)."""
+    H, W = a.shape[-2:]
+    for i in range(k[0]):
+        r0, r1, h = _tap_span(H, out_hw[0], s[0], p[0], i * d[0])
+        for j in range(k[1]):
+            c0, c1, w = _tap_span(W, out_hw[1], s[1], p[1], j * d[1])
+            if r0 < r1 and c0 < c1:
+                rows, cols = slice(h, h + (r1 - r0 - 1) * s[0] + 1, s[0]), slice(w, w + (c1 - c0 - 1) * s[1] + 1, s[1])
+                yield (slice(r0, r1), slice(c0, c1)), a[..., rows, cols], \
+                    lambda rows=rows, cols=cols: (np.arange(H)[rows, None] * W + np.arange(W)[cols])
+
+
 def _fold_taps(a, k, s, p, d, out, fold):
     """out = fold(out, tap) for every window tap (i, j) of a's last two dims, in row-major tap order,
     each over the outputs whose tap reads real input; `out` starts as the fold's identity."""
-    H, W = a.shape[-2:]
-    ho, wo = out.shape[-2:]
-    for i in range(k[0]):
-        r0, r1, h = _tap_span(H, ho, s[0], p[0], i * d[0])
-        for j in range(k[1]):
-            c0, c1, w = _tap_span(W, wo, s[1], p[1], j * d[1])
-            if r0 < r1 and c0 < c1:
-                dst = out[..., r0:r1, c0:c1]
-                fold(dst, a[..., h:h + (r1 - r0 - 1) * s[0] + 1:s[0], w:w + (c1 - c0 - 1) * s[1] + 1:s[1]],
-                     out=dst)
+    for rect, src, _ in _taps(a, k, s, p, d, out.shape[-2:]):
+        dst = out[(Ellipsis,) + rect]
+        fold(dst, src, out=dst)
     return out
+
+
+def _has_negative_zero(a):
+    """Whether a float array holds a -0.0 (its bits: the sign bit alone), in one integer comparison pass."""
+    bits = a.view(np.dtype(f"i{a.itemsize}"))
+    return bool((bits == np.iinfo(bits.dtype).min).any())
+
+
+# torch keeps the first tap (row-major) holding the window's maximum, except that a NaN always replaces
+# the running maximum: a window with NaNs gives its last NaN (value and index).  The values come from
+# the np.maximum fold, which may keep either of two equal values (the SIMD and scalar loops differ, and
+# +0.0 == -0.0) and the first NaN: where the maximum is a zero (and the input holds a -0.0, else every
+# zero is +0.0 and the fold is right), one pass per tap in reverse order writes
+# each tap where it equals the maximum (the first such tap writes last), and windows with NaNs take their
+# last one in a forward pass; both only when there are such outputs.  The indices are found the same way.
+def _max_pool_fast(a, k, s, p, d, out_hw, with_indices):
+    """max_pool2d (with its indices when asked) of a NumPy array, as torch computes them."""
+    vals = _fold_taps(a, k, s, p, d, np.full(a.shape[:-2] + out_hw, _lowest(a.dtype), a.dtype), np.maximum)
+    taps = list(_taps(a, k, s, p, d, out_hw))
+    signed_zeros = a.dtype.kind == "f" and bool((vals == 0).any()) and _has_negative_zero(a)
+    idx = np.empty(vals.shape, np.int64) if with_indices else None
+    if signed_zeros or with_indices:
+        for rect, src, flat in reversed(taps):
+            best = vals[(Ellipsis,) + rect]
+            first = src == best
+            if signed_zeros:
+                np.copyto(best, src, where=first)
+            if with_indices:
+                np.copyto(idx[(Ellipsis,) + rect], flat(), where=first)
+    if a.dtype.kind == "f" and bool(np.isnan(vals).any()):
+        for rect, src, flat in taps:
+            nan = np.isnan(src)
+            np.copyto(vals[(Ellipsis,) + rect], src, where=nan)
+            if with_indices:
+                np.copyto(idx[(Ellipsis,) + rect], flat(), where=nan)
+    return (vals, idx) if with_indices else vals
 
 
 def _max_pool(xp, a, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
     k, s, p, d = _pool_params(kernel_size, stride, padding, dilation)
     out = _pool_shape(a.shape, k, s, p, d, ceil_mode, "max_pool2d")[-2:]
-    if xp is np and not with_indices and a.dtype in _MAX_POOL_DTYPES and a.size > 0:
-        return _fold_taps(a, k, s, p, d, np.full(a.shape[:-2] + out, _lowest(a.dtype), a.dtype), np.maximum)
+    if xp is np and a.dtype in _MAX_POOL_DTYPES and a.size > 0:
+        return _max_pool_fast(a, k, s, p, d, out, with_indices)
     w = _padded_windows(xp, a, k, s, p, d, out, _lowest(a.dtype))
     flat = w.reshape(w.shape[:-2] + (-1,))
     if not with_indices:
