@@ -420,16 +420,33 @@ def _avg_pool_meta(self, kernel_size, stride=(), padding=0, ceil_mode=False, cou
     return fake_like(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "avg_pool2d"), self.dtype, self)
 
 
+def _avg_pool_sums(xp, a, k, s, p, d, out_hw):
+    """The window sums of avg_pool2d by the tap fold, or None where the general kernel runs.  The fold's
+    output takes the layout the general kernel gave: its window view sum follows the layout of the input
+    (NumPy's K order; plain for C-contiguous and, with every dim above 1, channels-last input), or of
+    np.pad's C-contiguous copy when the windows need padding (from `padding` or ceil_mode)."""
+    if not (xp is np and a.dtype in _AVG_POOL_DTYPES and a.size > 0):
+        return None
+    shape = a.shape[:-2] + tuple(out_hw)
+    padded = any(p) or any((out_hw[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 > a.shape[-2 + i] + 2 * p[i]
+                           for i in range(2))
+    if a.flags.c_contiguous or (padded and not a.flags.f_contiguous):
+        zeros = np.zeros(shape, a.dtype)
+    elif a.ndim == 4 and min(shape) > 1 and min(a.shape) > 1 and a.transpose(0, 2, 3, 1).flags.c_contiguous:
+        zeros = np.zeros((shape[0],) + shape[2:] + (shape[1],), a.dtype).transpose(0, 3, 1, 2)
+    else:
+        return None
+    return _fold_taps(a, k, s, p, d, zeros, np.add)
+
+
 def _avg_pool_kernel(xp, self, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True,
                      divisor_override=None):
     k, s, p, d = _pool_params(kernel_size, stride, padding, 1)
     out = _pool_shape(self.shape, k, s, p, d, ceil_mode, "avg_pool2d")[-2:]
     check(divisor_override is None or divisor_override != 0, "divisor must be not zero")
-    # (the fast path only for C-contiguous inputs: the window sum's output follows the input's layout)
-    fast = xp is np and self.dtype in _AVG_POOL_DTYPES and self.size > 0 and self.flags.c_contiguous
-    if fast:
-        total = _fold_taps(self, k, s, p, d, np.zeros(self.shape[:-2] + out, self.dtype), np.add)
-    else:
+    total = _avg_pool_sums(xp, self, k, s, p, d, out)
+    fast = total is not None
+    if not fast:
         total = xp.sum(_padded_windows(xp, self, k, s, p, d, out, 0), axis=(-2, -1))
     if divisor_override:
         return out_array(xp, total / divisor_override, dtype_of(self))
