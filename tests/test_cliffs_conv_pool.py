@@ -63,6 +63,7 @@ _CONV_CASES = [
     (2, 5, 6, 6, 7, 3, 1, 0, 1, 1),        # unpadded stride 1 (the input itself is the flat buffer)
     (1, 2, 3, 3, 2, 3, 1, 1, 2, 2),        # dilation reaching the padded border
     (40, 3, 6, 6, 4, 3, 1, 1, 1, 1),       # several im2col chunks over the batch
+    (2, 4, 6, 5, 3, (3, 1), 1, (1, 0), 1, 1),   # stride 1 with unpadded rows (no crop)
 ]
 
 

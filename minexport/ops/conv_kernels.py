@@ -165,21 +165,20 @@ def register_conv_transpose_ops(check_dtypes):
 # The general forward kernel (nn_ops._conv_array) gathers every window into an
 # (N*out, C*k) matrix through a 6-d transpose, multiplies, and transposes the
 # product back to NCHW: three full passes over k-times the data with short inner
-# loops, and for depthwise convolutions a batch of tiny matrix products.  For 2-d
-# float32/float64 NumPy inputs three formulations avoid that:
+# loops.  For 1-d and 2-d float32/float64 NumPy inputs two formulations avoid that:
 #   pointwise (1x1, stride 1, no padding): out[n] = W @ x[n] as one batched GEMM
 #     over [C_in, H*W], no copy at all;
-#   depthwise (one input channel per group): a sum of kh*kw multiply-adds of
-#     shifted input pieces, in cache-sized pieces of the batch;
 #   the rest: im2col into a [C_in*kh*kw, L] buffer per few batch items, then one
-#     GEMM that writes the NCHW output directly.
-# With stride 1 both the depthwise sum and im2col index the padded input as flat
-# rows of length Hp*Wp: the tap (i, j) of output position h*Wp + w is element
-# h*Wp + w + i*dh*Wp + j*dw, so every pass is one long contiguous run per channel
-# (NumPy's per-row overhead would otherwise dominate 32-wide rows); the Wp - Wo
-# columns computed past each row's end are dropped when the output is cropped.
+#     GEMM per group that writes the NCHW output directly (for a depthwise
+#     convolution a [1, kh*kw] @ [kh*kw, L] product per channel: measured faster
+#     than kh*kw passes of `acc += w[c] * x_shifted`, as NumPy multiplies by a
+#     per-row scalar well below its SIMD speed).
+# With stride 1 im2col indexes the padded input as flat rows of length Hp*Wp: the
+# tap (i, j) of output position h*Wp + w is element h*Wp + w + i*dh*Wp + j*dw, so
+# the copy is one long contiguous run per channel and tap (NumPy's per-row overhead
+# would otherwise dominate 32-wide rows); the Wp - Wo columns computed past each
+# row's end are dropped when the product is cropped.
 _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_PIECE = 1 << 16          # elements per depthwise piece (~256 KiB of float32: stays in L2)
 _COLS = 1 << 20           # elements of im2col buffer per GEMM (~4 MiB of float32)
 
 
@@ -219,7 +218,7 @@ def _pointwise(x, w, groups):
 # The padded input and the im2col buffer are scratch: a fresh array of a few MiB costs a page fault per
 # 4 KiB on its first write (as much as the copy itself), so each thread keeps its last ones for reuse,
 # up to _SCRATCH_MAX bytes each.  (Outputs are never scratch.)
-_SCRATCH_MAX = 32 << 20
+_SCRATCH_MAX = 16 << 20
 _scratch_state = threading.local()
 
 
@@ -267,7 +266,8 @@ def _im2col(x, w, stride, padding, dilation, groups, ho, wo):
     nb = max(1, min(N, _COLS // (C * kh * kw * span)))
     tail = (span,) if unit else (ho, wo)
     cols = _scratch("cols", (nb, C, kh, kw) + tail, x.dtype)
-    cols[..., run:] = 0                                 # (stride 1 only: past the last output)
+    if unit:
+        cols[..., run:] = 0                             # (past the last output: keeps the GEMM finite)
     prod = _scratch("prod", (nb, g, og, span), x.dtype) if unit and wp != wo else None
     sn, sc, sh, sw = xpad.strides
     if unit:                                            # taps as flat offsets into the padded rows
