@@ -12,11 +12,13 @@ registration there dispatches on `transposed` without the two modules
 importing each other.
 """
 import itertools
+import threading
 
 import numpy as np
 
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import aten, register
+from ..runtime import buffers
 
 
 def _listify(v, n):
@@ -157,3 +159,135 @@ def register_conv_transpose_ops(check_dtypes):
             f"{name}(Tensor input, Tensor weight, Tensor? bias=None, SymInt[{n}] stride=[{ones}], "
             f"SymInt[{n}] padding=[{zeros}], SymInt[{n}] output_padding=[{zeros}], SymInt groups=1, "
             f"SymInt[{n}] dilation=[{ones}]) -> Tensor", n, check_dtypes)
+
+
+# ------------------------------------------------- forward fast paths --
+# The general forward kernel (nn_ops._conv_array) gathers every window into an
+# (N*out, C*k) matrix through a 6-d transpose, multiplies, and transposes the
+# product back to NCHW: three full passes over k-times the data with short inner
+# loops.  For 1-d and 2-d float32/float64 NumPy inputs two formulations avoid that:
+#   pointwise (1x1, stride 1, no padding): out[n] = W @ x[n] as one batched GEMM
+#     over [C_in, H*W], no copy at all;
+#   the rest: im2col into a [C_in*kh*kw, L] buffer per few batch items, then one
+#     GEMM per group that writes the NCHW output directly (for a depthwise
+#     convolution a [1, kh*kw] @ [kh*kw, L] product per channel: measured faster
+#     than kh*kw passes of `acc += w[c] * x_shifted`, as NumPy multiplies by a
+#     per-row scalar well below its SIMD speed).
+# With stride 1 im2col indexes the padded input as flat rows of length Hp*Wp: the
+# tap (i, j) of output position h*Wp + w is element h*Wp + w + i*dh*Wp + j*dw, so
+# the copy is one long contiguous run per channel and tap (NumPy's per-row overhead
+# would otherwise dominate 32-wide rows); the Wp - Wo columns computed past each
+# row's end are dropped when the product is cropped.
+_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_COLS = 1 << 20           # elements of im2col buffer per GEMM (~4 MiB of float32)
+
+
+def forward_fast(xp, x, w, b, stride, padding, dilation, groups):
+    """convolution's forward output through a fast path, or None where none applies (then the
+    general kernel runs).  x is batched (N, C, *spatial); w (O, C/groups, *k)."""
+    if not (xp is np and w.ndim in (3, 4) and x.dtype in _FAST_DTYPES and w.dtype == x.dtype
+            and 0 not in x.shape[1:] and w.size > 0 and (b is None or b.dtype == x.dtype)):   # (N = 0 is fine)
+        return None
+    if w.ndim == 3:                                     # conv1d as a conv2d over a height-1 image
+        out = forward_fast(xp, x[:, :, None], w[:, :, None], b, [1] + list(stride), [0] + list(padding),
+                           [1] + list(dilation), groups)
+        return None if out is None else out[:, :, 0]
+    N, C, H, W = x.shape
+    O, cg, kh, kw = w.shape
+    ho = (H + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (W + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    if kh == kw == 1 and not any(padding) and tuple(stride) == (1, 1):
+        out = _pointwise(x, w, groups)
+    else:
+        out = _im2col(x, w, stride, padding, dilation, groups, ho, wo)
+    if b is not None:
+        out += b.reshape(-1, 1, 1)
+    return out
+
+
+def _pointwise(x, w, groups):
+    """1x1 stride-1 unpadded convolution: out[n, g] = W[g] @ x[n, g] over [C_in/g, H*W]."""
+    N, C, H, W = x.shape
+    O = w.shape[0]
+    out = buffers.empty(np, (N, O, H, W), x.dtype)
+    np.matmul(w.reshape(groups, O // groups, C // groups), x.reshape(N, groups, C // groups, H * W),
+              out=out.reshape(N, groups, O // groups, H * W))
+    return out
+
+
+# The padded input and the im2col buffer are scratch: a fresh array of a few MiB costs a page fault per
+# 4 KiB on its first write (as much as the copy itself), so each thread keeps its last ones for reuse,
+# up to _SCRATCH_MAX bytes each.  (Outputs are never scratch.)
+_SCRATCH_MAX = 16 << 20
+_scratch_state = threading.local()
+
+
+def _scratch(slot, shape, dtype):
+    """An uninitialized C-contiguous array of shape and dtype, reusing this thread's buffer for `slot`."""
+    n = dtype.itemsize
+    for d in shape:
+        n *= d
+    if n > _SCRATCH_MAX:
+        return np.empty(shape, dtype)
+    held = getattr(_scratch_state, slot, None)
+    if held is None or held.nbytes < n:
+        held = np.empty(n, np.uint8)
+        setattr(_scratch_state, slot, held)
+    return held[:n].view(dtype).reshape(shape)
+
+
+def _padded(x, padding):
+    """x zero-padded by `padding` (H, W), C-contiguous (x itself when that is already so)."""
+    N, C, H, W = x.shape
+    ph, pw = padding
+    if not (ph or pw) and x.flags.c_contiguous:
+        return x
+    xp_ = _scratch("padded", (N, C, H + 2 * ph, W + 2 * pw), x.dtype)
+    xp_[:, :, :ph] = 0
+    xp_[:, :, ph + H:] = 0
+    xp_[:, :, ph:ph + H, :pw] = 0
+    xp_[:, :, ph:ph + H, pw + W:] = 0
+    xp_[:, :, ph:ph + H, pw:pw + W] = x
+    return xp_
+
+
+def _im2col(x, w, stride, padding, dilation, groups, ho, wo):
+    """Convolution as im2col + GEMM per few batch items; the product is written as NCHW directly."""
+    N, C = x.shape[:2]
+    O, cg, kh, kw = w.shape
+    g, og, K = groups, O // groups, cg * kh * kw
+    wm = w.reshape(g, og, K)
+    out = buffers.empty(np, (N, O, ho, wo), x.dtype)
+    unit = tuple(stride) == (1, 1)
+    xpad = _padded(x, padding)
+    hp, wp = xpad.shape[2:]
+    span = ho * wp if unit else ho * wo                 # columns per item (stride 1: whole padded rows)
+    run = (ho - 1) * wp + wo if unit else span          # columns filled; the rest only feed cropped outputs
+    nb = max(1, min(N, _COLS // (C * kh * kw * span)))
+    tail = (span,) if unit else (ho, wo)
+    cols = _scratch("cols", (nb, C, kh, kw) + tail, x.dtype)
+    if unit:
+        cols[..., run:] = 0                             # (past the last output: keeps the GEMM finite)
+    prod = _scratch("prod", (nb, g, og, span), x.dtype) if unit and wp != wo else None
+    sn, sc, sh, sw = xpad.strides
+    if unit:                                            # taps as flat offsets into the padded rows
+        shape, strides = (C, kh, kw, run), (sc, sh * dilation[0], sw * dilation[1], sw)
+    else:
+        shape, strides = (C, kh, kw, ho, wo), (sc, sh * dilation[0], sw * dilation[1], sh * stride[0],
+                                               sw * stride[1])
+    for n0 in range(0, N, nb):
+        n1 = min(N, n0 + nb)
+        c = cols[:n1 - n0]
+        win = np.lib.stride_tricks.as_strided(xpad[n0:], shape=(n1 - n0,) + shape, strides=(sn,) + strides)
+        if unit:
+            c[..., :run] = win
+        else:
+            c[...] = win
+        dest = out[n0:n1].reshape(n1 - n0, g, og, ho * wo)
+        if prod is None:
+            np.matmul(wm, c.reshape(n1 - n0, g, K, span), out=dest)
+        else:
+            p = prod[:n1 - n0]
+            np.matmul(wm, c.reshape(n1 - n0, g, K, span), out=p)
+            out[n0:n1] = p.reshape(n1 - n0, O, ho, wp)[..., :wo]
+    return out

@@ -74,6 +74,17 @@ def _conv_shape(inp, weight, stride, padding, dilation, groups, name):
 
 
 def _conv_array(xp, x, w, b, stride, padding, dilation, groups):
+    """convolution's forward output (contiguous): a fast path of conv_kernels where one applies (2-d and
+    1-d float32/float64), else the general im2col kernel."""
+    batched = x.ndim == w.ndim
+    out = conv_kernels.forward_fast(xp, x if batched else x[None], w, b, stride, padding, dilation, groups)
+    if out is None:
+        return _conv_general(xp, x, w, b, stride, padding, dilation, groups)
+    return out if batched else out[0]
+
+
+def _conv_general(xp, x, w, b, stride, padding, dilation, groups):
+    """The general forward kernel: every window gathered into one (N*out, C*k) matrix, one batched GEMM."""
     n = w.ndim - 2
     batched = x.ndim == n + 2
     if not batched:
@@ -271,9 +282,89 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+# Pooling by whole-output passes.  Reducing a window view (N, C, Ho, Wo, kh, kw) makes NumPy loop over
+# every window with a kh*kw-long inner loop (and max pooling padded a copy of the input first).  Instead
+# each kernel tap (i, j) is one strided view of the input, and one ufunc pass folds it into the output
+# (np.maximum propagates NaN as torch's max pooling does; np.add sums the taps in the window's row-major
+# order, starting from 0 as torch does).  A tap that falls into the padding for some outputs folds into
+# the rectangle of outputs where it reads real input, so no padded copy is needed.
+_MAX_POOL_DTYPES = tuple(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
+                                                np.int64, np.uint8))
+_AVG_POOL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _tap_span(size, n_out, s, p, off):
+    """(first, end) of the outputs whose tap at input offset `off` (from the window start) lies inside
+    [0, size) along one dim, and the input index the first of them reads."""
+    first = max(0, -(-(p - off) // s))
+    end = min(n_out, (size - 1 + p - off) // s + 1)
+    return first, end, first * s - p + off
+
+
+def _taps(a, k, s, p, d, out_hw):
+    """For every window tap (i, j) in row-major order that reads real input for some outputs: (the
+    rectangle of those outputs as a slice pair, the input view they read, its flat h*W + w indices)."""
+    H, W = a.shape[-2:]
+    for i in range(k[0]):
+        r0, r1, h = _tap_span(H, out_hw[0], s[0], p[0], i * d[0])
+        for j in range(k[1]):
+            c0, c1, w = _tap_span(W, out_hw[1], s[1], p[1], j * d[1])
+            if r0 < r1 and c0 < c1:
+                rows, cols = slice(h, h + (r1 - r0 - 1) * s[0] + 1, s[0]), slice(w, w + (c1 - c0 - 1) * s[1] + 1, s[1])
+                yield (slice(r0, r1), slice(c0, c1)), a[..., rows, cols], \
+                    lambda rows=rows, cols=cols: (np.arange(H)[rows, None] * W + np.arange(W)[cols])
+
+
+def _fold_taps(a, k, s, p, d, out, fold):
+    """out = fold(out, tap) for every window tap (i, j) of a's last two dims, in row-major tap order,
+    each over the outputs whose tap reads real input; `out` starts as the fold's identity."""
+    for rect, src, _ in _taps(a, k, s, p, d, out.shape[-2:]):
+        dst = out[(Ellipsis,) + rect]
+        fold(dst, src, out=dst)
+    return out
+
+
+def _has_negative_zero(a):
+    """Whether a float array holds a -0.0 (its bits: the sign bit alone), in one integer comparison pass."""
+    bits = a.view(np.dtype(f"i{a.itemsize}"))
+    return bool((bits == np.iinfo(bits.dtype).min).any())
+
+
+# torch keeps the first tap (row-major) holding the window's maximum, except that a NaN always replaces
+# the running maximum: a window with NaNs gives its last NaN (value and index).  The values come from
+# the np.maximum fold, which may keep either of two equal values (the SIMD and scalar loops differ, and
+# +0.0 == -0.0) and the first NaN: where the maximum is a zero (and the input holds a -0.0, else every
+# zero is +0.0 and the fold is right), one pass per tap in reverse order writes
+# each tap where it equals the maximum (the first such tap writes last), and windows with NaNs take their
+# last one in a forward pass; both only when there are such outputs.  The indices are found the same way.
+def _max_pool_fast(a, k, s, p, d, out_hw, with_indices):
+    """max_pool2d (with its indices when asked) of a NumPy array, as torch computes them."""
+    vals = _fold_taps(a, k, s, p, d, np.full(a.shape[:-2] + out_hw, _lowest(a.dtype), a.dtype), np.maximum)
+    taps = list(_taps(a, k, s, p, d, out_hw))
+    signed_zeros = a.dtype.kind == "f" and bool((vals == 0).any()) and _has_negative_zero(a)
+    idx = np.empty(vals.shape, np.int64) if with_indices else None
+    if signed_zeros or with_indices:
+        for rect, src, flat in reversed(taps):
+            best = vals[(Ellipsis,) + rect]
+            first = src == best
+            if signed_zeros:
+                np.copyto(best, src, where=first)
+            if with_indices:
+                np.copyto(idx[(Ellipsis,) + rect], flat(), where=first)
+    if a.dtype.kind == "f" and bool(np.isnan(vals).any()):
+        for rect, src, flat in taps:
+            nan = np.isnan(src)
+            np.copyto(vals[(Ellipsis,) + rect], src, where=nan)
+            if with_indices:
+                np.copyto(idx[(Ellipsis,) + rect], flat(), where=nan)
+    return (vals, idx) if with_indices else vals
+
+
 def _max_pool(xp, a, kernel_size, stride, padding, dilation, ceil_mode, with_indices):
     k, s, p, d = _pool_params(kernel_size, stride, padding, dilation)
     out = _pool_shape(a.shape, k, s, p, d, ceil_mode, "max_pool2d")[-2:]
+    if xp is np and a.dtype in _MAX_POOL_DTYPES and a.size > 0:
+        return _max_pool_fast(a, k, s, p, d, out, with_indices)
     w = _padded_windows(xp, a, k, s, p, d, out, _lowest(a.dtype))
     flat = w.reshape(w.shape[:-2] + (-1,))
     if not with_indices:
@@ -329,12 +420,34 @@ def _avg_pool_meta(self, kernel_size, stride=(), padding=0, ceil_mode=False, cou
     return fake_like(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "avg_pool2d"), self.dtype, self)
 
 
+def _avg_pool_sums(xp, a, k, s, p, d, out_hw):
+    """The window sums of avg_pool2d by the tap fold, or None where the general kernel runs.  The fold's
+    output takes the layout the general kernel gave: its window view sum follows the layout of the input
+    (NumPy's K order; plain for C-contiguous and, with every dim above 1, channels-last input), or of
+    np.pad's C-contiguous copy when the windows need padding (from `padding` or ceil_mode)."""
+    if not (xp is np and a.dtype in _AVG_POOL_DTYPES and a.size > 0):
+        return None
+    shape = a.shape[:-2] + tuple(out_hw)
+    padded = any(p) or any((out_hw[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 > a.shape[-2 + i] + 2 * p[i]
+                           for i in range(2))
+    if a.flags.c_contiguous or (padded and not a.flags.f_contiguous):
+        zeros = np.zeros(shape, a.dtype)
+    elif a.ndim == 4 and min(shape) > 1 and min(a.shape) > 1 and a.transpose(0, 2, 3, 1).flags.c_contiguous:
+        zeros = np.zeros((shape[0],) + shape[2:] + (shape[1],), a.dtype).transpose(0, 3, 1, 2)
+    else:
+        return None
+    return _fold_taps(a, k, s, p, d, zeros, np.add)
+
+
 def _avg_pool_kernel(xp, self, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True,
                      divisor_override=None):
     k, s, p, d = _pool_params(kernel_size, stride, padding, 1)
     out = _pool_shape(self.shape, k, s, p, d, ceil_mode, "avg_pool2d")[-2:]
     check(divisor_override is None or divisor_override != 0, "divisor must be not zero")
-    total = xp.sum(_padded_windows(xp, self, k, s, p, d, out, 0), axis=(-2, -1))
+    total = _avg_pool_sums(xp, self, k, s, p, d, out)
+    fast = total is not None
+    if not fast:
+        total = xp.sum(_padded_windows(xp, self, k, s, p, d, out, 0), axis=(-2, -1))
     if divisor_override:
         return out_array(xp, total / divisor_override, dtype_of(self))
     H, W = self.shape[-2:]
@@ -348,6 +461,8 @@ def _avg_pool_kernel(xp, self, kernel_size, stride=(), padding=0, ceil_mode=Fals
         ch = xp.minimum(hs + k[0], H) - xp.maximum(hs, 0)
         cw = xp.minimum(ws + k[1], W) - xp.maximum(ws, 0)
     count = ch.reshape(-1, 1) * cw.reshape(1, -1)
+    if fast:            # (a float32 quotient rounds as the float64 one rounded to float32 did)
+        return np.divide(total, count.astype(total.dtype), out=total)
     return out_array(xp, total / count, dtype_of(self))
 
 
@@ -363,9 +478,38 @@ def _adaptive_shape(shape, output_size):
     return tuple(shape[:-2]) + tuple(o)
 
 
+# A global average pool (output 1x1, the classifier head of most conv nets) reduced as two means over
+# strided axes costs NumPy a pass per axis with short inner loops.  Over C-contiguous input it is one
+# sum per H*W row.  BLAS sums rows as a matrix-vector product with a ones vector, four times faster than
+# NumPy's row reduction but in order, whose float32 error grows with the row: so BLAS sums pieces of at
+# most _GAP_PIECE elements and NumPy adds up each row's pieces (the error then stays below torch's).
+# Rows that do not split into such pieces get NumPy's pairwise row sum.
+_GAP_PIECE = 128
+
+
+def _global_avg(self):
+    """adaptive_avg_pool2d(self, 1) of a C-contiguous float32/float64 NumPy array, or None."""
+    hw = self.shape[-2] * self.shape[-1]
+    if not (self.dtype in _BLAS_DTYPES and self.flags.c_contiguous and self.size > 0):
+        return None
+    if hw <= _GAP_PIECE:
+        sums = self.reshape(-1, hw) @ np.ones(hw, self.dtype)
+    elif hw % _GAP_PIECE == 0:
+        pieces = self.reshape(-1, _GAP_PIECE) @ np.ones(_GAP_PIECE, self.dtype)
+        sums = np.add.reduce(pieces.reshape(-1, hw // _GAP_PIECE), axis=1)
+    else:
+        sums = np.add.reduce(self.reshape(-1, hw), axis=1)
+    sums /= hw
+    return sums.reshape(self.shape[:-2] + (1, 1))
+
+
 def _adaptive_kernel(xp, self, output_size):
     oh, ow = _adaptive_shape(self.shape, output_size)[-2:]
     H, W = self.shape[-2:]
+    if xp is np and (oh, ow) == (1, 1):
+        out = _global_avg(self)
+        if out is not None:
+            return out
     rows = [xp.mean(self[..., (i * H) // oh: -(-((i + 1) * H) // oh), :], axis=-2) for i in range(oh)]
     a = xp.stack(rows, axis=-2)
     cols = [xp.mean(a[..., (j * W) // ow: -(-((j + 1) * W) // ow)], axis=-1) for j in range(ow)]
@@ -494,8 +638,36 @@ def _bn_kernel(xp, input, weight, bias, running_mean, running_var, training, mom
         check(running_mean is not None and running_var is not None,
               "running_mean and running_var must be defined in evaluation mode")
         mean, var = running_mean, running_var
+        fast = _bn_eval_fast(xp, input, weight, bias, mean, var, eps)
+        if fast is not None:
+            out, rstd = fast
+            return _in_norm_layout(xp, out, input), mean, rstd
     out, rstd = _bn_compute(xp, input, weight, bias, mean, var, eps, centered)
     return _in_norm_layout(xp, out_array(xp, out, d), input), out_array(xp, mean, d), out_array(xp, rstd, d)
+
+
+# Eval-mode batch norm is an affine map per channel.  The general path makes four passes over the input
+# ((x - mean) * rstd * weight + bias); torch's CPU kernel folds the statistics into one scale and one
+# shift per channel (scale = weight * rstd with rstd = 1 / sqrt(var + eps) in the input's dtype, shift =
+# bias - mean * scale as one fused multiply-add) and applies x * scale + shift with a fused multiply-add.
+# NumPy has no fused multiply-add: the shift is computed in float64 (one rounding, as the fused one) and
+# the output in two passes, x * scale then + shift, one rounding more than torch's (half the old path's).
+def _bn_eval_fast(xp, x, weight, bias, mean, var, eps):
+    """(output, rstd) of eval batch norm as x * scale + shift per channel, for float32/float64 NumPy
+    inputs whose parameters share their dtype; None otherwise (the general path runs)."""
+    dtype = x.dtype
+    params = [t for t in (weight, bias, mean, var) if t is not None]
+    if not (xp is np and dtype in _BLAS_DTYPES and all(t.dtype == dtype for t in params)):
+        return None
+    rstd = 1 / np.sqrt(var + eps)
+    scale = rstd if weight is None else rstd * weight
+    wide = np.float64
+    shift = (0.0 if bias is None else bias.astype(wide)) - mean.astype(wide) * scale
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    out = buffers.empty(np, x.shape, dtype) if x.flags.c_contiguous else None
+    out = np.multiply(x, scale.reshape(shape), out=out)
+    out += shift.astype(dtype).reshape(shape)
+    return out, rstd
 
 
 # torch's CPU batch and group norm lay their output out in the input's suggested memory format: channels-last
