@@ -40,6 +40,10 @@ def _strides(t):
     return tuple(st for n, st in zip(t.shape, t.stride()) if n != 1)
 
 
+def _pair(v):
+    return list(v) if isinstance(v, tuple) else [v, v]
+
+
 def _close(ours, theirs, tol):
     ours = ours.numpy() if hasattr(ours, "numpy") else ours
     theirs = theirs.numpy()
@@ -49,7 +53,7 @@ def _close(ours, theirs, tol):
 
 # ---------------------------------------------------------------- conv --
 _CONV_CASES = [
-    # N, C, H, W, O, kernel, stride, padding, dilation, groups
+    # N, C, H, W, C_out, kernel, stride, padding, dilation, groups
     (2, 8, 9, 7, 6, 3, 1, 1, 1, 1),        # im2col, stride 1 (flat runs)
     (2, 8, 9, 7, 8, 3, 1, 1, 1, 8),        # depthwise
     (2, 8, 9, 7, 16, 3, 1, 1, 1, 8),       # depthwise with a channel multiplier
@@ -70,22 +74,21 @@ _CONV_CASES = [
 @pytest.mark.parametrize("case", _CONV_CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_conv2d_fast_paths(case, dtype):
-    N, C, H, W, O, k, s, p, d, g = case
+    N, C, H, W, n_out, k, s, p, d, g = case
     k2 = k if isinstance(k, tuple) else (k, k)
     x = _rng.standard_normal((N, C, H, W)).astype(dtype)
     x[0, 0, 0, 0], x[-1, -1, -1, -1] = np.nan, np.inf
-    w = _rng.standard_normal((O, C // g) + k2).astype(dtype)
+    w = _rng.standard_normal((n_out, C // g) + k2).astype(dtype)
     tol = 1e-5 if dtype == np.float32 else 1e-12
-    for b in (None, _rng.standard_normal(O).astype(dtype)):
+    for b in (None, _rng.standard_normal(n_out).astype(dtype)):
         for name, xin in _layouts(x):
             theirs = TF.conv2d(_t(xin), _t(w), _t(b), s, p, d, g)
             ours = F.conv2d(_m(xin), _m(w), _m(b), s, p, d, g)
             _close(ours, theirs, tol)
             assert _strides(ours) == _strides(theirs), name
-        pair = lambda v: list(v) if isinstance(v, tuple) else [v, v]
-        new = nn_ops._conv_array(np, x, w, b, pair(s), pair(p), pair(d), g)
+        new = nn_ops._conv_array(np, x, w, b, _pair(s), _pair(p), _pair(d), g)
         with np.errstate(invalid="ignore"):
-            old = nn_ops._conv_general(np, x, w, b, pair(s), pair(p), pair(d), g)
+            old = nn_ops._conv_general(np, x, w, b, _pair(s), _pair(p), _pair(d), g)
         assert new.flags.c_contiguous and new.dtype == old.dtype
         np.testing.assert_allclose(new, old, rtol=tol, atol=tol, equal_nan=True)
 
@@ -112,7 +115,8 @@ def test_conv_gated_off_inputs_keep_the_general_kernel():
     assert conv_kernels.forward_fast(np, x[:0], w, None, [1, 1], [1, 1], [1, 1], 1).shape == (0, 4, 6, 6)
     assert conv_kernels.forward_fast(np, x[:, :, None], w[:, :, None], None, [1] * 3, [1] * 3, [1] * 3, 1) is None
     # 3-d convolutions and empty batches still agree with torch
-    x5, w5 = _rng.standard_normal((1, 2, 4, 4, 4)).astype(np.float32), _rng.standard_normal((3, 2, 2, 2, 2)).astype(np.float32)
+    x5 = _rng.standard_normal((1, 2, 4, 4, 4)).astype(np.float32)
+    w5 = _rng.standard_normal((3, 2, 2, 2, 2)).astype(np.float32)
     _close(F.conv3d(_m(x5), _m(w5), padding=1), TF.conv3d(_t(x5), _t(w5), padding=1), 1e-5)
     _close(F.conv2d(_m(x[:0]), _m(w), padding=1), TF.conv2d(_t(x[:0]), _t(w), padding=1), 1e-5)
     with pytest.raises(Exception) as ours:
@@ -312,3 +316,41 @@ def test_small_convnet_in_ep_module(depthwise, channels_last):
     assert _strides(got) == _strides(eager) == _strides(expected)
     decomposed = export(ours, (_m(x),)).run_decompositions().module()
     _close(decomposed(_m(x)), expected, 1e-5)
+
+
+class _Conv(nn.Module):
+    def __init__(self, fn, **kw):
+        super().__init__()
+        self.fn, self.kw = fn, kw
+
+    def forward(self, x, w, b):
+        return self.fn(x, w, b, **self.kw)
+
+
+@pytest.mark.parametrize("exported_cl, run_cl", [(False, False), (False, True), (True, False), (True, True)])
+def test_conv_in_ep_module_lays_out_its_output_from_the_run_inputs(exported_cl, run_cl):
+    """ep.module()'s specialized conv trusts shapes and dtypes, not strides: an input laid out otherwise than
+    at export gets the layout torch gives that input (channels-last in, channels-last out)."""
+    def laid(a, cl):
+        return a.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2) if cl else a
+    x = _rng.standard_normal((2, 6, 9, 9)).astype(np.float32)
+    w = _rng.standard_normal((8, 3, 3, 3)).astype(np.float32)
+    b = _rng.standard_normal(8).astype(np.float32)
+    mod = export(_Conv(F.conv2d, padding=1, stride=2, groups=2), (_m(laid(x, exported_cl)), _m(w), _m(b))).module()
+    x2 = laid(_rng.standard_normal(x.shape).astype(np.float32), run_cl)
+    got = mod(_m(x2), _m(w), _m(b))
+    expected = TF.conv2d(_t(x2), _t(w), _t(b), padding=1, stride=2, groups=2)
+    _close(got, expected, 1e-5)
+    assert _strides(got) == _strides(expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_conv1d_unbatched_and_no_bias_in_ep_module(dtype):
+    x = _rng.standard_normal((6, 20)).astype(dtype)
+    w = _rng.standard_normal((4, 6, 3)).astype(dtype)
+    for b in (None, _rng.standard_normal(4).astype(dtype)):
+        mod = export(_Conv(F.conv1d, padding=2, dilation=2), (_m(x), _m(w), _m(b))).module()
+        expected = TF.conv1d(_t(x), _t(w), _t(b), padding=2, dilation=2)
+        got = mod(_m(x), _m(w), _m(b))
+        _close(got, expected, 1e-5 if dtype == np.float32 else 1e-2 if dtype == np.float16 else 1e-12)
+        assert got.shape == tuple(expected.shape)

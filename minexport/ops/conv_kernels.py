@@ -178,14 +178,14 @@ def register_conv_transpose_ops(check_dtypes):
 # the copy is one long contiguous run per channel and tap (NumPy's per-row overhead
 # would otherwise dominate 32-wide rows); the Wp - Wo columns computed past each
 # row's end are dropped when the product is cropped.
-_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _COLS = 1 << 20           # elements of im2col buffer per GEMM (~4 MiB of float32)
 
 
 def forward_fast(xp, x, w, b, stride, padding, dilation, groups):
     """convolution's forward output through a fast path, or None where none applies (then the
     general kernel runs).  x is batched (N, C, *spatial); w (O, C/groups, *k)."""
-    if not (xp is np and w.ndim in (3, 4) and x.dtype in _FAST_DTYPES and w.dtype == x.dtype
+    if not (xp is np and w.ndim in (3, 4) and x.dtype in FAST_DTYPES and w.dtype == x.dtype
             and 0 not in x.shape[1:] and w.size > 0 and (b is None or b.dtype == x.dtype)):   # (N = 0 is fine)
         return None
     if w.ndim == 3:                                     # conv1d as a conv2d over a height-1 image
@@ -193,7 +193,7 @@ def forward_fast(xp, x, w, b, stride, padding, dilation, groups):
                            [1] + list(dilation), groups)
         return None if out is None else out[:, :, 0]
     N, C, H, W = x.shape
-    O, cg, kh, kw = w.shape
+    _, cg, kh, kw = w.shape
     ho = (H + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     wo = (W + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
     if kh == kw == 1 and not any(padding) and tuple(stride) == (1, 1):
@@ -208,10 +208,10 @@ def forward_fast(xp, x, w, b, stride, padding, dilation, groups):
 def _pointwise(x, w, groups):
     """1x1 stride-1 unpadded convolution: out[n, g] = W[g] @ x[n, g] over [C_in/g, H*W]."""
     N, C, H, W = x.shape
-    O = w.shape[0]
-    out = buffers.empty(np, (N, O, H, W), x.dtype)
-    np.matmul(w.reshape(groups, O // groups, C // groups), x.reshape(N, groups, C // groups, H * W),
-              out=out.reshape(N, groups, O // groups, H * W))
+    n_out = w.shape[0]
+    out = buffers.empty(np, (N, n_out, H, W), x.dtype)
+    np.matmul(w.reshape(groups, n_out // groups, C // groups), x.reshape(N, groups, C // groups, H * W),
+              out=out.reshape(N, groups, n_out // groups, H * W))
     return out
 
 
@@ -254,10 +254,10 @@ def _padded(x, padding):
 def _im2col(x, w, stride, padding, dilation, groups, ho, wo):
     """Convolution as im2col + GEMM per few batch items; the product is written as NCHW directly."""
     N, C = x.shape[:2]
-    O, cg, kh, kw = w.shape
-    g, og, K = groups, O // groups, cg * kh * kw
+    n_out, cg, kh, kw = w.shape
+    g, og, K = groups, n_out // groups, cg * kh * kw
     wm = w.reshape(g, og, K)
-    out = buffers.empty(np, (N, O, ho, wo), x.dtype)
+    out = buffers.empty(np, (N, n_out, ho, wo), x.dtype)
     unit = tuple(stride) == (1, 1)
     xpad = _padded(x, padding)
     hp, wp = xpad.shape[2:]
@@ -289,5 +289,5 @@ def _im2col(x, w, stride, padding, dilation, groups, ho, wo):
         else:
             p = prod[:n1 - n0]
             np.matmul(wm, c.reshape(n1 - n0, g, K, span), out=p)
-            out[n0:n1] = p.reshape(n1 - n0, O, ho, wp)[..., :wo]
+            out[n0:n1] = p.reshape(n1 - n0, n_out, ho, wp)[..., :wo]
     return out

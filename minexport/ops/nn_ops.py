@@ -163,7 +163,48 @@ def _conv_register(schema, n, name, transposed_arg=False, **facts):
                         dtype_of(input))
         return relayout(xp, out, _conv_strides(input, weight, out.shape))
 
-    register(schema, meta=meta, kernel=kernel, **facts)
+    def specialize(args, kwargs, donating):
+        return _conv_specializer(args, kwargs, parse, name, kernel)
+
+    register(schema, meta=meta, kernel=kernel, **facts).specialize = specialize
+
+
+# In the plan ep.module() runs, a conv1d/conv2d whose operands have static shapes and one float32 or
+# float64 dtype had its arguments parsed and checked by its meta function at export: the specialized
+# kernel is conv_kernels' fast path alone (per call that was ~25 us of parsing, shape and layout checks
+# around a product of a few us on small images).  The plan trusts the inputs' shapes and dtypes, not their
+# strides, so the output layout is the one worked out at compile time only while the input and weight
+# arrays keep the exported strides; otherwise it is worked out again, as the general kernel does.
+def _conv_specializer(args, kwargs, parse, name, general):
+    """(kernel, args) of a conv1d/conv2d call with static float32/float64 operands, or None."""
+    input, weight = args[0], args[1]
+    bias = args[2] if len(args) > 2 else None
+    present = [t for t in (input, weight, bias) if t is not None]
+    if kwargs or not all(hasattr(t, "dtype") and t.dtype is input.dtype and all(type(d) is int for d in t.shape)
+                         for t in present) or input.dtype.numpy_dtype not in conv_kernels.FAST_DTYPES \
+            or weight.ndim not in (3, 4) or 0 in tuple(input.shape)[-weight.ndim + 1:] or 0 in tuple(weight.shape):
+        return None
+    try:
+        stride, padding, dilation, groups = parse(weight, args[3:], {})
+        shape = _conv_shape(tuple(input.shape), tuple(weight.shape), stride, padding, dilation, groups, name)
+    except Exception:   # the general kernel raises the error at run time
+        return None
+    batched = input.ndim == weight.ndim
+    itemsize = input.dtype.numpy_dtype.itemsize
+    exported = tuple(tuple(s * itemsize for s in t.stride()) for t in (input, weight))
+    layout = _conv_strides(input, weight, shape)
+
+    def kernel(xp, input, weight, bias=None, *rest):
+        if xp is not np:
+            return general(xp, input, weight, bias, *rest)
+        out = conv_kernels.forward_fast(np, input if batched else input[None], weight, bias, stride, padding,
+                                        dilation, groups)
+        if not batched:
+            out = out[0]
+        strides = layout if (input.strides, weight.strides) == exported else \
+            _conv_strides(input, weight, out.shape)
+        return out if strides is None else relayout(xp, out, strides)
+    return kernel, args
 
 
 def _conv_strides(input, weight, shape):
