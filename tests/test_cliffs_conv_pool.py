@@ -354,3 +354,28 @@ def test_conv1d_unbatched_and_no_bias_in_ep_module(dtype):
         got = mod(_m(x), _m(w), _m(b))
         _close(got, expected, 1e-5 if dtype == np.float32 else 1e-2 if dtype == np.float16 else 1e-12)
         assert got.shape == tuple(expected.shape)
+
+
+@pytest.mark.parametrize("exported_cl, run_cl", [(False, True), (True, False), (True, True)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_eval_batch_norm_in_ep_module_follows_the_run_input_layout(exported_cl, run_cl, dtype):
+    """ep.module()'s specialized eval batch_norm: values as torch's, and the layout torch gives the input of
+    each run, whatever the layout at export."""
+    def laid(a, cl):
+        return a.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2) if cl else a
+    theirs, ours = torch.nn.BatchNorm2d(6).eval(), nn.BatchNorm2d(6).eval()
+    with torch.no_grad():
+        theirs.running_mean.uniform_(-1, 1)
+        theirs.running_var.uniform_(0.5, 2)
+        theirs.weight.uniform_(0.5, 2)
+        theirs.bias.uniform_(-1, 1)
+    theirs, ours = theirs.to(getattr(torch, np.dtype(dtype).name)), ours.to(getattr(me, np.dtype(dtype).name))
+    ours.load_state_dict({k: me.from_numpy(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
+    x = _rng.standard_normal((2, 6, 5, 7)).astype(dtype)
+    mod = export(ours, (_m(laid(x, exported_cl)),)).module()
+    x2 = laid(_rng.standard_normal(x.shape).astype(dtype), run_cl)
+    with torch.no_grad():
+        expected = theirs(_t(x2))
+    got = mod(_m(x2))
+    _close(got, expected, 1e-5 if dtype == np.float32 else 1e-2 if dtype == np.float16 else 1e-12)
+    assert _strides(got) == _strides(expected)

@@ -726,7 +726,11 @@ def _norm_output_fake(input):
 
 def _in_norm_layout(xp, out, input):
     """The output array `out` (any layout) in the layout `_norm_strides` gives for the input array."""
-    strides = _norm_strides(input.shape, array_strides(input))
+    return _laid_out(xp, out, _norm_strides(input.shape, array_strides(input)))
+
+
+def _laid_out(xp, out, strides):
+    """The array `out` with element strides `strides` (None: C-contiguous), copied only if it has others."""
     if strides is None:
         return xp.ascontiguousarray(out)
     return out if array_strides(out) == strides else relayout(xp, out, strides)
@@ -784,9 +788,37 @@ def _batch_norm_decomp(input, weight, bias, running_mean, running_var, training,
                                                  eps)[0]
 
 
+# In the plan ep.module() runs, an eval-mode batch_norm whose tensors have static shapes and one float32 or
+# float64 dtype had its checks done by its meta function: its specialized kernel is `_bn_eval_fast` alone,
+# laid out as worked out at compile time while the input keeps its exported strides (the plan trusts shapes
+# and dtypes, not strides; see _conv_specializer).  On small feature maps the checks and the layout test
+# cost as much as the two passes over the data.
+def _bn_specializer(args, kwargs, donating):
+    """(kernel, args) of an eval-mode batch_norm call with static float32/float64 tensors, or None."""
+    if kwargs or len(args) != 9 or args[5] is not False:
+        return None
+    input, weight, bias, mean, var, eps = args[0], args[1], args[2], args[3], args[4], args[7]
+    tensors = [t for t in (input, weight, bias, mean, var) if t is not None]
+    if mean is None or var is None or not all(hasattr(t, "dtype") and t.dtype is input.dtype and
+                                              all(type(d) is int for d in t.shape) for t in tensors) \
+            or input.dtype.numpy_dtype not in _BLAS_DTYPES or input.ndim < 2 or 0 in tuple(input.shape):
+        return None
+    exported = tuple(s * input.dtype.numpy_dtype.itemsize for s in input.stride())
+    layout = _norm_strides(tuple(input.shape), tuple(input.stride()))
+
+    def kernel(xp, input, weight, bias, running_mean, running_var, *rest):
+        if xp is not np:
+            return _batch_norm_kernel(xp, input, weight, bias, running_mean, running_var, *rest)
+        out = _bn_eval_fast(np, input, weight, bias, running_mean, running_var, eps)[0]
+        return _laid_out(np, out, layout if input.strides == exported else
+                         _norm_strides(input.shape, array_strides(input)))
+    return kernel, args
+
+
 register("batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
          "bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
-         meta=_batch_norm_meta, kernel=_batch_norm_kernel, decomposition=_batch_norm_decomp)
+         meta=_batch_norm_meta, kernel=_batch_norm_kernel, decomposition=_batch_norm_decomp
+         ).specialize = _bn_specializer
 
 
 def _bn_no_training_meta(input, weight, bias, running_mean, running_var, momentum, eps):
