@@ -38,6 +38,7 @@ EXPECT = {
     "dask_batch.py": "same as ep.module(): True",
     "explain_guards.py": "  - input.size()[0] <= 10: expected <= 10, got 11 (input *args[0].shape[0])",
     "conform_runtime.py": " 0 failed, of the",
+    "module_speed.py": "channels-last: True",
     "module_memory.py": "an output we kept is unchanged: True",
     "dynamic_corners.py": "4. derived d + 1: {s17 + 1: VR[3, 101], s17: VR[2, 100]}",
 }
