@@ -16,7 +16,8 @@ from .._tensor import wrap_dim
 from ._common import check, dtype_of, fake_like, out_array, torch_type_name
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
-from .pointwise import _elu, _float_only_as, _scalar_tensor, _sigmoid, float_only, same, unary
+from .pointwise import (_clamped, _elu, _fast_clip, _float_only_as, _scalar_tensor, _sigmoid,
+                        float_only, same, unary)
 
 # selu's constants: elu's alpha and scale (Klambauer et al.)
 SELU_ALPHA = 1.6732632423543772
@@ -52,11 +53,32 @@ unary("celu(Tensor self, Scalar alpha=1.) -> Tensor", _celu, _float_only_as("elu
 
 
 def _relu6_kernel(xp, a):
-    return xp.minimum(xp.maximum(a, 0), 6)
+    return _clamped(xp, a, 0, 6)
+
+
+# hardsigmoid and hardswish on float32/float64 NumPy arrays: a + 3 into one fresh array, then the
+# clamp (the clip ufunc, see _fast_clip in pointwise.py), product and quotient in place on it:
+# three or four SIMD passes where the max/min against scalars ran NumPy's scalar loops.  The
+# hardswish takes torch's order, (a * clamp) / 6, which gives torch's bits (a * (clamp / 6),
+# the former form, was an ulp off for a fifth of the inputs).
+def _hard_gate(xp, a, times_a):
+    """min(max(a + 3, 0), 6), times a when `times_a`, over 6."""
+    t = a + 3
+    if _fast_clip(t, 0, 6, out=t) is None:
+        t = xp.minimum(xp.maximum(t, 0), 6) / 6        # (the former path, for the other dtypes)
+        return a * t if times_a else t
+    if times_a:
+        t *= a
+    t /= 6
+    return t
 
 
 def _hardsigmoid(xp, a):
-    return xp.minimum(xp.maximum(a + 3, 0), 6) / 6
+    return _hard_gate(xp, a, False)
+
+
+def _hardswish(xp, a):
+    return _hard_gate(xp, a, True)
 
 
 def _clamp_0_6_of_x_plus_3(self):
@@ -71,7 +93,7 @@ def _hardsigmoid_decomp(self):
     return aten.div.Tensor(_clamp_0_6_of_x_plus_3(self), 6)
 
 
-unary("hardswish(Tensor self) -> Tensor", lambda xp, a: a * _hardsigmoid(xp, a), _float_only_as("hardswish_cpu"),
+unary("hardswish(Tensor self) -> Tensor", _hardswish, _float_only_as("hardswish_cpu"),
       "hardswish_(Tensor(a!) self) -> Tensor(a!)", decomposition=_hardswish_decomp)
 unary("hardsigmoid(Tensor self) -> Tensor", _hardsigmoid, _float_only_as("hardsigmoid_cpu"),
       "hardsigmoid_(Tensor(a!) self) -> Tensor(a!)", decomposition=_hardsigmoid_decomp)
