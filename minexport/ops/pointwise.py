@@ -296,7 +296,7 @@ def _clip_bound(value, dtype, missing):
         v = float(value)
     except OverflowError:
         return None
-    if v != v or (math.isfinite(v) and abs(v) > np.finfo(dtype).max):
+    if v != v or (math.isfinite(v) and abs(v) > float(np.finfo(dtype).max)):
         return None
     return dtype.type(v)
 
@@ -348,7 +348,7 @@ def _leaky_relu(xp, a, negative_slope=0.01):
     right side of a for every sign, zero, infinity and NaN of a.  (s = 0 would turn
     +inf into NaN, a negative s has no such form.)
     """
-    if type(a) is np.ndarray and a.dtype in _FAST_FLOATS and type(negative_slope) in (int, float):
+    if type(a) is np.ndarray and a.dtype in _FAST_FLOATS and a.ndim and type(negative_slope) in (int, float):
         s = a.dtype.type(negative_slope)
         if 0 < s < 1 or 1 < s < np.inf:
             with np.errstate(all="ignore"):
@@ -657,7 +657,8 @@ def _by_float32_number(a, b, mode):
     b32 = _float32_divisor(a, b)
     if b32 is None or not a.flags.c_contiguous:
         return None
-    return _BY_NUMBER[mode](a, b32, buffers.empty(np, a.shape, np.float32))
+    with np.errstate(all="ignore"):       # (inf and NaN results are torch's too)
+        return _BY_NUMBER[mode](a, b32, buffers.empty(np, a.shape, np.float32))
 
 
 def _int_remainder(a, b):
