@@ -15,7 +15,7 @@ from .. import dtypes as dt
 from .._tensor import Tensor, make_fake
 from ..runtime import buffers
 from ..runtime.backends import erf as _erf
-from ..runtime.special import fmod32_into, gelu32, remainder32_into, sigmoid_into, silu_into
+from ..runtime.special import fmod32_into, gelu32, remainder32_into
 from ._common import (broadcast_shapes, cast, check, dtype_of, out_array, pointwise_fake, pointwise_layout,
                       promote, shape_of, torch_type_name)
 from ._inplace import register_inplace
@@ -237,40 +237,47 @@ def _simple(name):
 
 
 # sigmoid and SiLU on float32/float64 are torch's 1 / (1 + exp(-x)) and x / (1 + exp(-x)) (within
-# 4 float32 ulp of torch's, where 0.5 (1 + tanh(x / 2)) lost all relative accuracy below x = -10);
-# a C-contiguous NumPy array runs per cache-sized chunk in place (runtime/special.py).  Other
-# dtypes keep the tanh form.
-def _sigmoid_like(xp, a, chunked, whole):
-    """`chunked(a, out)` into a fresh array for a C-contiguous float32/float64 NumPy array, else
-    `whole(a)` (warnings silenced: exp overflows to inf on purpose); None for other dtypes."""
-    if getattr(a, "dtype", None) not in _FAST_FLOATS:
+# 4 float32 ulp of torch's, where 0.5 (1 + tanh(x / 2)) lost all relative accuracy below x = -10),
+# computed on NumPy arrays as four in-place passes over one fresh array (np.tanh costs twice
+# np.exp, and each temporary of the whole-array form is a fresh array to fault in).  exp(-x)
+# overflows to inf for x below about -88 (float32): the sigmoid is then 1 / inf = 0 and the SiLU
+# x / inf = -0, as torch's; silu(-inf) is -inf / inf = NaN, as torch's.  Other dtypes keep the
+# tanh form.
+def _exp_neg_plus_one(xp, a, out=None):
+    """1 + exp(-a) into `out` (a fresh array when None) for a float32/float64 NumPy array a (ndim > 0),
+    else None."""
+    if type(a) is not np.ndarray or a.dtype not in _FAST_FLOATS or not a.ndim:
         return None
-    if type(a) is np.ndarray and a.flags.c_contiguous:
-        return chunked(a, buffers.empty(np, a.shape, a.dtype))
-    with np.errstate(over="ignore", invalid="ignore"):
-        return whole(a)
+    t = np.negative(a, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(t, out=t)
+    t += 1
+    return t
 
 
 def _sigmoid(xp, a):
     """1 / (1 + exp(-a)) (see above)."""
-    r = _sigmoid_like(xp, a, sigmoid_into, lambda a: 1 / (1 + xp.exp(-a)))
-    return 0.5 * (1 + xp.tanh(a * 0.5)) if r is None else r
+    t = _exp_neg_plus_one(xp, a)
+    if t is None:
+        return 0.5 * (1 + xp.tanh(a * 0.5))
+    return np.divide(1, t, out=t)
+
+
+def _sigmoid_into(xp, a):
+    """sigmoid computed into `a` itself (the runner's donating form), where a is a writeable NumPy
+    float32/float64 array; else the ordinary kernel."""
+    if type(a) is np.ndarray and a.flags.writeable and _exp_neg_plus_one(xp, a, out=a) is not None:
+        return np.divide(1, a, out=a)
+    return _sigmoid(xp, a)
 
 
 def _silu(xp, a):
     """a / (1 + exp(-a)) (see above)."""
-    r = _sigmoid_like(xp, a, silu_into, lambda a: a / (1 + xp.exp(-a)))
-    return a * (0.5 * (1 + xp.tanh(a * 0.5))) if r is None else r
-
-
-def _into_self(into, kernel):
-    """A donating form: `into(a, a)` for a writeable C-contiguous float32/float64 NumPy array, else the
-    ordinary kernel (a fresh result)."""
-    def donate(xp, a):
-        if type(a) is np.ndarray and a.dtype in _FAST_FLOATS and a.flags.c_contiguous and a.flags.writeable:
-            return into(a, a)
-        return kernel(xp, a)
-    return donate
+    t = _exp_neg_plus_one(xp, a)
+    if t is None:
+        return a * (0.5 * (1 + xp.tanh(a * 0.5)))
+    with np.errstate(invalid="ignore"):
+        return np.divide(a, t, out=t)
 
 
 # ------------------------------------------------------ clamp fast path --
@@ -286,19 +293,35 @@ _CLIP_UFUNC = getattr(getattr(getattr(np, "_core", None), "umath", None), "clip"
 _FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _clip_bound(value, dtype, missing):
-    """A clamp bound as a scalar of `dtype` (`missing` for None); None when the fast path cannot take it."""
+_CLIP_BOUNDS = {}       # (bound, its type, its sign, dtype, side) -> the bound as a scalar of dtype, or None
+
+
+def _clip_bound(value, dtype, side):
+    """A clamp bound as a scalar of `dtype`, None meaning none (an infinity of sign `side`); None when
+    the fast path cannot take it (NaN, beyond the dtype's range, not a number).  Python numbers are
+    cached (with their sign: 0.0 and -0.0 are equal keys otherwise): a model's clamps repeat their
+    bounds, and the checks cost more than the clip of a small array."""
+    cached = value is None or type(value) in (int, float)
+    if cached:
+        key = (value, type(value), value is not None and math.copysign(1.0, value), dtype, side)
+        r = _CLIP_BOUNDS.get(key, False)
+        if r is not False:
+            return r
     if value is None:
-        return missing
-    if type(value) not in (int, float) and not isinstance(value, (np.floating, np.integer)):
+        r = dtype.type(side * math.inf)
+    elif type(value) not in (int, float) and not isinstance(value, (np.floating, np.integer)):
         return None
-    try:
-        v = float(value)
-    except OverflowError:
-        return None
-    if v != v or (math.isfinite(v) and abs(v) > float(np.finfo(dtype).max)):
-        return None
-    return dtype.type(v)
+    else:
+        try:
+            v = float(value)
+        except OverflowError:
+            v = math.nan
+        r = None if v != v or (math.isfinite(v) and abs(v) > float(np.finfo(dtype).max)) else dtype.type(v)
+    if cached:
+        if len(_CLIP_BOUNDS) > 4096:
+            _CLIP_BOUNDS.clear()
+        _CLIP_BOUNDS[key] = r
+    return r
 
 
 def _fast_clip(a, lo=None, hi=None, out=None):
@@ -306,8 +329,8 @@ def _fast_clip(a, lo=None, hi=None, out=None):
     fast path does not apply (see above): then the caller's general path runs."""
     if _CLIP_UFUNC is None or type(a) is not np.ndarray or a.dtype not in _FAST_FLOATS:
         return None
-    lo = _clip_bound(lo, a.dtype, a.dtype.type(-np.inf))
-    hi = _clip_bound(hi, a.dtype, a.dtype.type(np.inf))
+    lo = _clip_bound(lo, a.dtype, -1)
+    hi = _clip_bound(hi, a.dtype, 1)
     if lo is None or hi is None:
         return None
     return _CLIP_UFUNC(a, lo, hi) if out is None else _CLIP_UFUNC(a, lo, hi, out=out)
@@ -327,7 +350,7 @@ def _clamped(xp, a, lo=None, hi=None):
 
 def _relu(xp, a):
     """max(a, 0); bools come back as they are."""
-    if a.dtype == np.bool_:
+    if a.dtype.kind == "b":
         return a.copy()
     return _clamped(xp, a, 0)
 
@@ -444,7 +467,7 @@ _UNARY = [
     ("sin", lambda xp, a: xp.sin(a), int_to_float, lambda xp, a: xp.sin(a, out=a)),
     ("cos", lambda xp, a: xp.cos(a), int_to_float, lambda xp, a: xp.cos(a, out=a)),
     ("tanh", lambda xp, a: xp.tanh(a), int_to_float, lambda xp, a: xp.tanh(a, out=a)),
-    ("sigmoid", _sigmoid, int_to_float, _into_self(sigmoid_into, _sigmoid)),
+    ("sigmoid", _sigmoid, int_to_float, _sigmoid_into),
     ("erf", _erf, int_to_float, None),
     ("reciprocal", _errs_ignored(lambda xp, a: 1 / a), int_to_float, None),
     ("relu", _relu, same, _relu_into),
@@ -470,8 +493,7 @@ def _silu_decomp(self):
     return aten.mul.Tensor(self, aten.sigmoid.default(self))
 
 
-unary(_simple("silu")[0], _silu, float_only, _simple("silu")[1], donate=_into_self(silu_into, _silu),
-      decomposition=_silu_decomp)
+unary(_simple("silu")[0], _silu, float_only, _simple("silu")[1], decomposition=_silu_decomp)
 _GELU = unary('gelu(Tensor self, *, str approximate="none") -> Tensor', _gelu, float_only,
               'gelu_(Tensor(a!) self, *, str approximate="none") -> Tensor(a!)', donate=_gelu_into, tags=("core",))
 unary("leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",

@@ -36,8 +36,8 @@ import math
 
 import numpy as np
 
-__all__ = ["erf", "erfc", "erfinv", "gelu32", "map_chunks", "erf32_step", "erf32_poly", "sigmoid_into",
-           "silu_into", "fmod32_into", "remainder32_into"]
+__all__ = ["erf", "erfc", "erfinv", "gelu32", "map_chunks", "erf32_step", "erf32_poly", "fmod32_into",
+           "remainder32_into"]
 
 # Each table: (centre, half-width, coefficients of increasing power) of a polynomial in
 # u = (v - centre) / half-width, u in [-1, 1].
@@ -271,40 +271,6 @@ def gelu32(x, out, approximate="none"):
     # -inf / inf = NaN: both intended, neither worth a warning
     with np.errstate(over="ignore", invalid="ignore"):
         return map_chunks(step, x, out, n_scratch)
-
-
-# ----------------------------------------------------- sigmoid and SiLU --
-# torch's sigmoid is 1 / (1 + exp(-x)) and its SiLU x / (1 + exp(-x)).  Run per cache-sized
-# chunk in place, that is one exp (the floor of the cost) and three cheap passes over data in
-# L2, where the whole-array form streams the activation through memory four times with fresh
-# temporaries.  exp(-x) overflows to inf for x below about -88 (float32): the sigmoid is then
-# 1 / inf = 0 and the SiLU x / inf = -0, as torch's; silu(-inf) is -inf / inf = NaN, as torch's.
-def _sigmoid_step(x, out):
-    """sigmoid of one chunk into out (which may be x)."""
-    np.negative(x, out=out)
-    np.exp(out, out=out)
-    out += 1
-    np.divide(1, out, out=out)
-
-
-def _silu_step(x, out, t):
-    """SiLU of one chunk into out (which may be x), using scratch t of x's length and dtype."""
-    np.negative(x, out=t)
-    np.exp(t, out=t)
-    t += 1
-    np.divide(x, t, out=out)
-
-
-def sigmoid_into(x, out):
-    """1 / (1 + exp(-x)) of a float32/float64 array into out: C-contiguous, x's shape and dtype, maybe x."""
-    with np.errstate(over="ignore"):
-        return map_chunks(_sigmoid_step, x, out, n_scratch=0)
-
-
-def silu_into(x, out):
-    """x / (1 + exp(-x)) of a float32/float64 array into out: C-contiguous, x's shape and dtype, maybe x."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return map_chunks(_silu_step, x, out, n_scratch=1, scratch_dtype=x.dtype)
 
 
 # ----------------------------------------------------- float32 fmod by a number --
