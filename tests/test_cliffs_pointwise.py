@@ -258,3 +258,21 @@ def test_large_arrays_run_in_chunks_with_every_special_value():
 
 def l_(lib, arr):
     return lib.from_numpy(arr)
+
+
+@pytest.mark.parametrize("b", [0.7, -0.7, 2.5, -3.0, 1e-3, 1e3])
+@pytest.mark.parametrize("scale", [3, 2.0 ** 20, 2.0 ** 24])
+def test_division_modes_by_a_number_on_finite_chunks(b, scale):
+    """Finite chunks take the exact float64 steps (quotients below 2^26 for the remainder, 2^21 for the
+    floor division; 2^24 sends floor division to its fmod steps): zeros of both signs, exact multiples
+    and their neighbours, against torch bit for bit."""
+    rng = np.random.default_rng(7)
+    b32 = float(np.float32(b))
+    x = (rng.uniform(-1, 1, 70_000) * b32 * scale).astype(np.float32)
+    x[::997], x[1::997], x[2::991], x[3::991] = 0.0, -0.0, b32, -b32
+    x[4::983] = (rng.integers(-9, 9, x[4::983].size) * np.float32(b32)).astype(np.float32)
+    x[5::983] = np.nextafter(x[4::983], np.float32(np.inf))
+    m, t = me.from_numpy(x), torch.from_numpy(x)
+    _same(me.remainder(m, b), torch.remainder(t, b), True, f"remainder {b} {scale}")
+    _same(me.div(m, b, rounding_mode="floor"), torch.div(t, b, rounding_mode="floor"), True, f"floor {b} {scale}")
+    _same(me.floor_divide(m, b), torch.floor_divide(t, b), True, f"floor_divide {b} {scale}")

@@ -15,7 +15,7 @@ from .. import dtypes as dt
 from .._tensor import Tensor, make_fake
 from ..runtime import buffers
 from ..runtime.backends import erf as _erf
-from ..runtime.special import fmod32_into, gelu32, remainder32_into
+from ..runtime.special import floor_div32_into, fmod32_into, gelu32, remainder32_into
 from ._common import (broadcast_shapes, cast, check, dtype_of, out_array, pointwise_fake, pointwise_layout,
                       promote, shape_of, torch_type_name)
 from ._inplace import register_inplace
@@ -670,8 +670,14 @@ def _floor_div_steps(b):
     return finish
 
 
-_BY_NUMBER = {"remainder": remainder32_into,
-              "floor": lambda a, b, out: fmod32_into(a, b, out, _floor_div_steps(b))}
+def _floor_div_by_number(a, b, out):
+    """torch's floor division of a float32 array by a float32 number: floor_div32_into, whose chunks with
+    quotients past 2^21 (or inf, NaN) follow torch's steps from fmod (_floor_div_steps)."""
+    finish = _floor_div_steps(b)
+    return floor_div32_into(a, b, out, lambda x, o: fmod32_into(x, b, o, finish))
+
+
+_BY_NUMBER = {"remainder": remainder32_into, "floor": _floor_div_by_number}
 
 
 def _by_float32_number(a, b, mode):

@@ -37,7 +37,7 @@ import math
 import numpy as np
 
 __all__ = ["erf", "erfc", "erfinv", "gelu32", "map_chunks", "erf32_step", "erf32_poly", "fmod32_into",
-           "remainder32_into"]
+           "remainder32_into", "floor_div32_into"]
 
 # Each table: (centre, half-width, coefficients of increasing power) of a polynomial in
 # u = (v - centre) / half-width, u in [-1, 1].
@@ -366,6 +366,45 @@ def remainder32_into(x, b, out):
     (C-contiguous, x's shape, float32; it may be x)."""
     with np.errstate(invalid="ignore", over="ignore"):
         return map_chunks(_remainder32_step(float(b)), x, out, n_scratch=2, scratch_dtype=np.float64)
+
+
+# torch's floor division by b runs from fmod (c10's div_floor_floating): div = (x - fmod) / b in
+# float32, less 1 where fmod has the other sign than b, then floor(div) plus 1 where its fraction
+# passes 0.5 (a zero gives the zero of x / b).  While the true quotient n = trunc(x / b) is below
+# 2^21 in magnitude, x - fmod = n * b and its quotient by b are each rounded once, so div lies
+# within |n| 2^-23 < 0.25 of n, and those steps give floor(x / b) exactly, whose sign of zero is
+# that of x / b (+0 for 0 < x / b < 1; x = +-0 gives +-0 / b).  floor(x / b) is computed exactly
+# in float64 as the remainder above: q = floor(x / b) is the true one or one more, and x - q b
+# (exact) then has the other sign than b.  A chunk with a larger quotient, an inf or a NaN takes
+# the caller's `fallback(x_chunk, out_chunk)`, which follows torch's steps one by one.
+_FLOOR_EXACT_QUOTIENT = 2.0 ** 21
+
+
+def _floor_div32_step(b, fallback):
+    limit = _FLOOR_EXACT_QUOTIENT
+    wrong_side = np.less if b > 0 else np.greater
+
+    def step(x, out, q, r, t):
+        np.copyto(r, x, casting="safe")
+        np.divide(r, b, out=q)
+        if not (q.max(initial=0.0) < limit and q.min(initial=0.0) > -limit):    # (NaN fails too)
+            fallback(x, out)
+            return
+        np.floor(q, out=q)
+        np.multiply(q, b, out=t)
+        r -= t
+        wrong_side(r, 0, out=t)                 # (1.0 where q was one too many)
+        q -= t                                  # (-0.0 - 0.0 stays -0.0)
+        np.copyto(out, q, casting="same_kind")
+    return step
+
+
+def floor_div32_into(x, b, out, fallback):
+    """torch's floor division of a float32 array x by a finite nonzero float32 number b, into out
+    (C-contiguous, x's shape, float32; not x), `fallback(x_chunk, out_chunk)` doing it for the chunks
+    the fast steps cannot take."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return map_chunks(_floor_div32_step(float(b), fallback), x, out, n_scratch=3, scratch_dtype=np.float64)
 
 
 def _as_float(x):
