@@ -236,6 +236,11 @@ def _simple(name):
     return f"{name}(Tensor self) -> Tensor", f"{name}_(Tensor(a!) self) -> Tensor(a!)"
 
 
+# The fast paths below take float32 and float64 NumPy arrays; other dtypes and array types
+# (CuPy, Dask) keep the general forms.
+_FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 # sigmoid and SiLU on float32/float64 are torch's 1 / (1 + exp(-x)) and x / (1 + exp(-x)) (within
 # 4 float32 ulp of torch's, where 0.5 (1 + tanh(x / 2)) lost all relative accuracy below x = -10),
 # computed on NumPy arrays as four in-place passes over one fresh array (np.tanh costs twice
@@ -290,9 +295,6 @@ def _silu(xp, a):
 # hardswish on float32 and float64 NumPy arrays, with bounds that are numbers (not NaN, and
 # not beyond the dtype's range); everything else keeps the maximum/minimum path.
 _CLIP_UFUNC = getattr(getattr(getattr(np, "_core", None), "umath", None), "clip", None)
-_FAST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 _CLIP_BOUNDS = {}       # (bound, its type, its sign, dtype, side) -> the bound as a scalar of dtype, or None
 
 
@@ -610,10 +612,13 @@ def _int_zero_check(b):
 # an element), and its integer remainder by a number takes 8 ns where its integer
 # floor_divide by a number takes 1.2 (libdivide).  torch defines both float modes from fmod
 # (c10's div_floor_floating; the remainder adds b to a nonzero fmod of the other sign than
-# b).  For a float32 array and a number, fmod is computed exactly per chunk (runtime/special.py,
-# fmod32_into) and torch's float32 steps after it run on the same chunk, one by one, so the
-# bits are torch's (and, for floor division, NumPy's: it follows the same steps).  Integer
-# remainder and truncating division by a number become floor_divide and exact integer
+# b).  For a C-contiguous float32 array and a number, runtime/special.py computes them per
+# cache-sized chunk in float64, exactly, with torch's one rounding to float32 (remainder32_into,
+# floor_div32_into); a chunk those steps cannot take (inf, NaN, huge quotients) computes fmod
+# (np.fmod, or exactly in float64: fmod32_into) and follows torch's float32 steps after it one
+# by one.  Either way the bits are torch's (and, for floor division, NumPy's: it follows the
+# same steps); NumPy's remainder differed only in giving an exact zero b's sign, not x's.
+# Integer remainder and truncating division by a number become floor_divide and exact integer
 # arithmetic.  Other dtypes, tensor divisors, zero and non-finite divisors keep NumPy's ufuncs.
 def _is_number(v):
     return type(v) in (int, float) or isinstance(v, (np.integer, np.floating))
