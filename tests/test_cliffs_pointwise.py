@@ -50,7 +50,8 @@ def _same(ours, theirs, exact=True, where=""):
         bad = (_bits(o) != _bits(t)) & ~nan
         assert not bad.any(), (where, o[bad][:5], t[bad][:5])
     else:
-        np.testing.assert_allclose(o[~nan], t[~nan], rtol=4 * np.finfo(o.dtype).eps, atol=0, err_msg=where)
+        np.testing.assert_allclose(o[~nan], t[~nan], rtol=4 * np.finfo(o.dtype).eps,
+                                   atol=4 * np.finfo(o.dtype).smallest_subnormal, err_msg=where)
 
 
 # (name, f(lib, functional, x), exact): each run with minexport and with torch
@@ -86,6 +87,8 @@ _OPS = [
     ("elu_alpha", lambda m, f, x: f.elu(x, 0.5), False),
     ("selu", lambda m, f, x: f.selu(x), False),
     ("celu", lambda m, f, x: f.celu(x, 2.0), False),
+    ("softplus", lambda m, f, x: f.softplus(x), False),
+    ("softplus_beta", lambda m, f, x: f.softplus(x, 2.0, 10.0), False),
     ("sigmoid", lambda m, f, x: m.sigmoid(x), False),
     ("silu", lambda m, f, x: f.silu(x), False),
     ("remainder", lambda m, f, x: m.remainder(x, 0.7), True),

@@ -13,6 +13,7 @@ import numpy as np
 from .. import _random
 from .. import dtypes as dt
 from .._tensor import wrap_dim
+from ..runtime.special import map_chunks
 from ._common import check, dtype_of, fake_like, out_array, torch_type_name
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
@@ -102,9 +103,36 @@ unary("hardsigmoid(Tensor self) -> Tensor", _hardsigmoid, _float_only_as("hardsi
 def _softplus(xp, a, beta=1, threshold=20):
     """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
     scaled = a * beta
-    with np.errstate(over="ignore"):
-        soft = xp.log1p(xp.exp(scaled)) / beta
+    with np.errstate(over="ignore", invalid="ignore"):
+        if type(scaled) is np.ndarray and scaled.dtype == np.float32 and scaled.ndim and scaled.flags.c_contiguous:
+            soft = map_chunks(_log1p_exp32_step, scaled, np.empty_like(scaled), n_scratch=3, scratch_dtype=np.float64)
+        elif getattr(scaled, "dtype", None) == np.float16:
+            # in float32 as torch computes half precision: exp(z) of float16 overflows from z = 11.1 on,
+            # below the threshold, and log1p(inf) gave inf where the result is z
+            soft = xp.log1p(xp.exp(scaled.astype(np.float32))).astype(np.float16)
+        else:
+            soft = xp.log1p(xp.exp(scaled))
+        soft = soft / beta if beta != 1 else soft
     return xp.where(scaled > threshold, a, soft)
+
+
+# log1p(exp(z)) on float32: NumPy's log1p calls the C library per element (10 ns an element,
+# five times its float32 exp).  u = exp(z) in float32 as before, then log1p(u) in float64 as
+# u * log(1 + u) / ((1 + u) - 1) (Kahan's form: the rounding of 1 + u cancels), rounded once to
+# float32: as close to torch's as the former log1pf (both within 3 ulp), twice as fast, per
+# cache-sized chunk.  Where 1 + u rounds to 1 (z below -36.7), the factor is 0 / 0 and fmin
+# takes 1 for it (log1p(u) = u there); u = inf (z past 88, kept only where the threshold
+# already replaced it) gives inf.
+def _log1p_exp32_step(z, out, u, log_w, w_minus_1):
+    np.exp(z, out=out)
+    np.copyto(u, out, casting="safe")
+    np.add(u, 1, out=w_minus_1)
+    np.log(w_minus_1, out=log_w)
+    w_minus_1 -= 1
+    np.divide(log_w, w_minus_1, out=log_w)
+    np.fmin(log_w, 1.0, out=log_w)
+    log_w *= u
+    np.copyto(out, log_w, casting="same_kind")
 
 
 def _softplus_decomp(self, beta=None, threshold=20):
