@@ -359,6 +359,8 @@ def _relu(xp, a):
 
 def _relu_into(xp, a):
     """relu computed into `a` itself (the runner's donating form)."""
+    if a.dtype.kind == "b" or (type(a) is np.ndarray and not a.flags.writeable):
+        return _relu(xp, a)
     if _fast_clip(a, 0, None, out=a) is not None:
         return a
     return xp.maximum(a, 0, out=a)
