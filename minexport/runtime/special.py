@@ -36,7 +36,8 @@ import math
 
 import numpy as np
 
-__all__ = ["erf", "erfc", "erfinv", "gelu32", "map_chunks", "erf32_step", "erf32_poly"]
+__all__ = ["erf", "erfc", "erfinv", "gelu32", "map_chunks", "erf32_step", "erf32_poly", "fmod32_into",
+           "remainder32_into", "floor_div32_into"]
 
 # Each table: (centre, half-width, coefficients of increasing power) of a polynomial in
 # u = (v - centre) / half-width, u in [-1, 1].
@@ -162,16 +163,16 @@ def _erfc64(x):
 CHUNK = 1 << 16
 
 
-def map_chunks(step, x, out, n_scratch=2, chunk=CHUNK):
+def map_chunks(step, x, out, n_scratch=2, chunk=CHUNK, scratch_dtype=np.float32):
     """Run step(x_piece, out_piece, *scratch) over cache-sized pieces of x and out.
 
     x and out have one shape; out must be C-contiguous (x is made so).  The
-    scratch arrays (float32, the piece's length) are allocated once per call.
+    scratch arrays (`scratch_dtype`, the piece's length) are allocated once per call.
     """
     xf = np.ascontiguousarray(x).reshape(-1)
     of = out.reshape(-1)
     n = xf.size
-    scratch = [np.empty(min(n, chunk), np.float32) for _ in range(n_scratch)]
+    scratch = [np.empty(min(n, chunk), scratch_dtype) for _ in range(n_scratch)]
     for i in range(0, n, chunk):
         xs = xf[i:i + chunk]
         step(xs, of[i:i + chunk], *(a[:xs.size] for a in scratch))
@@ -270,6 +271,140 @@ def gelu32(x, out, approximate="none"):
     # -inf / inf = NaN: both intended, neither worth a warning
     with np.errstate(over="ignore", invalid="ignore"):
         return map_chunks(step, x, out, n_scratch)
+
+
+# ----------------------------------------------------- float32 fmod by a number --
+# NumPy's fmod (and its remainder and floor_divide, built on it) calls the C library's
+# fmodf per element: 14-26 ns an element.  fmod(x, b) for float32 x and a float32 number b
+# is computed exactly in float64 instead: with a = |x| and c = |b|, q = floor(a / c) is the
+# true quotient's integer part or one more (a / c is rounded once, and never down past an
+# integer), and a - q * c is exact while q < 2^27 (q * c then has at most 51 bits, and the
+# difference is a multiple of the smaller of a's and c's last bits, below 2 a), so adding c
+# where it came out negative gives |fmod|, which copysign gives x's sign as fmod has it
+# (-0.0 for x = -0.0 or a negative exact multiple).  The result is representable in float32
+# (|fmod| < c, on the grid of x and b), so rounding it back is exact.  A chunk with a
+# quotient past 2^26, or an inf or NaN, calls np.fmod instead: the same result either way.
+_FMOD_EXACT_QUOTIENT = 2.0 ** 26
+
+
+def _fmod32_step(c, finish):
+    """The chunk step of fmod32_into for |b| = c (float64)."""
+    limit = c * _FMOD_EXACT_QUOTIENT
+
+    def step(x, out, a, q):
+        np.absolute(x, out=a)
+        if not a.max(initial=0.0) < limit:     # (NaN fails too)
+            np.fmod(x, np.float32(c), out=out)
+        else:
+            np.divide(a, c, out=q)
+            np.floor(q, out=q)
+            q *= c
+            a -= q
+            np.less(a, 0, out=q)                # (1.0 where the quotient was one too many)
+            q *= c
+            a += q
+            np.copysign(a, x, out=a)
+            np.copyto(out, a, casting="same_kind")
+        if finish is not None:
+            # the float64 scratch, free again, serves as two float32 scratch pieces of the chunk's length
+            finish(x, out, a.view(np.float32)[:x.size], q.view(np.float32)[:x.size])
+    return step
+
+
+def fmod32_into(x, b, out, finish=None):
+    """fmod(x, b) of a float32 array x and a finite nonzero float32 number b, into out (C-contiguous,
+    x's shape, float32; it may be x only without `finish`).
+
+    `finish(x, out, s, t)`, when given, runs on each chunk after its fmod is in out, with two
+    float32 scratch arrays of the chunk's length: it turns fmod into what the caller wants
+    (remainder, floor division) while the chunk is in cache.
+    """
+    c = abs(float(b))
+    with np.errstate(invalid="ignore"):
+        return map_chunks(_fmod32_step(c, finish), x, out, n_scratch=2, scratch_dtype=np.float64)
+
+
+# torch's remainder by b is fmod plus b where fmod is nonzero with the other sign than b,
+# rounded to float32 once: that is the floor remainder x - floor(x / b) * b, rounded, with a
+# zero taking x's sign (fmod's).  It is computed in float64 like fmod above: q = floor(x / b)
+# is the true one or one more, x - q * b is exact, adding b where that came out of the other
+# sign than b is exact too (the sum is the true floor remainder, on the same grid), and the
+# one rounding to float32 is torch's.  Every step is a plain SIMD pass; NumPy's masked
+# ufuncs (where=) cost 6 ns an element and are kept for the zeros, which are rare.
+def _remainder32_step(b):
+    limit = _FMOD_EXACT_QUOTIENT
+    b32 = np.float32(b)
+    wrong_side = np.less if b > 0 else np.greater
+
+    def step(x, out, r, q):
+        np.copyto(r, x, casting="safe")
+        np.divide(r, b, out=q)
+        if not (q.max(initial=0.0) < limit and q.min(initial=0.0) > -limit):    # (NaN fails too)
+            _remainder32_plain(x, b32, out)
+            return
+        np.floor(q, out=q)
+        q *= b
+        r -= q
+        wrong_side(r, 0, out=q)
+        q *= b
+        r += q
+        np.copyto(out, r, casting="same_kind")
+        zero = out == 0
+        if zero.any():
+            np.copysign(out, x, out=out, where=zero)
+    return step
+
+
+def _remainder32_plain(x, b, out):
+    """torch's remainder by NumPy's fmod (a chunk with inf, NaN or a huge quotient)."""
+    np.fmod(x, b, out=out)
+    np.add(out, b, out=out, where=(out < 0) if b > 0 else (out > 0))
+
+
+def remainder32_into(x, b, out):
+    """torch's remainder(x, b) of a float32 array x and a finite nonzero float32 number b, into out
+    (C-contiguous, x's shape, float32; it may be x)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return map_chunks(_remainder32_step(float(b)), x, out, n_scratch=2, scratch_dtype=np.float64)
+
+
+# torch's floor division by b runs from fmod (c10's div_floor_floating): div = (x - fmod) / b in
+# float32, less 1 where fmod has the other sign than b, then floor(div) plus 1 where its fraction
+# passes 0.5 (a zero gives the zero of x / b).  While the true quotient n = trunc(x / b) is below
+# 2^21 in magnitude, x - fmod = n * b and its quotient by b are each rounded once, so div lies
+# within |n| 2^-23 < 0.25 of n, and those steps give floor(x / b) exactly, whose sign of zero is
+# that of x / b (+0 for 0 < x / b < 1; x = +-0 gives +-0 / b).  floor(x / b) is computed exactly
+# in float64 as the remainder above: q = floor(x / b) is the true one or one more, and x - q b
+# (exact) then has the other sign than b.  A chunk with a larger quotient, an inf or a NaN takes
+# the caller's `fallback(x_chunk, out_chunk)`, which follows torch's steps one by one.
+_FLOOR_EXACT_QUOTIENT = 2.0 ** 21
+
+
+def _floor_div32_step(b, fallback):
+    limit = _FLOOR_EXACT_QUOTIENT
+    wrong_side = np.less if b > 0 else np.greater
+
+    def step(x, out, q, r, t):
+        np.copyto(r, x, casting="safe")
+        np.divide(r, b, out=q)
+        if not (q.max(initial=0.0) < limit and q.min(initial=0.0) > -limit):    # (NaN fails too)
+            fallback(x, out)
+            return
+        np.floor(q, out=q)
+        np.multiply(q, b, out=t)
+        r -= t
+        wrong_side(r, 0, out=t)                 # (1.0 where q was one too many)
+        q -= t                                  # (-0.0 - 0.0 stays -0.0)
+        np.copyto(out, q, casting="same_kind")
+    return step
+
+
+def floor_div32_into(x, b, out, fallback):
+    """torch's floor division of a float32 array x by a finite nonzero float32 number b, into out
+    (C-contiguous, x's shape, float32; not x), `fallback(x_chunk, out_chunk)` doing it for the chunks
+    the fast steps cannot take."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return map_chunks(_floor_div32_step(float(b), fallback), x, out, n_scratch=3, scratch_dtype=np.float64)
 
 
 def _as_float(x):
