@@ -208,10 +208,12 @@ def m_(lib, arr):
 _INPLACE = [
     ("relu_", lambda m, f, x: x.relu_()), ("clamp_", lambda m, f, x: x.clamp_(-0.5, 0.5)),
     ("hardtanh_", lambda m, f, x: f.hardtanh_(x, -2.0, 2.0)), ("leaky_relu_", lambda m, f, x: f.leaky_relu_(x, 0.2)),
-    ("relu6_inplace", lambda m, f, x: f.relu6(x, inplace=True)), ("hardswish_inplace", lambda m, f, x: f.hardswish(x, True)),
+    ("relu6_inplace", lambda m, f, x: f.relu6(x, inplace=True)),
+    ("hardswish_inplace", lambda m, f, x: f.hardswish(x, True)),
     ("sigmoid_", lambda m, f, x: x.sigmoid_()), ("pow_", lambda m, f, x: x.pow_(3)),
     ("elu_inplace", lambda m, f, x: f.elu(x, inplace=True)),
-    ("remainder_", lambda m, f, x: x.remainder_(0.7)), ("div_floor_", lambda m, f, x: x.div_(0.7, rounding_mode="floor")),
+    ("remainder_", lambda m, f, x: x.remainder_(0.7)),
+    ("div_floor_", lambda m, f, x: x.div_(0.7, rounding_mode="floor")),
 ]
 
 
@@ -252,9 +254,11 @@ def test_large_arrays_run_in_chunks_with_every_special_value():
     x[150_000:150_000 + len(special)] = special
     x[-1] = -0.0
     m, t = me.from_numpy(x), torch.from_numpy(x)
-    for f, exact in ((lambda l: l.remainder(l_(l, x), 0.7), True), (lambda l: l.div(l_(l, x), -0.7, rounding_mode="floor"), True),
-                     (lambda l: l.sigmoid(l_(l, x)), False), (lambda l: l.nn.functional.silu(l_(l, x)), False),
-                     (lambda l: l.relu(l_(l, x)), True), (lambda l: l.nn.functional.hardswish(l_(l, x)), True)):
+    cases = ((lambda lib: lib.remainder(l_(lib, x), 0.7), True),
+             (lambda lib: lib.div(l_(lib, x), -0.7, rounding_mode="floor"), True),
+             (lambda lib: lib.sigmoid(l_(lib, x)), False), (lambda lib: lib.nn.functional.silu(l_(lib, x)), False),
+             (lambda lib: lib.relu(l_(lib, x)), True), (lambda lib: lib.nn.functional.hardswish(l_(lib, x)), True))
+    for f, exact in cases:
         _same(f(me), f(torch), exact)
     del m, t
 
