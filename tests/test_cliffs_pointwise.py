@@ -283,3 +283,26 @@ def test_division_modes_by_a_number_on_finite_chunks(b, scale):
     _same(me.remainder(m, b), torch.remainder(t, b), True, f"remainder {b} {scale}")
     _same(me.div(m, b, rounding_mode="floor"), torch.div(t, b, rounding_mode="floor"), True, f"floor {b} {scale}")
     _same(me.floor_divide(m, b), torch.floor_divide(t, b), True, f"floor_divide {b} {scale}")
+
+
+def test_generated_code_relu_keeps_negative_zero_as_eager(tmp_path):
+    """aot-generated NumPy gives relu's -0.0 and NaN the bits eager mode, ep.module() and torch give."""
+    import importlib.util
+
+    from minexport.codegen import write_module
+
+    class M(me.nn.Module):
+        def forward(self, x, i):
+            return me.relu(x * 1.0), me.relu(i)
+    x = np.array([-0.0, 0.0, -1.5, 2.5, np.nan, -np.inf, np.inf], np.float32)
+    i = np.array([-3, 0, 4], np.int64)
+    ep = export(M(), (me.from_numpy(x), me.from_numpy(i)))
+    path = write_module(ep, str(tmp_path / "gen.py"))
+    spec = importlib.util.spec_from_file_location("_relu_gen", path)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    got, got_i = gen.forward(x, i)
+    expected = torch.relu(torch.from_numpy(x)).numpy()
+    assert got.dtype == np.float32 and got.tobytes() == expected.tobytes()
+    assert got.tobytes() == ep.module()(me.from_numpy(x), me.from_numpy(i))[0].numpy().tobytes()
+    assert got_i.dtype == np.int64 and got_i.tolist() == [0, 0, 4]

@@ -58,7 +58,7 @@ _UNARY = {
     "cosh": "xp.cosh({x}{don})", "tanh": "xp.tanh({x}{don})", "asinh": "xp.arcsinh({x}{don})",
     "acosh": "xp.arccosh({x}{don})", "atanh": "xp.arctanh({x}{don})", "floor": "xp.floor({x}{don})",
     "ceil": "xp.ceil({x}{don})", "trunc": "xp.trunc({x}{don})", "round": "xp.round({x})",
-    "sign": "xp.sign({x}{don})", "relu": "xp.maximum({x}, 0{don})", "logical_not": "xp.logical_not({x})",
+    "sign": "xp.sign({x}{don})", "logical_not": "xp.logical_not({x})",
     "bitwise_not": "xp.invert({x}{don})", "isnan": "xp.isnan({x})", "isinf": "xp.isinf({x})",
     "erf": "_erf({x})", "sigmoid": "_sigmoid({x})",
 }
@@ -87,6 +87,15 @@ def _unary(template, helper, cast):
 for _name, _tpl in _UNARY.items():
     _rule(f"aten.{_name}.default", fresh=_name not in _HELPER_OF)(
         _unary(_tpl, _HELPER_OF.get(_name), _name not in _PREDICATES))
+
+
+# relu keeps a -0.0 as torch (and minexport's kernel) does: clip with bounds 0 and inf returns a zero of either
+# sign as it came, where maximum(x, 0) gives +0.0.  Integers stay on maximum (an infinite bound would make
+# the result float).
+@_rule("aten.relu.default", fresh=True)
+def _relu(g, node, a):
+    x, don = g.cast(a["self"], node), g.donate(node, a["self"])
+    return f"xp.clip({x}, 0, xp.inf{don})" if g.is_float(node) else f"xp.maximum({x}, 0{don})"
 
 
 def _binary(fn, scalar_self=False):
