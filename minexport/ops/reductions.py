@@ -102,15 +102,59 @@ def _dtype_kw(dtype):
     return {"dtype": dtype} if dtype is not None else {}
 
 
+# NumPy sums a C-contiguous array's trailing axes one row at a time (pairwise, with a fixed cost a row);
+# a matrix-vector product with a ones vector (BLAS) sums all rows in one pass at 2-4x the speed.  BLAS adds
+# a row up in order over a few vector accumulators: for rows up to 8192 elements the float32 error stays
+# within a few units of the last place, like torch's (NumPy's pairwise sums are kept for longer rows).
+# Multiplying by 1.0 is exact, so NaN, infinities and signed zeros sum as they do elementwise.
+_BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_BLAS_ROW_MAX = 8192
+# with fewer rows NumPy's per-row cost is too small to pay for the product's set-up
+_BLAS_MIN_ROWS, _BLAS_MIN_SIZE = 256, 32768
+
+
+def _blas_row_sums(xp, a, axis, keepdims):
+    """The sums over the trailing axes `axis` of a C-contiguous float32/float64 NumPy array as one BLAS
+    matrix-vector product; None where that does not apply (other dtypes, layouts or axes, long rows)."""
+    if a.size < _BLAS_MIN_ROWS or xp is not np or not axis or a.dtype not in _BLAS_DTYPES \
+            or not a.flags.c_contiguous:
+        return None
+    k, nd = len(axis), a.ndim
+    n = _numel(a.shape[nd - k:])
+    if n > _BLAS_ROW_MAX or a.size < _BLAS_MIN_SIZE and a.size < n * _BLAS_MIN_ROWS or \
+            sorted(axis) != list(range(nd - k, nd)):
+        return None
+    ones = _ONES.get((n, a.dtype))
+    if ones is None:
+        ones = _ONES.setdefault((n, a.dtype), np.ones(n, a.dtype))
+    r = a.reshape(-1, n) @ ones
+    lead = a.shape[:nd - k]
+    return r.reshape(lead + (1,) * k if keepdims else lead)
+
+
+_ONES = {}     # (n, dtype) -> a read-only ones vector of length n, made once
+
+
+def _numel(shape):
+    r = 1
+    for s in shape:
+        r *= s
+    return r
+
+
 def _sum(xp, a, axis, keepdims):
-    return a.sum(axis=axis, keepdims=keepdims, dtype=a.dtype)
+    r = _blas_row_sums(xp, a, axis, keepdims)
+    return a.sum(axis=axis, keepdims=keepdims, dtype=a.dtype) if r is None else r
 
 
 def _mean(xp, a, axis, keepdims):
-    n = a.size if axis is None else int(np.prod([a.shape[d] for d in axis]))
+    n = a.size if axis is None else _numel([a.shape[d] for d in axis])
     if n == 0:  # torch gives NaN for an empty mean, without NumPy's warning
         return xp.full(_reduced(a.shape, axis, keepdims), np.nan, dtype=a.dtype)
-    return a.mean(axis=axis, keepdims=keepdims)
+    r = _blas_row_sums(xp, a, axis, keepdims)
+    if r is None:
+        return a.mean(axis=axis, keepdims=keepdims)
+    return np.true_divide(r, n, out=r)     # NumPy's mean: the sum in a's dtype, divided by the count
 
 
 def _reduced(shape, axis, keepdims):
