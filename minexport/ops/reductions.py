@@ -378,11 +378,16 @@ def _softmax_array(xp, a, d, log, *, inplace=False):
         return xp.zeros_like(a) if log else xp.ones_like(a)
     if a.shape[d] == 0:
         return a if inplace else a.copy()
+    if d == a.ndim - 1 and xp is np:
+        out = _softmax_rows(a, log, inplace)
+        if out is not None:
+            return out
     m = a.max(axis=d, keepdims=True)
     if not xp.isfinite(m).all():
-        # rows holding inf/NaN: torch's NaN results, without NumPy's warnings
+        # rows holding inf/NaN: torch's NaN results (a row's +inf, -inf or NaN maximum makes the whole
+        # row NaN), without NumPy's warnings
         with np.errstate(all="ignore"):
-            return _softmax_shifted(xp, a, xp.where(xp.isfinite(m), m, 0), d, log, inplace)
+            return _softmax_shifted(xp, a, m, d, log, inplace)
     return _softmax_shifted(xp, a, m, d, log, inplace)
 
 
@@ -407,6 +412,36 @@ def _softmax_shifted(xp, a, m, d, log, inplace):
 
 _RECIPROCAL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _RECIPROCAL_MIN = 1 << 14     # elements: below, the extra call costs more than the cheaper products save
+
+# softmax over the last axis of a C-contiguous float32/float64 array: the row sums as a BLAS product with
+# a ones vector (`_blas_row_sums`'s reasoning: rows up to 8192 elements), 3x faster than NumPy's row by row
+# sums (softmax's time is mostly exp's, which no reformulation here avoids).  Every other step is the
+# general path's, so rows with inf or NaN give the same results.
+_SOFTMAX_BLAS_MIN = 1 << 15
+
+
+def _softmax_rows(a, log, inplace):
+    """softmax (log: log_softmax) along the last axis of NumPy array `a` with BLAS row sums; None where
+    that does not apply (other dtypes or layouts, small arrays, long rows)."""
+    n = a.shape[-1]
+    if a.size < _SOFTMAX_BLAS_MIN or n > _BLAS_ROW_MAX or a.dtype not in _BLAS_DTYPES or \
+            not a.flags.c_contiguous:
+        return None
+    x = a.reshape(-1, n)
+    z = x if inplace else np.empty_like(x)
+    ones = _ONES.get((n, a.dtype))
+    if ones is None:
+        ones = _ONES.setdefault((n, a.dtype), np.ones(n, a.dtype))
+    m = x.max(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):      # (rows with a non-finite maximum come out NaN, as in torch)
+        np.subtract(x, m, out=z)
+        if log:
+            z -= np.log(np.exp(z) @ ones)[:, None]
+        else:
+            np.exp(z, out=z)
+            total = (z @ ones)[:, None]
+            z *= np.reciprocal(total, out=total)    # (a.size >= _RECIPROCAL_MIN: the general path's choice)
+    return z.reshape(a.shape)
 
 
 def _softmax_family(name, log):
