@@ -444,6 +444,11 @@ def _softmax_rows(a, log, inplace):
     return z.reshape(a.shape)
 
 
+def _c_order(xp, a):
+    """`a` in C order: torch's softmax results are contiguous whatever the input's layout."""
+    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+
+
 def _softmax_family(name, log):
     def out_dtype(d, dtype, half_to_float=False):
         if dtype is not None:
@@ -460,7 +465,7 @@ def _softmax_family(name, log):
 
     def kernel(xp, self, dim, dtype=None):
         d = out_dtype(dtype_of(self), dtype)
-        a = self.astype(d.numpy_dtype, copy=False)
+        a = _c_order(xp, self.astype(d.numpy_dtype, copy=False))
         return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
 
     # softmax.int is _softmax after an optional cast
@@ -478,7 +483,7 @@ def _softmax_family(name, log):
 
     def kernel_(xp, self, dim, half_to_float):
         d = out_dtype(dtype_of(self), None, half_to_float)
-        a = self.astype(d.numpy_dtype, copy=False)
+        a = _c_order(xp, self.astype(d.numpy_dtype, copy=False))
         return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
 
     register(f"_{name}(Tensor self, int dim, bool half_to_float) -> Tensor", meta=meta_, kernel=kernel_,

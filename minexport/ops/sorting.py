@@ -225,7 +225,13 @@ def _topk_kernel(xp, self, k, dim=-1, largest=True, sorted=True):
     else:
         idx = _topk_stable(xp, a, k, largest, sorted)
     vals = xp.take_along_axis(a, idx, axis=-1)
-    return _from_last(xp, vals, d, self.ndim), _from_last(xp, idx.astype(np.int64), d, self.ndim)
+    # torch's results are contiguous whichever dim was selected along
+    return _contiguous(xp, _from_last(xp, vals, d, self.ndim)), \
+        _contiguous(xp, _from_last(xp, idx.astype(np.int64), d, self.ndim))
+
+
+def _contiguous(xp, r):
+    return r if r.flags.c_contiguous else xp.ascontiguousarray(r)
 
 
 register("topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> "
