@@ -25,14 +25,17 @@ from ..runtime.backends import ufunc_accumulate
 def _to_last(xp, a, dim):
     """`a` with `dim` moved last (a 0-d array becomes one element), and the wrapped dim."""
     d = wrap_dim(dim, a.ndim)
-    return (a.reshape(1) if a.ndim == 0 else xp.moveaxis(a, d, -1)), d
+    if a.ndim == 0:
+        return a.reshape(1), d
+    return (a if d == a.ndim - 1 else xp.moveaxis(a, d, -1)), d     # (moveaxis costs microseconds)
 
 
 def _from_last(xp, r, d, ndim, keepdim=True):
     """Undo `_to_last` for a result whose last axis is the op's dim (size 1 unless keepdim is a size)."""
     if ndim == 0:
         return r.reshape(())
-    r = xp.moveaxis(r, -1, d)
+    if d != ndim - 1:
+        r = xp.moveaxis(r, -1, d)
     return r if keepdim else xp.squeeze(r, axis=d)
 
 
