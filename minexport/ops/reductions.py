@@ -102,15 +102,57 @@ def _dtype_kw(dtype):
     return {"dtype": dtype} if dtype is not None else {}
 
 
+# NumPy sums a C-contiguous array's trailing axes one row at a time (pairwise, with a fixed cost a row);
+# einsum's "ij->i" sums all rows in one pass of its unrolled loop at 2-4x the speed (as fast as a BLAS
+# product with a ones vector, without BLAS's threads, which stall when the cores are busy).  It adds a row
+# up in order over a few accumulators: for rows up to 8192 elements the float32 error stays within a few
+# units of the last place, like torch's (NumPy's pairwise sums are kept for longer rows).  No products
+# are taken, so NaN, infinities and signed zeros sum as they do elementwise.
+_ROW_SUM_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_ROW_SUM_MAX = 8192
+# einsum's set-up pays off from 64K elements, or from 8K elements in at least 256 rows (NumPy's cost a row)
+_ROW_SUM_MIN_SIZE, _ROW_SUM_MIN_ROWS, _ROW_SUM_MIN_ROWS_SIZE = 1 << 16, 256, 1 << 13
+
+
+def _fast_row_sums(xp, a, axis, keepdims):
+    """The sums over the trailing axes `axis` of a C-contiguous float32/float64 NumPy array in one einsum
+    pass; None where that does not apply (other dtypes, layouts or axes, long rows, few rows)."""
+    if not axis or xp is not np:
+        return None
+    size = a.size      # (fewer than 256 rows of at least the last dim's length: rejected first, cheaply)
+    small = size < _ROW_SUM_MIN_SIZE
+    if small and (size < _ROW_SUM_MIN_ROWS_SIZE or size < a.shape[-1] * _ROW_SUM_MIN_ROWS) \
+            or a.dtype not in _ROW_SUM_DTYPES or not a.flags.c_contiguous:
+        return None
+    k, nd = len(axis), a.ndim
+    n = _numel(a.shape[nd - k:])
+    if n > _ROW_SUM_MAX or small and size < n * _ROW_SUM_MIN_ROWS or sorted(axis) != list(range(nd - k, nd)):
+        return None
+    r = np.einsum("ij->i", a.reshape(-1, n))
+    lead = a.shape[:nd - k]
+    return r.reshape(lead + (1,) * k if keepdims else lead)
+
+
+def _numel(shape):
+    r = 1
+    for s in shape:
+        r *= s
+    return r
+
+
 def _sum(xp, a, axis, keepdims):
-    return a.sum(axis=axis, keepdims=keepdims, dtype=a.dtype)
+    r = _fast_row_sums(xp, a, axis, keepdims)
+    return a.sum(axis=axis, keepdims=keepdims, dtype=a.dtype) if r is None else r
 
 
 def _mean(xp, a, axis, keepdims):
-    n = a.size if axis is None else int(np.prod([a.shape[d] for d in axis]))
+    n = a.size if axis is None else _numel([a.shape[d] for d in axis])
     if n == 0:  # torch gives NaN for an empty mean, without NumPy's warning
         return xp.full(_reduced(a.shape, axis, keepdims), np.nan, dtype=a.dtype)
-    return a.mean(axis=axis, keepdims=keepdims)
+    r = _fast_row_sums(xp, a, axis, keepdims)
+    if r is None:
+        return a.mean(axis=axis, keepdims=keepdims)
+    return np.true_divide(r, n, out=r)     # NumPy's mean: the sum in a's dtype, divided by the count
 
 
 def _reduced(shape, axis, keepdims):
@@ -334,11 +376,16 @@ def _softmax_array(xp, a, d, log, *, inplace=False):
         return xp.zeros_like(a) if log else xp.ones_like(a)
     if a.shape[d] == 0:
         return a if inplace else a.copy()
+    if d == a.ndim - 1 and xp is np:
+        out = _softmax_rows(a, log, inplace)
+        if out is not None:
+            return out
     m = a.max(axis=d, keepdims=True)
     if not xp.isfinite(m).all():
-        # rows holding inf/NaN: torch's NaN results, without NumPy's warnings
+        # rows holding inf/NaN: torch's NaN results (a row's +inf, -inf or NaN maximum makes the whole
+        # row NaN), without NumPy's warnings
         with np.errstate(all="ignore"):
-            return _softmax_shifted(xp, a, xp.where(xp.isfinite(m), m, 0), d, log, inplace)
+            return _softmax_shifted(xp, a, m, d, log, inplace)
     return _softmax_shifted(xp, a, m, d, log, inplace)
 
 
@@ -364,6 +411,38 @@ def _softmax_shifted(xp, a, m, d, log, inplace):
 _RECIPROCAL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _RECIPROCAL_MIN = 1 << 14     # elements: below, the extra call costs more than the cheaper products save
 
+# softmax over the last axis of a C-contiguous float32/float64 array: the row sums in one einsum pass
+# (`_fast_row_sums`'s reasoning: rows up to 8192 elements), 2x faster than NumPy's row by row sums
+# (softmax's time is mostly exp's, which no reformulation here avoids).  Every other step is the general
+# path's, so rows with inf or NaN give the same results.
+_SOFTMAX_FAST_MIN = 1 << 15
+
+
+def _softmax_rows(a, log, inplace):
+    """softmax (log: log_softmax) along the last axis of NumPy array `a` with einsum row sums; None where
+    that does not apply (other dtypes or layouts, small arrays, long rows)."""
+    n = a.shape[-1]
+    if a.size < _SOFTMAX_FAST_MIN or n > _ROW_SUM_MAX or a.dtype not in _ROW_SUM_DTYPES or \
+            not a.flags.c_contiguous:
+        return None
+    x = a.reshape(-1, n)
+    z = x if inplace else np.empty_like(x)
+    m = x.max(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):      # (rows with a non-finite maximum come out NaN, as in torch)
+        np.subtract(x, m, out=z)
+        if log:
+            z -= np.log(np.einsum("ij->i", np.exp(z)))[:, None]
+        else:
+            np.exp(z, out=z)
+            total = np.einsum("ij->i", z)[:, None]
+            z *= np.reciprocal(total, out=total)    # (a.size >= _RECIPROCAL_MIN: the general path's choice)
+    return z.reshape(a.shape)
+
+
+def _c_order(xp, a):
+    """`a` in C order: torch's softmax results are contiguous whatever the input's layout."""
+    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+
 
 def _softmax_family(name, log):
     def out_dtype(d, dtype, half_to_float=False):
@@ -381,7 +460,7 @@ def _softmax_family(name, log):
 
     def kernel(xp, self, dim, dtype=None):
         d = out_dtype(dtype_of(self), dtype)
-        a = self.astype(d.numpy_dtype, copy=False)
+        a = _c_order(xp, self.astype(d.numpy_dtype, copy=False))
         return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
 
     # softmax.int is _softmax after an optional cast
@@ -399,7 +478,7 @@ def _softmax_family(name, log):
 
     def kernel_(xp, self, dim, half_to_float):
         d = out_dtype(dtype_of(self), None, half_to_float)
-        a = self.astype(d.numpy_dtype, copy=False)
+        a = _c_order(xp, self.astype(d.numpy_dtype, copy=False))
         return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
 
     register(f"_{name}(Tensor self, int dim, bool half_to_float) -> Tensor", meta=meta_, kernel=kernel_,

@@ -782,10 +782,46 @@ def _contiguous_layout(self, shape, *, memory_format=0):
     return format_strides(shape, fmt), 0
 
 
+# Copying a transposed matrix into C order, NumPy moves one element at a time with the source's stride.
+# Where that stride is a multiple of 512 bytes, the elements one row gathers share a few cache sets and
+# evict each other (the copy of a 1024 x 1024 float32 transpose runs 6x slower than of a 1000 x 1000 one).
+# Viewing `g` source neighbours as one 32-byte item first moves whole groups with that stride (g times
+# fewer moves), leaving a de-interleave of the g-element groups whose small strides stay in cache.  Bytes
+# are moved untouched, so every dtype (NaN payloads, -0.0) copies exactly.  It pays off for matrices of at
+# least 256 x 128 elements and 128 KiB, and elements of 8 bytes at most (g >= 4).
+_GROUP_BYTES, _ALIASING_STRIDE = 32, 512
+_GROUPED_MIN_ROWS, _GROUPED_MIN_COLS, _GROUPED_MIN_BYTES = 256, 128, 1 << 17
+
+
+def _grouped_swap_copy(a):
+    """A C-contiguous copy of NumPy array `a` by grouped moves when `a` is a transposed C-contiguous matrix
+    (or batch of them: its last two dims swapped back are C-contiguous) with a cache-aliasing stride;
+    None where that does not apply."""
+    isz = a.itemsize
+    if a.ndim < 2 or a.dtype.hasobject or _GROUP_BYTES % isz or isz > 8:
+        return None
+    g, m, n = _GROUP_BYTES // isz, a.shape[-2], a.shape[-1]
+    if (m < _GROUPED_MIN_ROWS or n < _GROUPED_MIN_COLS or m * n * isz < _GROUPED_MIN_BYTES
+            or m * isz % _ALIASING_STRIDE):
+        return None
+    x = np.swapaxes(a, -1, -2)
+    if not x.flags.c_contiguous:
+        return None
+    out = np.empty(a.shape, a.dtype)
+    # the groups, transposed: y[..., p, j] holds x[..., j, p*g:(p+1)*g], i.e. out[..., p*g:(p+1)*g, j]
+    y = np.ascontiguousarray(np.swapaxes(x.view(f"V{_GROUP_BYTES}"), -1, -2))
+    groups = out.reshape(a.shape[:-2] + (m // g, g, n))
+    groups[...] = np.swapaxes(y.view(a.dtype).reshape(a.shape[:-2] + (m // g, n, g)), -1, -2)
+    return out
+
+
 def _contiguous_kernel(xp, a, memory_format=0):
     fmt = memory_format_name(memory_format, CONTIGUOUS)
     if fmt == CONTIGUOUS:
-        return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+        if a.flags.c_contiguous:
+            return a
+        out = _grouped_swap_copy(a) if xp is np and a.nbytes >= _GROUPED_MIN_BYTES else None
+        return xp.ascontiguousarray(a) if out is None else out
     shape = tuple(a.shape)
     return a if strides_contiguous(shape, _elements(a), fmt) else copy_array(xp, a, fmt)
 
@@ -916,11 +952,20 @@ register("unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]", meta=_unbi
 
 
 # ------------------------------------------------------------------ copies --
+def _clone_kernel(xp, self, memory_format=None):
+    """A copy laid out as torch lays it out (`copy_array`); a contiguous one of a transposed matrix by
+    grouped moves (`_grouped_swap_copy`)."""
+    out = None
+    if xp is np and self.nbytes >= _GROUPED_MIN_BYTES and memory_format_name(memory_format) == CONTIGUOUS \
+            and not self.flags.c_contiguous:
+        out = _grouped_swap_copy(self)
+    return copy_array(xp, self, memory_format) if out is None else out
+
+
 register("clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor",
          meta=lambda self, memory_format=None: make_fake(self.shape, self._dtype, self._device,
                                                          strides=like_strides(self, memory_format)),
-         kernel=lambda xp, self, memory_format=None: copy_array(xp, self, memory_format), tags=("core",),
-         variants=FUNCTION_AND_METHOD)
+         kernel=_clone_kernel, tags=("core",), variants=FUNCTION_AND_METHOD)
 
 
 def _cat_inputs(shapes, dim):

@@ -25,14 +25,17 @@ from ..runtime.backends import ufunc_accumulate
 def _to_last(xp, a, dim):
     """`a` with `dim` moved last (a 0-d array becomes one element), and the wrapped dim."""
     d = wrap_dim(dim, a.ndim)
-    return (a.reshape(1) if a.ndim == 0 else xp.moveaxis(a, d, -1)), d
+    if a.ndim == 0:
+        return a.reshape(1), d
+    return (a if d == a.ndim - 1 else xp.moveaxis(a, d, -1)), d     # (moveaxis costs microseconds)
 
 
 def _from_last(xp, r, d, ndim, keepdim=True):
     """Undo `_to_last` for a result whose last axis is the op's dim (size 1 unless keepdim is a size)."""
     if ndim == 0:
         return r.reshape(())
-    r = xp.moveaxis(r, -1, d)
+    if d != ndim - 1:
+        r = xp.moveaxis(r, -1, d)
     return r if keepdim else xp.squeeze(r, axis=d)
 
 
@@ -143,12 +146,11 @@ def _topk_row(row, k, largest, sorted):
     return [i for _, i in q[:k]]
 
 
-def _topk_kernel(xp, self, k, dim=-1, largest=True, sorted=True):
-    # the k first of the stable order; rows where equal values decide which elements or which order
-    # (a tie among the k + 1 first) replay torch's algorithm. Without ties and sorted=False torch's
-    # order is its algorithm's too; there the sorted order is kept.
-    a, d = _to_last(xp, self, dim)
-    _topk_check(self, k, d)
+def _topk_stable(xp, a, k, largest, sorted):
+    """topk's positions along the last axis of `a` (any leading shape) from one full stable sort: the k
+    first of the stable order; rows where equal values decide which elements or which order (a tie among
+    the k + 1 first) replay torch's algorithm. Without ties and sorted=False torch's order is its
+    algorithm's too; there the sorted order is kept."""
     order = _order(xp, a, largest)
     idx = order[..., :k]
     if 0 < k and a.size:
@@ -159,8 +161,80 @@ def _topk_kernel(xp, self, k, dim=-1, largest=True, sorted=True):
             for r in xp.flatnonzero(tied).tolist():
                 flat[r] = xp.asarray(_topk_row(rows[r].tolist(), k, largest, sorted))
             idx = flat.reshape(idx.shape)
+    return idx
+
+
+def _topk_selected(rows, k, largest, sorted):
+    """`_topk_stable` for a 2-d NumPy array of real numbers with k < row length, without sorting rows.
+
+    A stable sort of every row (what `_topk_stable` does) costs n log n per row where only the k + 1
+    extreme elements matter.  np.partition finds each row's (k+1)-th extreme value `thr` in linear time
+    (values only: argpartition is three times slower); the elements on the right side of `thr` are then
+    the k + 1 first of the stable order exactly when a row has k + 1 of them, i.e. `thr` is not repeated
+    outside them and (largest) the row has no NaN, which sorts above every number but fails every
+    comparison.  Those few candidates are sorted; the rows where they tie, as the stable path does, replay
+    torch's algorithm, and the rows with fewer or more candidates take the stable path.  Without ties
+    the k first are unique and in one order, so every row gets what `_topk_stable` gives it.
+    """
+    m, n = rows.shape
+    kth = n - k - 1 if largest else k
+    part = np.partition(rows, kth, axis=-1)
+    thr = part[:, kth:kth + 1]
+    flat = np.flatnonzero(rows >= thr if largest else rows <= thr)
+    row_of = flat // n
+    ok = np.bincount(row_of, minlength=m) == k + 1
+    if largest and rows.dtype.kind == "f":
+        ok &= part[:, -1] == part[:, -1]          # NaN sorts last: a row with one ends in it
+    if ok.all():
+        return _topk_sort_candidates(rows, flat, k, largest, sorted, None)
+    idx = np.empty((m, k), dtype=np.int64)
+    rest = ~ok
+    idx[rest] = _topk_stable(np, rows[rest], k, largest, sorted)
+    ok_rows = np.flatnonzero(ok)
+    if ok_rows.size:
+        idx[ok_rows] = _topk_sort_candidates(rows, flat[ok[row_of]], k, largest, sorted, ok_rows)
+    return idx
+
+
+def _topk_sort_candidates(rows, flat, k, largest, sorted, row_ids):
+    """The k first positions of each row's k + 1 candidates (`flat`: their flat positions in `rows`, row
+    after row, k + 1 a row; `row_ids`: the rows they are in, None for all), best first; rows whose
+    candidates tie replay torch's algorithm."""
+    n = rows.shape[1]
+    cand = rows.reshape(-1)[flat].reshape(-1, k + 1)
+    s = np.argsort(cand, axis=-1)
+    if largest:
+        s = s[:, ::-1]
+    s += np.arange(0, cand.size, k + 1)[:, None]
+    c = cand.reshape(-1)[s]
+    cols = flat[s[:, :k]] % n
+    for r in np.flatnonzero((c[:, 1:] == c[:, :-1]).any(axis=-1)).tolist():
+        cols[r] = _topk_row(rows[r if row_ids is None else row_ids[r]].tolist(), k, largest, sorted)
+    return cols
+
+
+# `_topk_selected` costs some twenty NumPy calls: it pays off from rows of 128 and 2048 elements in all
+_SELECT_MIN_ROW, _SELECT_MIN_SIZE = 128, 2048
+
+
+def _topk_kernel(xp, self, k, dim=-1, largest=True, sorted=True):
+    a, d = _to_last(xp, self, dim)
+    _topk_check(self, k, d)
+    n = a.shape[-1]
+    if (xp is np and a.dtype.kind in "fiu" and 0 < k < n and n >= _SELECT_MIN_ROW
+            and a.size >= _SELECT_MIN_SIZE):
+        rows = np.ascontiguousarray(a.reshape(-1, n))
+        idx = _topk_selected(rows, k, largest, sorted).reshape(a.shape[:-1] + (k,))
+    else:
+        idx = _topk_stable(xp, a, k, largest, sorted)
     vals = xp.take_along_axis(a, idx, axis=-1)
-    return _from_last(xp, vals, d, self.ndim), _from_last(xp, idx.astype(np.int64), d, self.ndim)
+    # torch's results are contiguous whichever dim was selected along
+    return _contiguous(xp, _from_last(xp, vals, d, self.ndim)), \
+        _contiguous(xp, _from_last(xp, idx.astype(np.int64), d, self.ndim))
+
+
+def _contiguous(xp, r):
+    return r if r.flags.c_contiguous else xp.ascontiguousarray(r)
 
 
 register("topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> "
