@@ -136,8 +136,10 @@ def test_transposed_copies_as_torch_and_in_module():
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 512, 256)).astype(np.float32)
     mx, tx = me.from_numpy(x), torch.from_numpy(x)
-    for fn in (lambda t: t.transpose(1, 2).contiguous(), lambda t: t.transpose(1, 2).clone(memory_format=me.contiguous_format
-                                                                                           if isinstance(t, me.Tensor) else torch.contiguous_format),
+    def contiguous_format(t):
+        return me.contiguous_format if isinstance(t, me.Tensor) else torch.contiguous_format
+    for fn in (lambda t: t.transpose(1, 2).contiguous(),
+               lambda t: t.transpose(1, 2).clone(memory_format=contiguous_format(t)),
                lambda t: t.transpose(1, 2).clone()):
         want = fn(tx)
         for got in (fn(mx), _module(fn, mx)(mx)):
@@ -183,7 +185,8 @@ def test_sum_mean_gated_off_inputs_unchanged():
     b = rng.random((512, 64)) > 0.5
     assert np.array_equal(_np(me.from_numpy(b).sum(-1)), torch.from_numpy(b).sum(-1).numpy())
     f = rng.standard_normal((64, 512)).astype(np.float32)
-    for mt, tt in ((me.from_numpy(f).t(), torch.from_numpy(f).t()), (me.from_numpy(f)[:, ::2], torch.from_numpy(f)[:, ::2])):
+    for mt, tt in ((me.from_numpy(f).t(), torch.from_numpy(f).t()),
+                   (me.from_numpy(f)[:, ::2], torch.from_numpy(f)[:, ::2])):
         _close(mt.sum(-1), tt.sum(-1), 1e-5)
         _close(mt.mean(-1), tt.mean(-1), 1e-5)
     e = np.zeros((512, 0), np.float32)
@@ -197,7 +200,8 @@ def test_sum_mean_in_module():
     rng = np.random.default_rng(7)
     x = rng.standard_normal((512, 128)).astype(np.float32)
     mx = me.from_numpy(x)
-    for fn, tfn in ((lambda t: t.sum(-1), lambda t: t.sum(-1)), (lambda t: t.mean(-1, keepdim=True), lambda t: t.mean(-1, keepdim=True))):
+    for fn, tfn in ((lambda t: t.sum(-1), lambda t: t.sum(-1)),
+                    (lambda t: t.mean(-1, keepdim=True), lambda t: t.mean(-1, keepdim=True))):
         want = tfn(torch.from_numpy(x))
         got = _module(fn, mx)(mx)
         _close(got, want, 1e-5)
