@@ -24,6 +24,15 @@ CUDA = me.device("cuda", 0)
 OPS = {str(op): op for op in all_ops()}
 ARG_NAMES = {name: [a.name for a in op._schema.arguments] for name, op in OPS.items()}
 EXACT = (1e-6, 1e-6)      # the double runs NumPy's own code: results agree to rounding
+# On NumPy arrays the convolutions take conv_kernels' fast path (im2col and one GEMM), which adds the terms
+# in another order than the general kernel the double runs: the two agree to float32 rounding of the
+# terms (about 1e-7 of the largest), not of a result that cancels down from them.
+REORDERED_SUM = (1e-5, 1e-5)
+
+
+def tolerance(name):
+    """The (rtol, atol) cpu and the double's cuda agree to for op `name`."""
+    return REORDERED_SUM if "conv" in name else EXACT
 
 
 def _to_cuda(x, memo):

@@ -306,3 +306,47 @@ def test_generated_code_relu_keeps_negative_zero_as_eager(tmp_path):
     assert got.dtype == np.float32 and got.tobytes() == expected.tobytes()
     assert got.tobytes() == ep.module()(me.from_numpy(x), me.from_numpy(i))[0].numpy().tobytes()
     assert got_i.dtype == np.int64 and got_i.tolist() == [0, 0, 4]
+
+
+_MODULE_INPLACE = [
+    ("relu_", lambda f, x: f.relu(x, inplace=True)), ("hardtanh_", lambda f, x: f.hardtanh(x, -0.5, 2.0, inplace=True)),
+    ("relu6_", lambda f, x: f.relu6(x, inplace=True)), ("silu_", lambda f, x: f.silu(x, inplace=True)),
+    ("sigmoid_", lambda f, x: x.sigmoid_()), ("hardswish_", lambda f, x: f.hardswish(x, inplace=True)),
+    ("leaky_relu_", lambda f, x: f.leaky_relu(x, 0.2, inplace=True)), ("clamp_", lambda f, x: x.clamp_(-0.5, 0.5)),
+]
+
+
+@pytest.mark.parametrize("name, fn", _MODULE_INPLACE, ids=[n for n, _ in _MODULE_INPLACE])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_inplace_ops_in_ep_module(name, fn, dtype):
+    """ep.module() runs an in-place op on an intermediate (computed into it where its functional twin can),
+    on a permuted intermediate, and on the user's input itself (written back): torch's values everywhere."""
+    if dtype == np.int64 and name not in ("relu_", "hardtanh_", "relu6_"):
+        pytest.skip("torch refuses this op (or its float bounds) on integer inputs")
+
+    class Chain(me.nn.Module):
+        def forward(self, x):
+            y = fn(me.nn.functional, x * 2)
+            z = fn(me.nn.functional, (x * 3).transpose(0, 1))
+            return y, z
+
+    class OnInput(me.nn.Module):
+        def forward(self, x):
+            return fn(me.nn.functional, x) * 1
+
+    raw = _values(np.float32, 600) if dtype != np.int64 else np.arange(-300, 300)
+    x = np.nan_to_num(raw.astype(dtype)[:600].reshape(20, 30), posinf=7.0, neginf=-7.0)
+    tx = torch.from_numpy(x.copy())
+    want_y, want_z = fn(torch.nn.functional, tx * 2), fn(torch.nn.functional, (tx * 3).transpose(0, 1))
+    y, z = export(Chain(), (me.from_numpy(x),)).module()(me.from_numpy(x.copy()))
+    _same(y, want_y, name not in ("silu_", "sigmoid_"), name)
+    _same(z, want_z, name not in ("silu_", "sigmoid_"), name)
+    assert _strides_of(z) == tuple(want_z.stride())
+    mx, tx = me.from_numpy(x.copy()), torch.from_numpy(x.copy())
+    export(OnInput(), (me.from_numpy(x.copy()),)).module()(mx)
+    fn(torch.nn.functional, tx)
+    _same(mx, tx, name not in ("silu_", "sigmoid_"), name + " written back into the input")
+
+
+def _strides_of(t):
+    return tuple(t.stride())

@@ -16,7 +16,7 @@ import pytest
 
 import minexport as me
 from minexport.runtime import backends
-from cuda_checks import CORPUS, CUDA, FAMILIES, PROGRAMS, check_export_on_cuda, check_op, check_program
+from cuda_checks import CORPUS, CUDA, FAMILIES, PROGRAMS, check_export_on_cuda, check_op, check_program, tolerance
 
 from fake_cupy import cupy as fake_cupy
 from fake_cupy.cupyx.scipy import special as fake_special
@@ -95,7 +95,7 @@ def test_op_table_on_cuda(family):
     failures = {}
     for name in FAMILIES[family]:
         try:
-            problem = check_op(name)
+            problem = check_op(name, tolerance(name))
         except Exception as e:
             problem = f"{name}: {type(e).__name__}: {str(e)[:300]}"
         if problem:

@@ -87,9 +87,23 @@ def _inplace_specializer(functional, op_name, check_shape):
         special = functional.specialize(args, kwargs, False)
         if special is None:
             return None
-        fn, args = special
+        fn, spec_args = special
 
         def kernel(xp, self, *rest, **kw):
             return write_into(xp, self, fn(xp, self, *rest, **kw))
-        return kernel, args
+        donating = functional.donating_kernel
+        if donating is None or out.dtype is not self.dtype or tuple(out.shape) != tuple(self.shape):
+            return kernel, spec_args
+
+        # When the functional twin can compute into its first argument (its donating kernel) and the
+        # result has self's dtype and shape, the in-place op is that kernel on self itself: no fresh
+        # result and no copy back (relu_, hardtanh_, silu_ of a conv net).  The donating kernel may
+        # still return a fresh array (a layout it does not write into), which is then copied in; a
+        # read-only self (an expanded view) takes the general path and its error.
+        def into_self(xp, self, *rest, **kw):
+            if getattr(self, "flags", None) is None or not self.flags.writeable:
+                return write_into(xp, self, functional.kernel(xp, self, *rest, **kw))
+            r = donating(xp, self, *rest, **kw)
+            return r if r is self else write_into(xp, self, r)
+        return into_self, args
     return specialize

@@ -69,9 +69,9 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
           decomposition=None, inplace_variants=None):
     """Register a unary pointwise op (and its in-place twin).
 
-    `donate(xp, a, **kwargs)`, when given, computes the same result into `a` itself (the
-    op's keyword arguments passed on); the interpreter uses it when `a` is an
-    intermediate nobody else reads.
+    `donate(xp, a, *args, **kwargs)`, when given, computes the same result into `a` itself
+    (the op's other arguments passed on); the interpreter uses it when `a` is an
+    intermediate nobody else reads, and the in-place twin on `self`.
     `int_identity`: integer inputs come back unchanged (floor, ceil, round).
     `inplace_variants`: where the in-place twin is exposed, when not as its functional twin's
     method (`torch.selu_` is a function only).
@@ -98,8 +98,8 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
     if donate is not None:
         def donating(xp, self, *args, **kwargs):
             compute, out = rule(dtype_of(self), name)
-            if compute is out and dtype_of(self) is out and not args:
-                return donate(xp, self, **kwargs)
+            if compute is out and dtype_of(self) is out:
+                return donate(xp, self, *args, **kwargs)
             return kernel(xp, self, *args, **kwargs)
         op.donating_kernel = donating
     if inplace_schema:
@@ -350,6 +350,14 @@ def _clamped(xp, a, lo=None, hi=None):
     return a
 
 
+def _clamped_into(xp, a, lo=None, hi=None):
+    """min(max(a, lo), hi) computed into `a` itself (the runner's donating form)."""
+    if _fast_clip(a, lo, hi, out=a) is not None:
+        return a
+    a[...] = _clamped(xp, a, lo, hi)      # (an integer a with float bounds: computed wider, cast back)
+    return a
+
+
 def _relu(xp, a):
     """max(a, 0); bools come back as they are."""
     if a.dtype.kind == "b":
@@ -506,7 +514,8 @@ unary("leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
       "leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)", tags=("core",))
 unary("hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
       lambda xp, a, min_val=-1, max_val=1: _clamped(xp, a, min_val, max_val), no_bool,
-      "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)", tags=("core",))
+      "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)", tags=("core",),
+      donate=lambda xp, a, min_val=-1, max_val=1: _clamped_into(xp, a, min_val, max_val))
 unary("isnan(Tensor self) -> Tensor", lambda xp, a: xp.isnan(a) if a.dtype.kind == "f"
       else xp.zeros(a.shape, dtype=bool), to_bool, tags=("core",), variants=FUNCTION_AND_METHOD)
 unary("logical_not(Tensor self) -> Tensor", lambda xp, a: xp.logical_not(a), to_bool,
