@@ -7,6 +7,7 @@ is torch's: a batch norm over the input viewed as one sample of N*C channels.
 """
 import numpy as np
 
+from .._tensor import CONTIGUOUS, strides_contiguous
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import aten, register
 
@@ -23,6 +24,10 @@ def _check(shape, weight, running_mean, running_var, use_input_stats):
 
 def _kernel(xp, input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
     _check(input.shape, weight, running_mean, running_var, use_input_stats)
+    # torch's CPU kernel normalizes a contiguous copy of the input: the output is contiguous whatever the
+    # input's layout (channels-last included).  Copying first (rather than the result last) also makes the
+    # per-plane reductions below run over contiguous rows.
+    input = xp.ascontiguousarray(input)
     axes = tuple(range(2, input.ndim))
     stat = (1, -1) + (1,) * (input.ndim - 2)
     if use_input_stats:
@@ -41,7 +46,7 @@ def _kernel(xp, input, weight, bias, running_mean, running_var, use_input_stats,
         out = out * weight.reshape(stat)
     if bias is not None:
         out = out + bias.reshape(stat)
-    return out_array(xp, out, dtype_of(input))
+    return xp.ascontiguousarray(out_array(xp, out, dtype_of(input)))
 
 
 def _repeat(t, n):
@@ -56,6 +61,9 @@ def _repeat(t, n):
 def _decomp(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
     shape = list(input.shape)
     n, c = shape[0], shape[1]
+    # torch views a contiguous copy (a clone only when the input is laid out otherwise)
+    if not strides_contiguous(tuple(input.shape), tuple(input.stride())):
+        input = aten.clone.default(input, memory_format=CONTIGUOUS)
     x = aten.view.default(input, [1, n * c] + shape[2:])
     w, b = _repeat(weight, n), _repeat(bias, n)
     if use_input_stats:
