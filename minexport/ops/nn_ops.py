@@ -17,7 +17,7 @@ from ._common import (array_strides, check, dense_strides, dtype_of, fake_like, 
                       geometry_memo, out_array, relayout, remembered, static_key, torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
-from ._input_format import fake_like_input, full_like_input, in_input_format
+from ._input_format import fake_like_input, format_like_input, full_like_input, in_input_format
 
 from .reductions import _softmax_array, _softmax_shifted
 
@@ -545,10 +545,20 @@ def _adaptive_kernel(xp, self, output_size):
         out = _global_avg(self)
         if out is not None:
             return in_input_format(xp, out, self)
-    rows = [xp.mean(self[..., (i * H) // oh: -(-((i + 1) * H) // oh), :], axis=-2) for i in range(oh)]
-    a = xp.stack(rows, axis=-2)
-    cols = [xp.mean(a[..., (j * W) // ow: -(-((j + 1) * W) // ow)], axis=-1) for j in range(ow)]
-    return in_input_format(xp, out_array(xp, xp.stack(cols, axis=-1), dtype_of(self)), self)
+    # a channels-last input is averaged on its (N, H, W, C) view: the result comes out channels-last
+    last = self.ndim == 4 and format_like_input(self.shape, self) is not None
+    x = self.transpose(0, 2, 3, 1) if last else self
+    hax, wax = (1, 2) if last else (x.ndim - 2, x.ndim - 1)
+    rows = [xp.mean(_cut(x, hax, (i * H) // oh, -(-((i + 1) * H) // oh)), axis=hax) for i in range(oh)]
+    a = xp.stack(rows, axis=hax)
+    cols = [xp.mean(_cut(a, wax, (j * W) // ow, -(-((j + 1) * W) // ow)), axis=wax) for j in range(ow)]
+    out = out_array(xp, xp.stack(cols, axis=wax), dtype_of(self))
+    return out.transpose(0, 3, 1, 2) if last else in_input_format(xp, out, self)
+
+
+def _cut(a, axis, start, stop):
+    """a[start:stop] along axis."""
+    return a[(slice(None),) * axis + (slice(start, stop),)]
 
 
 for _s, _facts in (

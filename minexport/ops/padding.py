@@ -46,8 +46,8 @@ def _pad_kernel(n, kind):
         crop = tuple(slice(max(-lo, 0), s + g_lo + g_hi - max(-hi, 0))
                      for (lo, hi), (g_lo, g_hi), s in zip(widths, grow, self.shape))
         # laid out in the input's suggested memory format, as torch's CPU kernels lay it out
-        out = pad_in_memory_order(xp, self, grow, crop, mode=_NUMPY_MODE[kind])
-        return in_input_format(xp, out_array(xp, out, dtype_of(self)), self)
+        out = out_array(xp, pad_in_memory_order(xp, self, grow, crop, mode=_NUMPY_MODE[kind]), dtype_of(self))
+        return out if min(padding) >= 0 else in_input_format(xp, out, self)     # (a crop: a non-dense view)
     return kernel
 
 

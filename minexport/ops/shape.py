@@ -14,7 +14,7 @@ from .._tensor import shape_numel as _numel
 from .._user_errors import DataDependentError
 from ._common import (cast, check, copy_array, dtype_of, fake_like, fmt_shape, geometry_memo, like_strides, promote,
                       remembered, static_key, wrap_dim, wrap_dims)
-from ._input_format import fake_like_input, in_input_format, pad_in_memory_order
+from ._input_format import fake_like_input, full_like_input, in_input_format, pad_in_memory_order
 from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
 from ._view_rules import SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout, view_back
 
@@ -1122,14 +1122,29 @@ def _constant_pad_kernel(xp, a, pad, value=0):
     # torch narrows by the negative pads first: together they may not crop more than the dim
     for (lo, hi), n in zip(widths, a.shape):
         check(n + min(lo, 0) >= 0 and n + min(lo, 0) + min(hi, 0) >= 0, "narrow(): length must be non-negative.")
-    # output i reads input i - lo: pad the positive amounts, then crop the negative ones
-    grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-    d = dtype_of(a)
+    fill = cast(xp, value, dtype_of(a))
     if not any(pad):
-        return copy_array(xp, a)
-    out = pad_in_memory_order(xp, a, grow, _pad_crop(a.shape, widths, grow), mode="constant",
-                              constant_values=cast(xp, value, d))
-    return in_input_format(xp, out, a)
+        return copy_array(xp, a)        # (torch clones the input: its strides kept)
+    return _constant_fill(xp, a, widths, fill)
+
+
+# np.pad costs ~35 us of Python even on a small array, and lays its result out C-contiguously.  Instead the
+# output is allocated in the input's suggested memory format (torch's layout), the kept part of the input
+# (cropped by the negative pads) copied into place, and each padded border filled: a few NumPy calls.  The
+# fill value goes through np.asarray as np.pad's does (same conversion into the output's dtype).
+def _constant_fill(xp, a, widths, value):
+    """constant_pad_nd of array a by per-dim (before, after) widths (negative: crop)."""
+    shape = tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, widths))
+    out = full_like_input(xp, shape, None, a.dtype, a)
+    src = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(a.shape, widths))
+    out[tuple(slice(max(lo, 0), max(lo, 0) + s.stop - s.start) for s, (lo, hi) in zip(src, widths))] = a[src]
+    fill = xp.asarray(value)
+    for d, (lo, hi) in enumerate(widths):
+        if lo > 0:
+            out[(slice(None),) * d + (slice(0, lo),)] = fill
+        if hi > 0:
+            out[(slice(None),) * d + (slice(shape[d] - hi, None),)] = fill
+    return out
 
 
 def _constant_pad_meta(self, pad, value=0):
@@ -1225,8 +1240,8 @@ def _pad_kernel(xp, a, pad, mode="constant", value=None):
         # torch crops first and wraps what is left
         return xp.ascontiguousarray(xp.pad(a[_pad_crop(a.shape, widths, [(0, 0)] * a.ndim)], grow, mode="wrap"))
     # reflect/replicate read output i from input i - lo mapped into range: pad the positive amounts, then crop
-    return in_input_format(xp, pad_in_memory_order(xp, a, grow, _pad_crop(a.shape, widths, grow),
-                                                   mode=_PAD_MODES[mode]), a)
+    out = pad_in_memory_order(xp, a, grow, _pad_crop(a.shape, widths, grow), mode=_PAD_MODES[mode])
+    return out if min(pad) >= 0 else in_input_format(xp, out, a)     # (a crop leaves a non-dense view)
 
 
 def _pad_meta(self, pad, mode="constant", value=None):

@@ -104,7 +104,7 @@ def _upsample_kernel(xp, a, n, mode, output_size, align_corners, scale_factors, 
     last = format_like_input(a.shape, a) is not None
     first = 1 if last else 2
     if last:
-        a = xp.moveaxis(a, 1, -1)
+        a = a.transpose((0,) + tuple(range(2, a.ndim)) + (1,))
     for i in range(n):
         axis = first + i
         sf = None if scale_factors is None else scale_factors[i]
@@ -120,7 +120,7 @@ def _upsample_kernel(xp, a, n, mode, output_size, align_corners, scale_factors, 
             acc = part if acc is None else acc + part
         a = acc
     a = out_array(xp, xp.ascontiguousarray(a), dtype_of(a))
-    return xp.moveaxis(a, -1, 1) if last else a
+    return a.transpose((0, a.ndim - 1) + tuple(range(1, a.ndim - 1))) if last else a
 
 
 # ---------------------------------------------------- decompositions --
