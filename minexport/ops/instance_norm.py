@@ -7,6 +7,7 @@ is torch's: a batch norm over the input viewed as one sample of N*C channels.
 """
 import numpy as np
 
+from .._tensor import CONTIGUOUS, strides_contiguous
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import aten, register
 
@@ -21,13 +22,24 @@ def _check(shape, weight, running_mean, running_var, use_input_stats):
               lambda: f"instance_norm: expected {what} of shape [{c}], got {fmt_shape(t.shape)}")
 
 
+def _centered(xp, input, mean):
+    """input - mean, written contiguously whatever the input's layout.  torch's CPU kernel normalizes a
+    contiguous copy of the input, so its output is contiguous (a channels-last input's too); the first pass
+    over the input writing a contiguous result makes every later pass (and the output) contiguous without a
+    copy of its own."""
+    if input.flags.c_contiguous:
+        return input - mean
+    return xp.subtract(input, mean, out=xp.empty(input.shape, xp.result_type(input, mean)))
+
+
 def _kernel(xp, input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
     _check(input.shape, weight, running_mean, running_var, use_input_stats)
     axes = tuple(range(2, input.ndim))
     stat = (1, -1) + (1,) * (input.ndim - 2)
     if use_input_stats:
         mean = input.mean(axis=axes, keepdims=True)
-        var = ((input - mean) ** 2).mean(axis=axes, keepdims=True)
+        centered = _centered(xp, input, mean)
+        var = (centered ** 2).mean(axis=axes, keepdims=True)
         count = int(np.prod(input.shape[2:]))
         if running_mean is not None:
             running_mean[...] = (1 - momentum) * running_mean + momentum * mean.reshape(input.shape[:2]).mean(axis=0)
@@ -36,12 +48,13 @@ def _kernel(xp, input, weight, bias, running_mean, running_var, use_input_stats,
             running_var[...] = (1 - momentum) * running_var + momentum * unbiased.mean(axis=0)
     else:
         mean, var = running_mean.reshape(stat), running_var.reshape(stat)
-    out = (input - mean) / xp.sqrt(var + eps)
+        centered = _centered(xp, input, mean)
+    out = centered / xp.sqrt(var + eps)
     if weight is not None:
         out = out * weight.reshape(stat)
     if bias is not None:
         out = out + bias.reshape(stat)
-    return out_array(xp, out, dtype_of(input))
+    return xp.ascontiguousarray(out_array(xp, out, dtype_of(input)))
 
 
 def _repeat(t, n):
@@ -56,6 +69,9 @@ def _repeat(t, n):
 def _decomp(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
     shape = list(input.shape)
     n, c = shape[0], shape[1]
+    # torch views a contiguous copy (a clone only when the input is laid out otherwise)
+    if not strides_contiguous(tuple(input.shape), tuple(input.stride())):
+        input = aten.clone.default(input, memory_format=CONTIGUOUS)
     x = aten.view.default(input, [1, n * c] + shape[2:])
     w, b = _repeat(weight, n), _repeat(bias, n)
     if use_input_stats:

@@ -8,7 +8,8 @@ keeps the op whole in the core program; its `.vec` overload decomposes to it.
 """
 import numpy as np
 
-from ._common import check, dtype_of, fake_like, out_array, torch_type_name
+from ._common import check, copy_array, dtype_of, out_array, torch_type_name
+from ._input_format import fake_like_input, in_input_format, input_format
 from ._registry import aten, register
 from .upsample import _out_size, _scale
 
@@ -67,7 +68,7 @@ def _dtype_check(d):
 def _aa_meta(self, output_size, align_corners, scales_h=None, scales_w=None):
     _dtype_check(self.dtype)
     out = _sizes(tuple(self.shape), output_size)
-    return fake_like(tuple(self.shape[:2]) + tuple(out), self.dtype, self)
+    return fake_like_input(tuple(self.shape[:2]) + tuple(out), self.dtype, self)
 
 
 def _aa_kernel(xp, self, output_size, align_corners, scales_h=None, scales_w=None):
@@ -84,7 +85,11 @@ def _aa_kernel(xp, self, output_size, align_corners, scales_h=None, scales_w=Non
         else:
             out = _resample_uint8(xp, out, axis, *_aa_taps(out.shape[axis], size, align_corners, scale,
                                                            np.dtype(np.float64)))
-    return out_array(xp, out, d)
+    # the output is laid out in the input's suggested memory format (channels-last in, channels-last out);
+    # a new tensor even when no size changes
+    if out is self:
+        return copy_array(xp, self, input_format(self))
+    return in_input_format(xp, out_array(xp, out, d), self)
 
 
 def _resample_uint8(xp, a, axis, index, weight, valid):

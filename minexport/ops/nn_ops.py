@@ -17,6 +17,7 @@ from ._common import (array_strides, check, dense_strides, dtype_of, fake_like, 
                       geometry_memo, out_array, relayout, remembered, static_key, torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
+from ._input_format import fake_like_input, format_like_input, full_like_input, in_input_format
 
 from .reductions import _softmax_array, _softmax_shifted
 
@@ -380,10 +381,11 @@ def _has_negative_zero(a):
 # last one in a forward pass; both only when there are such outputs.  The indices are found the same way.
 def _max_pool_fast(a, k, s, p, d, out_hw, with_indices):
     """max_pool2d (with its indices when asked) of a NumPy array, as torch computes them."""
-    vals = _fold_taps(a, k, s, p, d, np.full(a.shape[:-2] + out_hw, _lowest(a.dtype), a.dtype), np.maximum)
+    shape = a.shape[:-2] + out_hw
+    vals = _fold_taps(a, k, s, p, d, full_like_input(np, shape, _lowest(a.dtype), a.dtype, a), np.maximum)
     taps = list(_taps(a, k, s, p, d, out_hw))
     signed_zeros = a.dtype.kind == "f" and bool((vals == 0).any()) and _has_negative_zero(a)
-    idx = np.empty(vals.shape, np.int64) if with_indices else None
+    idx = full_like_input(np, shape, 0, np.int64, a) if with_indices else None
     if signed_zeros or with_indices:
         for rect, src, flat in reversed(taps):
             best = vals[(Ellipsis,) + rect]
@@ -412,7 +414,7 @@ def _max_pool(xp, a, kernel_size, stride, padding, dilation, ceil_mode, with_ind
         vals = xp.max(flat, axis=-1)
         if a.dtype.kind == "f":
             vals = xp.where(xp.isnan(flat).any(axis=-1), np.nan, vals)
-        return vals
+        return in_input_format(xp, vals, a)
     am = xp.argmax(flat, axis=-1)
     if a.dtype.kind == "f":
         nan = xp.isnan(flat)
@@ -423,12 +425,14 @@ def _max_pool(xp, a, kernel_size, stride, padding, dilation, ceil_mode, with_ind
     ow = xp.arange(out[1]).reshape(1, -1)
     h = oh * s[0] - p[0] + ki * d[0]
     wcol = ow * s[1] - p[1] + kj * d[1]
-    return vals, (h * a.shape[-1] + wcol).astype(np.int64)
+    return in_input_format(xp, vals, a), in_input_format(xp, (h * a.shape[-1] + wcol).astype(np.int64), a)
 
 
+# Every 2-d pooling op lays its output (and indices) out in the input's suggested memory format, as torch's CPU
+# kernels do (see _input_format); the fast kernels fold straight into an output so laid out.
 def _max_pool_meta(self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
     k, s, p, d = _pool_params(kernel_size, stride, padding, dilation)
-    return fake_like(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "max_pool2d"), self.dtype, self)
+    return fake_like_input(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "max_pool2d"), self.dtype, self)
 
 
 def _repeat_heads(t, rep):
@@ -450,7 +454,7 @@ register("max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] p
 register("max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, "
          "int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor)",
          meta=lambda *a, **k: (_max_pool_meta(*a, **k),
-                               fake_like(_max_pool_meta(*a, **k).shape, dt.int64, a[0])),
+                               fake_like_input(_max_pool_meta(*a, **k).shape, dt.int64, a[0])),
          kernel=lambda xp, self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False:
          _max_pool(xp, self, kernel_size, stride, padding, dilation, ceil_mode, True), tags=("core",))
 
@@ -458,25 +462,15 @@ register("max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride
 def _avg_pool_meta(self, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True,
                    divisor_override=None):
     k, s, p, d = _pool_params(kernel_size, stride, padding, 1)
-    return fake_like(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "avg_pool2d"), self.dtype, self)
+    return fake_like_input(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "avg_pool2d"), self.dtype, self)
 
 
 def _avg_pool_sums(xp, a, k, s, p, d, out_hw):
-    """The window sums of avg_pool2d by the tap fold, or None where the general kernel runs.  The fold's
-    output takes the layout the general kernel gave: its window view sum follows the layout of the input
-    (NumPy's K order; plain for C-contiguous and, with every dim above 1, channels-last input), or of
-    np.pad's C-contiguous copy when the windows need padding (from `padding` or ceil_mode)."""
+    """The window sums of avg_pool2d by the tap fold (into an output in the input's suggested memory
+    format), or None where the general kernel runs."""
     if not (xp is np and a.dtype in _AVG_POOL_DTYPES and a.size > 0):
         return None
-    shape = a.shape[:-2] + tuple(out_hw)
-    padded = any(p) or any((out_hw[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1 > a.shape[-2 + i] + 2 * p[i]
-                           for i in range(2))
-    if a.flags.c_contiguous or (padded and not a.flags.f_contiguous):
-        zeros = np.zeros(shape, a.dtype)
-    elif a.ndim == 4 and min(shape) > 1 and min(a.shape) > 1 and a.transpose(0, 2, 3, 1).flags.c_contiguous:
-        zeros = np.zeros((shape[0],) + shape[2:] + (shape[1],), a.dtype).transpose(0, 3, 1, 2)
-    else:
-        return None
+    zeros = full_like_input(np, a.shape[:-2] + tuple(out_hw), 0, a.dtype, a)
     return _fold_taps(a, k, s, p, d, zeros, np.add)
 
 
@@ -490,7 +484,7 @@ def _avg_pool_kernel(xp, self, kernel_size, stride=(), padding=0, ceil_mode=Fals
     if not fast:
         total = xp.sum(_padded_windows(xp, self, k, s, p, d, out, 0), axis=(-2, -1))
     if divisor_override:
-        return out_array(xp, total / divisor_override, dtype_of(self))
+        return in_input_format(xp, out_array(xp, total / divisor_override, dtype_of(self)), self)
     H, W = self.shape[-2:]
     # torch's window size: clipped to the padded area, or to the real input without count_include_pad
     hs = xp.arange(out[0]) * s[0] - p[0]
@@ -504,7 +498,7 @@ def _avg_pool_kernel(xp, self, kernel_size, stride=(), padding=0, ceil_mode=Fals
     count = ch.reshape(-1, 1) * cw.reshape(1, -1)
     if fast:            # (a float32 quotient rounds as the float64 one rounded to float32 did)
         return np.divide(total, count.astype(total.dtype), out=total)
-    return out_array(xp, total / count, dtype_of(self))
+    return in_input_format(xp, out_array(xp, total / count, dtype_of(self)), self)
 
 
 register("avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, "
@@ -550,19 +544,29 @@ def _adaptive_kernel(xp, self, output_size):
     if xp is np and (oh, ow) == (1, 1):
         out = _global_avg(self)
         if out is not None:
-            return out
-    rows = [xp.mean(self[..., (i * H) // oh: -(-((i + 1) * H) // oh), :], axis=-2) for i in range(oh)]
-    a = xp.stack(rows, axis=-2)
-    cols = [xp.mean(a[..., (j * W) // ow: -(-((j + 1) * W) // ow)], axis=-1) for j in range(ow)]
-    return out_array(xp, xp.stack(cols, axis=-1), dtype_of(self))
+            return in_input_format(xp, out, self)
+    # a channels-last input is averaged on its (N, H, W, C) view: the result comes out channels-last
+    last = self.ndim == 4 and format_like_input(self.shape, self) is not None
+    x = self.transpose(0, 2, 3, 1) if last else self
+    hax, wax = (1, 2) if last else (x.ndim - 2, x.ndim - 1)
+    rows = [xp.mean(_cut(x, hax, (i * H) // oh, -(-((i + 1) * H) // oh)), axis=hax) for i in range(oh)]
+    a = xp.stack(rows, axis=hax)
+    cols = [xp.mean(_cut(a, wax, (j * W) // ow, -(-((j + 1) * W) // ow)), axis=wax) for j in range(ow)]
+    out = out_array(xp, xp.stack(cols, axis=wax), dtype_of(self))
+    return out.transpose(0, 3, 1, 2) if last else in_input_format(xp, out, self)
+
+
+def _cut(a, axis, start, stop):
+    """a[start:stop] along axis."""
+    return a[(slice(None),) * axis + (slice(start, stop),)]
 
 
 for _s, _facts in (
         ("adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
          {"decomposition": lambda self, output_size: aten._adaptive_avg_pool2d.default(self, output_size)}),
         ("_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", {"tags": ("core",)})):
-    register(_s, meta=lambda self, output_size: fake_like(_adaptive_shape(tuple(self.shape), output_size),
-                                                          self.dtype, self),
+    register(_s, meta=lambda self, output_size: fake_like_input(_adaptive_shape(tuple(self.shape), output_size),
+                                                                self.dtype, self),
              kernel=_adaptive_kernel, **_facts)
 
 

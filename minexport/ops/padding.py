@@ -3,7 +3,9 @@
 `padding` lists (left, right) pairs from the last dim backwards, as constant_pad_nd's
 `pad` does; these ops pad the last 1, 2 or 3 dims of a batched or unbatched input.
 """
-from ._common import check, dtype_of, fake_like, fmt_shape, out_array
+from ._common import check, dtype_of, fmt_shape, out_array
+from .._tensor import CONTIGUOUS
+from ._input_format import fake_like_input, in_input_format, input_format, pad_in_memory_order
 from ._registry import aten, register
 
 # mode -> NumPy's pad mode
@@ -43,7 +45,9 @@ def _pad_kernel(n, kind):
         grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
         crop = tuple(slice(max(-lo, 0), s + g_lo + g_hi - max(-hi, 0))
                      for (lo, hi), (g_lo, g_hi), s in zip(widths, grow, self.shape))
-        return out_array(xp, xp.pad(self, grow, mode=_NUMPY_MODE[kind])[crop], dtype_of(self))
+        # laid out in the input's suggested memory format, as torch's CPU kernels lay it out
+        out = out_array(xp, pad_in_memory_order(xp, self, grow, crop, mode=_NUMPY_MODE[kind]), dtype_of(self))
+        return out if min(padding) >= 0 else in_input_format(xp, out, self)     # (a crop: a non-dense view)
     return kernel
 
 
@@ -66,7 +70,9 @@ def _pad_decomp(n, kind):
             i = self.ndim - 1 - d
             idx = _pad_index(kind, self.shape[d], padding[2 * i], padding[2 * i + 1], self.device)
             out = aten.index.Tensor(out, [None] * d + [idx])
-        return out
+        # as torch's: the gathers' result copied into the input's memory format where that is channels-last
+        fmt = input_format(self)
+        return out if fmt == CONTIGUOUS else aten.clone.default(out, memory_format=fmt)
     return decomp
 
 
@@ -74,6 +80,6 @@ def _pad_decomp(n, kind):
 for _n, _kind, _tags in ((1, "reflection", ("core",)), (2, "reflection", ("core",)), (3, "reflection", ("core",)),
                          (1, "replication", ()), (2, "replication", ("core",)), (3, "replication", ("core",))):
     register(f"{_kind}_pad{_n}d(Tensor self, SymInt[{2 * _n}] padding) -> Tensor",
-             meta=(lambda n, kind: lambda self, padding: fake_like(_pad_check(tuple(self.shape), padding, n, kind),
-                                                                   self.dtype, self))(_n, _kind),
+             meta=(lambda n, kind: lambda self, padding: fake_like_input(
+                 _pad_check(tuple(self.shape), padding, n, kind), self.dtype, self))(_n, _kind),
              kernel=_pad_kernel(_n, _kind), tags=_tags, decomposition=_pad_decomp(_n, _kind))

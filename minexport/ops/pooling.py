@@ -13,6 +13,7 @@ import numpy as np
 from .. import dtypes as dt
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import aten, register
+from ._input_format import fake_like_input, in_input_format
 from .nn_ops import _pair, _windows, conv_out_size
 from ..runtime.backends import ufunc_at
 
@@ -79,14 +80,17 @@ def _max_pool_nd(xp, a, n, kernel_size, stride, padding, dilation, ceil_mode, na
         start = (xp.arange(out[i]) * s[i] - p[i]).reshape(grid_shape)
         coord = start + xp.asarray(offs[i])[am] * d[i]
         index = index * a.shape[-n + i] + coord
-    return vals, index.astype(np.int64)
+    return in_input_format(xp, vals, a), in_input_format(xp, index.astype(np.int64), a)
 
 
+# Max pooling (values and indices) lays its outputs out in the input's suggested memory format (channels-last
+# 3d in, channels-last 3d out); average pooling over 3 dims (plain and adaptive) is always contiguous on
+# torch's CPU, and so is adaptive max pooling over 3 dims.
 def _max_pool_meta(n, name):
     def meta(self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
         k, s, p, d = _params(n, kernel_size, stride, padding, dilation)
         shape = _out_shape(tuple(self.shape), n, k, s, p, d, ceil_mode, name)
-        return fake_like(shape, self.dtype, self), fake_like(shape, dt.int64, self)
+        return fake_like_input(shape, self.dtype, self), fake_like_input(shape, dt.int64, self)
     return meta
 
 
@@ -171,9 +175,9 @@ def _avg_pool_nd(xp, a, n, kernel_size, stride, padding, ceil_mode, count_includ
     check(divisor_override is None or divisor_override != 0, "divisor must be not zero")
     total = xp.sum(_pool_windows(xp, a, n, k, s, p, d, out, 0), axis=tuple(range(-n, 0)))
     if divisor_override:
-        return out_array(xp, total / divisor_override, dtype_of(a))
+        return xp.ascontiguousarray(out_array(xp, total / divisor_override, dtype_of(a)))
     count = _avg_divisor(xp, n, a.shape[-n:], out, k, s, p, count_include_pad)
-    return out_array(xp, total / count, dtype_of(a))
+    return xp.ascontiguousarray(out_array(xp, total / count, dtype_of(a)))
 
 
 def _avg_pool_meta(n, name):
@@ -343,13 +347,18 @@ def _adaptive_max_nd(xp, a, n, output_size, name):
         row = xp.asarray(np.arange(out[i]).reshape(shape))
         coord = xp.asarray(cells[i])[row, xp.asarray(offs[i])[am]]
         index = index * a.shape[lead + i] + coord
-    return vals, index.astype(np.int64)
+    flat = n != 2       # (see _adaptive_max_meta)
+    return in_input_format(xp, vals, a, flat), in_input_format(xp, index.astype(np.int64), a, flat)
 
 
 def _adaptive_max_meta(n, name):
+    """Adaptive max pooling's (values, indices): over 2 dims in the input's suggested memory format, over 3
+    contiguous (torch's CPU kernels)."""
+    fake = fake_like_input if n == 2 else (lambda shape, dtype, self: fake_like(shape, dtype, self))
+
     def meta(self, output_size):
         shape = _adaptive_shape(tuple(self.shape), n, output_size, name)
-        return fake_like(shape, self.dtype, self), fake_like(shape, dt.int64, self)
+        return fake(shape, self.dtype, self), fake(shape, dt.int64, self)
     return meta
 
 

@@ -7,7 +7,9 @@ adjoint: each kernel offset adds its column block into a strided slab of the pad
 import numpy as np
 
 from .. import dtypes as dt
+from .._tensor import CONTIGUOUS
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
+from ._input_format import fake_like_input, in_input_format, input_format
 from ._registry import aten, register
 from .nn_ops import _pair, _windows, conv_out_size
 
@@ -170,10 +172,31 @@ def _shuffle_plan(shape, r, up):
     return split, perm, _shuffle_shape(shape, r, up)
 
 
+def _shuffle_nhwc(a, r, up):
+    """pixel_(un)shuffle of a 4-d channels-last array, computed on its (N, H, W, C) memory-order view: one
+    copy whose result, viewed back as (N, C, H, W), is channels-last as torch's output is."""
+    m = a.transpose(0, 2, 3, 1)
+    n, h, w, c = m.shape
+    if up:
+        moved = m.reshape(n, h, w, c // (r * r), r, r).transpose(0, 1, 4, 2, 5, 3)
+        out = moved.reshape(n, h * r, w * r, c // (r * r))
+    else:
+        moved = m.reshape(n, h // r, r, w // r, r, c).transpose(0, 1, 3, 5, 2, 4)
+        out = moved.reshape(n, h // r, w // r, c * r * r)
+    return out.transpose(0, 3, 1, 2)
+
+
+# torch lays pixel_(un)shuffle's output out in the input's suggested memory format.  A 4-d channels-last
+# input is shuffled in its own memory order (_shuffle_nhwc), so that case costs one copy as the contiguous
+# one does; a channels-last-3d input (rare) is shuffled contiguously and relaid.
 def _shuffle_kernel(up):
     def kernel(xp, self, r):
+        if self.ndim == 4 and input_format(self) != CONTIGUOUS:
+            _shuffle_shape(self.shape, r, up)
+            return in_input_format(xp, _shuffle_nhwc(self, r, up), self)
         split, perm, out = _shuffle_plan(self.shape, r, up)
-        return xp.ascontiguousarray(xp.transpose(self.reshape(split), perm)).reshape(out)
+        return in_input_format(xp, xp.ascontiguousarray(xp.transpose(self.reshape(split), perm)).reshape(out),
+                               self)
     return kernel
 
 
@@ -182,15 +205,16 @@ def _shuffle_decomp(up):
         split, perm, out = _shuffle_plan(tuple(self.shape), r, up)
         moved = aten.permute.default(aten.view.default(self, list(split)), list(perm))
         out = aten.view.default(aten.clone.default(moved, memory_format="contiguous_format"), list(out))
-        # torch's decomposition returns a fresh contiguous tensor, not a view of the permuted copy
-        return aten.clone.default(out, memory_format="contiguous_format")
+        # torch's decomposition returns a fresh tensor in the input's suggested memory format, not a view of
+        # the permuted copy
+        return aten.clone.default(out, memory_format=input_format(self))
     return decomp
 
 
 for _name, _arg, _up in (("pixel_shuffle", "upscale_factor", True), ("pixel_unshuffle", "downscale_factor", False)):
     register(f"{_name}(Tensor self, int {_arg}) -> Tensor",
-             meta=(lambda up: lambda self, r: fake_like(_shuffle_shape(tuple(self.shape), r, up), self.dtype,
-                                                        self))(_up),
+             meta=(lambda up: lambda self, r: fake_like_input(_shuffle_shape(tuple(self.shape), r, up),
+                                                              self.dtype, self))(_up),
              kernel=_shuffle_kernel(_up), decomposition=_shuffle_decomp(_up), variants=("function",))
 
 

@@ -8,11 +8,13 @@ import functools
 
 import numpy as np
 
-from .._tensor import CONTIGUOUS, format_strides, make_fake, memory_format_name, strides_contiguous, sure
+from .._tensor import (CONTIGUOUS, format_strides, make_fake, memory_format_name, preserved_strides,
+                       strides_contiguous, sure)
 from .._tensor import shape_numel as _numel
 from .._user_errors import DataDependentError
 from ._common import (cast, check, copy_array, dtype_of, fake_like, fmt_shape, geometry_memo, like_strides, promote,
                       remembered, static_key, wrap_dim, wrap_dims)
+from ._input_format import fake_like_input, full_like_input, in_input_format, pad_in_memory_order
 from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
 from ._view_rules import SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout, view_back
 
@@ -1165,14 +1167,42 @@ def _constant_pad_kernel(xp, a, pad, value=0):
     # torch narrows by the negative pads first: together they may not crop more than the dim
     for (lo, hi), n in zip(widths, a.shape):
         check(n + min(lo, 0) >= 0 and n + min(lo, 0) + min(hi, 0) >= 0, "narrow(): length must be non-negative.")
-    # output i reads input i - lo: pad the positive amounts, then crop the negative ones
-    grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-    d = dtype_of(a)
-    return xp.pad(a, grow, mode="constant", constant_values=cast(xp, value, d))[_pad_crop(a.shape, widths, grow)]
+    fill = cast(xp, value, dtype_of(a))
+    if not any(pad):
+        return copy_array(xp, a)        # (torch clones the input: its strides kept)
+    return _constant_fill(xp, a, widths, fill)
 
 
-_copy_op("constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor", _pad_shape, _constant_pad_kernel,
-         tags=("core",), variants=("function",))
+# np.pad costs ~35 us of Python even on a small array, and lays its result out C-contiguously.  Instead the
+# output is allocated in the input's suggested memory format (torch's layout), the kept part of the input
+# (cropped by the negative pads) copied into place, and each padded border filled: a few NumPy calls.  The
+# fill value goes through np.asarray as np.pad's does (same conversion into the output's dtype).
+def _constant_fill(xp, a, widths, value):
+    """constant_pad_nd of array a by per-dim (before, after) widths (negative: crop)."""
+    shape = tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, widths))
+    out = full_like_input(xp, shape, None, a.dtype, a)
+    src = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(a.shape, widths))
+    out[tuple(slice(max(lo, 0), max(lo, 0) + s.stop - s.start) for s, (lo, hi) in zip(src, widths))] = a[src]
+    fill = xp.asarray(value)
+    for d, (lo, hi) in enumerate(widths):
+        if lo > 0:
+            out[(slice(None),) * d + (slice(0, lo),)] = fill
+        if hi > 0:
+            out[(slice(None),) * d + (slice(shape[d] - hi, None),)] = fill
+    return out
+
+
+def _constant_pad_meta(self, pad, value=0):
+    """constant_pad_nd's output: in the input's suggested memory format; with no padding at all, a copy
+    that keeps the input's strides (torch clones it)."""
+    shape = _pad_shape(tuple(self.shape), pad)
+    if not any(sure(p != 0, True) for p in pad):
+        return make_fake(shape, self.dtype, self._device, strides=preserved_strides(shape, self.stride()))
+    return fake_like_input(shape, self.dtype, self)
+
+
+register("constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0) -> Tensor", meta=_constant_pad_meta,
+         kernel=_constant_pad_kernel, tags=("core",), variants=("function",))
 
 _PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -1253,9 +1283,19 @@ def _pad_kernel(xp, a, pad, mode="constant", value=None):
         return xp.zeros(out_shape, dtype=a.dtype)
     if mode == "circular":
         # torch crops first and wraps what is left
-        return xp.pad(a[_pad_crop(a.shape, widths, [(0, 0)] * a.ndim)], grow, mode="wrap")
+        return xp.ascontiguousarray(xp.pad(a[_pad_crop(a.shape, widths, [(0, 0)] * a.ndim)], grow, mode="wrap"))
     # reflect/replicate read output i from input i - lo mapped into range: pad the positive amounts, then crop
-    return xp.pad(a, grow, mode=_PAD_MODES[mode])[_pad_crop(a.shape, widths, grow)]
+    out = pad_in_memory_order(xp, a, grow, _pad_crop(a.shape, widths, grow), mode=_PAD_MODES[mode])
+    return out if min(pad) >= 0 else in_input_format(xp, out, a)     # (a crop leaves a non-dense view)
+
+
+def _pad_meta(self, pad, mode="constant", value=None):
+    """pad's output: constant, reflect and replicate padding lay it out in the input's suggested memory
+    format (see constant_pad_nd), circular padding contiguously."""
+    shape = _pad_shape_checked(tuple(self.shape), pad, mode, value)
+    if mode == "constant":
+        return _constant_pad_meta(self, pad)
+    return fake_like(shape, self.dtype, self) if mode == "circular" else fake_like_input(shape, self.dtype, self)
 
 
 _PAD_OPS = {"reflect": "reflection_pad", "replicate": "replication_pad"}
@@ -1311,8 +1351,8 @@ def _pad_circular(self, pad):
     return out
 
 
-_copy_op('pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor', _pad_shape_checked,
-         _pad_kernel, decomposition=_pad_decomp)
+register('pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None) -> Tensor', meta=_pad_meta,
+         kernel=_pad_kernel, decomposition=_pad_decomp)
 
 
 # ------------------------------------------------------- scatter forms of views --

@@ -21,6 +21,8 @@ import numpy as np
 
 from .. import dtypes as dt
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
+from .._tensor import CONTIGUOUS
+from ._input_format import fake_like_input, format_like_input, input_format
 from ._registry import aten, register
 
 _CUBIC_A = -0.75
@@ -92,11 +94,19 @@ def _cubic_weights(t):
     return far(t + 1), near(t), near(1 - t), far(2 - t)
 
 
+# torch resizes a channels-last (3d) input into a channels-last (3d) output, any other input into a
+# contiguous one.  The kernel gathers along the spatial axes of the input viewed in that memory order
+# ((N, *spatial, C) for channels-last): each gather's result is C-contiguous in that order, so the view
+# back to (N, C, *spatial) is already torch's layout and needs no copy.
 def _upsample_kernel(xp, a, n, mode, output_size, align_corners, scale_factors, name):
     out = _out_size(a.shape, n, output_size, scale_factors, name)
     work = a.dtype if a.dtype.kind == "f" else np.dtype(np.float32)
+    last = format_like_input(a.shape, a) is not None
+    first = 1 if last else 2
+    if last:
+        a = a.transpose((0,) + tuple(range(2, a.ndim)) + (1,))
     for i in range(n):
-        axis = 2 + i
+        axis = first + i
         sf = None if scale_factors is None else scale_factors[i]
         taps = _taps(mode, a.shape[axis], out[i], align_corners, sf, work)
         if taps[0][1] is None:
@@ -109,7 +119,8 @@ def _upsample_kernel(xp, a, n, mode, output_size, align_corners, scale_factors, 
             part = xp.take(a, xp.asarray(idx), axis=axis) * xp.asarray(w).reshape(shape)
             acc = part if acc is None else acc + part
         a = acc
-    return out_array(xp, xp.ascontiguousarray(a), dtype_of(a))
+    a = out_array(xp, xp.ascontiguousarray(a), dtype_of(a))
+    return a.transpose((0, a.ndim - 1) + tuple(range(1, a.ndim - 1))) if last else a
 
 
 # ---------------------------------------------------- decompositions --
@@ -204,7 +215,7 @@ def _cubic_weights_aten(t):
 
 
 def _upsample_decomp(n, mode, has_align):
-    def decomp(input, output_size, *rest):
+    def resample(input, output_size, *rest):
         align, scale_factors = (rest[0], rest[1]) if has_align else (False, rest[0])
         shape = [int(s) for s in input.shape]
         out = _out_size(tuple(shape), n, output_size, scale_factors, "upsample")
@@ -217,6 +228,12 @@ def _upsample_decomp(n, mode, has_align):
             sf = None if scale_factors is None else scale_factors[i]
             x = _cubic_dim(x, 2 + i, shape[2 + i], out[i], align, sf)
         return x
+
+    def decomp(input, output_size, *rest):
+        # as torch's: the result copied into the input's memory format where that is channels-last (3d)
+        x = resample(input, output_size, *rest)
+        fmt = input_format(input)
+        return x if fmt == CONTIGUOUS else aten.clone.default(x, memory_format=fmt)
     return decomp
 
 
@@ -229,7 +246,7 @@ def _register_upsample(name, n, mode, has_align, core):
     def meta(input, output_size, *rest):
         align, scales = split(rest)
         out = _out_size(tuple(input.shape), n, output_size, scales, name)
-        return fake_like(tuple(input.shape[:2]) + tuple(out), input.dtype, input)
+        return fake_like_input(tuple(input.shape[:2]) + tuple(out), input.dtype, input)
 
     def kernel(xp, input, output_size, *rest):
         align, scales = split(rest)
