@@ -31,13 +31,24 @@ CLIFF = 1.5
 
 # Why a case stays above CLIFF: the NumPy operation that bounds it on a machine like the one measured (AVX2).
 NOTES = {
-    "gelu": "np.exp (float32) is ~1.4 ns per element; torch's fused GELU is ~1 ns in all",
-    "silu": "one np.exp per element (see gelu)",
-    "sigmoid": "one np.exp per element (see gelu)",
-    "softplus": "np.exp and np.log1p per element",
+    "gelu": "np.exp (float32) is ~1.4 ns per element here; torch's fused GELU is ~1 ns in all",
+    "silu": "np.exp per element plus three passes (see gelu)",
+    "sigmoid": "np.exp per element plus three passes (see gelu)",
+    "softplus": "np.exp and a float64 log1p per element",
     "mish": "np.exp, np.log1p and np.tanh per element",
-    "elu": "np.expm1 per element",
-    "log": "np.log (float32) per element",
+    "elu": "np.expm1 per kept element",
+    "exp": "np.exp (float32) is the floor",
+    "log": "np.log (float32) is the floor",
+    "hardswish": "four NumPy passes where torch makes one",
+    "hardsigmoid": "three NumPy passes where torch makes one",
+    "remainder float": "exact float64 passes per chunk (NumPy's own fmod is 15-20 ns per element)",
+    "floor div float": "exact float64 passes per chunk (see remainder float)",
+    "cumsum": "np.cumsum along rows; a column-wise running sum measured slower",
+    "to float16": "NumPy's float32 -> float16 cast (no F16C path); an integer-arithmetic cast was no faster",
+    "depthwise conv 3x3": "im2col and one small product per channel; shifted multiply-adds measured slower",
+    "batch_norm eval": "two broadcast passes (NumPy has no fused multiply-add)",
+    "softmax": "np.exp per element",
+    "log_softmax": "np.exp and np.log per row",
     "sort": "np.sort",
 }
 
