@@ -130,6 +130,12 @@ def _unary_specializer(name, fn, rule, int_identity, donate):
             return None
         if int_identity and not compute.is_floating_point:
             return _copy_first, args
+        planned = _PLAN_KERNELS.get(name)
+        if planned is not None and compute is out and self.dtype is out and len(args) == 1 and not kwargs \
+                and self.ndim > 0:
+            kernel = planned(out.numpy_dtype, donating and donate is not None)
+            if kernel is not None:
+                return kernel, args
         if donating and donate is not None and compute is out and self.dtype is out and len(args) == 1:
             return donate, args
         casts = (None if compute is self.dtype else compute.numpy_dtype,)
@@ -372,6 +378,30 @@ def _relu_into(xp, a):
     if _fast_clip(a, 0, None, out=a) is not None:
         return a
     return xp.maximum(a, 0, out=a)
+
+
+# In a plan with a float32/float64 relu the clip ufunc's bounds are made once: at batch 1 the checks of
+# `_fast_clip` cost as much as the clip itself.  (Another namespace, or an array the clip cannot write
+# into, takes the general forms.)
+def _relu_plan_kernel(dtype, into):
+    """ep.module()'s relu kernel for `dtype` (computing into its input when `into`), or None."""
+    if _CLIP_UFUNC is None or dtype not in _FAST_FLOATS:
+        return None
+    lo, hi = dtype.type(0), dtype.type(math.inf)
+    if into:
+        def relu_into(xp, a):
+            if xp is np:
+                try:
+                    return _CLIP_UFUNC(a, lo, hi, out=a)
+                except ValueError:       # a read-only array
+                    pass
+            return _relu_into(xp, a)
+        return relu_into
+    return lambda xp, a: _CLIP_UFUNC(a, lo, hi) if xp is np else _relu(xp, a)
+
+
+# name -> plan_kernel(numpy dtype, into): a unary op's kernel made for one dtype when a plan is built
+_PLAN_KERNELS = {"relu": _relu_plan_kernel}
 
 
 def _leaky_relu(xp, a, negative_slope=0.01):
