@@ -364,8 +364,16 @@ def _clamped_into(xp, a, lo=None, hi=None):
     return a
 
 
+# relu's clip bounds per float dtype, made once: at batch 1 the general checks of `_fast_clip` cost as
+# much as the clip itself
+_RELU_BOUNDS = {d: (d.type(0), d.type(math.inf)) for d in _FAST_FLOATS} if _CLIP_UFUNC is not None else {}
+
+
 def _relu(xp, a):
-    """max(a, 0); bools come back as they are."""
+    """max(a, 0) (a -0.0 kept, as torch keeps it); bools come back as they are."""
+    bounds = _RELU_BOUNDS.get(a.dtype) if type(a) is np.ndarray else None
+    if bounds is not None:
+        return _CLIP_UFUNC(a, *bounds)
     if a.dtype.kind == "b":
         return a.copy()
     return _clamped(xp, a, 0)
@@ -373,21 +381,22 @@ def _relu(xp, a):
 
 def _relu_into(xp, a):
     """relu computed into `a` itself (the runner's donating form)."""
+    bounds = _RELU_BOUNDS.get(a.dtype) if type(a) is np.ndarray and a.flags.writeable else None
+    if bounds is not None:
+        return _CLIP_UFUNC(a, *bounds, out=a)
     if a.dtype.kind == "b" or (type(a) is np.ndarray and not a.flags.writeable):
         return _relu(xp, a)
-    if _fast_clip(a, 0, None, out=a) is not None:
-        return a
     return xp.maximum(a, 0, out=a)
 
 
-# In a plan with a float32/float64 relu the clip ufunc's bounds are made once: at batch 1 the checks of
-# `_fast_clip` cost as much as the clip itself.  (Another namespace, or an array the clip cannot write
-# into, takes the general forms.)
 def _relu_plan_kernel(dtype, into):
-    """ep.module()'s relu kernel for `dtype` (computing into its input when `into`), or None."""
-    if _CLIP_UFUNC is None or dtype not in _FAST_FLOATS:
+    """ep.module()'s relu kernel for a float `dtype` plan (computing into its input when `into`), or None:
+    the clip ufunc with the dtype's bounds bound ahead (another namespace or a read-only array takes the
+    general forms)."""
+    bounds = _RELU_BOUNDS.get(dtype)
+    if bounds is None:
         return None
-    lo, hi = dtype.type(0), dtype.type(math.inf)
+    lo, hi = bounds
     if into:
         def relu_into(xp, a):
             if xp is np:
