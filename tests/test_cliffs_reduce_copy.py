@@ -243,3 +243,22 @@ def test_softmax_in_module_and_other_dims():
             got, want = getattr(me, name)(a, dim), getattr(torch, name)(b, dim)
             _close(got, want, 2e-5)
             assert got.stride() == want.stride()
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_float32_scans_round_once_as_torch(op):
+    """torch's CPU cumsum/cumprod of float32 accumulate in float64 and round each result once: bit for bit."""
+    rng = np.random.default_rng(7)
+    long = rng.standard_normal(100_000).astype(np.float32)
+    near_one = (1 + rng.standard_normal((300, 7)) * 1e-2).astype(np.float32)
+    cases = [(long, 0), (near_one, 0), (near_one, 1), (long.reshape(100, 1000).T.copy().T, 1)]
+    for x, dim in cases:
+        want = getattr(torch, op)(torch.from_numpy(x), dim).numpy()
+        got = getattr(me, op)(me.from_numpy(x), dim).numpy()
+        assert got.dtype == np.float32 and np.array_equal(got, want), (op, x.shape, dim)
+    x64 = rng.standard_normal(5000)
+    want = getattr(torch, op)(torch.from_numpy(x64), 0, dtype=torch.float32).numpy()
+    np.testing.assert_array_equal(getattr(me, op)(me.from_numpy(x64), 0, dtype=me.float32).numpy(), want)
+    inplace = me.from_numpy(near_one.copy())
+    getattr(inplace, op + "_")(0)
+    np.testing.assert_array_equal(inplace.numpy(), getattr(torch, op)(torch.from_numpy(near_one), 0).numpy())
