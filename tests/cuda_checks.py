@@ -26,7 +26,8 @@ ARG_NAMES = {name: [a.name for a in op._schema.arguments] for name, op in OPS.it
 EXACT = (1e-6, 1e-6)      # the double runs NumPy's own code: results agree to rounding
 # On NumPy arrays the convolutions take conv_kernels' fast path (im2col and one GEMM), which adds the terms
 # in another order than the general kernel the double runs: the two agree to float32 rounding of the
-# terms (about 1e-7 of the largest), not of a result that cancels down from them.
+# terms (about 1e-7 of the largest), not of a result that cancels down from them.  Whole programs (the
+# corpus models convolve) compare to this tolerance too.
 REORDERED_SUM = (1e-5, 1e-5)
 
 

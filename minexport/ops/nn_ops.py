@@ -167,7 +167,9 @@ def _conv_register(schema, n, name, transposed_arg=False, **facts):
     def specialize(args, kwargs, donating):
         return _conv_specializer(args, kwargs, parse, name, kernel)
 
-    register(schema, meta=meta, kernel=kernel, **facts).specialize = specialize
+    op = register(schema, meta=meta, kernel=kernel, **facts)
+    if n in (1, 2):         # (conv_kernels' fast path is 1-d and 2-d)
+        op.specialize = specialize
 
 
 # In the plan ep.module() runs, a conv1d/conv2d whose operands have static shapes and one float32 or

@@ -136,7 +136,7 @@ def _unary_specializer(name, fn, rule, int_identity, donate):
             kernel = planned(out.numpy_dtype, donating and donate is not None)
             if kernel is not None:
                 return kernel, args
-        if donating and donate is not None and compute is out and self.dtype is out and len(args) == 1:
+        if donating and donate is not None and compute is out and self.dtype is out:
             return donate, args
         casts = (None if compute is self.dtype else compute.numpy_dtype,)
         post = _conversion(fn, out, (_probe_array(self, compute),) + tuple(args[1:]), kwargs)
