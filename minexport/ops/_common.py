@@ -489,3 +489,11 @@ def copy_array(xp, a, memory_format=None, npd=None):
     out = empty_strided_array(xp, shape, strides, npd)
     out[...] = a
     return out
+
+
+def static_operands(*fakes):
+    """Whether the fakes (None: an absent operand) are tensors of one dtype with plain int sizes: what an
+    op's `specialize` hook needs to trust every check its meta function made."""
+    present = [f for f in fakes if f is not None]
+    return all(hasattr(f, "dtype") and f.dtype is present[0].dtype and all(type(d) is int for d in f.shape)
+               for f in present)

@@ -2,7 +2,8 @@
 from .. import dtypes as dt
 from .._tensor import Size, make_fake
 from ..runtime import buffers
-from ._common import broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array, torch_type_name
+from ._common import (broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array, static_operands,
+                      torch_type_name)
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
 
@@ -313,20 +314,13 @@ def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):
 # operands of static sizes the meta function has already done every check the kernel makes, and
 # whether the product is large enough to come from the buffer pool is known ahead, so a call is the
 # product (and linear's bias add) and nothing else.
-def _static_operands(*fakes):
-    """Whether the fakes (None: an absent bias) are tensors of one dtype with plain int sizes."""
-    present = [f for f in fakes if f is not None]
-    return all(hasattr(f, "dtype") and f.dtype is present[0].dtype and all(type(d) is int for d in f.shape)
-               for f in present)
-
-
 def _pooled(rows, cols, dtype):
     return rows * cols * dtype.itemsize >= buffers.MIN_BYTES
 
 
 def _product_specializer(args, kwargs, donating):
     a, b = args[0], args[1]
-    if kwargs or not _static_operands(a, b) or a.ndim not in (1, 2) or b.ndim != 2:
+    if kwargs or not static_operands(a, b) or a.ndim not in (1, 2) or b.ndim != 2:
         return None
     pooled = a.ndim == 2 and _pooled(a.shape[0], b.shape[1], a.dtype)
     return (_pooled_matmul if pooled else _plain_matmul), args
@@ -342,7 +336,7 @@ def _pooled_matmul(xp, a, b):
 
 def _linear_specializer(args, kwargs, donating):
     input, weight, bias = (tuple(args) + (None,))[:3]
-    if kwargs or len(args) > 3 or not _static_operands(input, weight, bias) or input.ndim < 2 \
+    if kwargs or len(args) > 3 or not static_operands(input, weight, bias) or input.ndim < 2 \
             or weight.ndim != 2 or (bias is not None and bias.ndim != 1):
         return None
     lead = tuple(input.shape[:-1])

@@ -14,7 +14,8 @@ from .._tensor import CONTIGUOUS, format_strides, make_fake, suggest_memory_form
 from ..runtime import buffers
 from ..runtime.backends import device_of_array
 from ._common import (array_strides, check, dense_strides, dtype_of, fake_like, fmt_shape,
-                      geometry_memo, out_array, relayout, remembered, static_key, torch_type_name)
+                      geometry_memo, out_array, relayout, remembered, static_key, static_operands,
+                      torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
 from ._input_format import fake_like_input, format_like_input, full_like_input, in_input_format
@@ -182,9 +183,7 @@ def _conv_specializer(args, kwargs, parse, name, general):
     """(kernel, args) of a conv1d/conv2d call with static float32/float64 operands, or None."""
     input, weight = args[0], args[1]
     bias = args[2] if len(args) > 2 else None
-    present = [t for t in (input, weight, bias) if t is not None]
-    if kwargs or not all(hasattr(t, "dtype") and t.dtype is input.dtype and all(type(d) is int for d in t.shape)
-                         for t in present) or input.dtype.numpy_dtype not in conv_kernels.FAST_DTYPES \
+    if kwargs or not static_operands(input, weight, bias) or input.dtype.numpy_dtype not in conv_kernels.FAST_DTYPES \
             or weight.ndim not in (3, 4) or 0 in tuple(input.shape)[-weight.ndim + 1:] or 0 in tuple(weight.shape):
         return None
     try:
@@ -804,9 +803,7 @@ def _bn_specializer(args, kwargs, donating):
     if kwargs or len(args) != 9 or args[5] is not False:
         return None
     input, weight, bias, mean, var, eps = args[0], args[1], args[2], args[3], args[4], args[7]
-    tensors = [t for t in (input, weight, bias, mean, var) if t is not None]
-    if mean is None or var is None or not all(hasattr(t, "dtype") and t.dtype is input.dtype and
-                                              all(type(d) is int for d in t.shape) for t in tensors) \
+    if mean is None or var is None or not static_operands(input, weight, bias, mean, var) \
             or input.dtype.numpy_dtype not in _BLAS_DTYPES or input.ndim < 2 or 0 in tuple(input.shape):
         return None
     exported = tuple(s * input.dtype.numpy_dtype.itemsize for s in input.stride())
