@@ -37,6 +37,11 @@ def write_into(xp, dst, value):
     return dst
 
 
+def _writeable(array):
+    """Whether an array says it may be written (NumPy's flags; an array without them is not trusted)."""
+    return getattr(getattr(array, "flags", None), "writeable", False)
+
+
 def register_inplace(functional, schema, *, check_shape=True, variants=None, decomposition=None):
     """Register the in-place op for `functional` under `schema`; returns it.
 
@@ -53,8 +58,20 @@ def register_inplace(functional, schema, *, check_shape=True, variants=None, dec
                        out.shape if check_shape else self.shape, name)
         return self
 
+    donating = functional.donating_kernel
+
+    # With a donating twin (relu_, sigmoid_, gelu_, ...) eager mode computes into self as the plan of
+    # ep.module() does: that kernel writes into its argument only when the result has the argument's
+    # dtype and shape (so torch's two rules hold) and returns a fresh result otherwise, which is checked
+    # and copied in as every in-place op's is.  A read-only self (an expanded view) takes the general
+    # path, whose copy raises torch's error.
     def kernel(xp, self, *args, **kwargs):
-        out = functional.kernel(xp, self, *args, **kwargs)
+        if donating is not None and _writeable(self):
+            out = donating(xp, self, *args, **kwargs)
+            if out is self:
+                return self
+        else:
+            out = functional.kernel(xp, self, *args, **kwargs)
         _check_inplace(dtype_of(self), self.shape, dtype_of(out),
                        shape_of(out) if check_shape else self.shape, name)
         return write_into(xp, self, out)
@@ -101,7 +118,7 @@ def _inplace_specializer(functional, op_name, check_shape):
         # still return a fresh array (a layout it does not write into), which is then copied in; a
         # read-only self (an expanded view) takes the general path and its error.
         def into_self(xp, self, *rest, **kw):
-            if getattr(self, "flags", None) is None or not self.flags.writeable:
+            if not _writeable(self):
                 return write_into(xp, self, functional.kernel(xp, self, *rest, **kw))
             r = donating(xp, self, *rest, **kw)
             return r if r is self else write_into(xp, self, r)

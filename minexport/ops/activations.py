@@ -17,7 +17,7 @@ from ..runtime.special import map_chunks
 from ._common import check, dtype_of, fake_like, out_array, torch_type_name
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
-from .pointwise import (_clamped, _elu, _fast_clip, _float_only_as, _scalar_tensor, _sigmoid,
+from .pointwise import (_clamped, _clamped_into, _elu, _fast_clip, _float_only_as, _scalar_tensor, _sigmoid,
                         float_only, same, unary)
 
 # selu's constants: elu's alpha and scale (Klambauer et al.)
@@ -236,7 +236,7 @@ def _relu6_decomp(self):
 
 
 unary("relu6(Tensor self) -> Tensor", _relu6_kernel, same, "relu6_(Tensor(a!) self) -> Tensor(a!)",
-      decomposition=_relu6_decomp)
+      decomposition=_relu6_decomp, donate=lambda xp, a: _clamped_into(xp, a, 0, 6))
 
 
 # ------------------------------------------------------------------ glu --

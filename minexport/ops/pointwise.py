@@ -147,8 +147,9 @@ def _unary_specializer(name, fn, rule, int_identity, donate):
     return specialize
 
 
-def _binary_specializer(name, fn, rule):
-    """The `specialize` hook of a binary op (see above)."""
+def _binary_specializer(name, fn, rule, ufunc=None):
+    """The `specialize` hook of a binary op (see above); with `ufunc` (see `binary`), a donating plan
+    computes into its first operand where the result keeps that operand's dtype and shape."""
     def specialize(args, kwargs, donating):
         a, b, rest = args[0], args[1], args[2:]
         operands = (a, b)
@@ -171,8 +172,24 @@ def _binary_specializer(name, fn, rule):
 
         def broadcast_error(x, y):
             _broadcast_error(name, x, y)
-        return _composed(fn, casts, post, broadcast_error, all(map(_static, tensors))), ops + tuple(rest)
+        static = all(map(_static, tensors))
+        composed = _composed(fn, casts, post, broadcast_error, static)
+        if donating and ufunc is not None and static and not rest and not kwargs and isinstance(a, Tensor) \
+                and casts[0] is None and post is None and a.dtype is out \
+                and broadcast_shapes(shape_of(a), shape_of(b), op=name) == tuple(a.shape):
+            return _into_first(ufunc, casts[1], composed), ops
+        return composed, ops + tuple(rest)
     return specialize
+
+
+def _into_first(ufunc, cast_b, general):
+    """A planned binary kernel writing ufunc(a, b) into a writeable NumPy `a` (b cast to `cast_b` first,
+    when not None); `general(xp, a, b)` gives a fresh result otherwise."""
+    def kernel(xp, a, b):
+        if type(a) is not np.ndarray or not a.flags.writeable:
+            return general(xp, a, b)
+        return ufunc(a, b if cast_b is None else b.astype(cast_b), out=a)
+    return kernel
 
 
 def _static(fake):
@@ -282,13 +299,19 @@ def _sigmoid_into(xp, a):
     return _sigmoid(xp, a)
 
 
-def _silu(xp, a):
-    """a / (1 + exp(-a)) (see above)."""
+def _silu(xp, a, out=None):
+    """a / (1 + exp(-a)) (see above), the quotient written into `out` when given (the fast path only)."""
     t = _exp_neg_plus_one(xp, a)
     if t is None:
         return a * (0.5 * (1 + xp.tanh(a * 0.5)))
     with np.errstate(invalid="ignore"):
-        return np.divide(a, t, out=t)
+        return np.divide(a, t, out=t if out is None else out)
+
+
+def _silu_into(xp, a):
+    """silu computed into `a` itself (the runner's donating form): 1 + exp(-a) still needs a fresh
+    array, but the quotient goes into `a`, not into a result to copy back."""
+    return _silu(xp, a, out=a if type(a) is np.ndarray and a.flags.writeable else None)
 
 
 # ------------------------------------------------------ clamp fast path --
@@ -545,7 +568,7 @@ def _silu_decomp(self):
     return aten.mul.Tensor(self, aten.sigmoid.default(self))
 
 
-unary(_simple("silu")[0], _silu, float_only, _simple("silu")[1], decomposition=_silu_decomp)
+unary(_simple("silu")[0], _silu, float_only, _simple("silu")[1], decomposition=_silu_decomp, donate=_silu_into)
 _GELU = unary('gelu(Tensor self, *, str approximate="none") -> Tensor', _gelu, float_only,
               'gelu_(Tensor(a!) self, *, str approximate="none") -> Tensor(a!)', donate=_gelu_into, tags=("core",))
 unary("leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
@@ -602,9 +625,13 @@ def _broadcast_error(op, a, b):
 
 
 def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_AND_METHOD, decomposition=None,
-           inplace_variants=None):
+           inplace_variants=None, ufunc=None):
     """Register a binary pointwise op `fn(xp, a, b, **kwargs)` (and its in-place twin, exposed as
-    `inplace_variants` say, by default as its functional twin's method)."""
+    `inplace_variants` say, by default as its functional twin's method).
+
+    `ufunc`, when given, is the NumPy ufunc fn computes without extra arguments: the op's donating
+    kernel then writes `ufunc(a, b)` into a writeable NumPy `a` when the result keeps a's dtype and
+    shape (the in-place twin on self, the interpreter on a dying intermediate)."""
     name = schema.split("(", 1)[0].split(".")[0]
 
     def meta(a, b, *args, **kwargs):
@@ -627,7 +654,18 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
 
     op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",) + tuple(tags), variants=variants,
                   decomposition=decomposition)
-    op.specialize = _binary_specializer(name, fn, rule)
+    op.specialize = _binary_specializer(name, fn, rule, ufunc)
+    if ufunc is not None:
+        def donating(xp, a, b, *args, **kwargs):
+            if not args and not kwargs and type(a) is np.ndarray and a.flags.writeable:
+                compute, out = rule(promote(a, b), name)
+                if compute is out and dtype_of(a) is out:
+                    try:
+                        return ufunc(a, cast(xp, b, compute), out=a)
+                    except ValueError:      # (b does not broadcast to a's shape: the kernel's error or result)
+                        pass
+            return kernel(xp, a, b, *args, **kwargs)
+        op.donating_kernel = donating
     if inplace_schema:
         register_inplace(op, inplace_schema, variants=inplace_variants)
     return op
@@ -868,30 +906,31 @@ def _pow(xp, a, b):
         return xp.power(a, b)
 
 
-# (name, array function, dtype rule, has alpha): Tensor and Scalar overloads, both tagged "core"
+# (name, array function, dtype rule, has alpha, the ufunc it is without alpha): Tensor and Scalar
+# overloads, both tagged "core"
 _BINARY_TS = [
-    ("add", _add, same, True),
-    ("sub", _sub, no_bool_sub, True),
-    ("mul", _mul, same, False),
-    ("div", _div, int_to_float, False),
-    ("remainder", _ignoring(_remainder), same, False),
-    ("fmod", _ignoring(lambda xp, a, b: xp.fmod(a, b)), same, False),
-    ("eq", lambda xp, a, b: a == b, compare, False),
-    ("ne", lambda xp, a, b: a != b, compare, False),
-    ("lt", lambda xp, a, b: a < b, compare, False),
-    ("le", lambda xp, a, b: a <= b, compare, False),
-    ("gt", lambda xp, a, b: a > b, compare, False),
-    ("ge", lambda xp, a, b: a >= b, compare, False),
-    ("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b), bitwise, False),
-    ("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b), bitwise, False),
+    ("add", _add, same, True, np.add),
+    ("sub", _sub, no_bool_sub, True, np.subtract),
+    ("mul", _mul, same, False, np.multiply),
+    ("div", _div, int_to_float, False, None),
+    ("remainder", _ignoring(_remainder), same, False, None),
+    ("fmod", _ignoring(lambda xp, a, b: xp.fmod(a, b)), same, False, None),
+    ("eq", lambda xp, a, b: a == b, compare, False, None),
+    ("ne", lambda xp, a, b: a != b, compare, False, None),
+    ("lt", lambda xp, a, b: a < b, compare, False, None),
+    ("le", lambda xp, a, b: a <= b, compare, False, None),
+    ("gt", lambda xp, a, b: a > b, compare, False, None),
+    ("ge", lambda xp, a, b: a >= b, compare, False, None),
+    ("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b), bitwise, False, None),
+    ("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b), bitwise, False, None),
 ]
-for _name, _fn, _rule, _alpha in _BINARY_TS:
+for _name, _fn, _rule, _alpha, _ufunc in _BINARY_TS:
     _kw = ", *, Scalar alpha=1" if _alpha else ""
     _skw = ", Scalar alpha=1" if _alpha else ""
     binary(f"{_name}.Tensor(Tensor self, Tensor other{_kw}) -> Tensor", _fn, _rule,
-           f"{_name}_.Tensor(Tensor(a!) self, Tensor other{_kw}) -> Tensor(a!)", tags=("core",))
+           f"{_name}_.Tensor(Tensor(a!) self, Tensor other{_kw}) -> Tensor(a!)", tags=("core",), ufunc=_ufunc)
     binary(f"{_name}.Scalar(Tensor self, Scalar other{_skw}) -> Tensor", _fn, _rule,
-           f"{_name}_.Scalar(Tensor(a!) self, Scalar other{_skw}) -> Tensor(a!)", tags=("core",))
+           f"{_name}_.Scalar(Tensor(a!) self, Scalar other{_skw}) -> Tensor(a!)", tags=("core",), ufunc=_ufunc)
 
 
 def _rsub_decomp(self, other, alpha=1):
