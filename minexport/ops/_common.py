@@ -491,6 +491,13 @@ def copy_array(xp, a, memory_format=None, npd=None):
     return out
 
 
+def byte_strides(fake):
+    """A fake tensor's strides in bytes: what NumPy's `strides` gives for an array laid out as it is (a
+    specialized kernel compares the two to know whether a run's array keeps the exported layout)."""
+    itemsize = fake.dtype.numpy_dtype.itemsize
+    return tuple(s * itemsize for s in fake.stride())
+
+
 def static_operands(*fakes):
     """Whether the fakes (None: an absent operand) are tensors of one dtype with plain int sizes: what an
     op's `specialize` hook needs to trust every check its meta function made."""

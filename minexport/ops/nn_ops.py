@@ -10,10 +10,10 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import _random
-from .._tensor import CONTIGUOUS, format_strides, make_fake, suggest_memory_format, sure
+from .._tensor import format_strides, make_fake, suggest_memory_format, sure
 from ..runtime import buffers
 from ..runtime.backends import device_of_array
-from ._common import (array_strides, check, dense_strides, dtype_of, fake_like, fmt_shape,
+from ._common import (array_strides, byte_strides, check, dense_strides, dtype_of, fake_like, fmt_shape,
                       geometry_memo, out_array, relayout, remembered, static_key, static_operands,
                       torch_type_name)
 from ._registry import aten, register
@@ -192,8 +192,7 @@ def _conv_specializer(args, kwargs, parse, name, general):
     except Exception:   # the general kernel raises the error at run time
         return None
     batched = input.ndim == weight.ndim
-    itemsize = input.dtype.numpy_dtype.itemsize
-    exported = tuple(tuple(s * itemsize for s in t.stride()) for t in (input, weight))
+    exported = (byte_strides(input), byte_strides(weight))
     layout = _conv_strides(input, weight, shape)
 
     def kernel(xp, input, weight, bias=None, *rest):
@@ -716,22 +715,17 @@ def _bn_eval_fast(xp, x, weight, bias, mean, var, eps):
     return out, rstd
 
 
-# torch's CPU batch and group norm lay their output out in the input's suggested memory format: channels-last
-# (3d) when the input is laid out so, contiguous otherwise (another permuted input included).
-def _norm_strides(shape, strides):
-    """The output strides (None: contiguous) of a batch or group norm of an input with these strides."""
-    fmt = suggest_memory_format(tuple(shape), tuple(strides))
-    return None if fmt == CONTIGUOUS else format_strides(tuple(shape), fmt)
-
-
+# torch's CPU batch and group norm lay their output out in the input's suggested memory format (the rule of
+# `_input_format`): channels-last (3d) when the input is laid out so, contiguous otherwise (another permuted
+# input included).  The output is given exactly those strides, size-1 dims' too.
 def _norm_output_fake(input):
     """A batch or group norm's fake output, laid out as torch's kernel lays it out."""
-    return make_fake(input.shape, input.dtype, input.device, strides=_norm_strides(input.shape, input.stride()))
+    return fake_like_input(input.shape, input.dtype, input)
 
 
 def _in_norm_layout(xp, out, input):
-    """The output array `out` (any layout) in the layout `_norm_strides` gives for the input array."""
-    return _laid_out(xp, out, _norm_strides(input.shape, array_strides(input)))
+    """The output array `out` (any layout, input's shape) laid out in the input array's suggested format."""
+    return _laid_out(xp, out, format_like_input(out.shape, input))
 
 
 def _laid_out(xp, out, strides):
@@ -806,15 +800,14 @@ def _bn_specializer(args, kwargs, donating):
     if mean is None or var is None or not static_operands(input, weight, bias, mean, var) \
             or input.dtype.numpy_dtype not in _BLAS_DTYPES or input.ndim < 2 or 0 in tuple(input.shape):
         return None
-    exported = tuple(s * input.dtype.numpy_dtype.itemsize for s in input.stride())
-    layout = _norm_strides(tuple(input.shape), tuple(input.stride()))
+    exported = byte_strides(input)
+    layout = format_like_input(input.shape, input)
 
     def kernel(xp, input, weight, bias, running_mean, running_var, *rest):
         if xp is not np:
             return _batch_norm_kernel(xp, input, weight, bias, running_mean, running_var, *rest)
         out = _bn_eval_fast(np, input, weight, bias, running_mean, running_var, eps)[0]
-        return _laid_out(np, out, layout if input.strides == exported else
-                         _norm_strides(input.shape, array_strides(input)))
+        return _laid_out(np, out, layout if input.strides == exported else format_like_input(out.shape, input))
     return kernel, args
 
 
