@@ -126,15 +126,14 @@ class ExportTracer(SymbolicTracing, Tracer):
         # rows of lifted state have a target, and a buffer's persistence is a bool: valid InputSpecs
         make_spec = input_spec if kind is not InputKind.BUFFER or \
             all(type(row[3]) is bool for row in rows) else InputSpec
-        specs, input_nodes, fakes = self.inputs[order], self.input_nodes, []
-        append = graph.append_placeholder
-        for t, name, target, persistent in rows:
-            fake = _fake_of_input(t)
-            fake._node = node = append(name, {"val": fake})
+        fakes = [_fake_of_input(row[0]) for row in rows]
+        nodes = graph.append_placeholders([row[1] for row in rows], fakes)
+        specs, input_nodes = self.inputs[order], self.input_nodes
+        for fake, node, row in zip(fakes, nodes, rows):
+            fake._node = node
             name = node.name
             input_nodes[name] = node
-            specs.append(make_spec(kind, TensorArgument(name), target, persistent))
-            fakes.append(fake)
+            specs.append(make_spec(kind, TensorArgument(name), row[2], row[3]))
         return fakes
 
     def lift_constant(self, t):
