@@ -40,7 +40,7 @@ from ._tracer import ExportTracer, call_forward
 from .dynamic_shapes import leaf_specs
 from .errors import UserError, input_path
 from .explain import input_paths, warn_small_examples
-from .exported_program import PLAIN_ROOT, ExportedProgram, ModuleCallEntry, ModuleCallSignature
+from .exported_program import PLAIN_ROOT, ExportedProgram, ModuleCallEntry, ModuleCallSignature, plain_call_entries
 from .graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, OutputKind, OutputSpec,
                               TensorArgument, sym_argument)
 
@@ -465,7 +465,7 @@ def _call_entries(every_name, calls):
     `module_tree(remove_duplicate=False)`, as walked before tracing), with the signature of its preserved first
     call; the entries of its later calls (`fqn@1`...) right after it, as torch lists them."""
     if not calls:       # no preserved call: an entry without signature per submodule
-        return [ModuleCallEntry(fqn, None) for fqn, _ in every_name if fqn]
+        return plain_call_entries([fqn for fqn, _ in every_name if fqn])
     by_fqn = {}
     for c in calls:
         by_fqn.setdefault(c.fqn.partition("@")[0], []).append(c)
