@@ -228,7 +228,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         # OpOverload.__call__ frame is never user code: skipped here at once)
         snapshot = self.stack_snapshot
         if snapshot is None:
-            snapshot = self.stack_snapshot = dict(self.module_stack)
+            snapshot = self.stack_snapshot = self.module_stack.copy()
         meta = {"val": out, "nn_module_stack": snapshot}
         # stack_trace(f), inlined: call_sites' walk (the key grows by tuple concatenation, which for the usual
         # one user frame makes just its pair), then trace_at's lookup
@@ -348,7 +348,7 @@ class ExportTracer(SymbolicTracing, Tracer):
                     "nn_module_stack": like.meta.get("nn_module_stack")}
         snapshot = self.stack_snapshot
         if snapshot is None:
-            snapshot = self.stack_snapshot = dict(self.module_stack)
+            snapshot = self.stack_snapshot = self.module_stack.copy()
         meta = {"val": val, "nn_module_stack": snapshot}
         trace = self.stack_trace()
         if trace:
