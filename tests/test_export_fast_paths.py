@@ -850,3 +850,30 @@ def test_instance_attribute_shadowing_a_parameter_is_kept():
     ep = export(m, (me.randn(2, 4),))
     assert vars(m)["w"] == 2.0 and m._parameters["w"]._data is not None
     assert [n.args[1] for n in ep.graph.nodes if n.op == "call_function"][0] == 2.0
+
+
+def test_export_leaves_its_tracer_to_reference_counting():
+    # the frames a trace remembers (the last module call's, for the next call's stack trace) are dropped when
+    # the root call returns: they would keep the tracer, and export's frame, in a reference cycle
+    import gc
+    import weakref
+
+    from minexport.export._trace import _export
+    from minexport.export._tracer import ExportTracer
+    refs = []
+
+    class Recording(ExportTracer):
+        def __init__(self, modules):
+            super().__init__(modules)
+            refs.append(weakref.ref(self))
+
+    model = mnn.Sequential(mnn.Linear(4, 4), mnn.ReLU(), mnn.Sequential(mnn.Linear(4, 4), mnn.ReLU()))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        ep = _export(model, (me.randn(2, 4),), None, None, Recording)
+        assert refs[0]() is None
+    finally:
+        if enabled:
+            gc.enable()
+    assert "stack_trace" in list(ep.graph.nodes)[-2].meta

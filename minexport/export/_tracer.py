@@ -516,7 +516,13 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     def exit_module(self, call):
         """Pop what `enter_module` pushed."""
-        self.module_sites_stack.pop()
+        sites = self.module_sites_stack
+        sites.pop()
+        if not sites:
+            # The root module's call returned: forget the frames that made module calls.  Each holds its
+            # callers' frames, up to export's own, whose locals hold this tracer: a reference cycle that only
+            # the garbage collector would free, with the trace's bookkeeping (the model's state rows) in it.
+            self.last_module_sites.clear()
         if call:
             self.module_stack.pop(call[3], None)
             call[3] = None
