@@ -216,9 +216,10 @@ def _check_leaves(pairs):
 # ---------------------------------------------------- 2. the graph's inputs --
 class _State:
     """The model's state, read before tracing: `modules` ((fqn, module), each once, as `named_modules()`),
-    `parameters` ((fqn, tensor)) and `buffers` ((fqn, tensor, persistent)) read from `every_name` (each module
-    under each of its names): a tied tensor or a shared submodule's state once per name, as torch lifts them,
-    and `entries` ((table, name, tensor, mirror): every non-None entry of every module's parameter and buffer
+    `parameters` and `buffers` (rows (tensor, placeholder name `p_<fqn>` / `b_<fqn>`, fqn, persistence: None
+    for a parameter), as `ExportTracer.fake_inputs` takes them) read from `every_name` (each module under each
+    of its names): a tied tensor or a shared submodule's state once per name, as torch lifts them, and
+    `entries` ((table, name, tensor, mirror): every non-None entry of every module's parameter and buffer
     tables, repeats included, which `_FakeState` swaps; `mirror` is the module's `__dict__` where the entry
     may be mirrored there while tracing (see `_mirror_dict`), else None)."""
 
@@ -242,14 +243,17 @@ class _State:
                 for name, t in table.items():
                     if t is not None:
                         entries.append((table, name, t, mirror))
-                        parameters.append((dot + name, t))
+                        fqn = dot + name
+                        parameters.append((t, "p_" + fqn.replace(".", "_"), fqn, None))
             table = m._buffers
             if table:
                 mirror = _mirror_dict(lookups, m, table)
                 for name, t in table.items():
                     if t is not None:
                         entries.append((table, name, t, mirror))
-                        buffers.append((dot + name, t, name not in m._non_persistent_buffers_set))
+                        fqn = dot + name
+                        buffers.append((t, "b_" + fqn.replace(".", "_"), fqn,
+                                        name not in m._non_persistent_buffers_set))
 
 
 def _mirror_dict(lookups, m, table):
@@ -291,10 +295,8 @@ def _lift_state(tracer, state):
     """Fake parameters (`p_<fqn>`) and buffers (`b_<fqn>`) on placeholders; {id(real tensor): fake}.
     A tensor tied under several names gets a placeholder per name, and its uses read the last one (torch's
     choice too)."""
-    params = [(p, "p_" + fqn.replace(".", "_"), fqn, None) for fqn, p in state.parameters]
-    buffers = [(b, "b_" + fqn.replace(".", "_"), fqn, persistent) for fqn, b, persistent in state.buffers]
     fakes = {}
-    for rows, kind in ((params, InputKind.PARAMETER), (buffers, InputKind.BUFFER)):
+    for rows, kind in ((state.parameters, InputKind.PARAMETER), (state.buffers, InputKind.BUFFER)):
         if rows:
             # a later name of a tied tensor overwrites the earlier ones: its uses read the last placeholder
             fakes.update(zip([id(row[0]) for row in rows], tracer.fake_inputs(kind, rows)))
@@ -488,8 +490,8 @@ def _program_state(state, lifted_constants):
     The signature's PARAMETER and BUFFER inputs are exactly what `_lift_state` lifted from `state`, in its
     order (each parameter, then each buffer, with the persistence read there), so they are read from `state`.
     """
-    state_dict = {fqn: t for fqn, t in state.parameters}
+    state_dict = {row[2]: row[0] for row in state.parameters}
     constants = dict(lifted_constants)
-    for fqn, b, persistent in state.buffers:
+    for b, _, fqn, persistent in state.buffers:
         (state_dict if persistent else constants)[fqn] = b
     return state_dict, constants
