@@ -535,11 +535,17 @@ def test_fake_inputs_refuse_a_buffer_without_persistence_as_input_spec_does():
 def test_append_placeholder_names_as_insert_placeholder():
     from minexport.fx.graph import Graph
     names = ["x", "x", "x_1", "input", "class", "1a", "a b", "", "ünï", "x_1", "p_a_b_c", "p_a_b_c"]
-    g1, g2 = Graph(), Graph()
+    g1, g2, g3 = Graph(), Graph(), Graph()
     for name in names:
         g1.append_placeholder(name, {"val": name})
         g2.insert_placeholder(len(g2.nodes), name, meta={"val": name})
-    assert [(n.name, n.target, n.meta) for n in g1.nodes] == [(n.name, n.target, n.meta) for n in g2.nodes]
+    g3.append_placeholder("x", {"val": "x"})
+    made = g3.append_placeholders(names[1:], names[1:])
+    assert [(n.name, n.target, n.meta) for n in g1.nodes] == [(n.name, n.target, n.meta) for n in g2.nodes] \
+        == [(n.name, n.target, n.meta) for n in g3.nodes]
+    assert made == list(g3.nodes)[1:] and len(g3.nodes) == len(names)
+    g3.lint()
+    assert [n.name for n in reversed(g3.nodes)] == [n.name for n in g3.nodes][::-1]
     g1.lint()
     assert [n.name for n in reversed(g1.nodes)] == [n.name for n in g1.nodes][::-1]
     assert g1.call_function(abs, (list(g1.nodes)[0],)).prev is list(g1.nodes)[-2]
@@ -737,3 +743,137 @@ def test_program_with_subgraphs_makes_its_graph_module_on_construction():
     ep = export(M(), (me.randn(3),))
     assert ep._graph_module is not None and ep._pending_graph is None
     assert ep.graph_module.subgraph_modules()
+
+
+def test_state_mirrors_read_the_fakes_and_leave_no_trace():
+    # while tracing, parameters and buffers are also in their modules' instance dicts (attribute reads skip
+    # Module.__getattr__): the same fakes the tables hold, gone after export, also after a failed trace
+    seen = []
+
+    class M(mnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = mnn.Linear(4, 4)
+            self.register_buffer("b", me.randn(4))
+
+        def forward(self, x):
+            seen.append((self.l.weight is self.l._parameters["weight"], self.b is self._buffers["b"],
+                         "weight" in vars(self.l), self.l.weight._data is None))
+            return self.l(x) + self.b
+
+    m = M()
+    keys = (list(vars(m)), list(vars(m.l)))
+    weight = m.l.weight
+    export(m, (me.randn(2, 4),))
+    assert seen == [(True, True, True, True)]
+    assert (list(vars(m)), list(vars(m.l))) == keys and m.l.weight is weight
+
+
+def test_state_changed_during_forward_is_read_as_changed():
+    # forward that sets, deletes or re-registers an entry reads the new value (its mirror is dropped)
+    new_b, new_w, seen = me.ones(4), mnn.Parameter(me.zeros(4, 4)), []
+
+    class M(mnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = mnn.Linear(4, 4)
+            self.register_buffer("b", me.randn(4))
+
+        def forward(self, x):
+            y = self.l(x) + self.b
+            self.l.bias = None
+            self.b = new_b
+            seen.append((self.l.bias, self.b is new_b))
+            del self.l.weight
+            seen.append(hasattr(self.l, "weight"))
+            self.l.register_parameter("weight", new_w)
+            seen.append((self.l.weight is new_w, "weight" in vars(self.l)))
+            return y
+
+    m = M()
+    export(m, (me.randn(2, 4),))
+    assert seen == [(None, True), False, (True, False)]
+    assert "weight" not in vars(m.l) and "b" not in vars(m)
+
+
+def test_state_is_not_mirrored_where_the_class_would_answer_first():
+    # a class attribute of an entry's name is what `self.name` reads (before Module.__getattr__), and a
+    # class's own __getattr__ is asked: export keeps both so
+    class WithClassAttr(mnn.Module):
+        scale = None
+
+        def __init__(self):
+            super().__init__()
+            self.register_parameter("scale", mnn.Parameter(me.ones(4)))
+
+        def forward(self, x):
+            assert self.scale is None
+            return x * self._parameters["scale"]
+
+    class OwnGetattr(mnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = mnn.Parameter(me.ones(4))
+
+        def __getattr__(self, name):
+            value = super().__getattr__(name)
+            return value * 2 if name == "w" else value
+
+        def forward(self, x):
+            return x + self.w
+
+    export(WithClassAttr(), (me.randn(2, 4),))
+    ep = export(OwnGetattr(), (me.randn(2, 4),))
+    assert [n.target.op_name for n in ep.graph.nodes if n.op == "call_function"] == ["mul", "add"]
+
+
+def test_plain_call_entries_are_the_dataclass_entries():
+    from minexport.export.exported_program import ModuleCallEntry, plain_call_entries
+    made = plain_call_entries(["a", "a.b", "c"])
+    assert made == [ModuleCallEntry("a"), ModuleCallEntry("a.b", None), ModuleCallEntry("c", None)]
+    assert [vars(e) for e in made] == [vars(ModuleCallEntry(f, None)) for f in ("a", "a.b", "c")]
+
+
+def test_instance_attribute_shadowing_a_parameter_is_kept():
+    # an instance-dict entry by a parameter's name (only bypassing __setattr__ makes one) is what reads find
+    # before the table, during export as outside it, and it is still there after
+    class M(mnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = mnn.Parameter(me.ones(4))
+            object.__setattr__(self, "w", 2.0)
+
+        def forward(self, x):
+            return x * self.w + self._parameters["w"]
+
+    m = M()
+    ep = export(m, (me.randn(2, 4),))
+    assert vars(m)["w"] == 2.0 and m._parameters["w"]._data is not None
+    assert [n.args[1] for n in ep.graph.nodes if n.op == "call_function"][0] == 2.0
+
+
+def test_export_leaves_its_tracer_to_reference_counting():
+    # the frames a trace remembers (the last module call's, for the next call's stack trace) are dropped when
+    # the root call returns: they would keep the tracer, and export's frame, in a reference cycle
+    import gc
+    import weakref
+
+    from minexport.export._trace import _export
+    from minexport.export._tracer import ExportTracer
+    refs = []
+
+    class Recording(ExportTracer):
+        def __init__(self, modules):
+            super().__init__(modules)
+            refs.append(weakref.ref(self))
+
+    model = mnn.Sequential(mnn.Linear(4, 4), mnn.ReLU(), mnn.Sequential(mnn.Linear(4, 4), mnn.ReLU()))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        ep = _export(model, (me.randn(2, 4),), None, None, Recording)
+        assert refs[0]() is None
+    finally:
+        if enabled:
+            gc.enable()
+    assert "stack_trace" in list(ep.graph.nodes)[-2].meta

@@ -40,7 +40,7 @@ from ._tracer import ExportTracer, call_forward
 from .dynamic_shapes import leaf_specs
 from .errors import UserError, input_path
 from .explain import input_paths, warn_small_examples
-from .exported_program import PLAIN_ROOT, ExportedProgram, ModuleCallEntry, ModuleCallSignature
+from .exported_program import PLAIN_ROOT, ExportedProgram, ModuleCallEntry, ModuleCallSignature, plain_call_entries
 from .graph_signature import (ConstantArgument, ExportGraphSignature, InputKind, OutputKind, OutputSpec,
                               TensorArgument, sym_argument)
 
@@ -216,10 +216,12 @@ def _check_leaves(pairs):
 # ---------------------------------------------------- 2. the graph's inputs --
 class _State:
     """The model's state, read before tracing: `modules` ((fqn, module), each once, as `named_modules()`),
-    `parameters` ((fqn, tensor)) and `buffers` ((fqn, tensor, persistent)) read from `every_name` (each module
-    under each of its names): a tied tensor or a shared submodule's state once per name, as torch lifts them,
-    and `entries` ((table, name, tensor): every non-None entry of every module's parameter and buffer tables,
-    repeats included, which `_FakeState` swaps)."""
+    `parameters` and `buffers` (rows (tensor, placeholder name `p_<fqn>` / `b_<fqn>`, fqn, persistence: None
+    for a parameter), as `ExportTracer.fake_inputs` takes them) read from `every_name` (each module under each
+    of its names): a tied tensor or a shared submodule's state once per name, as torch lifts them, and
+    `entries` ((table, name, tensor, mirror): every non-None entry of every module's parameter and buffer
+    tables, repeats included, which `_FakeState` swaps; `mirror` is the module's `__dict__` where the entry
+    may be mirrored there while tracing (see `_mirror_dict`), else None)."""
 
     def __init__(self, every_name):
         self.every_name = every_name = list(every_name)
@@ -228,33 +230,73 @@ class _State:
         seen = set()
         self.modules = [(fqn, m) for fqn, m in every_name if id(m) not in seen and not seen.add(id(m))]
         self.parameters, self.buffers, self.entries = parameters, buffers, entries = [], [], []
+        lookups = {}        # module class -> the names it leaves to Module.__getattr__ (see _mirror_dict)
         # A shared submodule's state under each of its names, as torch lifts it; each entry of a table (None
         # skipped, a tensor tied under several names once per name) gives a parameter or buffer row and
-        # (table, name, tensor).  Most modules hold no parameter or no buffer: an empty table costs one test.
+        # (table, name, tensor, mirror).  Most modules hold no parameter or no buffer: an empty table costs
+        # one test.
         for prefix, m in every_name:
             dot = prefix + "." if prefix else ""
             table = m._parameters
             if table:
+                mirror = _mirror_dict(lookups, m, table)
                 for name, t in table.items():
                     if t is not None:
-                        entries.append((table, name, t))
-                        parameters.append((dot + name, t))
+                        entries.append((table, name, t, mirror))
+                        fqn = dot + name
+                        parameters.append((t, "p_" + fqn.replace(".", "_"), fqn, None))
             table = m._buffers
             if table:
+                mirror = _mirror_dict(lookups, m, table)
                 for name, t in table.items():
                     if t is not None:
-                        entries.append((table, name, t))
-                        buffers.append((dot + name, t, name not in m._non_persistent_buffers_set))
+                        entries.append((table, name, t, mirror))
+                        fqn = dot + name
+                        buffers.append((t, "b_" + fqn.replace(".", "_"), fqn,
+                                        name not in m._non_persistent_buffers_set))
+
+
+def _mirror_dict(lookups, m, table):
+    """m's `__dict__` when the entries of its parameter or buffer `table` may be mirrored there while
+    tracing, else None.
+
+    Reading a parameter or buffer as an attribute (`self.weight`) misses the
+    instance dict and the class and ends in `Module.__getattr__`, which looks
+    through the tables: about a microsecond, for every read of every layer.
+    A copy of the entry in the instance dict reads the same value at once --
+    when nothing else would answer first or differently: the class reads
+    attributes as Module does (no `__getattr__` or `__getattribute__` of its
+    own) and defines nothing by an entry's name (a class attribute is found
+    before `__getattr__`, and an instance-dict entry before a method).  (An
+    instance-dict entry of that name, which only bypassing `__setattr__`
+    makes, is left as it is: see `_FakeState`.)  `lookups` keeps the class
+    facts for one export: {class: the entry names it was found to define
+    nothing by, or None when it reads attributes its own way}.
+    """
+    cls = m.__class__
+    names = lookups.get(cls, _UNSEEN)
+    if names is _UNSEEN:
+        plain = cls.__getattr__ is _MODULE_GETATTR and cls.__getattribute__ is _OBJECT_GETATTRIBUTE
+        names = lookups[cls] = set() if plain else None
+    if names is None:
+        return None
+    if not names.issuperset(table):
+        if any(hasattr(cls, name) for name in table):
+            return None
+        names.update(table)
+    return m.__dict__
+
+
+_UNSEEN = object()
+_MODULE_GETATTR, _OBJECT_GETATTRIBUTE = Module.__getattr__, object.__getattribute__
 
 
 def _lift_state(tracer, state):
     """Fake parameters (`p_<fqn>`) and buffers (`b_<fqn>`) on placeholders; {id(real tensor): fake}.
     A tensor tied under several names gets a placeholder per name, and its uses read the last one (torch's
     choice too)."""
-    params = [(p, "p_" + fqn.replace(".", "_"), fqn, None) for fqn, p in state.parameters]
-    buffers = [(b, "b_" + fqn.replace(".", "_"), fqn, persistent) for fqn, b, persistent in state.buffers]
     fakes = {}
-    for rows, kind in ((params, InputKind.PARAMETER), (buffers, InputKind.BUFFER)):
+    for rows, kind in ((state.parameters, InputKind.PARAMETER), (state.buffers, InputKind.BUFFER)):
         if rows:
             # a later name of a tied tensor overwrites the earlier ones: its uses read the last placeholder
             fakes.update(zip([id(row[0]) for row in rows], tracer.fake_inputs(kind, rows)))
@@ -264,7 +306,16 @@ def _lift_state(tracer, state):
 class _FakeState:
     """For its `with` block, the modules' parameters and buffers are their fakes, and each plain tensor
     attribute a fake that the tracer lifts as a constant on first use (fakes: {id(real tensor): fake}, as
-    `_lift_state` returns it).  A class rather than a generator: export enters it once per call."""
+    `_lift_state` returns it).  A class rather than a generator: export enters it once per call.
+
+    Each swapped table entry that `_State` found mirrorable is also put in its
+    module's instance dict for the block (see `_mirror_dict`): `self.weight`
+    then reads the fake without `Module.__getattr__`.  A mirror is only ever a
+    copy of its table's entry: Module's `__setattr__`, `__delattr__` and
+    `register_*` drop it when forward changes the entry, and an instance
+    attribute already there by that name (which reads find first anyway) is
+    neither replaced nor removed.
+    """
 
     __slots__ = ("tracer", "state", "fakes", "restores")
 
@@ -273,21 +324,31 @@ class _FakeState:
 
     def __enter__(self):
         tracer, fakes = self.tracer, self.fakes
-        # Every entry's tensor was lifted (the entries and the lifted tensors come from the same walk of the
-        # tables), so each entry is swapped and restored.
-        restores = self.restores = list(self.state.entries)
-        for table, name, t in restores:
-            table[name] = fakes[id(t)]
+        restores = self.restores = []
         for prefix, m in self.state.modules:
             # A module whose attributes are all of builtin types that are no tensors (flags, sizes, its tables)
-            # has nothing to swap; asking each value's type that way is one C-level pass.
+            # has nothing to swap; asking each value's type that way is one C-level pass.  (Before the mirrors
+            # below, which are no plain attributes.)
             if not _NOT_TENSORS.issuperset(map(type, m.__dict__.values())):
                 restores += _swap_attributes(tracer, prefix, m)
+        # Every entry's tensor was lifted (the entries and the lifted tensors come from the same walk of the
+        # tables), so each entry is swapped and restored.
+        for table, name, t, mirror in self.state.entries:
+            fake = table[name] = fakes[id(t)]
+            if mirror is not None:
+                # (an instance attribute of that name, which reads find before the table, is kept)
+                mirror.setdefault(name, fake)
         return self
 
     def __exit__(self, *exc_info):
-        for table, name, value in self.restores:
-            table[name] = value
+        for table, name, t, mirror in self.state.entries:
+            # nn.module._drop_mirror(mirror, table, name), inlined: forward may have dropped the mirror, and
+            # an instance attribute that was there before is not the table's entry
+            if mirror is not None and mirror.get(name, _UNSEEN) is table.get(name):
+                del mirror[name]
+            table[name] = t
+        for attrs, name, value in self.restores:
+            attrs[name] = value
         return False
 
 
@@ -406,7 +467,7 @@ def _call_entries(every_name, calls):
     `module_tree(remove_duplicate=False)`, as walked before tracing), with the signature of its preserved first
     call; the entries of its later calls (`fqn@1`...) right after it, as torch lists them."""
     if not calls:       # no preserved call: an entry without signature per submodule
-        return [ModuleCallEntry(fqn, None) for fqn, _ in every_name if fqn]
+        return plain_call_entries([fqn for fqn, _ in every_name if fqn])
     by_fqn = {}
     for c in calls:
         by_fqn.setdefault(c.fqn.partition("@")[0], []).append(c)
@@ -429,8 +490,8 @@ def _program_state(state, lifted_constants):
     The signature's PARAMETER and BUFFER inputs are exactly what `_lift_state` lifted from `state`, in its
     order (each parameter, then each buffer, with the persistence read there), so they are read from `state`.
     """
-    state_dict = {fqn: t for fqn, t in state.parameters}
+    state_dict = {row[2]: row[0] for row in state.parameters}
     constants = dict(lifted_constants)
-    for fqn, b, persistent in state.buffers:
+    for b, _, fqn, persistent in state.buffers:
         (state_dict if persistent else constants)[fqn] = b
     return state_dict, constants

@@ -126,15 +126,14 @@ class ExportTracer(SymbolicTracing, Tracer):
         # rows of lifted state have a target, and a buffer's persistence is a bool: valid InputSpecs
         make_spec = input_spec if kind is not InputKind.BUFFER or \
             all(type(row[3]) is bool for row in rows) else InputSpec
-        specs, input_nodes, fakes = self.inputs[order], self.input_nodes, []
-        append = graph.append_placeholder
-        for t, name, target, persistent in rows:
-            fake = _fake_of_input(t)
-            fake._node = node = append(name, {"val": fake})
+        fakes = [_fake_of_input(row[0]) for row in rows]
+        nodes = graph.append_placeholders([row[1] for row in rows], fakes)
+        specs, input_nodes = self.inputs[order], self.input_nodes
+        for fake, node, row in zip(fakes, nodes, rows):
+            fake._node = node
             name = node.name
             input_nodes[name] = node
-            specs.append(make_spec(kind, TensorArgument(name), target, persistent))
-            fakes.append(fake)
+            specs.append(make_spec(kind, TensorArgument(name), row[2], row[3]))
         return fakes
 
     def lift_constant(self, t):
@@ -229,7 +228,7 @@ class ExportTracer(SymbolicTracing, Tracer):
         # OpOverload.__call__ frame is never user code: skipped here at once)
         snapshot = self.stack_snapshot
         if snapshot is None:
-            snapshot = self.stack_snapshot = dict(self.module_stack)
+            snapshot = self.stack_snapshot = self.module_stack.copy()
         meta = {"val": out, "nn_module_stack": snapshot}
         # stack_trace(f), inlined: call_sites' walk (the key grows by tuple concatenation, which for the usual
         # one user frame makes just its pair), then trace_at's lookup
@@ -349,7 +348,7 @@ class ExportTracer(SymbolicTracing, Tracer):
                     "nn_module_stack": like.meta.get("nn_module_stack")}
         snapshot = self.stack_snapshot
         if snapshot is None:
-            snapshot = self.stack_snapshot = dict(self.module_stack)
+            snapshot = self.stack_snapshot = self.module_stack.copy()
         meta = {"val": val, "nn_module_stack": snapshot}
         trace = self.stack_trace()
         if trace:
@@ -517,7 +516,13 @@ class ExportTracer(SymbolicTracing, Tracer):
 
     def exit_module(self, call):
         """Pop what `enter_module` pushed."""
-        self.module_sites_stack.pop()
+        sites = self.module_sites_stack
+        sites.pop()
+        if not sites:
+            # The root module's call returned: forget the frames that made module calls.  Each holds its
+            # callers' frames, up to export's own, whose locals hold this tracer: a reference cycle that only
+            # the garbage collector would free, with the trace's bookkeeping (the model's state rows) in it.
+            self.last_module_sites.clear()
         if call:
             self.module_stack.pop(call[3], None)
             call[3] = None

@@ -36,6 +36,20 @@ class ModuleCallEntry:
     signature: ModuleCallSignature = None
 
 
+def plain_call_entries(fqns):
+    """`[ModuleCallEntry(fqn, None) for fqn in fqns]`, the same objects made without a call of `__init__`
+    each: export makes one per submodule."""
+    entries = []
+    for fqn in fqns:
+        entry = _new(ModuleCallEntry)
+        entry.fqn, entry.signature = fqn, None
+        entries.append(entry)
+    return entries
+
+
+_new = object.__new__
+
+
 @dataclasses.dataclass
 class CallSpec:
     """The root's input and output pytree specs."""

@@ -586,6 +586,30 @@ class Graph:
         _link_last(self, node)
         return node
 
+    def append_placeholders(self, names, vals):
+        """`[append_placeholder(name, {"val": val}) for name, val in zip(names, vals)]` in one loop (export
+        lifts every parameter and buffer so, before the first op): the nodes, linked last in order."""
+        taken, nodes, new_node = self._names, [], _new_node
+        root = self._root
+        for name, val in zip(names, vals):
+            if name in taken or not _kept_name(name):
+                name = self.placeholder_name(name)
+            else:
+                taken.add(name)
+            # _placeholder_node and _link_last, inlined
+            node = new_node(Node)
+            node.graph, node.op, node.name, node.target = self, "placeholder", name, name
+            node.users, node.meta = {}, {"val": val}
+            node._args, node._kwargs, node._inputs = (), {}, {}
+            node._erased, node.type = False, None
+            last = root._prev
+            last._next = node
+            node._prev, node._next = last, root
+            root._prev = node
+            nodes.append(node)
+        self._len += len(nodes)
+        return nodes
+
     def call_function(self, the_function, args=None, kwargs=None, type_expr=None, name=None, *, meta=None):
         """A call of a function: an op, operator.getitem, a symbolic-int operator, any Python callable."""
         return self.create_node("call_function", the_function, args, kwargs, name=name, type_expr=type_expr,

@@ -123,6 +123,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
                             "(torch.nn.Parameter or None required)")
+        _drop_mirror(self.__dict__, self._parameters, name)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -132,6 +133,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
+        _drop_mirror(self.__dict__, self._buffers, name)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -160,6 +162,7 @@ class Module:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                                 "(torch.nn.Parameter or None expected)")
+            _drop_mirror(d, params, name)
             params[name] = None
         elif isinstance(value, Module):
             self._check_init()
@@ -178,6 +181,7 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 "(torch.Tensor or None expected)")
+            _drop_mirror(d, buffers, name)
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -193,6 +197,7 @@ class Module:
     def __delattr__(self, name):
         for table in (self._parameters, self._buffers, self._modules):
             if name in table:
+                _drop_mirror(self.__dict__, table, name)
                 del table[name]
                 self._non_persistent_buffers_set.discard(name)
                 return
@@ -484,6 +489,19 @@ def _check_name(module, name, what):
         raise TypeError(f"{what} name should be a string. Got {type(name).__name__}")
     if "." in name or name == "":
         raise KeyError(f'{what} name can\'t contain "." or be empty, got: "{name}"')
+
+
+def _drop_mirror(attrs, table, name):
+    """Before table entry `name` changes: drop its copy from the instance dict `attrs`, if it has one.
+
+    While export traces, a parameter or buffer may also sit in its module's
+    instance dict, where attribute reads find it at once (see
+    export/_trace.py, `_FakeState`); such a mirror is always the very object
+    in the table, and must go when the entry changes, or reads would see the
+    old value.  (A plain attribute of that name is another object, and stays.)
+    """
+    if name in attrs and attrs[name] is table.get(name):
+        del attrs[name]
 
 
 def _discard(module, name, keep=None):

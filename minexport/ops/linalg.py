@@ -205,9 +205,12 @@ def _static_linear_shape(input, weight, bias):
     no error text, and anything else (a symbolic feature size, a mismatch)
     takes `_linear_shape`, which checks and words the error.
     """
-    if input._dtype is not weight._dtype or (bias is not None and bias._dtype is not input._dtype):
+    dtype = input._dtype
+    if weight._dtype is not dtype or (bias is not None and bias._dtype is not dtype):
         return None
-    s, w = input.shape, weight.shape
+    # a fake's sizes read directly (what Tensor.shape returns for it, without the property's call)
+    s = input._fake_shape if input._data is None else input.shape
+    w = weight._fake_shape if weight._data is None else weight.shape
     if len(w) != 2 or not s:
         return None
     # unpacking, not indexing: a Size's [] runs Python (it keeps slices Sizes), its iteration does not
@@ -218,7 +221,7 @@ def _static_linear_shape(input, weight, bias):
             or inner != in_features:
         return None
     if bias is not None:
-        b = bias.shape
+        b = bias._fake_shape if bias._data is None else bias.shape
         if len(b) != 1:
             return None
         (bias_size,) = b
