@@ -42,8 +42,11 @@ def _writeable(array):
     return getattr(getattr(array, "flags", None), "writeable", False)
 
 
-def register_inplace(functional, schema, *, check_shape=True, variants=None, decomposition=None):
+def register_inplace(functional, schema, *, check_shape=True, variants=None, decomposition=None, into_self=None):
     """Register the in-place op for `functional` under `schema`; returns it.
+
+    `into_self(xp, self, *args)`: computes the result into self where it can (default: the functional
+    twin's donating kernel; see `kernel` below).
 
     The in-place op is a Tensor method (`x.add_(y)`) when its functional twin is
     one, unless `variants` says otherwise.
@@ -58,13 +61,13 @@ def register_inplace(functional, schema, *, check_shape=True, variants=None, dec
                        out.shape if check_shape else self.shape, name)
         return self
 
-    donating = functional.donating_kernel
+    donating = into_self or functional.donating_kernel
 
-    # With a donating twin (relu_, sigmoid_, gelu_, ...) eager mode computes into self as the plan of
-    # ep.module() does: that kernel writes into its argument only when the result has the argument's
-    # dtype and shape (so torch's two rules hold) and returns a fresh result otherwise, which is checked
-    # and copied in as every in-place op's is.  A read-only self (an expanded view) takes the general
-    # path, whose copy raises torch's error.
+    # With a donating twin (relu_, sigmoid_, gelu_, ...; add_, sub_, mul_ through their ufunc) eager mode
+    # computes into self as the plan of ep.module() does: that kernel writes into its argument only when
+    # the result has the argument's dtype and shape (so torch's two rules hold) and returns a fresh result
+    # otherwise, which is checked and copied in as every in-place op's is.  A read-only self (an expanded
+    # view) takes the general path, whose copy raises torch's error.
     def kernel(xp, self, *args, **kwargs):
         if donating is not None and _writeable(self):
             out = donating(xp, self, *args, **kwargs)
