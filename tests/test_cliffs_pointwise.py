@@ -228,6 +228,19 @@ def test_inplace_variants_write_into_self(name, fn):
     _same(m, t, name not in ("sigmoid_", "elu_inplace"), name)
 
 
+def _writes_into_self(call, self, name):
+    """call() returns `self` and, while it runs, the peak of NumPy's traced allocations stays far below
+    one copy of self (no fresh result, no temporary of its size)."""
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        assert call() is self
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < self.numpy().nbytes // 4, f"{name} allocated {peak} bytes"
+
+
 _EAGER_DONATING = [("relu_", lambda f, x: x.relu_()), ("sigmoid_", lambda f, x: x.sigmoid_()),
                    ("hardtanh_", lambda f, x: f.hardtanh_(x, -0.5, 2.0)),
                    ("relu6_", lambda f, x: f.relu6(x, inplace=True))]
@@ -239,16 +252,9 @@ def test_eager_inplace_computes_into_self(name, fn):
     """An eager in-place op whose functional twin can compute into its argument makes no fresh result:
     on 4 MiB of float32 the peak of NumPy's traced allocations stays far below one copy.  A transposed
     view and a strided slice are written in place too, with torch's values."""
-    import tracemalloc
     x = np.random.default_rng(0).standard_normal((1024, 1024), dtype=np.float32)
     m = me.from_numpy(x.copy())
-    tracemalloc.start()
-    try:
-        assert fn(F, m) is m
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < x.nbytes // 4, f"{name} allocated {peak} bytes"
+    _writes_into_self(lambda: fn(F, m), m, name)
     t = torch.from_numpy(x.copy())
     fn(torch.nn.functional, t)
     exact = name != "sigmoid_"
@@ -392,17 +398,10 @@ _EAGER_BINARY = [("add_", lambda x, y: x.add_(y)), ("sub_", lambda x, y: x.sub_(
 def test_eager_binary_inplace_computes_into_self(name, fn):
     """add_, sub_ and mul_ (and +=) write their ufunc's result straight into self, with torch's bits, for a
     full operand, a broadcast row and a number; integer self with a float operand keeps torch's error."""
-    import tracemalloc
     rng = np.random.default_rng(1)
     x, y = (rng.standard_normal((1024, 1024), dtype=np.float32) for _ in range(2))
     m, my = me.from_numpy(x.copy()), me.from_numpy(y)
-    tracemalloc.start()
-    try:
-        assert fn(m, my) is m
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < x.nbytes // 4, f"{name} allocated {peak} bytes"
+    _writes_into_self(lambda: fn(m, my), m, name)
     t = torch.from_numpy(x.copy())
     fn(t, torch.from_numpy(y))
     _same(m, t, True, name)
