@@ -381,3 +381,32 @@ def test_eval_batch_norm_in_ep_module_follows_the_run_input_layout(exported_cl, 
     got = mod(_m(x2))
     _close(got, expected, 1e-5 if dtype == np.float32 else 1e-2 if dtype == np.float16 else 1e-12)
     assert _strides(got) == _strides(expected)
+
+
+_ADAPTIVE = [("adaptive_avg_pool2d 1x1", lambda L: L.nn.functional.adaptive_avg_pool2d, (2, 3, 4, 4), 1),
+             ("adaptive_avg_pool2d", lambda L: L.nn.functional.adaptive_avg_pool2d, (2, 3, 4, 4), 2),
+             ("_adaptive_avg_pool2d 1x1", lambda L: L.ops.aten._adaptive_avg_pool2d.default, (2, 3, 4, 4), [1, 1]),
+             ("adaptive_avg_pool1d", lambda L: L.nn.functional.adaptive_avg_pool1d, (2, 3, 4), 2),
+             ("adaptive_avg_pool3d", lambda L: L.nn.functional.adaptive_avg_pool3d, (1, 2, 3, 4, 4), 2),
+             ("adaptive_max_pool1d", lambda L: L.nn.functional.adaptive_max_pool1d, (2, 3, 4), 2),
+             ("adaptive_max_pool2d", lambda L: L.nn.functional.adaptive_max_pool2d, (2, 3, 4, 4), 2),
+             ("adaptive_max_pool3d", lambda L: L.nn.functional.adaptive_max_pool3d, (1, 2, 3, 4, 4), 2)]
+
+
+@pytest.mark.parametrize("name, fn, shape, size", _ADAPTIVE, ids=[c[0] for c in _ADAPTIVE])
+@pytest.mark.parametrize("dtype", ["int64", "bool", "uint8", "float16"])
+def test_adaptive_pooling_refuses_what_torch_refuses(name, fn, shape, size, dtype):
+    """Adaptive pooling is defined for floating dtypes only: an integer or bool input raises torch's error
+    (the CPU kernel's NotImplementedError, or mean's dtype error for the composite's 1x1 output)."""
+    t = torch.arange(int(np.prod(shape))).reshape(shape).to(getattr(torch, dtype))
+    m = me.from_numpy(t.numpy().copy())
+    try:
+        want = fn(torch)(t, size)
+    except RuntimeError as e:
+        with pytest.raises(type(e)) as got:
+            fn(me)(m, size)
+        assert str(got.value) == str(e)
+        return
+    got = fn(me)(m, size)
+    for ours, theirs in zip(got, want) if isinstance(want, tuple) else [(got, want)]:
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

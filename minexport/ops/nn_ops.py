@@ -13,14 +13,14 @@ from .. import _random
 from .._tensor import format_strides, make_fake, suggest_memory_format, sure
 from ..runtime import buffers
 from ..runtime.backends import device_of_array
-from ._common import (array_strides, byte_strides, check, dense_strides, dtype_of, fake_like, fmt_shape,
-                      geometry_memo, out_array, relayout, remembered, static_key, static_operands,
+from ._common import (array_strides, byte_strides, check, dense_strides, dtype_of, fake_like, floating_kernel,
+                      fmt_shape, geometry_memo, out_array, relayout, remembered, static_key, static_operands,
                       torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
 from ._input_format import fake_like_input, format_like_input, full_like_input, in_input_format
 
-from .reductions import _softmax_array, _softmax_shifted
+from .reductions import _softmax_array, _softmax_shifted, float_required
 
 
 def _pair(v, n):
@@ -540,6 +540,7 @@ def _global_avg(self):
 
 def _adaptive_kernel(xp, self, output_size):
     oh, ow = _adaptive_shape(self.shape, output_size)[-2:]
+    floating_kernel(dtype_of(self), "adaptive_avg_pool2d")
     H, W = self.shape[-2:]
     if xp is np and (oh, ow) == (1, 1):
         out = _global_avg(self)
@@ -561,13 +562,22 @@ def _cut(a, axis, start, stop):
     return a[(slice(None),) * axis + (slice(start, stop),)]
 
 
-for _s, _facts in (
-        ("adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor",
+def _adaptive_composite_kernel(xp, self, output_size):
+    """adaptive_avg_pool2d: torch's composite takes a 1x1 output as the mean over (H, W), whose dtype rule
+    refuses a non-floating input first; otherwise it is _adaptive_avg_pool2d."""
+    if tuple(_adaptive_shape(self.shape, output_size)[-2:]) == (1, 1):
+        float_required(dtype_of(self), None, "mean")
+    return _adaptive_kernel(xp, self, output_size)
+
+
+for _s, _kernel, _facts in (
+        ("adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", _adaptive_composite_kernel,
          {"decomposition": lambda self, output_size: aten._adaptive_avg_pool2d.default(self, output_size)}),
-        ("_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", {"tags": ("core",)})):
+        ("_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", _adaptive_kernel,
+         {"tags": ("core",)})):
     register(_s, meta=lambda self, output_size: fake_like_input(_adaptive_shape(tuple(self.shape), output_size),
                                                                 self.dtype, self),
-             kernel=_adaptive_kernel, **_facts)
+             kernel=_kernel, **_facts)
 
 
 # ---------------------------------------------------------- normalization --

@@ -11,7 +11,7 @@ averaging matrix per dim, so its backward op is the transposed product.
 import numpy as np
 
 from .. import dtypes as dt
-from ._common import check, dtype_of, fake_like, fmt_shape, out_array
+from ._common import check, dtype_of, fake_like, floating_kernel, fmt_shape, out_array
 from ._registry import aten, register
 from ._input_format import fake_like_input, in_input_format
 from .nn_ops import _pair, _windows, conv_out_size
@@ -276,8 +276,15 @@ def _apply_per_dim(xp, a, mats):
     return a
 
 
+# the CPU kernel each adaptive pooling runs (1-d goes through 2-d), by number of pooled dims: torch names it
+# when refusing an integer or bool input
+_AVG_KERNEL = {1: "adaptive_avg_pool2d", 3: "adaptive_avg_pool3d_cpu"}
+_MAX_KERNEL = {1: "adaptive_max_pool2d", 2: "adaptive_max_pool2d", 3: "adaptive_max_pool3d_cpu"}
+
+
 def _adaptive_avg_nd(xp, a, n, output_size, name):
     out = _adaptive_shape(a.shape, n, output_size, name)[-n:]
+    floating_kernel(dtype_of(a), _AVG_KERNEL[n])
     work = a.dtype if a.dtype.kind == "f" else np.float64
     mats = [_averaging_matrix(xp, a.shape[-n + i], out[i], work) for i in range(n)]
     return out_array(xp, xp.ascontiguousarray(_apply_per_dim(xp, a, mats)), dtype_of(a))
@@ -318,6 +325,7 @@ register("_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tens
 def _adaptive_max_nd(xp, a, n, output_size, name):
     """(values, flat spatial indices) of the max over each adaptive bin (NaN wins, first maximum otherwise)."""
     out = _adaptive_shape(a.shape, n, output_size, name)[-n:]
+    floating_kernel(dtype_of(a), _MAX_KERNEL[n])
     lead = a.ndim - n
     # gather every bin as a fixed-width window: a short bin repeats its last cell, which cannot change the max
     cells = []
