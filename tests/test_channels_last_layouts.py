@@ -243,3 +243,33 @@ def test_decomposed_graph_strides_match_torchs_decomposed_program(name):
     ours = export(_Fn(fn), (me.from_numpy(x),)).run_decompositions()
     assert _strides(_output_val(ours)) == _strides(_output_val(theirs))
     assert _strides(ours.module()(me.from_numpy(x))) == _strides(theirs.module()(torch.from_numpy(x)))
+
+
+@pytest.mark.parametrize("shape", [(2, 6, 6, 1), (2, 1, 1, 3), (1, 5, 5, 3)], ids=["C=1", "H=W=1", "N=1"])
+def test_export_keeps_an_ambiguous_input_layout(shape):
+    """An input whose strides NumPy's C-contiguous flag cannot tell from contiguous ones (a size-1 dim) is
+    faked with its own strides, as torch fakes it: the exported placeholder, the convolution it feeds and
+    the module's output all have torch's strides."""
+    x = torch.randn(*shape).permute(0, 3, 1, 2)
+    c = x.shape[1]
+
+    def model(lib):
+        class M(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = lib.nn.Conv2d(c, 4, 1)
+
+            def forward(self, x):
+                return self.conv(x)
+        return M()
+    m, t = model(me), model(torch)
+    m.load_state_dict({k: me.from_numpy(v.detach().numpy().copy()) for k, v in t.state_dict().items()})
+    theirs = torch.export.export(t, (x,))
+    ours = me.export.export(m, (me.from_numpy(x.numpy()),))
+
+    def strides(ep):
+        return [(n.name, tuple(n.meta["val"].stride())) for n in ep.graph.nodes
+                if hasattr(n.meta.get("val"), "stride")]
+    assert strides(ours) == strides(theirs)
+    got = ours.module()(me.from_numpy(x.numpy()))
+    assert tuple(got.stride()) == tuple(theirs.module()(x).stride())

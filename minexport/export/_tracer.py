@@ -11,7 +11,7 @@ import operator
 import sys
 
 from .._symbolic_marker import is_symbolic
-from .._tensor import Size, Tensor, contiguous_fake, make_fake
+from .._tensor import Size, Tensor, contiguous_fake, contiguous_strides, make_fake
 from ..ops._common import dense_strides
 from ..ops._registry import OpOverload
 from .._trace_state import Tracer
@@ -579,8 +579,10 @@ def _fake_of_input(t):
     Tensor), layout and requires_grad."""
     d = t._data
     # A real tensor that owns its array (no base: storage offset 0) and is C-contiguous is faked contiguous at
-    # offset 0: what _input_layout answers for it (is_contiguous() is its array's flag).
-    if d is not None and t._base is None and d.flags.c_contiguous:
+    # offset 0: what _input_layout answers for it (is_contiguous() is its array's flag).  With a size-1 dim
+    # the flag says nothing of that dim's stride, which torch's fake keeps (a channels-last view with C = 1
+    # stays channels-last, and so do the convolutions it feeds): _input_layout then looks.
+    if d is not None and t._base is None and d.flags.c_contiguous and 1 not in d.shape:
         return contiguous_fake(Parameter if isinstance(t, Parameter) else Tensor, Size(d.shape), t._dtype, t._device,
                                t.requires_grad)
     strides, offset = _input_layout(t, None)
@@ -595,7 +597,7 @@ def _input_layout(t, shape):
     as torch fakes an input: t's own layout; with symbolic sizes, dense in t's order of dims."""
     if t._data is None:
         return t._strides, t._offset
-    if t.is_contiguous():
+    if t.is_contiguous() and (shape is not None or t.stride() == contiguous_strides(tuple(t.shape))):
         return None, 0 if shape is not None else t.storage_offset()
     if shape is None:
         return t.stride(), t.storage_offset()
