@@ -294,13 +294,6 @@ def check(cond, message, error=RuntimeError):
         raise error(message() if callable(message) else message)
 
 
-def floating_kernel(d, kernel_name):
-    """torch's dispatch error for a CPU kernel defined for floating dtypes only (NotImplementedError, a
-    RuntimeError): `"adaptive_max_pool2d" not implemented for 'Long'`."""
-    check(d.is_floating_point, lambda: f"\"{kernel_name}\" not implemented for '{torch_type_name(d)}'",
-          NotImplementedError)
-
-
 def is_scalar(x):
     """True for Python numbers (and NumPy scalars), False for tensors and arrays."""
     return not isinstance(x, Tensor) and not hasattr(x, "shape")

@@ -13,13 +13,14 @@ from .. import _random
 from .._tensor import format_strides, make_fake, suggest_memory_format, sure
 from ..runtime import buffers
 from ..runtime.backends import device_of_array
-from ._common import (array_strides, byte_strides, check, dense_strides, dtype_of, fake_like, floating_kernel,
-                      fmt_shape, geometry_memo, out_array, relayout, remembered, static_key, static_operands,
+from ._common import (array_strides, byte_strides, check, dense_strides, dtype_of, fake_like, fmt_shape,
+                      geometry_memo, out_array, relayout, remembered, static_key, static_operands,
                       torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
 from ._input_format import fake_like_input, format_like_input, full_like_input, in_input_format
 
+from .pointwise import float_only
 from .reductions import _softmax_array, _softmax_shifted, float_required
 
 
@@ -540,7 +541,7 @@ def _global_avg(self):
 
 def _adaptive_kernel(xp, self, output_size):
     oh, ow = _adaptive_shape(self.shape, output_size)[-2:]
-    floating_kernel(dtype_of(self), "adaptive_avg_pool2d")
+    float_only(dtype_of(self), "adaptive_avg_pool2d")
     H, W = self.shape[-2:]
     if xp is np and (oh, ow) == (1, 1):
         out = _global_avg(self)

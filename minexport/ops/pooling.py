@@ -11,10 +11,11 @@ averaging matrix per dim, so its backward op is the transposed product.
 import numpy as np
 
 from .. import dtypes as dt
-from ._common import check, dtype_of, fake_like, floating_kernel, fmt_shape, out_array
+from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from ._registry import aten, register
 from ._input_format import fake_like_input, in_input_format
 from .nn_ops import _pair, _windows, conv_out_size
+from .pointwise import float_only
 from ..runtime.backends import ufunc_at
 
 
@@ -284,7 +285,7 @@ _MAX_KERNEL = {1: "adaptive_max_pool2d", 2: "adaptive_max_pool2d", 3: "adaptive_
 
 def _adaptive_avg_nd(xp, a, n, output_size, name):
     out = _adaptive_shape(a.shape, n, output_size, name)[-n:]
-    floating_kernel(dtype_of(a), _AVG_KERNEL[n])
+    float_only(dtype_of(a), _AVG_KERNEL[n])
     work = a.dtype if a.dtype.kind == "f" else np.float64
     mats = [_averaging_matrix(xp, a.shape[-n + i], out[i], work) for i in range(n)]
     return out_array(xp, xp.ascontiguousarray(_apply_per_dim(xp, a, mats)), dtype_of(a))
@@ -325,7 +326,7 @@ register("_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tens
 def _adaptive_max_nd(xp, a, n, output_size, name):
     """(values, flat spatial indices) of the max over each adaptive bin (NaN wins, first maximum otherwise)."""
     out = _adaptive_shape(a.shape, n, output_size, name)[-n:]
-    floating_kernel(dtype_of(a), _MAX_KERNEL[n])
+    float_only(dtype_of(a), _MAX_KERNEL[n])
     lead = a.ndim - n
     # gather every bin as a fixed-width window: a short bin repeats its last cell, which cannot change the max
     cells = []
