@@ -323,7 +323,7 @@ def _clip_bound(value, dtype, side):
             return r
     if value is None:
         r = dtype.type(side * math.inf)
-    elif type(value) not in (int, float) and not isinstance(value, (np.floating, np.integer)):
+    elif not _is_number(value):
         return None
     else:
         try:
@@ -867,9 +867,7 @@ def _rsqrt(a):
 
 def _pow_form(a, b):
     """The product form of a ** b (see above) for a float32/float64 NumPy array and a number b, else None."""
-    if type(a) is not np.ndarray or a.dtype not in _FAST_FLOATS or isinstance(b, (bool, np.bool_)):
-        return None
-    if type(b) not in (int, float) and not isinstance(b, (np.floating, np.integer)):
+    if type(a) is not np.ndarray or a.dtype not in _FAST_FLOATS or not _is_number(b):
         return None
     return _POW_FORMS.get(b)
 
