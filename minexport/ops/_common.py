@@ -491,6 +491,12 @@ def copy_array(xp, a, memory_format=None, npd=None):
     return out
 
 
+def c_order(xp, a):
+    """Array `a` in C order: itself when it already is (the flag test costs less than ascontiguousarray's
+    call), else a C-contiguous copy."""
+    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+
+
 def byte_strides(fake):
     """A fake tensor's strides in bytes: what NumPy's `strides` gives for an array laid out as it is (a
     specialized kernel compares the two to know whether a run's array keeps the exported layout)."""

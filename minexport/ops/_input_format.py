@@ -7,7 +7,7 @@ input), contiguous otherwise (another permutation, an unbatched input, a non-den
 helpers give that rule once, for the meta functions (fake strides) and the kernels (array layouts).
 """
 from .._tensor import CONTIGUOUS, format_strides, make_fake, suggest_memory_format
-from ._common import array_strides
+from ._common import array_strides, c_order
 
 # the dims of a channels-last (3d) array in memory order, and back
 _LAST_PERM = {4: (0, 2, 3, 1), 5: (0, 2, 3, 4, 1)}
@@ -49,7 +49,7 @@ def in_input_format(xp, out, input, contiguous=False):
     (a kernel that computes straight into that layout pays nothing), else one relayout copy."""
     strides = None if contiguous else format_like_input(out.shape, input)
     if strides is None:
-        return out if out.flags.c_contiguous else xp.ascontiguousarray(out)
+        return c_order(xp, out)
     if _same_dense_layout(out, strides):
         return out
     # (a transposed view of a C-contiguous (N, *spatial, C) array: cheaper to make than as_strided's)

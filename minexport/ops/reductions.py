@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..runtime.backends import array_namespace
-from ._common import check, dtype_of, fake_like, out_array, torch_type_name, wrap_dim, wrap_dims
+from ._common import c_order, check, dtype_of, fake_like, out_array, torch_type_name, wrap_dim, wrap_dims
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
 
@@ -439,11 +439,6 @@ def _softmax_rows(a, log, inplace):
     return z.reshape(a.shape)
 
 
-def _c_order(xp, a):
-    """`a` in C order: torch's softmax results are contiguous whatever the input's layout."""
-    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
-
-
 def _softmax_family(name, log):
     def out_dtype(d, dtype, half_to_float=False):
         if dtype is not None:
@@ -460,7 +455,7 @@ def _softmax_family(name, log):
 
     def kernel(xp, self, dim, dtype=None):
         d = out_dtype(dtype_of(self), dtype)
-        a = _c_order(xp, self.astype(d.numpy_dtype, copy=False))
+        a = c_order(xp, self.astype(d.numpy_dtype, copy=False))     # (torch's results are contiguous)
         return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
 
     # softmax.int is _softmax after an optional cast
@@ -478,7 +473,7 @@ def _softmax_family(name, log):
 
     def kernel_(xp, self, dim, half_to_float):
         d = out_dtype(dtype_of(self), None, half_to_float)
-        a = _c_order(xp, self.astype(d.numpy_dtype, copy=False))
+        a = c_order(xp, self.astype(d.numpy_dtype, copy=False))
         return out_array(xp, _softmax_array(xp, a, wrap_dim(dim, self.ndim), log), d)
 
     register(f"_{name}(Tensor self, int dim, bool half_to_float) -> Tensor", meta=meta_, kernel=kernel_,

@@ -15,7 +15,7 @@ from .. import _random
 from .. import dtypes as dt
 from .._tensor import make_fake
 from . import _std_algorithms as std
-from ._common import check, fake_like, out_array, promote, torch_type_name, wrap_dim
+from ._common import c_order, check, fake_like, out_array, promote, torch_type_name, wrap_dim
 from ._registry import FUNCTION_AND_METHOD, aten, register
 from .reductions import reduced_shape
 from ..runtime.backends import ufunc_accumulate
@@ -229,12 +229,8 @@ def _topk_kernel(xp, self, k, dim=-1, largest=True, sorted=True):
         idx = _topk_stable(xp, a, k, largest, sorted)
     vals = xp.take_along_axis(a, idx, axis=-1)
     # torch's results are contiguous whichever dim was selected along
-    return _contiguous(xp, _from_last(xp, vals, d, self.ndim)), \
-        _contiguous(xp, _from_last(xp, idx.astype(np.int64), d, self.ndim))
-
-
-def _contiguous(xp, r):
-    return r if r.flags.c_contiguous else xp.ascontiguousarray(r)
+    return c_order(xp, _from_last(xp, vals, d, self.ndim)), \
+        c_order(xp, _from_last(xp, idx.astype(np.int64), d, self.ndim))
 
 
 register("topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> "
