@@ -12,7 +12,7 @@ each pair contracted by a bmm over (shared, left-only, summed, right-only)
 dims; a final view drops the summed dims.
 """
 from .. import dtypes as dt
-from ._common import check, dtype_of, fmt_shape, out_array
+from ._common import check, dtype_of, fmt_shape, numel, out_array
 from ._registry import aten, register
 
 _LETTERS = {c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
@@ -105,13 +105,6 @@ def _kernel(xp, equation, tensors, *, path=None):
 
 
 # ------------------------------------------------------------ decomposition --
-def _prod(sizes):
-    n = 1
-    for s in sizes:
-        n = n * s
-    return n
-
-
 def _nontrivial(size):
     """Whether a dim takes part in a contraction: anything but a (static) size 1, as torch's size-oblivious test."""
     return not (isinstance(size, int) and size == 1)
@@ -153,7 +146,7 @@ def _pair(run, left, right, summed):
             (lro if nl and nr else lo if nl else ro).append(i)
 
     def size(t, dims):
-        return _prod(t.shape[i] for i in dims)
+        return numel(t.shape[i] for i in dims)
     lperm, rperm = lro + lo + sums + ro, lro + sums + ro + lo
     lmat = run(aten.reshape.default, run(aten.permute.default, left, lperm),
                [size(left, lro), size(left, lo), size(left, sums)])

@@ -37,13 +37,6 @@ def _host(xp, arr):
     return arr if xp is np else xp.asarray(arr)
 
 
-def _numel(shape):
-    n = 1
-    for s in shape:
-        n = n * s
-    return n
-
-
 # ------------------------------------------------- float dtype checks --
 def _not_implemented(kernel_name):
     def check_dtype(d):
