@@ -82,13 +82,14 @@ def register_inplace(functional, schema, *, check_shape=True, variants=None, dec
     op = register(schema, meta=meta, kernel=kernel, tags=("inplace",), variants=variants,
                   decomposition=decomposition)
     if functional.specialize is not None:
-        op.specialize = _inplace_specializer(functional, name, check_shape)
+        op.specialize = _inplace_specializer(functional, name, check_shape, kernel)
     pair_inplace(functional, op)
     return op
 
 
-def _inplace_specializer(functional, op_name, check_shape):
-    """`specialize` for the in-place op: the functional twin's specialized kernel, written into self.
+def _inplace_specializer(functional, op_name, check_shape, eager_kernel):
+    """`specialize` for the in-place op: the functional twin's specialized kernel, written into self, or,
+    where the twin can compute into self, the in-place op's own kernel (`eager_kernel`).
 
     torch's two in-place rules are checked here, once, from the fake values;
     so every size involved must be static (else no specialization).
@@ -111,19 +112,12 @@ def _inplace_specializer(functional, op_name, check_shape):
 
         def kernel(xp, self, *rest, **kw):
             return write_into(xp, self, fn(xp, self, *rest, **kw))
-        donating = functional.donating_kernel
-        if donating is None or out.dtype is not self.dtype or tuple(out.shape) != tuple(self.shape):
+        if functional.donating_kernel is None or out.dtype is not self.dtype \
+                or tuple(out.shape) != tuple(self.shape):
             return kernel, spec_args
-
         # When the functional twin can compute into its first argument (its donating kernel) and the
-        # result has self's dtype and shape, the in-place op is that kernel on self itself: no fresh
-        # result and no copy back (relu_, hardtanh_, silu_ of a conv net).  The donating kernel may
-        # still return a fresh array (a layout it does not write into), which is then copied in; a
-        # read-only self (an expanded view) takes the general path and its error.
-        def into_self(xp, self, *rest, **kw):
-            if not _writeable(self):
-                return write_into(xp, self, functional.kernel(xp, self, *rest, **kw))
-            r = donating(xp, self, *rest, **kw)
-            return r if r is self else write_into(xp, self, r)
-        return into_self, args
+        # result has self's dtype and shape, the in-place op is the eager in-place kernel, which runs
+        # that kernel on self itself: no fresh result and no copy back (relu_, hardtanh_, silu_ of a
+        # conv net); a fresh result or a read-only self take its general path.
+        return eager_kernel, args
     return specialize
