@@ -491,14 +491,6 @@ def copy_array(xp, a, memory_format=None, npd=None):
     return out
 
 
-def numel(shape):
-    """The product of a shape's sizes (1 for no dims; symbolic sizes multiply symbolically)."""
-    n = 1
-    for s in shape:
-        n = n * s
-    return n
-
-
 def c_order(xp, a):
     """Array `a` in C order: itself when it already is (the flag test costs less than ascontiguousarray's
     call), else a C-contiguous copy."""

@@ -12,7 +12,8 @@ each pair contracted by a bmm over (shared, left-only, summed, right-only)
 dims; a final view drops the summed dims.
 """
 from .. import dtypes as dt
-from ._common import check, dtype_of, fmt_shape, numel, out_array
+from .._tensor import shape_numel
+from ._common import check, dtype_of, fmt_shape, out_array
 from ._registry import aten, register
 
 _LETTERS = {c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
@@ -146,7 +147,7 @@ def _pair(run, left, right, summed):
             (lro if nl and nr else lo if nl else ro).append(i)
 
     def size(t, dims):
-        return numel(t.shape[i] for i in dims)
+        return shape_numel(t.shape[i] for i in dims)
     lperm, rperm = lro + lo + sums + ro, lro + sums + ro + lo
     lmat = run(aten.reshape.default, run(aten.permute.default, left, lperm),
                [size(left, lro), size(left, lo), size(left, sums)])

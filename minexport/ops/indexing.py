@@ -10,7 +10,8 @@ import math
 import numpy as np
 
 from .. import dtypes as dt
-from ._common import broadcast_shapes, cast, check, dtype_of, fake_like, fmt_shape, numel, torch_type_name, wrap_dim
+from .._tensor import shape_numel
+from ._common import broadcast_shapes, cast, check, dtype_of, fake_like, fmt_shape, torch_type_name, wrap_dim
 from ._inplace import register_inplace, write_into
 from .._symbolic_marker import is_symbolic
 from .._trace_state import trace_state
@@ -38,7 +39,7 @@ def _mask_count(mask):
     """Number of True elements of a bool mask (a data-dependent size on a fake mask)."""
     data = getattr(mask, "_data", mask)
     if data is None:
-        return data_dependent_size(numel(mask.shape), "boolean-mask indexing")
+        return data_dependent_size(shape_numel(mask.shape), "boolean-mask indexing")
     return int(array_namespace(data).count_nonzero(data))
 
 
@@ -372,7 +373,7 @@ def _nonzero_meta(self):
     if getattr(self, "_data", None) is not None:     # a real tensor: its count is known
         rows = int(array_namespace(self._data).count_nonzero(self._data))
     else:
-        rows = data_dependent_size(numel(self.shape), "nonzero")
+        rows = data_dependent_size(shape_numel(self.shape), "nonzero")
     return fake_like((rows, len(self.shape)), dt.int64, self)
 
 
@@ -508,7 +509,7 @@ def _masked_select_meta(self, mask):
         xp = array_namespace(mask._data)
         rows = int(xp.count_nonzero(xp.broadcast_to(mask._data, shape)))
     else:
-        rows = data_dependent_size(numel(shape), "masked_select")
+        rows = data_dependent_size(shape_numel(shape), "masked_select")
     return fake_like((rows,), self.dtype, self)
 
 
@@ -764,7 +765,7 @@ register("take(Tensor self, Tensor index) -> Tensor", meta=_take_meta, kernel=_t
 
 def _put_check(self, index, source):
     _check_long(index, "put_")
-    n_src, n_idx = numel(source.shape), numel(index.shape)
+    n_src, n_idx = shape_numel(source.shape), shape_numel(index.shape)
     check(n_src == n_idx, lambda: "put_(): Expected source and index to have the same number of elements, but got "
                                   f"source.numel() = {n_src}, index.numel() = {n_idx}", IndexError)
     check(dtype_of(source) == dtype_of(self),
@@ -797,7 +798,7 @@ register_inplace(register("put(Tensor self, Tensor index, Tensor source, bool ac
 
 def _take_along_dim_shapes(self, indices, dim):
     if dim is None:     # the flattened gather, which takes int32 indices too
-        _gather_check((numel(self.shape),), 0, (numel(indices.shape),), dtype_of(indices), "gather")
+        _gather_check((shape_numel(self.shape),), 0, (shape_numel(indices.shape),), dtype_of(indices), "gather")
         return None
     check(dtype_of(indices) is dt.int64, lambda: "torch.take_along_dim(): dtype of indices should be Long but got "
                                                  f"{torch_type_name(dtype_of(indices))}")
@@ -812,7 +813,7 @@ def _take_along_dim_shapes(self, indices, dim):
 
 def _take_along_dim_meta(self, indices, dim=None):
     r = _take_along_dim_shapes(self, indices, dim)
-    return fake_like((numel(indices.shape),) if r is None else r[2], self.dtype, self)
+    return fake_like((shape_numel(indices.shape),) if r is None else r[2], self.dtype, self)
 
 
 def _take_along_dim_kernel(xp, self, indices, dim=None):

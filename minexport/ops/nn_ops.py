@@ -10,11 +10,11 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import _random
-from .._tensor import format_strides, make_fake, suggest_memory_format, sure
+from .._tensor import format_strides, make_fake, shape_numel, suggest_memory_format, sure
 from ..runtime import buffers
 from ..runtime.backends import device_of_array
 from ._common import (array_strides, byte_strides, check, dense_strides, dtype_of, fake_like, fmt_shape, geometry_memo,
-                      numel, out_array, relayout, remembered, static_key, static_operands, torch_type_name)
+                      out_array, relayout, remembered, static_key, static_operands, torch_type_name)
 from ._registry import aten, register
 from . import conv_kernels
 from ._input_format import fake_like_input, format_like_input, full_like_input, in_input_format
@@ -645,7 +645,7 @@ _BLAS_ROW_MAX = 8192
 def _row_stats(x, k):
     """_centered_stats over the last k axes of a float32/float64 NumPy array, row by row."""
     lead = x.shape[:x.ndim - k]
-    rows = x.reshape(numel(lead), -1)
+    rows = x.reshape(shape_numel(lead), -1)
     n = rows.shape[1]
     mean = rows @ np.ones(n, x.dtype)
     mean /= n
@@ -944,7 +944,7 @@ def _gn_arrays(xp, input, weight, bias, group, eps):
     _gn_check(input.shape, group)
     N, C = input.shape[:2]
     # the group size is spelled out: reshape cannot infer a -1 when the batch is empty
-    out, mean, rstd = _standardize(xp, input.reshape((N, group, numel(input.shape[1:]) // group)), (-1,), eps)
+    out, mean, rstd = _standardize(xp, input.reshape((N, group, shape_numel(input.shape[1:]) // group)), (-1,), eps)
     out = _scale_shift(xp, out.reshape(input.shape), weight, bias, (1, C) + (1,) * (input.ndim - 2))
     d = dtype_of(input)
     out = _in_norm_layout(xp, out_array(xp, out, d), input)
@@ -1079,7 +1079,7 @@ _CORNER_FULL_MAX = 1 << 16
 def _causal_corner(xp, step, lead, like):
     """The additive mask (0 seen, -inf hidden) of a causal block's corner, keys-first
     [step - 1, *lead, step]: key a+1+r is hidden from query a+i when i <= r."""
-    full = (step - 1) * numel(lead) * step <= _CORNER_FULL_MAX
+    full = (step - 1) * shape_numel(lead) * step <= _CORNER_FULL_MAX
     shape = (step - 1,) + (lead if full else (1,) * len(lead)) + (step,)
 
     def build():
@@ -1176,7 +1176,7 @@ def _sdpa_blocks(xp, query, key, value, s, is_causal):
     """softmax(q k^T * s [causal]) v for q, k, v with the same batch dims, block by block."""
     L, S = query.shape[-2], key.shape[-2]
     lead = tuple(query.shape[:-2])
-    rows = numel(lead)
+    rows = shape_numel(lead)
     out = _attention_empty(xp, lead + (L, value.shape[-1]), query)
     step = _query_block(L, rows, is_causal)
     buf = buffers.empty(xp, (S * rows * step,), query.dtype)

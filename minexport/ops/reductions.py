@@ -9,7 +9,8 @@ import numpy as np
 
 from .. import dtypes as dt
 from ..runtime.backends import array_namespace
-from ._common import c_order, check, dtype_of, fake_like, numel, out_array, torch_type_name, wrap_dim, wrap_dims
+from .._tensor import shape_numel
+from ._common import c_order, check, dtype_of, fake_like, out_array, torch_type_name, wrap_dim, wrap_dims
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
 
@@ -125,7 +126,7 @@ def _fast_row_sums(xp, a, axis, keepdims):
             or a.dtype not in _ROW_SUM_DTYPES or not a.flags.c_contiguous:
         return None
     k, nd = len(axis), a.ndim
-    n = numel(a.shape[nd - k:])
+    n = shape_numel(a.shape[nd - k:])
     if n > _ROW_SUM_MAX or small and size < n * _ROW_SUM_MIN_ROWS or sorted(axis) != list(range(nd - k, nd)):
         return None
     r = np.einsum("ij->i", a.reshape(-1, n))
@@ -139,7 +140,7 @@ def _sum(xp, a, axis, keepdims):
 
 
 def _mean(xp, a, axis, keepdims):
-    n = a.size if axis is None else numel([a.shape[d] for d in axis])
+    n = a.size if axis is None else shape_numel([a.shape[d] for d in axis])
     if n == 0:  # torch gives NaN for an empty mean, without NumPy's warning
         return xp.full(_reduced(a.shape, axis, keepdims), np.nan, dtype=a.dtype)
     r = _fast_row_sums(xp, a, axis, keepdims)
@@ -562,8 +563,8 @@ _register_moment_mean("std_mean", True)
 def _aminmax_dims(self, dim):
     ndim = len(self.shape)
     if dim is None:
-        check(numel(self.shape) != 0, "aminmax(): cannot compute aminmax over an empty dimension as the operation "
-                                      "has no identity.")
+        check(shape_numel(self.shape) != 0, "aminmax(): cannot compute aminmax over an empty dimension as the "
+                                            "operation has no identity.")
         return tuple(range(ndim))
     d = wrap_dim(dim, ndim)
     check(ndim == 0 or self.shape[d] != 0,

@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import dtypes as dt
 from .._trace_state import Tracer, trace_state, tracing
-from ._common import broadcast_shapes, cast, check, dtype_of, fake_like, numel, promote, wrap_dim
+from .._tensor import shape_numel
+from ._common import broadcast_shapes, cast, check, dtype_of, fake_like, promote, wrap_dim
 from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
 from ._view_rules import contiguous_layout, cut_layout, strided_layout, view_back
 
@@ -122,7 +123,7 @@ for _name, _n, _dim in (("hstack", 1, lambda p: 0 if len(p.shape) == 1 else 1), 
 
 def _column_stack_decomp(tensors):
     _check_nonempty(tensors, "column_stack")
-    pieces = [aten.view.default(t, [numel(t.shape), 1]) if len(t.shape) <= 1 else t for t in tensors]
+    pieces = [aten.view.default(t, [shape_numel(t.shape), 1]) if len(t.shape) <= 1 else t for t in tensors]
     return aten.cat.default(pieces, 1)
 
 
@@ -328,7 +329,7 @@ def _as_matrix(t):
     nd = len(t.shape)
     check(nd <= 2, lambda: f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input 0 has {nd} "
                            "dimensions")
-    return t if nd == 2 else aten.view.default(t, [1, numel(t.shape)] if nd == 1 else [1, 1])
+    return t if nd == 2 else aten.view.default(t, [1, shape_numel(t.shape)] if nd == 1 else [1, 1])
 
 
 def _block_diag_decomp(tensors):
@@ -419,7 +420,7 @@ def _grid_check(tensors, what, indexing="ij"):
 
 def _meshgrid_decomp(tensors, *, indexing="ij"):
     _grid_check(tensors, "meshgrid", indexing)
-    sizes = [numel(t.shape) for t in tensors]
+    sizes = [shape_numel(t.shape) for t in tensors]
     swap = indexing == "xy" and len(tensors) >= 2
     if swap:
         sizes[0], sizes[1] = sizes[1], sizes[0]
@@ -731,9 +732,9 @@ def _repeat_tensor_meta(self, repeats, dim=None, *, output_size=None):
     _repeats_check(repeats)
     if dim is not None:
         _no_dim_on_scalar(len(self.shape))
-    shape = [numel(self.shape)] if dim is None else list(self.shape)
+    shape = [shape_numel(self.shape)] if dim is None else list(self.shape)
     d = 0 if dim is None else wrap_dim(dim, len(self.shape))
-    n = numel(repeats.shape)
+    n = shape_numel(repeats.shape)
     check(n in (1, shape[d]), lambda: "repeats must have the same size as input along dim, but got "
                                       f"repeats.size(0) = {n} and input.size({d}) = {shape[d]}")
     data = getattr(repeats, "_data", None)
@@ -750,7 +751,7 @@ def _repeat_tensor_meta(self, repeats, dim=None, *, output_size=None):
 
 def _repeat_tensor_decomp(self, repeats, dim=None, *, output_size=None):
     x, d = _flat_dim(self, dim)
-    if numel(repeats.shape) == 1 and x.shape[d] != 1:
+    if shape_numel(repeats.shape) == 1 and x.shape[d] != 1:
         repeats = aten.expand.default(aten.reshape.default(repeats, [1]), [x.shape[d]])
     idx = aten.repeat_interleave.Tensor(repeats, output_size=output_size)
     return aten.index_select.default(x, d, idx)

@@ -6,7 +6,8 @@ values (or runs) is a new unbacked size, shared by the values and the counts.
 import numpy as np
 
 from .. import dtypes as dt
-from ._common import check, fake_like, numel, wrap_dim
+from .._tensor import shape_numel
+from ._common import check, fake_like, wrap_dim
 from ._registry import FUNCTION_AND_METHOD, register
 from .indexing import data_dependent_size
 from ..runtime.backends import array_namespace
@@ -37,7 +38,7 @@ def _unique2_kernel(xp, self, sorted=True, return_inverse=False, return_counts=F
 
 
 def _unique2_meta(self, sorted=True, return_inverse=False, return_counts=False):
-    u = _distinct(self, lambda a: _unique2_kernel(array_namespace(a), a)[0].shape[0], numel(self.shape), "unique")
+    u = _distinct(self, lambda a: _unique2_kernel(array_namespace(a), a)[0].shape[0], shape_numel(self.shape), "unique")
     return (fake_like((u,), self.dtype, self), fake_like(self.shape if return_inverse else (0,), dt.int64, self),
             fake_like((u,) if return_counts else (0,), dt.int64, self))
 
@@ -90,8 +91,8 @@ def _unique_consecutive_kernel(xp, self, return_inverse=False, return_counts=Fal
 
 def _unique_consecutive_meta(self, return_inverse=False, return_counts=False, dim=None):
     if dim is None:
-        u = _distinct(self, lambda a: _unique_consecutive_kernel(array_namespace(a), a)[0].shape[0], numel(self.shape),
-                      "unique_consecutive")
+        u = _distinct(self, lambda a: _unique_consecutive_kernel(array_namespace(a), a)[0].shape[0],
+                      shape_numel(self.shape), "unique_consecutive")
         return (fake_like((u,), self.dtype, self),
                 fake_like(self.shape if return_inverse else (0,), dt.int64, self),
                 fake_like((u,) if return_counts else (0,), dt.int64, self))
