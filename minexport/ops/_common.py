@@ -363,6 +363,11 @@ def pointwise_strides(shape, operands):
                                       for t in operands if t is not None])
 
 
+def pointwise_strides_of(shape, layouts):
+    """`pointwise_strides` over operands given as (shape, strides) pairs, a scalar as ((), ())."""
+    return _pointwise_strides(tuple(shape), [(tuple(s), tuple(st)) for s, st in layouts])
+
+
 def _pointwise_strides(shape, layouts):
     """Output strides of a pointwise op (torch's TensorIterator) over operands of (shape, strides):
     contiguous when every input is, the inputs' strides when they all share them densely, else dense in

@@ -94,7 +94,7 @@ def _inplace_specializer(functional, op_name, check_shape, eager_kernel):
     torch's two in-place rules are checked here, once, from the fake values;
     so every size involved must be static (else no specialization).
     """
-    def specialize(args, kwargs, donate):
+    def specialize(args, kwargs, donate, strides_known=False):
         self = args[0]
         if not isinstance(self, Tensor):
             return None
@@ -105,7 +105,8 @@ def _inplace_specializer(functional, op_name, check_shape, eager_kernel):
             return None
         if not all(type(d) is int for d in tuple(self.shape) + tuple(out.shape)):
             return None
-        special = functional.specialize(args, kwargs, False)
+        # (strides taken as known: the twin's result is copied into self, so its own layout does not matter)
+        special = functional.specialize(args, kwargs, False, True)
         if special is None:
             return None
         fn, spec_args = special
