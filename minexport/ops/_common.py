@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtypes as dt
 from .._user_errors import DataDependentError
+from ..runtime.narrowing import assign, narrow_float, through_float32
 from .._tensor import (CONTIGUOUS, PRESERVE, Size, Tensor, _hint, contiguous_strides, format_strides, make_fake,
                        memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous, sure,
                        wrap_dim)
@@ -163,7 +164,9 @@ def cast(xp, x, d):
     """Bring an array or Python scalar to dtype `d` (scalars stay Python numbers)."""
     if type(x) is _ndarray:
         npd = d._np or d.numpy_dtype
-        return x if x.dtype == npd else x.astype(npd)
+        if x.dtype == npd:
+            return x
+        return x.astype(npd) if npd.itemsize != 2 else narrow_float(x, npd)     # (2 bytes: see narrow_float)
     if hasattr(x, "dtype"):
         npd = d.numpy_dtype
         if x.dtype == npd:
@@ -172,7 +175,7 @@ def cast(xp, x, d):
             return x.astype(npd)
         return xp.asarray(x, dtype=npd)
     if d.is_floating_point:
-        return float(x)
+        return float(x) if d.itemsize > 2 else through_float32(float(x))     # (float16/bfloat16: torch's rounding)
     if d is dt.bool:
         return bool(x)
     x = int(x)
@@ -308,7 +311,9 @@ def out_array(xp, value, d):
     """Make a kernel result an array of dtype `d` (NumPy returns scalars for 0-d)."""
     if type(value) is _ndarray:
         npd = d._np or d.numpy_dtype
-        return value if value.dtype == npd else value.astype(npd)
+        if value.dtype == npd:
+            return value
+        return value.astype(npd) if npd.itemsize != 2 else narrow_float(value, npd)
     if not hasattr(value, "shape") or isinstance(value, np.generic):
         return np.asarray(value, dtype=d.numpy_dtype) if xp is np else xp.asarray(value, dtype=d.numpy_dtype)
     npd = d.numpy_dtype
@@ -489,11 +494,10 @@ def copy_array(xp, a, memory_format=None, npd=None):
     # (a preserved copy keeps even a size-1 dim's odd stride, which NumPy's copy does not)
     if a.flags.c_contiguous and (fmt == CONTIGUOUS or
                                  (fmt == PRESERVE and array_strides(a) == contiguous_strides(shape))):
-        return a.astype(npd, order="C", copy=True)
+        return a.copy() if a.dtype == npd else narrow_float(a, npd, order="C")
     strides = preserved_strides(shape, array_strides(a)) if fmt == PRESERVE else format_strides(shape, fmt)
     out = empty_strided_array(xp, shape, strides, npd)
-    out[...] = a
-    return out
+    return assign(out, a)
 
 
 def c_order(xp, a):

@@ -9,6 +9,7 @@ from .. import dtypes as dt
 from .._tensor import Tensor
 from ._common import check, dtype_of, fmt_shape, shape_of, torch_type_name
 from ._registry import pair_inplace, register
+from ..runtime.narrowing import assign
 
 
 def _check_inplace(self_dtype, self_shape, out_dtype, out_shape, op_name):
@@ -26,7 +27,7 @@ def write_into(xp, dst, value):
         if hasattr(value, "shape") and value.shape == dst.shape and value.dtype == dst.dtype:
             xp.copyto(dst, value)
         else:
-            dst[...] = value
+            assign(dst, value)
     except ValueError as e:
         if "read-only" in str(e):
             raise RuntimeError(
