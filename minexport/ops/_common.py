@@ -3,6 +3,8 @@
 Everything here works for meta functions (fake tensors, sizes that may later
 be symbolic) and for kernels (arrays) alike, so the two cannot disagree.
 """
+import math
+
 import numpy as np
 
 from .. import dtypes as dt
@@ -183,6 +185,37 @@ def cast(xp, x, d):
     if not lo <= x <= hi:  # torch wraps out-of-range integer scalars
         x = int(np.array(x, dtype=np.int64).astype(d._np))
     return x
+
+
+# Some torch kernels convert a Scalar argument to the dtype they compute in with a range check (c10's
+# checked conversion): clamp's bounds (clamp_min, clamp_max, clip, the in-place forms) and hardtanh's.  A
+# finite number beyond the dtype's range is refused -- even one that would round into it, as 65519 to
+# float16 -- while a float dtype takes an infinity or NaN as it is, and an unsigned one a negative number
+# down to -max (it wraps).  Per dtype: (lowest, highest, torch's C++ name of the type); float64 takes any
+# Python float.
+_SCALAR_LIMITS = {
+    dt.float16: (-65504.0, 65504.0, "c10::Half"),
+    dt.bfloat16: (-3.3895313892515355e38, 3.3895313892515355e38, "c10::BFloat16"),
+    dt.float32: (-3.4028234663852886e38, 3.4028234663852886e38, "float"),
+    dt.uint8: (-255, 255, "uint8_t"),
+    dt.int8: (-128, 127, "int8_t"),
+    dt.int16: (-32768, 32767, "int16_t"),
+    dt.int32: (-2 ** 31, 2 ** 31 - 1, "int"),
+    dt.int64: (-2 ** 63, 2 ** 63 - 1, "int64_t"),
+}
+
+
+def check_scalar_range(value, d, what):
+    """Refuse a Scalar argument that torch's checked conversion to dtype `d` refuses (see above); `what`
+    names the argument ("clamp's min")."""
+    limits = _SCALAR_LIMITS.get(d)
+    if limits is None or limits[0] <= value <= limits[1] or type(value) is bool:
+        return
+    if d.is_floating_point and (value != value or value in (math.inf, -math.inf)):
+        return
+    lo, hi, name = limits
+    raise RuntimeError(f"value cannot be converted to type {name} without overflow ({what} is {value!r}, outside "
+                       f"{d.name}'s range [{lo!r}, {hi!r}]: give a value within it, or a tensor of a wider dtype)")
 
 
 def fake_like(shape, dtype, *tensors):

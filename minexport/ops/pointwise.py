@@ -18,8 +18,9 @@ from .._tensor import Tensor, contiguous_strides, make_fake, non_overlapping_and
 from ..runtime import buffers
 from ..runtime.backends import erf as _erf
 from ..runtime.special import floor_div32_into, fmod32_into, gelu32, remainder32_into
-from ._common import (broadcast_shapes, cast, check, dtype_of, out_array, pointwise_fake, pointwise_layout,
-                      array_strides, pointwise_strides_of, promote, relayout, shape_of, torch_type_name)
+from ._common import (array_strides, broadcast_shapes, cast, check, check_scalar_range, dtype_of, out_array,
+                      pointwise_fake, pointwise_layout, pointwise_strides_of, promote, relayout, shape_of,
+                      torch_type_name)
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
@@ -708,10 +709,28 @@ _GELU = unary('gelu(Tensor self, *, str approximate="none") -> Tensor', _gelu, f
 unary("leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
       _leaky_relu, float_only,
       "leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)", tags=("core",))
+def _hardtanh_bounds(a, min_val, max_val, _checked=set()):
+    """hardtanh's bounds, refused as torch refuses them: negative ones for an unsigned `a`, and any beyond the
+    dtype of `a` (see check_scalar_range).  Bounds found good are remembered per dtype: a model calls
+    hardtanh (relu6 in torch's graphs) with the same two numbers at every layer."""
+    key = (min_val, max_val, a.dtype)
+    if key in _checked:
+        return min_val, max_val
+    d = dtype_of(a)
+    check(d is not dt.uint8 or (min_val >= 0 and max_val >= 0),
+          "cannot do hardtanh on an unsigned type with negative limits")
+    check_scalar_range(min_val, d, "hardtanh's min_val")
+    check_scalar_range(max_val, d, "hardtanh's max_val")
+    if len(_checked) < 1024:
+        _checked.add(key)
+    return min_val, max_val
+
+
 unary("hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
-      lambda xp, a, min_val=-1, max_val=1: _clamped(xp, a, min_val, max_val), no_bool,
+      lambda xp, a, min_val=-1, max_val=1: _clamped(xp, a, *_hardtanh_bounds(a, min_val, max_val)), no_bool,
       "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)", tags=("core",),
-      donate=lambda xp, a, min_val=-1, max_val=1: _clamped_into(xp, a, min_val, max_val), layout="preserve")
+      donate=lambda xp, a, min_val=-1, max_val=1: _clamped_into(xp, a, *_hardtanh_bounds(a, min_val, max_val)),
+      layout="preserve")
 unary("isnan(Tensor self) -> Tensor", lambda xp, a: xp.isnan(a) if a.dtype.kind == "f"
       else xp.zeros(a.shape, dtype=bool), to_bool, tags=("core",), variants=FUNCTION_AND_METHOD)
 unary("logical_not(Tensor self) -> Tensor", lambda xp, a: xp.logical_not(a), to_bool,
@@ -1233,6 +1252,9 @@ def _clamp_kernel(xp, self, min=None, max=None):
     check(min is not None or max is not None,
           "torch.clamp: At least one of 'min' or 'max' must not be None")
     rt = promote(self, min, max)
+    for name, b in (("min", min), ("max", max)):
+        if b is not None and not hasattr(b, "shape"):
+            check_scalar_range(b, rt, f"clamp's {name}")
     r = cast(xp, self, rt)
     r = _clamped(xp, r, *(None if b is None else cast(xp, b, rt) for b in (min, max)))
     # (clamp's Scalar bounds are arguments, not operands, for torch's layout)
