@@ -317,7 +317,7 @@ _RESULT_LAYOUTS = {
         lambda fakes, known: max(x.ndim for x in fakes) <= 1 or (known and _numpy_layout_is_torchs(fakes))),
     "preserve": _ResultLayout(
         _preserved_layout, lambda layouts: _preserved(*layouts[0]),
-        lambda fakes, known: known and _numpy_layout_is_torchs(fakes)),
+        lambda fakes, known: max(x.ndim for x in fakes) == 0 or (known and _numpy_layout_is_torchs(fakes))),
     "contiguous": _ResultLayout(
         _contiguous_layout, lambda layouts: contiguous_strides(broadcast_shapes(*(s for s, _ in layouts))),
         lambda fakes, known: max(x.ndim for x in fakes) <= 1 or (known and all(map(_c_order, fakes)))),
