@@ -709,6 +709,8 @@ _GELU = unary('gelu(Tensor self, *, str approximate="none") -> Tensor', _gelu, f
 unary("leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
       _leaky_relu, float_only,
       "leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)", tags=("core",))
+
+
 def _hardtanh_bounds(a, min_val, max_val, _checked=set()):
     """hardtanh's bounds, refused as torch refuses them: negative ones for an unsigned `a`, and any beyond the
     dtype of `a` (see check_scalar_range).  Bounds found good are remembered per dtype: a model calls
