@@ -243,7 +243,7 @@ def _general_kernel(op, donate):
 
 @pytest.mark.parametrize("name", SPECIALIZED)
 def test_specialized_kernel_equals_general(name):
-    """What `specialize` returns gives the general kernel's result bit for bit, dtype included,
+    """What `specialize` returns gives the general kernel's result bit for bit, dtype and strides included,
     writes the same into its arguments, and raises where the general one raises."""
     op, specialized = OPS[name], 0
     for args, kwargs in _specialized_cases(name):
@@ -267,6 +267,7 @@ def test_specialized_kernel_equals_general(name):
                 assert type(want_err) is type(got_err) and str(want_err) == str(got_err), where
                 continue
             assert _bit_equal(want, got), f"{where}: {want!r} vs {got!r}"
+            assert getattr(want, "strides", None) == getattr(got, "strides", None), f"{where}: strides"
             for i, (x, y) in enumerate(zip(general_in, special_in)):
                 if isinstance(x, np.ndarray):
                     assert _bit_equal(x, y), f"{where}: argument {i} after the call"

@@ -12,6 +12,7 @@ arguments to the node's result dtype first (`g.cast`), so NumPy's own
 promotion never decides, and Python scalars stay Python scalars (NumPy 2
 treats them as weak, as torch does).
 """
+from ..ops._common import check_scalar_range
 from ..ops._targets import target_kind
 
 __all__ = ["RULES", "Lines", "rule_for", "FRESH"]
@@ -145,9 +146,25 @@ def _div_mode(g, node, a):
     return f"(xp.trunc(xp.true_divide({x}, {y}))).astype({g.dt(node)})"
 
 
+def _range_refusal(node, bounds):
+    """Lines raising torch's error when a constant Scalar bound (what, value) lies beyond the node's dtype,
+    so that the generated program fails when it runs, as torch's kernel does (see check_scalar_range); else
+    None."""
+    for what, value in bounds:
+        if type(value) in (int, float):
+            try:
+                check_scalar_range(value, node.meta["val"].dtype, what)
+            except RuntimeError as e:
+                return Lines([f"raise RuntimeError({str(e)!r})"])
+    return None
+
+
 @_rule("aten.clamp.default", "aten.clamp.Tensor", fresh=True)
 def _clamp(g, node, a):
     lo, hi = a["min"], a["max"]
+    refusal = _range_refusal(node, (("clamp's min", lo), ("clamp's max", hi)))
+    if refusal is not None:
+        return refusal
     x = g.cast(a["self"], node)
     if lo is not None and hi is not None:
         return f"xp.clip({x}, {g.cast(lo, node)}, {g.cast(hi, node)}{g.donate(node, a['self'])})"
@@ -168,6 +185,9 @@ def _leaky_relu(g, node, a):
 
 @_rule("aten.hardtanh.default", fresh=True)
 def _hardtanh(g, node, a):
+    refusal = _range_refusal(node, (("hardtanh's min_val", a["min_val"]), ("hardtanh's max_val", a["max_val"])))
+    if refusal is not None:
+        return refusal
     return f"xp.clip({g.v(a['self'])}, {g.v(a['min_val'])}, {g.v(a['max_val'])})"
 
 

@@ -20,12 +20,13 @@ import dataclasses
 import operator
 
 from .._symbolic_marker import is_symbolic
-from .._tensor import Tensor, make_tensor
+from .._tensor import Tensor, contiguous_strides, make_tensor
 from ..fx._runner import GraphRunner
 from ..fx.graph import Graph
 from ..fx.graph_module import GraphModule
 from ..nn.module import Module
 from ..ops import aten
+from ..ops._common import byte_strides
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
 from .errors import input_path
@@ -52,6 +53,8 @@ class _CallPlan:
     mutations: list           # (OutputKind, target) of each mutation output, in output order
     shape_checks: object      # RuntimeShapeChecks of the symbolic input sizes, or None
     static_inputs: tuple      # (dtype, shape) of each user input when all are positional static tensors, or None
+    user_layouts: tuple       # the strides each user input's array keeps for the plan's promise (`_layout_of`)
+    lifted_layouts: tuple     # the same for each lifted value
 
     @classmethod
     def of(cls, ep, module):
@@ -63,14 +66,16 @@ class _CallPlan:
         user_vals = [n.meta.get("val") for n in placeholders[len(lifted):]]
         root = ep.module_call_graph[0].signature
         slots = [module._slot(spec.kind, spec.target) for spec in lifted]
-        return cls(program=ep, interpreter=GraphRunner(ep.graph, specialize=True),
+        lifted_vals = [n.meta.get("val") for n in placeholders[:len(lifted)]]
+        return cls(program=ep, interpreter=GraphRunner(ep.graph, specialize=True, strides_known=True),
                    lifted_tables=tuple(t for t, _ in slots), lifted_names=tuple(n for _, n in slots),
-                   lifted_vals=[n.meta.get("val") for n in placeholders[:len(lifted)]],
+                   lifted_vals=lifted_vals,
                    user_specs=user, user_vals=user_vals, arg_names=[spec.arg.name for spec in user],
                    in_spec=root.in_spec, out_spec=root.out_spec,
                    mutations=[(s.kind, s.target) for s in sig.output_specs if s.kind in _MUTATIONS],
                    shape_checks=_shape_checks(ep, user, user_vals),
-                   static_inputs=_static_inputs(root.in_spec, user, user_vals))
+                   static_inputs=_static_inputs(root.in_spec, user, user_vals),
+                   user_layouts=tuple(map(_layout_of, user_vals)), lifted_layouts=tuple(map(_layout_of, lifted_vals)))
 
 
 class UnliftedModule(GraphModule):
@@ -103,8 +108,10 @@ class UnliftedModule(GraphModule):
         static = plan.static_inputs
         if kwargs or static is None or not _match_static(args, static):
             args = self._checked_inputs(args, kwargs)     # the general path; it raises on a mismatch
-        lifted, trusted = self._lifted_arrays()
-        out = plan.interpreter.run_arrays(*lifted, *_arrays(args), specialized=trusted)
+        lifted, trusted, strided = self._lifted_arrays()
+        arrays = _arrays(args)
+        strided = strided and all(map(_keeps_layout, arrays, plan.user_layouts))
+        out = plan.interpreter.run_arrays(*lifted, *arrays, specialized=trusted, strided=strided)
         n_mut = len(plan.mutations)
         if n_mut:
             self._write_back(out[:n_mut], args)
@@ -113,26 +120,29 @@ class UnliftedModule(GraphModule):
         return outs[0] if plan.out_spec.is_leaf() else pytree.tree_unflatten(outs, plan.out_spec)
 
     # Why a cache of the lifted arrays: the interpreter's specialized kernels
-    # trust every input's exported dtype and shape (fx/interpreter.py).  User
-    # inputs are checked on each call; weights are checked when they change,
-    # which the identity of their arrays tells -- a swapped Parameter, a
-    # `.data =` rebinding or a load_state_dict(assign=True) each give a new
-    # array, while in-place writes keep it (and keep dtype and shape).
+    # trust every input's exported dtype and shape (fx/_runner.py), and its
+    # plan is compiled for their exported strides.  User inputs are checked
+    # on each call; weights are checked when they change, which the identity
+    # of their arrays tells -- a swapped Parameter, a `.data =` rebinding or a
+    # load_state_dict(assign=True) each give a new array, while in-place
+    # writes keep it (and keep dtype, shape and strides).
     def _lifted_arrays(self):
-        """(the lifted values' arrays, whether they keep the exported dtypes and shapes)."""
+        """(the lifted values' arrays, whether they keep the exported dtypes and shapes, whether they also
+        keep the exported strides)."""
         plan = self._plan
         try:
             arrays = list(map(_DATA, _lifted_values(plan)))
         except AttributeError:          # a lifted value that is no tensor: nothing to cache
-            return _arrays(_lifted_values(plan)), False
+            return _arrays(_lifted_values(plan)), False, False
         cache = self._lifted_cache
         if cache is not None and all(map(operator.is_, arrays, cache[0])):
-            return arrays, cache[1]
+            return cache
         values = _lifted_values(plan)
         arrays = _arrays(values)        # refuses a fake tensor by name
         trusted = all(map(_as_exported, values, plan.lifted_vals))
-        self._lifted_cache = (arrays, trusted)
-        return arrays, trusted
+        strided = trusted and all(map(_keeps_layout, arrays, plan.lifted_layouts))
+        self._lifted_cache = (arrays, trusted, strided)
+        return self._lifted_cache
 
     def _run_own_graph(self, args, kwargs):
         """The general path after an edit: checked flat inputs through this module's graph."""
@@ -303,6 +313,30 @@ def _as_exported(value, val):
     """A lifted tensor still has its placeholder's dtype and (static) shape."""
     return isinstance(value, Tensor) and isinstance(val, Tensor) and value._dtype is val.dtype and \
         value._data.shape == tuple(val.shape)
+
+
+_C_ORDER = "C order"       # `_layout_of` for a contiguous fake of symbolic shape
+
+
+def _layout_of(val):
+    """What an input's array keeps for the plan's promise of strides: the fake's strides in bytes (static
+    shape), _C_ORDER (symbolic shape, contiguous fake), None for a value that is no tensor (nothing to keep),
+    False when no array can keep it (symbolic strides)."""
+    if not isinstance(val, Tensor):
+        return None
+    if all(type(d) is int for d in val.shape):
+        return byte_strides(val)
+    return _C_ORDER if val._strides is None else False
+
+
+def _keeps_layout(array, layout):
+    """Whether `array` (or a value that is no array) keeps `layout` (see `_layout_of`)."""
+    if layout is None or layout is False:
+        return layout is None
+    strides = getattr(array, "strides", None)
+    if layout is _C_ORDER:
+        return strides == tuple(s * array.itemsize for s in contiguous_strides(array.shape))
+    return strides == layout
 
 
 def _static_inputs(in_spec, user_specs, user_vals):

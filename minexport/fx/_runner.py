@@ -26,6 +26,13 @@ weights whenever one of them is swapped.  Intermediates then have their
 node's dtype and rank because kernels agree with their meta functions (which
 the conformance tests hold them to).  The specialized plan runs only on NumPy
 arrays; other array namespaces take the general one.
+
+With `strides_known=True` as well, the plan is compiled for inputs that also
+arrive with their placeholders' strides, so that intermediates have their
+nodes' strides too, and a kernel may settle its result's layout at compile
+time (a pointwise op whose NumPy result is already laid out as torch's then
+runs bare).  A call whose inputs have other strides says so
+(`run_arrays(strided=False)`) and runs a plan compiled without that promise.
 """
 import functools
 import operator
@@ -54,9 +61,9 @@ class _Step:
     __slots__ = ("node", "fn", "args", "kwargs", "out", "free", "is_kernel")
 
 
-def compile_graph(graph, specialize=False, module=None, python_on_tensors=False):
+def compile_graph(graph, specialize=False, module=None, python_on_tensors=False, strides_known=False):
     """Steps and slot layout for `graph` (placeholders take slots 0..n-1); see the module
-    docstring for what `specialize` assumes.  get_attr and call_module targets are looked up on
+    docstring for what `specialize` and `strides_known` assume.  get_attr and call_module targets are looked up on
     `module` (default: the graph's owning module).  With `python_on_tensors`, Python-function targets
     (anything not an op) are called with Tensors (see `_on_tensors`); else with the arrays themselves."""
     nodes = list(graph.nodes)
@@ -77,7 +84,7 @@ def compile_graph(graph, specialize=False, module=None, python_on_tensors=False)
             reader = _attr_reader(module or graph.owning_module, n.target, specialize)
             s.fn, s.is_kernel, s.args, s.kwargs = reader, False, (), {}
         elif n.op == "call_function":
-            s.fn, s.is_kernel, s.args = _callable(n, specialize, python_on_tensors)
+            s.fn, s.is_kernel, s.args = _callable(n, specialize, python_on_tensors, strides_known)
         elif n.op in ("call_module", "call_method"):
             s.fn, s.is_kernel = _tensor_call(module or graph.owning_module, n), False
         else:
@@ -86,14 +93,15 @@ def compile_graph(graph, specialize=False, module=None, python_on_tensors=False)
     return placeholders, steps, len(nodes)
 
 
-def _callable(node, specialize, python_on_tensors):
+def _callable(node, specialize, python_on_tensors, strides_known=False):
     """(function, takes xp first, args) for a call_function node: the op's kernel (specialized
     or donating when allowed) or the target."""
     target = node.target
     kind = target_kind(target)
     if kind == "op":
         donate = target.donating_kernel is not None and _can_donate(node)
-        special = _specialized(node, donate) if specialize and target.specialize is not None else None
+        special = _specialized(node, donate, strides_known) if specialize and target.specialize is not None \
+            else None
         if special is not None:
             return special[0], True, special[1]
         return (target.donating_kernel if donate else target.kernel), True, node.args
@@ -123,7 +131,7 @@ def _on_tensors(target):
     return fn
 
 
-def _specialized(node, donate):
+def _specialized(node, donate, strides_known=False):
     """(kernel, args) from the op's `specialize` hook given its arguments' fake values, or None.
 
     Only plain calls qualify: every Node argument a tensor with a recorded
@@ -143,7 +151,7 @@ def _specialized(node, donate):
             fakes.append(a)
     if _has_node(node.kwargs.values()):
         return None
-    special = node.target.specialize(tuple(fakes), dict(node.kwargs), donate)
+    special = node.target.specialize(tuple(fakes), dict(node.kwargs), donate, strides_known)
     if special is None:
         return None
     kernel, args = special
@@ -363,14 +371,17 @@ def _has_node(values):
 class GraphRunner:
     """Runs a Graph with arrays (NumPy or CuPy) as values."""
 
-    def __init__(self, graph, module=None, *, specialize=False, python_on_tensors=False):
+    def __init__(self, graph, module=None, *, specialize=False, python_on_tensors=False, strides_known=False):
         self.graph = graph
         self.module = module
         self.specialized = specialize
+        self.strides_known = specialize and strides_known
         self.python_on_tensors = python_on_tensors
-        self.placeholders, self.steps, self.n_slots = compile_graph(graph, specialize, module, python_on_tensors)
+        self.placeholders, self.steps, self.n_slots = compile_graph(graph, specialize, module, python_on_tensors,
+                                                                    self.strides_known)
         self._plan = _Plan(self.placeholders, self.steps, self.n_slots)
         self._general_plan = None if specialize else self._plan
+        self._unstrided_plan = None if self.strides_known else self._plan
         self._guard = MemoryGuard.build(self.placeholders, [s.node for s in self.steps if s.fn is not None])
         self._bound_runs = {}               # (plan id, xp) -> the plan written out as a function (`bound`)
         self._buffers = buffers.BufferPool()   # large outputs kept for the next run (runtime/buffers.py)
@@ -382,11 +393,26 @@ class GraphRunner:
             self._general_plan = _Plan(self.placeholders, steps, self.n_slots)
         return self._general_plan
 
-    def run_arrays(self, *inputs, xp=None, specialized=True):
+    def _unstrided(self):
+        """The specialized plan compiled without the promise of the inputs' strides (built on first use when
+        the main one has it)."""
+        if self._unstrided_plan is None:
+            steps = compile_graph(self.graph, True, self.module, self.python_on_tensors)[1]
+            self._unstrided_plan = _Plan(self.placeholders, steps, self.n_slots)
+        return self._unstrided_plan
+
+    def _plan_for(self, xp, specialized, strided):
+        """The plan a run with arrays of namespace xp takes, given which promises its inputs keep."""
+        if not specialized or xp is not backends.np:
+            return self._general()
+        return self._plan if strided else self._unstrided()
+
+    def run_arrays(self, *inputs, xp=None, specialized=True, strided=True):
         """Run on arrays (one per placeholder); returns the output structure with arrays.
 
         `specialized=False` runs the general kernels even if this interpreter was
-        built with `specialize=True` (the inputs do not keep its promise).
+        built with `specialize=True` (the inputs do not keep its promise);
+        `strided=False` says the inputs do not keep the promise of `strides_known`.
         """
         n = len(self.placeholders)
         if len(inputs) != n:
@@ -396,7 +422,7 @@ class GraphRunner:
             self._guard.check(inputs)       # before anything is allocated (fx/_budget.py)
         if xp is None:
             xp = _namespace_of(inputs)
-        plan = self._plan if specialized and xp is backends.np else self._general()
+        plan = self._plan_for(xp, specialized, strided)
         env = plan.template.copy()
         env[:n] = inputs
         env[plan.xp_slot] = xp
@@ -415,7 +441,7 @@ class GraphRunner:
         The first such call gets the plan's own loop; later ones get the plan written out as one Python
         function (`fx._generated`), made once and kept.  (Writing out costs some hundred microseconds,
         which a runner built for a single call, as `Interpreter(gm).run` makes, would never recover.)"""
-        plan = self._plan if specialized and xp is backends.np else self._general()
+        plan = self._plan_for(xp, specialized, False)
         run = self._written_out((id(plan), xp), lambda: generate(
             plan, len(self.placeholders), xp, _error_naming_node(plan))) or self._plan_runner(plan, xp)
         guard = self._guard
@@ -431,7 +457,7 @@ class GraphRunner:
     def bound_while(self, body, xp, n_carried, specialized=True):
         """See `_Subgraph.bound_while`: self is the cond, body a GraphRunner; None on the first request
         (as `bound`), then the loop function, kept per body and namespace."""
-        plans = [r._plan if specialized and xp is backends.np else r._general() for r in (self, body)]
+        plans = [r._plan_for(xp, specialized, False) for r in (self, body)]
         loop = self._written_out(("while", id(body), id(plans[1]), id(plans[0]), xp), lambda: generate_while(
             *[(p, _error_naming_node(p)) for p in plans], n_carried, len(self.placeholders) - n_carried, xp))
         guards = [g for g in (self._guard, body._guard) if g is not None]

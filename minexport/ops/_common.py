@@ -3,10 +3,13 @@
 Everything here works for meta functions (fake tensors, sizes that may later
 be symbolic) and for kernels (arrays) alike, so the two cannot disagree.
 """
+import math
+
 import numpy as np
 
 from .. import dtypes as dt
 from .._user_errors import DataDependentError
+from ..runtime.narrowing import assign, narrow_float, through_float32
 from .._tensor import (CONTIGUOUS, PRESERVE, Size, Tensor, _hint, contiguous_strides, format_strides, make_fake,
                        memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous, sure,
                        wrap_dim)
@@ -163,7 +166,9 @@ def cast(xp, x, d):
     """Bring an array or Python scalar to dtype `d` (scalars stay Python numbers)."""
     if type(x) is _ndarray:
         npd = d._np or d.numpy_dtype
-        return x if x.dtype == npd else x.astype(npd)
+        if x.dtype == npd:
+            return x
+        return x.astype(npd) if npd.itemsize != 2 else narrow_float(x, npd)     # (2 bytes: see narrow_float)
     if hasattr(x, "dtype"):
         npd = d.numpy_dtype
         if x.dtype == npd:
@@ -172,7 +177,7 @@ def cast(xp, x, d):
             return x.astype(npd)
         return xp.asarray(x, dtype=npd)
     if d.is_floating_point:
-        return float(x)
+        return float(x) if d.itemsize > 2 else through_float32(float(x))     # (float16/bfloat16: torch's rounding)
     if d is dt.bool:
         return bool(x)
     x = int(x)
@@ -180,6 +185,37 @@ def cast(xp, x, d):
     if not lo <= x <= hi:  # torch wraps out-of-range integer scalars
         x = int(np.array(x, dtype=np.int64).astype(d._np))
     return x
+
+
+# Some torch kernels convert a Scalar argument to the dtype they compute in with a range check (c10's
+# checked conversion): clamp's bounds (clamp_min, clamp_max, clip, the in-place forms) and hardtanh's.  A
+# finite number beyond the dtype's range is refused -- even one that would round into it, as 65519 to
+# float16 -- while a float dtype takes an infinity or NaN as it is, and an unsigned one a negative number
+# down to -max (it wraps).  Per dtype: (lowest, highest, torch's C++ name of the type); float64 takes any
+# Python float.
+_SCALAR_LIMITS = {
+    dt.float16: (-65504.0, 65504.0, "c10::Half"),
+    dt.bfloat16: (-3.3895313892515355e38, 3.3895313892515355e38, "c10::BFloat16"),
+    dt.float32: (-3.4028234663852886e38, 3.4028234663852886e38, "float"),
+    dt.uint8: (-255, 255, "uint8_t"),
+    dt.int8: (-128, 127, "int8_t"),
+    dt.int16: (-32768, 32767, "int16_t"),
+    dt.int32: (-2 ** 31, 2 ** 31 - 1, "int"),
+    dt.int64: (-2 ** 63, 2 ** 63 - 1, "int64_t"),
+}
+
+
+def check_scalar_range(value, d, what):
+    """Refuse a Scalar argument that torch's checked conversion to dtype `d` refuses (see above); `what`
+    names the argument ("clamp's min")."""
+    limits = _SCALAR_LIMITS.get(d)
+    if limits is None or limits[0] <= value <= limits[1] or type(value) is bool:
+        return
+    if d.is_floating_point and (value != value or value in (math.inf, -math.inf)):
+        return
+    lo, hi, name = limits
+    raise RuntimeError(f"value cannot be converted to type {name} without overflow ({what} is {value!r}, outside "
+                       f"{d.name}'s range [{lo!r}, {hi!r}]: give a value within it, or a tensor of a wider dtype)")
 
 
 def fake_like(shape, dtype, *tensors):
@@ -308,7 +344,9 @@ def out_array(xp, value, d):
     """Make a kernel result an array of dtype `d` (NumPy returns scalars for 0-d)."""
     if type(value) is _ndarray:
         npd = d._np or d.numpy_dtype
-        return value if value.dtype == npd else value.astype(npd)
+        if value.dtype == npd:
+            return value
+        return value.astype(npd) if npd.itemsize != 2 else narrow_float(value, npd)
     if not hasattr(value, "shape") or isinstance(value, np.generic):
         return np.asarray(value, dtype=d.numpy_dtype) if xp is np else xp.asarray(value, dtype=d.numpy_dtype)
     npd = d.numpy_dtype
@@ -361,6 +399,11 @@ def pointwise_strides(shape, operands):
     see `_pointwise_strides`."""
     return _pointwise_strides(shape, [(tuple(t.shape), t.stride()) if isinstance(t, Tensor) else ((), ())
                                       for t in operands if t is not None])
+
+
+def pointwise_strides_of(shape, layouts):
+    """`pointwise_strides` over operands given as (shape, strides) pairs, a scalar as ((), ())."""
+    return _pointwise_strides(tuple(shape), [(tuple(s), tuple(st)) for s, st in layouts])
 
 
 def _pointwise_strides(shape, layouts):
@@ -484,11 +527,10 @@ def copy_array(xp, a, memory_format=None, npd=None):
     # (a preserved copy keeps even a size-1 dim's odd stride, which NumPy's copy does not)
     if a.flags.c_contiguous and (fmt == CONTIGUOUS or
                                  (fmt == PRESERVE and array_strides(a) == contiguous_strides(shape))):
-        return a.astype(npd, order="C", copy=True)
+        return a.copy() if a.dtype == npd else narrow_float(a, npd, order="C")
     strides = preserved_strides(shape, array_strides(a)) if fmt == PRESERVE else format_strides(shape, fmt)
     out = empty_strided_array(xp, shape, strides, npd)
-    out[...] = a
-    return out
+    return assign(out, a)
 
 
 def c_order(xp, a):

@@ -9,6 +9,7 @@ from .. import dtypes as dt
 from .._tensor import Tensor
 from ._common import check, dtype_of, fmt_shape, shape_of, torch_type_name
 from ._registry import pair_inplace, register
+from ..runtime.narrowing import assign
 
 
 def _check_inplace(self_dtype, self_shape, out_dtype, out_shape, op_name):
@@ -26,7 +27,7 @@ def write_into(xp, dst, value):
         if hasattr(value, "shape") and value.shape == dst.shape and value.dtype == dst.dtype:
             xp.copyto(dst, value)
         else:
-            dst[...] = value
+            assign(dst, value)
     except ValueError as e:
         if "read-only" in str(e):
             raise RuntimeError(
@@ -94,7 +95,7 @@ def _inplace_specializer(functional, op_name, check_shape, eager_kernel):
     torch's two in-place rules are checked here, once, from the fake values;
     so every size involved must be static (else no specialization).
     """
-    def specialize(args, kwargs, donate):
+    def specialize(args, kwargs, donate, strides_known=False):
         self = args[0]
         if not isinstance(self, Tensor):
             return None
@@ -105,7 +106,8 @@ def _inplace_specializer(functional, op_name, check_shape, eager_kernel):
             return None
         if not all(type(d) is int for d in tuple(self.shape) + tuple(out.shape)):
             return None
-        special = functional.specialize(args, kwargs, False)
+        # (strides taken as known: the twin's result is copied into self, so its own layout does not matter)
+        special = functional.specialize(args, kwargs, False, True)
         if special is None:
             return None
         fn, spec_args = special

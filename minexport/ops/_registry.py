@@ -84,8 +84,10 @@ class OpOverload:
         self.inplace = None         # for a functional op: its in-place twin
         self.decomposition = decomposition
         self.donating_kernel = None   # kernel(xp, a, ...) that may write its result into `a` (interpreter use)
-        # specialize(args, kwargs, donate) -> (kernel, args) or None: a kernel with the dtype promotion,
-        # casts and checks decided for these argument facts (interpreter use; see fx/interpreter.py)
+        # specialize(args, kwargs, donate, strides_known=False) -> (kernel, args) or None: a kernel with the
+        # dtype promotion, casts and checks decided for these argument facts (interpreter use; see
+        # fx/_runner.py); with strides_known the arrays will also have the fakes' strides, which may then
+        # settle the result's layout ahead (a wrong promise may cost its layout, never its values)
         self.specialize = None
         self.tags = frozenset(tags)
         self.variants = tuple(variants)   # "function" and/or "method": where the public surface exposes it

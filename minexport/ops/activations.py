@@ -236,7 +236,7 @@ def _relu6_decomp(self):
 
 
 unary("relu6(Tensor self) -> Tensor", _relu6_kernel, same, "relu6_(Tensor(a!) self) -> Tensor(a!)",
-      decomposition=_relu6_decomp, donate=lambda xp, a: _clamped_into(xp, a, 0, 6))
+      decomposition=_relu6_decomp, donate=lambda xp, a: _clamped_into(xp, a, 0, 6), layout="preserve")
 
 
 # ------------------------------------------------------------------ glu --

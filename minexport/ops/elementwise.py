@@ -72,9 +72,9 @@ def _scale_decomp(factor):
 
 _DEG = math.pi / 180.0
 _unary_pair("deg2rad", lambda xp, a: a * _DEG, int_to_float, variants=FUNCTION_AND_METHOD,
-      inplace_variants=FUNCTION_AND_METHOD, decomposition=_scale_decomp(_DEG))
+      inplace_variants=FUNCTION_AND_METHOD, decomposition=_scale_decomp(_DEG), layout="preserve")
 _unary_pair("rad2deg", lambda xp, a: a * (180.0 / math.pi), int_to_float, variants=FUNCTION_AND_METHOD,
-      inplace_variants=FUNCTION_AND_METHOD, decomposition=_scale_decomp(180.0 / math.pi))
+      inplace_variants=FUNCTION_AND_METHOD, decomposition=_scale_decomp(180.0 / math.pi), layout="preserve")
 _unary_pair("frac", lambda xp, a: a - xp.trunc(a), _float_only_as("frac_cpu"), variants=FUNCTION_AND_METHOD,
       inplace_variants=FUNCTION_AND_METHOD,
       decomposition=lambda self: aten.sub.Tensor(self, aten.trunc.default(self)))
@@ -173,7 +173,8 @@ def _nan_to_num_decomp(self, nan=None, posinf=None, neginf=None):
 
 unary("nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor", _nan_to_num, same,
       "nan_to_num_(Tensor(a!) self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor(a!)",
-      variants=FUNCTION_AND_METHOD, inplace_variants=FUNCTION_AND_METHOD, decomposition=_nan_to_num_decomp)
+      variants=FUNCTION_AND_METHOD, inplace_variants=FUNCTION_AND_METHOD, decomposition=_nan_to_num_decomp,
+      layout="preserve")
 
 
 def _logit_bounds(eps):

@@ -18,6 +18,7 @@ from .._trace_state import trace_state
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
 from ..runtime.backends import array_namespace, device_of_array, to_device, ufunc_at
+from ..runtime.narrowing import assign
 
 _INDEX_DTYPES = (dt.int64, dt.int32, dt.bool, dt.uint8)
 
@@ -331,9 +332,7 @@ def _copy_kernel(xp, self, src, non_blocking=False):
     _copy_meta(self, src)
     if array_namespace(src) is not xp:
         src = to_device(src, device_of_array(self))
-    out = xp.empty(self.shape, dtype=self.dtype)
-    out[...] = src
-    return out
+    return assign(xp.empty(self.shape, dtype=self.dtype), src)
 
 
 _copy = register("copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor",

@@ -321,7 +321,7 @@ def _pooled(rows, cols, dtype):
     return rows * cols * dtype.itemsize >= buffers.MIN_BYTES
 
 
-def _product_specializer(args, kwargs, donating):
+def _product_specializer(args, kwargs, donating, strides_known=False):
     a, b = args[0], args[1]
     if kwargs or not static_operands(a, b) or a.ndim not in (1, 2) or b.ndim != 2:
         return None
@@ -337,7 +337,7 @@ def _pooled_matmul(xp, a, b):
     return xp.matmul(a, b, out=buffers.recycled(xp, (a.shape[0], b.shape[1]), a.dtype))
 
 
-def _linear_specializer(args, kwargs, donating):
+def _linear_specializer(args, kwargs, donating, strides_known=False):
     input, weight, bias = (tuple(args) + (None,))[:3]
     if kwargs or len(args) > 3 or not static_operands(input, weight, bias) or input.ndim < 2 \
             or weight.ndim != 2 or (bias is not None and bias.ndim != 1):

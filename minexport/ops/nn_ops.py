@@ -165,7 +165,7 @@ def _conv_register(schema, n, name, transposed_arg=False, **facts):
                         dtype_of(input))
         return relayout(xp, out, _conv_strides(input, weight, out.shape))
 
-    def specialize(args, kwargs, donating):
+    def specialize(args, kwargs, donating, strides_known=False):
         return _conv_specializer(args, kwargs, parse, name, kernel)
 
     op = register(schema, meta=meta, kernel=kernel, **facts)
@@ -795,7 +795,7 @@ def _batch_norm_decomp(input, weight, bias, running_mean, running_var, training,
 # laid out as worked out at compile time while the input keeps its exported strides (the plan trusts shapes
 # and dtypes, not strides; see _conv_specializer).  On small feature maps the checks and the layout test
 # cost as much as the two passes over the data.
-def _bn_specializer(args, kwargs, donating):
+def _bn_specializer(args, kwargs, donating, strides_known=False):
     """(kernel, args) of an eval-mode batch_norm call with static float32/float64 tensors, or None."""
     if kwargs or len(args) != 9 or args[5] is not False:
         return None

@@ -8,16 +8,19 @@ about an op sits in its row or call: torch's "core" tag, the public
 function/method `variants`, and its `decomposition` (defined just above).
 """
 import math
+import operator
+import typing
 
 import numpy as np
 
 from .. import dtypes as dt
-from .._tensor import Tensor, make_fake
+from .._tensor import Tensor, contiguous_strides, make_fake, non_overlapping_and_dense
 from ..runtime import buffers
 from ..runtime.backends import erf as _erf
 from ..runtime.special import floor_div32_into, fmod32_into, gelu32, remainder32_into
-from ._common import (broadcast_shapes, cast, check, dtype_of, out_array, pointwise_fake, pointwise_layout,
-                      promote, shape_of, torch_type_name)
+from ._common import (array_strides, broadcast_shapes, cast, check, check_scalar_range, dtype_of, out_array,
+                      pointwise_fake, pointwise_layout, pointwise_strides_of, promote, relayout, shape_of,
+                      torch_type_name)
 from ._inplace import register_inplace
 from ._registry import FUNCTION_AND_METHOD, aten, register
 
@@ -66,7 +69,7 @@ def _scalar_tensor(value, like=None, dtype=None):
 
 # ---------------------------------------------------------------- unary --
 def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=None, tags=(), variants=(),
-          decomposition=None, inplace_variants=None):
+          decomposition=None, inplace_variants=None, layout="pointwise"):
     """Register a unary pointwise op (and its in-place twin).
 
     `donate(xp, a, *args, **kwargs)`, when given, computes the same result into `a` itself
@@ -75,8 +78,11 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
     `int_identity`: integer inputs come back unchanged (floor, ceil, round).
     `inplace_variants`: where the in-place twin is exposed, when not as its functional twin's
     method (`torch.selu_` is a function only).
+    `layout`: how torch lays the result out, a key of `_RESULT_LAYOUTS` ("preserve" for the ops
+    torch computes into `empty_like(self)`: hardtanh, relu6, nan_to_num, deg2rad, rad2deg).
     """
     name = schema.split("(", 1)[0].split(".")[0]
+    relay = _RESULT_LAYOUTS[layout][0]
 
     def meta(self, *args, **kwargs):
         _, out = rule(self.dtype, name)
@@ -84,22 +90,25 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
         # fake on self's device, made here without the operand walk (export runs this twice per node)
         if isinstance(self, Tensor) and self._strides is None:
             return make_fake(self.shape, out, self._device)
+        if layout == "preserve":
+            return make_fake(self.shape, out, self._device, strides=_preserved(tuple(self.shape), tuple(self.stride())))
         return pointwise_fake(self.shape, out, self)
 
     def kernel(xp, self, *args, **kwargs):
         compute, out = rule(dtype_of(self), name)
         if int_identity and not compute.is_floating_point:
-            return self.copy()
-        return pointwise_layout(xp, out_array(xp, fn(xp, cast(xp, self, compute), *args, **kwargs), out), self)
+            return _int_identity(xp, self)
+        return relay(xp, out_array(xp, fn(xp, cast(xp, self, compute), *args, **kwargs), out), self)
 
     op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",) + tuple(tags), variants=variants,
                   decomposition=decomposition)
-    op.specialize = _unary_specializer(name, fn, rule, int_identity, donate)
+    op.specialize = _unary_specializer(name, fn, rule, int_identity, donate, layout)
     if donate is not None:
         def donating(xp, self, *args, **kwargs):
             compute, out = rule(dtype_of(self), name)
             if compute is out and dtype_of(self) is out:
-                return donate(xp, self, *args, **kwargs)
+                # (the result is self, with self's strides: torch's unless a size-1 dim strides oddly)
+                return relay(xp, donate(xp, self, *args, **kwargs), self)
             return kernel(xp, self, *args, **kwargs)
         op.donating_kernel = donating
     if inplace_schema:
@@ -117,10 +126,11 @@ def unary(schema, fn, rule, inplace_schema=None, *, int_identity=False, donate=N
 # a one-element array of each operand's compute dtype and rank: NumPy's result
 # dtype depends on dtypes only, so the probe answers for every later call.
 # The rule functions may refuse a dtype; then the general kernel runs and
-# raises at run time, as before.
-def _unary_specializer(name, fn, rule, int_identity, donate):
+# raises at run time, as before.  The result's layout is settled last
+# (`_torch_layout`, below).
+def _unary_specializer(name, fn, rule, int_identity, donate, layout):
     """The `specialize` hook of a unary op (see above)."""
-    def specialize(args, kwargs, donating):
+    def specialize(args, kwargs, donating, strides_known=False):
         self = args[0]
         if not isinstance(self, Tensor):
             return None
@@ -129,27 +139,30 @@ def _unary_specializer(name, fn, rule, int_identity, donate):
         except (RuntimeError, TypeError, ValueError):
             return None
         if int_identity and not compute.is_floating_point:
-            return _copy_first, args
+            return _int_identity, args          # (it lays its result out itself)
+        into = donating and donate is not None and compute is out and self.dtype is out
         planned = _PLAN_KERNELS.get(name)
+        kernel = None
         if planned is not None and compute is out and self.dtype is out and len(args) == 1 and not kwargs \
                 and self.ndim > 0:
-            kernel = planned(out.numpy_dtype, donating and donate is not None)
-            if kernel is not None:
-                return kernel, args
-        if donating and donate is not None and compute is out and self.dtype is out:
-            return donate, args
-        casts = (None if compute is self.dtype else compute.numpy_dtype,)
-        post = _conversion(fn, out, (_probe_array(self, compute),) + tuple(args[1:]), kwargs)
-        if post is False:
-            return None
-        # (static shapes matter only for a binary op's broadcast error; a unary op has none)
-        return _composed(fn, casts, post, None, True), args
+            kernel = planned(out.numpy_dtype, into)
+        if kernel is None and into:
+            kernel = donate
+        if kernel is None:
+            casts = (None if compute is self.dtype else compute.numpy_dtype,)
+            post = _conversion(fn, out, (_probe_array(self, compute),) + tuple(args[1:]), kwargs)
+            if post is False:
+                return None
+            # (static shapes matter only for a binary op's broadcast error; a unary op has none)
+            kernel = _composed(fn, casts, post, None, True)
+        return _torch_layout(kernel, args[:1], out, strides_known, layout), args
     return specialize
 
 
-def _binary_specializer(name, fn, rule):
-    """The `specialize` hook of a binary op (see above)."""
-    def specialize(args, kwargs, donating):
+def _binary_specializer(name, fn, rule, positions=(0, 1), layout="pointwise"):
+    """The `specialize` hook of a binary op (see above); `positions` (which of its two arguments take part in
+    the result's layout) and `layout` as `binary` has them."""
+    def specialize(args, kwargs, donating, strides_known=False):
         a, b, rest = args[0], args[1], args[2:]
         operands = (a, b)
         tensors = [x for x in operands if isinstance(x, Tensor)]
@@ -171,8 +184,144 @@ def _binary_specializer(name, fn, rule):
 
         def broadcast_error(x, y):
             _broadcast_error(name, x, y)
-        return _composed(fn, casts, post, broadcast_error, all(map(_static, tensors))), ops + tuple(rest)
+        kernel = _composed(fn, casts, post, broadcast_error, all(map(_static, tensors)))
+        return _torch_layout(kernel, ops, out, strides_known, layout, positions), ops + tuple(rest)
     return specialize
+
+
+# ------------------------------------------------ the specialized result's layout --
+# How torch lays a result out over its operands is one of three rules (`_RESULT_LAYOUTS`): a pointwise op's
+# TensorIterator (`pointwise_layout`; a Scalar it wraps into a tensor counts as a 0-d operand), an op that
+# computes into `empty_like(self)` ("preserve": a dense self's strides exactly, even a size-1 dim's), or a
+# plain contiguous result (pow with a Scalar base).  The general kernel applies its rule on every call.
+# NumPy's own result already follows it in known cases (`bare`): for "pointwise" and "preserve", when every
+# tensor operand is C-contiguous with C-order strides on its size-1 dims too, or when all tensor operands
+# have the output's shape, no size-1 dim and one dense layout (NumPy keeps it, as torch does); a result
+# computed into its operand (a donating kernel) keeps that operand's strides, the same in both cases.  So
+# a specialized kernel is:
+#   * bare when the arrays arrive with their fakes' strides (`strides_known`: ep.module() checks its
+#     inputs' strides) and those are such a case -- the common case costs nothing;
+#   * else, with static shapes, followed by one tuple comparison per tensor operand: with the strides it
+#     was compiled for (the fakes', or C order), the result is NumPy's or relaid to torch's strides worked
+#     out at compile time; other strides take the rule's full walk;
+#   * with symbolic shapes, followed by the rule's walk on every call.
+def _torch_layout(kernel, operands, out, strides_known, layout="pointwise", positions=None):
+    """`kernel` (whose leading arguments are `operands`' arrays: fakes and scalars here) made to lay its
+    result out as torch's (see above); `out` is the result's dtype, `layout` a key of _RESULT_LAYOUTS,
+    `positions` which of the operands take part in it (default: all)."""
+    rule = _RESULT_LAYOUTS[layout]
+    positions = tuple(range(len(operands))) if positions is None else positions
+    operands = [operands[i] for i in positions]
+    tensors = [x for x in operands if isinstance(x, Tensor)]
+    if rule.bare(tensors, strides_known):
+        return kernel
+    relay = rule.relay
+    pick = operator.itemgetter(*positions) if len(positions) > 1 else lambda args: (args[positions[0]],)
+    if not all(map(_static, tensors)):
+        def laid_out(xp, *args, **kwargs):
+            return relay(xp, kernel(xp, *args, **kwargs), *pick(args))
+        return laid_out
+    # the operands' layouts this kernel is compiled for (a scalar is a 0-d operand), and torch's result then
+    layouts = [(tuple(x.shape), tuple(x.stride()) if strides_known else contiguous_strides(tuple(x.shape)))
+               if isinstance(x, Tensor) else ((), ()) for x in operands]
+    expected = tuple((i, tuple(s * x.dtype.numpy_dtype.itemsize for s in st))
+                     for i, x, (_, st) in zip(positions, operands, layouts) if isinstance(x, Tensor))
+    want = rule.strides(layouts)
+    want_bytes = tuple(s * out.numpy_dtype.itemsize for s in want)
+    # (for operands in C order, as a kernel without the strides promise expects, NumPy's result is torch's)
+    sure = rule.bare([make_fake(shape, x.dtype, strides=st) for x, (shape, st) in zip(operands, layouts)
+                      if isinstance(x, Tensor)], True)
+    return _checked_layout(kernel, expected, want, want_bytes, sure, relay, pick)
+
+
+def _checked_layout(kernel, expected, want, want_bytes, sure, relay, pick):
+    """`kernel` followed by the check of `_torch_layout`: with its operands at `expected` (position, byte
+    strides) laid out so, its result is NumPy's when `sure`, else relaid to `want` unless NumPy chose it
+    too; other operand strides take `relay`'s walk.  (The common case is tested inline, for a tensor first
+    operand and for two tensor operands: this runs per node.)"""
+    def fix(xp, r, args):
+        if all(args[i].strides == st for i, st in expected):
+            return r if r.strides == want_bytes else relayout(xp, r, want)
+        return relay(xp, r, *pick(args))
+    if [i for i, _ in expected] == [0]:
+        ((_, st),) = expected
+
+        def laid_out(xp, a, *rest, **kwargs):
+            r = kernel(xp, a, *rest, **kwargs)
+            if a.strides == st and (sure or r.strides == want_bytes):
+                return r
+            return fix(xp, r, (a,) + rest)
+        return laid_out
+    if [i for i, _ in expected] == [0, 1]:
+        (_, st), (_, st2) = expected
+
+        def laid_out2(xp, a, b, *rest, **kwargs):
+            r = kernel(xp, a, b, *rest, **kwargs)
+            if a.strides == st and b.strides == st2 and (sure or r.strides == want_bytes):
+                return r
+            return fix(xp, r, (a, b) + rest)
+        return laid_out2
+
+    def laid_out_at(xp, *args, **kwargs):
+        r = kernel(xp, *args, **kwargs)
+        return fix(xp, r, args)
+    return laid_out_at
+
+
+def _numpy_layout_is_torchs(tensors):
+    """Whether NumPy lays out a pointwise result over arrays with these fakes' strides as torch does (see
+    above): all in C order, or all of the output's static shape, with no size-1 dim, alike and dense."""
+    if all(map(_c_order, tensors)):
+        return True
+    if not all(map(_static, tensors)):
+        return False
+    shape, first = tuple(tensors[0].shape), tuple(tensors[0].stride())
+    return all(d > 1 for d in shape) and non_overlapping_and_dense(shape, first) and \
+        all(tuple(x.shape) == shape and tuple(x.stride()) == first for x in tensors)
+
+
+def _c_order(fake):
+    """The fake's strides are C order's, its size-1 dims' included."""
+    return fake._strides is None or (_static(fake) and tuple(fake.stride()) == contiguous_strides(tuple(fake.shape)))
+
+
+def _preserved_layout(xp, out, self):
+    """`out` laid out as torch's `empty_like(self)`: self's strides when dense, else dense in self's order."""
+    strides = _preserved(tuple(self.shape), array_strides(self))
+    return out if array_strides(out) == strides else relayout(xp, out, strides)
+
+
+def _preserved(shape, strides):
+    """The strides of torch's empty_like (preserve_format) over a tensor laid out so."""
+    if non_overlapping_and_dense(shape, strides):
+        return tuple(strides)
+    return pointwise_strides_of(shape, [(shape, strides)])
+
+
+def _contiguous_layout(xp, out, *operands):
+    """`out` in C order, its size-1 dims' strides included."""
+    strides = contiguous_strides(tuple(out.shape))
+    return out if array_strides(out) == strides else relayout(xp, out, strides)
+
+
+class _ResultLayout(typing.NamedTuple):
+    """One of torch's ways to lay a result out (see above)."""
+    relay: object       # relay(xp, result, *operands): the result laid out so
+    strides: object     # strides(layouts): the result's strides given its operands' (shape, strides)
+    bare: object        # bare(fakes, strides_known): NumPy's result over arrays laid out as the fakes is so
+
+
+_RESULT_LAYOUTS = {
+    "pointwise": _ResultLayout(
+        pointwise_layout, lambda layouts: pointwise_strides_of(broadcast_shapes(*(s for s, _ in layouts)), layouts),
+        lambda fakes, known: max(x.ndim for x in fakes) <= 1 or (known and _numpy_layout_is_torchs(fakes))),
+    "preserve": _ResultLayout(
+        _preserved_layout, lambda layouts: _preserved(*layouts[0]),
+        lambda fakes, known: max(x.ndim for x in fakes) == 0 or (known and _numpy_layout_is_torchs(fakes))),
+    "contiguous": _ResultLayout(
+        _contiguous_layout, lambda layouts: contiguous_strides(broadcast_shapes(*(s for s, _ in layouts))),
+        lambda fakes, known: max(x.ndim for x in fakes) <= 1 or (known and all(map(_c_order, fakes)))),
+}
 
 
 def _static(fake):
@@ -234,8 +383,9 @@ def _composed(fn, casts, post, on_value_error, static):
     return kernel
 
 
-def _copy_first(xp, self, *args, **kwargs):
-    return self.copy()
+def _int_identity(xp, self, *args, **kwargs):
+    """floor, ceil and round of an integer tensor: a copy, laid out as any pointwise result."""
+    return pointwise_layout(xp, self.copy(), self)
 
 
 def _simple(name):
@@ -559,10 +709,30 @@ _GELU = unary('gelu(Tensor self, *, str approximate="none") -> Tensor', _gelu, f
 unary("leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor",
       _leaky_relu, float_only,
       "leaky_relu_(Tensor(a!) self, Scalar negative_slope=0.01) -> Tensor(a!)", tags=("core",))
+
+
+def _hardtanh_bounds(a, min_val, max_val, _checked=set()):
+    """hardtanh's bounds, refused as torch refuses them: negative ones for an unsigned `a`, and any beyond the
+    dtype of `a` (see check_scalar_range).  Bounds found good are remembered per dtype: a model calls
+    hardtanh (relu6 in torch's graphs) with the same two numbers at every layer."""
+    key = (min_val, max_val, a.dtype)
+    if key in _checked:
+        return min_val, max_val
+    d = dtype_of(a)
+    check(d is not dt.uint8 or (min_val >= 0 and max_val >= 0),
+          "cannot do hardtanh on an unsigned type with negative limits")
+    check_scalar_range(min_val, d, "hardtanh's min_val")
+    check_scalar_range(max_val, d, "hardtanh's max_val")
+    if len(_checked) < 1024:
+        _checked.add(key)
+    return min_val, max_val
+
+
 unary("hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1) -> Tensor",
-      lambda xp, a, min_val=-1, max_val=1: _clamped(xp, a, min_val, max_val), no_bool,
+      lambda xp, a, min_val=-1, max_val=1: _clamped(xp, a, *_hardtanh_bounds(a, min_val, max_val)), no_bool,
       "hardtanh_(Tensor(a!) self, Scalar min_val=-1, Scalar max_val=1) -> Tensor(a!)", tags=("core",),
-      donate=lambda xp, a, min_val=-1, max_val=1: _clamped_into(xp, a, min_val, max_val))
+      donate=lambda xp, a, min_val=-1, max_val=1: _clamped_into(xp, a, *_hardtanh_bounds(a, min_val, max_val)),
+      layout="preserve")
 unary("isnan(Tensor self) -> Tensor", lambda xp, a: xp.isnan(a) if a.dtype.kind == "f"
       else xp.zeros(a.shape, dtype=bool), to_bool, tags=("core",), variants=FUNCTION_AND_METHOD)
 unary("logical_not(Tensor self) -> Tensor", lambda xp, a: xp.logical_not(a), to_bool,
@@ -610,9 +780,13 @@ def _broadcast_error(op, a, b):
 
 
 def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_AND_METHOD, decomposition=None,
-           inplace_variants=None, ufunc=None):
+           inplace_variants=None, ufunc=None, scalar_operand=True, layout="pointwise"):
     """Register a binary pointwise op `fn(xp, a, b, **kwargs)` (and its in-place twin, exposed as
     `inplace_variants` say, by default as its functional twin's method).
+
+    `scalar_operand`: whether a Scalar argument takes part in the result's layout as a 0-d operand, as
+    it does in torch for every op it wraps into a tensor (pow.Tensor_Scalar is a unary op there);
+    `layout`: how torch lays the result out, a key of `_RESULT_LAYOUTS` (pow.Scalar: "contiguous").
 
     `ufunc`, when given, is the NumPy ufunc fn computes without extra arguments: the in-place twin
     then writes `ufunc(self, other)` straight into a writeable NumPy self when the result keeps self's
@@ -620,13 +794,18 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
     already spare fresh memory, and on the GPT-style benchmark computing the one add whose first
     operand dies into that operand moved later allocations enough to cost 5% in attention and GELU.)"""
     name = schema.split("(", 1)[0].split(".")[0]
+    # the arguments (of a, b) that are layout operands: both, or the tensor alone
+    positions = (0, 1) if scalar_operand else (1,) if schema.split("(", 2)[1].startswith("Scalar") else (0,)
+    relay = _RESULT_LAYOUTS[layout].relay
 
     def meta(a, b, *args, **kwargs):
         _, out = rule(promote(a, b), name)
         if args or kwargs:      # (without them alpha is 1: nothing to check)
             _check_alpha(a, b, args, kwargs)
         shape = broadcast_shapes(shape_of(a), shape_of(b), op=name)
-        return pointwise_fake(shape, out, a, b)
+        if layout == "contiguous":
+            return make_fake(shape, out, next(x._device for x in (a, b) if isinstance(x, Tensor)))
+        return pointwise_fake(shape, out, *[(a, b)[i] for i in positions])
 
     def kernel(xp, a, b, *args, **kwargs):
         compute, out = rule(promote(a, b), name)
@@ -637,11 +816,11 @@ def binary(schema, fn, rule, inplace_schema=None, *, tags=(), variants=FUNCTION_
         except ValueError:
             _broadcast_error(name, a, b)
             raise
-        return pointwise_layout(xp, out_array(xp, r, out), a, b)
+        return relay(xp, out_array(xp, r, out), *[(a, b)[i] for i in positions])
 
     op = register(schema, meta=meta, kernel=kernel, tags=("pointwise",) + tuple(tags), variants=variants,
                   decomposition=decomposition)
-    op.specialize = _binary_specializer(name, fn, rule)
+    op.specialize = _binary_specializer(name, fn, rule, positions, layout)
     into_self = None
     if ufunc is not None:
         def into_self(xp, a, b, *args, **kwargs):
@@ -983,8 +1162,8 @@ binary("logical_or(Tensor self, Tensor other) -> Tensor", lambda xp, a, b: xp.lo
 binary("pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor", _pow, same,
        "pow_.Tensor(Tensor(a!) self, Tensor exponent) -> Tensor(a!)", tags=("core",))
 binary("pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor", _pow, same,
-       "pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)", tags=("core",))
-binary("pow.Scalar(Scalar self, Tensor exponent) -> Tensor", _pow, same, tags=("core",))
+       "pow_.Scalar(Tensor(a!) self, Scalar exponent) -> Tensor(a!)", tags=("core",), scalar_operand=False)
+binary("pow.Scalar(Scalar self, Tensor exponent) -> Tensor", _pow, same, tags=("core",), layout="contiguous")
 
 
 # ---------------------------------------------------------- where & co --
@@ -1075,6 +1254,9 @@ def _clamp_kernel(xp, self, min=None, max=None):
     check(min is not None or max is not None,
           "torch.clamp: At least one of 'min' or 'max' must not be None")
     rt = promote(self, min, max)
+    for name, b in (("min", min), ("max", max)):
+        if b is not None and not hasattr(b, "shape"):
+            check_scalar_range(b, rt, f"clamp's {name}")
     r = cast(xp, self, rt)
     r = _clamped(xp, r, *(None if b is None else cast(xp, b, rt) for b in (min, max)))
     # (clamp's Scalar bounds are arguments, not operands, for torch's layout)
