@@ -354,14 +354,15 @@ def _fill_kernel(xp, self, value):
     return write_into(xp, self, cast(xp, value, dtype_of(self)))
 
 
-# the functional forms: a tensor like self holding value (copy broadcasts a 0-dim tensor)
+# the functional forms, as torch's: fill (decomposed to a full_like), copy (which broadcasts a 0-dim
+# tensor), and for zero_ the zeros_like torch's zero calls through its Python API
 register("fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
-         tags=("inplace",), variants=("method",), functional=lambda self, value: aten.full_like.default(self, value))
+         tags=("inplace",), variants=("method",), functional=lambda self, value: aten.fill.Scalar(self, value))
 register("fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
          tags=("inplace",), variants=("method",), functional=_copy)
 register("zero_(Tensor(a!) self) -> Tensor(a!)", meta=lambda self: self,
          kernel=lambda xp, self: write_into(xp, self, 0), tags=("inplace",), variants=("function", "method"),
-         functional=lambda self: aten.full_like.default(self, 0))
+         functional=lambda self: aten.zeros_like.default(self, pin_memory=False))
 
 
 def _item_kernel(xp, self):
