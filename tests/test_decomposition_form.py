@@ -122,6 +122,7 @@ FACTORIES = {
     "eye n m": lambda t, x: t.eye(3, 4),
     "tril": lambda t, x: t.tril(x),
     "tril bool": lambda t, x: t.tril(x > 0),
+    "tril int": lambda t, x: t.tril(x.to(t.int32)),
     "tril transposed": lambda t, x: t.tril(x.t()),
     "triu": lambda t, x: t.triu(x, 1),
 }
@@ -139,3 +140,11 @@ def test_empty_like_of_a_transposed_input_is_an_empty_permuted():
     """empty_like preserving a non-contiguous input's layout decomposes to empty_permuted in its dim order."""
     theirs, ours = _forms(lambda t, x: t.empty_like(x.permute(2, 0, 1)).fill_(1), (_randn(2, 3, 4),))
     assert any("aten.empty_permuted.default" in line for line in ours) and ours == theirs
+
+
+def test_metadata_check_before_a_conversion_is_retraced_by_schema():
+    """The `_assert_tensor_metadata` torch records as called before a `.to` is, once decomposed, recorded by
+    its schema (dtype positional) and named after the op, as torch's re-trace records it."""
+    theirs, ours = _forms(lambda t, x: x.to(t.float64), (X,))
+    assert ours[0].startswith("('aten._assert_tensor_metadata.default', [('node', 0), 'None', 'None', 'float32']")
+    assert ours == theirs

@@ -574,7 +574,7 @@ def _assert_metadata(xp, a, size=None, stride=None, dtype=None, *, device=None, 
 register("_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, "
          "*, Device? device=None, Layout? layout=None) -> ()",
          meta=lambda a, size=None, stride=None, dtype=None, *, device=None, layout=None: None,
-         kernel=_assert_metadata, tags=("side_effect", "recorded_as_called"))
+         kernel=_assert_metadata, tags=("side_effect", "recorded_as_called", "retraced_by_schema"))
 register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
          meta=lambda self, other, non_blocking=False, copy=False, memory_format=None:
