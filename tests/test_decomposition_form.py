@@ -148,3 +148,116 @@ def test_metadata_check_before_a_conversion_is_retraced_by_schema():
     theirs, ours = _forms(lambda t, x: x.to(t.float64), (X,))
     assert ours[0].startswith("('aten._assert_tensor_metadata.default', [('node', 0), 'None', 'None', 'float32']")
     assert ours == theirs
+
+
+# ------------------------------------------------------------ linear, matmul --
+W, B = _randn(6, 8, seed=1), _randn(6, seed=2)
+
+
+def _linear(transform, bias=True):
+    """fn(lib, x, w[, b]): linear of transform(x) (a view: transposed, expanded) with or without a bias."""
+    if bias:
+        return lambda t, x, w, b: t.nn.functional.linear(transform(x), w, b)
+    return lambda t, x, w: t.nn.functional.linear(transform(x), w)
+
+
+# name -> (fn, the input arrays): linear folds a contiguous input into one addmm when it has a 1-d bias, and
+# otherwise is a matmul (mm when it folds, expand/bmm when the input is not contiguous) plus an add
+LINEAR = {
+    "2-d": (_linear(lambda x: x), (_randn(3, 8), W, B)),
+    "2-d no bias": (_linear(lambda x: x, False), (_randn(3, 8), W)),
+    "2-d transposed": (_linear(lambda x: x.t()), (_randn(8, 3), W, B)),
+    "3-d": (_linear(lambda x: x), (_randn(2, 3, 8), W, B)),
+    "3-d no bias": (_linear(lambda x: x, False), (_randn(2, 3, 8), W)),
+    "4-d": (_linear(lambda x: x), (_randn(2, 2, 3, 8), W, B)),
+    "1-d": (_linear(lambda x: x), (_randn(8), W, B)),
+    "1-d no bias": (_linear(lambda x: x, False), (_randn(8), W)),
+    "3-d transposed": (_linear(lambda x: x.transpose(0, 1)), (_randn(5, 3, 8), W, B)),
+    "3-d transposed no bias": (_linear(lambda x: x.transpose(0, 1), False), (_randn(5, 3, 8), W)),
+    "3-d last dims transposed": (_linear(lambda x: x.transpose(1, 2)), (_randn(3, 8, 5), W, B)),
+    "3-d expanded": (_linear(lambda x: x.expand(2, 3, 8)), (_randn(1, 3, 8), W, B)),
+    "4-d transposed": (_linear(lambda x: x.transpose(0, 2)), (_randn(3, 2, 2, 8), W, B)),
+    "2-d bias over 3-d": (_linear(lambda x: x), (_randn(2, 3, 8), W, _randn(3, 6))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR))
+def test_linear_decomposes_as_torch(name):
+    """linear's decomposition: torch's nodes, sizes written out (no -1), for every input layout."""
+    fn, arrays = LINEAR[name]
+    theirs, ours = _forms(fn, arrays)
+    assert ours == theirs
+
+
+def test_linear_layer_of_a_transposed_input_is_bmm_plus_bias():
+    """nn.Linear over a non-contiguous 3-d input: expand/bmm and an add, as torch's (not clone + addmm)."""
+    def model(lib):
+        lib.manual_seed(0)
+
+        class Projection(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = lib.nn.Linear(8, 6)
+
+            def forward(self, x):
+                return self.proj(x.transpose(0, 1))
+        return Projection()
+
+    x = _randn(5, 3, 8)
+    theirs = graph_form(torch.export.export(model(torch), (torch.from_numpy(x),)).run_decompositions().graph)
+    ours = graph_form(export(model(me), (me.from_numpy(x),)).run_decompositions().graph)
+    assert any("aten.bmm.default" in line for line in ours) and ours == theirs
+
+
+_M = {1: _randn(4, seed=3), 2: _randn(3, 4, seed=4), 3: _randn(2, 3, 4, seed=5), 4: _randn(2, 2, 3, 4, seed=6)}
+_R = {1: _randn(4, seed=7), 2: _randn(4, 5, seed=8), 3: _randn(2, 4, 5, seed=9), 4: _randn(2, 2, 4, 5, seed=10)}
+
+
+@pytest.mark.parametrize("dims", [(1, 1), (2, 1), (1, 2), (2, 2), (3, 1), (3, 2), (1, 3), (2, 3), (3, 3), (4, 3),
+                                  (4, 1), (1, 4)], ids=str)
+def test_matmul_decomposes_as_torch(dims):
+    """matmul of every pair of ranks: dot/mv/mm, a fold of the larger operand into mm/mv, or expand/bmm."""
+    theirs, ours = _forms(lambda t, a, b: t.matmul(a, b), (_M[dims[0]], _R[dims[1]]))
+    assert ours == theirs
+
+
+def test_matmul_of_a_transposed_batch_does_not_fold():
+    """A non-contiguous >= 3-d operand is not folded into mm: expand, reshape (a copy), bmm."""
+    theirs, ours = _forms(lambda t, a, b: t.matmul(a.transpose(0, 1), b), (_randn(3, 2, 4), _R[2]))
+    assert any("aten.bmm.default" in line for line in ours) and ours == theirs
+
+
+def _named(lib, fn, count):
+    """A module calling fn(lib, ...) with `count` named parameters (dynamic_shapes name each input)."""
+    class Two(lib.nn.Module):
+        def forward(self, a, b):
+            return fn(lib, a, b)
+
+    class Three(lib.nn.Module):
+        def forward(self, a, b, c):
+            return fn(lib, a, b, c)
+    return {2: Two, 3: Three}[count]()
+
+
+def _dynamic_forms(fn, arrays, dims):
+    """(torch's, minexport's) decomposed forms with dim 0 of the inputs named in `dims` dynamic."""
+    def spec(lib):
+        return tuple({0: lib.export.Dim("batch")} if i in dims else None for i in range(len(arrays)))
+
+    theirs = torch.export.export(_named(torch, fn, len(arrays)), _inputs(torch, arrays), dynamic_shapes=spec(torch))
+    ours = export(_named(me, fn, len(arrays)), _inputs(me, arrays), dynamic_shapes=spec(me))
+    return graph_form(theirs.run_decompositions().graph), graph_form(ours.run_decompositions().graph)
+
+
+def test_linear_with_a_dynamic_batch_views_to_symbolic_sizes():
+    """With a dynamic batch the folded rows and the viewed-back batch are the symbolic size nodes torch writes."""
+    theirs, ours = _dynamic_forms(_linear(lambda x: x), (_randn(2, 3, 8), W, B), {0})
+    assert any("'aten.sym_size.int'" in line for line in ours) and ours == theirs
+
+
+def test_batched_matmul_with_a_dynamic_batch():
+    """expand and the reshapes of a dynamic-batch bmm (the other operand broadcast to it) take the batch size
+    node."""
+    theirs, ours = _dynamic_forms(lambda t, a, b: t.matmul(a, b), (_M[3], _R[3][:1]), {0})
+    assert any("'aten.bmm.default'" in line for line in ours) and ours == theirs
+

@@ -361,8 +361,14 @@ def _reverse_dims_decomp(self):
 
 
 _reversed_layout = _permuted_layout(lambda ndim: range(ndim - 1, -1, -1))
+def _t_decomp(self):
+    """t: the reversed dims of a matrix; a 0-d or 1-d tensor's alias, as torch's (a transpose of dim 0 with
+    itself)."""
+    return _reverse_dims_decomp(self) if self.ndim == 2 else aten.alias.default(self)
+
+
 _view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, _t_kernel,
-         decomposition=_reverse_dims_decomp, variants=FUNCTION_AND_METHOD, view=_REVERSE_DIMS,
+         decomposition=_t_decomp, variants=FUNCTION_AND_METHOD, view=_REVERSE_DIMS,
          strides=_reversed_layout)
 
 
