@@ -261,3 +261,56 @@ def test_batched_matmul_with_a_dynamic_batch():
     theirs, ours = _dynamic_forms(lambda t, a, b: t.matmul(a, b), (_M[3], _R[3][:1]), {0})
     assert any("'aten.bmm.default'" in line for line in ours) and ours == theirs
 
+
+# ---------------------------------------------------------------- attention --
+Q, K, K_GROUPED, V_NARROW = _randn(2, 4, 5, 8, seed=11), _randn(2, 4, 6, 8, seed=12), _randn(2, 2, 6, 8, seed=13), \
+    _randn(2, 4, 6, 3, seed=14)
+BOOL_MASK = np.random.default_rng(15).standard_normal((5, 6)) > 0
+FLOAT_MASK = _randn(5, 6, seed=16)
+
+
+def _sdpa(**kw):
+    """fn(lib, q, k, v[, mask]): scaled_dot_product_attention with these keywords."""
+    def fn(t, q, k, v, mask=None):
+        return t.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, **kw)
+    return fn
+
+
+# name -> (fn, the input arrays): every form torch's math kernel takes (masks, scales, grouped heads, ranks)
+ATTENTION = {
+    "no mask": (_sdpa(), (Q, K, K)),
+    "causal": (_sdpa(is_causal=True), (Q, K, K)),
+    "bool mask": (_sdpa(), (Q, K, K, BOOL_MASK)),
+    "float mask": (_sdpa(), (Q, K, K, FLOAT_MASK)),
+    "grouped heads": (_sdpa(enable_gqa=True), (Q, K_GROUPED, K_GROUPED)),
+    "grouped heads, causal": (_sdpa(enable_gqa=True, is_causal=True), (Q, K_GROUPED, K_GROUPED)),
+    "grouped heads, bool mask": (_sdpa(enable_gqa=True), (Q, K_GROUPED, K_GROUPED, BOOL_MASK)),
+    "grouped heads, 3-d": (_sdpa(enable_gqa=True), (Q[0], K_GROUPED[0], K_GROUPED[0])),
+    "enable_gqa, same heads": (_sdpa(enable_gqa=True), (Q, K, K)),
+    "scale": (_sdpa(scale=0.3), (Q, K, K)),
+    "negative scale": (_sdpa(scale=-0.3), (Q, K, K)),
+    "dropout 0": (_sdpa(dropout_p=0.0), (Q, K, K)),
+    "3-d causal": (_sdpa(is_causal=True), (Q[0], K[0], K[0])),
+    "3-d bool mask": (_sdpa(), (Q[0], K[0], K[0], BOOL_MASK)),
+    "narrower value": (_sdpa(), (Q, K, V_NARROW)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ATTENTION))
+def test_attention_decomposes_as_torch(name):
+    """scaled_dot_product_attention's decomposition: torch's nodes (q and k^T scaled by sqrt(scale) with
+    mul.Scalar, masks as an added float bias), and the decomposed program computes torch's attention."""
+    fn, arrays = ATTENTION[name]
+    theirs, ours = _forms(fn, arrays)
+    assert ours == theirs
+    core = export(_module(me, fn), _inputs(me, arrays)).run_decompositions()
+    np.testing.assert_allclose(core.module()(*_inputs(me, arrays)).numpy(), fn(torch, *_inputs(torch, arrays)).numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("rank", [3, 4])
+def test_attention_with_dropout_decomposes_as_torch(rank):
+    """With dropout, native_dropout's first output is the weights, and no fused-kernel layout tail follows."""
+    q, k = (Q, K) if rank == 4 else (Q[0], K[0])
+    theirs, ours = _forms(_sdpa(dropout_p=0.5), (q, k, k))
+    assert any("'aten.native_dropout.default'" in line for line in ours) and ours == theirs
