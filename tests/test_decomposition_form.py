@@ -314,3 +314,49 @@ def test_attention_with_dropout_decomposes_as_torch(rank):
     q, k = (Q, K) if rank == 4 else (Q[0], K[0])
     theirs, ours = _forms(_sdpa(dropout_p=0.5), (q, k, k))
     assert any("'aten.native_dropout.default'" in line for line in ours) and ours == theirs
+
+
+# ------------------------------------------------------------- index.Tensor --
+X4 = _randn(4, 5, 6, 3, seed=17)
+INDEX = np.array([0, 2, 1], dtype=np.int64)
+GRID = np.array([[1, 0], [3, 2]], dtype=np.int64)
+MASK = np.random.default_rng(18).standard_normal((5, 6)) > 0
+
+# name -> fn(lib, x, i, grid, mask): advanced indexing whose result NumPy lays out otherwise than torch
+INDEXING = {
+    "leading": lambda t, x, i, g, m: x[i],
+    "middle": lambda t, x, i, g, m: x[:, i],
+    "last": lambda t, x, i, g, m: x[..., i],
+    "two adjacent": lambda t, x, i, g, m: x[:, i, i],
+    "two apart": lambda t, x, i, g, m: x[i, :, i],
+    "2-d index in the middle": lambda t, x, i, g, m: x[:, g],
+    "permuted input, middle": lambda t, x, i, g, m: x.permute(3, 1, 0, 2)[:, i],
+    "permuted input, apart": lambda t, x, i, g, m: x.permute(3, 1, 0, 2)[i, :, :, i],
+    "mask over two dims": lambda t, x, i, g, m: x[:, m],
+    "broadcast indices": lambda t, x, i, g, m: x[i[:, None], g[0]],
+    "size-1 result dim": lambda t, x, i, g, m: x[:, :, :, i[:1]],
+    "channels-last input": lambda t, x, i, g, m: x.permute(0, 3, 1, 2).contiguous(memory_format=t.channels_last)[
+        :, i[:2]],
+    "sliced input": lambda t, x, i, g, m: x[:, ::2][:, i[:2]],
+}
+
+
+def _index_inputs(lib):
+    return _inputs(lib, (X4, INDEX, GRID, MASK))
+
+
+@pytest.mark.parametrize("name", sorted(INDEXING))
+def test_index_result_is_laid_out_as_torchs(name):
+    """index.Tensor's result has torch's strides: eagerly, in the exported program's meta, and when the
+    decomposed program runs (the kernel), with the same values."""
+    fn = INDEXING[name]
+    want = fn(torch, *_index_inputs(torch))
+    eager = fn(me, *_index_inputs(me))
+    ep = export(_module(me, fn), _index_inputs(me))
+    ran = ep.run_decompositions().module()(*_index_inputs(me))
+    # (a mask's count is data-dependent: that meta's sizes are symbols, compared through the runs only)
+    meta = [n.meta["val"] for n in ep.graph.nodes if str(n.target) == "aten.index.Tensor"
+            and all(type(s) is int for s in n.meta["val"].shape)]
+    for got in (eager, ran) + tuple(meta):
+        assert (tuple(got.shape), got.stride()) == (tuple(want.shape), want.stride())
+    np.testing.assert_array_equal(ran.numpy(), want.numpy())
