@@ -292,6 +292,7 @@ ATTENTION = {
     "dropout 0": (_sdpa(dropout_p=0.0), (Q, K, K)),
     "3-d causal": (_sdpa(is_causal=True), (Q[0], K[0], K[0])),
     "3-d bool mask": (_sdpa(), (Q[0], K[0], K[0], BOOL_MASK)),
+    "2-d causal": (_sdpa(is_causal=True), (Q[0, 0], K[0, 0], K[0, 0])),
     "narrower value": (_sdpa(), (Q, K, V_NARROW)),
 }
 

@@ -1296,8 +1296,10 @@ def _repeat_heads(t, rep):
 def _grouped_heads(query, key, value, enable_gqa):
     """key and value with their heads repeated up to the query's (grouped-query attention); as given when
     not asked or when every head count already matches."""
+    if not enable_gqa:
+        return key, value
     heads = [t.shape[-3] for t in (query, key, value)]
-    if not enable_gqa or heads[0] == heads[1] == heads[2]:
+    if heads[0] == heads[1] == heads[2]:
         return key, value
     return _repeat_heads(key, heads[0] // heads[1]), _repeat_heads(value, heads[0] // heads[2])
 
