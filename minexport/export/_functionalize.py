@@ -112,9 +112,9 @@ class _Functionalizer(Tracer):
         out = op.meta(*args, **kwargs) if op.meta is not None else self.meta.get("val")
         node_args = _to_nodes(args, self)
         node_kwargs = _to_nodes(kwargs, self)
-        node_args, node_kwargs = recorded_args(op, node_args, node_kwargs)
+        node_args, node_kwargs = recorded_args(op, node_args, node_kwargs, retrace=True)
         node = self.graph.call_function(op, node_args, node_kwargs, meta=self.node_meta(out),
-                                        name=node_name(op))
+                                        name=node_name(op, retrace=True))
         if out is None:
             return None
         if is_symbolic(out):

@@ -10,16 +10,25 @@ from ..fx.graph import Node
 __all__ = ["node_name", "recorded_args", "recording_rules"]
 
 
-def node_name(op):
+# Ops tagged `recorded_as_called` are calls torch's own Python makes while it traces, recorded as written and
+# named after their overload.  Those also tagged `retraced_by_schema` go through torch's dispatcher when
+# run_decompositions re-traces the program, so there (`retrace=True`) they are recorded as any other op
+# (`_assert_tensor_metadata`); the rest torch inserts again as written (`_assert_scalar`).
+def _as_called(op, retrace):
+    tags = op.tags
+    return "recorded_as_called" in tags and not (retrace and "retraced_by_schema" in tags)
+
+
+def node_name(op, retrace=False):
     """torch names a call it records as written after its overload (`_assert_scalar_default`); None: the op's
     name (`add`)."""
-    return f"{op.op_name}_{op.overload_name}" if "recorded_as_called" in op.tags else None
+    return f"{op.op_name}_{op.overload_name}" if _as_called(op, retrace) else None
 
 
-def recorded_args(op, args, kwargs):
+def recorded_args(op, args, kwargs, retrace=False):
     """Arguments as torch records them: positional by schema, trailing defaults and default kwargs dropped."""
     rules = _RULES.get(op) or _rules(op)
-    if rules.as_called:     # torch records these calls (made by its own Python) as written
+    if rules.as_called and _as_called(op, retrace):     # calls torch's own Python makes, as written
         return tuple(args), dict(kwargs)
     # Positional arguments only, the last one a node (never dropped) or in a place without a default: the
     # general way below would add defaults after them and drop those again (`plain_defaults`: each default

@@ -464,6 +464,22 @@ def _stride_order(shape, strides_list):
     return perm
 
 
+def logical_to_physical_perm(shape, strides):
+    """The dims of a tensor of (shape, strides) from the outermost in memory to the innermost, as torch
+    orders an elementwise result over it (`empty_like`'s `empty_permuted`, `index`'s output): identity for
+    a contiguous tensor, channels-last order for a channels-last 4-d one, else by descending stride."""
+    ndim = len(shape)
+    if ndim <= 1:
+        return list(range(ndim))
+    contiguous = strides_contiguous(shape, strides)
+    channels_last = strides_contiguous(shape, strides, "channels_last")
+    if contiguous and not channels_last:
+        return list(range(ndim))
+    if channels_last and not contiguous:
+        return [0, *range(2, ndim), 1]
+    return _stride_order(shape, [strides])[::-1]
+
+
 def dense_strides(shape, order):
     """Strides that lay `shape` out densely with dims `order` from the fastest-moving."""
     strides, acc = [0] * len(shape), 1

@@ -66,7 +66,8 @@ def _dot_family(what):
         return out_array(xp, xp.dot(self, other), d)
 
     def decomp(self, other):
-        return _sum_as(aten.mul.Tensor(self, other), [0], self.dtype)
+        # the product summed over every dim (an empty dim list), as torch's sum() of it records
+        return _sum_as(aten.mul.Tensor(self, other), [], self.dtype)
     return meta, kernel, decomp
 
 

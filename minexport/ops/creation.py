@@ -11,7 +11,8 @@ from .. import dtypes as dt
 from .._tensor import CONTIGUOUS, PRESERVE, format_strides, make_fake, memory_format_name, strides_contiguous
 from ..runtime import backends
 from ._common import (array_like_strides, array_strides, cast, check, copy_array, dtype_of, empty_strided_array,
-                      fmt_shape, like_strides, relayout)
+                      fmt_shape, like_strides, logical_to_physical_perm, relayout)
+from ._factory_kw import STRIDED, api_factory, api_like
 from ._registry import ViewRule, aten, register
 from ._view_rules import strided_layout, view_back
 
@@ -82,10 +83,17 @@ def _int64(rest, dtype):
     return dtype or dt.int64
 
 
+def _typed_fill(value, dtype):
+    """zeros/ones' fill value as torch writes it: False/True for a bool tensor, else 0/1."""
+    return bool(value) if dtype is dt.bool else value
+
+
 def _full_decomp(value):
+    """zeros/ones: a full of the default float dtype unless given, through torch's Python API (every placement
+    keyword spelled out, the layout strided unless given)."""
     def decomp(size, *, dtype=None, layout=None, device=None, pin_memory=None):
-        return aten.full.default(list(size), value, dtype=dtype or dt.get_default_dtype(), device=device,
-                                 pin_memory=pin_memory)
+        d = dtype or dt.get_default_dtype()
+        return aten.full.default(list(size), _typed_fill(value, d), **api_factory(d, layout or STRIDED, device))
     return decomp
 
 
@@ -166,15 +174,22 @@ def _like_dtype(self, rest, dtype):
 
 
 def _full_like_decomp(value):
+    """zeros_like/ones_like: a full_like through torch's Python API, the memory format preserved unless given."""
     def decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-        kw = {k: v for k, v in (("dtype", dtype), ("device", device), ("pin_memory", pin_memory)) if v is not None}
-        return aten.full_like.default(self, value, **kw)
+        return aten.full_like.default(self, _typed_fill(value, dtype or self.dtype),
+                                      **api_like(dtype, layout, device, memory_format or PRESERVE))
     return decomp
 
 
 def _empty_like_decomp(self, *, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-    return aten.empty.memory_format(list(self.shape), dtype=dtype or self.dtype,
-                                    device=device if device is not None else self.device)
+    """An empty tensor in the given memory format; preserving self's, an empty_permuted whose dims lie in
+    memory in the order of self's strides."""
+    placement = api_factory(dtype or self.dtype, layout or STRIDED, self.device if device is None else device)
+    fmt = memory_format_name(memory_format, PRESERVE)
+    if fmt != PRESERVE:
+        return aten.empty.memory_format(list(self.shape), **placement, memory_format=fmt)
+    perm = logical_to_physical_perm(tuple(self.shape), self.stride())
+    return aten.empty_permuted.default(list(self.shape), perm, **placement)
 
 
 
@@ -204,21 +219,30 @@ def _new(schema, make, dtype_rule, **facts):
 
 
 def _new_decomp(make):
+    """new_zeros & co: `make(size, dtype, *rest, **placement)` with self's dtype, layout and device unless given,
+    through torch's Python API."""
     def decomp(self, size, *rest, dtype=None, layout=None, device=None, pin_memory=None):
-        return make(list(size), *rest, dtype=dtype or self.dtype,
-                    device=device if device is not None else self.device)
+        d = dtype or self.dtype
+        placement = api_factory(d, layout or STRIDED, self.device if device is None else device)
+        return make(list(size), d, *rest, **placement)
     return decomp
 
 
-
+# name -> how its decomposition makes the tensor: make(size, dtype, *rest, **placement)
+_NEW_MAKE = {
+    "new_zeros": lambda size, d, **kw: aten.full.default(size, _typed_fill(0, d), **kw),
+    "new_ones": lambda size, d, **kw: aten.full.default(size, _typed_fill(1, d), **kw),
+    "new_empty": lambda size, d, **kw: aten.empty.memory_format(size, **kw),
+    "new_full": lambda size, d, value, **kw: aten.full.default(size, value, **kw),
+}
 _new(f"new_zeros(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor", _FILL["zeros"], _like_dtype,
-     decomposition=_new_decomp(lambda size, **kw: aten.full.default(size, 0, **kw)))
+     decomposition=_new_decomp(_NEW_MAKE["new_zeros"]))
 _new(f"new_ones(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor", _FILL["ones"], _like_dtype,
-     decomposition=_new_decomp(lambda size, **kw: aten.full.default(size, 1, **kw)))
+     decomposition=_new_decomp(_NEW_MAKE["new_ones"]))
 _new(f"new_empty(Tensor self, SymInt[] size, {_FACTORY_KW}) -> Tensor", _FILL["empty"], _like_dtype,
-     decomposition=_new_decomp(lambda size, **kw: aten.empty.memory_format(size, **kw)))
+     decomposition=_new_decomp(_NEW_MAKE["new_empty"]))
 _new(f"new_full(Tensor self, SymInt[] size, Scalar fill_value, {_FACTORY_KW}) -> Tensor", _FILL["full"], _like_dtype,
-     decomposition=_new_decomp(lambda size, value, **kw: aten.full.default(size, value, **kw)))
+     decomposition=_new_decomp(_NEW_MAKE["new_full"]))
 
 
 # ---------------------------------------------------------------- ranges --
@@ -275,9 +299,11 @@ def _arange_kernel(xp, *args, dtype=None, layout=None, device=None, pin_memory=N
 
 
 def _arange_decomp(*args, dtype=None, layout=None, device=None, pin_memory=None):
+    """arange(end) and arange(start, end): arange.start_step, called as an op with the layout strided and
+    pin_memory False unless given (the dtype and device as given)."""
     start, end, step = _arange_args(args)
-    kw = {k: v for k, v in (("dtype", dtype), ("device", device), ("pin_memory", pin_memory)) if v is not None}
-    return aten.arange.start_step(start, end, step, **kw)
+    return aten.arange.start_step(start, end, step, dtype=dtype, layout=layout or STRIDED, device=device,
+                                  pin_memory=bool(pin_memory))
 
 
 
@@ -366,11 +392,25 @@ def _eye_kernel(xp, n, m=None, *, dtype=None, layout=None, device=None, pin_memo
     return xp.eye(n, n if m is None else m, dtype=(dtype or dt.get_default_dtype()).numpy_dtype)
 
 
+# the narrowest integer dtypes torch counts eye's rows and columns in, by the largest value each holds
+# (torch takes uint16 between uint8 and int32; minexport has no uint16, so int32 counts those sizes)
+_EYE_RANGE_DTYPES = ((dt.uint8, 255), (dt.int32, 2 ** 31 - 1))
+
+
+def _eye_range_dtype(n, m):
+    """The dtype eye's decomposition counts in: the narrowest holding max(n, m) for static sizes, else int64."""
+    if type(n) is int and type(m) is int:
+        return next((d for d, top in _EYE_RANGE_DTYPES if max(n, m) <= top), dt.int64)
+    return dt.int64
+
+
 def _eye_decomp(n, m=None, *, dtype=None, layout=None, device=None, pin_memory=None):
+    """Row index == column index, from two aranges made through torch's Python API, then cast."""
     m = n if m is None else m
-    rows = aten.unsqueeze.default(aten.arange.start_step(0, n, 1, device=device), -1)
-    cols = aten.arange.start_step(0, m, 1, device=device)
-    return aten._to_copy.default(aten.eq.Tensor(rows, cols), dtype=dtype or dt.get_default_dtype())
+    kw = api_factory(_eye_range_dtype(n, m), device=device)
+    rows, cols = aten.arange.default(n, **kw), aten.arange.default(m, **kw)
+    same = aten.eq.Tensor(aten.unsqueeze.default(rows, -1), cols)
+    return aten._to_copy.default(same, dtype=dtype or dt.get_default_dtype())
 
 
 
@@ -534,7 +574,7 @@ def _assert_metadata(xp, a, size=None, stride=None, dtype=None, *, device=None, 
 register("_assert_tensor_metadata(Tensor a, SymInt[]? size=None, SymInt[]? stride=None, ScalarType? dtype=None, "
          "*, Device? device=None, Layout? layout=None) -> ()",
          meta=lambda a, size=None, stride=None, dtype=None, *, device=None, layout=None: None,
-         kernel=_assert_metadata, tags=("side_effect", "recorded_as_called"))
+         kernel=_assert_metadata, tags=("side_effect", "recorded_as_called", "retraced_by_schema"))
 register("to.other(Tensor(a) self, Tensor other, bool non_blocking=False, bool copy=False, "
          "MemoryFormat? memory_format=None) -> Tensor(a)",
          meta=lambda self, other, non_blocking=False, copy=False, memory_format=None:

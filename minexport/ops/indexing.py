@@ -10,8 +10,9 @@ import math
 import numpy as np
 
 from .. import dtypes as dt
-from .._tensor import shape_numel
-from ._common import broadcast_shapes, cast, check, dtype_of, fake_like, fmt_shape, torch_type_name, wrap_dim
+from .._tensor import contiguous_strides, make_fake, shape_numel, sure
+from ._common import (array_strides, broadcast_shapes, cast, check, dense_strides, dtype_of, fake_like, fmt_shape,
+                      logical_to_physical_perm, relayout, torch_type_name, wrap_dim)
 from ._inplace import register_inplace, write_into
 from .._symbolic_marker import is_symbolic
 from .._trace_state import trace_state
@@ -93,8 +94,39 @@ def _np_index(xp, indices):
     return tuple(out)
 
 
+def _indexed_dims(ndim, indices):
+    """For each dim of self, whether an index tensor indexes it (a k-dim mask indexes k dims)."""
+    indexed = []
+    for idx in indices:
+        if idx is None:
+            indexed.append(False)
+        else:
+            indexed += [True] * (len(idx.shape) if dtype_of(idx) in (dt.bool, dt.uint8) else 1)
+    return indexed + [False] * (ndim - len(indexed))
+
+
+def index_strides(shape, strides, indices, out_shape):
+    """The strides index.Tensor lays its result out with (None: contiguous), as torch's kernel does: the
+    result follows self's order of dims, the indexed dims (moved first when they are not adjacent) replaced by
+    the index shape at stride 0, elementwise-output style."""
+    indexed = _indexed_dims(len(shape), indices)
+    adv = [d for d, i in enumerate(indexed) if i]
+    if not adv or any(sure(s == 0, False) for s in shape):     # (an empty self: contiguous, and no guard)
+        return None
+    adjacent = adv == list(range(adv[0], adv[-1] + 1))
+    order = list(range(len(shape))) if adjacent else adv + [d for d, i in enumerate(indexed) if not i]
+    first = order.index(adv[0])
+    repeated = len(out_shape) - (len(shape) - len(adv))      # the index shape's dims
+    moved = [strides[d] for d in order]
+    restrided = tuple(moved[:first] + [0] * repeated + moved[first + len(adv):])
+    perm = logical_to_physical_perm(tuple(out_shape), restrided)
+    return None if perm == list(range(len(perm))) else dense_strides(tuple(out_shape), perm[::-1])
+
+
 def _index_meta(self, indices):
-    return fake_like(index_shape(tuple(self.shape), indices), self.dtype, self)
+    shape = index_shape(tuple(self.shape), indices)
+    return make_fake(shape, self.dtype, self.device, strides=index_strides(tuple(self.shape), self.stride(), indices,
+                                                                          shape))
 
 
 def _index_kernel(xp, self, indices):
@@ -104,7 +136,12 @@ def _index_kernel(xp, self, indices):
         r = self[_np_index(xp, indices)]
     except IndexError as e:
         raise IndexError(str(e).replace("axis", "dimension")) from None
-    return r.copy() if hasattr(r, "base") and r.base is not None and xp.may_share_memory(r, self) else r
+    # NumPy lays advanced indexing's result out its own way: copied to torch's layout when it differs
+    strides = index_strides(self.shape, array_strides(self), indices, r.shape)
+    laid_out = array_strides(r) == (contiguous_strides(r.shape) if strides is None else strides)
+    if laid_out and not (r.base is not None and xp.may_share_memory(r, self)):
+        return r
+    return r.copy(order="C") if strides is None else relayout(xp, r, strides)
 
 
 register("index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", meta=_index_meta, kernel=_index_kernel,
@@ -353,14 +390,15 @@ def _fill_kernel(xp, self, value):
     return write_into(xp, self, cast(xp, value, dtype_of(self)))
 
 
-# the functional forms: a tensor like self holding value (copy broadcasts a 0-dim tensor)
+# the functional forms, as torch's: fill (decomposed to a full_like), copy (which broadcasts a 0-dim
+# tensor), and for zero_ the zeros_like torch's zero calls through its Python API
 register("fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
-         tags=("inplace",), variants=("method",), functional=lambda self, value: aten.full_like.default(self, value))
+         tags=("inplace",), variants=("method",), functional=lambda self, value: aten.fill.Scalar(self, value))
 register("fill_.Tensor(Tensor(a!) self, Tensor value) -> Tensor(a!)", meta=_fill_meta, kernel=_fill_kernel,
          tags=("inplace",), variants=("method",), functional=_copy)
 register("zero_(Tensor(a!) self) -> Tensor(a!)", meta=lambda self: self,
          kernel=lambda xp, self: write_into(xp, self, 0), tags=("inplace",), variants=("function", "method"),
-         functional=lambda self: aten.full_like.default(self, 0))
+         functional=lambda self: aten.zeros_like.default(self, pin_memory=False))
 
 
 def _item_kernel(xp, self):

@@ -1,6 +1,6 @@
 """Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
 from .. import dtypes as dt
-from .._tensor import Size, make_fake
+from .._tensor import Size, make_fake, shape_numel, strides_contiguous
 from ..runtime import buffers
 from ._common import (broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array, static_operands,
                       torch_type_name)
@@ -254,53 +254,84 @@ def _rows_times(xp, a, mat):
 
 
 # ------------------------------------------------ decompositions to core ATen --
-def _t2(w):
-    return aten.permute.default(w, [1, 0])
+# linear and matmul decompose as torch's composite implementations do, call for call, so that a decomposed
+# program holds torch's nodes: linear folds a contiguous input's batch into the rows of one addmm, else it is
+# a matmul plus the bias; matmul is dot/mv/mm for 1-d and 2-d operands, folds a contiguous >= 3-d operand
+# against a 1-d/2-d one into mm/mv, and otherwise broadcasts the batch dims and calls bmm.  Sizes are passed
+# as computed (never -1), as torch passes them.
+def _flattened_linear(input, weight, bias):
+    """addmm over the input's batch folded into rows, viewed back to the batch shape."""
+    lead = list(input.shape[:-1])
+    rows = aten.reshape.default(input, [shape_numel(lead), input.shape[-1]])
+    out = aten.addmm.default(bias, rows, aten.t.default(weight))
+    return aten.view.default(out, lead + [out.shape[1]])
 
 
 def _linear_decomp(input, weight, bias=None):
-    if weight.ndim == 1:
-        out = aten.sum.dim_IntList(aten.mul.Tensor(input, weight), [-1])
-        return out if bias is None else aten.add.Tensor(out, bias)
-    wt = _t2(weight)
-    if input.ndim == 2:
-        return aten.mm.default(input, wt) if bias is None else aten.addmm.default(bias, input, wt)
-    lead = list(input.shape[:-1])
-    flat = aten.reshape.default(input, [-1, input.shape[-1]]) if input.ndim > 1 else \
-        aten.unsqueeze.default(input, 0)
-    out = aten.mm.default(flat, wt) if bias is None else aten.addmm.default(bias, flat, wt)
-    return aten.view.default(out, lead + [weight.shape[0]])
+    if bias is not None:
+        if input.ndim == 2:
+            return aten.addmm.default(bias, input, aten.t.default(weight))
+        if input.is_contiguous() and bias.ndim == 1:
+            return _flattened_linear(input, weight, bias)
+    out = aten.matmul.default(input, aten.t.default(weight))
+    return out if bias is None else aten.add.Tensor(out, bias)
+
+
+def _matmul_folds(self, other):
+    """Whether matmul folds: one operand >= 3-d against a 1-d or 2-d other, self not a 2-d matrix, and the
+    larger operand contiguous (size-1 dims aside; an empty one always folds).  (torch also folds when the
+    smaller operand requires grad; run_decompositions traces without grad, so that never applies.)"""
+    big, small = (self, other) if self.ndim >= other.ndim else (other, self)
+    if big.ndim < 3 or small.ndim > 2 or self.ndim == 2:
+        return False
+    return strides_contiguous(tuple(big.shape), big.stride())
+
+
+def _folded_matmul(self, other):
+    """The larger operand's batch folded into matrix rows: one mm (or mv), viewed back.  When other is the
+    larger one, it is transposed and self (then 1-d, see `_matmul_folds`) multiplies it as a vector."""
+    transpose = other.ndim > self.ndim
+    big = aten.transpose.int(other, -2, -1) if transpose else self
+    small = self if transpose else other
+    out_shape = list(big.shape[:-1])
+    rows = aten.reshape.default(big, [shape_numel(out_shape), big.shape[-1]])
+    if small.ndim == 2:
+        return aten._unsafe_view.default(aten.mm.default(rows, small), out_shape + [small.shape[1]])
+    return aten._unsafe_view.default(aten.mv.default(rows, small), out_shape)
+
+
+def _batched_matmul(self, other):
+    """Both operands expanded to the broadcast batch and reshaped to 3-d, one bmm, viewed to the result."""
+    a, b = self.ndim, other.ndim
+    n, k = (self.shape[-2] if a > 1 else 1), self.shape[-1]
+    m, p = (other.shape[-2] if b > 1 else other.shape[-1]), (other.shape[-1] if b > 1 else 1)
+    batch = list(broadcast_shapes(tuple(self.shape[:-2]), tuple(other.shape[:-2]), op="matmul"))
+    count = shape_numel(batch)
+    lhs = aten.reshape.default(aten.expand.default(self, batch + [n, k]), [count, n, k])
+    if b == 1:
+        rhs = aten.unsqueeze.default(aten.reshape.default(aten.expand.default(other, batch + [m]), [count, m]), 2)
+    else:
+        rhs = aten.reshape.default(aten.expand.default(other, batch + [m, p]), [count, m, p])
+    out = aten.bmm.default(lhs, rhs)
+    if b == 1:
+        out = aten.squeeze.dim(out, -1)
+    return aten.view.default(out, batch + ([n] if a > 1 else []) + ([p] if b > 1 else []))
+
+
+# (self.ndim, other.ndim) -> the call for two operands of at most 2 dims
+_SMALL_MATMUL = {
+    (1, 1): lambda a, b: aten.dot.default(a, b),
+    (2, 1): lambda a, b: aten.mv.default(a, b),
+    (1, 2): lambda a, b: aten.squeeze.dim(aten.mm.default(aten.unsqueeze.default(a, 0), b), 0),
+    (2, 2): lambda a, b: aten.mm.default(a, b),
+}
 
 
 def _matmul_decomp(self, other):
-    a, b = self.ndim, other.ndim
-    if a == 1 and b == 1:
-        return aten.sum.dim_IntList(aten.mul.Tensor(self, other), [0])
-    if a == 2 and b == 2:
-        return aten.mm.default(self, other)
-    if a == 1 and b == 2:
-        return aten.squeeze.dims(aten.mm.default(aten.unsqueeze.default(self, 0), other), [0])
-    if a == 2 and b == 1:
-        return aten.squeeze.dims(aten.mm.default(self, aten.unsqueeze.default(other, 1)), [1])
-    if b <= 2 and a >= 3:
-        # fold the batch into the rows: (..., n, k) @ (k, m)
-        mat = other if b == 2 else aten.unsqueeze.default(other, 1)
-        rows = aten.reshape.default(self, [-1, self.shape[-1]])
-        out = aten.view.default(aten.mm.default(rows, mat), list(self.shape[:-1]) + [mat.shape[-1]])
-        return out if b == 2 else aten.squeeze.dims(out, [-1])
-    # batched: broadcast the batch dims, then bmm
-    a2 = self if a > 1 else aten.unsqueeze.default(self, 0)
-    b2 = other if b > 1 else aten.unsqueeze.default(other, 1)
-    batch = list(broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]), op="matmul"))
-    n, k, m = a2.shape[-2], a2.shape[-1], b2.shape[-1]
-    a3 = aten.reshape.default(aten.expand.default(a2, batch + [n, k]), [-1, n, k])
-    b3 = aten.reshape.default(aten.expand.default(b2, batch + [k, m]), [-1, k, m])
-    out = aten.view.default(aten.bmm.default(a3, b3), batch + [n, m])
-    if a == 1:
-        out = aten.squeeze.dims(out, [-2])
-    if b == 1:
-        out = aten.squeeze.dims(out, [-1])
-    return out
+    small = _SMALL_MATMUL.get((self.ndim, other.ndim))
+    if small is not None:
+        return small(self, other)
+    return (_folded_matmul if _matmul_folds(self, other) else _batched_matmul)(self, other)
 
 
 def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):

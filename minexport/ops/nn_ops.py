@@ -15,6 +15,7 @@ from ..runtime import buffers
 from ..runtime.backends import device_of_array
 from ._common import (array_strides, byte_strides, check, dense_strides, dtype_of, fake_like, fmt_shape, geometry_memo,
                       out_array, relayout, remembered, static_key, static_operands, torch_type_name)
+from ._factory_kw import options_of
 from ._registry import aten, register
 from . import conv_kernels
 from ._input_format import fake_like_input, format_like_input, full_like_input, in_input_format
@@ -433,13 +434,6 @@ def _max_pool(xp, a, kernel_size, stride, padding, dilation, ceil_mode, with_ind
 def _max_pool_meta(self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
     k, s, p, d = _pool_params(kernel_size, stride, padding, dilation)
     return fake_like_input(_pool_shape(tuple(self.shape), k, s, p, d, ceil_mode, "max_pool2d"), self.dtype, self)
-
-
-def _repeat_heads(t, rep):
-    shape = list(t.shape)
-    expanded = aten.expand.default(aten.unsqueeze.default(t, -3), shape[:-2] + [rep] + shape[-2:])
-    dense = aten.clone.default(expanded, memory_format="contiguous_format")
-    return aten.view.default(dense, shape[:-3] + [shape[-3] * rep] + shape[-2:])
 
 
 def _max_pool2d_decomp(self, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
@@ -1290,32 +1284,68 @@ def _attention_output(xp, weights, value, query):
     return out
 
 
-def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
-                 enable_gqa=False):
-    L, S, E = query.shape[-2], key.shape[-2], query.shape[-1]
-    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
-        rep = query.shape[-3] // key.shape[-3]
-        key = _repeat_heads(key, rep)
-        value = _repeat_heads(value, rep)
-    s = (1 / math.sqrt(E)) if scale is None else scale
-    scores = aten.mul.Tensor(aten.matmul.default(query, aten.transpose.int(key, -2, -1)), s)
-    if is_causal:
-        causal = aten.tril.default(aten.full.default([L, S], True, dtype=dt.bool, device=query.device))
-        scores = aten.where.self(causal, scores, aten.scalar_tensor.default(float("-inf"), dtype=scores.dtype))
-    if attn_mask is not None:
-        if attn_mask.dtype is dt.bool:
-            scores = aten.where.self(attn_mask, scores,
-                                     aten.scalar_tensor.default(float("-inf"), dtype=scores.dtype))
-        else:
-            scores = aten.add.Tensor(scores, attn_mask)
+def _repeat_heads(t, rep):
+    """t with each head (dim -3) repeated `rep` times in place, as torch's repeat_interleave along it: a new
+    dim after the heads, expanded, copied densely and merged into the heads."""
+    shape = list(t.shape)
+    expanded = aten.expand.default(aten.unsqueeze.default(t, t.ndim - 2), shape[:-2] + [rep] + shape[-2:])
+    dense = aten.clone.default(expanded, memory_format="contiguous_format")
+    return aten.view.default(dense, shape[:-3] + [shape[-3] * rep] + shape[-2:])
+
+
+def _grouped_heads(query, key, value, enable_gqa):
+    """key and value with their heads repeated up to the query's (grouped-query attention); as given when
+    not asked or when every head count already matches."""
+    if not enable_gqa:
+        return key, value
+    heads = [t.shape[-3] for t in (query, key, value)]
+    if heads[0] == heads[1] == heads[2]:
+        return key, value
+    return _repeat_heads(key, heads[0] // heads[1]), _repeat_heads(value, heads[0] // heads[2])
+
+
+def _mask_as_bias(mask, dtype):
+    """A bool attention mask as the float bias added to the scores: 0 where a key is seen, -inf where it is
+    masked out.  (torch makes the -inf from a dtype and device only, the 0 from that tensor's options.)"""
+    neg_inf = aten.scalar_tensor.default(float("-inf"), dtype=dtype, device=mask.device)
+    zero = aten.scalar_tensor.default(0.0, **options_of(neg_inf))
+    return aten.where.self(mask, zero, neg_inf)
+
+
+def _causal_bias(query, key):
+    """The causal mask (key j seen by query i when j <= i) as a float bias: a lower triangle of ones."""
+    seen = aten.ones.default([query.shape[-2], key.shape[-2]], **options_of(query, dt.bool))
+    return _mask_as_bias(aten.tril.default(seen), query.dtype)
+
+
+def _safe_softmax(scores):
+    """softmax over the keys, with zeros for a query whose every score is -inf (every key masked out)."""
     weights = aten._softmax.default(scores, -1, False)
-    # torch's safe softmax: a row whose every score is -inf (a query with every key masked out) gets zeros
     hidden = aten.logical_not.default(aten.any.dim(aten.logical_not.default(aten.eq.Scalar(scores, float("-inf"))),
                                                    -1, True))
-    weights = aten.where.self(hidden, aten.full_like.default(weights, 0), weights)
+    return aten.where.self(hidden, aten.zeros_like.default(weights, pin_memory=False), weights)
+
+
+# The decomposition follows torch's math kernel call for call: a bool mask becomes a float bias first; the
+# query and the transposed key are each scaled by the square root of the scale (a negative scale's sign on
+# the query) before their product; a causal mask is built as a bias right after the query is scaled; the
+# bias is added to the scores.
+def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
+                 enable_gqa=False):
+    if attn_mask is not None and attn_mask.dtype is dt.bool:
+        attn_mask = _mask_as_bias(attn_mask, query.dtype)
+    s = (1 / math.sqrt(query.shape[-1])) if scale is None else scale
+    root = math.sqrt(abs(s))
+    query = aten.mul.Scalar(query, -root if s < 0 else root)
+    if is_causal:
+        attn_mask = _causal_bias(query, key)
+    key, value = _grouped_heads(query, key, value, enable_gqa)
+    scores = aten.matmul.default(query, aten.mul.Scalar(aten.transpose.int(key, -2, -1), root))
+    if attn_mask is not None:
+        scores = aten.add.Tensor(scores, attn_mask)
+    weights = _safe_softmax(scores)
     if dropout_p > 0:
-        weights = aten.native_dropout.default(weights, dropout_p, True)[0]
-        return aten.matmul.default(weights, value)
+        return aten.matmul.default(aten.native_dropout.default(weights, dropout_p, True)[0], value)
     out = aten.matmul.default(weights, value)
     if not _fused_layout(tuple(out.shape), tuple(query.shape)):
         return out

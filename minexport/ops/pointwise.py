@@ -1447,7 +1447,12 @@ def _fill_kernel(xp, self, value):
     return pointwise_layout(xp, out_array(xp, xp.full(self.shape, cast(xp, value, d), dtype=d.numpy_dtype), d), self)
 
 
+def _fill_decomp(self, value):
+    """fill: a full_like of self, through torch's Python API."""
+    return aten.full_like.default(self, value, pin_memory=False)
+
+
 register("fill.Scalar(Tensor self, Scalar value) -> Tensor", meta=_fill_meta, kernel=_fill_kernel,
-         tags=("core",), variants=("function",), decomposition=lambda self, value: aten.full_like.default(self, value))
+         tags=("core",), variants=("function",), decomposition=_fill_decomp)
 register("fill.Tensor(Tensor self, Tensor value) -> Tensor", meta=_fill_meta, kernel=_fill_kernel,
          variants=("function",), decomposition=lambda self, value: aten.copy.default(self, value))

@@ -8,12 +8,14 @@ import functools
 
 import numpy as np
 
+from .. import dtypes as dt
 from .._tensor import (CONTIGUOUS, format_strides, make_fake, memory_format_name, preserved_strides,
                        strides_contiguous, sure)
 from .._tensor import shape_numel as _numel
 from .._user_errors import DataDependentError
 from ._common import (cast, check, copy_array, dtype_of, fake_like, fmt_shape, geometry_memo, like_strides, promote,
                       remembered, static_key, wrap_dim, wrap_dims)
+from ._factory_kw import api_factory, options_of
 from ._input_format import fake_like_input, full_like_input, in_input_format, pad_in_memory_order
 from ._registry import FUNCTION_AND_METHOD, ViewRule, aten, register
 from ._view_rules import SHAPE_ONLY, contiguous_layout, cut_layout, keeps_layout, same_value, strided_layout, view_back
@@ -209,15 +211,21 @@ _view_op("view(Tensor(a) self, SymInt[] size) -> Tensor(a)", _view_shape, _view_
 
 
 def _tri(lower):
+    """tril/triu: self where (column - row) is on the kept side of the diagonal, else zero (False for bool),
+    as a contiguous tensor."""
     def decomp(self, diagonal=0):
         _tri_check(tuple(self.shape))
         rows, cols = self.shape[-2], self.shape[-1]
-        kw = {"device": self.device}
-        # column index minus row index, as torch builds it (two arange rows unsqueezed to broadcast)
-        offset = aten.sub.Tensor(aten.unsqueeze.default(aten.arange.start_step(0, cols, 1, **kw), -2),
-                                 aten.unsqueeze.default(aten.arange.start_step(0, rows, 1, **kw), -1))
+        kw = api_factory(device=self.device)
+        # column index minus row index, as torch builds it (two aranges unsqueezed to broadcast)
+        offset = aten.sub.Tensor(aten.unsqueeze.default(aten.arange.default(cols, **kw), -2),
+                                 aten.unsqueeze.default(aten.arange.default(rows, **kw), -1))
         keep = (aten.le.Scalar if lower else aten.ge.Scalar)(offset, diagonal)
-        return aten.where.self(keep, self, aten.scalar_tensor.default(0, dtype=self.dtype, **kw))
+        if self.dtype is dt.bool:
+            kept = aten.logical_and.default(keep, self)
+        else:
+            kept = aten.where.self(keep, self, aten.scalar_tensor.default(0, **options_of(self)))
+        return kept if kept.is_contiguous() else aten.clone.default(kept, memory_format=CONTIGUOUS)
     return decomp
 
 
@@ -353,8 +361,14 @@ def _reverse_dims_decomp(self):
 
 
 _reversed_layout = _permuted_layout(lambda ndim: range(ndim - 1, -1, -1))
+def _t_decomp(self):
+    """t: the reversed dims of a matrix; a 0-d or 1-d tensor's alias, as torch's (a transpose of dim 0 with
+    itself)."""
+    return _reverse_dims_decomp(self) if self.ndim == 2 else aten.alias.default(self)
+
+
 _view_op("t(Tensor(a) self) -> Tensor(a)", _t_shape, _t_kernel,
-         decomposition=_reverse_dims_decomp, variants=FUNCTION_AND_METHOD, view=_REVERSE_DIMS,
+         decomposition=_t_decomp, variants=FUNCTION_AND_METHOD, view=_REVERSE_DIMS,
          strides=_reversed_layout)
 
 
