@@ -874,6 +874,10 @@ def _int_zero_check(b):
 # same steps); NumPy's remainder differed only in giving an exact zero b's sign, not x's.
 # Integer remainder and truncating division by a number become floor_divide and exact integer
 # arithmetic.  Other dtypes, tensor divisors, zero and non-finite divisors keep NumPy's ufuncs.
+# Not imitated: torch's remainder and fmod of float32/float64 give NaN where |x| * (1 / |b|) overflows,
+# but only for the elements its vectorized loop takes (blocks of 16 float32 / 8 float64 on AVX2, Sleef's
+# fmod); the remainder of a block and arrays shorter than one take the exact std::fmod, so which elements
+# are NaN depends on the length, the thread split and the CPU, not on the values: ours are exact.
 def _is_number(v):
     return type(v) in (int, float) or isinstance(v, (np.integer, np.floating))
 

@@ -150,7 +150,9 @@ def _topk_stable(xp, a, k, largest, sorted):
     """topk's positions along the last axis of `a` (any leading shape) from one full stable sort: the k
     first of the stable order; rows where equal values decide which elements or which order (a tie among
     the k + 1 first) replay torch's algorithm. Without ties and sorted=False torch's order is its
-    algorithm's too; there the sorted order is kept."""
+    algorithm's too; there the sorted order is kept: for k * 64 <= n that is torch's (partial_sort), for
+    larger k torch returns libstdc++ nth_element's arrangement, which only a replay of its steps gives
+    (a Python loop per element, so not done for every row)."""
     order = _order(xp, a, largest)
     idx = order[..., :k]
     if 0 < k and a.size:
