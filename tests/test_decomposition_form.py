@@ -136,6 +136,27 @@ def test_factory_keywords_match_torch(name, decompose):
     assert ours == theirs
 
 
+# name -> (fn(lib, x), input shape): decompositions that count positions with torch.arange (through torch's
+# Python API: arange(end) or arange(start, end), rewritten to arange.start_step with layout=strided)
+ARANGE_USERS = {
+    "pad reflect": (lambda t, x: t.nn.functional.pad(x, [1, 2], mode="reflect"), (2, 3, 5)),
+    "pad replicate 2-d": (lambda t, x: t.nn.functional.pad(x, [1, 2, 1, 1], mode="replicate"), (2, 3, 5, 5)),
+    "upsample nearest": (lambda t, x: t.nn.functional.interpolate(x, scale_factor=2, mode="nearest"), (1, 2, 3, 4)),
+    "upsample bilinear": (lambda t, x: t.nn.functional.interpolate(x, scale_factor=2, mode="bilinear"),
+                          (1, 2, 3, 4)),
+    "upsample linear": (lambda t, x: t.nn.functional.interpolate(x, scale_factor=2, mode="linear"), (1, 2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARANGE_USERS))
+def test_decompositions_count_with_torchs_arange(name):
+    """Decompositions that build index ranges record torch's arange nodes (keywords included) and index lists
+    (an entry per dim)."""
+    fn, shape = ARANGE_USERS[name]
+    theirs, ours = _forms(fn, (_randn(*shape),))
+    assert ours == theirs
+
+
 def test_empty_like_of_a_transposed_input_is_an_empty_permuted():
     """empty_like preserving a non-contiguous input's layout decomposes to empty_permuted in its dim order."""
     theirs, ours = _forms(lambda t, x: t.empty_like(x.permute(2, 0, 1)).fill_(1), (_randn(2, 3, 4),))

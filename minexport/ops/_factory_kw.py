@@ -16,8 +16,9 @@ Decompositions say which of these torch's own decomposition goes through, so
 the node they record carries torch's keywords.
 """
 from ..runtime.backends import CPU
+from ._registry import aten
 
-__all__ = ["STRIDED", "api_factory", "api_like", "options_of"]
+__all__ = ["STRIDED", "api_arange", "api_factory", "api_like", "options_of"]
 
 STRIDED = "strided"     # the only layout minexport has (torch.strided)
 
@@ -36,3 +37,13 @@ def options_of(t, dtype=None):
     """Keywords of a factory C++ code builds from tensor t's options: its layout and device, and a dtype
     (t's own unless given)."""
     return {"dtype": t.dtype if dtype is None else dtype, "layout": STRIDED, "device": t.device}
+
+
+_ARANGE_OVERLOAD = {1: "default", 2: "start", 3: "start_step"}     # by the number of arguments given
+
+
+def api_arange(*args, dtype=None, device=None):
+    """`torch.arange(*args, dtype=, device=)` as torch's Python API calls it: the overload the arguments
+    select, with `api_factory`'s keywords (run_decompositions rewrites arange(end) and arange(start, end) to
+    arange.start_step, adding layout=strided)."""
+    return getattr(aten.arange, _ARANGE_OVERLOAD[len(args)])(*args, **api_factory(dtype, device=device))

@@ -6,6 +6,7 @@
 from ._common import check, dtype_of, fmt_shape, out_array
 from .._tensor import CONTIGUOUS
 from ._input_format import fake_like_input, in_input_format, input_format, pad_in_memory_order
+from ._factory_kw import api_arange
 from ._registry import aten, register
 
 # mode -> NumPy's pad mode
@@ -54,7 +55,7 @@ def _pad_kernel(n, kind):
 def _pad_index(kind, size, lo, hi, device):
     """The source position of each output position along one padded dim, as torch's decomposition builds it:
     positions -lo .. size+hi-1 folded back into the input (reflection) or clamped onto its edges (replication)."""
-    at = aten.arange.start_step(-lo, size + hi, 1, device=device)
+    at = api_arange(-lo, size + hi, device=device)
     if kind == "replication":
         return aten.clamp.default(at, 0, size - 1)
     last = size - 1
@@ -69,7 +70,8 @@ def _pad_decomp(n, kind):
         for d in range(self.ndim - n, self.ndim):
             i = self.ndim - 1 - d
             idx = _pad_index(kind, self.shape[d], padding[2 * i], padding[2 * i + 1], self.device)
-            out = aten.index.Tensor(out, [None] * d + [idx])
+            # (torch lists an index per dim, the dims after the padded one as None too)
+            out = aten.index.Tensor(out, [None] * d + [idx] + [None] * (self.ndim - 1 - d))
         # as torch's: the gathers' result copied into the input's memory format where that is channels-last
         fmt = input_format(self)
         return out if fmt == CONTIGUOUS else aten.clone.default(out, memory_format=fmt)

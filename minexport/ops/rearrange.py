@@ -10,6 +10,7 @@ from .. import dtypes as dt
 from .._tensor import CONTIGUOUS
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from ._input_format import fake_like_input, in_input_format, input_format
+from ._factory_kw import api_arange
 from ._registry import aten, register
 from .nn_ops import _pair, _windows, conv_out_size
 
@@ -118,8 +119,8 @@ def _col2im_decomp(self, output_size, kernel_size, dilation, padding, stride):
                                 [0, 1, 2, 4, 3, 5])                      # [N, C, kh, bh, kw, bw]
 
     def positions(i):
-        starts = aten.arange.start_step(0, blocks[i] * s[i], s[i], dtype=dt.int64, device=self.device)
-        offsets = aten.arange.start_step(0, k[i] * d[i], d[i], dtype=dt.int64, device=self.device)
+        starts = api_arange(0, blocks[i] * s[i], s[i], dtype=dt.int64, device=self.device)
+        offsets = api_arange(0, k[i] * d[i], d[i], dtype=dt.int64, device=self.device)
         return aten.add.Tensor(aten.unsqueeze.default(starts, 0), aten.unsqueeze.default(offsets, -1))
 
     rows = aten.unsqueeze.default(aten.unsqueeze.default(positions(0), -1), -1)   # [kh, bh, 1, 1]

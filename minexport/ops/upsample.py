@@ -23,6 +23,7 @@ from .. import dtypes as dt
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
 from .._tensor import CONTIGUOUS
 from ._input_format import fake_like_input, format_like_input, input_format
+from ._factory_kw import api_arange
 from ._registry import aten, register
 
 _CUBIC_A = -0.75
@@ -138,7 +139,7 @@ def _nearest_decomp(x, sizes, out, mode, scale_factors):
     indices = []
     for i in range(n):
         sf = None if scale_factors is None else scale_factors[i]
-        pos = aten.arange.start_step(0, out[i], 1, dtype=dt.float32, device=x.device)
+        pos = api_arange(out[i], dtype=dt.float32, device=x.device)
         pos = aten.add.Tensor(pos, 0.5 if mode == "nearest-exact" else 0.0)
         scale = float(np.float32(_scale(sizes[i], out[i], False, sf)))
         idx = aten._to_copy.default(aten.mul.Tensor(pos, scale), dtype=dt.int64)
@@ -156,7 +157,7 @@ def _linear_decomp(x, sizes, out, align_corners, scale_factors):
     for i in range(n):
         sf = None if scale_factors is None else scale_factors[i]
         scale = _scale(sizes[i], out[i], align_corners, sf)
-        src = aten._to_copy.default(aten.arange.start_step(0, out[i], 1, device=x.device), dtype=fdt)
+        src = aten._to_copy.default(api_arange(out[i], device=x.device), dtype=fdt)
         src = aten.mul.Tensor(src, scale) if align_corners else aten.sub.Tensor(
             aten.mul.Tensor(aten.add.Tensor(src, 0.5), scale), 0.5)
         src = aten.view.default(aten.clamp.default(src, 0.0), _broadcast_shape(out[i], i, n))
