@@ -108,6 +108,26 @@ def test_specializing_a_dim_is_a_violation():
     assert "specialized to 4" in str(e.value) and str(e.value).rstrip().endswith("b = 4")
 
 
+def test_int_of_a_size_over_a_float_specializes_the_dim_and_names_the_line():
+    """int(x.shape[0] / 4.0) (Swin's original window_reverse) pins the batch, as torch's does: the violation
+    names the source line, and the graph never records a float size (8.0 for 8)."""
+    torch = pytest.importorskip("torch")
+
+    def windows_back(lib):
+        class Reverse(lib.nn.Module):
+            def forward(self, x):
+                b = int(x.shape[0] / (8 * 8 / 4 / 4))
+                return x.view(b, 2, 2, 4, 4, -1).permute(0, 1, 3, 2, 4, 5).reshape(b, 8, 8, -1)
+        return Reverse()
+
+    for lib, error in ((torch, torch._dynamo.exc.UserError), (me, ConstraintViolationError)):
+        with pytest.raises(error) as e:
+            lib.export.export(windows_back(lib), (lib.randn(8, 4, 4, 3),),
+                              dynamic_shapes={"x": {0: lib.export.Dim("batch")}})
+        assert "specialized" in str(e.value) and "batch = 8" in str(e.value)
+    assert "b = int(x.shape[0] / (8 * 8 / 4 / 4))" in str(e.value)
+
+
 def test_zero_or_one_example_sizes_specialize():
     with pytest.raises(ConstraintViolationError, match="sizes 0 and 1"):
         export(Add(), (me.randn(1, 3), me.randn(1, 3)), dynamic_shapes={"x": {0: Dim("b")}, "y": {0: Dim("b")}})

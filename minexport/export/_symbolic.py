@@ -20,6 +20,13 @@ __all__ = ["SymbolicInputs", "SymNodes", "RuntimeShapeChecks"]
 _INF = float("inf")
 
 
+def _from_where(where):
+    """', from:' and the user's source line (indented under a problem line), or '' when it is unknown."""
+    if not where:
+        return ""
+    return ", from:\n" + "\n".join("      " + line.strip() for line in where.strip().splitlines())
+
+
 def _hi(v):
     return int_oo if v == _INF else v
 
@@ -165,7 +172,7 @@ class SymbolicInputs:
             text = str(expr.xreplace({s: sympy.Symbol(name(s)) for s in expr.free_symbols}))
             if expr.is_Integer:
                 problems.append(f"  - {name(target)} = {env.var_to_source[target]} was specialized to {expr} "
-                                "by the program")
+                                f"by the program{_from_where(env.replacement_where.get(target))}")
             elif expr.is_Symbol:
                 problems.append(f"  - The values of {name(target)} = {env.var_to_source[target]} and "
                                 f"{name(expr)} = {env.var_to_source[expr]} must always be equal.")
@@ -201,10 +208,9 @@ class SymbolicInputs:
             if kind in ("auto", "dynamic"):     # torch narrows a Dim.DYNAMIC range as an AUTO one
                 ranges[sym] = ValueRange(new_lo, new_hi)
                 continue
-            where_lines = "\n".join("      " + line.strip() for line in where.strip().splitlines())
             problems.append(f"  - Not all values of {name(sym)} = {env.var_to_source[sym]} in the specified range "
                             f"{r.lower} <= {name(sym)} <= {r.upper} satisfy the generated guard "
-                            f"{self._source_expr(guard)}, from:\n{where_lines}")
+                            f"{self._source_expr(guard)}{_from_where(where)}")
             if kind == "dim":
                 hi_text = "" if new_hi is int_oo else f", max={new_hi}"
                 fixes.append(f"  {name(sym)} = Dim('{name(sym)}', min={new_lo}{hi_text})")

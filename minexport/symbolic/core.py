@@ -406,10 +406,15 @@ class SymBool:
         return str(self.expr)
 
 
+def _whole_floats_as_integers(expr):
+    """expr with every float constant that is a whole number (2.0, 1.0*s0) written as an integer."""
+    whole = {f: sympy.Integer(int(f)) for f in expr.atoms(sympy.Float) if float(f).is_integer()}
+    return expr.xreplace(whole) if whole else expr
+
+
 def _canonical(rel):
     """One form for equivalent relations: `0 < a`, `a > 0` and `a > 0.0` all become `a > 0`."""
-    whole = {f: sympy.Integer(int(f)) for f in rel.atoms(sympy.Float) if float(f).is_integer()}
-    return (rel.xreplace(whole) if whole else rel).canonical
+    return _whole_floats_as_integers(rel).canonical
 
 
 class ShapeEnv:
@@ -421,6 +426,7 @@ class ShapeEnv:
         self.var_to_source = {}     # Symbol -> "x.size()[0]"
         self.guards = []            # (sympy relation, source line)
         self.replacements = {}      # Symbol -> expression it was found equal to
+        self.replacement_where = {}  # Symbol -> the user's source line that found it equal
         self.unbacked = set()       # symbols with no example value (from .item())
         self.size_like = set()      # unbacked symbols known to be sizes: reasoned about like backed sizes
         self.float_symbols = set()  # unbacked floats (zuf0, ...): unbounded, never narrowed
@@ -619,6 +625,7 @@ class ShapeEnv:
         """Keep a guard; an equality between symbols becomes a replacement."""
         if isinstance(guard, sympy.Not):
             guard = guard.args[0].negated if hasattr(guard.args[0], "negated") else guard
+        where = format_user_frame(user_frame(3))
         if isinstance(guard, sympy.Eq):
             diff = guard.lhs - guard.rhs
             # torch's choice of the symbol to solve for: the largest example value, then the largest name
@@ -631,13 +638,15 @@ class ShapeEnv:
                 except NotImplementedError:     # e.g. Mod(2*s1, s0) == 0: kept as a guard, not a substitution
                     solved = []
                 if len(solved) == 1:
+                    solved = [_whole_floats_as_integers(solved[0])]    # int(s0 / 4.0) == 2 gives s0 = 8, not 8.0
                     if solved[0].is_Symbol and target in self.var_to_range and solved[0] in self.var_to_range:
                         # two sizes found equal: the one kept has both ranges (as torch merges them)
                         r = self.var_to_range[target]
                         self.narrow(solved[0], r.lower, None if r.upper is int_oo else r.upper)
                     self.replacements[target] = solved[0]
+                    self.replacement_where.setdefault(target, where)
                     self.replacements = {k: v.xreplace(self.replacements) for k, v in self.replacements.items()}
-        self.guards.append((guard, format_user_frame(user_frame(3))))
+        self.guards.append((guard, where))
 
     def specialize(self, sym, convert=None):
         """int(sym) / float(sym): the program now depends on this exact value."""
