@@ -135,6 +135,16 @@ CASES = {
     "upsample linear1d aligned": (_interp("linear", align_corners=True), [(1, 2, 3)]),
     "upsample trilinear3d": (_interp("trilinear"), [(1, 2, 3, 3, 3)]),
     "upsample bicubic2d": (_interp("bicubic"), [(1, 2, 3, 4)]),
+    # composites torch's training IR keeps and its core IR rewrites (unit-height 2-d pooling, var.correction)
+    "var.dim": (lambda L, A: lambda a: (a.var(1), a.var(1, unbiased=False, keepdim=True)), [(3, 4)]),
+    "std.dim": (lambda L, A: lambda a: a.std(1), [(3, 4)]),
+    "avg_pool1d": (lambda L, A: lambda a: (L.nn.functional.avg_pool1d(a, 2),
+                                           L.nn.functional.avg_pool1d(a, 3, 2, 1, True, False)), [(2, 3, 7)]),
+    "adaptive_avg_pool1d": (lambda L, A: lambda a: (L.nn.functional.adaptive_avg_pool1d(a, 1),
+                                                    L.nn.functional.adaptive_avg_pool1d(a, 3)), [(2, 3, 7)]),
+    "adaptive_avg_pool2d 1x1": (lambda L, A: lambda a: L.nn.functional.adaptive_avg_pool2d(a, 1), [(2, 3, 5, 5)]),
+    "adaptive_avg_pool2d (None, 1)": (lambda L, A: lambda a: L.nn.functional.adaptive_avg_pool2d(a, (None, 1)),
+                                      [(2, 3, 5, 5)]),
 }
 # case -> why its core graph still differs from torch's (xfail(strict): fixing it fails until removed)
 CASE_DIFFERENCES = {
