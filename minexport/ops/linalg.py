@@ -1,6 +1,6 @@
 """Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
 from .. import dtypes as dt
-from .._tensor import Size, make_fake
+from .._tensor import Size, make_fake, shape_numel
 from ..runtime import buffers
 from ._common import (broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array, static_operands,
                       torch_type_name)
@@ -259,48 +259,73 @@ def _t2(w):
 
 
 def _linear_decomp(input, weight, bias=None):
-    if weight.ndim == 1:
-        out = aten.sum.dim_IntList(aten.mul.Tensor(input, weight), [-1])
-        return out if bias is None else aten.add.Tensor(out, bias)
-    wt = _t2(weight)
-    if input.ndim == 2:
-        return aten.mm.default(input, wt) if bias is None else aten.addmm.default(bias, input, wt)
-    lead = list(input.shape[:-1])
-    flat = aten.reshape.default(input, [-1, input.shape[-1]]) if input.ndim > 1 else \
-        aten.unsqueeze.default(input, 0)
-    out = aten.mm.default(flat, wt) if bias is None else aten.addmm.default(bias, flat, wt)
-    return aten.view.default(out, lead + [weight.shape[0]])
+    """torch's composite linear: addmm for a 2-D input with a bias, addmm over the flattened rows of a
+    contiguous input with a bias (3-D, or any rank with a 1-D bias), otherwise matmul then add."""
+    wt = _t2(weight) if weight.ndim == 2 else weight
+    if bias is not None and input.ndim == 2:
+        return aten.addmm.default(bias, input, wt)
+    if bias is not None and input.is_contiguous() and (input.ndim == 3 or bias.ndim == 1):
+        lead = list(input.shape[:-1])
+        out = aten.addmm.default(bias, aten.reshape.default(input, [shape_numel(lead), input.shape[-1]]), wt)
+        return aten.view.default(out, lead + [out.shape[1]])
+    out = aten.matmul.default(input, wt)
+    return out if bias is None else aten.add.Tensor(out, bias)
+
+
+def _should_fold(tensor1, tensor2):
+    """torch's matmul folds the batch of an (N>=3)-d operand into mm rows when the other one is a vector or
+    (for the left operand only) a matrix, and the big operand is contiguous (no elements counts as contiguous)."""
+    big, small = (tensor1, tensor2) if tensor1.ndim >= tensor2.ndim else (tensor2, tensor1)
+    if big.ndim < 3 or small.ndim > 2 or tensor1.ndim == 2:
+        return False
+    return big.is_contiguous()
+
+
+def _folded_matmul(self, other):
+    """matmul as one mm (or mv) over the folded batch of the operand with more dims (see _should_fold)."""
+    transpose = other.ndim > self.ndim
+    big = aten.transpose.int(other, -2, -1) if transpose else self
+    small = self if transpose else other
+    out_shape = list(big.shape[:-1])
+    rows = aten.reshape.default(big, [shape_numel(out_shape), big.shape[-1]])
+    if small.ndim == 1:
+        return aten.view.default(aten.mv.default(rows, small), out_shape)
+    return aten.view.default(aten.mm.default(rows, small), out_shape + [small.shape[1]])
+
+
+def _batched_matmul(self, other):
+    """matmul as one bmm: both operands expanded to the broadcast batch and flattened to 3-d (a vector
+    operand as a 1-row or 1-column matrix)."""
+    a, b = self.ndim, other.ndim
+    n, m1 = (self.shape[-2] if a > 1 else 1), self.shape[-1]
+    m2, p = (other.shape[-2], other.shape[-1]) if b > 1 else (other.shape[-1], 1)
+    batch = list(broadcast_shapes(tuple(self.shape[:-2]), tuple(other.shape[:-2]), op="matmul"))
+    count = shape_numel(batch)
+    left = aten.reshape.default(aten.expand.default(self, batch + [n, m1]), [count, n, m1])
+    if b == 1:
+        right = aten.unsqueeze.default(aten.reshape.default(aten.expand.default(other, batch + [m2]), [count, m2]), 2)
+    else:
+        right = aten.reshape.default(aten.expand.default(other, batch + [m2, p]), [count, m2, p])
+    out = aten.bmm.default(left, right)
+    if b == 1:
+        out = aten.squeeze.dim(out, -1)
+    return aten.view.default(out, batch + ([n] if a > 1 else []) + ([p] if b > 1 else []))
 
 
 def _matmul_decomp(self, other):
+    """torch's composite matmul: dot-like, mv, mm by rank; a folded mm when _should_fold; else one bmm."""
     a, b = self.ndim, other.ndim
     if a == 1 and b == 1:
         return aten.sum.dim_IntList(aten.mul.Tensor(self, other), [0])
-    if a == 2 and b == 2:
-        return aten.mm.default(self, other)
+    if a == 2 and b == 1:
+        return aten.mv.default(self, other)
     if a == 1 and b == 2:
         return aten.squeeze.dims(aten.mm.default(aten.unsqueeze.default(self, 0), other), [0])
-    if a == 2 and b == 1:
-        return aten.squeeze.dims(aten.mm.default(self, aten.unsqueeze.default(other, 1)), [1])
-    if b <= 2 and a >= 3:
-        # fold the batch into the rows: (..., n, k) @ (k, m)
-        mat = other if b == 2 else aten.unsqueeze.default(other, 1)
-        rows = aten.reshape.default(self, [-1, self.shape[-1]])
-        out = aten.view.default(aten.mm.default(rows, mat), list(self.shape[:-1]) + [mat.shape[-1]])
-        return out if b == 2 else aten.squeeze.dims(out, [-1])
-    # batched: broadcast the batch dims, then bmm
-    a2 = self if a > 1 else aten.unsqueeze.default(self, 0)
-    b2 = other if b > 1 else aten.unsqueeze.default(other, 1)
-    batch = list(broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]), op="matmul"))
-    n, k, m = a2.shape[-2], a2.shape[-1], b2.shape[-1]
-    a3 = aten.reshape.default(aten.expand.default(a2, batch + [n, k]), [-1, n, k])
-    b3 = aten.reshape.default(aten.expand.default(b2, batch + [k, m]), [-1, k, m])
-    out = aten.view.default(aten.bmm.default(a3, b3), batch + [n, m])
-    if a == 1:
-        out = aten.squeeze.dims(out, [-2])
-    if b == 1:
-        out = aten.squeeze.dims(out, [-1])
-    return out
+    if a == 2 and b == 2:
+        return aten.mm.default(self, other)
+    if _should_fold(self, other):
+        return _folded_matmul(self, other)
+    return _batched_matmul(self, other)
 
 
 def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):
