@@ -50,9 +50,13 @@ class Size(tuple):
 
 
 def shape_numel(shape):
-    """Product of the sizes of a shape (1 for a 0-d shape)."""
-    n = 1
-    for s in shape:
+    """Product of the sizes of a shape (1 for a 0-d shape).  Starting from the first size, not from 1, keeps
+    a one-size product that size itself (a symbolic size is then read where it came from, not `1 * s`)."""
+    if not shape:
+        return 1
+    it = iter(shape)
+    n = next(it)
+    for s in it:
         n = n * s
     return n
 

@@ -253,12 +253,15 @@ def to(self, *args, **kwargs):
     fmt = {} if memory_format is None else {"memory_format": memory_format}
     if other is not None:
         return aten.to.other(self, other, non_blocking, copy, **fmt)
-    if device is not None:
-        return aten.to.device(self, backends.as_device(device), dtype or self.dtype, non_blocking, copy, **fmt)
+    if device is not None and dtype is not None:
+        return aten.to.device(self, backends.as_device(device), dtype, non_blocking, copy, **fmt)
     if dtype is not None:
         return aten.to.dtype(self, dtype, non_blocking, copy, **fmt)
-    if fmt:     # torch's binding takes a memory format alone as to.dtype_layout, the rest filled from self
-        return aten.to.dtype_layout(self, dtype=self.dtype, layout="strided", device=self.device,
+    if device is not None or fmt:
+        # torch's binding takes a device alone, or a memory format alone, as to.dtype_layout with the rest of
+        # the options filled from self
+        return aten.to.dtype_layout(self, dtype=self.dtype, layout="strided",
+                                    device=self.device if device is None else backends.as_device(device),
                                     non_blocking=non_blocking, copy=copy, memory_format=memory_format)
     return aten.clone.default(self) if copy else self
 

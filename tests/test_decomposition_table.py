@@ -18,6 +18,7 @@
 """
 import collections
 
+import numpy as np
 import pytest
 from op_samples import SAMPLES
 from test_ops import _to_torch
@@ -135,7 +136,45 @@ CASES = {
     "upsample linear1d aligned": (_interp("linear", align_corners=True), [(1, 2, 3)]),
     "upsample trilinear3d": (_interp("trilinear"), [(1, 2, 3, 3, 3)]),
     "upsample bicubic2d": (_interp("bicubic"), [(1, 2, 3, 4)]),
+    # composites torch's training IR keeps and its core IR rewrites (unit-height 2-d pooling, var.correction)
+    "var.dim": (lambda L, A: lambda a: (a.var(1), a.var(1, unbiased=False, keepdim=True)), [(3, 4)]),
+    "std.dim": (lambda L, A: lambda a: a.std(1), [(3, 4)]),
+    "avg_pool1d": (lambda L, A: lambda a: (L.nn.functional.avg_pool1d(a, 2),
+                                           L.nn.functional.avg_pool1d(a, 3, 2, 1, True, False)), [(2, 3, 7)]),
+    "adaptive_avg_pool1d": (lambda L, A: lambda a: (L.nn.functional.adaptive_avg_pool1d(a, 1),
+                                                    L.nn.functional.adaptive_avg_pool1d(a, 3)), [(2, 3, 7)]),
+    "adaptive_avg_pool2d 1x1": (lambda L, A: lambda a: L.nn.functional.adaptive_avg_pool2d(a, 1), [(2, 3, 5, 5)]),
+    "adaptive_avg_pool2d (None, 1)": (lambda L, A: lambda a: L.nn.functional.adaptive_avg_pool2d(a, (None, 1)),
+                                      [(2, 3, 5, 5)]),
 }
+
+
+def _lin(perm=None, bias=True):
+    """linear of an input first permuted by `perm` (a non-contiguous input), with or without a bias."""
+    def make(L, A):
+        def fn(x, w, *b):
+            return L.nn.functional.linear(x if perm is None else x.permute(*perm), w, *b)
+        return fn
+    return make
+
+
+# matmul and linear by rank and layout: contiguous batches fold into mm (or mv), others go through bmm
+MATMUL_CASES = {
+    "linear 3-d permuted": (_lin((1, 0, 2)), [(2, 3, 4), (5, 4), (5,)]),
+    "linear 3-d permuted, no bias": (_lin((1, 0, 2)), [(2, 3, 4), (5, 4)]),
+    "linear 4-d permuted": (_lin((0, 2, 1, 3)), [(2, 3, 6, 4), (5, 4), (5,)]),
+    "linear 4-d": (_lin(), [(2, 3, 6, 4), (5, 4), (5,)]),
+    "linear 1-d": (_lin(), [(4,), (5, 4), (5,)]),
+    "matmul 3-d permuted @ 2-d": (lambda L, A: lambda a, b: a.permute(1, 0, 2) @ b, [(2, 3, 4), (4, 5)]),
+    "matmul 3-d @ 1-d": (lambda L, A: lambda a, b: a @ b, [(2, 3, 4), (4,)]),
+    "matmul 3-d permuted @ 1-d": (lambda L, A: lambda a, b: a.transpose(0, 1) @ b, [(2, 3, 4), (4,)]),
+    "matmul 1-d @ 3-d": (lambda L, A: lambda a, b: a @ b, [(4,), (2, 4, 5)]),
+    "matmul 2-d @ 1-d": (lambda L, A: lambda a, b: a @ b, [(3, 4), (4,)]),
+    "matmul 4-d @ 1-d": (lambda L, A: lambda a, b: a @ b, [(2, 6, 3, 4), (4,)]),
+    "matmul 2-d @ 3-d": (lambda L, A: lambda a, b: a @ b, [(3, 4), (2, 4, 5)]),
+    "matmul 4-d @ 3-d": (lambda L, A: lambda a, b: a @ b, [(2, 1, 3, 4), (6, 4, 5)]),
+}
+CASES.update(MATMUL_CASES)
 # case -> why its core graph still differs from torch's (xfail(strict): fixing it fails until removed)
 CASE_DIFFERENCES = {
     "upsample bicubic2d": "ours gathers one dim at a time with index_select; torch gathers 16 taps with index.Tensor",
@@ -165,6 +204,23 @@ def test_core_graph_ops_match_torch(name):
     theirs = _core_ops(torch, make(torch, _aten(torch)), shapes)
     ours = _core_ops(me, make(me, _aten(me)), shapes)
     assert ours == theirs, f"{name}: minexport {dict(ours)} != torch {dict(theirs)}"
+
+
+@pytest.mark.parametrize("name", sorted(MATMUL_CASES))
+def test_matmul_and_linear_core_programs_equal_torch(name):
+    """The folded / batched decompositions of matmul and linear compute what torch's eager call does."""
+    make, shapes = MATMUL_CASES[name]
+    args = [np.random.default_rng(0).standard_normal(s).astype(np.float32) for s in shapes]
+    want = make(torch, torch.ops.aten)(*(torch.from_numpy(a) for a in args))
+
+    class OneOp(me.nn.Module):
+        def forward(self, *xs):
+            return make(me, me_aten)(*xs)
+
+    ep = export(OneOp(), tuple(me.from_numpy(a) for a in args)).run_decompositions()
+    got = ep.module()(*(me.from_numpy(a) for a in args))
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
 
 
 # ------------------------------------------------- every op both decompose --

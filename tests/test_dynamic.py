@@ -108,6 +108,26 @@ def test_specializing_a_dim_is_a_violation():
     assert "specialized to 4" in str(e.value) and str(e.value).rstrip().endswith("b = 4")
 
 
+def test_int_of_a_size_over_a_float_specializes_the_dim_and_names_the_line():
+    """int(x.shape[0] / 4.0) (Swin's original window_reverse) pins the batch, as torch's does: the violation
+    names the source line, and the graph never records a float size (8.0 for 8)."""
+    torch = pytest.importorskip("torch")
+
+    def windows_back(lib):
+        class Reverse(lib.nn.Module):
+            def forward(self, x):
+                b = int(x.shape[0] / (8 * 8 / 4 / 4))
+                return x.view(b, 2, 2, 4, 4, -1).permute(0, 1, 3, 2, 4, 5).reshape(b, 8, 8, -1)
+        return Reverse()
+
+    for lib, error in ((torch, torch._dynamo.exc.UserError), (me, ConstraintViolationError)):
+        with pytest.raises(error) as e:
+            lib.export.export(windows_back(lib), (lib.randn(8, 4, 4, 3),),
+                              dynamic_shapes={"x": {0: lib.export.Dim("batch")}})
+        assert "specialized" in str(e.value) and "batch = 8" in str(e.value)
+    assert "b = int(x.shape[0] / (8 * 8 / 4 / 4))" in str(e.value)
+
+
 def test_zero_or_one_example_sizes_specialize():
     with pytest.raises(ConstraintViolationError, match="sizes 0 and 1"):
         export(Add(), (me.randn(1, 3), me.randn(1, 3)), dynamic_shapes={"x": {0: Dim("b")}, "y": {0: Dim("b")}})
@@ -290,7 +310,7 @@ def test_float_item_in_integer_math_and_with_dynamic_sizes():
 
     ep = export(Mixed(), (me.randn(3), me.tensor(1.5)), dynamic_shapes=({0: Dim("n")}, None))
     text = str(ep)
-    assert 'add: "Sym(s77 + zuf0)" = sym_size_int + item' in text
+    assert 'add: "Sym(s77 + zuf0)" = item + sym_size_int' in text     # torch's operand order
     assert 'truediv: "Sym(zuf0/s77)" = item / sym_size_int' in text
     ints, (scaled, half, ratio) = ep.module()(me.ones(4), me.tensor(2.0))
     assert ints.dtype == me.float32 and ints.tolist() == [0.0, 2.0, 4.0, 6.0]
@@ -488,3 +508,99 @@ def test_a_size_argument_records_its_symbolic_sizes_as_nodes():
     view = next(n for n in ep.graph.nodes if n.op == "call_function" and n.target is me.ops.aten.view.default)
     assert isinstance(view.args[1], list) and view.args[1][0].op == "call_function"
     assert tuple(ep.module()(me.randn(5, 3), me.randn(15)).shape) == (5, 3)
+
+
+# ---------------------------------------------- where a symbolic value's node comes from --
+def _graph_ops(ep):
+    """The multiset of call targets (ops by name, Python operators and functions by __name__)."""
+    import collections
+    return collections.Counter(getattr(n.target, "__name__", None) if not hasattr(n.target, "_schema")
+                               else str(n.target).replace("torch.ops.", "") for n in ep.graph.nodes
+                               if n.op == "call_function")
+
+
+def _both_ops(body, shapes, dims_of, decompose=False):
+    """(torch's, minexport's) op multisets of a one-function module exported with dynamic shapes."""
+    torch = pytest.importorskip("torch")
+    out = []
+    for lib in (torch, me):
+        class Fn(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = lib.nn.Conv2d(3, 4, 3, stride=2, padding=1)
+
+            def forward(self, x):
+                return body(lib, self.conv, x)
+
+        lib.manual_seed(0)
+        ep = lib.export.export(Fn(), tuple(lib.randn(*s) for s in shapes), dynamic_shapes=dims_of(lib))
+        out.append(_graph_ops(ep.run_decompositions() if decompose else ep))
+    return out
+
+
+def _grid_head(L, conv, x):
+    """YOLO's head: sizes read off an intermediate tensor, a grid from arange/meshgrid, a product of sizes."""
+    y = conv(x)
+    bs, _, ny, nx = y.shape
+    yv, xv = L.meshgrid(L.arange(ny), L.arange(nx), indexing="ij")
+    grid = L.stack((xv, yv), 2).expand(1, 2, ny, nx, 2)
+    return y.view(bs, 2, 2, ny, nx).permute(0, 1, 3, 4, 2) + grid, y.reshape(bs, 2 * nx * ny * 2)
+
+
+def _heads(L, conv, x):
+    """Attention's head split and merge: b * h computed three times, (b * h) // h back to the batch."""
+    b, n, c = x.shape
+    parts = [x[..., i:i + 2].reshape(b, n, 2, 1).permute(0, 2, 1, 3).reshape(b * 2, n, 1) for i in (0, 2, 4)]
+    bh = parts[0].shape[0]
+    return sum(parts).reshape(bh // 2, 2, n, 1)
+
+
+@pytest.mark.parametrize("decompose", [False, True])
+def test_sizes_of_an_intermediate_tensor_are_read_from_it_when_a_derived_dim_hides_the_root(decompose):
+    """With x's height 32*h (a derived dim), the conv output's size is read from that output with sym_size.int,
+    as torch does, not recomputed from x's size (torch has no node for the root h)."""
+    dims_of = lambda L: ({0: L.export.Dim("b", max=8), 2: 32 * L.export.Dim("h", min=1, max=10),  # noqa: E731
+                          3: 32 * L.export.Dim("w", min=1, max=10)},)
+    theirs, ours = _both_ops(_grid_head, [(2, 3, 64, 96)], dims_of, decompose)
+    assert ours == theirs
+    assert ours["floordiv"] == 0 and ours["aten.sym_size.int"] >= 3
+
+
+@pytest.mark.parametrize("decompose", [False, True])
+def test_equal_symbolic_values_share_one_node(decompose):
+    """b * h made three times is one mul node, and (b * h) // h is the batch size's own node (torch CSEs
+    symbolic values by expression)."""
+    dims_of = lambda L: ({0: L.export.Dim("b", max=8), 1: L.export.Dim("n", max=64)},)  # noqa: E731
+    theirs, ours = _both_ops(_heads, [(3, 5, 6)], dims_of, decompose)
+    assert ours == theirs
+    assert ours["mul"] == 1 and ours["floordiv"] == 0
+
+
+def test_run_decompositions_reads_a_derived_dims_root_from_its_input():
+    """A size that is a derived dim's root (x.shape[1] // 2 of a 2*d dim) is computable in the core program."""
+    class Halves(nn.Module):
+        def forward(self, x):
+            return x.view(x.shape[0], 2, x.shape[1] // 2).sum(1)
+
+    ep = export(Halves(), (me.randn(3, 8),), dynamic_shapes={"x": {1: 2 * Dim("d", max=32)}})
+    core = ep.run_decompositions()
+    x = me.randn(3, 12)
+    np.testing.assert_allclose(core.module()(x).numpy(), ep.module()(x).numpy())
+
+
+@pytest.mark.parametrize("scale, mode", [(2, "nearest"), (1.5, "bilinear"), (2.0, "bilinear")])
+def test_interpolate_by_a_scale_keeps_dynamic_sizes_symbolic(scale, mode):
+    """F.interpolate(scale_factor=) on dynamic sizes: a whole scale multiplies the size, another truncates the
+    product, with no guard (torch's sizes), where minexport used to specialize the dims."""
+    torch = pytest.importorskip("torch")
+    shapes = []
+    for lib in (torch, me):
+        class Up(lib.nn.Module):
+            def forward(self, x):
+                return lib.nn.functional.interpolate(x, scale_factor=scale, mode=mode)
+
+        ep = lib.export.export(Up(), (lib.randn(2, 3, 6, 8),),
+                               dynamic_shapes={"x": {2: lib.export.Dim("h"), 3: 2 * lib.export.Dim("w")}})
+        shapes.append([tuple(ep.module()(lib.randn(2, 3, h, w)).shape) for h, w in ((5, 10), (7, 4))])
+        shapes.append(sorted((str(r.lower), str(r.upper)) for r in ep.range_constraints.values()))
+    assert shapes[2:] == shapes[:2]

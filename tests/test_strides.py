@@ -391,6 +391,20 @@ def test_meta_layout_matches_kernel(name):
         assert _real_layout(fake) == _real_layout(real), f"{name}{s}"
 
 
+@pytest.mark.parametrize("call", ["x.to(device=x.device)", "x.to('cpu')", "x.to('cpu', copy=True)",
+                                  "x.to('cpu', L.float64)", "x.to(dtype=L.float64, device='cpu')",
+                                  "x.to(L.float64)"])
+def test_to_overload_is_torchs(call):
+    """`to` records torch's overload: a device alone is to.dtype_layout (options filled from self), a device
+    with a dtype to.device, a dtype alone to.dtype."""
+    def fn(L, x):
+        return eval(call, {"L": L, "x": x}) + 1
+
+    tep = torch.export.export(_Fn(lambda x: fn(torch, x)), (_dense(torch, 2, 3),))
+    mep = me.export.export(_MeFn(lambda x: fn(me, x)), (_dense(me, 2, 3),))
+    assert mep.graph_module.code.strip() == tep.graph_module.code.strip()
+
+
 def test_to_memory_format_records_what_torch_records():
     """`x.to(memory_format=...)` is torch's `to.dtype_layout` in the training graph and a `_to_copy` after
     run_decompositions (beside the `_assert_tensor_metadata` both keep)."""

@@ -64,6 +64,7 @@ class _Functionalizer(Tracer):
         self.sym_nodes = None      # SymNodes for programs with symbolic sizes
         self.meta = {}             # meta of the original node being replayed
         self.subgraphs = {}        # attribute name -> functional GraphModule (cond branches, map bodies)
+        self.recording_sym = False  # True while replaying outside an op's meta function (see record_sym_result)
 
     # -- values -------------------------------------------------------------
     def copy_placeholder(self, node):
@@ -107,9 +108,19 @@ class _Functionalizer(Tracer):
             return decomposition(*args, **kwargs)
         return self.record(op, args, kwargs)
 
+    def record_sym_result(self, value, name, operands):
+        """The ShapeEnv's recorder while replaying: arithmetic on sizes outside meta functions (the graph's
+        own operator nodes, a decomposition's) is where the value comes from, as in export's trace."""
+        if self.recording_sym:
+            self.sym_nodes.record_result(value, name, operands)
+
     def record(self, op, args, kwargs):
         # an op without a meta function (item) keeps the value the training graph recorded
-        out = op.meta(*args, **kwargs) if op.meta is not None else self.meta.get("val")
+        recording, self.recording_sym = self.recording_sym, False
+        try:
+            out = op.meta(*args, **kwargs) if op.meta is not None else self.meta.get("val")
+        finally:
+            self.recording_sym = recording
         node_args = _to_nodes(args, self)
         node_kwargs = _to_nodes(kwargs, self)
         node_args, node_kwargs = recorded_args(op, node_args, node_kwargs, retrace=True)
@@ -119,6 +130,7 @@ class _Functionalizer(Tracer):
             return None
         if is_symbolic(out):
             self.sym_nodes.cache[self.sym_nodes.env.simplify(out.expr)] = node
+            self.sym_nodes.track_value(out, node)
             return out
         rule = _view_rule(op)
         if isinstance(out, Tensor):
@@ -129,10 +141,13 @@ class _Functionalizer(Tracer):
                 for d, size in enumerate(out.shape):
                     if is_symbolic(size) and size.expr.is_Symbol and size.expr in size.env.unbacked:
                         self.sym_nodes.sources.setdefault(size.expr, (node, d))
+                self.sym_nodes.track_sizes(node, out.shape)
             return out
         for i, t in enumerate(out):
             g = self.graph.call_function(operator.getitem, (node, i), meta=self.node_meta(t))
             t._node = g
+            if self.sym_nodes is not None and isinstance(t, Tensor):
+                self.sym_nodes.track_sizes(g, t.shape)
         if rule is not None:
             for t, step in zip(out, rule.per_output(out, *args[1:], **kwargs)):
                 self.mark_view(t, op, args, step)
@@ -374,18 +389,41 @@ def _eliminate_dead_code(graph, subgraphs):
 def _sym_nodes(graph, shape_env, placeholders):
     """SymNodes for graph: symbols read from the placeholders' sizes, or the placeholders that are symbols."""
     from ._symbolic import SymNodes
-    sources, cache = {}, {}
+    sources, derived, cache = {}, {}, {}
     for placeholder in placeholders:
         val = placeholder.meta.get("val")
         if is_symbolic(val):
             cache[shape_env.simplify(val.expr)] = placeholder
         for d, size in enumerate(getattr(val, "shape", ())):
-            if is_symbolic(size) and shape_env.simplify(size.expr).is_Symbol:
-                sources.setdefault(shape_env.simplify(size.expr), (placeholder.name, d))
+            if not is_symbolic(size):
+                continue
+            expr = shape_env.simplify(size.expr)
+            if expr.is_Symbol:
+                sources.setdefault(expr, (placeholder.name, d))
+            elif len(expr.free_symbols) == 1:    # a derived dim (32*h): its root is read back from it
+                (root,) = expr.free_symbols
+                derived.setdefault(root, (placeholder.name, d, expr))
     names = {p.name: p for p in placeholders}
-    sym_nodes = SymNodes(graph, shape_env, sources, names.__getitem__)
+    sym_nodes = SymNodes(graph, shape_env, sources, names.__getitem__, derived)
     sym_nodes.cache.update(cache)
+    for placeholder in placeholders:
+        val = placeholder.meta.get("val")
+        if is_symbolic(val):
+            sym_nodes.track_value(val, placeholder)
+        elif isinstance(val, Tensor):
+            sym_nodes.track_sizes(placeholder, val.shape)
     return sym_nodes
+
+
+def _replay_recording(fz, gm, env, shape_env):
+    """_replay with shape_env's arithmetic on sizes recorded into fz's sym nodes (see record_sym_result)."""
+    if shape_env is None:
+        return _replay(fz, gm, env)
+    shape_env.recorder, fz.recording_sym = fz.record_sym_result, True
+    try:
+        return _replay(fz, gm, env)
+    finally:
+        shape_env.recorder, fz.recording_sym = None, False
 
 
 def _replay(fz, gm, env):
@@ -425,7 +463,12 @@ def _functional_subgraph(parent, gm):
             env[node], _ = fz.copy_placeholder(node)
     if parent.sym_nodes is not None:
         fz.sym_nodes = _sym_nodes(fz.graph, parent.sym_nodes.env, [n for n in fz.graph.nodes])
-    outputs = _replay(fz, gm, env)
+    # the parent's recorder is not this graph's: arithmetic in a branch is built from its expression
+    recording, parent.recording_sym = parent.recording_sym, False
+    try:
+        outputs = _replay(fz, gm, env)
+    finally:
+        parent.recording_sym = recording
     # a while_loop cond graph returns one value (a tensor or a SymBool), not a tuple
     single = isinstance(outputs, Tensor) or is_symbolic(outputs)
     fz.graph.output(_to_nodes(outputs, fz) if single else tuple(_to_nodes(t, fz) for t in outputs))
@@ -449,7 +492,7 @@ def functionalize(ep, decomp_table=None, renames=None):
     shape_env = ep.shape_env
     if shape_env is not None:
         fz.sym_nodes = _sym_nodes(fz.graph, shape_env, [p for _, p in inputs])
-    outputs = _replay(fz, ep.graph_module, env)
+    outputs = _replay_recording(fz, ep.graph_module, env, shape_env)
     if renames is not None:
         renames.update((old.name, fz.node_of(v).name) for old, v in env.items() if isinstance(v, Tensor))
     mutation_values, mutation_specs = [], []

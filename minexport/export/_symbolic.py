@@ -7,6 +7,7 @@ import operator
 import sympy
 
 from .._sym_functions import sym_max, sym_min
+from .._symbolic_marker import is_symbolic
 from .._tensor import Size, Tensor
 from ..fx.graph import Node
 from ..ops import aten
@@ -18,6 +19,13 @@ from .errors import UserError
 __all__ = ["SymbolicInputs", "SymNodes", "RuntimeShapeChecks"]
 
 _INF = float("inf")
+
+
+def _from_where(where):
+    """', from:' and the user's source line (indented under a problem line), or '' when it is unknown."""
+    if not where:
+        return ""
+    return ", from:\n" + "\n".join("      " + line.strip() for line in where.strip().splitlines())
 
 
 def _hi(v):
@@ -165,7 +173,7 @@ class SymbolicInputs:
             text = str(expr.xreplace({s: sympy.Symbol(name(s)) for s in expr.free_symbols}))
             if expr.is_Integer:
                 problems.append(f"  - {name(target)} = {env.var_to_source[target]} was specialized to {expr} "
-                                "by the program")
+                                f"by the program{_from_where(env.replacement_where.get(target))}")
             elif expr.is_Symbol:
                 problems.append(f"  - The values of {name(target)} = {env.var_to_source[target]} and "
                                 f"{name(expr)} = {env.var_to_source[expr]} must always be equal.")
@@ -201,10 +209,9 @@ class SymbolicInputs:
             if kind in ("auto", "dynamic"):     # torch narrows a Dim.DYNAMIC range as an AUTO one
                 ranges[sym] = ValueRange(new_lo, new_hi)
                 continue
-            where_lines = "\n".join("      " + line.strip() for line in where.strip().splitlines())
             problems.append(f"  - Not all values of {name(sym)} = {env.var_to_source[sym]} in the specified range "
                             f"{r.lower} <= {name(sym)} <= {r.upper} satisfy the generated guard "
-                            f"{self._source_expr(guard)}, from:\n{where_lines}")
+                            f"{self._source_expr(guard)}{_from_where(where)}")
             if kind == "dim":
                 hi_text = "" if new_hi is int_oo else f", max={new_hi}"
                 fixes.append(f"  {name(sym)} = Dim('{name(sym)}', min={new_lo}{hi_text})")
@@ -383,10 +390,70 @@ class SymNodes:
         self.graph, self.env, self.sources, self.placeholder_of = graph, env, sources, placeholder_of
         self.derived_sources = {} if derived_sources is None else derived_sources
         self.cache = {}
+        # id(SymInt/SymFloat) -> [the value, where it came from]: torch's tracer gives each symbolic value
+        # object the node of its first origin -- a size of a tensor (node, dim), or `operator(operands)` done
+        # in user code -- and reads it from there; values with none are built from their expression
+        self.objects = {}
 
     def node(self, symint):
-        """The node computing a SymInt's (or SymBool's) value."""
-        return self._build(self.env.simplify(symint.expr))
+        """The node computing a SymInt's (or SymBool's) value, as torch's export leaves it: one node per
+        expression (the first made); a size read off an intermediate tensor is computed from the input sizes
+        when every symbol in it is one (else it stays a sym_size.int of that tensor, as for a derived dim's
+        root); arithmetic done in user code stays the operator calls it made."""
+        expr = self.env.simplify(symint.expr)
+        node = self.cache.get(expr)
+        if node is not None:
+            return node
+        entry = self.objects.get(id(symint))
+        if entry is None or entry[0] is not symint or self._computable(expr, entry[1]):
+            return self._build(expr)
+        node = self._origin_node(entry)
+        self.cache[expr] = node
+        return node
+
+    def _computable(self, expr, origin):
+        """True when a size of an intermediate tensor is better computed from input sizes (all its symbols
+        are read from inputs or known nodes), as torch's export rewrites such sym_size calls."""
+        if isinstance(origin, Node) or isinstance(origin[0], str):
+            return False
+        owner = origin[0]
+        if isinstance(owner, Node) and owner.op == "placeholder":
+            return False
+        return all(s in self.sources or s in self.cache for s in expr.free_symbols)
+
+    def track_sizes(self, owner, sizes):
+        """The symbolic sizes of a new tensor (of node `owner`) that have no origin yet come from it."""
+        objects = self.objects
+        for d, size in enumerate(sizes):
+            if type(size) is not int and id(size) not in objects and is_symbolic(size):
+                objects[id(size)] = [size, (owner, d)]
+
+    def track_value(self, value, node):
+        """A symbolic value a node computes (an op returning a SymInt) comes from that node."""
+        self.objects[id(value)] = [value, node]
+
+    def record_result(self, value, name, operands):
+        """`value` is operator `name` of `operands` (arithmetic in user code): its first origin unless it has one."""
+        self.objects.setdefault(id(value), [value, (name, operands)])
+
+    def _origin_node(self, entry):
+        """The node of a tracked value, made on first use: sym_size.int of its tensor, or its operator call."""
+        origin = entry[1]
+        if isinstance(origin, Node):
+            return origin
+        if isinstance(origin[0], str):
+            name, operands = origin
+            node = self.graph.call_function(_OPERATORS[name], tuple(self._operand(x) for x in operands),
+                                            meta={"val": entry[0]})
+        else:
+            owner, d = origin
+            node = self.graph.call_function(aten.sym_size.int, (owner, d), meta={"val": entry[0]},
+                                            name="sym_size_int")
+        entry[1] = node
+        return node
+
+    def _operand(self, x):
+        return self.node(x) if is_symbolic(x) else x
 
     def _build(self, expr):
         node = self.cache.get(expr)
@@ -478,6 +545,9 @@ class SymNodes:
         return SymInt(expr, self.env, int(hint) if hint.is_Integer else 0)
 
 
+_OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "floordiv": operator.floordiv,
+              "mod": operator.mod, "truediv": operator.truediv, "neg": operator.neg, "sym_max": sym_max,
+              "sym_min": sym_min}
 _RELATIONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
               "!=": operator.ne}
 

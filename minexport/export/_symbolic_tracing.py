@@ -12,6 +12,7 @@ dims, or here for an `.item()` or a data-dependent size.
 """
 from .. import ops as _ops
 from .._symbolic_marker import is_symbolic
+from .._tensor import Tensor
 from ..fx.graph import Node
 from ._recording import node_name
 from .errors import UserError
@@ -25,6 +26,7 @@ class SymbolicTracing:
 
     symbolic = None        # SymbolicInputs, once the program has symbols
     sym_nodes = None       # SymNodes of the root graph, likewise
+    recording_sym = False  # True while user code runs: its arithmetic on symbolic values is recorded
 
     def ensure_symbolic(self):
         """The export's symbolic state, created on first need (an .item() in a static program)."""
@@ -34,7 +36,26 @@ class SymbolicTracing:
             self.symbolic.env.provenance = Provenance(self.symbolic)
             self.sym_nodes = SymNodes(self.graph, self.symbolic.env, self.symbolic.sources, self.input_node,
                                       self.symbolic.derived_sources)
+            self.symbolic.env.recorder = self.record_sym_result
         return self.symbolic
+
+    def record_sym_result(self, value, name, operands):
+        """The ShapeEnv's recorder: arithmetic on symbolic values in user code (not in an op's meta function,
+        nor in a cond/map branch) is where the value comes from, as torch's tracer records it."""
+        if self.recording_sym and not self.branches:
+            self.sym_nodes.record_result(value, name, operands)
+
+    def track_output_sizes(self, node, out):
+        """The symbolic sizes (or symbolic value) an op's output introduces come from its node."""
+        sym_nodes = self.sym_nodes
+        if type(out) is Tensor:
+            sym_nodes.track_sizes(node, out.shape)
+        elif is_symbolic(out):
+            sym_nodes.track_value(out, node)
+        elif isinstance(out, (list, tuple)):
+            for t in out:
+                if isinstance(t, Tensor) and isinstance(t._node, Node):
+                    sym_nodes.track_sizes(t._node, t.shape)
 
     def sym_node(self, value):
         """The node computing a symbolic value: from sizes of the current graph's inputs, else computed

@@ -395,6 +395,7 @@ def _user_input(tracer, name, leaf, dim_spec):
     for d, size in enumerate(shape):
         if is_symbolic(size):
             symbolic.note_source(size.expr, fake._node.name, d)
+    tracer.sym_nodes.track_sizes(fake._node, shape)
     return fake
 
 
@@ -410,8 +411,14 @@ class _Outputs:
 def _trace_forward(tracer, mod, traced_inputs):
     """Run forward with the tracer installed; returns its flattened outputs."""
     t_args, t_kwargs = traced_inputs
-    with tracing(tracer):
-        out = call_forward(mod, t_args, t_kwargs)
+    tracer.recording_sym = True
+    try:
+        with tracing(tracer):
+            out = call_forward(mod, t_args, t_kwargs)
+    finally:
+        tracer.recording_sym = False
+        if tracer.symbolic is not None:     # the program's ShapeEnv outlives the trace: it keeps no tracer
+            tracer.symbolic.env.recorder = None
     leaves, out_spec = pytree.tree_flatten(out)
     values, specs = [], []
     for i, leaf in enumerate(leaves):

@@ -208,10 +208,15 @@ class ExportTracer(SymbolicTracing, Tracer):
                 if isinstance(written, Tensor):
                     self.branches[-1].check_mutation(op, written)
         guards = 0 if self.symbolic is None else self.guard_count()
-        if not self.meta_only:
-            out = self.run_meta(op, args, kwargs)
-        else:       # (`f(*args, **{})` would build an empty dict)
-            out = op.meta(*args, **kwargs) if kwargs else op.meta(*args)
+        # a meta function's arithmetic on sizes is not the user's: torch records none of it
+        recording, self.recording_sym = self.recording_sym, False
+        try:
+            if not self.meta_only:
+                out = self.run_meta(op, args, kwargs)
+            else:       # (`f(*args, **{})` would build an empty dict)
+                out = op.meta(*args, **kwargs) if kwargs else op.meta(*args)
+        finally:
+            self.recording_sym = recording
         if self.symbolic is not None and len(self.symbolic.env.guards) > guards:
             self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
         facts = _OP_FACTS.get(op) or _op_facts(op)
@@ -269,6 +274,8 @@ class ExportTracer(SymbolicTracing, Tracer):
                 out._base = args[0]._base if args[0]._base is not None else args[0]
         else:
             out = self.bind_outputs(op, node, out, args)
+        if self.sym_nodes is not None and not self.branches:
+            self.track_output_sizes(node, out)
         if self.pending_sizes:
             self.assert_sizes(node, out)
         return out

@@ -2,6 +2,8 @@
 import math
 
 from .. import _functions as _F
+from .._sym_functions import sym_int
+from .._symbolic_marker import is_symbolic
 
 from ..ops import aten
 
@@ -787,7 +789,7 @@ def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, n):
                              f"spatial dimensions of {list(input.shape[2:])} and output size of {list(size)}. "
                              "Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
                              "(o1, o2, ...,oK) format.")
-        return [int(s) for s in sizes], None
+        return [s if is_symbolic(s) else int(s) for s in sizes], None
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
     scales = [float(s) for s in _ntuple(scale_factor, n)]
@@ -797,7 +799,7 @@ def _interpolate_sizes(input, size, scale_factor, recompute_scale_factor, n):
                          f"{list(scale_factor)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
                          "scale_factor in (s1, s2, ...,sK) format.")
     if recompute_scale_factor:
-        return [int(math.floor(float(input.shape[2 + i]) * scales[i])) for i in range(n)], None
+        return [sym_int(input.shape[2 + i] * scales[i]) for i in range(n)], None
     return None, scales
 
 
@@ -826,7 +828,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     op = aten._upsample_bilinear2d_aa if antialias else getattr(aten, ops[n])
     if mode == "area":
         if output_size is None:
-            output_size = [int(math.floor(float(input.shape[2 + i]) * scales[i])) for i in range(n)]
+            output_size = [sym_int(input.shape[2 + i] * scales[i]) for i in range(n)]
         return op.default(input, output_size)
     if interpolating:
         return op.vec(input, output_size, bool(align_corners), scales)

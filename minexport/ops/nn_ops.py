@@ -564,9 +564,17 @@ def _adaptive_composite_kernel(xp, self, output_size):
     return _adaptive_kernel(xp, self, output_size)
 
 
+def _adaptive_avg_pool2d_decomp(self, output_size):
+    """adaptive_avg_pool2d: a 1x1 output is the mean over (H, W) kept as 1x1 (torch's composite), any other
+    output _adaptive_avg_pool2d."""
+    if tuple(_adaptive_shape(tuple(self.shape), output_size)[-2:]) == (1, 1):
+        return aten.mean.dim(self, [-1, -2], True)
+    return aten._adaptive_avg_pool2d.default(self, output_size)
+
+
 for _s, _kernel, _facts in (
         ("adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", _adaptive_composite_kernel,
-         {"decomposition": lambda self, output_size: aten._adaptive_avg_pool2d.default(self, output_size)}),
+         {"decomposition": _adaptive_avg_pool2d_decomp}),
         ("_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor", _adaptive_kernel,
          {"tags": ("core",)})):
     register(_s, meta=lambda self, output_size: fake_like_input(_adaptive_shape(tuple(self.shape), output_size),

@@ -190,8 +190,10 @@ def _avg_pool_meta(n, name):
 
 
 def _avg_pool1d_decomp(self, kernel_size, stride=(), padding=(0,), ceil_mode=False, count_include_pad=True):
-    out = aten.avg_pool2d.default(aten.unsqueeze.default(self, -2), [1] + _pair(kernel_size, 1),
-                                  [] if stride in (None, [], ()) else [1] + _pair(stride, 1),
+    """avg_pool1d as avg_pool2d over a unit height (torch's composite): an empty stride is the kernel size."""
+    kernel = _pair(kernel_size, 1)
+    stride = kernel if stride in (None, [], ()) else _pair(stride, 1)
+    out = aten.avg_pool2d.default(aten.unsqueeze.default(self, -2), [1] + kernel, [1] + stride,
                                   [0] + _pair(padding, 1), ceil_mode, count_include_pad)
     return aten.squeeze.dims(out, [-2])
 
@@ -209,7 +211,7 @@ register("avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] p
          _avg_pool_meta(1, "avg_pool1d")(self, kernel_size, stride, padding, ceil_mode),
          kernel=lambda xp, self, kernel_size, stride=(), padding=(0,), ceil_mode=False, count_include_pad=True:
          _avg_pool_nd(xp, self, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, None, "avg_pool1d"),
-         tags=("core",), variants=("function",))
+         decomposition=_avg_pool1d_decomp, tags=("core",), variants=("function",))
 
 
 def _avg_pool2d_backward_kernel(xp, grad_output, self, kernel_size, stride, padding, ceil_mode,
@@ -296,12 +298,18 @@ def _adaptive_avg_meta(n, name):
                                                self.dtype, self)
 
 
+def _adaptive_avg_pool1d_decomp(self, output_size):
+    """adaptive_avg_pool1d as adaptive_avg_pool2d over a unit height (torch's composite)."""
+    out = aten.adaptive_avg_pool2d.default(aten.unsqueeze.default(self, -2), [1] + _pair(output_size, 1))
+    return aten.squeeze.dims(out, [-2])
+
+
 for _schema, _n, _facts in (
         ("_adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor", 3, {"tags": ("core",)}),
         ("adaptive_avg_pool3d(Tensor self, SymInt[3] output_size) -> Tensor", 3,
          {"decomposition": lambda self, output_size: aten._adaptive_avg_pool3d.default(self, output_size)}),
         ("adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor", 1,
-         {"tags": ("core",), "variants": ("function",)})):
+         {"tags": ("core",), "variants": ("function",), "decomposition": _adaptive_avg_pool1d_decomp})):
     _name = _schema.split("(")[0].lstrip("_")
     register(_schema, meta=_adaptive_avg_meta(_n, _name),
              kernel=(lambda n, name: lambda xp, self, output_size: _adaptive_avg_nd(xp, self, n, output_size,

@@ -282,8 +282,8 @@ def _register_moment(name, sqrt):
     make(f"{name}.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor",
          lambda nd, dim, unbiased=True, keepdim=False: (*_var_args(nd, dim, None, unbiased), keepdim),
          tags=() if sqrt else ("core",),
-         decomposition=(lambda self, dim, unbiased=True, keepdim=False:
-                        aten.sqrt.default(aten.var.dim(self, dim, unbiased, keepdim))) if sqrt else None)
+         decomposition=lambda self, dim, unbiased=True, keepdim=False: var_then(
+             aten.var.correction(self, dim, correction=1 if unbiased else 0, keepdim=keepdim)))
     make(f"{name}.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor",
          lambda nd, dim=None, *, correction=None, keepdim=False:
          (*_var_args(nd, dim, correction, True), keepdim),

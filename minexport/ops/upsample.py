@@ -15,12 +15,12 @@ torch's default table does (one index.Tensor gather per corner), cubic per dim w
 index_select.
 """
 import itertools
-import math
 
 import numpy as np
 
 from .. import dtypes as dt
 from ._common import check, dtype_of, fake_like, fmt_shape, out_array
+from .._sym_functions import sym_int
 from .._tensor import CONTIGUOUS
 from ._input_format import fake_like_input, format_like_input, input_format
 from ._factory_kw import api_arange
@@ -43,11 +43,19 @@ def _out_size(shape, n, output_size, scale_factors, name):
     else:
         check(len(scale_factors) == n, lambda: f"{name}: It is expected scale_factors equals to {n}, but got size "
                                                f"{len(scale_factors)}")
-        out = [int(math.floor(float(shape[2 + i]) * scale_factors[i])) for i in range(n)]
+        out = [scaled_size(shape[2 + i], scale_factors[i]) for i in range(n)]
     check(all(o > 0 for o in out), lambda: f"{name}: Input and output sizes should be greater than 0, but got "
                                            f"input ({'x'.join(map(str, shape[2:]))}) and output "
                                            f"({'x'.join(map(str, out))})")
     return out
+
+
+def scaled_size(size, scale):
+    """An input size times a scale factor, rounded down, as torch computes it: exactly `size * k` for a whole
+    scale k (a symbolic size stays a plain multiple), else the truncated product (symbolic without a guard)."""
+    if float(scale).is_integer():
+        return size * int(scale)
+    return sym_int(size * scale)
 
 
 def _scale(in_size, out_size, align_corners, scale_factor):

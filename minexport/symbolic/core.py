@@ -184,6 +184,15 @@ def _float_hint(fn):
     return lambda a, b: None if a is None or b is None else fn(a, b)
 
 
+def _recorded(out, name, *operands):
+    """out, after telling its env's recorder (when one listens) that it is operator `name` of operands."""
+    if name is not None and isinstance(out, (SymInt, SymFloat)):
+        recorder = out.env.recorder
+        if recorder is not None:
+            recorder(out, name, operands)
+    return out
+
+
 class _SymNumber:
     """Operators shared by SymInt and SymFloat; subclasses define `_binary`, `_compare` and `__neg__`."""
 
@@ -191,22 +200,22 @@ class _SymNumber:
     _is_symbolic = True
 
     def __add__(self, o):
-        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b)
+        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b, name="add")
 
     def __radd__(self, o):
-        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b, True)
+        return self._binary(o, lambda a, b: a + b, lambda a, b: a + b, True, "add")
 
     def __sub__(self, o):
-        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b)
+        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b, name="sub")
 
     def __rsub__(self, o):
-        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b, True)
+        return self._binary(o, lambda a, b: a - b, lambda a, b: a - b, True, "sub")
 
     def __mul__(self, o):
-        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b)
+        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b, name="mul")
 
     def __rmul__(self, o):
-        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b, True)
+        return self._binary(o, lambda a, b: a * b, lambda a, b: a * b, True, "mul")
 
     def __pos__(self):
         return self
@@ -234,14 +243,14 @@ class _SymNumber:
 
     def sym_max(self, o):
         """torch.sym_max: Max(a, b) as an expression, no guard."""
-        return self._extremum(o, sympy.Max, max)
+        return self._extremum(o, sympy.Max, max, "sym_max")
 
     def sym_min(self, o):
         """torch.sym_min: Min(a, b) as an expression, no guard."""
-        return self._extremum(o, sympy.Min, min)
+        return self._extremum(o, sympy.Min, min, "sym_min")
 
-    def _extremum(self, o, fn, hint_fn):
-        out = self._binary(o, fn, hint_fn)
+    def _extremum(self, o, fn, hint_fn, name):
+        out = self._binary(o, fn, hint_fn, name=name)
         if is_symbolic(out):
             # the graph calls torch.sym_max(a, b) with the user's argument order (sympy sorts its args)
             self.env.call_args[out.expr] = (self.expr, _expr(o))
@@ -272,32 +281,32 @@ class SymInt(_SymNumber):
         obj.expr, obj.env, obj.hint = expr, env, int(hint)
         return obj
 
-    def _binary(self, other, fn, hint_fn, reflected=False):
+    def _binary(self, other, fn, hint_fn, reflected=False, name=None):
         if isinstance(other, (float, SymFloat)):       # int (op) float is a float, as in Python
-            return self.as_float()._binary(other, fn, hint_fn, reflected)
+            return self.as_float()._binary(other, fn, hint_fn, reflected, name)
         if not isinstance(other, (int, SymInt)):
             return NotImplemented
         a, b = (other, self) if reflected else (self, other)
-        return SymInt(fn(_expr(a), _expr(b)), self.env, hint_fn(_hint(a), _hint(b)))
+        return _recorded(SymInt(fn(_expr(a), _expr(b)), self.env, hint_fn(_hint(a), _hint(b))), name, a, b)
 
     def as_float(self):
         """This size as a SymFloat (same expression)."""
         return SymFloat(self.expr, self.env, float(self.hint))
 
     def __floordiv__(self, o):
-        return self._binary(o, lambda a, b: FloorDiv(a / b), lambda a, b: a // b)
+        return self._binary(o, lambda a, b: FloorDiv(a / b), lambda a, b: a // b, name="floordiv")
 
     def __rfloordiv__(self, o):
-        return self._binary(o, lambda a, b: FloorDiv(a / b), lambda a, b: a // b, True)
+        return self._binary(o, lambda a, b: FloorDiv(a / b), lambda a, b: a // b, True, "floordiv")
 
     def __mod__(self, o):
-        return self._binary(o, lambda a, b: sympy.Mod(a, b), lambda a, b: a % b)
+        return self._binary(o, lambda a, b: sympy.Mod(a, b), lambda a, b: a % b, name="mod")
 
     def __rmod__(self, o):
-        return self._binary(o, lambda a, b: sympy.Mod(a, b), lambda a, b: a % b, True)
+        return self._binary(o, lambda a, b: sympy.Mod(a, b), lambda a, b: a % b, True, "mod")
 
     def __neg__(self):
-        return SymInt(-self.expr, self.env, -self.hint)
+        return _recorded(SymInt(-self.expr, self.env, -self.hint), "neg", self)
 
     def __truediv__(self, o):
         if isinstance(o, (float, SymFloat)):
@@ -353,20 +362,21 @@ class SymFloat(_SymNumber):
         obj.expr, obj.env, obj.hint = expr, env, hint
         return obj
 
-    def _binary(self, other, fn, hint_fn, reflected=False):
+    def _binary(self, other, fn, hint_fn, reflected=False, name=None):
         if not isinstance(other, (int, float, SymInt, SymFloat)):
             return NotImplemented
         a, b = (other, self) if reflected else (self, other)
-        return SymFloat(fn(_expr(a), _expr(b)), self.env, _float_hint(hint_fn)(_hint(a), _hint(b)))
+        out = SymFloat(fn(_expr(a), _expr(b)), self.env, _float_hint(hint_fn)(_hint(a), _hint(b)))
+        return _recorded(out, name, a, b)
 
     def __truediv__(self, o):
-        return self._binary(o, lambda a, b: a / b, lambda a, b: a / b)
+        return self._binary(o, lambda a, b: a / b, lambda a, b: a / b, name="truediv")
 
     def __rtruediv__(self, o):
-        return self._binary(o, lambda a, b: a / b, lambda a, b: a / b, True)
+        return self._binary(o, lambda a, b: a / b, lambda a, b: a / b, True, "truediv")
 
     def __neg__(self):
-        return SymFloat(-self.expr, self.env, None if self.hint is None else -self.hint)
+        return _recorded(SymFloat(-self.expr, self.env, None if self.hint is None else -self.hint), "neg", self)
 
     def _compare(self, other, rel, hint_rel, op):
         if not isinstance(other, (int, float, SymInt, SymFloat)):
@@ -379,6 +389,14 @@ class SymFloat(_SymNumber):
 
     def __int__(self):
         return int(self.env.specialize(self, int))
+
+    def sym_int(self):
+        """torch.sym_int of a SymFloat: the value rounded toward zero as a SymInt expression, no guard
+        (`1.5*s0` gives `floor(1.5*s0)`, `2.0*s0` gives `2*s0`).  A data-dependent float has no example
+        value to carry, so it is converted as int() converts it."""
+        if self.hint is None:
+            return int(self)
+        return SymInt(_truncated(_whole_floats_as_integers(self.expr)), self.env, int(self.hint))
 
 
 
@@ -406,10 +424,24 @@ class SymBool:
         return str(self.expr)
 
 
+def _whole_floats_as_integers(expr):
+    """expr with every float constant that is a whole number (2.0, 1.0*s0) written as an integer."""
+    whole = {f: sympy.Integer(int(f)) for f in expr.atoms(sympy.Float) if float(f).is_integer()}
+    return expr.xreplace(whole) if whole else expr
+
+
+def _truncated(expr):
+    """expr rounded toward zero: floor where it is known non-negative, ceiling where non-positive."""
+    if expr.is_nonnegative:
+        return sympy.floor(expr)
+    if expr.is_nonpositive:
+        return sympy.ceiling(expr)
+    return sympy.Piecewise((sympy.floor(expr), expr >= 0), (sympy.ceiling(expr), True))
+
+
 def _canonical(rel):
     """One form for equivalent relations: `0 < a`, `a > 0` and `a > 0.0` all become `a > 0`."""
-    whole = {f: sympy.Integer(int(f)) for f in rel.atoms(sympy.Float) if float(f).is_integer()}
-    return (rel.xreplace(whole) if whole else rel).canonical
+    return _whole_floats_as_integers(rel).canonical
 
 
 class ShapeEnv:
@@ -421,6 +453,7 @@ class ShapeEnv:
         self.var_to_source = {}     # Symbol -> "x.size()[0]"
         self.guards = []            # (sympy relation, source line)
         self.replacements = {}      # Symbol -> expression it was found equal to
+        self.replacement_where = {}  # Symbol -> the user's source line that found it equal
         self.unbacked = set()       # symbols with no example value (from .item())
         self.size_like = set()      # unbacked symbols known to be sizes: reasoned about like backed sizes
         self.float_symbols = set()  # unbacked floats (zuf0, ...): unbounded, never narrowed
@@ -428,6 +461,9 @@ class ShapeEnv:
         self.provenance = None      # export's record of what made each guard (export/explain.py)
         self.unique_ids = set()     # the N of every s<N> handed out
         self.call_args = {}         # Max/Min expression -> its (a, b) in the order torch.sym_max got them
+        # recorder(value, operator name, operands): told of each SymInt/SymFloat that arithmetic on symbolic
+        # values makes, while the tracer wants to record it (user code, not an op's meta function)
+        self.recorder = None
 
     def symbol_id(self, key=None):
         """A fresh N for a size symbol s<N>.  With a key (torch's source name, `L['x'].size()[0]`) it is
@@ -619,6 +655,7 @@ class ShapeEnv:
         """Keep a guard; an equality between symbols becomes a replacement."""
         if isinstance(guard, sympy.Not):
             guard = guard.args[0].negated if hasattr(guard.args[0], "negated") else guard
+        where = format_user_frame(user_frame(3))
         if isinstance(guard, sympy.Eq):
             diff = guard.lhs - guard.rhs
             # torch's choice of the symbol to solve for: the largest example value, then the largest name
@@ -631,13 +668,15 @@ class ShapeEnv:
                 except NotImplementedError:     # e.g. Mod(2*s1, s0) == 0: kept as a guard, not a substitution
                     solved = []
                 if len(solved) == 1:
+                    solved = [_whole_floats_as_integers(solved[0])]    # int(s0 / 4.0) == 2 gives s0 = 8, not 8.0
                     if solved[0].is_Symbol and target in self.var_to_range and solved[0] in self.var_to_range:
                         # two sizes found equal: the one kept has both ranges (as torch merges them)
                         r = self.var_to_range[target]
                         self.narrow(solved[0], r.lower, None if r.upper is int_oo else r.upper)
                     self.replacements[target] = solved[0]
+                    self.replacement_where.setdefault(target, where)
                     self.replacements = {k: v.xreplace(self.replacements) for k, v in self.replacements.items()}
-        self.guards.append((guard, format_user_frame(user_frame(3))))
+        self.guards.append((guard, where))
 
     def specialize(self, sym, convert=None):
         """int(sym) / float(sym): the program now depends on this exact value."""
