@@ -11,7 +11,7 @@ import operator
 import sys
 
 from .._symbolic_marker import is_symbolic
-from .._tensor import Size, Tensor, contiguous_fake, contiguous_strides, make_fake
+from .._tensor import Size, Tensor, contiguous_fake, contiguous_strides, make_fake, record_layout_guards
 from ..ops._common import dense_strides
 from ..ops._registry import OpOverload
 from .._trace_state import Tracer
@@ -212,8 +212,10 @@ class ExportTracer(SymbolicTracing, Tracer):
             out = self.run_meta(op, args, kwargs)
         else:       # (`f(*args, **{})` would build an empty dict)
             out = op.meta(*args, **kwargs) if kwargs else op.meta(*args)
-        if self.symbolic is not None and len(self.symbolic.env.guards) > guards:
-            self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
+        if self.symbolic is not None:
+            _layout_guards(out)
+            if len(self.symbolic.env.guards) > guards:
+                self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
         facts = _OP_FACTS.get(op) or _op_facts(op)
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]
@@ -543,6 +545,7 @@ class ExportTracer(SymbolicTracing, Tracer):
 
 # Argument types recorded as they are (no tensor, no symbol inside).
 _PLAIN = frozenset({int, float, bool, str, type(None)})
+_ONLY_INT = {int}
 
 
 class _OpFacts:
@@ -566,6 +569,18 @@ def _op_facts(op):
     """The op's _OpFacts, made on its first call."""
     facts = _OP_FACTS[op] = _OpFacts(op)
     return facts
+
+
+def _layout_guards(out):
+    """The guards torch's tracer adds as it records the tensor_meta of an op's fake outputs: only a fake
+    with strides of its own (a view) and symbolic sizes can raise a layout question the ranges leave open."""
+    if type(out) is Tensor:
+        if out._strides is not None and not set(map(type, out._fake_shape)) <= _ONLY_INT:
+            record_layout_guards(out._fake_shape, out._strides)
+    elif type(out) in (list, tuple):
+        for t in out:
+            if type(t) is Tensor:
+                _layout_guards(t)
 
 
 def _class_path(paths, cls):

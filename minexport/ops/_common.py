@@ -6,10 +6,9 @@ be symbolic) and for kernels (arrays) alike, so the two cannot disagree.
 import numpy as np
 
 from .. import dtypes as dt
-from .._user_errors import DataDependentError
-from .._tensor import (CONTIGUOUS, PRESERVE, Size, Tensor, _hint, contiguous_strides, format_strides, make_fake,
-                       memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous, sure,
-                       wrap_dim)
+from .._tensor import (CONTIGUOUS, PRESERVE, Size, Tensor, _hint, contiguous_strides, format_strides, guard_or,
+                       make_fake, memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous,
+                       sure, wrap_dim)
 
 _FROM_NUMPY = dt._FROM_NUMPY
 _ndarray = np.ndarray
@@ -78,16 +77,7 @@ def _is_one(size):
     is no evidence); any other undecided size is decided on its example value, recording the guard."""
     if type(size) is int:
         return size == 1
-    cond = size == 1
-    if type(cond) is bool:
-        return cond
-    env = cond.env
-    if env.static_value(cond.expr) is None and env.simplify(cond.expr).free_symbols & env.unbacked:
-        return False
-    try:
-        return bool(cond)
-    except DataDependentError:
-        return False
+    return guard_or(size == 1, False)
 
 
 def shape_of(x):
