@@ -1,6 +1,6 @@
 """Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
 from .. import dtypes as dt
-from .._tensor import Size, make_fake
+from .._tensor import Size, make_fake, shape_numel
 from ..runtime import buffers
 from ._common import (broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array, static_operands,
                       torch_type_name)
@@ -266,7 +266,8 @@ def _linear_decomp(input, weight, bias=None):
     if input.ndim == 2:
         return aten.mm.default(input, wt) if bias is None else aten.addmm.default(bias, input, wt)
     lead = list(input.shape[:-1])
-    flat = aten.reshape.default(input, [-1, input.shape[-1]]) if input.ndim > 1 else \
+    # the leading sizes folded into their product, as torch's linear computes it (no -1 left to infer)
+    flat = aten.reshape.default(input, [shape_numel(lead), input.shape[-1]]) if input.ndim > 1 else \
         aten.unsqueeze.default(input, 0)
     out = aten.mm.default(flat, wt) if bias is None else aten.addmm.default(bias, flat, wt)
     return aten.view.default(out, lead + [weight.shape[0]])
@@ -285,16 +286,17 @@ def _matmul_decomp(self, other):
     if b <= 2 and a >= 3:
         # fold the batch into the rows: (..., n, k) @ (k, m)
         mat = other if b == 2 else aten.unsqueeze.default(other, 1)
-        rows = aten.reshape.default(self, [-1, self.shape[-1]])
+        rows = aten.reshape.default(self, [shape_numel(self.shape[:-1]), self.shape[-1]])
         out = aten.view.default(aten.mm.default(rows, mat), list(self.shape[:-1]) + [mat.shape[-1]])
         return out if b == 2 else aten.squeeze.dims(out, [-1])
-    # batched: broadcast the batch dims, then bmm
+    # batched: broadcast the batch dims, then bmm over their product (computed once, as torch does)
     a2 = self if a > 1 else aten.unsqueeze.default(self, 0)
     b2 = other if b > 1 else aten.unsqueeze.default(other, 1)
     batch = list(broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]), op="matmul"))
     n, k, m = a2.shape[-2], a2.shape[-1], b2.shape[-1]
-    a3 = aten.reshape.default(aten.expand.default(a2, batch + [n, k]), [-1, n, k])
-    b3 = aten.reshape.default(aten.expand.default(b2, batch + [k, m]), [-1, k, m])
+    rows = shape_numel(batch)
+    a3 = aten.reshape.default(aten.expand.default(a2, batch + [n, k]), [rows, n, k])
+    b3 = aten.reshape.default(aten.expand.default(b2, batch + [k, m]), [rows, k, m])
     out = aten.view.default(aten.bmm.default(a3, b3), batch + [n, m])
     if a == 1:
         out = aten.squeeze.dims(out, [-2])
