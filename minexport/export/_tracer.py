@@ -137,11 +137,16 @@ class ExportTracer(SymbolicTracing, Tracer):
         return fakes
 
     def lift_constant(self, t):
-        """A real tensor met during tracing: a lifted constant placeholder (c_lifted_tensor_N)."""
+        """A real tensor met during tracing: a lifted constant placeholder, its target `lifted_tensor_N` in
+        the module whose forward first uses it (`encoder.lifted_tensor_1`, placeholder c_encoder_lifted_tensor_1),
+        as torch names it."""
         fake = self.lifted_real.get(id(t))
         if fake is None:
             target = f"lifted_tensor_{len(self.lifted_real)}"
-            fake = self.fake_input(t, InputKind.CONSTANT_TENSOR, "c_" + target, target=target)
+            owner = next(reversed(self.module_stack.values()))[0] if self.module_stack else ""
+            if owner:
+                target = f"{owner}.{target}"
+            fake = self.fake_input(t, InputKind.CONSTANT_TENSOR, "c_" + target.replace(".", "_"), target=target)
             self.constants[target] = t
             self.lifted_real[id(t)] = fake
         return fake
