@@ -472,6 +472,15 @@ def copy_array(xp, a, memory_format=None, npd=None):
     fmt = memory_format_name(memory_format, PRESERVE)
     shape = tuple(a.shape)
     # (a preserved copy keeps even a size-1 dim's odd stride, which NumPy's copy does not)
+    if a.dtype.kind == "f" and np.dtype(npd).kind in "iu":
+        # a non-finite float becomes an integer without a word, as in torch (T5's log(0) bucket: INT64_MIN)
+        with np.errstate(invalid="ignore"):
+            return _laid_out_copy(xp, a, fmt, shape, npd)
+    return _laid_out_copy(xp, a, fmt, shape, npd)
+
+
+def _laid_out_copy(xp, a, fmt, shape, npd):
+    """copy_array's copy, its memory format already a name."""
     if a.flags.c_contiguous and (fmt == CONTIGUOUS or
                                  (fmt == PRESERVE and array_strides(a) == contiguous_strides(shape))):
         return a.astype(npd, order="C", copy=True)
