@@ -488,3 +488,26 @@ def test_a_size_argument_records_its_symbolic_sizes_as_nodes():
     view = next(n for n in ep.graph.nodes if n.op == "call_function" and n.target is me.ops.aten.view.default)
     assert isinstance(view.args[1], list) and view.args[1][0].op == "call_function"
     assert tuple(ep.module()(me.randn(5, 3), me.randn(15)).shape) == (5, 3)
+
+
+def test_dynamic_shapes_of_a_varargs_forward_give_the_extra_args_one_entry_as_torch():
+    """forward(self, x, *rest): torch binds the extra args to `rest`, one input (a tuple), so dynamic_shapes
+    gives `rest` one entry, a tuple of specs; one entry per extra arg is refused by both."""
+    torch = pytest.importorskip("torch")
+
+    def program(lib, shapes):
+        class Varargs(lib.nn.Module):
+            def forward(self, x, *rest):
+                return x + rest[0] * rest[1]
+        b = lib.export.Dim("b")
+        args = (lib.randn(4, 2), lib.randn(4, 2), lib.randn(4, 2))
+        return lib.export.export(Varargs(), args, dynamic_shapes=shapes(b))
+
+    nested = lambda b: ({0: b}, ({0: b}, {0: b}))       # noqa: E731
+    flat = lambda b: ({0: b}, {0: b}, {0: b})            # noqa: E731
+    theirs, ours = program(torch, nested), program(me, nested)
+    assert [(str(v.lower), str(v.upper)) for v in ours.range_constraints.values()] == \
+        [(str(v.lower), str(v.upper)) for v in theirs.range_constraints.values()]
+    for lib in (torch, me):
+        with pytest.raises(Exception, match="dynamic_shapes"):
+            program(lib, flat)

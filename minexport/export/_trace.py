@@ -144,7 +144,7 @@ def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
     names = [_leaf_name(forward_arg_names, path) for path in paths]
     # with no dynamic_shapes, leaf_specs gives None for each leaf
     dim_specs = [None] * len(pairs) if dynamic_shapes is None else \
-        leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes)
+        leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes, _varargs(mod))
     return _Inputs(args, kwargs, [leaf for _, leaf in pairs], names, dim_specs, in_spec, forward_arg_names, paths)
 
 
@@ -170,6 +170,16 @@ def _forward_arg_names(mod, args, kwargs):
         varargs = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
     names = [positional[i] if i < len(positional) else f"{varargs}_{i - len(positional)}" for i in range(len(args))]
     return names + list(kwargs)
+
+
+def _varargs(mod):
+    """(index of the first extra positional arg, the *args name) when forward takes *args, else None."""
+    try:
+        params = list(inspect.signature(mod.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    at = sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    return next(((at, p.name) for p in params if p.kind == p.VAR_POSITIONAL), None)
 
 
 def _plain_method_names(forward):
