@@ -34,7 +34,7 @@ from .._trace_state import tracing
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
-from . import _loops
+from . import _loops, _regions
 from ._module_call import preserved_calls
 from ._tracer import ExportTracer, call_forward
 from .dynamic_shapes import leaf_specs
@@ -458,6 +458,10 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     """The ExportedProgram of the finished trace (it runs its verifier)."""
     graph = tracer.root_graph
     graph.output(tuple(outputs.values))
+    if getattr(tracer, "marked_regions", False):       # grad-mode / autocast stretches become region calls
+        renames = _regions.outline(tracer.subgraphs, graph, tracer.grad_at_start)
+        outputs.specs = [_renamed_spec(spec, renames) for spec in outputs.specs]
+        calls = _renamed_calls(calls, renames)
     if tracer.subgraphs.get(graph):     # a while_loop node in the graph comes with its subgraphs attached to it
         _loops.drop_unread_ints(graph)
     signature = ExportGraphSignature(tracer.input_specs(), outputs.specs)
@@ -470,6 +474,24 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     return ExportedProgram(root, graph, signature, state_dict, ranges, call_graph,
                            (inputs.args, inputs.kwargs), constants,
                            shape_env=tracer.symbolic.env if tracer.symbolic is not None else None)
+
+
+def _renamed_spec(spec, renames):
+    """An output spec naming a value by its name after `renames` ({old: new})."""
+    name = getattr(spec.arg, "name", None)
+    if name not in renames or isinstance(spec.arg, ConstantArgument):
+        return spec
+    return dataclasses.replace(spec, arg=dataclasses.replace(spec.arg, name=renames[name]))
+
+
+def _renamed_calls(calls, renames):
+    """The recorded preserved module calls with their tensor arguments renamed by `renames`."""
+    def rename(args):
+        return [dataclasses.replace(a, name=renames[a.name])
+                if getattr(a, "name", None) in renames and not isinstance(a, ConstantArgument) else a for a in args]
+    for c in calls:
+        c.inputs, c.outputs = rename(c.inputs or []), rename(c.outputs or [])
+    return calls
 
 
 def _call_entries(every_name, calls):

@@ -10,6 +10,7 @@ import contextlib
 import operator
 import sys
 
+from .._functions import is_grad_enabled
 from .._symbolic_marker import is_symbolic
 from .._tensor import Size, Tensor, contiguous_fake, contiguous_strides, make_fake, record_layout_guards
 from ..ops._common import dense_strides
@@ -18,7 +19,7 @@ from .._trace_state import Tracer
 from ..fx.graph import Graph, Node, _call_node
 from ..fx.graph_module import GraphModule
 from ..nn.parameter import Parameter
-from . import _control_flow, _loops
+from . import _control_flow, _loops, _regions
 from ._recording import node_name, recorded_args, recording_rules
 from ._stack_sites import (_FRAME_KINDS, _MODULE_CALL, _RECORD, _RESUMABLE, _STOP, _UNSEEN, _Sites, _join,
                            _site_texts, call_forward, code_kind)
@@ -40,6 +41,8 @@ class ExportTracer(SymbolicTracing, Tracer):
     def __init__(self, modules):
         """modules: the exported model's (fqn, module) pairs, each module once (`Module.module_tree()`)."""
         self.graph = self.root_graph = Graph()
+        self.grad_at_start = is_grad_enabled()     # stretches traced in another grad mode become region calls
+        self.marked_regions = False
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
@@ -534,6 +537,24 @@ class ExportTracer(SymbolicTracing, Tracer):
             self.module_stack.pop(call[3], None)
             call[3] = None
             self.stack_snapshot = None
+
+    # -- grad-mode and autocast regions (export/_regions.py) ------------------------------
+    def grad_mode_set(self, enabled):
+        """Mark where the traced code set the grad mode (outlined into region calls after the trace)."""
+        self._mark(_regions.grad_mark, (enabled,))
+
+    def autocast_entered(self, args):
+        """Mark where the traced code entered an autocast context."""
+        self._mark(_regions.autocast_enter_mark, tuple(args))
+
+    def autocast_exited(self):
+        """Mark where the traced code left its autocast context."""
+        self._mark(_regions.autocast_exit_mark, ())
+
+    def _mark(self, target, args):
+        """A marker node (see export/_regions.py) at the current point of the graph being traced."""
+        self.graph.call_function(target, args, meta=self.node_meta(None))
+        self.marked_regions = True
 
     # -- refusals -----------------------------------------------------------------------
     def refuse_data_access(self, what, tensor):

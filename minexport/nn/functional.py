@@ -207,10 +207,9 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 
 def _embedding_renorm(weight, input, max_norm, norm_type):
-    # torch renormalizes the referenced rows of the weight itself, through a detached alias and without
-    # autograd: export records detach + embedding_renorm_ (a parameter mutation once functionalized)
-    with _F.no_grad():
-        aten.embedding_renorm_.default(aten.detach.default(weight), input, max_norm, norm_type)
+    # torch renormalizes the referenced rows of the weight itself, through a detached alias (its grad mode
+    # unchanged): export records detach + embedding_renorm_ (a parameter mutation once functionalized)
+    aten.embedding_renorm_.default(aten.detach.default(weight), input, max_norm, norm_type)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
