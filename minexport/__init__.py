@@ -17,7 +17,8 @@ from ._factories import (arange, as_tensor, empty, empty_like, eye, from_numpy, 
 from ._factories import empty_strided, empty_permuted
 from ._functions import *  # noqa: F403
 from ._functions import (abs, all, any, max, min, pow, round, sum,
-                         return_types, no_grad, enable_grad, inference_mode, _check, _check_is_size)
+                         return_types, no_grad, enable_grad, inference_mode, set_grad_enabled, is_grad_enabled,
+                         _check, _check_is_size)
 from ._functions import _segment_reduce
 from ._functions import _constrain_as_size
 from ._shape_functions import *  # noqa: F403

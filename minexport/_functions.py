@@ -12,6 +12,7 @@ results); each says how.  Tensor methods are these same functions (see
 """
 import builtins
 import collections
+import functools
 
 from . import _factories
 from . import dtypes as dt
@@ -589,20 +590,102 @@ for _alias, _name in ALIASES.items():
     globals()[_alias] = globals()[_name]
 
 
-class no_grad:
-    """A no-op context manager/decorator: minexport has no autograd."""
+# ------------------------------------------------------------------ grad mode --
+# minexport has no autograd, but it keeps torch's grad mode (on by default): code reads it back with
+# is_grad_enabled(), and an exported program keeps the stretches traced with it changed, as torch's training IR
+# does (wrap_with_set_grad_enabled regions; see export/_regions.py).  Every setting is told to the tracer.
+_GRAD_MODE = [True]
+
+
+def is_grad_enabled():
+    """torch.is_grad_enabled: the grad mode (True unless a no_grad / set_grad_enabled(False) is in force)."""
+    return _GRAD_MODE[0]
+
+
+def _set_grad_mode(enabled, told=True):
+    """Set the grad mode; while tracing, the tracer learns where it was set (unless `told` is False)."""
+    _GRAD_MODE[0] = enabled = builtins.bool(enabled)
+    tracer = trace_state.tracer
+    if told and tracer is not None:
+        tracer.grad_mode_set(enabled)
+
+
+class _GradModeContext:
+    """A grad-mode context manager that is also a decorator (each decorated call in a fresh copy of it)."""
+
+    _told = True
+
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        _set_grad_mode(self._mode(), self._told)
+        return self
+
+    def __exit__(self, *exc):
+        _set_grad_mode(self.prev, self._told)
+        return False
+
+    def _mode(self):
+        raise NotImplementedError
+
+    def clone(self):
+        """A fresh context of the same kind (what a decorated function enters on each call)."""
+        return type(self)()
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def run_in_mode(*args, **kwargs):
+            with self.clone():
+                return fn(*args, **kwargs)
+        return run_in_mode
+
+
+class no_grad(_GradModeContext):
+    """torch.no_grad: grad mode off inside (a context manager, or `@no_grad()` on a function)."""
+
+    def _mode(self):
+        return False
+
+
+class enable_grad(_GradModeContext):
+    """torch.enable_grad: grad mode on inside."""
+
+    def _mode(self):
+        return True
+
+
+class inference_mode(_GradModeContext):
+    """torch.inference_mode: grad mode off inside; export records nothing for it (torch keeps no region)."""
+
+    _told = False
+
+    def __init__(self, mode=True):
+        self.mode = mode
+
+    def _mode(self):
+        return not self.mode and is_grad_enabled()
+
+    def clone(self):
+        return inference_mode(self.mode)
+
+
+class set_grad_enabled(_GradModeContext):
+    """torch.set_grad_enabled(mode): sets the grad mode at once; as a context manager, restores the previous one on
+    exit; as a decorator, runs the function in that mode."""
+
+    def __init__(self, mode):
+        self.prev = is_grad_enabled()
+        self.mode = builtins.bool(mode)
+        _set_grad_mode(self.mode)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        return False
+    def clone(self):
+        return set_grad_enabled(self.mode)
 
     def __call__(self, fn):
-        return fn
-
-
-enable_grad = inference_mode = no_grad
+        _set_grad_mode(self.prev)       # a decorator's mode applies inside the function only
+        return super().__call__(fn)
 
 
 def _check(cond, message=None):

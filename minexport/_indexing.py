@@ -143,12 +143,21 @@ def getitem(t, index):
     return result
 
 
+def _value_tensor(value, t):
+    """The Python value of `t[mask] = value` as a 0-d tensor of t's dtype; while tracing a lifted constant copied
+    fresh, and nothing more (torch records lift_fresh_copy here, not torch.tensor()'s detach_ after it)."""
+    value = make_tensor(np.array(value, dtype=t.dtype.numpy_dtype))
+    if t.device.type != "cpu":
+        value = value.to(t.device)
+    return aten.lift_fresh_copy.default(value) if trace_state.tracer is not None else value
+
+
 def setitem(t, index, value):
     """t[index] = value (an in-place write through views, or index_put_)."""
     result, advanced = _apply_basic(t, index)
     if advanced:
         if not isinstance(value, Tensor):
-            value = _factories.tensor(value, dtype=t.dtype, device=t.device)
+            value = _value_tensor(value, t)
         aten.index_put_.default(result, _index_list(advanced), value)
         return
     if isinstance(value, Tensor):

@@ -19,12 +19,13 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._trace_state import trace_state
+from ._user_errors import DataDependentError
 from .runtime import backends as _backends
 
 __all__ = ["Tensor", "Size", "make_tensor", "make_view", "make_fake", "wrap_dim", "contiguous_strides",
            "format_strides", "strides_contiguous", "non_overlapping_and_dense", "preserved_strides",
-           "memory_format_name", "suggest_memory_format", "sure", "CONTIGUOUS", "CHANNELS_LAST", "CHANNELS_LAST_3D",
-           "PRESERVE"]
+           "memory_format_name", "suggest_memory_format", "sure", "guard_or", "record_layout_guards", "CONTIGUOUS",
+           "CHANNELS_LAST", "CHANNELS_LAST_3D", "PRESERVE"]
 
 
 class Size(tuple):
@@ -89,6 +90,59 @@ def sure(cond, default):
         return cond
     static = cond.env.static_value(cond.expr)
     return default if static is None else bool(static)
+
+
+def guard_or(cond, default):
+    """torch's guard_or_false (default False) / guard_or_true (default True): a plain bool as it is; a
+    symbolic condition the ranges decide, decided; one over data-dependent symbols that nothing decides,
+    `default` with no guard; any other, decided on its example value, recording the guard."""
+    if type(cond) is bool:
+        return cond
+    env = cond.env
+    if env.static_value(cond.expr) is None and env.simplify(cond.expr).free_symbols & env.unbacked:
+        return default
+    try:
+        return bool(cond)
+    except DataDependentError:
+        return default
+
+
+def record_layout_guards(shape, strides):
+    """The layout questions torch's tracer asks of every node's fake value as it records the node's
+    tensor_meta: is it contiguous, else channels-last (4-d), else channels-last-3d (5-d), each size and
+    stride comparison decided as guard_or_false/guard_or_true decide it.  A stride equal to a symbolic
+    size for some of its values only (a [:n, :n] slice of a [16, 16] buffer: contiguous iff n == 16)
+    thus guards on the example value, as torch does."""
+    if guard_or(shape_numel(shape) < 2, False):
+        return
+    if _dense_guarded(shape, strides, range(len(shape) - 1, -1, -1), True):
+        return
+    fmt = {4: CHANNELS_LAST, 5: CHANNELS_LAST_3D}.get(len(shape))
+    if fmt is not None:
+        _dense_guarded(shape, strides, _LAST_ORDER[fmt], False)
+
+
+def _dense_guarded(shape, strides, order, also_max):
+    """Whether the dims in `order` (fastest first) are densely packed, decided with guard_or; with
+    `also_max` a stride may also equal the product of max(size, 1)s (torch's contiguity check does)."""
+    expected = expected_max = 1
+    for d in order:
+        size, stride = shape[d], strides[d]
+        if guard_or(size == 1, False):
+            continue
+        if guard_or(stride != expected, True) and (not also_max or guard_or(stride != expected_max, True)):
+            return False
+        expected_max = expected_max * _max_one(size)
+        expected = expected * size
+    return True
+
+
+def _max_one(size):
+    """max(size, 1), simplified to the size itself where its range proves it at least 1 (as torch's value
+    ranges simplify sym_max), so that comparing with it adds no guard of its own."""
+    if type(size) is int:
+        return max(size, 1)
+    return size if sure(size >= 1, False) else size.sym_max(1)
 
 
 def _hint(x):

@@ -21,8 +21,9 @@ class Tracer:
     `exit_module` around each `nn.Module` call (for nn_module_stack),
     `refuse_data_access(what, tensor)`, called before a fake tensor's values are
     read (raise a teaching error there; returning falls back to a generic one),
-    and `is_contiguous(tensor)` (a summary of a view's layout; fake tensors carry their strides,
-    which is what ops read).
+    `is_contiguous(tensor)` (a summary of a view's layout; fake tensors carry their strides,
+    which is what ops read), and `grad_mode_set` / `autocast_entered` / `autocast_exited` where the traced
+    code sets the grad mode or enters and leaves autocast.
 
     Optional capabilities, None when a tracer lacks them (the caller then
     refuses or runs eagerly): `trace_cond(pred, true_fn, false_fn, operands)`
@@ -51,6 +52,15 @@ class Tracer:
     def is_contiguous(self, tensor):
         """Whether fake `tensor` is contiguous as far as the tracer tracks it (ops read `tensor.stride()`)."""
         return True
+
+    def grad_mode_set(self, enabled):
+        """The traced code set the grad mode (no_grad, set_grad_enabled, ...), changed or not."""
+
+    def autocast_entered(self, args):
+        """The traced code entered an autocast context: args = (device_type, dtype, enabled, cache_enabled)."""
+
+    def autocast_exited(self):
+        """The traced code left the autocast context entered last."""
 
 
 class _TraceState:

@@ -280,3 +280,27 @@ def test_sample_core_graph_matches_torch(name):
         assert ours == theirs, f"{name}{sample}: minexport {dict(ours)} != torch {dict(theirs)}"
         return
     pytest.skip(f"{name}: no sample torch exports with its tensors as top-level inputs")
+
+
+# ------------------------------------------------- sizes of the folded products --
+def _view_sizes(lib, ep):
+    """Each view's size list in the core graph of ep, a symbolic size as its expression (-1 stays -1)."""
+    def size(a):
+        return str(a.meta["val"]) if hasattr(a, "meta") else a
+    return [[size(a) for a in n.args[1]] for n in ep.run_decompositions().graph.nodes
+            if n.op == "call_function" and str(n.target) == "aten.view.default"]
+
+
+def test_matmul_and_linear_fold_their_batch_into_its_product_as_torch_does():
+    """torch's matmul and linear reshape to the product of the folded sizes (a SymInt product under a
+    dynamic batch), never to -1, so their core graphs hold the same view sizes (and sym mul nodes)."""
+    def program(lib):
+        class Products(lib.nn.Module):
+            def forward(self, q, k, w, x):
+                return lib.matmul(q, k.transpose(3, 2)), lib.matmul(x, w), lib.nn.functional.linear(x, w.t())
+        b, s = lib.export.Dim("b", max=8), lib.export.Dim("s", max=16)
+        args = (lib.randn(2, 4, 5, 8), lib.randn(2, 4, 5, 8), lib.randn(8, 3), lib.randn(2, 5, 8))
+        return lib.export.export(Products(), args, dynamic_shapes=({0: b, 2: s}, {0: b, 2: s}, None, {0: b, 1: s}))
+    theirs, ours = _view_sizes(torch, program(torch)), _view_sizes(me, program(me))
+    assert ours == theirs
+    assert not any(-1 in sizes for sizes in ours)

@@ -5,6 +5,7 @@ import pytest
 
 import subprocess
 import sys
+import warnings
 
 import minexport as me
 from minexport import dtypes as dt
@@ -78,3 +79,17 @@ def test_bfloat16_without_ml_dtypes_says_so():
             "try:\n    me.ones(2, dtype=me.bfloat16)\nexcept TypeError as e:\n    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "bfloat16 tensors with data need the ml_dtypes package" in out
+
+
+@pytest.mark.parametrize("transposed", [False, True], ids=["contiguous", "strided"])
+def test_non_finite_floats_cast_to_integers_quietly_as_torch(transposed):
+    """-inf / nan to int64 (T5's log(0) relative-position bucket) gives torch's value, with no NumPy warning."""
+    torch = pytest.importorskip("torch")
+    rows = [[float("-inf"), 1.5], [float("nan"), 2.0]]
+    t, m = torch.tensor(rows), me.tensor(rows)
+    if transposed:
+        t, m = t.t(), m.t()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = m.to(me.int64).tolist()
+    assert got == t.to(torch.int64).tolist()

@@ -604,3 +604,26 @@ def test_interpolate_by_a_scale_keeps_dynamic_sizes_symbolic(scale, mode):
         shapes.append([tuple(ep.module()(lib.randn(2, 3, h, w)).shape) for h, w in ((5, 10), (7, 4))])
         shapes.append(sorted((str(r.lower), str(r.upper)) for r in ep.range_constraints.values()))
     assert shapes[2:] == shapes[:2]
+
+
+def test_dynamic_shapes_of_a_varargs_forward_give_the_extra_args_one_entry_as_torch():
+    """forward(self, x, *rest): torch binds the extra args to `rest`, one input (a tuple), so dynamic_shapes
+    gives `rest` one entry, a tuple of specs; one entry per extra arg is refused by both."""
+    torch = pytest.importorskip("torch")
+
+    def program(lib, shapes):
+        class Varargs(lib.nn.Module):
+            def forward(self, x, *rest):
+                return x + rest[0] * rest[1]
+        b = lib.export.Dim("b")
+        args = (lib.randn(4, 2), lib.randn(4, 2), lib.randn(4, 2))
+        return lib.export.export(Varargs(), args, dynamic_shapes=shapes(b))
+
+    nested = lambda b: ({0: b}, ({0: b}, {0: b}))       # noqa: E731
+    flat = lambda b: ({0: b}, {0: b}, {0: b})            # noqa: E731
+    theirs, ours = program(torch, nested), program(me, nested)
+    assert [(str(v.lower), str(v.upper)) for v in ours.range_constraints.values()] == \
+        [(str(v.lower), str(v.upper)) for v in theirs.range_constraints.values()]
+    for lib in (torch, me):
+        with pytest.raises(Exception, match="dynamic_shapes"):
+            program(lib, flat)

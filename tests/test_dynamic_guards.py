@@ -147,3 +147,48 @@ def test_a_derived_dim_whose_root_example_is_one_is_refused():
     t, m = _both(lambda lib, x: x[1:] * 2, [(2, 1)], lambda lib: ({0: lib.export.Dim("n_dim") + 1},))
     text = "You marked n_dim + 1 as dynamic but your code specialized it to be a constant (2)"
     assert text in str(t) and text in str(m)
+
+
+def _square_of_table(lib, x):
+    """x where a [1, 16, 16] mask's [n, n] corner is set: the corner is contiguous exactly when n == 16, which
+    torch's tracer asks as it records the slice (its size-1 dim makes no other op ask it)."""
+    n = x.shape[0]
+    return lib.where(lib.ones(1, 16, 16, dtype=lib.bool)[:, :n, :n], x, 0.0)
+
+
+def _rows_of_table(lib, x):
+    """x's first n rows of a [16, 4] table: contiguous for every n, so no guard."""
+    return lib.ones(16, 4)[: x.shape[0]] + x
+
+
+def test_a_view_contiguous_for_one_size_only_guards_on_it():
+    t, m = _both(_square_of_table, [(7, 7)], _auto(0, 1))
+    assert _ranges(t) == _ranges(m)
+    for n in (2, 7, 15, 16):
+        want, got = _refusal(torch, t, [(n, n)]), _refusal(me, m, [(n, n)])
+        assert (want is None) == (got is None), (n, want, got)
+    assert _refusal(me, m, [(16, 16)]) is not None
+
+
+def test_a_named_dim_over_such_a_view_is_violated_and_named_alone():
+    def spec(lib):
+        return ({0: lib.export.Dim("n_dim", max=16), 1: lib.export.Dim("n_dim", max=16)},
+                {0: lib.export.Dim("other", max=9)})
+    t, m = _both(lambda lib, x, y: _square_of_table(lib, x).sum() + y, [(7, 7), (3,)], spec)
+    assert isinstance(t, Exception) and isinstance(m, Exception)
+    for e in (t, m):
+        assert "Constraints violated (n_dim)!" in str(e) and "Not all values of n_dim" in str(e), e
+
+
+def test_a_view_contiguous_for_every_size_adds_no_guard():
+    t, m = _both(_rows_of_table, [(7, 4)], lambda lib: {0: lib.export.Dim("n_dim", max=16)})
+    assert not isinstance(t, Exception), t
+    assert not isinstance(m, Exception), m
+    assert _ranges(t) == _ranges(m)
+
+
+def test_a_bound_found_before_two_sizes_are_equal_stays_with_the_size_kept():
+    """ones(16)[:n] bounds n by 16; n then equals y's size, and the symbol kept for both carries the bound."""
+    t, m = _both(lambda lib, x, y: lib.ones(16)[: x.shape[0]] + y, [(7,), (7,)], lambda lib: (
+        {0: lib.export.Dim.AUTO}, {0: lib.export.Dim.AUTO}))
+    assert _ranges(t) == _ranges(m) == [("2", "16")]

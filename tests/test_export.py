@@ -245,6 +245,44 @@ def test_lifted_constants_and_fresh_tensors():
                    "aten.zeros.default", "aten.add.Tensor"]
 
 
+def _masked_write_program(lib):
+    """A submodule writing a Python scalar through a bool mask (`x[~m] = 0`, wav2vec2's padding zeroing) and the
+    root writing one through integer indices: the export of each library."""
+    class Zero(lib.nn.Module):
+        def forward(self, x, keep):
+            x = x * 1
+            x[~keep] = 0
+            return x
+
+    class Root(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = Zero()
+
+        def forward(self, x, keep):
+            y = self.inner(x, keep)
+            y[lib.arange(2), lib.tensor([1, 0])] = 5
+            return y
+    args = (lib.ones(2, 3), lib.tensor([[True, False, True], [False, True, True]]))
+    return lib.export.export(Root(), args)
+
+
+def test_a_scalar_written_through_a_mask_is_a_constant_of_the_module_writing_it():
+    """torch: the value is a lifted constant named in the module that first uses it (`inner.lifted_tensor_0`),
+    copied fresh with no detach_ (a torch.tensor() call records one), and a bool mask makes no data-dependent
+    size (index_put_'s output is self's shape whatever the count)."""
+    torch = pytest.importorskip("torch")
+    theirs, ours = _masked_write_program(torch), _masked_write_program(me)
+    assert [(s.kind.name, s.arg.name, s.target) for s in ours.graph_signature.input_specs] == \
+        [(s.kind.name, s.arg.name, s.target) for s in theirs.graph_signature.input_specs]
+    assert [str(n.target) for n in ours.graph.nodes if n.op == "call_function"] == \
+        [str(n.target) for n in theirs.graph.nodes if n.op == "call_function"]
+    assert not ours.range_constraints
+    x, keep = np.ones((2, 3), np.float32), np.array([[True, False, True], [False, True, True]])
+    np.testing.assert_array_equal(ours.module()(me.from_numpy(x), me.from_numpy(keep)).numpy(),
+                                  theirs.module()(torch.from_numpy(x), torch.from_numpy(keep)).numpy())
+
+
 def test_pytree_input_names_and_constant_inputs():
     model, args, kwargs = export_case(ME_CASES, "pytrees")
     ep = export(model, args, kwargs)

@@ -478,6 +478,31 @@ def test_callable_activation_and_stacks_match_torch():
                                   tnn.Transformer.generate_square_subsequent_mask(4).numpy())
 
 
+def _padded_encoder(lib, **layer):
+    """A batch-first two-layer encoder called with a bool key padding mask (and, when given, a float mask)."""
+    class Padded(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True,
+                                                                                **layer), 2,
+                                                 **({"enable_nested_tensor": False} if lib is torch else {}))
+
+        def forward(self, x, pad):
+            return self.enc(x, src_key_padding_mask=pad)
+    return Padded().eval()
+
+
+@pytest.mark.parametrize("layer", [{}, {"norm_first": True, "activation": "gelu"}], ids=["post", "pre"])
+def test_encoder_stack_turns_a_bool_padding_mask_into_a_float_one_once(layer):
+    """torch's TransformerEncoder makes the additive mask (zeros_like + masked_fill_) once for all its layers."""
+    theirs, ours = _padded_encoder(torch, **layer), _padded_encoder(me, **layer)
+    ours.load_state_dict({k: to_me(v) for k, v in theirs.state_dict().items()})
+    x, pad = torch.randn(2, 5, 8), _bool_kpm(2, 5)
+    assert_close(ours(to_me(x), to_me(pad)), theirs(x, pad))
+    (m, t), _ = op_multisets(ours, theirs, (x, pad))
+    assert m == t and m["aten.masked_fill_.Scalar"] == 1
+
+
 def test_transformer_matches_torch():
     kwargs = {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 1, "dim_feedforward": 16,
               "dropout": 0.0}

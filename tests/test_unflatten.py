@@ -1,6 +1,7 @@
 """preserve_module_call_signature and export.unflatten (spec/unflatten.md)."""
 import io
 
+import numpy as np
 import pytest
 
 import minexport as mx
@@ -370,3 +371,24 @@ def test_inlined_module_says_so_when_called():
     assert _close(u(x), ep.module()(x))
     with pytest.raises(RuntimeError, match="stayed inline"):
         u.f(x)
+
+
+def test_a_submodule_calling_cond_holds_its_branches():
+    """The branches of a cond a submodule calls become that submodule's children (torch 2.13's own unflatten
+    refuses this program: its submodule graph asks for the branches as inputs)."""
+    class Branchy(mx.nn.Module):
+        def forward(self, x):
+            return mx.cond(x.sum() > 0, lambda x: x.sin(), lambda x: x.cos(), (x,))
+
+    class Outer(mx.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.branchy = Branchy()
+
+        def forward(self, x):
+            return self.branchy(x + 1) * 2
+    ep = export(Outer(), (mx.randn(3),))
+    flat = unflatten(ep)
+    assert sorted(n for n, _ in flat.branchy.named_children()) == ["false_graph_0", "true_graph_0"]
+    for x in (mx.ones(3), -mx.ones(3) * 5):
+        np.testing.assert_allclose(flat(x).numpy(), Outer()(x).numpy(), rtol=1e-6)

@@ -269,6 +269,14 @@ def _var_dim(g, node, a):
     return f"{g.helper('_var')}({g.v(a['self'])}, {_axes(a['dim'])}, {int(a['unbiased'])}, {a['keepdim']})"
 
 
+@_rule("aten.linalg_vector_norm.default")
+def _vector_norm(g, node, a):
+    # the result dtype (the input's, or the one asked for) is the dtype the norm is taken in
+    x = f"{g.v(a['self'])}.astype({g.dt(node)}, copy=False)"
+    return f"xp.asarray({g.helper('_vector_norm')}({x}, {g.v(a.get('ord', 2))}, {_axes(a.get('dim'))}, " \
+           f"{a.get('keepdim', False)}))"
+
+
 @_rule("aten.cumsum.default")
 def _cumsum(g, node, a):
     return f"xp.cumsum({g.v(a['self'])}, axis={a['dim']}, dtype={g.dt(node)})"

@@ -3,13 +3,15 @@ sees them: dtype limits (`finfo`, `iinfo`), `_assert`, TorchScript and FX marker
 model runs in Python (`jit.script`, `jit.ignore`, `fx.wrap`, ...), usage-logging hooks, activation
 checkpointing (which recomputes nothing without autograd), and `torch.optim`, which imports but refuses use.
 """
+import functools
 import types
 
 import numpy as np
 
 from .. import dtypes as dt
-from .._functions import no_grad
+from .._functions import _set_grad_mode, is_grad_enabled, set_grad_enabled
 from .._tensor import Tensor
+from .._trace_state import trace_state
 
 __all__ = ["finfo", "iinfo", "torch_assert", "jit_module", "c_module", "optim_module", "checkpoint_module",
            "fx_extras", "grad_mode", "cuda_module", "backends_module", "compile", "autocast"]
@@ -117,7 +119,7 @@ def c_module():
     c._log_api_usage_once = lambda event: None
     c._log_api_usage_metadata = lambda event, metadata: None
     c._get_tracing_state = lambda: None
-    c._set_grad_enabled = lambda enabled: None
+    c._set_grad_enabled = _set_grad_mode
     c._is_tracing = lambda: False
     return c
 
@@ -181,23 +183,6 @@ fx_extras = {"wrap": fx_wrap}
 
 
 # ------------------------------------------------- grad mode, devices, compile --
-class _PassThrough(no_grad):
-    """A context manager and decorator that changes nothing (as `no_grad`: minexport has no autograd)."""
-
-
-class set_grad_enabled(_PassThrough):
-    """torch.set_grad_enabled(mode): a function and a context manager; changes nothing (no autograd)."""
-
-    def __init__(self, mode):
-        self.mode = bool(mode)
-
-
-
-def is_grad_enabled():
-    """False: minexport has no autograd, so nothing ever records gradients."""
-    return False
-
-
 grad_mode = {"set_grad_enabled": set_grad_enabled, "is_grad_enabled": is_grad_enabled}
 
 
@@ -235,12 +220,40 @@ def compile(model=None, **options):
     return model
 
 
-class autocast(_PassThrough):
-    """torch.autocast: accepted when disabled; an enabled one would change the model's dtypes, so it is
-    refused with what to do."""
+class autocast:
+    """torch.autocast: accepted when disabled (it changes no dtype then); while export traces, its stretch of the
+    program is kept as torch's training IR keeps it (a wrap_with_autocast region, see export/_regions.py).  An
+    enabled one would change the model's dtypes, so it is refused with what to do.  Also a decorator."""
+
+    # the dtype torch's autocast records for each device type when none is given
+    _DEFAULT_DTYPES = {"cpu": dt.bfloat16, "cuda": dt.float16}
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         if enabled:
             raise NotImplementedError("torch.autocast is not supported by minexport: cast the model and its "
                                       "inputs to the dtype you want (model.to(dtype)) or pass enabled=False")
+        self.device = device_type
+        self.fast_dtype = dtype if dtype is not None else self._DEFAULT_DTYPES.get(device_type, dt.bfloat16)
+        self._enabled = bool(enabled)
+        self._cache_enabled = bool(cache_enabled)     # torch's export records False when it is not given
 
+    def __enter__(self):
+        tracer = trace_state.tracer
+        if tracer is not None:
+            tracer.autocast_entered((self.device, self.fast_dtype, self._enabled, self._cache_enabled))
+        return self
+
+    def __exit__(self, *exc):
+        tracer = trace_state.tracer
+        if tracer is not None:
+            tracer.autocast_exited()
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def run_in_autocast(*args, **kwargs):
+            with autocast(self.device, self.fast_dtype, self._enabled, self._cache_enabled):
+                return fn(*args, **kwargs)
+        return run_in_autocast

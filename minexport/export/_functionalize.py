@@ -34,6 +34,7 @@ from ..ops.core import default_decompositions
 from .graph_signature import (ExportGraphSignature, InputKind, OutputKind, OutputSpec,
                               TensorArgument, sym_argument)
 from ._recording import node_name, recorded_args
+from ._regions import INLINED
 
 __all__ = ["functionalize"]
 
@@ -436,6 +437,8 @@ def _replay(fz, gm, env):
                 fz.meta = node.meta
                 if node.target is operator.getitem:
                     env[node] = args[0][args[1]]
+                elif node.target in INLINED:      # a grad-mode / autocast region: its ops in line (torch's core IR)
+                    env[node] = _inline_region(fz, args)
                 elif target_kind(node.target) == "higher_order":
                     env[node] = fz.higher_order(node.target, args)
                 else:
@@ -445,6 +448,15 @@ def _replay(fz, gm, env):
             elif node.op == "output":
                 return map_arg(node.args[0], lambda n: env[n])
     return None
+
+
+def _inline_region(fz, args):
+    """Replay a region call's subgraph (the first _Subgraph among args) in line on the operands after it; its
+    outputs, a tuple."""
+    at = next(i for i, a in enumerate(args) if isinstance(a, _Subgraph))
+    body = args[at].gm
+    placeholders = [n for n in body.graph.nodes if n.op == "placeholder"]
+    return tuple(_replay(fz, body, dict(zip(placeholders, args[at + 1:]))))
 
 
 class _Subgraph:

@@ -155,7 +155,7 @@ class SymbolicInputs:
         """Raise ConstraintViolationError for guards that break named Dims; return range_constraints."""
         env = self.env
         ranges = {s: ValueRange(r.lower, r.upper) for s, r in env.var_to_range.items()}
-        problems, fixes = [], []
+        problems, fixes, violated = [], [], set()     # violated: the named Dims the problems are about
 
         def name(sym):
             return self.kind[sym][1]
@@ -171,6 +171,7 @@ class SymbolicInputs:
             if not (kinds.count("dim") > 1 or expr.is_Integer and set(kinds) & {"dim", "dynamic"}):
                 continue
             text = str(expr.xreplace({s: sympy.Symbol(name(s)) for s in expr.free_symbols}))
+            violated.update(name(s) for s in {target} | expr.free_symbols if self.kind.get(s, ("auto",))[0] == "dim")
             if expr.is_Integer:
                 problems.append(f"  - {name(target)} = {env.var_to_source[target]} was specialized to {expr} "
                                 f"by the program{_from_where(env.replacement_where.get(target))}")
@@ -186,14 +187,14 @@ class SymbolicInputs:
                 fixes.append(f"  {name(target)} = {text}")
         unexplained = []     # guards that neither narrow one range nor became an equality
         for guard, where in env.guards:
+            guard = env.simplify(guard)     # in the symbols kept: a size found equal to another keeps its bound
             syms = guard.free_symbols
             if len(syms) != 1 or not isinstance(guard, sympy.core.relational.Relational) or \
                     isinstance(guard, (sympy.Eq, sympy.Ne)):
                 unexplained.append((guard, where))
                 continue
             (sym,) = syms
-            sym = env.simplify(sym)
-            if not sym.is_Symbol or sym not in ranges or sym in env.unbacked:
+            if sym not in ranges or sym in env.unbacked:
                 continue
             try:
                 lo, hi = implied_bounds(guard, sym)
@@ -209,6 +210,7 @@ class SymbolicInputs:
             if kind in ("auto", "dynamic"):     # torch narrows a Dim.DYNAMIC range as an AUTO one
                 ranges[sym] = ValueRange(new_lo, new_hi)
                 continue
+            violated.add(name(sym))
             problems.append(f"  - Not all values of {name(sym)} = {env.var_to_source[sym]} in the specified range "
                             f"{r.lower} <= {name(sym)} <= {r.upper} satisfy the generated guard "
                             f"{self._source_expr(guard)}{_from_where(where)}")
@@ -216,11 +218,10 @@ class SymbolicInputs:
                 hi_text = "" if new_hi is int_oo else f", max={new_hi}"
                 fixes.append(f"  {name(sym)} = Dim('{name(sym)}', min={new_lo}{hi_text})")
             ranges[sym] = ValueRange(new_lo, new_hi)
-        problems += self._relation_problems(unexplained)
+        problems += self._relation_problems(unexplained, violated)
         fixes += self._divisibility_fixes(unexplained, ranges)
         if problems:
-            labels = sorted({self.kind[s][1] for s in env.var_to_range if self.kind.get(s, ("auto",))[0] != "auto"})
-            text = f"Constraints violated ({', '.join(labels)})!\n" + "\n".join(problems)
+            text = f"Constraints violated ({', '.join(sorted(violated))})!\n" + "\n".join(problems)
             if fixes:
                 text += "\nSuggested fixes:\n" + "\n".join(dict.fromkeys(fixes))
             raise ConstraintViolationError(text)
@@ -267,9 +268,10 @@ class SymbolicInputs:
             if isinstance(val, SymInt):
                 node.meta["val"] = fix(val)
 
-    def _relation_problems(self, guards):
+    def _relation_problems(self, guards, violated):
         """Guards relating dims (or constraining one non-linearly) that no replacement explains: a named
-        Dim cannot promise them, so each is a violation (no fix is suggested; torch has none either)."""
+        Dim cannot promise them, so each is a violation (no fix is suggested; torch has none either).
+        The names of the Dims they involve are added to `violated`."""
         env, problems = self.env, []
         for guard, where in guards:
             g = env.simplify(guard)
@@ -280,6 +282,7 @@ class SymbolicInputs:
             if not named:
                 continue
             where_lines = "\n".join("      " + line.strip() for line in where.strip().splitlines())
+            violated.update(self.kind[s][1] for s in named)
             dims = ", ".join(f"{self.kind[s][1]} = {env.var_to_source[s]}" for s in named)
             problems.append(f"  - Not all values of {dims} in the specified ranges satisfy the generated guard "
                             f"{self._source_expr(g)}, from:\n{where_lines}")

@@ -34,7 +34,7 @@ from .._trace_state import tracing
 from ..nn.module import Module
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
-from . import _loops
+from . import _loops, _regions
 from ._module_call import preserved_calls
 from ._tracer import ExportTracer, call_forward
 from .dynamic_shapes import leaf_specs
@@ -144,7 +144,7 @@ def _prepare_inputs(mod, args, kwargs, dynamic_shapes):
     names = [_leaf_name(forward_arg_names, path) for path in paths]
     # with no dynamic_shapes, leaf_specs gives None for each leaf
     dim_specs = [None] * len(pairs) if dynamic_shapes is None else \
-        leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes)
+        leaf_specs(forward_arg_names[:len(args)], args, kwargs, dynamic_shapes, _varargs(mod))
     return _Inputs(args, kwargs, [leaf for _, leaf in pairs], names, dim_specs, in_spec, forward_arg_names, paths)
 
 
@@ -170,6 +170,16 @@ def _forward_arg_names(mod, args, kwargs):
         varargs = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
     names = [positional[i] if i < len(positional) else f"{varargs}_{i - len(positional)}" for i in range(len(args))]
     return names + list(kwargs)
+
+
+def _varargs(mod):
+    """(index of the first extra positional arg, the *args name) when forward takes *args, else None."""
+    try:
+        params = list(inspect.signature(mod.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    at = sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    return next(((at, p.name) for p in params if p.kind == p.VAR_POSITIONAL), None)
 
 
 def _plain_method_names(forward):
@@ -455,6 +465,10 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     """The ExportedProgram of the finished trace (it runs its verifier)."""
     graph = tracer.root_graph
     graph.output(tuple(outputs.values))
+    if getattr(tracer, "marked_regions", False):       # grad-mode / autocast stretches become region calls
+        renames = _regions.outline(tracer.subgraphs, graph, tracer.grad_at_start)
+        outputs.specs = [_renamed_spec(spec, renames) for spec in outputs.specs]
+        calls = _renamed_calls(calls, renames)
     if tracer.subgraphs.get(graph):     # a while_loop node in the graph comes with its subgraphs attached to it
         _loops.drop_unread_ints(graph)
     signature = ExportGraphSignature(tracer.input_specs(), outputs.specs)
@@ -467,6 +481,24 @@ def _build_program(mod, inputs, tracer, outputs, ranges, state, calls=()):
     return ExportedProgram(root, graph, signature, state_dict, ranges, call_graph,
                            (inputs.args, inputs.kwargs), constants,
                            shape_env=tracer.symbolic.env if tracer.symbolic is not None else None)
+
+
+def _renamed_spec(spec, renames):
+    """An output spec naming a value by its name after `renames` ({old: new})."""
+    name = getattr(spec.arg, "name", None)
+    if name not in renames or isinstance(spec.arg, ConstantArgument):
+        return spec
+    return dataclasses.replace(spec, arg=dataclasses.replace(spec.arg, name=renames[name]))
+
+
+def _renamed_calls(calls, renames):
+    """The recorded preserved module calls with their tensor arguments renamed by `renames`."""
+    def rename(args):
+        return [dataclasses.replace(a, name=renames[a.name])
+                if getattr(a, "name", None) in renames and not isinstance(a, ConstantArgument) else a for a in args]
+    for c in calls:
+        c.inputs, c.outputs = rename(c.inputs or []), rename(c.outputs or [])
+    return calls
 
 
 def _call_entries(every_name, calls):

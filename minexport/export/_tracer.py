@@ -10,15 +10,16 @@ import contextlib
 import operator
 import sys
 
+from .._functions import is_grad_enabled
 from .._symbolic_marker import is_symbolic
-from .._tensor import Size, Tensor, contiguous_fake, contiguous_strides, make_fake
+from .._tensor import Size, Tensor, contiguous_fake, contiguous_strides, make_fake, record_layout_guards
 from ..ops._common import dense_strides
 from ..ops._registry import OpOverload
 from .._trace_state import Tracer
 from ..fx.graph import Graph, Node, _call_node
 from ..fx.graph_module import GraphModule
 from ..nn.parameter import Parameter
-from . import _control_flow, _loops
+from . import _control_flow, _loops, _regions
 from ._recording import node_name, recorded_args, recording_rules
 from ._stack_sites import (_FRAME_KINDS, _MODULE_CALL, _RECORD, _RESUMABLE, _STOP, _UNSEEN, _Sites, _join,
                            _site_texts, call_forward, code_kind)
@@ -40,6 +41,8 @@ class ExportTracer(SymbolicTracing, Tracer):
     def __init__(self, modules):
         """modules: the exported model's (fqn, module) pairs, each module once (`Module.module_tree()`)."""
         self.graph = self.root_graph = Graph()
+        self.grad_at_start = is_grad_enabled()     # stretches traced in another grad mode become region calls
+        self.marked_regions = False
         self.branches = []             # cond/map subgraphs being traced, outermost first
         self.subgraphs = {}            # Graph -> {attribute name: subgraph} (cond branches, map bodies)
         self.module_stack = {}
@@ -137,11 +140,16 @@ class ExportTracer(SymbolicTracing, Tracer):
         return fakes
 
     def lift_constant(self, t):
-        """A real tensor met during tracing: a lifted constant placeholder (c_lifted_tensor_N)."""
+        """A real tensor met during tracing: a lifted constant placeholder, its target `lifted_tensor_N` in
+        the module whose forward first uses it (`encoder.lifted_tensor_1`, placeholder c_encoder_lifted_tensor_1),
+        as torch names it."""
         fake = self.lifted_real.get(id(t))
         if fake is None:
             target = f"lifted_tensor_{len(self.lifted_real)}"
-            fake = self.fake_input(t, InputKind.CONSTANT_TENSOR, "c_" + target, target=target)
+            owner = next(reversed(self.module_stack.values()))[0] if self.module_stack else ""
+            if owner:
+                target = f"{owner}.{target}"
+            fake = self.fake_input(t, InputKind.CONSTANT_TENSOR, "c_" + target.replace(".", "_"), target=target)
             self.constants[target] = t
             self.lifted_real[id(t)] = fake
         return fake
@@ -217,8 +225,10 @@ class ExportTracer(SymbolicTracing, Tracer):
                 out = op.meta(*args, **kwargs) if kwargs else op.meta(*args)
         finally:
             self.recording_sym = recording
-        if self.symbolic is not None and len(self.symbolic.env.guards) > guards:
-            self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
+        if self.symbolic is not None:
+            _layout_guards(out)
+            if len(self.symbolic.env.guards) > guards:
+                self.attribute_guards(guards, op)      # the op's meta function recorded them (ep.explain())
         facts = _OP_FACTS.get(op) or _op_facts(op)
         if facts.returns_self and _unchanged(args[0], out, kwargs, args):
             out = args[0]
@@ -535,6 +545,24 @@ class ExportTracer(SymbolicTracing, Tracer):
             call[3] = None
             self.stack_snapshot = None
 
+    # -- grad-mode and autocast regions (export/_regions.py) ------------------------------
+    def grad_mode_set(self, enabled):
+        """Mark where the traced code set the grad mode (outlined into region calls after the trace)."""
+        self._mark(_regions.grad_mark, (enabled,))
+
+    def autocast_entered(self, args):
+        """Mark where the traced code entered an autocast context."""
+        self._mark(_regions.autocast_enter_mark, tuple(args))
+
+    def autocast_exited(self):
+        """Mark where the traced code left its autocast context."""
+        self._mark(_regions.autocast_exit_mark, ())
+
+    def _mark(self, target, args):
+        """A marker node (see export/_regions.py) at the current point of the graph being traced."""
+        self.graph.call_function(target, args, meta=self.node_meta(None))
+        self.marked_regions = True
+
     # -- refusals -----------------------------------------------------------------------
     def refuse_data_access(self, what, tensor):
         """Python needs a traced tensor's value: refuse, with the user's line and the fixes."""
@@ -550,6 +578,7 @@ class ExportTracer(SymbolicTracing, Tracer):
 
 # Argument types recorded as they are (no tensor, no symbol inside).
 _PLAIN = frozenset({int, float, bool, str, type(None)})
+_ONLY_INT = {int}
 
 
 class _OpFacts:
@@ -573,6 +602,18 @@ def _op_facts(op):
     """The op's _OpFacts, made on its first call."""
     facts = _OP_FACTS[op] = _OpFacts(op)
     return facts
+
+
+def _layout_guards(out):
+    """The guards torch's tracer adds as it records the tensor_meta of an op's fake outputs: only a fake
+    with strides of its own (a view) and symbolic sizes can raise a layout question the ranges leave open."""
+    if type(out) is Tensor:
+        if out._strides is not None and not set(map(type, out._fake_shape)) <= _ONLY_INT:
+            record_layout_guards(out._fake_shape, out._strides)
+    elif type(out) in (list, tuple):
+        for t in out:
+            if type(t) is Tensor:
+                _layout_guards(t)
 
 
 def _class_path(paths, cls):

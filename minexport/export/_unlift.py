@@ -86,6 +86,7 @@ class UnliftedModule(GraphModule):
         object.__setattr__(self, "_class_name", "GraphModule")
         object.__setattr__(self, "_edited", None)
         _install_state(self, ep)
+        _install_subgraphs(self, ep)
         self._plan = _CallPlan.of(ep, self)
         self._lifted_cache = None
         self.check_guards = check_guards
@@ -269,6 +270,16 @@ def _install_state(root, ep):
             _install(root, spec.target, value, "buffer", persistent=spec.persistent)
         elif spec.kind == InputKind.CONSTANT_TENSOR:
             _install(root, spec.target, ep.constants[spec.target], "constant")
+
+
+def _install_subgraphs(root, ep):
+    """Make the subgraphs ep's graph reads with get_attr (cond branches, region bodies) submodules of root under
+    the same names, as torch's `module()` holds them."""
+    for n in ep.graph.nodes:
+        if n.op == "get_attr" and "." not in n.target:
+            sub = ep.graph_module._modules.get(n.target)
+            if isinstance(sub, GraphModule):
+                root.add_module(n.target, sub)
 
 
 def _install(root, target, value, kind, persistent=True):

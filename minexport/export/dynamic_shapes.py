@@ -272,14 +272,19 @@ def _top_specs(names, args, kwargs, dynamic_shapes):
     raise UserError(f"dynamic_shapes must be a dict, tuple or list, got {type(dynamic_shapes).__name__}")
 
 
-def leaf_specs(names, args, kwargs, dynamic_shapes):
-    """One {dim: spec} (or None) per flat input leaf, in tree_flatten((args, kwargs)) order."""
+def leaf_specs(names, args, kwargs, dynamic_shapes, varargs=None):
+    """One {dim: spec} (or None) per flat input leaf, in tree_flatten((args, kwargs)) order.  `varargs`, when
+    forward takes *args, is (the index of its first extra arg, the *args name): as torch binds them, the extra
+    args are one input, a tuple, and dynamic_shapes gives them one entry (a tuple of specs)."""
     if dynamic_shapes is None:
         return [None] * len(pytree.tree_leaves((args, kwargs)))
     if isinstance(dynamic_shapes, (ShapesCollection, AdditionalInputs)):
         # by argument name, so that the structure cannot be mistaken for a (args, kwargs) pair
         arg_specs, kwarg_specs = dynamic_shapes.dynamic_shapes(None, args, kwargs)
         dynamic_shapes = {**dict(zip(names, arg_specs)), **kwarg_specs}
+    elif varargs is not None and len(args) > varargs[0]:
+        at, name = varargs
+        names, args = list(names[:at]) + [name], tuple(args[:at]) + (tuple(args[at:]),)
     spec_args, spec_kwargs = _top_specs(names, args, kwargs, dynamic_shapes)
     out = []
 
@@ -288,7 +293,7 @@ def leaf_specs(names, args, kwargs, dynamic_shapes):
             out.append(_tensor_spec(value, spec, path))
             return
         node_children, _ = pytree.tree_flatten(value, is_leaf=lambda v: v is not value)
-        if node_children == [value]:           # a non-tensor leaf
+        if len(node_children) == 1 and node_children[0] is value:      # a non-tensor leaf (no == on tensors)
             if spec is not None:
                 raise UserError(f"dynamic_shapes gives {spec!r} for the input {path}, which is not a tensor")
             out.append(None)

@@ -120,6 +120,7 @@ def unflatten(ep, flat_args_adapter=None):
     graph = builder.graph_of("", [n for n in gm.graph.nodes if n.op == "placeholder"],
                              _sink_writebacks(body, builder.stacks), gm.graph.output_node().args[0])
     root = UnflattenedModule(graph, root_sig.in_spec, root_sig.out_spec, flat_args_adapter)
+    builder.attach_subgraphs("", root)
     for fqn in (f for f in entries if f and "@" not in f):      # parents come before their children
         parent, _, name = fqn.rpartition(".")
         child = builder.modules.get(fqn) or InterpreterModule(_empty_graph(), inlined_as=fqn)
@@ -137,14 +138,17 @@ def _empty_graph():
 def _share_state(gm, root):
     """Put each parameter, buffer and tensor constant of `gm` at the same fqn(s) in `root`."""
     for prefix, m in gm.named_modules(remove_duplicate=False):
+        tensors = [name for name, v in m.__dict__.items()
+                   if not name.startswith("_") and hasattr(v, "shape") and not isinstance(v, (Parameter, Module))]
+        if not (m._parameters or m._buffers or tensors):    # a region's or a branch's subgraph: no state
+            continue
         owner = root.get_submodule(prefix) if prefix else root
         for name, p in m._parameters.items():
             owner.register_parameter(name, p)
         for name, b in m._buffers.items():
             owner.register_buffer(name, b, persistent=name not in m._non_persistent_buffers_set)
-        for name, v in list(m.__dict__.items()):
-            if not name.startswith("_") and hasattr(v, "shape") and not isinstance(v, (Parameter, Module)):
-                object.__setattr__(owner, name, v)
+        for name in tensors:
+            object.__setattr__(owner, name, m.__dict__[name])
 
 
 def _recorded_stack(node):
@@ -206,6 +210,7 @@ class _Builder:
         self.gm, self.entries, self.calls = gm, entries, calls
         self.by_name = {n.name: n for n in gm.graph.nodes}
         self.modules = {}          # fqn -> InterpreterModule built for it
+        self.subgraph_reads = {}   # fqn -> {attribute: subgraph GraphModule} its graph reads (cond branches...)
         self.stacks = {n: _recorded_stack(n) for n in gm.graph.nodes}     # node -> its module calls
         # nodes recorded without a module stack (symbolic size arithmetic) belong where all their readers are:
         # the common start of the readers' stacks (last node first, so chains of them follow their readers)
@@ -257,6 +262,10 @@ class _Builder:
         """The node of this graph standing for gm value `a` (state read with a local get_attr)."""
         if a in env:
             return env[a]
+        if a.op == "get_attr" and self._subgraph(a.target) is not None:     # moves with the node calling it
+            self.subgraph_reads.setdefault(prefix, {})[a.target] = self._subgraph(a.target)
+            env[a] = g.get_attr(a.target, name=a.name, meta=dict(a.meta))
+            return env[a]
         if a.op == "get_attr":
             local = a.target[len(prefix) + 1:] if prefix else a.target
             if prefix and not a.target.startswith(prefix + "."):
@@ -264,6 +273,17 @@ class _Builder:
             env[a] = g.get_attr(local, name=a.name, meta=dict(a.meta))
             return env[a]
         raise RuntimeError(f"unflatten: value '{a.name}' is read in module '{prefix}' before it is computed")
+
+    def _subgraph(self, target):
+        """The subgraph GraphModule (a cond branch, a region's body) the program's attribute `target` names,
+        or None for state."""
+        sub = self.gm._modules.get(target) if "." not in target else None
+        return sub if isinstance(sub, GraphModule) else None
+
+    def attach_subgraphs(self, fqn, module):
+        """Give the module built for `fqn` the subgraphs its graph reads, under their names (as torch's)."""
+        for name, sub in self.subgraph_reads.get(fqn, {}).items():
+            module.add_module(name, sub)
 
     def _call_child(self, g, env, prefix, child, run, whole):
         """Call `child` from this graph for its run of nodes; False when the run must stay inline instead.
@@ -273,7 +293,9 @@ class _Builder:
         is called only when called once (see spec/unflatten.md)."""
         inside = set(run)
         reads = [a for n in run for a in n.all_input_nodes if a not in inside]
-        reads = [a for a in dict.fromkeys(reads) if not (a.op == "get_attr" and a.target.startswith(child + "."))]
+        # the child reads its own state and the subgraphs of the ops it calls itself
+        reads = [a for a in dict.fromkeys(reads) if not (a.op == "get_attr" and (
+            a.target.startswith(child + ".") or self._subgraph(a.target) is not None))]
         read_after = [n for n in run if any(u not in inside for u in n.users)]
         rel = child[len(prefix) + 1:] if prefix else child
         sig = self.entries.get(child)
@@ -290,6 +312,7 @@ class _Builder:
                 return False
         else:
             self.modules[child] = InterpreterModule(child_graph)
+            self.attach_subgraphs(child, self.modules[child])
         call = g.call_module(rel, tuple(self._value(g, env, prefix, a) for a in reads))
         if len(read_after) == 1:
             env[read_after[0]] = call
@@ -324,6 +347,7 @@ class _Builder:
         result = pytree.tree_unflatten([v.value if isinstance(v, ConstantArgument) else v for v in outs],
                                        sig.out_spec)
         self.modules[child] = InterpreterModule(self.graph_of(child, [], run, result, placeholders), kwarg_names)
+        self.attach_subgraphs(child, self.modules[child])
         leaves = [v.value if isinstance(v, ConstantArgument) else self._value(g, env, prefix, v) for v in ins]
         args, kwargs = pytree.tree_unflatten(leaves, sig.in_spec)
         call = g.call_module(rel, tuple(args), dict(kwargs))

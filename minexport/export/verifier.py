@@ -487,6 +487,8 @@ def _check_higher_order_args(node):
     """A cond/map node's arguments match its kinds: subgraphs are get_attr nodes, operand lists are lists."""
     kinds = node.target.arg_kinds
     problem = None
+    if kinds and kinds[-1] == "*values":        # any number of values after the fixed arguments
+        kinds = kinds[:-1] + ("value",) * (len(node.args) - len(kinds) + 1)
     if len(node.args) != len(kinds) or (node.kwargs and not node.target.takes_kwargs):
         problem = f"takes {len(kinds)} positional arguments" + (", no keywords" if node.kwargs else
                                                                  f", got {len(node.args)}")

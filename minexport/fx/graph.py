@@ -512,6 +512,17 @@ class Graph:
         self._base_count[base] = num
         return name
 
+    def rename_node(self, node, name, moved=()):
+        """Give `node` the name `name` (made unique), first freeing the names of the erased nodes `moved`:
+        a pass that moves nodes into another graph hands their names on to the nodes that stand for them here,
+        as torch's passes, which build the graph anew, do."""
+        for n in moved:
+            if n._erased and n.name != node.name:
+                self._names.discard(n.name)
+        self._names.discard(node.name)
+        node.name = self._unique_name(name)
+        return node
+
     def placeholder_name(self, candidate):
         """A placeholder keeps its name (even a builtin's, like torch's `input`) unless it is taken."""
         name = _sanitize(candidate)

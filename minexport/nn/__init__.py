@@ -3,3 +3,4 @@ from . import functional, init
 from .module import Module
 from .modules import *  # noqa: F403
 from .parameter import Buffer, Parameter
+from . import utils

@@ -209,10 +209,9 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 
 def _embedding_renorm(weight, input, max_norm, norm_type):
-    # torch renormalizes the referenced rows of the weight itself, through a detached alias and without
-    # autograd: export records detach + embedding_renorm_ (a parameter mutation once functionalized)
-    with _F.no_grad():
-        aten.embedding_renorm_.default(aten.detach.default(weight), input, max_norm, norm_type)
+    # torch renormalizes the referenced rows of the weight itself, through a detached alias (its grad mode
+    # unchanged): export records detach + embedding_renorm_ (a parameter mutation once functionalized)
+    aten.embedding_renorm_.default(aten.detach.default(weight), input, max_norm, norm_type)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
@@ -251,10 +250,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return aten.scaled_dot_product_attention.default(query, key, value, attn_mask, dropout_p, is_causal, **kw)
 
 
-def _canonical_mask(mask, dtype):
-    """Bool masks (True = masked out) become additive float masks, as torch does."""
+def _canonical_mask(mask, dtype, name="mask"):
+    """Bool masks (True = masked out) become additive float masks of `dtype`, as torch does; a float mask is
+    already one (kept as it is); any other dtype is refused."""
     if mask is None:
         return None
+    if mask.dtype.name != "bool" and not mask.dtype.is_floating_point:
+        raise AssertionError(f"only bool and floating types of {name} are supported")
     if mask.dtype.name == "bool":
         from .._factories import zeros_like
         return zeros_like(mask, dtype=dtype).masked_fill_(mask, float("-inf"))
@@ -283,11 +285,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if is_causal and attn_mask is None:
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer "
                            "module method `generate_square_subsequent_mask` to create this mask.")
-    key_padding_mask = _canonical_mask(key_padding_mask, query.dtype)
+    key_padding_mask = _canonical_mask(key_padding_mask, query.dtype, "key_padding_mask")
     if is_causal and key_padding_mask is None and not need_weights:
         attn_mask = None            # attention itself applies the causal mask
     else:
-        attn_mask = _canonical_mask(attn_mask, query.dtype)
+        attn_mask = _canonical_mask(attn_mask, query.dtype, "attn_mask")
         if key_padding_mask is not None:
             is_causal = False       # the mask merged with the padding mask is no longer causal
     if use_separate_proj_weight:

@@ -339,10 +339,11 @@ class Module:
         `__array__` (torch tensors included).  With strict=True, missing or
         unexpected keys are an error, listed all at once as torch lists them.
         """
+        state_dict = collections.OrderedDict(state_dict)     # the pre-hooks may rename entries: a copy
+        missing, unexpected, errors = self._run_load_pre_hooks(state_dict, strict)
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        missing += [k for k in own if k not in state_dict]
+        unexpected += [k for k in state_dict if k not in own]
         for key, target in own.items():
             if key not in state_dict:
                 continue
@@ -362,6 +363,28 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
         return _IncompatibleKeys(missing, unexpected)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """Call hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs) --
+        with this module first when with_module -- before load_state_dict reads this module's entries (`prefix`
+        is the module's fqn and a dot); it may rename or replace entries of the state dict being loaded, and
+        add to the three lists.  Returns a handle with remove()."""
+        hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", collections.OrderedDict())
+        return _Handle(hooks, (hook, with_module))
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """`_register_load_state_dict_pre_hook(hook, with_module=True)`: hook(module, state_dict, prefix, ...)."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _run_load_pre_hooks(self, state_dict, strict):
+        """Every module's load_state_dict pre-hooks, parents first; the (missing, unexpected, error) lists
+        they added to."""
+        missing, unexpected, errors = [], [], []
+        for name, module in self.named_modules():
+            for hook, with_module in module.__dict__.get("_load_state_dict_pre_hooks", {}).values():
+                args = (state_dict, f"{name}." if name else "", {}, strict, missing, unexpected, errors)
+                hook(module, *args) if with_module else hook(*args)
+        return missing, unexpected, errors
 
     # ----------------------------------------------------------------- modes --
     def train(self, mode=True):

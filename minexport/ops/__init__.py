@@ -15,6 +15,7 @@ from . import gamma_functions, segment_reduce, multilabel_margin, fractional_poo
 from . import auto_functionalize
 from . import blas_vector, samplers, numeric, histograms, resize
 from . import internal_surface, internal_norms, internal_upsample
+from . import weight_norm
 from .schema import parse_schema
 
 

@@ -8,11 +8,10 @@ import math
 import numpy as np
 
 from .. import dtypes as dt
-from .._user_errors import DataDependentError
 from ..runtime.narrowing import assign, narrow_float, through_float32
-from .._tensor import (CONTIGUOUS, PRESERVE, Size, Tensor, _hint, contiguous_strides, format_strides, make_fake,
-                       memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous, sure,
-                       wrap_dim)
+from .._tensor import (CONTIGUOUS, PRESERVE, Size, Tensor, _hint, contiguous_strides, format_strides, guard_or,
+                       make_fake, memory_format_name, non_overlapping_and_dense, preserved_strides, strides_contiguous,
+                       sure, wrap_dim)
 
 _FROM_NUMPY = dt._FROM_NUMPY
 _ndarray = np.ndarray
@@ -81,16 +80,7 @@ def _is_one(size):
     is no evidence); any other undecided size is decided on its example value, recording the guard."""
     if type(size) is int:
         return size == 1
-    cond = size == 1
-    if type(cond) is bool:
-        return cond
-    env = cond.env
-    if env.static_value(cond.expr) is None and env.simplify(cond.expr).free_symbols & env.unbacked:
-        return False
-    try:
-        return bool(cond)
-    except DataDependentError:
-        return False
+    return guard_or(size == 1, False)
 
 
 def shape_of(x):
@@ -541,6 +531,15 @@ def copy_array(xp, a, memory_format=None, npd=None):
     fmt = memory_format_name(memory_format, PRESERVE)
     shape = tuple(a.shape)
     # (a preserved copy keeps even a size-1 dim's odd stride, which NumPy's copy does not)
+    if a.dtype.kind == "f" and np.dtype(npd).kind in "iu":
+        # a non-finite float becomes an integer without a word, as in torch (T5's log(0) bucket: INT64_MIN)
+        with np.errstate(invalid="ignore"):
+            return _laid_out_copy(xp, a, fmt, shape, npd)
+    return _laid_out_copy(xp, a, fmt, shape, npd)
+
+
+def _laid_out_copy(xp, a, fmt, shape, npd):
+    """copy_array's copy, its memory format already a name."""
     if a.flags.c_contiguous and (fmt == CONTIGUOUS or
                                  (fmt == PRESERVE and array_strides(a) == contiguous_strides(shape))):
         return a.copy() if a.dtype == npd else narrow_float(a, npd, order="C")

@@ -11,7 +11,8 @@ import types
 from ._registry import aten, namespace
 from ..runtime.limits import check_loop_iteration, max_loop_iterations
 
-__all__ = ["HigherOrderOperator", "cond", "map_impl", "while_loop", "scan", "higher_order"]
+__all__ = ["HigherOrderOperator", "cond", "map_impl", "while_loop", "scan", "wrap_with_set_grad_enabled",
+           "wrap_with_autocast", "higher_order"]
 
 higher_order = namespace("higher_order")
 
@@ -30,7 +31,8 @@ class HigherOrderOperator:
     def __init__(self, name, kernel, arg_kinds, doc):
         self.__name__ = self._name = name
         self.kernel = kernel
-        self.arg_kinds = arg_kinds      # per argument: "value", "subgraph" (a get_attr) or "tensors" (a list)
+        # per argument: "value", "subgraph" (a get_attr) or "tensors" (a list); a last "*values": any number more
+        self.arg_kinds = arg_kinds
         self.__doc__ = doc
         higher_order._packets[name] = self
 
@@ -153,3 +155,26 @@ while_loop = HigherOrderOperator(
 scan = HigherOrderOperator(
     "scan", _scan_kernel, ("subgraph", "tensors", "tensors", "tensors"),
     "scan(combine_graph, init, xs, additional_inputs): fold over dim 0 of xs, stacking each step's outputs.")
+
+
+# -- regions (wrap_with_set_grad_enabled, wrap_with_autocast) -------------------------------------
+# A stretch of the traced code run with the grad mode set, or inside an autocast context, kept as a subgraph
+# called with the values it reads (as torch's training IR keeps it; run_decompositions puts its ops back in
+# line).  minexport has no autograd and no enabled autocast, so running one is running its subgraph.
+def _wrap_with_set_grad_enabled_kernel(xp, enabled, body, *args):
+    """Run the region's subgraph on its inputs (the grad mode changes nothing without autograd)."""
+    return tuple(body(*args))
+
+
+def _wrap_with_autocast_kernel(xp, device_type, dtype, enabled, cache_enabled, body, *args):
+    """Run the region's subgraph on its inputs (a disabled autocast changes no dtype)."""
+    return tuple(body(*args))
+
+
+wrap_with_set_grad_enabled = HigherOrderOperator(
+    "wrap_with_set_grad_enabled", _wrap_with_set_grad_enabled_kernel, ("value", "subgraph", "*values"),
+    "wrap_with_set_grad_enabled(enabled, body_graph, *args): the body, run with the grad mode set to enabled.")
+wrap_with_autocast = HigherOrderOperator(
+    "wrap_with_autocast", _wrap_with_autocast_kernel, ("value", "value", "value", "value", "subgraph", "*values"),
+    "wrap_with_autocast(device_type, dtype, enabled, cache_enabled, body_graph, *args): the body, run in that "
+    "autocast context.")

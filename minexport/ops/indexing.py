@@ -45,8 +45,9 @@ def _mask_count(mask):
     return int(array_namespace(data).count_nonzero(data))
 
 
-def index_shape(shape, indices):
-    """Result shape of self[indices] for index.Tensor (None = full slice)."""
+def index_shape(shape, indices, mask_count=_mask_count):
+    """Result shape of self[indices] for index.Tensor (None = full slice); `mask_count(mask)` is the number of
+    elements a bool mask selects."""
     check(len(indices) <= len(shape),
           lambda: f"too many indices for tensor of dimension {len(shape)} (got {len(indices)})")
     dims, adv_shapes, pos = [], [], 0
@@ -63,7 +64,7 @@ def index_shape(shape, indices):
                 check(idx.shape[j] == shape[pos + j],
                       lambda: f"The shape of the mask {fmt_shape(idx.shape)} at index {j} does not "
                               f"match the shape of the indexed tensor {fmt_shape(shape)} at index {pos + j}")
-            adv_shapes.append((_mask_count(idx),))
+            adv_shapes.append((mask_count(idx),))
             dims.append(("adv", None))
             pos += k
         else:
@@ -149,7 +150,9 @@ register("index.Tensor(Tensor self, Tensor?[] indices) -> Tensor", meta=_index_m
 
 
 def _index_put_meta(self, indices, values, accumulate=False):
-    index_shape(tuple(self.shape), indices)
+    # the indices are checked (dtypes, mask shapes, broadcasting), but a bool mask's count is not asked: the
+    # write's shape is self's whatever the count, so it makes no data-dependent size (torch's meta asks nothing)
+    index_shape(tuple(self.shape), indices, mask_count=lambda mask: 1)
     return fake_like(self.shape, self.dtype, self)
 
 

@@ -34,7 +34,8 @@ __all__ = ["deserialize_program", "tensor_meta"]
 
 _HIGHER_ORDER = {op.name(): op for op in (higher_order_ops.cond, higher_order_ops.map_impl,
                                           higher_order_ops.while_loop, higher_order_ops.scan,
-                                          auto_functionalized_v2)}
+                                          higher_order_ops.wrap_with_set_grad_enabled,
+                                          higher_order_ops.wrap_with_autocast, auto_functionalized_v2)}
 _OPERATORS = {getattr(fn, "_torch_name", None) or f"_operator.{fn.__name__}": fn
               for fn in PYTHON_OPERATORS if fn is not operator.getitem}
 _MAX_SUBGRAPH_DEPTH = 32

@@ -14,6 +14,7 @@ import operator
 
 import numpy as np
 
+from .. import dtypes as dt
 from .._symbolic_marker import is_symbolic
 from .._tensor import Tensor, _contiguous_strides
 from ..export.graph_signature import (ConstantArgument, InputKind, OutputKind, SymBoolArgument, SymFloatArgument,
@@ -99,7 +100,9 @@ def _scalar_or_none(value):
 
 
 def _untyped(value):
-    """An Argument for a value whose schema type is unknown or gives no rule."""
+    """An Argument for a value whose schema type is unknown or gives no rule (a dtype: wrap_with_autocast's)."""
+    if type(value) is dt.dtype:
+        return {"as_scalar_type": S.SCALAR_TYPE[value]}
     if type(value) in (list, tuple):
         for fits, write in _UNTYPED_LISTS:
             if all(fits(v) for v in value):

@@ -154,6 +154,8 @@ class TransformerEncoderLayer(Module):
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         """Pre-norm or post-norm encoder block."""
+        src_key_padding_mask = F._canonical_mask(src_key_padding_mask, src.dtype, "src_key_padding_mask")
+        src_mask = F._canonical_mask(src_mask, src.dtype, "src_mask")
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -233,6 +235,9 @@ class TransformerEncoder(Module):
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         """Each layer in turn over src."""
+        # bool masks become float ones once, here (each layer's own canonicalization then keeps them), as torch's
+        src_key_padding_mask = F._canonical_mask(src_key_padding_mask, src.dtype, "src_key_padding_mask")
+        mask = F._canonical_mask(mask, src.dtype)
         first = self.layers[0]
         batch_first = first.self_attn.batch_first if isinstance(first, TransformerEncoderLayer) else False
         is_causal = _detect_is_causal_mask(mask, is_causal, _seq_len(src, batch_first))
