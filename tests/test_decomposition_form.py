@@ -248,6 +248,26 @@ def test_matmul_of_a_transposed_batch_does_not_fold():
     assert any("aten.bmm.default" in line for line in ours) and ours == theirs
 
 
+# name -> fn(lib, x): view sizes as torch writes them: -1 where the caller wrote it and the view needs no copy
+# (reshape of a contiguous input, ravel, the user's view), concrete where reshape infers it before a copy
+VIEW_SIZES = {
+    "view -1": lambda t, x: x.view(-1, 2) + 1,
+    "reshape contiguous": lambda t, x: x.reshape(-1, 2) + 1,
+    "reshape transposed": lambda t, x: x.t().reshape(-1, 2) + 1,
+    "flatten transposed": lambda t, x: x.t().flatten() + 1,
+    "ravel": lambda t, x: t.ravel(x) + 1,
+    "ravel transposed": lambda t, x: t.ravel(x.t()) + 1,
+}
+
+
+@pytest.mark.parametrize("decompose", [False, True], ids=["exported", "decomposed"])
+@pytest.mark.parametrize("name", sorted(VIEW_SIZES))
+def test_view_sizes_match_torch(name, decompose):
+    """view nodes carry the sizes torch writes (-1 or the inferred size), as exported and as decomposed."""
+    theirs, ours = _forms(VIEW_SIZES[name], (X,), decompose)
+    assert ours == theirs
+
+
 def _named(lib, fn, count):
     """A module calling fn(lib, ...) with `count` named parameters (dynamic_shapes name each input)."""
     class Two(lib.nn.Module):
