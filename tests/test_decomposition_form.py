@@ -248,6 +248,26 @@ def test_matmul_of_a_transposed_batch_does_not_fold():
     assert any("aten.bmm.default" in line for line in ours) and ours == theirs
 
 
+# name -> fn(lib, x): view sizes as torch writes them: -1 where the caller wrote it and the view needs no copy
+# (reshape of a contiguous input, ravel, the user's view), concrete where reshape infers it before a copy
+VIEW_SIZES = {
+    "view -1": lambda t, x: x.view(-1, 2) + 1,
+    "reshape contiguous": lambda t, x: x.reshape(-1, 2) + 1,
+    "reshape transposed": lambda t, x: x.t().reshape(-1, 2) + 1,
+    "flatten transposed": lambda t, x: x.t().flatten() + 1,
+    "ravel": lambda t, x: t.ravel(x) + 1,
+    "ravel transposed": lambda t, x: t.ravel(x.t()) + 1,
+}
+
+
+@pytest.mark.parametrize("decompose", [False, True], ids=["exported", "decomposed"])
+@pytest.mark.parametrize("name", sorted(VIEW_SIZES))
+def test_view_sizes_match_torch(name, decompose):
+    """view nodes carry the sizes torch writes (-1 or the inferred size), as exported and as decomposed."""
+    theirs, ours = _forms(VIEW_SIZES[name], (X,), decompose)
+    assert ours == theirs
+
+
 def _named(lib, fn, count):
     """A module calling fn(lib, ...) with `count` named parameters (dynamic_shapes name each input)."""
     class Two(lib.nn.Module):
@@ -382,3 +402,21 @@ def test_index_result_is_laid_out_as_torchs(name):
     for got in (eager, ran) + tuple(meta):
         assert (tuple(got.shape), got.stride()) == (tuple(want.shape), want.stride())
     np.testing.assert_array_equal(ran.numpy(), want.numpy())
+
+
+def test_input_sizes_are_read_right_after_the_inputs():
+    """A dynamic input's size is read (sym_size.int) right after the placeholders, in input order, however late
+    an op first needs it: torch binds input symbols there, as exported and as decomposed."""
+    def fn(t, x, y):
+        return x.t() + 1, y.view(y.shape[0] * 2, -1), x.view(x.shape[0] * 6)
+
+    arrays = (_randn(4, 6), _randn(4, 6, seed=1))
+
+    def spec(lib):
+        return ({0: lib.export.Dim("b")}, {0: lib.export.Dim("c")})
+    theirs = torch.export.export(_named(torch, fn, 2), _inputs(torch, arrays), dynamic_shapes=spec(torch))
+    ours = export(_named(me, fn, 2), _inputs(me, arrays), dynamic_shapes=spec(me))
+    for t_ep, m_ep in ((theirs, ours), (theirs.run_decompositions(), ours.run_decompositions())):
+        form = graph_form(m_ep.graph)
+        assert [line.split(",")[0] for line in form[:2]] == ["('aten.sym_size.int'"] * 2
+        assert form == graph_form(t_ep.graph)

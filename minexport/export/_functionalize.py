@@ -532,5 +532,8 @@ def functionalize(ep, decomp_table=None, renames=None):
             user_specs.append(spec)
     fz.graph.output(tuple(mutation_values + user_values))
     _eliminate_dead_code(fz.graph, fz.subgraphs)
+    if shape_env is not None:
+        from ._symbolic import hoist_input_size_reads
+        hoist_input_size_reads(fz.graph)
     signature = ExportGraphSignature(list(ep.graph_signature.input_specs), mutation_specs + user_specs)
     return GraphModule(fz.subgraphs, fz.graph), signature, preserved

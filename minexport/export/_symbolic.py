@@ -16,7 +16,7 @@ from ..symbolic.core import int_oo_value
 from .dynamic_shapes import ConstraintViolationError, Dim, _DerivedDim, hint_kind
 from .errors import UserError
 
-__all__ = ["SymbolicInputs", "SymNodes", "RuntimeShapeChecks"]
+__all__ = ["SymbolicInputs", "SymNodes", "RuntimeShapeChecks", "hoist_input_size_reads"]
 
 _INF = float("inf")
 
@@ -553,6 +553,21 @@ _OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "fl
               "sym_min": sym_min}
 _RELATIONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
               "!=": operator.ne}
+
+
+def hoist_input_size_reads(graph):
+    """Move each read of an input's symbolic size (`sym_size.int(placeholder, d)` whose value is a symbol) to
+    just after the placeholders, in placeholder then dim order.  torch binds every input symbol there (its
+    runtime-assert pass reads each one right after the inputs and has later reads use it), so its programs
+    read an input's size before any op, not where an op first needs it."""
+    position = {n: i for i, n in enumerate(graph.nodes) if n.op == "placeholder"}
+    reads = [n for n in graph.nodes if n.op == "call_function" and n.target is aten.sym_size.int
+             and n.args[0] in position and isinstance(n.meta.get("val"), SymInt) and n.meta["val"].expr.is_Symbol]
+    anchor = next((n for n in graph.nodes if n.op != "placeholder" and n not in reads), None)
+    if anchor is None:
+        return
+    for read in sorted(reads, key=lambda n: (position[n.args[0]], n.args[1])):
+        anchor.prepend(read)
 
 
 class RuntimeShapeChecks:

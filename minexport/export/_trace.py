@@ -111,6 +111,8 @@ def _export(mod, args, kwargs, dynamic_shapes, tracer_class, preserve_module_cal
         raise
     if tracer.symbolic is not None:
         tracer.symbolic.simplify_values(tracer.root_graph)
+        from ._symbolic import hoist_input_size_reads     # (sympy loads only for dynamic programs)
+        hoist_input_size_reads(tracer.root_graph)
     return _build_program(mod, inputs, tracer, outputs, ranges, state, calls)
 
 

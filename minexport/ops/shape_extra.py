@@ -55,7 +55,9 @@ def composite(schema, kernel, decomposition, *, meta=None, **facts):
 
 
 def _ravel_decomp(self):
-    return aten.reshape.default(self, [-1])
+    """self made contiguous (a copy only when it is not) viewed as one dim, -1 written out, as torch's ravel."""
+    dense = self if self.is_contiguous() else aten.clone.default(self, memory_format="contiguous_format")
+    return aten.view.default(dense, [-1])
 
 
 composite("ravel(Tensor(a) self) -> Tensor(a)", lambda xp, self: xp.reshape(self, -1), _ravel_decomp,
