@@ -314,6 +314,23 @@ def _var(x, dim, correction, keepdim):
     return s / max(n - correction, 0) if n - correction > 0 else s * xp.nan
 
 
+def _vector_norm(x, ord, dim, keepdim):
+    """The ord-norm of x over dim (None or [] = all): max/min |x| at +-inf, the nonzero count at 0."""
+    axes = tuple(dim) if dim else None
+    a = xp.abs(x)
+    if ord == math.inf:
+        return a.max(axis=axes, keepdims=keepdim)
+    if ord == -math.inf:
+        return a.min(axis=axes, keepdims=keepdim)
+    if ord == 0:
+        return (a != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
+    if ord == 1:
+        return a.sum(axis=axes, keepdims=keepdim)
+    if ord == 2:
+        return xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
+    return (a ** ord).sum(axis=axes, keepdims=keepdim) ** (1.0 / ord)
+
+
 def _scatter_assign(x, index, src, dim):
     """A copy of x with src written where index points along dim (aten.scatter.src)."""
     out = x.copy()

@@ -19,7 +19,7 @@ from ..export.graph_signature import (ConstantArgument, ExportGraphSignature, In
 from ..fx.graph import Graph, Node, map_arg
 from ..fx.graph_module import GraphModule
 from ..ops import higher_order as higher_order_ops
-from ..ops._targets import PYTHON_OPERATORS, target_kind
+from ..ops._targets import PYTHON_OPERATORS, operator_name, target_kind
 from ..ops.auto_functionalize import auto_functionalized_v2
 from ..ops.core import decomposes_by_default
 from ..runtime.backends import device as _device
@@ -35,8 +35,7 @@ __all__ = ["deserialize_program", "tensor_meta"]
 _HIGHER_ORDER = {op.name(): op for op in (higher_order_ops.cond, higher_order_ops.map_impl,
                                           higher_order_ops.while_loop, higher_order_ops.scan,
                                           auto_functionalized_v2)}
-_OPERATORS = {getattr(fn, "_torch_name", None) or f"_operator.{fn.__name__}": fn
-              for fn in PYTHON_OPERATORS if fn is not operator.getitem}
+_OPERATORS = {operator_name(fn): fn for fn in PYTHON_OPERATORS if fn is not operator.getitem}
 _MAX_SUBGRAPH_DEPTH = 32
 _SYM_ARGUMENTS = {"as_sym_int": SymIntArgument, "as_sym_float": SymFloatArgument, "as_sym_bool": SymBoolArgument}
 
