@@ -407,16 +407,28 @@ def _check_targets(graph_json, where):
     if not unknown:
         return
     aten = [t for t in unknown if t.startswith("torch.ops.aten.")]
-    custom = [t for t in unknown if t not in aten]
+    higher = [t for t in unknown if t.startswith("torch.ops.higher_order.")]
+    custom = [t for t in unknown if t not in aten and t not in higher]
     named = {t: f"'{t}' (at {unknown[t]})" for t in unknown}
     parts = []
     if aten:
         parts.append(f"ATen operator{'s' if len(aten) > 1 else ''} that minexport does not implement yet: "
                      + ", ".join(named[t] for t in aten))
+    if higher:
+        parts.append(f"higher-order operator{'s' if len(higher) > 1 else ''} that minexport does not implement "
+                     "yet: " + ", ".join(named[t] + _HIGHER_ORDER_HINTS.get(t, "") for t in higher))
     if custom:
         parts.append(", ".join(named[t] for t in custom) + f" {'are' if len(custom) > 1 else 'is'} not registered "
                      "in minexport (" + "; ".join(_how_to_register(t) for t in custom) + ")")
     raise SerializationError("the archive cannot be loaded: it uses " + "; and ".join(parts))
+
+
+# what to do about a higher-order op minexport lacks, where there is something to do
+_HIGHER_ORDER_HINTS = {
+    "torch.ops.higher_order.wrap_with_set_grad_enabled":
+        " (torch records it for a torch.no_grad() or torch.set_grad_enabled() block inside forward; save "
+        "ep.run_decompositions() instead, which inlines the block, or export the model without the block)",
+}
 
 
 def _is_unknown(target):
