@@ -38,8 +38,8 @@ def sym_int(a):
 
 def sym_float(a):
     """float(a) without specializing a SymInt: it becomes a SymFloat of the same expression (torch.sym_float)."""
-    if is_symbolic(a) and hasattr(a, "as_float"):
-        return a.as_float()
+    if is_symbolic(a) and hasattr(a, "sym_float"):
+        return a.sym_float()
     return a if is_symbolic(a) else float(a)
 
 

@@ -175,6 +175,12 @@ MATMUL_CASES = {
     "matmul 4-d @ 3-d": (lambda L, A: lambda a, b: a @ b, [(2, 1, 3, 4), (6, 4, 5)]),
 }
 CASES.update(MATMUL_CASES)
+CASES.update({     # stack: one cat viewed to the stacked shape, or (at the last new dim) unsqueeze + cat
+    "stack dim 0": (lambda L, A: lambda a, b: L.stack([a, b]), [(2, 3), (2, 3)]),
+    "stack dim 1": (lambda L, A: lambda a, b: L.stack([a, b], 1), [(2, 3), (2, 3)]),
+    "stack last dim": (lambda L, A: lambda a, b: L.stack([a, b], -1), [(2, 3), (2, 3)]),
+    "stack of 0-d": (lambda L, A: lambda a, b: L.stack([a.sum(), b.sum()]), [(2, 3), (2, 3)]),
+})
 # case -> why its core graph still differs from torch's (xfail(strict): fixing it fails until removed)
 CASE_DIFFERENCES = {
     "upsample bicubic2d": "ours gathers one dim at a time with index_select; torch gathers 16 taps with index.Tensor",

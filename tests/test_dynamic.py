@@ -627,3 +627,41 @@ def test_dynamic_shapes_of_a_varargs_forward_give_the_extra_args_one_entry_as_to
     for lib in (torch, me):
         with pytest.raises(Exception, match="dynamic_shapes"):
             program(lib, flat)
+
+
+def _pad_to_multiple(L, x):
+    """Swin/ViT-style padding of a dynamic height up to a multiple of 4: math.ceil of a true division."""
+    import math
+    h = x.shape[2]
+    return L.nn.functional.pad(x, (0, 0, 0, math.ceil(h / 4) * 4 - h))
+
+
+def _recomputed_scale(L, x):
+    """interpolate with recompute_scale_factor: the output size is sym_int(size * scale), a float's truncation."""
+    return L.nn.functional.interpolate(x, scale_factor=1.5, mode="nearest", recompute_scale_factor=True)
+
+
+@pytest.mark.parametrize("body", [_pad_to_multiple, _recomputed_scale])
+def test_float_arithmetic_on_sizes_stays_symbolic_as_torchs(body, tmp_path):
+    """size / 4, math.ceil, size * 1.5 and math.trunc keep a dynamic size symbolic (no specialization), with
+    torch's nodes (truediv, math.ceil, torch.sym_float, math.trunc), before and after run_decompositions; the
+    program runs on other sizes and torch loads its archive."""
+    torch = pytest.importorskip("torch")
+    eps = []
+    for lib in (torch, me):
+        class Fn(lib.nn.Module):
+            def forward(self, x):
+                return body(lib, x)
+
+        eps.append(lib.export.export(Fn(), (lib.randn(2, 3, 6, 8),),
+                                     dynamic_shapes={"x": {2: lib.export.Dim("h", max=64)}}))
+    tep, mep = eps
+    assert _graph_ops(mep) == _graph_ops(tep)
+    assert _graph_ops(mep.run_decompositions()) == _graph_ops(tep.run_decompositions())
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 8)).astype(np.float32)
+    want = tep.module()(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(mep.module()(me.from_numpy(x)).numpy(), want)
+    np.testing.assert_allclose(mep.run_decompositions().module()(me.from_numpy(x)).numpy(), want)
+    me.export.save(mep, str(tmp_path / "mx.pt2"))
+    np.testing.assert_allclose(torch.export.load(str(tmp_path / "mx.pt2")).module()(torch.from_numpy(x)).numpy(),
+                               want)

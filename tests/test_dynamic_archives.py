@@ -34,18 +34,10 @@ NAMES = list(ARRAYS)
 
 # Programs minexport cannot yet load or export the same way, each with why (strict: a fix flips it).
 # All are issue 15 part 1's (symbolic/core.py, export/_symbolic*.py, export/dynamic_shapes.py).
-_SYM_NODE = ("the graph calls torch.sym_max/sym_min/sym_float as a node; minexport has no such graph target yet "
-             "(part 1: symbolic sym_max/sym_min/sym_int/sym_float)")
-_SPECIALIZES = "minexport's sym_float/sym_int of a size specialize it, where torch keeps the size symbolic (part 1)"
-TORCH_TO_MINEXPORT_XFAIL = {
-    "ceil_to_int": _SYM_NODE, "trunc_to_int": _SYM_NODE,
-}
+TORCH_TO_MINEXPORT_XFAIL = {}
 MINEXPORT_TO_TORCH_XFAIL = {
     "arange_step": "torch narrows s77 to [3, oo] from the guard (s77 + 1)//2 != 1 (an arange of length 1 would "
                    "specialize); minexport keeps [2, oo] and checks the guard at call time (part 1: AUTO ranges)",
-    "int_true_div": "minexport's size / int specializes the size (SymInt.__truediv__); torch keeps "
-                    "IntTrueDiv(s77, 2) symbolic (part 1: symbolic/core.py)",
-    "ceil_to_int": _SPECIALIZES, "trunc_to_int": _SPECIALIZES,
 }
 
 

@@ -386,6 +386,16 @@ def test_every_unknown_op_is_named_at_once():
         load(io.BytesIO(_pack(_edit_model(_members(BASE), edit))))
 
 
+def test_unknown_higher_order_op_is_not_called_a_custom_op():
+    """A torch higher-order op minexport lacks (invoke_subgraph) is named as such, not as a custom op to register."""
+    def edit(m):
+        m["graph_module"]["graph"]["nodes"][0]["target"] = "torch.ops.higher_order.invoke_subgraph"
+    with pytest.raises(SerializationError, match=r"higher-order operator that minexport does not implement yet: "
+                       r"'torch.ops.higher_order.invoke_subgraph' \(at model.graph_module.graph.nodes\[0\]\)") as e:
+        load(io.BytesIO(_pack(_edit_model(_members(BASE), edit))))
+    assert "custom op" not in str(e.value)
+
+
 # ------------------------------------------------------- hostile archives --
 def _weights(members):
     key = "archive/data/weights/model_weights_config.json"

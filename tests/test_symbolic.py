@@ -213,8 +213,13 @@ def test_true_division_and_floats():
     assert isinstance(half, SymFloat) and half.hint == 5.5 and str(half) == "s0 + 0.5"
     assert isinstance(s0 * 1.5, SymFloat) and (s0 * 1.5).hint == 7.5
     assert env.guards == []
-    assert s0 / 2 == 2.5 and type(s0 / 2) is float             # int / int specializes (spec/dynamic.md)
-    assert [str(g) for g, _ in env.guards] == ["Eq(s0, 5)"]
+    third = s0 / 2                          # int / int is a SymFloat, no guard (torch's IntTrueDiv)
+    assert isinstance(third, SymFloat) and third.hint == 2.5 and str(third) == "s0/2"
+    import math
+    up, down = math.ceil(third), math.floor(third)
+    assert isinstance(up, SymInt) and up.hint == 3 and isinstance(down, SymInt) and down.hint == 2
+    assert math.trunc(s0 * 1.5).hint == 7 and env.guards == []
+    assert int(third) == 2 and [str(g) for g, _ in env.guards] == ["Eq(s0/2, 2.5)"]     # int() specializes
 
 
 # ------------------------------------------------------------ deciding --

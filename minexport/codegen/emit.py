@@ -573,7 +573,9 @@ _OPERATORS = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "floor
               "truediv": "{0} / {1}", "mod": "{0} % {1}", "pow": "{0} ** {1}", "neg": "-{0}", "ge": "{0} >= {1}",
               "gt": "{0} > {1}", "le": "{0} <= {1}", "lt": "{0} < {1}", "eq": "{0} == {1}", "ne": "{0} != {1}",
               "and_": "{0} and {1}", "or_": "{0} or {1}", "not_": "not {0}", "getitem": "{0}[{1}]",
-              "sym_max": "max({0}, {1})", "sym_min": "min({0}, {1})"}      # torch.sym_max / sym_min on sizes
+              "sym_max": "max({0}, {1})", "sym_min": "min({0}, {1})",      # torch.sym_max / sym_min on sizes
+              "floor": "math.floor({0})", "ceil": "math.ceil({0})", "trunc": "math.trunc({0})",
+              "sym_float": "float({0})"}
 
 
 def _operator(template):

@@ -2,11 +2,12 @@
 
 Loaded only for programs with dynamic dimensions (it imports sympy).
 """
+import math
 import operator
 
 import sympy
 
-from .._sym_functions import sym_max, sym_min
+from .._sym_functions import sym_float, sym_max, sym_min
 from .._symbolic_marker import is_symbolic
 from .._tensor import Size, Tensor
 from ..fx.graph import Node
@@ -404,14 +405,16 @@ class SymNodes:
         when every symbol in it is one (else it stays a sym_size.int of that tensor, as for a derived dim's
         root); arithmetic done in user code stays the operator calls it made."""
         expr = self.env.simplify(symint.expr)
-        node = self.cache.get(expr)
+        # a float and an int of one expression (torch's ToFloat(s0) and s0) are different values
+        key = ("float", expr) if isinstance(symint, SymFloat) else expr
+        node = self.cache.get(key)
         if node is not None:
             return node
         entry = self.objects.get(id(symint))
         if entry is None or entry[0] is not symint or self._computable(expr, entry[1]):
             return self._build(expr)
         node = self._origin_node(entry)
-        self.cache[expr] = node
+        self.cache[key] = node
         return node
 
     def _computable(self, expr, origin):
@@ -501,9 +504,13 @@ class SymNodes:
             node = self.graph.call_function(operator.pow, (self._build(expr.base), int(expr.exp)), meta={})
         elif expr.is_Pow and expr.exp == -1:
             node = self.graph.call_function(operator.truediv, (1.0, self._build(expr.base)), meta={})
-        elif isinstance(expr, sympy.floor):     # floor(a/b), e.g. conv/pool sizes floor(s2/2 - 1/2): (s2 - 1) // 2
+        elif isinstance(expr, sympy.floor) and not expr.args[0].has(sympy.Float):
+            # floor(a/b), e.g. conv/pool sizes floor(s2/2 - 1/2): (s2 - 1) // 2
             num, den = sympy.together(expr.args[0]).as_numer_denom()
             node = self.graph.call_function(operator.floordiv, (self._build(num), self._build(den)), meta={})
+        elif isinstance(expr, (sympy.floor, sympy.ceiling)):    # of a float: math.floor / math.ceil, as torch
+            fn = math.floor if isinstance(expr, sympy.floor) else math.ceil
+            node = self.graph.call_function(fn, (self._build(expr.args[0]),), meta={})
         elif isinstance(expr, (sympy.Max, sympy.Min)) and len(expr.args) == 2:
             fn = sym_max if isinstance(expr, sympy.Max) else sym_min
             a, b = self.env.call_args.get(expr, expr.args)
@@ -542,7 +549,8 @@ class SymNodes:
 
     def _value(self, expr):
         """The SymInt or SymFloat an expression's node computes (floats: a data-dependent float or a Float in it)."""
-        if expr.has(sympy.Float) or expr.free_symbols & self.env.float_symbols:
+        if expr.has(sympy.Float) or expr.free_symbols & self.env.float_symbols or \
+                sympy.fraction(sympy.together(expr))[1] != 1:      # s/4: a true division's float
             return SymFloat(expr, self.env, None)
         hint = sympy.sympify(expr.xreplace(self.env.var_to_hint))
         return SymInt(expr, self.env, int(hint) if hint.is_Integer else 0)
@@ -550,7 +558,7 @@ class SymNodes:
 
 _OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "floordiv": operator.floordiv,
               "mod": operator.mod, "truediv": operator.truediv, "neg": operator.neg, "sym_max": sym_max,
-              "sym_min": sym_min}
+              "sym_min": sym_min, "floor": math.floor, "ceil": math.ceil, "trunc": math.trunc, "sym_float": sym_float}
 _RELATIONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
               "!=": operator.ne}
 

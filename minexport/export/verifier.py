@@ -8,11 +8,11 @@ import math
 import operator
 
 from .._symbolic_marker import is_symbolic
-from .._sym_functions import sym_max, sym_min
+from .._sym_functions import sym_float, sym_max, sym_min
 from .._tensor import Tensor
 from ..fx.graph import Node, map_arg
 from ..ops import lookup
-from ..ops._targets import target_kind
+from ..ops._targets import MATH_FUNCTIONS, target_kind
 from ..ops.core import decomposes_by_default
 from .graph_signature import ConstantArgument, InputKind
 
@@ -664,6 +664,7 @@ _BINARY = (operator.add, operator.sub, operator.mul, operator.floordiv, operator
            operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge, operator.pow,
            operator.and_, operator.or_, sym_max, sym_min)
 _OPERATOR_ARITY.update(dict.fromkeys(_BINARY, 2))
+_OPERATOR_ARITY.update(dict.fromkeys(MATH_FUNCTIONS | {sym_float}, 1))
 
 
 def _check_call_arguments(node):

@@ -92,7 +92,11 @@ def _call_text(node):
         fn = target.qualified_name
     else:
         fn = getattr(target, "_torch_name", None) or getattr(target, "__qualname__", None) or str(target)
-        fn = f"operator.{fn}" if getattr(target, "__module__", None) in ("_operator", "operator") else fn
+        module = getattr(target, "__module__", None)
+        if module in ("_operator", "operator"):
+            fn = f"operator.{fn}"
+        elif module == "math":      # torch.fx's global name for it
+            fn = f"math_{fn}"
     parts = [format_value(a) for a in node.args] + [f"{k} = {format_value(v)}" for k, v in node.kwargs.items()]
     return f"{fn}({', '.join(parts)})"
 

@@ -1062,7 +1062,13 @@ def _stack_kernel(xp, tensors, dim=0):
 
 
 def _stack_decomp(tensors, dim=0):
+    """torch's: before the last new dim, one cat along dim viewed to the stacked shape; at the end (where a
+    view cannot split the cat), each tensor unsqueezed and then concatenated."""
     d = _stack_check([t.shape for t in tensors], dim)
+    if d < tensors[0].ndim:
+        sizes = list(tensors[0].shape)
+        sizes.insert(d, len(tensors))
+        return aten.view.default(aten.cat.default(list(tensors), d), sizes)
     return aten.cat.default([aten.unsqueeze.default(t, d) for t in tensors], d)
 
 

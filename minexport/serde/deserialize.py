@@ -19,7 +19,7 @@ from ..export.graph_signature import (ConstantArgument, ExportGraphSignature, In
 from ..fx.graph import Graph, Node, map_arg
 from ..fx.graph_module import GraphModule
 from ..ops import higher_order as higher_order_ops
-from ..ops._targets import PYTHON_OPERATORS, target_kind
+from ..ops._targets import PYTHON_OPERATORS, operator_name, target_kind
 from ..ops.auto_functionalize import auto_functionalized_v2
 from ..ops.core import decomposes_by_default
 from ..runtime.backends import device as _device
@@ -36,8 +36,7 @@ _HIGHER_ORDER = {op.name(): op for op in (higher_order_ops.cond, higher_order_op
                                           higher_order_ops.while_loop, higher_order_ops.scan,
                                           higher_order_ops.wrap_with_set_grad_enabled,
                                           higher_order_ops.wrap_with_autocast, auto_functionalized_v2)}
-_OPERATORS = {getattr(fn, "_torch_name", None) or f"_operator.{fn.__name__}": fn
-              for fn in PYTHON_OPERATORS if fn is not operator.getitem}
+_OPERATORS = {operator_name(fn): fn for fn in PYTHON_OPERATORS if fn is not operator.getitem}
 _MAX_SUBGRAPH_DEPTH = 32
 _SYM_ARGUMENTS = {"as_sym_int": SymIntArgument, "as_sym_float": SymFloatArgument, "as_sym_bool": SymBoolArgument}
 
@@ -409,12 +408,16 @@ def _check_targets(graph_json, where):
     if not unknown:
         return
     aten = [t for t in unknown if t.startswith("torch.ops.aten.")]
-    custom = [t for t in unknown if t not in aten]
+    higher = [t for t in unknown if t.startswith("torch.ops.higher_order.")]
+    custom = [t for t in unknown if t not in aten and t not in higher]
     named = {t: f"'{t}' (at {unknown[t]})" for t in unknown}
     parts = []
     if aten:
         parts.append(f"ATen operator{'s' if len(aten) > 1 else ''} that minexport does not implement yet: "
                      + ", ".join(named[t] for t in aten))
+    if higher:
+        parts.append(f"higher-order operator{'s' if len(higher) > 1 else ''} that minexport does not implement "
+                     "yet: " + ", ".join(named[t] for t in higher))
     if custom:
         parts.append(", ".join(named[t] for t in custom) + f" {'are' if len(custom) > 1 else 'is'} not registered "
                      "in minexport (" + "; ".join(_how_to_register(t) for t in custom) + ")")

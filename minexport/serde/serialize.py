@@ -21,7 +21,7 @@ from ..export.graph_signature import (ConstantArgument, InputKind, OutputKind, S
                                       SymIntArgument, TensorArgument)
 from ..fx.graph import Node
 from ..nn.parameter import Parameter
-from ..ops._targets import target_kind
+from ..ops._targets import operator_arg_names, operator_name, target_kind
 from ..ops.higher_order import while_loop as while_loop_op
 from ..runtime.backends import device as _device
 from ..utils import _pytree as pytree
@@ -185,14 +185,10 @@ def _output_names(node, slots, count):
     return [slots[i].name if i in slots else f"{node.name}_unused_{i}" for i in range(count)]
 
 
-_OPERATOR_ARGS = ("a", "b")
-
-
 def _operator_node_json(node, slots, tensor_values):
-    """A symbolic-int operator node (operator.mul, operator.ge, ...) as torch writes it."""
-    inputs = [_named_argument(name, _argument(v)) for name, v in zip(_OPERATOR_ARGS, node.args)]
-    target = getattr(node.target, "_torch_name", None) or f"_operator.{node.target.__name__}"   # torch.sym_max
-    return _node_record(node, target, inputs, [_node_ref(node)])
+    """A symbolic-int operator node (operator.mul, operator.ge, math.ceil, ...) as torch writes it."""
+    inputs = [_named_argument(name, _argument(v)) for name, v in zip(operator_arg_names(node.target), node.args)]
+    return _node_record(node, operator_name(node.target), inputs, [_node_ref(node)])
 
 
 def _op_node_json(node, slots, tensor_values):

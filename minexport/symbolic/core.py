@@ -282,8 +282,8 @@ class SymInt(_SymNumber):
         return obj
 
     def _binary(self, other, fn, hint_fn, reflected=False, name=None):
-        if isinstance(other, (float, SymFloat)):       # int (op) float is a float, as in Python
-            return self.as_float()._binary(other, fn, hint_fn, reflected, name)
+        if isinstance(other, (float, SymFloat)):       # int (op) float is a float, as in Python (torch.sym_float)
+            return self.sym_float()._binary(other, fn, hint_fn, reflected, name)
         if not isinstance(other, (int, SymInt)):
             return NotImplemented
         a, b = (other, self) if reflected else (self, other)
@@ -292,6 +292,10 @@ class SymInt(_SymNumber):
     def as_float(self):
         """This size as a SymFloat (same expression)."""
         return SymFloat(self.expr, self.env, float(self.hint))
+
+    def sym_float(self):
+        """torch.sym_float: as_float, which the graph records as a call (Python promotes int (op) float so)."""
+        return _recorded(self.as_float(), "sym_float", self)
 
     def __floordiv__(self, o):
         return self._binary(o, lambda a, b: FloorDiv(a / b), lambda a, b: a // b, name="floordiv")
@@ -311,12 +315,29 @@ class SymInt(_SymNumber):
     def __truediv__(self, o):
         if isinstance(o, (float, SymFloat)):
             return self.as_float() / o
-        return float(self) / float(o)
+        if not isinstance(o, (int, SymInt)):
+            return NotImplemented
+        if type(o) is int and o == 0:
+            raise ZeroDivisionError("division by zero")
+        return self._quotient(self, o)
 
     def __rtruediv__(self, o):
         if isinstance(o, (float, SymFloat)):
             return o / self.as_float()
-        return float(o) / float(self)
+        if not isinstance(o, int):
+            return NotImplemented
+        return self._quotient(o, self)
+
+    def _quotient(self, a, b):
+        """a / b of two ints, one of them symbolic: a SymFloat (torch's IntTrueDiv), no guard."""
+        hint_b = _hint(b)
+        hint = None if hint_b == 0 else _hint(a) / hint_b
+        return _recorded(SymFloat(_expr(a) / _expr(b), self.env, hint), "truediv", a, b)
+
+    def __floor__(self):
+        return self
+
+    __ceil__ = __trunc__ = __floor__
 
     def _compare(self, other, rel, hint_rel, op):
         if isinstance(other, (float, SymFloat)):
@@ -391,12 +412,26 @@ class SymFloat(_SymNumber):
         return int(self.env.specialize(self, int))
 
     def sym_int(self):
-        """torch.sym_int of a SymFloat: the value rounded toward zero as a SymInt expression, no guard
-        (`1.5*s0` gives `floor(1.5*s0)`, `2.0*s0` gives `2*s0`).  A data-dependent float has no example
+        """torch.sym_int of a SymFloat (math.trunc): the value rounded toward zero as a SymInt expression, no
+        guard (`1.5*s0` gives `floor(1.5*s0)`, `2.0*s0` gives `2*s0`).  A data-dependent float has no example
         value to carry, so it is converted as int() converts it."""
+        return self._rounded(_truncated, math.trunc, "trunc")
+
+    def __floor__(self):
+        """math.floor: a SymInt, no guard."""
+        return self._rounded(sympy.floor, math.floor, "floor")
+
+    def __ceil__(self):
+        """math.ceil: a SymInt, no guard (`math.ceil(h / 4)` pads a size up to a multiple of 4)."""
+        return self._rounded(sympy.ceiling, math.ceil, "ceil")
+
+    __trunc__ = sym_int
+
+    def _rounded(self, fn, hint_fn, name):
         if self.hint is None:
             return int(self)
-        return SymInt(_truncated(_whole_floats_as_integers(self.expr)), self.env, int(self.hint))
+        out = SymInt(fn(_whole_floats_as_integers(self.expr)), self.env, hint_fn(self.hint))
+        return _recorded(out, name, self)
 
 
 
