@@ -12,7 +12,9 @@ import pytest
 
 import minexport as me
 import minexport.nn as nn
+from minexport._loops import while_loop
 from minexport._tensor import contiguous_strides, make_fake
+from minexport.control_flow import cond
 from minexport.export import export
 from minexport.ops.pointwise import _numpy_layout_is_torchs
 
@@ -201,3 +203,33 @@ def test_dynamic_batch_lays_out_as_torch(name):
     for shape in ((3, 4, 1, 1), (5, 4, 1, 1)):
         for layout, t, x in _inputs(shape):
             _assert_as_torch(module(x), fn(torch, t), f"{name} dynamic, called {layout} {shape}")
+
+
+class _Branches(nn.Module):
+    """cond on the input's sign: x + 0 or relu(x + 1), whose results stride as TensorIterator's."""
+    def forward(self, x):
+        return cond(x.sum() > 0, lambda x: x + 0, lambda x: me.relu(x + 1), (x,))
+
+
+class _Loop(nn.Module):
+    """Three iterations of h <- h * 1 + 0 (the carried value keeps its shape and, in torch, its strides)."""
+    def forward(self, h):
+        return while_loop(lambda i, h: i < 3, lambda i, h: (i + 1, h * 1 + 0), (me.zeros((), dtype=me.int64), h))[1]
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 1, 1), (2, 3, 4, 5)], ids=str)
+def test_control_flow_subgraphs_lay_out_as_torch(shape):
+    """cond's branches and while_loop's body run plans of their own: exported with each layout and called with
+    each, their results stride as torch's eager ones."""
+    branches = (lambda L, x: x + 0, lambda L, x: L.relu(x + 1))
+    inputs = list(_inputs(shape))
+    for exported_layout, _, example in inputs:
+        modules = (export(_Branches(), (example,)).module(), export(_Loop(), (example,)).module())
+        for layout, t, x in inputs:
+            where = f"exported {exported_layout}, called {layout}"
+            _assert_as_torch(modules[0](x), branches[0 if float(t.sum()) > 0 else 1](torch, t), f"cond {where}")
+            expected = t
+            for _ in range(3):
+                expected = expected * 1 + 0
+            for _ in range(3):      # (the written-out loop is made on a later call)
+                _assert_as_torch(modules[1](x), expected, f"while_loop {where}")

@@ -20,13 +20,12 @@ import dataclasses
 import operator
 
 from .._symbolic_marker import is_symbolic
-from .._tensor import Tensor, contiguous_strides, make_tensor
-from ..fx._runner import GraphRunner
+from .._tensor import Tensor, make_tensor
+from ..fx._runner import GraphRunner, keeps_layout, layout_of
 from ..fx.graph import Graph
 from ..fx.graph_module import GraphModule
 from ..nn.module import Module
 from ..ops import aten
-from ..ops._common import byte_strides
 from ..nn.parameter import Parameter
 from ..utils import _pytree as pytree
 from .errors import input_path
@@ -53,7 +52,7 @@ class _CallPlan:
     mutations: list           # (OutputKind, target) of each mutation output, in output order
     shape_checks: object      # RuntimeShapeChecks of the symbolic input sizes, or None
     static_inputs: tuple      # (dtype, shape) of each user input when all are positional static tensors, or None
-    user_layouts: tuple       # the strides each user input's array keeps for the plan's promise (`_layout_of`)
+    user_layouts: tuple       # the strides each user input's array keeps for the plan's promise (`layout_of`)
     lifted_layouts: tuple     # the same for each lifted value
 
     @classmethod
@@ -75,7 +74,7 @@ class _CallPlan:
                    mutations=[(s.kind, s.target) for s in sig.output_specs if s.kind in _MUTATIONS],
                    shape_checks=_shape_checks(ep, user, user_vals),
                    static_inputs=_static_inputs(root.in_spec, user, user_vals),
-                   user_layouts=tuple(map(_layout_of, user_vals)), lifted_layouts=tuple(map(_layout_of, lifted_vals)))
+                   user_layouts=tuple(map(layout_of, user_vals)), lifted_layouts=tuple(map(layout_of, lifted_vals)))
 
 
 class UnliftedModule(GraphModule):
@@ -111,7 +110,7 @@ class UnliftedModule(GraphModule):
             args = self._checked_inputs(args, kwargs)     # the general path; it raises on a mismatch
         lifted, trusted, strided = self._lifted_arrays()
         arrays = _arrays(args)
-        strided = strided and all(map(_keeps_layout, arrays, plan.user_layouts))
+        strided = strided and all(map(keeps_layout, arrays, plan.user_layouts))
         out = plan.interpreter.run_arrays(*lifted, *arrays, specialized=trusted, strided=strided)
         n_mut = len(plan.mutations)
         if n_mut:
@@ -141,7 +140,7 @@ class UnliftedModule(GraphModule):
         values = _lifted_values(plan)
         arrays = _arrays(values)        # refuses a fake tensor by name
         trusted = all(map(_as_exported, values, plan.lifted_vals))
-        strided = trusted and all(map(_keeps_layout, arrays, plan.lifted_layouts))
+        strided = trusted and all(map(keeps_layout, arrays, plan.lifted_layouts))
         self._lifted_cache = (arrays, trusted, strided)
         return self._lifted_cache
 
@@ -324,30 +323,6 @@ def _as_exported(value, val):
     """A lifted tensor still has its placeholder's dtype and (static) shape."""
     return isinstance(value, Tensor) and isinstance(val, Tensor) and value._dtype is val.dtype and \
         value._data.shape == tuple(val.shape)
-
-
-_C_ORDER = "C order"       # `_layout_of` for a contiguous fake of symbolic shape
-
-
-def _layout_of(val):
-    """What an input's array keeps for the plan's promise of strides: the fake's strides in bytes (static
-    shape), _C_ORDER (symbolic shape, contiguous fake), None for a value that is no tensor (nothing to keep),
-    False when no array can keep it (symbolic strides)."""
-    if not isinstance(val, Tensor):
-        return None
-    if all(type(d) is int for d in val.shape):
-        return byte_strides(val)
-    return _C_ORDER if val._strides is None else False
-
-
-def _keeps_layout(array, layout):
-    """Whether `array` (or a value that is no array) keeps `layout` (see `_layout_of`)."""
-    if layout is None or layout is False:
-        return layout is None
-    strides = getattr(array, "strides", None)
-    if layout is _C_ORDER:
-        return strides == tuple(s * array.itemsize for s in contiguous_strides(array.shape))
-    return strides == layout
 
 
 def _static_inputs(in_spec, user_specs, user_vals):

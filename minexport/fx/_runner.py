@@ -37,7 +37,7 @@ runs bare).  A call whose inputs have other strides says so
 import functools
 import operator
 
-from .._tensor import Tensor, make_tensor
+from .._tensor import Tensor, contiguous_strides, make_tensor
 from ..ops._targets import target_kind
 from ..runtime import backends, buffers
 from ..runtime.limits import ResourceLimitError, bounded_pow
@@ -45,7 +45,7 @@ from ._budget import MemoryGuard
 from ._generated import generate, generate_while
 from .graph import Graph, Node, frame_line, get_attr_path, last_uses
 
-__all__ = ["GraphRunner", "GraphRunError", "compile_graph"]
+__all__ = ["GraphRunner", "GraphRunError", "compile_graph", "layout_of", "keeps_layout"]
 
 
 class GraphRunError(RuntimeError):
@@ -204,10 +204,13 @@ def _subgraph_runner(value, specialize=False):
     A subgraph is specialized when its parent is: its inputs are the parent's
     values (operands, carried values, lifted weights), which keep their nodes'
     dtypes and ranks, and a loop's carried values keep them across iterations.
+    Its plan for inputs that keep their placeholders' strides runs when a call's
+    inputs are found to (`GraphRunner.keeps_layouts`; a loop checks once, see
+    `GraphRunner.bound_while`).
     """
     if not isinstance(getattr(value, "graph", None), Graph):
         return value
-    return _Subgraph(GraphRunner(value.graph, value, specialize=specialize))
+    return _Subgraph(GraphRunner(value.graph, value, specialize=specialize, strides_known=specialize))
 
 
 class _Subgraph:
@@ -225,7 +228,8 @@ class _Subgraph:
         self.runner = runner
 
     def __call__(self, *arrays):
-        return self.runner.run_arrays(*arrays)
+        runner = self.runner
+        return runner.run_arrays(*arrays, strided=runner.strides_known and runner.keeps_layouts(arrays))
 
     def bound_runner(self, xp, n_inputs):
         """A function of one sequence of n_inputs arrays returning the outputs; refuses a wrong count now."""
@@ -245,6 +249,31 @@ class _Subgraph:
         self.bound_runner(xp, n)
         body.bound_runner(xp, n)               # (both refuse a wrong input count)
         return self.runner.bound_while(body.runner, xp, n_carried)
+
+
+_C_ORDER = "C order"       # `layout_of` for a contiguous fake of symbolic shape
+
+
+def layout_of(val):
+    """What an input's array keeps for a plan's promise of strides (strides_known): the fake's strides in bytes
+    (static shape), _C_ORDER (symbolic shape, contiguous fake), None for a value that is no tensor (nothing to
+    keep), False when no array can keep it (symbolic strides)."""
+    if not isinstance(val, Tensor):
+        return None
+    if all(type(d) is int for d in val.shape):
+        itemsize = val.dtype.numpy_dtype.itemsize
+        return tuple(s * itemsize for s in val.stride())
+    return _C_ORDER if val._strides is None else False
+
+
+def keeps_layout(array, layout):
+    """Whether `array` (or a value that is no array) keeps `layout` (see `layout_of`)."""
+    if layout is None or layout is False:
+        return layout is None
+    strides = getattr(array, "strides", None)
+    if layout is _C_ORDER:
+        return strides == tuple(s * array.itemsize for s in contiguous_strides(array.shape))
+    return strides == layout
 
 
 def _can_donate(node):
@@ -382,6 +411,10 @@ class GraphRunner:
         self._plan = _Plan(self.placeholders, self.steps, self.n_slots)
         self._general_plan = None if specialize else self._plan
         self._unstrided_plan = None if self.strides_known else self._plan
+        # the strides each input keeps for the promise of strides_known (`layout_of`), and loops checked for it
+        self.layouts = tuple(layout_of(p.meta.get("val")) for p in self.placeholders) if self.strides_known \
+            else None
+        self._loop_layouts = {}
         self._guard = MemoryGuard.build(self.placeholders, [s.node for s in self.steps if s.fn is not None])
         self._bound_runs = {}               # (plan id, xp) -> the plan written out as a function (`bound`)
         self._buffers = buffers.BufferPool()   # large outputs kept for the next run (runtime/buffers.py)
@@ -407,12 +440,16 @@ class GraphRunner:
             return self._general()
         return self._plan if strided else self._unstrided()
 
-    def run_arrays(self, *inputs, xp=None, specialized=True, strided=True):
+    def keeps_layouts(self, arrays):
+        """Whether `arrays` (one per placeholder) keep the strides a strides_known plan is compiled for."""
+        return self.layouts is not None and all(map(keeps_layout, arrays, self.layouts))
+
+    def run_arrays(self, *inputs, xp=None, specialized=True, strided=False):
         """Run on arrays (one per placeholder); returns the output structure with arrays.
 
         `specialized=False` runs the general kernels even if this interpreter was
         built with `specialize=True` (the inputs do not keep its promise);
-        `strided=False` says the inputs do not keep the promise of `strides_known`.
+        `strided=True` says the inputs also keep the promise of `strides_known`.
         """
         n = len(self.placeholders)
         if len(inputs) != n:
@@ -456,8 +493,39 @@ class GraphRunner:
 
     def bound_while(self, body, xp, n_carried, specialized=True):
         """See `_Subgraph.bound_while`: self is the cond, body a GraphRunner; None on the first request
-        (as `bound`), then the loop function, kept per body and namespace."""
-        plans = [r._plan_for(xp, specialized, False) for r in (self, body)]
+        (as `bound`), then the loop function, kept per body and namespace.
+
+        When every iteration hands the body's outputs back with the strides the carried placeholders
+        have (`_loop_keeps_layouts`, from the graphs), a loop whose first inputs keep their placeholders'
+        strides keeps them throughout: it runs the plans compiled for them, checked once per loop."""
+        plain = self._while(body, xp, n_carried, specialized, False)
+        strided = self._while(body, xp, n_carried, specialized, True) \
+            if plain is not None and self._loop_keeps_layouts(body, n_carried) else None
+        if strided is None:
+            return plain
+
+        def either(carried, additional):
+            keeps = self.keeps_layouts(tuple(carried) + tuple(additional))
+            return (strided if keeps else plain)(carried, additional)
+        return either
+
+    def _loop_keeps_layouts(self, body, n_carried):
+        """Whether cond (self) and body take their inputs with the same strides and body returns each
+        carried value with the strides it came in with (known from the graphs' fake values; kept)."""
+        key = (id(body), n_carried)
+        known = self._loop_layouts.get(key)
+        if known is None:
+            out = body._plan.output_value
+            known = self.layouts is not None and self.layouts == body.layouts and False not in self.layouts \
+                and type(out) is tuple and len(out) == n_carried and all(isinstance(v, Node) for v in out) \
+                and tuple(layout_of(v.meta.get("val")) for v in out) == self.layouts[:n_carried]
+            self._loop_layouts[key] = known
+        return known
+
+    def _while(self, body, xp, n_carried, specialized, strided):
+        """`bound_while`'s loop function over the plans for `strided` inputs or not (None on the first
+        request, or when the two graphs cannot be written out together)."""
+        plans = [r._plan_for(xp, specialized, strided) for r in (self, body)]
         loop = self._written_out(("while", id(body), id(plans[1]), id(plans[0]), xp), lambda: generate_while(
             *[(p, _error_naming_node(p)) for p in plans], n_carried, len(self.placeholders) - n_carried, xp))
         guards = [g for g in (self._guard, body._guard) if g is not None]
