@@ -1297,17 +1297,19 @@ def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=Fal
         rep = query.shape[-3] // key.shape[-3]
         key = _repeat_heads(key, rep)
         value = _repeat_heads(value, rep)
-    s = (1 / math.sqrt(E)) if scale is None else scale
-    scores = aten.mul.Tensor(aten.matmul.default(query, aten.transpose.int(key, -2, -1)), s)
+    # as torch's math attention: q and k^T each scaled by sqrt(scale), a bool (or causal) mask made additive
+    # (in torch's order: a given bool mask converted first, the causal one after q is scaled)
+    root = math.sqrt((1 / math.sqrt(E)) if scale is None else scale)
+    mask = attn_mask
+    if mask is not None and mask.dtype is dt.bool:
+        mask = _additive_mask(mask, query.dtype)
+    query = aten.mul.Scalar(query, root)
     if is_causal:
-        causal = aten.tril.default(aten.full.default([L, S], True, dtype=dt.bool, device=query.device))
-        scores = aten.where.self(causal, scores, aten.scalar_tensor.default(float("-inf"), dtype=scores.dtype))
-    if attn_mask is not None:
-        if attn_mask.dtype is dt.bool:
-            scores = aten.where.self(attn_mask, scores,
-                                     aten.scalar_tensor.default(float("-inf"), dtype=scores.dtype))
-        else:
-            scores = aten.add.Tensor(scores, attn_mask)
+        mask = _additive_mask(aten.tril.default(aten.full.default([L, S], True, dtype=dt.bool, device=query.device)),
+                              query.dtype)
+    scores = aten.matmul.default(query, aten.mul.Scalar(aten.transpose.int(key, -2, -1), root))
+    if mask is not None:
+        scores = aten.add.Tensor(scores, mask)
     weights = aten._softmax.default(scores, -1, False)
     # torch's safe softmax: a row whose every score is -inf (a query with every key masked out) gets zeros
     hidden = aten.logical_not.default(aten.any.dim(aten.logical_not.default(aten.eq.Scalar(scores, float("-inf"))),
@@ -1324,6 +1326,12 @@ def _sdpa_decomp(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=Fal
     # permute / contiguous clone / permute tail, and later views rely on it
     laid_out = aten.clone.default(aten.permute.default(out, [2, 0, 1, 3]), memory_format="contiguous_format")
     return aten.permute.default(laid_out, [1, 2, 0, 3])
+
+
+def _additive_mask(mask, dtype):
+    """A bool attention mask as torch's math attention adds it: 0 where attended, -inf where masked out."""
+    hidden = aten.scalar_tensor.default(float("-inf"), dtype=dtype, device=mask.device)
+    return aten.where.self(mask, aten.scalar_tensor.default(0.0, dtype=dtype, device=mask.device), hidden)
 
 
 _SDPA_KNOWN = geometry_memo()     # static key -> the output's geometry (see `static_key`)

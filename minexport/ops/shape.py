@@ -8,6 +8,7 @@ import functools
 
 import numpy as np
 
+from .. import dtypes as dt
 from .._tensor import (CONTIGUOUS, format_strides, make_fake, memory_format_name, preserved_strides,
                        strides_contiguous, sure)
 from .._tensor import shape_numel as _numel
@@ -217,6 +218,8 @@ def _tri(lower):
         offset = aten.sub.Tensor(aten.unsqueeze.default(aten.arange.start_step(0, cols, 1, **kw), -2),
                                  aten.unsqueeze.default(aten.arange.start_step(0, rows, 1, **kw), -1))
         keep = (aten.le.Scalar if lower else aten.ge.Scalar)(offset, diagonal)
+        if self.dtype is dt.bool:       # a bool tensor is masked with logical_and, as torch's decomposition does
+            return aten.logical_and.default(keep, self)
         return aten.where.self(keep, self, aten.scalar_tensor.default(0, dtype=self.dtype, **kw))
     return decomp
 
