@@ -262,15 +262,43 @@ def _linear_decomp(input, weight, bias=None):
     if weight.ndim == 1:
         out = aten.sum.dim_IntList(aten.mul.Tensor(input, weight), [-1])
         return out if bias is None else aten.add.Tensor(out, bias)
-    wt = _t2(weight)
-    if input.ndim == 2:
-        return aten.mm.default(input, wt) if bias is None else aten.addmm.default(bias, input, wt)
-    lead = list(input.shape[:-1])
-    # the leading sizes folded into their product, as torch's linear computes it (no -1 left to infer)
-    flat = aten.reshape.default(input, [shape_numel(lead), input.shape[-1]]) if input.ndim > 1 else \
-        aten.unsqueeze.default(input, 0)
-    out = aten.mm.default(flat, wt) if bias is None else aten.addmm.default(bias, flat, wt)
-    return aten.view.default(out, lead + [weight.shape[0]])
+    # torch's linear: addmm for a matrix with a bias; a contiguous input of other rank with a contiguous bias (3-d,
+    # or a 1-d bias) folded to rows first (the leading sizes' product, no -1); anything else a matmul with the
+    # bias added after
+    if bias is not None and input.ndim == 2:
+        return aten.addmm.default(bias, input, _t2(weight))
+    if bias is not None and (input.ndim == 3 or len(bias.shape) == 1) and input.is_contiguous() \
+            and bias.is_contiguous():
+        lead = list(input.shape[:-1])
+        flat = aten.view.default(input, [shape_numel(lead), input.shape[-1]])
+        return aten.view.default(aten.addmm.default(bias, flat, _t2(weight)), lead + [weight.shape[0]])
+    out = aten.matmul.default(input, _t2(weight))
+    return out if bias is None else aten.add.Tensor(out, bias)
+
+
+def _folds(self, other):
+    """torch's matmul decides to fold the larger operand's leading dims into matrix rows (one mm/mv, no bmm):
+    when it has 3 or more dims and the other 1 or 2, but not for a matrix times a batch; when self is the
+    larger, only if its leading dims merge without a copy."""
+    a, b = self.ndim, other.ndim
+    if not (max(a, b) >= 3 and min(a, b) <= 2) or a == 2:
+        return False
+    if a < b:
+        return True
+    shape, strides = self.shape, self.stride()
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(a - 2))
+
+
+def _folded_matmul(self, other):
+    """The larger operand as rows (self, or other transposed when other is the larger), one mm (or mv), then
+    viewed back to the batch."""
+    t1, t2 = (self, other) if self.ndim >= other.ndim else (aten.transpose.int(other, -2, -1), self)
+    out_shape = list(t1.shape[:-1])
+    rows = aten.reshape.default(t1, [shape_numel(out_shape), t1.shape[-1]])
+    if t2.ndim == 2:
+        out_shape.append(t2.shape[1])
+        return aten.view.default(aten.mm.default(rows, t2), out_shape)
+    return aten.view.default(aten.mv.default(rows, t2), out_shape)
 
 
 def _matmul_decomp(self, other):
@@ -282,27 +310,21 @@ def _matmul_decomp(self, other):
     if a == 1 and b == 2:
         return aten.squeeze.dims(aten.mm.default(aten.unsqueeze.default(self, 0), other), [0])
     if a == 2 and b == 1:
-        return aten.squeeze.dims(aten.mm.default(self, aten.unsqueeze.default(other, 1)), [1])
-    if b <= 2 and a >= 3:
-        # fold the batch into the rows: (..., n, k) @ (k, m)
-        mat = other if b == 2 else aten.unsqueeze.default(other, 1)
-        rows = aten.reshape.default(self, [shape_numel(self.shape[:-1]), self.shape[-1]])
-        out = aten.view.default(aten.mm.default(rows, mat), list(self.shape[:-1]) + [mat.shape[-1]])
-        return out if b == 2 else aten.squeeze.dims(out, [-1])
-    # batched: broadcast the batch dims, then bmm over their product (computed once, as torch does)
-    a2 = self if a > 1 else aten.unsqueeze.default(self, 0)
-    b2 = other if b > 1 else aten.unsqueeze.default(other, 1)
-    batch = list(broadcast_shapes(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]), op="matmul"))
-    n, k, m = a2.shape[-2], a2.shape[-1], b2.shape[-1]
+        return aten.mv.default(self, other)
+    if _folds(self, other):
+        return _folded_matmul(self, other)
+    # batched (self has 2 or more dims here): broadcast the batch dims, then bmm over their product (computed
+    # once, as torch does); a vector `other` is expanded as a vector and made a matrix only for the bmm
+    batch = list(broadcast_shapes(tuple(self.shape[:-2]), tuple(other.shape[:-2] if b > 1 else ()), op="matmul"))
+    n, k = self.shape[-2], self.shape[-1]
     rows = shape_numel(batch)
-    a3 = aten.reshape.default(aten.expand.default(a2, batch + [n, k]), [rows, n, k])
-    b3 = aten.reshape.default(aten.expand.default(b2, batch + [k, m]), [rows, k, m])
-    out = aten.view.default(aten.bmm.default(a3, b3), batch + [n, m])
-    if a == 1:
-        out = aten.squeeze.dims(out, [-2])
+    a3 = aten.reshape.default(aten.expand.default(self, batch + [n, k]), [rows, n, k])
     if b == 1:
-        out = aten.squeeze.dims(out, [-1])
-    return out
+        b3 = aten.unsqueeze.default(aten.reshape.default(aten.expand.default(other, batch + [k]), [rows, k]), 2)
+        return aten.view.default(aten.squeeze.dims(aten.bmm.default(a3, b3), [-1]), batch + [n])
+    m = other.shape[-1]
+    b3 = aten.reshape.default(aten.expand.default(other, batch + [k, m]), [rows, k, m])
+    return aten.view.default(aten.bmm.default(a3, b3), batch + [n, m])
 
 
 def _baddbmm_decomp(self, batch1, batch2, *, beta=1, alpha=1):
