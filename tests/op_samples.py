@@ -422,7 +422,10 @@ def _bmm():
 def _matmul():
     return [Sample(T(3), T(3)), Sample(T(2, 3), T(3)), Sample(T(3), T(3, 4)), Sample(T(2, 3), T(3, 4)),
             Sample(T(5, 2, 3), T(3, 4)), Sample(T(3), T(5, 3, 4)), Sample(T(2, 1, 2, 3), T(5, 3, 4)),
-            Sample(T(5, 2, 3), T(3))]
+            Sample(T(5, 2, 3), T(3)),
+            # a batch whose rows do not merge without a copy takes bmm (torch does not fold it)
+            Sample(T(2, 5, 3).transpose(0, 1), T(3, 4)), Sample(T(5, 3, 2).transpose(1, 2), T(3)),
+            Sample(T(2, 3, 4, 3).transpose(1, 2), T(3, 2)), Sample(T(2, 3), T(5, 3, 4))]
 
 
 @samples("aten.addmm.default")
@@ -437,7 +440,9 @@ def _baddbmm():
 
 @samples("aten.linear.default")
 def _linear():
-    return [Sample(T(3, 4), T(5, 4), T(5)), Sample(T(2, 3, 4), T(5, 4)), Sample(T(4), T(5, 4), T(5))]
+    return [Sample(T(3, 4), T(5, 4), T(5)), Sample(T(2, 3, 4), T(5, 4)), Sample(T(4), T(5, 4), T(5)),
+            Sample(T(2, 3, 4), T(5, 4), T(5)), Sample(T(3, 2, 4).transpose(0, 1), T(5, 4), T(5)),
+            Sample(T(2, 3, 2, 4).transpose(1, 2), T(5, 4), T(5)), Sample(T(4), T(5, 4))]
 
 
 # ------------------------------------------------------------------ shape ----

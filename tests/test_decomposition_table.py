@@ -310,3 +310,63 @@ def test_matmul_and_linear_fold_their_batch_into_its_product_as_torch_does():
     theirs, ours = _view_sizes(torch, program(torch)), _view_sizes(me, program(me))
     assert ours == theirs
     assert not any(-1 in sizes for sizes in ours)
+
+
+@pytest.mark.parametrize("mask", ["float", "bool", "causal"])
+def test_attention_decomposes_into_torchs_ops_in_torchs_order(mask):
+    """scaled_dot_product_attention's core graph: q and k^T scaled by sqrt(scale) before their product, a bool or
+    causal mask made additive (where(mask, 0, -inf); tril of a bool tensor by logical_and), as torch's."""
+    def program(lib):
+        class Attend(lib.nn.Module):
+            def forward(self, q, k, v, m):
+                if mask == "causal":
+                    return lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+                return lib.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m, scale=0.3)
+        m = lib.randn(2, 1, 5, 5) if mask == "float" else lib.randn(2, 1, 5, 5) > 0
+        args = (lib.randn(2, 4, 5, 8), lib.randn(2, 4, 5, 8), lib.randn(2, 4, 5, 8), m)
+        return lib.export.export(Attend(), args).run_decompositions()
+
+    def ops(ep):
+        return [str(n.target) for n in ep.graph.nodes if n.op == "call_function"]
+    assert ops(program(me)) == ops(program(torch))
+
+
+def _strided(lib, shape, perm):
+    """A randn tensor of `shape` laid out as the permutation `perm` of a contiguous one (not contiguous)."""
+    inverse = [perm.index(d) for d in range(len(perm))]
+    return lib.randn(*[shape[d] for d in perm]).permute(*inverse)
+
+
+# (name, operand shapes, permutation laying the first out, or None for contiguous)
+PRODUCTS = [("3d@2d", [(2, 3, 6), (6, 4)], None), ("3d@2d swapped batch", [(2, 3, 6), (6, 4)], (1, 0, 2)),
+            ("3d@2d inner transposed", [(2, 3, 6), (6, 4)], (0, 2, 1)), ("4d@2d", [(2, 4, 3, 6), (6, 4)], (0, 2, 1, 3)),
+            ("3d@1d", [(2, 3, 6), (6,)], None), ("3d@1d transposed", [(2, 3, 6), (6,)], (0, 2, 1)),
+            ("2d@1d", [(3, 6), (6,)], None), ("1d@3d", [(6,), (2, 6, 4)], None), ("2d@3d", [(3, 6), (2, 6, 4)], None)]
+
+
+@pytest.mark.parametrize("fn", ["matmul", "linear", "linear+bias", "linear+strided bias"])
+@pytest.mark.parametrize("name,shapes,perm", PRODUCTS, ids=[p[0] for p in PRODUCTS])
+def test_products_decompose_into_torchs_ops_by_layout(name, shapes, perm, fn):
+    """matmul folds the larger operand's batch into rows (mm / mv) only when torch's does (no copy needed, or a
+    vector times a batch), else broadcasts to bmm; linear takes addmm for a matrix, or a contiguous input with a
+    contiguous bias, else a matmul and an add: the same core ops, in the same order, as torch."""
+    if fn != "matmul" and len(shapes[1]) != 2:
+        pytest.skip("linear's weight is a matrix")
+
+    def program(lib):
+        x = lib.randn(*shapes[0]) if perm is None else _strided(lib, shapes[0], perm)
+        w, b = lib.randn(*shapes[1]), lib.randn(shapes[1][-1])
+        call = {"matmul": lambda x, w, b: lib.matmul(x, w),
+                "linear": lambda x, w, b: lib.nn.functional.linear(x, w.t()),
+                "linear+bias": lambda x, w, b: lib.nn.functional.linear(x, w.t(), b),
+                "linear+strided bias": lambda x, w, b: lib.nn.functional.linear(x, w.t(), b[:1].expand(b.shape[0]))
+                }[fn]
+
+        class Product(lib.nn.Module):
+            def forward(self, x, w, b):
+                return call(x, w, b)
+        return lib.export.export(Product(), (x, w, b)).run_decompositions()
+
+    def ops(ep):
+        return [str(n.target) for n in ep.graph.nodes if n.op == "call_function"]
+    assert ops(program(me)) == ops(program(torch))

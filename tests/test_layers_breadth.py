@@ -437,15 +437,14 @@ ENCODER_CASES = [
 ]
 
 
-# The exported programs of the transformer layers record the same ops as torch's; their decompositions
-# differ inside ops these layers do not own (scaled_dot_product_attention's decomposition: torch scales q and
-# k separately and guards fully masked rows; dropout and contiguous in eval: more clones), so only the
-# exported programs are compared.
+# The exported programs of the transformer layers, and their decompositions (scaled_dot_product_attention's:
+# q and k^T each scaled by sqrt(scale), bool and causal masks made additive, fully masked rows guarded), record
+# the same ops as torch's.
 @pytest.mark.parametrize("kwargs,inputs,call", ENCODER_CASES, ids=[f"enc{i}" for i in range(len(ENCODER_CASES))])
 def test_transformer_encoder_layer_matches_torch(kwargs, inputs, call):
     ours, theirs = check_layer("TransformerEncoderLayer", (8, 2, 16, 0.0), inputs, kwargs, call)
     if not call:
-        check_export(ours, theirs, inputs, decomposed=False)
+        check_export(ours, theirs, inputs)
 
 
 DECODER_CASES = [
@@ -460,7 +459,7 @@ DECODER_CASES = [
 def test_transformer_decoder_layer_matches_torch(kwargs, inputs, call):
     ours, theirs = check_layer("TransformerDecoderLayer", (8, 2, 16, 0.0), inputs, kwargs, call)
     if not call:
-        check_export(ours, theirs, inputs, decomposed=False)
+        check_export(ours, theirs, inputs)
 
 
 def test_callable_activation_and_stacks_match_torch():
@@ -512,7 +511,7 @@ def test_transformer_matches_torch():
     src, tgt = torch.randn(6, 2, 8), torch.randn(4, 2, 8)
     tgt_mask = tnn.Transformer.generate_square_subsequent_mask(4)
     assert_close(ours(to_me(src), to_me(tgt), tgt_mask=to_me(tgt_mask)), theirs(src, tgt, tgt_mask=tgt_mask))
-    check_export(ours, theirs, (src, tgt), decomposed=False)
+    check_export(ours, theirs, (src, tgt))
     m = nn.Transformer(**kwargs)
     # xavier_uniform on every matrix: bound sqrt(6 / (fan_in + fan_out))
     w = m.encoder.layers[0].linear1.weight.numpy()

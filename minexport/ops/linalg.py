@@ -1,6 +1,6 @@
 """Matrix products: mm, bmm, matmul (every broadcasting case), addmm, baddbmm, linear."""
 from .. import dtypes as dt
-from .._tensor import Size, make_fake, shape_numel, strides_contiguous
+from .._tensor import Size, make_fake, shape_numel, sure
 from ..runtime import buffers
 from ._common import (broadcast_shapes, check, dtype_of, fake_like, fmt_shape, out_array, static_operands,
                       torch_type_name)
@@ -278,13 +278,18 @@ def _linear_decomp(input, weight, bias=None):
 
 
 def _matmul_folds(self, other):
-    """Whether matmul folds: one operand >= 3-d against a 1-d or 2-d other, self not a 2-d matrix, and the
-    larger operand contiguous (size-1 dims aside; an empty one always folds).  (torch also folds when the
-    smaller operand requires grad; run_decompositions traces without grad, so that never applies.)"""
-    big, small = (self, other) if self.ndim >= other.ndim else (other, self)
-    if big.ndim < 3 or small.ndim > 2 or self.ndim == 2:
+    """Whether matmul folds the larger operand's leading dims into matrix rows (one mm or mv, no bmm), as
+    torch's composite decides: one operand >= 3-d against a 1-d or 2-d other, self not a 2-d matrix; a
+    batch on the right always folds (transposed, copied when it must be), a batch on the left only when its
+    leading dims merge without a copy (an empty one always).  (torch also folds when the smaller operand
+    requires grad; run_decompositions traces without grad, so that never applies.)"""
+    a, b = self.ndim, other.ndim
+    if max(a, b) < 3 or min(a, b) > 2 or a == 2:
         return False
-    return strides_contiguous(tuple(big.shape), big.stride())
+    if a < b or sure(self.numel() == 0, False):
+        return True
+    shape, strides = self.shape, self.stride()
+    return all(sure(strides[i] == strides[i + 1] * shape[i + 1], False) for i in range(a - 2))
 
 
 def _folded_matmul(self, other):
