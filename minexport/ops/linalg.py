@@ -271,7 +271,7 @@ def _linear_decomp(input, weight, bias=None):
     if bias is not None:
         if input.ndim == 2:
             return aten.addmm.default(bias, input, aten.t.default(weight))
-        if input.is_contiguous() and bias.ndim == 1:
+        if input.is_contiguous() and bias.ndim == 1 and bias.is_contiguous():
             return _flattened_linear(input, weight, bias)
     out = aten.matmul.default(input, aten.t.default(weight))
     return out if bias is None else aten.add.Tensor(out, bias)
