@@ -53,10 +53,10 @@ class Size(tuple):
 def shape_numel(shape):
     """Product of the sizes of a shape (1 for a 0-d shape).  Starting from the first size, not from 1, keeps
     a one-size product that size itself (a symbolic size is then read where it came from, not `1 * s`)."""
-    if not shape:
+    it = iter(shape)        # (any iterable: a generator of no sizes is a 0-d shape too)
+    n = next(it, None)
+    if n is None:
         return 1
-    it = iter(shape)
-    n = next(it)
     for s in it:
         n = n * s
     return n
