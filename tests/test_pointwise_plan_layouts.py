@@ -199,7 +199,7 @@ def test_dynamic_batch_lays_out_as_torch(name):
     """With a dynamic batch size the kernels' shapes are symbolic: the layout is worked out on each call."""
     fn = UNARY[name]
     example = LAYOUTS["contiguous"](me, (2, 4, 1, 1))
-    module = export(_Module(fn), (example,), dynamic_shapes=({0: me.export.Dim("batch", max=8)},)).module()
+    module = export(_Module(fn), (example,), dynamic_shapes=(({0: me.export.Dim("batch", max=8)},),)).module()
     for shape in ((3, 4, 1, 1), (5, 4, 1, 1)):
         for layout, t, x in _inputs(shape):
             _assert_as_torch(module(x), fn(torch, t), f"{name} dynamic, called {layout} {shape}")

@@ -60,7 +60,7 @@ def _ravel_decomp(self):
     return aten.view.default(dense, [-1])
 
 
-composite("ravel(Tensor(a) self) -> Tensor(a)", lambda xp, self: xp.reshape(self, -1), _ravel_decomp,
+composite("ravel(Tensor(a) self) -> Tensor(a)", lambda xp, self: xp.ascontiguousarray(self).reshape(-1), _ravel_decomp,
           tags=("view", "maybe_view"), view=ViewRule(inverse=view_back, layout=contiguous_layout),
           variants=FUNCTION_AND_METHOD)
 
